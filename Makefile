@@ -1,0 +1,142 @@
+# pantau — build, test, demo, bench, install.
+#
+#   make              build build/pantau-agent, build/pantau-collector, build/pantau
+#   make deps         install every Debian and npm package needed (idempotent)
+#   make test         deps + build + the whole suite; ends with "N passed, N failed"
+#   make demo         deps + build + broker, collector and agents on loopback
+#   make bench        deps + build + benchmarks (measured figures, reference side by side)
+#   make install PREFIX=/usr/local
+#   make SANITIZE=1 test    the same suite under ASan and UBSan (build/sanitize/)
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PYTHON ?= python3
+
+ifeq ($(SANITIZE),1)
+BUILD ?= build/sanitize
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+OPT := -O1
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT := -O2
+endif
+
+PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv
+WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wconversion -Wno-sign-conversion -Wformat=2 \
+	-Wno-format-nonliteral -Wundef -Wvla
+VERSION := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPANTAU_VERSION='"$(VERSION)"' \
+	-DPANTAU_DATADIR='"$(PREFIX)/share/pantau"' \
+	$(OPT) -g $(WARN) $(SAN_FLAGS) -I. -Icommon $(PKG_CFLAGS) $(CFLAGS)
+LDFLAGS_ALL = $(SAN_FLAGS) $(LDFLAGS)
+LIBS_ALL = $(PKG_LIBS) -lm
+
+COMMON_SRC := $(wildcard common/*.c)
+AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
+CLI_SRC := $(wildcard collector/cli/*.c)
+LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+COMMON_OBJ := $(call obj,$(COMMON_SRC))
+AGENT_OBJ := $(call obj,$(AGENT_SRC))
+COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
+CLI_OBJ := $(call obj,$(CLI_SRC))
+LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
+UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
+	$(BUILD)/pantau-loadgen
+CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv
+
+.PHONY: all deps test unit demo bench install clean check-pkgs
+.DEFAULT_GOAL := all
+
+all: check-pkgs $(PROGRAMS) $(CATALOG)
+
+check-pkgs:
+	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' first" >&2; exit 1; }
+
+# V=1 shows the full commands.
+Q = $(if $(V),,@)
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
+
+$(BUILD)/libpantau-common.a: $(COMMON_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-agent.a: $(AGENT_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-collector.a: $(COLLECTOR_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+$(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+$(BUILD)/pantau: $(CLI_OBJ) $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+$(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# Unit tests link every library; cmocka only here.
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
+		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
+
+# The region catalog comes from the npm package idn-area-data (ODbL).
+$(BUILD)/share/pantau/%.csv: node_modules/idn-area-data/data/%.csv
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+node_modules/idn-area-data/data/%.csv:
+	@echo "the region catalog comes from npm: run 'make deps' first" >&2; exit 1
+
+deps:
+	@sh deploy/deps.sh
+
+unit: all $(UNIT_BIN)
+
+test: deps
+	@$(MAKE) --no-print-directory unit
+	@$(PYTHON) tests/run.py --build $(BUILD)
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) deploy/demo/demo.py --build $(BUILD)
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) tests/bench/run.py --build $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau
+	install -m 0755 $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
+		$(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 $(CATALOG) deploy/agent.ini.example deploy/collector.ini.example \
+		$(DESTDIR)$(PREFIX)/share/pantau/
+	install -m 0644 node_modules/idn-area-data/data/LICENSE.md \
+		$(DESTDIR)$(PREFIX)/share/pantau/idn-area-data-LICENSE.md
+
+clean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -1,0 +1,242 @@
+"""Shared pieces of the end-to-end tests: real processes on loopback.
+
+Everything a test starts is registered with its TestCase and stopped in
+tearDown, also when the test fails. Waiting is always polling a condition
+with a deadline (wait_for), never a fixed sleep.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import unittest
+import urllib.error
+import urllib.request
+
+ROOT = os.environ.get("PANTAU_ROOT") or os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BUILD = os.environ.get("PANTAU_BUILD") or os.path.join(ROOT, "build")
+OUT = os.path.join(ROOT, "tests", "out")
+CATALOG_DIR = os.path.join(BUILD, "share", "pantau")
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
+MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
+
+
+def binary(name):
+    return os.path.join(BUILD, name)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def wait_for(predicate, timeout, what, interval=0.05):
+    """Poll predicate until it returns a truthy value; fail after timeout."""
+    deadline = time.monotonic() + timeout
+    last_exc = None
+    while True:
+        try:
+            value = predicate()
+            if value:
+                return value
+        except Exception as e:  # the condition may not be checkable yet
+            last_exc = e
+        if time.monotonic() >= deadline:
+            extra = f" (last error: {last_exc})" if last_exc else ""
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}{extra}")
+        time.sleep(interval)
+
+
+def http_json(url, timeout=5):
+    """GET url; returns (status, parsed JSON body)."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as r:
+            return r.status, json.loads(r.read().decode())
+    except urllib.error.HTTPError as e:
+        body = e.read().decode()
+        try:
+            return e.code, json.loads(body)
+        except ValueError:
+            return e.code, body
+
+
+class Proc:
+    """A started process with its output in a log file."""
+
+    def __init__(self, name, argv, workdir, env=None):
+        self.name = name
+        self.argv = argv
+        self.log_path = os.path.join(workdir, f"{name}.log")
+        self.log = open(self.log_path, "ab")
+        self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, cwd=workdir,
+                                  env=dict(os.environ, **(env or {})))
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def signal(self, sig):
+        if self.alive():
+            self.p.send_signal(sig)
+
+    def stop(self, timeout=10):
+        """SIGTERM, then SIGKILL after timeout; returns the exit status."""
+        if self.alive():
+            self.p.send_signal(signal.SIGTERM)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.log.close()
+        return self.p.returncode
+
+    def kill(self):
+        if self.alive():
+            self.p.kill()
+        self.p.wait()
+        self.log.close()
+        return self.p.returncode
+
+    def wait(self, timeout):
+        return self.p.wait(timeout)
+
+    def output(self):
+        self.log.flush()
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+class Broker:
+    """A real mosquitto on a free loopback port, anonymous, persistence off."""
+
+    def __init__(self, workdir, extra_conf=""):
+        self.port = free_port()
+        conf = os.path.join(workdir, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
+                    f"persistence false\nlog_dest stdout\nlog_type error\n"
+                    f"log_type warning\nlog_type notice\n{extra_conf}")
+        self.proc = Proc("mosquitto", [MOSQUITTO, "-c", conf], workdir)
+        wait_for(lambda: port_open(self.port) or not self.proc.alive(), 10,
+                 "mosquitto to listen")
+        if not self.proc.alive():
+            raise RuntimeError("mosquitto did not start:\n" + self.proc.output())
+
+    def stop(self):
+        return self.proc.stop()
+
+    def publish(self, topic, payload, qos=1, retain=False):
+        argv = [MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(self.port), "-q", str(qos),
+                "-t", topic]
+        if retain:
+            argv.append("-r")
+        if payload is None:
+            argv.append("-n")
+        else:
+            argv += ["-s"]
+        subprocess.run(argv, input=payload.encode() if isinstance(payload, str) else payload,
+                       check=True, timeout=10)
+
+
+def write_ini(path, sections):
+    """sections: {section: {key: value}} written in order."""
+    with open(path, "w") as f:
+        for name, keys in sections.items():
+            f.write(f"[{name}]\n")
+            for k, v in keys.items():
+                f.write(f"{k} = {v}\n")
+            f.write("\n")
+    return path
+
+
+class E2ETestCase(unittest.TestCase):
+    """Gives each test a clean work directory and stops what it started."""
+
+    def setUp(self):
+        self.workdir = os.path.join(OUT, self.id().replace("test_", "", 1))
+        shutil.rmtree(self.workdir, ignore_errors=True)
+        os.makedirs(self.workdir)
+        self._procs = []
+        self._cleanups_stack = []
+
+    def tearDown(self):
+        for p in reversed(self._procs):
+            try:
+                p.stop(timeout=5)
+            except Exception:
+                pass
+        failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) \
+            if hasattr(self, "_outcome") else False
+        if failed:
+            for p in self._procs:
+                print(f"---- {p.name} log ({p.log_path}), last lines:")
+                print("\n".join(p.output().splitlines()[-30:]))
+
+    def start(self, name, argv, env=None):
+        p = Proc(name, argv, self.workdir, env)
+        self._procs.append(p)
+        return p
+
+    def start_broker(self, extra_conf=""):
+        b = Broker(self.workdir, extra_conf)
+        self._procs.append(b.proc)
+        return b
+
+    def collector_config(self, broker_port, api_port=None, **overrides):
+        api_port = api_port or free_port()
+        sections = {
+            "collector": {"database": os.path.join(self.workdir, "pantau.db"),
+                          "catalog_dir": CATALOG_DIR, "log_level": "info"},
+            "broker": {"host": "127.0.0.1", "port": broker_port,
+                       "client_id": f"pantau-collector-{os.getpid()}"},
+            "api": {"listen": "127.0.0.1", "port": api_port},
+        }
+        for key, value in overrides.items():
+            section, _, k = key.partition("__")
+            sections.setdefault(section, {})[k] = value
+        path = write_ini(os.path.join(self.workdir, "collector.ini"), sections)
+        return path, api_port
+
+    def agent_config(self, name, broker_port, agent_id, region, probes, **overrides):
+        """probes: {probe_name: {key: value}} ([probe.NAME] sections)."""
+        sections = {
+            "agent": {"id": agent_id, "region": region, "site": f"Site {agent_id}",
+                      "link": "fiber", "interval": 5, "splay": 0,
+                      "state_dir": os.path.join(self.workdir, f"state-{agent_id}")},
+            "broker": {"host": "127.0.0.1", "port": broker_port},
+        }
+        for pname, keys in probes.items():
+            sections[f"probe.{pname}"] = keys
+        for key, value in overrides.items():
+            section, _, k = key.partition("__")
+            sections.setdefault(section, {})[k] = value
+        return write_ini(os.path.join(self.workdir, f"{name}.ini"), sections)
+
+    def start_collector(self, config):
+        p = self.start("collector", [binary("pantau-collector"), "--config", config])
+        return p
+
+    def wait_api(self, api_port, proc, timeout=15):
+        def up():
+            if not proc.alive():
+                raise AssertionError("collector exited:\n" + proc.output())
+            return http_json(f"http://127.0.0.1:{api_port}/healthz")[0] == 200
+        wait_for(up, timeout, "the collector's API")
