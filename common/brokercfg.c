@@ -1,0 +1,76 @@
+#include "brokercfg.h"
+
+#include <stddef.h>
+#include <unistd.h>
+
+#define B(field) offsetof(struct broker_cfg, field)
+#define S(field) sizeof(((struct broker_cfg *)0)->field)
+
+const struct cfg_key brokercfg_keys[] = {
+	{ "host", CFG_STRING, B(host), S(host), 0, 0, "127.0.0.1", NULL, NULL, 0,
+	    "broker host name or address; e.g. mqtt.pantau.example" },
+	{ "port", CFG_INT, B(port), 0, 1, 65535, "1883", NULL, NULL, 0,
+	    "broker TCP port; 8883 is usual with TLS" },
+	{ "username", CFG_STRING, B(username), S(username), 0, 0, "", NULL, NULL, 0,
+	    "MQTT user name (the agent defaults to its id)" },
+	{ "password", CFG_STRING, B(password), S(password), 0, 0, "", NULL, NULL, 0,
+	    "MQTT password" },
+	{ "tls", CFG_BOOL, B(tls), 0, 0, 0, "false", NULL, NULL, 0,
+	    "connect with TLS" },
+	{ "cafile", CFG_STRING, B(cafile), S(cafile), 0, 0, "", NULL, NULL, 0,
+	    "CA certificate file for TLS; empty: the system's trusted CAs" },
+	{ "certfile", CFG_STRING, B(certfile), S(certfile), 0, 0, "", NULL, NULL, 0,
+	    "client certificate for TLS (optional)" },
+	{ "keyfile", CFG_STRING, B(keyfile), S(keyfile), 0, 0, "", NULL, NULL, 0,
+	    "client private key for TLS (with certfile)" },
+	{ "keepalive", CFG_INT, B(keepalive_s), 0, 5, 3600, "30", NULL, NULL, 0,
+	    "MQTT keepalive in seconds; a dead link is noticed after 1.5 times this" },
+	{ "connect_timeout", CFG_INT, B(connect_timeout_s), 0, 1, 300, "15", NULL, NULL, 0,
+	    "seconds to wait for the broker's answer to a connect" },
+	{ "reconnect_min", CFG_INT, B(reconnect_min_s), 0, 1, 3600, "1", NULL, NULL, 0,
+	    "seconds: shortest wait before reconnecting" },
+	{ "reconnect_max", CFG_INT, B(reconnect_max_s), 0, 1, 86400, "60", NULL, NULL, 0,
+	    "seconds: cap of the exponential reconnect backoff" },
+};
+const size_t brokercfg_nkeys = sizeof(brokercfg_keys) / sizeof(brokercfg_keys[0]);
+
+static void
+check_file(struct cfg_file *f, const char *key, const char *path)
+{
+	const struct cfg_entry *e = cfg_find(f, "broker", key);
+	if (path[0] != '\0' && access(path, R_OK) != 0)
+		cfg_error(f, "%s:%d: [broker] %s: cannot read \"%s\"; check the path and "
+		    "permissions", f->path, e != NULL ? e->line : 0, key, path);
+}
+
+void
+brokercfg_apply(struct cfg_file *f, struct broker_cfg *b)
+{
+	cfg_apply(f, "broker", brokercfg_keys, brokercfg_nkeys, b);
+	if (b->reconnect_min_s > b->reconnect_max_s)
+		cfg_error(f, "%s: [broker] reconnect_min (%d) is larger than reconnect_max (%d)",
+		    f->path, b->reconnect_min_s, b->reconnect_max_s);
+	if ((b->certfile[0] != '\0') != (b->keyfile[0] != '\0'))
+		cfg_error(f, "%s: [broker] certfile and keyfile go together; set both or neither",
+		    f->path);
+	check_file(f, "cafile", b->cafile);
+	check_file(f, "certfile", b->certfile);
+	check_file(f, "keyfile", b->keyfile);
+}
+
+void
+brokercfg_to_mqttc(const struct broker_cfg *b, struct mqttc_opts *o)
+{
+	o->host = b->host;
+	o->port = b->port;
+	o->username = b->username;
+	o->password = b->password;
+	o->tls = b->tls;
+	o->cafile = b->cafile[0] ? b->cafile : NULL;
+	o->certfile = b->certfile[0] ? b->certfile : NULL;
+	o->keyfile = b->keyfile[0] ? b->keyfile : NULL;
+	o->keepalive_s = b->keepalive_s;
+	o->connect_timeout_ms = b->connect_timeout_s * 1000;
+	o->backoff_min_ms = b->reconnect_min_s * 1000;
+	o->backoff_max_ms = b->reconnect_max_s * 1000;
+}

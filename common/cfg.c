@@ -1,0 +1,460 @@
+#include "cfg.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "strnum.h"
+
+/* State of one parse: where the reader is and what it has seen. */
+struct cfg_reader {
+	struct cfg_file *f;
+	FILE *fp;           /* file input, or NULL */
+	const char *text;   /* string input, or NULL */
+	int line;           /* line the reader returned last */
+	bool oom;
+};
+
+static char *
+dup_str(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *d = malloc(n);
+	if (d != NULL)
+		memcpy(d, s, n);
+	return d;
+}
+
+void
+cfg_error(struct cfg_file *f, const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	if (f->nerrors >= CFG_MAX_ERRORS) {
+		f->nerrors_dropped++;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	f->errors[f->nerrors] = dup_str(buf);
+	if (f->errors[f->nerrors] != NULL)
+		f->nerrors++;
+}
+
+/* Discard the rest of an overlong line. */
+static void
+skip_rest_of_line(struct cfg_reader *r)
+{
+	if (r->fp != NULL) {
+		int c;
+		while ((c = fgetc(r->fp)) != EOF && c != '\n')
+			;
+		return;
+	}
+	while (*r->text != '\0' && *r->text != '\n')
+		r->text++;
+	if (*r->text == '\n')
+		r->text++;
+}
+
+static char *
+read_line(struct cfg_reader *r, char *str, int num)
+{
+	if (r->fp != NULL)
+		return fgets(str, num, r->fp);
+	if (*r->text == '\0')
+		return NULL;
+	int i = 0;
+	while (i < num - 1 && r->text[0] != '\0') {
+		char c = *r->text++;
+		str[i++] = c;
+		if (c == '\n')
+			break;
+	}
+	str[i] = '\0';
+	return str;
+}
+
+/* ini_reader: one line per call, counting lines, refusing overlong ones. */
+static char *
+cfg_ini_reader(char *str, int num, void *stream)
+{
+	struct cfg_reader *r = stream;
+	char *s = read_line(r, str, num);
+	if (s == NULL)
+		return NULL;
+	r->line++;
+	size_t len = strlen(s);
+	bool at_end = r->fp != NULL ? feof(r->fp) != 0 : *r->text == '\0';
+	if (len > 0 && s[len - 1] != '\n' && !at_end) {
+		cfg_error(r->f, "%s:%d: line is longer than %d characters; shorten it",
+		    r->f->path, r->line, num - 2);
+		skip_rest_of_line(r);
+		s[0] = '\0'; /* parse as an empty line */
+	}
+	return s;
+}
+
+static bool
+add_entry(struct cfg_file *f, const char *section, const char *key, const char *value,
+    int line)
+{
+	if (f->n == f->cap) {
+		size_t cap = f->cap ? f->cap * 2 : 32;
+		struct cfg_entry *e = realloc(f->entries, cap * sizeof(*e));
+		if (e == NULL)
+			return false;
+		f->entries = e;
+		f->cap = cap;
+	}
+	struct cfg_entry *e = &f->entries[f->n];
+	e->section = dup_str(section);
+	e->key = dup_str(key);
+	e->value = dup_str(value);
+	e->line = line;
+	e->used = false;
+	if (e->section == NULL || e->key == NULL || e->value == NULL) {
+		free(e->section);
+		free(e->key);
+		free(e->value);
+		return false;
+	}
+	f->n++;
+	return true;
+}
+
+static const struct cfg_entry *
+find_entry(const struct cfg_file *f, const char *section, const char *key, size_t before)
+{
+	for (size_t i = 0; i < before; i++) {
+		const struct cfg_entry *e = &f->entries[i];
+		if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static int
+cfg_ini_handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct cfg_reader *r = user;
+	struct cfg_file *f = r->f;
+	if (name == NULL)
+		return 1;
+	if (section[0] == '\0') {
+		cfg_error(f, "%s:%d: %s: key outside any section; put it under a [section] header",
+		    f->path, r->line, name);
+		return 1;
+	}
+	const struct cfg_entry *prev = find_entry(f, section, name, f->n);
+	if (prev != NULL) {
+		cfg_error(f, "%s:%d: [%s] %s: set twice (first on line %d); keep one",
+		    f->path, r->line, section, name, prev->line);
+		return 1;
+	}
+	if (!add_entry(f, section, name, value, r->line)) {
+		r->oom = true;
+		return 0;
+	}
+	return 1;
+}
+
+static pantau_err
+cfg_parse(struct cfg_reader *r, struct cfg_file **out)
+{
+	int rc = ini_parse_stream(cfg_ini_reader, r, cfg_ini_handler, r);
+	if (r->oom) {
+		cfg_file_free(r->f);
+		return PANTAU_ERR_NOMEM;
+	}
+	if (rc > 0)
+		cfg_error(r->f, "%s:%d: syntax error: expected '[section]' or 'key = value'",
+		    r->f->path, rc);
+	*out = r->f;
+	return PANTAU_OK;
+}
+
+static struct cfg_file *
+file_new(const char *path)
+{
+	struct cfg_file *f = calloc(1, sizeof(*f));
+	if (f == NULL)
+		return NULL;
+	f->path = dup_str(path);
+	if (f->path == NULL) {
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+pantau_err
+cfg_file_read(const char *path, struct cfg_file **out)
+{
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return PANTAU_ERR_IO;
+	struct cfg_reader r = { .f = file_new(path), .fp = fp };
+	if (r.f == NULL) {
+		fclose(fp);
+		return PANTAU_ERR_NOMEM;
+	}
+	pantau_err rc = cfg_parse(&r, out);
+	fclose(fp);
+	return rc;
+}
+
+pantau_err
+cfg_file_read_string(const char *path, const char *text, struct cfg_file **out)
+{
+	struct cfg_reader r = { .f = file_new(path), .text = text };
+	if (r.f == NULL)
+		return PANTAU_ERR_NOMEM;
+	return cfg_parse(&r, out);
+}
+
+void
+cfg_file_free(struct cfg_file *f)
+{
+	if (f == NULL)
+		return;
+	for (size_t i = 0; i < f->n; i++) {
+		free(f->entries[i].section);
+		free(f->entries[i].key);
+		free(f->entries[i].value);
+	}
+	for (size_t i = 0; i < f->nerrors; i++)
+		free(f->errors[i]);
+	free(f->entries);
+	free(f->path);
+	free(f);
+}
+
+bool
+cfg_has_section(const struct cfg_file *f, const char *section)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->entries[i].section, section) == 0)
+			return true;
+	return false;
+}
+
+const struct cfg_entry *
+cfg_find(const struct cfg_file *f, const char *section, const char *key)
+{
+	return find_entry(f, section, key, f->n);
+}
+
+static bool
+parse_bool(const char *s, bool *out)
+{
+	static const char *const yes[] = { "true", "yes", "on", "1" };
+	static const char *const no[] = { "false", "no", "off", "0" };
+	for (size_t i = 0; i < 4; i++) {
+		if (strcasecmp(s, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (strcasecmp(s, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void
+describe_expected(const struct cfg_key *k, char *buf, size_t len)
+{
+	switch (k->type) {
+	case CFG_STRING:
+		snprintf(buf, len, "text of at most %zu characters", k->size - 1);
+		break;
+	case CFG_INT:
+	case CFG_I64:
+		snprintf(buf, len, "a whole number from %.0f to %.0f", k->min, k->max);
+		break;
+	case CFG_DOUBLE:
+		snprintf(buf, len, "a number from %g to %g", k->min, k->max);
+		break;
+	case CFG_BOOL:
+		snprintf(buf, len, "true or false");
+		break;
+	case CFG_ENUM: {
+		size_t off = (size_t)snprintf(buf, len, "one of");
+		for (size_t i = 0; k->choices[i] != NULL && off < len; i++)
+			off += (size_t)snprintf(buf + off, len - off, "%s %s",
+			    i ? "," : "", k->choices[i]);
+		break;
+	}
+	}
+}
+
+static bool
+set_number(const struct cfg_key *k, const char *value, void *field)
+{
+	if (k->type == CFG_DOUBLE) {
+		double d;
+		if (strnum_double(value, k->min, k->max, &d) != PANTAU_OK)
+			return false;
+		*(double *)field = d;
+		return true;
+	}
+	long long v;
+	if (strnum_int(value, (long long)k->min, (long long)k->max, &v) != PANTAU_OK)
+		return false;
+	if (k->type == CFG_INT)
+		*(int *)field = (int)v;
+	else
+		*(int64_t *)field = (int64_t)v;
+	return true;
+}
+
+/* Convert and store one value; false when it does not fit the key's type. */
+static bool
+set_value(const struct cfg_key *k, const char *value, void *target)
+{
+	void *field = (char *)target + k->offset;
+	switch (k->type) {
+	case CFG_STRING:
+		return strnum_copy(field, k->size, value) == PANTAU_OK;
+	case CFG_INT:
+	case CFG_I64:
+	case CFG_DOUBLE:
+		return set_number(k, value, field);
+	case CFG_BOOL:
+		return parse_bool(value, field);
+	case CFG_ENUM:
+		for (int i = 0; k->choices[i] != NULL; i++) {
+			if (strcmp(value, k->choices[i]) == 0) {
+				*(int *)field = i;
+				return true;
+			}
+		}
+		return false;
+	}
+	return false;
+}
+
+void
+cfg_apply_defaults(const struct cfg_key *keys, size_t nkeys, void *target)
+{
+	for (size_t i = 0; i < nkeys; i++)
+		if (keys[i].def != NULL)
+			(void)set_value(&keys[i], keys[i].def, target);
+}
+
+static void
+apply_one(struct cfg_file *f, const char *section, const struct cfg_key *k,
+    struct cfg_entry *e, void *target)
+{
+	char why[256];
+	e->used = true;
+	if (!set_value(k, e->value, target)) {
+		describe_expected(k, why, sizeof(why));
+		cfg_error(f, "%s:%d: [%s] %s: expected %s, got \"%s\"", f->path, e->line,
+		    section, k->name, why, e->value);
+		return;
+	}
+	why[0] = '\0';
+	if (k->check != NULL && !k->check(e->value, why, sizeof(why)))
+		cfg_error(f, "%s:%d: [%s] %s: \"%s\" %s", f->path, e->line, section,
+		    k->name, e->value, why);
+}
+
+void
+cfg_apply(struct cfg_file *f, const char *section, const struct cfg_key *keys, size_t nkeys,
+    void *target)
+{
+	cfg_apply_defaults(keys, nkeys, target);
+	for (size_t i = 0; i < nkeys; i++) {
+		const struct cfg_key *k = &keys[i];
+		struct cfg_entry *e = (struct cfg_entry *)cfg_find(f, section, k->name);
+		if (e != NULL) {
+			apply_one(f, section, k, e, target);
+		} else if (k->flags & CFG_REQUIRED) {
+			cfg_error(f, "%s: [%s] %s: required key is missing; add it (%s)",
+			    f->path, section, k->name, k->help);
+		}
+	}
+}
+
+size_t
+cfg_sections(const struct cfg_file *f, const char *prefix, const char **names, size_t max)
+{
+	size_t n = 0, plen = strlen(prefix);
+	for (size_t i = 0; i < f->n && n < max; i++) {
+		const char *s = f->entries[i].section;
+		if (strncmp(s, prefix, plen) != 0)
+			continue;
+		bool seen = false;
+		for (size_t j = 0; j < n && !seen; j++)
+			seen = strcmp(names[j], s) == 0;
+		if (!seen)
+			names[n++] = s;
+	}
+	return n;
+}
+
+static bool
+section_known(const char *section, const char *const *known)
+{
+	for (size_t i = 0; known[i] != NULL; i++) {
+		size_t len = strlen(known[i]);
+		/* A name ending in '.' stands for a family: "probe." */
+		if (known[i][len - 1] == '.' ? strncmp(section, known[i], len) == 0 &&
+		        section[len] != '\0'
+		                             : strcmp(section, known[i]) == 0)
+			return true;
+	}
+	return false;
+}
+
+void
+cfg_report_unused(struct cfg_file *f, const char *const *known_sections)
+{
+	for (size_t i = 0; i < f->n; i++) {
+		struct cfg_entry *e = &f->entries[i];
+		if (e->used)
+			continue;
+		if (!section_known(e->section, known_sections)) {
+			cfg_error(f, "%s:%d: [%s]: unknown section; check its spelling",
+			    f->path, e->line, e->section);
+			/* Mark the rest of this section so it is reported once. */
+			for (size_t j = i; j < f->n; j++)
+				if (strcmp(f->entries[j].section, e->section) == 0)
+					f->entries[j].used = true;
+			continue;
+		}
+		cfg_error(f, "%s:%d: [%s] %s: unknown key; check its spelling or remove it",
+		    f->path, e->line, e->section, e->key);
+	}
+}
+
+void
+cfg_print_errors(const struct cfg_file *f, FILE *to)
+{
+	for (size_t i = 0; i < f->nerrors; i++)
+		fprintf(to, "%s\n", f->errors[i]);
+	if (f->nerrors_dropped > 0)
+		fprintf(to, "... and %zu more errors\n", f->nerrors_dropped);
+}
+
+void
+cfg_print_reference(const char *title, const struct cfg_key *keys, size_t nkeys, FILE *to)
+{
+	char expect[256];
+	fprintf(to, "| %s | value | default | meaning |\n|---|---|---|---|\n", title);
+	for (size_t i = 0; i < nkeys; i++) {
+		describe_expected(&keys[i], expect, sizeof(expect));
+		fprintf(to, "| `%s` | %s | %s | %s |\n", keys[i].name, expect,
+		    (keys[i].flags & CFG_REQUIRED) ? "required" :
+		    keys[i].def != NULL && keys[i].def[0] != '\0' ? keys[i].def : "(none)",
+		    keys[i].help);
+	}
+}

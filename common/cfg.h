@@ -1,0 +1,121 @@
+/*
+ * Typed configuration over INI files (libinih).
+ *
+ * A file is read once into entries (section, key, value, line). Each owner
+ * then applies a table of typed keys (name, type, bounds, default, help) to
+ * a section, which fills a struct by offset. Every mistake is collected with
+ * file, line and key, so a technician sees all of them in one run; entries
+ * nobody consumed are reported as unknown keys or sections at the end.
+ */
+#ifndef PANTAU_CFG_H
+#define PANTAU_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+#include "log.h"
+
+/* Longest line libinih reads, as Debian builds it (INI_MAX_LINE 200,
+ * newline and NUL included): lines of more than 198 characters are refused
+ * with an error rather than silently cut. */
+#define CFG_MAX_LINE 200
+/* Most errors kept for one file; later ones are counted only. */
+#define CFG_MAX_ERRORS 64
+
+enum cfg_type {
+	CFG_STRING, /* char[size] */
+	CFG_INT,    /* int, bounds min..max */
+	CFG_I64,    /* int64_t, bounds min..max */
+	CFG_DOUBLE, /* double, bounds min..max */
+	CFG_BOOL,   /* bool: true/false, yes/no, on/off, 1/0 */
+	CFG_ENUM,   /* int index into choices */
+};
+
+enum cfg_flags {
+	CFG_REQUIRED = 1u << 0, /* no default: the file must set it */
+};
+
+/* Extra check for a value that parsed; write the reason into why. */
+typedef bool (*cfg_check_fn)(const char *value, char *why, size_t whylen);
+
+struct cfg_key {
+	const char *name;
+	enum cfg_type type;
+	size_t offset;               /* offsetof() in the target struct */
+	size_t size;                 /* CFG_STRING: buffer size */
+	double min, max;             /* numeric bounds (inclusive) */
+	const char *def;             /* default as text; NULL leaves the field as is */
+	const char *const *choices;  /* CFG_ENUM: NULL-terminated */
+	cfg_check_fn check;          /* optional */
+	unsigned flags;
+	const char *help;            /* "what it is; example" */
+};
+
+struct cfg_entry {
+	char *section;
+	char *key;
+	char *value;
+	int line;
+	bool used;
+};
+
+struct cfg_file {
+	char *path;
+	struct cfg_entry *entries;
+	size_t n, cap;
+	/* Collected errors ("file:line: [section] key: what; what to do"). */
+	char *errors[CFG_MAX_ERRORS];
+	size_t nerrors;
+	size_t nerrors_dropped;
+};
+
+/*
+ * Read and tokenize a file. On PANTAU_OK *out is a new file (free with
+ * cfg_file_free), which may still carry syntax errors in its error list.
+ * PANTAU_ERR_IO when the file cannot be opened (errno is kept).
+ */
+pantau_err cfg_file_read(const char *path, struct cfg_file **out);
+/* Same from a string, for tests; path is used in messages. */
+pantau_err cfg_file_read_string(const char *path, const char *text, struct cfg_file **out);
+void cfg_file_free(struct cfg_file *f);
+
+/* Record an error for the file. */
+void cfg_error(struct cfg_file *f, const char *fmt, ...) PANTAU_PRINTF(2, 3);
+
+/* True when the file has a section with this exact name. */
+bool cfg_has_section(const struct cfg_file *f, const char *section);
+
+/* Value and line of a key in a section, or NULL. Does not mark it used. */
+const struct cfg_entry *cfg_find(const struct cfg_file *f, const char *section, const char *key);
+
+/*
+ * Fill target from the keys of section: defaults first, then values from
+ * the file. Errors are recorded in f. Matching entries are marked used.
+ */
+void cfg_apply(struct cfg_file *f, const char *section, const struct cfg_key *keys,
+    size_t nkeys, void *target);
+
+/* Apply only the defaults of a key table. */
+void cfg_apply_defaults(const struct cfg_key *keys, size_t nkeys, void *target);
+
+/*
+ * Distinct section names starting with prefix, in file order. Returns the
+ * count; names[i] point into f and stay valid until cfg_file_free.
+ */
+size_t cfg_sections(const struct cfg_file *f, const char *prefix, const char **names,
+    size_t max);
+
+/* Report every entry nobody consumed as an unknown key or section. */
+void cfg_report_unused(struct cfg_file *f, const char *const *known_sections);
+
+/* Print the collected errors, one per line, then a hint. */
+void cfg_print_errors(const struct cfg_file *f, FILE *to);
+
+/* Print a key table as a Markdown table headed by title ("[agent] key"). */
+void cfg_print_reference(const char *title, const struct cfg_key *keys, size_t nkeys,
+    FILE *to);
+
+#endif

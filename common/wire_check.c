@@ -1,0 +1,151 @@
+#include "wire_check.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "clock.h"
+
+bool
+wire_fail(struct wire_error *err, enum wire_reason r, const char *fmt, ...)
+{
+	va_list ap;
+	if (err->reason != WIRE_ACCEPT)
+		return false; /* keep the first error */
+	err->reason = r;
+	va_start(ap, fmt);
+	vsnprintf(err->detail, sizeof(err->detail), fmt, ap);
+	va_end(ap);
+	return false;
+}
+
+/* "results[2]." + "loss_pct" */
+#define FIELD(path) (path)[0] ? (path) : "", (path)[0] ? "." : ""
+
+static bool
+missing(const char *path, const char *key, bool required, struct wire_error *err)
+{
+	if (!required)
+		return true;
+	return wire_fail(err, WIRE_REJ_MISSING_FIELD, "%s%s%s: required field is missing",
+	    FIELD(path), key);
+}
+
+bool
+wire_get_int(const json_t *obj, const char *path, const char *key, bool required,
+    int64_t min, int64_t max, int64_t *out, struct wire_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	*out = -1;
+	if (v == NULL)
+		return missing(path, key, required, err);
+	if (!json_is_integer(v))
+		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected an integer",
+		    FIELD(path), key);
+	json_int_t i = json_integer_value(v);
+	if (i < min || i > max)
+		return wire_fail(err, WIRE_REJ_BAD_NUMBER,
+		    "%s%s%s: %lld is outside %lld..%lld", FIELD(path), key, (long long)i,
+		    (long long)min, (long long)max);
+	*out = (int64_t)i;
+	return true;
+}
+
+bool
+wire_get_num(const json_t *obj, const char *path, const char *key, bool required,
+    double min, double max, double *out, struct wire_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	*out = NAN;
+	if (v == NULL)
+		return missing(path, key, required, err);
+	if (!json_is_number(v))
+		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected a number",
+		    FIELD(path), key);
+	double d = json_number_value(v);
+	if (!isfinite(d) || d < min || d > max)
+		return wire_fail(err, WIRE_REJ_BAD_NUMBER, "%s%s%s: %g is outside %g..%g",
+		    FIELD(path), key, d, min, max);
+	*out = d;
+	return true;
+}
+
+bool
+wire_get_str(const json_t *obj, const char *path, const char *key, bool required,
+    size_t maxlen, const char **out, struct wire_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	*out = NULL;
+	if (v == NULL)
+		return missing(path, key, required, err);
+	if (!json_is_string(v))
+		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected a string",
+		    FIELD(path), key);
+	const char *s = json_string_value(v);
+	size_t len = json_string_length(v);
+	if (len == 0 || len > maxlen || strlen(s) != len)
+		return wire_fail(err, WIRE_REJ_BAD_TEXT,
+		    "%s%s%s: must be 1 to %zu characters without NUL", FIELD(path), key, maxlen);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return wire_fail(err, WIRE_REJ_BAD_TEXT,
+			    "%s%s%s: contains a control character", FIELD(path), key);
+	*out = s;
+	return true;
+}
+
+bool
+wire_get_bool(const json_t *obj, const char *path, const char *key, bool required,
+    int *out, struct wire_error *err)
+{
+	const json_t *v = json_object_get(obj, key);
+	*out = -1;
+	if (v == NULL)
+		return missing(path, key, required, err);
+	if (!json_is_boolean(v))
+		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected true or false",
+		    FIELD(path), key);
+	*out = json_is_true(v) ? 1 : 0;
+	return true;
+}
+
+bool
+wire_get_time(const json_t *obj, const char *path, const char *key, bool required,
+    int64_t *out, struct wire_error *err)
+{
+	const char *s;
+	*out = -1;
+	if (!wire_get_str(obj, path, key, required, 40, &s, err))
+		return false;
+	if (s == NULL)
+		return true;
+	if (clock_parse_iso(s, out) != PANTAU_OK)
+		return wire_fail(err, WIRE_REJ_BAD_TIMESTAMP,
+		    "%s%s%s: \"%s\" is not a UTC time like 2024-02-14T06:00:30.125Z",
+		    FIELD(path), key, s);
+	return true;
+}
+
+json_t *
+wire_load_object(const void *payload, size_t len, struct wire_error *err)
+{
+	json_error_t jerr;
+	if (len > WIRE_MAX_PAYLOAD) {
+		wire_fail(err, WIRE_REJ_TOO_LARGE, "payload of %zu bytes exceeds %d bytes",
+		    len, WIRE_MAX_PAYLOAD);
+		return NULL;
+	}
+	json_t *root = json_loadb(payload, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		wire_fail(err, WIRE_REJ_NOT_JSON, "not JSON: %s at byte %d", jerr.text,
+		    jerr.position);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		json_decref(root);
+		wire_fail(err, WIRE_REJ_NOT_OBJECT, "expected a JSON object");
+		return NULL;
+	}
+	return root;
+}
