@@ -1,0 +1,43 @@
+/* The collector's configuration file (docs/configuration.md). */
+#ifndef PANTAU_COLLECTOR_CONFIG_H
+#define PANTAU_COLLECTOR_CONFIG_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "brokercfg.h"
+#include "cfg.h"
+
+struct collector_config {
+	char database[512];
+	char catalog_dir[512];
+	int log_level;            /* enum log_level */
+	struct broker_cfg broker;
+	char client_id[128];
+	struct {
+		char listen[64];
+		int port;
+	} api;
+	struct {
+		int commit_ms;
+		int commit_rows;
+		int synchronous;      /* 0 normal, 1 full */
+	} store;
+	struct {
+		int window_s;
+		int offline_intervals;
+		int default_interval_s;
+	} status;
+};
+
+/*
+ * Load path (NULL: defaults only). On error the messages (file, line, key)
+ * are printed to errs and PANTAU_ERR_CONFIG returned; PANTAU_ERR_IO when
+ * the file cannot be read.
+ */
+pantau_err collector_config_load(const char *path, struct collector_config *c, FILE *errs);
+
+/* Print the reference of every section (Markdown). */
+void collector_config_reference(FILE *to);
+
+#endif

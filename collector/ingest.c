@@ -1,0 +1,146 @@
+#include "ingest.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+/* At most this many rejection lines per LOG_WINDOW_MS; the rest are counted
+ * and summarised, so a flood of bad input cannot flood the log. */
+#define LOG_BURST 20
+#define LOG_WINDOW_MS 10000
+
+struct ingest {
+	struct store *store;
+	const struct catalog *catalog;
+	struct ingest_stats stats;
+	int64_t log_window_start;
+	int log_in_window;
+	uint64_t log_suppressed;
+};
+
+struct ingest *
+ingest_new(struct store *store, const struct catalog *catalog)
+{
+	struct ingest *in = calloc(1, sizeof(*in));
+	if (in == NULL)
+		return NULL;
+	in->store = store;
+	in->catalog = catalog;
+	return in;
+}
+
+void
+ingest_free(struct ingest *in)
+{
+	free(in);
+}
+
+const struct ingest_stats *
+ingest_stats(const struct ingest *in)
+{
+	return &in->stats;
+}
+
+static bool
+log_allowed(struct ingest *in, int64_t now_ms)
+{
+	if (now_ms - in->log_window_start >= LOG_WINDOW_MS) {
+		if (in->log_suppressed > 0)
+			log_warnx("ingest: %llu more rejected messages not logged in the last %d s",
+			    (unsigned long long)in->log_suppressed, LOG_WINDOW_MS / 1000);
+		in->log_window_start = now_ms;
+		in->log_in_window = 0;
+		in->log_suppressed = 0;
+	}
+	if (in->log_in_window >= LOG_BURST) {
+		in->log_suppressed++;
+		return false;
+	}
+	in->log_in_window++;
+	return true;
+}
+
+static void
+reject(struct ingest *in, const char *topic, const struct wire_error *err, int64_t now_ms)
+{
+	in->stats.rejected++;
+	in->stats.rejected_by[err->reason]++;
+	if (log_allowed(in, now_ms))
+		log_warnx("ingest: rejected message on %.160s: %s: %s", topic,
+		    wire_reason_name(err->reason), err->detail);
+}
+
+static void
+ingest_result(struct ingest *in, const char *topic, const struct wire_topic *t,
+    const void *payload, size_t len, int64_t recv_ms)
+{
+	struct wire_batch b;
+	struct wire_error err;
+	if (wire_batch_decode(t, payload, len, &b, &err) != WIRE_ACCEPT) {
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	pantau_err rc = store_batch(in->store, t->regency, &b, recv_ms);
+	if (rc == PANTAU_OK) {
+		in->stats.batches_stored++;
+		in->stats.results_stored += b.nresults;
+	} else if (rc == PANTAU_ERR_DUPLICATE) {
+		in->stats.duplicates++;
+	} else {
+		in->stats.store_errors++;
+	}
+	wire_batch_clear(&b);
+}
+
+static void
+ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
+    const void *payload, size_t len, int64_t recv_ms)
+{
+	struct wire_status st;
+	struct wire_error err;
+	if (len == 0) {
+		in->stats.ignored++; /* a retained status being cleared */
+		return;
+	}
+	if (wire_status_decode(t, payload, len, &st, &err) != WIRE_ACCEPT) {
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (store_status(in->store, t->regency, t->agent, &st, recv_ms) == PANTAU_OK)
+		in->stats.status_stored++;
+	else
+		in->stats.store_errors++;
+	wire_status_clear(&st);
+}
+
+void
+ingest_message(struct ingest *in, const char *topic, const void *payload, size_t len,
+    int64_t recv_ms)
+{
+	struct wire_topic t;
+	struct wire_error err = { WIRE_ACCEPT, "" };
+	in->stats.received++;
+	in->stats.last_message_ms = recv_ms;
+	if (!wire_topic_parse(topic, &t, &err)) {
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (t.kind == WIRE_TOPIC_CMD || t.kind == WIRE_TOPIC_MODE || t.kind == WIRE_TOPIC_CHECK) {
+		/* what the collector itself publishes, and agents' check messages */
+		in->stats.ignored++;
+		return;
+	}
+	if (catalog_regency(in->catalog, t.regency) == NULL) {
+		err.reason = WIRE_REJ_UNKNOWN_REGION;
+		snprintf(err.detail, sizeof(err.detail),
+		    "regency %s is not in the region catalog", t.regency);
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (t.kind == WIRE_TOPIC_RESULT)
+		ingest_result(in, topic, &t, payload, len, recv_ms);
+	else
+		ingest_status(in, topic, &t, payload, len, recv_ms);
+}

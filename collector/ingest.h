@@ -1,0 +1,43 @@
+/*
+ * Ingest: every MQTT message the collector receives goes through here. It
+ * is validated against the wire contract (common/wire.h) and the region
+ * catalog, then stored; a rejected message is logged with its reason
+ * (rate-limited) and counted per reason, and never stops the collector.
+ */
+#ifndef PANTAU_INGEST_H
+#define PANTAU_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "store.h"
+#include "wire.h"
+
+/* Counters since the collector started; read by the HTTP API. */
+struct ingest_stats {
+	int64_t started_ms;         /* epoch ms */
+	uint64_t received;          /* messages on pantau/v1/# */
+	uint64_t batches_stored;
+	uint64_t results_stored;
+	uint64_t duplicates;        /* batches already stored: not written again */
+	uint64_t status_stored;     /* birth / will messages */
+	uint64_t ignored;           /* cmd/mode/check topics, empty retained clears */
+	uint64_t rejected;          /* total of rejected_by[] */
+	uint64_t rejected_by[WIRE_REASON_COUNT];
+	uint64_t store_errors;
+	int64_t last_message_ms;    /* receive time of the latest message, 0 if none */
+};
+
+struct ingest;
+
+struct ingest *ingest_new(struct store *store, const struct catalog *catalog);
+void ingest_free(struct ingest *in);
+
+/* Handle one message received at recv_ms (epoch ms). */
+void ingest_message(struct ingest *in, const char *topic, const void *payload, size_t len,
+    int64_t recv_ms);
+
+const struct ingest_stats *ingest_stats(const struct ingest *in);
+
+#endif

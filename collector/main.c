@@ -1,0 +1,155 @@
+/* pantau-collector: receives, validates and stores what the agents send. */
+#include <getopt.h>
+#include <mosquitto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "collector.h"
+#include "collector_config.h"
+#include "log.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 2
+
+static void
+usage(FILE *to)
+{
+	fprintf(to,
+	    "usage: pantau-collector --config FILE [--check] [--log-level LEVEL]\n"
+	    "       pantau-collector --config-reference | --version | --help\n"
+	    "\n"
+	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
+	    "  --check             validate the configuration and the region catalog,\n"
+	    "                      print \"configuration OK\", and exit\n"
+	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
+	    "  --config-reference  print every configuration key with its default\n");
+}
+
+struct args {
+	const char *config;
+	const char *log_level;
+	bool check;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "config-reference", no_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:nl:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': a->config = optarg; break;
+		case 'n': a->check = true; break;
+		case 'l': a->log_level = optarg; break;
+		case 'R': collector_config_reference(stdout); return 0;
+		case 'V': printf("pantau-collector %s\n", PANTAU_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "pantau-collector: unexpected argument \"%s\"\n", argv[optind]);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+struct signals {
+	uv_signal_t term, intr;
+	struct collector *c;
+};
+
+/* Runs on the loop (libuv delivers signals there), not in a handler. */
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct signals *s = h->data;
+	log_info("collector: %s received, stopping", strsignal(signum));
+	collector_stop(s->c);
+	uv_close((uv_handle_t *)&s->term, NULL);
+	uv_close((uv_handle_t *)&s->intr, NULL);
+}
+
+static int
+check_only(const struct collector_config *cfg)
+{
+	char why[512];
+	struct catalog *cat = NULL;
+	if (catalog_load(cfg->catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
+		fprintf(stderr, "pantau-collector: region catalog: %s\n", why);
+		return EXIT_CONFIG;
+	}
+	printf("configuration OK (%zu provinces, %zu regencies in %s)\n", cat->nprovinces,
+	    cat->nregencies, cfg->catalog_dir);
+	catalog_free(cat);
+	return 0;
+}
+
+static int
+run(const struct collector_config *cfg)
+{
+	char why[512];
+	uv_loop_t loop;
+	struct signals sig;
+	struct collector *c = NULL;
+	uv_loop_init(&loop);
+	if (collector_new(&loop, cfg, &c, why, sizeof(why)) != PANTAU_OK) {
+		log_errorx("collector: %s", why);
+		uv_loop_close(&loop);
+		return 1;
+	}
+	sig.c = c;
+	uv_signal_init(&loop, &sig.term);
+	uv_signal_init(&loop, &sig.intr);
+	sig.term.data = sig.intr.data = &sig;
+	uv_signal_start(&sig.term, on_signal, SIGTERM);
+	uv_signal_start(&sig.intr, on_signal, SIGINT);
+	log_info("collector: pantau-collector %s running", PANTAU_VERSION);
+	uv_run(&loop, UV_RUN_DEFAULT);
+	collector_free(c);
+	uv_loop_close(&loop);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct collector_config cfg;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	if (a.config == NULL) {
+		fprintf(stderr, "pantau-collector: --config FILE is required\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (collector_config_load(a.config, &cfg, stderr) != PANTAU_OK)
+		return EXIT_CONFIG;
+	int level = a.log_level != NULL ? log_level_parse(a.log_level) : cfg.log_level;
+	if (level < 0) {
+		fprintf(stderr, "pantau-collector: --log-level must be error, warn, info or debug\n");
+		return EXIT_USAGE;
+	}
+	log_init("pantau-collector", (enum log_level)level, false);
+	if (a.check)
+		return check_only(&cfg);
+	signal(SIGPIPE, SIG_IGN);
+	mosquitto_lib_init();
+	rc = run(&cfg);
+	mosquitto_lib_cleanup();
+	return rc;
+}

@@ -1,0 +1,417 @@
+#include "store.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define SCHEMA_VERSION "1"
+
+static const char *const schema_sql =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
+    "CREATE TABLE IF NOT EXISTS provinces(code TEXT PRIMARY KEY, name TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS regencies(code TEXT PRIMARY KEY, province TEXT NOT NULL,"
+    " name TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS sites(agent TEXT PRIMARY KEY, regency TEXT NOT NULL,"
+    " site TEXT, link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT,"
+    " boot INTEGER, first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER,"
+    " last_ts_ms INTEGER, online INTEGER, online_reason TEXT, status_ms INTEGER,"
+    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER);"
+    "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
+    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
+    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
+    "CREATE TABLE IF NOT EXISTS results(batch_id INTEGER NOT NULL, agent TEXT NOT NULL,"
+    " ts_ms INTEGER NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL, ok INTEGER,"
+    " sent INTEGER, recv INTEGER, loss_pct REAL, rtt_min REAL, rtt_p50 REAL,"
+    " rtt_avg REAL, rtt_p95 REAL, rtt_max REAL, jitter_ms REAL, pdv_ms REAL,"
+    " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
+    " total_ms REAL, error TEXT, extra TEXT);"
+    "CREATE INDEX IF NOT EXISTS results_agent_ts ON results(agent, ts_ms);"
+    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
+
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_BATCH,
+	ST_RESULT,
+	ST_SITE_SEEN,
+	ST_SITE_BATCH,
+	ST_SITE_STATUS,
+	ST_PROVINCE,
+	ST_REGENCY,
+	ST_SAVEPOINT,
+	ST_RELEASE,
+	ST_ROLLBACK_TO,
+	ST_COUNT
+};
+
+static const char *const stmt_sql[ST_COUNT] = {
+	[ST_BEGIN] = "BEGIN",
+	[ST_COMMIT] = "COMMIT",
+	[ST_BATCH] = "INSERT OR IGNORE INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults,"
+	             " outbox_pending, outbox_dropped) VALUES(?,?,?,?,?,?,?,?)",
+	[ST_RESULT] = "INSERT INTO results(batch_id, agent, ts_ms, probe, target, ok, sent, recv,"
+	              " loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms,"
+	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra)"
+	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
+	[ST_SITE_BATCH] = "UPDATE sites SET regency = ?2, boot = max(coalesce(boot, 0), ?3),"
+	                  " last_result_ms = ?4, last_ts_ms = max(coalesce(last_ts_ms, 0), ?5),"
+	                  " outbox_pending = ?6, outbox_dropped = ?7, skew_ms = ?8"
+	                  " WHERE agent = ?1",
+	[ST_SITE_STATUS] = "UPDATE sites SET regency = ?2, online = ?3, online_reason = ?4,"
+	                   " status_ms = ?5, site = coalesce(?6, site), link = coalesce(?7, link),"
+	                   " lat = coalesce(?8, lat), lon = coalesce(?9, lon),"
+	                   " interval_s = coalesce(?10, interval_s),"
+	                   " version = coalesce(?11, version), boot = coalesce(?12, boot)"
+	                   " WHERE agent = ?1",
+	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
+	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
+	[ST_SAVEPOINT] = "SAVEPOINT batch",
+	[ST_RELEASE] = "RELEASE batch",
+	[ST_ROLLBACK_TO] = "ROLLBACK TO batch",
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *st[ST_COUNT];
+	struct store_opts o;
+	bool in_tx;
+	int pending;       /* rows written in the open transaction */
+};
+
+static pantau_err
+db_fail(struct store *s, const char *what)
+{
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+	return PANTAU_ERR_DB;
+}
+
+static pantau_err
+step_reset(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return db_fail(s, what);
+	return PANTAU_OK;
+}
+
+static pantau_err
+exec_sql(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		log_warnx("store: %s", msg != NULL ? msg : sqlite3_errmsg(s->db));
+		sqlite3_free(msg);
+		return PANTAU_ERR_DB;
+	}
+	return PANTAU_OK;
+}
+
+static pantau_err
+configure(struct store *s)
+{
+	char pragmas[256];
+	snprintf(pragmas, sizeof(pragmas),
+	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
+	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
+	    s->o.sync_full ? "FULL" : "NORMAL");
+	sqlite3_busy_timeout(s->db, 5000);
+	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK)
+		return PANTAU_ERR_DB;
+	for (int i = 0; i < ST_COUNT; i++)
+		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		        NULL) != SQLITE_OK)
+			return db_fail(s, stmt_sql[i]);
+	return PANTAU_OK;
+}
+
+pantau_err
+store_open(const struct store_opts *opts, struct store **out)
+{
+	pantau_err rc = PANTAU_ERR_NOMEM;
+	struct store *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		goto out;
+	s->o = *opts;
+	if (sqlite3_open_v2(opts->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	        NULL) != SQLITE_OK) {
+		log_warnx("store: cannot open %s: %s", opts->path,
+		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		rc = PANTAU_ERR_DB;
+		goto out;
+	}
+	rc = configure(s);
+out:
+	if (rc != PANTAU_OK) {
+		store_close(s);
+		s = NULL;
+	}
+	*out = s;
+	return rc;
+}
+
+void
+store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	if (s->in_tx)
+		(void)store_commit(s);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+sqlite3 *
+store_db(struct store *s)
+{
+	return s->db;
+}
+
+static pantau_err
+begin(struct store *s)
+{
+	if (s->in_tx)
+		return PANTAU_OK;
+	pantau_err rc = step_reset(s, s->st[ST_BEGIN], "begin");
+	if (rc == PANTAU_OK) {
+		s->in_tx = true;
+		s->pending = 0;
+	}
+	return rc;
+}
+
+pantau_err
+store_commit(struct store *s)
+{
+	if (!s->in_tx)
+		return PANTAU_OK;
+	pantau_err rc = step_reset(s, s->st[ST_COMMIT], "commit");
+	if (rc != PANTAU_OK) {
+		/* Leave no half-open transaction behind: the rows are lost, and the
+		 * agent's replay (by gap detection) is what brings them back. */
+		(void)exec_sql(s, "ROLLBACK");
+	}
+	s->in_tx = false;
+	s->pending = 0;
+	return rc;
+}
+
+int
+store_pending(const struct store *s)
+{
+	return s->pending;
+}
+
+bool
+store_should_commit(const struct store *s)
+{
+	return s->pending >= s->o.commit_rows;
+}
+
+/* ---- catalog ---- */
+
+pantau_err
+store_catalog_begin(struct store *s)
+{
+	pantau_err rc = store_commit(s);
+	return rc != PANTAU_OK ? rc : begin(s);
+}
+
+static void
+bind_text(sqlite3_stmt *st, int i, const char *v)
+{
+	if (v != NULL)
+		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_int(sqlite3_stmt *st, int i, int64_t v)
+{
+	if (v >= 0)
+		sqlite3_bind_int64(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+static void
+bind_num(sqlite3_stmt *st, int i, double v)
+{
+	if (!isnan(v))
+		sqlite3_bind_double(st, i, v);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+pantau_err
+store_catalog_province(struct store *s, const char *code, const char *name)
+{
+	sqlite3_stmt *st = s->st[ST_PROVINCE];
+	bind_text(st, 1, code);
+	bind_text(st, 2, name);
+	return step_reset(s, st, "insert province");
+}
+
+pantau_err
+store_catalog_regency(struct store *s, const char *code, const char *province, const char *name)
+{
+	sqlite3_stmt *st = s->st[ST_REGENCY];
+	bind_text(st, 1, code);
+	bind_text(st, 2, province);
+	bind_text(st, 3, name);
+	return step_reset(s, st, "insert regency");
+}
+
+pantau_err
+store_catalog_end(struct store *s)
+{
+	return store_commit(s);
+}
+
+/* ---- batches ---- */
+
+static pantau_err
+site_seen(struct store *s, const char *agent, const char *regency, int64_t recv_ms)
+{
+	sqlite3_stmt *st = s->st[ST_SITE_SEEN];
+	bind_text(st, 1, agent);
+	bind_text(st, 2, regency);
+	sqlite3_bind_int64(st, 3, recv_ms);
+	return step_reset(s, st, "insert site");
+}
+
+static pantau_err
+insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b,
+    const struct wire_result *r)
+{
+	sqlite3_stmt *st = s->st[ST_RESULT];
+	char *extra = NULL;
+	sqlite3_bind_int64(st, 1, batch_id);
+	bind_text(st, 2, b->agent);
+	sqlite3_bind_int64(st, 3, b->ts_ms);
+	bind_text(st, 4, r->probe);
+	bind_text(st, 5, r->target);
+	bind_int(st, 6, r->ok);
+	bind_int(st, 7, r->sent);
+	bind_int(st, 8, r->recv);
+	const double nums[] = { r->loss_pct, r->rtt_min, r->rtt_p50, r->rtt_avg, r->rtt_p95,
+		r->rtt_max, r->jitter_ms, r->pdv_ms };
+	for (int i = 0; i < 8; i++)
+		bind_num(st, 9 + i, nums[i]);
+	bind_int(st, 17, r->status);
+	const double times[] = { r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms, r->total_ms };
+	for (int i = 0; i < 5; i++)
+		bind_num(st, 18 + i, times[i]);
+	bind_text(st, 23, r->error);
+	if (r->kind == WIRE_PROBE_OTHER)
+		extra = json_dumps(r->obj, WIRE_JSON_FLAGS);
+	bind_text(st, 24, extra);
+	pantau_err rc = step_reset(s, st, "insert result");
+	free(extra);
+	return rc;
+}
+
+static pantau_err
+update_site(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
+{
+	sqlite3_stmt *st = s->st[ST_SITE_BATCH];
+	bind_text(st, 1, b->agent);
+	bind_text(st, 2, regency);
+	sqlite3_bind_int64(st, 3, b->boot);
+	sqlite3_bind_int64(st, 4, recv_ms);
+	sqlite3_bind_int64(st, 5, b->ts_ms);
+	bind_int(st, 6, b->outbox_pending);
+	bind_int(st, 7, b->outbox_dropped);
+	sqlite3_bind_int64(st, 8, recv_ms - b->ts_ms);
+	return step_reset(s, st, "update site");
+}
+
+static pantau_err
+insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64_t *id)
+{
+	sqlite3_stmt *st = s->st[ST_BATCH];
+	bind_text(st, 1, b->agent);
+	sqlite3_bind_int64(st, 2, b->boot);
+	sqlite3_bind_int64(st, 3, b->seq);
+	sqlite3_bind_int64(st, 4, b->ts_ms);
+	sqlite3_bind_int64(st, 5, recv_ms);
+	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->nresults);
+	bind_int(st, 7, b->outbox_pending);
+	bind_int(st, 8, b->outbox_dropped);
+	pantau_err rc = step_reset(s, st, "insert batch");
+	if (rc != PANTAU_OK)
+		return rc;
+	if (sqlite3_changes(s->db) == 0)
+		return PANTAU_ERR_DUPLICATE;
+	*id = sqlite3_last_insert_rowid(s->db);
+	return PANTAU_OK;
+}
+
+static pantau_err
+write_batch(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
+{
+	int64_t id = 0;
+	pantau_err rc = insert_batch(s, b, recv_ms, &id);
+	for (size_t i = 0; i < b->nresults && rc == PANTAU_OK; i++)
+		rc = insert_result(s, id, b, &b->results[i]);
+	if (rc == PANTAU_OK)
+		rc = site_seen(s, b->agent, regency, recv_ms);
+	if (rc == PANTAU_OK)
+		rc = update_site(s, regency, b, recv_ms);
+	return rc;
+}
+
+pantau_err
+store_batch(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
+{
+	pantau_err rc = begin(s);
+	if (rc == PANTAU_OK)
+		rc = step_reset(s, s->st[ST_SAVEPOINT], "savepoint");
+	if (rc != PANTAU_OK)
+		return rc;
+	rc = write_batch(s, regency, b, recv_ms);
+	if (rc != PANTAU_OK && rc != PANTAU_ERR_DUPLICATE) {
+		/* Undo this batch's partial rows; the rest of the transaction stays. */
+		(void)step_reset(s, s->st[ST_ROLLBACK_TO], "rollback to savepoint");
+	}
+	pantau_err rel = step_reset(s, s->st[ST_RELEASE], "release savepoint");
+	if (rc == PANTAU_OK) {
+		rc = rel;
+		s->pending += 1 + (int)b->nresults;
+	}
+	return rc;
+}
+
+pantau_err
+store_status(struct store *s, const char *regency, const char *agent,
+    const struct wire_status *w, int64_t recv_ms)
+{
+	pantau_err rc = begin(s);
+	if (rc == PANTAU_OK)
+		rc = site_seen(s, agent, regency, recv_ms);
+	if (rc != PANTAU_OK)
+		return rc;
+	sqlite3_stmt *st = s->st[ST_SITE_STATUS];
+	bind_text(st, 1, agent);
+	bind_text(st, 2, regency);
+	sqlite3_bind_int(st, 3, w->online ? 1 : 0);
+	bind_text(st, 4, w->online ? NULL : (w->reason != NULL ? w->reason : "lost"));
+	sqlite3_bind_int64(st, 5, recv_ms);
+	bind_text(st, 6, w->site);
+	bind_text(st, 7, w->link);
+	bind_num(st, 8, w->lat);
+	bind_num(st, 9, w->lon);
+	bind_int(st, 10, w->interval_s);
+	bind_text(st, 11, w->version);
+	bind_int(st, 12, w->boot);
+	s->pending++;
+	return step_reset(s, st, "update site status");
+}

@@ -1,0 +1,80 @@
+/*
+ * The collector's store: SQLite in WAL mode, prepared statements, writes
+ * batched into transactions committed every commit_ms or commit_rows rows,
+ * whichever comes first. One connection, used only on the loop thread; the
+ * HTTP API reads through the same connection (it sees uncommitted rows).
+ *
+ * Schema (docs/storage.md):
+ *   meta(key PRIMARY KEY, value)                       schema_version
+ *   provinces(code PRIMARY KEY, name)                  "32", "Jawa Barat"
+ *   regencies(code PRIMARY KEY, province, name)        "32.73", "32", "Kota Bandung"
+ *   sites(agent PRIMARY KEY, regency, site, link, lat, lon, interval_s,
+ *         version, boot, first_seen_ms, last_result_ms, last_ts_ms,
+ *         online, online_reason, status_ms, outbox_pending,
+ *         outbox_dropped, skew_ms)
+ *   batches(id PRIMARY KEY, agent, boot, seq, ts_ms, recv_ms, nresults,
+ *           outbox_pending, outbox_dropped, UNIQUE(agent, boot, seq))
+ *   results(batch_id, agent, ts_ms, probe, target, ok, sent, recv,
+ *           loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max,
+ *           jitter_ms, pdv_ms, status, dns_ms, connect_ms, tls_ms,
+ *           ttfb_ms, total_ms, error, extra)
+ *   index results(agent, ts_ms)
+ * Times are epoch milliseconds UTC. sites.last_result_ms and status_ms are
+ * the collector's receive times; ts_ms columns are the agent's measurement
+ * times. sites.online: 1 after a birth, 0 after a last will or shutdown,
+ * NULL before any status message. results.extra holds the JSON of a probe
+ * kind this collector does not know; NULL otherwise.
+ */
+#ifndef PANTAU_STORE_H
+#define PANTAU_STORE_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "wire.h"
+
+struct store;
+
+struct store_opts {
+	const char *path;        /* database file */
+	int commit_ms;           /* longest a row waits for its commit */
+	int commit_rows;         /* commit at least this often */
+	bool sync_full;          /* synchronous=FULL instead of NORMAL */
+};
+
+/* Open or create the database and its schema. */
+pantau_err store_open(const struct store_opts *opts, struct store **out);
+/* Commit what is pending and close. Safe with NULL. */
+void store_close(struct store *s);
+
+sqlite3 *store_db(struct store *s);
+
+/* Replace the region catalog (inside one transaction). */
+pantau_err store_catalog_begin(struct store *s);
+pantau_err store_catalog_province(struct store *s, const char *code, const char *name);
+pantau_err store_catalog_regency(struct store *s, const char *code, const char *province,
+    const char *name);
+pantau_err store_catalog_end(struct store *s);
+
+/*
+ * Store a validated batch received at recv_ms from a site in regency.
+ * PANTAU_ERR_DUPLICATE when (agent, boot, seq) is already stored: nothing
+ * is written. Creates the site row on first sight.
+ */
+pantau_err store_batch(struct store *s, const char *regency, const struct wire_batch *b,
+    int64_t recv_ms);
+
+/* Record a birth or last will / shutdown message. */
+pantau_err store_status(struct store *s, const char *regency, const char *agent,
+    const struct wire_status *st, int64_t recv_ms);
+
+/* Rows written since the last commit. */
+int store_pending(const struct store *s);
+/* Commit the open transaction, if any. */
+pantau_err store_commit(struct store *s);
+/* True when pending rows reached commit_rows. */
+bool store_should_commit(const struct store *s);
+
+#endif

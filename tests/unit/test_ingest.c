@@ -1,0 +1,203 @@
+/* Ingest into a real SQLite store: validation, duplicates, catalog, status. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "collector/ingest.h"
+#include "collector/store.h"
+
+struct fixture {
+	char dir[64];
+	char db[128];
+	struct catalog *cat;
+	struct store *store;
+	struct ingest *in;
+};
+
+static const char *
+catalog_dir(char *buf, size_t len)
+{
+	const char *build = getenv("PANTAU_BUILD");
+	snprintf(buf, len, "%s/share/pantau", build != NULL ? build : "build");
+	return buf;
+}
+
+static int
+setup(void **state)
+{
+	char why[256], dir[512];
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-ingest-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+	if (catalog_load(catalog_dir(dir, sizeof(dir)), &f->cat, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("catalog: %s (run make first)", why);
+	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 1000 };
+	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
+	f->in = ingest_new(f->store, f->cat);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	ingest_free(f->in);
+	store_close(f->store);
+	catalog_free(f->cat);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static long long
+count(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->store), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+static void
+batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
+{
+	char topic[128], payload[1024];
+	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", topic_agent);
+	snprintf(payload, sizeof(payload),
+	    "{\"v\":1,\"agent\":\"%s\",\"boot\":1,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30.125Z\","
+	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
+	    "\"loss_pct\":%s,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
+	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
+	    agent, seq, loss);
+	ingest_message(f->in, topic, payload, strlen(payload), 1707890431000LL);
+}
+
+static void
+test_catalog(void **state)
+{
+	struct fixture *f = *state;
+	assert_int_equal(f->cat->nprovinces, 38);
+	assert_int_equal(f->cat->nregencies, 514);
+	const struct catalog_regency *r = catalog_regency(f->cat, "32.73");
+	assert_non_null(r);
+	assert_string_equal(r->name, "Kota Bandung");
+	assert_string_equal(catalog_province(f->cat, "32")->name, "Jawa Barat");
+	assert_non_null(catalog_regency(f->cat, "96.01"));  /* Papua Barat Daya, 2022 */
+	assert_null(catalog_regency(f->cat, "32.99"));
+	assert_int_equal(count(f, "SELECT count(*) FROM regencies"), 0); /* loaded by collector */
+}
+
+static void
+test_catalog_errors(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/pantau-cat-XXXXXX", path[128], why[256];
+	struct catalog *c = NULL;
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(catalog_load(dir, &c, why, sizeof(why)), PANTAU_ERR_IO);
+	assert_non_null(strstr(why, "provinces.csv"));
+	snprintf(path, sizeof(path), "%s/provinces.csv", dir);
+	FILE *fp = fopen(path, "w");
+	fputs("code,name\n11,Aceh\n1x,Broken\n", fp);
+	fclose(fp);
+	assert_int_equal(catalog_load(dir, &c, why, sizeof(why)), PANTAU_ERR_PARSE);
+	assert_non_null(strstr(why, "provinces.csv:3: expected"));
+	unlink(path);
+	rmdir(dir);
+}
+
+static void
+test_store_and_duplicates(void **state)
+{
+	struct fixture *f = *state;
+	batch(f, "ag-1", "ag-1", 1, "0");
+	batch(f, "ag-1", "ag-1", 1, "0"); /* redelivered */
+	batch(f, "ag-1", "ag-1", 2, "0");
+	const struct ingest_stats *s = ingest_stats(f->in);
+	assert_int_equal(s->received, 3);
+	assert_int_equal(s->batches_stored, 2);
+	assert_int_equal(s->results_stored, 4);
+	assert_int_equal(s->duplicates, 1);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM results"), 4);
+	assert_int_equal(count(f, "SELECT count(*) FROM results WHERE probe='tcp' AND ok=0 "
+	                          "AND error='refused'"), 2);
+	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-1'"),
+	    1707890430125LL);
+	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-1'"), 875);
+}
+
+static void
+test_bad_input_counted_and_neighbours_stored(void **state)
+{
+	struct fixture *f = *state;
+	batch(f, "ag-2", "ag-2", 1, "0");
+	ingest_message(f->in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
+	batch(f, "ag-2", "ag-2", 2, "250");    /* loss out of range */
+	batch(f, "ag-2", "ag-9", 3, "0");      /* agent differs from topic */
+	ingest_message(f->in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
+	ingest_message(f->in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
+	batch(f, "ag-2", "ag-2", 4, "0");
+	const struct ingest_stats *s = ingest_stats(f->in);
+	assert_int_equal(s->batches_stored, 2);
+	assert_int_equal(s->rejected, 4);
+	assert_int_equal(s->rejected_by[WIRE_REJ_NOT_JSON], 1);
+	assert_int_equal(s->rejected_by[WIRE_REJ_LOSS_RANGE], 1);
+	assert_int_equal(s->rejected_by[WIRE_REJ_AGENT_MISMATCH], 1);
+	assert_int_equal(s->rejected_by[WIRE_REJ_UNKNOWN_REGION], 1);
+	assert_int_equal(s->ignored, 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM batches WHERE agent='ag-2'"), 2);
+}
+
+static void
+test_status_messages(void **state)
+{
+	struct fixture *f = *state;
+	const char *birth = "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-3\",\"boot\":5,"
+	                    "\"site\":\"SDN 1\",\"link\":\"vsat-geo\",\"interval\":30}";
+	const char *will = "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-3\",\"reason\":\"lost\"}";
+	const char *topic = "pantau/v1/32/3273/ag-3/status";
+	ingest_message(f->in, topic, birth, strlen(birth), 1000);
+	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 1);
+	assert_int_equal(count(f, "SELECT interval_s FROM sites WHERE agent='ag-3'"), 30);
+	ingest_message(f->in, topic, will, strlen(will), 2000);
+	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 0);
+	assert_int_equal(count(f, "SELECT status_ms FROM sites WHERE agent='ag-3'"), 2000);
+	assert_int_equal(count(f, "SELECT count(*) FROM sites WHERE agent='ag-3' AND "
+	                          "link='vsat-geo' AND online_reason='lost'"), 1);
+	ingest_message(f->in, topic, "", 0, 3000); /* retained message cleared */
+	assert_int_equal(ingest_stats(f->in)->ignored, 1);
+	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
+		cmocka_unit_test(test_catalog_errors),
+		cmocka_unit_test_setup_teardown(test_store_and_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input_counted_and_neighbours_stored, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
+}
