@@ -1,0 +1,347 @@
+#include "agent.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "cycle.h"
+#include "env.h"
+#include "log.h"
+#include "mqttc.h"
+#include "outbox.h"
+#include "state.h"
+
+/* Batches published and not yet acknowledged, at most. */
+#define AGENT_WINDOW 10
+/* Longest wait for the broker to acknowledge the shutdown status. */
+#define STOP_WAIT_MS 3000
+
+struct agent {
+	uv_loop_t *loop;
+	const struct agent_config *cfg;
+	struct agent_env env;
+	struct cycle *cycle;
+	struct mqttc *mqtt;
+	struct outbox *outbox;
+	int64_t boot;
+	int64_t seq;             /* last seq used in this boot */
+	uint64_t cycle_no;
+	uint64_t first_due;      /* uv_now() of cycle 0 */
+	uv_timer_t tick;
+	uv_timer_t stop_timer;
+	char topic_result[WIRE_TOPIC_MAX + 1];
+	char topic_status[WIRE_TOPIC_MAX + 1];
+	int shutdown_mid;
+	int failures;            /* connection failures since the last CONNACK */
+	bool handles_open;
+	bool stopping;
+	bool stopped;
+};
+
+static void pump(struct agent *a);
+
+/* ---- status messages ---- */
+
+static char *
+status_payload(const struct agent *a, bool online, const char *reason)
+{
+	char ts[CLOCK_ISO_LEN];
+	const struct agent_config *c = a->cfg;
+	clock_format_iso(clock_real_ms(), ts);
+	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:s}", "v", WIRE_VERSION, "state",
+	    online ? "online" : "offline", "agent", c->id, "boot", (json_int_t)a->boot, "ts", ts);
+	if (o == NULL)
+		return NULL;
+	if (online) {
+		json_object_set_new(o, "site", json_string(c->site));
+		json_object_set_new(o, "link", json_string(wire_link_names[c->link]));
+		json_object_set_new(o, "region", json_string(c->region));
+		json_object_set_new(o, "interval", json_integer(c->interval_s));
+		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
+		if (!isnan(c->lat)) {
+			wire_set_num(o, "lat", c->lat);
+			wire_set_num(o, "lon", c->lon);
+		}
+	} else {
+		json_object_del(o, "ts"); /* a last will is sent later: its time is the receipt */
+		json_object_set_new(o, "reason", json_string(reason));
+	}
+	char *text = json_dumps(o, WIRE_JSON_FLAGS);
+	json_decref(o);
+	return text;
+}
+
+static void
+publish_status(struct agent *a, bool online, const char *reason, int *mid)
+{
+	char *text = status_payload(a, online, reason);
+	if (text == NULL)
+		return;
+	if (mqttc_publish(a->mqtt, a->topic_status, text, strlen(text), 1, true, mid) !=
+	    PANTAU_OK)
+		log_warnx("agent: cannot publish the %s status", online ? "online" : "offline");
+	free(text);
+}
+
+/* ---- publishing the outbox ---- */
+
+static void
+pump(struct agent *a)
+{
+	struct outbox_item *it;
+	while (!a->stopping && mqttc_connected(a->mqtt) &&
+	    outbox_inflight(a->outbox) < AGENT_WINDOW && (it = outbox_next(a->outbox)) != NULL) {
+		int mid;
+		if (mqttc_publish(a->mqtt, a->topic_result, it->payload, it->len, 1, false, &mid) !=
+		    PANTAU_OK)
+			return;
+		outbox_mark_inflight(a->outbox, it, mid);
+		log_debug("agent: published batch boot %lld seq %lld", (long long)a->boot,
+		    (long long)it->seq);
+	}
+}
+
+static void
+on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
+{
+	struct agent *a = ctx;
+	size_t len;
+	pantau_err rc;
+	struct wire_batch_hdr h = {
+		.agent = a->cfg->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
+		.outbox_pending = (int64_t)outbox_pending(a->outbox),
+		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
+	};
+	char *text = wire_batch_encode(&h, results, &len, &rc);
+	json_decref(results);
+	if (text == NULL) {
+		log_warnx("agent: cannot encode the batch: %s", pantau_strerror(rc));
+		return;
+	}
+	a->seq++;
+	if (outbox_push(a->outbox, a->seq, text, len) != PANTAU_OK)
+		log_warnx("agent: outbox full; batch seq %lld dropped", (long long)a->seq);
+	pump(a);
+}
+
+/* ---- the cycle clock ---- */
+
+static void on_tick(uv_timer_t *t);
+
+static void
+schedule_next(struct agent *a)
+{
+	uint64_t period = (uint64_t)a->cfg->interval_s * 1000;
+	uint64_t now = uv_now(a->loop);
+	uint64_t due = a->first_due + a->cycle_no * period;
+	if (due < now) { /* the loop was held up: skip the cycles missed */
+		uint64_t missed = (now - due) / period + 1;
+		log_warnx("agent: %llu cycle(s) skipped; the system was too busy or suspended",
+		    (unsigned long long)missed);
+		a->cycle_no += missed;
+		due = a->first_due + a->cycle_no * period;
+	}
+	uv_timer_start(&a->tick, on_tick, due - now, 0);
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	const struct probe_def *due[AGENT_MAX_PROBES];
+	size_t n = 0;
+	for (size_t i = 0; i < a->cfg->nprobes; i++) {
+		const struct probe_def *p = &a->cfg->probes[i];
+		if (a->cycle_no % (uint64_t)agent_config_probe_every(a->cfg, p) == 0)
+			due[n++] = p;
+	}
+	if (cycle_active(a->cycle))
+		log_warnx("agent: the previous cycle is still running; skipping this one");
+	else if (cycle_start(a->cycle, due, n, a->cfg->interval_s * 1000 - 100) != PANTAU_OK)
+		log_warnx("agent: cannot start a cycle");
+	a->cycle_no++;
+	schedule_next(a);
+}
+
+/* ---- MQTT events ---- */
+
+static void
+on_connect(void *ctx)
+{
+	struct agent *a = ctx;
+	int mid;
+	log_info("agent: connected to the broker at %s:%d%s", a->cfg->broker.host,
+	    a->cfg->broker.port, a->failures > 0 ? " (after retrying)" : "");
+	a->failures = 0;
+	publish_status(a, true, NULL, &mid);
+	pump(a);
+}
+
+static void
+on_fail(void *ctx, enum mqttc_fail why, const char *text)
+{
+	struct agent *a = ctx;
+	outbox_requeue(a->outbox);
+	if (a->failures++ == 0 || why == MQTTC_FAIL_AUTH)
+		log_warnx("agent: broker %s:%d: %s%s; measuring goes on, results wait in the "
+		    "outbox (%zu now)", a->cfg->broker.host, a->cfg->broker.port, text,
+		    why == MQTTC_FAIL_AUTH ? " (check [broker] username and password)" : "",
+		    outbox_pending(a->outbox));
+	else
+		log_debug("agent: broker still unreachable: %s", text);
+}
+
+static void
+finish_stop(struct agent *a)
+{
+	if (a->stopped)
+		return;
+	a->stopped = true;
+	size_t left = outbox_pending(a->outbox);
+	if (left > 0)
+		log_warnx("agent: stopping with %zu batch(es) not yet delivered", left);
+	mqttc_free(a->mqtt);
+	a->mqtt = NULL;
+	cycle_free(a->cycle);
+	a->cycle = NULL;
+	agent_env_close(&a->env);
+	if (a->handles_open) {
+		uv_close((uv_handle_t *)&a->tick, NULL);
+		uv_close((uv_handle_t *)&a->stop_timer, NULL);
+		a->handles_open = false;
+	}
+}
+
+static void
+on_publish(void *ctx, int mid)
+{
+	struct agent *a = ctx;
+	if (a->stopping) {
+		if (mid == a->shutdown_mid)
+			finish_stop(a);
+		return;
+	}
+	if (outbox_ack(a->outbox, mid))
+		pump(a);
+}
+
+static void
+on_stop_timer(uv_timer_t *t)
+{
+	struct agent *a = t->data;
+	log_warnx("agent: the broker did not acknowledge the shutdown status in time");
+	finish_stop(a);
+}
+
+void
+agent_stop(struct agent *a)
+{
+	if (a == NULL || a->stopping)
+		return;
+	a->stopping = true;
+	uv_timer_stop(&a->tick);
+	cycle_cancel(a->cycle);
+	if (a->mqtt != NULL && mqttc_connected(a->mqtt)) {
+		a->shutdown_mid = -1;
+		publish_status(a, false, "shutdown", &a->shutdown_mid);
+		if (a->shutdown_mid >= 0) {
+			uv_timer_start(&a->stop_timer, on_stop_timer, STOP_WAIT_MS, 0);
+			return;
+		}
+	}
+	finish_stop(a);
+}
+
+/* ---- start ---- */
+
+static pantau_err
+start_mqtt(struct agent *a, char *why, size_t len)
+{
+	struct mqttc_opts mo;
+	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+		.on_publish = on_publish };
+	mqttc_opts_default(&mo);
+	brokercfg_to_mqttc(&a->cfg->broker, &mo);
+	mo.client_id = a->cfg->id;
+	mo.clean_session = true;
+	mo.max_inflight = AGENT_WINDOW + 2;
+	a->mqtt = mqttc_new(a->loop, &mo, &cb, a);
+	char *will = a->mqtt != NULL ? status_payload(a, false, "lost") : NULL;
+	pantau_err rc = will == NULL ? PANTAU_ERR_NOMEM :
+	    mqttc_set_will(a->mqtt, a->topic_status, will, strlen(will), 1, true);
+	free(will);
+	if (rc == PANTAU_OK)
+		rc = mqttc_start(a->mqtt);
+	if (rc != PANTAU_OK)
+		snprintf(why, len, "cannot start the MQTT client: %s", pantau_strerror(rc));
+	return rc;
+}
+
+static pantau_err
+prepare(struct agent *a, char *why, size_t len)
+{
+	const struct agent_config *c = a->cfg;
+	pantau_err rc = state_prepare(c->state_dir, why, len);
+	if (rc == PANTAU_OK)
+		rc = state_next_boot(c->state_dir, &a->boot, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	if (wire_topic_result(a->topic_result, sizeof(a->topic_result), c->region, c->id) !=
+	        PANTAU_OK ||
+	    wire_topic_status(a->topic_status, sizeof(a->topic_status), c->region, c->id) !=
+	        PANTAU_OK) {
+		snprintf(why, len, "cannot build topics from id %s and region %s", c->id, c->region);
+		return PANTAU_ERR_CONFIG;
+	}
+	a->outbox = outbox_new((size_t)c->outbox_batches);
+	if (a->outbox == NULL) {
+		snprintf(why, len, "out of memory");
+		return PANTAU_ERR_NOMEM;
+	}
+	return agent_env_open(a->loop, &a->env, why, len);
+}
+
+pantau_err
+agent_new(uv_loop_t *loop, const struct agent_config *cfg, struct agent **out, char *why,
+    size_t len)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	*out = NULL;
+	if (a == NULL) {
+		snprintf(why, len, "out of memory");
+		return PANTAU_ERR_NOMEM;
+	}
+	a->loop = loop;
+	a->cfg = cfg;
+	pantau_err rc = prepare(a, why, len);
+	if (rc != PANTAU_OK) {
+		outbox_free(a->outbox);
+		free(a);
+		return rc;
+	}
+	a->cycle = cycle_new(&a->env.probe, on_cycle_done, a);
+	uv_timer_init(loop, &a->tick);
+	uv_timer_init(loop, &a->stop_timer);
+	a->tick.data = a->stop_timer.data = a;
+	a->handles_open = true;
+	log_info("agent: %s (%s, region %s) boot %lld, %zu probe(s) every %d s", cfg->id,
+	    cfg->site, cfg->region, (long long)a->boot, cfg->nprobes, cfg->interval_s);
+	uint64_t splay = rng_below(&a->env.rng, (uint64_t)cfg->splay_s * 1000 + 1);
+	a->first_due = uv_now(loop) + splay;
+	schedule_next(a);
+	*out = a;
+	if (a->cycle == NULL || (rc = start_mqtt(a, why, len)) != PANTAU_OK)
+		agent_stop(a); /* the caller runs the loop to close, then agent_free */
+	return rc;
+}
+
+void
+agent_free(struct agent *a)
+{
+	if (a == NULL)
+		return;
+	outbox_free(a->outbox);
+	free(a);
+}

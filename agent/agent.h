@@ -1,0 +1,30 @@
+/*
+ * The agent daemon: one libuv loop. Every interval it runs the probes due,
+ * encodes one result batch (wire contract v1) with the next seq of this
+ * boot, puts it in the outbox and publishes while connected (QoS 1). A
+ * retained birth message follows each CONNACK; the broker publishes the
+ * retained last will when the connection dies; an orderly stop publishes
+ * "offline, shutdown" itself.
+ */
+#ifndef PANTAU_AGENT_H
+#define PANTAU_AGENT_H
+
+#include <uv.h>
+
+#include "agent_config.h"
+#include "err.h"
+
+struct agent;
+
+/* Start measuring and connecting. why says what to fix on failure. */
+pantau_err agent_new(uv_loop_t *loop, const struct agent_config *cfg, struct agent **out,
+    char *why, size_t len);
+
+/* Orderly stop: cancel probes, publish the shutdown status (bounded wait
+ * for its PUBACK), disconnect, close every handle; the loop then ends. */
+void agent_stop(struct agent *a);
+
+/* Release after the loop has ended. */
+void agent_free(struct agent *a);
+
+#endif

@@ -1,0 +1,251 @@
+#include "agent_config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+#define A(field) offsetof(struct agent_config, field)
+#define S(field) sizeof(((struct agent_config *)0)->field)
+#define P(field) offsetof(struct probe_def, field)
+#define PS(field) sizeof(((struct probe_def *)0)->field)
+#define N(t) (sizeof(t) / sizeof((t)[0]))
+
+static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
+
+static bool
+check_agent_id(const char *v, char *why, size_t len)
+{
+	if (wire_agent_id_valid(v))
+		return true;
+	snprintf(why, len, "is not a valid id: use 1-%d letters, digits, '-' or '_' "
+	    "(e.g. ag-3273-0001)", WIRE_AGENT_MAX);
+	return false;
+}
+
+static bool
+check_region(const char *v, char *why, size_t len)
+{
+	if (wire_regency_code_valid(v))
+		return true;
+	snprintf(why, len, "is not a regency code: write it as PP.RR, e.g. 32.73 for "
+	    "Kota Bandung");
+	return false;
+}
+
+static const struct cfg_key agent_keys[] = {
+	{ "id", CFG_STRING, A(id), S(id), 0, 0, NULL, NULL, check_agent_id, CFG_REQUIRED,
+	    "this agent's id, given by your coordinator; e.g. id = ag-3273-0001" },
+	{ "region", CFG_STRING, A(region), S(region), 0, 0, NULL, NULL, check_region,
+	    CFG_REQUIRED, "regency/city code of the site; e.g. region = 32.73" },
+	{ "site", CFG_STRING, A(site), S(site), 0, 0, NULL, NULL, NULL, CFG_REQUIRED,
+	    "site name as people know it; e.g. site = SDN 1 Cibeunying" },
+	{ "link", CFG_ENUM, A(link), 0, 0, 0, NULL, wire_link_names, NULL, CFG_REQUIRED,
+	    "the site's uplink; e.g. link = vsat-geo" },
+	{ "latitude", CFG_DOUBLE, A(lat), 0, -12, 7, NULL, NULL, NULL, 0,
+	    "site latitude in degrees (optional, with longitude)" },
+	{ "longitude", CFG_DOUBLE, A(lon), 0, 94, 142, NULL, NULL, NULL, 0,
+	    "site longitude in degrees (optional, with latitude)" },
+	{ "interval", CFG_INT, A(interval_s), 0, 5, 3600, "60", NULL, NULL, 0,
+	    "seconds between measurement cycles; one result batch per cycle" },
+	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
+	    "first cycle starts after a random 0..splay seconds (spreads load)" },
+	{ "state_dir", CFG_STRING, A(state_dir), S(state_dir), 0, 0, "/var/lib/pantau-agent",
+	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
+	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
+	    "how much to log" },
+	{ "outbox_batches", CFG_INT, A(outbox_batches), 0, 1, 100000, "1440", NULL, NULL, 0,
+	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
+};
+
+static const struct cfg_key probe_common_keys[] = {
+	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, NULL, CFG_REQUIRED,
+	    "what to measure: host (icmp), host:port (tcp), URL (http)" },
+	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
+	    "seconds between runs, rounded to whole cycles; 0 = every cycle" },
+};
+
+static bool
+probe_name_valid(const char *name)
+{
+	return name[0] != '\0' && strlen(name) < sizeof(((struct probe_def *)0)->name) &&
+	    wire_agent_id_valid(name);
+}
+
+/* Mark a section consumed after reporting it once as a whole. */
+static void
+mark_section_used(struct cfg_file *f, const char *section)
+{
+	for (size_t i = 0; i < f->n; i++)
+		if (strcmp(f->entries[i].section, section) == 0)
+			f->entries[i].used = true;
+}
+
+static void
+probe_timeout(struct cfg_file *f, const char *section, struct probe_def *p)
+{
+	const struct cfg_key key = { "timeout_ms", CFG_INT, P(timeout_ms), 0, 10, 600000, NULL,
+		NULL, NULL, 0, "" };
+	char def[16];
+	snprintf(def, sizeof(def), "%d", p->ops->default_timeout_ms);
+	struct cfg_key k = key;
+	k.def = def;
+	cfg_apply(f, section, &k, 1, p);
+}
+
+/* Parse one [probe.NAME] section into the next probe slot. */
+static void
+load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
+{
+	const char *name = section + strlen("probe.");
+	const struct cfg_entry *type = cfg_find(f, section, "type");
+	char why[256];
+	if (!probe_name_valid(name)) {
+		cfg_error(f, "%s: [%s]: probe names are 1-63 letters, digits, '-' or '_'", f->path,
+		    section);
+		mark_section_used(f, section);
+		return;
+	}
+	if (type == NULL) {
+		cfg_error(f, "%s: [%s] type: required key is missing; add e.g. 'type = icmp' "
+		    "(icmp, tcp or http)", f->path, section);
+		mark_section_used(f, section);
+		return;
+	}
+	((struct cfg_entry *)type)->used = true;
+	struct probe_def *p = &c->probes[c->nprobes];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->name, sizeof(p->name), "%s", name);
+	p->ops = probe_find(type->value);
+	if (p->ops == NULL) {
+		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use icmp, tcp or http",
+		    f->path, type->line, section, type->value);
+		mark_section_used(f, section);
+		return;
+	}
+	p->params = calloc(1, p->ops->params_size > 0 ? p->ops->params_size : 1);
+	if (p->params == NULL) {
+		cfg_error(f, "%s: out of memory", f->path);
+		return;
+	}
+	c->nprobes++;
+	cfg_apply(f, section, probe_common_keys, N(probe_common_keys), p);
+	probe_timeout(f, section, p);
+	cfg_apply(f, section, p->ops->keys, p->ops->nkeys, p->params);
+	why[0] = '\0';
+	const struct cfg_entry *t = cfg_find(f, section, "target");
+	if (t != NULL && p->ops->check != NULL && !p->ops->check(p, why, sizeof(why)))
+		cfg_error(f, "%s:%d: [%s] target: %s", f->path, t->line, section, why);
+}
+
+static void
+load_probes(struct cfg_file *f, struct agent_config *c)
+{
+	const char *names[AGENT_MAX_PROBES + 1];
+	size_t n = cfg_sections(f, "probe.", names, N(names));
+	if (n > AGENT_MAX_PROBES) {
+		cfg_error(f, "%s: more than %d [probe.*] sections; remove some", f->path,
+		    AGENT_MAX_PROBES);
+		n = AGENT_MAX_PROBES;
+	}
+	for (size_t i = 0; i < n; i++)
+		load_probe(f, names[i], c);
+	if (n == 0)
+		cfg_error(f, "%s: no [probe.NAME] section: add at least one, e.g.\n"
+		    "    [probe.gateway]\n    type = icmp\n    target = 203.0.113.1", f->path);
+}
+
+/* Rules that span keys: coordinates together, probes fit in the cycle. */
+static void
+check_cross(struct cfg_file *f, struct agent_config *c)
+{
+	if (isnan(c->lat) != isnan(c->lon))
+		cfg_error(f, "%s: [agent] latitude and longitude go together; set both or neither",
+		    f->path);
+	if (c->splay_s > c->interval_s)
+		cfg_error(f, "%s: [agent] splay (%d s) is longer than interval (%d s); lower it",
+		    f->path, c->splay_s, c->interval_s);
+	for (size_t i = 0; i < c->nprobes; i++) {
+		const struct probe_def *p = &c->probes[i];
+		if (p->ops->max_duration_ms == NULL)
+			continue;
+		int ms = p->ops->max_duration_ms(p);
+		if (ms > c->interval_s * 1000)
+			cfg_error(f, "%s: [probe.%s]: takes up to %.1f s, longer than the %d s "
+			    "interval; lower its count, spacing or timeout, or raise [agent] interval",
+			    f->path, p->name, ms / 1000.0, c->interval_s);
+	}
+}
+
+pantau_err
+agent_config_load(const char *path, struct agent_config *c, FILE *errs)
+{
+	static const char *const known[] = { "agent", "broker", "probe.", NULL };
+	struct cfg_file *f = NULL;
+	memset(c, 0, sizeof(*c));
+	c->lat = c->lon = NAN;
+	pantau_err rc = cfg_file_read(path, &f);
+	if (rc == PANTAU_ERR_IO) {
+		fprintf(errs, "%s: cannot read the configuration: %s\n", path, strerror(errno));
+		return rc;
+	}
+	if (rc != PANTAU_OK)
+		return rc;
+	cfg_apply(f, "agent", agent_keys, N(agent_keys), c);
+	brokercfg_apply(f, &c->broker);
+	if (c->broker.username[0] == '\0')
+		snprintf(c->broker.username, sizeof(c->broker.username), "%s", c->id);
+	load_probes(f, c);
+	check_cross(f, c);
+	cfg_report_unused(f, known);
+	if (f->nerrors > 0) {
+		cfg_print_errors(f, errs);
+		fprintf(errs, "%zu error%s in %s; fix %s and run 'pantau-agent check' again\n",
+		    f->nerrors + f->nerrors_dropped, f->nerrors == 1 ? "" : "s", path,
+		    f->nerrors == 1 ? "it" : "them");
+		rc = PANTAU_ERR_CONFIG;
+	}
+	cfg_file_free(f);
+	return rc;
+}
+
+void
+agent_config_clear(struct agent_config *c)
+{
+	for (size_t i = 0; i < c->nprobes; i++) {
+		free(c->probes[i].params);
+		c->probes[i].params = NULL;
+	}
+	c->nprobes = 0;
+}
+
+int
+agent_config_probe_every(const struct agent_config *c, const struct probe_def *p)
+{
+	if (p->interval_s <= c->interval_s)
+		return 1;
+	return (p->interval_s + c->interval_s / 2) / c->interval_s;
+}
+
+void
+agent_config_reference(FILE *to)
+{
+	cfg_print_reference("[agent] key", agent_keys, N(agent_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
+	fputc('\n', to);
+	fprintf(to, "Every [probe.NAME] section has `type` (icmp, tcp, http), `target`, "
+	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n");
+	cfg_print_reference("[probe.NAME] key", probe_common_keys, N(probe_common_keys), to);
+	fprintf(to, "| `timeout_ms` | a whole number from 10 to 600000 | by kind | "
+	    "milliseconds before a measurement counts as failed |\n");
+	for (size_t i = 0; probe_kinds[i] != NULL; i++) {
+		char title[64];
+		fputc('\n', to);
+		snprintf(title, sizeof(title), "`type = %s` key", probe_kinds[i]->kind);
+		cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
+	}
+}

@@ -1,0 +1,44 @@
+/* The agent's configuration file (docs/configuration.md). */
+#ifndef PANTAU_AGENT_CONFIG_H
+#define PANTAU_AGENT_CONFIG_H
+
+#include <stdio.h>
+
+#include "brokercfg.h"
+#include "probe.h"
+#include "wire.h"
+
+#define AGENT_MAX_PROBES 64
+
+struct agent_config {
+	char id[WIRE_AGENT_MAX + 1];
+	char region[6];              /* regency code "32.73" */
+	char site[128];
+	int link;                    /* index into wire_link_names */
+	double lat, lon;             /* NAN when not set */
+	int interval_s;              /* cycle: one batch per interval */
+	int splay_s;                 /* random delay before the first cycle, at most */
+	char state_dir[512];
+	int log_level;               /* enum log_level */
+	int outbox_batches;          /* batches kept while the broker is away */
+	struct broker_cfg broker;
+	struct probe_def probes[AGENT_MAX_PROBES];
+	size_t nprobes;
+};
+
+/*
+ * Load and validate path. Every error is printed to errs as
+ * "file:line: [section] key: what is wrong; what to do"; then
+ * PANTAU_ERR_CONFIG. PANTAU_ERR_IO when the file cannot be read.
+ * Release with agent_config_clear() whatever the result.
+ */
+pantau_err agent_config_load(const char *path, struct agent_config *c, FILE *errs);
+void agent_config_clear(struct agent_config *c);
+
+/* Every N-th cycle a probe runs in (1 = every cycle). */
+int agent_config_probe_every(const struct agent_config *c, const struct probe_def *p);
+
+/* Print the reference of every section and probe kind (Markdown). */
+void agent_config_reference(FILE *to);
+
+#endif

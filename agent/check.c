@@ -1,0 +1,293 @@
+#include "check.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "check_text.h"
+#include "cycle.h"
+#include "env.h"
+#include "mqttc.h"
+#include "state.h"
+
+struct check {
+	const struct agent_config *cfg;
+	enum check_lang lang;
+	FILE *out;
+	uv_loop_t loop;
+	struct agent_env env;
+	struct cycle *cycle;
+	struct mqttc *mqtt;
+	uv_timer_t guard;
+	json_t *results;
+	int test_mid;
+	bool broker_done, probes_done, published;
+	enum mqttc_fail fail_why;
+	char fail_text[256];
+	bool broker_ok;
+	int passed, failed;
+};
+
+static void
+line(struct check *k, bool ok, enum check_msg m, ...)
+{
+	(void)m;
+	va_list ap;
+	fprintf(k->out, "[%s] ", ok ? " OK " : "FAIL");
+	va_start(ap, m);
+	vfprintf(k->out, check_text(m, k->lang), ap);
+	va_end(ap);
+	fputc('\n', k->out);
+	if (ok)
+		k->passed++;
+	else
+		k->failed++;
+}
+
+int
+check_lang_parse(const char *name)
+{
+	if (name == NULL) {
+		const char *env = getenv("LANG");
+		return env != NULL && strncmp(env, "id", 2) == 0 ? CHECK_ID : CHECK_EN;
+	}
+	if (strcmp(name, "en") == 0)
+		return CHECK_EN;
+	if (strcmp(name, "id") == 0)
+		return CHECK_ID;
+	return -1;
+}
+
+static void
+check_region(struct check *k, const char *catalog_dir)
+{
+	char why[256];
+	struct catalog *cat = NULL;
+	const char *region = k->cfg->region;
+	if (catalog_load(catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
+		fprintf(k->out, "[INFO] ");
+		fprintf(k->out, check_text(M_REGION_SKIP, k->lang), region, catalog_dir);
+		fputc('\n', k->out);
+		return;
+	}
+	const struct catalog_regency *r = catalog_regency(cat, region);
+	const struct catalog_province *p = r != NULL ? catalog_province(cat, r->province) : NULL;
+	if (r != NULL)
+		line(k, true, M_REGION_OK, region, r->name, p != NULL ? p->name : r->province);
+	else
+		line(k, false, M_REGION_BAD, region);
+	catalog_free(cat);
+}
+
+static void
+check_state(struct check *k)
+{
+	char why[512];
+	if (state_prepare(k->cfg->state_dir, why, sizeof(why)) == PANTAU_OK) {
+		line(k, true, M_STATE_OK, k->cfg->state_dir);
+		return;
+	}
+	fprintf(k->out, "[FAIL] %s\n", why);
+	k->failed++;
+}
+
+
+/* ---- broker ---- */
+
+static void
+broker_report(struct check *k)
+{
+	const struct broker_cfg *b = &k->cfg->broker;
+	static const enum check_msg by_fail[] = {
+		[MQTTC_FAIL_RESOLVE] = M_BROKER_RESOLVE, [MQTTC_FAIL_CONNECT] = M_BROKER_CONNECT,
+		[MQTTC_FAIL_TLS] = M_BROKER_TLS, [MQTTC_FAIL_AUTH] = M_BROKER_AUTH,
+		[MQTTC_FAIL_REFUSED] = M_BROKER_REFUSED, [MQTTC_FAIL_TIMEOUT] = M_BROKER_TIMEOUT,
+		[MQTTC_FAIL_LOST] = M_BROKER_CONNECT,
+	};
+	if (!k->broker_ok) {
+		line(k, false, by_fail[k->fail_why], k->fail_text);
+		return;
+	}
+	line(k, true, M_BROKER_OK, b->host, b->port, b->username);
+	line(k, k->published, k->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
+}
+
+static void maybe_finish(struct check *k);
+
+static void
+on_connect(void *ctx)
+{
+	struct check *k = ctx;
+	char topic[WIRE_TOPIC_MAX + 1];
+	static const char payload[] = "{\"v\":1,\"check\":true}";
+	k->broker_ok = true;
+	if (wire_topic_check(topic, sizeof(topic), k->cfg->region, k->cfg->id) != PANTAU_OK ||
+	    mqttc_publish(k->mqtt, topic, payload, sizeof(payload) - 1, 1, false,
+	        &k->test_mid) != PANTAU_OK) {
+		k->broker_done = true;
+		maybe_finish(k);
+	}
+}
+
+static void
+on_fail(void *ctx, enum mqttc_fail why, const char *msg)
+{
+	struct check *k = ctx;
+	if (k->broker_done)
+		return;
+	k->fail_why = why;
+	snprintf(k->fail_text, sizeof(k->fail_text), "%s", msg);
+	k->broker_done = true;
+	maybe_finish(k);
+}
+
+static void
+on_publish(void *ctx, int mid)
+{
+	struct check *k = ctx;
+	if (mid != k->test_mid)
+		return;
+	k->published = true;
+	k->broker_done = true;
+	maybe_finish(k);
+}
+
+/* ---- probes ---- */
+
+static double
+num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : -1.0;
+}
+
+static void
+report_icmp(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	long long sent = (long long)num(r, "sent"), recv = (long long)num(r, "recv");
+	const json_t *rtt = json_object_get(r, "rtt_ms");
+	if (recv > 0)
+		line(k, true, M_ICMP_OK, p->name, p->target, recv, sent, num(r, "loss_pct"),
+		    num(rtt, "p50"));
+	else
+		line(k, false, M_ICMP_NONE, p->name, p->target);
+}
+
+static void
+report_probe(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const char *err = json_string_value(json_object_get(r, "error"));
+	bool ok = json_is_true(json_object_get(r, "ok"));
+	const char *kind = p->ops->kind;
+	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
+		report_icmp(k, p, r);
+	else if (err != NULL && strcmp(kind, "tcp") == 0)
+		line(k, false, M_TCP_FAIL, p->name, p->target, err);
+	else if (err != NULL && strcmp(kind, "http") == 0)
+		line(k, false, M_HTTP_FAIL, p->name, p->target, err);
+	else if (err != NULL)
+		line(k, false, M_PROBE_ERROR, p->name, kind, p->target, err);
+	else if (strcmp(kind, "tcp") == 0)
+		line(k, ok, M_TCP_OK, p->name, p->target, num(r, "connect_ms"));
+	else if (strcmp(kind, "http") == 0)
+		line(k, ok, M_HTTP_OK, p->name, p->target, (long long)num(r, "status"),
+		    num(r, "total_ms"));
+	else
+		line(k, ok, M_PROBE_ERROR, p->name, kind, p->target, ok ? "ok" : "failed");
+}
+
+static void
+on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
+{
+	(void)ts_ms;
+	struct check *k = ctx;
+	k->results = results;
+	k->probes_done = true;
+	maybe_finish(k);
+}
+
+/* Print in a fixed order once both the broker and the probes are done,
+ * then close everything so the loop ends. */
+static void
+maybe_finish(struct check *k)
+{
+	if (!k->broker_done || !k->probes_done)
+		return;
+	broker_report(k);
+	for (size_t i = 0; i < k->cfg->nprobes; i++)
+		report_probe(k, &k->cfg->probes[i], json_array_get(k->results, i));
+	json_decref(k->results);
+	k->results = NULL;
+	mqttc_free(k->mqtt);
+	k->mqtt = NULL;
+	cycle_free(k->cycle);
+	k->cycle = NULL;
+	agent_env_close(&k->env);
+	uv_close((uv_handle_t *)&k->guard, NULL);
+}
+
+static void
+on_guard(uv_timer_t *t)
+{
+	/* Belt and braces: the broker step has its own timeout. */
+	struct check *k = t->data;
+	if (!k->broker_done)
+		on_fail(k, MQTTC_FAIL_TIMEOUT, "no answer");
+}
+
+static pantau_err
+start(struct check *k)
+{
+	char why[256];
+	const struct probe_def *all[AGENT_MAX_PROBES];
+	struct mqttc_opts mo;
+	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+		.on_publish = on_publish };
+	uv_timer_init(&k->loop, &k->guard);
+	k->guard.data = k;
+	if (agent_env_open(&k->loop, &k->env, why, sizeof(why)) != PANTAU_OK) {
+		fprintf(k->out, "[FAIL] %s\n", why);
+		return PANTAU_ERR_NOMEM;
+	}
+	mqttc_opts_default(&mo);
+	brokercfg_to_mqttc(&k->cfg->broker, &mo);
+	mo.reconnect = false;
+	k->mqtt = mqttc_new(&k->loop, &mo, &cb, k);
+	k->cycle = cycle_new(&k->env.probe, on_cycle_done, k);
+	for (size_t i = 0; i < k->cfg->nprobes; i++)
+		all[i] = &k->cfg->probes[i];
+	uv_timer_start(&k->guard, on_guard, (uint64_t)mo.connect_timeout_ms + 5000, 0);
+	if (k->mqtt == NULL || k->cycle == NULL || mqttc_start(k->mqtt) != PANTAU_OK ||
+	    cycle_start(k->cycle, all, k->cfg->nprobes, k->cfg->interval_s * 1000) != PANTAU_OK)
+		return PANTAU_ERR_NOMEM;
+	return PANTAU_OK;
+}
+
+int
+check_run(const char *config_path, const struct agent_config *cfg, enum check_lang lang,
+    const char *catalog_dir, FILE *out)
+{
+	struct check k = { .cfg = cfg, .lang = lang, .out = out, .test_mid = -1 };
+	line(&k, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
+	check_region(&k, catalog_dir);
+	check_state(&k);
+	uv_loop_init(&k.loop);
+	if (start(&k) != PANTAU_OK) {
+		fprintf(out, "[FAIL] out of memory\n");
+		k.failed++;
+		k.broker_done = k.probes_done = true;
+		maybe_finish(&k);
+	}
+	uv_run(&k.loop, UV_RUN_DEFAULT);
+	uv_loop_close(&k.loop);
+	int total = k.passed + k.failed;
+	fputc('\n', out);
+	if (k.failed == 0)
+		fprintf(out, check_text(M_SUMMARY_OK, lang), total);
+	else
+		fprintf(out, check_text(M_SUMMARY_FAIL, lang), k.failed, total);
+	fputc('\n', out);
+	return k.failed == 0 ? 0 : 1;
+}

@@ -1,0 +1,82 @@
+#include "check_text.h"
+
+static const char *const text[M_COUNT][2] = {
+	[M_CONFIG] = { "configuration %s is valid: agent %s, %zu probe(s) every %d s",
+	    "konfigurasi %s benar: agen %s, %zu probe tiap %d detik" },
+	[M_REGION_OK] = { "region %s is %s, %s", "wilayah %s adalah %s, %s" },
+	[M_REGION_BAD] = { "region %s is not a known regency or city\n"
+	                   "  -> check [agent] region with your coordinator (e.g. 32.73)",
+	    "wilayah %s tidak dikenal\n"
+	    "  -> periksa [agent] region dengan koordinator Anda (mis. 32.73)" },
+	[M_REGION_SKIP] = { "region %s not looked up: no region catalog in %s",
+	    "wilayah %s tidak diperiksa: katalog wilayah tidak ada di %s" },
+	[M_STATE_OK] = { "state folder %s is writable", "folder state %s dapat ditulis" },
+	[M_BROKER_OK] = { "broker %s:%d accepted user %s", "broker %s:%d menerima pengguna %s" },
+	[M_BROKER_RESOLVE] = { "cannot find the broker: %s\n"
+	                       "  -> check [broker] host and this site's DNS settings",
+	    "broker tidak ditemukan: %s\n"
+	    "  -> periksa [broker] host dan pengaturan DNS di lokasi ini" },
+	[M_BROKER_CONNECT] = { "cannot reach the broker: %s\n"
+	                       "  -> check the link (modem, cable), [broker] host and port, "
+	                       "and that no firewall blocks the port",
+	    "broker tidak dapat dihubungi: %s\n"
+	    "  -> periksa koneksi (modem, kabel), [broker] host dan port, dan firewall" },
+	[M_BROKER_TLS] = { "secure connection to the broker failed: %s\n"
+	                   "  -> check [broker] cafile, and that this device's date and time "
+	                   "are right",
+	    "koneksi aman ke broker gagal: %s\n"
+	    "  -> periksa [broker] cafile, dan tanggal serta jam perangkat ini" },
+	[M_BROKER_AUTH] = { "the broker refused the login: %s\n"
+	                    "  -> check [broker] username and password with your coordinator",
+	    "broker menolak login: %s\n"
+	    "  -> periksa [broker] username dan password dengan koordinator Anda" },
+	[M_BROKER_REFUSED] = { "the broker refused the connection: %s\n"
+	                       "  -> tell your coordinator; the id may already be in use",
+	    "broker menolak koneksi: %s\n"
+	    "  -> hubungi koordinator Anda; id mungkin sudah dipakai" },
+	[M_BROKER_TIMEOUT] = { "the broker did not answer: %s\n"
+	                       "  -> the link may be down or very slow; try again, then check "
+	                       "the modem",
+	    "broker tidak menjawab: %s\n"
+	    "  -> koneksi mungkin putus atau sangat lambat; coba lagi, lalu periksa modem" },
+	[M_PUBLISH_OK] = { "test message delivered to the broker",
+	    "pesan uji diterima broker" },
+	[M_PUBLISH_FAIL] = { "test message was not acknowledged by the broker\n"
+	                     "  -> the link may be unstable; run the check again",
+	    "pesan uji tidak dikonfirmasi broker\n"
+	    "  -> koneksi mungkin tidak stabil; jalankan pemeriksaan lagi" },
+	[M_ICMP_OK] = { "probe %s (ping %s): %lld/%lld replies, loss %.0f %%, median %.1f ms",
+	    "probe %s (ping %s): %lld/%lld balasan, hilang %.0f %%, median %.1f ms" },
+	[M_ICMP_NONE] = { "probe %s (ping %s): no replies\n"
+	                  "  -> check the site's link; some hosts do not answer ping: ask "
+	                  "your coordinator for a target that does",
+	    "probe %s (ping %s): tidak ada balasan\n"
+	    "  -> periksa koneksi lokasi; sebagian host tidak menjawab ping: minta target "
+	    "lain ke koordinator" },
+	[M_TCP_OK] = { "probe %s (tcp %s): connected in %.1f ms",
+	    "probe %s (tcp %s): tersambung dalam %.1f ms" },
+	[M_TCP_FAIL] = { "probe %s (tcp %s): %s\n"
+	                 "  -> check the link, the target's host and port, and firewalls",
+	    "probe %s (tcp %s): %s\n"
+	    "  -> periksa koneksi, host dan port target, dan firewall" },
+	[M_HTTP_OK] = { "probe %s (%s): HTTP %lld in %.0f ms",
+	    "probe %s (%s): HTTP %lld dalam %.0f ms" },
+	[M_HTTP_FAIL] = { "probe %s (%s): %s\n"
+	                  "  -> check the URL, this site's DNS and any proxy; the service may "
+	                  "be down",
+	    "probe %s (%s): %s\n"
+	    "  -> periksa URL, DNS lokasi ini dan proxy; layanan mungkin sedang mati" },
+	[M_PROBE_ERROR] = { "probe %s (%s %s): %s", "probe %s (%s %s): %s" },
+	[M_SUMMARY_OK] = { "all %d checks passed; this agent is ready",
+	    "semua %d pemeriksaan berhasil; agen ini siap" },
+	[M_SUMMARY_FAIL] = { "%d of %d checks failed; fix the lines marked FAIL and run "
+	                     "'pantau-agent check' again",
+	    "%d dari %d pemeriksaan gagal; perbaiki baris FAIL lalu jalankan "
+	    "'pantau-agent check' lagi" },
+};
+
+const char *
+check_text(enum check_msg m, enum check_lang lang)
+{
+	return text[m][lang];
+}

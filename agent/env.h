@@ -1,0 +1,27 @@
+/*
+ * What probes share (struct probe_env): the libcurl multi handle on the
+ * loop and the ICMP sockets, opened once at start so the agent can later
+ * run without root.
+ */
+#ifndef PANTAU_ENV_H
+#define PANTAU_ENV_H
+
+#include <stddef.h>
+#include <uv.h>
+
+#include "probe.h"
+#include "rng.h"
+
+struct agent_env {
+	struct probe_env probe;
+	struct rng rng;
+	char icmp_why[256];   /* why no ICMP socket could be opened, or "" */
+};
+
+/* Open what probes need. A missing ICMP socket is not an error here: icmp
+ * probes then report icmp_why. Fails only when libcurl cannot start. */
+pantau_err agent_env_open(uv_loop_t *loop, struct agent_env *env, char *why, size_t len);
+/* Close everything (asynchronously on the loop). */
+void agent_env_close(struct agent_env *env);
+
+#endif

@@ -1,0 +1,169 @@
+/* pantau-agent: measures a site's connectivity and reports it over MQTT. */
+#include <getopt.h>
+#include <mosquitto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+#include "agent.h"
+#include "agent_config.h"
+#include "check.h"
+#include "log.h"
+
+#define EXIT_USAGE 2
+#define EXIT_CONFIG 2
+
+static void
+usage(FILE *to)
+{
+	fprintf(to,
+	    "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
+	    "       pantau-agent check --config FILE [--lang en|id]\n"
+	    "       pantau-agent --check --config FILE\n"
+	    "       pantau-agent --config-reference | --version | --help\n"
+	    "\n"
+	    "  run                 measure and report until stopped (the default)\n"
+	    "  check               test this site: configuration, region, broker login,\n"
+	    "                      every probe once; plain words, exit 0 when all pass\n"
+	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
+	    "  --check             only validate the configuration and exit\n"
+	    "  --lang en|id        language of 'check' (default from LANG)\n"
+	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
+	    "  --catalog DIR       region catalog for 'check' (default %s)\n"
+	    "  --config-reference  print every configuration key with its default\n",
+	    PANTAU_DATADIR);
+}
+
+struct args {
+	const char *command;
+	const char *config;
+	const char *log_level;
+	const char *lang;
+	const char *catalog;
+	bool validate_only;
+};
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "lang", required_argument, NULL, 'L' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "catalog", required_argument, NULL, 'C' },
+		{ "config-reference", no_argument, NULL, 'R' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+	while ((ch = getopt_long(argc, argv, "c:nl:hV", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': a->config = optarg; break;
+		case 'n': a->validate_only = true; break;
+		case 'L': a->lang = optarg; break;
+		case 'l': a->log_level = optarg; break;
+		case 'C': a->catalog = optarg; break;
+		case 'R': agent_config_reference(stdout); return 0;
+		case 'V': printf("pantau-agent %s\n", PANTAU_VERSION); return 0;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return EXIT_USAGE;
+		}
+	}
+	a->command = optind < argc ? argv[optind++] : "run";
+	if (optind < argc || (strcmp(a->command, "run") != 0 && strcmp(a->command, "check") != 0)) {
+		fprintf(stderr, "pantau-agent: unexpected argument \"%s\"\n",
+		    optind < argc ? argv[optind] : a->command);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (a->config == NULL) {
+		fprintf(stderr, "pantau-agent: --config FILE is required\n");
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	return -1;
+}
+
+struct signals {
+	uv_signal_t term, intr;
+	struct agent *agent;
+};
+
+/* Runs on the loop (libuv delivers signals there), not in a handler. */
+static void
+on_signal(uv_signal_t *h, int signum)
+{
+	struct signals *s = h->data;
+	log_info("agent: %s received, stopping", strsignal(signum));
+	agent_stop(s->agent);
+	uv_close((uv_handle_t *)&s->term, NULL);
+	uv_close((uv_handle_t *)&s->intr, NULL);
+}
+
+static int
+run(const struct agent_config *cfg)
+{
+	char why[512];
+	uv_loop_t loop;
+	struct signals sig;
+	struct agent *a = NULL;
+	int rc = 0;
+	uv_loop_init(&loop);
+	if (agent_new(&loop, cfg, &a, why, sizeof(why)) != PANTAU_OK) {
+		log_errorx("agent: %s", why);
+		rc = 1;
+	} else {
+		sig.agent = a;
+		uv_signal_init(&loop, &sig.term);
+		uv_signal_init(&loop, &sig.intr);
+		sig.term.data = sig.intr.data = &sig;
+		uv_signal_start(&sig.term, on_signal, SIGTERM);
+		uv_signal_start(&sig.intr, on_signal, SIGINT);
+	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	agent_free(a);
+	uv_loop_close(&loop);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a = { 0 };
+	struct agent_config cfg;
+	int rc = parse_args(argc, argv, &a);
+	if (rc >= 0)
+		return rc;
+	int lang = check_lang_parse(a.lang);
+	int level = a.log_level != NULL ? log_level_parse(a.log_level) : 0;
+	if (lang < 0 || level < 0) {
+		fprintf(stderr, "pantau-agent: %s\n", lang < 0 ? "--lang must be en or id" :
+		    "--log-level must be error, warn, info or debug");
+		return EXIT_USAGE;
+	}
+	if (agent_config_load(a.config, &cfg, stderr) != PANTAU_OK) {
+		agent_config_clear(&cfg);
+		return EXIT_CONFIG;
+	}
+	bool check = strcmp(a.command, "check") == 0;
+	log_init("pantau-agent", a.log_level != NULL ? (enum log_level)level :
+	    check ? LOG_LEVEL_ERROR : (enum log_level)cfg.log_level, false);
+	signal(SIGPIPE, SIG_IGN);
+	mosquitto_lib_init();
+	if (a.validate_only) {
+		printf("configuration OK (%zu probes)\n", cfg.nprobes);
+		rc = 0;
+	} else if (check) {
+		rc = check_run(a.config, &cfg, (enum check_lang)lang,
+		    a.catalog != NULL ? a.catalog : PANTAU_DATADIR, stdout);
+	} else {
+		rc = run(&cfg);
+	}
+	mosquitto_lib_cleanup();
+	agent_config_clear(&cfg);
+	return rc;
+}
