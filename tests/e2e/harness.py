@@ -73,6 +73,15 @@ def http_json(url, timeout=5):
             return e.code, body
 
 
+def wait_subscribed(broker, api, timeout=15):
+    """Wait until the collector's subscription is active: a message on a
+    check topic (which the collector ignores and counts) has arrived."""
+    def seen():
+        broker.publish("pantau/v1/32/3273/harness/check", "{}")
+        return http_json(f"{api}/api/v1/stats")[1]["ignored"] > 0
+    wait_for(seen, timeout, "the collector's subscription", interval=0.2)
+
+
 class Proc:
     """A started process with its output in a log file."""
 

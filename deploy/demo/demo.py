@@ -1,0 +1,192 @@
+#!/usr/bin/env python3
+"""make demo: a broker, the collector on SQLite and several agents on loopback.
+
+Starts mosquitto on a free loopback port, pantau-collector with its database
+under ./var/demo/, and agents at sites in different regencies (one of them in
+a 3T regency on a GEO VSAT link) probing local targets. Prints the broker and
+API addresses and the regional summary, refreshed every minute. Ctrl-C stops
+everything it started, agents first (they publish "offline, shutdown").
+"""
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# id, regency, site name, link, lat, lon
+SITES = [
+    ("ag-3273-0001", "32.73", "SMPN 2 Bandung", "fiber", -6.9147, 107.6098),
+    ("ag-3171-0001", "31.71", "Kantor KPU Jakarta Pusat", "fiber", -6.1862, 106.8341),
+    ("ag-5171-0001", "51.71", "Kantor Camat Denpasar Barat", "cellular", -8.6705, 115.2126),
+    # Jayawijaya: a daerah tertinggal (Perpres 63/2020), reached by GEO VSAT.
+    ("ag-9501-0001", "95.01", "Distrik Wamena", "vsat-geo", -4.0960, 138.9470),
+    # Kepulauan Mentawai, also 3T: its tally endpoint is unreachable in this demo.
+    ("ag-1309-0001", "13.09", "Sikakap", "vsat-leo", -2.7870, 99.9890),
+]
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def pick_port(preferred):
+    if port_free(preferred):
+        return preferred
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if predicate():
+                return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def write_ini(path, sections):
+    with open(path, "w") as f:
+        for name, keys in sections.items():
+            f.write(f"[{name}]\n" + "".join(f"{k} = {v}\n" for k, v in keys.items()) + "\n")
+    return path
+
+
+class Demo:
+    def __init__(self, build):
+        self.build = os.path.join(ROOT, build)
+        self.var = os.path.join(ROOT, "var", "demo")
+        self.procs = []  # (name, Popen), started in order
+
+    def start(self, name, argv):
+        log = open(os.path.join(self.var, f"{name}.log"), "ab")
+        # Own session: Ctrl-C reaches only this script, which stops the
+        # children in order (agents before the broker).
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT, cwd=self.var,
+                             start_new_session=True)
+        self.procs.append((name, p))
+        return p
+
+    def setup(self):
+        shutil.rmtree(self.var, ignore_errors=True)
+        os.makedirs(self.var)
+        self.mqtt_port = pick_port(18830)
+        self.api_port = pick_port(8080)
+        conf = os.path.join(self.var, "mosquitto.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\n"
+                    "persistence false\n")
+        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+        self.start("mosquitto", [mosquitto, "-c", conf])
+        if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),
+                        10):
+            raise SystemExit("demo: mosquitto did not start; see var/demo/mosquitto.log")
+        self.start_collector()
+        for site in SITES:
+            self.start_agent(*site)
+
+    def start_collector(self):
+        cfg = write_ini(os.path.join(self.var, "collector.ini"), {
+            "collector": {"database": os.path.join(self.var, "pantau.db"),
+                          "catalog_dir": os.path.join(self.build, "share", "pantau")},
+            "broker": {"host": "127.0.0.1", "port": self.mqtt_port,
+                       "client_id": "pantau-collector-demo"},
+            "api": {"listen": "127.0.0.1", "port": self.api_port},
+            "status": {"default_interval": 10},
+        })
+        self.start("collector", [os.path.join(self.build, "pantau-collector"), "--config", cfg])
+        if not wait_for(lambda: urllib.request.urlopen(self.api("/healthz"), timeout=1), 15):
+            raise SystemExit("demo: the collector did not start; see var/demo/collector.log")
+
+    def start_agent(self, agent_id, region, site, link, lat, lon):
+        tally = self.api("/healthz")
+        if agent_id == "ag-1309-0001":
+            tally = f"http://127.0.0.1:{pick_port(9)}/tally"  # nothing listens there
+        cfg = write_ini(os.path.join(self.var, f"{agent_id}.ini"), {
+            "agent": {"id": agent_id, "region": region, "site": site, "link": link,
+                      "latitude": lat, "longitude": lon, "interval": 10, "splay": 2,
+                      "state_dir": os.path.join(self.var, agent_id)},
+            "broker": {"host": "127.0.0.1", "port": self.mqtt_port},
+            "probe.gateway": {"type": "icmp", "target": "127.0.0.1", "count": 10,
+                              "spacing_ms": 100},
+            "probe.broker": {"type": "tcp", "target": f"127.0.0.1:{self.mqtt_port}"},
+            "probe.tally": {"type": "http", "target": tally, "timeout_ms": 3000},
+        })
+        self.start(agent_id, [os.path.join(self.build, "pantau-agent"), "--config", cfg])
+
+    def api(self, path):
+        return f"http://127.0.0.1:{self.api_port}{path}"
+
+    def summary(self):
+        out = subprocess.run([os.path.join(self.build, "pantau"), "summary", "--url",
+                              self.api("")], capture_output=True, text=True)
+        print(out.stdout or out.stderr, flush=True)
+
+    def reported(self):
+        with urllib.request.urlopen(self.api("/api/v1/regions"), timeout=2) as r:
+            regions = json.loads(r.read())["regions"]
+        return sum(1 for x in regions if x.get("last_result")) >= len(SITES)
+
+    def stop(self):
+        for name, p in reversed(self.procs):
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+        for name, p in reversed(self.procs):
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait()
+        print("demo: stopped everything it started; logs and database in var/demo/")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--build", default="build")
+    ap.add_argument("--once", action="store_true",
+                    help="print the summary once the sites reported, then stop")
+    args = ap.parse_args()
+    demo = Demo(args.build)
+    try:
+        demo.setup()
+        print(f"broker: mqtt://127.0.0.1:{demo.mqtt_port}")
+        print(f"api: http://127.0.0.1:{demo.api_port}/")
+        print(f"dashboard: http://127.0.0.1:{demo.api_port}/  (the web dashboard comes "
+              f"with a later release; the API and 'pantau' CLI work now)")
+        print(f"try: build/pantau summary --url http://127.0.0.1:{demo.api_port}")
+        print(f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{demo.api_port}")
+        print(f"waiting for {len(SITES)} sites to report ...", flush=True)
+        wait_for(demo.reported, 60)
+        demo.summary()
+        if args.once:
+            return 0
+        print("demo running; press Ctrl-C to stop. The summary refreshes every minute.",
+              flush=True)
+        while True:
+            time.sleep(60)  # a display refresh period, not a wait for a condition
+            demo.summary()
+    except KeyboardInterrupt:
+        print()
+    finally:
+        demo.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""Bad configuration and the technician's 'pantau-agent check', as a user sees them."""
+import os
+import subprocess
+
+from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, wait_for,
+                     write_ini)
+
+IS_ROOT = os.geteuid() == 0
+
+
+def run(argv, timeout=60, env=None):
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          env=dict(os.environ, **(env or {})))
+
+
+class ConfigErrorTest(E2ETestCase):
+    def write(self, name, text):
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            f.write(text)
+        return path
+
+    def test_agent_bad_config_exits_2_naming_file_line_key(self):
+        path = self.write("agent.ini", "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
+                          "link = fiber\ninterval = 2\n\n[probe.gw]\ntype = icmp\n"
+                          "target = 127.0.0.1\ncount = many\n")
+        for argv in ([binary("pantau-agent"), "--config", path],
+                     [binary("pantau-agent"), "check", "--config", path],
+                     [binary("pantau-agent"), "--check", "--config", path]):
+            out = run(argv)
+            self.assertEqual(out.returncode, 2, out)
+            self.assertIn(f"{path}:6: [agent] interval: expected a whole number from 5 to 3600,"
+                          f" got \"2\"", out.stderr)
+            self.assertIn(f"{path}:11: [probe.gw] count: expected a whole number", out.stderr)
+            self.assertIn("2 errors", out.stderr)
+
+    def test_agent_missing_and_unknown_keys(self):
+        path = self.write("agent.ini", "[agent]\nid = ag 1\nregion = 3273\nlinks = fiber\n"
+                          "[probe.gw]\ntype = ping\ntarget = x\n[brokr]\nhost = x\n")
+        out = run([binary("pantau-agent"), "--config", path])
+        self.assertEqual(out.returncode, 2)
+        for want in (f"{path}:2: [agent] id: \"ag 1\" is not a valid id",
+                     f"{path}:3: [agent] region: \"3273\" is not a regency code",
+                     f"{path}: [agent] site: required key is missing",
+                     f"{path}:4: [agent] links: unknown key",
+                     f"{path}:6: [probe.gw] type: \"ping\" is not a probe kind",
+                     f"{path}:8: [brokr]: unknown section"):
+            self.assertIn(want, out.stderr)
+
+    def test_agent_probe_longer_than_interval(self):
+        path = self.write("agent.ini", "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
+                          "link = fiber\ninterval = 5\n[probe.gw]\ntype = icmp\n"
+                          "target = 127.0.0.1\ncount = 100\nspacing_ms = 100\n")
+        out = run([binary("pantau-agent"), "--check", "--config", path])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("[probe.gw]: takes up to", out.stderr)
+        self.assertIn("longer than the 5 s interval", out.stderr)
+
+    def test_collector_bad_config_exits_2(self):
+        path = self.write("collector.ini", "[collector]\ncatalog_dir = /x\n[api]\n"
+                          "port = 0\nlisten = 127.0.0.1\n")
+        out = run([binary("pantau-collector"), "--config", path])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn(f"{path}:4: [api] port: expected a whole number from 1 to 65535, "
+                      f"got \"0\"", out.stderr)
+
+    def test_collector_check(self):
+        path = self.write("collector.ini", f"[collector]\ncatalog_dir = {CATALOG_DIR}\n")
+        out = run([binary("pantau-collector"), "--check", "--config", path])
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("configuration OK (38 provinces, 514 regencies", out.stdout)
+        bad = self.write("c2.ini", "[collector]\ncatalog_dir = /nonexistent\n")
+        out = run([binary("pantau-collector"), "--check", "--config", bad])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("/nonexistent/provinces.csv", out.stderr)
+
+    def test_missing_config_file(self):
+        out = run([binary("pantau-agent"), "--config", "/nonexistent/agent.ini"])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("/nonexistent/agent.ini: cannot read the configuration", out.stderr)
+        out = run([binary("pantau-agent"), "bogus", "--config", "x"])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn("unexpected argument", out.stderr)
+
+
+class AgentCheckTest(E2ETestCase):
+    """What a technician sees from 'pantau-agent check'."""
+
+    def config(self, broker_port, **over):
+        probes = {"loopback": {"type": "icmp", "target": "127.0.0.1", "count": 3,
+                               "spacing_ms": 20}}
+        return self.agent_config("agent", broker_port, "ag-3273-0009", "32.73", probes, **over)
+
+    def test_check_passes_with_broker_up(self):
+        broker = self.start_broker()
+        cfg = self.config(broker.port)
+        out = run([binary("pantau-agent"), "check", "--config", cfg, "--catalog",
+                   CATALOG_DIR])
+        lines = out.stdout.splitlines()
+        self.assertIn("[ OK ] region 32.73 is Kota Bandung, Jawa Barat", lines)
+        self.assertIn(f"[ OK ] broker 127.0.0.1:{broker.port} accepted user ag-3273-0009",
+                      lines)
+        self.assertIn("[ OK ] test message delivered to the broker", lines)
+        if not IS_ROOT:
+            self.skipTest("ICMP needs root or a ping group here")
+        self.assertTrue(any(l.startswith("[ OK ] probe loopback (ping 127.0.0.1): 3/3")
+                            for l in lines), out.stdout)
+        self.assertEqual(out.returncode, 0, out.stdout)
+        self.assertIn("checks passed; this agent is ready", lines[-1])
+
+    def test_check_fails_with_broker_down_and_says_what_to_do(self):
+        port = free_port()  # nothing listens here
+        cfg = self.config(port, broker__connect_timeout=3)
+        out = run([binary("pantau-agent"), "check", "--config", cfg, "--catalog",
+                   CATALOG_DIR])
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("[FAIL] cannot reach the broker:", out.stdout)
+        self.assertIn("Connection refused", out.stdout)
+        self.assertIn("-> check the link (modem, cable), [broker] host and port", out.stdout)
+        self.assertIn("fix the lines marked FAIL", out.stdout)
+
+    def test_check_in_bahasa_indonesia(self):
+        port = free_port()
+        cfg = self.config(port, broker__connect_timeout=3)
+        out = run([binary("pantau-agent"), "check", "--config", cfg, "--lang", "id",
+                   "--catalog", CATALOG_DIR])
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("[FAIL] broker tidak dapat dihubungi:", out.stdout)
+        self.assertIn("wilayah 32.73 adalah Kota Bandung", out.stdout)
+
+    def test_check_unknown_region_and_unresolvable_broker(self):
+        cfg = self.config(1883, agent__region="32.99", broker__host="broker.invalid",
+                          broker__connect_timeout=3)
+        out = run([binary("pantau-agent"), "check", "--config", cfg, "--catalog",
+                   CATALOG_DIR])
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("[FAIL] region 32.99 is not a known regency or city", out.stdout)
+        self.assertIn("[FAIL] cannot find the broker", out.stdout)
