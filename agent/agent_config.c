@@ -104,14 +104,14 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	const struct cfg_entry *type = cfg_find(f, section, "type");
 	char why[256];
 	if (!probe_name_valid(name)) {
-		cfg_error(f, "%s: [%s]: probe names are 1-63 letters, digits, '-' or '_'", f->path,
-		    section);
+		cfg_error(f, "%s:%d: [%s]: probe names are 1-63 letters, digits, '-' or '_'",
+		    f->path, cfg_section_line(f, section), section);
 		mark_section_used(f, section);
 		return;
 	}
 	if (type == NULL) {
-		cfg_error(f, "%s: [%s] type: required key is missing; add e.g. 'type = icmp' "
-		    "(icmp, tcp or http)", f->path, section);
+		cfg_error(f, "%s:%d: [%s] type: required key is missing; add e.g. 'type = icmp' "
+		    "(icmp, tcp or http)", f->path, cfg_section_line(f, section), section);
 		mark_section_used(f, section);
 		return;
 	}
@@ -158,6 +158,14 @@ load_probes(struct cfg_file *f, struct agent_config *c)
 		    "    [probe.gateway]\n    type = icmp\n    target = 203.0.113.1", f->path);
 }
 
+static int
+probe_line(const struct cfg_file *f, const struct probe_def *p)
+{
+	char section[96];
+	snprintf(section, sizeof(section), "probe.%s", p->name);
+	return cfg_section_line(f, section);
+}
+
 /* Rules that span keys: coordinates together, probes fit in the cycle. */
 static void
 check_cross(struct cfg_file *f, struct agent_config *c)
@@ -174,9 +182,9 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 			continue;
 		int ms = p->ops->max_duration_ms(p);
 		if (ms > c->interval_s * 1000)
-			cfg_error(f, "%s: [probe.%s]: takes up to %.1f s, longer than the %d s "
+			cfg_error(f, "%s:%d: [probe.%s]: takes up to %.1f s, longer than the %d s "
 			    "interval; lower its count, spacing or timeout, or raise [agent] interval",
-			    f->path, p->name, ms / 1000.0, c->interval_s);
+			    f->path, probe_line(f, p), p->name, ms / 1000.0, c->interval_s);
 	}
 }
 

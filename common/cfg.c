@@ -80,6 +80,44 @@ read_line(struct cfg_reader *r, char *str, int num)
 	return str;
 }
 
+/* Remember where a "[name]" header line is, for messages about sections. */
+static void
+note_header(struct cfg_reader *r, const char *line)
+{
+	struct cfg_file *f = r->f;
+	const char *p = line + strspn(line, " \t");
+	if (*p != '[')
+		return;
+	const char *end = strchr(++p, ']');
+	if (end == NULL)
+		return;
+	char name[128];
+	snprintf(name, sizeof(name), "%.*s", (int)(end - p), p);
+	if (cfg_section_line(f, name) != 0)
+		return;
+	if (f->nheaders == f->capheaders) {
+		size_t cap = f->capheaders ? f->capheaders * 2 : 16;
+		struct cfg_section_line *h = realloc(f->headers, cap * sizeof(*h));
+		if (h == NULL)
+			return;
+		f->headers = h;
+		f->capheaders = cap;
+	}
+	f->headers[f->nheaders].name = dup_str(name);
+	f->headers[f->nheaders].line = r->line;
+	if (f->headers[f->nheaders].name != NULL)
+		f->nheaders++;
+}
+
+int
+cfg_section_line(const struct cfg_file *f, const char *section)
+{
+	for (size_t i = 0; i < f->nheaders; i++)
+		if (strcmp(f->headers[i].name, section) == 0)
+			return f->headers[i].line;
+	return 0;
+}
+
 /* ini_reader: one line per call, counting lines, refusing overlong ones. */
 static char *
 cfg_ini_reader(char *str, int num, void *stream)
@@ -97,6 +135,7 @@ cfg_ini_reader(char *str, int num, void *stream)
 		skip_rest_of_line(r);
 		s[0] = '\0'; /* parse as an empty line */
 	}
+	note_header(r, s);
 	return s;
 }
 
@@ -230,6 +269,9 @@ cfg_file_free(struct cfg_file *f)
 	}
 	for (size_t i = 0; i < f->nerrors; i++)
 		free(f->errors[i]);
+	for (size_t i = 0; i < f->nheaders; i++)
+		free(f->headers[i].name);
+	free(f->headers);
 	free(f->entries);
 	free(f->path);
 	free(f);
@@ -378,8 +420,12 @@ cfg_apply(struct cfg_file *f, const char *section, const struct cfg_key *keys, s
 		if (e != NULL) {
 			apply_one(f, section, k, e, target);
 		} else if (k->flags & CFG_REQUIRED) {
-			cfg_error(f, "%s: [%s] %s: required key is missing; add it (%s)",
-			    f->path, section, k->name, k->help);
+			int line = cfg_section_line(f, section);
+			char where[32] = "";
+			if (line > 0)
+				snprintf(where, sizeof(where), ":%d", line);
+			cfg_error(f, "%s%s: [%s] %s: required key is missing; add it (%s)",
+			    f->path, where, section, k->name, k->help);
 		}
 	}
 }
@@ -423,8 +469,9 @@ cfg_report_unused(struct cfg_file *f, const char *const *known_sections)
 		if (e->used)
 			continue;
 		if (!section_known(e->section, known_sections)) {
+			int line = cfg_section_line(f, e->section);
 			cfg_error(f, "%s:%d: [%s]: unknown section; check its spelling",
-			    f->path, e->line, e->section);
+			    f->path, line > 0 ? line : e->line, e->section);
 			/* Mark the rest of this section so it is reported once. */
 			for (size_t j = i; j < f->n; j++)
 				if (strcmp(f->entries[j].section, e->section) == 0)

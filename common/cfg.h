@@ -62,10 +62,17 @@ struct cfg_entry {
 	bool used;
 };
 
+struct cfg_section_line {
+	char *name;
+	int line;     /* line of its first [name] header */
+};
+
 struct cfg_file {
 	char *path;
 	struct cfg_entry *entries;
 	size_t n, cap;
+	struct cfg_section_line *headers;
+	size_t nheaders, capheaders;
 	/* Collected errors ("file:line: [section] key: what; what to do"). */
 	char *errors[CFG_MAX_ERRORS];
 	size_t nerrors;
@@ -84,6 +91,9 @@ void cfg_file_free(struct cfg_file *f);
 
 /* Record an error for the file. */
 void cfg_error(struct cfg_file *f, const char *fmt, ...) PANTAU_PRINTF(2, 3);
+
+/* Line of the first [section] header, or 0 when the file has none. */
+int cfg_section_line(const struct cfg_file *f, const char *section);
 
 /* True when the file has a section with this exact name. */
 bool cfg_has_section(const struct cfg_file *f, const char *section);

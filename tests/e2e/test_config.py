@@ -41,7 +41,7 @@ class ConfigErrorTest(E2ETestCase):
         self.assertEqual(out.returncode, 2)
         for want in (f"{path}:2: [agent] id: \"ag 1\" is not a valid id",
                      f"{path}:3: [agent] region: \"3273\" is not a regency code",
-                     f"{path}: [agent] site: required key is missing",
+                     f"{path}:1: [agent] site: required key is missing",
                      f"{path}:4: [agent] links: unknown key",
                      f"{path}:6: [probe.gw] type: \"ping\" is not a probe kind",
                      f"{path}:8: [brokr]: unknown section"):

@@ -103,10 +103,10 @@ test_every_error(void **state)
 	expect_error("[s]\nname = waytoolongname\n", "t.ini:2: [s] name: expected text of at "
 	                                             "most 7 characters");
 	expect_error("[s]\nname = xyz\n", "t.ini:2: [s] name: \"xyz\" must not contain x");
-	expect_error("[s]\nport = 1\n", "t.ini: [s] name: required key is missing");
+	expect_error("[s]\nport = 1\n", "t.ini:1: [s] name: required key is missing");
 	expect_error("[s]\nname = a\nname = b\n", "t.ini:3: [s] name: set twice (first on line 2)");
 	expect_error("[s]\nname = a\nprot = 1\n", "t.ini:3: [s] prot: unknown key");
-	expect_error("[s]\nname = a\n[other]\nk = v\nk2 = v\n", "t.ini:4: [other]: unknown section");
+	expect_error("[s]\nname = a\n[other]\nk = v\nk2 = v\n", "t.ini:3: [other]: unknown section");
 	expect_error("k = v\n[s]\nname = a\n", "t.ini:1: k: key outside any section");
 	expect_error("[s]\nname = a\nthis line has no equals sign\n", "t.ini:3: syntax error");
 	char longline[CFG_MAX_LINE * 2];
