@@ -215,12 +215,19 @@ finish_stop(struct agent *a)
 }
 
 static void
+on_stop_acked(uv_timer_t *t)
+{
+	finish_stop(t->data);
+}
+
+static void
 on_publish(void *ctx, int mid)
 {
 	struct agent *a = ctx;
 	if (a->stopping) {
+		/* Finish on the loop, not inside libmosquitto's callback. */
 		if (mid == a->shutdown_mid)
-			finish_stop(a);
+			uv_timer_start(&a->stop_timer, on_stop_acked, 0, 0);
 		return;
 	}
 	if (outbox_ack(a->outbox, mid))

@@ -128,7 +128,8 @@ class Proc:
         return self.p.wait(timeout)
 
     def output(self):
-        self.log.flush()
+        if not self.log.closed:
+            self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 

@@ -24,8 +24,9 @@ class PipelineTest(E2ETestCase):
         probes = {
             "loopback": {"type": "icmp", "target": "127.0.0.1", "count": 5,
                          "spacing_ms": 20, "timeout_ms": 500},
-            "api": {"type": "tcp", "target": f"127.0.0.1:{self.api_port}"},
-            "health": {"type": "http", "target": f"{self.api}/healthz"},
+            "api": {"type": "tcp", "target": f"127.0.0.1:{self.api_port}",
+                    "timeout_ms": 2000},
+            "health": {"type": "http", "target": f"{self.api}/healthz", "timeout_ms": 3000},
         }
         probes.update(extra_probes or {})
         cfg = self.agent_config(agent_id, self.broker.port, agent_id, region, probes,
@@ -137,7 +138,7 @@ class CollectorRestartTest(E2ETestCase):
 
 
 def batch(agent, seq, loss=0.0, boot=1, ts="2024-02-14T06:00:30.125Z"):
-    sent, recv = 10, 10 - round(loss / 10)
+    sent, recv = 10, max(0, 10 - round(loss / 10))
     return json.dumps({
         "v": 1, "agent": agent, "boot": boot, "seq": seq, "ts": ts,
         "results": [{"probe": "icmp", "target": "203.0.113.10", "sent": sent, "recv": recv,
