@@ -33,6 +33,7 @@ struct mqttc {
 	void *ctx;
 	struct mosquitto *mosq; /* the current attempt or connection */
 	uv_poll_t *poll;        /* watches mosq's socket */
+	int poll_events;        /* events poll was last started with */
 	uv_timer_t timer;       /* backoff and connect timeout */
 	uv_timer_t misc;        /* mosquitto_loop_misc once a second */
 	uv_work_t work;
@@ -145,12 +146,17 @@ update_poll(struct mqttc *c)
 			return;
 		}
 		c->poll->data = c;
+		c->poll_events = 0;
 		c->open_handles++;
 	}
 	int ev = UV_READABLE;
 	if (mosquitto_want_write(c->mosq) || c->state == ST_CONNECTING)
 		ev |= UV_WRITABLE;
-	uv_poll_start(c->poll, ev, on_poll);
+	/* uv_poll_start re-registers the fd (two epoll_ctl calls): only on a change. */
+	if (ev != c->poll_events) {
+		uv_poll_start(c->poll, ev, on_poll);
+		c->poll_events = ev;
+	}
 }
 
 /* Drop the current connection: stop watching its socket, destroy it. */
@@ -343,7 +349,10 @@ mqttc_drive(struct mqttc *c, int status, int events)
 		events = UV_READABLE | UV_WRITABLE; /* let libmosquitto see the error */
 	int rc = run_io(c, events, &err);
 	if (c->state == ST_STOPPED) {
-		drop_connection(c); /* disconnected from inside a callback */
+		/* disconnected from inside a callback: flush DISCONNECT, then drop */
+		if (c->mosq != NULL)
+			mosquitto_loop_write(c->mosq, 1);
+		drop_connection(c);
 		return;
 	}
 	if (c->connack_rc >= 0)
@@ -537,7 +546,10 @@ mqttc_disconnect(struct mqttc *c)
 	uv_timer_stop(&c->timer);
 	if (c->state == ST_CONNECTED && c->mosq != NULL) {
 		mosquitto_disconnect(c->mosq);
-		mosquitto_loop_write(c->mosq, 1); /* flush DISCONNECT */
+		/* Flush DISCONNECT now, or after loop_* returns when called from
+		 * inside a libmosquitto callback (writing there deadlocks). */
+		if (!c->in_io)
+			mosquitto_loop_write(c->mosq, 1);
 	}
 	c->state = ST_STOPPED;
 	if (!c->work_busy && !c->in_io)

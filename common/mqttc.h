@@ -65,8 +65,9 @@ struct mqttc_callbacks {
  * once in main() first. */
 struct mqttc *mqttc_new(uv_loop_t *loop, const struct mqttc_opts *opts,
     const struct mqttc_callbacks *cb, void *ctx);
-/* Stop and release. Safe with NULL. The client finishes closing on the
- * loop; run the loop until it has no more active handles. */
+/* Stop and release. Safe with NULL, and from inside this client's own
+ * callbacks. The client finishes closing on the loop; run the loop until
+ * it has no more active handles. */
 void mqttc_free(struct mqttc *c);
 
 /* Last will for the next attempts (copied). */
