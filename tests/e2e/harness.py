@@ -90,6 +90,7 @@ class Proc:
         self.argv = argv
         self.log_path = os.path.join(workdir, f"{name}.log")
         self.log = open(self.log_path, "ab")
+        self.killed = False      # set when a test kills it on purpose
         self.p = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, cwd=workdir,
                                   env=dict(os.environ, **(env or {})))
@@ -118,6 +119,7 @@ class Proc:
         return self.p.returncode
 
     def kill(self):
+        self.killed = True
         if self.alive():
             self.p.kill()
         self.p.wait()
@@ -132,6 +134,15 @@ class Proc:
             self.log.flush()
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
+
+
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_reports(proc):
+    """Lines where ASan, LSan or UBSan reported a problem in proc's log."""
+    return [f"{proc.name}: {line.strip()}" for line in proc.output().splitlines()
+            if any(m in line for m in SANITIZER_MARKS)]
 
 
 class Broker:
@@ -188,17 +199,24 @@ class E2ETestCase(unittest.TestCase):
         self._cleanups_stack = []
 
     def tearDown(self):
+        problems = []
         for p in reversed(self._procs):
             try:
-                p.stop(timeout=5)
-            except Exception:
-                pass
-        failed = any(err for _, err in getattr(self._outcome, "errors", []) if err) \
-            if hasattr(self, "_outcome") else False
+                rc = p.stop(timeout=10)
+            except Exception as e:
+                problems.append(f"{p.name}: could not be stopped: {e}")
+                continue
+            if not p.killed and rc != 0:
+                problems.append(f"{p.name} exited with status {rc} after SIGTERM")
+            problems += sanitizer_reports(p)
+        outcome = getattr(self, "_outcome", None)
+        failed = bool(problems) or not getattr(outcome, "success", True)
         if failed:
             for p in self._procs:
                 print(f"---- {p.name} log ({p.log_path}), last lines:")
                 print("\n".join(p.output().splitlines()[-30:]))
+        if problems:
+            raise AssertionError("; ".join(problems))
 
     def start(self, name, argv, env=None):
         p = Proc(name, argv, self.workdir, env)
