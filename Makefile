@@ -5,6 +5,7 @@
 #   make test         deps + build + the whole suite; ends with "N passed, N failed"
 #   make demo         deps + build + broker, collector and agents on loopback
 #   make bench        deps + build + benchmarks (measured figures, reference side by side)
+#   make docs         regenerate docs/configuration.md tables from the programs
 #   make install PREFIX=/usr/local
 #   make SANITIZE=1 test    the same suite under ASan and UBSan (build/sanitize/)
 
@@ -41,7 +42,7 @@ LIBS_ALL = $(PKG_LIBS) -lm
 COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
-CLI_SRC := $(wildcard collector/cli/*.c)
+CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -57,7 +58,7 @@ PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv
 
-.PHONY: all deps test unit demo bench install clean check-pkgs
+.PHONY: all deps test unit demo bench install clean check-pkgs docs
 .DEFAULT_GOAL := all
 
 all: check-pkgs $(PROGRAMS) $(CATALOG)
@@ -81,6 +82,9 @@ $(BUILD)/libpantau-agent.a: $(AGENT_OBJ)
 $(BUILD)/libpantau-collector.a: $(COLLECTOR_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-cli.a: $(CLI_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
@@ -88,7 +92,7 @@ $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUI
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
-$(BUILD)/pantau: $(CLI_OBJ) $(BUILD)/libpantau-common.a
+$(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
@@ -97,7 +101,7 @@ $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
 
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
-		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
+		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
@@ -126,6 +130,10 @@ demo: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) tests/bench/run.py --build $(BUILD)
+
+# Regenerate the configuration reference in docs/configuration.md.
+docs: all
+	@$(PYTHON) deploy/gen-docs.py --build $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau

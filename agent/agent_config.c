@@ -248,12 +248,20 @@ agent_config_reference(FILE *to)
 	fprintf(to, "Every [probe.NAME] section has `type` (icmp, tcp, http), `target`, "
 	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n");
 	cfg_print_reference("[probe.NAME] key", probe_common_keys, N(probe_common_keys), to);
+	fprintf(to, "| `type` | one of");
+	for (size_t i = 0; probe_kinds[i] != NULL; i++)
+		fprintf(to, "%s %s", i ? "," : "", probe_kinds[i]->kind);
+	fprintf(to, " | required | the probe kind |\n");
 	fprintf(to, "| `timeout_ms` | a whole number from 10 to 600000 | by kind | "
 	    "milliseconds before a measurement counts as failed |\n");
 	for (size_t i = 0; probe_kinds[i] != NULL; i++) {
 		char title[64];
 		fputc('\n', to);
 		snprintf(title, sizeof(title), "`type = %s` key", probe_kinds[i]->kind);
-		cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
+		if (probe_kinds[i]->nkeys == 0)
+			fprintf(to, "A `type = %s` probe has no keys of its own.\n",
+			    probe_kinds[i]->kind);
+		else
+			cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
 	}
 }

@@ -95,6 +95,7 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[collector] key", collector_keys, N(collector_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
+	fputc('\n', to);
 	cfg_print_reference("[broker] key (collector only)", broker_extra_keys,
 	    N(broker_extra_keys), to);
 	fputc('\n', to);
