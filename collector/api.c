@@ -1,0 +1,550 @@
+#include "api.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "log.h"
+#include "query.h"
+#include "wire.h"
+
+/* Bytes of an error sentence in a reply. */
+#define API_ERROR_MAX 512
+/* Characters of client input echoed back in an error. */
+#define API_ECHO_MAX 64
+/* Bytes of MHD's last log line kept for api_new's why. */
+#define API_MHD_MSG_MAX 256
+
+#define JSON_TYPE "application/json; charset=utf-8"
+#define ROUTES_TEXT                                                                  \
+	"/healthz, /api/v1/regions, /api/v1/regions/{code}, /api/v1/sites/{agent} and " \
+	"/api/v1/stats"
+
+struct api {
+	struct MHD_Daemon *mhd;
+	uv_poll_t poll;
+	uv_timer_t timer;
+	bool poll_open, timer_open;
+	int closing;                /* handles whose close callback is pending */
+	struct query *q;
+	const struct ingest_stats *stats;
+	int64_t started_ms;
+	int port;
+	char mhd_msg[API_MHD_MSG_MAX];
+};
+
+enum route {
+	R_NONE,
+	R_HEALTH,
+	R_REGIONS,
+	R_REGION,
+	R_SITE,
+	R_STATS,
+};
+
+/* What a request gets: an HTTP status and a JSON body (owned). */
+struct reply {
+	unsigned status;
+	json_t *body;
+	bool allow;                 /* add "Allow: GET, HEAD" (405) */
+};
+
+static void reply_error(struct reply *r, unsigned status, const char *fmt, ...)
+    PANTAU_PRINTF(3, 4);
+
+static void
+reply_error(struct reply *r, unsigned status, const char *fmt, ...)
+{
+	char msg[API_ERROR_MAX];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	json_decref(r->body);
+	r->status = status;
+	r->body = json_pack("{s:s}", "error", msg);
+}
+
+static void
+reply_ok(struct reply *r, json_t *body)
+{
+	r->status = MHD_HTTP_OK;
+	r->body = body;
+}
+
+/* Client input made safe to quote in an error: printable ASCII, at most
+ * API_ECHO_MAX characters ("..." marks a cut). len >= API_ECHO_MAX + 1. */
+static const char *
+echo(const char *in, char *buf, size_t len)
+{
+	size_t n = 0;
+	for (; in[n] != '\0' && n < API_ECHO_MAX && n + 1 < len; n++)
+		buf[n] = in[n] >= 0x20 && in[n] < 0x7f ? in[n] : '?';
+	buf[n] = '\0';
+	if (in[n] != '\0' && n >= 3)
+		memcpy(buf + n - 3, "...", 3);
+	return buf;
+}
+
+/* Map a query failure to a reply; not_found is the 404 sentence. */
+static void
+reply_query(struct reply *r, pantau_err rc, json_t *body, const char *not_found)
+{
+	if (rc == PANTAU_OK)
+		reply_ok(r, body);
+	else if (rc == PANTAU_ERR_NOT_FOUND)
+		reply_error(r, MHD_HTTP_NOT_FOUND, "%s", not_found);
+	else if (rc == PANTAU_ERR_NOMEM)
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the collector ran out of memory building this reply; try again");
+	else
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the collector could not read its database (%s); see its log",
+		    pantau_strerror(rc));
+}
+
+/* ---- query string ---- */
+
+struct args_check {
+	const char *allowed;        /* the one parameter this route takes, or NULL */
+	char bad[API_ECHO_MAX + 4];
+	bool empty;                 /* the allowed parameter came without a value */
+};
+
+static enum MHD_Result
+check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args_check *c = cls;
+	(void)kind;
+	if (c->allowed != NULL && strcmp(key, c->allowed) == 0) {
+		c->empty = c->empty || value == NULL || value[0] == '\0';
+		return MHD_YES;
+	}
+	if (c->bad[0] == '\0')
+		echo(key, c->bad, sizeof(c->bad));
+	return MHD_YES;
+}
+
+static bool
+args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
+{
+	struct args_check k = { .allowed = id == R_REGIONS ? "province" : NULL };
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
+	if (k.bad[0] != '\0') {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
+		    k.allowed != NULL ? "this route takes only province=PP" :
+		                        "this route takes no parameters");
+		return false;
+	}
+	if (k.empty) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST,
+		    "province needs a value: a 2-digit province code such as province=32");
+		return false;
+	}
+	return true;
+}
+
+/* ---- routes ---- */
+
+static void
+do_health(struct api *a, int64_t now, struct reply *r)
+{
+	int64_t started = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
+	reply_ok(r, json_pack("{s:b,s:s,s:I}", "ok", 1, "version", PANTAU_VERSION, "uptime_s",
+	    (json_int_t)((now - started) / 1000)));
+}
+
+static bool
+two_digits(const char *s)
+{
+	return strlen(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
+}
+
+static void
+do_regions(struct api *a, struct MHD_Connection *c, int64_t now, struct reply *r)
+{
+	char e[API_ECHO_MAX + 4], msg[API_ERROR_MAX];
+	json_t *doc = NULL;
+	const char *prov = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "province");
+	if (prov != NULL && !two_digits(prov)) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST,
+		    "province must be a 2-digit province code such as 32 (Jawa Barat); got \"%s\"",
+		    echo(prov, e, sizeof(e)));
+		return;
+	}
+	pantau_err rc = query_regions(a->q, prov, now, &doc);
+	snprintf(msg, sizeof(msg), "no province %s in the catalog; codes look like 32",
+	    prov != NULL ? prov : "");
+	reply_query(r, rc, doc, msg);
+}
+
+/* "32.73" or "3273" into "32.73"; false when it is neither. */
+static bool
+regency_code(const char *in, char out[6])
+{
+	if (strlen(in) == 4 && strspn(in, "0123456789") == 4) {
+		snprintf(out, 6, "%.2s.%.2s", in, in + 2);
+		return true;
+	}
+	if (!wire_regency_code_valid(in))
+		return false;
+	memcpy(out, in, 6);
+	return true;
+}
+
+static void
+do_region(struct api *a, const char *arg, int64_t now, struct reply *r)
+{
+	char code[6], e[API_ECHO_MAX + 4], msg[API_ERROR_MAX];
+	json_t *doc = NULL;
+	if (!regency_code(arg, code)) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST,
+		    "regency codes look like 32.73 (or 3273): province, dot, regency; got \"%s\"",
+		    echo(arg, e, sizeof(e)));
+		return;
+	}
+	pantau_err rc = query_region(a->q, code, now, &doc);
+	snprintf(msg, sizeof(msg), "no regency %s in the catalog; codes look like 32.73", code);
+	reply_query(r, rc, doc, msg);
+}
+
+static void
+do_site(struct api *a, const char *agent, int64_t now, struct reply *r)
+{
+	char e[API_ECHO_MAX + 4], msg[API_ERROR_MAX];
+	json_t *doc = NULL;
+	if (!wire_agent_id_valid(agent)) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST,
+		    "agent ids are 1-%d characters of A-Z a-z 0-9 - _; got \"%s\"", WIRE_AGENT_MAX,
+		    echo(agent, e, sizeof(e)));
+		return;
+	}
+	pantau_err rc = query_site(a->q, agent, now, &doc);
+	snprintf(msg, sizeof(msg), "no site with agent id %s has reported to this collector; "
+	    "check the id (GET /api/v1/regions/{code} lists a regency's sites)", agent);
+	reply_query(r, rc, doc, msg);
+}
+
+static void
+do_stats(struct api *a, struct reply *r)
+{
+	json_t *doc = NULL;
+	int64_t started = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
+	pantau_err rc = query_stats(a->q, a->stats, started, &doc);
+	reply_query(r, rc, doc, "");
+}
+
+/* Match a path (trailing slash removed); *arg points at {code} / {agent}. */
+static enum route
+match(const char *path, const char **arg)
+{
+	static const struct {
+		const char *path;
+		enum route id;
+		bool takes_arg;     /* path is a prefix followed by one segment */
+	} routes[] = {
+		{ "/healthz", R_HEALTH, false },
+		{ "/api/v1/regions", R_REGIONS, false },
+		{ "/api/v1/stats", R_STATS, false },
+		{ "/api/v1/regions/", R_REGION, true },
+		{ "/api/v1/sites/", R_SITE, true },
+	};
+	*arg = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		size_t n = strlen(routes[i].path);
+		if (!routes[i].takes_arg && strcmp(path, routes[i].path) == 0)
+			return routes[i].id;
+		if (routes[i].takes_arg && strncmp(path, routes[i].path, n) == 0 &&
+		    path[n] != '\0' && strchr(path + n, '/') == NULL) {
+			*arg = path + n;
+			return routes[i].id;
+		}
+	}
+	return R_NONE;
+}
+
+static void
+route(struct api *a, struct MHD_Connection *c, const char *url, const char *method,
+    struct reply *r)
+{
+	char path[API_MAX_PATH + 1], e[API_ECHO_MAX + 4];
+	const char *arg;
+	size_t n = strlen(url);
+	if (n > API_MAX_PATH) {
+		reply_error(r, MHD_HTTP_URI_TOO_LONG, "the path is longer than %d bytes; the API's "
+		    "paths are short, e.g. /api/v1/regions/32.73", API_MAX_PATH);
+		return;
+	}
+	memcpy(path, url, n + 1);
+	if (n > 1 && path[n - 1] == '/')
+		path[n - 1] = '\0';
+	enum route id = match(path, &arg);
+	if (id == R_NONE) {
+		reply_error(r, MHD_HTTP_NOT_FOUND, "no such resource \"%s\"; the API serves " ROUTES_TEXT,
+		    echo(path, e, sizeof(e)));
+		return;
+	}
+	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
+		reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		    "method %s is not allowed; the API is read-only: use GET", echo(method, e, sizeof(e)));
+		r->allow = true;
+		return;
+	}
+	if (!args_ok(c, id, r))
+		return;
+	int64_t now = clock_real_ms();
+	switch (id) {
+	case R_HEALTH: do_health(a, now, r); break;
+	case R_REGIONS: do_regions(a, c, now, r); break;
+	case R_REGION: do_region(a, arg, now, r); break;
+	case R_SITE: do_site(a, arg, now, r); break;
+	case R_STATS: do_stats(a, r); break;
+	case R_NONE: break;
+	}
+}
+
+static enum MHD_Result
+send_reply(struct MHD_Connection *c, struct reply *r)
+{
+	static const char oom[] = "{\"error\":\"the collector ran out of memory building this "
+	                          "reply; try again\"}";
+	struct MHD_Response *resp;
+	char *text = r->body != NULL ? json_dumps(r->body, WIRE_JSON_FLAGS) : NULL;
+	json_decref(r->body);
+	r->body = NULL;
+	if (text != NULL) {
+		resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
+	} else {
+		r->status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+		resp = MHD_create_response_from_buffer(sizeof(oom) - 1, (void *)oom,
+		    MHD_RESPMEM_PERSISTENT);
+	}
+	if (resp == NULL) {
+		free(text);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, JSON_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+/* Every request is answered on its first call: GET has no body, and any
+ * other method is refused before its body is read. */
+static enum MHD_Result
+on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+    const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api *a = cls;
+	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR };
+	(void)version;
+	(void)upload;
+	(void)upload_size;
+	(void)con_cls;
+	route(a, c, url, method, &r);
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_debug("api: %.16s %.200s -> %u", method, url, r.status);
+	return send_reply(c, &r);
+}
+
+/* ---- libuv glue ---- */
+
+static void on_timer(uv_timer_t *t);
+
+/* MHD must run again within the time it asks for (pending data, idle
+ * timeouts), whatever the epoll fd says. */
+static void
+rearm(struct api *a)
+{
+	MHD_UNSIGNED_LONG_LONG ms = 0;
+	if (MHD_get_timeout(a->mhd, &ms) == MHD_YES)
+		uv_timer_start(&a->timer, on_timer, (uint64_t)ms, 0);
+	else
+		uv_timer_stop(&a->timer);
+}
+
+static void
+on_timer(uv_timer_t *t)
+{
+	struct api *a = t->data;
+	MHD_run(a->mhd);
+	rearm(a);
+}
+
+static void
+on_poll(uv_poll_t *p, int status, int events)
+{
+	struct api *a = p->data;
+	(void)events;
+	if (status < 0)
+		log_warnx("api: polling the HTTP server failed: %s", uv_strerror(status));
+	MHD_run(a->mhd);
+	rearm(a);
+}
+
+static void
+on_closed(uv_handle_t *h)
+{
+	struct api *a = h->data;
+	if (--a->closing == 0)
+		free(a);
+}
+
+void
+api_free(struct api *a)
+{
+	if (a == NULL)
+		return;
+	query_free(a->q);
+	a->q = NULL;
+	/* Stop watching the epoll fd before MHD closes it. */
+	if (a->poll_open) {
+		a->closing++;
+		uv_close((uv_handle_t *)&a->poll, on_closed);
+		a->poll_open = false;
+	}
+	if (a->timer_open) {
+		a->closing++;
+		uv_close((uv_handle_t *)&a->timer, on_closed);
+		a->timer_open = false;
+	}
+	if (a->mhd != NULL) {
+		MHD_stop_daemon(a->mhd);
+		a->mhd = NULL;
+	}
+	if (a->closing == 0)
+		free(a);
+}
+
+int
+api_port(const struct api *a)
+{
+	return a->port;
+}
+
+/* ---- start ---- */
+
+static void
+mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	struct api *a = cls;
+	vsnprintf(a->mhd_msg, sizeof(a->mhd_msg), fmt, ap);
+	a->mhd_msg[strcspn(a->mhd_msg, "\r\n")] = '\0';
+	log_warnx("api: libmicrohttpd: %s", a->mhd_msg);
+}
+
+static pantau_err
+listen_addr(const struct api_opts *o, const char *host, struct sockaddr_storage *ss,
+    unsigned *flags, char *why, size_t len)
+{
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	memset(ss, 0, sizeof(*ss));
+	if (o->port < 0 || o->port > 65535) {
+		snprintf(why, len, "[api] port %d is not a TCP port; use 1 to 65535", o->port);
+		return PANTAU_ERR_CONFIG;
+	}
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)o->port);
+		return PANTAU_OK;
+	}
+	if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)o->port);
+		*flags |= MHD_USE_IPv6;
+		return PANTAU_OK;
+	}
+	snprintf(why, len, "[api] listen \"%s\" is not an IP address; use 127.0.0.1 (this "
+	    "machine only), 0.0.0.0 (every interface) or ::1", host);
+	return PANTAU_ERR_CONFIG;
+}
+
+static pantau_err
+start_mhd(struct api *a, const struct api_opts *o, char *why, size_t len)
+{
+	struct sockaddr_storage ss;
+	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	const char *host = o->listen != NULL && o->listen[0] != '\0' ? o->listen : "127.0.0.1";
+	pantau_err rc = listen_addr(o, host, &ss, &flags, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	/* The logger goes first so that MHD reports everything through it. */
+	a->mhd = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, a,
+	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, a,
+	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONNECTION_TIMEOUT_S,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS, MHD_OPTION_END);
+	if (a->mhd == NULL) {
+		snprintf(why, len, "cannot serve the HTTP API on %s port %d (%s); set [api] listen "
+		    "and port to a free address of this machine", host, o->port,
+		    a->mhd_msg[0] != '\0' ? a->mhd_msg : "libmicrohttpd refused to start");
+		return PANTAU_ERR_NET;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_BIND_PORT);
+	a->port = info != NULL ? info->port : o->port;
+	return PANTAU_OK;
+}
+
+static pantau_err
+watch_mhd(struct api *a, uv_loop_t *loop, char *why, size_t len)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(a->mhd, MHD_DAEMON_INFO_EPOLL_FD);
+	if (info == NULL) {
+		snprintf(why, len, "libmicrohttpd gave no epoll descriptor (built without epoll?)");
+		return PANTAU_ERR_UNSUPPORTED;
+	}
+	uv_timer_init(loop, &a->timer);
+	a->timer.data = a;
+	a->timer_open = true;
+	int e = uv_poll_init(loop, &a->poll, info->epoll_fd);
+	if (e == 0) {
+		a->poll.data = a;
+		a->poll_open = true;
+		e = uv_poll_start(&a->poll, UV_READABLE, on_poll);
+	}
+	if (e != 0) {
+		snprintf(why, len, "cannot watch the HTTP server's descriptor: %s", uv_strerror(e));
+		return PANTAU_ERR_IO;
+	}
+	rearm(a);
+	return PANTAU_OK;
+}
+
+pantau_err
+api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
+    const struct ingest_stats *stats, const struct catalog *catalog, struct api **out,
+    char *why, size_t len)
+{
+	pantau_err rc = PANTAU_ERR_NOMEM;
+	struct api *a = calloc(1, sizeof(*a));
+	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules };
+	snprintf(why, len, "out of memory");
+	if (a == NULL)
+		goto out;
+	a->stats = stats;
+	a->started_ms = clock_real_ms();
+	if ((rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
+	    (rc = start_mhd(a, o, why, len)) != PANTAU_OK ||
+	    (rc = watch_mhd(a, loop, why, len)) != PANTAU_OK)
+		goto out;
+	log_info("api: serving HTTP on %s port %d",
+	    o->listen != NULL && o->listen[0] != '\0' ? o->listen : "127.0.0.1", a->port);
+out:
+	if (rc != PANTAU_OK) {
+		api_free(a);
+		a = NULL;
+	}
+	*out = a;
+	return rc;
+}

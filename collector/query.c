@@ -1,0 +1,285 @@
+#include "query.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "query_priv.h"
+
+/* Defaults for options left at zero (docs/status.md). */
+#define QUERY_DEFAULT_WINDOW_S 300
+#define QUERY_DEFAULT_OFFLINE_INTERVALS 3
+#define QUERY_DEFAULT_INTERVAL_S 60
+
+static const char *const stmt_sql[Q_NSTMT] = {
+	[Q_SITES] = "SELECT " Q_SITE_COLS " FROM sites"
+	            " WHERE ?1 IS NULL OR substr(regency, 1, 2) = ?1 ORDER BY regency, agent",
+	[Q_SITES_REGENCY] = "SELECT " Q_SITE_COLS " FROM sites WHERE regency = ?1 ORDER BY agent",
+	[Q_SITE] = "SELECT " Q_SITE_COLS " FROM sites WHERE agent = ?1",
+	/* (agent, ts_ms) index: only the window's rows are visited. */
+	[Q_WINDOW] = "SELECT rtt_p50, rtt_p95, sent, recv FROM results"
+	             " WHERE agent = ?1 AND ts_ms > ?2 AND probe = 'icmp'",
+	/* The inner query walks the index backwards and stops at the first
+	 * icmp row, however long the site's history. */
+	[Q_LATEST_ICMP] = "SELECT rtt_p50, rtt_p95, sent, recv FROM results"
+	                  " WHERE agent = ?1 AND probe = 'icmp' AND ts_ms = (SELECT ts_ms"
+	                  " FROM results WHERE agent = ?1 AND probe = 'icmp'"
+	                  " ORDER BY ts_ms DESC LIMIT 1)",
+	/* UNIQUE(agent, boot, seq) index. */
+	[Q_LATEST_BATCH] = "SELECT id, boot, seq, ts_ms, recv_ms FROM batches WHERE agent = ?1"
+	                   " ORDER BY boot DESC, seq DESC LIMIT 1",
+	[Q_BATCH_RESULTS] = "SELECT probe, target, ok, sent, recv, loss_pct, rtt_min, rtt_p50,"
+	                    " rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms, status, dns_ms,"
+	                    " connect_ms, tls_ms, ttfb_ms, total_ms, error, extra FROM results"
+	                    " WHERE agent = ?1 AND ts_ms = ?2 AND batch_id = ?3 ORDER BY rowid",
+	[Q_SERIES] = "SELECT probe, target, ts_ms, ok, status, loss_pct, rtt_p50, rtt_p95,"
+	             " jitter_ms, connect_ms, total_ms FROM results"
+	             " WHERE agent = ?1 AND ts_ms > ?2 ORDER BY probe, target, ts_ms LIMIT ?3",
+	[Q_COUNT_SITES] = "SELECT count(*) FROM sites",
+	[Q_DB_SIZE] = "SELECT p.page_count * s.page_size FROM pragma_page_count() AS p,"
+	              " pragma_page_size() AS s",
+};
+
+pantau_err
+query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o,
+    struct query **out, char *why, size_t whylen)
+{
+	pantau_err rc = PANTAU_ERR_NOMEM;
+	struct query *q = calloc(1, sizeof(*q));
+	snprintf(why, whylen, "out of memory");
+	if (q == NULL)
+		goto out;
+	q->db = db;
+	q->catalog = catalog;
+	q->o = *o;
+	if (q->o.window_s <= 0)
+		q->o.window_s = QUERY_DEFAULT_WINDOW_S;
+	if (q->o.rules.offline_intervals <= 0)
+		q->o.rules.offline_intervals = QUERY_DEFAULT_OFFLINE_INTERVALS;
+	if (q->o.rules.default_interval_s <= 0)
+		q->o.rules.default_interval_s = QUERY_DEFAULT_INTERVAL_S;
+	rc = PANTAU_OK;
+	for (int i = 0; i < Q_NSTMT && rc == PANTAU_OK; i++) {
+		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
+		        NULL) != SQLITE_OK) {
+			snprintf(why, whylen, "cannot prepare the API's queries (%s); is the database "
+			    "schema current?", sqlite3_errmsg(db));
+			rc = PANTAU_ERR_DB;
+		}
+	}
+out:
+	if (rc != PANTAU_OK) {
+		query_free(q);
+		q = NULL;
+	}
+	*out = q;
+	return rc;
+}
+
+void
+query_free(struct query *q)
+{
+	if (q == NULL)
+		return;
+	for (int i = 0; i < Q_NSTMT; i++)
+		sqlite3_finalize(q->st[i]);
+	free(q);
+}
+
+pantau_err
+q_db_fail(struct query *q, const char *what)
+{
+	log_warnx("api: %s: %s", what, sqlite3_errmsg(q->db));
+	return PANTAU_ERR_DB;
+}
+
+void
+q_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+bool
+q_col_null(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL;
+}
+
+int64_t
+q_col_int(sqlite3_stmt *st, int col, int64_t dflt)
+{
+	return q_col_null(st, col) ? dflt : sqlite3_column_int64(st, col);
+}
+
+enum site_status
+q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason,
+    size_t len)
+{
+	struct site_facts f = {
+		.last_result_ms = q_col_int(st, SC_LAST_RESULT, -1),
+		.status_ms = q_col_int(st, SC_STATUS_MS, -1),
+		.online = (int)q_col_int(st, SC_ONLINE, -1),
+		.offline_reason = (const char *)sqlite3_column_text(st, SC_ONLINE_REASON),
+		.interval_s = q_col_int(st, SC_INTERVAL, -1),
+	};
+	return sitestate_eval(&f, &q->o.rules, now_ms, reason, len);
+}
+
+static void
+set_or_null(json_t *o, const char *key, json_t *v, bool omit_null)
+{
+	if (v != NULL)
+		json_object_set_new(o, key, v);
+	else if (!omit_null)
+		json_object_set_new(o, key, json_null());
+}
+
+void
+q_set_col_int(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+{
+	set_or_null(o, key, q_col_null(st, col) ? NULL : json_integer(sqlite3_column_int64(st, col)),
+	    omit_null);
+}
+
+void
+q_set_col_num(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+{
+	set_or_null(o, key, q_col_null(st, col) ? NULL : json_real(sqlite3_column_double(st, col)),
+	    omit_null);
+}
+
+void
+q_set_col_text(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	set_or_null(o, key, s != NULL ? json_string(s) : NULL, omit_null);
+}
+
+void
+q_set_col_bool(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+{
+	set_or_null(o, key,
+	    q_col_null(st, col) ? NULL : json_boolean(sqlite3_column_int64(st, col) != 0), omit_null);
+}
+
+void
+q_set_str(json_t *o, const char *key, const char *v)
+{
+	set_or_null(o, key, v != NULL ? json_string(v) : NULL, false);
+}
+
+void
+q_set_iso(json_t *o, const char *key, int64_t ms)
+{
+	char iso[CLOCK_ISO_LEN];
+	if (ms < 0) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	clock_format_iso(ms, iso);
+	json_object_set_new(o, key, json_string(iso));
+}
+
+void
+q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col)
+{
+	q_set_iso(o, key, q_col_int(st, col, -1));
+}
+
+void
+q_set_num(json_t *o, const char *key, double v)
+{
+	if (isnan(v) || isinf(v))
+		json_object_set_new(o, key, json_null());
+	else
+		json_object_set_new(o, key, json_real(round(v * 1000.0) / 1000.0));
+}
+
+const char *
+q_regency_name(const struct query *q, const char *code)
+{
+	const struct catalog_regency *r = catalog_regency(q->catalog, code);
+	return r != NULL ? r->name : NULL;
+}
+
+const char *
+q_province_name(const struct query *q, const char *code)
+{
+	const struct catalog_province *p = catalog_province(q->catalog, code);
+	return p != NULL ? p->name : NULL;
+}
+
+/* Larger first; NAN after every number. */
+static int
+cmp_desc(double a, double b)
+{
+	bool na = isnan(a), nb = isnan(b);
+	if (na || nb)
+		return na == nb ? 0 : (na ? 1 : -1);
+	return a > b ? -1 : (a < b ? 1 : 0);
+}
+
+int
+q_cmp_worst(int rank_a, double loss_a, double p95_a, int rank_b, double loss_b, double p95_b)
+{
+	if (rank_a != rank_b)
+		return rank_a > rank_b ? -1 : 1;
+	int c = cmp_desc(loss_a, loss_b);
+	return c != 0 ? c : cmp_desc(p95_a, p95_b);
+}
+
+/* ---- GET /api/v1/stats ---- */
+
+static pantau_err
+scalar(struct query *q, enum q_stmt id, int64_t *v)
+{
+	sqlite3_stmt *st = q->st[id];
+	pantau_err rc = PANTAU_OK;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*v = sqlite3_column_int64(st, 0);
+	else
+		rc = q_db_fail(q, stmt_sql[id]);
+	q_done(st);
+	return rc;
+}
+
+static json_t *
+rejected_by(const struct ingest_stats *s)
+{
+	json_t *o = json_object();
+	for (int r = 0; r < WIRE_REASON_COUNT && o != NULL; r++) {
+		if (r == WIRE_ACCEPT)
+			continue;
+		json_object_set_new(o, wire_reason_name((enum wire_reason)r),
+		    json_integer((json_int_t)s->rejected_by[r]));
+	}
+	return o;
+}
+
+pantau_err
+query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, json_t **out)
+{
+	int64_t nsites = 0, bytes = 0;
+	pantau_err rc = scalar(q, Q_COUNT_SITES, &nsites);
+	if (rc == PANTAU_OK)
+		rc = scalar(q, Q_DB_SIZE, &bytes);
+	if (rc != PANTAU_OK)
+		return rc;
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:o,s:I,s:I,s:I}",
+	    "received", (json_int_t)s->received, "stored", (json_int_t)s->batches_stored,
+	    "results_stored", (json_int_t)s->results_stored,
+	    "duplicates", (json_int_t)s->duplicates, "status_stored", (json_int_t)s->status_stored,
+	    "ignored", (json_int_t)s->ignored, "rejected", (json_int_t)s->rejected,
+	    "rejected_by", rejected_by(s), "store_errors", (json_int_t)s->store_errors,
+	    "sites_known", (json_int_t)nsites, "db_bytes", (json_int_t)bytes);
+	if (o == NULL)
+		return PANTAU_ERR_NOMEM;
+	q_set_iso(o, "started", started_ms > 0 ? started_ms : -1);
+	q_set_iso(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
+	*out = o;
+	return PANTAU_OK;
+}

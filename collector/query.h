@@ -1,0 +1,63 @@
+/*
+ * Read side of the store for the HTTP API: SQL in, JSON out (docs/api.md).
+ *
+ * A query object keeps its prepared statements (SQLITE_PREPARE_PERSISTENT)
+ * on the store's connection for its whole life; use it only on the thread
+ * that owns that connection (the collector's loop thread), and free it
+ * before the store is closed. Every function takes "now" (epoch ms) so the
+ * windows and ages are deterministic in tests.
+ *
+ * Results are new JSON values the caller owns (json_decref). Errors:
+ * PANTAU_ERR_NOT_FOUND (no such site / regency / province),
+ * PANTAU_ERR_DB (logged with SQLite's message), PANTAU_ERR_NOMEM.
+ */
+#ifndef PANTAU_QUERY_H
+#define PANTAU_QUERY_H
+
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "ingest.h"
+#include "sitestate.h"
+
+/* Window of GET /api/v1/sites/{agent} "series". */
+#define QUERY_SERIES_MS (3600 * 1000)
+/* Most result rows one "series" reads; past it the reply says truncated. */
+#define QUERY_SERIES_MAX_ROWS 20000
+
+struct query;
+
+struct query_opts {
+	int window_s;             /* regional window; <= 0: 300 */
+	struct site_rules rules;  /* passed to sitestate_eval; fields <= 0: 3 and 60 */
+};
+
+/* Prepare the statements on db. catalog (borrowed) names the regions and
+ * must outlive the query. On failure why says what went wrong. */
+pantau_err query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o,
+    struct query **out, char *why, size_t whylen);
+/* Finalize the statements. Safe with NULL. */
+void query_free(struct query *q);
+
+/* {"generated","window_s","regions":[...]} worst first. province: NULL
+ * for all, else a 2-digit code (PANTAU_ERR_NOT_FOUND when not in the
+ * catalog). */
+pantau_err query_regions(struct query *q, const char *province, int64_t now_ms, json_t **out);
+
+/* One regency ("32.73") with its sites worst first. PANTAU_ERR_NOT_FOUND
+ * when the code is not in the catalog. */
+pantau_err query_region(struct query *q, const char *code, int64_t now_ms, json_t **out);
+
+/* One site: details, the latest batch's results, the last hour's series.
+ * PANTAU_ERR_NOT_FOUND when no such agent is stored. */
+pantau_err query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out);
+
+/* Ingest counters, sites known and database size. started_ms: when the
+ * collector started (epoch ms). */
+pantau_err query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms,
+    json_t **out);
+
+#endif

@@ -1,0 +1,84 @@
+/*
+ * Internals of the query module (query.c, query_regions.c, query_site.c):
+ * the statements, the sites columns and small JSON helpers.
+ */
+#ifndef PANTAU_QUERY_PRIV_H
+#define PANTAU_QUERY_PRIV_H
+
+#include <stdbool.h>
+
+#include "query.h"
+#include "wire.h"
+
+/* Bytes of a status or regional reason sentence. */
+#define QUERY_REASON_MAX 256
+
+enum q_stmt {
+	Q_SITES,          /* all sites, or one province (?1), by regency and agent */
+	Q_SITES_REGENCY,  /* sites of regency ?1 by agent */
+	Q_SITE,           /* site ?1 */
+	Q_WINDOW,         /* icmp figures of agent ?1 measured after ?2 */
+	Q_LATEST_ICMP,    /* icmp figures of agent ?1 at its latest icmp measurement */
+	Q_LATEST_BATCH,   /* newest (boot, seq) of agent ?1 */
+	Q_BATCH_RESULTS,  /* results of batch ?3 of agent ?1 measured at ?2 */
+	Q_SERIES,         /* agent ?1's results after ?2, by probe, target, time; limit ?3 */
+	Q_COUNT_SITES,
+	Q_DB_SIZE,
+	Q_NSTMT
+};
+
+/* Columns of Q_SITES, Q_SITES_REGENCY and Q_SITE, in this order. */
+#define Q_SITE_COLS                                                                      \
+	"agent, regency, site, link, lat, lon, interval_s, version, boot, first_seen_ms,"  \
+	" last_result_ms, last_ts_ms, online, online_reason, status_ms, outbox_pending,"   \
+	" outbox_dropped, skew_ms"
+enum q_site_col {
+	SC_AGENT, SC_REGENCY, SC_SITE, SC_LINK, SC_LAT, SC_LON, SC_INTERVAL, SC_VERSION,
+	SC_BOOT, SC_FIRST_SEEN, SC_LAST_RESULT, SC_LAST_TS, SC_ONLINE, SC_ONLINE_REASON,
+	SC_STATUS_MS, SC_OUTBOX_PENDING, SC_OUTBOX_DROPPED, SC_SKEW
+};
+
+struct query {
+	sqlite3 *db;
+	sqlite3_stmt *st[Q_NSTMT];
+	const struct catalog *catalog;
+	struct query_opts o;
+};
+
+/* Log SQLite's message and return PANTAU_ERR_DB. */
+pantau_err q_db_fail(struct query *q, const char *what);
+/* Reset and clear a statement after use. */
+void q_done(sqlite3_stmt *st);
+
+/* Status of the site on the current row of a Q_SITE_COLS statement. */
+enum site_status q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
+    char *reason, size_t len);
+
+/* Column as int64, or dflt when NULL. */
+int64_t q_col_int(sqlite3_stmt *st, int col, int64_t dflt);
+bool q_col_null(sqlite3_stmt *st, int col);
+
+/* Set key from a column: NULL becomes JSON null, unless omit_null. */
+void q_set_col_int(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
+void q_set_col_num(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
+void q_set_col_text(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
+void q_set_col_bool(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
+/* Epoch-ms column as ISO 8601 text. */
+void q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col);
+/* NAN becomes null; otherwise rounded to 0.001. */
+void q_set_num(json_t *o, const char *key, double v);
+/* NULL becomes null. */
+void q_set_str(json_t *o, const char *key, const char *v);
+/* ms < 0 becomes null. */
+void q_set_iso(json_t *o, const char *key, int64_t ms);
+
+/* Names from the catalog (NULL when the code is not in it). */
+const char *q_regency_name(const struct query *q, const char *code);
+const char *q_province_name(const struct query *q, const char *code);
+
+/* Worst-first order of two (status rank, loss, rtt p95) triples; NAN
+ * figures sort after numbers. Returns <0 when a is worse. */
+int q_cmp_worst(int rank_a, double loss_a, double p95_a, int rank_b, double loss_b,
+    double p95_b);
+
+#endif

@@ -1,0 +1,455 @@
+/* GET /api/v1/regions and /api/v1/regions/{code}: regency summaries. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "query_priv.h"
+#include "stats.h"
+#include "strnum.h"
+
+/* A growable array of doubles. */
+struct dvec {
+	double *v;
+	size_t n, cap;
+};
+
+/* icmp figures gathered from result rows. */
+struct icmp_acc {
+	struct dvec p50, p95;
+	int64_t sent, lost;
+};
+
+struct figures {
+	double p50, p95, loss;   /* NAN when no data */
+};
+
+/* One regency's summary while its sites are read. */
+struct region_sum {
+	char code[8];
+	unsigned known;
+	unsigned counts[SITE_STATUS_COUNT];
+	enum site_status worst;
+	char worst_agent[WIRE_AGENT_MAX + 1];
+	char worst_reason[QUERY_REASON_MAX];
+	int64_t last_ts;          /* newest measurement time, -1 none */
+	struct figures fig;
+};
+
+/* A site of GET /api/v1/regions/{code}, kept for sorting. */
+struct site_entry {
+	json_t *obj;
+	int rank;
+	struct figures fig;
+};
+
+static int
+dvec_push(struct dvec *d, double x)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap > 0 ? d->cap * 2 : 64;
+		double *v = realloc(d->v, cap * sizeof(*v));
+		if (v == NULL)
+			return -1;
+		d->v = v;
+		d->cap = cap;
+	}
+	d->v[d->n++] = x;
+	return 0;
+}
+
+static void
+acc_reset(struct icmp_acc *a)
+{
+	a->p50.n = a->p95.n = 0;
+	a->sent = a->lost = 0;
+}
+
+static void
+acc_free(struct icmp_acc *a)
+{
+	free(a->p50.v);
+	free(a->p95.v);
+}
+
+/* Add the rows of a (rtt_p50, rtt_p95, sent, recv) statement bound by the
+ * caller, then reset it. */
+static pantau_err
+acc_rows(struct query *q, sqlite3_stmt *st, struct icmp_acc *a)
+{
+	pantau_err rc = PANTAU_OK;
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW && rc == PANTAU_OK) {
+		if (!q_col_null(st, 0) && dvec_push(&a->p50, sqlite3_column_double(st, 0)) != 0)
+			rc = PANTAU_ERR_NOMEM;
+		if (!q_col_null(st, 1) && dvec_push(&a->p95, sqlite3_column_double(st, 1)) != 0)
+			rc = PANTAU_ERR_NOMEM;
+		int64_t sent = q_col_int(st, 2, 0), recv = q_col_int(st, 3, 0);
+		if (sent > 0 && recv >= 0 && recv <= sent) {
+			a->sent += sent;
+			a->lost += sent - recv;
+		}
+	}
+	if (rc == PANTAU_OK && s != SQLITE_DONE && s != SQLITE_ROW)
+		rc = q_db_fail(q, "reading icmp results");
+	q_done(st);
+	return rc;
+}
+
+/* Median of the p50s, 95th percentile of the p95s, pooled loss. */
+static void
+acc_figures(struct icmp_acc *a, struct figures *f)
+{
+	f->p50 = f->p95 = f->loss = NAN;
+	if (a->p50.n > 0) {
+		stats_sort(a->p50.v, a->p50.n);
+		f->p50 = stats_percentile_sorted(a->p50.v, a->p50.n, 0.5);
+	}
+	if (a->p95.n > 0) {
+		stats_sort(a->p95.v, a->p95.n);
+		f->p95 = stats_percentile_sorted(a->p95.v, a->p95.n, 0.95);
+	}
+	if (a->sent > 0)
+		f->loss = (double)a->lost * 100.0 / (double)a->sent;
+}
+
+static pantau_err
+window_rows(struct query *q, const char *agent, int64_t now_ms, struct icmp_acc *a)
+{
+	sqlite3_stmt *st = q->st[Q_WINDOW];
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now_ms - (int64_t)q->o.window_s * 1000);
+	return acc_rows(q, st, a);
+}
+
+static void
+region_init(struct region_sum *r, const char *code)
+{
+	memset(r, 0, sizeof(*r));
+	(void)strnum_copy(r->code, sizeof(r->code), code);
+	r->worst = SITE_OK;
+	r->last_ts = -1;
+}
+
+/* Count the site on the current row of st into r, and add its window's
+ * icmp rows to win. */
+static pantau_err
+region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_sum *r,
+    struct icmp_acc *win, enum site_status *status, char *reason, size_t len)
+{
+	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	enum site_status s = q_site_status(q, st, now_ms, reason, len);
+	r->known++;
+	r->counts[s]++;
+	if (r->known == 1 || sitestate_rank(s) > sitestate_rank(r->worst)) {
+		r->worst = s;
+		(void)strnum_copy(r->worst_agent, sizeof(r->worst_agent), agent != NULL ? agent : "");
+		(void)strnum_copy(r->worst_reason, sizeof(r->worst_reason), reason);
+	}
+	int64_t ts = q_col_int(st, SC_LAST_TS, -1);
+	if (ts > r->last_ts)
+		r->last_ts = ts;
+	*status = s;
+	return agent != NULL ? window_rows(q, agent, now_ms, win) : PANTAU_OK;
+}
+
+/* "2 of 5 sites OFFLINE: ag-x connection lost (last will) 3 min ago; 1 UNKNOWN" */
+static void
+region_reason(const struct region_sum *r, char *buf, size_t len)
+{
+	static const enum site_status by_rank[] = { SITE_OFFLINE, SITE_CRITICAL, SITE_DEGRADED,
+		SITE_UNKNOWN };
+	if (r->known == 0) {
+		snprintf(buf, len, "no site known in this regency");
+		return;
+	}
+	if (r->worst == SITE_OK) {
+		if (r->known == 1)
+			snprintf(buf, len, "the only site is reporting");
+		else
+			snprintf(buf, len, "all %u sites reporting", r->known);
+		return;
+	}
+	int n = snprintf(buf, len, "%u of %u site%s %s: %s %s", r->counts[r->worst], r->known,
+	    r->known == 1 ? "" : "s", sitestate_name(r->worst), r->worst_agent, r->worst_reason);
+	for (size_t i = 0; i < sizeof(by_rank) / sizeof(by_rank[0]); i++) {
+		enum site_status s = by_rank[i];
+		if (s == r->worst || r->counts[s] == 0 || n < 0 || (size_t)n >= len)
+			continue;
+		n += snprintf(buf + n, len - (size_t)n, "; %u %s", r->counts[s], sitestate_name(s));
+	}
+}
+
+static json_t *
+region_json(const struct query *q, const struct region_sum *r)
+{
+	char reason[QUERY_REASON_MAX * 2];
+	char province[3] = { r->code[0], r->code[1], '\0' };
+	json_t *counts = json_object();
+	for (int s = 0; s < SITE_STATUS_COUNT && counts != NULL; s++)
+		json_object_set_new(counts, sitestate_name((enum site_status)s),
+		    json_integer(r->counts[s]));
+	region_reason(r, reason, sizeof(reason));
+	json_t *o = json_pack("{s:s,s:s?,s:s,s:s?,s:i,s:i,s:o,s:s,s:s}", "code", r->code,
+	    "name", q_regency_name(q, r->code), "province", province,
+	    "province_name", q_province_name(q, province), "sites_known", (int)r->known,
+	    "sites_reporting", (int)r->counts[SITE_OK], "status_counts", counts,
+	    "status", r->known > 0 ? sitestate_name(r->worst) : sitestate_name(SITE_UNKNOWN),
+	    "reason", reason);
+	if (o == NULL)
+		return NULL;
+	q_set_iso(o, "last_result", r->last_ts);
+	q_set_num(o, "rtt_p50_ms", r->fig.p50);
+	q_set_num(o, "rtt_p95_ms", r->fig.p95);
+	q_set_num(o, "loss_pct", r->fig.loss);
+	return o;
+}
+
+static int
+cmp_region(const void *pa, const void *pb)
+{
+	const struct region_sum *a = pa, *b = pb;
+	int c = q_cmp_worst(sitestate_rank(a->worst), a->fig.loss, a->fig.p95,
+	    sitestate_rank(b->worst), b->fig.loss, b->fig.p95);
+	return c != 0 ? c : strcmp(a->code, b->code);
+}
+
+/* {"generated","window_s"}: the head of both replies. */
+static json_t *
+doc_head(const struct query *q, int64_t now_ms)
+{
+	char iso[CLOCK_ISO_LEN];
+	clock_format_iso(now_ms, iso);
+	return json_pack("{s:s,s:i}", "generated", iso, "window_s", q->o.window_s);
+}
+
+/* Read every site (of one province) into one summary per regency. */
+static pantau_err
+collect_regions(struct query *q, const char *province, int64_t now_ms,
+    struct region_sum **out, size_t *nout)
+{
+	char reason[QUERY_REASON_MAX];
+	struct icmp_acc win = { 0 };
+	struct region_sum *v = NULL;
+	size_t n = 0, cap = 0;
+	enum site_status s;
+	pantau_err rc = PANTAU_OK;
+	int step = SQLITE_DONE;
+	sqlite3_stmt *st = q->st[Q_SITES];
+	if (province != NULL)
+		sqlite3_bind_text(st, 1, province, -1, SQLITE_TRANSIENT);
+	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *code = (const char *)sqlite3_column_text(st, SC_REGENCY);
+		code = code != NULL ? code : "";
+		if (n == 0 || strcmp(v[n - 1].code, code) != 0) {
+			if (n > 0)
+				acc_figures(&win, &v[n - 1].fig);
+			acc_reset(&win);
+			if (n == cap) {
+				cap = cap > 0 ? cap * 2 : 64;
+				struct region_sum *nv = realloc(v, cap * sizeof(*nv));
+				if (nv == NULL) {
+					rc = PANTAU_ERR_NOMEM;
+					break;
+				}
+				v = nv;
+			}
+			region_init(&v[n++], code);
+		}
+		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason));
+	}
+	if (rc == PANTAU_OK && step != SQLITE_DONE)
+		rc = q_db_fail(q, "reading sites");
+	if (rc == PANTAU_OK && n > 0)
+		acc_figures(&win, &v[n - 1].fig);
+	q_done(st);
+	acc_free(&win);
+	*out = v;
+	*nout = n;
+	return rc;
+}
+
+pantau_err
+query_regions(struct query *q, const char *province, int64_t now_ms, json_t **out)
+{
+	struct region_sum *v = NULL;
+	size_t n = 0;
+	json_t *doc = NULL, *list = NULL;
+	pantau_err rc = PANTAU_ERR_NOT_FOUND;
+	if (province != NULL && catalog_province(q->catalog, province) == NULL)
+		goto out;
+	if ((rc = collect_regions(q, province, now_ms, &v, &n)) != PANTAU_OK)
+		goto out;
+	if (n > 1)
+		qsort(v, n, sizeof(*v), cmp_region);
+	rc = PANTAU_ERR_NOMEM;
+	if ((doc = doc_head(q, now_ms)) == NULL ||
+	    json_object_set_new(doc, "regions", list = json_array()) != 0)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		if (json_array_append_new(list, region_json(q, &v[i])) != 0)
+			goto out;
+	rc = PANTAU_OK;
+out:
+	free(v);
+	if (rc != PANTAU_OK) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	*out = doc;
+	return rc;
+}
+
+/* ---- one regency with its sites ---- */
+
+static json_t *
+site_json(sqlite3_stmt *st, enum site_status s, const char *reason,
+    const struct figures *latest)
+{
+	json_t *o = json_object();
+	json_t *outbox = json_object();
+	if (o == NULL || outbox == NULL) {
+		json_decref(o);
+		json_decref(outbox);
+		return NULL;
+	}
+	q_set_col_text(o, "agent", st, SC_AGENT, false);
+	q_set_col_text(o, "site", st, SC_SITE, false);
+	q_set_col_text(o, "link", st, SC_LINK, false);
+	q_set_col_num(o, "lat", st, SC_LAT, false);
+	q_set_col_num(o, "lon", st, SC_LON, false);
+	json_object_set_new(o, "status", json_string(sitestate_name(s)));
+	json_object_set_new(o, "reason", json_string(reason));
+	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
+	q_set_col_int(o, "boot", st, SC_BOOT, false);
+	q_set_col_text(o, "version", st, SC_VERSION, false);
+	q_set_col_int(o, "skew_ms", st, SC_SKEW, false);
+	q_set_col_int(outbox, "pending", st, SC_OUTBOX_PENDING, false);
+	q_set_col_int(outbox, "dropped", st, SC_OUTBOX_DROPPED, false);
+	json_object_set_new(o, "outbox", outbox);
+	q_set_num(o, "rtt_p50_ms", latest->p50);
+	q_set_num(o, "rtt_p95_ms", latest->p95);
+	q_set_num(o, "loss_pct", latest->loss);
+	return o;
+}
+
+/* icmp figures of the site's latest icmp measurement. */
+static pantau_err
+latest_figures(struct query *q, const char *agent, struct icmp_acc *a, struct figures *f)
+{
+	sqlite3_stmt *st = q->st[Q_LATEST_ICMP];
+	acc_reset(a);
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	pantau_err rc = acc_rows(q, st, a);
+	acc_figures(a, f);
+	return rc;
+}
+
+static int
+cmp_site(const void *pa, const void *pb)
+{
+	const struct site_entry *a = pa, *b = pb;
+	int c = q_cmp_worst(a->rank, a->fig.loss, a->fig.p95, b->rank, b->fig.loss, b->fig.p95);
+	if (c != 0)
+		return c;
+	return strcmp(json_string_value(json_object_get(a->obj, "agent")),
+	    json_string_value(json_object_get(b->obj, "agent")));
+}
+
+struct region_read {
+	struct region_sum sum;
+	struct site_entry *sites;
+	size_t n;
+	struct icmp_acc win, one;
+};
+
+static pantau_err
+add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_read *r,
+    size_t *cap)
+{
+	char reason[QUERY_REASON_MAX];
+	enum site_status s;
+	struct figures latest;
+	pantau_err rc = region_add_site(q, st, now_ms, &r->sum, &r->win, &s, reason,
+	    sizeof(reason));
+	if (rc == PANTAU_OK)
+		rc = latest_figures(q, (const char *)sqlite3_column_text(st, SC_AGENT), &r->one,
+		    &latest);
+	if (rc != PANTAU_OK)
+		return rc;
+	if (r->n == *cap) {
+		size_t ncap = *cap > 0 ? *cap * 2 : 16;
+		struct site_entry *nv = realloc(r->sites, ncap * sizeof(*nv));
+		if (nv == NULL)
+			return PANTAU_ERR_NOMEM;
+		r->sites = nv;
+		*cap = ncap;
+	}
+	struct site_entry *e = &r->sites[r->n];
+	if ((e->obj = site_json(st, s, reason, &latest)) == NULL)
+		return PANTAU_ERR_NOMEM;
+	e->rank = sitestate_rank(s);
+	e->fig = latest;
+	r->n++;
+	return PANTAU_OK;
+}
+
+static pantau_err
+read_region(struct query *q, const char *code, int64_t now_ms, struct region_read *r)
+{
+	sqlite3_stmt *st = q->st[Q_SITES_REGENCY];
+	pantau_err rc = PANTAU_OK;
+	size_t cap = 0;
+	int step = SQLITE_DONE;
+	region_init(&r->sum, code);
+	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
+	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+		rc = add_region_site(q, st, now_ms, r, &cap);
+	if (rc == PANTAU_OK && step != SQLITE_DONE)
+		rc = q_db_fail(q, "reading the regency's sites");
+	q_done(st);
+	acc_figures(&r->win, &r->sum.fig);
+	return rc;
+}
+
+pantau_err
+query_region(struct query *q, const char *code, int64_t now_ms, json_t **out)
+{
+	struct region_read r = { 0 };
+	json_t *doc = NULL, *sites = NULL;
+	pantau_err rc = PANTAU_ERR_NOT_FOUND;
+	if (catalog_regency(q->catalog, code) == NULL)
+		goto out;
+	if ((rc = read_region(q, code, now_ms, &r)) != PANTAU_OK)
+		goto out;
+	if (r.n > 1)
+		qsort(r.sites, r.n, sizeof(*r.sites), cmp_site);
+	rc = PANTAU_ERR_NOMEM;
+	if ((doc = doc_head(q, now_ms)) == NULL || (sites = region_json(q, &r.sum)) == NULL ||
+	    json_object_update(doc, sites) != 0)
+		goto out;
+	json_decref(sites);
+	if ((sites = json_array()) == NULL)
+		goto out;
+	for (size_t i = 0; i < r.n; i++) {
+		json_array_append_new(sites, r.sites[i].obj);
+		r.sites[i].obj = NULL;
+	}
+	json_object_set_new(doc, "sites", sites);
+	sites = NULL;
+	rc = PANTAU_OK;
+out:
+	for (size_t i = 0; i < r.n; i++)
+		json_decref(r.sites[i].obj);
+	free(r.sites);
+	acc_free(&r.win);
+	acc_free(&r.one);
+	json_decref(sites);
+	if (rc != PANTAU_OK) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	*out = doc;
+	return rc;
+}

@@ -1,0 +1,240 @@
+/* GET /api/v1/sites/{agent}: one site, its latest batch and the last hour. */
+#include <stdio.h>
+#include <string.h>
+
+#include "query_priv.h"
+
+/* Columns of Q_BATCH_RESULTS. */
+enum result_col {
+	RC_PROBE, RC_TARGET, RC_OK, RC_SENT, RC_RECV, RC_LOSS, RC_RTT_MIN, RC_RTT_P50,
+	RC_RTT_AVG, RC_RTT_P95, RC_RTT_MAX, RC_JITTER, RC_PDV, RC_STATUS, RC_DNS, RC_CONNECT,
+	RC_TLS, RC_TTFB, RC_TOTAL, RC_ERROR, RC_EXTRA
+};
+
+/* Columns of Q_SERIES. */
+enum series_col {
+	SR_PROBE, SR_TARGET, SR_TS, SR_OK, SR_STATUS, SR_LOSS, SR_P50, SR_P95, SR_JITTER,
+	SR_CONNECT, SR_TOTAL
+};
+
+static json_t *
+site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
+{
+	char reason[QUERY_REASON_MAX];
+	const char *regency = (const char *)sqlite3_column_text(st, SC_REGENCY);
+	char province[3] = { 0 };
+	json_t *o = json_object(), *outbox = json_object();
+	if (o == NULL || outbox == NULL || regency == NULL) {
+		json_decref(o);
+		json_decref(outbox);
+		return NULL;
+	}
+	memcpy(province, regency, strnlen(regency, 2));
+	enum site_status s = q_site_status(q, st, now_ms, reason, sizeof(reason));
+	q_set_col_text(o, "agent", st, SC_AGENT, false);
+	q_set_col_text(o, "site", st, SC_SITE, false);
+	json_object_set_new(o, "regency", json_string(regency));
+	q_set_str(o, "regency_name", q_regency_name(q, regency));
+	json_object_set_new(o, "province", json_string(province));
+	q_set_str(o, "province_name", q_province_name(q, province));
+	q_set_col_text(o, "link", st, SC_LINK, false);
+	q_set_col_num(o, "lat", st, SC_LAT, false);
+	q_set_col_num(o, "lon", st, SC_LON, false);
+	json_object_set_new(o, "status", json_string(sitestate_name(s)));
+	json_object_set_new(o, "reason", json_string(reason));
+	q_set_col_iso(o, "first_seen", st, SC_FIRST_SEEN);
+	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
+	q_set_col_iso(o, "last_received", st, SC_LAST_RESULT);
+	q_set_col_int(o, "boot", st, SC_BOOT, false);
+	q_set_col_text(o, "version", st, SC_VERSION, false);
+	q_set_col_int(o, "interval_s", st, SC_INTERVAL, false);
+	q_set_col_int(o, "skew_ms", st, SC_SKEW, false);
+	q_set_col_int(outbox, "pending", st, SC_OUTBOX_PENDING, false);
+	q_set_col_int(outbox, "dropped", st, SC_OUTBOX_DROPPED, false);
+	json_object_set_new(o, "outbox", outbox);
+	return o;
+}
+
+static json_t *
+rtt_object(sqlite3_stmt *st)
+{
+	static const char *const keys[] = { "min", "p50", "avg", "p95", "max" };
+	json_t *rtt = NULL;
+	for (int i = 0; i < 5; i++) {
+		if (q_col_null(st, RC_RTT_MIN + i))
+			continue;
+		if (rtt == NULL && (rtt = json_object()) == NULL)
+			return NULL;
+		q_set_col_num(rtt, keys[i], st, RC_RTT_MIN + i, true);
+	}
+	return rtt;
+}
+
+/* One result as received: the stored JSON of an unknown probe kind, else
+ * the known fields that are present. */
+static json_t *
+result_json(sqlite3_stmt *st)
+{
+	static const struct {
+		const char *key;
+		int col;
+	} nums[] = {
+		{ "loss_pct", RC_LOSS }, { "jitter_ms", RC_JITTER }, { "pdv_ms", RC_PDV },
+		{ "dns_ms", RC_DNS }, { "connect_ms", RC_CONNECT }, { "tls_ms", RC_TLS },
+		{ "ttfb_ms", RC_TTFB }, { "total_ms", RC_TOTAL },
+	};
+	const char *extra = (const char *)sqlite3_column_text(st, RC_EXTRA);
+	if (extra != NULL) {
+		json_t *x = json_loads(extra, 0, NULL);
+		if (json_is_object(x))
+			return x;
+		json_decref(x);
+	}
+	json_t *o = json_object();
+	if (o == NULL)
+		return NULL;
+	q_set_col_text(o, "probe", st, RC_PROBE, true);
+	q_set_col_text(o, "target", st, RC_TARGET, true);
+	q_set_col_bool(o, "ok", st, RC_OK, true);
+	q_set_col_int(o, "sent", st, RC_SENT, true);
+	q_set_col_int(o, "recv", st, RC_RECV, true);
+	json_t *rtt = rtt_object(st);
+	if (rtt != NULL)
+		json_object_set_new(o, "rtt_ms", rtt);
+	q_set_col_int(o, "status", st, RC_STATUS, true);
+	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
+		q_set_col_num(o, nums[i].key, st, nums[i].col, true);
+	q_set_col_text(o, "error", st, RC_ERROR, true);
+	return o;
+}
+
+/* "latest_batch" and "latest" from the agent's newest (boot, seq). */
+static pantau_err
+latest_batch(struct query *q, const char *agent, json_t *doc)
+{
+	sqlite3_stmt *b = q->st[Q_LATEST_BATCH], *r = q->st[Q_BATCH_RESULTS];
+	json_t *list = json_array(), *hdr = json_null();
+	pantau_err rc = PANTAU_OK;
+	int step;
+	sqlite3_bind_text(b, 1, agent, -1, SQLITE_TRANSIENT);
+	step = sqlite3_step(b);
+	if (step == SQLITE_ROW) {
+		hdr = json_pack("{s:I,s:I}", "boot", (json_int_t)sqlite3_column_int64(b, 1), "seq",
+		    (json_int_t)sqlite3_column_int64(b, 2));
+		q_set_col_iso(hdr, "ts", b, 3);
+		q_set_col_iso(hdr, "received", b, 4);
+		sqlite3_bind_text(r, 1, agent, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(r, 2, sqlite3_column_int64(b, 3));
+		sqlite3_bind_int64(r, 3, sqlite3_column_int64(b, 0));
+		while ((step = sqlite3_step(r)) == SQLITE_ROW)
+			json_array_append_new(list, result_json(r));
+		if (step != SQLITE_DONE)
+			rc = q_db_fail(q, "reading the latest batch's results");
+		q_done(r);
+	} else if (step != SQLITE_DONE) {
+		rc = q_db_fail(q, "reading the latest batch");
+	}
+	q_done(b);
+	if (list == NULL || hdr == NULL)
+		rc = rc != PANTAU_OK ? rc : PANTAU_ERR_NOMEM;
+	json_object_set_new(doc, "latest_batch", hdr);
+	json_object_set_new(doc, "latest", list);
+	return rc;
+}
+
+static json_t *
+series_point(sqlite3_stmt *st)
+{
+	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
+	json_t *p = json_object();
+	if (p == NULL || probe == NULL)
+		return p;
+	q_set_col_iso(p, "ts", st, SR_TS);
+	if (strcmp(probe, "icmp") == 0) {
+		q_set_col_num(p, "rtt_p50_ms", st, SR_P50, false);
+		q_set_col_num(p, "rtt_p95_ms", st, SR_P95, false);
+		q_set_col_num(p, "loss_pct", st, SR_LOSS, false);
+		q_set_col_num(p, "jitter_ms", st, SR_JITTER, false);
+		return p;
+	}
+	q_set_col_bool(p, "ok", st, SR_OK, false);
+	if (strcmp(probe, "http") == 0) {
+		q_set_col_int(p, "status", st, SR_STATUS, false);
+		q_set_col_num(p, "total_ms", st, SR_TOTAL, false);
+	} else if (strcmp(probe, "tcp") == 0) {
+		q_set_col_num(p, "connect_ms", st, SR_CONNECT, false);
+	}
+	return p;
+}
+
+static bool
+same_series(json_t *cur, sqlite3_stmt *st)
+{
+	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
+	const char *target = (const char *)sqlite3_column_text(st, SR_TARGET);
+	const char *cur_probe = json_string_value(json_object_get(cur, "probe"));
+	const char *cur_target = json_string_value(json_object_get(cur, "target"));
+	return probe != NULL && target != NULL && cur_probe != NULL && cur_target != NULL &&
+	    strcmp(cur_probe, probe) == 0 && strcmp(cur_target, target) == 0;
+}
+
+/* "series": the last hour per (probe, target), oldest point first. */
+static pantau_err
+series(struct query *q, const char *agent, int64_t now_ms, json_t *doc)
+{
+	sqlite3_stmt *st = q->st[Q_SERIES];
+	json_t *list = json_array(), *cur = NULL;
+	pantau_err rc = PANTAU_OK;
+	int step = SQLITE_DONE, rows = 0;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now_ms - QUERY_SERIES_MS);
+	sqlite3_bind_int(st, 3, QUERY_SERIES_MAX_ROWS + 1);
+	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW &&
+	    ++rows <= QUERY_SERIES_MAX_ROWS) {
+		if (!same_series(cur, st)) {
+			cur = json_pack("{s:s?,s:s?,s:[]}", "probe",
+			    (const char *)sqlite3_column_text(st, SR_PROBE), "target",
+			    (const char *)sqlite3_column_text(st, SR_TARGET), "points");
+			if (json_array_append_new(list, cur) != 0) {
+				rc = PANTAU_ERR_NOMEM;
+				break;
+			}
+		}
+		json_array_append_new(json_object_get(cur, "points"), series_point(st));
+	}
+	if (list == NULL)
+		rc = PANTAU_ERR_NOMEM;
+	else if (rc == PANTAU_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+		rc = q_db_fail(q, "reading the site's series");
+	q_done(st);
+	json_object_set_new(doc, "series", list);
+	json_object_set_new(doc, "series_truncated", json_boolean(rows > QUERY_SERIES_MAX_ROWS));
+	return rc;
+}
+
+pantau_err
+query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out)
+{
+	sqlite3_stmt *st = q->st[Q_SITE];
+	json_t *doc = NULL;
+	pantau_err rc = PANTAU_OK;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	int step = sqlite3_step(st);
+	if (step == SQLITE_ROW) {
+		if ((doc = site_header(q, st, now_ms)) == NULL)
+			rc = PANTAU_ERR_NOMEM;
+	} else {
+		rc = step == SQLITE_DONE ? PANTAU_ERR_NOT_FOUND : q_db_fail(q, "reading the site");
+	}
+	q_done(st);
+	if (rc == PANTAU_OK)
+		rc = latest_batch(q, agent, doc);
+	if (rc == PANTAU_OK)
+		rc = series(q, agent, now_ms, doc);
+	if (rc != PANTAU_OK) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	*out = doc;
+	return rc;
+}

@@ -1,0 +1,645 @@
+/*
+ * The HTTP API against a real SQLite store, a real libuv loop and a real
+ * libmicrohttpd on a free loopback port. Requests are made with libcurl on
+ * libuv's thread pool while the test thread runs the loop; the loop stops
+ * when the request is done (curl's own timeout is the deadline).
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <curl/curl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "catalog.h"
+#include "clock.h"
+#include "collector/api.h"
+#include "collector/query.h"
+#include "collector/store.h"
+#include "wire.h"
+
+#define FETCH_TIMEOUT_MS 10000L
+#define S(x) ((int64_t)(x) * 1000)
+
+struct fixture {
+	char dir[64];
+	char db[128];
+	struct catalog *cat;
+	struct store *store;
+	struct ingest_stats stats;
+	uv_loop_t loop;
+	struct api *api;
+	int64_t now;
+	char base[64];
+};
+
+struct fetch {
+	char url[1024];
+	const char *method;
+	long status;
+	char *body;
+	size_t len;
+	char content_type[128];
+	char allow[64];
+	CURLcode rc;
+};
+
+/* ---- data ---- */
+
+static const char *
+catalog_dir(char *buf, size_t len)
+{
+	const char *build = getenv("PANTAU_BUILD");
+	snprintf(buf, len, "%s/share/pantau", build != NULL ? build : "build");
+	return buf;
+}
+
+/* An icmp result; rtt figures only when something came back. */
+static const char *
+icmp(char *buf, size_t len, int sent, int recv, double p50, double p95)
+{
+	double loss = (double)(sent - recv) * 100.0 / sent;
+	if (recv == 0)
+		snprintf(buf, len, "{\"probe\":\"icmp\",\"target\":\"203.0.113.10\",\"sent\":%d,"
+		    "\"recv\":0,\"loss_pct\":%.3f}", sent, loss);
+	else
+		snprintf(buf, len, "{\"probe\":\"icmp\",\"target\":\"203.0.113.10\",\"sent\":%d,"
+		    "\"recv\":%d,\"loss_pct\":%.3f,\"rtt_ms\":{\"min\":%.1f,\"p50\":%.1f,\"avg\":%.1f,"
+		    "\"p95\":%.1f,\"max\":%.1f},\"jitter_ms\":1.9}", sent, recv, loss, p50 - 1, p50, p50,
+		    p95, p95 + 1);
+	return buf;
+}
+
+static void
+put_batch(struct fixture *f, const char *regency, const char *agent, int seq, int64_t ago_ms,
+    const char *results)
+{
+	char iso[CLOCK_ISO_LEN], topic[WIRE_TOPIC_MAX], payload[4096];
+	struct wire_topic t;
+	struct wire_error err;
+	struct wire_batch b;
+	clock_format_iso(f->now - ago_ms, iso);
+	snprintf(payload, sizeof(payload), "{\"v\":1,\"agent\":\"%s\",\"boot\":1,\"seq\":%d,"
+	    "\"ts\":\"%s\",\"results\":[%s],\"outbox\":{\"pending\":2,\"dropped\":1}}", agent, seq,
+	    iso, results);
+	assert_int_equal(wire_topic_result(topic, sizeof(topic), regency, agent), PANTAU_OK);
+	assert_true(wire_topic_parse(topic, &t, &err));
+	if (wire_batch_decode(&t, payload, strlen(payload), &b, &err) != WIRE_ACCEPT)
+		fail_msg("batch rejected: %s: %s", wire_reason_name(err.reason), err.detail);
+	/* received 750 ms after it was measured */
+	assert_int_equal(store_batch(f->store, regency, &b, f->now - ago_ms + 750), PANTAU_OK);
+	wire_batch_clear(&b);
+}
+
+static void
+put_status(struct fixture *f, const char *regency, const char *agent, const char *payload,
+    int64_t ago_ms)
+{
+	char topic[WIRE_TOPIC_MAX];
+	struct wire_topic t;
+	struct wire_error err;
+	struct wire_status st;
+	assert_int_equal(wire_topic_status(topic, sizeof(topic), regency, agent), PANTAU_OK);
+	assert_true(wire_topic_parse(topic, &t, &err));
+	if (wire_status_decode(&t, payload, strlen(payload), &st, &err) != WIRE_ACCEPT)
+		fail_msg("status rejected: %s: %s", wire_reason_name(err.reason), err.detail);
+	assert_int_equal(store_status(f->store, regency, agent, &st, f->now - ago_ms), PANTAU_OK);
+	wire_status_clear(&st);
+}
+
+/*
+ * 32.73: ag-a OK (two batches, loss 0), ag-b OK (one batch outside the
+ *        window with 100 % loss, one inside with 10 %), ag-c OFFLINE (last
+ *        will after its batch);
+ * 95.01: ag-e UNKNOWN (birth only);
+ * 31.71: ag-f OK, loss 20 %;  33.01: ag-g OK, loss 0, p95 100;
+ * 32.04: ag-d OK, loss 0, p95 25.
+ */
+static void
+load_sites(struct fixture *f)
+{
+	char a[512], b[512], both[1024];
+	const char *http = "{\"probe\":\"http\",\"target\":\"https://tally.example/api/ping\","
+	                   "\"ok\":true,\"status\":200,\"dns_ms\":3.1,\"connect_ms\":44.0,"
+	                   "\"tls_ms\":92.5,\"ttfb_ms\":140.2,\"total_ms\":141.0}";
+	const char *tcp_bad = "{\"probe\":\"tcp\",\"target\":\"tally.example:443\",\"ok\":false,"
+	                      "\"error\":\"connection refused\"}";
+	const char *other = "{\"probe\":\"stamp\",\"target\":\"198.51.100.7:862\",\"ok\":true,"
+	                    "\"owd_ms\":12.5}";
+	put_status(f, "32.73", "ag-a", "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-a\",\"boot\":1,"
+	    "\"site\":\"SMPN 2 Bandung\",\"link\":\"fiber\",\"interval\":60,\"version\":\"0.1.0\","
+	    "\"lat\":-6.915,\"lon\":107.61}", S(600));
+	snprintf(both, sizeof(both), "%s,%s", icmp(a, sizeof(a), 10, 10, 40, 50), http);
+	put_batch(f, "32.73", "ag-a", 1, S(120), both);
+	snprintf(both, sizeof(both), "%s,%s,%s,%s", icmp(a, sizeof(a), 10, 10, 42, 52), http,
+	    tcp_bad, other);
+	put_batch(f, "32.73", "ag-a", 2, S(60), both);
+	put_batch(f, "32.73", "ag-b", 1, S(400), icmp(b, sizeof(b), 10, 0, 0, 0));
+	put_batch(f, "32.73", "ag-b", 2, S(30), icmp(b, sizeof(b), 10, 9, 60, 300));
+	put_batch(f, "32.73", "ag-c", 1, S(100), icmp(b, sizeof(b), 20, 18, 50, 70));
+	put_status(f, "32.73", "ag-c", "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-c\","
+	    "\"reason\":\"lost\"}", S(50));
+	put_status(f, "95.01", "ag-e", "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-e\",\"boot\":4,"
+	    "\"link\":\"vsat-geo\"}", S(10));
+	put_batch(f, "31.71", "ag-f", 1, S(30), icmp(b, sizeof(b), 10, 8, 30, 40));
+	put_batch(f, "33.01", "ag-g", 1, S(30), icmp(b, sizeof(b), 10, 10, 20, 100));
+	put_batch(f, "32.04", "ag-d", 1, S(30), icmp(b, sizeof(b), 10, 10, 20, 25));
+}
+
+/* ---- HTTP ---- */
+
+static size_t
+on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct fetch *x = ctx;
+	char *body = realloc(x->body, x->len + size * n + 1);
+	if (body == NULL)
+		return 0;
+	memcpy(body + x->len, data, size * n);
+	x->body = body;
+	x->len += size * n;
+	x->body[x->len] = '\0';
+	return size * n;
+}
+
+static void
+header_value(const char *line, size_t n, const char *name, char *out, size_t outlen)
+{
+	size_t k = strlen(name);
+	if (n <= k + 1 || strncasecmp(line, name, k) != 0 || line[k] != ':')
+		return;
+	size_t start = k + 1, end = n;
+	while (start < end && line[start] == ' ')
+		start++;
+	while (end > start && (line[end - 1] == '\r' || line[end - 1] == '\n'))
+		end--;
+	snprintf(out, outlen, "%.*s", (int)(end - start), line + start);
+}
+
+static size_t
+on_header(char *line, size_t size, size_t n, void *ctx)
+{
+	struct fetch *x = ctx;
+	header_value(line, size * n, "Content-Type", x->content_type, sizeof(x->content_type));
+	header_value(line, size * n, "Allow", x->allow, sizeof(x->allow));
+	return size * n;
+}
+
+static void
+fetch_work(uv_work_t *w)
+{
+	struct fetch *x = w->data;
+	CURL *c = curl_easy_init();
+	curl_easy_setopt(c, CURLOPT_URL, x->url);
+	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, x->method);
+	if (strcmp(x->method, "POST") == 0)
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, "x=1");
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, FETCH_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	x->rc = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &x->status);
+	curl_easy_cleanup(c);
+}
+
+static void
+fetch_done(uv_work_t *w, int status)
+{
+	(void)status;
+	uv_stop(w->loop);
+}
+
+/* Request path with method while the loop serves it; returns the parsed
+ * body (NULL when not JSON). */
+static json_t *
+request(struct fixture *f, const char *method, const char *path, struct fetch *x)
+{
+	uv_work_t w;
+	memset(x, 0, sizeof(*x));
+	snprintf(x->url, sizeof(x->url), "%s%s", f->base, path);
+	x->method = method;
+	w.data = x;
+	assert_int_equal(uv_queue_work(&f->loop, &w, fetch_work, fetch_done), 0);
+	uv_run(&f->loop, UV_RUN_DEFAULT);
+	if (x->rc != CURLE_OK)
+		fail_msg("GET %s: %s", x->url, curl_easy_strerror(x->rc));
+	json_t *doc = x->body != NULL ? json_loads(x->body, 0, NULL) : NULL;
+	free(x->body);
+	x->body = NULL;
+	return doc;
+}
+
+/* GET path expecting status; returns the JSON body (caller decrefs). */
+static json_t *
+get(struct fixture *f, const char *path, long status)
+{
+	struct fetch x;
+	json_t *doc = request(f, "GET", path, &x);
+	if (x.status != status)
+		fail_msg("GET %s: status %ld, expected %ld", path, x.status, status);
+	assert_string_equal(x.content_type, "application/json; charset=utf-8");
+	assert_non_null(doc);
+	return doc;
+}
+
+static const char *
+str(const json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	if (s == NULL)
+		fail_msg("\"%s\" is not a string", key);
+	return s;
+}
+
+static double
+num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	if (!json_is_number(v))
+		fail_msg("\"%s\" is not a number", key);
+	return json_number_value(v);
+}
+
+static json_t *
+region_by_code(json_t *regions, const char *code)
+{
+	size_t i;
+	json_t *r;
+	json_array_foreach(regions, i, r)
+		if (strcmp(str(r, "code"), code) == 0)
+			return r;
+	fail_msg("no region %s", code);
+	return NULL;
+}
+
+/* ---- fixture ---- */
+
+static int
+setup(void **state)
+{
+	char why[256], dir[512];
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-api-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+	if (catalog_load(catalog_dir(dir, sizeof(dir)), &f->cat, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("catalog: %s (run make first)", why);
+	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 100000 };
+	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
+	f->now = clock_real_ms();
+	load_sites(f);
+	assert_int_equal(uv_loop_init(&f->loop), 0);
+	struct api_opts ao = { .listen = "127.0.0.1", .port = 0, .window_s = 300,
+		.rules = { .offline_intervals = 3, .default_interval_s = 60 } };
+	f->stats.started_ms = f->now - S(90);
+	if (api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &f->api, why, sizeof(why)) !=
+	    PANTAU_OK)
+		fail_msg("api_new: %s", why);
+	assert_true(api_port(f->api) > 0);
+	snprintf(f->base, sizeof(f->base), "http://127.0.0.1:%d", api_port(f->api));
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	api_free(f->api);
+	uv_run(&f->loop, UV_RUN_DEFAULT);   /* the handles finish closing */
+	assert_int_equal(uv_loop_close(&f->loop), 0);
+	store_close(f->store);
+	catalog_free(f->cat);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* ---- tests ---- */
+
+static void
+test_healthz(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc = get(f, "/healthz", 200);
+	assert_true(json_is_true(json_object_get(doc, "ok")));
+	assert_string_equal(str(doc, "version"), PANTAU_VERSION);
+	assert_true(num(doc, "uptime_s") >= 90);
+	json_decref(doc);
+}
+
+static void
+test_regions_worst_first(void **state)
+{
+	static const char *const order[] = { "32.73", "95.01", "31.71", "33.01", "32.04" };
+	struct fixture *f = *state;
+	json_t *doc = get(f, "/api/v1/regions", 200);
+	json_t *regions = json_object_get(doc, "regions");
+	assert_int_equal(num(doc, "window_s"), 300);
+	assert_int_equal(json_array_size(regions), 5);
+	for (size_t i = 0; i < 5; i++)
+		assert_string_equal(str(json_array_get(regions, i), "code"), order[i]);
+
+	json_t *r = region_by_code(regions, "32.73");
+	assert_string_equal(str(r, "name"), "Kota Bandung");
+	assert_string_equal(str(r, "province"), "32");
+	assert_string_equal(str(r, "province_name"), "Jawa Barat");
+	assert_string_equal(str(r, "status"), "OFFLINE");
+	assert_int_equal(num(r, "sites_known"), 3);
+	assert_int_equal(num(r, "sites_reporting"), 2);
+	json_t *counts = json_object_get(r, "status_counts");
+	assert_int_equal(num(counts, "OK"), 2);
+	assert_int_equal(num(counts, "OFFLINE"), 1);
+	assert_int_equal(num(counts, "UNKNOWN"), 0);
+	/* pooled: (0 + 0 + 1 + 2) lost of (10 + 10 + 10 + 20) sent; the batch
+	 * 400 s old with 100 % loss is outside the window */
+	assert_float_equal(num(r, "loss_pct"), 6.0, 1e-9);
+	/* median of 40, 42, 50, 60; R-7 95th percentile of 50, 52, 70, 300 */
+	assert_float_equal(num(r, "rtt_p50_ms"), 46.0, 1e-9);
+	assert_float_equal(num(r, "rtt_p95_ms"), 265.5, 1e-9);
+	assert_non_null(strstr(str(r, "reason"),
+	    "1 of 3 sites OFFLINE: ag-c connection lost (last will) 50 s ago"));
+	char iso[CLOCK_ISO_LEN];
+	clock_format_iso(f->now - S(30), iso);
+	assert_string_equal(str(r, "last_result"), iso);
+
+	r = region_by_code(regions, "95.01");
+	assert_string_equal(str(r, "status"), "UNKNOWN");
+	assert_true(json_is_null(json_object_get(r, "loss_pct")));
+	assert_true(json_is_null(json_object_get(r, "rtt_p50_ms")));
+	assert_true(json_is_null(json_object_get(r, "last_result")));
+	assert_string_equal(str(r, "reason"), "1 of 1 site UNKNOWN: ag-e no result received yet");
+	assert_string_equal(str(region_by_code(regions, "32.04"), "reason"),
+	    "the only site is reporting");
+	assert_float_equal(num(region_by_code(regions, "31.71"), "loss_pct"), 20.0, 1e-9);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/regions?province=32", 200);
+	regions = json_object_get(doc, "regions");
+	assert_int_equal(json_array_size(regions), 2);
+	assert_string_equal(str(json_array_get(regions, 0), "code"), "32.73");
+	assert_string_equal(str(json_array_get(regions, 1), "code"), "32.04");
+	json_decref(doc);
+}
+
+static void
+test_region_detail(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc = get(f, "/api/v1/regions/3273", 200);
+	assert_string_equal(str(doc, "code"), "32.73");
+	assert_string_equal(str(doc, "status"), "OFFLINE");
+	assert_float_equal(num(doc, "loss_pct"), 6.0, 1e-9);
+	json_t *sites = json_object_get(doc, "sites");
+	assert_int_equal(json_array_size(sites), 3);
+	json_t *c = json_array_get(sites, 0), *b = json_array_get(sites, 1);
+	json_t *a = json_array_get(sites, 2);
+	assert_string_equal(str(c, "agent"), "ag-c");
+	assert_string_equal(str(c, "status"), "OFFLINE");
+	assert_string_equal(str(b, "agent"), "ag-b");   /* OK, latest loss 10 % */
+	assert_float_equal(num(b, "loss_pct"), 10.0, 1e-9);
+	assert_float_equal(num(b, "rtt_p95_ms"), 300.0, 1e-9);
+	assert_string_equal(str(a, "agent"), "ag-a");
+	assert_string_equal(str(a, "site"), "SMPN 2 Bandung");
+	assert_string_equal(str(a, "link"), "fiber");
+	assert_float_equal(num(a, "lat"), -6.915, 1e-9);
+	assert_float_equal(num(a, "rtt_p50_ms"), 42.0, 1e-9);
+	assert_int_equal(num(a, "skew_ms"), 750);
+	assert_int_equal(num(json_object_get(a, "outbox"), "pending"), 2);
+	assert_int_equal(num(json_object_get(a, "outbox"), "dropped"), 1);
+	assert_true(json_is_null(json_object_get(c, "site")));
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/regions/32.73/", 200);   /* trailing slash, dotted code */
+	assert_int_equal(json_array_size(json_object_get(doc, "sites")), 3);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/regions/32.01", 200);    /* Kabupaten Bogor: no site */
+	assert_string_equal(str(doc, "name"), "Kabupaten Bogor");
+	assert_int_equal(json_array_size(json_object_get(doc, "sites")), 0);
+	assert_int_equal(num(doc, "sites_known"), 0);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/regions/99.99", 404);
+	assert_string_equal(str(doc, "error"),
+	    "no regency 99.99 in the catalog; codes look like 32.73");
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions/32-73", 400);
+	assert_non_null(strstr(str(doc, "error"), "regency codes look like 32.73"));
+	json_decref(doc);
+}
+
+static void
+test_site(void **state)
+{
+	struct fixture *f = *state;
+	json_t *doc = get(f, "/api/v1/sites/ag-a", 200);
+	assert_string_equal(str(doc, "regency"), "32.73");
+	assert_string_equal(str(doc, "regency_name"), "Kota Bandung");
+	assert_string_equal(str(doc, "province"), "32");
+	assert_string_equal(str(doc, "status"), "OK");
+	assert_int_equal(num(doc, "interval_s"), 60);
+	assert_int_equal(num(doc, "boot"), 1);
+	assert_string_equal(str(doc, "version"), "0.1.0");
+	json_t *latest = json_object_get(doc, "latest");
+	assert_int_equal(json_array_size(latest), 4);
+	json_t *ping = json_array_get(latest, 0), *http = json_array_get(latest, 1);
+	json_t *tcp = json_array_get(latest, 2), *other = json_array_get(latest, 3);
+	assert_string_equal(str(ping, "probe"), "icmp");
+	assert_int_equal(num(ping, "sent"), 10);
+	assert_float_equal(num(json_object_get(ping, "rtt_ms"), "p50"), 42.0, 1e-9);
+	assert_null(json_object_get(ping, "ok"));          /* nulls are omitted */
+	assert_null(json_object_get(ping, "error"));
+	assert_int_equal(num(http, "status"), 200);
+	assert_float_equal(num(http, "total_ms"), 141.0, 1e-9);
+	assert_true(json_is_true(json_object_get(http, "ok")));
+	assert_true(json_is_false(json_object_get(tcp, "ok")));
+	assert_string_equal(str(tcp, "error"), "connection refused");
+	assert_null(json_object_get(tcp, "connect_ms"));
+	assert_float_equal(num(other, "owd_ms"), 12.5, 1e-9); /* unknown kind: as received */
+	assert_int_equal(num(json_object_get(doc, "latest_batch"), "seq"), 2);
+
+	json_t *series = json_object_get(doc, "series");
+	assert_int_equal(json_array_size(series), 4);      /* http, icmp, stamp, tcp */
+	json_t *s0 = json_array_get(series, 0), *s1 = json_array_get(series, 1);
+	assert_string_equal(str(s0, "probe"), "http");
+	assert_int_equal(json_array_size(json_object_get(s0, "points")), 2);
+	assert_int_equal(num(json_array_get(json_object_get(s0, "points"), 0), "status"), 200);
+	assert_string_equal(str(s1, "probe"), "icmp");
+	json_t *points = json_object_get(s1, "points");
+	assert_int_equal(json_array_size(points), 2);
+	assert_float_equal(num(json_array_get(points, 0), "rtt_p50_ms"), 40.0, 1e-9);
+	assert_float_equal(num(json_array_get(points, 1), "rtt_p95_ms"), 52.0, 1e-9);
+	assert_float_equal(num(json_array_get(points, 1), "loss_pct"), 0.0, 1e-9);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-c", 200);
+	assert_string_equal(str(doc, "status"), "OFFLINE");
+	assert_non_null(strstr(str(doc, "reason"), "last will"));
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-e", 200);           /* birth only */
+	assert_string_equal(str(doc, "status"), "UNKNOWN");
+	assert_int_equal(json_array_size(json_object_get(doc, "latest")), 0);
+	assert_true(json_is_null(json_object_get(doc, "latest_batch")));
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-zz", 404);
+	assert_non_null(strstr(str(doc, "error"), "no site with agent id ag-zz"));
+	json_decref(doc);
+	doc = get(f, "/api/v1/sites/bad%21id", 400);
+	assert_non_null(strstr(str(doc, "error"), "agent ids are 1-64 characters"));
+	json_decref(doc);
+}
+
+static void
+test_errors(void **state)
+{
+	struct fixture *f = *state;
+	struct fetch x;
+	char path[API_MAX_PATH + 64];
+	json_t *doc = get(f, "/nope", 404);
+	assert_non_null(strstr(str(doc, "error"), "the API serves /healthz"));
+	json_decref(doc);
+	doc = request(f, "POST", "/api/v1/regions", &x);
+	assert_int_equal(x.status, 405);
+	assert_string_equal(x.allow, "GET, HEAD");
+	assert_non_null(strstr(str(doc, "error"), "method POST is not allowed"));
+	json_decref(doc);
+	doc = request(f, "DELETE", "/api/v1/sites/ag-a", &x);
+	assert_int_equal(x.status, 405);
+	json_decref(doc);
+	memset(path, 'a', sizeof(path));
+	memcpy(path, "/api/v1/sites/", 14);
+	path[API_MAX_PATH + 10] = '\0';
+	doc = get(f, path, 414);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions?province=3x", 400);
+	assert_non_null(strstr(str(doc, "error"), "2-digit province code"));
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions?province=", 400);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions?province=99", 404);
+	assert_string_equal(str(doc, "error"), "no province 99 in the catalog; codes look like 32");
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions?provinse=32", 400);
+	assert_non_null(strstr(str(doc, "error"), "unknown query parameter \"provinse\""));
+	json_decref(doc);
+	doc = get(f, "/api/v1/stats?x=1", 400);
+	json_decref(doc);
+}
+
+static void
+test_stats(void **state)
+{
+	struct fixture *f = *state;
+	f->stats.received = 12;
+	f->stats.batches_stored = 9;
+	f->stats.results_stored = 14;
+	f->stats.rejected = 3;
+	f->stats.rejected_by[WIRE_REJ_NOT_JSON] = 2;
+	f->stats.rejected_by[WIRE_REJ_UNKNOWN_REGION] = 1;
+	f->stats.last_message_ms = f->now;
+	json_t *doc = get(f, "/api/v1/stats", 200);
+	assert_int_equal(num(doc, "received"), 12);
+	assert_int_equal(num(doc, "stored"), 9);
+	assert_int_equal(num(doc, "results_stored"), 14);
+	assert_int_equal(num(doc, "rejected"), 3);
+	assert_int_equal(num(doc, "duplicates"), 0);
+	assert_int_equal(num(doc, "sites_known"), 7);
+	assert_true(num(doc, "db_bytes") > 0);
+	json_t *by = json_object_get(doc, "rejected_by");
+	assert_int_equal(json_object_size(by), WIRE_REASON_COUNT - 1);
+	assert_int_equal(num(by, "not_json"), 2);
+	assert_int_equal(num(by, "unknown_region"), 1);
+	assert_int_equal(num(by, "too_large"), 0);
+	assert_null(json_object_get(by, "accepted"));
+	const char *keys[] = { "status_stored", "ignored", "store_errors" };
+	for (size_t i = 0; i < 3; i++)
+		assert_true(json_is_integer(json_object_get(doc, keys[i])));
+	char iso[CLOCK_ISO_LEN];
+	clock_format_iso(f->now - S(90), iso);
+	assert_string_equal(str(doc, "started"), iso);
+	clock_format_iso(f->now, iso);
+	assert_string_equal(str(doc, "last_message"), iso);
+	json_decref(doc);
+}
+
+/* The window is ts_ms > now - window_s: a result exactly window_s old is out. */
+static void
+test_window_boundary(void **state)
+{
+	struct fixture *f = *state;
+	char a[512], why[256];
+	struct query *q;
+	json_t *doc;
+	struct query_opts qo = { .window_s = 300, .rules = { 3, 60 } };
+	put_batch(f, "34.71", "ag-w", 1, S(300), icmp(a, sizeof(a), 10, 0, 0, 0));
+	put_batch(f, "34.71", "ag-w", 2, S(300) - 1, icmp(a, sizeof(a), 10, 10, 5, 6));
+	assert_int_equal(query_new(store_db(f->store), f->cat, &qo, &q, why, sizeof(why)),
+	    PANTAU_OK);
+	assert_int_equal(query_regions(q, "34", f->now, &doc), PANTAU_OK);
+	json_t *r = json_array_get(json_object_get(doc, "regions"), 0);
+	assert_string_equal(str(r, "code"), "34.71");
+	assert_float_equal(num(r, "loss_pct"), 0.0, 1e-9);
+	assert_float_equal(num(r, "rtt_p50_ms"), 5.0, 1e-9);
+	json_decref(doc);
+	assert_int_equal(query_regions(q, "99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
+	assert_int_equal(query_region(q, "99.99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
+	assert_int_equal(query_site(q, "ag-nobody", f->now, &doc), PANTAU_ERR_NOT_FOUND);
+	query_free(q);
+}
+
+static void
+test_listen_errors(void **state)
+{
+	struct fixture *f = *state;
+	char why[256];
+	struct api *other = NULL;
+	struct api_opts ao = { .listen = "not-an-address", .port = 0 };
+	assert_int_equal(api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &other, why,
+	    sizeof(why)), PANTAU_ERR_CONFIG);
+	assert_null(other);
+	assert_non_null(strstr(why, "is not an IP address"));
+	ao.listen = NULL;  /* default 127.0.0.1, on the port already taken */
+	ao.port = api_port(f->api);
+	assert_int_equal(api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &other, why,
+	    sizeof(why)), PANTAU_ERR_NET);
+	assert_non_null(strstr(why, "cannot serve the HTTP API on 127.0.0.1 port"));
+	uv_run(&f->loop, UV_RUN_NOWAIT);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_healthz),
+		cmocka_unit_test(test_regions_worst_first),
+		cmocka_unit_test(test_region_detail),
+		cmocka_unit_test(test_site),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_stats),
+		cmocka_unit_test(test_window_boundary),
+		cmocka_unit_test(test_listen_errors),
+	};
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	int rc = cmocka_run_group_tests_name("api", tests, setup, teardown);
+	curl_global_cleanup();
+	return rc;
+}
