@@ -1,0 +1,113 @@
+#include "client.h"
+
+#include <curl/curl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct sink {
+	struct client_reply *r;
+	size_t cap;
+	bool too_big;
+};
+
+static size_t
+on_data(char *data, size_t size, size_t n, void *ctx)
+{
+	struct sink *s = ctx;
+	size_t add = size * n;
+	if (add > CLIENT_MAX_BODY - s->r->len) {
+		s->too_big = true;
+		return 0;   /* curl stops with CURLE_WRITE_ERROR */
+	}
+	if (s->r->len + add + 1 > s->cap) {
+		size_t cap = s->cap > 0 ? s->cap : 16384;
+		while (cap < s->r->len + add + 1)
+			cap *= 2;
+		char *body = realloc(s->r->body, cap);
+		if (body == NULL)
+			return 0;
+		s->r->body = body;
+		s->cap = cap;
+	}
+	memcpy(s->r->body + s->r->len, data, add);
+	s->r->len += add;
+	s->r->body[s->r->len] = '\0';
+	return add;
+}
+
+static pantau_err
+perform(const char *url, struct sink *s, char *why, size_t whylen)
+{
+	char err[CURL_ERROR_SIZE] = "";
+	pantau_err rc = PANTAU_OK;
+	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+	CURL *c = curl_easy_init();
+	if (c == NULL || hdr == NULL) {
+		snprintf(why, whylen, "out of memory");
+		rc = PANTAU_ERR_NOMEM;
+		goto out;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "pantau/" PANTAU_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, s);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CLIENT_CONNECT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CLIENT_TIMEOUT_MS);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	CURLcode cc = curl_easy_perform(c);
+	if (s->too_big) {
+		snprintf(why, whylen, "the reply is larger than %d MiB", CLIENT_MAX_BODY >> 20);
+		rc = PANTAU_ERR_TOO_BIG;
+	} else if (cc != CURLE_OK) {
+		snprintf(why, whylen, "%s", err[0] != '\0' ? err : curl_easy_strerror(cc));
+		rc = PANTAU_ERR_NET;
+	} else {
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &s->r->status);
+	}
+out:
+	curl_easy_cleanup(c);
+	curl_slist_free_all(hdr);
+	return rc;
+}
+
+pantau_err
+client_get(const char *base, const char *path, struct client_reply *r, char *why,
+    size_t whylen)
+{
+	char url[CLIENT_URL_MAX];
+	struct sink s = { .r = r };
+	size_t n = strlen(base);
+	memset(r, 0, sizeof(*r));
+	if (n > 0 && base[n - 1] == '/')
+		n--;
+	int k = snprintf(url, sizeof(url), "%.*s%s", (int)n, base, path);
+	if (k < 0 || (size_t)k >= sizeof(url)) {
+		snprintf(why, whylen, "the URL is longer than %d characters", CLIENT_URL_MAX - 1);
+		return PANTAU_ERR_TOO_BIG;
+	}
+	pantau_err rc = perform(url, &s, why, whylen);
+	if (rc == PANTAU_OK) {
+		json_error_t e;
+		r->json = r->body != NULL ? json_loadb(r->body, r->len, 0, &e) : NULL;
+		if (r->json == NULL) {
+			snprintf(why, whylen, "the reply (HTTP %ld) is not JSON", r->status);
+			rc = PANTAU_ERR_PARSE;
+		}
+	}
+	if (rc != PANTAU_OK)
+		client_reply_clear(r);
+	return rc;
+}
+
+void
+client_reply_clear(struct client_reply *r)
+{
+	json_decref(r->json);
+	free(r->body);
+	memset(r, 0, sizeof(*r));
+}

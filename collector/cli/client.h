@@ -1,0 +1,39 @@
+/*
+ * HTTP client of the pantau CLI: one GET to the collector's API with the
+ * libcurl easy interface, the reply parsed as JSON.
+ */
+#ifndef PANTAU_CLI_CLIENT_H
+#define PANTAU_CLI_CLIENT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Largest reply accepted (bytes); the national summary is a few hundred KB. */
+#define CLIENT_MAX_BODY (32 * 1024 * 1024)
+#define CLIENT_CONNECT_TIMEOUT_MS 5000L
+#define CLIENT_TIMEOUT_MS 30000L
+/* Bytes of a full request URL. */
+#define CLIENT_URL_MAX 2048
+
+struct client_reply {
+	long status;        /* HTTP status */
+	char *body;         /* NUL-terminated, as received */
+	size_t len;
+	json_t *json;       /* the body parsed */
+};
+
+/*
+ * GET base + path (base like "http://127.0.0.1:8080", a trailing slash is
+ * dropped). On PANTAU_OK the reply holds any HTTP status with a JSON body;
+ * release it with client_reply_clear. Otherwise why says what went wrong:
+ * PANTAU_ERR_NET the collector could not be reached (curl's words),
+ * PANTAU_ERR_TOO_BIG the reply exceeded CLIENT_MAX_BODY,
+ * PANTAU_ERR_PARSE the reply is not JSON.
+ */
+pantau_err client_get(const char *base, const char *path, struct client_reply *r, char *why,
+    size_t whylen);
+void client_reply_clear(struct client_reply *r);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * What `pantau` prints (docs/cli.md): pure functions from the API's JSON
+ * to text, with the clock, the terminal width and colour passed in, so the
+ * output is tested byte for byte.
+ */
+#ifndef PANTAU_CLI_FORMAT_H
+#define PANTAU_CLI_FORMAT_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "err.h"
+
+/* Summary table columns (characters) and the gap between them. */
+#define FMT_W_STATUS 8
+#define FMT_W_REGENCY 26
+#define FMT_W_PROVINCE 12
+#define FMT_W_SITES 5
+#define FMT_W_RTT 14
+#define FMT_W_LOSS 6
+#define FMT_W_LAST 6
+#define FMT_GAP 2
+/* Width of everything before REASON. */
+#define FMT_W_FIXED                                                                   \
+	(FMT_W_STATUS + FMT_W_REGENCY + FMT_W_PROVINCE + FMT_W_SITES + FMT_W_RTT +     \
+	    FMT_W_LOSS + FMT_W_LAST + 7 * FMT_GAP)
+/* On a terminal, REASON shares the row only when it gets at least this many
+ * columns; otherwise it goes on an indented line of its own. */
+#define FMT_W_REASON_INLINE 48
+/* A reason line never gets fewer columns than this (it wraps instead). */
+#define FMT_W_REASON_MIN 24
+
+struct fmt_opts {
+	int64_t now_ms;     /* for ages ("3 min") */
+	int width;          /* terminal columns; 0: no limit (not a terminal) */
+	bool color;         /* colour status words (SGR sequences) */
+};
+
+/* The table of GET /api/v1/regions, worst first as the API sorted it,
+ * then a line of counts per status. PANTAU_ERR_PARSE when doc has no
+ * "regions" array. */
+pantau_err fmt_summary(FILE *out, const json_t *doc, const struct fmt_opts *o);
+
+/* GET /api/v1/sites/{agent}: header lines, then the latest results one per
+ * line. PANTAU_ERR_PARSE when doc has no "agent". */
+pantau_err fmt_site(FILE *out, const json_t *doc, const struct fmt_opts *o);
+
+/* One result in words, without newline: "icmp 203.0.113.10: 10/10 replies,
+ * loss 0 %, rtt p50 43.0 ms p95 47.9 ms, jitter 1.9 ms". */
+void fmt_result(FILE *out, const json_t *r, bool color);
+
+/* SGR colour of a status word, or NULL. */
+const char *fmt_status_color(const char *status);
+
+#endif
