@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "log.h"
 
 /* At most this many rejection lines per LOG_WINDOW_MS; the rest are counted
@@ -28,6 +29,7 @@ ingest_new(struct store *store, const struct catalog *catalog)
 		return NULL;
 	in->store = store;
 	in->catalog = catalog;
+	in->stats.started_ms = clock_real_ms();
 	return in;
 }
 

@@ -57,9 +57,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra)"
 	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
+	/* A batch older than the newest one seen (a resend, a backfill) updates
+	 * the receive time only, not the site's latest figures. */
 	[ST_SITE_BATCH] = "UPDATE sites SET regency = ?2, boot = max(coalesce(boot, 0), ?3),"
-	                  " last_result_ms = ?4, last_ts_ms = max(coalesce(last_ts_ms, 0), ?5),"
-	                  " outbox_pending = ?6, outbox_dropped = ?7, skew_ms = ?8"
+	                  " last_result_ms = ?4,"
+	                  " outbox_pending = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?6"
+	                  " ELSE outbox_pending END,"
+	                  " outbox_dropped = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?7"
+	                  " ELSE outbox_dropped END,"
+	                  " skew_ms = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?8"
+	                  " ELSE skew_ms END,"
+	                  " last_ts_ms = max(coalesce(last_ts_ms, 0), ?5)"
 	                  " WHERE agent = ?1",
 	[ST_SITE_STATUS] = "UPDATE sites SET regency = ?2, online = ?3, online_reason = ?4,"
 	                   " status_ms = ?5, site = coalesce(?6, site), link = coalesce(?7, link),"

@@ -40,7 +40,7 @@ class PipelineTest(E2ETestCase):
     def test_results_reach_api_and_cli(self):
         self.start_agent("ag-3273-0001", "32.73")
         # 95.01 Jayawijaya (Papua Pegunungan since 2022) is a 3T regency on GEO VSAT.
-        self.start_agent("ag-9102-0001", "95.01", link="vsat-geo")
+        self.start_agent("ag-9501-0001", "95.01", link="vsat-geo")
 
         def both_reported():
             _, body = http_json(f"{self.api}/api/v1/regions")
@@ -81,7 +81,7 @@ class PipelineTest(E2ETestCase):
                              "--url", self.api], capture_output=True, text=True, timeout=10)
         self.assertEqual(js.returncode, 0, js.stderr)
         self.assertEqual([r["code"] for r in json.loads(js.stdout)["regions"]], ["32.73"])
-        one = subprocess.run([binary("pantau"), "site", "ag-9102-0001", "--url", self.api],
+        one = subprocess.run([binary("pantau"), "site", "ag-9501-0001", "--url", self.api],
                              capture_output=True, text=True, timeout=10)
         self.assertEqual(one.returncode, 0, one.stderr)
         self.assertIn("vsat-geo", one.stdout)

@@ -168,6 +168,28 @@ test_bad_input_counted_and_neighbours_stored(void **state)
 }
 
 static void
+test_older_batch_keeps_latest_figures(void **state)
+{
+	struct fixture *f = *state;
+	const char *topic = "pantau/v1/32/3273/ag-4/result";
+	const char *newer = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":2,"
+	                    "\"ts\":\"2024-02-14T06:01:00Z\",\"results\":[],"
+	                    "\"outbox\":{\"pending\":0,\"dropped\":0}}";
+	const char *older = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":1,"
+	                    "\"ts\":\"2024-02-14T06:00:00Z\",\"results\":[],"
+	                    "\"outbox\":{\"pending\":7,\"dropped\":3}}";
+	ingest_message(f->in, topic, newer, strlen(newer), 1707890461000LL);
+	ingest_message(f->in, topic, older, strlen(older), 1707890462000LL); /* resent late */
+	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-4'"),
+	    1707890460000LL);
+	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-4'"), 1000);
+	assert_int_equal(count(f, "SELECT outbox_pending FROM sites WHERE agent='ag-4'"), 0);
+	assert_int_equal(count(f, "SELECT last_result_ms FROM sites WHERE agent='ag-4'"),
+	    1707890462000LL);
+	assert_int_equal(count(f, "SELECT count(*) FROM batches WHERE agent='ag-4'"), 2);
+}
+
+static void
 test_status_messages(void **state)
 {
 	struct fixture *f = *state;
@@ -196,6 +218,8 @@ main(void)
 		cmocka_unit_test(test_catalog_errors),
 		cmocka_unit_test_setup_teardown(test_store_and_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_input_counted_and_neighbours_stored, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
 	};
