@@ -149,8 +149,12 @@ update_poll(struct mqttc *c)
 		c->poll_events = 0;
 		c->open_handles++;
 	}
+	/* Writable only while output is queued: the pending CONNECT (or TLS
+	 * handshake) makes want_write true until the TCP connect completes.
+	 * Asking for it unconditionally while waiting for CONNACK spins the
+	 * loop for a whole round trip (or until connect_timeout_ms). */
 	int ev = UV_READABLE;
-	if (mosquitto_want_write(c->mosq) || c->state == ST_CONNECTING)
+	if (mosquitto_want_write(c->mosq))
 		ev |= UV_WRITABLE;
 	/* uv_poll_start re-registers the fd (two epoll_ctl calls): only on a change. */
 	if (ev != c->poll_events) {
