@@ -1,0 +1,68 @@
+/*
+ * Virtual agents of the load generator: identity (id, regency, boot), the
+ * seq counter, and the messages of wire contract v1 each one publishes
+ * (result batches and the retained birth status).
+ *
+ * Ids are PREFIX-RRRR-NNNN: RRRR the regency code without its dot, NNNN the
+ * agent's number inside that regency. Regencies are dealt round-robin over
+ * a shuffled catalog, so even a few agents cover the whole country.
+ */
+#ifndef PANTAU_LOADGEN_VAGENT_H
+#define PANTAU_LOADGEN_VAGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "err.h"
+#include "profile.h"
+#include "rng.h"
+#include "wire.h"
+
+/* Longest prefix that still leaves room for -RRRR-NNNNNNN in an agent id. */
+#define VAGENT_PREFIX_MAX 48
+
+struct vagent {
+	char id[WIRE_AGENT_MAX + 1];
+	char regency[6];                          /* "32.73" */
+	char topic[WIRE_TOPIC_MAX + 1];           /* its result topic */
+	const struct catalog_regency *reg;        /* points into the catalog */
+	const struct link_profile *link;
+	double base_rtt_ms;
+	int64_t boot;
+	int64_t seq;                              /* last seq published; 0 at start */
+};
+
+/* Identity of a fleet: same seed, same agents. */
+struct vfleet_spec {
+	size_t n;
+	const char *prefix;
+	uint64_t seed;
+	bool seeded;        /* false: boot = the current epoch second for all */
+	int64_t boot_now;   /* used when !seeded */
+};
+
+/* True when prefix is 1..VAGENT_PREFIX_MAX characters of [A-Za-z0-9_]. */
+bool vagent_prefix_valid(const char *prefix);
+
+/*
+ * Create n agents over the regencies of cat (which must outlive them).
+ * On failure why says why. Free with free().
+ */
+pantau_err vfleet_new(const struct catalog *cat, const struct vfleet_spec *spec,
+    struct vagent **out, char *why, size_t whylen);
+
+/*
+ * Encode the agent's next batch (seq + 1, measured at ts_ms) with fresh
+ * results. Returns a malloc'd JSON text, or NULL with *rc set. The seq is
+ * used up only by vagent_commit(), after the batch was handed to MQTT.
+ */
+char *vagent_batch(const struct vagent *a, struct rng *rng, int64_t ts_ms, size_t *len,
+    pantau_err *rc);
+void vagent_commit(struct vagent *a);
+
+/* Encode the retained birth status; topic receives its status topic. */
+char *vagent_birth(const struct vagent *a, int interval_s, int64_t ts_ms, char *topic,
+    size_t topic_len, size_t *len);
+
+#endif
