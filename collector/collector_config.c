@@ -34,9 +34,9 @@ static const struct cfg_key api_keys[] = {
 };
 
 static const struct cfg_key store_keys[] = {
-	{ "commit_ms", CFG_INT, C(store.commit_ms), 0, 1, 10000, "200", NULL, NULL, 0,
+	{ "commit_ms", CFG_INT, C(store.commit_ms), 0, 1, 10000, "1000", NULL, NULL, 0,
 	    "longest a received batch waits before its transaction commits (ms)" },
-	{ "commit_rows", CFG_INT, C(store.commit_rows), 0, 1, 1000000, "5000", NULL, NULL, 0,
+	{ "commit_rows", CFG_INT, C(store.commit_rows), 0, 1, 1000000, "50000", NULL, NULL, 0,
 	    "commit as soon as this many rows are pending" },
 	{ "synchronous", CFG_ENUM, C(store.synchronous), 0, 0, 0, "normal", sync_modes, NULL, 0,
 	    "normal: safe against crashes; full: also against power loss, slower" },

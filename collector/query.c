@@ -19,25 +19,31 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	            " WHERE ?1 IS NULL OR substr(regency, 1, 2) = ?1 ORDER BY regency, agent",
 	[Q_SITES_REGENCY] = "SELECT " Q_SITE_COLS " FROM sites WHERE regency = ?1 ORDER BY agent",
 	[Q_SITE] = "SELECT " Q_SITE_COLS " FROM sites WHERE agent = ?1",
-	/* (agent, ts_ms) index: only the window's rows are visited. */
-	[Q_WINDOW] = "SELECT rtt_p50, rtt_p95, sent, recv FROM results"
-	             " WHERE agent = ?1 AND ts_ms > ?2 AND probe = 'icmp'",
+	/* batches(agent, ts_ms) index, then each batch's results by primary
+	 * key: only the window's rows are visited. */
+	[Q_WINDOW] = "SELECT r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM batches b"
+	             " JOIN results r ON r.batch_id = b.id"
+	             " WHERE b.agent = ?1 AND b.ts_ms > ?2 AND r.probe = 'icmp'",
 	/* The inner query walks the index backwards and stops at the first
-	 * icmp row, however long the site's history. */
-	[Q_LATEST_ICMP] = "SELECT rtt_p50, rtt_p95, sent, recv FROM results"
-	                  " WHERE agent = ?1 AND probe = 'icmp' AND ts_ms = (SELECT ts_ms"
-	                  " FROM results WHERE agent = ?1 AND probe = 'icmp'"
-	                  " ORDER BY ts_ms DESC LIMIT 1)",
+	 * batch with an icmp result, however long the site's history. */
+	[Q_LATEST_ICMP] = "SELECT r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM batches b"
+	                  " JOIN results r ON r.batch_id = b.id"
+	                  " WHERE b.agent = ?1 AND r.probe = 'icmp' AND b.ts_ms = (SELECT b2.ts_ms"
+	                  " FROM batches b2 JOIN results r2 ON r2.batch_id = b2.id"
+	                  " WHERE b2.agent = ?1 AND r2.probe = 'icmp'"
+	                  " ORDER BY b2.ts_ms DESC LIMIT 1)",
 	/* UNIQUE(agent, boot, seq) index. */
 	[Q_LATEST_BATCH] = "SELECT id, boot, seq, ts_ms, recv_ms FROM batches WHERE agent = ?1"
 	                   " ORDER BY boot DESC, seq DESC LIMIT 1",
 	[Q_BATCH_RESULTS] = "SELECT probe, target, ok, sent, recv, loss_pct, rtt_min, rtt_p50,"
 	                    " rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms, status, dns_ms,"
 	                    " connect_ms, tls_ms, ttfb_ms, total_ms, error, extra FROM results"
-	                    " WHERE agent = ?1 AND ts_ms = ?2 AND batch_id = ?3 ORDER BY rowid",
-	[Q_SERIES] = "SELECT probe, target, ts_ms, ok, status, loss_pct, rtt_p50, rtt_p95,"
-	             " jitter_ms, connect_ms, total_ms FROM results"
-	             " WHERE agent = ?1 AND ts_ms > ?2 ORDER BY probe, target, ts_ms LIMIT ?3",
+	                    " WHERE agent = ?1 AND ts_ms = ?2 AND batch_id = ?3 ORDER BY idx",
+	[Q_SERIES] = "SELECT r.probe, r.target, b.ts_ms, r.ok, r.status, r.loss_pct, r.rtt_p50,"
+	             " r.rtt_p95, r.jitter_ms, r.connect_ms, r.total_ms FROM batches b"
+	             " JOIN results r ON r.batch_id = b.id"
+	             " WHERE b.agent = ?1 AND b.ts_ms > ?2 ORDER BY r.probe, r.target, b.ts_ms"
+	             " LIMIT ?3",
 	[Q_COUNT_SITES] = "SELECT count(*) FROM sites",
 	[Q_DB_SIZE] = "SELECT p.page_count * s.page_size FROM pragma_page_count() AS p,"
 	              " pragma_page_size() AS s",

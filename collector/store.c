@@ -22,13 +22,17 @@ static const char *const schema_sql =
     " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
     " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
     " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
-    "CREATE TABLE IF NOT EXISTS results(batch_id INTEGER NOT NULL, agent TEXT NOT NULL,"
+    /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
+     * touches only the rightmost pages; per-site lookups go through
+     * batches(agent, ts_ms). */
+    "CREATE TABLE IF NOT EXISTS results(batch_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+    " agent TEXT NOT NULL,"
     " ts_ms INTEGER NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL, ok INTEGER,"
     " sent INTEGER, recv INTEGER, loss_pct REAL, rtt_min REAL, rtt_p50 REAL,"
     " rtt_avg REAL, rtt_p95 REAL, rtt_max REAL, jitter_ms REAL, pdv_ms REAL,"
     " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
-    " total_ms REAL, error TEXT, extra TEXT);"
-    "CREATE INDEX IF NOT EXISTS results_agent_ts ON results(agent, ts_ms);"
+    " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 enum stmt_id {
@@ -41,9 +45,6 @@ enum stmt_id {
 	ST_SITE_STATUS,
 	ST_PROVINCE,
 	ST_REGENCY,
-	ST_SAVEPOINT,
-	ST_RELEASE,
-	ST_ROLLBACK_TO,
 	ST_COUNT
 };
 
@@ -54,8 +55,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	             " outbox_pending, outbox_dropped) VALUES(?,?,?,?,?,?,?,?)",
 	[ST_RESULT] = "INSERT INTO results(batch_id, agent, ts_ms, probe, target, ok, sent, recv,"
 	              " loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms,"
-	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra)"
-	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra, idx)"
+	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
 	/* A batch older than the newest one seen (a resend, a backfill) updates
 	 * the receive time only, not the site's latest figures. */
@@ -77,9 +78,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
-	[ST_SAVEPOINT] = "SAVEPOINT batch",
-	[ST_RELEASE] = "RELEASE batch",
-	[ST_ROLLBACK_TO] = "ROLLBACK TO batch",
 };
 
 struct store {
@@ -88,6 +86,7 @@ struct store {
 	struct store_opts o;
 	bool in_tx;
 	int pending;       /* rows written in the open transaction */
+	int pending_batches;
 };
 
 static pantau_err
@@ -182,6 +181,16 @@ store_db(struct store *s)
 	return s->db;
 }
 
+static void
+rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		(void)exec_sql(s, "ROLLBACK");
+	s->in_tx = false;
+	s->pending = 0;
+	s->pending_batches = 0;
+}
+
 static pantau_err
 begin(struct store *s)
 {
@@ -191,6 +200,7 @@ begin(struct store *s)
 	if (rc == PANTAU_OK) {
 		s->in_tx = true;
 		s->pending = 0;
+		s->pending_batches = 0;
 	}
 	return rc;
 }
@@ -204,10 +214,12 @@ store_commit(struct store *s)
 	if (rc != PANTAU_OK) {
 		/* Leave no half-open transaction behind: the rows are lost, and the
 		 * agent's replay (by gap detection) is what brings them back. */
-		(void)exec_sql(s, "ROLLBACK");
+		rollback(s);
+		return rc;
 	}
 	s->in_tx = false;
 	s->pending = 0;
+	s->pending_batches = 0;
 	return rc;
 }
 
@@ -297,12 +309,13 @@ site_seen(struct store *s, const char *agent, const char *regency, int64_t recv_
 }
 
 static pantau_err
-insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b,
-    const struct wire_result *r)
+insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b, size_t idx)
 {
+	const struct wire_result *r = &b->results[idx];
 	sqlite3_stmt *st = s->st[ST_RESULT];
 	char *extra = NULL;
 	sqlite3_bind_int64(st, 1, batch_id);
+	sqlite3_bind_int64(st, 25, (sqlite3_int64)idx);
 	bind_text(st, 2, b->agent);
 	sqlite3_bind_int64(st, 3, b->ts_ms);
 	bind_text(st, 4, r->probe);
@@ -369,7 +382,7 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 	int64_t id = 0;
 	pantau_err rc = insert_batch(s, b, recv_ms, &id);
 	for (size_t i = 0; i < b->nresults && rc == PANTAU_OK; i++)
-		rc = insert_result(s, id, b, &b->results[i]);
+		rc = insert_result(s, id, b, i);
 	if (rc == PANTAU_OK)
 		rc = site_seen(s, b->agent, regency, recv_ms);
 	if (rc == PANTAU_OK)
@@ -382,18 +395,17 @@ store_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 {
 	pantau_err rc = begin(s);
 	if (rc == PANTAU_OK)
-		rc = step_reset(s, s->st[ST_SAVEPOINT], "savepoint");
-	if (rc != PANTAU_OK)
-		return rc;
-	rc = write_batch(s, regency, b, recv_ms);
-	if (rc != PANTAU_OK && rc != PANTAU_ERR_DUPLICATE) {
-		/* Undo this batch's partial rows; the rest of the transaction stays. */
-		(void)step_reset(s, s->st[ST_ROLLBACK_TO], "rollback to savepoint");
-	}
-	pantau_err rel = step_reset(s, s->st[ST_RELEASE], "release savepoint");
+		rc = write_batch(s, regency, b, recv_ms);
 	if (rc == PANTAU_OK) {
-		rc = rel;
 		s->pending += 1 + (int)b->nresults;
+		s->pending_batches++;
+	} else if (rc != PANTAU_ERR_DUPLICATE) {
+		/* Only I/O, disk-full or out-of-memory errors get here (the input is
+		 * validated, batches are INSERT OR IGNORE), and SQLite may already
+		 * have rolled the transaction back: undo all of it, so no batch is
+		 * half stored. Its batches come back when the agents replay. */
+		log_warnx("store: rolling back %d batch(es) after an error", s->pending_batches + 1);
+		rollback(s);
 	}
 	return rc;
 }

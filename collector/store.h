@@ -14,11 +14,14 @@
  *         outbox_dropped, skew_ms)
  *   batches(id PRIMARY KEY, agent, boot, seq, ts_ms, recv_ms, nresults,
  *           outbox_pending, outbox_dropped, UNIQUE(agent, boot, seq))
- *   results(batch_id, agent, ts_ms, probe, target, ok, sent, recv,
+ *   index batches(agent, ts_ms)
+ *   results(batch_id, idx, agent, ts_ms, probe, target, ok, sent, recv,
  *           loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max,
  *           jitter_ms, pdv_ms, status, dns_ms, connect_ms, tls_ms,
- *           ttfb_ms, total_ms, error, extra)
- *   index results(agent, ts_ms)
+ *           ttfb_ms, total_ms, error, extra,
+ *           PRIMARY KEY(batch_id, idx)) WITHOUT ROWID
+ * A site's results are found through batches(agent, ts_ms) joined on
+ * batch_id; idx is the result's position in its batch.
  * Times are epoch milliseconds UTC. sites.last_result_ms and status_ms are
  * the collector's receive times; ts_ms columns are the agent's measurement
  * times. sites.online: 1 after a birth, 0 after a last will or shutdown,

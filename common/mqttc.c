@@ -262,6 +262,7 @@ cb_message(struct mosquitto *m, void *obj, const struct mosquitto_message *msg)
 	struct mqttc *c = obj;
 	if (c->cb.on_message != NULL)
 		c->cb.on_message(c->ctx, msg);
+	errno = 0; /* see read_burst */
 }
 
 static void
@@ -305,8 +306,12 @@ classify(int rc)
 }
 
 /* Read until the socket is drained (at most a bounded number of packets,
- * so one busy connection cannot starve the loop). */
-#define MQTTC_READ_BURST 256
+ * so one busy connection cannot starve the loop). mosquitto_loop_read
+ * handles one packet per call; a read that finds no data leaves errno at
+ * EAGAIN. libmosquitto also leaves EAGAIN behind from its internal wake-up
+ * pipe when it queues a PUBACK, before calling on_message: cb_message
+ * clears errno afterwards, so EAGAIN here means the socket is drained. */
+#define MQTTC_READ_BURST 512
 
 static int
 read_burst(struct mqttc *c)
