@@ -58,18 +58,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra, idx)"
 	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
-	/* A batch older than the newest one seen (a resend, a backfill) updates
-	 * the receive time only, not the site's latest figures. */
-	[ST_SITE_BATCH] = "UPDATE sites SET regency = ?2, boot = max(coalesce(boot, 0), ?3),"
-	                  " last_result_ms = ?4,"
+	/* One upsert per batch. A batch older than the newest one seen (a
+	 * resend, a backfill) updates the receive time only, not the site's
+	 * latest figures. */
+	[ST_SITE_BATCH] = "INSERT INTO sites(agent, regency, boot, first_seen_ms, last_result_ms,"
+	                  " outbox_pending, outbox_dropped, skew_ms, last_ts_ms)"
+	                  " VALUES(?1, ?2, ?3, ?4, ?4, ?6, ?7, ?8, ?5)"
+	                  " ON CONFLICT(agent) DO UPDATE SET regency = ?2,"
+	                  " boot = max(coalesce(boot, 0), ?3), last_result_ms = ?4,"
 	                  " outbox_pending = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?6"
 	                  " ELSE outbox_pending END,"
 	                  " outbox_dropped = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?7"
 	                  " ELSE outbox_dropped END,"
 	                  " skew_ms = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?8"
 	                  " ELSE skew_ms END,"
-	                  " last_ts_ms = max(coalesce(last_ts_ms, 0), ?5)"
-	                  " WHERE agent = ?1",
+	                  " last_ts_ms = max(coalesce(last_ts_ms, 0), ?5)",
 	[ST_SITE_STATUS] = "UPDATE sites SET regency = ?2, online = ?3, online_reason = ?4,"
 	                   " status_ms = ?5, site = coalesce(?6, site), link = coalesce(?7, link),"
 	                   " lat = coalesce(?8, lat), lon = coalesce(?9, lon),"
@@ -383,8 +386,6 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 	pantau_err rc = insert_batch(s, b, recv_ms, &id);
 	for (size_t i = 0; i < b->nresults && rc == PANTAU_OK; i++)
 		rc = insert_result(s, id, b, i);
-	if (rc == PANTAU_OK)
-		rc = site_seen(s, b->agent, regency, recv_ms);
 	if (rc == PANTAU_OK)
 		rc = update_site(s, regency, b, recv_ms);
 	return rc;
