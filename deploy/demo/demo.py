@@ -162,6 +162,10 @@ def main():
     ap.add_argument("--once", action="store_true",
                     help="print the summary once the sites reported, then stop")
     args = ap.parse_args()
+    # Ctrl-C (also when started from a script that ignores SIGINT) and
+    # SIGTERM both stop everything the demo started.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     demo = Demo(args.build)
     try:
         demo.setup()
