@@ -312,6 +312,8 @@ classify(int rc)
  * pipe when it queues a PUBACK, before calling on_message: cb_message
  * clears errno afterwards, so EAGAIN here means the socket is drained. */
 #define MQTTC_READ_BURST 512
+/* Debian's folder of trusted CA certificates. */
+#define MQTTC_SYSTEM_CAPATH "/etc/ssl/certs"
 
 static int
 read_burst(struct mqttc *c)
@@ -447,13 +449,16 @@ configure_handle(struct mqttc *c, struct mosquitto *m)
 	    mosquitto_will_set(m, c->s.will_topic, (int)c->s.will_len, c->s.will_payload,
 	        c->s.will_qos, c->s.will_retain) != MOSQ_ERR_SUCCESS)
 		return PANTAU_ERR_MQTT;
-	if (c->o.tls) {
-		if (c->s.cafile == NULL)
-			mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
-		if (mosquitto_tls_set(m, c->s.cafile, NULL, c->s.certfile, c->s.keyfile, NULL) !=
-		    MOSQ_ERR_SUCCESS)
-			return PANTAU_ERR_MQTT;
-	}
+	if (!c->o.tls)
+		return PANTAU_OK;
+	/* Without a CA file, trust the system's CAs (libmosquitto enables TLS
+	 * on that option alone); a client certificate still needs tls_set. */
+	if (c->s.cafile == NULL)
+		mosquitto_int_option(m, MOSQ_OPT_TLS_USE_OS_CERTS, 1);
+	if ((c->s.cafile != NULL || c->s.certfile != NULL) &&
+	    mosquitto_tls_set(m, c->s.cafile, c->s.cafile == NULL ? MQTTC_SYSTEM_CAPATH : NULL,
+	        c->s.certfile, c->s.keyfile, NULL) != MOSQ_ERR_SUCCESS)
+		return PANTAU_ERR_MQTT;
 	return PANTAU_OK;
 }
 
@@ -463,8 +468,14 @@ start_attempt(struct mqttc *c)
 	c->lost = false;
 	c->connack_rc = -1;
 	c->mosq = mosquitto_new(c->s.client_id, c->o.clean_session, c);
-	if (c->mosq == NULL || configure_handle(c, c->mosq) != PANTAU_OK) {
-		fail(c, MQTTC_FAIL_CONNECT, "cannot set up the MQTT client (check TLS files)");
+	if (c->mosq == NULL) {
+		fail(c, MQTTC_FAIL_CONNECT, "cannot create the MQTT client: out of memory");
+		return;
+	}
+	if (configure_handle(c, c->mosq) != PANTAU_OK) {
+		fail(c, c->o.tls ? MQTTC_FAIL_TLS : MQTTC_FAIL_CONNECT,
+		    c->o.tls ? "cannot set up TLS: check the cafile, certfile and keyfile" :
+		               "cannot set up the MQTT client");
 		return;
 	}
 	c->state = ST_RESOLVING;

@@ -11,7 +11,7 @@ build-essential pkg-config ca-certificates
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev
-libcmocka-dev python3 iproute2 procps
+libcmocka-dev python3 iproute2 procps openssl
 nodejs npm
 "
 
