@@ -1,0 +1,170 @@
+/* The agent's configuration file: values, defaults and every agent-specific error. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "agent/agent_config.h"
+
+#define GOOD_AGENT                                                                   \
+	"[agent]\nid = ag-3273-0001\nregion = 32.73\nsite = SMPN 2 Bandung\nlink = vsat-geo\n"
+
+struct loaded {
+	pantau_err rc;
+	char *errors;
+	struct agent_config cfg;
+};
+
+static void
+load(const char *text, struct loaded *out)
+{
+	char path[] = "/tmp/pantau-agent-config-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	FILE *fp = fdopen(fd, "w");
+	fputs(text, fp);
+	fclose(fp);
+	size_t len = 0;
+	FILE *errs = open_memstream(&out->errors, &len);
+	out->rc = agent_config_load(path, &out->cfg, errs);
+	fclose(errs);
+	unlink(path);
+}
+
+static void
+unload(struct loaded *l)
+{
+	agent_config_clear(&l->cfg);
+	free(l->errors);
+}
+
+static void
+expect_error(const char *text, const char *want)
+{
+	struct loaded l;
+	load(text, &l);
+	assert_int_equal(l.rc, PANTAU_ERR_CONFIG);
+	if (strstr(l.errors, want) == NULL)
+		fail_msg("no \"%s\" in:\n%s", want, l.errors);
+	unload(&l);
+}
+
+static void
+test_good_file(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load(GOOD_AGENT "latitude = -4.1\nlongitude = 138.9\ninterval = 30\n"
+	     "[broker]\nhost = mqtt.example\nport = 8883\n"
+	     "[probe.gw]\ntype = icmp\ntarget = 192.0.2.1\ncount = 20\n"
+	     "[probe.tally]\ntype = http\ntarget = https://tally.example/ping\ninterval = 300\n"
+	     "timeout_ms = 5000\n",
+	    &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_string_equal(l.errors, "");
+	assert_string_equal(l.cfg.id, "ag-3273-0001");
+	assert_string_equal(wire_link_names[l.cfg.link], "vsat-geo");
+	assert_true(fabs(l.cfg.lat + 4.1) < 1e-9);
+	assert_int_equal(l.cfg.interval_s, 30);
+	assert_int_equal(l.cfg.splay_s, 30);                    /* default */
+	assert_string_equal(l.cfg.broker.username, "ag-3273-0001"); /* defaults to the id */
+	assert_int_equal(l.cfg.nprobes, 2);
+	assert_string_equal(l.cfg.probes[0].name, "gw");
+	assert_string_equal(l.cfg.probes[0].ops->kind, "icmp");
+	assert_int_equal(l.cfg.probes[0].timeout_ms, 1000);     /* the kind's default */
+	assert_int_equal(l.cfg.probes[1].timeout_ms, 5000);
+	assert_int_equal(agent_config_probe_every(&l.cfg, &l.cfg.probes[0]), 1);
+	assert_int_equal(agent_config_probe_every(&l.cfg, &l.cfg.probes[1]), 10);
+	unload(&l);
+}
+
+static void
+test_agent_errors(void **state)
+{
+	(void)state;
+	const char *probe = "[probe.gw]\ntype = icmp\ntarget = 192.0.2.1\n";
+	char buf[1024];
+	snprintf(buf, sizeof(buf), "[agent]\nid = ag/1\nregion = 32.73\nsite = S\nlink = fiber\n%s",
+	    probe);
+	expect_error(buf, ":2: [agent] id: \"ag/1\" is not a valid id");
+	snprintf(buf, sizeof(buf), "[agent]\nid = a\nregion = 32-73\nsite = S\nlink = fiber\n%s",
+	    probe);
+	expect_error(buf, ":3: [agent] region: \"32-73\" is not a regency code");
+	snprintf(buf, sizeof(buf), "[agent]\nid = a\nregion = 32.73\nsite = S\nlink = dsl\n%s",
+	    probe);
+	expect_error(buf, ":5: [agent] link: expected one of fiber, microwave, cellular, "
+	                  "vsat-geo, vsat-leo, got \"dsl\"");
+	snprintf(buf, sizeof(buf), GOOD_AGENT "latitude = -6.9\n%s", probe);
+	expect_error(buf, "[agent] latitude and longitude go together");
+	snprintf(buf, sizeof(buf), GOOD_AGENT "latitude = 107.6\nlongitude = -6.9\n%s", probe);
+	expect_error(buf, ":6: [agent] latitude: expected a number from -12 to 7");
+	snprintf(buf, sizeof(buf), GOOD_AGENT "interval = 10\nsplay = 20\n%s", probe);
+	expect_error(buf, "[agent] splay (20 s) is longer than interval (10 s)");
+	expect_error(GOOD_AGENT, "no [probe.NAME] section");
+	snprintf(buf, sizeof(buf), GOOD_AGENT "%s[broker]\nreconnect_min = 90\n"
+	    "reconnect_max = 30\n", probe);
+	expect_error(buf, "[broker] reconnect_min (90) is larger than reconnect_max (30)");
+	snprintf(buf, sizeof(buf), GOOD_AGENT "%s[broker]\ncertfile = /etc/hostname\n", probe);
+	expect_error(buf, "[broker] certfile and keyfile go together");
+}
+
+static void
+test_probe_errors(void **state)
+{
+	(void)state;
+	expect_error(GOOD_AGENT "[probe.gw]\ntarget = 192.0.2.1\n",
+	    ":6: [probe.gw] type: required key is missing");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = ping\ntarget = x\n",
+	    ":7: [probe.gw] type: \"ping\" is not a probe kind");
+	expect_error(GOOD_AGENT "[probe.g w]\ntype = icmp\ntarget = x\n",
+	    ":6: [probe.g w]: probe names are 1-63 letters");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\n",
+	    ":6: [probe.gw] target: required key is missing");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = tcp\ntarget = example.org\n",
+	    ":8: [probe.gw] target: ");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = http\ntarget = ftp://example.org/\n",
+	    ":8: [probe.gw] target: ");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\ntarget = x\ncount = 0\n",
+	    ":9: [probe.gw] count: expected a whole number from 1 to 1000, got \"0\"");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\ntarget = x\nport = 80\n",
+	    ":9: [probe.gw] port: unknown key");
+	expect_error(GOOD_AGENT "interval = 5\n[probe.gw]\ntype = icmp\ntarget = x\n"
+	                        "count = 100\n",
+	    ":7: [probe.gw]: takes up to");
+}
+
+static void
+test_reference_lists_every_kind(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	agent_config_reference(fp);
+	fclose(fp);
+	for (size_t i = 0; probe_kinds[i] != NULL; i++) {
+		char want[64];
+		snprintf(want, sizeof(want), "type = %s", probe_kinds[i]->kind);
+		assert_non_null(strstr(buf, want));
+	}
+	assert_non_null(strstr(buf, "| `outbox_batches` |"));
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_agent_errors),
+		cmocka_unit_test(test_probe_errors),
+		cmocka_unit_test(test_reference_lists_every_kind),
+	};
+	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);
+}
