@@ -11,6 +11,7 @@
 #include "agent_config.h"
 #include "check.h"
 #include "log.h"
+#include "sigstop.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 2
@@ -88,20 +89,10 @@ parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-struct signals {
-	uv_signal_t term, intr;
-	struct agent *agent;
-};
-
-/* Runs on the loop (libuv delivers signals there), not in a handler. */
 static void
-on_signal(uv_signal_t *h, int signum)
+stop_agent(void *arg)
 {
-	struct signals *s = h->data;
-	log_info("agent: %s received, stopping", strsignal(signum));
-	agent_stop(s->agent);
-	uv_close((uv_handle_t *)&s->term, NULL);
-	uv_close((uv_handle_t *)&s->intr, NULL);
+	agent_stop(arg);
 }
 
 static int
@@ -109,7 +100,7 @@ run(const struct agent_config *cfg)
 {
 	char why[512];
 	uv_loop_t loop;
-	struct signals sig;
+	struct sigstop sig;
 	struct agent *a = NULL;
 	int rc = 0;
 	uv_loop_init(&loop);
@@ -117,12 +108,7 @@ run(const struct agent_config *cfg)
 		log_errorx("agent: %s", why);
 		rc = 1;
 	} else {
-		sig.agent = a;
-		uv_signal_init(&loop, &sig.term);
-		uv_signal_init(&loop, &sig.intr);
-		sig.term.data = sig.intr.data = &sig;
-		uv_signal_start(&sig.term, on_signal, SIGTERM);
-		uv_signal_start(&sig.intr, on_signal, SIGINT);
+		sigstop_start(&loop, &sig, "agent", stop_agent, a);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	agent_free(a);

@@ -11,6 +11,7 @@
 #include "collector.h"
 #include "collector_config.h"
 #include "log.h"
+#include "sigstop.h"
 
 #define EXIT_USAGE 2
 #define EXIT_CONFIG 2
@@ -67,20 +68,10 @@ parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-struct signals {
-	uv_signal_t term, intr;
-	struct collector *c;
-};
-
-/* Runs on the loop (libuv delivers signals there), not in a handler. */
 static void
-on_signal(uv_signal_t *h, int signum)
+stop_collector(void *arg)
 {
-	struct signals *s = h->data;
-	log_info("collector: %s received, stopping", strsignal(signum));
-	collector_stop(s->c);
-	uv_close((uv_handle_t *)&s->term, NULL);
-	uv_close((uv_handle_t *)&s->intr, NULL);
+	collector_stop(arg);
 }
 
 static int
@@ -103,7 +94,7 @@ run(const struct collector_config *cfg)
 {
 	char why[512];
 	uv_loop_t loop;
-	struct signals sig;
+	struct sigstop sig;
 	struct collector *c = NULL;
 	uv_loop_init(&loop);
 	if (collector_new(&loop, cfg, &c, why, sizeof(why)) != PANTAU_OK) {
@@ -111,12 +102,7 @@ run(const struct collector_config *cfg)
 		uv_loop_close(&loop);
 		return 1;
 	}
-	sig.c = c;
-	uv_signal_init(&loop, &sig.term);
-	uv_signal_init(&loop, &sig.intr);
-	sig.term.data = sig.intr.data = &sig;
-	uv_signal_start(&sig.term, on_signal, SIGTERM);
-	uv_signal_start(&sig.intr, on_signal, SIGINT);
+	sigstop_start(&loop, &sig, "collector", stop_collector, c);
 	log_info("collector: pantau-collector %s running", PANTAU_VERSION);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	collector_free(c);
