@@ -61,8 +61,22 @@ static const struct cfg_key agent_keys[] = {
 	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
 };
 
+/* Targets travel in every result: valid UTF-8 without control characters. */
+static bool
+check_target(const char *v, char *why, size_t len)
+{
+	json_t *j = json_string(v);
+	bool ok = j != NULL;
+	json_decref(j);
+	for (const char *p = v; ok && *p != '\0'; p++)
+		ok = (unsigned char)*p >= 0x20 && *p != 0x7f;
+	if (!ok)
+		snprintf(why, len, "must be UTF-8 text without control characters");
+	return ok;
+}
+
 static const struct cfg_key probe_common_keys[] = {
-	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, NULL, CFG_REQUIRED,
+	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
 	    "what to measure: host (icmp), host:port (tcp), URL (http)" },
 	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
 	    "seconds between runs, rounded to whole cycles; 0 = every cycle" },

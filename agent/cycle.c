@@ -82,6 +82,9 @@ on_probe_done(struct probe_run *run, json_t *result)
 	}
 	c->running[i] = false;
 	c->slots[i] = result;
+	if (result == NULL)
+		log_warnx("probe %s: no result (out of memory); left out of this batch",
+		    run->def->name);
 	if (--c->outstanding == 0)
 		finish(c);
 }

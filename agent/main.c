@@ -139,6 +139,9 @@ main(int argc, char **argv)
 	log_init("pantau-agent", a.log_level != NULL ? (enum log_level)level :
 	    check ? LOG_LEVEL_ERROR : (enum log_level)cfg.log_level, false);
 	signal(SIGPIPE, SIG_IGN);
+	/* Name lookups run on libuv's thread pool (4 threads by default); one
+	 * hung DNS server must not hold up the broker connect behind them. */
+	setenv("UV_THREADPOOL_SIZE", "8", 0);
 	mosquitto_lib_init();
 	if (a.validate_only) {
 		printf("configuration OK (%zu probes)\n", cfg.nprobes);

@@ -132,6 +132,8 @@ test_probe_errors(void **state)
 	    ":8: [probe.gw] target: ");
 	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\ntarget = x\ncount = 0\n",
 	    ":9: [probe.gw] count: expected a whole number from 1 to 1000, got \"0\"");
+	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\ntarget = caf\xe9\n",
+	    ":8: [probe.gw] target: \"caf\xe9\" must be UTF-8 text without control characters");
 	expect_error(GOOD_AGENT "[probe.gw]\ntype = icmp\ntarget = x\nport = 80\n",
 	    ":9: [probe.gw] port: unknown key");
 	expect_error(GOOD_AGENT "interval = 5\n[probe.gw]\ntype = icmp\ntarget = x\n"
