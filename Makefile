@@ -56,7 +56,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen
-CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv
+CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
+	$(BUILD)/share/pantau/regency_flags.csv
 
 .PHONY: all deps test unit demo bench install clean check-pkgs docs
 .DEFAULT_GOAL := all
@@ -108,6 +109,11 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
 
 # The region catalog comes from the npm package idn-area-data (ODbL).
 $(BUILD)/share/pantau/%.csv: node_modules/idn-area-data/data/%.csv
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+# The 3T flags are pantau's own data (docs/regions.md).
+$(BUILD)/share/pantau/regency_flags.csv: deploy/catalog/regency_flags.csv
 	@mkdir -p $(dir $@)
 	cp $< $@
 

@@ -45,6 +45,45 @@ digits2(const char *s)
 
 typedef bool (*row_fn)(struct catalog *c, char **f, size_t n, char *why, size_t len);
 
+/* Province codes by time zone (REFERENCES.md: Sumatra, Java, West and
+ * Central Kalimantan WIB; South, East, North Kalimantan, Bali, Nusa
+ * Tenggara and Sulawesi WITA; Maluku and Papua WIT). */
+static const char *const tz_provinces[CATALOG_TZ_COUNT] =
+    {[CATALOG_WIB] = "11 12 13 14 15 16 17 18 19 21 31 32 33 34 35 36 61 62",
+     [CATALOG_WITA] = "51 52 53 63 64 65 71 72 73 74 75 76",
+     [CATALOG_WIT] = "81 82 91 92 93 94 95 96"};
+
+enum catalog_tz
+catalog_tz_of(const char *province)
+{
+	if (!digits2(province))
+		return CATALOG_TZ_COUNT;
+	for (int tz = 0; tz < CATALOG_TZ_COUNT; tz++)
+		for (const char *p = tz_provinces[tz]; *p != '\0'; p += p[2] == ' ' ? 3 : 2)
+			if (p[0] == province[0] && p[1] == province[1])
+				return (enum catalog_tz)tz;
+	return CATALOG_TZ_COUNT;
+}
+
+const char *
+catalog_tz_name(enum catalog_tz tz)
+{
+	static const char *const names[CATALOG_TZ_COUNT] = {"WIB", "WITA", "WIT"};
+	return tz < CATALOG_TZ_COUNT ? names[tz] : "?";
+}
+
+int
+catalog_tz_offset_h(enum catalog_tz tz)
+{
+	return 7 + (int)tz;
+}
+
+bool
+catalog_regency_3t(const struct catalog_regency *r)
+{
+	return r->tertinggal || r->terdepan || r->terluar;
+}
+
 static bool
 add_province(struct catalog *c, char **f, size_t n, char *why, size_t len)
 {
@@ -52,9 +91,44 @@ add_province(struct catalog *c, char **f, size_t n, char *why, size_t len)
 		snprintf(why, len, "expected 'code,name' with a 2-digit code");
 		return false;
 	}
+	enum catalog_tz tz = catalog_tz_of(f[0]);
+	if (tz == CATALOG_TZ_COUNT) {
+		snprintf(why, len, "province %s has no known time zone (WIB, WITA or WIT); "
+		    "add it to common/catalog.c", f[0]);
+		return false;
+	}
 	struct catalog_province *p = &c->provinces[c->nprovinces++];
 	snprintf(p->code, sizeof(p->code), "%s", f[0]);
 	snprintf(p->name, sizeof(p->name), "%s", f[1]);
+	p->tz = tz;
+	return true;
+}
+
+static bool
+flag01(const char *s, bool *out)
+{
+	if (strcmp(s, "0") != 0 && strcmp(s, "1") != 0)
+		return false;
+	*out = s[0] == '1';
+	return true;
+}
+
+static bool
+set_flags(struct catalog *c, char **f, size_t n, char *why, size_t len)
+{
+	struct catalog_regency *r = n >= 4 ? (struct catalog_regency *)catalog_regency(c, f[0]) : NULL;
+	bool t, d, l;
+	if (n < 4 || n > 5 || !flag01(f[1], &t) || !flag01(f[2], &d) || !flag01(f[3], &l)) {
+		snprintf(why, len, "expected 'code,tertinggal,terdepan,terluar[,name]' with flags 0 or 1");
+		return false;
+	}
+	if (r == NULL) {
+		snprintf(why, len, "no regency %s in the catalog; codes look like 95.01", f[0]);
+		return false;
+	}
+	r->tertinggal = t;
+	r->terdepan = d;
+	r->terluar = l;
 	return true;
 }
 
@@ -85,9 +159,14 @@ read_csv(const char *path, struct catalog *c, row_fn add, char *why, size_t len)
 		return PANTAU_ERR_IO;
 	}
 	pantau_err rc = PANTAU_OK;
+	bool header = true;
 	for (int lineno = 1; fgets(line, sizeof(line), fp) != NULL; lineno++) {
-		if (lineno == 1 || line[0] == '\n' || line[0] == '\r')
-			continue; /* header */
+		if (line[0] == '#' || line[0] == '\n' || line[0] == '\r')
+			continue; /* comment, blank */
+		if (header) {
+			header = false;
+			continue;
+		}
 		size_t n = split_csv(line, f, 4);
 		if (c->nprovinces >= CATALOG_MAX_ROWS || c->nregencies >= CATALOG_MAX_ROWS ||
 		    !add(c, f, n, reason, sizeof(reason))) {
@@ -126,11 +205,20 @@ catalog_load(const char *dir, struct catalog **out, char *why, size_t len)
 		goto out;
 	}
 	qsort(c->regencies, c->nregencies, sizeof(*c->regencies), cmp_regency);
+	snprintf(path, sizeof(path), "%s/regency_flags.csv", dir);
+	if ((rc = catalog_load_flags(c, path, why, len)) != PANTAU_OK)
+		goto out;
 	*out = c;
 	c = NULL;
 out:
 	catalog_free(c);
 	return rc;
+}
+
+pantau_err
+catalog_load_flags(struct catalog *c, const char *path, char *why, size_t len)
+{
+	return read_csv(path, c, set_flags, why, len);
 }
 
 void
