@@ -1,0 +1,121 @@
+#include "window.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "stats.h"
+
+static double
+worst_of(double have, double v)
+{
+	if (isnan(v) || v < 0)
+		return have;
+	return isnan(have) || v > have ? v : have;
+}
+
+/* Upload throughput of a throughput result, NAN when it has none. */
+static double
+upload_of(const struct wire_result *r)
+{
+	const json_t *up = json_object_get(r->obj, "upload");
+	const json_t *v = json_is_object(up) ? json_object_get(up, "mbps") :
+	                                       json_object_get(r->obj, "upload_mbps");
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+static void
+sample_http(struct win_sample *s, const struct wire_result *r)
+{
+	s->http_total++;
+	if (r->ok != 0)
+		return;
+	if (s->http_failed++ == 0)
+		snprintf(s->http_error, sizeof(s->http_error), "%s %s", r->target,
+		    r->error != NULL ? r->error : "failed");
+}
+
+void
+window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s)
+{
+	*s = (struct win_sample){ .t_ms = recv_ms, .rtt_p95_ms = NAN, .jitter_ms = NAN,
+		.upload_mbps = NAN };
+	for (size_t i = 0; i < b->nresults; i++) {
+		const struct wire_result *r = &b->results[i];
+		bool train = r->kind == WIRE_PROBE_ICMP || strcmp(r->probe, "stamp") == 0;
+		if (train && r->sent > 0 && r->recv >= 0 && r->recv <= r->sent) {
+			s->sent += r->sent;
+			s->recv += r->recv;
+			s->rtt_p95_ms = worst_of(s->rtt_p95_ms, r->rtt_p95);
+			s->jitter_ms = worst_of(s->jitter_ms, r->jitter_ms);
+		} else if (r->kind == WIRE_PROBE_HTTP || strcmp(r->probe, "upload_task") == 0) {
+			sample_http(s, r);
+		} else if (strcmp(r->probe, "throughput") == 0) {
+			double up = upload_of(r);
+			if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
+				s->upload_mbps = up;
+		}
+	}
+}
+
+void
+window_add(struct window *w, const struct win_sample *s)
+{
+	int at = (w->head + w->n) % WINDOW_MAX_SAMPLES;
+	if (w->n == WINDOW_MAX_SAMPLES) {
+		at = w->head;
+		w->head = (w->head + 1) % WINDOW_MAX_SAMPLES;
+	} else {
+		w->n++;
+	}
+	w->s[at] = *s;
+	if (s->http_total == 0)
+		return;
+	if (s->http_failed > 0) {
+		w->http_fail_streak++;
+		memcpy(w->http_error, s->http_error, sizeof(w->http_error));
+	} else {
+		w->http_fail_streak = 0;
+		w->http_error[0] = '\0';
+	}
+}
+
+static double
+median(double *v, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	stats_sort(v, n);
+	return stats_percentile_sorted(v, n, 0.5);
+}
+
+void
+window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct window_metrics *m)
+{
+	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES];
+	size_t np = 0, nj = 0, nu = 0;
+	int64_t sent = 0, recv = 0;
+	*m = (struct window_metrics){ .loss_pct = NAN };
+	for (int i = 0; i < w->n; i++) {
+		const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
+		if (s->t_ms <= now_ms - window_ms || s->t_ms > now_ms)
+			continue;
+		m->results++;
+		sent += s->sent;
+		recv += s->recv;
+		if (!isnan(s->rtt_p95_ms))
+			p95[np++] = s->rtt_p95_ms;
+		if (!isnan(s->jitter_ms))
+			jit[nj++] = s->jitter_ms;
+		if (!isnan(s->upload_mbps))
+			up[nu++] = s->upload_mbps;
+	}
+	if (sent > 0)
+		m->loss_pct = (double)(sent - recv) * 100.0 / (double)sent;
+	m->rtt_p95_ms = median(p95, np);
+	m->jitter_ms = median(jit, nj);
+	m->upload_mbps = median(up, nu);
+	m->http_fail_streak = w->http_fail_streak;
+	memcpy(m->http_error, w->http_error, sizeof(m->http_error));
+}
