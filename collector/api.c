@@ -24,8 +24,8 @@
 
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ROUTES_TEXT                                                                  \
-	"/healthz, /api/v1/regions, /api/v1/regions/{code}, /api/v1/sites/{agent} and " \
-	"/api/v1/stats"
+	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
+	"/api/v1/sites/{agent}, /api/v1/events and /api/v1/stats"
 
 struct api {
 	struct MHD_Daemon *mhd;
@@ -47,6 +47,8 @@ enum route {
 	R_REGION,
 	R_SITE,
 	R_STATS,
+	R_EVENTS,
+	R_OVERVIEW,
 };
 
 /* What a request gets: an HTTP status and a JSON body (owned). */
@@ -113,17 +115,28 @@ reply_query(struct reply *r, pantau_err rc, json_t *body, const char *not_found)
 /* ---- query string ---- */
 
 struct args_check {
-	const char *allowed;        /* the one parameter this route takes, or NULL */
+	const char *allowed;        /* the parameters this route takes ("a b"), or NULL */
 	char bad[API_ECHO_MAX + 4];
 	bool empty;                 /* the allowed parameter came without a value */
 };
+
+/* key is one of the space-separated words of list. */
+static bool
+word_in(const char *key, const char *list)
+{
+	size_t n = strlen(key);
+	for (const char *p = list; n > 0 && (p = strstr(p, key)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
 
 static enum MHD_Result
 check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
 {
 	struct args_check *c = cls;
 	(void)kind;
-	if (c->allowed != NULL && strcmp(key, c->allowed) == 0) {
+	if (c->allowed != NULL && word_in(key, c->allowed)) {
 		c->empty = c->empty || value == NULL || value[0] == '\0';
 		return MHD_YES;
 	}
@@ -135,17 +148,21 @@ check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value
 static bool
 args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
 {
-	struct args_check k = { .allowed = id == R_REGIONS ? "province" : NULL };
+	struct args_check k = { .allowed = id == R_REGIONS ? "province" :
+	                                   id == R_EVENTS ? "since limit scope" : NULL };
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
 	if (k.bad[0] != '\0') {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
-		    k.allowed != NULL ? "this route takes only province=PP" :
-		                        "this route takes no parameters");
+		    id == R_REGIONS ? "this route takes only province=PP" :
+		    id == R_EVENTS  ? "this route takes since=ISO-time, limit=N and scope=site|regency" :
+		                      "this route takes no parameters");
 		return false;
 	}
 	if (k.empty) {
-		reply_error(r, MHD_HTTP_BAD_REQUEST,
-		    "province needs a value: a 2-digit province code such as province=32");
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "%s",
+		    id == R_REGIONS ? "province needs a value: a 2-digit province code such as "
+		                      "province=32" :
+		                      "a query parameter came without a value; e.g. limit=100");
 		return false;
 	}
 	return true;
@@ -241,6 +258,45 @@ do_stats(struct api *a, struct reply *r)
 	reply_query(r, rc, doc, "");
 }
 
+static void
+do_overview(struct api *a, int64_t now, struct reply *r)
+{
+	json_t *doc = NULL;
+	pantau_err rc = query_overview(a->q, now, &doc);
+	reply_query(r, rc, doc, "the status engine is not running in this collector");
+}
+
+/* ?since=ISO&limit=N&scope=site|regency */
+static void
+do_events(struct api *a, struct MHD_Connection *c, struct reply *r)
+{
+	char e[API_ECHO_MAX + 4];
+	json_t *doc = NULL;
+	int64_t since = -1;
+	long limit = 100;
+	const char *s = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "since");
+	const char *l = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "limit");
+	const char *scope = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "scope");
+	if (s != NULL && clock_parse_iso(s, &since) != PANTAU_OK) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "since must be a UTC time like "
+		    "2029-02-14T06:00:00Z; got \"%s\"", echo(s, e, sizeof(e)));
+		return;
+	}
+	char *end = NULL;
+	if (l != NULL && ((limit = strtol(l, &end, 10)) < 1 || limit > 10000 || *end != '\0')) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "limit must be a number from 1 to 10000; got "
+		    "\"%s\"", echo(l, e, sizeof(e)));
+		return;
+	}
+	if (scope != NULL && strcmp(scope, "site") != 0 && strcmp(scope, "regency") != 0) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "scope must be site or regency; got \"%s\"",
+		    echo(scope, e, sizeof(e)));
+		return;
+	}
+	pantau_err rc = query_events(a->q, since, (int)limit, scope, &doc);
+	reply_query(r, rc, doc, "");
+}
+
 /* Match a path (trailing slash removed); *arg points at {code} / {agent}. */
 static enum route
 match(const char *path, const char **arg)
@@ -253,6 +309,8 @@ match(const char *path, const char **arg)
 		{ "/healthz", R_HEALTH, false },
 		{ "/api/v1/regions", R_REGIONS, false },
 		{ "/api/v1/stats", R_STATS, false },
+		{ "/api/v1/events", R_EVENTS, false },
+		{ "/api/v1/overview", R_OVERVIEW, false },
 		{ "/api/v1/regions/", R_REGION, true },
 		{ "/api/v1/sites/", R_SITE, true },
 	};
@@ -306,6 +364,8 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_REGION: do_region(a, arg, now, r); break;
 	case R_SITE: do_site(a, arg, now, r); break;
 	case R_STATS: do_stats(a, r); break;
+	case R_EVENTS: do_events(a, c, r); break;
+	case R_OVERVIEW: do_overview(a, now, r); break;
 	case R_NONE: break;
 	}
 }
@@ -528,7 +588,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 {
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
-	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules };
+	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;

@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "err.h"
+#include "engine.h"
 #include "ingest.h"
 #include "sitestate.h"
 #include "store.h"
@@ -36,6 +37,7 @@ struct api_opts {
 	int port;                /* 1..65535; 0: any free port (see api_port) */
 	int window_s;            /* regional window in seconds; <= 0: 300 */
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
+	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
 };
 
 /*

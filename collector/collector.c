@@ -7,6 +7,7 @@
 #include "api.h"
 #include "catalog.h"
 #include "clock.h"
+#include "engine.h"
 #include "ingest.h"
 #include "log.h"
 #include "mqttc.h"
@@ -20,8 +21,13 @@ struct collector {
 	struct ingest *ingest;
 	struct api *api;
 	struct mqttc *mqtt;
+	struct profiles *profiles;
+	struct statusdb *statusdb;
+	struct engine *engine;
 	uv_timer_t commit_timer;
+	uv_timer_t tick_timer;
 	bool timer_open;
+	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
 	bool stopping;
 	bool subscribed_once;
 };
@@ -50,6 +56,46 @@ on_message(void *ctx, const struct mosquitto_message *m)
 		commit_now(c);
 }
 
+/* The retained pantau/v1/mode message: agents switch schedules on it. */
+static void
+publish_mode(struct collector *c, int64_t now_ms)
+{
+	int mid;
+	const struct countwin *cw = &engine_options(c->engine)->counting;
+	char *text = countwin_mode_json(cw, now_ms);
+	if (text == NULL)
+		return;
+	if (mqttc_connected(c->mqtt) &&
+	    mqttc_publish(c->mqtt, WIRE_TOPIC_MODE_NAME, text, strlen(text), 1, true, &mid) ==
+	        PANTAU_OK)
+		log_info("collector: mode %s", text);
+	free(text);
+	c->mode_next_ms = countwin_next_change(cw, now_ms);
+}
+
+static void
+on_tick(uv_timer_t *t)
+{
+	struct collector *c = t->data;
+	int64_t now = clock_real_ms();
+	engine_tick(c->engine, now);
+	if (c->mode_next_ms >= 0 && now >= c->mode_next_ms)
+		publish_mode(c, now);
+}
+
+static void
+on_stored_batch(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms)
+{
+	engine_batch(ctx, regency, b, recv_ms);
+}
+
+static void
+on_stored_status(void *ctx, const char *regency, const char *agent,
+    const struct wire_status *st, int64_t recv_ms)
+{
+	engine_status(ctx, regency, agent, st, recv_ms);
+}
+
 static void
 on_connect(void *ctx)
 {
@@ -57,6 +103,8 @@ on_connect(void *ctx)
 	int mid;
 	log_info("collector: connected to the broker at %s:%d", c->cfg->broker.host,
 	    c->cfg->broker.port);
+	engine_listening(c->engine, clock_real_ms());
+	publish_mode(c, clock_real_ms());
 	if (mqttc_subscribe(c->mqtt, WIRE_TOPIC_ALL, 1, &mid) != PANTAU_OK)
 		log_warnx("collector: cannot subscribe to %s", WIRE_TOPIC_ALL);
 }
@@ -78,6 +126,8 @@ static pantau_err
 load_catalog(struct collector *c, char *why, size_t len)
 {
 	pantau_err rc = catalog_load(c->cfg->catalog_dir, &c->catalog, why, len);
+	if (rc == PANTAU_OK && c->cfg->status.regency_flags[0] != '\0')
+		rc = catalog_load_flags(c->catalog, c->cfg->status.regency_flags, why, len);
 	if (rc != PANTAU_OK)
 		return rc;
 	rc = store_catalog_begin(c->store);
@@ -114,6 +164,42 @@ open_store(struct collector *c, char *why, size_t len)
 }
 
 static pantau_err
+start_engine(struct collector *c, char *why, size_t len)
+{
+	const struct collector_config *cfg = c->cfg;
+	struct engine_opts o = {
+		.window_s = cfg->status.window_s,
+		.offline_intervals = cfg->status.offline_intervals,
+		.default_interval_s = cfg->status.default_interval_s,
+		.hyst = { cfg->status.enter_windows, cfg->status.leave_windows },
+		.baseline = { cfg->status.baseline_factor, cfg->status.baseline_rtt_floor_ms,
+		    cfg->status.baseline_loss_floor_pct },
+		.baseline_hours = cfg->status.baseline_hours,
+		.baseline_min_hours = cfg->status.baseline_min_hours,
+		.at_risk_share = cfg->status.at_risk_pct / 100.0,
+	};
+	pantau_err rc = countwin_parse(cfg->counting.start, cfg->counting.end, &o.counting, why,
+	    len);
+	if (rc == PANTAU_OK && (rc = profiles_load(cfg->status.profiles, &c->profiles, stderr)) !=
+	        PANTAU_OK)
+		snprintf(why, len, "the status profiles in %s are not valid (see above)",
+		    cfg->status.profiles);
+	if (rc == PANTAU_OK && (rc = statusdb_open(store_db(c->store), &c->statusdb)) != PANTAU_OK)
+		snprintf(why, len, "cannot create the status tables in %s", cfg->database);
+	if (rc != PANTAU_OK)
+		return rc;
+	c->engine = engine_new(&o, c->catalog, c->profiles, c->statusdb, clock_real_ms());
+	if (c->engine == NULL || engine_load(c->engine) != PANTAU_OK) {
+		snprintf(why, len, "cannot load the sites' status from %s", cfg->database);
+		return PANTAU_ERR_DB;
+	}
+	struct ingest_listener l = { on_stored_batch, on_stored_status, c->engine };
+	ingest_listen(c->ingest, &l);
+	c->mode_next_ms = -1;
+	return PANTAU_OK;
+}
+
+static pantau_err
 start_api(struct collector *c, char *why, size_t len)
 {
 	struct api_opts ao = {
@@ -122,6 +208,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.window_s = c->cfg->status.window_s,
 		.rules = { .offline_intervals = c->cfg->status.offline_intervals,
 		    .default_interval_s = c->cfg->status.default_interval_s },
+		.engine = c->engine,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);
@@ -163,13 +250,16 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	rc = PANTAU_ERR_NOMEM;
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
 		goto out;
-	if ((rc = start_api(c, why, len)) != PANTAU_OK)
+	if ((rc = start_engine(c, why, len)) != PANTAU_OK ||
+	    (rc = start_api(c, why, len)) != PANTAU_OK)
 		goto out;
 	uv_timer_init(loop, &c->commit_timer);
-	c->commit_timer.data = c;
+	uv_timer_init(loop, &c->tick_timer);
+	c->commit_timer.data = c->tick_timer.data = c;
 	c->timer_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
+	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
 	rc = start_mqtt(c, why, len);
 out:
 	if (rc != PANTAU_OK && c != NULL) {
@@ -200,6 +290,7 @@ collector_stop(struct collector *c)
 	}
 	if (c->timer_open) {
 		uv_close((uv_handle_t *)&c->commit_timer, NULL);
+		uv_close((uv_handle_t *)&c->tick_timer, NULL);
 		c->timer_open = false;
 	}
 }
@@ -218,6 +309,9 @@ collector_free(struct collector *c)
 		    (unsigned long long)s->rejected);
 	}
 	ingest_free(c->ingest);
+	engine_free(c->engine);
+	profiles_free(c->profiles);
+	statusdb_close(c->statusdb);
 	store_close(c->store);
 	catalog_free(c->catalog);
 	free(c);

@@ -1,10 +1,13 @@
 #include "collector_config.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 
+#include "countwin.h"
 #include "log.h"
+#include "profiles.h"
 
 #define C(field) offsetof(struct collector_config, field)
 #define S(field) sizeof(((struct collector_config *)0)->field)
@@ -49,6 +52,48 @@ static const struct cfg_key status_keys[] = {
 	    0, "a site that sent nothing for this many intervals is OFFLINE" },
 	{ "default_interval", CFG_INT, C(status.default_interval_s), 0, 1, 86400, "60", NULL,
 	    NULL, 0, "interval assumed for a site whose birth message gave none (s)" },
+	{ "enter_windows", CFG_INT, C(status.enter_windows), 0, 1, 100, "2", NULL, NULL, 0,
+	    "a site turns worse after this many worse windows in a row" },
+	{ "leave_windows", CFG_INT, C(status.leave_windows), 0, 1, 100, "3", NULL, NULL, 0,
+	    "a site turns better after this many better windows in a row" },
+	{ "at_risk_pct", CFG_DOUBLE, C(status.at_risk_pct), 0, 1, 100, "25", NULL, NULL, 0,
+	    "a regency is AT RISK when this % of its sites are CRITICAL or OFFLINE" },
+	{ "baseline_factor", CFG_DOUBLE, C(status.baseline_factor), 0, 0, 100, "2", NULL, NULL, 0,
+	    "DEGRADED \"above its usual\" past this many times its own baseline; 0 turns it off" },
+	{ "baseline_rtt_floor_ms", CFG_DOUBLE, C(status.baseline_rtt_floor_ms), 0, 0, 10000, "30",
+	    NULL, NULL, 0, "...and at least this many ms above its usual RTT p95" },
+	{ "baseline_loss_floor_pct", CFG_DOUBLE, C(status.baseline_loss_floor_pct), 0, 0, 100, "1",
+	    NULL, NULL, 0, "...or this many points above its usual loss" },
+	{ "baseline_hours", CFG_INT, C(status.baseline_hours), 0, 1, 8760, "72", NULL, NULL, 0,
+	    "time constant of a site's baseline averages (h)" },
+	{ "baseline_min_hours", CFG_INT, C(status.baseline_min_hours), 0, 0, 8760, "24", NULL,
+	    NULL, 0, "history a site needs before its baseline judges it (h)" },
+	{ "tick_ms", CFG_INT, C(status.tick_ms), 0, 100, 60000, "1000", NULL, NULL, 0,
+	    "how often liveness and the regional roll-ups are evaluated (ms)" },
+	{ "profiles", CFG_STRING, C(status.profiles), S(status.profiles), 0, 0, "", NULL, NULL, 0,
+	    "INI file of threshold overrides per link type and per site; empty: none" },
+	{ "regency_flags", CFG_STRING, C(status.regency_flags), S(status.regency_flags), 0, 0, "",
+	    NULL, NULL, 0, "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
+};
+
+static bool
+check_local_time(const char *v, char *why, size_t len)
+{
+	int y, mo, d, h, mi;
+	char tail;
+	if (v[0] == '\0' || (sscanf(v, "%4d-%2d-%2d %2d:%2d%c", &y, &mo, &d, &h, &mi, &tail) == 5 &&
+	    strlen(v) == 16))
+		return true;
+	snprintf(why, len, "use local time like '2029-02-14 13:00'");
+	return false;
+}
+
+static const struct cfg_key counting_keys[] = {
+	{ "start", CFG_STRING, C(counting.start), S(counting.start), 0, 0, "", NULL,
+	    check_local_time, 0,
+	    "start of the vote-counting window in each zone's local time; '2029-02-14 13:00'" },
+	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time,
+	    0, "its end, local time; '2029-02-16 23:59'" },
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
@@ -62,13 +107,28 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "api", api_keys, N(api_keys), c);
 	cfg_apply(f, "store", store_keys, N(store_keys), c);
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
+	cfg_apply(f, "counting", counting_keys, N(counting_keys), c);
+}
+
+/* Start and end go together and in order. */
+static void
+check_counting(struct cfg_file *f, const struct collector_config *c)
+{
+	struct countwin cw;
+	char why[200];
+	const struct cfg_entry *e = cfg_find(f, "counting", "end");
+	if (e == NULL)
+		e = cfg_find(f, "counting", "start");
+	if (e != NULL && countwin_parse(c->counting.start, c->counting.end, &cw, why,
+	        sizeof(why)) != PANTAU_OK)
+		cfg_error(f, "%s:%d: [counting] %s: %s", f->path, e->line, e->key, why);
 }
 
 pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
 	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		NULL };
+		"counting", NULL };
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
@@ -80,6 +140,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	if (rc != PANTAU_OK)
 		return rc;
 	apply_all(f, c);
+	check_counting(f, c);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
 		cfg_print_errors(f, errs);
@@ -104,4 +165,10 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[store] key", store_keys, N(store_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[status] key", status_keys, N(status_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[counting] key", counting_keys, N(counting_keys), to);
+	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"
+	      "`[link.TYPE]` and `[site.AGENT]`; every key is optional and overrides the\n"
+	      "defaults of the site's link type:\n\n", to);
+	profiles_reference(to);
 }

@@ -27,7 +27,22 @@ struct collector_config {
 		int window_s;
 		int offline_intervals;
 		int default_interval_s;
+		int enter_windows;
+		int leave_windows;
+		double at_risk_pct;
+		double baseline_factor;
+		double baseline_rtt_floor_ms;
+		double baseline_loss_floor_pct;
+		int baseline_hours;
+		int baseline_min_hours;
+		int tick_ms;
+		char profiles[512];
+		char regency_flags[512];
 	} status;
+	struct {
+		char start[32];
+		char end[32];
+	} counting;
 };
 
 /*

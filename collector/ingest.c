@@ -19,7 +19,14 @@ struct ingest {
 	int64_t log_window_start;
 	int log_in_window;
 	uint64_t log_suppressed;
+	struct ingest_listener listener;
 };
+
+void
+ingest_listen(struct ingest *in, const struct ingest_listener *l)
+{
+	in->listener = *l;
+}
 
 struct ingest *
 ingest_new(struct store *store, const struct catalog *catalog)
@@ -88,6 +95,8 @@ ingest_result(struct ingest *in, const char *topic, const struct wire_topic *t,
 	if (rc == PANTAU_OK) {
 		in->stats.batches_stored++;
 		in->stats.results_stored += b.nresults;
+		if (in->listener.batch != NULL)
+			in->listener.batch(in->listener.ctx, t->regency, &b, recv_ms);
 	} else if (rc == PANTAU_ERR_DUPLICATE) {
 		in->stats.duplicates++;
 	} else {
@@ -110,9 +119,11 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 		reject(in, topic, &err, recv_ms);
 		return;
 	}
-	if (store_status(in->store, t->regency, t->agent, &st, recv_ms) == PANTAU_OK)
+	if (store_status(in->store, t->regency, t->agent, &st, recv_ms) == PANTAU_OK) {
 		in->stats.status_stored++;
-	else
+		if (in->listener.status != NULL)
+			in->listener.status(in->listener.ctx, t->regency, t->agent, &st, recv_ms);
+	} else
 		in->stats.store_errors++;
 	wire_status_clear(&st);
 }

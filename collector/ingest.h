@@ -34,6 +34,16 @@ struct ingest;
 struct ingest *ingest_new(struct store *store, const struct catalog *catalog);
 void ingest_free(struct ingest *in);
 
+/* Told of every batch stored (not a duplicate) and every status message
+ * stored, after the store has them: the status engine listens here. */
+struct ingest_listener {
+	void (*batch)(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms);
+	void (*status)(void *ctx, const char *regency, const char *agent,
+	    const struct wire_status *st, int64_t recv_ms);
+	void *ctx;
+};
+void ingest_listen(struct ingest *in, const struct ingest_listener *l);
+
 /* Handle one message received at recv_ms (epoch ms). */
 void ingest_message(struct ingest *in, const char *topic, const void *payload, size_t len,
     int64_t recv_ms);

@@ -11,6 +11,7 @@
 #include "collector.h"
 #include "collector_config.h"
 #include "log.h"
+#include "profiles.h"
 #include "sigstop.h"
 
 #define EXIT_USAGE 2
@@ -74,19 +75,34 @@ stop_collector(void *arg)
 	collector_stop(arg);
 }
 
+/* The files the configuration names: the region catalog, the operator's
+ * 3T flags and the status profiles. 0 when all are valid. */
 static int
-check_only(const struct collector_config *cfg)
+check_files(const struct collector_config *cfg, bool quiet)
 {
 	char why[512];
 	struct catalog *cat = NULL;
+	struct profiles *prof = NULL;
+	int rc = EXIT_CONFIG;
 	if (catalog_load(cfg->catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
 		fprintf(stderr, "pantau-collector: region catalog: %s\n", why);
-		return EXIT_CONFIG;
+		goto out;
 	}
-	printf("configuration OK (%zu provinces, %zu regencies in %s)\n", cat->nprovinces,
-	    cat->nregencies, cfg->catalog_dir);
+	if (cfg->status.regency_flags[0] != '\0' &&
+	    catalog_load_flags(cat, cfg->status.regency_flags, why, sizeof(why)) != PANTAU_OK) {
+		fprintf(stderr, "pantau-collector: [status] regency_flags: %s\n", why);
+		goto out;
+	}
+	if (profiles_load(cfg->status.profiles, &prof, stderr) != PANTAU_OK)
+		goto out;
+	if (!quiet)
+		printf("configuration OK (%zu provinces, %zu regencies in %s)\n", cat->nprovinces,
+		    cat->nregencies, cfg->catalog_dir);
+	rc = 0;
+out:
+	profiles_free(prof);
 	catalog_free(cat);
-	return 0;
+	return rc;
 }
 
 static int
@@ -131,8 +147,8 @@ main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	log_init("pantau-collector", (enum log_level)level, false);
-	if (a.check)
-		return check_only(&cfg);
+	if (a.check || (rc = check_files(&cfg, true)) != 0)
+		return a.check ? check_files(&cfg, false) : rc;
 	signal(SIGPIPE, SIG_IGN);
 	mosquitto_lib_init();
 	rc = run(&cfg);

@@ -45,6 +45,9 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	             " WHERE b.agent = ?1 AND b.ts_ms > ?2 ORDER BY r.probe, r.target, b.ts_ms"
 	             " LIMIT ?3",
 	[Q_COUNT_SITES] = "SELECT count(*) FROM sites",
+	[Q_EVENTS] = "SELECT ts_ms, scope, key, regency, from_status, to_status, reason"
+	              " FROM events WHERE ts_ms > ?1 AND (?2 IS NULL OR scope = ?2)"
+	              " ORDER BY id DESC LIMIT ?3",
 	[Q_DB_SIZE] = "SELECT p.page_count * s.page_size FROM pragma_page_count() AS p,"
 	              " pragma_page_size() AS s",
 };
@@ -123,7 +126,39 @@ q_col_int(sqlite3_stmt *st, int col, int64_t dflt)
 
 enum site_status
 q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason,
-    size_t len)
+    size_t len, int64_t *since_ms)
+{
+	struct engine_site_view v;
+	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	char live[QUERY_REASON_MAX];
+	enum site_status s = q_liveness(q, st, now_ms, live, sizeof(live));
+	*since_ms = -1;
+	if (q->o.engine == NULL || agent == NULL || !engine_site(q->o.engine, agent, now_ms, &v)) {
+		snprintf(reason, len, "%s", live);
+		return s;
+	}
+	*since_ms = v.since_ms;
+	/* An OFFLINE site's reason is told with its age as of now. */
+	snprintf(reason, len, "%s", v.status == SITE_OFFLINE && s == SITE_OFFLINE ? live : v.reason);
+	return v.status;
+}
+
+void
+q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o)
+{
+	struct engine_site_view v;
+	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	q_set_col_num(o, "lat", st, SC_LAT, false);
+	q_set_col_num(o, "lon", st, SC_LON, false);
+	if (q->o.engine == NULL || agent == NULL || !engine_site(q->o.engine, agent, 0, &v) ||
+	    isnan(v.lat))
+		return;
+	q_set_num(o, "lat", v.lat);  /* the operator's coordinates win */
+	q_set_num(o, "lon", v.lon);
+}
+
+enum site_status
+q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason, size_t len)
 {
 	struct site_facts f = {
 		.last_result_ms = q_col_int(st, SC_LAST_RESULT, -1),
@@ -131,6 +166,7 @@ q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *rea
 		.online = (int)q_col_int(st, SC_ONLINE, -1),
 		.offline_reason = (const char *)sqlite3_column_text(st, SC_ONLINE_REASON),
 		.interval_s = q_col_int(st, SC_INTERVAL, -1),
+		.grace_from_ms = -1,
 	};
 	return sitestate_eval(&f, &q->o.rules, now_ms, reason, len);
 }

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "engine.h"
 #include "err.h"
 #include "ingest.h"
 #include "sitestate.h"
@@ -33,6 +34,7 @@ struct query;
 struct query_opts {
 	int window_s;             /* regional window; <= 0: 300 */
 	struct site_rules rules;  /* passed to sitestate_eval; fields <= 0: 3 and 60 */
+	const struct engine *engine; /* site and regional status; NULL: liveness only */
 };
 
 /* Prepare the statements on db. catalog (borrowed) names the regions and
@@ -54,6 +56,15 @@ pantau_err query_region(struct query *q, const char *code, int64_t now_ms, json_
 /* One site: details, the latest batch's results, the last hour's series.
  * PANTAU_ERR_NOT_FOUND when no such agent is stored. */
 pantau_err query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out);
+
+/* {"events":[...]} status changes newest first, at most limit, with
+ * ts_ms > since_ms; scope "site", "regency" or NULL for both. */
+pantau_err query_events(struct query *q, int64_t since_ms, int limit, const char *scope,
+    json_t **out);
+
+/* {"nation":{...},"provinces":[...],"counting":{...}}: the roll-ups of the
+ * status engine (needs opts.engine). */
+pantau_err query_overview(struct query *q, int64_t now_ms, json_t **out);
 
 /* Ingest counters, sites known and database size. started_ms: when the
  * collector started (epoch ms). */

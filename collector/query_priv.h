@@ -24,6 +24,7 @@ enum q_stmt {
 	Q_SERIES,         /* agent ?1's results after ?2, by probe, target, time; limit ?3 */
 	Q_COUNT_SITES,
 	Q_DB_SIZE,
+	Q_EVENTS,         /* events after ?1, scope ?2 (NULL: all), newest first, limit ?3 */
 	Q_NSTMT
 };
 
@@ -50,8 +51,18 @@ pantau_err q_db_fail(struct query *q, const char *what);
 /* Reset and clear a statement after use. */
 void q_done(sqlite3_stmt *st);
 
-/* Status of the site on the current row of a Q_SITE_COLS statement. */
+/* Status of the site on the current row of a Q_SITE_COLS statement: the
+ * status engine's when it knows the site, else its liveness. *since_ms gets
+ * when it entered that status (-1 unknown). */
 enum site_status q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
+    char *reason, size_t len, int64_t *since_ms);
+
+/* "lat" and "lon" of the site on the current row: the profile file's, else
+ * what its agent said. */
+void q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o);
+
+/* The site's liveness alone (sitestate.h). */
+enum site_status q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
     char *reason, size_t len);
 
 /* Column as int64, or dflt when NULL. */

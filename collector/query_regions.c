@@ -35,6 +35,7 @@ struct region_sum {
 	char worst_reason[QUERY_REASON_MAX];
 	int64_t last_ts;          /* newest measurement time, -1 none */
 	struct figures fig;
+	bool at_risk;
 };
 
 /* A site of GET /api/v1/regions/{code}, kept for sorting. */
@@ -136,10 +137,10 @@ region_init(struct region_sum *r, const char *code)
  * icmp rows to win. */
 static pantau_err
 region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_sum *r,
-    struct icmp_acc *win, enum site_status *status, char *reason, size_t len)
+    struct icmp_acc *win, enum site_status *status, char *reason, size_t len, int64_t *since)
 {
 	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
-	enum site_status s = q_site_status(q, st, now_ms, reason, len);
+	enum site_status s = q_site_status(q, st, now_ms, reason, len, since);
 	r->known++;
 	r->counts[s]++;
 	if (r->known == 1 || sitestate_rank(s) > sitestate_rank(r->worst)) {
@@ -181,6 +182,37 @@ region_reason(const struct region_sum *r, char *buf, size_t len)
 	}
 }
 
+/* What the status engine says of the regency: at risk, reason, since. */
+static void
+region_engine(const struct query *q, const struct region_sum *r, json_t *o)
+{
+	struct engine_regency_view v;
+	const struct catalog_regency *cr = catalog_regency(q->catalog, r->code);
+	const struct catalog_province *cp = cr != NULL ? catalog_province(q->catalog, cr->province) :
+	                                                 NULL;
+	if (cr != NULL) {
+		json_object_set_new(o, "tertinggal", json_boolean(cr->tertinggal));
+		json_object_set_new(o, "terdepan", json_boolean(cr->terdepan));
+		json_object_set_new(o, "terluar", json_boolean(cr->terluar));
+		json_object_set_new(o, "is_3t", json_boolean(catalog_regency_3t(cr)));
+	}
+	if (cp != NULL)
+		json_object_set_new(o, "time_zone", json_string(catalog_tz_name(cp->tz)));
+	bool known = q->o.engine != NULL && engine_regency(q->o.engine, r->code, &v);
+	json_object_set_new(o, "at_risk", json_boolean(known && v.rollup->at_risk));
+	if (!known)
+		return;
+	json_object_set_new(o, "reason", json_string(v.rollup->reason));
+	q_set_iso(o, "since", v.since_ms);
+}
+
+static bool
+region_at_risk(const struct query *q, const char *code)
+{
+	struct engine_regency_view v;
+	return q->o.engine != NULL && engine_regency(q->o.engine, code, &v) && v.rollup->at_risk;
+}
+
 static json_t *
 region_json(const struct query *q, const struct region_sum *r)
 {
@@ -203,6 +235,7 @@ region_json(const struct query *q, const struct region_sum *r)
 	q_set_num(o, "rtt_p50_ms", r->fig.p50);
 	q_set_num(o, "rtt_p95_ms", r->fig.p95);
 	q_set_num(o, "loss_pct", r->fig.loss);
+	region_engine(q, r, o);
 	return o;
 }
 
@@ -210,6 +243,8 @@ static int
 cmp_region(const void *pa, const void *pb)
 {
 	const struct region_sum *a = pa, *b = pb;
+	if (a->at_risk != b->at_risk)
+		return a->at_risk ? -1 : 1;
 	int c = q_cmp_worst(sitestate_rank(a->worst), a->fig.loss, a->fig.p95,
 	    sitestate_rank(b->worst), b->fig.loss, b->fig.p95);
 	return c != 0 ? c : strcmp(a->code, b->code);
@@ -234,6 +269,7 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 	struct region_sum *v = NULL;
 	size_t n = 0, cap = 0;
 	enum site_status s;
+	int64_t since;
 	pantau_err rc = PANTAU_OK;
 	int step = SQLITE_DONE;
 	sqlite3_stmt *st = q->st[Q_SITES];
@@ -257,7 +293,8 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 			}
 			region_init(&v[n++], code);
 		}
-		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason));
+		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason),
+		    &since);
 	}
 	if (rc == PANTAU_OK && step != SQLITE_DONE)
 		rc = q_db_fail(q, "reading sites");
@@ -265,6 +302,8 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 		acc_figures(&win, &v[n - 1].fig);
 	q_done(st);
 	acc_free(&win);
+	for (size_t i = 0; i < n; i++)
+		v[i].at_risk = region_at_risk(q, v[i].code);
 	*out = v;
 	*nout = n;
 	return rc;
@@ -304,7 +343,8 @@ out:
 /* ---- one regency with its sites ---- */
 
 static json_t *
-site_json(sqlite3_stmt *st, enum site_status s, const char *reason,
+site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const char *reason,
+    int64_t since,
     const struct figures *latest)
 {
 	json_t *o = json_object();
@@ -317,10 +357,10 @@ site_json(sqlite3_stmt *st, enum site_status s, const char *reason,
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
 	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_set_col_num(o, "lat", st, SC_LAT, false);
-	q_set_col_num(o, "lon", st, SC_LON, false);
+	q_site_coords(q, st, o);
 	json_object_set_new(o, "status", json_string(sitestate_name(s)));
 	json_object_set_new(o, "reason", json_string(reason));
+	q_set_iso(o, "since", since);
 	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
 	q_set_col_int(o, "boot", st, SC_BOOT, false);
 	q_set_col_text(o, "version", st, SC_VERSION, false);
@@ -370,9 +410,10 @@ add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 {
 	char reason[QUERY_REASON_MAX];
 	enum site_status s;
+	int64_t since;
 	struct figures latest;
 	pantau_err rc = region_add_site(q, st, now_ms, &r->sum, &r->win, &s, reason,
-	    sizeof(reason));
+	    sizeof(reason), &since);
 	if (rc == PANTAU_OK)
 		rc = latest_figures(q, (const char *)sqlite3_column_text(st, SC_AGENT), &r->one,
 		    &latest);
@@ -387,7 +428,7 @@ add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 		*cap = ncap;
 	}
 	struct site_entry *e = &r->sites[r->n];
-	if ((e->obj = site_json(st, s, reason, &latest)) == NULL)
+	if ((e->obj = site_json(q, st, s, reason, since, &latest)) == NULL)
 		return PANTAU_ERR_NOMEM;
 	e->rank = sitestate_rank(s);
 	e->fig = latest;

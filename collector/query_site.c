@@ -30,7 +30,8 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 		return NULL;
 	}
 	memcpy(province, regency, strnlen(regency, 2));
-	enum site_status s = q_site_status(q, st, now_ms, reason, sizeof(reason));
+	int64_t since;
+	enum site_status s = q_site_status(q, st, now_ms, reason, sizeof(reason), &since);
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
 	json_object_set_new(o, "regency", json_string(regency));
@@ -38,10 +39,10 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	json_object_set_new(o, "province", json_string(province));
 	q_set_str(o, "province_name", q_province_name(q, province));
 	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_set_col_num(o, "lat", st, SC_LAT, false);
-	q_set_col_num(o, "lon", st, SC_LON, false);
+	q_site_coords(q, st, o);
 	json_object_set_new(o, "status", json_string(sitestate_name(s)));
 	json_object_set_new(o, "reason", json_string(reason));
+	q_set_iso(o, "since", since);
 	q_set_col_iso(o, "first_seen", st, SC_FIRST_SEEN);
 	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
 	q_set_col_iso(o, "last_received", st, SC_LAST_RESULT);

@@ -63,10 +63,16 @@ sitestate_eval(const struct site_facts *f, const struct site_rules *rules, int64
 		return SITE_UNKNOWN;
 	}
 	int64_t silent = now_ms - f->last_result_ms;
-	if (silent > (int64_t)rules->offline_intervals * interval * 1000) {
+	int64_t from = f->grace_from_ms > f->last_result_ms ? f->grace_from_ms : f->last_result_ms;
+	if (now_ms - from > (int64_t)rules->offline_intervals * interval * 1000) {
 		format_age(silent, age, sizeof(age));
-		snprintf(reason, len, "no result for %s (%d intervals of %lld s)", age,
-		    rules->offline_intervals, (long long)interval);
+		if (f->online == 1)
+			snprintf(reason, len, "silent for %s (%d intervals of %lld s) but its broker "
+			    "connection is up, no last will: the agent is stuck or its clock jumped", age,
+			    rules->offline_intervals, (long long)interval);
+		else
+			snprintf(reason, len, "no result for %s (%d intervals of %lld s)", age,
+			    rules->offline_intervals, (long long)interval);
 		return SITE_OFFLINE;
 	}
 	format_age(silent, age, sizeof(age));

@@ -1,10 +1,14 @@
 /*
- * Site status until the status engine exists (docs/status.md):
+ * A site's liveness (docs/status.md), which the status engine combines with
+ * the verdicts on its measurements:
  *   UNKNOWN  no result batch stored yet;
- *   OFFLINE  the last status message says offline (last will, or the agent
- *            shut down) and came after the latest batch, or nothing for
- *            offline_intervals intervals;
- *   OK       otherwise.
+ *   OFFLINE  the last status message says offline (last will: the site is
+ *            unreachable; or the agent shut down) and came after the latest
+ *            batch, or nothing for offline_intervals intervals (with or
+ *            without a last will, said apart), counted from the collector's
+ *            own start at the earliest, so a collector that was down does not
+ *            flag sites that had no chance to report;
+ *   OK       otherwise (reporting).
  * Every status carries its reason in words.
  */
 #ifndef PANTAU_SITESTATE_H
@@ -29,6 +33,8 @@ struct site_facts {
 	int online;              /* 1, 0, -1 */
 	const char *offline_reason; /* "lost" (last will), "shutdown", or NULL */
 	int64_t interval_s;      /* from the birth message; -1 unknown */
+	int64_t grace_from_ms;   /* the collector (re)started listening; -1 none: silence
+	                          * counts from then at the earliest */
 };
 
 struct site_rules {

@@ -33,6 +33,16 @@ static const char *const schema_sql =
     " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
     " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
+    /* The status engine's (collector/statusdb.h). */
+    "CREATE TABLE IF NOT EXISTS site_status(agent TEXT PRIMARY KEY, status INTEGER NOT NULL,"
+    " since_ms INTEGER NOT NULL, reason TEXT, base_rtt_p95 REAL, base_loss_pct REAL,"
+    " base_first_ms INTEGER);"
+    "CREATE TABLE IF NOT EXISTS regency_status(code TEXT PRIMARY KEY, status INTEGER NOT NULL,"
+    " at_risk INTEGER NOT NULL, since_ms INTEGER NOT NULL, reason TEXT);"
+    "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
+    " scope TEXT NOT NULL, key TEXT NOT NULL, regency TEXT, from_status TEXT,"
+    " to_status TEXT NOT NULL, reason TEXT);"
+    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 enum stmt_id {

@@ -26,19 +26,20 @@ upload_of(const struct wire_result *r)
 }
 
 static void
-sample_http(struct win_sample *s, const struct wire_result *r)
+sample_http(struct win_sample *s, const struct wire_result *r, char *error)
 {
 	s->http_total++;
 	if (r->ok != 0)
 		return;
 	if (s->http_failed++ == 0)
-		snprintf(s->http_error, sizeof(s->http_error), "%s %s", r->target,
+		snprintf(error, WINDOW_ERROR_MAX, "%s %s", r->target,
 		    r->error != NULL ? r->error : "failed");
 }
 
 void
-window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s)
+window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error)
 {
+	error[0] = '\0';
 	*s = (struct win_sample){ .t_ms = recv_ms, .rtt_p95_ms = NAN, .jitter_ms = NAN,
 		.upload_mbps = NAN };
 	for (size_t i = 0; i < b->nresults; i++) {
@@ -50,7 +51,7 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 			s->rtt_p95_ms = worst_of(s->rtt_p95_ms, r->rtt_p95);
 			s->jitter_ms = worst_of(s->jitter_ms, r->jitter_ms);
 		} else if (r->kind == WIRE_PROBE_HTTP || strcmp(r->probe, "upload_task") == 0) {
-			sample_http(s, r);
+			sample_http(s, r, error);
 		} else if (strcmp(r->probe, "throughput") == 0) {
 			double up = upload_of(r);
 			if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
@@ -60,7 +61,7 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 }
 
 void
-window_add(struct window *w, const struct win_sample *s)
+window_add(struct window *w, const struct win_sample *s, const char *error)
 {
 	int at = (w->head + w->n) % WINDOW_MAX_SAMPLES;
 	if (w->n == WINDOW_MAX_SAMPLES) {
@@ -74,7 +75,7 @@ window_add(struct window *w, const struct win_sample *s)
 		return;
 	if (s->http_failed > 0) {
 		w->http_fail_streak++;
-		memcpy(w->http_error, s->http_error, sizeof(w->http_error));
+		snprintf(w->http_error, sizeof(w->http_error), "%s", error);
 	} else {
 		w->http_fail_streak = 0;
 		w->http_error[0] = '\0';

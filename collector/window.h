@@ -20,24 +20,27 @@ struct win_sample {
 	double upload_mbps;     /* slowest upload, NAN none */
 	int http_total;         /* http and upload_task results */
 	int http_failed;
-	char http_error[96];    /* first failure's target and error */
 };
 
-#define WINDOW_MAX_SAMPLES 64
+/* Enough for a 5-minute window at a 10 s counting interval. */
+#define WINDOW_MAX_SAMPLES 32
+#define WINDOW_ERROR_MAX 96
 
 struct window {
 	struct win_sample s[WINDOW_MAX_SAMPLES];  /* ring, oldest at head */
 	int head, n;
 	int http_fail_streak;   /* consecutive batches with a failure */
-	char http_error[96];
+	char http_error[WINDOW_ERROR_MAX];
 };
 
-/* Summarise a decoded batch. */
-void window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *out);
+/* Summarise a decoded batch; error (WINDOW_ERROR_MAX bytes) gets the first
+ * failed http / upload_task result's target and error, or "". */
+void window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *out,
+    char *error);
 
 /* Add a sample (dropping the oldest when the ring is full) and update the
- * tally-path failure streak. */
-void window_add(struct window *w, const struct win_sample *s);
+ * tally-path failure streak with its error. */
+void window_add(struct window *w, const struct win_sample *s, const char *error);
 
 /* Metrics of the samples received in (now - window_ms, now]. */
 void window_metrics(struct window *w, int64_t now_ms, int64_t window_ms,

@@ -206,7 +206,7 @@ test_window(void **state)
 	/* five batches a minute apart; the window holds the last five minutes */
 	for (int i = 0; i < 5; i++) {
 		struct win_sample s = sample(NOW - (4 - i) * MIN, 10, i == 4 ? 0 : 10, 40 + i);
-		window_add(w, &s);
+		window_add(w, &s, "");
 	}
 	window_metrics(w, NOW, 5 * MIN, &m);
 	assert_int_equal(m.results, 5);
@@ -220,7 +220,7 @@ test_window(void **state)
 	/* the ring keeps the newest WINDOW_MAX_SAMPLES */
 	for (int i = 0; i < WINDOW_MAX_SAMPLES + 3; i++) {
 		struct win_sample s = sample(NOW + i, 1, 1, 1);
-		window_add(w, &s);
+		window_add(w, &s, "");
 	}
 	assert_int_equal(w->n, WINDOW_MAX_SAMPLES);
 	window_metrics(w, NOW + WINDOW_MAX_SAMPLES + 3, 5 * MIN, &m);
@@ -237,17 +237,16 @@ test_window_http_streak(void **state)
 	struct win_sample s = sample(NOW, 0, 0, NAN);
 	s.http_total = 1;
 	s.http_failed = 1;
-	strcpy(s.http_error, "https://tally.example/ HTTP 503");
-	window_add(w, &s);
-	window_add(w, &s);
+	window_add(w, &s, "https://tally.example/ HTTP 503");
+	window_add(w, &s, "https://tally.example/ HTTP 503");
 	s.http_total = 0;       /* a batch without an http result keeps the streak */
 	s.http_failed = 0;
-	window_add(w, &s);
+	window_add(w, &s, "");
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 2);
 	assert_string_equal(m.http_error, "https://tally.example/ HTTP 503");
 	s.http_total = 1;       /* a success ends it */
-	window_add(w, &s);
+	window_add(w, &s, "");
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 0);
 	free(w);
@@ -270,14 +269,15 @@ test_sample_of_batch(void **state)
 	r[3].obj = tp;
 	struct wire_batch b = { .agent = "ag", .nresults = 4, .results = r };
 	struct win_sample s;
-	window_sample_of(&b, NOW, &s);
+	char err[WINDOW_ERROR_MAX];
+	window_sample_of(&b, NOW, &s, err);
 	assert_int_equal(s.sent, 110);
 	assert_int_equal(s.recv, 109);
 	assert_float_equal(s.rtt_p95_ms, 70, 1e-9);
 	assert_float_equal(s.jitter_ms, 3, 1e-9);
 	assert_float_equal(s.upload_mbps, 0.75, 1e-9);
 	assert_int_equal(s.http_failed, 1);
-	assert_string_equal(s.http_error, "https://t/ timeout");
+	assert_string_equal(err, "https://t/ timeout");
 	json_decref(tp);
 }
 

@@ -1,0 +1,603 @@
+#include "engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "window.h"
+
+#define REASON_MAX ROLLUP_REASON_MAX
+
+/* One site. */
+struct esite {
+	char agent[WIRE_AGENT_MAX + 1];
+	int regency;                     /* index into the catalog's regencies */
+	char link[16];
+	int64_t interval_s;              /* -1 unknown */
+	int64_t last_result_ms;          /* receive time of the latest batch, -1 none */
+	int64_t newest_ts_ms;            /* newest measurement time, -1 none */
+	int64_t status_ms;               /* latest birth / will, -1 none */
+	int online;                      /* 1, 0, -1 */
+	char offline_reason[16];
+	int64_t grace_from_ms;           /* silence counts from here at the earliest */
+	enum site_status shown;
+	int64_t since_ms;
+	char reason[REASON_MAX];
+	struct hyst hyst;
+	struct thresholds th;
+	struct window win;
+	struct baseline base;
+	int64_t base_first_ms, base_last_ms;
+};
+
+struct ereg {
+	struct regency_rollup r;
+	int64_t since_ms;
+	bool known;                      /* a roll-up was made or loaded */
+};
+
+struct engine {
+	struct engine_opts o;
+	const struct catalog *cat;
+	const struct profiles *prof;
+	struct statusdb *db;
+	int64_t listening_ms;
+	struct esite **sites;            /* by insertion */
+	size_t nsites, capsites;
+	size_t *slots;                   /* hash: index + 1 into sites, 0 empty */
+	size_t nslots;
+	struct ereg *regs;               /* per catalog regency */
+	struct area_rollup *provinces;   /* per catalog province */
+	struct area_rollup nation;
+	engine_event_fn fn;
+	void *fn_ctx;
+};
+
+/* ---- the site table ---- */
+
+static size_t
+hash(const char *s)
+{
+	size_t h = 1469598103934665603ULL;
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return h;
+}
+
+static size_t *
+slot_of(const struct engine *e, const char *agent)
+{
+	size_t i = hash(agent) & (e->nslots - 1);
+	while (e->slots[i] != 0 && strcmp(e->sites[e->slots[i] - 1]->agent, agent) != 0)
+		i = (i + 1) & (e->nslots - 1);
+	return &e->slots[i];
+}
+
+static struct esite *
+find_site(const struct engine *e, const char *agent)
+{
+	size_t *s = slot_of(e, agent);
+	return *s != 0 ? e->sites[*s - 1] : NULL;
+}
+
+static bool
+grow(struct engine *e)
+{
+	size_t n = e->nslots * 2;
+	size_t *slots = calloc(n, sizeof(*slots));
+	struct esite **sites = realloc(e->sites, n / 2 * sizeof(*sites));
+	if (slots == NULL || sites == NULL) {
+		free(slots);
+		if (sites != NULL)
+			e->sites = sites;
+		return false;
+	}
+	e->sites = sites;
+	e->capsites = n / 2;
+	free(e->slots);
+	e->slots = slots;
+	e->nslots = n;
+	for (size_t i = 0; i < e->nsites; i++)
+		*slot_of(e, e->sites[i]->agent) = i + 1;
+	return true;
+}
+
+static int
+regency_index(const struct engine *e, const char *code)
+{
+	const struct catalog_regency *r = catalog_regency(e->cat, code);
+	return r != NULL ? (int)(r - e->cat->regencies) : -1;
+}
+
+static void
+site_thresholds(struct engine *e, struct esite *s)
+{
+	const char *link = profiles_site_link(e->prof, s->agent);
+	if (link != NULL)
+		snprintf(s->link, sizeof(s->link), "%s", link);
+	profiles_thresholds(e->prof, s->agent, s->link[0] != '\0' ? s->link : NULL, &s->th);
+}
+
+static struct esite *
+add_site(struct engine *e, const char *agent, const char *regency)
+{
+	int reg = regency_index(e, regency);
+	if (reg < 0 || strlen(agent) > WIRE_AGENT_MAX)
+		return NULL;
+	if (e->nsites == e->capsites && !grow(e))
+		return NULL;
+	struct esite *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return NULL;
+	strcpy(s->agent, agent);
+	s->regency = reg;
+	s->interval_s = s->last_result_ms = s->newest_ts_ms = s->status_ms = -1;
+	s->online = -1;
+	s->grace_from_ms = e->listening_ms;
+	s->shown = SITE_UNKNOWN;
+	s->since_ms = e->listening_ms;
+	snprintf(s->reason, sizeof(s->reason), "no result received yet");
+	hyst_reset(&s->hyst, SITE_OK);
+	s->base = (struct baseline){ .rtt_p95_ms = NAN, .loss_pct = NAN };
+	s->base_first_ms = s->base_last_ms = -1;
+	site_thresholds(e, s);
+	e->sites[e->nsites++] = s;
+	*slot_of(e, agent) = e->nsites;
+	return s;
+}
+
+/* The site, created on first sight; it moves when its regency changed. */
+static struct esite *
+site_for(struct engine *e, const char *agent, const char *regency)
+{
+	struct esite *s = find_site(e, agent);
+	if (s == NULL)
+		return add_site(e, agent, regency);
+	int reg = regency_index(e, regency);
+	if (reg >= 0)
+		s->regency = reg;
+	return s;
+}
+
+/* ---- life cycle ---- */
+
+struct engine *
+engine_new(const struct engine_opts *o, const struct catalog *cat, const struct profiles *prof,
+    struct statusdb *db, int64_t now_ms)
+{
+	struct engine *e = calloc(1, sizeof(*e));
+	if (e == NULL)
+		return NULL;
+	e->o = *o;
+	e->cat = cat;
+	e->prof = prof;
+	e->db = db;
+	e->listening_ms = now_ms;
+	e->nslots = 64;
+	e->capsites = 32;
+	e->slots = calloc(e->nslots, sizeof(*e->slots));
+	e->sites = calloc(e->capsites, sizeof(*e->sites));
+	e->regs = calloc(cat->nregencies, sizeof(*e->regs));
+	e->provinces = calloc(cat->nprovinces, sizeof(*e->provinces));
+	if (e->slots == NULL || e->sites == NULL || e->regs == NULL || e->provinces == NULL) {
+		engine_free(e);
+		return NULL;
+	}
+	rollup_area_init(&e->nation);
+	return e;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	for (size_t i = 0; i < e->nsites; i++)
+		free(e->sites[i]);
+	free(e->sites);
+	free(e->slots);
+	free(e->regs);
+	free(e->provinces);
+	free(e);
+}
+
+void
+engine_on_event(struct engine *e, engine_event_fn fn, void *ctx)
+{
+	e->fn = fn;
+	e->fn_ctx = ctx;
+}
+
+void
+engine_listening(struct engine *e, int64_t now_ms)
+{
+	e->listening_ms = now_ms;
+	for (size_t i = 0; i < e->nsites; i++)
+		if (e->sites[i]->grace_from_ms < now_ms)
+			e->sites[i]->grace_from_ms = now_ms;
+}
+
+const struct engine_opts *
+engine_options(const struct engine *e)
+{
+	return &e->o;
+}
+
+/* ---- events ---- */
+
+static bool
+regency_3t(const struct engine *e, int reg)
+{
+	return catalog_regency_3t(&e->cat->regencies[reg]);
+}
+
+static void
+save_site(struct engine *e, const struct esite *s)
+{
+	if (e->db != NULL)
+		(void)statusdb_save_site(e->db, s->agent, (int)s->shown, s->since_ms, s->reason,
+		    s->base.rtt_p95_ms, s->base.loss_pct, s->base_first_ms);
+}
+
+static void
+emit(struct engine *e, const struct engine_event *ev)
+{
+	char from[24], to[24];
+	snprintf(from, sizeof(from), "%s%s", sitestate_name(ev->from),
+	    ev->at_risk_from ? " AT RISK" : "");
+	snprintf(to, sizeof(to), "%s%s", sitestate_name(ev->to), ev->at_risk_to ? " AT RISK" : "");
+	log_info("status: %s %s %s -> %s: %s", ev->regency_scope ? "regency" : "site", ev->key,
+	    from, to, ev->reason);
+	if (e->db != NULL) {
+		struct statusdb_event row = { ev->ts_ms, ev->regency_scope ? "regency" : "site",
+			ev->key, ev->regency, from, to, ev->reason };
+		(void)statusdb_event(e->db, &row);
+	}
+	if (e->fn != NULL)
+		e->fn(e->fn_ctx, ev);
+}
+
+/* Show a new status for a site, with an event when it changed. */
+static void
+site_show(struct engine *e, struct esite *s, enum site_status to, const char *reason,
+    int64_t now_ms)
+{
+	enum site_status from = s->shown;
+	snprintf(s->reason, sizeof(s->reason), "%s", reason);
+	if (from == to)
+		return;
+	s->shown = to;
+	s->since_ms = now_ms;
+	save_site(e, s);
+	const struct catalog_regency *r = &e->cat->regencies[s->regency];
+	struct engine_event ev = { .ts_ms = now_ms, .key = s->agent, .regency = r->code,
+		.link = s->link[0] != '\0' ? s->link : NULL, .is_3t = catalog_regency_3t(r),
+		.from = from, .to = to, .since_ms = now_ms, .reason = s->reason };
+	emit(e, &ev);
+}
+
+/* ---- results ---- */
+
+static void
+baseline_update(struct engine *e, struct esite *s, const struct window_metrics *m,
+    int64_t now_ms)
+{
+	double tau = (double)e->o.baseline_hours * 3600e3;
+	double dt = s->base_last_ms >= 0 ? (double)(now_ms - s->base_last_ms) : 0;
+	double a = s->base_last_ms >= 0 && tau > 0 ? 1.0 - exp(-(dt > 0 ? dt : 0) / tau) : 1.0;
+	if (!isnan(m->rtt_p95_ms))
+		s->base.rtt_p95_ms = isnan(s->base.rtt_p95_ms) ? m->rtt_p95_ms :
+		    s->base.rtt_p95_ms + a * (m->rtt_p95_ms - s->base.rtt_p95_ms);
+	if (!isnan(m->loss_pct))
+		s->base.loss_pct = isnan(s->base.loss_pct) ? m->loss_pct :
+		    s->base.loss_pct + a * (m->loss_pct - s->base.loss_pct);
+	if (s->base_first_ms < 0)
+		s->base_first_ms = now_ms;
+	s->base_last_ms = now_ms;
+}
+
+static void
+baseline_ready(const struct engine *e, struct esite *s, int64_t now_ms)
+{
+	s->base.ready = s->base_first_ms >= 0 &&
+	    now_ms - s->base_first_ms >= (int64_t)e->o.baseline_min_hours * 3600000;
+}
+
+/* Judge the window that this live batch closes. */
+static void
+judge(struct engine *e, struct esite *s, int64_t now_ms)
+{
+	char why[REASON_MAX];
+	struct window_metrics m;
+	window_metrics(&s->win, now_ms, (int64_t)e->o.window_s * 1000, &m);
+	baseline_ready(e, s, now_ms);
+	enum site_status v = verdict_eval(&m, &s->th, &s->base, &e->o.baseline, why, sizeof(why));
+	baseline_update(e, s, &m, now_ms);
+	if (s->shown == SITE_OFFLINE || s->shown == SITE_UNKNOWN) {
+		hyst_reset(&s->hyst, v);  /* back: show what it measures now */
+		site_show(e, s, v, why, now_ms);
+		return;
+	}
+	if (hyst_feed(&s->hyst, v, &e->o.hyst) || v == s->shown)
+		site_show(e, s, s->hyst.shown, why, now_ms);
+}
+
+void
+engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, int64_t recv_ms)
+{
+	struct esite *s = site_for(e, b->agent, regency);
+	if (s == NULL)
+		return;
+	s->last_result_ms = recv_ms;
+	/* A batch older than the newest seen is a resend or backfill: history,
+	 * not news about the link now. */
+	if (b->ts_ms < s->newest_ts_ms)
+		return;
+	s->newest_ts_ms = b->ts_ms;
+	struct win_sample smp;
+	char err[WINDOW_ERROR_MAX];
+	window_sample_of(b, recv_ms, &smp, err);
+	window_add(&s->win, &smp, err);
+	judge(e, s, recv_ms);
+}
+
+void
+engine_status(struct engine *e, const char *regency, const char *agent,
+    const struct wire_status *st, int64_t recv_ms)
+{
+	char why[REASON_MAX];
+	struct esite *s = site_for(e, agent, regency);
+	if (s == NULL)
+		return;
+	s->status_ms = recv_ms;
+	s->online = st->online ? 1 : 0;
+	snprintf(s->offline_reason, sizeof(s->offline_reason), "%s",
+	    st->reason != NULL ? st->reason : "");
+	if (st->link != NULL && profiles_site_link(e->prof, agent) == NULL) {
+		snprintf(s->link, sizeof(s->link), "%s", st->link);
+		site_thresholds(e, s);
+	}
+	if (st->interval_s > 0)
+		s->interval_s = st->interval_s;
+	if (!st->online) {
+		struct site_rules rules = { e->o.offline_intervals, e->o.default_interval_s };
+		struct site_facts f = { s->last_result_ms, s->status_ms, 0, s->offline_reason,
+			s->interval_s, s->grace_from_ms };
+		if (sitestate_eval(&f, &rules, recv_ms, why, sizeof(why)) == SITE_OFFLINE)
+			site_show(e, s, SITE_OFFLINE, why, recv_ms);
+		return;
+	}
+	s->grace_from_ms = recv_ms;  /* connected: its silence counts from now */
+	if (s->shown == SITE_OFFLINE)
+		site_show(e, s, SITE_UNKNOWN, "back online; waiting for its first result", recv_ms);
+}
+
+/* ---- liveness and roll-ups ---- */
+
+static void
+liveness(struct engine *e, struct esite *s, int64_t now_ms)
+{
+	char why[REASON_MAX];
+	struct site_rules rules = { e->o.offline_intervals, e->o.default_interval_s };
+	struct site_facts f = { s->last_result_ms, s->status_ms, s->online,
+		s->offline_reason[0] != '\0' ? s->offline_reason : NULL, s->interval_s,
+		s->grace_from_ms };
+	if (s->shown == SITE_OFFLINE)
+		return;
+	if (sitestate_eval(&f, &rules, now_ms, why, sizeof(why)) == SITE_OFFLINE)
+		site_show(e, s, SITE_OFFLINE, why, now_ms);
+}
+
+static void
+regency_emit(struct engine *e, int reg, struct ereg *g, const struct regency_rollup *r,
+    int64_t now_ms)
+{
+	const char *code = e->cat->regencies[reg].code;
+	struct engine_event ev = { .ts_ms = now_ms, .regency_scope = true, .key = code,
+		.regency = code, .is_3t = regency_3t(e, reg), .from = g->r.worst, .to = r->worst,
+		.at_risk_from = g->r.at_risk, .at_risk_to = r->at_risk, .since_ms = now_ms,
+		.reason = r->reason };
+	bool changed = !g->known || g->r.worst != r->worst || g->r.at_risk != r->at_risk;
+	g->r = *r;
+	if (!changed)
+		return;
+	g->known = true;
+	g->since_ms = now_ms;
+	if (e->db != NULL) {
+		struct statusdb_regency row = { code, r->reason, (int)r->worst, r->at_risk, now_ms };
+		(void)statusdb_save_regency(e->db, &row);
+	}
+	if (ev.from != ev.to || ev.at_risk_from != ev.at_risk_to)
+		emit(e, &ev);
+}
+
+/* Sites grouped by regency: order[] holds site indexes, start[] the first
+ * of each regency (counting sort). */
+static bool
+group_sites(const struct engine *e, size_t *order, size_t *start)
+{
+	size_t nreg = e->cat->nregencies;
+	memset(start, 0, (nreg + 1) * sizeof(*start));
+	for (size_t i = 0; i < e->nsites; i++)
+		start[e->sites[i]->regency + 1]++;
+	for (size_t r = 0; r < nreg; r++)
+		start[r + 1] += start[r];
+	size_t *fill = calloc(nreg, sizeof(*fill));
+	if (fill == NULL)
+		return false;
+	for (size_t i = 0; i < e->nsites; i++) {
+		int r = e->sites[i]->regency;
+		order[start[r] + fill[r]++] = i;
+	}
+	free(fill);
+	return true;
+}
+
+static void
+roll_regency(struct engine *e, int reg, const size_t *idx, size_t n, struct rollup_site *buf,
+    int64_t now_ms)
+{
+	struct regency_rollup r;
+	for (size_t i = 0; i < n; i++) {
+		const struct esite *s = e->sites[idx[i]];
+		buf[i] = (struct rollup_site){ s->agent, s->shown, s->since_ms, s->reason };
+	}
+	rollup_regency(buf, n, regency_3t(e, reg), e->o.at_risk_share, now_ms, &r);
+	if (n > 0 || e->regs[reg].known)
+		regency_emit(e, reg, &e->regs[reg], &r, now_ms);
+}
+
+static void
+roll_areas(struct engine *e)
+{
+	rollup_area_init(&e->nation);
+	for (size_t p = 0; p < e->cat->nprovinces; p++)
+		rollup_area_init(&e->provinces[p]);
+	for (size_t r = 0; r < e->cat->nregencies; r++) {
+		const struct catalog_regency *cr = &e->cat->regencies[r];
+		const struct catalog_province *cp = catalog_province(e->cat, cr->province);
+		if (!e->regs[r].known)
+			continue;
+		rollup_area_add(&e->nation, &e->regs[r].r, cr->name);
+		if (cp != NULL)
+			rollup_area_add(&e->provinces[cp - e->cat->provinces], &e->regs[r].r, cr->name);
+	}
+	rollup_area_finish(&e->nation);
+	for (size_t p = 0; p < e->cat->nprovinces; p++)
+		rollup_area_finish(&e->provinces[p]);
+}
+
+void
+engine_tick(struct engine *e, int64_t now_ms)
+{
+	size_t nreg = e->cat->nregencies;
+	size_t *order = calloc(e->nsites + 1, sizeof(*order));
+	size_t *start = calloc(nreg + 1, sizeof(*start));
+	struct rollup_site *buf = calloc(e->nsites + 1, sizeof(*buf));
+	if (e->db != NULL)
+		statusdb_begin(e->db);
+	for (size_t i = 0; i < e->nsites; i++)
+		liveness(e, e->sites[i], now_ms);
+	if (order != NULL && start != NULL && buf != NULL && group_sites(e, order, start)) {
+		for (size_t r = 0; r < nreg; r++)
+			roll_regency(e, (int)r, order + start[r], start[r + 1] - start[r], buf, now_ms);
+		roll_areas(e);
+	} else {
+		log_warnx("engine: out of memory; regional status not updated");
+	}
+	if (e->db != NULL)
+		statusdb_end(e->db);
+	free(order);
+	free(start);
+	free(buf);
+}
+
+/* ---- loading ---- */
+
+static void
+load_site(void *ctx, const struct statusdb_site *row)
+{
+	struct engine *e = ctx;
+	struct esite *s = site_for(e, row->agent, row->regency);
+	if (s == NULL)
+		return;
+	if (row->link != NULL && profiles_site_link(e->prof, s->agent) == NULL) {
+		snprintf(s->link, sizeof(s->link), "%s", row->link);
+		site_thresholds(e, s);
+	}
+	s->interval_s = row->interval_s;
+	s->last_result_ms = row->last_result_ms;
+	s->newest_ts_ms = row->last_ts_ms;
+	s->status_ms = row->status_ms;
+	s->online = row->online;
+	snprintf(s->offline_reason, sizeof(s->offline_reason), "%s",
+	    row->online_reason != NULL ? row->online_reason : "");
+	if (row->status >= 0 && row->status < SITE_STATUS_COUNT) {
+		s->shown = (enum site_status)row->status;
+		s->since_ms = row->since_ms;
+		snprintf(s->reason, sizeof(s->reason), "%s", row->reason != NULL ? row->reason : "");
+		if (s->shown != SITE_OFFLINE && s->shown != SITE_UNKNOWN)
+			hyst_reset(&s->hyst, s->shown);
+	}
+	s->base.rtt_p95_ms = row->base_rtt_p95;
+	s->base.loss_pct = row->base_loss;
+	s->base_first_ms = row->base_first_ms;
+	s->base_last_ms = e->listening_ms;
+}
+
+static void
+load_regency(void *ctx, const struct statusdb_regency *row)
+{
+	struct engine *e = ctx;
+	int reg = regency_index(e, row->code);
+	if (reg < 0 || row->status < 0 || row->status >= SITE_STATUS_COUNT)
+		return;
+	struct ereg *g = &e->regs[reg];
+	g->known = true;
+	g->since_ms = row->since_ms;
+	g->r.worst = (enum site_status)row->status;
+	g->r.at_risk = row->at_risk;
+	snprintf(g->r.reason, sizeof(g->r.reason), "%s", row->reason != NULL ? row->reason : "");
+}
+
+pantau_err
+engine_load(struct engine *e)
+{
+	if (e->db == NULL)
+		return PANTAU_OK;
+	pantau_err rc = statusdb_load_sites(e->db, load_site, e);
+	if (rc == PANTAU_OK)
+		rc = statusdb_load_regencies(e->db, load_regency, e);
+	return rc;
+}
+
+/* ---- views ---- */
+
+bool
+engine_site(const struct engine *e, const char *agent, int64_t now_ms,
+    struct engine_site_view *out)
+{
+	struct esite *s = find_site(e, agent);
+	if (s == NULL)
+		return false;
+	out->status = s->shown;
+	out->since_ms = s->since_ms;
+	out->reason = s->reason;
+	out->baseline = &s->base;
+	window_metrics(&s->win, now_ms, (int64_t)e->o.window_s * 1000, &out->metrics);
+	out->lat = out->lon = NAN;
+	(void)profiles_site_coords(e->prof, agent, &out->lat, &out->lon);
+	return true;
+}
+
+bool
+engine_regency(const struct engine *e, const char *code, struct engine_regency_view *out)
+{
+	int reg = regency_index(e, code);
+	if (reg < 0 || !e->regs[reg].known)
+		return false;
+	out->rollup = &e->regs[reg].r;
+	out->since_ms = e->regs[reg].since_ms;
+	return true;
+}
+
+const struct area_rollup *
+engine_province(const struct engine *e, const char *code)
+{
+	const struct catalog_province *p = catalog_province(e->cat, code);
+	return p != NULL ? &e->provinces[p - e->cat->provinces] : NULL;
+}
+
+const struct area_rollup *
+engine_nation(const struct engine *e)
+{
+	return &e->nation;
+}
+
+bool
+engine_counting(const struct engine *e, enum catalog_tz tz, int64_t now_ms)
+{
+	return countwin_active(&e->o.counting, tz, now_ms);
+}

@@ -1,0 +1,198 @@
+#include "statusdb.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "log.h"
+
+enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT, SD_COUNT };
+
+static const char *const sd_sql[SD_COUNT] = {
+	[SD_LOAD_SITES] =
+	    "SELECT s.agent, s.regency, s.link, s.interval_s, s.last_result_ms, s.last_ts_ms,"
+	    " s.status_ms, s.online, s.online_reason, t.status, t.since_ms, t.reason,"
+	    " t.base_rtt_p95, t.base_loss_pct, t.base_first_ms"
+	    " FROM sites s LEFT JOIN site_status t ON t.agent = s.agent",
+	[SD_LOAD_REGENCIES] = "SELECT code, status, at_risk, since_ms, reason FROM regency_status",
+	[SD_SAVE_SITE] = "INSERT OR REPLACE INTO site_status(agent, status, since_ms, reason,"
+	                 " base_rtt_p95, base_loss_pct, base_first_ms) VALUES(?,?,?,?,?,?,?)",
+	[SD_SAVE_REGENCY] = "INSERT OR REPLACE INTO regency_status(code, status, at_risk,"
+	                    " since_ms, reason) VALUES(?,?,?,?,?)",
+	[SD_EVENT] = "INSERT INTO events(ts_ms, scope, key, regency, from_status, to_status,"
+	             " reason) VALUES(?,?,?,?,?,?,?)",
+};
+
+struct statusdb {
+	sqlite3 *db;
+	sqlite3_stmt *st[SD_COUNT];
+	bool began;
+};
+
+static pantau_err
+fail(struct statusdb *s, const char *what)
+{
+	log_warnx("statusdb: %s: %s", what, sqlite3_errmsg(s->db));
+	return PANTAU_ERR_DB;
+}
+
+pantau_err
+statusdb_open(sqlite3 *db, struct statusdb **out)
+{
+	struct statusdb *s = calloc(1, sizeof(*s));
+	*out = NULL;
+	if (s == NULL)
+		return PANTAU_ERR_NOMEM;
+	s->db = db;
+	for (int i = 0; i < SD_COUNT; i++)
+		if (sqlite3_prepare_v3(db, sd_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+		        NULL) != SQLITE_OK) {
+			pantau_err rc = fail(s, "preparing a statement");
+			statusdb_close(s);
+			return rc;
+		}
+	*out = s;
+	return PANTAU_OK;
+}
+
+void
+statusdb_close(struct statusdb *s)
+{
+	if (s == NULL)
+		return;
+	statusdb_end(s);
+	for (int i = 0; i < SD_COUNT; i++)
+		sqlite3_finalize(s->st[i]);
+	free(s);
+}
+
+static const char *
+col_text(sqlite3_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(st, i);
+}
+
+static int64_t
+col_int(sqlite3_stmt *st, int i, int64_t dflt)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
+}
+
+static double
+col_num(sqlite3_stmt *st, int i)
+{
+	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+}
+
+static pantau_err
+finish(struct statusdb *s, sqlite3_stmt *st, int step, const char *what)
+{
+	pantau_err rc = step == SQLITE_DONE ? PANTAU_OK : fail(s, what);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc;
+}
+
+pantau_err
+statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[SD_LOAD_SITES];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct statusdb_site r = {
+			.agent = col_text(st, 0), .regency = col_text(st, 1), .link = col_text(st, 2),
+			.interval_s = col_int(st, 3, -1), .last_result_ms = col_int(st, 4, -1),
+			.last_ts_ms = col_int(st, 5, -1), .status_ms = col_int(st, 6, -1),
+			.online = (int)col_int(st, 7, -1), .online_reason = col_text(st, 8),
+			.status = (int)col_int(st, 9, -1), .since_ms = col_int(st, 10, -1),
+			.reason = col_text(st, 11), .base_rtt_p95 = col_num(st, 12),
+			.base_loss = col_num(st, 13), .base_first_ms = col_int(st, 14, -1),
+		};
+		if (r.agent != NULL && r.regency != NULL)
+			fn(ctx, &r);
+	}
+	return finish(s, st, step, "loading sites");
+}
+
+pantau_err
+statusdb_load_regencies(struct statusdb *s, statusdb_regency_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[SD_LOAD_REGENCIES];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		struct statusdb_regency r = { .code = col_text(st, 0), .status = (int)col_int(st, 1, 0),
+			.at_risk = col_int(st, 2, 0) != 0, .since_ms = col_int(st, 3, 0),
+			.reason = col_text(st, 4) };
+		if (r.code != NULL)
+			fn(ctx, &r);
+	}
+	return finish(s, st, step, "loading regencies");
+}
+
+static void
+bind_num(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+pantau_err
+statusdb_save_site(struct statusdb *s, const char *agent, int status, int64_t since_ms,
+    const char *reason, double base_rtt_p95, double base_loss, int64_t base_first_ms)
+{
+	sqlite3_stmt *st = s->st[SD_SAVE_SITE];
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, status);
+	sqlite3_bind_int64(st, 3, since_ms);
+	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	bind_num(st, 5, base_rtt_p95);
+	bind_num(st, 6, base_loss);
+	if (base_first_ms >= 0)
+		sqlite3_bind_int64(st, 7, base_first_ms);
+	return finish(s, st, sqlite3_step(st), "saving a site's status");
+}
+
+pantau_err
+statusdb_save_regency(struct statusdb *s, const struct statusdb_regency *r)
+{
+	sqlite3_stmt *st = s->st[SD_SAVE_REGENCY];
+	sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, r->status);
+	sqlite3_bind_int(st, 3, r->at_risk);
+	sqlite3_bind_int64(st, 4, r->since_ms);
+	sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_STATIC);
+	return finish(s, st, sqlite3_step(st), "saving a regency's status");
+}
+
+pantau_err
+statusdb_event(struct statusdb *s, const struct statusdb_event *ev)
+{
+	sqlite3_stmt *st = s->st[SD_EVENT];
+	sqlite3_bind_int64(st, 1, ev->ts_ms);
+	sqlite3_bind_text(st, 2, ev->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, ev->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, ev->regency, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ev->from, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, ev->to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, ev->reason, -1, SQLITE_STATIC);
+	return finish(s, st, sqlite3_step(st), "storing an event");
+}
+
+void
+statusdb_begin(struct statusdb *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		return;
+	s->began = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+}
+
+void
+statusdb_end(struct statusdb *s)
+{
+	if (!s->began)
+		return;
+	s->began = false;
+	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+		(void)fail(s, "committing status changes");
+}

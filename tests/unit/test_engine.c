@@ -1,0 +1,381 @@
+/* The status engine with an injected clock over a real SQLite store:
+ * hysteresis per site, link types, liveness, restart grace, roll-ups,
+ * baselines, profiles and what survives a restart. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "collector/engine.h"
+#include "collector/store.h"
+
+#define T0 1700000000000LL
+#define SEC 1000LL
+#define MIN 60000LL
+#define MAX_EVENTS 64
+
+struct fixture {
+	char dir[64], db[128];
+	struct catalog *cat;
+	struct store *store;
+	struct statusdb *sdb;
+	struct profiles *prof;
+	struct engine *e;
+	struct engine_opts o;
+	int64_t seq;
+	int nev;
+	struct { char key[80]; enum site_status from, to; bool risk_to; char reason[320]; } ev[MAX_EVENTS];
+};
+
+static void
+on_event(void *ctx, const struct engine_event *ev)
+{
+	struct fixture *f = ctx;
+	if (f->nev >= MAX_EVENTS)
+		return;
+	snprintf(f->ev[f->nev].key, sizeof(f->ev[0].key), "%s%s", ev->regency_scope ? "reg:" : "",
+	    ev->key);
+	f->ev[f->nev].from = ev->from;
+	f->ev[f->nev].to = ev->to;
+	f->ev[f->nev].risk_to = ev->at_risk_to;
+	snprintf(f->ev[f->nev].reason, sizeof(f->ev[0].reason), "%s", ev->reason);
+	f->nev++;
+}
+
+static void
+start_engine(struct fixture *f, int64_t now)
+{
+	f->e = engine_new(&f->o, f->cat, f->prof, f->sdb, now);
+	assert_non_null(f->e);
+	engine_on_event(f->e, on_event, f);
+	assert_int_equal(engine_load(f->e), PANTAU_OK);
+}
+
+static int
+setup(void **state)
+{
+	char why[256], dir[512];
+	struct fixture *f = calloc(1, sizeof(*f));
+	const char *build = getenv("PANTAU_BUILD");
+	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
+	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("catalog: %s (run make first)", why);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-engine-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 1000 };
+	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
+	assert_int_equal(statusdb_open(store_db(f->store), &f->sdb), PANTAU_OK);
+	f->o = (struct engine_opts){ .window_s = 60, .offline_intervals = 3,
+		.default_interval_s = 60, .hyst = { 2, 3 },
+		.baseline = { .factor = 2, .rtt_floor_ms = 30, .loss_floor_pct = 1 },
+		.baseline_hours = 72, .baseline_min_hours = 24, .at_risk_share = 0.25 };
+	start_engine(f, T0);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	engine_free(f->e);
+	statusdb_close(f->sdb);
+	store_close(f->store);
+	profiles_free(f->prof);
+	catalog_free(f->cat);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+/* A birth message of agent in regency with link and interval. */
+static void
+birth(struct fixture *f, const char *regency, const char *agent, const char *link, int64_t t)
+{
+	struct wire_status st = { .online = true, .agent = agent, .boot = 1, .ts_ms = t,
+		.link = link, .interval_s = 20, .lat = NAN, .lon = NAN };
+	assert_int_equal(store_status(f->store, regency, agent, &st, t), PANTAU_OK);
+	engine_status(f->e, regency, agent, &st, t);
+}
+
+static void
+will(struct fixture *f, const char *regency, const char *agent, int64_t t)
+{
+	struct wire_status st = { .online = false, .agent = agent, .boot = 1, .ts_ms = -1,
+		.reason = "lost", .interval_s = -1, .lat = NAN, .lon = NAN };
+	engine_status(f->e, regency, agent, &st, t);
+}
+
+/* A batch with one icmp train of 50 packets measured at ts. */
+static void
+icmp_at(struct fixture *f, const char *regency, const char *agent, int64_t t, int64_t ts,
+    int lost, double p95)
+{
+	struct wire_result r = { .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "198.18.0.1",
+		.ok = -1, .sent = 50, .recv = 50 - lost, .rtt_p95 = p95, .jitter_ms = 1 };
+	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = ts,
+		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	assert_int_equal(store_batch(f->store, regency, &b, t), PANTAU_OK);
+	engine_batch(f->e, regency, &b, t);
+}
+
+static void
+icmp(struct fixture *f, const char *regency, const char *agent, int64_t t, int lost, double p95)
+{
+	icmp_at(f, regency, agent, t, t, lost, p95);
+}
+
+static enum site_status
+shown(struct fixture *f, const char *agent, int64_t now)
+{
+	struct engine_site_view v;
+	assert_true(engine_site(f->e, agent, now, &v));
+	return v.status;
+}
+
+static void
+test_degrade_and_recover(void **state)
+{
+	struct fixture *f = *state;
+	const char *ag = "ag-3273-0001";
+	birth(f, "32.73", ag, "fiber", T0);
+	assert_int_equal(shown(f, ag, T0), SITE_UNKNOWN);
+	icmp(f, "32.73", ag, T0 + 20 * SEC, 0, 20);
+	assert_int_equal(shown(f, ag, T0), SITE_OK);        /* first result shown at once */
+	/* windows of 60 s, one batch every 20 s: 10 of 50 lost is 20 % for
+	 * the window holding only it */
+	icmp(f, "32.73", ag, T0 + 80 * SEC + 1, 10, 20);
+	assert_int_equal(shown(f, ag, T0), SITE_OK);        /* one bad window */
+	icmp(f, "32.73", ag, T0 + 100 * SEC, 10, 20);
+	assert_int_equal(shown(f, ag, T0), SITE_CRITICAL);  /* two: entered */
+	assert_string_equal(f->ev[f->nev - 1].reason, "loss 20 % above 10 %");
+	int before = f->nev;
+	/* good batches: the 60 s window still holds bad ones for a while, so
+	 * the way back is CRITICAL (13 %), DEGRADED (6.7 %), then OK; three
+	 * better windows are needed for each step, to the worst of them */
+	int64_t t = T0 + 120 * SEC;
+	for (int i = 0; i < 4; i++, t += 20 * SEC)
+		icmp(f, "32.73", ag, t, 0, 20);
+	assert_int_equal(shown(f, ag, t), SITE_DEGRADED);
+	for (int i = 0; i < 3; i++, t += 20 * SEC)
+		icmp(f, "32.73", ag, t, 0, 20);
+	assert_int_equal(shown(f, ag, t), SITE_OK);
+	assert_int_equal(f->nev, before + 2);
+	assert_int_equal(f->ev[before].from, SITE_CRITICAL);
+	assert_int_equal(f->ev[before].to, SITE_DEGRADED);
+	assert_int_equal(f->ev[before + 1].to, SITE_OK);
+}
+
+static void
+test_link_types(void **state)
+{
+	struct fixture *f = *state;
+	/* 700 ms: ordinary on GEO VSAT, critical on cellular */
+	birth(f, "95.01", "ag-geo", "vsat-geo", T0);
+	birth(f, "32.73", "ag-cell", "cellular", T0);
+	for (int i = 0; i < 3; i++) {
+		icmp(f, "95.01", "ag-geo", T0 + i * 20 * SEC, 0, 700);
+		icmp(f, "32.73", "ag-cell", T0 + i * 20 * SEC, 0, 700);
+	}
+	assert_int_equal(shown(f, "ag-geo", T0), SITE_OK);
+	assert_int_equal(shown(f, "ag-cell", T0), SITE_CRITICAL);
+}
+
+static void
+test_will_silence_and_backfill(void **state)
+{
+	struct fixture *f = *state;
+	birth(f, "32.73", "ag-1", "fiber", T0);
+	icmp(f, "32.73", "ag-1", T0 + 10 * SEC, 0, 20);
+	will(f, "32.73", "ag-1", T0 + 15 * SEC);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_OFFLINE);
+	assert_string_equal(f->ev[f->nev - 1].reason, "connection lost (last will) 0 s ago");
+	birth(f, "32.73", "ag-1", "fiber", T0 + 60 * SEC);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_UNKNOWN);
+	/* a backfilled batch from the outage is history: no verdict */
+	icmp_at(f, "32.73", "ag-1", T0 + 61 * SEC, T0 + 5 * SEC, 50, 20);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_UNKNOWN);
+	icmp(f, "32.73", "ag-1", T0 + 62 * SEC, 0, 20);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
+	/* silence for 3 intervals of 20 s, birth seen and no will */
+	engine_tick(f->e, T0 + 62 * SEC + 59 * SEC);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
+	engine_tick(f->e, T0 + 62 * SEC + 61 * SEC);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_OFFLINE);
+	assert_non_null(strstr(f->ev[f->nev - 2].reason, "but its broker connection is up"));
+}
+
+static void
+test_regency_at_risk_3t(void **state)
+{
+	struct fixture *f = *state;
+	/* Jayawijaya (95.01) is tertinggal: one site down of four is at risk */
+	const char *ag[4] = { "ag-9501-1", "ag-9501-2", "ag-9501-3", "ag-9501-4" };
+	for (int i = 0; i < 4; i++)
+		birth(f, "95.01", ag[i], "vsat-geo", T0);
+	for (int k = 0; k < 3; k++)
+		for (int i = 0; i < 4; i++)
+			icmp(f, "95.01", ag[i], T0 + k * 20 * SEC, i == 0 ? 25 : 0, 600);
+	engine_tick(f->e, T0 + 60 * SEC);
+	struct engine_regency_view rv;
+	assert_true(engine_regency(f->e, "95.01", &rv));
+	assert_true(rv.rollup->at_risk);
+	assert_string_equal(rv.rollup->reason,
+	    "3T site ag-9501-1 CRITICAL for 60 s: loss 50 % above 10 %");
+	assert_string_equal(f->ev[f->nev - 1].key, "reg:95.01");
+	assert_true(f->ev[f->nev - 1].risk_to);
+	const struct area_rollup *p = engine_province(f->e, "95");
+	assert_int_equal(p->at_risk, 1);
+	assert_string_equal(p->reason, "1 of 1 regencies at risk: Kabupaten Jayawijaya");
+	assert_int_equal(engine_nation(f->e)->at_risk, 1);
+	/* the same in Kota Bandung (not 3T): 1 of 4 is 25 %, at risk too; with
+	 * a fifth site it is not */
+	for (int i = 0; i < 5; i++) {
+		char a[16];
+		snprintf(a, sizeof(a), "ag-3273-%d", i);
+		for (int k = 0; k < 3; k++)
+			icmp(f, "32.73", a, T0 + k * 20 * SEC, i == 0 ? 25 : 0, 20);
+	}
+	engine_tick(f->e, T0 + 61 * SEC);
+	assert_true(engine_regency(f->e, "32.73", &rv));
+	assert_false(rv.rollup->at_risk);
+	assert_string_equal(rv.rollup->reason,
+	    "1 of 5 sites CRITICAL or OFFLINE: ag-3273-0 loss 50 % above 10 %");
+}
+
+static void
+test_restart_keeps_status_and_grace(void **state)
+{
+	struct fixture *f = *state;
+	birth(f, "32.73", "ag-1", "fiber", T0);
+	for (int k = 0; k < 3; k++)
+		icmp(f, "32.73", "ag-1", T0 + k * 20 * SEC, 25, 20);
+	engine_tick(f->e, T0 + 41 * SEC);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_CRITICAL);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	/* the collector is down for 10 minutes; then it restarts */
+	engine_free(f->e);
+	f->nev = 0;
+	int64_t back = T0 + 11 * MIN;
+	start_engine(f, back);
+	engine_tick(f->e, back + 1 * SEC);
+	/* nothing re-fires, nothing is forgotten: still CRITICAL, regency unchanged */
+	assert_int_equal(shown(f, "ag-1", back), SITE_CRITICAL);
+	assert_int_equal(f->nev, 0);
+	/* the site had no fair chance yet (3 intervals of 20 s from our start) */
+	engine_tick(f->e, back + 59 * SEC);
+	assert_int_equal(shown(f, "ag-1", back), SITE_CRITICAL);
+	engine_tick(f->e, back + 61 * SEC);
+	assert_int_equal(shown(f, "ag-1", back), SITE_OFFLINE);
+}
+
+static void
+test_baseline(void **state)
+{
+	struct fixture *f = *state;
+	birth(f, "32.73", "ag-1", "fiber", T0);
+	int64_t t = T0;
+	/* a day and a bit at 12 ms, one batch a minute */
+	for (; t < T0 + 25 * 60 * MIN; t += MIN)
+		icmp(f, "32.73", "ag-1", t, 0, 12);
+	assert_int_equal(shown(f, "ag-1", t), SITE_OK);
+	/* 100 ms is within the fiber bounds, but not this site's usual */
+	icmp(f, "32.73", "ag-1", t, 0, 100);
+	icmp(f, "32.73", "ag-1", t + MIN, 0, 100);
+	assert_int_equal(shown(f, "ag-1", t), SITE_DEGRADED);
+	assert_string_equal(f->ev[f->nev - 1].reason, "RTT p95 100 ms above its usual 12 ms");
+}
+
+static char *
+write_profiles(const char *text)
+{
+	static char path[64];
+	strcpy(path, "/tmp/pantau-prof-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+static void
+test_profiles(void **state)
+{
+	struct fixture *f = *state;
+	char *path = write_profiles("[link.cellular]\nrtt_p95_degraded_ms = 300\n"
+	                            "rtt_p95_critical_ms = 900\n"
+	                            "[site.ag-special]\nlink = vsat-geo\nloss_degraded_pct = 5\n"
+	                            "latitude = -4.09\nlongitude = 138.95\n");
+	assert_int_equal(profiles_load(path, &f->prof, stderr), PANTAU_OK);
+	unlink(path);
+	struct thresholds t;
+	profiles_thresholds(f->prof, "ag-x", "cellular", &t);
+	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 300, 1e-9);
+	assert_float_equal(t.jitter_ms[TH_DEGRADED], 30, 1e-9);  /* not overridden */
+	/* the site's link type wins over its agent's, then its own keys */
+	profiles_thresholds(f->prof, "ag-special", "fiber", &t);
+	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 800, 1e-9);
+	assert_float_equal(t.loss_pct[TH_DEGRADED], 5, 1e-9);
+	assert_float_equal(t.loss_pct[TH_CRITICAL], 10, 1e-9);
+	double lat, lon;
+	assert_true(profiles_site_coords(f->prof, "ag-special", &lat, &lon));
+	assert_float_equal(lon, 138.95, 1e-9);
+	/* the engine uses them: 700 ms at ag-special is fine */
+	engine_free(f->e);
+	start_engine(f, T0);
+	birth(f, "95.01", "ag-special", "fiber", T0);
+	for (int k = 0; k < 3; k++)
+		icmp(f, "95.01", "ag-special", T0 + k * 20 * SEC, 0, 700);
+	assert_int_equal(shown(f, "ag-special", T0), SITE_OK);
+}
+
+static void
+test_profiles_errors(void **state)
+{
+	(void)state;
+	struct profiles *p = NULL;
+	char out[2048] = "";
+	FILE *errs = fmemopen(out, sizeof(out) - 1, "w");
+	char *path = write_profiles("[link.satellite]\nloss_degraded_pct = 3\n"
+	                            "[link.fiber]\nloss_degraded_pct = 20\n"
+	                            "[site.ag-1]\nlatitude = -4\nrtt_p95_degraded_ms = fast\n");
+	assert_int_equal(profiles_load(path, &p, errs), PANTAU_ERR_CONFIG);
+	fclose(errs);
+	unlink(path);
+	assert_null(p);
+	assert_non_null(strstr(out, ":1: [link.satellite]: not a link type"));
+	assert_non_null(strstr(out, ":3: [link.fiber]: loss_critical_pct (10) is below "
+	                            "loss_degraded_pct (20)"));
+	assert_non_null(strstr(out, ":5: [site.ag-1]: latitude and longitude go together"));
+	assert_non_null(strstr(out, ":7: [site.ag-1] rtt_p95_degraded_ms"));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_degrade_and_recover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_link_types, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_will_silence_and_backfill, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_regency_at_risk_3t, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_restart_keeps_status_and_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
+		cmocka_unit_test(test_profiles_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
