@@ -25,7 +25,7 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
-	"/api/v1/sites/{agent}, /api/v1/events and /api/v1/stats"
+	"/api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts and /api/v1/stats"
 
 struct api {
 	struct MHD_Daemon *mhd;
@@ -49,6 +49,7 @@ enum route {
 	R_STATS,
 	R_EVENTS,
 	R_OVERVIEW,
+	R_ALERTS,
 };
 
 /* What a request gets: an HTTP status and a JSON body (owned). */
@@ -266,6 +267,14 @@ do_overview(struct api *a, int64_t now, struct reply *r)
 	reply_query(r, rc, doc, "the status engine is not running in this collector");
 }
 
+static void
+do_alerts(struct api *a, struct reply *r)
+{
+	json_t *doc = NULL;
+	pantau_err rc = query_alerts(a->q, &doc);
+	reply_query(r, rc, doc, "");
+}
+
 /* ?since=ISO&limit=N&scope=site|regency */
 static void
 do_events(struct api *a, struct MHD_Connection *c, struct reply *r)
@@ -311,6 +320,7 @@ match(const char *path, const char **arg)
 		{ "/api/v1/stats", R_STATS, false },
 		{ "/api/v1/events", R_EVENTS, false },
 		{ "/api/v1/overview", R_OVERVIEW, false },
+		{ "/api/v1/alerts", R_ALERTS, false },
 		{ "/api/v1/regions/", R_REGION, true },
 		{ "/api/v1/sites/", R_SITE, true },
 	};
@@ -366,6 +376,7 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_STATS: do_stats(a, r); break;
 	case R_EVENTS: do_events(a, c, r); break;
 	case R_OVERVIEW: do_overview(a, now, r); break;
+	case R_ALERTS: do_alerts(a, r); break;
 	case R_NONE: break;
 	}
 }
@@ -588,7 +599,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 {
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
-	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine };
+	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine,
+		.alerts = o->alerts };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;

@@ -18,6 +18,7 @@
 
 #include "catalog.h"
 #include "err.h"
+#include "alerts.h"
 #include "engine.h"
 #include "ingest.h"
 #include "sitestate.h"
@@ -38,6 +39,7 @@ struct api_opts {
 	int window_s;            /* regional window in seconds; <= 0: 300 */
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
+	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
 };
 
 /*

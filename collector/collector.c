@@ -7,7 +7,9 @@
 #include "api.h"
 #include "catalog.h"
 #include "clock.h"
+#include "alerts.h"
 #include "engine.h"
+#include "notify.h"
 #include "ingest.h"
 #include "log.h"
 #include "mqttc.h"
@@ -24,6 +26,8 @@ struct collector {
 	struct profiles *profiles;
 	struct statusdb *statusdb;
 	struct engine *engine;
+	struct alerts *alerts;
+	struct notify *notify;
 	uv_timer_t commit_timer;
 	uv_timer_t tick_timer;
 	bool timer_open;
@@ -73,12 +77,35 @@ publish_mode(struct collector *c, int64_t now_ms)
 	c->mode_next_ms = countwin_next_change(cw, now_ms);
 }
 
+/* Save the alerts whose state changed (fired, resolved, told). */
+static void
+save_alerts(struct collector *c)
+{
+	size_t n;
+	struct alert *v = alerts_list(c->alerts, &n);
+	statusdb_begin(c->statusdb);
+	for (size_t i = 0; i < n; i++) {
+		if (!v[i].dirty)
+			continue;
+		json_t *o = alert_json(&v[i]);
+		char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (text != NULL && statusdb_save_alert(c->statusdb, v[i].key, text) == PANTAU_OK)
+			v[i].dirty = false;
+		free(text);
+		json_decref(o);
+	}
+	statusdb_end(c->statusdb);
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
 	engine_tick(c->engine, now);
+	alerts_evaluate(c->alerts, c->engine, now);
+	notify_tick(c->notify, now);
+	save_alerts(c);
 	if (c->mode_next_ms >= 0 && now >= c->mode_next_ms)
 		publish_mode(c, now);
 }
@@ -199,6 +226,45 @@ start_engine(struct collector *c, char *why, size_t len)
 	return PANTAU_OK;
 }
 
+static void
+restore_alert(void *ctx, const char *text)
+{
+	struct alert al;
+	json_t *o = json_loads(text, 0, NULL);
+	if (o != NULL && alert_from_json(o, &al))
+		alerts_restore(ctx, &al);
+	json_decref(o);
+}
+
+static pantau_err
+start_alerts(struct collector *c, char *why, size_t len)
+{
+	const struct collector_config *cfg = c->cfg;
+	struct alerts_rules r = { .resolve_hold_ms = (int64_t)cfg->alerts.resolve_hold_s * 1000,
+		.forget_ms = 3600 * 1000 };
+	struct notify_opts no = {
+		.alertmanager_url = cfg->alerts.alertmanager_url,
+		.webhook_url = cfg->alerts.webhook_url,
+		.telegram_url = cfg->alerts.telegram_url,
+		.telegram_token = cfg->alerts.telegram_token,
+		.telegram_chat = cfg->alerts.telegram_chat,
+		.dashboard_url = cfg->alerts.dashboard_url,
+		.repost_ms = (int64_t)cfg->alerts.repost_s * 1000,
+		.timeout_ms = cfg->alerts.timeout_ms,
+		.retry_max_ms = (int64_t)cfg->alerts.retry_max_s * 1000,
+	};
+	snprintf(why, len, "out of memory starting the alerts");
+	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL)
+		return PANTAU_ERR_NOMEM;
+	if (statusdb_load_alerts(c->statusdb, restore_alert, c->alerts) != PANTAU_OK) {
+		snprintf(why, len, "cannot load the alerts from %s", cfg->database);
+		return PANTAU_ERR_DB;
+	}
+	if ((c->notify = notify_new(c->loop, &no, c->alerts)) == NULL)
+		return PANTAU_ERR_NOMEM;
+	return PANTAU_OK;
+}
+
 static pantau_err
 start_api(struct collector *c, char *why, size_t len)
 {
@@ -209,6 +275,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.rules = { .offline_intervals = c->cfg->status.offline_intervals,
 		    .default_interval_s = c->cfg->status.default_interval_s },
 		.engine = c->engine,
+		.alerts = c->alerts,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);
@@ -251,6 +318,7 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
 		goto out;
 	if ((rc = start_engine(c, why, len)) != PANTAU_OK ||
+	    (rc = start_alerts(c, why, len)) != PANTAU_OK ||
 	    (rc = start_api(c, why, len)) != PANTAU_OK)
 		goto out;
 	uv_timer_init(loop, &c->commit_timer);
@@ -288,6 +356,12 @@ collector_stop(struct collector *c)
 		api_free(c->api);
 		c->api = NULL;
 	}
+	if (c->notify != NULL) {
+		if (c->alerts != NULL && c->statusdb != NULL)
+			save_alerts(c);
+		notify_free(c->notify);
+		c->notify = NULL;
+	}
 	if (c->timer_open) {
 		uv_close((uv_handle_t *)&c->commit_timer, NULL);
 		uv_close((uv_handle_t *)&c->tick_timer, NULL);
@@ -310,6 +384,7 @@ collector_free(struct collector *c)
 	}
 	ingest_free(c->ingest);
 	engine_free(c->engine);
+	alerts_free(c->alerts);
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
 	store_close(c->store);

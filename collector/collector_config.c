@@ -46,8 +46,8 @@ static const struct cfg_key store_keys[] = {
 };
 
 static const struct cfg_key status_keys[] = {
-	{ "window", CFG_INT, C(status.window_s), 0, 30, 86400, "300", NULL, NULL, 0,
-	    "seconds of results that regional summaries cover" },
+	{ "window", CFG_INT, C(status.window_s), 0, 5, 86400, "300", NULL, NULL, 0,
+	    "seconds of results a status window and the regional figures cover" },
 	{ "offline_intervals", CFG_INT, C(status.offline_intervals), 0, 1, 100, "3", NULL, NULL,
 	    0, "a site that sent nothing for this many intervals is OFFLINE" },
 	{ "default_interval", CFG_INT, C(status.default_interval_s), 0, 1, 86400, "60", NULL,
@@ -96,6 +96,39 @@ static const struct cfg_key counting_keys[] = {
 	    0, "its end, local time; '2029-02-16 23:59'" },
 };
 
+static bool
+check_url(const char *v, char *why, size_t len)
+{
+	if (v[0] == '\0' || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
+		return true;
+	snprintf(why, len, "use an http:// or https:// URL, e.g. http://127.0.0.1:9093");
+	return false;
+}
+
+static const struct cfg_key alerts_keys[] = {
+	{ "alertmanager_url", CFG_STRING, C(alerts.alertmanager_url), S(alerts.alertmanager_url),
+	    0, 0, "", NULL, check_url, 0,
+	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'" },
+	{ "webhook_url", CFG_STRING, C(alerts.webhook_url), S(alerts.webhook_url), 0, 0, "",
+	    NULL, check_url, 0, "URL that gets a JSON POST per regency whose alerts changed" },
+	{ "telegram_url", CFG_STRING, C(alerts.telegram_url), S(alerts.telegram_url), 0, 0, "",
+	    NULL, check_url, 0, "Telegram-bot-style API base; 'https://api.telegram.org'" },
+	{ "telegram_token", CFG_STRING, C(alerts.telegram_token), S(alerts.telegram_token), 0, 0,
+	    "", NULL, NULL, 0, "the bot's token (the URL becomes BASE/botTOKEN/sendMessage)" },
+	{ "telegram_chat", CFG_STRING, C(alerts.telegram_chat), S(alerts.telegram_chat), 0, 0, "",
+	    NULL, NULL, 0, "chat_id the messages go to" },
+	{ "dashboard_url", CFG_STRING, C(alerts.dashboard_url), S(alerts.dashboard_url), 0, 0, "",
+	    NULL, check_url, 0, "base of the links in alerts (Alertmanager's generatorURL)" },
+	{ "repost", CFG_INT, C(alerts.repost_s), 0, 5, 3600, "60", NULL, NULL, 0,
+	    "seconds between re-posts of firing alerts to Alertmanager" },
+	{ "resolve_hold", CFG_INT, C(alerts.resolve_hold_s), 0, 0, 86400, "0", NULL, NULL, 0,
+	    "seconds a condition must stay gone before its alert resolves" },
+	{ "timeout_ms", CFG_INT, C(alerts.timeout_ms), 0, 100, 60000, "5000", NULL, NULL, 0,
+	    "longest one delivery may take" },
+	{ "retry_max", CFG_INT, C(alerts.retry_max_s), 0, 1, 3600, "300", NULL, NULL, 0,
+	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s" },
+};
+
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
 static void
@@ -108,6 +141,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "store", store_keys, N(store_keys), c);
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
 	cfg_apply(f, "counting", counting_keys, N(counting_keys), c);
+	cfg_apply(f, "alerts", alerts_keys, N(alerts_keys), c);
 }
 
 /* Start and end go together and in order. */
@@ -128,7 +162,7 @@ pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
 	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		"counting", NULL };
+		"counting", "alerts", NULL };
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
@@ -141,6 +175,10 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 		return rc;
 	apply_all(f, c);
 	check_counting(f, c);
+	if (c->alerts.telegram_url[0] != '\0' &&
+	    (c->alerts.telegram_token[0] == '\0' || c->alerts.telegram_chat[0] == '\0'))
+		cfg_error(f, "%s: [alerts] telegram_url needs telegram_token and telegram_chat too",
+		    f->path);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
 		cfg_print_errors(f, errs);
@@ -167,6 +205,8 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[status] key", status_keys, N(status_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[counting] key", counting_keys, N(counting_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[alerts] key", alerts_keys, N(alerts_keys), to);
 	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"
 	      "`[link.TYPE]` and `[site.AGENT]`; every key is optional and overrides the\n"
 	      "defaults of the site's link type:\n\n", to);

@@ -43,6 +43,18 @@ struct collector_config {
 		char start[32];
 		char end[32];
 	} counting;
+	struct {
+		char alertmanager_url[512];
+		char webhook_url[512];
+		char telegram_url[256];
+		char telegram_token[128];
+		char telegram_chat[128];
+		char dashboard_url[256];
+		int repost_s;
+		int resolve_hold_s;
+		int timeout_ms;
+		int retry_max_s;
+	} alerts;
 };
 
 /*

@@ -601,3 +601,22 @@ engine_counting(const struct engine *e, enum catalog_tz tz, int64_t now_ms)
 {
 	return countwin_active(&e->o.counting, tz, now_ms);
 }
+
+void
+engine_each_site(const struct engine *e, engine_site_fn fn, void *ctx)
+{
+	for (size_t i = 0; i < e->nsites; i++) {
+		const struct esite *s = e->sites[i];
+		struct engine_site_info info = { s->agent, e->cat->regencies[s->regency].code,
+			s->link[0] != '\0' ? s->link : NULL, s->shown, s->since_ms, s->reason };
+		fn(ctx, &info);
+	}
+}
+
+void
+engine_each_regency(const struct engine *e, engine_regency_fn fn, void *ctx)
+{
+	for (size_t r = 0; r < e->cat->nregencies; r++)
+		if (e->regs[r].known)
+			fn(ctx, e->cat->regencies[r].code, &e->regs[r].r, e->regs[r].since_ms);
+}

@@ -105,6 +105,19 @@ bool engine_regency(const struct engine *e, const char *code, struct engine_rege
 const struct area_rollup *engine_province(const struct engine *e, const char *code);
 const struct area_rollup *engine_nation(const struct engine *e);
 bool engine_counting(const struct engine *e, enum catalog_tz tz, int64_t now_ms);
+
+/* Every site and every regency with a roll-up, for the alert rules. */
+struct engine_site_info {
+	const char *agent, *regency, *link;  /* link NULL when unknown */
+	enum site_status status;
+	int64_t since_ms;
+	const char *reason;
+};
+typedef void (*engine_site_fn)(void *ctx, const struct engine_site_info *s);
+typedef void (*engine_regency_fn)(void *ctx, const char *code, const struct regency_rollup *r,
+    int64_t since_ms);
+void engine_each_site(const struct engine *e, engine_site_fn fn, void *ctx);
+void engine_each_regency(const struct engine *e, engine_regency_fn fn, void *ctx);
 const struct engine_opts *engine_options(const struct engine *e);
 
 #endif

@@ -105,7 +105,7 @@ static const struct patch *
 find_site(const struct profiles *p, const char *agent)
 {
 	struct patch key;
-	if (p == NULL || agent == NULL || strlen(agent) >= sizeof(key.name))
+	if (p == NULL || p->nsites == 0 || agent == NULL || strlen(agent) >= sizeof(key.name))
 		return NULL;
 	strcpy(key.name, agent);
 	return bsearch(&key, p->sites, p->nsites, sizeof(key), cmp_patch);

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
+#include "alerts.h"
 #include "engine.h"
 #include "err.h"
 #include "ingest.h"
@@ -35,6 +36,7 @@ struct query_opts {
 	int window_s;             /* regional window; <= 0: 300 */
 	struct site_rules rules;  /* passed to sitestate_eval; fields <= 0: 3 and 60 */
 	const struct engine *engine; /* site and regional status; NULL: liveness only */
+	struct alerts *alerts;       /* the alerts; NULL: none */
 };
 
 /* Prepare the statements on db. catalog (borrowed) names the regions and
@@ -61,6 +63,10 @@ pantau_err query_site(struct query *q, const char *agent, int64_t now_ms, json_t
  * ts_ms > since_ms; scope "site", "regency" or NULL for both. */
 pantau_err query_events(struct query *q, int64_t since_ms, int limit, const char *scope,
     json_t **out);
+
+/* {"firing":N,"alerts":[...]}: firing first, then resolved ones not yet
+ * forgotten; each as alert_json(). */
+pantau_err query_alerts(struct query *q, json_t **out);
 
 /* {"nation":{...},"provinces":[...],"counting":{...}}: the roll-ups of the
  * status engine (needs opts.engine). */

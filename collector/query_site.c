@@ -17,6 +17,33 @@ enum series_col {
 	SR_CONNECT, SR_TOTAL
 };
 
+/* What the status engine judges now: the window's figures and the
+ * site's usual. */
+static void
+site_engine(struct query *q, json_t *o, int64_t now_ms)
+{
+	struct engine_site_view v;
+	const char *agent = json_string_value(json_object_get(o, "agent"));
+	if (q->o.engine == NULL || agent == NULL || !engine_site(q->o.engine, agent, now_ms, &v))
+		return;
+	json_t *w = json_pack("{s:i,s:i}", "results", v.metrics.results, "http_fail_streak",
+	    v.metrics.http_fail_streak);
+	json_t *b = json_pack("{s:b}", "ready", v.baseline->ready);
+	if (w == NULL || b == NULL) {
+		json_decref(w);
+		json_decref(b);
+		return;
+	}
+	q_set_num(w, "loss_pct", v.metrics.loss_pct);
+	q_set_num(w, "rtt_p95_ms", v.metrics.rtt_p95_ms);
+	q_set_num(w, "jitter_ms", v.metrics.jitter_ms);
+	q_set_num(w, "upload_mbps", v.metrics.upload_mbps);
+	q_set_num(b, "rtt_p95_ms", v.baseline->rtt_p95_ms);
+	q_set_num(b, "loss_pct", v.baseline->loss_pct);
+	json_object_set_new(o, "window", w);
+	json_object_set_new(o, "baseline", b);
+}
+
 static json_t *
 site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 {
@@ -53,6 +80,7 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_col_int(outbox, "pending", st, SC_OUTBOX_PENDING, false);
 	q_set_col_int(outbox, "dropped", st, SC_OUTBOX_DROPPED, false);
 	json_object_set_new(o, "outbox", outbox);
+	site_engine(q, o, now_ms);
 	return o;
 }
 

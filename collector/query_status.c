@@ -1,6 +1,7 @@
 /* GET /api/v1/events and /api/v1/overview: the status engine's changes and
  * roll-ups. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
@@ -101,5 +102,45 @@ query_overview(struct query *q, int64_t now_ms, json_t **out)
 	clock_format_iso(now_ms, iso);
 	*out = json_pack("{s:s,s:o,s:o,s:o}", "generated", iso, "nation",
 	    area_json(engine_nation(e)), "provinces", provs, "counting", counting_json(e, now_ms));
+	return *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
+}
+
+static int
+cmp_alert(const void *pa, const void *pb)
+{
+	const struct alert *a = *(const struct alert *const *)pa;
+	const struct alert *b = *(const struct alert *const *)pb;
+	if (a->firing != b->firing)
+		return a->firing ? -1 : 1;
+	if (a->starts_ms != b->starts_ms)
+		return a->starts_ms > b->starts_ms ? -1 : 1;
+	return strcmp(a->key, b->key);
+}
+
+pantau_err
+query_alerts(struct query *q, json_t **out)
+{
+	size_t n = 0;
+	struct alert *v = q->o.alerts != NULL ? alerts_list(q->o.alerts, &n) : NULL;
+	const struct alert **order = calloc(n + 1, sizeof(*order));
+	json_t *list = json_array();
+	*out = NULL;
+	if (order == NULL || list == NULL) {
+		free(order);
+		json_decref(list);
+		return PANTAU_ERR_NOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		order[i] = &v[i];
+	qsort(order, n, sizeof(*order), cmp_alert);
+	for (size_t i = 0; i < n; i++) {
+		json_t *o = alert_json(order[i]);
+		if (o != NULL)
+			json_object_del(o, "told");
+		json_array_append_new(list, o);
+	}
+	free(order);
+	*out = json_pack("{s:I,s:o}", "firing",
+	    (json_int_t)(q->o.alerts != NULL ? alerts_firing(q->o.alerts) : 0), "alerts", list);
 	return *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
 }

@@ -5,7 +5,8 @@
 
 #include "log.h"
 
-enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT, SD_COUNT };
+enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT,
+	SD_SAVE_ALERT, SD_LOAD_ALERTS, SD_COUNT };
 
 static const char *const sd_sql[SD_COUNT] = {
 	[SD_LOAD_SITES] =
@@ -20,6 +21,8 @@ static const char *const sd_sql[SD_COUNT] = {
 	                    " since_ms, reason) VALUES(?,?,?,?,?)",
 	[SD_EVENT] = "INSERT INTO events(ts_ms, scope, key, regency, from_status, to_status,"
 	             " reason) VALUES(?,?,?,?,?,?,?)",
+	[SD_SAVE_ALERT] = "INSERT OR REPLACE INTO alerts(key, data) VALUES(?,?)",
+	[SD_LOAD_ALERTS] = "SELECT data FROM alerts",
 };
 
 struct statusdb {
@@ -195,4 +198,24 @@ statusdb_end(struct statusdb *s)
 	s->began = false;
 	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
 		(void)fail(s, "committing status changes");
+}
+
+pantau_err
+statusdb_save_alert(struct statusdb *s, const char *key, const char *json)
+{
+	sqlite3_stmt *st = s->st[SD_SAVE_ALERT];
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
+	return finish(s, st, sqlite3_step(st), "saving an alert");
+}
+
+pantau_err
+statusdb_load_alerts(struct statusdb *s, statusdb_alert_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = s->st[SD_LOAD_ALERTS];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_text(st, 0) != NULL)
+			fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	return finish(s, st, step, "loading alerts");
 }

@@ -5,6 +5,7 @@
  *   regency_status(code PRIMARY KEY, status, at_risk, since_ms, reason)
  *   events(id PRIMARY KEY, ts_ms, scope, key, regency, from_status,
  *          to_status, reason)         index events(ts_ms)
+ *   alerts(key PRIMARY KEY, data)    the alert as JSON (collector/alerts.h)
  * in the collector's database (the store creates the tables), through the
  * store's connection (writes join the store's open transaction when there
  * is one).
@@ -57,6 +58,10 @@ pantau_err statusdb_save_site(struct statusdb *s, const char *agent, int status,
     int64_t base_first_ms);
 pantau_err statusdb_save_regency(struct statusdb *s, const struct statusdb_regency *r);
 pantau_err statusdb_event(struct statusdb *s, const struct statusdb_event *ev);
+
+pantau_err statusdb_save_alert(struct statusdb *s, const char *key, const char *json);
+typedef void (*statusdb_alert_fn)(void *ctx, const char *json);
+pantau_err statusdb_load_alerts(struct statusdb *s, statusdb_alert_fn fn, void *ctx);
 
 /* Open a transaction when none is open; statusdb_end commits only what
  * statusdb_begin opened. */

@@ -43,6 +43,7 @@ static const char *const schema_sql =
     " scope TEXT NOT NULL, key TEXT NOT NULL, regency TEXT, from_status TEXT,"
     " to_status TEXT NOT NULL, reason TEXT);"
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);"
+    "CREATE TABLE IF NOT EXISTS alerts(key TEXT PRIMARY KEY, data TEXT NOT NULL);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 enum stmt_id {

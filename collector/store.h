@@ -20,7 +20,7 @@
  *           jitter_ms, pdv_ms, status, dns_ms, connect_ms, tls_ms,
  *           ttfb_ms, total_ms, error, extra,
  *           PRIMARY KEY(batch_id, idx)) WITHOUT ROWID
- *   site_status, regency_status, events: the status engine's
+ *   site_status, regency_status, events, alerts: the status engine's
  *           (collector/statusdb.h)
  * A site's results are found through batches(agent, ts_ms) joined on
  * batch_id; idx is the result's position in its batch.

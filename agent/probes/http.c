@@ -13,7 +13,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "agent/curlglue.h"
+#include "curlglue.h"
 #include "agent/probe.h"
 
 #define HTTP_DEFAULT_TIMEOUT_MS 10000

@@ -19,7 +19,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "agent/curlglue.h"
+#include "curlglue.h"
 #include "agent/icmpsock.h"
 #include "agent/probe.h"
 #include "cfg.h"

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "clock.h"
+#include "collector/alerts.h"
 #include "collector/engine.h"
 #include "collector/store.h"
 
@@ -245,7 +247,7 @@ test_regency_at_risk_3t(void **state)
 	/* the same in Kota Bandung (not 3T): 1 of 4 is 25 %, at risk too; with
 	 * a fifth site it is not */
 	for (int i = 0; i < 5; i++) {
-		char a[16];
+		char a[32];
 		snprintf(a, sizeof(a), "ag-3273-%d", i);
 		for (int k = 0; k < 3; k++)
 			icmp(f, "32.73", a, T0 + k * 20 * SEC, i == 0 ? 25 : 0, 20);
@@ -364,6 +366,140 @@ test_profiles_errors(void **state)
 	assert_non_null(strstr(out, ":7: [site.ag-1] rtt_p95_degraded_ms"));
 }
 
+static struct alert *
+alert(struct alerts *a, const char *key)
+{
+	return alerts_get(a, key);
+}
+
+static void
+test_alerts_fire_escalate_resolve(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	struct alerts *a = alerts_new(&r, f->cat);
+	const char *ag = "ag-9501-0001";
+	birth(f, "95.01", ag, "vsat-geo", T0);
+	for (int k = 0; k < 3; k++)
+		icmp(f, "95.01", ag, T0 + k * 20 * SEC, 25, 600);
+	engine_tick(f->e, T0 + 41 * SEC);
+	alerts_evaluate(a, f->e, T0 + 41 * SEC);
+	struct alert *down = alert(a, "PantauSiteDown/ag-9501-0001");
+	struct alert *risk = alert(a, "PantauRegencyAtRisk/95.01");
+	assert_non_null(down);
+	assert_non_null(risk);
+	assert_true(down->firing && risk->firing);
+	assert_string_equal(down->severity, "warning");
+	assert_string_equal(down->regency, "95.01");
+	assert_string_equal(down->province, "95");
+	assert_string_equal(down->link, "vsat-geo");
+	assert_true(down->tertinggal);
+	assert_string_equal(risk->site, "");
+	assert_int_equal(alerts_firing(a), 2);
+	unsigned v = down->version;
+	/* evaluating again changes nothing */
+	alerts_evaluate(a, f->e, T0 + 42 * SEC);
+	assert_int_equal(alert(a, "PantauSiteDown/ag-9501-0001")->version, v);
+	/* the restart path: encoded, decoded, restored: same alert, no re-fire */
+	json_t *o = alert_json(alert(a, "PantauSiteDown/ag-9501-0001"));
+	struct alert back;
+	assert_true(alert_from_json(o, &back));
+	json_decref(o);
+	assert_string_equal(back.key, "PantauSiteDown/ag-9501-0001");
+	assert_int_equal(back.version, v);
+	assert_int_equal(back.starts_ms, T0 + 41 * SEC);
+	struct alerts *b = alerts_new(&r, f->cat);
+	alerts_restore(b, &back);
+	alerts_evaluate(b, f->e, T0 + 43 * SEC);
+	assert_int_equal(alert(b, "PantauSiteDown/ag-9501-0001")->version, v);
+	alerts_free(b);
+	/* recovery: the alert resolves once the site is OK */
+	int64_t t = T0 + 60 * SEC;
+	for (int k = 0; k < 8; k++, t += 20 * SEC)
+		icmp(f, "95.01", ag, t, 0, 600);
+	engine_tick(f->e, t);
+	alerts_evaluate(a, f->e, t);
+	down = alert(a, "PantauSiteDown/ag-9501-0001");
+	assert_false(down->firing);
+	assert_int_equal(down->ends_ms, t);
+	assert_int_equal(down->version, v + 1);
+	assert_int_equal(alerts_firing(a), 0);
+	alerts_free(a);
+}
+
+static void
+test_alerts_counting_window(void **state)
+{
+	struct fixture *f = *state;
+	char why[128];
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	/* counting from 13:00 to 18:00 local; at 05:30 UTC WIT (UTC+9) is in it */
+	int64_t t;
+	assert_int_equal(clock_parse_iso("2029-02-14T05:30:00Z", &t), PANTAU_OK);
+	engine_free(f->e);
+	assert_int_equal(countwin_parse("2029-02-14 13:00", "2029-02-14 18:00", &f->o.counting,
+	    why, sizeof(why)), PANTAU_OK);
+	start_engine(f, t);
+	struct alerts *a = alerts_new(&r, f->cat);
+	/* a DEGRADED 3T site alerts only while counting; Bandung (WIB) is not counting */
+	birth(f, "95.01", "ag-3t", "vsat-geo", t);
+	birth(f, "32.73", "ag-wib", "fiber", t);
+	for (int k = 0; k < 3; k++) {
+		icmp(f, "95.01", "ag-3t", t + k * 20 * SEC, 2, 600);   /* 4 %: DEGRADED */
+		icmp(f, "32.73", "ag-wib", t + k * 20 * SEC, 2, 20);
+	}
+	engine_tick(f->e, t + 41 * SEC);
+	alerts_evaluate(a, f->e, t + 41 * SEC);
+	struct alert *d = alert(a, "PantauSiteDegraded/ag-3t");
+	assert_non_null(d);
+	assert_string_equal(d->severity, "critical");
+	assert_null(alert(a, "PantauSiteDegraded/ag-wib"));
+	assert_int_equal(alerts_firing(a), 1);
+	alerts_free(a);
+}
+
+static void
+test_alerts_flapping(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	struct alerts *a = alerts_new(&r, f->cat);
+	birth(f, "32.73", "ag-flap", "fiber", T0);
+	int firings = 0, resolves = 0;
+	bool was = false;
+	/* one batch per 60 s window, alternating 50 % loss and none, for 2 hours */
+	for (int k = 0; k < 120; k++) {
+		int64_t t = T0 + k * 61 * SEC;
+		icmp(f, "32.73", "ag-flap", t, k % 2 ? 25 : 0, 20);
+		engine_tick(f->e, t);
+		alerts_evaluate(a, f->e, t);
+		struct alert *al = alert(a, "PantauSiteDown/ag-flap");
+		bool now = al != NULL && al->firing;
+		firings += now && !was;
+		resolves += was && !now;
+		was = now;
+	}
+	assert_int_equal(firings, 0);
+	assert_int_equal(resolves, 0);
+	/* the same after it went down for real: it stays one alert while it flaps */
+	for (int k = 0; k < 3; k++)
+		icmp(f, "32.73", "ag-flap", T0 + (200 + k) * 61 * SEC, 25, 20);
+	for (int k = 3; k < 123; k++) {
+		int64_t t = T0 + (200 + k) * 61 * SEC;
+		icmp(f, "32.73", "ag-flap", t, k % 2 ? 25 : 0, 20);
+		engine_tick(f->e, t);
+		alerts_evaluate(a, f->e, t);
+		struct alert *al = alert(a, "PantauSiteDown/ag-flap");
+		bool now = al != NULL && al->firing;
+		firings += now && !was;
+		resolves += was && !now;
+		was = now;
+	}
+	assert_int_equal(firings, 1);
+	assert_int_equal(resolves, 0);
+	alerts_free(a);
+}
+
 int
 main(void)
 {
@@ -376,6 +512,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
 		cmocka_unit_test(test_profiles_errors),
+		cmocka_unit_test_setup_teardown(test_alerts_fire_escalate_resolve, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_counting_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_alerts_flapping, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

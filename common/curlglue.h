@@ -1,5 +1,6 @@
 /*
- * libcurl's multi-socket API driven by the agent's libuv loop.
+ * libcurl's multi-socket API driven by a daemon's libuv loop (the agent's
+ * probes, the collector's alert delivery).
  *
  * One curlglue owns one CURLM. libcurl tells us which sockets to watch
  * (CURLMOPT_SOCKETFUNCTION: one uv_poll_t per socket) and when to call it

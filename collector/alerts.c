@@ -1,0 +1,315 @@
+#include "alerts.h"
+
+#include "clock.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct alerts {
+	struct alerts_rules r;
+	const struct catalog *cat;
+	struct alert *v;             /* sorted by key */
+	size_t n, cap;
+	int64_t now_ms;
+	const struct engine *e;
+};
+
+/* What a rule wants this evaluation. */
+struct want {
+	const char *alertname, *regency, *site, *link, *status, *reason;
+	int64_t since_ms;
+};
+
+struct alerts *
+alerts_new(const struct alerts_rules *r, const struct catalog *cat)
+{
+	struct alerts *a = calloc(1, sizeof(*a));
+	if (a == NULL)
+		return NULL;
+	a->r = *r;
+	a->cat = cat;
+	return a;
+}
+
+void
+alerts_free(struct alerts *a)
+{
+	if (a == NULL)
+		return;
+	free(a->v);
+	free(a);
+}
+
+struct alert *
+alerts_list(struct alerts *a, size_t *n)
+{
+	*n = a->n;
+	return a->v;
+}
+
+size_t
+alerts_firing(const struct alerts *a)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->n; i++)
+		n += a->v[i].firing;
+	return n;
+}
+
+/* Index of key, or where it would go (*found false). */
+static size_t
+find(const struct alerts *a, const char *key, bool *found)
+{
+	size_t lo = 0, hi = a->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(a->v[mid].key, key);
+		if (c == 0) {
+			*found = true;
+			return mid;
+		}
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = false;
+	return lo;
+}
+
+struct alert *
+alerts_get(struct alerts *a, const char *key)
+{
+	bool found;
+	size_t at = find(a, key, &found);
+	return found ? &a->v[at] : NULL;
+}
+
+static struct alert *
+insert(struct alerts *a, const char *key)
+{
+	bool found;
+	size_t at = find(a, key, &found);
+	if (found)
+		return &a->v[at];
+	if (a->n == a->cap) {
+		size_t cap = a->cap > 0 ? a->cap * 2 : 64;
+		struct alert *v = realloc(a->v, cap * sizeof(*v));
+		if (v == NULL)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	memmove(&a->v[at + 1], &a->v[at], (a->n - at) * sizeof(*a->v));
+	a->n++;
+	struct alert *al = &a->v[at];
+	memset(al, 0, sizeof(*al));
+	snprintf(al->key, sizeof(al->key), "%s", key);
+	al->ends_ms = al->clear_ms = -1;
+	return al;
+}
+
+static void
+set_labels(struct alerts *a, struct alert *al, const struct want *w, bool counting)
+{
+	const struct catalog_regency *r = catalog_regency(a->cat, w->regency);
+	snprintf(al->alertname, sizeof(al->alertname), "%s", w->alertname);
+	snprintf(al->regency, sizeof(al->regency), "%s", w->regency);
+	snprintf(al->province, sizeof(al->province), "%.2s", w->regency);
+	snprintf(al->regency_name, sizeof(al->regency_name), "%s", r != NULL ? r->name : "");
+	snprintf(al->site, sizeof(al->site), "%s", w->site != NULL ? w->site : "");
+	snprintf(al->link, sizeof(al->link), "%s", w->link != NULL ? w->link : "");
+	al->tertinggal = r != NULL && r->tertinggal;
+	al->is_3t = r != NULL && catalog_regency_3t(r);
+	const char *sev = counting ? "critical" : "warning";
+	if (al->firing && strcmp(al->severity, sev) != 0)
+		al->version++;  /* escalated or relaxed: tell the receivers */
+	snprintf(al->severity, sizeof(al->severity), "%s", sev);
+}
+
+static void
+want(struct alerts *a, const struct want *w)
+{
+	char key[96];
+	const struct catalog_regency *r = catalog_regency(a->cat, w->regency);
+	const struct catalog_province *p = r != NULL ? catalog_province(a->cat, r->province) : NULL;
+	bool counting = p != NULL && engine_counting(a->e, p->tz, a->now_ms);
+	snprintf(key, sizeof(key), "%s/%s", w->alertname, w->site != NULL ? w->site : w->regency);
+	struct alert *al = insert(a, key);
+	if (al == NULL)
+		return;
+	unsigned version = al->version;
+	al->seen = true;
+	al->clear_ms = -1;
+	set_labels(a, al, w, counting);
+	snprintf(al->status, sizeof(al->status), "%s", w->status);
+	snprintf(al->reason, sizeof(al->reason), "%s", w->reason);
+	al->since_ms = w->since_ms;
+	if (!al->firing) {
+		al->firing = true;
+		al->starts_ms = a->now_ms;
+		al->ends_ms = -1;
+		al->version++;
+	}
+	al->dirty = al->dirty || al->version != version;
+}
+
+static void
+rule_site(void *ctx, const struct engine_site_info *s)
+{
+	struct alerts *a = ctx;
+	struct want w = { NULL, s->regency, s->agent, s->link, sitestate_name(s->status),
+		s->reason, s->since_ms };
+	if (s->status == SITE_CRITICAL || s->status == SITE_OFFLINE) {
+		w.alertname = "PantauSiteDown";
+		want(a, &w);
+		return;
+	}
+	const struct catalog_regency *r = catalog_regency(a->cat, s->regency);
+	const struct catalog_province *p = r != NULL ? catalog_province(a->cat, r->province) : NULL;
+	if (s->status == SITE_DEGRADED && r != NULL && catalog_regency_3t(r) && p != NULL &&
+	    engine_counting(a->e, p->tz, a->now_ms)) {
+		w.alertname = "PantauSiteDegraded";
+		want(a, &w);
+	}
+}
+
+static void
+rule_regency(void *ctx, const char *code, const struct regency_rollup *r, int64_t since_ms)
+{
+	struct alerts *a = ctx;
+	if (!r->at_risk)
+		return;
+	struct want w = { "PantauRegencyAtRisk", code, NULL, NULL, sitestate_name(r->worst),
+		r->reason, since_ms };
+	want(a, &w);
+}
+
+/* Resolve what was not wanted; forget what was resolved and told long ago. */
+static void
+settle(struct alerts *a)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < a->n; i++) {
+		struct alert *al = &a->v[i];
+		if (al->firing && !al->seen) {
+			if (al->clear_ms < 0)
+				al->clear_ms = a->now_ms;
+			if (a->now_ms - al->clear_ms >= a->r.resolve_hold_ms) {
+				al->firing = false;
+				al->ends_ms = a->now_ms;
+				al->version++;
+				al->dirty = true;
+			}
+		}
+		bool told = true;
+		for (int s = 0; s < ALERT_SINKS; s++)
+			told = told && al->told[s] == al->version;
+		bool forget = !al->firing && told && a->now_ms - al->ends_ms >= a->r.forget_ms;
+		if (!forget)
+			a->v[out++] = *al;
+	}
+	a->n = out;
+}
+
+void
+alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms)
+{
+	a->now_ms = now_ms;
+	a->e = e;
+	for (size_t i = 0; i < a->n; i++)
+		a->v[i].seen = false;
+	engine_each_site(e, rule_site, a);
+	engine_each_regency(e, rule_regency, a);
+	settle(a);
+}
+
+void
+alerts_restore(struct alerts *a, const struct alert *saved)
+{
+	struct alert *al = insert(a, saved->key);
+	if (al != NULL) {
+		*al = *saved;
+		al->dirty = false;
+	}
+}
+
+static void
+set_time(json_t *o, const char *key, int64_t ms)
+{
+	char t[CLOCK_ISO_LEN];
+	if (ms < 0) {
+		json_object_set_new(o, key, json_null());
+		return;
+	}
+	clock_format_iso(ms, t);
+	json_object_set_new(o, key, json_string(t));
+}
+
+json_t *
+alert_json(const struct alert *al)
+{
+	json_t *told = json_pack("[i,i,i]", al->told[0], al->told[1], al->told[2]);
+	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:b,s:i,s:o}",
+	    "key", al->key, "alertname", al->alertname, "severity", al->severity, "province",
+	    al->province, "regency", al->regency, "regency_name", al->regency_name, "site",
+	    al->site, "link", al->link, "tertinggal", al->tertinggal, "is_3t", al->is_3t,
+	    "status", al->status, "reason", al->reason, "firing", al->firing, "version",
+	    (int)al->version, "told", told);
+	if (o == NULL)
+		return NULL;
+	set_time(o, "since", al->since_ms);
+	set_time(o, "starts_at", al->starts_ms);
+	set_time(o, "ends_at", al->ends_ms);
+	return o;
+}
+
+static bool
+get_str(const json_t *o, const char *key, char *buf, size_t len)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	if (v == NULL)
+		return false;
+	snprintf(buf, len, "%s", v);
+	return true;
+}
+
+static int64_t
+get_time(const json_t *o, const char *key)
+{
+	int64_t ms;
+	const char *v = json_string_value(json_object_get(o, key));
+	return v != NULL && clock_parse_iso(v, &ms) == PANTAU_OK ? ms : -1;
+}
+
+bool
+alert_from_json(const json_t *o, struct alert *al)
+{
+	memset(al, 0, sizeof(*al));
+	const json_t *told = json_object_get(o, "told");
+	bool ok = get_str(o, "key", al->key, sizeof(al->key)) &&
+	    get_str(o, "alertname", al->alertname, sizeof(al->alertname)) &&
+	    get_str(o, "severity", al->severity, sizeof(al->severity)) &&
+	    get_str(o, "regency", al->regency, sizeof(al->regency)) &&
+	    json_array_size(told) == ALERT_SINKS;
+	if (!ok)
+		return false;
+	(void)get_str(o, "province", al->province, sizeof(al->province));
+	(void)get_str(o, "regency_name", al->regency_name, sizeof(al->regency_name));
+	(void)get_str(o, "site", al->site, sizeof(al->site));
+	(void)get_str(o, "link", al->link, sizeof(al->link));
+	(void)get_str(o, "status", al->status, sizeof(al->status));
+	(void)get_str(o, "reason", al->reason, sizeof(al->reason));
+	al->tertinggal = json_is_true(json_object_get(o, "tertinggal"));
+	al->is_3t = json_is_true(json_object_get(o, "is_3t"));
+	al->firing = json_is_true(json_object_get(o, "firing"));
+	al->version = (unsigned)json_integer_value(json_object_get(o, "version"));
+	for (int i = 0; i < ALERT_SINKS; i++)
+		al->told[i] = (unsigned)json_integer_value(json_array_get(told, (size_t)i));
+	al->since_ms = get_time(o, "since");
+	al->starts_ms = get_time(o, "starts_at");
+	al->ends_ms = get_time(o, "ends_at");
+	al->clear_ms = -1;
+	return true;
+}

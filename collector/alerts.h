@@ -1,0 +1,84 @@
+/*
+ * Alert rules and alert state (docs/alerts.md). Pure: the caller gives the
+ * time and the status engine's view; delivery is collector/notify.h.
+ *
+ * Rules, evaluated on every tick over the engine's current state:
+ *   PantauSiteDown       a site CRITICAL or OFFLINE
+ *   PantauSiteDegraded   a 3T site DEGRADED while its zone is counting
+ *   PantauRegencyAtRisk  a regency AT RISK
+ * severity "critical" while the site's or regency's time zone is inside the
+ * vote-counting window, "warning" outside it. One alert per condition, keyed
+ * by (alertname, site or regency); every alert carries its regency, so
+ * receivers group a regency's alerts into one page.
+ *
+ * An alert fires when its condition appears and resolves when it has been
+ * gone for resolve_hold (the engine's hysteresis already keeps a flapping
+ * link from changing status). Each firing, resolve and change of severity
+ * bumps the alert's version; each sink remembers the version it was told.
+ */
+#ifndef PANTAU_ALERTS_H
+#define PANTAU_ALERTS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <jansson.h>
+
+#include "catalog.h"
+#include "engine.h"
+
+enum { ALERT_SINK_AM = 0, ALERT_SINK_WEBHOOK, ALERT_SINK_TELEGRAM, ALERT_SINKS };
+
+struct alert {
+	char key[96];                /* "PantauSiteDown/ag-9501-0001" */
+	char alertname[24];
+	char severity[12];           /* "warning", "critical" */
+	char province[3], regency[6];
+	char regency_name[80];
+	char site[WIRE_AGENT_MAX + 1]; /* "" for a regency alert */
+	char link[16];
+	bool tertinggal, is_3t;
+	char status[12];             /* the site's or regency's status when last seen */
+	char reason[ROLLUP_REASON_MAX];
+	int64_t since_ms;            /* the condition's start (engine) */
+	int64_t starts_ms;           /* when it fired */
+	int64_t ends_ms;             /* when it resolved, -1 while firing */
+	int64_t clear_ms;            /* condition gone since, -1 while present */
+	bool firing;
+	bool seen;                   /* wanted in the current evaluation */
+	unsigned version;            /* bumped on fire, resolve, severity change */
+	unsigned told[ALERT_SINKS];  /* version each sink acknowledged */
+	bool dirty;                  /* to be saved */
+};
+
+struct alerts_rules {
+	int64_t resolve_hold_ms;     /* condition gone this long before resolving (0) */
+	int64_t forget_ms;           /* resolved and told: dropped after this (1 h) */
+};
+
+struct alerts;
+
+struct alerts *alerts_new(const struct alerts_rules *r, const struct catalog *cat);
+void alerts_free(struct alerts *a);
+
+/* Evaluate the rules over the engine's state at now. */
+void alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms);
+
+/* Add an alert as saved before a restart (firing or resolved). */
+void alerts_restore(struct alerts *a, const struct alert *saved);
+
+/* The alerts, sorted by key; valid until the next call that changes them. */
+struct alert *alerts_list(struct alerts *a, size_t *n);
+
+/* The alert with this key, or NULL. */
+struct alert *alerts_get(struct alerts *a, const char *key);
+
+/* An alert as JSON (for the API, and saved by statusdb); decode fills *al
+ * from what encode wrote, false when the text is not such an alert. */
+json_t *alert_json(const struct alert *al);
+bool alert_from_json(const json_t *o, struct alert *al);
+
+/* Firing alerts (for the API and CLI). */
+size_t alerts_firing(const struct alerts *a);
+
+#endif
