@@ -55,7 +55,7 @@ LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
-	$(BUILD)/pantau-loadgen
+	$(BUILD)/pantau-loadgen $(BUILD)/tests/status_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
 	$(BUILD)/share/pantau/regency_flags.csv
 
@@ -97,6 +97,12 @@ $(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUI
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# The status engine's benchmark (make bench).
+$(BUILD)/tests/status_bench: $(call obj,tests/bench/status_bench.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
+	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 

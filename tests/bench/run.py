@@ -455,8 +455,15 @@ def bench_ingest(args):
         wd.close(failed)
 
 
+def bench_status_engine(args):
+    """The status engine's cost and detection latency (tests/bench/status.py)."""
+    from status import bench_status
+    return bench_status(args)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
+    ("status", bench_status_engine),
 ]
 
 
