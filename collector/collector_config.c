@@ -46,7 +46,7 @@ static const struct cfg_key store_keys[] = {
 };
 
 static const struct cfg_key status_keys[] = {
-	{ "window", CFG_INT, C(status.window_s), 0, 5, 86400, "300", NULL, NULL, 0,
+	{ "window", CFG_INT, C(status.window_s), 0, 1, 86400, "300", NULL, NULL, 0,
 	    "seconds of results a status window and the regional figures cover" },
 	{ "offline_intervals", CFG_INT, C(status.offline_intervals), 0, 1, 100, "3", NULL, NULL,
 	    0, "a site that sent nothing for this many intervals is OFFLINE" },

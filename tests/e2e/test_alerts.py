@@ -58,7 +58,10 @@ class Receiver:
 
 @unittest.skipUnless(os.path.exists(ALERTMANAGER), "prometheus-alertmanager is not installed "
                      "(make deps installs it)")
-class AlertDeliveryTest(E2ETestCase):
+class AlertSetup(E2ETestCase):
+    """Alertmanager, two receivers, broker and collector with a WINDOW s window."""
+    WINDOW = 5
+
     def setUp(self):
         super().setUp()
         self.am_port = free_port()
@@ -78,7 +81,7 @@ class AlertDeliveryTest(E2ETestCase):
         self.addCleanup(self.tg.close)
         self.broker = self.start_broker()
         cfg, port = self.collector_config(
-            self.broker.port, status__window=5, status__tick_ms=200,
+            self.broker.port, status__window=self.WINDOW, status__tick_ms=200,
             alerts__alertmanager_url=f"http://127.0.0.1:{self.am_port}",
             alerts__webhook_url=f"http://127.0.0.1:{self.hook.port}/hook",
             alerts__telegram_url=f"http://127.0.0.1:{self.tg.port}",
@@ -100,6 +103,8 @@ class AlertDeliveryTest(E2ETestCase):
             return [a for a in json.load(r) if a["labels"].get("site") == GEO or
                     a["labels"].get("regency") == "95.01"]
 
+
+class AlertDeliveryTest(AlertSetup):
     def test_fire_group_retry_resolve(self):
         self.broker.publish(topic(GEO, "status"), birth(GEO, "vsat-geo"), retain=True)
         self.send(0)
@@ -157,6 +162,37 @@ class AlertDeliveryTest(E2ETestCase):
         firing_msgs = [a for b in self.hook.bodies("/hook") for a in b["alerts"]
                        if a["status"] == "firing"]
         self.assertEqual(len(firing_msgs), 2)
+
+
+class AlertFlappingTest(AlertSetup):
+    """A link alternating good and bad every window makes no alert storm."""
+    WINDOW = 1
+
+    def test_flapping_link_raises_nothing(self):
+        self.hook.failed = 1          # no injected failure here
+        self.broker.publish(topic(GEO, "status"), birth(GEO, "vsat-geo"), retain=True)
+        self.send(0)
+        wait_for(lambda: http_json(f"{self.api}/api/v1/sites/{GEO}")[1]["status"] == "OK", 10,
+                 "the site to be OK")
+        # one batch per window (the agent's schedule, 1.2 s apart), 50 % loss
+        # and none in turn: every window alternates CRITICAL and OK
+        verdicts = []
+        next_at = time.monotonic()
+        for k in range(14):
+            wait_for(lambda: time.monotonic() >= next_at, 5, "the next batch time",
+                     interval=0.01)
+            next_at += self.WINDOW * 1.2
+            self.send(10 if k % 2 == 0 else 0)
+            site = http_json(f"{self.api}/api/v1/sites/{GEO}")[1]
+            verdicts.append(site["window"]["loss_pct"])
+            self.assertEqual(site["status"], "OK", f"after batch {k}: {site['reason']}")
+            self.assertEqual(self.am_alerts(), [])
+        # the windows did alternate (some saw the loss, some did not)
+        self.assertTrue(any(v and v > 10 for v in verdicts) and any(v == 0 for v in verdicts),
+                        verdicts)
+        self.assertEqual(self.hook.bodies("/hook"), [])
+        self.assertEqual(self.tg.bodies(), [])
+        self.assertEqual(http_json(f"{self.api}/api/v1/alerts")[1]["alerts"], [])
 
 
 AMTOOL = shutil.which("amtool") or "/usr/bin/amtool"
