@@ -202,6 +202,8 @@ region_engine(const struct query *q, const struct region_sum *r, json_t *o)
 	json_object_set_new(o, "at_risk", json_boolean(known && v.rollup->at_risk));
 	if (!known)
 		return;
+	/* status and reason from the same roll-up, so they always agree */
+	json_object_set_new(o, "status", json_string(sitestate_name(v.rollup->worst)));
 	json_object_set_new(o, "reason", json_string(v.rollup->reason));
 	q_set_iso(o, "since", v.since_ms);
 }
