@@ -7,12 +7,12 @@
 
 #include "stats.h"
 
-static double
-worst_of(double have, double v)
+static float
+worst_of(float have, double v)
 {
 	if (isnan(v) || v < 0)
 		return have;
-	return isnan(have) || v > have ? v : have;
+	return isnan(have) || v > have ? (float)v : have;
 }
 
 /* Upload throughput of a throughput result, NAN when it has none. */
@@ -28,8 +28,9 @@ upload_of(const struct wire_result *r)
 static void
 sample_http(struct win_sample *s, const struct wire_result *r, char *error)
 {
-	s->http_total++;
-	if (r->ok != 0)
+	if (s->http_total < UINT16_MAX)
+		s->http_total++;
+	if (r->ok != 0 || s->http_failed == UINT16_MAX)
 		return;
 	if (s->http_failed++ == 0)
 		snprintf(error, WINDOW_ERROR_MAX, "%s %s", r->target,
@@ -45,9 +46,10 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 	for (size_t i = 0; i < b->nresults; i++) {
 		const struct wire_result *r = &b->results[i];
 		bool train = r->kind == WIRE_PROBE_ICMP || strcmp(r->probe, "stamp") == 0;
-		if (train && r->sent > 0 && r->recv >= 0 && r->recv <= r->sent) {
-			s->sent += r->sent;
-			s->recv += r->recv;
+		if (train && r->sent > 0 && r->recv >= 0 && r->recv <= r->sent &&
+		    s->sent + r->sent < INT32_MAX) {
+			s->sent += (int32_t)r->sent;
+			s->recv += (int32_t)r->recv;
 			s->rtt_p95_ms = worst_of(s->rtt_p95_ms, r->rtt_p95);
 			s->jitter_ms = worst_of(s->jitter_ms, r->jitter_ms);
 		} else if (r->kind == WIRE_PROBE_HTTP || strcmp(r->probe, "upload_task") == 0) {
@@ -55,7 +57,7 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 		} else if (strcmp(r->probe, "throughput") == 0) {
 			double up = upload_of(r);
 			if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
-				s->upload_mbps = up;
+				s->upload_mbps = (float)up;
 		}
 	}
 }

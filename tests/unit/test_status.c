@@ -191,7 +191,7 @@ test_flapping(void **state)
 }
 
 static struct win_sample
-sample(int64_t t, int sent, int recv, double p95)
+sample(int64_t t, int sent, int recv, float p95)
 {
 	return (struct win_sample){ .t_ms = t, .sent = sent, .recv = recv, .rtt_p95_ms = p95,
 		.jitter_ms = NAN, .upload_mbps = NAN };
@@ -205,7 +205,7 @@ test_window(void **state)
 	struct window_metrics m;
 	/* five batches a minute apart; the window holds the last five minutes */
 	for (int i = 0; i < 5; i++) {
-		struct win_sample s = sample(NOW - (4 - i) * MIN, 10, i == 4 ? 0 : 10, 40 + i);
+		struct win_sample s = sample(NOW - (4 - i) * MIN, 10, i == 4 ? 0 : 10, 40.0f + (float)i);
 		window_add(w, &s, "");
 	}
 	window_metrics(w, NOW, 5 * MIN, &m);
