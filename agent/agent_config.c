@@ -77,7 +77,7 @@ check_target(const char *v, char *why, size_t len)
 
 static const struct cfg_key probe_common_keys[] = {
 	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
-	    "what to measure: host (icmp), host:port (tcp), URL (http)" },
+	    "what to measure: host (icmp), host:port (tcp, stamp), URL (http)" },
 	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
 	    "seconds between runs, rounded to whole cycles; 0 = every cycle" },
 };
@@ -125,7 +125,7 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	}
 	if (type == NULL) {
 		cfg_error(f, "%s:%d: [%s] type: required key is missing; add e.g. 'type = icmp' "
-		    "(icmp, tcp or http)", f->path, cfg_section_line(f, section), section);
+		    "(" PROBE_KIND_LIST ")", f->path, cfg_section_line(f, section), section);
 		mark_section_used(f, section);
 		return;
 	}
@@ -135,7 +135,7 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->ops = probe_find(type->value);
 	if (p->ops == NULL) {
-		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use icmp, tcp or http",
+		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use " PROBE_KIND_LIST,
 		    f->path, type->line, section, type->value);
 		mark_section_used(f, section);
 		return;
@@ -259,7 +259,7 @@ agent_config_reference(FILE *to)
 	fputc('\n', to);
 	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
 	fputc('\n', to);
-	fprintf(to, "Every [probe.NAME] section has `type` (icmp, tcp, http), `target`, "
+	fprintf(to, "Every [probe.NAME] section has `type` (" PROBE_KIND_LIST "), `target`, "
 	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n");
 	cfg_print_reference("[probe.NAME] key", probe_common_keys, N(probe_common_keys), to);
 	fprintf(to, "| `type` | one of");

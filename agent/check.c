@@ -175,6 +175,18 @@ report_icmp(struct check *k, const struct probe_def *p, const json_t *r)
 		line(k, false, M_ICMP_NONE, p->name, p->target);
 }
 
+/* A packet train of another kind (stamp): replies, loss, median, MOS. */
+static bool
+report_train(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const json_t *rtt = json_object_get(r, "rtt_ms");
+	if (num(r, "recv") <= 0 || rtt == NULL)
+		return false;
+	line(k, true, M_TRAIN_OK, p->name, p->ops->kind, p->target, (long long)num(r, "recv"),
+	    (long long)num(r, "sent"), num(r, "loss_pct"), num(rtt, "p50"), num(r, "mos"));
+	return true;
+}
+
 static void
 report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
@@ -183,6 +195,8 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 	const char *kind = p->ops->kind;
 	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
 		report_icmp(k, p, r);
+	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
+		;
 	else if (err != NULL && strcmp(kind, "tcp") == 0)
 		line(k, false, M_TCP_FAIL, p->name, p->target, err);
 	else if (err != NULL && strcmp(kind, "http") == 0)

@@ -24,6 +24,7 @@ enum check_msg {
 	M_HTTP_OK,
 	M_HTTP_FAIL,
 	M_PROBE_ERROR,
+	M_TRAIN_OK,
 	M_SUMMARY_OK,
 	M_SUMMARY_FAIL,
 	M_COUNT

@@ -57,7 +57,7 @@ struct probe_run {
 };
 
 struct probe_ops {
-	const char *kind;                  /* "icmp", "tcp", "http" */
+	const char *kind;                  /* "icmp", "tcp", "http", "stamp" */
 	const struct cfg_key *keys;        /* kind-specific keys of its section */
 	size_t nkeys;
 	size_t params_size;
@@ -74,7 +74,8 @@ struct probe_ops {
 	int (*max_duration_ms)(const struct probe_def *def);
 };
 
-/* The probe kinds, NULL-terminated. */
+/* The probe kinds, NULL-terminated, and their names for messages. */
+#define PROBE_KIND_LIST "icmp, tcp, http or stamp"
 extern const struct probe_ops *const probe_kinds[];
 const struct probe_ops *probe_find(const char *kind);
 

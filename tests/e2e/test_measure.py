@@ -1,0 +1,86 @@
+"""The measurement probes end to end: the real agent measures against the real
+pantau-reflector on loopback, publishes through mosquitto, and the collector
+stores the results (unknown kinds whole, as JSON) and serves them."""
+import json
+import os
+import sqlite3
+
+from harness import (E2ETestCase, binary, free_port, http_json, port_open, wait_for,
+                     write_ini)
+
+
+class MeasureTest(E2ETestCase):
+
+    def setUp(self):
+        super().setUp()
+        self.broker = self.start_broker()
+        cfg, self.api_port = self.collector_config(self.broker.port)
+        self.collector = self.start_collector(cfg)
+        self.wait_api(self.api_port, self.collector)
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.stamp_port, self.http_port = free_port(), free_port()
+        rcfg = write_ini(os.path.join(self.workdir, "reflector.ini"), {
+            "stamp": {"listen": "127.0.0.1", "port": self.stamp_port},
+            "http": {"listen": "127.0.0.1", "port": self.http_port},
+        })
+        self.reflector = self.start("reflector", [binary("pantau-reflector"), "--config", rcfg])
+        wait_for(lambda: port_open(self.http_port), 10, "the reflector")
+
+    def run_agent(self, agent_id, probes, **overrides):
+        cfg = self.agent_config(agent_id, self.broker.port, agent_id, "32.73", probes,
+                                **overrides)
+        self.start(agent_id, [binary("pantau-agent"), "--config", cfg])
+        return cfg
+
+    def latest(self, agent_id, kinds):
+        """The agent's latest stored results once they hold every kind."""
+        def got():
+            status, body = http_json(f"{self.api}/api/v1/sites/{agent_id}")
+            if status != 200:
+                return None
+            by_probe = {r["probe"]: r for r in body["latest"]}
+            return by_probe if set(kinds) <= set(by_probe) else None
+        return wait_for(got, 30, f"{agent_id}'s {', '.join(kinds)} results")
+
+    def stored_extra(self, probe):
+        db = sqlite3.connect(os.path.join(self.workdir, "pantau.db"))
+        try:
+            row = db.execute("SELECT extra FROM results WHERE probe = ? ORDER BY ts_ms DESC "
+                             "LIMIT 1", (probe,)).fetchone()
+        finally:
+            db.close()
+        return json.loads(row[0]) if row and row[0] else None
+
+    def test_stamp_through_the_wire_into_the_store(self):
+        self.run_agent("ag-3273-0101", {
+            "refl": {"type": "stamp", "target": f"127.0.0.1:{self.stamp_port}",
+                     "count": 20, "spacing_ms": 5, "size": 120, "dscp": 46},
+            "closed": {"type": "stamp", "target": f"127.0.0.1:{free_port()}",
+                       "count": 3, "spacing_ms": 5, "timeout_ms": 300},
+        })
+        latest = self.latest("ag-3273-0101", ["stamp"])
+        _, body = http_json(f"{self.api}/api/v1/sites/ag-3273-0101")
+        results = {r["target"]: r for r in body["latest"] if r["probe"] == "stamp"}
+        ok = results[f"127.0.0.1:{self.stamp_port}"]
+        self.assertTrue(ok["ok"])
+        self.assertEqual((ok["sent"], ok["recv"], ok["loss_pct"]), (20, 20, 0))
+        self.assertEqual(ok["addr"], "127.0.0.1")
+        self.assertEqual(ok["port"], self.stamp_port)
+        rtt = ok["rtt_ms"]
+        self.assertTrue(0 <= rtt["min"] <= rtt["p50"] <= rtt["p95"] <= rtt["max"] < 50, rtt)
+        self.assertGreaterEqual(ok["jitter_ms"], 0)
+        self.assertGreaterEqual(ok["pdv_ms"], 0)
+        self.assertEqual(ok["ttl"], 64)
+        self.assertGreater(ok["mos"], 4.0)
+        self.assertIn(ok["synced"], (True, False))
+        self.assertEqual("owd_fwd_ms" in ok, ok["synced"])
+        closed = results[next(t for t in results if t != f"127.0.0.1:{self.stamp_port}")]
+        self.assertFalse(closed["ok"])
+        self.assertEqual((closed["sent"], closed["recv"], closed["loss_pct"]), (3, 0, 100))
+        self.assertIn("port unreachable", closed["error"])
+        self.assertEqual(closed["mos"], 1)
+        # Stored whole in results.extra, as the agent sent it.
+        stored = wait_for(lambda: self.stored_extra("stamp"), 10, "the stored stamp row")
+        self.assertEqual(stored["probe"], "stamp")
+        self.assertIn("rtt_ms" if stored["ok"] else "error", stored)
+        self.assertIsNotNone(latest)
