@@ -11,6 +11,7 @@
 #include "log.h"
 #include "mqttc.h"
 #include "outbox.h"
+#include "privdrop.h"
 #include "state.h"
 
 /* Batches published and not yet acknowledged, at most. */
@@ -307,7 +308,14 @@ prepare(struct agent *a, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return PANTAU_ERR_NOMEM;
 	}
-	return agent_env_open(a->loop, &a->env, why, len);
+	rc = agent_env_open(a->loop, &a->env, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	/* Sockets are open: root is not needed any more. */
+	rc = privdrop_apply(c->user, c->state_dir, why, len);
+	if (rc != PANTAU_OK)
+		agent_env_close(&a->env); /* closes on the loop the caller runs */
+	return rc;
 }
 
 pantau_err

@@ -57,6 +57,9 @@ static const struct cfg_key agent_keys[] = {
 	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
+	    "started as root, the agent runs as this user once its ICMP sockets are open; "
+	    "auto = pantau if it exists, else nobody; root = stay root" },
 	{ "outbox_batches", CFG_INT, A(outbox_batches), 0, 1, 100000, "1440", NULL, NULL, 0,
 	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
 };

@@ -21,6 +21,7 @@ struct agent_config {
 	char state_dir[512];
 	int log_level;               /* enum log_level */
 	int outbox_batches;          /* batches kept while the broker is away */
+	char user[64];               /* user to run as after opening sockets (as root) */
 	struct broker_cfg broker;
 	struct probe_def probes[AGENT_MAX_PROBES];
 	size_t nprobes;

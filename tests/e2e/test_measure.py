@@ -84,3 +84,39 @@ class MeasureTest(E2ETestCase):
         self.assertEqual(stored["probe"], "stamp")
         self.assertIn("rtt_ms" if stored["ok"] else "error", stored)
         self.assertIsNotNone(latest)
+
+    def test_agent_drops_root_after_opening_its_icmp_socket(self):
+        if os.geteuid() != 0:
+            self.skipTest("needs root: the agent only drops privileges it has")
+        agent_id = "ag-3273-0102"
+        cfg = self.agent_config(agent_id, self.broker.port, agent_id, "32.73", {
+            "lo": {"type": "icmp", "target": "127.0.0.1", "count": 5, "spacing_ms": 10},
+            "lo6": {"type": "icmp", "target": "::1", "count": 5, "spacing_ms": 10},
+        })
+        p = self.start(agent_id, [binary("pantau-agent"), "--config", cfg])
+        latest = wait_for(lambda: self.icmp_results(agent_id), 30, "icmp results")
+        with open(f"/proc/{p.pid}/status") as f:
+            uids = next(line for line in f if line.startswith("Uid:")).split()[1:]
+        import pwd
+        expected = None
+        for name in ("pantau", "nobody"):
+            try:
+                expected = pwd.getpwnam(name).pw_uid
+                break
+            except KeyError:
+                continue
+        self.assertEqual(uids, [str(expected)] * 4)   # real, effective, saved, fs
+        self.assertIn("running as user", p.output())
+        # The raw sockets opened as root still measure, IPv4 and IPv6.
+        for target in ("127.0.0.1", "::1"):
+            r = latest[target]
+            self.assertEqual((r["sent"], r["recv"]), (5, 5), r)
+        state = os.path.join(self.workdir, f"state-{agent_id}")
+        self.assertEqual(os.stat(state).st_uid, expected)
+
+    def icmp_results(self, agent_id):
+        status, body = http_json(f"{self.api}/api/v1/sites/{agent_id}")
+        if status != 200:
+            return None
+        got = {r["target"]: r for r in body["latest"] if r["probe"] == "icmp"}
+        return got if len(got) == 2 else None
