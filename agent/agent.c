@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "cycle.h"
 #include "env.h"
@@ -311,6 +312,12 @@ prepare(struct agent *a, char *why, size_t len)
 	rc = agent_env_open(a->loop, &a->env, why, len);
 	if (rc != PANTAU_OK)
 		return rc;
+	if (budget_new(c->state_dir, agent_config_budget_bytes(c), clock_real_ms(),
+	        &a->env.probe.budget) != PANTAU_OK) {
+		agent_env_close(&a->env);
+		snprintf(why, len, "out of memory");
+		return PANTAU_ERR_NOMEM;
+	}
 	/* Sockets are open: root is not needed any more. */
 	rc = privdrop_apply(c->user, c->state_dir, why, len);
 	if (rc != PANTAU_OK)

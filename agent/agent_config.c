@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "log.h"
 
 #define A(field) offsetof(struct agent_config, field)
@@ -57,6 +58,9 @@ static const struct cfg_key agent_keys[] = {
 	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "data_budget_mb", CFG_INT, A(data_budget_mb), 0, -1, 1000000, "-1", NULL, NULL, 0,
+	    "MB per UTC day throughput tests may use; -1 = by link (fiber 2000, microwave "
+	    "1000, cellular 500, vsat-leo 300, vsat-geo 100); 0 = none" },
 	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
 	    "started as root, the agent runs as this user once its ICMP sockets are open; "
 	    "auto = pantau if it exists, else nobody; root = stay root" },
@@ -281,4 +285,12 @@ agent_config_reference(FILE *to)
 		else
 			cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
 	}
+}
+
+int64_t
+agent_config_budget_bytes(const struct agent_config *c)
+{
+	int mb = c->data_budget_mb >= 0 ? c->data_budget_mb :
+	    budget_default_mb(wire_link_names[c->link]);
+	return (int64_t)mb * 1000000;
 }

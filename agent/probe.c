@@ -6,12 +6,14 @@ extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_http_ops;
 extern const struct probe_ops probe_stamp_ops;
+extern const struct probe_ops probe_throughput_ops;
 
 const struct probe_ops *const probe_kinds[] = {
 	&probe_icmp_ops,
 	&probe_tcp_ops,
 	&probe_http_ops,
 	&probe_stamp_ops,
+	&probe_throughput_ops,
 	NULL,
 };
 

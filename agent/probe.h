@@ -24,6 +24,7 @@
 #include "rng.h"
 #include "wire.h"
 
+struct budget;
 struct curlglue;
 struct icmpsock;
 
@@ -34,6 +35,7 @@ struct probe_env {
 	struct icmpsock *icmp4;    /* shared ICMP socket, IPv4; NULL if unavailable */
 	struct icmpsock *icmp6;    /* shared ICMPv6 socket; NULL if unavailable */
 	struct rng *rng;
+	struct budget *budget;     /* daily data budget (throughput); never NULL in a probe */
 };
 
 /* One configured probe: a [probe.NAME] section. */

@@ -4,9 +4,10 @@ stores the results (unknown kinds whole, as JSON) and serves them."""
 import json
 import os
 import sqlite3
+import subprocess
 
-from harness import (E2ETestCase, binary, free_port, http_json, port_open, wait_for,
-                     write_ini)
+from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
+                     wait_for, write_ini)
 
 
 class MeasureTest(E2ETestCase):
@@ -120,3 +121,57 @@ class MeasureTest(E2ETestCase):
             return None
         got = {r["target"]: r for r in body["latest"] if r["probe"] == "icmp"}
         return got if len(got) == 2 else None
+
+    def test_throughput_stored_and_budget_kept_across_restarts(self):
+        agent_id = "ag-3273-0103"
+        probes = {"tp": {"type": "throughput", "target": f"http://127.0.0.1:{self.http_port}/",
+                         "duration_s": 2, "connections": 4}}
+        # 3 MB a day: the first test may use it all (375 kB per connection and
+        # direction), the next must be skipped, also after a restart.
+        cfg = self.agent_config(agent_id, self.broker.port, agent_id, "32.73", probes,
+                                agent__data_budget_mb=3, agent__interval=60)
+        agent = self.start(agent_id, [binary("pantau-agent"), "--config", cfg])
+        first = self.latest(agent_id, ["throughput"])["throughput"]
+        self.assertTrue(first["ok"], first)
+        for d in ("download", "upload"):
+            self.assertEqual(first[d]["connections"], 4)
+            self.assertGreater(first[d]["mbps"], 0)
+            self.assertGreaterEqual(first[d]["rtt_idle_ms"], 0)
+        self.assertGreaterEqual(first["upload"]["retrans"], 0)
+        self.assertEqual(first["budget"]["limit_bytes"], 3000000)
+        self.assertEqual(first["budget"]["used_bytes"], 3000000)
+        with open(os.path.join(self.workdir, f"state-{agent_id}", "budget")) as f:
+            self.assertEqual(int(f.read().split()[1]), 3000000)
+        self.assertEqual(agent.stop(), 0)
+
+        agent = self.start(agent_id + "-again", [binary("pantau-agent"), "--config", cfg])
+
+        def skipped():
+            r = self.latest(agent_id, ["throughput"])["throughput"]
+            return r if r.get("skipped") else None
+        second = wait_for(skipped, 30, "a throughput result skipped for the budget")
+        self.assertEqual(second["skipped"], "budget")
+        self.assertIn("daily data budget of 3 MB is spent", second["note"])
+        self.assertNotIn("download", second)
+        stored = wait_for(lambda: self.stored_extra("throughput"), 10, "the stored row")
+        self.assertEqual(stored["probe"], "throughput")
+
+    def test_check_prints_results_as_json_lines(self):
+        cfg = self.agent_config("ag-3273-0104", self.broker.port, "ag-3273-0104", "32.73", {
+            "refl": {"type": "stamp", "target": f"127.0.0.1:{self.stamp_port}", "count": 5,
+                     "spacing_ms": 5},
+            "tp": {"type": "throughput", "target": f"http://127.0.0.1:{self.http_port}",
+                   "duration_s": 2, "direction": "download"},
+        }, agent__data_budget_mb=2)
+        out = subprocess.run([binary("pantau-agent"), "check", "--json", "--config", cfg,
+                              "--catalog", CATALOG_DIR], capture_output=True, text=True,
+                             timeout=60)
+        self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
+        results = [json.loads(line) for line in out.stdout.splitlines()
+                   if line.startswith("{")]
+        self.assertEqual([r["probe"] for r in results], ["stamp", "throughput"])
+        self.assertEqual(results[0]["recv"], 5)
+        self.assertNotIn("upload", results[1])
+        self.assertGreater(results[1]["download"]["bytes"], 0)
+        self.assertIn("download", out.stdout.split("\n{")[0])
+        self.assertIn("MOS", out.stdout)
