@@ -215,6 +215,21 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 	return true;
 }
 
+/* upload_task: size and time, or why it was skipped. */
+static bool
+report_upload(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	char text[160];
+	const char *note = json_string_value(json_object_get(r, "note"));
+	if (note == NULL && !json_is_true(json_object_get(r, "ok")))
+		return false;
+	if (note == NULL)
+		snprintf(text, sizeof(text), "%lld bytes uploaded in %.0f ms (HTTP %lld)",
+		    (long long)num(r, "bytes"), num(r, "total_ms"), (long long)num(r, "status"));
+	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note != NULL ? note : text);
+	return true;
+}
+
 static void
 report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
@@ -226,6 +241,8 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
 		;
 	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))
+		;
+	else if (strcmp(kind, "upload_task") == 0 && report_upload(k, p, r))
 		;
 	else if (err != NULL && strcmp(kind, "tcp") == 0)
 		line(k, false, M_TCP_FAIL, p->name, p->target, err);

@@ -7,6 +7,7 @@ extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_http_ops;
 extern const struct probe_ops probe_stamp_ops;
 extern const struct probe_ops probe_throughput_ops;
+extern const struct probe_ops probe_upload_task_ops;
 
 const struct probe_ops *const probe_kinds[] = {
 	&probe_icmp_ops,
@@ -14,6 +15,7 @@ const struct probe_ops *const probe_kinds[] = {
 	&probe_http_ops,
 	&probe_stamp_ops,
 	&probe_throughput_ops,
+	&probe_upload_task_ops,
 	NULL,
 };
 

@@ -77,7 +77,7 @@ struct probe_ops {
 };
 
 /* The probe kinds, NULL-terminated, and their names for messages. */
-#define PROBE_KIND_LIST "icmp, tcp, http or stamp"
+#define PROBE_KIND_LIST "icmp, tcp, http, stamp, throughput or upload_task"
 extern const struct probe_ops *const probe_kinds[];
 const struct probe_ops *probe_find(const char *kind);
 

@@ -4,10 +4,14 @@ stores the results (unknown kinds whole, as JSON) and serves them."""
 import json
 import os
 import sqlite3
+import http.server
+import ssl
 import subprocess
+import threading
 
 from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
                      wait_for, write_ini)
+import test_tls
 
 
 class MeasureTest(E2ETestCase):
@@ -175,3 +179,55 @@ class MeasureTest(E2ETestCase):
         self.assertGreater(results[1]["download"]["bytes"], 0)
         self.assertIn("download", out.stdout.split("\n{")[0])
         self.assertIn("MOS", out.stdout)
+
+    def test_upload_task_over_http_and_https(self):
+        # An HTTPS endpoint the way a tally service would be: a real TLS server
+        # (a test CA, so the probe needs insecure = true) that counts what it got.
+        pki = test_tls.make_pki(self.workdir, "tally")
+        got = []
+
+        class Tally(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                got.append((self.headers["Content-Type"], len(body)))
+                self.send_response(201)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tally)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(pki["server.pem"], pki["server.key"])
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        self.addCleanup(server.server_close)
+        self.addCleanup(server.shutdown)
+        https_url = f"https://127.0.0.1:{server.server_address[1]}/tally"
+        agent_id = "ag-3273-0105"
+        self.run_agent(agent_id, {
+            "plain": {"type": "upload_task", "target": f"http://127.0.0.1:{self.http_port}/upload",
+                      "size": 2000000, "timeout_ms": 4000},
+            "tls": {"type": "upload_task", "target": https_url, "size": 1500000,
+                    "insecure": "true", "timeout_ms": 4000},
+            "tls_checked": {"type": "upload_task", "target": https_url, "size": 1000,
+                            "timeout_ms": 4000},
+        }, agent__interval=30)
+
+        def three():
+            status, body = http_json(f"{self.api}/api/v1/sites/{agent_id}")
+            ups = [r for r in body.get("latest", []) if r["probe"] == "upload_task"]
+            return ups if len(ups) == 3 else None
+        ups = wait_for(three, 30, "three upload_task results")
+        plain, tls, checked = ups
+        self.assertEqual(plain["target"], f"http://127.0.0.1:{self.http_port}/upload")
+        self.assertTrue(plain["ok"], plain)
+        self.assertEqual((plain["status"], plain["bytes"], plain["size"]), (200, 2000000, 2000000))
+        self.assertGreater(plain["total_ms"], 0)
+        self.assertTrue(tls["ok"], tls)
+        self.assertEqual((tls["status"], tls["bytes"]), (201, 1500000))
+        self.assertGreaterEqual(tls["tls_ms"], 0)
+        self.assertIn(("image/jpeg", 1500000), got)
+        # Certificates are checked unless insecure = true.
+        self.assertFalse(checked["ok"])
+        self.assertIn("certificate", checked["error"].lower())
