@@ -166,11 +166,7 @@ decode_result(const json_t *o, size_t i, struct wire_result *r, struct wire_erro
 	}
 	/* A kind from a newer agent: keep it, checking only its common fields. */
 	r->kind = WIRE_PROBE_OTHER;
-	if (!wire_get_bool(o, path, "ok", false, &r->ok, err))
-		return false;
-	/* stamp is stored as JSON too, but its train figures obey icmp's rules
-	 * (and fill the same columns). */
-	return strcmp(r->probe, "stamp") != 0 || decode_icmp(o, path, r, err);
+	return wire_get_bool(o, path, "ok", false, &r->ok, err);
 }
 
 static bool

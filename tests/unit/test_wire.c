@@ -196,41 +196,6 @@ test_every_rejection(void **state)
 	expect_mutation("\"pdv_ms\":6.7", "\"pdv_ms\":1e999", WIRE_REJ_NOT_JSON);
 }
 
-/* A batch with one result object (text without the braces' content check). */
-static enum wire_reason
-decode_one(const char *result, struct wire_batch *b)
-{
-	char text[1024];
-	struct wire_topic t = topic_for("ag-1");
-	struct wire_error err;
-	snprintf(text, sizeof(text), "{\"v\":1,\"agent\":\"ag-1\",\"boot\":1,\"seq\":1,"
-	    "\"ts\":\"2024-02-14T06:00:30.125Z\",\"results\":[%s]}", result);
-	return wire_batch_decode(&t, text, strlen(text), b, &err);
-}
-
-static void
-test_stamp_results_checked_and_kept_whole(void **state)
-{
-	(void)state;
-	struct wire_batch b;
-	assert_int_equal(decode_one("{\"probe\":\"stamp\",\"target\":\"r:862\",\"ok\":true,"
-	    "\"sent\":20,\"recv\":19,\"loss_pct\":5.0,\"rtt_ms\":{\"min\":1,\"p50\":2,"
-	    "\"avg\":2,\"p95\":3,\"max\":4},\"jitter_ms\":0.5,\"mos\":4.4,\"synced\":false}",
-	    &b), WIRE_ACCEPT);
-	assert_int_equal(b.results[0].kind, WIRE_PROBE_OTHER);   /* stored as JSON */
-	assert_int_equal(b.results[0].recv, 19);                 /* and in the columns */
-	assert_true(fabs(b.results[0].rtt_p50 - 2) < 1e-9);
-	wire_batch_clear(&b);
-	assert_int_equal(decode_one("{\"probe\":\"stamp\",\"target\":\"r\",\"ok\":true,"
-	    "\"sent\":2,\"recv\":3,\"loss_pct\":0}", &b), WIRE_REJ_INCONSISTENT);
-	assert_int_equal(decode_one("{\"probe\":\"stamp\",\"target\":\"r\",\"ok\":false,"
-	    "\"sent\":0,\"recv\":0,\"loss_pct\":100}", &b), WIRE_REJ_MISSING_FIELD);
-	/* Other unknown kinds are not held to those rules. */
-	assert_int_equal(decode_one("{\"probe\":\"throughput\",\"target\":\"u\","
-	    "\"sent\":2,\"recv\":3}", &b), WIRE_ACCEPT);
-	wire_batch_clear(&b);
-}
-
 static void
 test_too_many_results(void **state)
 {
@@ -300,7 +265,6 @@ main(void)
 		cmocka_unit_test(test_decode_good_batch),
 		cmocka_unit_test(test_encode_round_trip),
 		cmocka_unit_test(test_every_rejection),
-		cmocka_unit_test(test_stamp_results_checked_and_kept_whole),
 		cmocka_unit_test(test_too_many_results),
 		cmocka_unit_test(test_status_messages),
 		cmocka_unit_test(test_reason_names_unique),
