@@ -147,9 +147,10 @@ test_rate_limit_table_is_bounded(void **state)
 	}
 	struct sockaddr_un_like { sa_family_t f; } other = { AF_UNIX };
 	assert_false(ratelimit_allow(r, (struct sockaddr *)&other, 0));
-	assert_int_equal(ratelimit_new(0, 1, 16, &r), PANTAU_ERR_INVAL);
-	ratelimit_free(NULL);
 	ratelimit_free(r);
+	assert_int_equal(ratelimit_new(0, 1, 16, &r), PANTAU_ERR_INVAL);
+	assert_null(r);
+	ratelimit_free(NULL);
 }
 
 int
