@@ -384,7 +384,8 @@ on_tick(uv_timer_t *t)
 {
 	struct tput_run *s = t->data;
 	take_sample(s);
-	if (clock_mono_ns() - s->t0 >= (int64_t)s->p.duration_s * 1000000000LL)
+	if (all_finished(s) ||
+	    clock_mono_ns() - s->t0 >= (int64_t)s->p.duration_s * 1000000000LL)
 		phase_end(s);
 }
 
