@@ -3,11 +3,14 @@ pantau-reflector on loopback, publishes through mosquitto, and the collector
 stores the results (unknown kinds whole, as JSON) and serves them."""
 import json
 import os
+import socket
 import sqlite3
+import struct
 import http.server
 import ssl
 import subprocess
 import threading
+import time
 
 from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
                      wait_for, write_ini)
@@ -231,3 +234,46 @@ class MeasureTest(E2ETestCase):
         # Certificates are checked unless insecure = true.
         self.assertFalse(checked["ok"])
         self.assertIn("certificate", checked["error"].lower())
+
+    def test_stamp_sender_against_an_independent_reflector(self):
+        # A minimal RFC 8762 reflector written here from the RFC, which also
+        # reads each packet's TOS byte: the agent's DSCP, size and fields on
+        # the wire, and its RTT arithmetic (the reflector holds each packet
+        # 20 ms between T2 and T3, which must not count).
+        sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(sock.close)
+        sock.bind(("127.0.0.1", 0))
+        sock.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        seen = []
+
+        def serve():
+            while True:
+                try:
+                    data, anc, _, addr = sock.recvmsg(2048, 64)
+                except OSError:
+                    return
+                t2 = time.time()
+                tos = next((c[2][0] for c in anc if c[1] == socket.IP_TOS), None)
+                seq, ts, err = struct.unpack("!IQH", data[:14])
+                seen.append((len(data), tos, seq))
+                time.sleep(0.02)
+                ntp = lambda t: int((t + 2208988800) * 2**32)
+                reply = struct.pack("!IQHHQIQHHB", seq, ntp(time.time()), 0x0001, 0, ntp(t2),
+                                    seq, ts, err, 0, 64).ljust(len(data), b"\0")
+                sock.sendto(reply, addr)
+        threading.Thread(target=serve, daemon=True).start()
+        cfg = self.agent_config("ag-3273-0106", self.broker.port, "ag-3273-0106", "32.73", {
+            "ef": {"type": "stamp", "target": f"127.0.0.1:{sock.getsockname()[1]}",
+                   "count": 6, "spacing_ms": 30, "size": 200, "dscp": 46,
+                   "timeout_ms": 500},
+        })
+        out = subprocess.run([binary("pantau-agent"), "check", "--json", "--config", cfg,
+                              "--catalog", CATALOG_DIR], capture_output=True, text=True,
+                             timeout=60)
+        r = json.loads(next(x for x in out.stdout.splitlines() if x.startswith("{")))
+        self.assertEqual([s[2] for s in seen], list(range(6)))
+        self.assertEqual({(s[0], s[1]) for s in seen}, {(200, 46 << 2)})
+        self.assertEqual((r["sent"], r["recv"]), (6, 6), r)
+        # Loopback plus a Python thread's wake-up, without the 20 ms held.
+        self.assertLess(r["rtt_ms"]["p50"], 15, r)
+        self.assertFalse(r["synced"])        # the reflector said: not synchronised
