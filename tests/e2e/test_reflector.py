@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import struct
+import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -136,3 +137,21 @@ class ReflectorTest(E2ETestCase):
             pass
         held[0].sendall(b"\r\n")
         self.assertTrue(held[0].recv(100).startswith(b"HTTP/1.1 200"))
+
+    def test_agent_stamp_over_ipv6_to_a_dual_stack_reflector(self):
+        self.start_reflector(listen="::")
+        cfg = write_ini(os.path.join(self.workdir, "agent.ini"), {
+            "agent": {"id": "ag-3273-0301", "region": "32.73", "site": "v6", "link": "fiber",
+                      "interval": 10, "splay": 0,
+                      "state_dir": os.path.join(self.workdir, "state")},
+            "broker": {"host": "127.0.0.1", "port": 1},
+            "probe.v6": {"type": "stamp", "target": f"[::1]:{self.udp}", "count": 4,
+                         "spacing_ms": 5},
+            "probe.v4": {"type": "stamp", "target": f"127.0.0.1:{self.udp}", "count": 4,
+                         "spacing_ms": 5},
+        })
+        out = subprocess.run([binary("pantau-agent"), "check", "--json", "--config", cfg],
+                             capture_output=True, text=True, timeout=60)
+        results = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
+        self.assertEqual([(r["addr"], r["recv"], r["ttl"]) for r in results],
+                         [("::1", 4, 64), ("127.0.0.1", 4, 64)], out.stdout)
