@@ -6,7 +6,8 @@
  * /download?bytes=N, POST /upload of N bytes) and runs for duration_s;
  * every TPUT_SAMPLE_MS the bytes so far (download: received; upload:
  * acknowledged by the peer, TCP_INFO tcpi_bytes_acked) and each
- * connection's TCP_INFO are sampled. The rate leaves out the warm-up
+ * connection's TCP_INFO are sampled (its socket comes from
+ * CURLOPT_SOCKOPTFUNCTION). The rate leaves out the warm-up
  * (tput_rate.c). Idle RTT: the fastest TCP handshake; loaded RTT: the
  * kernel's RTT estimate of the connections after the warm-up (upload:
  * tcpi_rtt of our sending side; download: tcpi_rcv_rtt, the receiver's
@@ -63,6 +64,7 @@ struct conn {
 	int64_t bytes;          /* download: received; upload: handed to libcurl */
 	int64_t acked;          /* upload: acknowledged by the peer */
 	double connect_ms;      /* handshake, < 0 until known */
+	curl_socket_t fd;       /* the connection's socket, from CURLOPT_SOCKOPTFUNCTION */
 	struct tcpinfo ti;      /* last sample */
 	char err[CURL_ERROR_SIZE];
 	bool have_ti;
@@ -83,7 +85,7 @@ struct tput_run {
 	size_t n, cap;          /* samples */
 	int64_t *cum, *t_ns;
 	double *rtt;            /* loaded RTT per sample, ms (STATS_LOST: none) */
-	int64_t spent;
+	double idle_ms;         /* idle RTT from the first direction's handshakes, < 0 */
 	json_t *result;
 	uint8_t chunk[TPUT_UPLOAD_CHUNK];
 };
@@ -126,15 +128,25 @@ read_connect(struct conn *c)
 		c->connect_ms = (double)(con - dns) / 1000.0;
 }
 
+/* libcurl made the connection's socket: keep it for TCP_INFO samples
+ * (CURLINFO_ACTIVESOCKET gives it only once the transfer is over). */
+static int
+on_socket(void *arg, curl_socket_t fd, curlsocktype purpose)
+{
+	struct conn *c = arg;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		c->fd = fd;
+	return CURL_SOCKOPT_OK;
+}
+
+/* Sampled only while the transfer runs, so the socket is still libcurl's. */
 static void
 sample_tcp(struct conn *c)
 {
-	curl_socket_t fd = CURL_SOCKET_BAD;
 	read_connect(c);
-	if (curl_easy_getinfo(c->easy, CURLINFO_ACTIVESOCKET, &fd) != CURLE_OK ||
-	    fd == CURL_SOCKET_BAD)
+	if (c->fd == CURL_SOCKET_BAD)
 		return;
-	if (tcpinfo_read(fd, &c->ti)) {
+	if (tcpinfo_read(c->fd, &c->ti)) {
 		c->have_ti = true;
 		if (c->s->upload && (int64_t)c->ti.bytes_acked > c->acked)
 			c->acked = (int64_t)c->ti.bytes_acked;
@@ -217,13 +229,16 @@ set_retrans(json_t *o, const struct tput_run *s)
 		    (double)(sent - (resent < sent ? resent : sent)) * 100.0 / (double)sent);
 }
 
+/* Idle RTT: the fastest handshake of the first direction, taken before
+ * any load (the second direction's handshakes can queue behind what the
+ * first left in the bottleneck's buffer). */
 static void
-set_rtts(json_t *o, const struct tput_run *s, size_t warmup)
+set_rtts(json_t *o, struct tput_run *s, size_t warmup)
 {
-	double idle = -1;
-	for (int i = 0; i < s->p.connections; i++)
-		if (s->c[i].connect_ms >= 0 && (idle < 0 || s->c[i].connect_ms < idle))
-			idle = s->c[i].connect_ms;
+	for (int i = 0; s->phase == 0 && i < s->p.connections; i++)
+		if (s->c[i].connect_ms >= 0 && (s->idle_ms < 0 || s->c[i].connect_ms < s->idle_ms))
+			s->idle_ms = s->c[i].connect_ms;
+	double idle = s->idle_ms;
 	double loaded = loaded_rtt(s, warmup + 1);
 	if (idle >= 0)
 		wire_set_num(o, "rtt_idle_ms", idle);
@@ -418,6 +433,8 @@ make_easy(struct tput_run *s, struct conn *c)
 	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->err);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
+	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
 	curl_easy_setopt(e, CURLOPT_USERAGENT, "pantau-agent/" PANTAU_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->def->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
@@ -445,6 +462,7 @@ phase_begin(struct tput_run *s)
 		struct conn *c = &s->c[i];
 		memset(c, 0, sizeof(*c));
 		c->s = s;
+		c->fd = CURL_SOCKET_BAD;
 		c->connect_ms = -1;
 		c->easy = make_easy(s, c);
 		if (c->easy == NULL) {
@@ -495,6 +513,7 @@ tput_start(struct probe_run *run)
 	s->def = run->def;
 	s->p = *(const struct tput_params *)run->def->params;
 	s->result = wire_result_new("throughput", run->def->target);
+	s->idle_ms = -1;
 	s->headers = curl_slist_append(NULL, "Expect:");
 	if (s->headers != NULL)
 		s->headers = curl_slist_append(s->headers, "Content-Type: application/octet-stream");
