@@ -13,6 +13,7 @@ import zlib
 from harness import E2ETestCase, binary, free_port, port_open, wait_for, write_ini
 
 NTP_UNIX = 2208988800
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def sender_packet(seq, size=44, ts=None, errest=0x0001):
@@ -155,3 +156,35 @@ class ReflectorTest(E2ETestCase):
         results = [json.loads(x) for x in out.stdout.splitlines() if x.startswith("{")]
         self.assertEqual([(r["addr"], r["recv"], r["ttl"]) for r in results],
                          [("::1", 4, 64), ("127.0.0.1", 4, 64)], out.stdout)
+
+    def test_bad_configuration_names_file_line_and_key(self):
+        cfg = os.path.join(self.workdir, "bad.ini")
+        with open(cfg, "w") as f:
+            f.write("[stamp]\nport = 99999\nrate = 5\n[http]\nper_client = 100\n"
+                    "max_connections = 10\n")
+        out = subprocess.run([binary("pantau-reflector"), "--check", "--config", cfg],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2)
+        self.assertIn(f"{cfg}:2: [stamp] port: expected a whole number from 1 to 65535",
+                      out.stderr)
+        self.assertIn(f"{cfg}:3: [stamp] rate: unknown key", out.stderr)
+        self.assertIn("per_client (100) is more than max_connections (10)", out.stderr)
+        ok = subprocess.run([binary("pantau-reflector"), "--check", "--config",
+                             os.path.join(os.path.dirname(os.path.dirname(HERE)), "deploy",
+                                          "reflector.ini.example")],
+                            capture_output=True, text=True, timeout=10)
+        self.assertEqual((ok.returncode, ok.stdout), (0, "configuration OK\n"), ok.stderr)
+
+    def test_port_in_use_is_a_clear_error(self):
+        busy = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.addCleanup(busy.close)
+        busy.bind(("127.0.0.1", 0))
+        cfg = write_ini(os.path.join(self.workdir, "busy.ini"), {
+            "stamp": {"listen": "127.0.0.1", "port": busy.getsockname()[1]},
+            "http": {"port": 0},
+        })
+        out = subprocess.run([binary("pantau-reflector"), "--config", cfg],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("cannot receive STAMP on 127.0.0.1 UDP port", out.stderr)
+        self.assertIn("Address already in use", out.stderr)
