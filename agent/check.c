@@ -204,12 +204,16 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 	if (!json_is_true(json_object_get(r, "ok")))
 		return false;
 	text[0] = '\0';
+	static const char *const dirs[2][2] = { { "download", "unduh" },
+		{ "upload", "unggah" } };
 	for (int i = 0; i < 2; i++) {
-		const char *dir = i == 0 ? "download" : "upload";
-		const json_t *d = json_object_get(r, dir);
-		if (d != NULL && off < sizeof(text))
-			off += (size_t)snprintf(text + off, sizeof(text) - off, "%s%s %.1f Mbit/s",
-			    off > 0 ? ", " : "", dir, num(d, "mbps"));
+		const json_t *d = json_object_get(r, dirs[i][0]);
+		if (d == NULL || off >= sizeof(text) - 2)
+			continue;
+		if (off > 0)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, ", ");
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    check_text(M_TPUT_DIR, k->lang), dirs[i][k->lang], num(d, "mbps"));
 	}
 	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, text);
 	return true;
@@ -219,14 +223,14 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 static bool
 report_upload(struct check *k, const struct probe_def *p, const json_t *r)
 {
-	char text[160];
 	const char *note = json_string_value(json_object_get(r, "note"));
-	if (note == NULL && !json_is_true(json_object_get(r, "ok")))
+	if (note != NULL)
+		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+	else if (json_is_true(json_object_get(r, "ok")))
+		line(k, true, M_UPLOAD_OK, p->name, p->target, (long long)num(r, "bytes"),
+		    num(r, "total_ms"), (long long)num(r, "status"));
+	else
 		return false;
-	if (note == NULL)
-		snprintf(text, sizeof(text), "%lld bytes uploaded in %.0f ms (HTTP %lld)",
-		    (long long)num(r, "bytes"), num(r, "total_ms"), (long long)num(r, "status"));
-	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note != NULL ? note : text);
 	return true;
 }
 
