@@ -119,6 +119,7 @@ class MeasureTest(E2ETestCase):
         for target in ("127.0.0.1", "::1"):
             r = latest[target]
             self.assertEqual((r["sent"], r["recv"]), (5, 5), r)
+            self.assertGreater(r["mos"], 4.3)   # loopback: the best a call can be
         state = os.path.join(self.workdir, f"state-{agent_id}")
         self.assertEqual(os.stat(state).st_uid, expected)
 
