@@ -188,6 +188,31 @@ probe_line(const struct cfg_file *f, const struct probe_def *p)
 	return cfg_section_line(f, section);
 }
 
+/* A cycle where every probe runs: the others side by side, then the
+ * link-loading ones one after another. */
+static void
+check_cycle_fits(struct cfg_file *f, const struct agent_config *c)
+{
+	int others = 0, loading = 0, nloading = 0;
+	for (size_t i = 0; i < c->nprobes; i++) {
+		const struct probe_def *p = &c->probes[i];
+		int ms = p->ops->max_duration_ms != NULL ? p->ops->max_duration_ms(p) : 0;
+		if (p->ops->loads_link) {
+			loading += ms;
+			nloading++;
+		} else if (ms > others) {
+			others = ms;
+		}
+	}
+	if (nloading > 0 && others + loading > c->interval_s * 1000)
+		cfg_error(f, "%s: [agent] interval: a cycle in which every probe runs takes up to "
+		    "%.1f s (%.1f s for the others, then %.1f s for the %d throughput/upload_task "
+		    "probe(s), one after another), longer than the %d s interval; raise interval "
+		    "or lower their duration_s or timeout_ms", f->path,
+		    (others + loading) / 1000.0, others / 1000.0, loading / 1000.0, nloading,
+		    c->interval_s);
+}
+
 /* Rules that span keys: coordinates together, probes fit in the cycle. */
 static void
 check_cross(struct cfg_file *f, struct agent_config *c)
@@ -208,6 +233,7 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 			    "interval; lower its count, spacing or timeout, or raise [agent] interval",
 			    f->path, probe_line(f, p), p->name, ms / 1000.0, c->interval_s);
 	}
+	check_cycle_fits(f, c);
 }
 
 pantau_err

@@ -74,6 +74,10 @@ struct probe_ops {
 	/* Longest a measurement may take with these params, in ms (used to
 	 * check that probes fit the cycle). */
 	int (*max_duration_ms)(const struct probe_def *def);
+	/* The probe fills the link (throughput, upload_task): a cycle runs it
+	 * after the other probes have finished, one such probe at a time, so
+	 * that it neither loads their measurements nor the others'. */
+	bool loads_link;
 };
 
 /* The probe kinds, NULL-terminated, and their names for messages. */

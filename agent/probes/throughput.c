@@ -577,4 +577,5 @@ const struct probe_ops probe_throughput_ops = {
 	.start = tput_start,
 	.cancel = tput_cancel,
 	.max_duration_ms = tput_max_duration_ms,
+	.loads_link = true,
 };

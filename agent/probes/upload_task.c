@@ -296,4 +296,5 @@ const struct probe_ops probe_upload_task_ops = {
 	.start = up_start,
 	.cancel = up_cancel,
 	.max_duration_ms = up_max_duration_ms,
+	.loads_link = true,
 };

@@ -170,7 +170,7 @@ class MeasureTest(E2ETestCase):
                      "spacing_ms": 5},
             "tp": {"type": "throughput", "target": f"http://127.0.0.1:{self.http_port}",
                    "duration_s": 2, "direction": "download"},
-        }, agent__data_budget_mb=2)
+        }, agent__data_budget_mb=2, agent__interval=30)
         out = subprocess.run([binary("pantau-agent"), "check", "--json", "--config", cfg,
                               "--catalog", CATALOG_DIR], capture_output=True, text=True,
                              timeout=60)
