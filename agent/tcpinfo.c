@@ -18,6 +18,7 @@ tcpinfo_read(int fd, struct tcpinfo *out)
 	out->rcv_rtt_us = ti.tcpi_rcv_rtt;
 	out->total_retrans = ti.tcpi_total_retrans;
 	out->bytes_acked = ti.tcpi_bytes_acked;
+	out->bytes_received = ti.tcpi_bytes_received;
 	out->bytes_sent = ti.tcpi_bytes_sent;
 	out->bytes_retrans = ti.tcpi_bytes_retrans;
 	return true;

@@ -14,6 +14,7 @@ struct tcpinfo {
 	uint32_t rcv_rtt_us;      /* the receiver's RTT estimate; 0 when unknown */
 	uint32_t total_retrans;   /* segments retransmitted */
 	uint64_t bytes_acked;     /* bytes the peer acknowledged */
+	uint64_t bytes_received;  /* bytes received in order, read or not */
 	uint64_t bytes_sent;      /* bytes sent, retransmissions included */
 	uint64_t bytes_retrans;   /* bytes retransmitted */
 };

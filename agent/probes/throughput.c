@@ -61,8 +61,9 @@ struct conn {
 	CURL *easy;
 	bool running;
 	CURLcode rc;
-	int64_t bytes;          /* download: received; upload: handed to libcurl */
-	int64_t acked;          /* upload: acknowledged by the peer */
+	int64_t bytes;          /* download: read by libcurl; upload: handed to it */
+	int64_t acked;          /* at the TCP level: upload acknowledged by the peer,
+	                         * download received (read by us or not) */
 	double connect_ms;      /* handshake, < 0 until known */
 	curl_socket_t fd;       /* the connection's socket, from CURLOPT_SOCKOPTFUNCTION */
 	struct tcpinfo ti;      /* last sample */
@@ -148,8 +149,9 @@ sample_tcp(struct conn *c)
 		return;
 	if (tcpinfo_read(c->fd, &c->ti)) {
 		c->have_ti = true;
-		if (c->s->upload && (int64_t)c->ti.bytes_acked > c->acked)
-			c->acked = (int64_t)c->ti.bytes_acked;
+		int64_t tcp = (int64_t)(c->s->upload ? c->ti.bytes_acked : c->ti.bytes_received);
+		if (tcp > c->acked)
+			c->acked = tcp;
 	}
 }
 
@@ -187,7 +189,13 @@ take_sample(struct tput_run *s)
 		struct conn *c = &s->c[i];
 		if (c->running)
 			sample_tcp(c);
-		cum += s->upload ? c->acked : c->bytes;
+		/* TCP's count, so a busy loop reading late does not shift bytes
+		 * from one sample to the next (upload: what arrived, not what
+		 * was handed over); a finished transfer has it all. */
+		if (s->upload || c->acked > c->bytes)
+			cum += c->acked;
+		else
+			cum += c->bytes;
 		uint32_t us = s->upload ? c->ti.rtt_us : c->ti.rcv_rtt_us;
 		if (c->running && c->have_ti && us > 0)
 			rtts[nr++] = us / 1000.0;
@@ -355,8 +363,8 @@ phase_end(struct tput_run *s)
 {
 	take_sample(s);
 	int64_t spent = 0;
-	for (int i = 0; i < s->p.connections; i++)
-		spent += s->c[i].bytes;
+	for (int i = 0; i < s->p.connections; i++)  /* what crossed the link, at most */
+		spent += s->c[i].bytes > s->c[i].acked ? s->c[i].bytes : s->c[i].acked;
 	drop_conns(s);
 	json_object_set_new(s->result, s->upload ? "upload" : "download", phase_result(s));
 	if (budget_spend(s->run->env->budget, spent, clock_real_ms()) != PANTAU_OK)
