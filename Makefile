@@ -1,6 +1,7 @@
 # pantau — build, test, demo, bench, install.
 #
-#   make              build build/pantau-agent, build/pantau-collector, build/pantau
+#   make              build build/pantau-agent, build/pantau-collector, build/pantau,
+#                     build/pantau-reflector
 #   make deps         install every Debian and npm package needed (idempotent)
 #   make test         deps + build + the whole suite; ends with "N passed, N failed"
 #   make demo         deps + build + broker, collector and agents on loopback
@@ -43,6 +44,7 @@ COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
+REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
 LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -51,11 +53,12 @@ COMMON_OBJ := $(call obj,$(COMMON_SRC))
 AGENT_OBJ := $(call obj,$(AGENT_SRC))
 COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
+REFLECTOR_OBJ := $(call obj,$(REFLECTOR_SRC))
 LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
-	$(BUILD)/pantau-loadgen $(BUILD)/tests/status_bench
+	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
 	$(BUILD)/share/pantau/regency_flags.csv
 
@@ -86,6 +89,9 @@ $(BUILD)/libpantau-collector.a: $(COLLECTOR_OBJ)
 $(BUILD)/libpantau-cli.a: $(CLI_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
@@ -94,6 +100,9 @@ $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-colle
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+$(BUILD)/pantau-reflector: $(call obj,reflector/main.c) $(BUILD)/libpantau-reflector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
@@ -108,7 +117,8 @@ $(BUILD)/tests/status_bench: $(call obj,tests/bench/status_bench.c) $(BUILD)/lib
 
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
-		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
+		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
+		$(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
@@ -150,8 +160,10 @@ docs: all
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau
 	install -m 0755 $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
+		$(BUILD)/pantau-reflector \
 		$(DESTDIR)$(PREFIX)/bin/
 	install -m 0644 $(CATALOG) deploy/agent.ini.example deploy/collector.ini.example \
+		deploy/reflector.ini.example \
 		$(DESTDIR)$(PREFIX)/share/pantau/
 	install -m 0644 node_modules/idn-area-data/data/LICENSE.md \
 		$(DESTDIR)$(PREFIX)/share/pantau/idn-area-data-LICENSE.md

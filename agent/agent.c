@@ -5,12 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "clock.h"
 #include "cycle.h"
 #include "env.h"
 #include "log.h"
 #include "mqttc.h"
 #include "outbox.h"
+#include "privdrop.h"
 #include "state.h"
 
 /* Batches published and not yet acknowledged, at most. */
@@ -307,7 +309,20 @@ prepare(struct agent *a, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return PANTAU_ERR_NOMEM;
 	}
-	return agent_env_open(a->loop, &a->env, why, len);
+	rc = agent_env_open(a->loop, &a->env, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	if (budget_new(c->state_dir, agent_config_budget_bytes(c), clock_real_ms(),
+	        &a->env.probe.budget) != PANTAU_OK) {
+		agent_env_close(&a->env);
+		snprintf(why, len, "out of memory");
+		return PANTAU_ERR_NOMEM;
+	}
+	/* Sockets are open: root is not needed any more. */
+	rc = privdrop_apply(c->user, c->state_dir, why, len);
+	if (rc != PANTAU_OK)
+		agent_env_close(&a->env); /* closes on the loop the caller runs */
+	return rc;
 }
 
 pantau_err

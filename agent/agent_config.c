@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "budget.h"
 #include "log.h"
 
 #define A(field) offsetof(struct agent_config, field)
@@ -57,6 +58,12 @@ static const struct cfg_key agent_keys[] = {
 	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "data_budget_mb", CFG_INT, A(data_budget_mb), 0, -1, 1000000, "-1", NULL, NULL, 0,
+	    "MB per UTC day throughput tests may use; -1 = by link (fiber 2000, microwave "
+	    "1000, cellular 500, vsat-leo 300, vsat-geo 100); 0 = none" },
+	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
+	    "started as root, the agent runs as this user once its ICMP sockets are open; "
+	    "auto = pantau if it exists, else nobody; root = stay root" },
 	{ "outbox_batches", CFG_INT, A(outbox_batches), 0, 1, 100000, "1440", NULL, NULL, 0,
 	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
 };
@@ -77,7 +84,8 @@ check_target(const char *v, char *why, size_t len)
 
 static const struct cfg_key probe_common_keys[] = {
 	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
-	    "what to measure: host (icmp), host:port (tcp), URL (http)" },
+	    "what to measure: host (icmp), host:port (tcp, stamp), URL (http, throughput, "
+	    "upload_task)" },
 	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
 	    "seconds between runs, rounded to whole cycles; 0 = every cycle" },
 };
@@ -125,7 +133,7 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	}
 	if (type == NULL) {
 		cfg_error(f, "%s:%d: [%s] type: required key is missing; add e.g. 'type = icmp' "
-		    "(icmp, tcp or http)", f->path, cfg_section_line(f, section), section);
+		    "(" PROBE_KIND_LIST ")", f->path, cfg_section_line(f, section), section);
 		mark_section_used(f, section);
 		return;
 	}
@@ -135,7 +143,7 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	p->ops = probe_find(type->value);
 	if (p->ops == NULL) {
-		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use icmp, tcp or http",
+		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use " PROBE_KIND_LIST,
 		    f->path, type->line, section, type->value);
 		mark_section_used(f, section);
 		return;
@@ -180,6 +188,31 @@ probe_line(const struct cfg_file *f, const struct probe_def *p)
 	return cfg_section_line(f, section);
 }
 
+/* A cycle where every probe runs: the others side by side, then the
+ * link-loading ones one after another. */
+static void
+check_cycle_fits(struct cfg_file *f, const struct agent_config *c)
+{
+	int others = 0, loading = 0, nloading = 0;
+	for (size_t i = 0; i < c->nprobes; i++) {
+		const struct probe_def *p = &c->probes[i];
+		int ms = p->ops->max_duration_ms != NULL ? p->ops->max_duration_ms(p) : 0;
+		if (p->ops->loads_link) {
+			loading += ms;
+			nloading++;
+		} else if (ms > others) {
+			others = ms;
+		}
+	}
+	if (nloading > 0 && others + loading > c->interval_s * 1000)
+		cfg_error(f, "%s: [agent] interval: a cycle in which every probe runs takes up to "
+		    "%.1f s (%.1f s for the others, then %.1f s for the %d throughput/upload_task "
+		    "probe(s), one after another), longer than the %d s interval; raise interval "
+		    "or lower their duration_s or timeout_ms", f->path,
+		    (others + loading) / 1000.0, others / 1000.0, loading / 1000.0, nloading,
+		    c->interval_s);
+}
+
 /* Rules that span keys: coordinates together, probes fit in the cycle. */
 static void
 check_cross(struct cfg_file *f, struct agent_config *c)
@@ -200,6 +233,7 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 			    "interval; lower its count, spacing or timeout, or raise [agent] interval",
 			    f->path, probe_line(f, p), p->name, ms / 1000.0, c->interval_s);
 	}
+	check_cycle_fits(f, c);
 }
 
 pantau_err
@@ -259,7 +293,7 @@ agent_config_reference(FILE *to)
 	fputc('\n', to);
 	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
 	fputc('\n', to);
-	fprintf(to, "Every [probe.NAME] section has `type` (icmp, tcp, http), `target`, "
+	fprintf(to, "Every [probe.NAME] section has `type` (" PROBE_KIND_LIST "), `target`, "
 	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n");
 	cfg_print_reference("[probe.NAME] key", probe_common_keys, N(probe_common_keys), to);
 	fprintf(to, "| `type` | one of");
@@ -278,4 +312,12 @@ agent_config_reference(FILE *to)
 		else
 			cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
 	}
+}
+
+int64_t
+agent_config_budget_bytes(const struct agent_config *c)
+{
+	int mb = c->data_budget_mb >= 0 ? c->data_budget_mb :
+	    budget_default_mb(wire_link_names[c->link]);
+	return (int64_t)mb * 1000000;
 }

@@ -21,6 +21,8 @@ struct agent_config {
 	char state_dir[512];
 	int log_level;               /* enum log_level */
 	int outbox_batches;          /* batches kept while the broker is away */
+	int data_budget_mb;          /* -1: budget_default_mb(link) */
+	char user[64];               /* user to run as after opening sockets (as root) */
 	struct broker_cfg broker;
 	struct probe_def probes[AGENT_MAX_PROBES];
 	size_t nprobes;
@@ -37,6 +39,9 @@ void agent_config_clear(struct agent_config *c);
 
 /* Every N-th cycle a probe runs in (1 = every cycle). */
 int agent_config_probe_every(const struct agent_config *c, const struct probe_def *p);
+
+/* The daily data budget in bytes (the key, or the link's default). */
+int64_t agent_config_budget_bytes(const struct agent_config *c);
 
 /* Print the reference of every section and probe kind (Markdown). */
 void agent_config_reference(FILE *to);

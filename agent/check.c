@@ -5,7 +5,9 @@
 #include <string.h>
 #include <uv.h>
 
+#include "budget.h"
 #include "catalog.h"
+#include "clock.h"
 #include "check_text.h"
 #include "cycle.h"
 #include "env.h"
@@ -16,6 +18,7 @@ struct check {
 	const struct agent_config *cfg;
 	enum check_lang lang;
 	FILE *out;
+	FILE *json_out;            /* results as JSON lines, or NULL */
 	uv_loop_t loop;
 	struct agent_env env;
 	struct cycle *cycle;
@@ -175,6 +178,62 @@ report_icmp(struct check *k, const struct probe_def *p, const json_t *r)
 		line(k, false, M_ICMP_NONE, p->name, p->target);
 }
 
+/* A packet train of another kind (stamp): replies, loss, median, MOS. */
+static bool
+report_train(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const json_t *rtt = json_object_get(r, "rtt_ms");
+	if (num(r, "recv") <= 0 || rtt == NULL)
+		return false;
+	line(k, true, M_TRAIN_OK, p->name, p->ops->kind, p->target, (long long)num(r, "recv"),
+	    (long long)num(r, "sent"), num(r, "loss_pct"), num(rtt, "p50"), num(r, "mos"));
+	return true;
+}
+
+/* Throughput: the rate of each direction, or why it was skipped. */
+static bool
+report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	char text[200];
+	size_t off = 0;
+	const char *note = json_string_value(json_object_get(r, "note"));
+	if (note != NULL) {
+		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+		return true;
+	}
+	if (!json_is_true(json_object_get(r, "ok")))
+		return false;
+	text[0] = '\0';
+	static const char *const dirs[2][2] = { { "download", "unduh" },
+		{ "upload", "unggah" } };
+	for (int i = 0; i < 2; i++) {
+		const json_t *d = json_object_get(r, dirs[i][0]);
+		if (d == NULL || off >= sizeof(text) - 2)
+			continue;
+		if (off > 0)
+			off += (size_t)snprintf(text + off, sizeof(text) - off, ", ");
+		off += (size_t)snprintf(text + off, sizeof(text) - off,
+		    check_text(M_TPUT_DIR, k->lang), dirs[i][k->lang], num(d, "mbps"));
+	}
+	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, text);
+	return true;
+}
+
+/* upload_task: size and time, or why it was skipped. */
+static bool
+report_upload(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const char *note = json_string_value(json_object_get(r, "note"));
+	if (note != NULL)
+		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+	else if (json_is_true(json_object_get(r, "ok")))
+		line(k, true, M_UPLOAD_OK, p->name, p->target, (long long)num(r, "bytes"),
+		    num(r, "total_ms"), (long long)num(r, "status"));
+	else
+		return false;
+	return true;
+}
+
 static void
 report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
@@ -183,6 +242,12 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 	const char *kind = p->ops->kind;
 	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
 		report_icmp(k, p, r);
+	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
+		;
+	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))
+		;
+	else if (strcmp(kind, "upload_task") == 0 && report_upload(k, p, r))
+		;
 	else if (err != NULL && strcmp(kind, "tcp") == 0)
 		line(k, false, M_TCP_FAIL, p->name, p->target, err);
 	else if (err != NULL && strcmp(kind, "http") == 0)
@@ -218,6 +283,10 @@ maybe_finish(struct check *k)
 	broker_report(k);
 	for (size_t i = 0; i < k->cfg->nprobes; i++)
 		report_probe(k, &k->cfg->probes[i], json_array_get(k->results, i));
+	for (size_t i = 0; k->json_out != NULL && i < json_array_size(k->results); i++) {
+		json_dumpf(json_array_get(k->results, i), k->json_out, WIRE_JSON_FLAGS);
+		fputc('\n', k->json_out);
+	}
 	json_decref(k->results);
 	k->results = NULL;
 	mqttc_free(k->mqtt);
@@ -251,6 +320,10 @@ start(struct check *k)
 		fprintf(k->out, "[FAIL] %s\n", why);
 		return PANTAU_ERR_NOMEM;
 	}
+	/* The check's own tests are not counted against the daily budget. */
+	if (budget_new(NULL, agent_config_budget_bytes(k->cfg), clock_real_ms(),
+	        &k->env.probe.budget) != PANTAU_OK)
+		return PANTAU_ERR_NOMEM;
 	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&k->cfg->broker, &mo);
 	mo.reconnect = false;
@@ -267,9 +340,10 @@ start(struct check *k)
 
 int
 check_run(const char *config_path, const struct agent_config *cfg, enum check_lang lang,
-    const char *catalog_dir, FILE *out)
+    const char *catalog_dir, FILE *out, FILE *json_out)
 {
-	struct check k = { .cfg = cfg, .lang = lang, .out = out, .test_mid = -1 };
+	struct check k = { .cfg = cfg, .lang = lang, .out = out, .json_out = json_out,
+		.test_mid = -1 };
 	line(&k, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
 	check_region(&k, catalog_dir);
 	check_state(&k);

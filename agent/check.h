@@ -14,9 +14,11 @@
 #include "agent_config.h"
 #include "check_text.h"
 
-/* Runs its own loop; returns 0 when every step passed, 1 otherwise. */
+/* Runs its own loop; returns 0 when every step passed, 1 otherwise. With
+ * json_out, each probe's result object (docs/protocol.md) is also written
+ * there, one compact JSON object per line, in configuration order. */
 int check_run(const char *config_path, const struct agent_config *cfg, enum check_lang lang,
-    const char *catalog_dir, FILE *out);
+    const char *catalog_dir, FILE *out, FILE *json_out);
 
 /* "en" or "id"; -1 when unknown. NULL: from the LANG environment. */
 int check_lang_parse(const char *name);

@@ -67,6 +67,12 @@ static const char *const text[M_COUNT][2] = {
 	    "probe %s (%s): %s\n"
 	    "  -> periksa URL, DNS lokasi ini dan proxy; layanan mungkin sedang mati" },
 	[M_PROBE_ERROR] = { "probe %s (%s %s): %s", "probe %s (%s %s): %s" },
+	[M_TRAIN_OK] = { "probe %s (%s %s): %lld/%lld replies, loss %.0f %%, median %.1f ms, "
+	                 "MOS %.1f",
+	    "probe %s (%s %s): %lld/%lld balasan, hilang %.0f %%, median %.1f ms, MOS %.1f" },
+	[M_TPUT_DIR] = { "%s %.1f Mbit/s", "%s %.1f Mbit/s" },
+	[M_UPLOAD_OK] = { "probe %s (upload_task %s): %lld bytes uploaded in %.0f ms (HTTP %lld)",
+	    "probe %s (upload_task %s): %lld byte terkirim dalam %.0f ms (HTTP %lld)" },
 	[M_SUMMARY_OK] = { "all %d checks passed; this agent is ready",
 	    "semua %d pemeriksaan berhasil; agen ini siap" },
 	[M_SUMMARY_FAIL] = { "%d of %d checks failed; fix the lines marked FAIL and run "

@@ -15,6 +15,7 @@ struct cycle {
 	struct probe_run runs[CYCLE_MAX_PROBES];
 	json_t *slots[CYCLE_MAX_PROBES];
 	bool running[CYCLE_MAX_PROBES];
+	const struct probe_def *waiting[CYCLE_MAX_PROBES]; /* link-loading, not started */
 	size_t n;
 	size_t outstanding;
 	int64_t ts_ms;
@@ -71,6 +72,24 @@ finish(struct cycle *c)
 	c->done(c->ctx, results, c->ts_ms);
 }
 
+static void start_one(struct cycle *c, size_t i, const struct probe_def *def);
+
+/* Start the next waiting link-loading probe; false when none could start. */
+static bool
+start_waiting(struct cycle *c)
+{
+	for (size_t i = 0; i < c->n; i++) {
+		const struct probe_def *def = c->waiting[i];
+		if (def == NULL)
+			continue;
+		c->waiting[i] = NULL;
+		start_one(c, i, def);
+		if (c->running[i])
+			return true;
+	}
+	return false;
+}
+
 static void
 on_probe_done(struct probe_run *run, json_t *result)
 {
@@ -85,7 +104,7 @@ on_probe_done(struct probe_run *run, json_t *result)
 	if (result == NULL)
 		log_warnx("probe %s: no result (out of memory); left out of this batch",
 		    run->def->name);
-	if (--c->outstanding == 0)
+	if (--c->outstanding == 0 && !start_waiting(c))
 		finish(c);
 }
 
@@ -103,6 +122,15 @@ on_deadline(uv_timer_t *t)
 		c->running[i] = false;
 		c->slots[i] = probe_failure_result(def, why);
 		log_warnx("probe %s: %s", def->name, why);
+	}
+	for (size_t i = 0; i < c->n; i++) {
+		if (c->waiting[i] == NULL)
+			continue;
+		snprintf(why, sizeof(why), "not started: the other probes took the cycle's %.1f s",
+		    c->deadline_ms / 1000.0);
+		c->slots[i] = probe_failure_result(c->waiting[i], why);
+		log_warnx("probe %s: %s", c->waiting[i]->name, why);
+		c->waiting[i] = NULL;
 	}
 	c->outstanding = 0;
 	finish(c);
@@ -136,8 +164,13 @@ cycle_start(struct cycle *c, const struct probe_def *const *probes, size_t n, in
 	c->ts_ms = clock_real_ms();
 	c->deadline_ms = deadline_ms;
 	c->active = true;
-	for (size_t i = 0; i < n; i++)
-		start_one(c, i, probes[i]);
+	for (size_t i = 0; i < n; i++) {
+		c->waiting[i] = probes[i]->ops->loads_link ? probes[i] : NULL;
+		if (c->waiting[i] == NULL)
+			start_one(c, i, probes[i]);
+	}
+	if (c->outstanding == 0)
+		start_waiting(c);
 	/* Even when nothing could start, finish on the loop, never inside start. */
 	uv_timer_start(&c->deadline, on_deadline,
 	    c->outstanding > 0 ? (uint64_t)deadline_ms : 0, 0);
@@ -160,6 +193,7 @@ cycle_cancel(struct cycle *c)
 		if (c->running[i])
 			c->runs[i].def->ops->cancel(&c->runs[i]);
 		c->running[i] = false;
+		c->waiting[i] = NULL;
 		json_decref(c->slots[i]);
 		c->slots[i] = NULL;
 	}

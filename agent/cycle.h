@@ -1,8 +1,10 @@
 /*
  * One measurement cycle: start a set of probes at once, collect their
  * results in configuration order, and hand them over as one JSON array
- * when the last finishes. A probe still running at the deadline is
- * cancelled and reported as failed, so a cycle always ends.
+ * when the last finishes. Probes that load the link (ops->loads_link) wait
+ * until the others are done and then run one after another. A probe still
+ * running (or not yet started) at the deadline is cancelled and reported as
+ * failed, so a cycle always ends.
  */
 #ifndef PANTAU_CYCLE_H
 #define PANTAU_CYCLE_H

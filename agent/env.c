@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "budget.h"
 #include "curlglue.h"
 #include "icmpsock.h"
 #include "log.h"
@@ -38,6 +39,8 @@ agent_env_close(struct agent_env *env)
 {
 	icmpsock_free(env->probe.icmp4);
 	icmpsock_free(env->probe.icmp6);
+	budget_free(env->probe.budget);
+	env->probe.budget = NULL;
 	curlglue_free(env->probe.curl);
 	env->probe.icmp4 = env->probe.icmp6 = NULL;
 	env->probe.curl = NULL;

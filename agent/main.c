@@ -21,7 +21,7 @@ usage(FILE *to)
 {
 	fprintf(to,
 	    "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
-	    "       pantau-agent check --config FILE [--lang en|id]\n"
+	    "       pantau-agent check --config FILE [--lang en|id] [--json]\n"
 	    "       pantau-agent --check --config FILE\n"
 	    "       pantau-agent --config-reference | --version | --help\n"
 	    "\n"
@@ -31,6 +31,7 @@ usage(FILE *to)
 	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
 	    "  --check             only validate the configuration and exit\n"
 	    "  --lang en|id        language of 'check' (default from LANG)\n"
+	    "  --json              'check' also prints each probe's result as a JSON line\n"
 	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
 	    "  --catalog DIR       region catalog for 'check' (default %s)\n"
 	    "  --config-reference  print every configuration key with its default\n",
@@ -44,6 +45,7 @@ struct args {
 	const char *lang;
 	const char *catalog;
 	bool validate_only;
+	bool json;
 };
 
 static int
@@ -55,6 +57,7 @@ parse_args(int argc, char **argv, struct args *a)
 		{ "lang", required_argument, NULL, 'L' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "catalog", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "config-reference", no_argument, NULL, 'R' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -68,6 +71,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'L': a->lang = optarg; break;
 		case 'l': a->log_level = optarg; break;
 		case 'C': a->catalog = optarg; break;
+		case 'j': a->json = true; break;
 		case 'R': agent_config_reference(stdout); return 0;
 		case 'V': printf("pantau-agent %s\n", PANTAU_VERSION); return 0;
 		case 'h': usage(stdout); return 0;
@@ -148,7 +152,7 @@ main(int argc, char **argv)
 		rc = 0;
 	} else if (check) {
 		rc = check_run(a.config, &cfg, (enum check_lang)lang,
-		    a.catalog != NULL ? a.catalog : PANTAU_DATADIR, stdout);
+		    a.catalog != NULL ? a.catalog : PANTAU_DATADIR, stdout, a.json ? stdout : NULL);
 	} else {
 		rc = run(&cfg);
 	}

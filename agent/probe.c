@@ -5,11 +5,17 @@
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_tcp_ops;
 extern const struct probe_ops probe_http_ops;
+extern const struct probe_ops probe_stamp_ops;
+extern const struct probe_ops probe_throughput_ops;
+extern const struct probe_ops probe_upload_task_ops;
 
 const struct probe_ops *const probe_kinds[] = {
 	&probe_icmp_ops,
 	&probe_tcp_ops,
 	&probe_http_ops,
+	&probe_stamp_ops,
+	&probe_throughput_ops,
+	&probe_upload_task_ops,
 	NULL,
 };
 
@@ -28,11 +34,13 @@ probe_failure_result(const struct probe_def *def, const char *error)
 	json_t *r = wire_result_new(def->ops->kind, def->target);
 	if (r == NULL)
 		return NULL;
-	if (strcmp(def->ops->kind, "icmp") == 0) {
+	bool train = strcmp(def->ops->kind, "stamp") == 0;
+	if (strcmp(def->ops->kind, "icmp") == 0 || train) {
 		json_object_set_new(r, "sent", json_integer(0));
 		json_object_set_new(r, "recv", json_integer(0));
 		json_object_set_new(r, "loss_pct", json_real(100.0));
-	} else {
+	}
+	if (strcmp(def->ops->kind, "icmp") != 0) {
 		json_object_set_new(r, "ok", json_false());
 		if (strcmp(def->ops->kind, "http") == 0)
 			json_object_set_new(r, "status", json_integer(0));

@@ -24,6 +24,7 @@
 #include "rng.h"
 #include "wire.h"
 
+struct budget;
 struct curlglue;
 struct icmpsock;
 
@@ -34,6 +35,7 @@ struct probe_env {
 	struct icmpsock *icmp4;    /* shared ICMP socket, IPv4; NULL if unavailable */
 	struct icmpsock *icmp6;    /* shared ICMPv6 socket; NULL if unavailable */
 	struct rng *rng;
+	struct budget *budget;     /* daily data budget (throughput); never NULL in a probe */
 };
 
 /* One configured probe: a [probe.NAME] section. */
@@ -57,7 +59,7 @@ struct probe_run {
 };
 
 struct probe_ops {
-	const char *kind;                  /* "icmp", "tcp", "http" */
+	const char *kind;                  /* "icmp", "tcp", "http", "stamp" */
 	const struct cfg_key *keys;        /* kind-specific keys of its section */
 	size_t nkeys;
 	size_t params_size;
@@ -72,9 +74,14 @@ struct probe_ops {
 	/* Longest a measurement may take with these params, in ms (used to
 	 * check that probes fit the cycle). */
 	int (*max_duration_ms)(const struct probe_def *def);
+	/* The probe fills the link (throughput, upload_task): a cycle runs it
+	 * after the other probes have finished, one such probe at a time, so
+	 * that it neither loads their measurements nor the others'. */
+	bool loads_link;
 };
 
-/* The probe kinds, NULL-terminated. */
+/* The probe kinds, NULL-terminated, and their names for messages. */
+#define PROBE_KIND_LIST "icmp, tcp, http, stamp, throughput or upload_task"
 extern const struct probe_ops *const probe_kinds[];
 const struct probe_ops *probe_find(const char *kind);
 

@@ -108,3 +108,26 @@ state_next_boot(const char *dir, int64_t *boot, char *why, size_t len)
 	*boot = last + 1;
 	return PANTAU_OK;
 }
+
+pantau_err
+state_write(const char *dir, const char *name, const char *text)
+{
+	char path[560];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	return write_durably(dir, path, text);
+}
+
+pantau_err
+state_read(const char *dir, const char *name, char *buf, size_t len)
+{
+	char path[560];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	FILE *fp = fopen(path, "r");
+	if (fp == NULL)
+		return errno == ENOENT ? PANTAU_ERR_NOT_FOUND : PANTAU_ERR_IO;
+	size_t n = fread(buf, 1, len - 1, fp);
+	bool bad = ferror(fp) != 0;
+	fclose(fp);
+	buf[n] = '\0';
+	return bad ? PANTAU_ERR_IO : PANTAU_OK;
+}

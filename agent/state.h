@@ -18,4 +18,12 @@ pantau_err state_prepare(const char *dir, char *why, size_t len);
 /* Read the last boot number (0 when none), store and return the next. */
 pantau_err state_next_boot(const char *dir, int64_t *boot, char *why, size_t len);
 
+/* Write dir/name with text the same durable way (temporary file, fsync,
+ * rename). PANTAU_ERR_IO with errno set. */
+pantau_err state_write(const char *dir, const char *name, const char *text);
+
+/* Read dir/name into buf (at most len - 1 bytes, terminated).
+ * PANTAU_ERR_NOT_FOUND when there is no such file, PANTAU_ERR_IO. */
+pantau_err state_read(const char *dir, const char *name, char *buf, size_t len);
+
 #endif

@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mos.h"
 #include "query_priv.h"
 
 /* Columns of Q_BATCH_RESULTS. */
@@ -99,6 +100,19 @@ rtt_object(sqlite3_stmt *st)
 	return rtt;
 }
 
+/* icmp rows carry no mos column: the estimated MOS (common/mos.h) is
+ * computed again from the row's own RTT, jitter and loss. */
+static void
+set_icmp_mos(json_t *o, sqlite3_stmt *st)
+{
+	const char *probe = (const char *)sqlite3_column_text(st, RC_PROBE);
+	if (probe == NULL || strcmp(probe, "icmp") != 0 || q_col_null(st, RC_LOSS))
+		return;
+	double rtt = q_col_null(st, RC_RTT_AVG) ? 0 : sqlite3_column_double(st, RC_RTT_AVG);
+	double jitter = q_col_null(st, RC_JITTER) ? 0 : sqlite3_column_double(st, RC_JITTER);
+	wire_set_num(o, "mos", mos_estimate(rtt, jitter, sqlite3_column_double(st, RC_LOSS)));
+}
+
 /* One result as received: the stored JSON of an unknown probe kind, else
  * the known fields that are present. */
 static json_t *
@@ -134,6 +148,7 @@ result_json(sqlite3_stmt *st)
 	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
 		q_set_col_num(o, nums[i].key, st, nums[i].col, true);
 	q_set_col_text(o, "error", st, RC_ERROR, true);
+	set_icmp_mos(o, st);
 	return o;
 }
 

@@ -9,7 +9,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DOC = os.path.join(ROOT, "docs", "configuration.md")
-BLOCKS = [("agent", "pantau-agent"), ("collector", "pantau-collector")]
+BLOCKS = [("agent", "pantau-agent"), ("collector", "pantau-collector"),
+          ("reflector", "pantau-reflector")]
 
 
 def render(text, build):

@@ -19,6 +19,7 @@
 #include "agent/probe.h"
 #include "agent/probes/target.h"
 #include "clock.h"
+#include "mos.h"
 #include "stats.h"
 
 /* Longest wait for the name to resolve; part of max_duration_ms. */
@@ -178,6 +179,9 @@ train_result(struct icmp_run *s)
 			wire_set_num(r, "jitter_ms", st.jitter);
 		wire_set_num(r, "pdv_ms", st.pdv_p99);
 	}
+	if (st.sent > 0)
+		wire_set_num(r, "mos", mos_estimate(st.recv > 0 ? st.avg : 0,
+		    st.ipdv_pairs > 0 ? st.jitter : 0, st.loss_pct));
 	if (s->dup > 0)
 		json_object_set_new(r, "dup", json_integer(s->dup));
 	if (s->late > 0)

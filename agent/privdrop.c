@@ -1,0 +1,81 @@
+#include "privdrop.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* The state folder and the files directly in it go to the user. */
+static int
+give_state_dir(const char *dir, uid_t uid, gid_t gid)
+{
+	char path[1024];
+	if (chown(dir, uid, gid) != 0)
+		return -1;
+	DIR *d = opendir(dir);
+	if (d == NULL)
+		return -1;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		(void)lchown(path, uid, gid);
+	}
+	closedir(d);
+	return 0;
+}
+
+static const struct passwd *
+find_user(const char *user)
+{
+	if (strcmp(user, "auto") != 0)
+		return getpwnam(user);
+	const struct passwd *pw = getpwnam("pantau");
+	return pw != NULL ? pw : getpwnam("nobody");
+}
+
+pantau_err
+privdrop_apply(const char *user, const char *state_dir, char *why, size_t len)
+{
+	if (geteuid() != 0)
+		return PANTAU_OK;
+	if (strcmp(user, "root") == 0) {
+		log_warnx("agent: [agent] user = root: every probe runs as root");
+		return PANTAU_OK;
+	}
+	const struct passwd *pw = find_user(user);
+	if (pw == NULL || pw->pw_uid == 0) {
+		snprintf(why, len, "[agent] user: no unprivileged user \"%s\" on this system; create "
+		    "it (adduser --system pantau) or name another one", user);
+		return PANTAU_ERR_CONFIG;
+	}
+	uid_t uid = pw->pw_uid;
+	gid_t gid = pw->pw_gid;
+	char name[64];
+	snprintf(name, sizeof(name), "%s", pw->pw_name);
+	if (give_state_dir(state_dir, uid, gid) != 0) {
+		snprintf(why, len, "cannot give state folder %s to user %s: %s", state_dir, name,
+		    strerror(errno));
+		return PANTAU_ERR_IO;
+	}
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
+	    setuid(0) == 0) {
+		snprintf(why, len, "cannot switch to user %s: %s", name, strerror(errno));
+		return PANTAU_ERR_IO;
+	}
+#if defined(__SANITIZE_ADDRESS__)
+	/* LeakSanitizer stops the process's threads with ptrace at exit, which a
+	 * process made undumpable by the uid change refuses: test builds only. */
+	prctl(PR_SET_DUMPABLE, 1);
+#endif
+	log_info("agent: running as user %s (uid %u) from now on", name, (unsigned)uid);
+	return PANTAU_OK;
+}

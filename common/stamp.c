@@ -1,0 +1,150 @@
+#include "stamp.h"
+
+#include <math.h>
+#include <string.h>
+
+/* Offsets in the packets (RFC 8762 4.2.1, 4.3.1). */
+enum {
+	S_SEQ = 0, S_TS = 4, S_ERR = 12,
+	R_SEQ = 0, R_TS = 4, R_ERR = 12, R_RX_TS = 16, R_SSEQ = 24, R_STS = 28, R_SERR = 36,
+	R_TTL = 40,
+};
+
+#define ERR_S_BIT 0x8000u
+#define ERR_Z_BIT 0x4000u
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)(v >> 32));
+	put32(p + 4, (uint32_t)v);
+}
+
+static uint16_t
+get16(const uint8_t *p)
+{
+	return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+static uint32_t
+get32(const uint8_t *p)
+{
+	return ((uint32_t)get16(p) << 16) | get16(p + 2);
+}
+
+static uint64_t
+get64(const uint8_t *p)
+{
+	return ((uint64_t)get32(p) << 32) | get32(p + 4);
+}
+
+uint64_t
+stamp_ntp_from_unix_ns(int64_t unix_ns)
+{
+	uint64_t ns = unix_ns > 0 ? (uint64_t)unix_ns : 0;
+	uint64_t sec = ns / 1000000000ULL + STAMP_NTP_UNIX_OFFSET;
+	uint64_t frac = ((ns % 1000000000ULL) << 32) / 1000000000ULL;
+	return (sec << 32) | frac;
+}
+
+int64_t
+stamp_ntp_to_unix_ns(uint64_t ntp)
+{
+	int64_t sec = (int64_t)(ntp >> 32) - (int64_t)STAMP_NTP_UNIX_OFFSET;
+	/* Round the 2^-32 s fraction to the nearest nanosecond. */
+	int64_t frac = (int64_t)(((ntp & 0xffffffffULL) * 1000000000ULL + (1ULL << 31)) >> 32);
+	return sec * 1000000000LL + frac;
+}
+
+uint16_t
+stamp_errest_encode(const struct stamp_errest *e)
+{
+	double units = e->error_s > 0 ? e->error_s * 4294967296.0 : 1.0; /* 2^-32 s */
+	int scale = 0;
+	while (scale < 63 && ceil(units) > 255.0) {
+		units /= 2.0;
+		scale++;
+	}
+	double m = ceil(units);
+	uint16_t mult = (uint16_t)(m < 1.0 ? 1.0 : m > 255.0 ? 255.0 : m);
+	return (uint16_t)((e->synced ? ERR_S_BIT : 0u) | ((unsigned)scale << 8) | mult);
+}
+
+void
+stamp_errest_decode(uint16_t v, struct stamp_errest *out)
+{
+	int scale = (v >> 8) & 0x3f;
+	unsigned mult = v & 0xffu;
+	out->synced = (v & ERR_S_BIT) != 0;
+	out->error_s = ldexp((double)mult, scale - 32);
+}
+
+pantau_err
+stamp_sender_encode(const struct stamp_sender_pkt *p, uint8_t *buf, size_t len)
+{
+	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
+		return PANTAU_ERR_INVAL;
+	memset(buf, 0, len);
+	put32(buf + S_SEQ, p->seq);
+	put64(buf + S_TS, p->ts);
+	put16(buf + S_ERR, p->errest);
+	return PANTAU_OK;
+}
+
+pantau_err
+stamp_sender_decode(const uint8_t *buf, size_t len, struct stamp_sender_pkt *out)
+{
+	if (len < STAMP_PKT_MIN)
+		return PANTAU_ERR_PARSE;
+	out->seq = get32(buf + S_SEQ);
+	out->ts = get64(buf + S_TS);
+	out->errest = get16(buf + S_ERR);
+	return PANTAU_OK;
+}
+
+pantau_err
+stamp_reflector_encode(const struct stamp_reflector_pkt *p, uint8_t *buf, size_t len)
+{
+	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
+		return PANTAU_ERR_INVAL;
+	memset(buf, 0, len);
+	put32(buf + R_SEQ, p->seq);
+	put64(buf + R_TS, p->ts);
+	put16(buf + R_ERR, p->errest);
+	put64(buf + R_RX_TS, p->rx_ts);
+	put32(buf + R_SSEQ, p->sender_seq);
+	put64(buf + R_STS, p->sender_ts);
+	put16(buf + R_SERR, p->sender_errest);
+	buf[R_TTL] = p->sender_ttl;
+	return PANTAU_OK;
+}
+
+pantau_err
+stamp_reflector_decode(const uint8_t *buf, size_t len, struct stamp_reflector_pkt *out)
+{
+	if (len < STAMP_PKT_MIN)
+		return PANTAU_ERR_PARSE;
+	out->seq = get32(buf + R_SEQ);
+	out->ts = get64(buf + R_TS);
+	out->errest = get16(buf + R_ERR);
+	out->rx_ts = get64(buf + R_RX_TS);
+	out->sender_seq = get32(buf + R_SSEQ);
+	out->sender_ts = get64(buf + R_STS);
+	out->sender_errest = get16(buf + R_SERR);
+	out->sender_ttl = buf[R_TTL];
+	return PANTAU_OK;
+}
