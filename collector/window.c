@@ -37,6 +37,25 @@ sample_http(struct win_sample *s, const struct wire_result *r, char *error)
 		    r->error != NULL ? r->error : "failed");
 }
 
+static double
+num(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+	return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+/* A stamp train is stored whole as JSON: its figures come from there. */
+static void
+stamp_train(const struct wire_result *r, struct wire_result *out)
+{
+	double sent = num(r->obj, "sent"), recv = num(r->obj, "recv");
+	*out = *r;
+	out->sent = isnan(sent) ? 0 : (int64_t)sent;
+	out->recv = isnan(recv) ? -1 : (int64_t)recv;
+	out->rtt_p95 = num(json_object_get(r->obj, "rtt_ms"), "p95");
+	out->jitter_ms = num(r->obj, "jitter_ms");
+}
+
 void
 window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error)
 {
@@ -45,7 +64,13 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 		.upload_mbps = NAN };
 	for (size_t i = 0; i < b->nresults; i++) {
 		const struct wire_result *r = &b->results[i];
-		bool train = r->kind == WIRE_PROBE_ICMP || strcmp(r->probe, "stamp") == 0;
+		struct wire_result st;
+		bool train = r->kind == WIRE_PROBE_ICMP;
+		if (!train && strcmp(r->probe, "stamp") == 0 && r->obj != NULL) {
+			stamp_train(r, &st);
+			r = &st;
+			train = true;
+		}
 		if (train && r->sent > 0 && r->recv >= 0 && r->recv <= r->sent &&
 		    s->sent + r->sent < INT32_MAX) {
 			s->sent += (int32_t)r->sent;

@@ -259,14 +259,16 @@ test_sample_of_batch(void **state)
 	struct wire_result r[4] = {
 		{ .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "a", .sent = 10, .recv = 9,
 		  .rtt_p95 = 50, .jitter_ms = 3 },
-		{ .kind = WIRE_PROBE_OTHER, .probe = "stamp", .target = "b", .sent = 100,
-		  .recv = 100, .rtt_p95 = 70, .jitter_ms = 1 },
+		{ .kind = WIRE_PROBE_OTHER, .probe = "stamp", .target = "b" },
 		{ .kind = WIRE_PROBE_HTTP, .probe = "http", .target = "https://t/", .ok = 0,
 		  .error = "timeout" },
 		{ .kind = WIRE_PROBE_OTHER, .probe = "throughput", .target = "c" },
 	};
 	json_t *tp = json_pack("{s:{s:f}}", "upload", "mbps", 0.75);
+	json_t *stamp = json_pack("{s:i,s:i,s:{s:f},s:f}", "sent", 100, "recv", 100, "rtt_ms",
+	    "p95", 70.0, "jitter_ms", 1.0);
 	r[3].obj = tp;
+	r[1].obj = stamp;
 	struct wire_batch b = { .agent = "ag", .nresults = 4, .results = r };
 	struct win_sample s;
 	char err[WINDOW_ERROR_MAX];
@@ -279,6 +281,7 @@ test_sample_of_batch(void **state)
 	assert_int_equal(s.http_failed, 1);
 	assert_string_equal(err, "https://t/ timeout");
 	json_decref(tp);
+	json_decref(stamp);
 }
 
 static void
