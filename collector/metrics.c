@@ -183,10 +183,10 @@ site_figure(const struct site_row *r, enum site_figure f)
 {
 	switch (f) {
 	case SF_STATUS: return metrics_status_code(r->status);
-	case SF_RTT: return r->m.rtt_p95_ms;
-	case SF_LOSS: return r->m.loss_pct;
-	case SF_JITTER: return r->m.jitter_ms;
-	case SF_UPLOAD: return r->m.upload_mbps;
+	case SF_RTT: return r->m.rtt_p95_ms / 1e3;
+	case SF_LOSS: return r->m.loss_pct / 1e2;
+	case SF_JITTER: return r->m.jitter_ms / 1e3;
+	case SF_UPLOAD: return r->m.upload_mbps * 1e6;
 	case SF_COUNT: break;
 	}
 	return NAN;
@@ -198,12 +198,12 @@ render_sites(struct promtext *t, const struct site_rows *rows)
 	static const struct { const char *name, *help; } fam[SF_COUNT] = {
 		{ "pantau_site_status", "Site status: 0 OK, 1 UNKNOWN, 2 DEGRADED, 3 CRITICAL, "
 		                        "4 OFFLINE." },
-		{ "pantau_site_rtt_p95_ms", "Median of the icmp/stamp trains' RTT p95 in the "
-		                            "site's window (ms)." },
-		{ "pantau_site_loss_pct", "Packet loss pooled over the site's window (percent)." },
-		{ "pantau_site_jitter_ms", "Median mean |IPDV| in the site's window (ms)." },
-		{ "pantau_site_upload_mbps", "Median upload throughput in the site's window "
-		                             "(Mbit/s)." },
+		{ "pantau_site_rtt_p95_seconds", "Median of the icmp/stamp trains' RTT p95 in "
+		                                 "the site's window." },
+		{ "pantau_site_loss_ratio", "Packet loss pooled over the site's window (0-1)." },
+		{ "pantau_site_jitter_seconds", "Median mean |IPDV| in the site's window." },
+		{ "pantau_site_upload_bits_per_second", "Median upload throughput in the site's "
+		                                        "window." },
 	};
 	for (int f = 0; f < SF_COUNT; f++) {
 		promtext_family(t, fam[f].name, "gauge", fam[f].help);

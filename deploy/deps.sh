@@ -14,6 +14,7 @@ libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev
 libcmocka-dev python3 iproute2 procps openssl
 nodejs npm
 prometheus-alertmanager
+prometheus
 "
 
 missing=""

@@ -288,13 +288,14 @@ test_metrics(void **state)
 	assert_true(value_of(text,
 	    "pantau_alert_deliveries_failed_total{receiver=\"webhook\"}") == 1);
 	assert_true(value_of(text,
-	    "pantau_site_rtt_p95_ms{agent=\"ag-3273-0001\",regency=\"32.73\",link=\"fiber\"}") ==
-	    47.9);
+	    "pantau_site_rtt_p95_seconds{agent=\"ag-3273-0001\",regency=\"32.73\","
+	    "link=\"fiber\"}") == 0.0479);
 	assert_true(value_of(text,
 	    "pantau_site_status{agent=\"ag-3273-0001\",regency=\"32.73\",link=\"fiber\"}") == 0);
 	snprintf(series, sizeof(series),
-	    "pantau_site_loss_pct{agent=\"ag-3t-0001\",regency=\"%s\",link=\"unknown\"}", r3t->code);
-	assert_true(value_of(text, series) == 50);
+	    "pantau_site_loss_ratio{agent=\"ag-3t-0001\",regency=\"%s\",link=\"unknown\"}",
+	    r3t->code);
+	assert_true(value_of(text, series) == 0.5);
 	snprintf(series, sizeof(series),
 	    "pantau_site_status{agent=\"ag-3t-0001\",regency=\"%s\",link=\"unknown\"}", r3t->code);
 	assert_true(value_of(text, series) == 3);
@@ -313,7 +314,7 @@ test_metrics(void **state)
 	assert_true(value_of(text, "pantau_alerts_firing{alertname=\"PantauRegencyAtRisk\"}") == 1);
 	assert_true(value_of(text, "pantau_counting_window_active{zone=\"WIT\"}") == 0);
 	/* No upload measured: no sample, rather than a made-up 0. */
-	assert_int_equal(count_prefix(text, "pantau_site_upload_mbps{"), 0);
+	assert_int_equal(count_prefix(text, "pantau_site_upload_bits_per_second{"), 0);
 	assert_int_equal(count_prefix(text, "pantau_site_status{"), 2);
 	check_free(&c);
 	free(text);
@@ -358,8 +359,8 @@ test_metrics_many_sites(void **state)
 	char *text = render(f, T0 + 11 * SEC, &len);
 	check_text(text, &c);
 	assert_int_equal(count_prefix(text, "pantau_site_status{"), BIG_SITES);
-	assert_int_equal(count_prefix(text, "pantau_site_rtt_p95_ms{"), BIG_SITES);
-	assert_int_equal(count_prefix(text, "pantau_site_loss_pct{"), BIG_SITES);
+	assert_int_equal(count_prefix(text, "pantau_site_rtt_p95_seconds{"), BIG_SITES);
+	assert_int_equal(count_prefix(text, "pantau_site_loss_ratio{"), BIG_SITES);
 	assert_int_equal(count_prefix(text, "pantau_regency_at_risk{"), f->cat->nregencies);
 	assert_int_equal(count_prefix(text, "pantau_regency_sites{"),
 	    f->cat->nregencies * SITE_STATUS_COUNT);
