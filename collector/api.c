@@ -12,6 +12,8 @@
 
 #include "clock.h"
 #include "log.h"
+#include "metrics.h"
+#include "promtext.h"
 #include "query.h"
 #include "wire.h"
 
@@ -25,7 +27,7 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
-	"/api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts and /api/v1/stats"
+	"/api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats and /metrics"
 
 struct api {
 	struct MHD_Daemon *mhd;
@@ -37,6 +39,7 @@ struct api {
 	const struct ingest_stats *stats;
 	int64_t started_ms;
 	int port;
+	struct metrics_source metrics; /* what GET /metrics shows */
 	char mhd_msg[API_MHD_MSG_MAX];
 };
 
@@ -50,6 +53,7 @@ enum route {
 	R_EVENTS,
 	R_OVERVIEW,
 	R_ALERTS,
+	R_METRICS,
 };
 
 /* What a request gets: an HTTP status and a JSON body (owned). */
@@ -57,6 +61,8 @@ struct reply {
 	unsigned status;
 	json_t *body;
 	bool allow;                 /* add "Allow: GET, HEAD" (405) */
+	char *text;                 /* instead of body: Prometheus text (owned) */
+	size_t text_len;
 };
 
 static void reply_error(struct reply *r, unsigned status, const char *fmt, ...)
@@ -275,6 +281,20 @@ do_alerts(struct api *a, struct reply *r)
 	reply_query(r, rc, doc, "");
 }
 
+static void
+do_metrics(struct api *a, int64_t now, struct reply *r)
+{
+	a->metrics.started_ms = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
+	if (query_db_bytes(a->q, &a->metrics.store_bytes) != PANTAU_OK)
+		a->metrics.store_bytes = -1;
+	r->text = metrics_render(&a->metrics, now, &r->text_len);
+	if (r->text == NULL)
+		reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+		    "the collector ran out of memory building the metrics; try again");
+	else
+		r->status = MHD_HTTP_OK;
+}
+
 /* ?since=ISO&limit=N&scope=site|regency */
 static void
 do_events(struct api *a, struct MHD_Connection *c, struct reply *r)
@@ -321,6 +341,7 @@ match(const char *path, const char **arg)
 		{ "/api/v1/events", R_EVENTS, false },
 		{ "/api/v1/overview", R_OVERVIEW, false },
 		{ "/api/v1/alerts", R_ALERTS, false },
+		{ "/metrics", R_METRICS, false },
 		{ "/api/v1/regions/", R_REGION, true },
 		{ "/api/v1/sites/", R_SITE, true },
 	};
@@ -377,8 +398,26 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_EVENTS: do_events(a, c, r); break;
 	case R_OVERVIEW: do_overview(a, now, r); break;
 	case R_ALERTS: do_alerts(a, r); break;
+	case R_METRICS: do_metrics(a, now, r); break;
 	case R_NONE: break;
 	}
+}
+
+static enum MHD_Result
+send_text(struct MHD_Connection *c, struct reply *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(r->text_len, r->text,
+	    MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL) {
+		free(r->text);
+		return MHD_NO;
+	}
+	r->text = NULL;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROMTEXT_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
 }
 
 static enum MHD_Result
@@ -387,6 +426,8 @@ send_reply(struct MHD_Connection *c, struct reply *r)
 	static const char oom[] = "{\"error\":\"the collector ran out of memory building this "
 	                          "reply; try again\"}";
 	struct MHD_Response *resp;
+	if (r->text != NULL)
+		return send_text(c, r);
 	char *text = r->body != NULL ? json_dumps(r->body, WIRE_JSON_FLAGS) : NULL;
 	json_decref(r->body);
 	r->body = NULL;
@@ -606,6 +647,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 		goto out;
 	a->stats = stats;
 	a->started_ms = clock_real_ms();
+	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
+		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats };
 	if ((rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
 	    (rc = start_mhd(a, o, why, len)) != PANTAU_OK ||
 	    (rc = watch_mhd(a, loop, why, len)) != PANTAU_OK)

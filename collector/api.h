@@ -5,8 +5,8 @@
  * from MHD_get_timeout after every run.
  *
  * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP],
- * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats. Replies are
- * compact JSON; errors are {"error":"what was wrong and what to do"} with
+ * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, and /metrics
+ * (Prometheus text, collector/metrics.h). The other replies are compact JSON; errors are {"error":"what was wrong and what to do"} with
  * the matching HTTP status (400, 404, 405, 414, 500).
  */
 #ifndef PANTAU_API_H
@@ -21,6 +21,7 @@
 #include "alerts.h"
 #include "engine.h"
 #include "ingest.h"
+#include "notify.h"
 #include "sitestate.h"
 #include "store.h"
 
@@ -40,6 +41,7 @@ struct api_opts {
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
 	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
+	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
 };
 
 /*

@@ -276,6 +276,7 @@ start_api(struct collector *c, char *why, size_t len)
 		    .default_interval_s = c->cfg->status.default_interval_s },
 		.engine = c->engine,
 		.alerts = c->alerts,
+		.notify_stats = notify_stats(c->notify),
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);

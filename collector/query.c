@@ -325,3 +325,10 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 	*out = o;
 	return PANTAU_OK;
 }
+
+pantau_err
+query_db_bytes(struct query *q, int64_t *out)
+{
+	*out = -1;
+	return scalar(q, Q_DB_SIZE, out);
+}

@@ -77,4 +77,7 @@ pantau_err query_overview(struct query *q, int64_t now_ms, json_t **out);
 pantau_err query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms,
     json_t **out);
 
+/* Size of the main database file in bytes (page count x page size). */
+pantau_err query_db_bytes(struct query *q, int64_t *out);
+
 #endif

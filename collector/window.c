@@ -109,13 +109,15 @@ window_add(struct window *w, const struct win_sample *s, const char *error)
 	}
 }
 
+/* The median, rounded to 0.001 as the wire carries figures (the samples are
+ * kept as floats). */
 static double
 median(double *v, size_t n)
 {
 	if (n == 0)
 		return NAN;
 	stats_sort(v, n);
-	return stats_percentile_sorted(v, n, 0.5);
+	return round(stats_percentile_sorted(v, n, 0.5) * 1000.0) / 1000.0;
 }
 
 void

@@ -14,6 +14,7 @@ libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev
 libcmocka-dev python3 iproute2 procps openssl
 nodejs npm
 prometheus-alertmanager
+prometheus
 "
 
 missing=""
@@ -45,8 +46,8 @@ if [ -n "$missing" ]; then
 	$SUDO apt-get update -q
 	# shellcheck disable=SC2086
 	$SUDO apt-get install -y -q --no-install-recommends $missing
-	# Debian starts the broker it installs where an init system runs; the
-	# demo and the tests start their own brokers on free ports instead.
+	# Debian starts the broker (and Prometheus) it installs where an init
+	# system runs; the demo and the tests start their own on free ports.
 fi
 
 # npm packages, from the committed package-lock.json. The stamp records the

@@ -111,3 +111,30 @@ client_reply_clear(struct client_reply *r)
 	free(r->body);
 	memset(r, 0, sizeof(*r));
 }
+
+pantau_err
+client_fetch(const char *base, const char *path, struct client_reply *r, char *why,
+    size_t whylen)
+{
+	char err[CURL_ERROR_SIZE + 128];
+	pantau_err rc = client_get(base, path, r, err, sizeof(err));
+	if (rc == PANTAU_ERR_NET) {
+		snprintf(why, whylen, "cannot reach the collector at %s: %s. Is pantau-collector "
+		    "running? Set --url or PANTAU_URL.", base, err);
+		return rc;
+	}
+	if (rc != PANTAU_OK) {
+		snprintf(why, whylen, "%s answered, but %s; is that a pantau collector? Set --url "
+		    "or PANTAU_URL.", base, err);
+		return rc;
+	}
+	if (r->status == 200)
+		return PANTAU_OK;
+	const char *msg = json_string_value(json_object_get(r->json, "error"));
+	if (msg != NULL)
+		snprintf(why, whylen, "%s", msg);
+	else
+		snprintf(why, whylen, "the collector at %s answered HTTP %ld", base, r->status);
+	client_reply_clear(r);
+	return PANTAU_ERR_NOT_FOUND;
+}

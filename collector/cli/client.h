@@ -36,4 +36,11 @@ pantau_err client_get(const char *base, const char *path, struct client_reply *r
     size_t whylen);
 void client_reply_clear(struct client_reply *r);
 
+/* client_get for a user: PANTAU_OK only with HTTP 200 and JSON; otherwise
+ * why is the whole sentence to show (the collector unreachable and what to
+ * do, the API's own error sentence, or what was wrong with the reply) and
+ * r holds nothing. */
+pantau_err client_fetch(const char *base, const char *path, struct client_reply *r, char *why,
+    size_t whylen);
+
 #endif

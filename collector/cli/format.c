@@ -1,9 +1,11 @@
 #include "format.h"
+#include "format_priv.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "clock.h"
+#include "spark.h"
 #include "text.h"
 
 #define SGR_RED "\033[31m"
@@ -35,24 +37,24 @@ fmt_status_color(const char *status)
 	return NULL;
 }
 
-static const char *
-get_str(const json_t *o, const char *key, const char *dflt)
+const char *
+fmt_get_str(const json_t *o, const char *key, const char *dflt)
 {
 	const char *s = json_string_value(json_object_get(o, key));
 	return s != NULL ? s : dflt;
 }
 
 /* NAN when absent or not a number. */
-static double
-get_num(const json_t *o, const char *key)
+double
+fmt_get_num(const json_t *o, const char *key)
 {
 	const json_t *v = json_object_get(o, key);
 	return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* "43.0" below 100 ms, "812" from there; "-" when absent. */
-static void
-ms_short(double v, char *buf, size_t len)
+void
+fmt_ms_short(double v, char *buf, size_t len)
 {
 	if (isnan(v))
 		snprintf(buf, len, "-");
@@ -73,8 +75,8 @@ pct(double v, char *buf, size_t len)
 }
 
 /* Age of an ISO time relative to now, or "never". */
-static void
-age_of(const char *iso, int64_t now_ms, char *buf, size_t len)
+void
+fmt_age_of(const char *iso, int64_t now_ms, char *buf, size_t len)
 {
 	int64_t t;
 	if (iso == NULL || clock_parse_iso(iso, &t) != PANTAU_OK)
@@ -84,8 +86,8 @@ age_of(const char *iso, int64_t now_ms, char *buf, size_t len)
 }
 
 /* "Kabupaten Bandung" reads "Kab. Bandung" in a narrow column. */
-static void
-short_name(const char *code, const char *name, char *buf, size_t len)
+void
+fmt_short_name(const char *code, const char *name, char *buf, size_t len)
 {
 	static const char kab[] = "Kabupaten ";
 	if (strncmp(name, kab, sizeof(kab) - 1) == 0)
@@ -148,19 +150,19 @@ figures_cells(FILE *out, const json_t *r, const struct fmt_opts *o, bool pad_las
 	    (long long)json_integer_value(json_object_get(r, "sites_known")));
 	text_cell(out, cell, FMT_W_SITES, true, NULL);
 	gap(out);
-	ms_short(get_num(r, "rtt_p50_ms"), a, sizeof(a));
-	ms_short(get_num(r, "rtt_p95_ms"), b, sizeof(b));
+	fmt_ms_short(fmt_get_num(r, "rtt_p50_ms"), a, sizeof(a));
+	fmt_ms_short(fmt_get_num(r, "rtt_p95_ms"), b, sizeof(b));
 	snprintf(cell, sizeof(cell), "%s/%s", a, b);
 	text_cell(out, cell, FMT_W_RTT, true, NULL);
 	gap(out);
-	double loss = get_num(r, "loss_pct");
+	double loss = fmt_get_num(r, "loss_pct");
 	if (isnan(loss))
 		snprintf(cell, sizeof(cell), "-");
 	else
 		snprintf(cell, sizeof(cell), "%.1f", loss);
 	text_cell(out, cell, FMT_W_LOSS, true, NULL);
 	gap(out);
-	age_of(get_str(r, "last_result", NULL), o->now_ms, cell, sizeof(cell));
+	fmt_age_of(fmt_get_str(r, "last_result", NULL), o->now_ms, cell, sizeof(cell));
 	if (pad_last)
 		text_cell(out, cell, FMT_W_LAST, false, NULL);
 	else
@@ -172,14 +174,14 @@ summary_row(FILE *out, const json_t *r, const struct fmt_opts *o)
 {
 	char cell[CELL_MAX];
 	struct layout l = layout_of(o);
-	const char *status = get_str(r, "status", "?"), *reason = get_str(r, "reason", "");
+	const char *status = fmt_get_str(r, "status", "?"), *reason = fmt_get_str(r, "reason", "");
 	text_cell(out, status, FMT_W_STATUS, false, o->color ? fmt_status_color(status) : NULL);
 	gap(out);
-	short_name(get_str(r, "code", "?"), get_str(r, "name", ""), cell, sizeof(cell));
+	fmt_short_name(fmt_get_str(r, "code", "?"), fmt_get_str(r, "name", ""), cell, sizeof(cell));
 	text_cell(out, cell, FMT_W_REGENCY, false, NULL);
 	gap(out);
 	if (l.province) {
-		text_cell(out, get_str(r, "province_name", get_str(r, "province", "")),
+		text_cell(out, fmt_get_str(r, "province_name", fmt_get_str(r, "province", "")),
 		    FMT_W_PROVINCE, false, NULL);
 		gap(out);
 	}
@@ -224,22 +226,42 @@ status_index(const char *s)
 }
 
 pantau_err
+fmt_summary_table(FILE *out, const json_t *doc, const struct fmt_opts *o, size_t max_rows,
+    size_t *hidden)
+{
+	const json_t *regions = json_object_get(doc, "regions");
+	size_t n = json_array_size(regions);
+	if (hidden != NULL)
+		*hidden = 0;
+	if (!json_is_array(regions))
+		return PANTAU_ERR_PARSE;
+	if (n == 0) {
+		fputs("no regency has a known site yet\n", out);
+		return PANTAU_OK;
+	}
+	if (max_rows > 0 && max_rows < n) {
+		if (hidden != NULL)
+			*hidden = n - max_rows;
+		n = max_rows;
+	}
+	summary_header(out, layout_of(o));
+	for (size_t i = 0; i < n; i++)
+		summary_row(out, json_array_get(regions, i), o);
+	return PANTAU_OK;
+}
+
+pantau_err
 fmt_summary(FILE *out, const json_t *doc, const struct fmt_opts *o)
 {
 	const json_t *regions = json_object_get(doc, "regions");
 	long long per_region[NSTATUSES] = { 0 }, per_site[NSTATUSES] = { 0 };
 	size_t i;
 	const json_t *r;
-	if (!json_is_array(regions))
-		return PANTAU_ERR_PARSE;
-	if (json_array_size(regions) == 0) {
-		fputs("no regency has a known site yet\n", out);
-		return PANTAU_OK;
-	}
-	summary_header(out, layout_of(o));
+	pantau_err rc = fmt_summary_table(out, doc, o, 0, NULL);
+	if (rc != PANTAU_OK || json_array_size(regions) == 0)
+		return rc;
 	json_array_foreach(regions, i, r) {
-		summary_row(out, r, o);
-		size_t k = status_index(get_str(r, "status", NULL));
+		size_t k = status_index(fmt_get_str(r, "status", NULL));
 		if (k < NSTATUSES)
 			per_region[k]++;
 		const json_t *counts = json_object_get(r, "status_counts");
@@ -267,23 +289,23 @@ static void
 icmp_words(FILE *out, const json_t *r, bool color)
 {
 	char a[32], b[32];
-	double sent = get_num(r, "sent"), recv = get_num(r, "recv");
-	const char *error = get_str(r, "error", NULL);
+	double sent = fmt_get_num(r, "sent"), recv = fmt_get_num(r, "recv");
+	const char *error = fmt_get_str(r, "error", NULL);
 	const json_t *rtt = json_object_get(r, "rtt_ms");
 	if (isnan(sent) || sent <= 0) {
 		failed(out, color);
 		fprintf(out, " %s", error != NULL ? error : "nothing was sent");
 		return;
 	}
-	pct(get_num(r, "loss_pct"), a, sizeof(a));
+	pct(fmt_get_num(r, "loss_pct"), a, sizeof(a));
 	fprintf(out, "%.0f/%.0f replies, loss %s %%", recv, sent, a);
 	if (json_is_object(rtt)) {
-		ms_short(get_num(rtt, "p50"), a, sizeof(a));
-		ms_short(get_num(rtt, "p95"), b, sizeof(b));
+		fmt_ms_short(fmt_get_num(rtt, "p50"), a, sizeof(a));
+		fmt_ms_short(fmt_get_num(rtt, "p95"), b, sizeof(b));
 		fprintf(out, ", rtt p50 %s ms p95 %s ms", a, b);
 	}
-	if (!isnan(get_num(r, "jitter_ms"))) {
-		ms_short(get_num(r, "jitter_ms"), a, sizeof(a));
+	if (!isnan(fmt_get_num(r, "jitter_ms"))) {
+		fmt_ms_short(fmt_get_num(r, "jitter_ms"), a, sizeof(a));
 		fprintf(out, ", jitter %s ms", a);
 	}
 	if (error != NULL)
@@ -301,8 +323,8 @@ ok_of(const json_t *r)
 static void
 http_words(FILE *out, const json_t *r, bool color)
 {
-	double status = get_num(r, "status"), total = get_num(r, "total_ms");
-	const char *error = get_str(r, "error", NULL);
+	double status = fmt_get_num(r, "status"), total = fmt_get_num(r, "total_ms");
+	const char *error = fmt_get_str(r, "error", NULL);
 	if (ok_of(r) == 1) {
 		fprintf(out, "%.0f", status);
 		if (!isnan(total))
@@ -320,9 +342,9 @@ static void
 tcp_words(FILE *out, const json_t *r, bool color)
 {
 	char a[32];
-	double connect = get_num(r, "connect_ms");
+	double connect = fmt_get_num(r, "connect_ms");
 	if (ok_of(r) == 1) {
-		ms_short(connect, a, sizeof(a));
+		fmt_ms_short(connect, a, sizeof(a));
 		if (isnan(connect))
 			fputs("connected", out);
 		else
@@ -330,14 +352,14 @@ tcp_words(FILE *out, const json_t *r, bool color)
 		return;
 	}
 	failed(out, color);
-	fprintf(out, " %s", get_str(r, "error", "(no reason given)"));
+	fprintf(out, " %s", fmt_get_str(r, "error", "(no reason given)"));
 }
 
 void
 fmt_result(FILE *out, const json_t *r, bool color)
 {
-	const char *probe = get_str(r, "probe", "?");
-	fprintf(out, "%s %s: ", probe, get_str(r, "target", "?"));
+	const char *probe = fmt_get_str(r, "probe", "?");
+	fprintf(out, "%s %s: ", probe, fmt_get_str(r, "target", "?"));
 	if (strcmp(probe, "icmp") == 0) {
 		icmp_words(out, r, color);
 	} else if (strcmp(probe, "http") == 0) {
@@ -346,7 +368,7 @@ fmt_result(FILE *out, const json_t *r, bool color)
 		tcp_words(out, r, color);
 	} else if (ok_of(r) == 0) {
 		failed(out, color);
-		fprintf(out, " %s", get_str(r, "error", "(no reason given)"));
+		fprintf(out, " %s", fmt_get_str(r, "error", "(no reason given)"));
 	} else {
 		fputs(ok_of(r) == 1 ? "ok" : "reported", out);
 	}
@@ -361,27 +383,27 @@ label(FILE *out, const char *name)
 static void
 site_identity(FILE *out, const json_t *doc)
 {
-	const char *site = get_str(doc, "site", NULL), *agent = get_str(doc, "agent", "?");
+	const char *site = fmt_get_str(doc, "site", NULL), *agent = fmt_get_str(doc, "agent", "?");
 	label(out, "site");
 	if (site != NULL)
 		fprintf(out, "%s (%s)\n", site, agent);
 	else
 		fprintf(out, "%s (no site name yet)\n", agent);
 	label(out, "regency");
-	fprintf(out, "%s %s, %s\n", get_str(doc, "regency", "?"), get_str(doc, "regency_name", ""),
-	    get_str(doc, "province_name", get_str(doc, "province", "")));
+	fprintf(out, "%s %s, %s\n", fmt_get_str(doc, "regency", "?"), fmt_get_str(doc, "regency_name", ""),
+	    fmt_get_str(doc, "province_name", fmt_get_str(doc, "province", "")));
 	label(out, "link");
-	fprintf(out, "%s", get_str(doc, "link", "unknown"));
+	fprintf(out, "%s", fmt_get_str(doc, "link", "unknown"));
 	if (json_is_integer(json_object_get(doc, "interval_s")))
 		fprintf(out, ", every %lld s",
 		    (long long)json_integer_value(json_object_get(doc, "interval_s")));
-	fprintf(out, ", agent %s", get_str(doc, "version", "version unknown"));
+	fprintf(out, ", agent %s", fmt_get_str(doc, "version", "version unknown"));
 	if (json_is_integer(json_object_get(doc, "boot")))
 		fprintf(out, ", boot %lld", (long long)json_integer_value(json_object_get(doc, "boot")));
 	fputc('\n', out);
-	if (!isnan(get_num(doc, "lat")) && !isnan(get_num(doc, "lon"))) {
+	if (!isnan(fmt_get_num(doc, "lat")) && !isnan(fmt_get_num(doc, "lon"))) {
 		label(out, "location");
-		fprintf(out, "%.6g, %.6g\n", get_num(doc, "lat"), get_num(doc, "lon"));
+		fprintf(out, "%.6g, %.6g\n", fmt_get_num(doc, "lat"), fmt_get_num(doc, "lon"));
 	}
 }
 
@@ -389,17 +411,17 @@ static void
 site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 {
 	char age[TEXT_AGE_MAX];
-	const char *status = get_str(doc, "status", "?"), *last = get_str(doc, "last_result", NULL);
+	const char *status = fmt_get_str(doc, "status", "?"), *last = fmt_get_str(doc, "last_result", NULL);
 	const char *c = o->color ? fmt_status_color(status) : NULL;
 	const json_t *outbox = json_object_get(doc, "outbox");
 	label(out, "status");
 	fprintf(out, "%s%s%s: %s\n", c != NULL ? c : "", status, c != NULL ? SGR_RESET : "",
-	    get_str(doc, "reason", ""));
+	    fmt_get_str(doc, "reason", ""));
 	label(out, "last");
 	if (last == NULL) {
 		fputs("no result yet\n", out);
 	} else {
-		age_of(last, o->now_ms, age, sizeof(age));
+		fmt_age_of(last, o->now_ms, age, sizeof(age));
 		fprintf(out, "%s (%s ago)", last, age);
 		if (json_is_integer(json_object_get(doc, "skew_ms")))
 			fprintf(out, ", clock skew %lld ms",
@@ -415,16 +437,53 @@ site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 		fputs("not reported\n", out);
 }
 
+/* "rtt 1 h   ▁▁▂█▁·x  icmp 203.0.113.10, p95 41.2-612 ms" per icmp series. */
+static void
+site_sparks(FILE *out, const json_t *doc, const struct fmt_opts *o)
+{
+	const json_t *series = json_object_get(doc, "series"), *e;
+	char line[SPARK_MAX], a[32], b[32];
+	size_t i;
+	bool any = false;
+	if (!json_is_array(series))
+		return;
+	json_array_foreach(series, i, e) {
+		struct spark s;
+		if (strcmp(fmt_get_str(e, "probe", ""), "icmp") != 0)
+			continue;
+		spark_bin_points(json_object_get(e, "points"), "rtt_p95_ms", o->now_ms, &s);
+		if (s.points == 0)
+			continue;
+		spark_draw(&s, line, sizeof(line));
+		label(out, any ? "" : "rtt 1 h");
+		fprintf(out, "%s  icmp %s", line, fmt_get_str(e, "target", "?"));
+		if (!isnan(s.min)) {
+			fmt_ms_short(s.min, a, sizeof(a));
+			fmt_ms_short(s.max, b, sizeof(b));
+			fprintf(out, ", p95 %s-%s ms", a, b);
+		} else {
+			fputs(", every packet lost", out);
+		}
+		fputc('\n', out);
+		any = true;
+	}
+	if (!any) {
+		label(out, "rtt 1 h");
+		fputs("no icmp result in the last hour\n", out);
+	}
+}
+
 pantau_err
 fmt_site(FILE *out, const json_t *doc, const struct fmt_opts *o)
 {
 	const json_t *latest = json_object_get(doc, "latest"), *r;
-	const char *ts = get_str(json_object_get(doc, "latest_batch"), "ts", NULL);
+	const char *ts = fmt_get_str(json_object_get(doc, "latest_batch"), "ts", NULL);
 	size_t i;
-	if (get_str(doc, "agent", NULL) == NULL)
+	if (fmt_get_str(doc, "agent", NULL) == NULL)
 		return PANTAU_ERR_PARSE;
 	site_identity(out, doc);
 	site_state(out, doc, o);
+	site_sparks(out, doc, o);
 	if (json_array_size(latest) == 0) {
 		fputs("\nno result received yet\n", out);
 		return PANTAU_OK;

@@ -43,8 +43,14 @@ struct fmt_opts {
  * "regions" array. */
 pantau_err fmt_summary(FILE *out, const json_t *doc, const struct fmt_opts *o);
 
-/* GET /api/v1/sites/{agent}: header lines, then the latest results one per
- * line. PANTAU_ERR_PARSE when doc has no "agent". */
+/* The same table without the counts line, at most max_rows rows (0: all);
+ * the rows left out are counted in *hidden (may be NULL). */
+pantau_err fmt_summary_table(FILE *out, const json_t *doc, const struct fmt_opts *o,
+    size_t max_rows, size_t *hidden);
+
+/* GET /api/v1/sites/{agent}: header lines, a sparkline of the last hour's
+ * RTT p95 per icmp target (collector/cli/spark.h), then the latest results
+ * one per line. PANTAU_ERR_PARSE when doc has no "agent". */
 pantau_err fmt_site(FILE *out, const json_t *doc, const struct fmt_opts *o);
 
 /* One result in words, without newline: "icmp 203.0.113.10: 10/10 replies,
@@ -53,5 +59,31 @@ void fmt_result(FILE *out, const json_t *r, bool color);
 
 /* SGR colour of a status word, or NULL. */
 const char *fmt_status_color(const char *status);
+
+/* `pantau regions --at-risk` (fmt_risk.c): the regencies of GET
+ * /api/v1/regions whose at_risk is true, in the API's order, then a count.
+ * PANTAU_ERR_PARSE when doc has no "regions" array. */
+pantau_err fmt_at_risk(FILE *out, const json_t *doc, const struct fmt_opts *o);
+/* doc with only the regencies at risk (new reference; NULL on no memory). */
+json_t *fmt_at_risk_json(const json_t *doc);
+
+/* `pantau alerts` (fmt_alerts.c): GET /api/v1/alerts as a table, firing
+ * first as the API sorts them, then a count. PANTAU_ERR_PARSE when doc has
+ * no "alerts" array. */
+pantau_err fmt_alerts(FILE *out, const json_t *doc, const struct fmt_opts *o);
+
+/* What one `pantau watch` screen shows (fmt_watch.c). */
+struct fmt_watch_docs {
+	const char *url;
+	const json_t *overview;   /* GET /api/v1/overview */
+	const json_t *regions;    /* GET /api/v1/regions */
+	const json_t *alerts;     /* GET /api/v1/alerts */
+};
+/* The screen: a title with the time in WIB, WITA and WIT, a banner while
+ * the vote-counting window is active, national counts, then the summary
+ * table cut to max_rows rows (0: all). PANTAU_ERR_PARSE when a document
+ * is not what the API answers. */
+pantau_err fmt_watch(FILE *out, const struct fmt_watch_docs *d, const struct fmt_opts *o,
+    size_t max_rows);
 
 #endif

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "format.h"
 #include "log.h"
+#include "watch.h"
 #include "wire.h"
 
 #define EXIT_FAIL 1
@@ -20,13 +21,23 @@
 #define DEFAULT_URL "http://127.0.0.1:8080"
 /* Bytes of an API path with its query string. */
 #define PATH_MAX_LEN 256
+#define WHY_MAX 1024
+#define WATCH_DEFAULT_INTERVAL_S 5
+
+enum command { CMD_SUMMARY, CMD_REGIONS, CMD_SITE, CMD_ALERTS, CMD_WATCH };
+
+static const char *const command_names[] = { "summary", "regions", "site", "alerts",
+	"watch" };
+#define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
 struct cli {
-	const char *cmd;
+	enum command cmd;
 	const char *url;
-	const char *province;   /* summary */
+	const char *province;   /* summary, regions */
 	const char *agent;      /* site */
+	bool at_risk;           /* regions */
 	bool json;
+	struct watch_opts watch;
 };
 
 static void
@@ -34,18 +45,28 @@ usage(FILE *to)
 {
 	fprintf(to,
 	    "usage: pantau summary [--province PP] [--json] [--url URL]\n"
+	    "       pantau regions [--at-risk] [--province PP] [--json] [--url URL]\n"
 	    "       pantau site AGENT [--json] [--url URL]\n"
+	    "       pantau alerts [--json] [--url URL]\n"
+	    "       pantau watch [--interval S] [--count N] [--json] [--url URL]\n"
 	    "       pantau help | --help | --version\n"
 	    "\n"
 	    "  summary          regencies worst first: status, sites reporting, RTT, loss, reason\n"
-	    "  site AGENT       one site: status and reason, the latest results in words\n"
+	    "  regions          the same; with --at-risk only the regencies AT RISK, with since\n"
+	    "  site AGENT       one site: status and reason, the last hour's RTT as a sparkline,\n"
+	    "                   the latest results in words\n"
+	    "  alerts           alerts firing, then the recently resolved ones\n"
+	    "  watch            a national summary redrawn every S seconds (default %d)\n"
 	    "  --province PP    only the regencies of province PP (2 digits, e.g. 32)\n"
-	    "  --json           print the API's JSON reply unchanged\n"
+	    "  --at-risk        regions: only the regencies AT RISK\n"
+	    "  --interval S     watch: seconds between refreshes (1 to 3600)\n"
+	    "  --count N        watch: stop after N refreshes\n"
+	    "  --json           print the API's JSON reply (watch: one JSON line per refresh)\n"
 	    "  --url URL        the collector's API (default: $PANTAU_URL, else %s)\n"
 	    "\n"
 	    "Exit status: 0 done, 1 the collector could not be reached or refused, 2 usage.\n"
 	    "Colour only on a terminal and when NO_COLOR is not set. See docs/cli.md.\n",
-	    DEFAULT_URL);
+	    WATCH_DEFAULT_INTERVAL_S, DEFAULT_URL);
 }
 
 static int usage_error(const char *fmt, ...) PANTAU_PRINTF(1, 2);
@@ -70,40 +91,87 @@ two_digits(const char *s)
 	return strlen(s) == 2 && s[0] >= '0' && s[0] <= '9' && s[1] >= '0' && s[1] <= '9';
 }
 
+/* An option that only some commands take; -1 when c->cmd takes it. */
+static int
+only_for(const struct cli *c, const char *opt, unsigned commands)
+{
+	if (commands & (1u << c->cmd))
+		return -1;
+	return usage_error("%s does not belong to \"pantau %s\"; see the usage", opt,
+	    command_names[c->cmd]);
+}
+#define FOR(cmd) (1u << (cmd))
+
+static int
+number_arg(const char *opt, const char *v, long min, long max, long *out)
+{
+	char *end = NULL;
+	long n = strtol(v, &end, 10);
+	if (end == v || *end != '\0' || n < min || n > max)
+		return usage_error("%s takes a whole number from %ld to %ld; got \"%s\"", opt, min,
+		    max, v);
+	*out = n;
+	return -1;
+}
+
+static int
+option(struct cli *c, int ch, char **argv)
+{
+	long n;
+	int rc = -1;
+	switch (ch) {
+	case 'p':
+		if ((rc = only_for(c, "--province", FOR(CMD_SUMMARY) | FOR(CMD_REGIONS))) < 0)
+			c->province = optarg;
+		return rc;
+	case 'r':
+		if ((rc = only_for(c, "--at-risk", FOR(CMD_REGIONS))) < 0)
+			c->at_risk = true;
+		return rc;
+	case 'i':
+		if ((rc = only_for(c, "--interval", FOR(CMD_WATCH))) < 0 &&
+		    (rc = number_arg("--interval", optarg, WATCH_INTERVAL_MIN_S, WATCH_INTERVAL_MAX_S,
+		        &n)) < 0)
+			c->watch.interval_s = (int)n;
+		return rc;
+	case 'n':
+		if ((rc = only_for(c, "--count", FOR(CMD_WATCH))) < 0 &&
+		    (rc = number_arg("--count", optarg, 1, 1000000, &n)) < 0)
+			c->watch.count = n;
+		return rc;
+	case 'j': c->json = true; return -1;
+	case 'u': c->url = optarg; return -1;
+	case 'h': usage(stdout); return 0;
+	case ':': return usage_error("%s needs a value", argv[optind - 1]);
+	default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
+	}
+}
+
 /* Options and operands after the command name; -1 when all is well. */
 static int
 parse_command(int argc, char **argv, struct cli *c)
 {
 	static const struct option opts[] = {
 		{ "province", required_argument, NULL, 'p' },
+		{ "at-risk", no_argument, NULL, 'r' },
+		{ "interval", required_argument, NULL, 'i' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "url", required_argument, NULL, 'u' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	bool summary = strcmp(c->cmd, "summary") == 0;
-	int ch;
+	int ch, rc;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":p:ju:h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'p':
-			if (!summary)
-				return usage_error("--province belongs to \"pantau summary\"");
-			c->province = optarg;
-			break;
-		case 'j': c->json = true; break;
-		case 'u': c->url = optarg; break;
-		case 'h': usage(stdout); return 0;
-		case ':': return usage_error("%s needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
-		}
-	}
-	int want = summary ? 0 : 1;
+	while ((ch = getopt_long(argc, argv, ":p:ri:n:ju:h", opts, NULL)) != -1)
+		if ((rc = option(c, ch, argv)) >= 0)
+			return rc;
+	int want = c->cmd == CMD_SITE ? 1 : 0;
 	if (argc - optind != want)
-		return usage_error("%s", summary ? "\"pantau summary\" takes no operand" :
-		                                   "\"pantau site\" takes one agent id");
-	if (!summary)
+		return usage_error("\"pantau %s\" %s", command_names[c->cmd],
+		    want ? "takes one agent id" : "takes no operand");
+	if (want)
 		c->agent = argv[optind];
 	if (c->province != NULL && !two_digits(c->province))
 		return usage_error("--province takes a 2-digit province code such as 32; got \"%s\"",
@@ -133,62 +201,69 @@ terminal(struct fmt_opts *o)
 	    (term == NULL || strcmp(term, "dumb") != 0);
 }
 
-/* GET path; on failure say why on stderr. Returns 0 with r filled. */
-static int
-fetch(const struct cli *c, const char *path, struct client_reply *r)
+static void
+api_path(const struct cli *c, char *path, size_t len)
 {
-	char why[CURL_ERROR_SIZE + 128];
-	pantau_err rc = client_get(c->url, path, r, why, sizeof(why));
-	if (rc == PANTAU_ERR_NET) {
-		fprintf(stderr, "pantau: cannot reach the collector at %s: %s. Is pantau-collector "
-		    "running? Set --url or PANTAU_URL.\n", c->url, why);
-		return EXIT_FAIL;
+	switch (c->cmd) {
+	case CMD_SITE: snprintf(path, len, "/api/v1/sites/%s", c->agent); break;
+	case CMD_ALERTS: snprintf(path, len, "/api/v1/alerts"); break;
+	default:
+		snprintf(path, len, "/api/v1/regions%s%s", c->province != NULL ? "?province=" : "",
+		    c->province != NULL ? c->province : "");
+		break;
 	}
-	if (rc != PANTAU_OK) {
-		fprintf(stderr, "pantau: %s answered, but %s; is that a pantau collector? Set --url "
-		    "or PANTAU_URL.\n", c->url, why);
-		return EXIT_FAIL;
+}
+
+/* The reply as JSON text; --at-risk keeps only the regencies at risk. */
+static void
+print_json(const struct cli *c, const struct client_reply *r)
+{
+	if (c->at_risk) {
+		json_t *doc = fmt_at_risk_json(r->json);
+		char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+		printf("%s\n", text != NULL ? text : "{}");
+		free(text);
+		json_decref(doc);
+		return;
 	}
-	if (r->status != 200) {
-		const char *msg = json_string_value(json_object_get(r->json, "error"));
-		if (msg != NULL)
-			fprintf(stderr, "pantau: %s\n", msg);
-		else
-			fprintf(stderr, "pantau: the collector at %s answered HTTP %ld\n", c->url,
-			    r->status);
-		client_reply_clear(r);
-		return EXIT_FAIL;
+	fwrite(r->body, 1, r->len, stdout);
+	if (r->len == 0 || r->body[r->len - 1] != '\n')
+		fputc('\n', stdout);
+}
+
+static pantau_err
+print_text(const struct cli *c, const json_t *doc)
+{
+	struct fmt_opts o;
+	terminal(&o);
+	switch (c->cmd) {
+	case CMD_SITE: return fmt_site(stdout, doc, &o);
+	case CMD_ALERTS: return fmt_alerts(stdout, doc, &o);
+	case CMD_REGIONS:
+		if (c->at_risk)
+			return fmt_at_risk(stdout, doc, &o);
+		return fmt_summary(stdout, doc, &o);
+	default: return fmt_summary(stdout, doc, &o);
 	}
-	return 0;
 }
 
 static int
 run(const struct cli *c)
 {
-	char path[PATH_MAX_LEN];
+	char path[PATH_MAX_LEN], why[WHY_MAX];
 	struct client_reply r;
-	struct fmt_opts o;
-	bool summary = c->agent == NULL;
-	if (summary)
-		snprintf(path, sizeof(path), "/api/v1/regions%s%s",
-		    c->province != NULL ? "?province=" : "", c->province != NULL ? c->province : "");
-	else
-		snprintf(path, sizeof(path), "/api/v1/sites/%s", c->agent);
-	int rc = fetch(c, path, &r);
-	if (rc != 0)
-		return rc;
+	api_path(c, path, sizeof(path));
+	if (client_fetch(c->url, path, &r, why, sizeof(why)) != PANTAU_OK) {
+		fprintf(stderr, "pantau: %s\n", why);
+		return EXIT_FAIL;
+	}
+	int rc = 0;
 	if (c->json) {
-		fwrite(r.body, 1, r.len, stdout);
-		if (r.len == 0 || r.body[r.len - 1] != '\n')
-			fputc('\n', stdout);
-	} else {
-		terminal(&o);
-		if ((summary ? fmt_summary(stdout, r.json, &o) : fmt_site(stdout, r.json, &o)) !=
-		    PANTAU_OK) {
-			fprintf(stderr, "pantau: the reply of %s%s is not what pantau expects; is that "
-			    "a pantau collector of this version?\n", c->url, path);
-			rc = EXIT_FAIL;
-		}
+		print_json(c, &r);
+	} else if (print_text(c, r.json) != PANTAU_OK) {
+		fprintf(stderr, "pantau: the reply of %s%s is not what pantau expects; is that "
+		    "a pantau collector of this version?\n", c->url, path);
+		rc = EXIT_FAIL;
 	}
 	client_reply_clear(&r);
 	if (rc == 0 && fflush(stdout) != 0)
@@ -196,31 +271,49 @@ run(const struct cli *c)
 	return rc;
 }
 
+static bool
+command_of(const char *name, enum command *out)
+{
+	for (size_t i = 0; i < NCOMMANDS; i++)
+		if (strcmp(name, command_names[i]) == 0) {
+			*out = (enum command)i;
+			return true;
+		}
+	return false;
+}
+
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .url = getenv("PANTAU_URL") };
+	struct cli c = { .url = getenv("PANTAU_URL"),
+		.watch = { .interval_s = WATCH_DEFAULT_INTERVAL_S } };
 	if (c.url == NULL || c.url[0] == '\0')
 		c.url = DEFAULT_URL;
 	if (argc < 2)
-		return usage_error("which command? summary or site");
-	c.cmd = argv[1];
-	if (strcmp(c.cmd, "help") == 0 || strcmp(c.cmd, "--help") == 0 ||
-	    strcmp(c.cmd, "-h") == 0) {
+		return usage_error("which command? summary, regions, site, alerts or watch");
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
 		return 0;
 	}
-	if (strcmp(c.cmd, "--version") == 0 || strcmp(c.cmd, "-V") == 0) {
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "-V") == 0) {
 		printf("pantau %s\n", PANTAU_VERSION);
 		return 0;
 	}
-	if (strcmp(c.cmd, "summary") != 0 && strcmp(c.cmd, "site") != 0)
-		return usage_error("unknown command \"%s\"; use summary or site", c.cmd);
+	if (!command_of(argv[1], &c.cmd))
+		return usage_error("unknown command \"%s\"; use summary, regions, site, alerts or "
+		                   "watch", argv[1]);
 	int rc = parse_command(argc - 1, argv + 1, &c);
 	if (rc >= 0)
 		return rc;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	rc = run(&c);
+	if (c.cmd == CMD_WATCH) {
+		c.watch.url = c.url;
+		c.watch.json = c.json;
+		rc = watch_run(&c.watch);
+	} else {
+		rc = run(&c);
+	}
 	curl_global_cleanup();
 	return rc;
 }

@@ -34,6 +34,8 @@ def evaluation_cost(build, sites=20000, rounds=5):
     print(f"  per tick:  liveness + roll-ups {r['tick_ms']:.1f} ms, alert rules "
           f"{r['alerts_ms']:.1f} ms = "
           f"{(r['tick_ms'] + r['alerts_ms']) / 10:.1f} % of the default 1 s tick")
+    print(f"  GET /metrics text: {r['metrics_ms']:.1f} ms for "
+          f"{r['metrics_bytes'] / 1e6:.1f} MB   reference: one tick {r['tick_ms']:.1f} ms")
     return True
 
 

@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "collector/alerts.h"
 #include "collector/engine.h"
+#include "collector/metrics.h"
 #include "collector/store.h"
 
 struct bench {
@@ -26,8 +27,22 @@ struct bench {
 	struct alerts *a;
 	char db[128];
 	int sites, rounds;
-	double store_ns, engine_ns, tick_ns, alerts_ns;
+	double store_ns, engine_ns, tick_ns, alerts_ns, metrics_ns;
+	size_t metrics_bytes;
 };
+
+/* GET /metrics's text over the engine's state, timed. */
+static void
+render_metrics(struct bench *b, int64_t now)
+{
+	struct ingest_stats in = { .started_ms = now };
+	struct metrics_source src = { .catalog = b->cat, .ingest = &in, .engine = b->e,
+		.alerts = b->a, .started_ms = now, .store_bytes = 0 };
+	int64_t t0 = clock_mono_ns();
+	char *text = metrics_render(&src, now, &b->metrics_bytes);
+	b->metrics_ns = (double)(clock_mono_ns() - t0);
+	free(text);
+}
 
 static void
 agent_name(char *buf, size_t len, const struct catalog_regency *r, int i)
@@ -123,12 +138,14 @@ main(int argc, char **argv)
 		b.tick_ns += (double)(t1 - t0);
 		b.alerts_ns += (double)(t2 - t1);
 	}
+	render_metrics(&b, now);
 	double batches = (double)b.sites * b.rounds;
 	printf("{\"sites\":%d,\"rounds\":%d,\"store_us_per_batch\":%.2f,"
 	       "\"engine_us_per_batch\":%.2f,\"tick_ms\":%.2f,\"alerts_ms\":%.2f,"
-	       "\"alerts_firing\":%zu}\n", b.sites, b.rounds, b.store_ns / batches / 1e3,
-	    b.engine_ns / batches / 1e3, b.tick_ns / b.rounds / 1e6, b.alerts_ns / b.rounds / 1e6,
-	    alerts_firing(b.a));
+	       "\"alerts_firing\":%zu,\"metrics_ms\":%.2f,\"metrics_bytes\":%zu}\n", b.sites,
+	    b.rounds, b.store_ns / batches / 1e3, b.engine_ns / batches / 1e3,
+	    b.tick_ns / b.rounds / 1e6, b.alerts_ns / b.rounds / 1e6, alerts_firing(b.a),
+	    b.metrics_ns / 1e6, b.metrics_bytes);
 	teardown(&b);
 	return 0;
 }

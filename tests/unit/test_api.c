@@ -606,6 +606,23 @@ test_window_boundary(void **state)
 	query_free(q);
 }
 
+/* GET /metrics answers in the Prometheus text format (its content is
+ * tests/unit/test_metrics.c; a real Prometheus parses it in
+ * tests/e2e/test_prometheus.py). */
+static void
+test_metrics_route(void **state)
+{
+	struct fixture *f = *state;
+	struct fetch x;
+	json_t *doc = request(f, "GET", "/metrics", &x);
+	assert_null(doc);
+	assert_int_equal(x.status, 200);
+	assert_string_equal(x.content_type, "text/plain; version=0.0.4; charset=utf-8");
+	doc = request(f, "POST", "/metrics", &x);
+	assert_int_equal(x.status, 405);
+	json_decref(doc);
+}
+
 static void
 test_listen_errors(void **state)
 {
@@ -637,6 +654,7 @@ main(void)
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_window_boundary),
 		cmocka_unit_test(test_listen_errors),
+		cmocka_unit_test(test_metrics_route),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests_name("api", tests, setup, teardown);

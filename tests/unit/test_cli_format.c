@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "collector/cli/format.h"
+#include "collector/cli/spark.h"
 #include "collector/cli/text.h"
 
 /* 2024-02-14T06:05:00.000Z */
@@ -185,6 +186,7 @@ test_site(void **state)
 	    "status    OK: reporting; last result 30 s ago\n"
 	    "last      2024-02-14T06:04:30.125Z (29 s ago), clock skew 875 ms\n"
 	    "outbox    0 pending, 2 dropped\n"
+	    "rtt 1 h   no icmp result in the last hour\n"
 	    "\n"
 	    "latest results, measured 2024-02-14T06:04:30.125Z:\n"
 	    "  icmp 203.0.113.10: 10/10 replies, loss 0 %, rtt p50 43.0 ms p95 47.9 ms, "
@@ -259,6 +261,252 @@ test_result_lines(void **state)
 	          "\"error\":\"no reflector\"}", false, "stamp 10.0.0.2:862: FAILED no reflector");
 }
 
+
+/* ---- the last hour as a sparkline ---- */
+
+static const char spark_site_json[] =
+    "{\"agent\":\"ag-9501-0001\",\"site\":\"SD Wamena\",\"regency\":\"95.01\","
+    "\"regency_name\":\"Kabupaten Jayawijaya\",\"province\":\"95\","
+    "\"province_name\":\"Papua Pegunungan\",\"link\":\"vsat-geo\",\"status\":\"DEGRADED\","
+    "\"reason\":\"rtt p95 600 ms above its usual 41 ms\","
+    "\"last_result\":\"2024-02-14T06:04:30.000Z\",\"interval_s\":60,"
+    "\"outbox\":{\"pending\":3,\"dropped\":0},"
+    "\"latest_batch\":{\"ts\":\"2024-02-14T06:04:30.000Z\"},"
+    "\"latest\":[{\"probe\":\"icmp\",\"target\":\"203.0.113.10\",\"sent\":20,\"recv\":20,"
+    "\"loss_pct\":0,\"rtt_ms\":{\"p50\":40,\"p95\":41}}],"
+    "\"series\":["
+    "{\"probe\":\"http\",\"target\":\"https://t.example/\",\"points\":["
+    "{\"ts\":\"2024-02-14T06:00:00.000Z\",\"ok\":true,\"status\":200,\"total_ms\":900}]},"
+    "{\"probe\":\"icmp\",\"target\":\"203.0.113.10\",\"points\":["
+    "{\"ts\":\"2024-02-14T04:00:00.000Z\",\"rtt_p95_ms\":9999,\"loss_pct\":0},"
+    "{\"ts\":\"2024-02-14T05:06:00.000Z\",\"rtt_p95_ms\":40,\"loss_pct\":0},"
+    "{\"ts\":\"2024-02-14T05:10:00.000Z\",\"rtt_p95_ms\":42,\"loss_pct\":0},"
+    "{\"ts\":\"2024-02-14T05:30:00.000Z\",\"rtt_p95_ms\":null,\"loss_pct\":100},"
+    "{\"ts\":\"2024-02-14T06:00:00.000Z\",\"rtt_p95_ms\":600,\"loss_pct\":5},"
+    "{\"ts\":\"2024-02-14T06:04:30.000Z\",\"rtt_p95_ms\":41,\"loss_pct\":0}]},"
+    "{\"probe\":\"icmp\",\"target\":\"203.0.113.99\",\"points\":["
+    "{\"ts\":\"2024-02-14T05:40:00.000Z\",\"rtt_p95_ms\":null,\"loss_pct\":100}]}]}";
+
+#define B1 "\xe2\x96\x81"
+#define B8 "\xe2\x96\x88"
+#define DOT "\xc2\xb7"
+
+static void
+test_site_sparkline(void **state)
+{
+	(void)state;
+	expect(fmt_site, spark_site_json, 0, false,
+	    "site      SD Wamena (ag-9501-0001)\n"
+	    "regency   95.01 Kabupaten Jayawijaya, Papua Pegunungan\n"
+	    "link      vsat-geo, every 60 s, agent version unknown\n"
+	    "status    DEGRADED: rtt p95 600 ms above its usual 41 ms\n"
+	    "last      2024-02-14T06:04:30.000Z (30 s ago)\n"
+	    "outbox    3 pending, 0 dropped\n"
+	    "rtt 1 h   " B1 DOT B1 DOT DOT DOT DOT DOT DOT DOT DOT DOT "x" DOT DOT DOT DOT DOT
+	    DOT DOT DOT DOT DOT DOT DOT DOT DOT B8 DOT B1 "  icmp 203.0.113.10, p95 40.0-600 ms\n"
+	    "          " DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT
+	    "x" DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT DOT "  icmp 203.0.113.99, every packet lost\n"
+	    "\n"
+	    "latest results, measured 2024-02-14T06:04:30.000Z:\n"
+	    "  icmp 203.0.113.10: 20/20 replies, loss 0 %, rtt p50 40.0 ms p95 41.0 ms\n");
+}
+
+static void
+test_spark_levels(void **state)
+{
+	(void)state;
+	struct spark s;
+	char line[SPARK_MAX];
+	/* 8 points rising evenly over the last 16 minutes: every level once */
+	char buf[1024] = "[";
+	for (int i = 0; i < 8; i++) {
+		char iso[CLOCK_ISO_LEN], pt[128];
+		clock_format_iso(NOW_MS - (7 - i) * 120000LL, iso);
+		snprintf(pt, sizeof(pt), "%s{\"ts\":\"%s\",\"rtt_p95_ms\":%d}", i ? "," : "", iso,
+		    100 + i * 10);
+		strcat(buf, pt);
+	}
+	strcat(buf, "]");
+	json_t *points = load(buf);
+	spark_bin_points(points, "rtt_p95_ms", NOW_MS, &s);
+	spark_draw(&s, line, sizeof(line));
+	assert_int_equal(s.points, 8);
+	assert_string_equal(line + 22 * 2,
+	    "\xe2\x96\x81\xe2\x96\x82\xe2\x96\x83\xe2\x96\x84\xe2\x96\x85\xe2\x96\x86\xe2\x96\x87"
+	    "\xe2\x96\x88");
+	json_decref(points);
+	/* a point exactly at now - 1 h is out, one at now is in the last bin */
+	points = load("[{\"ts\":\"2024-02-14T05:05:00.000Z\",\"rtt_p95_ms\":5},"
+	              "{\"ts\":\"2024-02-14T06:05:00.000Z\",\"rtt_p95_ms\":5}]");
+	spark_bin_points(points, "rtt_p95_ms", NOW_MS, &s);
+	assert_int_equal(s.points, 1);
+	assert_int_equal(s.kind[SPARK_BINS - 1], SPARK_VALUE);
+	json_decref(points);
+}
+
+/* ---- regions --at-risk ---- */
+
+static const char risk_json[] =
+    "{\"generated\":\"2024-02-14T06:05:00.000Z\",\"window_s\":300,\"regions\":["
+    "{\"code\":\"95.01\",\"name\":\"Kabupaten Jayawijaya\",\"province\":\"95\","
+    "\"province_name\":\"Papua Pegunungan\",\"sites_known\":2,\"sites_reporting\":1,"
+    "\"status_counts\":{\"UNKNOWN\":0,\"OK\":1,\"DEGRADED\":0,\"CRITICAL\":1,\"OFFLINE\":0},"
+    "\"status\":\"CRITICAL\",\"at_risk\":true,\"is_3t\":true,\"tertinggal\":true,"
+    "\"since\":\"2024-02-14T05:53:00.000Z\",\"reason\":\"3T site ag-9501-0001 CRITICAL for "
+    "12 min: loss 50 % above 10 %\"},"
+    "{\"code\":\"32.73\",\"name\":\"Kota Bandung\",\"province\":\"32\","
+    "\"province_name\":\"Jawa Barat\",\"sites_known\":4,\"sites_reporting\":2,"
+    "\"status_counts\":{\"UNKNOWN\":0,\"OK\":2,\"DEGRADED\":0,\"CRITICAL\":1,\"OFFLINE\":1},"
+    "\"status\":\"OFFLINE\",\"at_risk\":true,\"is_3t\":false,"
+    "\"since\":\"2024-02-14T03:05:00.000Z\",\"reason\":\"2 of 4 sites CRITICAL or OFFLINE: "
+    "ag-3273-0002 connection lost (last will) 3 h ago\"},"
+    "{\"code\":\"33.01\",\"name\":\"Kabupaten Cilacap\",\"province\":\"33\","
+    "\"province_name\":\"Jawa Tengah\",\"sites_known\":1,\"sites_reporting\":1,"
+    "\"status_counts\":{\"UNKNOWN\":0,\"OK\":1,\"DEGRADED\":0,\"CRITICAL\":0,\"OFFLINE\":0},"
+    "\"status\":\"OK\",\"at_risk\":false,\"is_3t\":false,"
+    "\"since\":\"2024-02-14T00:00:00.000Z\",\"reason\":\"the only site is OK\"}]}";
+
+static void
+test_at_risk(void **state)
+{
+	(void)state;
+	expect(fmt_at_risk, risk_json, 0, false,
+	    "REGENCY                     PROVINCE      3T   DOWN  SINCE   REASON\n"
+	    "95.01 Kab. Jayawijaya       Papua Pegun\xe2\x80\xa6  3T    1/2  12 min  3T site "
+	    "ag-9501-0001 CRITICAL for 12 min: loss 50 % above 10 %\n"
+	    "32.73 Kota Bandung          Jawa Barat          2/4  3 h     2 of 4 sites CRITICAL or "
+	    "OFFLINE: ag-3273-0002 connection lost (last will) 3 h ago\n"
+	    "\n"
+	    "2 of 3 regencies at risk\n");
+	expect(fmt_at_risk, "{\"regions\":[{\"code\":\"33.01\",\"at_risk\":false}]}", 0, false,
+	    "no regency is at risk (1 regency with sites)\n");
+	json_t *doc = load(risk_json), *only = fmt_at_risk_json(doc);
+	json_t *regions = json_object_get(only, "regions");
+	assert_int_equal(json_array_size(regions), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(regions, 1), "code")),
+	    "32.73");
+	assert_string_equal(json_string_value(json_object_get(only, "generated")),
+	    "2024-02-14T06:05:00.000Z");
+	assert_int_equal(json_array_size(json_object_get(doc, "regions")), 3);
+	json_decref(only);
+	json_decref(doc);
+	pantau_err rc;
+	free(render(fmt_at_risk, "{\"alerts\":[]}", 0, false, &rc));
+	assert_int_equal(rc, PANTAU_ERR_PARSE);
+}
+
+/* ---- alerts ---- */
+
+static const char alerts_json[] =
+    "{\"firing\":2,\"alerts\":["
+    "{\"key\":\"PantauSiteDown/ag-9501-0001\",\"alertname\":\"PantauSiteDown\","
+    "\"severity\":\"critical\",\"province\":\"95\",\"regency\":\"95.01\","
+    "\"regency_name\":\"Kabupaten Jayawijaya\",\"site\":\"ag-9501-0001\","
+    "\"link\":\"vsat-geo\",\"is_3t\":true,\"status\":\"CRITICAL\","
+    "\"reason\":\"loss 50 % above 10 %\",\"firing\":true,"
+    "\"since\":\"2024-02-14T05:52:00.000Z\",\"starts_at\":\"2024-02-14T05:53:00.000Z\","
+    "\"ends_at\":null},"
+    "{\"key\":\"PantauRegencyAtRisk/95.01\",\"alertname\":\"PantauRegencyAtRisk\","
+    "\"severity\":\"warning\",\"province\":\"95\",\"regency\":\"95.01\","
+    "\"regency_name\":\"Kabupaten Jayawijaya\",\"site\":\"\",\"status\":\"CRITICAL\","
+    "\"reason\":\"3T site ag-9501-0001 CRITICAL for 12 min: loss 50 % above 10 %\","
+    "\"firing\":true,\"starts_at\":\"2024-02-14T05:53:00.000Z\",\"ends_at\":null},"
+    "{\"key\":\"PantauSiteDown/ag-3273-0002\",\"alertname\":\"PantauSiteDown\","
+    "\"severity\":\"warning\",\"province\":\"32\",\"regency\":\"32.73\","
+    "\"regency_name\":\"Kota Bandung\",\"site\":\"ag-3273-0002\",\"status\":\"OK\","
+    "\"reason\":\"all figures within bounds\",\"firing\":false,"
+    "\"starts_at\":\"2024-02-14T04:00:00.000Z\",\"ends_at\":\"2024-02-14T06:00:00.000Z\"}]}";
+
+static void
+test_alerts(void **state)
+{
+	(void)state;
+	expect(fmt_alerts, alerts_json, 0, false,
+	    "STATE     SEVERITY  ALERT                WHERE                                 AGE     "
+	    "REASON\n"
+	    "FIRING    critical  PantauSiteDown       ag-9501-0001, 95.01 Kab. Jayawijaya   12 min  "
+	    "CRITICAL: loss 50 % above 10 %\n"
+	    "FIRING    warning   PantauRegencyAtRisk  95.01 Kab. Jayawijaya                 12 min  "
+	    "CRITICAL: 3T site ag-9501-0001 CRITICAL for 12 min: loss 50 % above 10 %\n"
+	    "resolved  warning   PantauSiteDown       ag-3273-0002, 32.73 Kota Bandung      5 min   "
+	    "OK: all figures within bounds\n"
+	    "\n"
+	    "2 firing, 1 resolved\n");
+	expect(fmt_alerts, "{\"firing\":0,\"alerts\":[]}", 0, false, "no alert\n");
+	pantau_err rc;
+	char *got = render(fmt_alerts, alerts_json, 0, true, &rc);
+	assert_non_null(strstr(got, "\n\033[1;31mFIRING\033[0m    critical"));
+	assert_non_null(strstr(got, "\n\033[33mFIRING\033[0m    warning"));
+	assert_non_null(strstr(got, "\nresolved  warning"));
+	free(got);
+	/* a terminal of 100 columns: the reason is cut at its edge */
+	got = render(fmt_alerts, alerts_json, 100, false, &rc);
+	for (char *line = got, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		assert_true(text_cols(line) <= 100);
+	}
+	free(got);
+}
+
+/* ---- watch ---- */
+
+static const char overview_json[] =
+    "{\"generated\":\"2024-02-14T06:05:00.000Z\","
+    "\"nation\":{\"regencies\":3,\"regencies_at_risk\":2,\"sites\":7,"
+    "\"site_counts\":{\"UNKNOWN\":0,\"OK\":4,\"DEGRADED\":0,\"CRITICAL\":2,\"OFFLINE\":1},"
+    "\"status\":\"OFFLINE\",\"at_risk\":true,\"reason\":\"2 of 3 regencies at risk\"},"
+    "\"provinces\":[],\"counting\":{\"configured\":true,\"active\":true,\"zones\":{"
+    "\"WIB\":{\"local_time\":\"2024-02-14T13:05:00\",\"active\":true},"
+    "\"WITA\":{\"local_time\":\"2024-02-14T14:05:00\",\"active\":false},"
+    "\"WIT\":{\"local_time\":\"2024-02-14T15:05:00\",\"active\":true}}}}";
+
+static char *
+render_watch(size_t rows, bool color)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	json_t *ov = load(overview_json), *rg = load(risk_json), *al = load(alerts_json);
+	struct fmt_watch_docs d = { "http://127.0.0.1:8080", ov, rg, al };
+	struct fmt_opts o = { .now_ms = NOW_MS, .width = 0, .color = color };
+	assert_int_equal(fmt_watch(out, &d, &o, rows), PANTAU_OK);
+	fclose(out);
+	json_decref(ov);
+	json_decref(rg);
+	json_decref(al);
+	return text;
+}
+
+static void
+test_watch(void **state)
+{
+	(void)state;
+	char *got = render_watch(2, false);
+	const char *want =
+	    "pantau watch  http://127.0.0.1:8080  2024-02-14 06:05:00 UTC  WIB 13:05  WITA 14:05  "
+	    "WIT 15:05\n"
+	    "VOTE COUNTING WINDOW ACTIVE: WIB, WIT\n"
+	    "sites 7: 1 OFFLINE, 2 CRITICAL, 4 OK; regencies at risk: 2 of 3; alerts firing: 2\n"
+	    "\n"
+	    "STATUS    REGENCY                     PROVINCE      SITES  RTT p50/p95 ms  LOSS %  "
+	    "LAST    REASON\n"
+	    "CRITICAL  95.01 Kab. Jayawijaya       Papua Pegun\xe2\x80\xa6    1/2             -/-       "
+	    "-  never   3T site ag-9501-0001 CRITICAL for 12 min: loss 50 % above 10 %\n"
+	    "OFFLINE   32.73 Kota Bandung          Jawa Barat      2/4             -/-       -  "
+	    "never   2 of 4 sites CRITICAL or OFFLINE: ag-3273-0002 connection lost (last will) 3 h "
+	    "ago\n"
+	    "... 1 more regency: pantau summary\n";
+	if (strcmp(got, want) != 0)
+		fail_msg("output differs.\n--- got\n%s--- want\n%s---", got, want);
+	free(got);
+	got = render_watch(0, true);
+	assert_non_null(strstr(got, "\033[1;35mVOTE COUNTING WINDOW ACTIVE: WIB, WIT\033[0m\n"));
+	assert_non_null(strstr(got, "regencies at risk: \033[31m2\033[0m of 3"));
+	assert_null(strstr(got, "more regenc"));
+	assert_non_null(strstr(got, "33.01 Kab. Cilacap"));
+	free(got);
+}
+
 static void
 test_text_fit(void **state)
 {
@@ -299,6 +547,11 @@ main(void)
 		cmocka_unit_test(test_site_never_reported),
 		cmocka_unit_test(test_result_lines),
 		cmocka_unit_test(test_text_fit),
+		cmocka_unit_test(test_site_sparkline),
+		cmocka_unit_test(test_spark_levels),
+		cmocka_unit_test(test_at_risk),
+		cmocka_unit_test(test_alerts),
+		cmocka_unit_test(test_watch),
 	};
 	return cmocka_run_group_tests_name("cli_format", tests, NULL, NULL);
 }
