@@ -525,7 +525,7 @@ run(struct line *l, size_t qmax)
 		if (pf[3].revents != 0)
 			return 0;
 		for (int i = 0; i < 2; i++)
-			if (pf[i].revents & POLLIN)
+			if (pf[i].revents & (POLLIN | POLLERR)) /* recv clears ENETDOWN */
 				read_side(l, &l->d[i], qmax);
 		if (pf[2].revents & POLLIN) {
 			uint64_t ticks;

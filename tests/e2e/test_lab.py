@@ -1,0 +1,281 @@
+"""The network lab (tests/lab/, docs/testing.md): the real agent beside the reference tools.
+
+In each lab the `site` namespace runs a real mosquitto on its own loopback, a
+mosquitto_sub recording every result batch, the real pantau-agent and the
+reference tool (ping, irtt, iperf3); `core` holds the targets; frames between
+them cross the user-space delay line in `impair`. Conditions that are
+independent run in parallel labs. Without root, the `ip` tool or network
+namespaces every test here is reported as skipped.
+"""
+import calendar
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+
+from harness import MOSQUITTO, MOSQUITTO_SUB, E2ETestCase, binary, wait_for
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lab"))
+import lab as L  # noqa: E402
+
+BROKER_PORT = 1883            # on each site namespace's own loopback
+RESULT_TOPIC = "pantau/v1/+/+/+/result"
+_available = []
+
+
+def lab_available():
+    if not _available:
+        _available.append(L.available())
+    return _available[0]
+
+
+def binomial_interval(n, p, level=0.99):
+    """[lo, hi]: the central `level` interval of Binomial(n, p) (lost probes)."""
+    tail = (1 - level) / 2
+    pmf = [math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(n + 1)]
+    cdf, lo, hi = 0.0, 0, n
+    for k in range(n + 1):
+        if cdf + pmf[k] > tail:
+            lo = k
+            break
+        cdf += pmf[k]
+    cdf = 0.0
+    for k in range(n, -1, -1):
+        if cdf + pmf[k] > tail:
+            hi = k
+            break
+        cdf += pmf[k]
+    return lo, hi
+
+
+def listening(lab, role, port):
+    """True when something listens on TCP port in the lab namespace role."""
+    return bool(lab.run(role, ["ss", "-Htln", f"sport = :{port}"]).stdout.strip())
+
+
+def batch_time(batch):
+    """The batch's measurement time (its `ts`) as a Unix time."""
+    ts = batch["ts"]
+    whole, _, frac = ts.rstrip("Z").partition(".")
+    t = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
+    return t + (float("0." + frac) if frac else 0.0)
+
+
+class SiteRig:
+    """A broker, a result recorder and an agent in one lab's `site` namespace."""
+
+    def __init__(self, tc, lab, tag):
+        self.tc, self.lab, self.tag = tc, lab, tag
+        conf = os.path.join(tc.workdir, f"mosquitto-{tag}.conf")
+        with open(conf, "w") as f:
+            f.write(f"listener {BROKER_PORT} 127.0.0.1\nallow_anonymous true\n"
+                    "persistence false\nlog_dest stdout\nlog_type error\nlog_type warning\n"
+                    "log_type notice\n")
+        self.broker = tc.start(f"mosquitto-{tag}", lab.argv("site", [MOSQUITTO, "-c", conf]))
+        wait_for(lambda: listening(lab, "site", BROKER_PORT) or not self.broker.alive(), 10,
+                 f"mosquitto in {lab.ns('site')}")
+        self.sub = tc.start(f"sub-{tag}", lab.argv("site", [
+            "stdbuf", "-oL", MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", BROKER_PORT, "-q", "1", "-d",
+            "-t", RESULT_TOPIC]))
+        wait_for(lambda: "SUBACK" in self.sub.output(), 10, "mosquitto_sub to subscribe")
+        self.agent = None
+
+    def start_agent(self, probes, interval=5):
+        cfg = self.tc.agent_config(f"agent-{self.tag}", BROKER_PORT, f"ag-lab-{self.tag}",
+                                   "32.73", probes, agent__interval=interval)
+        self.agent = self.tc.start(f"agent-{self.tag}", self.lab.argv(
+            "site", [binary("pantau-agent"), "--config", cfg]))
+        return self.agent
+
+    def batches(self):
+        out = []
+        for line in self.sub.output().splitlines():
+            if line.startswith('{"v"'):
+                out.append(json.loads(line))
+        return out
+
+    def next_batch(self, after, timeout, what):
+        """The first batch measured at or after Unix time `after`."""
+        def found():
+            if self.agent is not None and not self.agent.alive():
+                raise AssertionError(f"the agent exited:\n{self.agent.output()}")
+            return next((b for b in self.batches() if batch_time(b) >= after), None)
+        return wait_for(found, timeout, what, interval=0.1)
+
+
+class LabTestCase(E2ETestCase):
+    def setUp(self):
+        ok, why = lab_available()
+        if not ok:
+            self.skipTest(why)
+        super().setUp()
+
+    def lab(self, **settings):
+        lab = L.Lab(self.workdir, **settings)
+        self.addCleanup(self.close_lab, lab)
+        lab.open()
+        return lab
+
+    def start_reference(self, name, argv):
+        """A reference server (python http.server, iperf3 -s): stopped with the
+        others, but its exit status after SIGTERM is not ours to judge."""
+        p = self.start(name, argv)
+        p.killed = True
+        return p
+
+    def close_lab(self, lab):
+        lab.close()
+        self.assertIn(lab.dl_status, (0, None), f"delayline {lab.name} did not exit cleanly")
+
+
+class LabRttTest(LabTestCase):
+    COUNT, SPACING_MS = 100, 20
+    RTT_MS = (0, 50, 300, 600)
+
+    def test_icmp_median_matches_ping(self):
+        """Agent icmp p50 within max(0.3 ms, 2 %) of ping's median, four RTTs at once."""
+        runs = []
+        for rtt in self.RTT_MS:
+            lab = self.lab(delay_ms=rtt / 2)
+            runs.append((rtt, lab, SiteRig(self, lab, f"rtt{rtt}")))
+        pings = []
+        started = time.time()
+        for rtt, lab, rig in runs:
+            rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
+                                      "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                            interval=10)
+            pings.append(lab.popen("site", L.ping_argv(self.COUNT, self.SPACING_MS / 1000),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True))
+        for (rtt, lab, rig), ping in zip(runs, pings):
+            out, _ = ping.communicate(timeout=60)
+            ref = L.parse_ping(out)
+            batch = rig.next_batch(started - 1, 30, f"the agent's result at {rtt} ms")
+            r = batch["results"][0]
+            with self.subTest(rtt_ms=rtt):
+                self.assertEqual(ref["recv"], self.COUNT, out)
+                self.assertEqual((r["sent"], r["recv"]), (self.COUNT, self.COUNT), r)
+                ours, theirs = r["rtt_ms"]["p50"], ref["median"]
+                tol = max(0.3, 0.02 * theirs)
+                self.assertLessEqual(abs(ours - theirs), tol,
+                                     f"{rtt} ms: agent p50 {ours} ms, ping median {theirs} ms")
+
+
+class LabLossTest(LabTestCase):
+    COUNT, SPACING_MS = 500, 10
+    LOSS_PCT = (1, 5, 20)
+
+    def test_icmp_loss_within_binomial_interval(self):
+        """Loss per direction p: round-trip loss 1-(1-p)^2; the agent's count of lost
+        probes lies in the 99 % binomial interval and equals what the delay line dropped."""
+        runs = []
+        for i, pct in enumerate(self.LOSS_PCT):
+            lab = self.lab(loss_pct=pct, seed=1000 + i)
+            runs.append((pct, lab, SiteRig(self, lab, f"loss{pct}")))
+        started = time.time()
+        for pct, lab, rig in runs:
+            rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
+                                      "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                            interval=10)
+        for pct, lab, rig in runs:
+            r = rig.next_batch(started - 1, 40, f"the agent's result at {pct} % loss")
+            r = r["results"][0]
+            dl = lab.stats()
+            lost = r["sent"] - r["recv"]
+            p = 1 - (1 - pct / 100) ** 2
+            lo, hi = binomial_interval(r["sent"], p)
+            with self.subTest(loss_pct=pct):
+                self.assertEqual(r["sent"], self.COUNT)
+                self.assertGreaterEqual(r["sent"], 500)
+                self.assertTrue(lo <= lost <= hi,
+                                f"{pct} % each way: agent lost {lost} of {r['sent']}, "
+                                f"99 % interval {lo}..{hi}")
+                self.assertEqual(lost, int(dl["ab"]["lost"] + dl["ba"]["lost"]),
+                                 f"the delay line dropped {dl}")
+                self.assertAlmostEqual(r["loss_pct"], 100 * lost / r["sent"], delta=0.05)
+
+
+class LabLinkCutTest(LabTestCase):
+    INTERVAL = 5
+
+    def test_cut_and_total_loss_reported_then_recovered(self):
+        """100 % loss, carrier lost, interface down: icmp, tcp and http report it in
+        the next cycle; the agent keeps running and reports success once restored."""
+        lab = self.lab()
+        web = self.start_reference("web", lab.argv("core", [
+            sys.executable, "-m", "http.server", "--bind", L.CORE_ADDR, "8080"]))
+        wait_for(lambda: listening(lab, "core", 8080) or not web.alive(), 10,
+                 "the web server in core")
+        rig = SiteRig(self, lab, "cut")
+        short = {"timeout_ms": 500}
+        rig.start_agent({
+            "icmp": {"type": "icmp", "target": L.CORE_ADDR, "count": 20, "spacing_ms": 20,
+                     **short},
+            "tcp": {"type": "tcp", "target": f"{L.CORE_ADDR}:8080", **short},
+            "http": {"type": "http", "target": f"http://{L.CORE_ADDR}:8080/", **short},
+        }, interval=self.INTERVAL)
+        self.expect(rig, time.time() - 60, ok=True, what="the first cycle")
+        cuts = [("100 % loss", lambda: lab.set(loss_pct=100), lambda: lab.set(loss_pct=0)),
+                ("carrier lost", lambda: lab.link(False), lambda: lab.link(True)),
+                ("interface down", lambda: lab.link(False, "site"),
+                 lambda: lab.link(True, "site"))]
+        for name, cut, restore in cuts:
+            with self.subTest(cut=name):
+                cut()
+                self.expect(rig, time.time(), ok=False, what=f"failure after {name}")
+                restore()
+                self.expect(rig, time.time(), ok=True, what=f"recovery after {name}")
+        self.assertTrue(rig.agent.alive())
+
+    def expect(self, rig, after, ok, what):
+        # promptly: the next cycle that starts after the change reports it
+        batch = rig.next_batch(after, 2 * self.INTERVAL + 5, what)
+        icmp, tcp, http = batch["results"]
+        if ok:
+            self.assertEqual(icmp.get("loss_pct"), 0, f"{what}: {icmp}")
+            self.assertTrue(tcp["ok"] and http["ok"], f"{what}: {tcp} {http}")
+        else:
+            self.assertEqual(icmp.get("loss_pct"), 100, f"{what}: {icmp}")
+            self.assertNotIn("rtt_ms", icmp, f"{what}: {icmp}")
+            for r in (tcp, http):
+                self.assertFalse(r["ok"], f"{what}: {r}")
+                self.assertTrue(r.get("error"), f"{what}: {r}")
+        return batch
+
+
+class LabToolsTest(LabTestCase):
+    """irtt and iperf3 run in the lab and their JSON is parsed (for the stamp and
+    throughput comparisons that come with those probes)."""
+
+    def test_irtt_and_iperf3_through_the_lab(self):
+        lab = self.lab(delay_ms=10, jitter_ms=2)
+        srv = self.start("irtt-server", lab.argv("core", L.irtt_server_argv()))
+        ip3 = self.start_reference("iperf3-server", lab.argv("core", L.iperf3_server_argv()))
+        out_json = os.path.join(self.workdir, "irtt.json")
+
+        def irtt_ready():
+            if not srv.alive():
+                raise AssertionError(srv.output())
+            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
+        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        r = lab.run("site", L.irtt_client_argv(out_json, 2, 10), check=True)
+        irtt = L.parse_irtt(out_json)
+        self.assertGreater(irtt["recv"], 150, r.stdout)
+        self.assertLess(abs(irtt["rtt_median"] - 20), 2, irtt)
+        self.assertGreater(irtt["ipdv_mean"], 0.3, irtt)      # jitter is visible
+        self.assertLess(irtt["ipdv_mean"], 4, irtt)           # |U(-2,2)-U(-2,2)| x 2 dirs
+        lab.rate(20)
+        wait_for(lambda: listening(lab, "core", 5201) or not ip3.alive(), 10,
+                 "iperf3 server in core")
+        for reverse in (False, True):
+            r = lab.run("site", L.iperf3_client_argv(2, reverse=reverse), check=True)
+            res = L.parse_iperf3(r.stdout)
+            with self.subTest(direction="download" if reverse else "upload"):
+                # the tbf caps it; well above zero shows the bridge carries bulk TCP
+                self.assertLess(res["mbit_s"], 20 * 1.05, res)
+                self.assertGreater(res["mbit_s"], 20 * 0.5, res)
+        dl = lab.stats()
+        self.assertEqual(dl["ab"]["full"] + dl["ba"]["full"], 0, dl)
