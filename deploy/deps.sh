@@ -13,6 +13,7 @@ libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev
 libcmocka-dev python3 iproute2 procps openssl
 nodejs npm
+iputils-ping fping irtt iperf3 ethtool
 "
 
 missing=""
