@@ -7,22 +7,19 @@ them cross the user-space delay line in `impair`. Conditions that are
 independent run in parallel labs. Without root, the `ip` tool or network
 namespaces every test here is reported as skipped.
 """
-import calendar
-import json
 import math
 import os
 import subprocess
 import sys
 import time
 
-from harness import MOSQUITTO, MOSQUITTO_SUB, E2ETestCase, binary, wait_for
+from harness import E2ETestCase, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lab"))
 import lab as L  # noqa: E402
+from labsite import Site, listening  # noqa: E402
 
-BROKER_PORT = 1883            # on each site namespace's own loopback
-RESULT_TOPIC = "pantau/v1/+/+/+/result"
 _available = []
 
 
@@ -49,61 +46,6 @@ def binomial_interval(n, p, level=0.99):
             break
         cdf += pmf[k]
     return lo, hi
-
-
-def listening(lab, role, port):
-    """True when something listens on TCP port in the lab namespace role."""
-    return bool(lab.run(role, ["ss", "-Htln", f"sport = :{port}"]).stdout.strip())
-
-
-def batch_time(batch):
-    """The batch's measurement time (its `ts`) as a Unix time."""
-    ts = batch["ts"]
-    whole, _, frac = ts.rstrip("Z").partition(".")
-    t = calendar.timegm(time.strptime(whole, "%Y-%m-%dT%H:%M:%S"))
-    return t + (float("0." + frac) if frac else 0.0)
-
-
-class SiteRig:
-    """A broker, a result recorder and an agent in one lab's `site` namespace."""
-
-    def __init__(self, tc, lab, tag):
-        self.tc, self.lab, self.tag = tc, lab, tag
-        conf = os.path.join(tc.workdir, f"mosquitto-{tag}.conf")
-        with open(conf, "w") as f:
-            f.write(f"listener {BROKER_PORT} 127.0.0.1\nallow_anonymous true\n"
-                    "persistence false\nlog_dest stdout\nlog_type error\nlog_type warning\n"
-                    "log_type notice\n")
-        self.broker = tc.start(f"mosquitto-{tag}", lab.argv("site", [MOSQUITTO, "-c", conf]))
-        wait_for(lambda: listening(lab, "site", BROKER_PORT) or not self.broker.alive(), 10,
-                 f"mosquitto in {lab.ns('site')}")
-        self.sub = tc.start(f"sub-{tag}", lab.argv("site", [
-            "stdbuf", "-oL", MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", BROKER_PORT, "-q", "1", "-d",
-            "-t", RESULT_TOPIC]))
-        wait_for(lambda: "SUBACK" in self.sub.output(), 10, "mosquitto_sub to subscribe")
-        self.agent = None
-
-    def start_agent(self, probes, interval=5):
-        cfg = self.tc.agent_config(f"agent-{self.tag}", BROKER_PORT, f"ag-lab-{self.tag}",
-                                   "32.73", probes, agent__interval=interval)
-        self.agent = self.tc.start(f"agent-{self.tag}", self.lab.argv(
-            "site", [binary("pantau-agent"), "--config", cfg]))
-        return self.agent
-
-    def batches(self):
-        out = []
-        for line in self.sub.output().splitlines():
-            if line.startswith('{"v"'):
-                out.append(json.loads(line))
-        return out
-
-    def next_batch(self, after, timeout, what):
-        """The first batch measured at or after Unix time `after`."""
-        def found():
-            if self.agent is not None and not self.agent.alive():
-                raise AssertionError(f"the agent exited:\n{self.agent.output()}")
-            return next((b for b in self.batches() if batch_time(b) >= after), None)
-        return wait_for(found, timeout, what, interval=0.1)
 
 
 class LabTestCase(E2ETestCase):
@@ -140,7 +82,7 @@ class LabRttTest(LabTestCase):
         runs = []
         for rtt in self.RTT_MS:
             lab = self.lab(delay_ms=rtt / 2)
-            runs.append((rtt, lab, SiteRig(self, lab, f"rtt{rtt}")))
+            runs.append((rtt, lab, Site(lab, self.workdir, f"rtt{rtt}", self.start)))
         pings = []
         started = time.time()
         for rtt, lab, rig in runs:
@@ -174,7 +116,7 @@ class LabLossTest(LabTestCase):
         runs = []
         for i, pct in enumerate(self.LOSS_PCT):
             lab = self.lab(loss_pct=pct, seed=1000 + i)
-            runs.append((pct, lab, SiteRig(self, lab, f"loss{pct}")))
+            runs.append((pct, lab, Site(lab, self.workdir, f"loss{pct}", self.start)))
         started = time.time()
         for pct, lab, rig in runs:
             rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
@@ -209,7 +151,7 @@ class LabLinkCutTest(LabTestCase):
             sys.executable, "-m", "http.server", "--bind", L.CORE_ADDR, "8080"]))
         wait_for(lambda: listening(lab, "core", 8080) or not web.alive(), 10,
                  "the web server in core")
-        rig = SiteRig(self, lab, "cut")
+        rig = Site(lab, self.workdir, "cut", self.start)
         short = {"timeout_ms": 500}
         rig.start_agent({
             "icmp": {"type": "icmp", "target": L.CORE_ADDR, "count": 20, "spacing_ms": 20,
