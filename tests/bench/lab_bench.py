@@ -92,11 +92,16 @@ def parallel_icmp(wd, conditions, count, spacing_ms, interval, ping_interval_s):
 
 def rows_rtt(wd):
     rows = []
-    for settings, ping, r, _ in parallel_icmp(wd, [{"delay_ms": d / 2} for d in RTT_MS],
-                                               100, 20, 10, 0.02):
+    late = []
+    for settings, ping, r, dl in parallel_icmp(wd, [{"delay_ms": d / 2} for d in RTT_MS],
+                                                100, 20, 10, 0.02):
         ours = r.get("rtt_ms", {}).get("p50")
         rows.append((f"RTT {settings['delay_ms'] * 2:g} ms", "ping median / icmp p50, ms",
                      fmt(ping["median"]), fmt(ours), ratio(ours, ping["median"])))
+        late.append(f"{max(dl[d]['late_us_mean'] for d in ('ab', 'ba')):.0f}/"
+                    f"{max(dl[d]['late_us_max'] for d in ('ab', 'ba')):.0f}")
+    rows.append(("  delay line, each RTT above", "frames late vs due, mean/max us",
+                 " ".join(late), "", ""))
     return rows
 
 

@@ -33,6 +33,7 @@
 #include <linux/if_packet.h>
 #include <net/if.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -541,6 +542,17 @@ run(struct line *l, size_t qmax)
 	}
 }
 
+/* Best effort: a real-time priority keeps wake-ups prompt on a busy machine
+ * (the kernel's RT throttling still leaves other tasks 5 % of each CPU). */
+static void
+realtime(void)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	if (sched_setscheduler(0, SCHED_FIFO, &sp) != 0)
+		fprintf(stderr, "delayline: no real-time priority (%s); timing may suffer "
+		    "on a busy machine\n", strerror(errno));
+}
+
 static void
 usage(void)
 {
@@ -576,6 +588,7 @@ main(int argc, char **argv)
 		goto bad_usage;
 	rc = 1;
 	prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+	realtime();
 	if (init_dirs(l, argv[1], argv[2], (size_t)q) != 0)
 		goto out;
 	if (apply_settings(l, words, nw, why, sizeof(why)) != 0) {
