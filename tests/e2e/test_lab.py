@@ -13,7 +13,7 @@ import subprocess
 import sys
 import time
 
-from harness import E2ETestCase, wait_for
+from harness import SANITIZER_MARKS, E2ETestCase, wait_for
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lab"))
@@ -70,7 +70,13 @@ class LabTestCase(E2ETestCase):
 
     def close_lab(self, lab):
         lab.close()
-        self.assertIn(lab.dl_status, (0, None), f"delayline {lab.name} did not exit cleanly")
+        if lab.dl is None:
+            return   # the lab failed before its delay line started; that error is reported
+        with open(lab.dl_log_path, errors="replace") as f:
+            log = f.read()
+        self.assertEqual(lab.dl_status, 0, f"delayline {lab.name} did not exit cleanly:\n{log}")
+        marks = [line for line in log.splitlines() if any(m in line for m in SANITIZER_MARKS)]
+        self.assertEqual(marks, [], f"delayline {lab.name}:\n{log}")
 
 
 class LabRttTest(LabTestCase):

@@ -182,7 +182,8 @@ class Lab:
     def _start_delayline(self):
         words = [f"{k}={v}" for k, v in self.settings.items()]
         self.ctl_path = os.path.join(self.tmp, "ctl")
-        self.dl_log = open(os.path.join(self.workdir, f"delayline-{self.name}.log"), "ab")
+        self.dl_log_path = os.path.join(self.workdir, f"delayline-{self.name}.log")
+        self.dl_log = open(self.dl_log_path, "ab")
         self.dl = self.popen("impair", [delayline_path(), IMPAIR_SITE_IF, IMPAIR_CORE_IF,
                                         "--ctl", self.ctl_path] + words,
                              stdout=self.dl_log, stderr=subprocess.STDOUT,
@@ -206,7 +207,9 @@ class Lab:
         """Stop the delay line, every process in the namespaces, remove them."""
         if self in _open_labs:
             _open_labs.remove(self)
-        if self.dl is not None and self.dl.poll() is None:
+        if self.dl is not None and self.dl.poll() is not None and self.dl_status is None:
+            self.dl_status = self.dl.returncode       # it had already ended: say how
+        elif self.dl is not None and self.dl.poll() is None:
             self.dl.send_signal(signal.SIGTERM)
             try:
                 self.dl_status = self.dl.wait(5)
