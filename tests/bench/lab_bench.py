@@ -157,9 +157,7 @@ def rows_throughput(wd, seconds):
             for mbit in RATES_MBIT:
                 lab.rate(mbit)
                 for reverse in (True, False):
-                    r = lab.run("site", L.iperf3_client_argv(seconds, reverse=reverse),
-                                timeout=seconds + 60, check=True)
-                    ref = L.parse_iperf3(r.stdout)
+                    ref = L.run_iperf3(lab, seconds, reverse=reverse)
                     rows.append((f"tbf {mbit} Mbit/s, {'download' if reverse else 'upload'}",
                                  f"iperf3 -P 4 {seconds} s, Mbit/s", fmt(ref["mbit_s"], nd=2),
                                  "-", "-"))

@@ -219,8 +219,7 @@ class LabToolsTest(LabTestCase):
         wait_for(lambda: listening(lab, "core", 5201) or not ip3.alive(), 10,
                  "iperf3 server in core")
         for reverse in (False, True):
-            r = lab.run("site", L.iperf3_client_argv(2, reverse=reverse), check=True)
-            res = L.parse_iperf3(r.stdout)
+            res = L.run_iperf3(lab, 2, reverse=reverse)
             with self.subTest(direction="download" if reverse else "upload"):
                 # the tbf caps it; well above zero shows the bridge carries bulk TCP
                 self.assertLess(res["mbit_s"], 20 * 1.05, res)

@@ -351,9 +351,26 @@ def iperf3_client_argv(duration_s, reverse=False, streams=4, addr=CORE_ADDR):
     return argv + (["-R"] if reverse else [])
 
 
+def run_iperf3(lab, seconds, reverse=False, busy_wait_s=15):
+    """iperf3 -c in site against iperf3 -s in core; parsed. iperf3 -s takes one
+    test at a time and answers "busy" until the last one is wrapped up: retry."""
+    deadline = time.monotonic() + busy_wait_s
+    while True:
+        r = lab.run("site", iperf3_client_argv(seconds, reverse=reverse), timeout=seconds + 60)
+        try:
+            return parse_iperf3(r.stdout)
+        except (RuntimeError, ValueError) as e:
+            if "busy" not in str(e) or time.monotonic() > deadline:
+                raise RuntimeError(f"{e} (exit {r.returncode}) {r.stderr.strip()}")
+            time.sleep(0.2)
+
+
 def parse_iperf3(text):
     """iperf3 -J output: received rate in Mbit/s, bytes and TCP retransmissions."""
-    end = json.loads(text)["end"]
+    doc = json.loads(text)
+    if doc.get("error") or "sum_received" not in doc.get("end", {}):
+        raise RuntimeError(f"iperf3: {doc.get('error', 'no result in its output')}")
+    end = doc["end"]
     recv = end["sum_received"]
     return {"mbit_s": recv["bits_per_second"] / 1e6, "bytes": recv["bytes"],
             "seconds": recv["seconds"],
