@@ -17,7 +17,8 @@
  * words sent as a datagram to the control socket (--ctl, a UNIX datagram
  * socket) change them at run time: "set delay_ms=50 ab.loss_pct=1" answers
  * "ok" or "error: ...", "stats" answers one line of counters per direction.
- * Frames already queued keep their release time.
+ * Frames already queued keep their release time (with reorder=0 a new frame
+ * still leaves after them: lowering the delay drains the queue first).
  *
  * Accuracy: frames are time-stamped on CLOCK_MONOTONIC as they are read
  * and released by an absolute timerfd with 1 ns timer slack; a frame due
