@@ -98,11 +98,11 @@ def rows_rtt(wd):
         ours = r.get("rtt_ms", {}).get("p50")
         rows.append((f"RTT {settings['delay_ms'] * 2:g} ms", "ping median / icmp p50, ms",
                      fmt(ping["median"]), fmt(ours), ratio(ours, ping["median"])))
-        late.append(f"{max(dl[d]['late_us_mean'] for d in ('ab', 'ba')):.0f}/"
+        late.append(f"{settings['delay_ms'] * 2:g} ms "
+                    f"{max(dl[d]['late_us_mean'] for d in ('ab', 'ba')):.0f}/"
                     f"{max(dl[d]['late_us_max'] for d in ('ab', 'ba')):.0f}")
-    rows.append(("  delay line, each RTT above", "frames late vs due, mean/max us",
-                 " ".join(late), "", ""))
-    return rows
+    note = "delay line, frames late against their due time, mean/max us: " + ", ".join(late)
+    return rows, note
 
 
 def rows_loss(wd):
@@ -178,16 +178,18 @@ def default_schedule():
 
 
 def proc_figures(pid):
-    """(VmHWM KiB, CPU seconds) of a live process."""
-    hwm, cpu = None, None
+    """(VmHWM KiB, RssAnon KiB, CPU seconds) of a live process."""
+    hwm, anon, cpu = None, None, None
     with open(f"/proc/{pid}/status") as f:
         for line in f:
             if line.startswith("VmHWM:"):
                 hwm = int(line.split()[1])
+            elif line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rpartition(")")[2].split()
     cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return hwm, cpu
+    return hwm, anon, cpu
 
 
 def run_fping_once(lab, count, spacing_ms):
@@ -227,7 +229,7 @@ def rows_resources(wd, seconds, interval=60):
             site = Site(lab, wd, "res", procs.start)
             agent = site.start_agent(default_schedule(), interval=interval)
             t0 = time.monotonic()
-            _, cpu0 = proc_figures(agent.pid)
+            _, _, cpu0 = proc_figures(agent.pid)
             fping_rss, fping_cpu, runs, next_run = 0, 0.0, 0, t0
             while time.monotonic() - t0 < seconds:
                 if not agent.alive():
@@ -238,7 +240,7 @@ def rows_resources(wd, seconds, interval=60):
                     next_run += interval
                 time.sleep(min(1.0, max(0.0, next_run - time.monotonic())))
             wall = time.monotonic() - t0
-            hwm, cpu1 = proc_figures(agent.pid)
+            hwm, anon, cpu1 = proc_figures(agent.pid)
             batches = len(site.batches())
         finally:
             procs.stop()
@@ -246,6 +248,7 @@ def rows_resources(wd, seconds, interval=60):
     return [
         (f"{wall / 60:.1f} min at interval {interval} s", "peak RSS, MiB (fping: per run)",
          fmt(fping_rss / 1024, nd=1), fmt(hwm / 1024, nd=1), ratio(hwm, fping_rss)),
+        ("", "  of which private (RssAnon), MiB", "-", fmt(anon / 1024, nd=1), ""),
         ("  (icmp 10 x 100 ms, http, tcp)", "CPU % of one core",
          fmt(100 * fping_cpu / wall, nd=3), fmt(100 * agent_cpu / wall, nd=3),
          ratio(agent_cpu, fping_cpu)),
@@ -275,11 +278,13 @@ def bench_lab(args):
     wd = tempfile.mkdtemp(prefix="lab-", dir=base)
     rows, ok = [], False
     try:
-        rows += rows_rtt(wd)
+        rtt, note = rows_rtt(wd)
+        rows += rtt
         rows += rows_loss(wd)
         rows += rows_jitter(wd)
         rows.append(("jitter, stamp probe", "-", "-", "-", "(comes with the stamp probe)"))
         print_table(rows)
+        print(f"  ({note})")
         tp = rows_throughput(wd, args.lab_tp_seconds)
         tp.append(("throughput probe", "-", "-", "-", "(comes with the probe)"))
         print()
