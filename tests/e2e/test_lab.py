@@ -228,3 +228,29 @@ class LabToolsTest(LabTestCase):
                 self.assertGreater(res["mbit_s"], 20 * 0.5, res)
         dl = lab.stats()
         self.assertEqual(dl["ab"]["full"] + dl["ba"]["full"], 0, dl)
+
+
+class LabDelayLineTest(LabTestCase):
+    def test_control_socket_and_per_direction_loss(self):
+        """Bad settings are refused with the key named and nothing changed; a
+        per-direction setting touches only that direction."""
+        lab = self.lab(delay_ms=1)
+        with self.assertRaisesRegex(ValueError, r"bad setting loss_pct=101"):
+            lab.set(delay_ms=5, loss_pct=101)
+        with self.assertRaisesRegex(ValueError, r"expected KEY=VALUE"):
+            lab.command("set delay_ms")
+        with self.assertRaisesRegex(ValueError, r"commands are"):
+            lab.command("frobnicate")
+        st = lab.stats()
+        self.assertEqual((st["ab"]["delay_ms"], st["ba"]["delay_ms"]), (1, 1), st)
+        lab.set(**{"ab.loss_pct": 100})
+        r = lab.run("site", L.ping_argv(5, 0.02, wait_s=1))
+        self.assertEqual(L.parse_ping(r.stdout)["recv"], 0, r.stdout)
+        st = lab.stats()
+        self.assertEqual((st["ab"]["lost"], st["ba"]["lost"], st["ba"]["loss_pct"]),
+                         (5, 0, 0), st)
+        bad = subprocess.run(lab.argv("impair", [L.delayline_path(), "ia", "ib",
+                                                 "jitter_ms=x"]), capture_output=True,
+                             text=True, timeout=10)
+        self.assertEqual(bad.returncode, 2, bad)
+        self.assertIn("bad setting jitter_ms=x", bad.stderr)
