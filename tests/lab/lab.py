@@ -294,8 +294,17 @@ def clean_stale():
     for line in listing.splitlines():
         name = line.split()[0] if line.split() else ""
         m = NAME_RE.match(name)
-        if m and not os.path.exists(f"/proc/{m.group(1)}"):
+        if m and not alive(int(m.group(1))):
             remove_namespace(name)
+
+
+def alive(pid):
+    """pid exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 # -------------------------------------------------------------- reference tools
