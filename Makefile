@@ -56,6 +56,8 @@ CLI_OBJ := $(call obj,$(CLI_SRC))
 REFLECTOR_OBJ := $(call obj,$(REFLECTOR_SRC))
 LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+# The network lab's user-space delay line (tests/lab/, docs/testing.md).
+LAB_BIN := $(BUILD)/tests/delayline
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench
@@ -123,6 +125,11 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
 
+$(LAB_BIN): tests/lab/delayline.c
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
+
 # The region catalog comes from the npm package idn-area-data (ODbL).
 $(BUILD)/share/pantau/%.csv: node_modules/idn-area-data/data/%.csv
 	@mkdir -p $(dir $@)
@@ -139,7 +146,7 @@ node_modules/idn-area-data/data/%.csv:
 deps:
 	@sh deploy/deps.sh
 
-unit: all $(UNIT_BIN)
+unit: all $(UNIT_BIN) $(LAB_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory unit
@@ -150,7 +157,7 @@ demo: deps
 	@$(PYTHON) deploy/demo/demo.py --build $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all $(LAB_BIN)
 	@$(PYTHON) tests/bench/run.py --build $(BUILD)
 
 # Regenerate the configuration reference in docs/configuration.md.

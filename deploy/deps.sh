@@ -15,6 +15,7 @@ libcmocka-dev python3 iproute2 procps openssl
 nodejs npm
 prometheus-alertmanager
 prometheus
+iputils-ping fping irtt iperf3 ethtool
 "
 
 missing=""

@@ -108,6 +108,11 @@ class TallyResult(unittest.TestResult):
     def addError(self, test, err):
         self.tally.record(short(test), "fail", self._exc_info_to_string(err, test))
 
+    def addSubTest(self, test, subtest, err):
+        # a failed subTest fails its test (which then never reaches addSuccess)
+        if err is not None:
+            self.tally.record(short(subtest), "fail", self._exc_info_to_string(err, test))
+
     def addSkip(self, test, reason):
         self.tally.record(short(test), "skip", reason)
 

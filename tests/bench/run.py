@@ -12,6 +12,8 @@ process dying, a stall).
 Benchmarks:
   ingest   collector ingest rate and memory, next to what mosquitto_sub
            receives from the same broker in the same run (docs/bench.md)
+  lab      the network lab table: the agent next to ping, irtt, iperf3 and
+           fping through the delay line (tests/bench/lab_bench.py)
 """
 import argparse
 import datetime
@@ -26,6 +28,7 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
 
 POLL_S = 0.2          # stats and memory sampling period
 STALL_S = 60          # no progress for this long: the run is declared stalled
@@ -461,9 +464,16 @@ def bench_status_engine(args):
     return bench_status(args)
 
 
+def bench_lab(args):
+    """The network lab table (tests/bench/lab_bench.py)."""
+    import lab_bench
+    return lab_bench.bench_lab(args)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
+    ("lab", bench_lab),
 ]
 
 
@@ -482,6 +492,12 @@ def main():
                    help="mosquitto max_inflight_messages (default: as in "
                         "deploy/mosquitto/pantau.conf)")
     g.add_argument("--seed", type=int, default=1)
+    g = ap.add_argument_group("lab")
+    g.add_argument("--lab-minutes", type=float, default=10,
+                   help="agent vs fping at the default schedule (env PANTAU_BENCH_LAB_S="
+                        "SECONDS overrides, for a quick run)")
+    g.add_argument("--lab-tp-seconds", type=int, default=10,
+                   help="duration of each iperf3 run")
     args = ap.parse_args()
     args.build = os.path.abspath(os.path.join(ROOT, args.build))
     os.environ["PANTAU_BUILD"] = args.build

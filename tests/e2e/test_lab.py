@@ -1,0 +1,256 @@
+"""The network lab (tests/lab/, docs/testing.md): the real agent beside the reference tools.
+
+In each lab the `site` namespace runs a real mosquitto on its own loopback, a
+mosquitto_sub recording every result batch, the real pantau-agent and the
+reference tool (ping, irtt, iperf3); `core` holds the targets; frames between
+them cross the user-space delay line in `impair`. Conditions that are
+independent run in parallel labs. Without root, the `ip` tool or network
+namespaces every test here is reported as skipped.
+"""
+import math
+import os
+import subprocess
+import sys
+import time
+
+from harness import SANITIZER_MARKS, E2ETestCase, wait_for
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                                "lab"))
+import lab as L  # noqa: E402
+from labsite import Site, listening  # noqa: E402
+
+_available = []
+
+
+def lab_available():
+    if not _available:
+        _available.append(L.available())
+    return _available[0]
+
+
+def binomial_interval(n, p, level=0.99):
+    """[lo, hi]: the central `level` interval of Binomial(n, p) (lost probes)."""
+    tail = (1 - level) / 2
+    pmf = [math.comb(n, k) * p ** k * (1 - p) ** (n - k) for k in range(n + 1)]
+    cdf, lo, hi = 0.0, 0, n
+    for k in range(n + 1):
+        if cdf + pmf[k] > tail:
+            lo = k
+            break
+        cdf += pmf[k]
+    cdf = 0.0
+    for k in range(n, -1, -1):
+        if cdf + pmf[k] > tail:
+            hi = k
+            break
+        cdf += pmf[k]
+    return lo, hi
+
+
+class LabTestCase(E2ETestCase):
+    def setUp(self):
+        ok, why = lab_available()
+        if not ok:
+            self.skipTest(why)
+        super().setUp()
+
+    def lab(self, **settings):
+        lab = L.Lab(self.workdir, **settings)
+        self.addCleanup(self.close_lab, lab)
+        lab.open()
+        return lab
+
+    def start_reference(self, name, argv):
+        """A reference server (python http.server, iperf3 -s): stopped with the
+        others, but its exit status after SIGTERM is not ours to judge."""
+        p = self.start(name, argv)
+        p.killed = True
+        return p
+
+    def close_lab(self, lab):
+        lab.close()
+        if lab.dl is None:
+            return   # the lab failed before its delay line started; that error is reported
+        with open(lab.dl_log_path, errors="replace") as f:
+            log = f.read()
+        self.assertEqual(lab.dl_status, 0, f"delayline {lab.name} did not exit cleanly:\n{log}")
+        marks = [line for line in log.splitlines() if any(m in line for m in SANITIZER_MARKS)]
+        self.assertEqual(marks, [], f"delayline {lab.name}:\n{log}")
+
+
+class LabRttTest(LabTestCase):
+    COUNT, SPACING_MS = 100, 20
+    RTT_MS = (0, 50, 300, 600)
+
+    def test_icmp_median_matches_ping(self):
+        """Agent icmp p50 within max(0.3 ms, 2 %) of ping's median, four RTTs at once."""
+        runs = []
+        for rtt in self.RTT_MS:
+            lab = self.lab(delay_ms=rtt / 2)
+            runs.append((rtt, lab, Site(lab, self.workdir, f"rtt{rtt}", self.start)))
+        pings = []
+        started = time.time()
+        for rtt, lab, rig in runs:
+            rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
+                                      "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                            interval=10)
+            pings.append(lab.popen("site", L.ping_argv(self.COUNT, self.SPACING_MS / 1000),
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   text=True))
+        for (rtt, lab, rig), ping in zip(runs, pings):
+            out, _ = ping.communicate(timeout=60)
+            ref = L.parse_ping(out)
+            batch = rig.next_batch(started - 1, 30, f"the agent's result at {rtt} ms")
+            r = batch["results"][0]
+            with self.subTest(rtt_ms=rtt):
+                self.assertEqual(ref["recv"], self.COUNT, out)
+                # the lab really delays (ping prints whole ms from 100 ms up)
+                self.assertLess(abs(ref["median"] - rtt), 1.5, out)
+                self.assertEqual((r["sent"], r["recv"]), (self.COUNT, self.COUNT), r)
+                ours, theirs = r["rtt_ms"]["p50"], ref["median"]
+                tol = max(0.3, 0.02 * theirs)
+                self.assertLessEqual(abs(ours - theirs), tol,
+                                     f"{rtt} ms: agent p50 {ours} ms, ping median {theirs} ms")
+
+
+class LabLossTest(LabTestCase):
+    COUNT, SPACING_MS = 500, 10
+    LOSS_PCT = (1, 5, 20)
+
+    def test_icmp_loss_within_binomial_interval(self):
+        """Loss per direction p: round-trip loss 1-(1-p)^2; the agent's count of lost
+        probes lies in the 99 % binomial interval and equals what the delay line dropped."""
+        runs = []
+        for i, pct in enumerate(self.LOSS_PCT):
+            lab = self.lab(loss_pct=pct, seed=1000 + i)
+            runs.append((pct, lab, Site(lab, self.workdir, f"loss{pct}", self.start)))
+        started = time.time()
+        for pct, lab, rig in runs:
+            rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
+                                      "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                            interval=10)
+        for pct, lab, rig in runs:
+            r = rig.next_batch(started - 1, 40, f"the agent's result at {pct} % loss")
+            r = r["results"][0]
+            dl = lab.stats()
+            lost = r["sent"] - r["recv"]
+            p = 1 - (1 - pct / 100) ** 2
+            lo, hi = binomial_interval(r["sent"], p)
+            with self.subTest(loss_pct=pct):
+                self.assertEqual(r["sent"], self.COUNT)
+                self.assertGreaterEqual(r["sent"], 500)
+                self.assertTrue(lo <= lost <= hi,
+                                f"{pct} % each way: agent lost {lost} of {r['sent']}, "
+                                f"99 % interval {lo}..{hi}")
+                self.assertEqual(lost, int(dl["ab"]["lost"] + dl["ba"]["lost"]),
+                                 f"the delay line dropped {dl}")
+                self.assertAlmostEqual(r["loss_pct"], 100 * lost / r["sent"], delta=0.05)
+
+
+class LabLinkCutTest(LabTestCase):
+    INTERVAL = 5
+
+    def test_cut_and_total_loss_reported_then_recovered(self):
+        """100 % loss, carrier lost, interface down: icmp, tcp and http report it in
+        the next cycle; the agent keeps running and reports success once restored."""
+        lab = self.lab()
+        web = self.start_reference("web", lab.argv("core", [
+            sys.executable, "-m", "http.server", "--bind", L.CORE_ADDR, "8080"]))
+        wait_for(lambda: listening(lab, "core", 8080) or not web.alive(), 10,
+                 "the web server in core")
+        rig = Site(lab, self.workdir, "cut", self.start)
+        short = {"timeout_ms": 500}
+        rig.start_agent({
+            "icmp": {"type": "icmp", "target": L.CORE_ADDR, "count": 20, "spacing_ms": 20,
+                     **short},
+            "tcp": {"type": "tcp", "target": f"{L.CORE_ADDR}:8080", **short},
+            "http": {"type": "http", "target": f"http://{L.CORE_ADDR}:8080/", **short},
+        }, interval=self.INTERVAL)
+        self.expect(rig, time.time() - 60, ok=True, what="the first cycle")
+        cuts = [("100 % loss", lambda: lab.set(loss_pct=100), lambda: lab.set(loss_pct=0)),
+                ("carrier lost", lambda: lab.link(False), lambda: lab.link(True)),
+                ("interface down", lambda: lab.link(False, "site"),
+                 lambda: lab.link(True, "site"))]
+        for name, cut, restore in cuts:
+            with self.subTest(cut=name):
+                cut()
+                self.expect(rig, time.time(), ok=False, what=f"failure after {name}")
+                restore()
+                self.expect(rig, time.time(), ok=True, what=f"recovery after {name}")
+        self.assertTrue(rig.agent.alive())
+
+    def expect(self, rig, after, ok, what):
+        # promptly: the next cycle that starts after the change reports it
+        batch = rig.next_batch(after, 2 * self.INTERVAL + 5, what)
+        icmp, tcp, http = batch["results"]
+        if ok:
+            self.assertEqual(icmp.get("loss_pct"), 0, f"{what}: {icmp}")
+            self.assertTrue(tcp["ok"] and http["ok"], f"{what}: {tcp} {http}")
+        else:
+            self.assertEqual(icmp.get("loss_pct"), 100, f"{what}: {icmp}")
+            self.assertNotIn("rtt_ms", icmp, f"{what}: {icmp}")
+            for r in (tcp, http):
+                self.assertFalse(r["ok"], f"{what}: {r}")
+                self.assertTrue(r.get("error"), f"{what}: {r}")
+        return batch
+
+
+class LabToolsTest(LabTestCase):
+    """irtt and iperf3 run in the lab and their JSON is parsed (for the stamp and
+    throughput comparisons that come with those probes)."""
+
+    def test_irtt_and_iperf3_through_the_lab(self):
+        lab = self.lab(delay_ms=10, jitter_ms=2)
+        srv = self.start("irtt-server", lab.argv("core", L.irtt_server_argv()))
+        ip3 = self.start_reference("iperf3-server", lab.argv("core", L.iperf3_server_argv()))
+        out_json = os.path.join(self.workdir, "irtt.json")
+
+        def irtt_ready():
+            if not srv.alive():
+                raise AssertionError(srv.output())
+            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
+        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        r = lab.run("site", L.irtt_client_argv(out_json, 2, 10), check=True)
+        irtt = L.parse_irtt(out_json)
+        self.assertGreater(irtt["recv"], 150, r.stdout)
+        self.assertLess(abs(irtt["rtt_median"] - 20), 2, irtt)
+        self.assertGreater(irtt["ipdv_mean"], 0.3, irtt)      # jitter is visible
+        self.assertLess(irtt["ipdv_mean"], 4, irtt)           # |U(-2,2)-U(-2,2)| x 2 dirs
+        lab.rate(20)
+        wait_for(lambda: listening(lab, "core", 5201) or not ip3.alive(), 10,
+                 "iperf3 server in core")
+        for reverse in (False, True):
+            res = L.run_iperf3(lab, 2, reverse=reverse)
+            with self.subTest(direction="download" if reverse else "upload"):
+                # the tbf caps it; well above zero shows the bridge carries bulk TCP
+                self.assertLess(res["mbit_s"], 20 * 1.05, res)
+                self.assertGreater(res["mbit_s"], 20 * 0.5, res)
+        dl = lab.stats()
+        self.assertEqual(dl["ab"]["full"] + dl["ba"]["full"], 0, dl)
+
+
+class LabDelayLineTest(LabTestCase):
+    def test_control_socket_and_per_direction_loss(self):
+        """Bad settings are refused with the key named and nothing changed; a
+        per-direction setting touches only that direction."""
+        lab = self.lab(delay_ms=1)
+        with self.assertRaisesRegex(ValueError, r"bad setting loss_pct=101"):
+            lab.set(delay_ms=5, loss_pct=101)
+        with self.assertRaisesRegex(ValueError, r"expected KEY=VALUE"):
+            lab.command("set delay_ms")
+        with self.assertRaisesRegex(ValueError, r"commands are"):
+            lab.command("frobnicate")
+        st = lab.stats()
+        self.assertEqual((st["ab"]["delay_ms"], st["ba"]["delay_ms"]), (1, 1), st)
+        lab.set(**{"ab.loss_pct": 100})
+        r = lab.run("site", L.ping_argv(5, 0.02, wait_s=1))
+        self.assertEqual(L.parse_ping(r.stdout)["recv"], 0, r.stdout)
+        st = lab.stats()
+        self.assertEqual((st["ab"]["lost"], st["ba"]["lost"], st["ba"]["loss_pct"]),
+                         (5, 0, 0), st)
+        bad = subprocess.run(lab.argv("impair", [L.delayline_path(), "ia", "ib",
+                                                 "jitter_ms=x"]), capture_output=True,
+                             text=True, timeout=10)
+        self.assertEqual(bad.returncode, 2, bad)
+        self.assertIn("bad setting jitter_ms=x", bad.stderr)
