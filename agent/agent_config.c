@@ -54,11 +54,18 @@ static const struct cfg_key agent_keys[] = {
 	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
 	    "first cycle starts after a random 0..splay seconds (spreads load)" },
 	{ "state_dir", CFG_STRING, A(state_dir), S(state_dir), 0, 0, "/var/lib/pantau-agent",
-	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
+	    NULL, NULL, 0, "folder for the agent's state (boot counter, outbox)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
-	{ "outbox_batches", CFG_INT, A(outbox_batches), 0, 1, 100000, "1440", NULL, NULL, 0,
-	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
+	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 16, 4194304, "65536", NULL, NULL, 0,
+	    "KiB of disk the outbox (state_dir/outbox) may use; when full, whole oldest "
+	    "segments are deleted and counted in outbox.dropped" },
+	{ "outbox_max_age", CFG_INT, A(outbox_max_age_s), 0, 60, 31536000, "604800", NULL, NULL,
+	    0, "seconds an undelivered batch is kept at most (default 7 days)" },
+	{ "outbox_retention", CFG_INT, A(outbox_retention_s), 0, 0, 2592000, "86400", NULL,
+	    NULL, 0, "seconds delivered batches are kept so the collector can ask for them again" },
+	{ "backfill_rate", CFG_INT, A(backfill_rate), 0, 256, 1000000000, "16384", NULL, NULL, 0,
+	    "bytes per second, at most, of backlog sent after an outage (live results go first)" },
 };
 
 /* Targets travel in every result: valid UTF-8 without control characters. */

@@ -20,7 +20,10 @@ struct agent_config {
 	int splay_s;                 /* random delay before the first cycle, at most */
 	char state_dir[512];
 	int log_level;               /* enum log_level */
-	int outbox_batches;          /* batches kept while the broker is away */
+	int outbox_max_kb;           /* outbox bound: all segments together */
+	int outbox_max_age_s;        /* undelivered batches older are deleted */
+	int outbox_retention_s;      /* delivered batches kept for replay */
+	int backfill_rate;           /* bytes per second of backlog, at most */
 	struct broker_cfg broker;
 	struct probe_def probes[AGENT_MAX_PROBES];
 	size_t nprobes;
