@@ -7,6 +7,7 @@
 #include "api.h"
 #include "catalog.h"
 #include "clock.h"
+#include "gaps.h"
 #include "ingest.h"
 #include "log.h"
 #include "mqttc.h"
@@ -20,7 +21,9 @@ struct collector {
 	struct ingest *ingest;
 	struct api *api;
 	struct mqttc *mqtt;
+	struct gaps *gaps;
 	uv_timer_t commit_timer;
+	uv_timer_t replay_timer;
 	bool timer_open;
 	bool stopping;
 	bool subscribed_once;
@@ -38,6 +41,45 @@ static void
 on_commit_timer(uv_timer_t *t)
 {
 	commit_now(t->data);
+}
+
+/* Replay commands published per scan, at most. */
+#define REPLAY_MAX_PER_SCAN 64
+
+static bool
+ask_replay(struct collector *c, const struct gap *g)
+{
+	char topic[WIRE_TOPIC_MAX + 1];
+	struct wire_replay r = { g->boot, g->from_seq, g->to_seq };
+	size_t len;
+	int mid;
+	char *text = wire_replay_encode(&r, &len);
+	bool ok = text != NULL && wire_topic_cmd(topic, sizeof(topic), g->agent) == PANTAU_OK &&
+	    mqttc_publish(c->mqtt, topic, text, len, 1, false, &mid) == PANTAU_OK;
+	free(text);
+	if (ok)
+		log_info("collector: asked %s for boot %lld seq %lld..%lld again (missing)", g->agent,
+		    (long long)g->boot, (long long)g->from_seq, (long long)g->to_seq);
+	return ok;
+}
+
+static void
+on_replay_timer(uv_timer_t *t)
+{
+	struct collector *c = t->data;
+	struct gap *list;
+	size_t n = 0;
+	if (c->mqtt == NULL || !mqttc_connected(c->mqtt))
+		return;
+	list = malloc(REPLAY_MAX_PER_SCAN * sizeof(*list));
+	if (list == NULL)
+		return;
+	if (gaps_find(c->gaps, clock_real_ms(), list, REPLAY_MAX_PER_SCAN, &n) != PANTAU_OK)
+		n = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!ask_replay(c, &list[i]))
+			break;
+	free(list);
 }
 
 static void
@@ -163,13 +205,22 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	rc = PANTAU_ERR_NOMEM;
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
 		goto out;
+	struct gaps_opts go = { .min_age_ms = (int64_t)cfg->replay.after_s * 1000,
+		.window_ms = (int64_t)cfg->replay.window_s * 1000 };
+	if ((rc = gaps_new(store_db(c->store), &go, &c->gaps)) != PANTAU_OK) {
+		snprintf(why, len, "cannot prepare gap detection in %s", cfg->database);
+		goto out;
+	}
 	if ((rc = start_api(c, why, len)) != PANTAU_OK)
 		goto out;
 	uv_timer_init(loop, &c->commit_timer);
-	c->commit_timer.data = c;
+	uv_timer_init(loop, &c->replay_timer);
+	c->commit_timer.data = c->replay_timer.data = c;
 	c->timer_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
+	uint64_t every = (uint64_t)cfg->replay.interval_s * 1000;
+	uv_timer_start(&c->replay_timer, on_replay_timer, every, every);
 	rc = start_mqtt(c, why, len);
 out:
 	if (rc != PANTAU_OK && c != NULL) {
@@ -200,6 +251,7 @@ collector_stop(struct collector *c)
 	}
 	if (c->timer_open) {
 		uv_close((uv_handle_t *)&c->commit_timer, NULL);
+		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		c->timer_open = false;
 	}
 }
@@ -218,6 +270,7 @@ collector_free(struct collector *c)
 		    (unsigned long long)s->rejected);
 	}
 	ingest_free(c->ingest);
+	gaps_free(c->gaps);
 	store_close(c->store);
 	catalog_free(c->catalog);
 	free(c);

@@ -51,6 +51,17 @@ static const struct cfg_key status_keys[] = {
 	    NULL, 0, "interval assumed for a site whose birth message gave none (s)" },
 };
 
+static const struct cfg_key replay_keys[] = {
+	{ "interval", CFG_INT, C(replay.interval_s), 0, 1, 3600, "30", NULL, NULL, 0,
+	    "seconds between scans for gaps in the seqs of each agent's boot" },
+	{ "after", CFG_INT, C(replay.after_s), 0, 0, 86400, "30", NULL, NULL, 0,
+	    "a gap is asked for (replay command) once the batch after it is this many seconds "
+	    "old" },
+	{ "window", CFG_INT, C(replay.window_s), 0, 60, 2592000, "86400", NULL, NULL, 0,
+	    "seconds: boots that sent nothing for this long are no longer asked (match the "
+	    "agents' outbox_retention)" },
+};
+
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
 static void
@@ -62,13 +73,14 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "api", api_keys, N(api_keys), c);
 	cfg_apply(f, "store", store_keys, N(store_keys), c);
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
+	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
 }
 
 pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
 	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		NULL };
+		"replay", NULL };
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
@@ -104,4 +116,6 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[store] key", store_keys, N(store_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[status] key", status_keys, N(status_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
 }

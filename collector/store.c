@@ -6,7 +6,7 @@
 
 #include "log.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -33,6 +33,12 @@ static const char *const schema_sql =
     " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
     " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
+    /* Delivery per (agent, boot): seq runs 1..max_seq, so max_seq batches
+     * were made and max_seq - stored are missing (docs/storage.md). */
+    "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+    " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
+    " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 enum stmt_id {
@@ -45,6 +51,8 @@ enum stmt_id {
 	ST_SITE_STATUS,
 	ST_PROVINCE,
 	ST_REGENCY,
+	ST_BOOT_STORED,
+	ST_BOOT_DUPLICATE,
 	ST_COUNT
 };
 
@@ -81,7 +89,21 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
+	[ST_BOOT_STORED] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
+	                   " last_recv_ms) VALUES(?1, ?2, ?3, 1, coalesce(?4, 0), 0, ?5)"
+	                   " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
+	                   " stored = stored + 1, dropped = max(dropped, coalesce(?4, 0)),"
+	                   " last_recv_ms = ?5",
+	[ST_BOOT_DUPLICATE] = "UPDATE boots SET duplicates = duplicates + 1 WHERE agent = ?"
+	                      " AND boot = ?",
 };
+
+/* Databases made by schema 1 get the boots table filled from their batches. */
+static const char *const migrate_1_sql =
+    "INSERT OR IGNORE INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
+    " last_recv_ms) SELECT agent, boot, max(seq), count(*), max(coalesce(outbox_dropped, 0)),"
+    " 0, max(recv_ms) FROM batches GROUP BY agent, boot;"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
 
 struct store {
 	sqlite3 *db;
@@ -123,6 +145,23 @@ exec_sql(struct store *s, const char *sql)
 }
 
 static pantau_err
+migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	bool v1 = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+	        &st, NULL) != SQLITE_OK)
+		return db_fail(s, "read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
+	sqlite3_finalize(st);
+	if (!v1)
+		return PANTAU_OK;
+	log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
+	return exec_sql(s, migrate_1_sql);
+}
+
+static pantau_err
 configure(struct store *s)
 {
 	char pragmas[256];
@@ -131,7 +170,8 @@ configure(struct store *s)
 	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    s->o.sync_full ? "FULL" : "NORMAL");
 	sqlite3_busy_timeout(s->db, 5000);
-	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK)
+	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK ||
+	    migrate(s) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -359,6 +399,30 @@ update_site(struct store *s, const char *regency, const struct wire_batch *b, in
 }
 
 static pantau_err
+update_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms)
+{
+	sqlite3_stmt *st = s->st[ST_BOOT_STORED];
+	bind_text(st, 1, b->agent);
+	sqlite3_bind_int64(st, 2, b->boot);
+	sqlite3_bind_int64(st, 3, b->seq);
+	bind_int(st, 4, b->outbox_dropped);
+	sqlite3_bind_int64(st, 5, recv_ms);
+	return step_reset(s, st, "update boot");
+}
+
+static pantau_err
+count_duplicate(struct store *s, const struct wire_batch *b)
+{
+	sqlite3_stmt *st = s->st[ST_BOOT_DUPLICATE];
+	bind_text(st, 1, b->agent);
+	sqlite3_bind_int64(st, 2, b->boot);
+	pantau_err rc = step_reset(s, st, "count duplicate");
+	if (rc == PANTAU_OK)
+		s->pending++;
+	return rc == PANTAU_OK ? PANTAU_ERR_DUPLICATE : rc;
+}
+
+static pantau_err
 insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64_t *id)
 {
 	sqlite3_stmt *st = s->st[ST_BATCH];
@@ -374,7 +438,7 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	if (rc != PANTAU_OK)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
-		return PANTAU_ERR_DUPLICATE;
+		return count_duplicate(s, b);
 	*id = sqlite3_last_insert_rowid(s->db);
 	return PANTAU_OK;
 }
@@ -388,6 +452,8 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 		rc = insert_result(s, id, b, i);
 	if (rc == PANTAU_OK)
 		rc = update_site(s, regency, b, recv_ms);
+	if (rc == PANTAU_OK)
+		rc = update_boot(s, b, recv_ms);
 	return rc;
 }
 
