@@ -112,11 +112,10 @@ next_to_send(struct agent *a, struct outbox_item *it)
 	if (it->live)
 		return true;
 	int64_t now = (int64_t)uv_now(a->loop);
-	double cost = (double)it->len + SEG_HDR_LEN;
-	if (pace_take(&a->pace, cost, now))
+	if (pace_take(&a->pace, (double)it->len, now))
 		return true;
 	if (!uv_is_active((uv_handle_t *)&a->pace_timer))
-		uv_timer_start(&a->pace_timer, on_pace_timer, pace_wait_ms(&a->pace, cost, now), 0);
+		uv_timer_start(&a->pace_timer, on_pace_timer, pace_wait_ms(&a->pace, now), 0);
 	return false;
 }
 
@@ -232,6 +231,7 @@ on_connect(void *ctx)
 	log_info("agent: connected to the broker at %s:%d%s", a->cfg->broker.host,
 	    a->cfg->broker.port, a->failures > 0 ? " (after retrying)" : "");
 	a->failures = 0;
+	outbox_connected(a->outbox);
 	publish_status(a, true, NULL, &mid);
 	if (mqttc_subscribe(a->mqtt, a->topic_cmd, 1, &mid) != PANTAU_OK)
 		log_warnx("agent: cannot subscribe to %s; replay requests will not arrive",
@@ -357,6 +357,7 @@ start_mqtt(struct agent *a, char *why, size_t len)
 	mo.client_id = a->cfg->id;
 	mo.clean_session = true;
 	mo.max_inflight = AGENT_WINDOW + 2;
+	mo.lost_attempts = MQTTC_FLEET_LOST_ATTEMPTS; /* no reconnect storm */
 	a->mqtt = mqttc_new(a->loop, &mo, &cb, a);
 	char *will = a->mqtt != NULL ? status_payload(a, false, "lost") : NULL;
 	pantau_err rc = will == NULL ? PANTAU_ERR_NOMEM :
@@ -386,8 +387,7 @@ open_outbox(struct agent *a, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return PANTAU_ERR_NOMEM;
 	}
-	pace_init(&a->pace, c->backfill_rate, SEG_MAX_PAYLOAD + SEG_HDR_LEN,
-	    (int64_t)uv_now(a->loop));
+	pace_init(&a->pace, c->backfill_rate, c->backfill_rate, (int64_t)uv_now(a->loop));
 	return outbox_open(&o, clock_real_ms(), &a->outbox, why, len);
 }
 

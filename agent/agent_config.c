@@ -49,7 +49,7 @@ static const struct cfg_key agent_keys[] = {
 	    "site latitude in degrees (optional, with longitude)" },
 	{ "longitude", CFG_DOUBLE, A(lon), 0, 94, 142, NULL, NULL, NULL, 0,
 	    "site longitude in degrees (optional, with latitude)" },
-	{ "interval", CFG_INT, A(interval_s), 0, 5, 3600, "60", NULL, NULL, 0,
+	{ "interval", CFG_INT, A(interval_s), 0, 1, 3600, "60", NULL, NULL, 0,
 	    "seconds between measurement cycles; one result batch per cycle" },
 	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
 	    "first cycle starts after a random 0..splay seconds (spreads load)" },
@@ -57,7 +57,7 @@ static const struct cfg_key agent_keys[] = {
 	    NULL, NULL, 0, "folder for the agent's state (boot counter, outbox)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
-	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 16, 4194304, "65536", NULL, NULL, 0,
+	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 8, 4194304, "65536", NULL, NULL, 0,
 	    "KiB of disk the outbox (state_dir/outbox) may use; when full, whole oldest "
 	    "segments are deleted and counted in outbox.dropped" },
 	{ "outbox_max_age", CFG_INT, A(outbox_max_age_s), 0, 60, 31536000, "604800", NULL, NULL,

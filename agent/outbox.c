@@ -548,6 +548,12 @@ outbox_requeue(struct outbox *ob)
 	ob->live_from = ob->nents;
 }
 
+void
+outbox_connected(struct outbox *ob)
+{
+	ob->live_from = ob->nents;
+}
+
 size_t
 outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to)
 {

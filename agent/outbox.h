@@ -76,8 +76,12 @@ void outbox_mark_inflight(struct outbox *ob, const struct outbox_item *it, int m
  * fsynced: losing it only means one more send). False when unknown mid. */
 bool outbox_ack(struct outbox *ob, int mid, int64_t now_ms);
 
-/* Connection lost: batches in flight and live ones become backlog. */
+/* Connection lost: batches in flight are pending again. */
 void outbox_requeue(struct outbox *ob);
+
+/* Connected: every batch held now is backlog; those appended from now on
+ * are live. */
+void outbox_connected(struct outbox *ob);
 
 /* The collector asks for boot's seqs from..to again: those still held are
  * pending again (backlog). Returns how many were found. */

@@ -26,18 +26,18 @@ bool
 pace_take(struct pace *p, double n, int64_t now_ms)
 {
 	refill(p, now_ms);
-	if (p->tokens < n)
+	if (p->tokens < 0)
 		return false;
 	p->tokens -= n;
 	return true;
 }
 
 uint64_t
-pace_wait_ms(struct pace *p, double n, int64_t now_ms)
+pace_wait_ms(struct pace *p, int64_t now_ms)
 {
 	refill(p, now_ms);
-	if (p->tokens >= n)
+	if (p->tokens >= 0)
 		return 0;
-	double ms = ceil((n - p->tokens) * 1000.0 / p->rate);
+	double ms = ceil(-p->tokens * 1000.0 / p->rate);
 	return ms < 1 ? 1 : (uint64_t)ms;
 }

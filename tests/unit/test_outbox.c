@@ -135,10 +135,14 @@ test_requeue_and_live_first(void **state)
 	assert_int_equal(outbox_inflight(f->ob), 0);
 	assert_false(outbox_ack(f->ob, 1, 0)); /* old mids mean nothing now */
 	assert_false(outbox_next(f->ob, false, &it)); /* no live batch */
-	push(f, 3, 100, 0);                      /* measured after reconnecting */
-	send_expect(f, 3, true, 10);             /* live first */
+	push(f, 3, 100, 0);                      /* measured while disconnected */
+	outbox_connected(f->ob);                 /* 1, 2, 3 are backlog */
+	assert_false(outbox_next(f->ob, false, &it));
+	push(f, 4, 100, 0);                      /* measured after reconnecting */
+	send_expect(f, 4, true, 10);             /* live first */
 	send_expect(f, 1, false, 11);            /* then backlog, oldest first */
 	send_expect(f, 2, false, 12);
+	send_expect(f, 3, false, 13);
 	assert_false(outbox_next(f->ob, true, &it));
 }
 
