@@ -75,7 +75,7 @@ boot_gaps(struct gaps *g, const char *agent, int64_t boot, int64_t now_ms, struc
 {
 	sqlite3_stmt *st = g->seqs;
 	int64_t prev = 0;
-	int step;
+	int step = SQLITE_DONE;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, boot);
 	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {

@@ -56,7 +56,7 @@ q_delivery(struct query *q, const char *agent, json_t **out)
 {
 	sqlite3_stmt *st = q->st[Q_DELIVERY];
 	json_t *list = json_array();
-	int step;
+	int step = SQLITE_DONE;
 	if (agent != NULL)
 		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
 	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {

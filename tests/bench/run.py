@@ -12,6 +12,10 @@ process dying, a stall).
 Benchmarks:
   ingest   collector ingest rate and memory, next to what mosquitto_sub
            receives from the same broker in the same run (docs/bench.md)
+  outbox   the agent outbox's write cost per batch (append + fdatasync), next
+           to write + fdatasync of the same bytes (tests/bench/outbox.py)
+  backfill an agent's backlog over a simulated 1 Mbit/s link, next to
+           mosquitto_pub over the same link (tests/bench/outbox.py)
 """
 import argparse
 import datetime
@@ -455,8 +459,22 @@ def bench_ingest(args):
         wd.close(failed)
 
 
+def bench_outbox(args):
+    """The agent outbox's write cost per batch (tests/bench/outbox.py)."""
+    import outbox
+    return outbox.bench_outbox(args, h(), Workdir)
+
+
+def bench_backfill(args):
+    """Backfill over a simulated 1 Mbit/s link (tests/bench/outbox.py)."""
+    import outbox
+    return outbox.bench_backfill(args, h(), Workdir, stop_all)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
+    ("outbox", bench_outbox),
+    ("backfill", bench_backfill),
 ]
 
 
@@ -475,6 +493,9 @@ def main():
                    help="mosquitto max_inflight_messages (default: as in "
                         "deploy/mosquitto/pantau.conf)")
     g.add_argument("--seed", type=int, default=1)
+    g = ap.add_argument_group("outbox and backfill")
+    g.add_argument("--outbox-count", type=int, default=1000, help="batches appended")
+    g.add_argument("--backfill-count", type=int, default=600, help="batches in the backlog")
     args = ap.parse_args()
     args.build = os.path.abspath(os.path.join(ROOT, args.build))
     os.environ["PANTAU_BUILD"] = args.build
