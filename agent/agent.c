@@ -310,9 +310,13 @@ on_message(void *ctx, const struct mosquitto_message *m)
 	}
 	size_t found = outbox_replay(a->outbox, r.boot, r.from_seq, r.to_seq);
 	int64_t asked = r.to_seq - r.from_seq + 1;
-	log_info("agent: the collector asks for boot %lld seq %lld..%lld again: %zu of %lld still "
-	    "held, sending them", (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq,
-	    found, (long long)asked);
+	if (found > 0)
+		log_info("agent: the collector asks for boot %lld seq %lld..%lld again: %zu of %lld "
+		    "still held, sending them", (long long)r.boot, (long long)r.from_seq,
+		    (long long)r.to_seq, found, (long long)asked);
+	else /* dropped or past retention: the collector keeps asking for a while */
+		log_debug("agent: the collector asks for boot %lld seq %lld..%lld again; none held",
+		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
 	pump(a);
 }
 

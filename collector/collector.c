@@ -58,7 +58,7 @@ ask_replay(struct collector *c, const struct gap *g)
 	    mqttc_publish(c->mqtt, topic, text, len, 1, false, &mid) == PANTAU_OK;
 	free(text);
 	if (ok)
-		log_info("collector: asked %s for boot %lld seq %lld..%lld again (missing)", g->agent,
+		log_debug("collector: asked %s for boot %lld seq %lld..%lld again (missing)", g->agent,
 		    (long long)g->boot, (long long)g->from_seq, (long long)g->to_seq);
 	return ok;
 }
@@ -76,9 +76,14 @@ on_replay_timer(uv_timer_t *t)
 		return;
 	if (gaps_find(c->gaps, clock_real_ms(), list, REPLAY_MAX_PER_SCAN, &n) != PANTAU_OK)
 		n = 0;
-	for (size_t i = 0; i < n; i++)
-		if (!ask_replay(c, &list[i]))
-			break;
+	int64_t seqs = 0;
+	size_t i = 0;
+	for (; i < n && ask_replay(c, &list[i]); i++)
+		seqs += list[i].to_seq - list[i].from_seq + 1;
+	if (i > 0)
+		log_info("collector: asked for %lld missing batch(es) again (%zu replay command(s), "
+		    "first: %s boot %lld seq %lld..%lld)", (long long)seqs, i, list[0].agent,
+		    (long long)list[0].boot, (long long)list[0].from_seq, (long long)list[0].to_seq);
 	free(list);
 }
 
