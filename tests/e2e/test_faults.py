@@ -269,8 +269,10 @@ class AgentFaults(FaultTest):
         def settled():
             _, site = http_json(f"{self.api}/api/v1/sites/{agent}")
             d = site.get("delivery", {})
+            committed = len(self.rows("agent = ?", (agent,)))  # the API sees uncommitted rows
             return (site.get("outbox", {}).get("pending") == 0 and d.get("dropped", 0) > 0
-                    and d["missing"] == d["dropped"] == dropped_logged()) and d
+                    and d["missing"] == d["dropped"] == dropped_logged()
+                    and committed == d["stored"]) and d
         try:
             d = wait_for(settled, 40, "delivery to settle with missing == dropped")
         finally:
