@@ -209,6 +209,19 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 	}
 }
 
+/* Keys of earlier releases: accepted with a note, so an upgrade does not
+ * stop an agent whose file still has them. */
+static void
+note_retired(struct cfg_file *f, FILE *errs)
+{
+	const struct cfg_entry *e = cfg_find(f, "agent", "outbox_batches");
+	if (e == NULL)
+		return;
+	((struct cfg_entry *)e)->used = true;
+	fprintf(errs, "%s:%d: [agent] outbox_batches: no longer used (the outbox is on disk, "
+	    "bounded by outbox_max_kb and outbox_max_age); remove the line\n", f->path, e->line);
+}
+
 pantau_err
 agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 {
@@ -229,6 +242,7 @@ agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 		snprintf(c->broker.username, sizeof(c->broker.username), "%s", c->id);
 	load_probes(f, c);
 	check_cross(f, c);
+	note_retired(f, errs);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
 		cfg_print_errors(f, errs);

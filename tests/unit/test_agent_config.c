@@ -56,6 +56,18 @@ expect_error(const char *text, const char *want)
 }
 
 static void
+test_retired_key_is_a_note(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load(GOOD_AGENT "outbox_batches = 1440\n[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n",
+	    &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_non_null(strstr(l.errors, ":6: [agent] outbox_batches: no longer used"));
+	unload(&l);
+}
+
+static void
 test_good_file(void **state)
 {
 	(void)state;
@@ -171,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_agent_errors),
 		cmocka_unit_test(test_probe_errors),
 		cmocka_unit_test(test_reference_lists_every_kind),
+		cmocka_unit_test(test_retired_key_is_a_note),
 	};
 	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);
 }
