@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootacc.h"
 #include "log.h"
 
 #define SCHEMA_VERSION "2"
@@ -51,8 +52,7 @@ enum stmt_id {
 	ST_SITE_STATUS,
 	ST_PROVINCE,
 	ST_REGENCY,
-	ST_BOOT_STORED,
-	ST_BOOT_DUPLICATE,
+	ST_BOOT,
 	ST_COUNT
 };
 
@@ -89,13 +89,12 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
-	[ST_BOOT_STORED] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
-	                   " last_recv_ms) VALUES(?1, ?2, ?3, 1, coalesce(?4, 0), 0, ?5)"
-	                   " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
-	                   " stored = stored + 1, dropped = max(dropped, coalesce(?4, 0)),"
-	                   " last_recv_ms = ?5",
-	[ST_BOOT_DUPLICATE] = "UPDATE boots SET duplicates = duplicates + 1 WHERE agent = ?"
-	                      " AND boot = ?",
+	/* One per (agent, boot) per transaction, at commit (collector/bootacc.h). */
+	[ST_BOOT] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
+	            " last_recv_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
+	            " stored = stored + ?4, dropped = max(dropped, ?5),"
+	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7)",
 };
 
 /* Databases made by schema 1 get the boots table filled from their batches. */
@@ -109,6 +108,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	struct store_opts o;
+	struct bootacc *boots;   /* delivery counts of the open transaction */
 	bool in_tx;
 	int pending;       /* rows written in the open transaction */
 	int pending_batches;
@@ -188,6 +188,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	if (s == NULL)
 		goto out;
 	s->o = *opts;
+	if ((s->boots = bootacc_new()) == NULL)
+		goto out;
 	if (sqlite3_open_v2(opts->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	        NULL) != SQLITE_OK) {
 		log_warnx("store: cannot open %s: %s", opts->path,
@@ -215,6 +217,7 @@ store_close(struct store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	bootacc_free(s->boots);
 	free(s);
 }
 
@@ -227,6 +230,7 @@ store_db(struct store *s)
 static void
 rollback(struct store *s)
 {
+	bootacc_clear(s->boots);
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec_sql(s, "ROLLBACK");
 	s->in_tx = false;
@@ -248,12 +252,46 @@ begin(struct store *s)
 	return rc;
 }
 
+struct flush_ctx {
+	struct store *s;
+	pantau_err rc;
+};
+
+static void
+flush_one(void *ctx, const struct bootacc_entry *e)
+{
+	struct flush_ctx *fc = ctx;
+	sqlite3_stmt *st = fc->s->st[ST_BOOT];
+	if (fc->rc != PANTAU_OK)
+		return;
+	sqlite3_bind_text(st, 1, e->agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->boot);
+	sqlite3_bind_int64(st, 3, e->max_seq);
+	sqlite3_bind_int64(st, 4, e->stored);
+	sqlite3_bind_int64(st, 5, e->dropped);
+	sqlite3_bind_int64(st, 6, e->duplicates);
+	sqlite3_bind_int64(st, 7, e->last_recv_ms);
+	fc->rc = step_reset(fc->s, st, "update boots");
+}
+
+/* Write the transaction's delivery counts into boots (inside it). */
+static pantau_err
+flush_boots(struct store *s)
+{
+	struct flush_ctx fc = { s, PANTAU_OK };
+	bootacc_each(s->boots, flush_one, &fc);
+	bootacc_clear(s->boots);
+	return fc.rc;
+}
+
 pantau_err
 store_commit(struct store *s)
 {
 	if (!s->in_tx)
 		return PANTAU_OK;
-	pantau_err rc = step_reset(s, s->st[ST_COMMIT], "commit");
+	pantau_err rc = flush_boots(s);
+	if (rc == PANTAU_OK)
+		rc = step_reset(s, s->st[ST_COMMIT], "commit");
 	if (rc != PANTAU_OK) {
 		/* Leave no half-open transaction behind: the rows are lost, and the
 		 * agent's replay (by gap detection) is what brings them back. */
@@ -398,27 +436,24 @@ update_site(struct store *s, const char *regency, const struct wire_batch *b, in
 	return step_reset(s, st, "update site");
 }
 
+/* Count the batch for its boot; written to boots at commit. */
 static pantau_err
-update_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms)
+count_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms, bool duplicate)
 {
-	sqlite3_stmt *st = s->st[ST_BOOT_STORED];
-	bind_text(st, 1, b->agent);
-	sqlite3_bind_int64(st, 2, b->boot);
-	sqlite3_bind_int64(st, 3, b->seq);
-	bind_int(st, 4, b->outbox_dropped);
-	sqlite3_bind_int64(st, 5, recv_ms);
-	return step_reset(s, st, "update boot");
+	int64_t dropped = b->outbox_dropped > 0 ? b->outbox_dropped : 0;
+	if (bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
+		return PANTAU_OK;
+	pantau_err rc = flush_boots(s); /* full: write what it holds, inside the transaction */
+	if (rc == PANTAU_OK &&
+	    !bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
+		rc = PANTAU_ERR_INVAL;
+	return rc;
 }
 
 static pantau_err
-count_duplicate(struct store *s, const struct wire_batch *b)
+count_duplicate(struct store *s, const struct wire_batch *b, int64_t recv_ms)
 {
-	sqlite3_stmt *st = s->st[ST_BOOT_DUPLICATE];
-	bind_text(st, 1, b->agent);
-	sqlite3_bind_int64(st, 2, b->boot);
-	pantau_err rc = step_reset(s, st, "count duplicate");
-	if (rc == PANTAU_OK)
-		s->pending++;
+	pantau_err rc = count_boot(s, b, recv_ms, true);
 	return rc == PANTAU_OK ? PANTAU_ERR_DUPLICATE : rc;
 }
 
@@ -438,7 +473,7 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	if (rc != PANTAU_OK)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
-		return count_duplicate(s, b);
+		return count_duplicate(s, b, recv_ms);
 	*id = sqlite3_last_insert_rowid(s->db);
 	return PANTAU_OK;
 }
@@ -453,7 +488,7 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 	if (rc == PANTAU_OK)
 		rc = update_site(s, regency, b, recv_ms);
 	if (rc == PANTAU_OK)
-		rc = update_boot(s, b, recv_ms);
+		rc = count_boot(s, b, recv_ms, false);
 	return rc;
 }
 

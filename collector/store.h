@@ -17,7 +17,7 @@
  *   index batches(agent, ts_ms)
  *   boots(agent, boot, max_seq, stored, dropped, duplicates, last_recv_ms,
  *         PRIMARY KEY(agent, boot)) WITHOUT ROWID
- *         delivery per boot, updated with each batch (and each duplicate)
+ *         delivery per boot, written once per boot at each commit
  *   results(batch_id, idx, agent, ts_ms, probe, target, ok, sent, recv,
  *           loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max,
  *           jitter_ms, pdv_ms, status, dns_ms, connect_ms, tls_ms,

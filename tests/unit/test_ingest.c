@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "collector/bootacc.h"
 #include "collector/gaps.h"
 #include "collector/ingest.h"
 #include "collector/store.h"
@@ -149,6 +150,27 @@ test_store_and_duplicates(void **state)
 }
 
 static void
+test_boot_counts_survive_a_full_accumulator(void **state)
+{
+	struct fixture *f = *state;
+	char agent[32];
+	for (int i = 0; i < BOOTACC_CAP; i++) { /* more boots than one transaction holds */
+		snprintf(agent, sizeof(agent), "ag-b%d", i);
+		batch(f, agent, agent, 1, "0");
+		batch(f, agent, agent, 2, "0");
+	}
+	batch(f, "ag-b0", "ag-b0", 2, "0"); /* a duplicate */
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%'"),
+	    BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT sum(stored) FROM boots WHERE agent LIKE 'ag-b%'"),
+	    2 * BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%' AND "
+	                          "max_seq = 2"), BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT duplicates FROM boots WHERE agent = 'ag-b0'"), 1);
+}
+
+static void
 test_gaps_found_and_asked(void **state)
 {
 	struct fixture *f = *state;
@@ -162,6 +184,7 @@ test_gaps_found_and_asked(void **state)
 	for (size_t i = 0; i < 4; i++)
 		batch(f, "ag-5", "ag-5", seqs[i], "0");
 	batch(f, "ag-6", "ag-6", 1, "0"); /* complete */
+	assert_int_equal(store_commit(f->store), PANTAU_OK); /* boots is written at commit */
 	assert_int_equal(gaps_find(g, recv + 9999, list, 8, &n), PANTAU_OK);
 	assert_int_equal(n, 0); /* too young: may still be on its way */
 	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
@@ -180,6 +203,7 @@ test_gaps_found_and_asked(void **state)
 	batch(f, "ag-5", "ag-5", 8, "0"); /* replayed */
 	batch(f, "ag-5", "ag-5", 1, "0");
 	batch(f, "ag-5", "ag-5", 2, "0");
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
 	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].from_seq, 5);
@@ -265,6 +289,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_counts_survive_a_full_accumulator, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
 }
