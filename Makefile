@@ -117,6 +117,11 @@ $(BUILD)/tests/status_bench: $(call obj,tests/bench/status_bench.c) $(BUILD)/lib
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
+# The outbox's write cost (make bench, tests/bench/outbox.py).
+$(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
@@ -157,7 +162,7 @@ demo: deps
 	@$(PYTHON) deploy/demo/demo.py --build $(BUILD)
 
 bench: deps
-	@$(MAKE) --no-print-directory all $(LAB_BIN)
+	@$(MAKE) --no-print-directory all $(LAB_BIN) $(BUILD)/pantau-bench-outbox
 	@$(PYTHON) tests/bench/run.py --build $(BUILD)
 
 # Regenerate the configuration reference in docs/configuration.md.

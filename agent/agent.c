@@ -12,10 +12,13 @@
 #include "log.h"
 #include "mqttc.h"
 #include "outbox.h"
+#include "pace.h"
 #include "privdrop.h"
+#include "segment.h"
 #include "state.h"
 
-/* Batches published and not yet acknowledged, at most. */
+/* Batches published and not yet acknowledged, at most; backlog may use all
+ * but one of them, so a live batch always finds a slot. */
 #define AGENT_WINDOW 10
 /* Longest wait for the broker to acknowledge the shutdown status. */
 #define STOP_WAIT_MS 3000
@@ -27,16 +30,21 @@ struct agent {
 	struct cycle *cycle;
 	struct mqttc *mqtt;
 	struct outbox *outbox;
+	struct pace pace;        /* backfill rate */
+	char *buf;               /* one payload read back from the outbox */
 	int64_t boot;
 	int64_t seq;             /* last seq used in this boot */
 	uint64_t cycle_no;
 	uint64_t first_due;      /* uv_now() of cycle 0 */
 	uv_timer_t tick;
 	uv_timer_t stop_timer;
+	uv_timer_t pace_timer;
 	char topic_result[WIRE_TOPIC_MAX + 1];
 	char topic_status[WIRE_TOPIC_MAX + 1];
+	char topic_cmd[WIRE_TOPIC_MAX + 1];
 	int shutdown_mid;
 	int failures;            /* connection failures since the last CONNACK */
+	bool disk_failing;       /* the last outbox write failed */
 	bool handles_open;
 	bool stopping;
 	bool stopped;
@@ -90,19 +98,67 @@ publish_status(struct agent *a, bool online, const char *reason, int *mid)
 /* ---- publishing the outbox ---- */
 
 static void
+on_pace_timer(uv_timer_t *t)
+{
+	pump(t->data);
+}
+
+/* Next batch allowed now: live ones at once, backlog as the pace allows.
+ * False when nothing may go now (the pace timer is armed when waiting). */
+static bool
+next_to_send(struct agent *a, struct outbox_item *it)
+{
+	bool backlog_slot = outbox_inflight(a->outbox) + 1 < AGENT_WINDOW;
+	if (!outbox_next(a->outbox, backlog_slot, it))
+		return false;
+	if (it->live)
+		return true;
+	int64_t now = (int64_t)uv_now(a->loop);
+	if (pace_take(&a->pace, (double)it->len, now))
+		return true;
+	if (!uv_is_active((uv_handle_t *)&a->pace_timer))
+		uv_timer_start(&a->pace_timer, on_pace_timer, pace_wait_ms(&a->pace, now), 0);
+	return false;
+}
+
+static void
 pump(struct agent *a)
 {
-	struct outbox_item *it;
+	struct outbox_item it;
 	while (!a->stopping && mqttc_connected(a->mqtt) &&
-	    outbox_inflight(a->outbox) < AGENT_WINDOW && (it = outbox_next(a->outbox)) != NULL) {
+	    outbox_inflight(a->outbox) < AGENT_WINDOW && next_to_send(a, &it)) {
 		int mid;
-		if (mqttc_publish(a->mqtt, a->topic_result, it->payload, it->len, 1, false, &mid) !=
+		if (outbox_read(a->outbox, &it, a->buf) != PANTAU_OK) {
+			log_warn("agent: cannot read batch boot %lld seq %lld back from the outbox",
+			    (long long)it.boot, (long long)it.seq);
+			return;
+		}
+		if (mqttc_publish(a->mqtt, a->topic_result, a->buf, it.len, 1, false, &mid) !=
 		    PANTAU_OK)
 			return;
-		outbox_mark_inflight(a->outbox, it, mid);
-		log_debug("agent: published batch boot %lld seq %lld", (long long)a->boot,
-		    (long long)it->seq);
+		outbox_mark_inflight(a->outbox, &it, mid);
+		log_debug("agent: published %s batch boot %lld seq %lld", it.live ? "live" : "backlog",
+		    (long long)it.boot, (long long)it.seq);
 	}
+}
+
+static void
+store_batch(struct agent *a, const char *text, size_t len)
+{
+	int64_t now = clock_real_ms();
+	outbox_expire(a->outbox, now);
+	if (outbox_push(a->outbox, a->boot, a->seq, text, (uint32_t)len, now) == PANTAU_OK) {
+		if (a->disk_failing)
+			log_info("agent: the outbox in %s/outbox can be written again",
+			    a->cfg->state_dir);
+		a->disk_failing = false;
+		return;
+	}
+	if (!a->disk_failing)
+		log_warn("agent: cannot write batch seq %lld to the outbox in %s/outbox, so it is "
+		    "dropped (and counted in outbox.dropped); free disk space there",
+		    (long long)a->seq, a->cfg->state_dir);
+	a->disk_failing = true;
 }
 
 static void
@@ -123,8 +179,8 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		return;
 	}
 	a->seq++;
-	if (outbox_push(a->outbox, a->seq, text, len) != PANTAU_OK)
-		log_warnx("agent: outbox full; batch seq %lld dropped", (long long)a->seq);
+	store_batch(a, text, len);
+	free(text);
 	pump(a);
 }
 
@@ -177,7 +233,11 @@ on_connect(void *ctx)
 	log_info("agent: connected to the broker at %s:%d%s", a->cfg->broker.host,
 	    a->cfg->broker.port, a->failures > 0 ? " (after retrying)" : "");
 	a->failures = 0;
+	outbox_connected(a->outbox);
 	publish_status(a, true, NULL, &mid);
+	if (mqttc_subscribe(a->mqtt, a->topic_cmd, 1, &mid) != PANTAU_OK)
+		log_warnx("agent: cannot subscribe to %s; replay requests will not arrive",
+		    a->topic_cmd);
 	pump(a);
 }
 
@@ -203,7 +263,8 @@ finish_stop(struct agent *a)
 	a->stopped = true;
 	size_t left = outbox_pending(a->outbox);
 	if (left > 0)
-		log_warnx("agent: stopping with %zu batch(es) not yet delivered", left);
+		log_info("agent: stopping with %zu batch(es) not yet delivered; they stay in the "
+		    "outbox and go after the next start", left);
 	mqttc_free(a->mqtt);
 	a->mqtt = NULL;
 	cycle_free(a->cycle);
@@ -212,6 +273,7 @@ finish_stop(struct agent *a)
 	if (a->handles_open) {
 		uv_close((uv_handle_t *)&a->tick, NULL);
 		uv_close((uv_handle_t *)&a->stop_timer, NULL);
+		uv_close((uv_handle_t *)&a->pace_timer, NULL);
 		a->handles_open = false;
 	}
 }
@@ -232,8 +294,32 @@ on_publish(void *ctx, int mid)
 			uv_timer_start(&a->stop_timer, on_stop_acked, 0, 0);
 		return;
 	}
-	if (outbox_ack(a->outbox, mid))
+	if (outbox_ack(a->outbox, mid, clock_real_ms()))
 		pump(a);
+}
+
+static void
+on_message(void *ctx, const struct mosquitto_message *m)
+{
+	struct agent *a = ctx;
+	struct wire_replay r;
+	struct wire_error err;
+	if (a->stopping || m->payloadlen < 0)
+		return;
+	if (wire_cmd_decode(m->payload, (size_t)m->payloadlen, &r, &err) != WIRE_ACCEPT) {
+		log_warnx("agent: ignored a command on %s: %s", m->topic, err.detail);
+		return;
+	}
+	size_t found = outbox_replay(a->outbox, r.boot, r.from_seq, r.to_seq);
+	int64_t asked = r.to_seq - r.from_seq + 1;
+	if (found > 0)
+		log_info("agent: the collector asks for boot %lld seq %lld..%lld again: %zu of %lld "
+		    "still held, sending them", (long long)r.boot, (long long)r.from_seq,
+		    (long long)r.to_seq, found, (long long)asked);
+	else /* dropped or past retention: the collector keeps asking for a while */
+		log_debug("agent: the collector asks for boot %lld seq %lld..%lld again; none held",
+		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
+	pump(a);
 }
 
 static void
@@ -251,6 +337,7 @@ agent_stop(struct agent *a)
 		return;
 	a->stopping = true;
 	uv_timer_stop(&a->tick);
+	uv_timer_stop(&a->pace_timer);
 	cycle_cancel(a->cycle);
 	if (a->mqtt != NULL && mqttc_connected(a->mqtt)) {
 		a->shutdown_mid = -1;
@@ -270,12 +357,13 @@ start_mqtt(struct agent *a, char *why, size_t len)
 {
 	struct mqttc_opts mo;
 	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
-		.on_publish = on_publish };
+		.on_publish = on_publish, .on_message = on_message };
 	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&a->cfg->broker, &mo);
 	mo.client_id = a->cfg->id;
 	mo.clean_session = true;
 	mo.max_inflight = AGENT_WINDOW + 2;
+	mo.lost_attempts = MQTTC_FLEET_LOST_ATTEMPTS; /* no reconnect storm */
 	a->mqtt = mqttc_new(a->loop, &mo, &cb, a);
 	char *will = a->mqtt != NULL ? status_payload(a, false, "lost") : NULL;
 	pantau_err rc = will == NULL ? PANTAU_ERR_NOMEM :
@@ -286,6 +374,27 @@ start_mqtt(struct agent *a, char *why, size_t len)
 	if (rc != PANTAU_OK)
 		snprintf(why, len, "cannot start the MQTT client: %s", pantau_strerror(rc));
 	return rc;
+}
+
+static pantau_err
+open_outbox(struct agent *a, char *why, size_t len)
+{
+	const struct agent_config *c = a->cfg;
+	char dir[600];
+	snprintf(dir, sizeof(dir), "%s/outbox", c->state_dir);
+	struct outbox_opts o = {
+		.dir = dir,
+		.max_bytes = (uint64_t)c->outbox_max_kb * 1024,
+		.max_age_ms = (int64_t)c->outbox_max_age_s * 1000,
+		.retention_ms = (int64_t)c->outbox_retention_s * 1000,
+	};
+	a->buf = malloc(SEG_MAX_PAYLOAD);
+	if (a->buf == NULL) {
+		snprintf(why, len, "out of memory");
+		return PANTAU_ERR_NOMEM;
+	}
+	pace_init(&a->pace, c->backfill_rate, c->backfill_rate, (int64_t)uv_now(a->loop));
+	return outbox_open(&o, clock_real_ms(), &a->outbox, why, len);
 }
 
 static pantau_err
@@ -300,15 +409,13 @@ prepare(struct agent *a, char *why, size_t len)
 	if (wire_topic_result(a->topic_result, sizeof(a->topic_result), c->region, c->id) !=
 	        PANTAU_OK ||
 	    wire_topic_status(a->topic_status, sizeof(a->topic_status), c->region, c->id) !=
-	        PANTAU_OK) {
+	        PANTAU_OK ||
+	    wire_topic_cmd(a->topic_cmd, sizeof(a->topic_cmd), c->id) != PANTAU_OK) {
 		snprintf(why, len, "cannot build topics from id %s and region %s", c->id, c->region);
 		return PANTAU_ERR_CONFIG;
 	}
-	a->outbox = outbox_new((size_t)c->outbox_batches);
-	if (a->outbox == NULL) {
-		snprintf(why, len, "out of memory");
-		return PANTAU_ERR_NOMEM;
-	}
+	if ((rc = open_outbox(a, why, len)) != PANTAU_OK)
+		return rc;
 	rc = agent_env_open(a->loop, &a->env, why, len);
 	if (rc != PANTAU_OK)
 		return rc;
@@ -318,7 +425,7 @@ prepare(struct agent *a, char *why, size_t len)
 		snprintf(why, len, "out of memory");
 		return PANTAU_ERR_NOMEM;
 	}
-	/* Sockets are open: root is not needed any more. */
+	/* Sockets and the outbox are open: root is not needed any more. */
 	rc = privdrop_apply(c->user, c->state_dir, why, len);
 	if (rc != PANTAU_OK)
 		agent_env_close(&a->env); /* closes on the loop the caller runs */
@@ -340,13 +447,15 @@ agent_new(uv_loop_t *loop, const struct agent_config *cfg, struct agent **out, c
 	pantau_err rc = prepare(a, why, len);
 	if (rc != PANTAU_OK) {
 		outbox_free(a->outbox);
+		free(a->buf);
 		free(a);
 		return rc;
 	}
 	a->cycle = cycle_new(&a->env.probe, on_cycle_done, a);
 	uv_timer_init(loop, &a->tick);
 	uv_timer_init(loop, &a->stop_timer);
-	a->tick.data = a->stop_timer.data = a;
+	uv_timer_init(loop, &a->pace_timer);
+	a->tick.data = a->stop_timer.data = a->pace_timer.data = a;
 	a->handles_open = true;
 	log_info("agent: %s (%s, region %s) boot %lld, %zu probe(s) every %d s", cfg->id,
 	    cfg->site, cfg->region, (long long)a->boot, cfg->nprobes, cfg->interval_s);
@@ -365,5 +474,6 @@ agent_free(struct agent *a)
 	if (a == NULL)
 		return;
 	outbox_free(a->outbox);
+	free(a->buf);
 	free(a);
 }

@@ -50,12 +50,12 @@ static const struct cfg_key agent_keys[] = {
 	    "site latitude in degrees (optional, with longitude)" },
 	{ "longitude", CFG_DOUBLE, A(lon), 0, 94, 142, NULL, NULL, NULL, 0,
 	    "site longitude in degrees (optional, with latitude)" },
-	{ "interval", CFG_INT, A(interval_s), 0, 5, 3600, "60", NULL, NULL, 0,
+	{ "interval", CFG_INT, A(interval_s), 0, 1, 3600, "60", NULL, NULL, 0,
 	    "seconds between measurement cycles; one result batch per cycle" },
 	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
 	    "first cycle starts after a random 0..splay seconds (spreads load)" },
 	{ "state_dir", CFG_STRING, A(state_dir), S(state_dir), 0, 0, "/var/lib/pantau-agent",
-	    NULL, NULL, 0, "folder for the agent's state (boot counter)" },
+	    NULL, NULL, 0, "folder for the agent's state (boot counter, outbox)" },
 	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
 	{ "data_budget_mb", CFG_INT, A(data_budget_mb), 0, -1, 1000000, "-1", NULL, NULL, 0,
@@ -64,8 +64,15 @@ static const struct cfg_key agent_keys[] = {
 	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
 	    "started as root, the agent runs as this user once its ICMP sockets are open; "
 	    "auto = pantau if it exists, else nobody; root = stay root" },
-	{ "outbox_batches", CFG_INT, A(outbox_batches), 0, 1, 100000, "1440", NULL, NULL, 0,
-	    "batches kept in memory while the broker is unreachable; oldest dropped first" },
+	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 8, 4194304, "65536", NULL, NULL, 0,
+	    "KiB of disk the outbox (state_dir/outbox) may use; when full, whole oldest "
+	    "segments are deleted and counted in outbox.dropped" },
+	{ "outbox_max_age", CFG_INT, A(outbox_max_age_s), 0, 60, 31536000, "604800", NULL, NULL,
+	    0, "seconds an undelivered batch is kept at most (default 7 days)" },
+	{ "outbox_retention", CFG_INT, A(outbox_retention_s), 0, 0, 2592000, "86400", NULL,
+	    NULL, 0, "seconds delivered batches are kept so the collector can ask for them again" },
+	{ "backfill_rate", CFG_INT, A(backfill_rate), 0, 256, 1000000000, "16384", NULL, NULL, 0,
+	    "bytes per second, at most, of backlog sent after an outage (live results go first)" },
 };
 
 /* Targets travel in every result: valid UTF-8 without control characters. */
@@ -236,6 +243,19 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 	check_cycle_fits(f, c);
 }
 
+/* Keys of earlier releases: accepted with a note, so an upgrade does not
+ * stop an agent whose file still has them. */
+static void
+note_retired(struct cfg_file *f, FILE *errs)
+{
+	const struct cfg_entry *e = cfg_find(f, "agent", "outbox_batches");
+	if (e == NULL)
+		return;
+	((struct cfg_entry *)e)->used = true;
+	fprintf(errs, "%s:%d: [agent] outbox_batches: no longer used (the outbox is on disk, "
+	    "bounded by outbox_max_kb and outbox_max_age); remove the line\n", f->path, e->line);
+}
+
 pantau_err
 agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 {
@@ -256,6 +276,7 @@ agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 		snprintf(c->broker.username, sizeof(c->broker.username), "%s", c->id);
 	load_probes(f, c);
 	check_cross(f, c);
+	note_retired(f, errs);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
 		cfg_print_errors(f, errs);

@@ -20,7 +20,10 @@ struct agent_config {
 	int splay_s;                 /* random delay before the first cycle, at most */
 	char state_dir[512];
 	int log_level;               /* enum log_level */
-	int outbox_batches;          /* batches kept while the broker is away */
+	int outbox_max_kb;           /* outbox bound: all segments together */
+	int outbox_max_age_s;        /* undelivered batches older are deleted */
+	int outbox_retention_s;      /* delivered batches kept for replay */
+	int backfill_rate;           /* bytes per second of backlog, at most */
 	int data_budget_mb;          /* -1: budget_default_mb(link) */
 	char user[64];               /* user to run as after opening sockets (as root) */
 	struct broker_cfg broker;

@@ -12,11 +12,13 @@
 
 #include "log.h"
 
-/* The state folder and the files directly in it go to the user. */
+/* The state folder and what is in it go to the user, one level of
+ * subfolders deep (state_dir/outbox and its segments). */
 static int
-give_state_dir(const char *dir, uid_t uid, gid_t gid)
+give_state_dir(const char *dir, uid_t uid, gid_t gid, int depth)
 {
 	char path[1024];
+	struct stat st;
 	if (chown(dir, uid, gid) != 0)
 		return -1;
 	DIR *d = opendir(dir);
@@ -27,7 +29,10 @@ give_state_dir(const char *dir, uid_t uid, gid_t gid)
 		if (e->d_name[0] == '.')
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		(void)lchown(path, uid, gid);
+		if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
+			(void)give_state_dir(path, uid, gid, depth - 1);
+		else
+			(void)lchown(path, uid, gid);
 	}
 	closedir(d);
 	return 0;
@@ -61,7 +66,7 @@ privdrop_apply(const char *user, const char *state_dir, char *why, size_t len)
 	gid_t gid = pw->pw_gid;
 	char name[64];
 	snprintf(name, sizeof(name), "%s", pw->pw_name);
-	if (give_state_dir(state_dir, uid, gid) != 0) {
+	if (give_state_dir(state_dir, uid, gid, 1) != 0) {
 		snprintf(why, len, "cannot give state folder %s to user %s: %s", state_dir, name,
 		    strerror(errno));
 		return PANTAU_ERR_IO;

@@ -9,6 +9,7 @@
 #include "clock.h"
 #include "alerts.h"
 #include "engine.h"
+#include "gaps.h"
 #include "notify.h"
 #include "ingest.h"
 #include "log.h"
@@ -28,8 +29,10 @@ struct collector {
 	struct engine *engine;
 	struct alerts *alerts;
 	struct notify *notify;
+	struct gaps *gaps;
 	uv_timer_t commit_timer;
 	uv_timer_t tick_timer;
+	uv_timer_t replay_timer;
 	bool timer_open;
 	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
 	bool stopping;
@@ -48,6 +51,50 @@ static void
 on_commit_timer(uv_timer_t *t)
 {
 	commit_now(t->data);
+}
+
+/* Replay commands published per scan, at most. */
+#define REPLAY_MAX_PER_SCAN 64
+
+static bool
+ask_replay(struct collector *c, const struct gap *g)
+{
+	char topic[WIRE_TOPIC_MAX + 1];
+	struct wire_replay r = { g->boot, g->from_seq, g->to_seq };
+	size_t len;
+	int mid;
+	char *text = wire_replay_encode(&r, &len);
+	bool ok = text != NULL && wire_topic_cmd(topic, sizeof(topic), g->agent) == PANTAU_OK &&
+	    mqttc_publish(c->mqtt, topic, text, len, 1, false, &mid) == PANTAU_OK;
+	free(text);
+	if (ok)
+		log_debug("collector: asked %s for boot %lld seq %lld..%lld again (missing)", g->agent,
+		    (long long)g->boot, (long long)g->from_seq, (long long)g->to_seq);
+	return ok;
+}
+
+static void
+on_replay_timer(uv_timer_t *t)
+{
+	struct collector *c = t->data;
+	struct gap *list;
+	size_t n = 0;
+	if (c->mqtt == NULL || !mqttc_connected(c->mqtt))
+		return;
+	list = malloc(REPLAY_MAX_PER_SCAN * sizeof(*list));
+	if (list == NULL)
+		return;
+	if (gaps_find(c->gaps, clock_real_ms(), list, REPLAY_MAX_PER_SCAN, &n) != PANTAU_OK)
+		n = 0;
+	int64_t seqs = 0;
+	size_t i = 0;
+	for (; i < n && ask_replay(c, &list[i]); i++)
+		seqs += list[i].to_seq - list[i].from_seq + 1;
+	if (i > 0)
+		log_info("collector: asked for %lld missing batch(es) again (%zu replay command(s), "
+		    "first: %s boot %lld seq %lld..%lld)", (long long)seqs, i, list[0].agent,
+		    (long long)list[0].boot, (long long)list[0].from_seq, (long long)list[0].to_seq);
+	free(list);
 }
 
 static void
@@ -318,17 +365,26 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	rc = PANTAU_ERR_NOMEM;
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
 		goto out;
+	struct gaps_opts go = { .min_age_ms = (int64_t)cfg->replay.after_s * 1000,
+		.window_ms = (int64_t)cfg->replay.window_s * 1000 };
+	if ((rc = gaps_new(store_db(c->store), &go, &c->gaps)) != PANTAU_OK) {
+		snprintf(why, len, "cannot prepare gap detection in %s", cfg->database);
+		goto out;
+	}
 	if ((rc = start_engine(c, why, len)) != PANTAU_OK ||
 	    (rc = start_alerts(c, why, len)) != PANTAU_OK ||
 	    (rc = start_api(c, why, len)) != PANTAU_OK)
 		goto out;
 	uv_timer_init(loop, &c->commit_timer);
 	uv_timer_init(loop, &c->tick_timer);
-	c->commit_timer.data = c->tick_timer.data = c;
+	uv_timer_init(loop, &c->replay_timer);
+	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
 	c->timer_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
 	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
+	uint64_t every = (uint64_t)cfg->replay.interval_s * 1000;
+	uv_timer_start(&c->replay_timer, on_replay_timer, every, every);
 	rc = start_mqtt(c, why, len);
 out:
 	if (rc != PANTAU_OK && c != NULL) {
@@ -366,6 +422,7 @@ collector_stop(struct collector *c)
 	if (c->timer_open) {
 		uv_close((uv_handle_t *)&c->commit_timer, NULL);
 		uv_close((uv_handle_t *)&c->tick_timer, NULL);
+		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		c->timer_open = false;
 	}
 }
@@ -388,6 +445,7 @@ collector_free(struct collector *c)
 	alerts_free(c->alerts);
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
+	gaps_free(c->gaps);
 	store_close(c->store);
 	catalog_free(c->catalog);
 	free(c);

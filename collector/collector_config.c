@@ -129,6 +129,17 @@ static const struct cfg_key alerts_keys[] = {
 	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s" },
 };
 
+static const struct cfg_key replay_keys[] = {
+	{ "interval", CFG_INT, C(replay.interval_s), 0, 1, 3600, "30", NULL, NULL, 0,
+	    "seconds between scans for gaps in the seqs of each agent's boot" },
+	{ "after", CFG_INT, C(replay.after_s), 0, 0, 86400, "30", NULL, NULL, 0,
+	    "a gap is asked for (replay command) once the batch after it is this many seconds "
+	    "old" },
+	{ "window", CFG_INT, C(replay.window_s), 0, 60, 2592000, "86400", NULL, NULL, 0,
+	    "seconds: boots that sent nothing for this long are no longer asked (match the "
+	    "agents' outbox_retention)" },
+};
+
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
 static void
@@ -142,6 +153,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
 	cfg_apply(f, "counting", counting_keys, N(counting_keys), c);
 	cfg_apply(f, "alerts", alerts_keys, N(alerts_keys), c);
+	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
 }
 
 /* Start and end go together and in order. */
@@ -162,7 +174,7 @@ pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
 	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		"counting", "alerts", NULL };
+		"counting", "alerts", "replay", NULL };
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
@@ -207,6 +219,8 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[counting] key", counting_keys, N(counting_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[alerts] key", alerts_keys, N(alerts_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
 	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"
 	      "`[link.TYPE]` and `[site.AGENT]`; every key is optional and overrides the\n"
 	      "defaults of the site's link type:\n\n", to);

@@ -24,6 +24,11 @@ struct collector_config {
 		int synchronous;      /* 0 normal, 1 full */
 	} store;
 	struct {
+		int interval_s;       /* seconds between gap scans */
+		int after_s;          /* a gap is asked for once this old */
+		int window_s;         /* boots silent longer are not asked */
+	} replay;
+	struct {
 		int window_s;
 		int offline_intervals;
 		int default_interval_s;

@@ -50,7 +50,32 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	              " ORDER BY id DESC LIMIT ?3",
 	[Q_DB_SIZE] = "SELECT p.page_count * s.page_size FROM pragma_page_count() AS p,"
 	              " pragma_page_size() AS s",
+	[Q_DELIVERY] = "SELECT agent, sum(max_seq), sum(stored), sum(duplicates), sum(dropped)"
+	               " FROM boots WHERE ?1 IS NULL OR agent = ?1 GROUP BY agent ORDER BY agent",
 };
+
+pantau_err
+q_delivery(struct query *q, const char *agent, json_t **out)
+{
+	sqlite3_stmt *st = q->st[Q_DELIVERY];
+	json_t *list = json_array();
+	int step = SQLITE_DONE;
+	if (agent != NULL)
+		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t expected = sqlite3_column_int64(st, 1), stored = sqlite3_column_int64(st, 2);
+		json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "agent",
+		    (const char *)sqlite3_column_text(st, 0), "expected", (json_int_t)expected,
+		    "stored", (json_int_t)stored, "missing", (json_int_t)(expected - stored),
+		    "duplicates", (json_int_t)sqlite3_column_int64(st, 3), "dropped",
+		    (json_int_t)sqlite3_column_int64(st, 4)));
+	}
+	q_done(st);
+	*out = list;
+	if (list == NULL)
+		return PANTAU_ERR_NOMEM;
+	return step == SQLITE_DONE ? PANTAU_OK : q_db_fail(q, "reading delivery counts");
+}
 
 pantau_err
 query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o,
@@ -322,6 +347,13 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 		return PANTAU_ERR_NOMEM;
 	q_set_iso(o, "started", started_ms > 0 ? started_ms : -1);
 	q_set_iso(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
+	json_t *agents = NULL;
+	rc = q_delivery(q, NULL, &agents);
+	json_object_set_new(o, "agents", agents != NULL ? agents : json_array());
+	if (rc != PANTAU_OK) {
+		json_decref(o);
+		return rc;
+	}
 	*out = o;
 	return PANTAU_OK;
 }

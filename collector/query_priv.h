@@ -25,6 +25,7 @@ enum q_stmt {
 	Q_COUNT_SITES,
 	Q_DB_SIZE,
 	Q_EVENTS,         /* events after ?1, scope ?2 (NULL: all), newest first, limit ?3 */
+	Q_DELIVERY,       /* delivery counts of agent ?1, or of every agent (NULL) */
 	Q_NSTMT
 };
 
@@ -82,6 +83,10 @@ void q_set_num(json_t *o, const char *key, double v);
 void q_set_str(json_t *o, const char *key, const char *v);
 /* ms < 0 becomes null. */
 void q_set_iso(json_t *o, const char *key, int64_t ms);
+
+/* Delivery counts per agent (agent NULL: every agent), as JSON objects
+ * {agent, expected, stored, missing, duplicates, dropped} in *out. */
+pantau_err q_delivery(struct query *q, const char *agent, json_t **out);
 
 /* Names from the catalog (NULL when the code is not in it). */
 const char *q_regency_name(const struct query *q, const char *code);

@@ -256,6 +256,22 @@ series(struct query *q, const char *agent, int64_t now_ms, json_t *doc)
 	return rc;
 }
 
+/* "delivery": the site's counts of expected, stored, missing, duplicate
+ * and dropped batches over every boot. */
+static pantau_err
+delivery(struct query *q, const char *agent, json_t *doc)
+{
+	json_t *list = NULL;
+	pantau_err rc = q_delivery(q, agent, &list);
+	json_t *d = json_array_size(list) > 0 ? json_incref(json_array_get(list, 0)) :
+	    json_pack("{s:i,s:i,s:i,s:i,s:i}", "expected", 0, "stored", 0, "missing", 0,
+	        "duplicates", 0, "dropped", 0);
+	json_decref(list);
+	json_object_del(d, "agent");
+	json_object_set_new(doc, "delivery", d);
+	return rc;
+}
+
 pantau_err
 query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out)
 {
@@ -271,6 +287,8 @@ query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out)
 		rc = step == SQLITE_DONE ? PANTAU_ERR_NOT_FOUND : q_db_fail(q, "reading the site");
 	}
 	q_done(st);
+	if (rc == PANTAU_OK)
+		rc = delivery(q, agent, doc);
 	if (rc == PANTAU_OK)
 		rc = latest_batch(q, agent, doc);
 	if (rc == PANTAU_OK)

@@ -4,9 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootacc.h"
 #include "log.h"
 
-#define SCHEMA_VERSION "1"
+#define SCHEMA_VERSION "2"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -44,6 +45,12 @@ static const char *const schema_sql =
     " to_status TEXT NOT NULL, reason TEXT);"
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);"
     "CREATE TABLE IF NOT EXISTS alerts(key TEXT PRIMARY KEY, data TEXT NOT NULL);"
+    /* Delivery per (agent, boot): seq runs 1..max_seq, so max_seq batches
+     * were made and max_seq - stored are missing (docs/storage.md). */
+    "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+    " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
+    " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 enum stmt_id {
@@ -56,6 +63,7 @@ enum stmt_id {
 	ST_SITE_STATUS,
 	ST_PROVINCE,
 	ST_REGENCY,
+	ST_BOOT,
 	ST_COUNT
 };
 
@@ -92,12 +100,26 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
+	/* One per (agent, boot) per transaction, at commit (collector/bootacc.h). */
+	[ST_BOOT] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
+	            " last_recv_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
+	            " stored = stored + ?4, dropped = max(dropped, ?5),"
+	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7)",
 };
+
+/* Databases made by schema 1 get the boots table filled from their batches. */
+static const char *const migrate_1_sql =
+    "INSERT OR IGNORE INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
+    " last_recv_ms) SELECT agent, boot, max(seq), count(*), max(coalesce(outbox_dropped, 0)),"
+    " 0, max(recv_ms) FROM batches GROUP BY agent, boot;"
+    "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
 
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
 	struct store_opts o;
+	struct bootacc *boots;   /* delivery counts of the open transaction */
 	bool in_tx;
 	int pending;       /* rows written in the open transaction */
 	int pending_batches;
@@ -134,6 +156,23 @@ exec_sql(struct store *s, const char *sql)
 }
 
 static pantau_err
+migrate(struct store *s)
+{
+	sqlite3_stmt *st;
+	bool v1 = false;
+	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
+	        &st, NULL) != SQLITE_OK)
+		return db_fail(s, "read the schema version");
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
+	sqlite3_finalize(st);
+	if (!v1)
+		return PANTAU_OK;
+	log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
+	return exec_sql(s, migrate_1_sql);
+}
+
+static pantau_err
 configure(struct store *s)
 {
 	char pragmas[256];
@@ -142,7 +181,8 @@ configure(struct store *s)
 	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    s->o.sync_full ? "FULL" : "NORMAL");
 	sqlite3_busy_timeout(s->db, 5000);
-	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK)
+	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK ||
+	    migrate(s) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -159,6 +199,8 @@ store_open(const struct store_opts *opts, struct store **out)
 	if (s == NULL)
 		goto out;
 	s->o = *opts;
+	if ((s->boots = bootacc_new()) == NULL)
+		goto out;
 	if (sqlite3_open_v2(opts->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
 	        NULL) != SQLITE_OK) {
 		log_warnx("store: cannot open %s: %s", opts->path,
@@ -186,6 +228,7 @@ store_close(struct store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	bootacc_free(s->boots);
 	free(s);
 }
 
@@ -198,6 +241,7 @@ store_db(struct store *s)
 static void
 rollback(struct store *s)
 {
+	bootacc_clear(s->boots);
 	if (!sqlite3_get_autocommit(s->db))
 		(void)exec_sql(s, "ROLLBACK");
 	s->in_tx = false;
@@ -219,12 +263,46 @@ begin(struct store *s)
 	return rc;
 }
 
+struct flush_ctx {
+	struct store *s;
+	pantau_err rc;
+};
+
+static void
+flush_one(void *ctx, const struct bootacc_entry *e)
+{
+	struct flush_ctx *fc = ctx;
+	sqlite3_stmt *st = fc->s->st[ST_BOOT];
+	if (fc->rc != PANTAU_OK)
+		return;
+	sqlite3_bind_text(st, 1, e->agent, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, e->boot);
+	sqlite3_bind_int64(st, 3, e->max_seq);
+	sqlite3_bind_int64(st, 4, e->stored);
+	sqlite3_bind_int64(st, 5, e->dropped);
+	sqlite3_bind_int64(st, 6, e->duplicates);
+	sqlite3_bind_int64(st, 7, e->last_recv_ms);
+	fc->rc = step_reset(fc->s, st, "update boots");
+}
+
+/* Write the transaction's delivery counts into boots (inside it). */
+static pantau_err
+flush_boots(struct store *s)
+{
+	struct flush_ctx fc = { s, PANTAU_OK };
+	bootacc_each(s->boots, flush_one, &fc);
+	bootacc_clear(s->boots);
+	return fc.rc;
+}
+
 pantau_err
 store_commit(struct store *s)
 {
 	if (!s->in_tx)
 		return PANTAU_OK;
-	pantau_err rc = step_reset(s, s->st[ST_COMMIT], "commit");
+	pantau_err rc = flush_boots(s);
+	if (rc == PANTAU_OK)
+		rc = step_reset(s, s->st[ST_COMMIT], "commit");
 	if (rc != PANTAU_OK) {
 		/* Leave no half-open transaction behind: the rows are lost, and the
 		 * agent's replay (by gap detection) is what brings them back. */
@@ -369,6 +447,27 @@ update_site(struct store *s, const char *regency, const struct wire_batch *b, in
 	return step_reset(s, st, "update site");
 }
 
+/* Count the batch for its boot; written to boots at commit. */
+static pantau_err
+count_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms, bool duplicate)
+{
+	int64_t dropped = b->outbox_dropped > 0 ? b->outbox_dropped : 0;
+	if (bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
+		return PANTAU_OK;
+	pantau_err rc = flush_boots(s); /* full: write what it holds, inside the transaction */
+	if (rc == PANTAU_OK &&
+	    !bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
+		rc = PANTAU_ERR_INVAL;
+	return rc;
+}
+
+static pantau_err
+count_duplicate(struct store *s, const struct wire_batch *b, int64_t recv_ms)
+{
+	pantau_err rc = count_boot(s, b, recv_ms, true);
+	return rc == PANTAU_OK ? PANTAU_ERR_DUPLICATE : rc;
+}
+
 static pantau_err
 insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64_t *id)
 {
@@ -385,7 +484,7 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	if (rc != PANTAU_OK)
 		return rc;
 	if (sqlite3_changes(s->db) == 0)
-		return PANTAU_ERR_DUPLICATE;
+		return count_duplicate(s, b, recv_ms);
 	*id = sqlite3_last_insert_rowid(s->db);
 	return PANTAU_OK;
 }
@@ -399,6 +498,8 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 		rc = insert_result(s, id, b, i);
 	if (rc == PANTAU_OK)
 		rc = update_site(s, regency, b, recv_ms);
+	if (rc == PANTAU_OK)
+		rc = count_boot(s, b, recv_ms, false);
 	return rc;
 }
 

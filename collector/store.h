@@ -15,6 +15,9 @@
  *   batches(id PRIMARY KEY, agent, boot, seq, ts_ms, recv_ms, nresults,
  *           outbox_pending, outbox_dropped, UNIQUE(agent, boot, seq))
  *   index batches(agent, ts_ms)
+ *   boots(agent, boot, max_seq, stored, dropped, duplicates, last_recv_ms,
+ *         PRIMARY KEY(agent, boot)) WITHOUT ROWID
+ *         delivery per boot, written once per boot at each commit
  *   results(batch_id, idx, agent, ts_ms, probe, target, ok, sent, recv,
  *           loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max,
  *           jitter_ms, pdv_ms, status, dns_ms, connect_ms, tls_ms,
@@ -65,8 +68,8 @@ pantau_err store_catalog_end(struct store *s);
 
 /*
  * Store a validated batch received at recv_ms from a site in regency.
- * PANTAU_ERR_DUPLICATE when (agent, boot, seq) is already stored: nothing
- * is written. Creates the site row on first sight.
+ * PANTAU_ERR_DUPLICATE when (agent, boot, seq) is already stored: only
+ * the boot's duplicate count is written. Creates the site row on first sight.
  */
 pantau_err store_batch(struct store *s, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);

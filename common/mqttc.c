@@ -210,6 +210,8 @@ fail(struct mqttc *c, enum mqttc_fail why, const char *text)
 	drop_connection(c);
 	if (!was_connected)
 		c->attempts++;
+	else
+		c->attempts = c->o.lost_attempts;
 	if (c->state == ST_STOPPED || c->freeing)
 		return;
 	if (c->o.reconnect) {

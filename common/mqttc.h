@@ -8,7 +8,10 @@
  *   nothing queued on a dead connection is replayed behind our back.
  * - Reconnects by itself with jittered exponential backoff:
  *   delay = backoff_min + uniform(0, min(backoff_max, backoff_min * 2^n)),
- *   n counting failed attempts since the last CONNACK.
+ *   n counting failed attempts since the last CONNACK. After an
+ *   established connection is lost, n starts at lost_attempts instead of
+ *   0, so a fleet whose broker restarts spreads its reconnections over a
+ *   wider window rather than all coming back within backoff_min.
  * - Publishing is refused (PANTAU_ERR_STATE) unless connected, so nothing
  *   piles up in libmosquitto's unbounded in-memory queue.
  */
@@ -24,6 +27,11 @@
 
 struct mqttc;
 
+/* lost_attempts for clients that come by the thousand (agents): after a
+ * lost connection the first retry waits backoff_min + uniform(0,
+ * min(backoff_max, 16 x backoff_min)). */
+#define MQTTC_FLEET_LOST_ATTEMPTS 4
+
 struct mqttc_opts {
 	const char *host;
 	int port;
@@ -38,6 +46,7 @@ struct mqttc_opts {
 	int connect_timeout_ms;      /* no CONNACK within: give up the attempt */
 	int backoff_min_ms, backoff_max_ms;
 	int max_inflight;            /* QoS 1 messages awaiting PUBACK */
+	int lost_attempts;           /* n after losing a connection (0: none) */
 	bool reconnect;              /* false: report one failure and stop */
 };
 

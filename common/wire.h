@@ -173,6 +173,24 @@ enum wire_reason wire_status_decode(const struct wire_topic *t, const void *payl
     size_t len, struct wire_status *out, struct wire_error *err);
 void wire_status_clear(struct wire_status *s);
 
+/* ---- Commands on pantau/v1/cmd/AGENT (collector -> agent) ---- */
+
+/* Most seqs one replay command asks for. */
+#define WIRE_REPLAY_MAX 10000
+
+/* {"cmd":"replay","boot":B,"from_seq":N,"to_seq":M}: publish again the
+ * batches (agent, B, N..M) still held; from_seq <= to_seq. */
+struct wire_replay {
+	int64_t boot, from_seq, to_seq;
+};
+
+/* Encode; the caller frees the text. NULL when out of memory. */
+char *wire_replay_encode(const struct wire_replay *r, size_t *len);
+/* Decode a command. WIRE_ACCEPT for a valid replay; an unknown "cmd" is
+ * WIRE_REJ_BAD_TEXT (err says which). */
+enum wire_reason wire_cmd_decode(const void *payload, size_t len, struct wire_replay *out,
+    struct wire_error *err);
+
 /* Link types of a site, as in the configuration and birth message. */
 extern const char *const wire_link_names[]; /* NULL-terminated */
 bool wire_link_valid(const char *name);

@@ -407,6 +407,22 @@ site_identity(FILE *out, const json_t *doc)
 	}
 }
 
+/* "delivery": what reached the store of what the agent made, over every boot. */
+static void
+site_delivery(FILE *out, const json_t *d)
+{
+	json_int_t expected = json_integer_value(json_object_get(d, "expected"));
+	if (expected <= 0)
+		return; /* no batch yet, or a collector without delivery counts */
+	label(out, "delivery");
+	fprintf(out, "%lld of %lld batches stored, %lld missing, %lld duplicates suppressed, "
+	    "%lld dropped by the outbox\n",
+	    (long long)json_integer_value(json_object_get(d, "stored")), (long long)expected,
+	    (long long)json_integer_value(json_object_get(d, "missing")),
+	    (long long)json_integer_value(json_object_get(d, "duplicates")),
+	    (long long)json_integer_value(json_object_get(d, "dropped")));
+}
+
 static void
 site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 {
@@ -435,6 +451,7 @@ site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 		    (long long)json_integer_value(json_object_get(outbox, "dropped")));
 	else
 		fputs("not reported\n", out);
+	site_delivery(out, json_object_get(doc, "delivery"));
 }
 
 /* "rtt 1 h   ▁▁▂█▁·x  icmp 203.0.113.10, p95 41.2-612 ms" per icmp series. */

@@ -14,6 +14,10 @@ Benchmarks:
            receives from the same broker in the same run (docs/bench.md)
   lab      the network lab table: the agent next to ping, irtt, iperf3 and
            fping through the delay line (tests/bench/lab_bench.py)
+  outbox   the agent outbox's write cost per batch (append + fdatasync), next
+           to write + fdatasync of the same bytes (tests/bench/outbox.py)
+  backfill an agent's backlog over a simulated 1 Mbit/s link, next to
+           mosquitto_pub over the same link (tests/bench/outbox.py)
 """
 import argparse
 import datetime
@@ -470,10 +474,24 @@ def bench_lab(args):
     return lab_bench.bench_lab(args)
 
 
+def bench_outbox(args):
+    """The agent outbox's write cost per batch (tests/bench/outbox.py)."""
+    import outbox
+    return outbox.bench_outbox(args, h(), Workdir)
+
+
+def bench_backfill(args):
+    """Backfill over a simulated 1 Mbit/s link (tests/bench/outbox.py)."""
+    import outbox
+    return outbox.bench_backfill(args, h(), Workdir, stop_all)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
     ("lab", bench_lab),
+    ("outbox", bench_outbox),
+    ("backfill", bench_backfill),
 ]
 
 
@@ -498,6 +516,9 @@ def main():
                         "SECONDS overrides, for a quick run)")
     g.add_argument("--lab-tp-seconds", type=int, default=10,
                    help="duration of each iperf3 run")
+    g = ap.add_argument_group("outbox and backfill")
+    g.add_argument("--outbox-count", type=int, default=1000, help="batches appended")
+    g.add_argument("--backfill-count", type=int, default=600, help="batches in the backlog")
     args = ap.parse_args()
     args.build = os.path.abspath(os.path.join(ROOT, args.build))
     os.environ["PANTAU_BUILD"] = args.build

@@ -22,15 +22,15 @@ class ConfigErrorTest(E2ETestCase):
 
     def test_agent_bad_config_exits_2_naming_file_line_key(self):
         path = self.write("agent.ini", "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
-                          "link = fiber\ninterval = 2\n\n[probe.gw]\ntype = icmp\n"
+                          "link = fiber\ninterval = 0\n\n[probe.gw]\ntype = icmp\n"
                           "target = 127.0.0.1\ncount = many\n")
         for argv in ([binary("pantau-agent"), "--config", path],
                      [binary("pantau-agent"), "check", "--config", path],
                      [binary("pantau-agent"), "--check", "--config", path]):
             out = run(argv)
             self.assertEqual(out.returncode, 2, out)
-            self.assertIn(f"{path}:6: [agent] interval: expected a whole number from 5 to 3600,"
-                          f" got \"2\"", out.stderr)
+            self.assertIn(f"{path}:6: [agent] interval: expected a whole number from 1 to 3600,"
+                          f" got \"0\"", out.stderr)
             self.assertIn(f"{path}:11: [probe.gw] count: expected a whole number", out.stderr)
             self.assertIn("2 errors", out.stderr)
 

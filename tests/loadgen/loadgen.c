@@ -25,8 +25,10 @@
 #define LG_NOMINAL_INTERVAL_S 60
 /* Where the region catalog is looked for when --catalog is not given. */
 #define LG_CATALOG_BUILD "build/share/pantau"
+/* Replay commands to every agent (--serve-replay). */
+#define LG_CMD_TOPICS "pantau/v1/cmd/+"
 
-enum lg_phase { LG_RUNNING, LG_DRAINING, LG_CLOSING };
+enum lg_phase { LG_RUNNING, LG_DRAINING, LG_SERVING, LG_CLOSING };
 
 struct loadgen;
 
@@ -41,6 +43,7 @@ struct lg_conn {
 	double share;           /* batches/s when paced */
 	double credit;          /* batches owed when paced */
 	unsigned char *birth_mids;
+	unsigned char *replay_mids;
 	int failures;
 	bool connected;
 	bool ready;             /* was up and published its births once */
@@ -65,7 +68,7 @@ struct loadgen {
 	bool ever_connected;
 	int birth_interval;
 	int64_t outstanding;    /* sum of the windows */
-	uint64_t published, acked, births_acked;
+	uint64_t published, acked, births_acked, replayed;
 	int64_t start_ns, first_pub_ns, last_ack_ns, last_tick_ns;
 	pantau_err error;
 };
@@ -140,8 +143,16 @@ on_finish(uv_timer_t *t)
 static void
 check_drained(struct loadgen *lg)
 {
-	if (lg->phase == LG_DRAINING && lg->outstanding <= 0)
-		uv_timer_start(&lg->finish, on_finish, 0, 0);
+	if (lg->phase != LG_DRAINING || lg->outstanding > 0)
+		return;
+	if (lg->o->serve_replay) {
+		uv_timer_stop(&lg->finish);
+		lg->phase = LG_SERVING;
+		log_info("loadgen: run done (%llu published); answering replay commands until "
+		    "stopped", (unsigned long long)lg->published);
+		return;
+	}
+	uv_timer_start(&lg->finish, on_finish, 0, 0);
 }
 
 static void
@@ -297,13 +308,59 @@ on_connect(void *ctx)
 {
 	struct lg_conn *c = ctx;
 	struct loadgen *lg = c->lg;
+	int mid;
 	if (c->failures > 0)
 		log_info("loadgen: connection %zu to %s:%d is up", c->k, lg->o->host, lg->o->port);
 	c->connected = true;
 	c->failures = 0;
 	lg->ever_connected = true;
 	c->birth_pos = lg->o->births ? 0 : c->nagents;
+	if (lg->o->serve_replay && c->k == 0 &&
+	    mqttc_subscribe(c->m, LG_CMD_TOPICS, 1, &mid) != PANTAU_OK)
+		log_warnx("loadgen: cannot subscribe to %s", LG_CMD_TOPICS);
 	pump(c);
+}
+
+/* Republish seq of agent i (replay), if its connection is up. */
+static void
+replay_one(struct loadgen *lg, size_t i, int64_t seq)
+{
+	struct lg_conn *c = &lg->conns[i % lg->nconns];
+	struct vagent *a = &lg->agents[i];
+	size_t len = 0;
+	int mid = 0;
+	pantau_err rc;
+	if (!c->connected)
+		return;
+	char *text = vagent_batch_seq(a, seq, &lg->rng, clock_real_ms(), &len, &rc);
+	if (text != NULL && mqttc_publish(c->m, a->topic, text, len, 1, false, &mid) == PANTAU_OK) {
+		mid_set(c->replay_mids, mid, true);
+		lg->replayed++;
+	}
+	free(text);
+}
+
+static void
+on_message(void *ctx, const struct mosquitto_message *m)
+{
+	struct lg_conn *c = ctx;
+	struct loadgen *lg = c->lg;
+	struct wire_replay r;
+	struct wire_error err;
+	const char *id = strrchr(m->topic, '/');
+	if (lg->phase == LG_CLOSING || id == NULL || m->payloadlen < 0 ||
+	    wire_cmd_decode(m->payload, (size_t)m->payloadlen, &r, &err) != WIRE_ACCEPT)
+		return;
+	for (size_t i = 0; i < lg->o->agents; i++) {
+		struct vagent *a = &lg->agents[i];
+		if (strcmp(a->id, id + 1) != 0 || a->boot != r.boot)
+			continue;
+		for (int64_t seq = r.from_seq; seq <= r.to_seq && seq <= a->seq; seq++)
+			replay_one(lg, i, seq);
+		log_info("loadgen: %s asked for boot %lld seq %lld..%lld again", a->id,
+		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
+		return;
+	}
 }
 
 static void
@@ -338,6 +395,10 @@ on_publish(void *ctx, int mid)
 	if (c->window > 0) {
 		c->window--;
 		lg->outstanding--;
+	}
+	if (mid_test(c->replay_mids, mid)) { /* outside the window */
+		mid_set(c->replay_mids, mid, false);
+		return;
 	}
 	if (mid_test(c->birth_mids, mid)) {
 		mid_set(c->birth_mids, mid, false);
@@ -454,7 +515,7 @@ conn_start(struct loadgen *lg, size_t k)
 	struct lg_conn *c = &lg->conns[k];
 	struct mqttc_opts mo;
 	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
-		.on_publish = on_publish };
+		.on_publish = on_publish, .on_message = on_message };
 	c->lg = lg;
 	c->k = k;
 	c->nagents = (o->agents - k + lg->nconns - 1) / lg->nconns;
@@ -463,6 +524,8 @@ conn_start(struct loadgen *lg, size_t k)
 	else if (o->interval_s > 0)
 		c->share = (double)c->nagents / (double)o->interval_s;
 	if (o->births && (c->birth_mids = calloc(1, LG_MID_BYTES)) == NULL)
+		return PANTAU_ERR_NOMEM;
+	if (o->serve_replay && (c->replay_mids = calloc(1, LG_MID_BYTES)) == NULL)
 		return PANTAU_ERR_NOMEM;
 	snprintf(c->client_id, sizeof(c->client_id), "%s-lg%ld-%zu", o->prefix, (long)getpid(),
 	    k);
@@ -473,6 +536,11 @@ conn_start(struct loadgen *lg, size_t k)
 	mo.keepalive_s = 60;
 	mo.backoff_min_ms = 250;
 	mo.backoff_max_ms = 5000;
+	if (o->fleet_backoff) { /* pantau-agent's [broker] reconnect_min/max defaults */
+		mo.backoff_min_ms = 1000;
+		mo.backoff_max_ms = 60000;
+		mo.lost_attempts = MQTTC_FLEET_LOST_ATTEMPTS;
+	}
 	mo.max_inflight = o->inflight;
 	c->m = mqttc_new(&lg->loop, &mo, &cb, c);
 	if (c->m == NULL)
@@ -506,6 +574,7 @@ fill_report(const struct loadgen *lg, struct lg_report *r)
 	r->published = lg->published;
 	r->acked = lg->acked;
 	r->births = lg->births_acked;
+	r->replayed = lg->replayed;
 	r->connections = (int)lg->nconns;
 	r->agents = lg->o->agents;
 	r->ever_connected = lg->ever_connected;
@@ -517,8 +586,10 @@ fill_report(const struct loadgen *lg, struct lg_report *r)
 static void
 release(struct loadgen *lg)
 {
-	for (size_t i = 0; lg->conns != NULL && i < lg->nconns; i++)
+	for (size_t i = 0; lg->conns != NULL && i < lg->nconns; i++) {
 		free(lg->conns[i].birth_mids);
+		free(lg->conns[i].replay_mids);
+	}
 	free(lg->conns);
 	free(lg->agents);
 	catalog_free(lg->cat);

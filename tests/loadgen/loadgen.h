@@ -16,6 +16,11 @@
  * The run ends when count batches are published, duration is over, or
  * SIGINT/SIGTERM arrives; outstanding PUBACKs are then awaited for at most
  * LG_DRAIN_MS (a second signal skips the wait).
+ *
+ * With serve_replay, connection 0 subscribes to pantau/v1/cmd/+ and every
+ * replay command is answered with the requested seqs the agent has used
+ * (new figures, same identity), outside the windows; after the run the
+ * connections stay up for that until SIGINT/SIGTERM.
  */
 #ifndef PANTAU_LOADGEN_H
 #define PANTAU_LOADGEN_H
@@ -39,6 +44,8 @@ struct lg_opts {
 	double duration_s;     /* 0: no limit */
 	int inflight;          /* per connection */
 	bool births;
+	bool fleet_backoff;    /* reconnect like pantau-agent's defaults */
+	bool serve_replay;     /* answer replay commands; after the run, until a signal */
 	int interval_s;        /* 0: not interval-paced */
 	uint64_t seed;
 	bool seeded;
@@ -50,6 +57,7 @@ struct lg_report {
 	uint64_t published;    /* result batches handed to MQTT */
 	uint64_t acked;        /* result batches acknowledged (PUBACK) */
 	uint64_t births;       /* birth messages acknowledged */
+	uint64_t replayed;     /* batches published again on a replay command */
 	double seconds;        /* first publish to last PUBACK */
 	int connections;       /* connections used (at most agents) */
 	size_t agents;

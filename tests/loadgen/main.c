@@ -35,6 +35,10 @@ usage(FILE *to)
 	    "  --duration S        stop after S seconds (default: no limit)\n"
 	    "  --inflight W        QoS 1 window per connection (default 100)\n"
 	    "  --births            publish a retained birth status per agent first\n"
+	    "  --fleet-backoff     reconnect like pantau-agent (1..60 s, spread after a\n"
+	    "                      lost connection) instead of 0.25..5 s\n"
+	    "  --serve-replay      answer the collector's replay commands; after the run\n"
+	    "                      keep answering until SIGINT/SIGTERM\n"
 	    "  --seed N            same seed, same agents (ids, regencies, boots, links)\n"
 	    "  --prefix P          agent ids are P-RRRR-NNNN (default sim)\n"
 	    "  --catalog DIR       region catalog (default build/share/pantau, then %s)\n"
@@ -83,6 +87,8 @@ set_option(struct lg_opts *o, int ch, const char *arg, const char **log_level)
 	case 'd': ok = real("duration", arg, 0, 1e7, &o->duration_s); break;
 	case 'w': ok = num("inflight", arg, 1, 65000, &v); o->inflight = (int)v; break;
 	case 'b': o->births = true; break;
+	case 'F': o->fleet_backoff = true; break;
+	case 'R': o->serve_replay = true; break;
 	case 's':
 		ok = num("seed", arg, 0, 9223372036854775807LL, &v);
 		o->seed = (uint64_t)v;
@@ -126,6 +132,8 @@ parse_args(int argc, char **argv, struct lg_opts *o, const char **log_level)
 		{ "duration", required_argument, NULL, 'd' },
 		{ "inflight", required_argument, NULL, 'w' },
 		{ "births", no_argument, NULL, 'b' },
+		{ "fleet-backoff", no_argument, NULL, 'F' },
+		{ "serve-replay", no_argument, NULL, 'R' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "catalog", required_argument, NULL, 'C' },
@@ -168,7 +176,7 @@ raise_nofile(int connections)
 }
 
 static void
-print_report(const struct lg_report *r, bool births)
+print_report(const struct lg_report *r, bool births, bool replay)
 {
 	double rate = r->seconds > 0 ? (double)r->acked / r->seconds : 0.0;
 	printf("{\"published\":%llu,\"acked\":%llu,\"seconds\":%.3f,\"rate\":%.1f,"
@@ -177,6 +185,8 @@ print_report(const struct lg_report *r, bool births)
 	    r->connections, r->agents);
 	if (births)
 		printf(",\"births\":%llu", (unsigned long long)r->births);
+	if (replay)
+		printf(",\"replayed\":%llu", (unsigned long long)r->replayed);
 	printf("}\n");
 	fflush(stdout);
 }
@@ -207,7 +217,7 @@ main(int argc, char **argv)
 	if (err != PANTAU_OK)
 		log_errorx("loadgen: %s", why);
 	if (r.agents > 0)
-		print_report(&r, o.births);
+		print_report(&r, o.births, o.serve_replay);
 	if (err == PANTAU_OK && !r.ever_connected) {
 		log_errorx("loadgen: never connected to the broker at %s:%d", o.host, o.port);
 		return 1;

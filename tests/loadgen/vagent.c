@@ -95,13 +95,20 @@ char *
 vagent_batch(const struct vagent *a, struct rng *rng, int64_t ts_ms, size_t *len,
     pantau_err *rc)
 {
+	return vagent_batch_seq(a, a->seq + 1, rng, ts_ms, len, rc);
+}
+
+char *
+vagent_batch_seq(const struct vagent *a, int64_t seq, struct rng *rng, int64_t ts_ms,
+    size_t *len, pantau_err *rc)
+{
 	json_t *results = profile_results(a->link, a->base_rtt_ms, rng);
 	if (results == NULL) {
 		*rc = PANTAU_ERR_NOMEM;
 		return NULL;
 	}
 	struct wire_batch_hdr h = {
-		.agent = a->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
+		.agent = a->id, .boot = a->boot, .seq = seq, .ts_ms = ts_ms,
 		.outbox_pending = 0, .outbox_dropped = 0,
 	};
 	char *text = wire_batch_encode(&h, results, len, rc);

@@ -60,6 +60,10 @@ pantau_err vfleet_new(const struct catalog *cat, const struct vfleet_spec *spec,
 char *vagent_batch(const struct vagent *a, struct rng *rng, int64_t ts_ms, size_t *len,
     pantau_err *rc);
 void vagent_commit(struct vagent *a);
+/* Encode the batch of an already used seq again (a replay), with fresh
+ * results measured at ts_ms: virtual agents keep no outbox. */
+char *vagent_batch_seq(const struct vagent *a, int64_t seq, struct rng *rng, int64_t ts_ms,
+    size_t *len, pantau_err *rc);
 
 /* Encode the retained birth status; topic receives its status topic. */
 char *vagent_birth(const struct vagent *a, int interval_s, int64_t ts_ms, char *topic,

@@ -56,6 +56,18 @@ expect_error(const char *text, const char *want)
 }
 
 static void
+test_retired_key_is_a_note(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load(GOOD_AGENT "outbox_batches = 1440\n[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n",
+	    &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_non_null(strstr(l.errors, ":6: [agent] outbox_batches: no longer used"));
+	unload(&l);
+}
+
+static void
 test_good_file(void **state)
 {
 	(void)state;
@@ -73,6 +85,10 @@ test_good_file(void **state)
 	assert_true(fabs(l.cfg.lat + 4.1) < 1e-9);
 	assert_int_equal(l.cfg.interval_s, 30);
 	assert_int_equal(l.cfg.splay_s, 30);                    /* default */
+	assert_int_equal(l.cfg.outbox_max_kb, 65536);           /* 64 MB */
+	assert_int_equal(l.cfg.outbox_max_age_s, 7 * 86400);
+	assert_int_equal(l.cfg.outbox_retention_s, 86400);
+	assert_int_equal(l.cfg.backfill_rate, 16384);
 	assert_string_equal(l.cfg.broker.username, "ag-3273-0001"); /* defaults to the id */
 	assert_int_equal(l.cfg.nprobes, 2);
 	assert_string_equal(l.cfg.probes[0].name, "gw");
@@ -155,7 +171,7 @@ test_reference_lists_every_kind(void **state)
 		snprintf(want, sizeof(want), "type = %s", probe_kinds[i]->kind);
 		assert_non_null(strstr(buf, want));
 	}
-	assert_non_null(strstr(buf, "| `outbox_batches` |"));
+	assert_non_null(strstr(buf, "| `outbox_max_kb` |"));
 	free(buf);
 }
 
@@ -167,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_agent_errors),
 		cmocka_unit_test(test_probe_errors),
 		cmocka_unit_test(test_reference_lists_every_kind),
+		cmocka_unit_test(test_retired_key_is_a_note),
 	};
 	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);
 }

@@ -298,6 +298,7 @@ setup(void **state)
 	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
 	f->now = clock_real_ms();
 	load_sites(f);
+	assert_int_equal(store_commit(f->store), PANTAU_OK); /* delivery counts are written then */
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	struct api_opts ao = { .listen = "127.0.0.1", .port = 0, .window_s = 300,
 		.rules = { .offline_intervals = 3, .default_interval_s = 60 } };
@@ -474,6 +475,12 @@ test_site(void **state)
 	assert_null(json_object_get(tcp, "connect_ms"));
 	assert_float_equal(num(other, "owd_ms"), 12.5, 1e-9); /* unknown kind: as received */
 	assert_int_equal(num(json_object_get(doc, "latest_batch"), "seq"), 2);
+	json_t *d = json_object_get(doc, "delivery");
+	assert_int_equal(num(d, "expected"), 2);
+	assert_int_equal(num(d, "stored"), 2);
+	assert_int_equal(num(d, "missing"), 0);
+	assert_int_equal(num(d, "duplicates"), 0);
+	assert_int_equal(num(d, "dropped"), 1);  /* the batches' outbox.dropped */
 
 	json_t *series = json_object_get(doc, "series");
 	assert_int_equal(json_array_size(series), 4);      /* http, icmp, stamp, tcp */
@@ -578,6 +585,13 @@ test_stats(void **state)
 	assert_string_equal(str(doc, "started"), iso);
 	clock_format_iso(f->now, iso);
 	assert_string_equal(str(doc, "last_message"), iso);
+	json_t *agents = json_object_get(doc, "agents"), *a0 = json_array_get(agents, 0);
+	assert_true(json_array_size(agents) >= 5);   /* every agent that sent a batch */
+	assert_string_equal(str(a0, "agent"), "ag-a"); /* by agent id */
+	assert_int_equal(num(a0, "expected"), 2);
+	assert_int_equal(num(a0, "stored"), 2);
+	assert_int_equal(num(a0, "missing"), 0);
+	assert_int_equal(num(a0, "dropped"), 1);
 	json_decref(doc);
 }
 

@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "collector/bootacc.h"
+#include "collector/gaps.h"
 #include "collector/ingest.h"
 #include "collector/store.h"
 
@@ -143,6 +145,70 @@ test_store_and_duplicates(void **state)
 	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-1'"),
 	    1707890430125LL);
 	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-1'"), 875);
+	assert_int_equal(count(f, "SELECT max_seq * 100 + stored * 10 + duplicates FROM boots "
+	                          "WHERE agent='ag-1' AND boot=1"), 221);
+}
+
+static void
+test_boot_counts_survive_a_full_accumulator(void **state)
+{
+	struct fixture *f = *state;
+	char agent[32];
+	for (int i = 0; i < BOOTACC_CAP; i++) { /* more boots than one transaction holds */
+		snprintf(agent, sizeof(agent), "ag-b%d", i);
+		batch(f, agent, agent, 1, "0");
+		batch(f, agent, agent, 2, "0");
+	}
+	batch(f, "ag-b0", "ag-b0", 2, "0"); /* a duplicate */
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%'"),
+	    BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT sum(stored) FROM boots WHERE agent LIKE 'ag-b%'"),
+	    2 * BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%' AND "
+	                          "max_seq = 2"), BOOTACC_CAP);
+	assert_int_equal(count(f, "SELECT duplicates FROM boots WHERE agent = 'ag-b0'"), 1);
+}
+
+static void
+test_gaps_found_and_asked(void **state)
+{
+	struct fixture *f = *state;
+	struct gap list[8];
+	size_t n;
+	struct gaps *g;
+	const int64_t recv = 1707890431000LL; /* batch() receive time */
+	struct gaps_opts o = { .min_age_ms = 10000, .window_ms = 86400000 };
+	assert_int_equal(gaps_new(store_db(f->store), &o, &g), PANTAU_OK);
+	int seqs[] = { 3, 4, 7, 9 }; /* 1-2, 5-6 and 8 are missing */
+	for (size_t i = 0; i < 4; i++)
+		batch(f, "ag-5", "ag-5", seqs[i], "0");
+	batch(f, "ag-6", "ag-6", 1, "0"); /* complete */
+	assert_int_equal(store_commit(f->store), PANTAU_OK); /* boots is written at commit */
+	assert_int_equal(gaps_find(g, recv + 9999, list, 8, &n), PANTAU_OK);
+	assert_int_equal(n, 0); /* too young: may still be on its way */
+	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
+	assert_int_equal(n, 3);
+	assert_string_equal(list[0].agent, "ag-5");
+	assert_int_equal(list[0].from_seq, 1);
+	assert_int_equal(list[0].to_seq, 2);
+	assert_int_equal(list[1].from_seq, 5);
+	assert_int_equal(list[1].to_seq, 6);
+	assert_int_equal(list[2].from_seq, 8);
+	assert_int_equal(list[2].to_seq, 8);
+	assert_int_equal(gaps_find(g, recv + 10000, list, 2, &n), PANTAU_OK);
+	assert_int_equal(n, 2); /* bounded */
+	assert_int_equal(gaps_find(g, recv + 86400001, list, 8, &n), PANTAU_OK);
+	assert_int_equal(n, 0); /* boot silent past the window: no longer asked */
+	batch(f, "ag-5", "ag-5", 8, "0"); /* replayed */
+	batch(f, "ag-5", "ag-5", 1, "0");
+	batch(f, "ag-5", "ag-5", 2, "0");
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].from_seq, 5);
+	assert_int_equal(count(f, "SELECT max_seq - stored FROM boots WHERE agent='ag-5'"), 2);
+	gaps_free(g);
 }
 
 static void
@@ -222,6 +288,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_boot_counts_survive_a_full_accumulator, setup,
+		    teardown),
 	};
 	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
 }

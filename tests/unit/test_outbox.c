@@ -1,97 +1,312 @@
-/* The agent's outbox: order, in-flight window, requeue, bounded drops. */
+/* The agent's durable outbox: order, acks that survive a restart, live
+ * first, bounds, retention and age, replay, torn and corrupt records, a
+ * write that fails. Real files in a temporary folder. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/outbox.h"
+#include "agent/segment.h"
+#include "log.h"
+
+#define BOOT 7
+#define DAY_MS (86400LL * 1000)
+
+struct fx {
+	char dir[64];
+	struct outbox_opts o;
+	struct outbox *ob;
+};
+
+static int
+setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-outbox-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	f->o = (struct outbox_opts){ .dir = f->dir, .max_bytes = 1 << 20,
+		.max_age_ms = 7 * DAY_MS, .retention_ms = DAY_MS };
+	log_init("test_outbox", LOG_LEVEL_ERROR, false);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *f = *state;
+	outbox_free(f->ob);
+	DIR *d = opendir(f->dir);
+	struct dirent *de;
+	char path[400];
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "%s/%s", f->dir, de->d_name);
+		if (de->d_name[0] != '.')
+			unlink(path);
+	}
+	if (d != NULL)
+		closedir(d);
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static void
+reopen(struct fx *f, int64_t now_ms)
+{
+	char why[256];
+	outbox_free(f->ob);
+	f->ob = NULL;
+	assert_int_equal(outbox_open(&f->o, now_ms, &f->ob, why, sizeof(why)), PANTAU_OK);
+}
+
+static void
+push(struct fx *f, int64_t seq, size_t size, int64_t now_ms)
+{
+	char p[2048];
+	assert_true(size <= sizeof(p));
+	memset(p, 'a' + (int)(seq % 26), size);
+	snprintf(p, size, "batch-%lld", (long long)seq);
+	assert_int_equal(outbox_push(f->ob, BOOT, seq, p, (uint32_t)size, now_ms), PANTAU_OK);
+}
+
+/* Send the next batch: assert its seq and liveness, mark in flight. */
+static void
+send_expect(struct fx *f, int64_t seq, bool live, int mid)
+{
+	struct outbox_item it;
+	char buf[SEG_MAX_PAYLOAD], want[32];
+	assert_true(outbox_next(f->ob, true, &it));
+	assert_int_equal(it.seq, seq);
+	assert_int_equal(it.live, live);
+	assert_int_equal(outbox_read(f->ob, &it, buf), PANTAU_OK);
+	snprintf(want, sizeof(want), "batch-%lld", (long long)seq);
+	assert_memory_equal(buf, want, strlen(want));
+	outbox_mark_inflight(f->ob, &it, mid);
+}
+
+static void
+test_order_ack_and_restart(void **state)
+{
+	struct fx *f = *state;
+	reopen(f, 0);
+	for (int64_t s = 1; s <= 3; s++)
+		push(f, s, 100, 0);
+	send_expect(f, 1, true, 100);
+	send_expect(f, 2, true, 101);
+	assert_int_equal(outbox_inflight(f->ob), 2);
+	assert_false(outbox_ack(f->ob, 999, 0));
+	assert_true(outbox_ack(f->ob, 101, 0)); /* out of order */
+	assert_int_equal(outbox_pending(f->ob), 2);
+	reopen(f, 0); /* as after a crash: 1 was in flight, 3 never sent */
+	assert_int_equal(outbox_pending(f->ob), 2);
+	assert_int_equal(outbox_held(f->ob), 3);
+	send_expect(f, 1, false, 1);
+	send_expect(f, 3, false, 2);
+	assert_true(outbox_ack(f->ob, 1, 0));
+	assert_true(outbox_ack(f->ob, 2, 0));
+	assert_int_equal(outbox_pending(f->ob), 0);
+	reopen(f, 0);
+	assert_int_equal(outbox_pending(f->ob), 0);
+	assert_int_equal(outbox_dropped(f->ob), 0);
+}
+
+static void
+test_requeue_and_live_first(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_item it;
+	reopen(f, 0);
+	push(f, 1, 100, 0);
+	push(f, 2, 100, 0);
+	send_expect(f, 1, true, 1);
+	outbox_requeue(f->ob); /* connection lost: 1 and 2 are backlog now */
+	assert_int_equal(outbox_inflight(f->ob), 0);
+	assert_false(outbox_ack(f->ob, 1, 0)); /* old mids mean nothing now */
+	assert_false(outbox_next(f->ob, false, &it)); /* no live batch */
+	push(f, 3, 100, 0);                      /* measured while disconnected */
+	outbox_connected(f->ob);                 /* 1, 2, 3 are backlog */
+	assert_false(outbox_next(f->ob, false, &it));
+	push(f, 4, 100, 0);                      /* measured after reconnecting */
+	send_expect(f, 4, true, 10);             /* live first */
+	send_expect(f, 1, false, 11);            /* then backlog, oldest first */
+	send_expect(f, 2, false, 12);
+	send_expect(f, 3, false, 13);
+	assert_false(outbox_next(f->ob, true, &it));
+}
+
+static void
+test_full_drops_whole_oldest_segments(void **state)
+{
+	struct fx *f = *state;
+	struct outbox_item it;
+	f->o.max_bytes = 16 * 1024; /* segments of 4 KiB: 3 batches of 1000 bytes */
+	reopen(f, 0);
+	for (int64_t s = 1; s <= 40; s++)
+		push(f, s, 1000, 0);
+	assert_true(outbox_bytes(f->ob) <= f->o.max_bytes);
+	uint64_t dropped = outbox_dropped(f->ob);
+	assert_true(dropped > 0);
+	assert_int_equal(dropped % 3, 0); /* whole segments */
+	assert_int_equal(outbox_pending(f->ob) + dropped, 40);
+	outbox_requeue(f->ob);
+	assert_true(outbox_next(f->ob, true, &it));
+	assert_int_equal(it.seq, (int64_t)dropped + 1); /* the oldest left */
+	reopen(f, 0);
+	assert_int_equal(outbox_pending(f->ob) + dropped, 40);
+}
+
+static void
+ack_all(struct fx *f, int64_t now_ms)
+{
+	struct outbox_item it;
+	int mid = 1000;
+	while (outbox_next(f->ob, true, &it)) {
+		outbox_mark_inflight(f->ob, &it, ++mid);
+		assert_true(outbox_ack(f->ob, mid, now_ms));
+	}
+}
+
+static void
+test_retention_and_age(void **state)
+{
+	struct fx *f = *state;
+	f->o.max_bytes = 16 * 1024;
+	reopen(f, 0);
+	for (int64_t s = 1; s <= 9; s++)
+		push(f, s, 1000, 0);
+	ack_all(f, 1000);
+	size_t held = outbox_held(f->ob);
+	outbox_expire(f->ob, DAY_MS); /* not yet past retention */
+	assert_int_equal(outbox_held(f->ob), held);
+	outbox_expire(f->ob, DAY_MS + 1001);
+	assert_true(outbox_held(f->ob) < held); /* delivered ones deleted */
+	assert_int_equal(outbox_dropped(f->ob), 0);
+	for (int64_t s = 10; s <= 18; s++)         /* never delivered */
+		push(f, s, 1000, 2 * DAY_MS);
+	outbox_expire(f->ob, 2 * DAY_MS + f->o.max_age_ms + 1);
+	assert_true(outbox_dropped(f->ob) > 0);
+	assert_int_equal(outbox_pending(f->ob) + outbox_dropped(f->ob), 9);
+}
+
+static void
+test_replay(void **state)
+{
+	struct fx *f = *state;
+	reopen(f, 0);
+	for (int64_t s = 1; s <= 5; s++)
+		push(f, s, 100, 0);
+	ack_all(f, 0);
+	assert_int_equal(outbox_replay(f->ob, BOOT, 2, 3), 2);
+	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3), 0); /* no such boot */
+	assert_int_equal(outbox_pending(f->ob), 2);
+	send_expect(f, 2, true, 1);
+	send_expect(f, 3, true, 2);
+	assert_true(outbox_ack(f->ob, 1, 0));
+	assert_true(outbox_ack(f->ob, 2, 0));
+	reopen(f, 0);
+	assert_int_equal(outbox_pending(f->ob), 0);
+}
 
 static char *
-payload(int64_t seq)
+segment_path(const struct fx *f, unsigned id, char *buf, size_t len)
 {
-	char *p = malloc(32);
-	snprintf(p, 32, "batch-%lld", (long long)seq);
-	return p;
+	snprintf(buf, len, "%s/%010u.seg", f->dir, id);
+	return buf;
 }
 
 static void
-test_order_and_ack(void **state)
+test_torn_tail_is_skipped(void **state)
 {
-	(void)state;
-	struct outbox *ob = outbox_new(10);
+	struct fx *f = *state;
+	char path[128];
+	struct stat st;
+	reopen(f, 0);
 	for (int64_t s = 1; s <= 3; s++)
-		assert_int_equal(outbox_push(ob, s, payload(s), 7), PANTAU_OK);
-	struct outbox_item *it = outbox_next(ob);
-	assert_int_equal(it->seq, 1);
-	outbox_mark_inflight(ob, it, 100);
-	it = outbox_next(ob);
-	assert_int_equal(it->seq, 2);
-	outbox_mark_inflight(ob, it, 101);
-	assert_int_equal(outbox_inflight(ob), 2);
-	assert_false(outbox_ack(ob, 999));
-	assert_true(outbox_ack(ob, 101)); /* out of order ack */
-	assert_true(outbox_ack(ob, 100));
-	assert_int_equal(outbox_pending(ob), 1);
-	assert_int_equal(outbox_next(ob)->seq, 3);
-	outbox_free(ob);
+		push(f, s, 200, 0);
+	outbox_free(f->ob);
+	f->ob = NULL;
+	segment_path(f, 1, path, sizeof(path));
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(truncate(path, st.st_size - 10), 0); /* crash mid-write of 3 */
+	reopen(f, 0);
+	assert_int_equal(outbox_held(f->ob), 2);
+	push(f, 4, 200, 0); /* appended after the last good record */
+	reopen(f, 0);
+	assert_int_equal(outbox_held(f->ob), 3);
+	send_expect(f, 1, false, 1);
+	send_expect(f, 2, false, 2);
+	send_expect(f, 4, false, 3);
 }
 
 static void
-test_requeue_after_disconnect(void **state)
+test_corrupt_record_is_skipped(void **state)
 {
-	(void)state;
-	struct outbox *ob = outbox_new(10);
-	outbox_push(ob, 1, payload(1), 7);
-	outbox_push(ob, 2, payload(2), 7);
-	outbox_mark_inflight(ob, outbox_next(ob), 1);
-	outbox_mark_inflight(ob, outbox_next(ob), 2);
-	assert_null(outbox_next(ob));
-	outbox_requeue(ob);
-	assert_int_equal(outbox_inflight(ob), 0);
-	assert_int_equal(outbox_next(ob)->seq, 1); /* resent oldest first */
-	assert_false(outbox_ack(ob, 1));            /* old mids mean nothing now */
-	outbox_free(ob);
+	struct fx *f = *state;
+	char path[128];
+	f->o.max_bytes = 16 * 1024;
+	reopen(f, 0);
+	for (int64_t s = 1; s <= 6; s++) /* segments 1 (1..3) and 2 (4..6) */
+		push(f, s, 1000, 0);
+	outbox_free(f->ob);
+	f->ob = NULL;
+	int fd = open(segment_path(f, 1, path, sizeof(path)), O_WRONLY);
+	assert_true(fd >= 0);
+	/* one bit of batch 2's payload flips */
+	assert_int_equal(pwrite(fd, "X", 1, SEG_HDR_LEN + 1000 + SEG_HDR_LEN + 500), 1);
+	close(fd);
+	reopen(f, 0);
+	assert_int_equal(outbox_held(f->ob), 4); /* 1, then 4..6: the rest of segment 1 skipped */
+	send_expect(f, 1, false, 1);
+	send_expect(f, 4, false, 2);
 }
 
 static void
-test_bounded_drops_oldest(void **state)
+test_write_failure_is_counted(void **state)
 {
-	(void)state;
-	struct outbox *ob = outbox_new(3);
-	outbox_push(ob, 1, payload(1), 7);
-	outbox_mark_inflight(ob, outbox_next(ob), 1); /* in flight: kept */
-	for (int64_t s = 2; s <= 6; s++)
-		outbox_push(ob, s, payload(s), 7);
-	assert_int_equal(outbox_pending(ob), 3);
-	assert_int_equal(outbox_dropped(ob), 3); /* 2, 3, 4 dropped */
-	assert_true(outbox_ack(ob, 1));
-	assert_int_equal(outbox_next(ob)->seq, 5);
-	outbox_free(ob);
+	struct fx *f = *state;
+	struct rlimit old, lim;
+	reopen(f, 0);
+	push(f, 1, 1000, 0);
+	assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+	void (*prev)(int) = signal(SIGXFSZ, SIG_IGN);
+	lim = old;
+	lim.rlim_cur = 1500; /* the next batch does not fit: as a full disk */
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+	char p[1000] = "batch-2";
+	pantau_err rc = outbox_push(f->ob, BOOT, 2, p, sizeof(p), 0);
+	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+	signal(SIGXFSZ, prev);
+	assert_int_equal(rc, PANTAU_ERR_IO);
+	assert_int_equal(outbox_dropped(f->ob), 1);
+	push(f, 3, 1000, 0); /* space again: goes on after the good records */
+	reopen(f, 0);
+	assert_int_equal(outbox_held(f->ob), 2);
+	send_expect(f, 1, false, 1);
+	send_expect(f, 3, false, 2);
 }
 
 static void
-test_ring_wraps(void **state)
+test_bad_folder(void **state)
 {
-	(void)state;
-	struct outbox *ob = outbox_new(4);
-	int mid = 0;
-	for (int64_t s = 1; s <= 50; s++) {
-		outbox_push(ob, s, payload(s), 7);
-		struct outbox_item *it = outbox_next(ob);
-		assert_int_equal(it->seq, s);
-		char want[32];
-		snprintf(want, sizeof(want), "batch-%lld", (long long)s);
-		assert_string_equal(it->payload, want);
-		outbox_mark_inflight(ob, it, ++mid);
-		assert_true(outbox_ack(ob, mid));
-	}
-	assert_int_equal(outbox_pending(ob), 0);
-	assert_int_equal(outbox_dropped(ob), 0);
-	outbox_free(ob);
+	struct fx *f = *state;
+	char why[256] = "";
+	struct outbox_opts o = f->o;
+	o.dir = "/proc/pantau-no/outbox";
+	assert_int_not_equal(outbox_open(&o, 0, &f->ob, why, sizeof(why)), PANTAU_OK);
+	assert_null(f->ob);
+	assert_non_null(strstr(why, "/proc/pantau-no/outbox"));
 	outbox_free(NULL);
 }
 
@@ -99,10 +314,16 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_order_and_ack),
-		cmocka_unit_test(test_requeue_after_disconnect),
-		cmocka_unit_test(test_bounded_drops_oldest),
-		cmocka_unit_test(test_ring_wraps),
+		cmocka_unit_test_setup_teardown(test_order_ack_and_restart, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_requeue_and_live_first, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_full_drops_whole_oldest_segments, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retention_and_age, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_torn_tail_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_corrupt_record_is_skipped, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_write_failure_is_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_folder, setup, teardown),
 	};
 	return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
 }

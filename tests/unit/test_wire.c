@@ -257,6 +257,40 @@ test_reason_names_unique(void **state)
 			    wire_reason_name((enum wire_reason)j));
 }
 
+static enum wire_reason
+cmd(const char *text, struct wire_replay *r, struct wire_error *err)
+{
+	return wire_cmd_decode(text, strlen(text), r, err);
+}
+
+static void
+test_replay_command(void **state)
+{
+	(void)state;
+	struct wire_replay r = { 3, 10, 12 }, back;
+	struct wire_error err;
+	size_t len;
+	char *text = wire_replay_encode(&r, &len);
+	assert_string_equal(text, "{\"cmd\":\"replay\",\"boot\":3,\"from_seq\":10,\"to_seq\":12}");
+	assert_int_equal(wire_cmd_decode(text, len, &back, &err), WIRE_ACCEPT);
+	assert_int_equal(back.boot, 3);
+	assert_int_equal(back.from_seq, 10);
+	assert_int_equal(back.to_seq, 12);
+	free(text);
+	assert_int_equal(cmd("{\"cmd\":\"replay\",\"boot\":3,\"from_seq\":5}", &back, &err),
+	    WIRE_ACCEPT);
+	assert_int_equal(back.to_seq, 5); /* to_seq absent: one batch */
+	assert_int_equal(cmd("{\"cmd\":\"reboot\"}", &back, &err), WIRE_REJ_BAD_TEXT);
+	assert_non_null(strstr(err.detail, "reboot"));
+	assert_int_equal(cmd("{\"cmd\":\"replay\",\"boot\":3,\"from_seq\":9,\"to_seq\":8}", &back,
+	    &err), WIRE_REJ_INCONSISTENT);
+	assert_int_equal(cmd("{\"cmd\":\"replay\",\"boot\":3,\"from_seq\":1,\"to_seq\":10001}",
+	    &back, &err), WIRE_REJ_INCONSISTENT);
+	assert_int_equal(cmd("{\"cmd\":\"replay\",\"from_seq\":1}", &back, &err),
+	    WIRE_REJ_MISSING_FIELD);
+	assert_int_equal(cmd("nope", &back, &err), WIRE_REJ_NOT_JSON);
+}
+
 int
 main(void)
 {
@@ -268,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_too_many_results),
 		cmocka_unit_test(test_status_messages),
 		cmocka_unit_test(test_reason_names_unique),
+		cmocka_unit_test(test_replay_command),
 	};
 	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
