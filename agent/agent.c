@@ -12,6 +12,7 @@
 #include "log.h"
 #include "mqttc.h"
 #include "outbox.h"
+#include "mode.h"
 #include "pace.h"
 #include "privdrop.h"
 #include "segment.h"
@@ -36,6 +37,8 @@ struct agent {
 	int64_t seq;             /* last seq used in this boot */
 	uint64_t cycle_no;
 	uint64_t first_due;      /* uv_now() of cycle 0 */
+	int period_s;            /* the cycle now: interval, or counting_interval */
+	bool counting;           /* the collector says votes are counted in our zone */
 	uv_timer_t tick;
 	uv_timer_t stop_timer;
 	uv_timer_t pace_timer;
@@ -68,7 +71,7 @@ status_payload(const struct agent *a, bool online, const char *reason)
 		json_object_set_new(o, "site", json_string(c->site));
 		json_object_set_new(o, "link", json_string(wire_link_names[c->link]));
 		json_object_set_new(o, "region", json_string(c->region));
-		json_object_set_new(o, "interval", json_integer(c->interval_s));
+		json_object_set_new(o, "interval", json_integer(a->period_s));
 		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
 		if (!isnan(c->lat)) {
 			wire_set_num(o, "lat", c->lat);
@@ -191,7 +194,7 @@ static void on_tick(uv_timer_t *t);
 static void
 schedule_next(struct agent *a)
 {
-	uint64_t period = (uint64_t)a->cfg->interval_s * 1000;
+	uint64_t period = (uint64_t)a->period_s * 1000;
 	uint64_t now = uv_now(a->loop);
 	uint64_t due = a->first_due + a->cycle_no * period;
 	if (due < now) { /* the loop was held up: skip the cycles missed */
@@ -204,6 +207,18 @@ schedule_next(struct agent *a)
 	uv_timer_start(&a->tick, on_tick, due - now, 0);
 }
 
+/* Every how many cycles a probe runs. Its own interval is wall-clock time;
+ * without one it runs every cycle, except that a link-loading probe keeps
+ * the normal interval's pace when counting shortens the cycle. */
+static uint64_t
+probe_every(const struct agent *a, const struct probe_def *p)
+{
+	int period = a->period_s;
+	int wall = p->interval_s > 0 ? p->interval_s :
+	           p->ops->loads_link ? a->cfg->interval_s : period;
+	return wall <= period ? 1 : (uint64_t)((wall + period / 2) / period);
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
@@ -212,12 +227,12 @@ on_tick(uv_timer_t *t)
 	size_t n = 0;
 	for (size_t i = 0; i < a->cfg->nprobes; i++) {
 		const struct probe_def *p = &a->cfg->probes[i];
-		if (a->cycle_no % (uint64_t)agent_config_probe_every(a->cfg, p) == 0)
+		if (a->cycle_no % probe_every(a, p) == 0)
 			due[n++] = p;
 	}
 	if (cycle_active(a->cycle))
 		log_warnx("agent: the previous cycle is still running; skipping this one");
-	else if (cycle_start(a->cycle, due, n, a->cfg->interval_s * 1000 - 100) != PANTAU_OK)
+	else if (cycle_start(a->cycle, due, n, a->period_s * 1000 - 100) != PANTAU_OK)
 		log_warnx("agent: cannot start a cycle");
 	a->cycle_no++;
 	schedule_next(a);
@@ -235,6 +250,9 @@ on_connect(void *ctx)
 	a->failures = 0;
 	outbox_connected(a->outbox);
 	publish_status(a, true, NULL, &mid);
+	if (mqttc_subscribe(a->mqtt, WIRE_TOPIC_MODE_NAME, 1, &mid) != PANTAU_OK)
+		log_warnx("agent: cannot subscribe to %s; the counting schedule will not follow",
+		    WIRE_TOPIC_MODE_NAME);
 	if (mqttc_subscribe(a->mqtt, a->topic_cmd, 1, &mid) != PANTAU_OK)
 		log_warnx("agent: cannot subscribe to %s; replay requests will not arrive",
 		    a->topic_cmd);
@@ -298,6 +316,37 @@ on_publish(void *ctx, int mid)
 		pump(a);
 }
 
+/* The collector's mode message: switch the cycle between interval and
+ * counting_interval, start the new schedule now and say so in a birth. */
+static void
+on_mode(struct agent *a, const struct mosquitto_message *m)
+{
+	struct agent_mode mode;
+	char why[160], iso[CLOCK_ISO_LEN];
+	int mid;
+	if (agent_mode_parse(m->payload, (size_t)m->payloadlen, a->cfg->region, &mode, why,
+	        sizeof(why)) != PANTAU_OK) {
+		log_warnx("agent: ignored the message on %s: %s", m->topic, why);
+		return;
+	}
+	if (mode.counting == a->counting)
+		return;
+	a->counting = mode.counting;
+	a->period_s = mode.counting ? a->cfg->counting_interval_s : a->cfg->interval_s;
+	if (mode.counting) {
+		clock_format_iso(mode.until_ms >= 0 ? mode.until_ms : 0, iso);
+		log_info("agent: vote counting in this time zone%s%s: measuring every %d s",
+		    mode.until_ms >= 0 ? " until " : "", mode.until_ms >= 0 ? iso : "", a->period_s);
+	} else {
+		log_info("agent: vote counting over: measuring every %d s again", a->period_s);
+	}
+	a->cycle_no = 0;
+	a->first_due = uv_now(a->loop) + 1000;
+	uv_timer_stop(&a->tick);
+	schedule_next(a);
+	publish_status(a, true, NULL, &mid);
+}
+
 static void
 on_message(void *ctx, const struct mosquitto_message *m)
 {
@@ -306,6 +355,10 @@ on_message(void *ctx, const struct mosquitto_message *m)
 	struct wire_error err;
 	if (a->stopping || m->payloadlen < 0)
 		return;
+	if (strcmp(m->topic, WIRE_TOPIC_MODE_NAME) == 0) {
+		on_mode(a, m);
+		return;
+	}
 	if (wire_cmd_decode(m->payload, (size_t)m->payloadlen, &r, &err) != WIRE_ACCEPT) {
 		log_warnx("agent: ignored a command on %s: %s", m->topic, err.detail);
 		return;
@@ -461,6 +514,7 @@ agent_new(uv_loop_t *loop, const struct agent_config *cfg, struct agent **out, c
 	    cfg->site, cfg->region, (long long)a->boot, cfg->nprobes, cfg->interval_s);
 	uint64_t splay = rng_below(&a->env.rng, (uint64_t)cfg->splay_s * 1000 + 1);
 	a->first_due = uv_now(loop) + splay;
+	a->period_s = cfg->interval_s;
 	schedule_next(a);
 	*out = a;
 	if (a->cycle == NULL || (rc = start_mqtt(a, why, len)) != PANTAU_OK)

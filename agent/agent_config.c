@@ -50,6 +50,9 @@ static const struct cfg_key agent_keys[] = {
 	    "site latitude in degrees (optional, with longitude)" },
 	{ "longitude", CFG_DOUBLE, A(lon), 0, 94, 142, NULL, NULL, NULL, 0,
 	    "site longitude in degrees (optional, with latitude)" },
+	{ "counting_interval", CFG_INT, A(counting_interval_s), 0, 0, 3600, "0", NULL, NULL, 0,
+	    "seconds between cycles while the collector says votes are being counted in this "
+	    "site's time zone; 0 = half of interval (or what a cycle needs, if longer)" },
 	{ "interval", CFG_INT, A(interval_s), 0, 1, 3600, "60", NULL, NULL, 0,
 	    "seconds between measurement cycles; one result batch per cycle" },
 	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
@@ -195,10 +198,34 @@ probe_line(const struct cfg_file *f, const struct probe_def *p)
 	return cfg_section_line(f, section);
 }
 
+/* The counting interval: the one set (it must hold a whole cycle and not be
+ * longer than interval), or half of interval but never less than a cycle
+ * needs. */
+static void
+set_counting_interval(struct cfg_file *f, struct agent_config *c, int need_ms)
+{
+	int need_s = (need_ms + 999) / 1000;
+	const struct cfg_entry *e = cfg_find(f, "agent", "counting_interval");
+	if (c->counting_interval_s == 0) {
+		int half = (c->interval_s + 1) / 2;
+		c->counting_interval_s = half > need_s ? half : need_s;
+		if (c->counting_interval_s > c->interval_s)
+			c->counting_interval_s = c->interval_s;
+	} else if (c->counting_interval_s > c->interval_s) {
+		cfg_error(f, "%s:%d: [agent] counting_interval: %d s is longer than interval (%d s); "
+		    "counting should measure more often, not less", f->path, e != NULL ? e->line : 0,
+		    c->counting_interval_s, c->interval_s);
+	} else if (c->counting_interval_s < need_s) {
+		cfg_error(f, "%s:%d: [agent] counting_interval: a cycle takes up to %d s, longer "
+		    "than %d s; raise it or lower the probes' timeouts", f->path,
+		    e != NULL ? e->line : 0, need_s, c->counting_interval_s);
+	}
+}
+
 /* A cycle where every probe runs: the others side by side, then the
  * link-loading ones one after another. */
 static void
-check_cycle_fits(struct cfg_file *f, const struct agent_config *c)
+check_cycle_fits(struct cfg_file *f, struct agent_config *c)
 {
 	int others = 0, loading = 0, nloading = 0;
 	for (size_t i = 0; i < c->nprobes; i++) {
@@ -218,6 +245,7 @@ check_cycle_fits(struct cfg_file *f, const struct agent_config *c)
 		    "or lower their duration_s or timeout_ms", f->path,
 		    (others + loading) / 1000.0, others / 1000.0, loading / 1000.0, nloading,
 		    c->interval_s);
+	set_counting_interval(f, c, others + loading);
 }
 
 /* Rules that span keys: coordinates together, probes fit in the cycle. */

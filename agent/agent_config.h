@@ -17,6 +17,7 @@ struct agent_config {
 	int link;                    /* index into wire_link_names */
 	double lat, lon;             /* NAN when not set */
 	int interval_s;              /* cycle: one batch per interval */
+	int counting_interval_s;     /* the cycle while the vote is counted (mode message) */
 	int splay_s;                 /* random delay before the first cycle, at most */
 	char state_dir[512];
 	int log_level;               /* enum log_level */

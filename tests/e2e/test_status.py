@@ -155,6 +155,41 @@ class CountingModeTest(E2ETestCase):
         overview = http_json(f"http://127.0.0.1:{port}/api/v1/overview")[1]
         self.assertTrue(overview["counting"]["active"])
 
+    def test_agent_follows_its_zone(self):
+        """Counting open in WIT only: the Papua agent measures every
+        counting_interval, the Java agent keeps its interval."""
+        broker = self.start_broker()
+        wit = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=9)
+        wib = wit - datetime.timedelta(hours=2)
+        # opens at WIT's local time now minus a minute: WIB's opens two hours later
+        start = (wit - datetime.timedelta(minutes=1)).strftime("%Y-%m-%d %H:%M")
+        end = (wit + datetime.timedelta(minutes=90)).strftime("%Y-%m-%d %H:%M")
+        self.assertLess(wib, wit)
+        cfg, port = self.collector_config(broker.port, counting__start=start,
+                                          counting__end=end)
+        collector = self.start_collector(cfg)
+        self.wait_api(port, collector)
+        api = f"http://127.0.0.1:{port}"
+        probes = {"lo": {"type": "tcp", "target": f"127.0.0.1:{port}", "timeout_ms": 500}}
+        agents = {}
+        for agent_id, region in ((GEO, "95.01"), (FIBER, "32.73")):
+            acfg = self.agent_config(agent_id, broker.port, agent_id, region, probes,
+                                     agent__interval=20, agent__counting_interval=1)
+            agents[agent_id] = self.start(agent_id, [binary("pantau-agent"), "--config", acfg])
+
+        def site(agent):
+            return http_json(f"{api}/api/v1/sites/{agent}")[1]
+        # the Papua agent announces its counting interval and reports every second
+        wait_for(lambda: site(GEO).get("interval_s") == 1, 20, "the WIT agent's counting birth")
+        wait_for(lambda: (site(GEO).get("latest_batch") or {}).get("seq", 0) >= 4, 20,
+                 "four batches from the WIT agent")
+        self.assertIn("vote counting in this time zone", agents[GEO].output())
+        # the Java agent is outside its window: still every 20 s
+        fiber = site(FIBER)
+        self.assertEqual(fiber.get("interval_s"), 20)
+        self.assertLessEqual((fiber.get("latest_batch") or {}).get("seq", 0), 1)
+        self.assertNotIn("vote counting", agents[FIBER].output())
+
 
 class ProfileErrorsTest(E2ETestCase):
     def test_bad_profile_names_file_line_key(self):

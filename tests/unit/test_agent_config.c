@@ -68,6 +68,34 @@ test_retired_key_is_a_note(void **state)
 }
 
 static void
+test_counting_interval(void **state)
+{
+	(void)state;
+	struct loaded l;
+	/* default: half of interval */
+	load(GOOD_AGENT "interval = 60\n[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n", &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_int_equal(l.cfg.counting_interval_s, 30);
+	unload(&l);
+	/* default, but a cycle needs longer than half: what it needs */
+	load(GOOD_AGENT "interval = 10\nsplay = 5\n[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n"
+	     "timeout_ms = 8000\n", &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_int_equal(l.cfg.counting_interval_s, 8);
+	unload(&l);
+	load(GOOD_AGENT "interval = 60\ncounting_interval = 15\n"
+	     "[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n", &l);
+	assert_int_equal(l.cfg.counting_interval_s, 15);
+	unload(&l);
+	expect_error(GOOD_AGENT "interval = 60\ncounting_interval = 90\n"
+	             "[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\n",
+	    ":7: [agent] counting_interval: 90 s is longer than interval (60 s)");
+	expect_error(GOOD_AGENT "interval = 60\ncounting_interval = 2\n"
+	             "[probe.gw]\ntype = tcp\ntarget = 10.0.0.1:80\ntimeout_ms = 5000\n",
+	    ":7: [agent] counting_interval: a cycle takes up to 5 s, longer than 2 s");
+}
+
+static void
 test_good_file(void **state)
 {
 	(void)state;
@@ -180,6 +208,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
+		cmocka_unit_test(test_counting_interval),
 		cmocka_unit_test(test_agent_errors),
 		cmocka_unit_test(test_probe_errors),
 		cmocka_unit_test(test_reference_lists_every_kind),
