@@ -3,22 +3,6 @@
 #include <stdio.h>
 #include <string.h>
 
-void
-rollup_format_age(int64_t ms, char *buf, size_t len)
-{
-	int64_t s = ms > 0 ? ms / 1000 : 0;
-	if (s < 120)
-		snprintf(buf, len, "%lld s", (long long)s);
-	else if (s < 7200)
-		snprintf(buf, len, "%lld min", (long long)(s / 60));
-	else if (s < 172800)
-		snprintf(buf, len, "%lld h %lld min", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else
-		snprintf(buf, len, "%lld d %lld h", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-}
-
 static bool
 is_down(enum site_status s)
 {
@@ -45,7 +29,7 @@ regency_reason(const struct rollup_site *w, const struct regency_rollup *r, bool
 {
 	char age[32];
 	int down = r->counts[SITE_CRITICAL] + r->counts[SITE_OFFLINE];
-	rollup_format_age(now_ms - w->since_ms, age, sizeof(age));
+	sitestate_format_age(now_ms - w->since_ms, age, sizeof(age));
 	if (r->known == 0) {
 		snprintf(buf, len, "no site known in this regency");
 	} else if (r->worst == SITE_OK) {

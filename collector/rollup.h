@@ -51,7 +51,4 @@ void rollup_area_add(struct area_rollup *a, const struct regency_rollup *r, cons
 /* Write the reason once every regency is added. */
 void rollup_area_finish(struct area_rollup *a);
 
-/* "45 s", "14 min", "3 h 5 min", "2 d 4 h" */
-void rollup_format_age(int64_t ms, char *buf, size_t len);
-
 #endif

@@ -24,9 +24,8 @@ sitestate_rank(enum site_status s)
 	return (unsigned)s < SITE_STATUS_COUNT ? rank[s] : 1;
 }
 
-/* "45 s", "14 min", "3 h 5 min", "2 d 4 h" */
-static void
-format_age(int64_t ms, char *buf, size_t len)
+void
+sitestate_format_age(int64_t ms, char *buf, size_t len)
 {
 	int64_t s = ms > 0 ? ms / 1000 : 0;
 	if (s < 120)
@@ -50,7 +49,7 @@ sitestate_eval(const struct site_facts *f, const struct site_rules *rules, int64
 	bool said_offline = f->online == 0 && f->status_ms >= 0 &&
 	    (f->last_result_ms < 0 || f->status_ms >= f->last_result_ms);
 	if (said_offline) {
-		format_age(now_ms - f->status_ms, age, sizeof(age));
+		sitestate_format_age(now_ms - f->status_ms, age, sizeof(age));
 		snprintf(reason, len, "%s %s ago",
 		    f->offline_reason != NULL && strcmp(f->offline_reason, "shutdown") == 0 ?
 		        "agent shut down" :
@@ -65,7 +64,7 @@ sitestate_eval(const struct site_facts *f, const struct site_rules *rules, int64
 	int64_t silent = now_ms - f->last_result_ms;
 	int64_t from = f->grace_from_ms > f->last_result_ms ? f->grace_from_ms : f->last_result_ms;
 	if (now_ms - from > (int64_t)rules->offline_intervals * interval * 1000) {
-		format_age(silent, age, sizeof(age));
+		sitestate_format_age(silent, age, sizeof(age));
 		if (f->online == 1)
 			snprintf(reason, len, "silent for %s (%d intervals of %lld s) but its broker "
 			    "connection is up, no last will: the agent is stuck or its clock jumped", age,
@@ -75,7 +74,7 @@ sitestate_eval(const struct site_facts *f, const struct site_rules *rules, int64
 			    rules->offline_intervals, (long long)interval);
 		return SITE_OFFLINE;
 	}
-	format_age(silent, age, sizeof(age));
+	sitestate_format_age(silent, age, sizeof(age));
 	snprintf(reason, len, "reporting; last result %s ago", age);
 	return SITE_OK;
 }

@@ -45,6 +45,9 @@ struct site_rules {
 enum site_status sitestate_eval(const struct site_facts *f, const struct site_rules *rules,
     int64_t now_ms, char *reason, size_t len);
 
+/* An age in words: "45 s", "14 min", "3 h 5 min", "2 d 4 h". */
+void sitestate_format_age(int64_t ms, char *buf, size_t len);
+
 /* "OK", "DEGRADED", "CRITICAL", "OFFLINE", "UNKNOWN". */
 const char *sitestate_name(enum site_status s);
 
