@@ -18,7 +18,7 @@ from harness import SANITIZER_MARKS, E2ETestCase, wait_for
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lab"))
 import lab as L  # noqa: E402
-from labsite import Site, listening  # noqa: E402
+from labsite import Site, listening, start_reflector, throughput_vs_iperf3  # noqa: E402
 
 _available = []
 
@@ -146,6 +146,80 @@ class LabLossTest(LabTestCase):
                 self.assertEqual(lost, int(dl["ab"]["lost"] + dl["ba"]["lost"]),
                                  f"the delay line dropped {dl}")
                 self.assertAlmostEqual(r["loss_pct"], 100 * lost / r["sent"], delta=0.05)
+
+
+class LabStampJitterTest(LabTestCase):
+    COUNT, SPACING_MS, JITTER_MS = 500, 20, 10
+
+    def test_stamp_ipdv_matches_irtt(self):
+        """±10 ms uniform jitter each way: the stamp probe's mean |IPDV| within 15 %
+        of irtt's mean round-trip IPDV, both 500 packets 20 ms apart on the same
+        path at the same time; each over consecutive received packets."""
+        lab = self.lab(delay_ms=10, jitter_ms=self.JITTER_MS, reorder=1, seed=7)
+        srv = self.start("irtt-server", lab.argv("core", L.irtt_server_argv()))
+        start_reflector(lab, self.workdir, self.start, L.CORE_ADDR)
+        rig = Site(lab, self.workdir, "stamp", self.start)
+        out_json = os.path.join(self.workdir, "irtt.json")
+
+        def irtt_ready():
+            if not srv.alive():
+                raise AssertionError(srv.output())
+            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
+        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        started = time.time()
+        rig.start_agent({"stamp": {"type": "stamp", "target": L.CORE_ADDR,
+                                   "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                        interval=15)
+        # irtt has a duration, no count: a little longer, its first COUNT compared
+        seconds = self.COUNT * self.SPACING_MS / 1000 + 0.3
+        r = lab.run("site", L.irtt_client_argv(out_json, seconds, self.SPACING_MS),
+                    check=True, timeout=60)
+        ref = L.parse_irtt(out_json, first=self.COUNT)
+        ours = rig.next_batch(started - 1, 30, "the agent's stamp result")["results"][0]
+        self.assertEqual((ours["sent"], ours["recv"]), (self.COUNT, self.COUNT), ours)
+        self.assertEqual((ref["sent"], ref["recv"], ref["ipdv_pairs"]),
+                         (self.COUNT, self.COUNT, self.COUNT - 1), r.stdout)
+        # two ±10 ms draws per round trip: a mean |IPDV| of several ms
+        self.assertGreater(ref["ipdv_mean"], 4, ref)
+        self.assertLessEqual(abs(ours["jitter_ms"] - ref["ipdv_mean"]),
+                             0.15 * ref["ipdv_mean"],
+                             f"stamp mean |IPDV| {ours['jitter_ms']} ms, irtt "
+                             f"{ref['ipdv_mean']} ms")
+        dl = lab.stats()
+        self.assertEqual(dl["ab"]["full"] + dl["ba"]["full"], 0, dl)
+
+
+class LabThroughputTest(LabTestCase):
+    RATES_MBIT = (5, 20, 50)
+    SECONDS, CONNECTIONS = 4, 4
+
+    def test_throughput_matches_iperf3(self):
+        """tbf at 5, 20 and 50 Mbit/s, three labs at once: the throughput probe's
+        download and upload within 10 % of iperf3 -R / iperf3 over the same
+        duration with as many parallel streams as the probe's connections."""
+        rigs = []
+        for mbit in self.RATES_MBIT:
+            lab = self.lab(delay_ms=5)
+            lab.rate(mbit)
+            ip3 = self.start_reference(f"iperf3-server-{mbit}",
+                                       lab.argv("core", L.iperf3_server_argv()))
+            start_reflector(lab, self.workdir, self.start, L.CORE_ADDR)
+            wait_for(lambda: listening(lab, "core", 5201) or not ip3.alive(), 10,
+                     "iperf3 server in core")
+            rigs.append(Site(lab, self.workdir, f"tp{mbit}", self.start))
+        runs = throughput_vs_iperf3(rigs, self.SECONDS, self.CONNECTIONS)
+        for mbit, run in zip(self.RATES_MBIT, runs):
+            r = run["result"]
+            self.assertTrue(r.get("ok"), r)
+            for name, ref in (("download", run["down"]), ("upload", run["up"])):
+                with self.subTest(mbit=mbit, direction=name):
+                    ours, theirs = r[name]["mbps"], ref["mbit_s"]
+                    self.assertEqual(r[name]["connections"], self.CONNECTIONS)
+                    # the tbf is the bottleneck for both
+                    self.assertLess(theirs, mbit * 1.05, ref)
+                    self.assertLessEqual(abs(ours - theirs), 0.10 * theirs,
+                                         f"tbf {mbit} Mbit/s {name}: probe {ours} Mbit/s, "
+                                         f"iperf3 {theirs} Mbit/s")
 
 
 class LabLinkCutTest(LabTestCase):
