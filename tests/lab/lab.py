@@ -263,6 +263,20 @@ class Lab:
         role, ifname = (("impair", IMPAIR_SITE_IF) if where == "carrier"
                         else ("site", SITE_IF))
         self.run(role, ["ip", "link", "set", ifname, "up" if up else "down"], check=True)
+        if up:
+            self.wait_operstate_up()
+
+    def wait_operstate_up(self, timeout=5):
+        """The link has returned when the site's interface is operationally up: the
+        kernel's link watch sets that (and only then starts the interface's queue)
+        up to a second after `ip link set up`; until then sends fail locally."""
+        path = f"/sys/class/net/{SITE_IF}/operstate"
+        deadline = time.monotonic() + timeout
+        while self.run("site", ["cat", path], check=True).stdout.strip() != "up":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.ns('site')} {SITE_IF} not up {timeout} s after "
+                                   "its link was restored")
+            time.sleep(0.02)
 
     def rate(self, mbit, burst_kb=None):
         """tbf at mbit Mbit/s on the site's egress (upload) and the core's

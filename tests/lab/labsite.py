@@ -32,13 +32,13 @@ def udp_bound(lab, role, port):
     return bool(lab.run(role, ["ss", "-Huln", f"sport = :{port}"]).stdout.strip())
 
 
-def start_reflector(lab, workdir, start, addr):
+def start_reflector(lab, workdir, start, addr, **http):
     """The real pantau-reflector in `core` on addr (STAMP on 862, HTTP on 8862),
-    its defaults otherwise (100 STAMP packets/s per source); returns its process
-    once both ports are open."""
+    its defaults otherwise (100 STAMP packets/s per source) unless `http` names
+    other [http] keys; returns its process once both ports are open."""
     cfg = write_ini(os.path.join(workdir, f"reflector-{lab.name}.ini"), {
         "stamp": {"listen": addr, "port": STAMP_PORT},
-        "http": {"listen": addr, "port": HTTP_PORT}})
+        "http": {"listen": addr, "port": HTTP_PORT, **http}})
     proc = start(f"reflector-{lab.name}",
                  lab.argv("core", [binary("pantau-reflector"), "--config", cfg]))
 
