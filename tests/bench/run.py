@@ -497,7 +497,7 @@ def main():
                    help="agent vs fping at the default schedule (env PANTAU_BENCH_LAB_S="
                         "SECONDS overrides, for a quick run)")
     g.add_argument("--lab-tp-seconds", type=int, default=10,
-                   help="duration of each iperf3 run")
+                   help="duration of each throughput run (the probe's duration_s and iperf3 -t)")
     args = ap.parse_args()
     args.build = os.path.abspath(os.path.join(ROOT, args.build))
     os.environ["PANTAU_BUILD"] = args.build
