@@ -117,52 +117,75 @@ def rows_loss(wd):
     return rows
 
 
-def rows_jitter(wd):
-    """irtt's mean round-trip IPDV beside the icmp probe's mean |IPDV| on the
-    same path (the stamp probe takes this row when it lands)."""
+def rows_jitter(wd, count=500, spacing_ms=20):
+    """irtt's mean round-trip IPDV (its first `count` packets) beside the stamp
+    and icmp probes' mean |IPDV|, all on the same path at the same time.
+    reorder=1: every frame draws its own delay, so the three streams do not hold
+    each other back in the delay line."""
     import lab as L
-    from labsite import Site
+    from labsite import Site, start_reflector
+    import harness
     procs = Procs(wd)
-    with L.Lab(wd, delay_ms=25, jitter_ms=JITTER_MS) as lab:
+    with L.Lab(wd, delay_ms=25, jitter_ms=JITTER_MS, reorder=1) as lab:
         try:
             procs.start("irtt-server", lab.argv("core", L.irtt_server_argv()))
+            start_reflector(lab, wd, procs.start, L.CORE_ADDR)
             site = Site(lab, wd, "jitter", procs.start)
             out_json = os.path.join(wd, "irtt.json")
-            import harness
             harness.wait_for(lambda: lab.run("site", L.irtt_client_argv(
                 out_json, 0.2, 20)).returncode == 0, 15, "irtt server", interval=0.2)
             started = time.time()
-            site.start_agent(icmp(500, 20), interval=15)
-            lab.run("site", L.irtt_client_argv(out_json, 10, 20), check=True, timeout=60)
-            ref = L.parse_irtt(out_json)
-            r = site.next_batch(started - 1, 60, "the agent's result")["results"][0]
+            probes = icmp(count, spacing_ms)
+            probes["stamp"] = {"type": "stamp", "target": L.CORE_ADDR, "count": count,
+                               "spacing_ms": spacing_ms}
+            site.start_agent(probes, interval=15)
+            lab.run("site", L.irtt_client_argv(out_json, count * spacing_ms / 1000 + 0.3,
+                                               spacing_ms), check=True, timeout=60)
+            ref = L.parse_irtt(out_json, first=count)
+            results = site.next_batch(started - 1, 60, "the agent's result")["results"]
         finally:
             procs.stop()
-    ours = r.get("jitter_ms")
-    return [(f"jitter +-{JITTER_MS} ms each way", "irtt RT IPDV / icmp mean |IPDV|, ms",
-             fmt(ref["ipdv_mean"]), fmt(ours), ratio(ours, ref["ipdv_mean"]))]
+    by_probe = {r["probe"]: r.get("jitter_ms") for r in results}
+    cond = f"jitter +-{JITTER_MS} ms each way"
+    return [(cond, f"irtt RT IPDV / stamp mean |IPDV|, ms, {count} x {spacing_ms} ms",
+             fmt(ref["ipdv_mean"]), fmt(by_probe.get("stamp")),
+             ratio(by_probe.get("stamp"), ref["ipdv_mean"])),
+            ("", "irtt RT IPDV / icmp mean |IPDV|, ms", fmt(ref["ipdv_mean"]),
+             fmt(by_probe.get("icmp")), ratio(by_probe.get("icmp"), ref["ipdv_mean"]))]
 
 
-def rows_throughput(wd, seconds):
+def rows_throughput(wd, seconds, connections=4):
+    """Three labs at once (tbf 5, 20, 50 Mbit/s): the throughput probe, then
+    iperf3 -R, then iperf3, phase by phase (labsite.throughput_vs_iperf3)."""
     import lab as L
-    from labsite import listening
+    from labsite import Site, listening, start_reflector, throughput_vs_iperf3
     import harness
-    rows = []
+    rows, labs = [], []
     procs = Procs(wd)
-    with L.Lab(wd) as lab:
-        try:
-            srv = procs.start("iperf3-server", lab.argv("core", L.iperf3_server_argv()))
+    try:
+        rigs = []
+        for mbit in RATES_MBIT:
+            lab = L.Lab(wd, delay_ms=5)
+            labs.append(lab)
+            lab.open()
+            lab.rate(mbit)
+            srv = procs.start(f"iperf3-server-{mbit}", lab.argv("core", L.iperf3_server_argv()))
             srv.killed = True
+            start_reflector(lab, wd, procs.start, L.CORE_ADDR)
             harness.wait_for(lambda: listening(lab, "core", 5201), 10, "iperf3 -s")
-            for mbit in RATES_MBIT:
-                lab.rate(mbit)
-                for reverse in (True, False):
-                    ref = L.run_iperf3(lab, seconds, reverse=reverse)
-                    rows.append((f"tbf {mbit} Mbit/s, {'download' if reverse else 'upload'}",
-                                 f"iperf3 -P 4 {seconds} s, Mbit/s", fmt(ref["mbit_s"], nd=2),
-                                 "-", "-"))
-        finally:
-            procs.stop()
+            rigs.append(Site(lab, wd, f"tp{mbit}", procs.start))
+        runs = throughput_vs_iperf3(rigs, seconds, connections)
+    finally:
+        procs.stop()
+        for lab in labs:
+            lab.close()
+    for mbit, run in zip(RATES_MBIT, runs):
+        for name, ref in (("download", run["down"]), ("upload", run["up"])):
+            ours = run["result"].get(name, {}).get("mbps")
+            flag = "-R " if name == "download" else ""
+            rows.append((f"tbf {mbit} Mbit/s, {name}",
+                         f"iperf3 {flag}-P {connections} / throughput, {seconds:g} s, Mbit/s",
+                         fmt(ref["mbit_s"], nd=2), fmt(ours, nd=2), ratio(ours, ref["mbit_s"])))
     return rows
 
 
@@ -175,6 +198,19 @@ def default_schedule():
                         "spacing_ms": 100},
             "tally": {"type": "http", "target": f"http://{L.CORE_ADDR}:{WEB_PORT}/"},
             "broker": {"type": "tcp", "target": f"{L.CORE_ADDR}:{WEB_PORT}"}}
+
+
+def shared_objects(pid):
+    """{path: resident KiB} of the shared objects a live process maps (smaps)."""
+    out, cur = {}, None
+    with open(f"/proc/{pid}/smaps") as f:
+        for line in f:
+            parts = line.split()
+            if "-" in parts[0] and not parts[0].endswith(":"):
+                cur = parts[5] if len(parts) > 5 and ".so" in parts[5] else None
+            elif parts[0] == "Rss:" and cur is not None:
+                out[cur] = out.get(cur, 0) + int(parts[1])
+    return out
 
 
 def proc_figures(pid):
@@ -241,6 +277,7 @@ def rows_resources(wd, seconds, interval=60):
                 time.sleep(min(1.0, max(0.0, next_run - time.monotonic())))
             wall = time.monotonic() - t0
             hwm, anon, cpu1 = proc_figures(agent.pid)
+            libs = shared_objects(agent.pid)
             batches = len(site.batches())
         finally:
             procs.stop()
@@ -249,6 +286,11 @@ def rows_resources(wd, seconds, interval=60):
         (f"{wall / 60:.1f} min at interval {interval} s", "peak RSS, MiB (fping: per run)",
          fmt(fping_rss / 1024, nd=1), fmt(hwm / 1024, nd=1), ratio(hwm, fping_rss)),
         ("", "  of which private (RssAnon), MiB", "-", fmt(anon / 1024, nd=1), ""),
+        ("", f"  mapped from {len(libs)} shared objects (relocated pages too), MiB", "-",
+         fmt(sum(libs.values()) / 1024, nd=1), ""),
+        ("", "  the largest: " + ", ".join(
+            f"{os.path.basename(k).split('.so')[0]} {v / 1024:.1f}"
+            for k, v in sorted(libs.items(), key=lambda kv: -kv[1])[:4]), "", "", ""),
         ("  (icmp 10 x 100 ms, http, tcp)", "CPU % of one core",
          fmt(100 * fping_cpu / wall, nd=3), fmt(100 * agent_cpu / wall, nd=3),
          ratio(agent_cpu, fping_cpu)),
@@ -282,11 +324,9 @@ def bench_lab(args):
         rows += rtt
         rows += rows_loss(wd)
         rows += rows_jitter(wd)
-        rows.append(("jitter, stamp probe", "-", "-", "-", "(comes with the stamp probe)"))
         print_table(rows)
         print(f"  ({note})")
         tp = rows_throughput(wd, args.lab_tp_seconds)
-        tp.append(("throughput probe", "-", "-", "-", "(comes with the probe)"))
         print()
         print_table(tp)
         print()

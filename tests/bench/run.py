@@ -515,7 +515,7 @@ def main():
                    help="agent vs fping at the default schedule (env PANTAU_BENCH_LAB_S="
                         "SECONDS overrides, for a quick run)")
     g.add_argument("--lab-tp-seconds", type=int, default=10,
-                   help="duration of each iperf3 run")
+                   help="duration of each throughput run (the probe's duration_s and iperf3 -t)")
     g = ap.add_argument_group("outbox and backfill")
     g.add_argument("--outbox-count", type=int, default=1000, help="batches appended")
     g.add_argument("--backfill-count", type=int, default=600, help="batches in the backlog")

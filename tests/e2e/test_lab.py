@@ -18,7 +18,8 @@ from harness import SANITIZER_MARKS, E2ETestCase, wait_for
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
                                 "lab"))
 import lab as L  # noqa: E402
-from labsite import Site, listening  # noqa: E402
+from labsite import (Site, listening, start_reflector, throughput_probe,  # noqa: E402
+                     throughput_vs_iperf3)
 
 _available = []
 
@@ -148,51 +149,166 @@ class LabLossTest(LabTestCase):
                 self.assertAlmostEqual(r["loss_pct"], 100 * lost / r["sent"], delta=0.05)
 
 
+class LabStampJitterTest(LabTestCase):
+    COUNT, SPACING_MS, JITTER_MS = 500, 20, 10
+
+    def test_stamp_ipdv_matches_irtt(self):
+        """±10 ms uniform jitter each way: the stamp probe's mean |IPDV| within 15 %
+        of irtt's mean round-trip IPDV, both 500 packets 20 ms apart on the same
+        path at the same time; each over consecutive received packets."""
+        lab = self.lab(delay_ms=10, jitter_ms=self.JITTER_MS, reorder=1, seed=7)
+        srv = self.start("irtt-server", lab.argv("core", L.irtt_server_argv()))
+        start_reflector(lab, self.workdir, self.start, L.CORE_ADDR)
+        rig = Site(lab, self.workdir, "stamp", self.start)
+        out_json = os.path.join(self.workdir, "irtt.json")
+
+        def irtt_ready():
+            if not srv.alive():
+                raise AssertionError(srv.output())
+            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
+        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        started = time.time()
+        rig.start_agent({"stamp": {"type": "stamp", "target": L.CORE_ADDR,
+                                   "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
+                        interval=15)
+        # irtt has a duration, no count: a little longer, its first COUNT compared
+        seconds = self.COUNT * self.SPACING_MS / 1000 + 0.3
+        r = lab.run("site", L.irtt_client_argv(out_json, seconds, self.SPACING_MS),
+                    check=True, timeout=60)
+        ref = L.parse_irtt(out_json, first=self.COUNT)
+        ours = rig.next_batch(started - 1, 30, "the agent's stamp result")["results"][0]
+        self.assertEqual((ours["sent"], ours["recv"]), (self.COUNT, self.COUNT), ours)
+        self.assertEqual((ref["sent"], ref["recv"], ref["ipdv_pairs"]),
+                         (self.COUNT, self.COUNT, self.COUNT - 1), r.stdout)
+        # two ±10 ms draws per round trip: a mean |IPDV| of several ms
+        self.assertGreater(ref["ipdv_mean"], 4, ref)
+        self.assertLessEqual(abs(ours["jitter_ms"] - ref["ipdv_mean"]),
+                             0.15 * ref["ipdv_mean"],
+                             f"stamp mean |IPDV| {ours['jitter_ms']} ms, irtt "
+                             f"{ref['ipdv_mean']} ms")
+        dl = lab.stats()
+        self.assertEqual(dl["ab"]["full"] + dl["ba"]["full"], 0, dl)
+
+
+class LabThroughputTest(LabTestCase):
+    RATES_MBIT = (5, 20, 50)
+    SECONDS, CONNECTIONS = 4, 4
+
+    def test_throughput_matches_iperf3(self):
+        """tbf at 5, 20 and 50 Mbit/s, three labs at once: the throughput probe's
+        download and upload within 10 % of iperf3 -R / iperf3 over the same
+        duration with as many parallel streams as the probe's connections."""
+        rigs = []
+        for mbit in self.RATES_MBIT:
+            lab = self.lab(delay_ms=5)
+            lab.rate(mbit)
+            ip3 = self.start_reference(f"iperf3-server-{mbit}",
+                                       lab.argv("core", L.iperf3_server_argv()))
+            start_reflector(lab, self.workdir, self.start, L.CORE_ADDR)
+            wait_for(lambda: listening(lab, "core", 5201) or not ip3.alive(), 10,
+                     "iperf3 server in core")
+            rigs.append(Site(lab, self.workdir, f"tp{mbit}", self.start))
+        runs = throughput_vs_iperf3(rigs, self.SECONDS, self.CONNECTIONS)
+        for mbit, run in zip(self.RATES_MBIT, runs):
+            r = run["result"]
+            self.assertTrue(r.get("ok"), r)
+            for name, ref in (("download", run["down"]), ("upload", run["up"])):
+                with self.subTest(mbit=mbit, direction=name):
+                    ours, theirs = r[name]["mbps"], ref["mbit_s"]
+                    self.assertEqual(r[name]["connections"], self.CONNECTIONS)
+                    # the tbf is the bottleneck for both
+                    self.assertLess(theirs, mbit * 1.05, ref)
+                    self.assertLessEqual(abs(ours - theirs), 0.10 * theirs,
+                                         f"tbf {mbit} Mbit/s {name}: probe {ours} Mbit/s, "
+                                         f"iperf3 {theirs} Mbit/s")
+
+
 class LabLinkCutTest(LabTestCase):
     INTERVAL = 5
+    TP_INTERVAL, TP_RATE_MBIT = 6, 20
 
     def test_cut_and_total_loss_reported_then_recovered(self):
-        """100 % loss, carrier lost, interface down: icmp, tcp and http report it in
-        the next cycle; the agent keeps running and reports success once restored."""
+        """100 % loss, carrier lost, interface down: icmp, stamp, tcp and http (one
+        lab) and throughput (a second lab, cut at the same time) report it in the
+        next cycle; the agents keep running and report success once restored."""
         lab = self.lab()
         web = self.start_reference("web", lab.argv("core", [
             sys.executable, "-m", "http.server", "--bind", L.CORE_ADDR, "8080"]))
         wait_for(lambda: listening(lab, "core", 8080) or not web.alive(), 10,
                  "the web server in core")
+        start_reflector(lab, self.workdir, self.start, L.CORE_ADDR)
         rig = Site(lab, self.workdir, "cut", self.start)
         short = {"timeout_ms": 500}
         rig.start_agent({
             "icmp": {"type": "icmp", "target": L.CORE_ADDR, "count": 20, "spacing_ms": 20,
                      **short},
+            "stamp": {"type": "stamp", "target": L.CORE_ADDR, "count": 20, "spacing_ms": 20,
+                      **short},
             "tcp": {"type": "tcp", "target": f"{L.CORE_ADDR}:8080", **short},
             "http": {"type": "http", "target": f"http://{L.CORE_ADDR}:8080/", **short},
         }, interval=self.INTERVAL)
+        tlab = self.lab()
+        tlab.rate(self.TP_RATE_MBIT)      # a few MB a cycle: far from the daily budget
+        # A cut during a transfer leaves the reflector holding the dead connections
+        # until its idle timeout (30 s by default), and they count against its
+        # per-client limit (8): with 2 s the next cycles are not refused for that.
+        start_reflector(tlab, self.workdir, self.start, L.CORE_ADDR, timeout_s=2)
+        trig = Site(tlab, self.workdir, "cut-tp", self.start)
+        trig.start_agent(throughput_probe(L.CORE_ADDR, 2, timeout_ms=1000),
+                         interval=self.TP_INTERVAL)
         self.expect(rig, time.time() - 60, ok=True, what="the first cycle")
-        cuts = [("100 % loss", lambda: lab.set(loss_pct=100), lambda: lab.set(loss_pct=0)),
-                ("carrier lost", lambda: lab.link(False), lambda: lab.link(True)),
-                ("interface down", lambda: lab.link(False, "site"),
-                 lambda: lab.link(True, "site"))]
+        self.expect_tp(trig, time.time() - 60, ok=True, what="the first cycle")
+        labs = (lab, tlab)
+        cuts = [("100 % loss", lambda x: x.set(loss_pct=100), lambda x: x.set(loss_pct=0)),
+                ("carrier lost", lambda x: x.link(False), lambda x: x.link(True)),
+                ("interface down", lambda x: x.link(False, "site"),
+                 lambda x: x.link(True, "site"))]
         for name, cut, restore in cuts:
             with self.subTest(cut=name):
-                cut()
-                self.expect(rig, time.time(), ok=False, what=f"failure after {name}")
-                restore()
-                self.expect(rig, time.time(), ok=True, what=f"recovery after {name}")
+                for x in labs:
+                    cut(x)
+                t = time.time()
+                self.expect(rig, t, ok=False, what=f"failure after {name}")
+                self.expect_tp(trig, t, ok=False, what=f"failure after {name}")
+                for x in labs:
+                    restore(x)
+                t = time.time()
+                self.expect(rig, t, ok=True, what=f"recovery after {name}")
+                self.expect_tp(trig, t, ok=True, what=f"recovery after {name}")
         self.assertTrue(rig.agent.alive())
+        self.assertTrue(trig.agent.alive())
 
     def expect(self, rig, after, ok, what):
         # promptly: the next cycle that starts after the change reports it
         batch = rig.next_batch(after, 2 * self.INTERVAL + 5, what)
-        icmp, tcp, http = batch["results"]
+        icmp, stamp, tcp, http = batch["results"]
         if ok:
-            self.assertEqual(icmp.get("loss_pct"), 0, f"{what}: {icmp}")
+            for r in (icmp, stamp):
+                self.assertEqual(r.get("loss_pct"), 0, f"{what}: {r}")
             self.assertTrue(tcp["ok"] and http["ok"], f"{what}: {tcp} {http}")
         else:
-            self.assertEqual(icmp.get("loss_pct"), 100, f"{what}: {icmp}")
-            self.assertNotIn("rtt_ms", icmp, f"{what}: {icmp}")
+            for r in (icmp, stamp):
+                self.assertEqual(r.get("loss_pct"), 100, f"{what}: {r}")
+                self.assertNotIn("rtt_ms", r, f"{what}: {r}")
+            self.assertFalse(stamp["ok"], f"{what}: {stamp}")
+            self.assertTrue(stamp.get("error"), f"{what}: {stamp}")
             for r in (tcp, http):
                 self.assertFalse(r["ok"], f"{what}: {r}")
                 self.assertTrue(r.get("error"), f"{what}: {r}")
+        return batch
+
+    def expect_tp(self, rig, after, ok, what):
+        batch = rig.next_batch(after, 2 * self.TP_INTERVAL + 5, f"throughput: {what}")
+        r = batch["results"][0]
+        if ok:
+            self.assertTrue(r.get("ok"), f"{what}: {r}")
+            for d in ("download", "upload"):
+                self.assertGreater(r[d]["mbps"], self.TP_RATE_MBIT / 2, f"{what}: {r}")
+        else:
+            self.assertIs(r.get("ok"), False, f"{what}: {r}")
+            self.assertTrue(r.get("error"), f"{what}: {r}")
+            for d in ("download", "upload"):
+                self.assertNotIn("mbps", r[d], f"{what}: {r}")
         return batch
 
 

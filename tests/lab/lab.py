@@ -263,6 +263,20 @@ class Lab:
         role, ifname = (("impair", IMPAIR_SITE_IF) if where == "carrier"
                         else ("site", SITE_IF))
         self.run(role, ["ip", "link", "set", ifname, "up" if up else "down"], check=True)
+        if up:
+            self.wait_operstate_up()
+
+    def wait_operstate_up(self, timeout=5):
+        """The link has returned when the site's interface is operationally up: the
+        kernel's link watch sets that (and only then starts the interface's queue)
+        up to a second after `ip link set up`; until then sends fail locally."""
+        path = f"/sys/class/net/{SITE_IF}/operstate"
+        deadline = time.monotonic() + timeout
+        while self.run("site", ["cat", path], check=True).stdout.strip() != "up":
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.ns('site')} {SITE_IF} not up {timeout} s after "
+                                   "its link was restored")
+            time.sleep(0.02)
 
     def rate(self, mbit, burst_kb=None):
         """tbf at mbit Mbit/s on the site's egress (upload) and the core's
@@ -339,16 +353,29 @@ def irtt_client_argv(out_json, duration_s, interval_ms, addr=CORE_ADDR):
             "--wait=1s", "-o", out_json, addr]
 
 
-def parse_irtt(path):
-    """irtt's JSON (-o FILE.json): RTT and round-trip IPDV in ms, loss in %."""
+def parse_irtt(path, first=None):
+    """irtt's JSON (-o FILE.json): RTT and round-trip IPDV in ms, loss in %.
+    irtt has no packet count, only a duration, and sends a few packets more or
+    less than duration / interval: with `first`, sent, recv and ipdv_mean cover
+    only its packets with seqno < first, from irtt's own per-packet round-trip
+    IPDV (which it gives only between consecutive received seqnos; its summary's
+    mean is the mean of their absolute values)."""
     with open(path) as f:
-        stats = json.load(f)["stats"]
+        doc = json.load(f)
+    stats = doc["stats"]
     ms = lambda d, k: d[k] / 1e6 if d and k in d else None  # noqa: E731 (ns -> ms)
-    return {"rtt_median": ms(stats.get("rtt"), "median"),
-            "rtt_mean": ms(stats.get("rtt"), "mean"),
-            "ipdv_mean": ms(stats.get("ipdv_round_trip"), "mean"),
-            "sent": stats.get("packets_sent"), "recv": stats.get("packets_received"),
-            "loss_pct": stats.get("packet_loss_percent")}
+    out = {"rtt_median": ms(stats.get("rtt"), "median"),
+           "rtt_mean": ms(stats.get("rtt"), "mean"),
+           "ipdv_mean": ms(stats.get("ipdv_round_trip"), "mean"),
+           "sent": stats.get("packets_sent"), "recv": stats.get("packets_received"),
+           "loss_pct": stats.get("packet_loss_percent")}
+    if first is not None:
+        trips = [t for t in doc.get("round_trips") or [] if t["seqno"] < first]
+        ipdv = [abs(t["ipdv"]["rtt"]) for t in trips if "rtt" in (t.get("ipdv") or {})]
+        out.update(sent=len(trips), recv=sum(1 for t in trips if t["lost"] == "false"),
+                   ipdv_mean=sum(ipdv) / len(ipdv) / 1e6 if ipdv else None,
+                   ipdv_pairs=len(ipdv))
+    return out
 
 
 def iperf3_server_argv(addr=CORE_ADDR):

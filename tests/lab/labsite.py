@@ -1,4 +1,5 @@
-"""What runs in a lab's `site` namespace: a broker, a result recorder and the agent.
+"""What runs in a lab: in `site` a broker, a result recorder and the agent; in
+`core` the agent's own far end, `pantau-reflector` (`start_reflector`).
 
 A real mosquitto listens on the site namespace's own loopback (port 1883: each
 lab has its own), `mosquitto_sub` prints every result batch the agent publishes,
@@ -10,17 +11,43 @@ start()).
 import calendar
 import json
 import os
+import subprocess
 import time
 
 from harness import MOSQUITTO, MOSQUITTO_SUB, binary, wait_for, write_ini
 
 BROKER_PORT = 1883
 RESULT_TOPIC = "pantau/v1/+/+/+/result"
+STAMP_PORT = 862          # the reflector's defaults, bound to the core's address
+HTTP_PORT = 8862
 
 
 def listening(lab, role, port):
     """True when something listens on TCP port in the lab namespace role."""
     return bool(lab.run(role, ["ss", "-Htln", f"sport = :{port}"]).stdout.strip())
+
+
+def udp_bound(lab, role, port):
+    """True when a UDP socket is bound to port in the lab namespace role."""
+    return bool(lab.run(role, ["ss", "-Huln", f"sport = :{port}"]).stdout.strip())
+
+
+def start_reflector(lab, workdir, start, addr, **http):
+    """The real pantau-reflector in `core` on addr (STAMP on 862, HTTP on 8862),
+    its defaults otherwise (100 STAMP packets/s per source) unless `http` names
+    other [http] keys; returns its process once both ports are open."""
+    cfg = write_ini(os.path.join(workdir, f"reflector-{lab.name}.ini"), {
+        "stamp": {"listen": addr, "port": STAMP_PORT},
+        "http": {"listen": addr, "port": HTTP_PORT, **http}})
+    proc = start(f"reflector-{lab.name}",
+                 lab.argv("core", [binary("pantau-reflector"), "--config", cfg]))
+
+    def up():
+        if not proc.alive():
+            raise AssertionError(f"pantau-reflector exited:\n{proc.output()}")
+        return listening(lab, "core", HTTP_PORT) and udp_bound(lab, "core", STAMP_PORT)
+    wait_for(up, 10, f"pantau-reflector in {lab.ns('core')}")
+    return proc
 
 
 def batch_time(batch):
@@ -78,3 +105,47 @@ class Site:
                 raise AssertionError(f"the agent exited:\n{self.agent.output()}")
             return next((b for b in self.batches() if batch_time(b) >= after), None)
         return wait_for(found, timeout, what, interval=0.1)
+
+
+def throughput_probe(addr, seconds, connections=4, **extra):
+    """The agent's throughput probe against the lab's reflector."""
+    return {"tp": {"type": "throughput", "target": f"http://{addr}:{HTTP_PORT}",
+                   "duration_s": seconds, "connections": connections, **extra}}
+
+
+def iperf3_everywhere(labs, seconds, reverse, streams):
+    """iperf3 -c in every lab's site at once; their parsed figures, in order."""
+    import lab as L
+    runs = [lab.popen("site", L.iperf3_client_argv(seconds, reverse=reverse, streams=streams),
+                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            for lab in labs]
+    out = []
+    for lab, p in zip(labs, runs):
+        text, _ = p.communicate(timeout=seconds + 60)
+        try:
+            out.append(L.parse_iperf3(text))
+        except (RuntimeError, ValueError) as e:
+            raise RuntimeError(f"iperf3 in {lab.name}: {e}: {text[-500:]}")
+    return out
+
+
+def throughput_vs_iperf3(rigs, seconds, connections=4):
+    """rigs: [Site] whose labs have a reflector and `iperf3 -s` in core. Phase by
+    phase in every lab at once, so the labs load the machine alike in each phase:
+    the agent's throughput probe (download then upload, `seconds` each,
+    `connections` connections), then `iperf3 -R -t seconds -P connections`
+    (download), then `iperf3 -t seconds -P connections` (upload). Returns, per
+    rig, {"result": the probe's result, "down": iperf3 -R, "up": iperf3}."""
+    import lab as L
+    started = time.time()
+    for rig in rigs:
+        # interval 60: the only cycle while the comparison runs is the first
+        rig.start_agent(throughput_probe(L.CORE_ADDR, seconds, connections, timeout_ms=3000),
+                        interval=60)
+    results = [rig.next_batch(started - 1, 2 * seconds + 30,
+                              f"the throughput result in {rig.lab.name}")["results"][0]
+               for rig in rigs]
+    labs = [rig.lab for rig in rigs]
+    down = iperf3_everywhere(labs, seconds, True, connections)
+    up = iperf3_everywhere(labs, seconds, False, connections)
+    return [{"result": r, "down": d, "up": u} for r, d, u in zip(results, down, up)]
