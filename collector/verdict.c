@@ -54,7 +54,7 @@ check_upload(struct findings *f, double v, const double bound[2])
 static void
 check_http(struct findings *f, const struct window_metrics *m, const struct thresholds *t)
 {
-	char text[160];
+	char text[256];
 	int n = m->http_fail_streak;
 	if (n < t->http_failures[TH_DEGRADED] || n <= 0)
 		return;

@@ -18,7 +18,7 @@ struct window_metrics {
 	double jitter_ms;         /* median of the trains' mean |IPDV| */
 	double upload_mbps;       /* median of the upload throughputs */
 	int http_fail_streak;     /* consecutive batches with a failed http / upload_task */
-	char http_error[96];      /* the latest failure, "" when none */
+	char http_error[160];     /* the latest failure, "" when none */
 };
 
 /* A site's own usual figures (slow moving averages over days). */

@@ -25,7 +25,7 @@ struct win_sample {
 
 /* Enough for a 5-minute window at a 10 s counting interval. */
 #define WINDOW_MAX_SAMPLES 32
-#define WINDOW_ERROR_MAX 96
+#define WINDOW_ERROR_MAX 160
 
 struct window {
 	struct win_sample s[WINDOW_MAX_SAMPLES];  /* ring, oldest at head */
