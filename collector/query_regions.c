@@ -36,6 +36,7 @@ struct region_sum {
 	int64_t last_ts;          /* newest measurement time, -1 none */
 	struct figures fig;
 	bool at_risk;
+	bool is_3t;
 };
 
 /* A site of GET /api/v1/regions/{code}, kept for sorting. */
@@ -247,6 +248,8 @@ cmp_region(const void *pa, const void *pb)
 	const struct region_sum *a = pa, *b = pb;
 	if (a->at_risk != b->at_risk)
 		return a->at_risk ? -1 : 1;
+	if (a->at_risk && a->is_3t != b->is_3t)  /* 3T regencies at risk lead */
+		return a->is_3t ? -1 : 1;
 	int c = q_cmp_worst(sitestate_rank(a->worst), a->fig.loss, a->fig.p95,
 	    sitestate_rank(b->worst), b->fig.loss, b->fig.p95);
 	return c != 0 ? c : strcmp(a->code, b->code);
@@ -304,8 +307,11 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 		acc_figures(&win, &v[n - 1].fig);
 	q_done(st);
 	acc_free(&win);
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		const struct catalog_regency *cr = catalog_regency(q->catalog, v[i].code);
 		v[i].at_risk = region_at_risk(q, v[i].code);
+		v[i].is_3t = cr != NULL && catalog_regency_3t(cr);
+	}
 	*out = v;
 	*nout = n;
 	return rc;
@@ -360,6 +366,7 @@ site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const cha
 	q_set_col_text(o, "site", st, SC_SITE, false);
 	q_set_col_text(o, "link", st, SC_LINK, false);
 	q_site_coords(q, st, o);
+	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
 	json_object_set_new(o, "status", json_string(sitestate_name(s)));
 	json_object_set_new(o, "reason", json_string(reason));
 	q_set_iso(o, "since", since);

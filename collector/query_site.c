@@ -68,6 +68,7 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_str(o, "province_name", q_province_name(q, province));
 	q_set_col_text(o, "link", st, SC_LINK, false);
 	q_site_coords(q, st, o);
+	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
 	json_object_set_new(o, "status", json_string(sitestate_name(s)));
 	json_object_set_new(o, "reason", json_string(reason));
 	q_set_iso(o, "since", since);

@@ -7,7 +7,7 @@
 #include "bootacc.h"
 #include "log.h"
 
-#define SCHEMA_VERSION "2"
+#define SCHEMA_VERSION "3"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -18,7 +18,7 @@ static const char *const schema_sql =
     " site TEXT, link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT,"
     " boot INTEGER, first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER,"
     " last_ts_ms INTEGER, online INTEGER, online_reason TEXT, status_ms INTEGER,"
-    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER);"
+    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER);"
     "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
     " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
     " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
@@ -96,7 +96,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " status_ms = ?5, site = coalesce(?6, site), link = coalesce(?7, link),"
 	                   " lat = coalesce(?8, lat), lon = coalesce(?9, lon),"
 	                   " interval_s = coalesce(?10, interval_s),"
-	                   " version = coalesce(?11, version), boot = coalesce(?12, boot)"
+	                   " version = coalesce(?11, version), boot = coalesce(?12, boot),"
+	                   " simulated = coalesce(?13, simulated)"
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
@@ -155,6 +156,21 @@ exec_sql(struct store *s, const char *sql)
 	return PANTAU_OK;
 }
 
+/* Schema 3 added sites.simulated; older databases get the column. */
+static pantau_err
+migrate_2(struct store *s)
+{
+	sqlite3_stmt *st;
+	if (sqlite3_prepare_v2(s->db, "SELECT simulated FROM sites LIMIT 0", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		sqlite3_finalize(st);
+		return exec_sql(s, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+	}
+	log_info("store: upgrading the database to schema 3 (simulated sites)");
+	return exec_sql(s, "ALTER TABLE sites ADD COLUMN simulated INTEGER;"
+	                   "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+}
+
 static pantau_err
 migrate(struct store *s)
 {
@@ -166,10 +182,12 @@ migrate(struct store *s)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
 	sqlite3_finalize(st);
-	if (!v1)
-		return PANTAU_OK;
-	log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
-	return exec_sql(s, migrate_1_sql);
+	if (v1) {
+		log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
+		if (exec_sql(s, migrate_1_sql) != PANTAU_OK)
+			return PANTAU_ERR_DB;
+	}
+	return migrate_2(s);
 }
 
 static pantau_err
@@ -545,6 +563,7 @@ store_status(struct store *s, const char *regency, const char *agent,
 	bind_int(st, 10, w->interval_s);
 	bind_text(st, 11, w->version);
 	bind_int(st, 12, w->boot);
+	bind_int(st, 13, w->simulated);
 	s->pending++;
 	return step_reset(s, st, "update site status");
 }

@@ -166,6 +166,7 @@ struct wire_status {
 	const char *version;
 	const char *reason;   /* offline: "shutdown", "lost" (last will) */
 	double lat, lon;      /* NAN when absent */
+	int simulated;        /* 1: played by the load generator (demo, bench); -1 absent */
 	int64_t interval_s;   /* -1 when absent */
 };
 

@@ -29,7 +29,8 @@ decode_site(const json_t *root, struct wire_status *s, struct wire_error *err)
 	    !wire_get_str(root, "", "reason", false, 64, &s->reason, err) ||
 	    !wire_get_num(root, "", "lat", false, -90, 90, &s->lat, err) ||
 	    !wire_get_num(root, "", "lon", false, -180, 180, &s->lon, err) ||
-	    !wire_get_int(root, "", "interval", false, 1, 86400, &s->interval_s, err))
+	    !wire_get_int(root, "", "interval", false, 1, 86400, &s->interval_s, err) ||
+	    !wire_get_bool(root, "", "simulated", false, &s->simulated, err))
 		return false;
 	/* lat and lon are given together or not at all. */
 	if (isnan(s->lat) != isnan(s->lon))

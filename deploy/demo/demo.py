@@ -3,9 +3,13 @@
 
 Starts mosquitto on a free loopback port, pantau-collector with its database
 under ./var/demo/, and agents at sites in different regencies (one of them in
-a 3T regency on a GEO VSAT link) probing local targets. Prints the broker and
-API addresses and the regional summary, refreshed every minute. Ctrl-C stops
-everything it started, agents first (they publish "offline, shutdown").
+a 3T regency on a GEO VSAT link) probing local targets. Besides them the load
+generator plays SIMULATED sites (ids sim-RRRR-NNNN, "simulated": true in the
+data) across the country with realistic link profiles: GEO VSAT around
+600 ms, cellular, fiber; some degraded, a few offline, and the 3T regency
+Jayawijaya at risk. Prints the broker and API addresses and the regional
+summary, refreshed every minute. Ctrl-C stops everything it started, agents
+first (they publish "offline, shutdown").
 """
 import argparse
 import json
@@ -19,6 +23,9 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Simulated sites played by pantau-loadgen --demo.
+SIMULATED = 400
 
 # id, regency, site name, link, lat, lon
 SITES = [
@@ -100,6 +107,11 @@ class Demo:
         self.start_collector()
         for site in SITES:
             self.start_agent(*site)
+        self.start("simulated", [
+            os.path.join(self.build, "pantau-loadgen"), "--port", str(self.mqtt_port),
+            "--agents", str(SIMULATED), "--connections", "4", "--births", "--demo",
+            "--interval", "10", "--seed", "2024", "--prefix", "sim",
+            "--catalog", os.path.join(self.build, "share", "pantau")])
 
     def start_collector(self):
         cfg = write_ini(os.path.join(self.var, "collector.ini"), {
@@ -133,18 +145,24 @@ class Demo:
     def api(self, path):
         return f"http://127.0.0.1:{self.api_port}{path}"
 
-    def summary(self):
+    def summary(self, head=16):
         out = subprocess.run([os.path.join(self.build, "pantau"), "summary", "--url",
                               self.api("")], capture_output=True, text=True)
-        print(out.stdout or out.stderr, flush=True)
+        lines = (out.stdout or out.stderr).rstrip("\n").splitlines()
+        if len(lines) > head + 4:  # worst first: the top, then the totals
+            more = len(lines) - head - 2
+            lines = lines[:head] + [f"... {more} more regencies ('pantau summary' lists all)",
+                                    ""] + lines[-1:]
+        print("\n".join(lines) + "\n", flush=True)
 
     def reported(self):
         with urllib.request.urlopen(self.api("/api/v1/regions"), timeout=2) as r:
             regions = json.loads(r.read())["regions"]
-        # every site has a result, and the status engine's roll-up (once a
-        # second) has judged each regency
-        done = [x for x in regions if x.get("last_result") and x.get("status") != "UNKNOWN"]
-        return len(done) >= len(SITES)
+        # every real site's regency has a result, and the status engine's
+        # roll-up (once a second) has judged it
+        done = {x["code"] for x in regions if x.get("last_result") and
+                x.get("status") != "UNKNOWN"}
+        return {site[1] for site in SITES} <= done
 
     def stop(self):
         for name, p in reversed(self.procs):
@@ -178,7 +196,8 @@ def main():
               f"with a later release; the API and 'pantau' CLI work now)")
         print(f"try: build/pantau summary --url http://127.0.0.1:{demo.api_port}")
         print(f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{demo.api_port}")
-        print(f"waiting for {len(SITES)} sites to report ...", flush=True)
+        print(f"waiting for {len(SITES)} sites to report (and {SIMULATED} simulated ones "
+              f"across the country) ...", flush=True)
         wait_for(demo.reported, 60)
         demo.summary()
         if args.once:

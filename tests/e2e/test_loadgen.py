@@ -242,3 +242,32 @@ class LoadgenTest(E2ETestCase):
         self.assertEqual(after["stored"] - before["stored"], 600)
         self.assertEqual(after["rejected"] - before["rejected"], 0, after)
         self.assertEqual(after["duplicates"] - before["duplicates"], 0, after)
+
+    def test_demo_fleet_shows_the_country(self):
+        """--demo: simulated sites with positions across many provinces, the 3T
+        regency Jayawijaya at risk, some sites degraded and some offline."""
+        cfg, api_port = self.collector_config(self.broker.port, status__window=5,
+                                              status__tick_ms=200)
+        col = self.start_collector(cfg)
+        self.wait_api(api_port, col)
+        api = f"http://127.0.0.1:{api_port}"
+        wait_subscribed(self.broker, api)
+        rc, out, err = self.loadgen("--agents", 300, "--connections", 4, "--births", "--demo",
+                                    "--interval", 1, "--duration", 4, "--seed", 7)
+        self.assertEqual(rc, 0, err)
+
+        def picture():
+            regions = http_json(f"{api}/api/v1/regions")[1]["regions"]
+            first = regions[0] if regions else {}
+            statuses = {r["status"] for r in regions}
+            if first.get("code") == "95.01" and {"OFFLINE", "DEGRADED"} <= statuses:
+                return regions
+            return None
+        regions = wait_for(picture, 20, "Jayawijaya at risk first, degraded and offline sites")
+        self.assertTrue(regions[0]["at_risk"])
+        self.assertTrue(regions[0]["reason"].startswith("3T site sim-9501-"), regions[0])
+        self.assertGreaterEqual(len({r["province"] for r in regions}), 30)
+        site = http_json(f"{api}/api/v1/regions/95.01")[1]["sites"][0]
+        self.assertTrue(site["simulated"])
+        self.assertTrue(-5.0 < site["lat"] < -3.0 and 138.0 < site["lon"] < 140.0, site)
+        self.assertTrue(site["site"].startswith("Simulated site"))

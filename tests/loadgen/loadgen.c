@@ -211,7 +211,12 @@ static bool
 publish_batch(struct lg_conn *c)
 {
 	struct loadgen *lg = c->lg;
+	/* an offline agent (--demo) publishes nothing after its last will */
+	for (size_t k = 0; k < c->nagents && conn_agent(c, c->next)->cond == VC_OFFLINE; k++)
+		c->next = (c->next + 1) % c->nagents;
 	struct vagent *a = conn_agent(c, c->next);
+	if (a->cond == VC_OFFLINE)
+		return false;
 	size_t len = 0;
 	int mid = 0;
 	pantau_err rc;
@@ -487,7 +492,7 @@ prepare(struct loadgen *lg, char *why, size_t whylen)
 {
 	const struct lg_opts *o = lg->o;
 	struct vfleet_spec spec = { .n = o->agents, .prefix = o->prefix, .seed = o->seed,
-		.seeded = o->seeded, .boot_now = clock_real_ms() / 1000 };
+		.seeded = o->seeded, .boot_now = clock_real_ms() / 1000, .demo = o->demo };
 	pantau_err rc = load_catalog(lg, why, whylen);
 	if (rc == PANTAU_OK)
 		rc = vfleet_new(lg->cat, &spec, &lg->agents, why, whylen);

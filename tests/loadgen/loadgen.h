@@ -46,6 +46,7 @@ struct lg_opts {
 	bool births;
 	bool fleet_backoff;    /* reconnect like pantau-agent's defaults */
 	bool serve_replay;     /* answer replay commands; after the run, until a signal */
+	bool demo;             /* vfleet_spec.demo */
 	int interval_s;        /* 0: not interval-paced */
 	uint64_t seed;
 	bool seeded;

@@ -40,6 +40,8 @@ usage(FILE *to)
 	    "  --serve-replay      answer the collector's replay commands; after the run\n"
 	    "                      keep answering until SIGINT/SIGTERM\n"
 	    "  --seed N            same seed, same agents (ids, regencies, boots, links)\n"
+	    "  --demo              a national picture: Jayawijaya (95.01, 3T) at risk, 8 %%\n"
+	    "                      of the other sites degraded, 1 %% offline (last will)\n"
 	    "  --prefix P          agent ids are P-RRRR-NNNN (default sim)\n"
 	    "  --catalog DIR       region catalog (default build/share/pantau, then %s)\n"
 	    "  --log-level LEVEL   error, warn, info or debug (default warn)\n"
@@ -89,6 +91,7 @@ set_option(struct lg_opts *o, int ch, const char *arg, const char **log_level)
 	case 'b': o->births = true; break;
 	case 'F': o->fleet_backoff = true; break;
 	case 'R': o->serve_replay = true; break;
+	case 'D': o->demo = true; break;
 	case 's':
 		ok = num("seed", arg, 0, 9223372036854775807LL, &v);
 		o->seed = (uint64_t)v;
@@ -134,6 +137,7 @@ parse_args(int argc, char **argv, struct lg_opts *o, const char **log_level)
 		{ "births", no_argument, NULL, 'b' },
 		{ "fleet-backoff", no_argument, NULL, 'F' },
 		{ "serve-replay", no_argument, NULL, 'R' },
+		{ "demo", no_argument, NULL, 'D' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'P' },
 		{ "catalog", required_argument, NULL, 'C' },

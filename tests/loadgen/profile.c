@@ -75,14 +75,15 @@ icmp_lost(const struct link_profile *p, struct rng *rng)
 }
 
 static void
-icmp_samples(const struct link_profile *p, double base, struct rng *rng, double *rtt)
+icmp_samples(const struct link_profile *p, double base, int cond, struct rng *rng,
+    double *rtt)
 {
 	for (size_t i = 0; i < ICMP_COUNT; i++) {
 		rtt[i] = base + expo(rng, p->jitter_ms);
 		if (profile_uniform(rng) < P_SPIKE)
 			rtt[i] += 5.0 * p->jitter_ms * profile_uniform(rng);
 	}
-	size_t lost = icmp_lost(p, rng);
+	size_t lost = cond == 2 ? ICMP_COUNT / 4 : cond == 1 ? 1 : icmp_lost(p, rng);
 	for (size_t done = 0; done < lost;) {
 		size_t i = (size_t)rng_below(rng, ICMP_COUNT);
 		if (rtt[i] >= 0) {
@@ -93,11 +94,11 @@ icmp_samples(const struct link_profile *p, double base, struct rng *rng, double 
 }
 
 static json_t *
-icmp_result(const struct link_profile *p, double base, struct rng *rng)
+icmp_result(const struct link_profile *p, double base, int cond, struct rng *rng)
 {
 	double rtt[ICMP_COUNT], scratch[ICMP_COUNT];
 	struct rtt_stats st;
-	icmp_samples(p, base, rng, rtt);
+	icmp_samples(p, cond == 1 ? base * 4.0 / 3.0 : base, cond, rng, rtt);
 	stats_rtt(rtt, ICMP_COUNT, scratch, &st);
 	json_t *r = wire_result_new("icmp", ICMP_TARGET);
 	if (r == NULL)
@@ -177,12 +178,12 @@ tcp_result(const struct link_profile *p, double base, struct rng *rng)
 }
 
 json_t *
-profile_results(const struct link_profile *p, double base_rtt_ms, struct rng *rng)
+profile_results(const struct link_profile *p, double base_rtt_ms, int cond, struct rng *rng)
 {
 	json_t *a = json_array();
 	if (a == NULL)
 		return NULL;
-	if (json_array_append_new(a, icmp_result(p, base_rtt_ms, rng)) != 0 ||
+	if (json_array_append_new(a, icmp_result(p, base_rtt_ms, cond, rng)) != 0 ||
 	    json_array_append_new(a, http_result(p, base_rtt_ms, rng)) != 0 ||
 	    json_array_append_new(a, tcp_result(p, base_rtt_ms, rng)) != 0) {
 		json_decref(a);

@@ -37,9 +37,11 @@ double profile_uniform(struct rng *rng);
 
 /*
  * A new JSON array with one icmp, one http and one tcp result of a site
- * with base round trip base_rtt_ms. NULL when out of memory. The caller
- * owns the reference.
+ * with base round trip base_rtt_ms. cond 1 (degraded) loses one packet in
+ * twenty and adds a third to the RTT; 2 (critical) loses a quarter. NULL
+ * when out of memory. The caller owns the reference.
  */
-json_t *profile_results(const struct link_profile *p, double base_rtt_ms, struct rng *rng);
+json_t *profile_results(const struct link_profile *p, double base_rtt_ms, int cond,
+    struct rng *rng);
 
 #endif

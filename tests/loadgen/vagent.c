@@ -35,6 +35,61 @@ shuffled_regencies(const struct catalog *cat, struct rng *rng)
 	return perm;
 }
 
+/* Rough centre of each province (degrees), for simulated positions only. */
+static const struct { const char code[3]; float lat, lon; } centres[] = {
+	{ "11", 4.7f, 96.7f }, { "12", 2.1f, 99.5f }, { "13", -0.7f, 100.6f },
+	{ "14", 0.5f, 101.8f }, { "15", -1.6f, 103.0f }, { "16", -3.3f, 104.2f },
+	{ "17", -3.8f, 102.3f }, { "18", -4.9f, 105.0f }, { "19", -2.7f, 106.4f },
+	{ "21", 1.0f, 104.5f }, { "31", -6.2f, 106.8f }, { "32", -6.9f, 107.6f },
+	{ "33", -7.2f, 110.1f }, { "34", -7.8f, 110.4f }, { "35", -7.5f, 112.5f },
+	{ "36", -6.4f, 106.1f }, { "51", -8.4f, 115.2f }, { "52", -8.6f, 117.4f },
+	{ "53", -8.7f, 121.1f }, { "61", -0.1f, 111.1f }, { "62", -1.7f, 113.4f },
+	{ "63", -3.1f, 115.3f }, { "64", 0.5f, 116.4f }, { "65", 3.1f, 116.0f },
+	{ "71", 0.9f, 124.3f }, { "72", -1.4f, 121.4f }, { "73", -3.7f, 120.0f },
+	{ "74", -4.1f, 122.2f }, { "75", 0.7f, 122.4f }, { "76", -2.8f, 119.2f },
+	{ "81", -3.2f, 129.0f }, { "82", 1.6f, 127.8f }, { "91", -2.5f, 140.0f },
+	{ "92", -1.3f, 133.2f }, { "93", -7.0f, 139.5f }, { "94", -3.6f, 136.5f },
+	{ "95", -4.1f, 138.9f }, { "96", -1.0f, 131.5f },
+};
+
+/* Within 0.6 degrees of its province's centre. */
+static void
+place(struct vagent *a, struct rng *rng)
+{
+	a->lat = a->lon = -1000;
+	for (size_t i = 0; i < sizeof(centres) / sizeof(centres[0]); i++)
+		if (strncmp(centres[i].code, a->regency, 2) == 0) {
+			a->lat = centres[i].lat + 1.2 * (profile_uniform(rng) - 0.5);
+			a->lon = centres[i].lon + 1.2 * (profile_uniform(rng) - 0.5);
+		}
+}
+
+/* The demo's picture: Jayawijaya (95.01, 3T) at risk, 8 % of the other
+ * sites degraded and 1 % offline, none of those in another 3T regency (so
+ * Jayawijaya is the one 3T regency at risk). */
+static enum vcond
+demo_cond(const struct vagent *a, struct rng *rng)
+{
+	if (strcmp(a->regency, "95.01") == 0)
+		return VC_CRITICAL;
+	double u = profile_uniform(rng);
+	if (u < 0.01)
+		return catalog_regency_3t(a->reg) ? VC_DEGRADED : VC_OFFLINE;
+	return u < 0.09 ? VC_DEGRADED : VC_NORMAL;
+}
+
+/* Demo fleets start with Jayawijaya, so even a small one shows it. */
+static void
+demo_first(const struct catalog *cat, size_t *perm)
+{
+	for (size_t i = 0; i < cat->nregencies; i++)
+		if (strcmp(cat->regencies[perm[i]].code, "95.01") == 0) {
+			size_t t = perm[0];
+			perm[0] = perm[i];
+			perm[i] = t;
+		}
+}
+
 static pantau_err
 vagent_init(struct vagent *a, const struct catalog_regency *reg, size_t number,
     const struct vfleet_spec *spec, struct rng *rng)
@@ -51,6 +106,9 @@ vagent_init(struct vagent *a, const struct catalog_regency *reg, size_t number,
 		return rc;
 	a->link = profile_pick(rng);
 	a->base_rtt_ms = profile_site_rtt(a->link, rng);
+	place(a, rng);
+	if (spec->demo)
+		a->cond = demo_cond(a, rng);
 	a->boot = spec->seeded ? 1 + (int64_t)rng_below(rng, VAGENT_BOOT_MAX) : spec->boot_now;
 	a->seq = 0;
 	return PANTAU_OK;
@@ -73,6 +131,8 @@ vfleet_new(const struct catalog *cat, const struct vfleet_spec *spec, struct vag
 	if ((perm = shuffled_regencies(cat, &rng)) == NULL ||
 	    (a = calloc(spec->n, sizeof(*a))) == NULL)
 		goto out;
+	if (spec->demo)
+		demo_first(cat, perm);
 	for (size_t i = 0; i < spec->n; i++) {
 		const struct catalog_regency *reg = &cat->regencies[perm[i % cat->nregencies]];
 		rc = vagent_init(&a[i], reg, i / cat->nregencies + 1, spec, &rng);
@@ -102,7 +162,7 @@ char *
 vagent_batch_seq(const struct vagent *a, int64_t seq, struct rng *rng, int64_t ts_ms,
     size_t *len, pantau_err *rc)
 {
-	json_t *results = profile_results(a->link, a->base_rtt_ms, rng);
+	json_t *results = profile_results(a->link, a->base_rtt_ms, (int)a->cond, rng);
 	if (results == NULL) {
 		*rc = PANTAU_ERR_NOMEM;
 		return NULL;
@@ -132,12 +192,20 @@ vagent_birth(const struct vagent *a, int interval_s, int64_t ts_ms, char *topic,
 	clock_format_iso(ts_ms, ts);
 	snprintf(site, sizeof(site), "Simulated site %s, %s", a->id + strlen(a->id) - 4,
 	    a->reg->name);
-	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s}", "v",
-	    WIRE_VERSION, "state", "online", "agent", a->id, "boot", (json_int_t)a->boot, "ts", ts,
-	    "site", site, "link", a->link->link, "region", a->regency, "interval", interval_s,
-	    "version", PANTAU_VERSION "-loadgen");
+	bool will = a->cond == VC_OFFLINE;
+	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:b}", "v",
+	    WIRE_VERSION, "state", will ? "offline" : "online", "agent", a->id, "boot",
+	    (json_int_t)a->boot, "ts", ts, "site", site, "link", a->link->link, "region",
+	    a->regency, "interval", interval_s, "version", PANTAU_VERSION "-loadgen", "simulated",
+	    1);
 	if (o == NULL)
 		return NULL;
+	if (will)
+		json_object_set_new(o, "reason", json_string("lost"));
+	if (a->lat > -1000) {
+		wire_set_num(o, "lat", a->lat);
+		wire_set_num(o, "lon", a->lon);
+	}
 	char *text = json_dumps(o, WIRE_JSON_FLAGS);
 	json_decref(o);
 	if (text != NULL)

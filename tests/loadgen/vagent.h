@@ -22,6 +22,14 @@
 /* Longest prefix that still leaves room for -RRRR-NNNNNNN in an agent id. */
 #define VAGENT_PREFIX_MAX 48
 
+/* What a simulated site's link is doing (--demo). */
+enum vcond {
+	VC_NORMAL = 0,
+	VC_DEGRADED,        /* one packet in twenty lost, RTT up by a third */
+	VC_CRITICAL,        /* a quarter of the packets lost */
+	VC_OFFLINE,         /* its last will was sent; it publishes no batch */
+};
+
 struct vagent {
 	char id[WIRE_AGENT_MAX + 1];
 	char regency[6];                          /* "32.73" */
@@ -31,6 +39,8 @@ struct vagent {
 	double base_rtt_ms;
 	int64_t boot;
 	int64_t seq;                              /* last seq published; 0 at start */
+	enum vcond cond;
+	double lat, lon;                          /* simulated position in its province */
 };
 
 /* Identity of a fleet: same seed, same agents. */
@@ -40,6 +50,8 @@ struct vfleet_spec {
 	uint64_t seed;
 	bool seeded;        /* false: boot = the current epoch second for all */
 	int64_t boot_now;   /* used when !seeded */
+	bool demo;          /* a national picture: 95.01 (3T) at risk, some sites degraded
+	                     * or offline */
 };
 
 /* True when prefix is 1..VAGENT_PREFIX_MAX characters of [A-Za-z0-9_]. */
@@ -65,7 +77,9 @@ void vagent_commit(struct vagent *a);
 char *vagent_batch_seq(const struct vagent *a, int64_t seq, struct rng *rng, int64_t ts_ms,
     size_t *len, pantau_err *rc);
 
-/* Encode the retained birth status; topic receives its status topic. */
+/* Encode the retained birth status (for an offline agent its last will,
+ * with the same site details); topic receives its status topic. Births say
+ * "simulated": true and carry the agent's simulated position. */
 char *vagent_birth(const struct vagent *a, int interval_s, int64_t ts_ms, char *topic,
     size_t topic_len, size_t *len);
 
