@@ -226,6 +226,11 @@ test_status_messages(void **state)
 	assert_true(s.online);
 	assert_string_equal(s.link, "vsat-geo");
 	assert_int_equal(s.interval_s, 60);
+	assert_int_equal(s.simulated, -1);
+	wire_status_clear(&s);
+	const char *sim = "{\"state\":\"online\",\"simulated\":true}";
+	assert_int_equal(wire_status_decode(&t, sim, strlen(sim), &s, &err), WIRE_ACCEPT);
+	assert_int_equal(s.simulated, 1);
 	wire_status_clear(&s);
 	const char *will = "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-1\",\"reason\":\"lost\"}";
 	assert_int_equal(wire_status_decode(&t, will, strlen(will), &s, &err), WIRE_ACCEPT);
@@ -236,6 +241,7 @@ test_status_messages(void **state)
 		{ "{\"state\":\"maybe\"}", "bad_text" },
 		{ "{\"state\":\"online\",\"link\":\"carrier-pigeon\"}", "bad_text" },
 		{ "{\"state\":\"online\",\"lat\":-6.9}", "missing_field" },
+		{ "{\"state\":\"online\",\"simulated\":\"yes\"}", "wrong_type" },
 		{ "{\"state\":\"online\",\"agent\":\"ag-2\"}", "agent_mismatch" },
 		{ "{\"v\":9,\"state\":\"online\"}", "unknown_version" },
 		{ "{}", "missing_field" },
