@@ -7,22 +7,22 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int
+bool
 webfiles_name_ok(const char *name)
 {
 	size_t n = strlen(name);
 	if (n == 0 || n > WEBFILES_NAME_MAX)
-		return 0;
+		return false;
 	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_./") != n)
-		return 0;
+		return false;
 	for (const char *seg = name; seg != NULL;) {
 		if (seg[0] == '\0' || seg[0] == '/' || seg[0] == '.')
-			return 0;        /* empty segment, trailing slash, dot file or .. */
+			return false;    /* empty segment, trailing slash, dot file or .. */
 		seg = strchr(seg, '/');
 		if (seg != NULL)
 			seg++;
 	}
-	return 1;
+	return true;
 }
 
 const char *

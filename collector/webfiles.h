@@ -4,6 +4,7 @@
 #ifndef PANTAU_WEBFILES_H
 #define PANTAU_WEBFILES_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@ struct webfile {
 /* Whether name (the part of the URL after /ui/) is a safe file name: 1 to
  * WEBFILES_NAME_MAX characters of A-Z a-z 0-9 - _ . and /, no empty
  * segment, no segment starting with a dot (so no "..", no hidden file). */
-int webfiles_name_ok(const char *name);
+bool webfiles_name_ok(const char *name);
 
 /* The Content-Type of a file name by its extension; octet-stream when
  * unknown. */
