@@ -195,6 +195,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/pantau/idn-area-data-LICENSE.md
 	install -d $(DESTDIR)$(PREFIX)/share/pantau/web
 	install -m 0644 $(WEB) $(DESTDIR)$(PREFIX)/share/pantau/web/
+	install -m 0644 node_modules/world-atlas/LICENSE \
+		$(DESTDIR)$(PREFIX)/share/pantau/web/world-atlas-LICENSE.txt
 
 clean:
 	rm -rf build
