@@ -63,11 +63,16 @@ PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
 	$(BUILD)/share/pantau/regency_flags.csv
+# The web dashboard (dashboards/web/, docs/dashboard.md): its files copied,
+# and Indonesia's outline made from world-atlas at build time.
+WEB_SRC := $(wildcard dashboards/web/*.html dashboards/web/*.js dashboards/web/*.css)
+WEB := $(patsubst dashboards/web/%,$(BUILD)/share/pantau/web/%,$(WEB_SRC)) \
+	$(BUILD)/share/pantau/web/indonesia.json
 
 .PHONY: all deps test unit demo bench install clean check-pkgs docs
 .DEFAULT_GOAL := all
 
-all: check-pkgs $(PROGRAMS) $(CATALOG)
+all: check-pkgs $(PROGRAMS) $(CATALOG) $(WEB)
 
 check-pkgs:
 	@pkg-config --exists $(PKGS) || { echo "missing libraries: run 'make deps' first" >&2; exit 1; }
@@ -145,6 +150,15 @@ $(BUILD)/share/pantau/regency_flags.csv: deploy/catalog/regency_flags.csv
 	@mkdir -p $(dir $@)
 	cp $< $@
 
+$(BUILD)/share/pantau/web/%: dashboards/web/%
+	@mkdir -p $(dir $@)
+	cp $< $@
+$(BUILD)/share/pantau/web/indonesia.json: deploy/web-outline.mjs node_modules/world-atlas/countries-50m.json
+	@mkdir -p $(dir $@)
+	node deploy/web-outline.mjs $@
+node_modules/world-atlas/countries-50m.json:
+	@echo "the map outline comes from npm: run 'make deps' first" >&2; exit 1
+
 node_modules/idn-area-data/data/%.csv:
 	@echo "the region catalog comes from npm: run 'make deps' first" >&2; exit 1
 
@@ -179,6 +193,10 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/pantau/
 	install -m 0644 node_modules/idn-area-data/data/LICENSE.md \
 		$(DESTDIR)$(PREFIX)/share/pantau/idn-area-data-LICENSE.md
+	install -d $(DESTDIR)$(PREFIX)/share/pantau/web
+	install -m 0644 $(WEB) $(DESTDIR)$(PREFIX)/share/pantau/web/
+	install -m 0644 node_modules/world-atlas/LICENSE \
+		$(DESTDIR)$(PREFIX)/share/pantau/web/world-atlas-LICENSE.txt
 
 clean:
 	rm -rf build

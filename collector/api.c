@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "promtext.h"
+#include "webfiles.h"
 #include "query.h"
 #include "wire.h"
 
@@ -27,7 +29,8 @@
 #define JSON_TYPE "application/json; charset=utf-8"
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
-	"/api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats and /metrics"
+	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats, " \
+	"/metrics, and the dashboard at / and /ui/"
 
 struct api {
 	struct MHD_Daemon *mhd;
@@ -40,6 +43,7 @@ struct api {
 	int64_t started_ms;
 	int port;
 	struct metrics_source metrics; /* what GET /metrics shows */
+	char web_dir[512];             /* the dashboard's files; "" serves none */
 	char mhd_msg[API_MHD_MSG_MAX];
 };
 
@@ -49,6 +53,7 @@ enum route {
 	R_REGIONS,
 	R_REGION,
 	R_SITE,
+	R_SITES,
 	R_STATS,
 	R_EVENTS,
 	R_OVERVIEW,
@@ -63,6 +68,7 @@ struct reply {
 	bool allow;                 /* add "Allow: GET, HEAD" (405) */
 	char *text;                 /* instead of body: Prometheus text (owned) */
 	size_t text_len;
+	struct webfile file;        /* instead of body: a dashboard file (fd >= 0, owned) */
 };
 
 static void reply_error(struct reply *r, unsigned status, const char *fmt, ...)
@@ -257,6 +263,48 @@ do_site(struct api *a, const char *agent, int64_t now, struct reply *r)
 }
 
 static void
+do_sites(struct api *a, int64_t now, struct reply *r)
+{
+	json_t *doc = NULL;
+	pantau_err rc = query_sites(a->q, now, &doc);
+	reply_query(r, rc, doc, "");
+}
+
+/* GET / and /ui/NAME: the dashboard's files from [api] web_dir. */
+static void
+do_web(struct api *a, const char *name, struct reply *r)
+{
+	char e[API_ECHO_MAX + 4];
+	if (a->web_dir[0] == '\0') {
+		reply_error(r, MHD_HTTP_NOT_FOUND, "this collector serves no dashboard: [api] web_dir "
+		    "is empty; set it to the folder of the dashboard (share/pantau/web)");
+		return;
+	}
+	pantau_err rc = webfiles_open(a->web_dir, name, &r->file);
+	if (rc == PANTAU_OK) {
+		r->status = MHD_HTTP_OK;
+		return;
+	}
+	if (rc == PANTAU_ERR_INVAL)
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "dashboard file names are letters, digits, - _ . "
+		    "and /, with no segment starting with a dot; got \"%s\"", echo(name, e, sizeof(e)));
+	else
+		reply_error(r, MHD_HTTP_NOT_FOUND, "no dashboard file \"%s\" in %.200s; run 'make' "
+		    "(or 'make install'), or set [api] web_dir", echo(name, e, sizeof(e)), a->web_dir);
+}
+
+/* The dashboard's file name of a path, or NULL when path is an API route. */
+static const char *
+web_name(const char *path)
+{
+	if (strcmp(path, "/") == 0 || strcmp(path, "/ui") == 0)
+		return "index.html";
+	if (strncmp(path, "/ui/", 4) == 0)
+		return path + 4;
+	return NULL;
+}
+
+static void
 do_stats(struct api *a, struct reply *r)
 {
 	json_t *doc = NULL;
@@ -338,6 +386,7 @@ match(const char *path, const char **arg)
 		{ "/healthz", R_HEALTH, false },
 		{ "/api/v1/regions", R_REGIONS, false },
 		{ "/api/v1/stats", R_STATS, false },
+		{ "/api/v1/sites", R_SITES, false },
 		{ "/api/v1/events", R_EVENTS, false },
 		{ "/api/v1/overview", R_OVERVIEW, false },
 		{ "/api/v1/alerts", R_ALERTS, false },
@@ -374,8 +423,9 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	memcpy(path, url, n + 1);
 	if (n > 1 && path[n - 1] == '/')
 		path[n - 1] = '\0';
-	enum route id = match(path, &arg);
-	if (id == R_NONE) {
+	const char *web = web_name(path);
+	enum route id = web != NULL ? R_NONE : match(path, &arg);
+	if (id == R_NONE && web == NULL) {
 		reply_error(r, MHD_HTTP_NOT_FOUND, "no such resource \"%s\"; the API serves " ROUTES_TEXT,
 		    echo(path, e, sizeof(e)));
 		return;
@@ -386,6 +436,10 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 		r->allow = true;
 		return;
 	}
+	if (web != NULL) {
+		do_web(a, web, r);
+		return;
+	}
 	if (!args_ok(c, id, r))
 		return;
 	int64_t now = clock_real_ms();
@@ -394,6 +448,7 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_REGIONS: do_regions(a, c, now, r); break;
 	case R_REGION: do_region(a, arg, now, r); break;
 	case R_SITE: do_site(a, arg, now, r); break;
+	case R_SITES: do_sites(a, now, r); break;
 	case R_STATS: do_stats(a, r); break;
 	case R_EVENTS: do_events(a, c, r); break;
 	case R_OVERVIEW: do_overview(a, now, r); break;
@@ -421,6 +476,23 @@ send_text(struct MHD_Connection *c, struct reply *r)
 }
 
 static enum MHD_Result
+send_file(struct MHD_Connection *c, struct reply *r)
+{
+	struct MHD_Response *resp = MHD_create_response_from_fd64(r->file.size, r->file.fd);
+	if (resp == NULL) {
+		close(r->file.fd);
+		return MHD_NO;
+	}
+	r->file.fd = -1;
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->file.type);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+static enum MHD_Result
 send_reply(struct MHD_Connection *c, struct reply *r)
 {
 	static const char oom[] = "{\"error\":\"the collector ran out of memory building this "
@@ -428,6 +500,8 @@ send_reply(struct MHD_Connection *c, struct reply *r)
 	struct MHD_Response *resp;
 	if (r->text != NULL)
 		return send_text(c, r);
+	if (r->file.fd >= 0)
+		return send_file(c, r);
 	char *text = r->body != NULL ? json_dumps(r->body, WIRE_JSON_FLAGS) : NULL;
 	json_decref(r->body);
 	r->body = NULL;
@@ -458,7 +532,7 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct api *a = cls;
-	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR };
+	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR, .file = { .fd = -1 } };
 	(void)version;
 	(void)upload;
 	(void)upload_size;
@@ -646,6 +720,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	if (a == NULL)
 		goto out;
 	a->stats = stats;
+	snprintf(a->web_dir, sizeof(a->web_dir), "%s", o->web_dir != NULL ? o->web_dir : "");
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
 		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats };

@@ -318,6 +318,7 @@ start_api(struct collector *c, char *why, size_t len)
 	struct api_opts ao = {
 		.listen = c->cfg->api.listen,
 		.port = c->cfg->api.port,
+		.web_dir = c->cfg->api.web_dir,
 		.window_s = c->cfg->status.window_s,
 		.rules = { .offline_intervals = c->cfg->status.offline_intervals,
 		    .default_interval_s = c->cfg->status.default_interval_s },

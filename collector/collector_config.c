@@ -34,6 +34,8 @@ static const struct cfg_key api_keys[] = {
 	    "address the HTTP API binds to; 0.0.0.0 exposes it to the network" },
 	{ "port", CFG_INT, C(api.port), 0, 1, 65535, "8080", NULL, NULL, 0,
 	    "HTTP API port" },
+	{ "web_dir", CFG_STRING, C(api.web_dir), S(api.web_dir), 0, 0, PANTAU_DATADIR "/web",
+	    NULL, NULL, 0, "folder of the web dashboard served at / and /ui/; empty: none" },
 };
 
 static const struct cfg_key store_keys[] = {

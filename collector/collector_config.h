@@ -17,6 +17,7 @@ struct collector_config {
 	struct {
 		char listen[64];
 		int port;
+		char web_dir[512];
 	} api;
 	struct {
 		int commit_ms;

@@ -59,6 +59,10 @@ pantau_err query_region(struct query *q, const char *code, int64_t now_ms, json_
  * PANTAU_ERR_NOT_FOUND when no such agent is stored. */
 pantau_err query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out);
 
+/* {"generated","sites":[...]}: every site by regency and agent, with its
+ * regency, coordinates, status, reason and since (the national map). */
+pantau_err query_sites(struct query *q, int64_t now_ms, json_t **out);
+
 /* {"events":[...]} status changes newest first, at most limit, with
  * ts_ms > since_ms; scope "site", "regency" or NULL for both. */
 pantau_err query_events(struct query *q, int64_t since_ms, int limit, const char *scope,

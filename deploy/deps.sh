@@ -16,6 +16,7 @@ nodejs npm
 prometheus-alertmanager
 prometheus
 iputils-ping fping irtt iperf3 ethtool
+chromium
 "
 
 missing=""

@@ -16,6 +16,8 @@ Benchmarks:
            fping through the delay line (tests/bench/lab_bench.py)
   outbox   the agent outbox's write cost per batch (append + fdatasync), next
            to write + fdatasync of the same bytes (tests/bench/outbox.py)
+  dashboard API response times and the national page's load in Chromium
+           with 15,000 simulated sites (tests/bench/dashboard.py)
   backfill an agent's backlog over a simulated 1 Mbit/s link, next to
            mosquitto_pub over the same link (tests/bench/outbox.py)
 """
@@ -486,12 +488,19 @@ def bench_backfill(args):
     return outbox.bench_backfill(args, h(), Workdir, stop_all)
 
 
+def bench_dashboard(args):
+    """The dashboard's routes and page load (tests/bench/dashboard.py)."""
+    import dashboard
+    return dashboard.bench_dashboard(args, h(), Workdir, stop_all)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
     ("lab", bench_lab),
     ("outbox", bench_outbox),
     ("backfill", bench_backfill),
+    ("dashboard", bench_dashboard),
 ]
 
 
@@ -519,6 +528,8 @@ def main():
     g = ap.add_argument_group("outbox and backfill")
     g.add_argument("--outbox-count", type=int, default=1000, help="batches appended")
     g.add_argument("--backfill-count", type=int, default=600, help="batches in the backlog")
+    g = ap.add_argument_group("dashboard")
+    g.add_argument("--dashboard-sites", type=int, default=15000)
     args = ap.parse_args()
     args.build = os.path.abspath(os.path.join(ROOT, args.build))
     os.environ["PANTAU_BUILD"] = args.build

@@ -235,7 +235,8 @@ class E2ETestCase(unittest.TestCase):
                           "catalog_dir": CATALOG_DIR, "log_level": "info"},
             "broker": {"host": "127.0.0.1", "port": broker_port,
                        "client_id": f"pantau-collector-{os.getpid()}"},
-            "api": {"listen": "127.0.0.1", "port": api_port},
+            "api": {"listen": "127.0.0.1", "port": api_port,
+                    "web_dir": os.path.join(CATALOG_DIR, "web")},
         }
         for key, value in overrides.items():
             section, _, k = key.partition("__")

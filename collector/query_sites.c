@@ -1,0 +1,56 @@
+/* GET /api/v1/sites: every site in one light list, for the dashboard's
+ * national map (docs/api.md). */
+#include "query.h"
+
+#include <stdio.h>
+
+#include "query_priv.h"
+
+static json_t *
+site_point(const struct query *q, sqlite3_stmt *st, int64_t now_ms)
+{
+	char reason[QUERY_REASON_MAX];
+	int64_t since;
+	json_t *o = json_object();
+	if (o == NULL)
+		return NULL;
+	enum site_status s = q_site_status(q, st, now_ms, reason, sizeof(reason), &since);
+	q_set_col_text(o, "agent", st, SC_AGENT, false);
+	q_set_col_text(o, "regency", st, SC_REGENCY, false);
+	q_set_col_text(o, "site", st, SC_SITE, false);
+	q_set_col_text(o, "link", st, SC_LINK, false);
+	q_site_coords(q, st, o);
+	json_object_set_new(o, "status", json_string(sitestate_name(s)));
+	json_object_set_new(o, "reason", json_string(reason));
+	q_set_iso(o, "since", since);
+	return o;
+}
+
+pantau_err
+query_sites(struct query *q, int64_t now_ms, json_t **out)
+{
+	sqlite3_stmt *st = q->st[Q_SITES];
+	json_t *list = json_array();
+	json_t *doc = json_object();
+	pantau_err rc = list != NULL && doc != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
+	int step = SQLITE_DONE;
+	sqlite3_bind_null(st, 1);
+	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+		if (json_array_append_new(list, site_point(q, st, now_ms)) != 0)
+			rc = PANTAU_ERR_NOMEM;
+	if (rc == PANTAU_OK && step != SQLITE_DONE)
+		rc = q_db_fail(q, "reading sites");
+	q_done(st);
+	if (rc == PANTAU_OK) {
+		q_set_iso(doc, "generated", now_ms);
+		json_object_set_new(doc, "sites", list);
+		list = NULL;
+	}
+	json_decref(list);
+	if (rc != PANTAU_OK) {
+		json_decref(doc);
+		doc = NULL;
+	}
+	*out = doc;
+	return rc;
+}

@@ -1,0 +1,206 @@
+"""The web dashboard end to end: a real broker and collector fed with births
+and batches by mosquitto_pub, the dashboard's files served by the collector,
+and the dashboard driven in headless Chromium (Debian's chromium, through
+playwright-core from npm; tests/e2e/dashboard_browser.mjs)."""
+import datetime
+import http.client
+import json
+import os
+import shutil
+import subprocess
+
+from harness import ROOT, E2ETestCase, http_json, wait_for, wait_subscribed
+
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+DRIVER = os.path.join(ROOT, "tests", "e2e", "dashboard_browser.mjs")
+PLAYWRIGHT = os.path.join(ROOT, "node_modules", "playwright-core")
+COLORS = {"OK": "#009e73", "DEGRADED": "#e69f00", "CRITICAL": "#d55e00",
+          "OFFLINE": "#222222", "UNKNOWN": "#999999"}
+
+# agent: (lat, lon, link)
+GEO = "ag-9501-0001"      # Jayawijaya, a 3T regency: CRITICAL, at risk
+SITES = {
+    GEO: (-4.1, 138.95, "vsat-geo"),
+    "ag-3273-0001": (-6.915, 107.61, "fiber"),       # Kota Bandung: OK
+    "ag-1275-0001": (3.6, 98.49, "cellular"),        # Kota Binjai: OK
+    "ag-7371-0001": (-5.14, 119.42, "microwave"),    # Kota Makassar: birth only, UNKNOWN
+}
+LATE = "ag-5171-0001"     # Kota Denpasar, added while the page is open
+
+
+def iso(dt=None):
+    dt = dt or datetime.datetime.now(datetime.timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def topic(agent, leaf):
+    code = agent.split("-")[1]
+    return f"pantau/v1/{code[:2]}/{code}/{agent}/{leaf}"
+
+
+def birth(agent, lat, lon, link):
+    return json.dumps({"v": 1, "state": "online", "agent": agent, "boot": 1, "ts": iso(),
+                       "site": f"Site {agent}", "link": link, "interval": 5,
+                       "version": "test", "lat": lat, "lon": lon})
+
+
+def batch(agent, seq, lost, p95, ago_s=0):
+    ts = datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(seconds=ago_s)
+    return json.dumps({
+        "v": 1, "agent": agent, "boot": 1, "seq": seq, "ts": iso(ts),
+        "results": [{"probe": "icmp", "target": "198.18.0.1", "sent": 20, "recv": 20 - lost,
+                     "loss_pct": lost * 5.0,
+                     "rtt_ms": {"min": p95 - 5, "p50": p95 - 3, "avg": p95 - 2, "p95": p95,
+                                "max": p95 + 1}, "jitter_ms": 2.0 + seq, "pdv_ms": 4.0}],
+        "outbox": {"pending": seq, "dropped": 0}})
+
+
+def raw_get(port, path, method="GET"):
+    """The exact path on the wire (no client-side normalisation)."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request(method, path)
+    r = c.getresponse()
+    body = r.read()
+    c.close()
+    return r.status, r.getheader("Content-Type"), body
+
+
+class DashboardTest(E2ETestCase):
+    def setUp(self):
+        super().setUp()
+        self.broker = self.start_broker()
+        self.cfg, self.port = self.collector_config(
+            self.broker.port, status__window=30, status__tick_ms=200,
+            counting__start="2020-01-01 00:00", counting__end="2099-12-31 23:59")
+        self.collector = self.start_collector(self.cfg)
+        self.wait_api(self.port, self.collector)
+        self.api = f"http://127.0.0.1:{self.port}"
+        wait_subscribed(self.broker, self.api)
+        self.seq = {}
+
+    def send(self, agent, lost, p95, ago_s=0):
+        self.seq[agent] = self.seq.get(agent, 0) + 1
+        self.broker.publish(topic(agent, "result"), batch(agent, self.seq[agent], lost, p95, ago_s))
+
+    def status(self, agent):
+        return http_json(f"{self.api}/api/v1/sites/{agent}")[1].get("status")
+
+    def test_serves_files_safely(self):
+        status, ctype, body = raw_get(self.port, "/")
+        self.assertEqual((status, ctype), (200, "text/html; charset=utf-8"))
+        self.assertIn(b'src="/ui/app.js"', body)
+        self.assertEqual(raw_get(self.port, "/ui/app.js")[:2],
+                         (200, "text/javascript; charset=utf-8"))
+        self.assertEqual(raw_get(self.port, "/ui/style.css")[1], "text/css; charset=utf-8")
+        status, ctype, body = raw_get(self.port, "/ui/indonesia.json")
+        self.assertEqual((status, ctype), (200, "application/json; charset=utf-8"))
+        self.assertGreater(len(json.loads(body)["path"]), 10000)
+        # HEAD has the headers and no body
+        self.assertEqual(raw_get(self.port, "/ui/app.js", "HEAD")[::2], (200, b""))
+        # nothing outside the folder, no hidden file, no listing
+        secret = os.path.join(os.path.dirname(self.cfg), "collector.ini")
+        self.assertTrue(os.path.exists(secret))
+        for path in ["/ui/../collector.ini", "/ui/../../../../etc/passwd", "/ui/%2e%2e/x",
+                     "/ui/..%2f..%2fetc%2fpasswd", "/ui/.hidden", "/ui//etc/passwd",
+                     "/ui/a/../../x", "/ui/nope.js"]:
+            status, ctype, body = raw_get(self.port, path)
+            self.assertIn(status, (400, 404), path)
+            self.assertTrue(ctype.startswith("application/json"), path)
+            self.assertIn(b'"error"', body, path)
+            self.assertNotIn(b"root:", body, path)
+        # read-only
+        self.assertEqual(raw_get(self.port, "/", "POST")[0], 405)
+        self.assertEqual(raw_get(self.port, "/ui/app.js", "PUT")[0], 405)
+
+    def test_dashboard_in_chromium(self):
+        if not os.access(CHROMIUM, os.X_OK):
+            self.skipTest(f"no Chromium at {CHROMIUM}: install Debian's chromium (make deps)")
+        if not os.path.isdir(PLAYWRIGHT) or shutil.which("node") is None:
+            self.skipTest("playwright-core is not installed: run 'make deps'")
+        for agent, (lat, lon, link) in SITES.items():
+            self.broker.publish(topic(agent, "status"), birth(agent, lat, lon, link), retain=True)
+        # a last hour of history for the charts, then the 3T site loses packets
+        for ago in (240, 180, 120):
+            self.send(GEO, 0, 620, ago)
+        for agent in ("ag-3273-0001", "ag-1275-0001"):
+            self.send(agent, 0, 40)
+        wait_for(lambda: self.status(GEO) == "OK", 10, f"{GEO} OK")
+        self.send(GEO, 10, 640)
+        self.send(GEO, 10, 650)
+        wait_for(lambda: self.status(GEO) == "CRITICAL", 10, f"{GEO} CRITICAL")
+        wait_for(lambda: http_json(f"{self.api}/api/v1/regions")[1]["regions"][0]["at_risk"],
+                 10, "Jayawijaya at risk")
+        expected = {GEO: "CRITICAL", "ag-3273-0001": "OK", "ag-1275-0001": "OK",
+                    "ag-7371-0001": "UNKNOWN"}
+        for agent, want in expected.items():
+            wait_for(lambda a=agent, w=want: self.status(a) == w, 10, f"{agent} {want}")
+
+        env = dict(os.environ, CHROMIUM=CHROMIUM)
+        drv = subprocess.Popen(["node", DRIVER, self.api + "/", self.workdir, str(len(SITES)), GEO],
+                               stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=open(os.path.join(self.workdir, "browser.log"), "w"),
+                               text=True, env=env)
+        try:
+            national = self.phase(drv, "national")
+            self.check_national(national, expected)
+            self.broker.publish(topic(LATE, "status"), birth(LATE, -8.65, 115.22, "fiber"),
+                                retain=True)
+            self.send(LATE, 0, 30)
+            drv.stdin.write("go\n")
+            drv.stdin.flush()
+            live = self.phase(drv, "live")
+            self.assertTrue(live["not_reloaded"])
+            drill = self.phase(drv, "drill")
+            self.check_drill(drill)
+        finally:
+            drv.stdin.close()
+            drv.wait(timeout=20)
+
+    def phase(self, drv, name):
+        line = drv.stdout.readline()
+        self.assertTrue(line, "the browser driver stopped; see browser.log")
+        out = json.loads(line)
+        self.assertEqual(out["errors"], [], "JavaScript or HTTP errors in the page")
+        self.assertEqual(out["phase"], name)
+        return out
+
+    def check_national(self, n, expected):
+        got = {p["agent"]: p for p in n["points"]}
+        self.assertEqual(set(got), set(expected))
+        for agent, status in expected.items():
+            self.assertEqual(got[agent]["status"], status, agent)
+            self.assertEqual(got[agent]["fill"], COLORS[status], agent)
+        # shape as well as colour (colour-blind readers)
+        self.assertEqual({p["status"]: p["shape"] for p in got.values()},
+                         {"OK": "circle", "CRITICAL": "square", "UNKNOWN": "diamond"})
+        self.assertEqual([a for a, p in got.items() if p["t3"]], [GEO])
+        self.assertGreater(n["land"], 10000)
+        self.assertEqual(n["risk"], ["95.01"])
+        self.assertEqual(n["rows"][0], "95.01")
+        self.assertIn("AT RISK", n["first_row"])
+        self.assertEqual(len(n["rows"]), 4)
+        self.assertEqual(n["counts"]["CRITICAL"], 1)
+        self.assertEqual(n["counts"]["OK"], 2)
+        self.assertEqual(n["counts"]["UNKNOWN"], 1)
+        self.assertEqual(n["counts"]["regencies-at-risk"], 1)
+        self.assertIsNotNone(n["banner"])
+        for zone in ("WIB", "WITA", "WIT"):
+            self.assertIn(zone, n["banner"])
+            self.assertIn(zone, n["clocks"])
+        self.assertEqual((n["points_3t_only"], n["rows_3t_only"]), (1, 1))
+        self.assertEqual(n["rows_search"], ["32.73"])
+
+    def check_drill(self, d):
+        self.assertEqual(d["regency"], {"code": "95.01", "sites": [GEO]})
+        site = d["site"]
+        self.assertEqual(site["agent"], GEO)
+        titles = [c["title"] for c in site["charts"]]
+        self.assertEqual(titles, ["RTT — icmp 198.18.0.1", "Loss — icmp 198.18.0.1",
+                                  "Jitter — icmp 198.18.0.1"])
+        # 5 batches in the last hour: RTT has p50 and p95 points
+        self.assertEqual([c["points"] for c in site["charts"]], [10, 5, 5])
+        self.assertTrue(all(c["lines"] >= 1 for c in site["charts"]))
+        self.assertEqual(len(site["targets"]), 1)
+        self.assertIn("198.18.0.1", site["targets"][0])
+        self.assertTrue(any("CRITICAL" in h for h in site["history"]), site["history"])
+        self.assertIn("Active alerts", site["alerts"])
