@@ -119,7 +119,8 @@ class Demo:
                           "catalog_dir": os.path.join(self.build, "share", "pantau")},
             "broker": {"host": "127.0.0.1", "port": self.mqtt_port,
                        "client_id": "pantau-collector-demo"},
-            "api": {"listen": "127.0.0.1", "port": self.api_port},
+            "api": {"listen": "127.0.0.1", "port": self.api_port,
+                    "web_dir": os.path.join(self.build, "share", "pantau", "web")},
             "status": {"default_interval": 10},
         })
         self.start("collector", [os.path.join(self.build, "pantau-collector"), "--config", cfg])
@@ -192,8 +193,7 @@ def main():
         demo.setup()
         print(f"broker: mqtt://127.0.0.1:{demo.mqtt_port}")
         print(f"api: http://127.0.0.1:{demo.api_port}/")
-        print(f"dashboard: http://127.0.0.1:{demo.api_port}/  (the web dashboard comes "
-              f"with a later release; the API and 'pantau' CLI work now)")
+        print(f"dashboard: http://127.0.0.1:{demo.api_port}/")
         print(f"try: build/pantau summary --url http://127.0.0.1:{demo.api_port}")
         print(f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{demo.api_port}")
         print(f"waiting for {len(SITES)} sites to report (and {SIMULATED} simulated ones "
