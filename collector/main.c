@@ -1,5 +1,4 @@
 /* pantau-collector: receives, validates and stores what the agents send. */
-#include <getopt.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -10,11 +9,11 @@
 #include "catalog.h"
 #include "collector.h"
 #include "collector_config.h"
+#include "daemonargs.h"
 #include "log.h"
 #include "profiles.h"
 #include "sigstop.h"
 
-#define EXIT_USAGE 2
 #define EXIT_CONFIG 2
 
 static void
@@ -31,43 +30,7 @@ usage(FILE *to)
 	    "  --config-reference  print every configuration key with its default\n");
 }
 
-struct args {
-	const char *config;
-	const char *log_level;
-	bool check;
-};
-
-static int
-parse_args(int argc, char **argv, struct args *a)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "config-reference", no_argument, NULL, 'R' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "c:nl:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': a->config = optarg; break;
-		case 'n': a->check = true; break;
-		case 'l': a->log_level = optarg; break;
-		case 'R': collector_config_reference(stdout); return 0;
-		case 'V': printf("pantau-collector %s\n", PANTAU_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "pantau-collector: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
+static const struct daemon_cli cli = { "pantau-collector", usage, collector_config_reference };
 
 static void
 stop_collector(void *arg)
@@ -129,23 +92,21 @@ run(const struct collector_config *cfg)
 int
 main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct daemon_args a = { 0 };
 	struct collector_config cfg;
-	int rc = parse_args(argc, argv, &a);
+	int rc = daemon_args_parse(argc, argv, &cli, &a);
 	if (rc >= 0)
 		return rc;
 	if (a.config == NULL) {
 		fprintf(stderr, "pantau-collector: --config FILE is required\n");
 		usage(stderr);
-		return EXIT_USAGE;
+		return DAEMON_EXIT_USAGE;
 	}
 	if (collector_config_load(a.config, &cfg, stderr) != PANTAU_OK)
 		return EXIT_CONFIG;
-	int level = a.log_level != NULL ? log_level_parse(a.log_level) : cfg.log_level;
-	if (level < 0) {
-		fprintf(stderr, "pantau-collector: --log-level must be error, warn, info or debug\n");
-		return EXIT_USAGE;
-	}
+	int level = daemon_log_level(&cli, &a, cfg.log_level);
+	if (level < 0)
+		return DAEMON_EXIT_USAGE;
 	log_init("pantau-collector", (enum log_level)level, false);
 	if (a.check || (rc = check_files(&cfg, true)) != 0)
 		return a.check ? check_files(&cfg, false) : rc;

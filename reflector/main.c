@@ -1,19 +1,18 @@
 /* pantau-reflector: the far end of the stamp and throughput probes, run at
  * regional points of presence (docs/probes.md). */
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
 
+#include "daemonargs.h"
 #include "http_server.h"
 #include "log.h"
 #include "reflector_config.h"
 #include "sigstop.h"
 #include "stamp_server.h"
 
-#define EXIT_USAGE 2
 #define EXIT_CONFIG 2
 
 struct reflector {
@@ -35,43 +34,7 @@ usage(FILE *to)
 	    "  --config-reference  print every configuration key with its default\n");
 }
 
-struct args {
-	const char *config;
-	const char *log_level;
-	bool check;
-};
-
-static int
-parse_args(int argc, char **argv, struct args *a)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "config-reference", no_argument, NULL, 'R' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "c:nl:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': a->config = optarg; break;
-		case 'n': a->check = true; break;
-		case 'l': a->log_level = optarg; break;
-		case 'R': reflector_config_reference(stdout); return 0;
-		case 'V': printf("pantau-reflector %s\n", PANTAU_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "pantau-reflector: unexpected argument \"%s\"\n", argv[optind]);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
+static const struct daemon_cli cli = { "pantau-reflector", usage, reflector_config_reference };
 
 static void
 stop_reflector(void *arg)
@@ -133,18 +96,16 @@ run(const struct reflector_config *cfg)
 int
 main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct daemon_args a = { 0 };
 	struct reflector_config cfg;
-	int rc = parse_args(argc, argv, &a);
+	int rc = daemon_args_parse(argc, argv, &cli, &a);
 	if (rc >= 0)
 		return rc;
 	if (reflector_config_load(a.config, &cfg, stderr) != PANTAU_OK)
 		return EXIT_CONFIG;
-	int level = a.log_level != NULL ? log_level_parse(a.log_level) : cfg.log_level;
-	if (level < 0) {
-		fprintf(stderr, "pantau-reflector: --log-level must be error, warn, info or debug\n");
-		return EXIT_USAGE;
-	}
+	int level = daemon_log_level(&cli, &a, cfg.log_level);
+	if (level < 0)
+		return DAEMON_EXIT_USAGE;
 	log_init("pantau-reflector", (enum log_level)level, false);
 	if (a.check) {
 		printf("configuration OK\n");
