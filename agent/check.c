@@ -318,10 +318,8 @@ start(struct check *k)
 	uv_timer_init(&k->loop, &k->guard);
 	k->guard.data = k;
 	/* Without the worker its probes fail with the same reason, below. */
-	if (agent_config_worker(k->cfg, worker, sizeof(worker), why, sizeof(why)) != PANTAU_OK) {
-		fprintf(k->out, "[FAIL] %s\n", why);
-		k->failed++;
-	}
+	if (agent_config_worker(k->cfg, worker, sizeof(worker), why, sizeof(why)) != PANTAU_OK)
+		line(k, false, M_WORKER_MISSING, why);
 	if (agent_env_open(&k->loop, &k->env, worker, why, sizeof(why)) != PANTAU_OK) {
 		fprintf(k->out, "[FAIL] %s\n", why);
 		return PANTAU_ERR_NOMEM;
