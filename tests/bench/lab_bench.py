@@ -5,7 +5,10 @@ reference tool in `site` on the same path at the same time, the targets in
 `core`, the impairment from the delay line in `impair`. Printed, never
 asserted. Then the agent runs at the default schedule for --lab-minutes
 (default 10; PANTAU_BENCH_LAB_S=SECONDS overrides it for a quick run) next to
-fping doing the same ICMP schedule, and their peak RSS and CPU are compared.
+fping doing the same ICMP schedule, and their peak RSS and CPU are compared;
+the agent's probe workers (its http probe) are reported apart (peak RSS, time
+alive) and their CPU is counted in the agent's. --lab-part resources runs only
+that part.
 """
 import os
 import re
