@@ -1,7 +1,7 @@
 # pantau — build, test, demo, bench, install.
 #
-#   make              build build/pantau-agent, build/pantau-collector, build/pantau,
-#                     build/pantau-reflector
+#   make              build build/pantau-agent, build/pantau-probe-worker,
+#                     build/pantau-collector, build/pantau, build/pantau-reflector
 #   make deps         install every Debian and npm package needed (idempotent)
 #   make test         deps + build + the whole suite; ends with "N passed, N failed"
 #   make demo         deps + build + broker, collector and agents on loopback
@@ -26,6 +26,10 @@ OPT := -O2
 endif
 
 PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv
+# The agent links no libcurl (its pages would cost ~7 MiB resident): the
+# libcurl probes run in pantau-probe-worker (docs/architecture.md).
+AGENT_PKGS := libmosquitto jansson inih libuv
+WORKER_PKGS := libcurl jansson inih libuv
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wconversion -Wno-sign-conversion -Wformat=2 \
 	-Wno-format-nonliteral -Wundef -Wvla
@@ -39,9 +43,12 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPANTAU_VERSION='"$(VERSION)"' \
 	$(OPT) -g $(WARN) $(SAN_FLAGS) -I. -Icommon $(PKG_CFLAGS) $(CFLAGS)
 LDFLAGS_ALL = $(SAN_FLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lm
+AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -lm
+WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
+WORKER_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c))
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
@@ -51,6 +58,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 AGENT_OBJ := $(call obj,$(AGENT_SRC))
+WORKER_OBJ := $(call obj,$(WORKER_SRC))
 COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 REFLECTOR_OBJ := $(call obj,$(REFLECTOR_SRC))
@@ -59,7 +67,7 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The network lab's user-space delay line (tests/lab/, docs/testing.md).
 LAB_BIN := $(BUILD)/tests/delayline
 
-PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
+PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
 	$(BUILD)/share/pantau/regency_flags.csv
@@ -90,6 +98,9 @@ $(BUILD)/libpantau-common.a: $(COMMON_OBJ)
 $(BUILD)/libpantau-agent.a: $(AGENT_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-worker.a: $(WORKER_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-collector.a: $(COLLECTOR_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -102,7 +113,11 @@ $(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
 
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+$(BUILD)/pantau-probe-worker: $(call obj,worker/main.c) $(BUILD)/libpantau-worker.a \
+		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(WORKER_LIBS)
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
@@ -128,7 +143,7 @@ $(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/li
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # Unit tests link every library; cmocka only here.
-$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-agent.a \
+$(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
 		$(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
@@ -184,10 +199,12 @@ docs: all
 	@$(PYTHON) deploy/gen-docs.py --build $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau \
+		$(DESTDIR)$(PREFIX)/libexec/pantau
 	install -m 0755 $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 		$(BUILD)/pantau-reflector \
 		$(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/pantau-probe-worker $(DESTDIR)$(PREFIX)/libexec/pantau/
 	install -m 0644 $(CATALOG) deploy/agent.ini.example deploy/collector.ini.example \
 		deploy/reflector.ini.example \
 		$(DESTDIR)$(PREFIX)/share/pantau/

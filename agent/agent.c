@@ -1,5 +1,6 @@
 #include "agent.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -469,7 +470,10 @@ prepare(struct agent *a, char *why, size_t len)
 	}
 	if ((rc = open_outbox(a, why, len)) != PANTAU_OK)
 		return rc;
-	rc = agent_env_open(a->loop, &a->env, why, len);
+	char worker[PATH_MAX];
+	rc = agent_config_worker(c, worker, sizeof(worker), why, len);
+	if (rc == PANTAU_OK)
+		rc = agent_env_open(a->loop, &a->env, worker, why, len);
 	if (rc != PANTAU_OK)
 		return rc;
 	if (budget_new(c->state_dir, agent_config_budget_bytes(c), clock_real_ms(),

@@ -8,6 +8,7 @@
 
 #include "budget.h"
 #include "log.h"
+#include "probeworker.h"
 
 #define A(field) offsetof(struct agent_config, field)
 #define S(field) sizeof(((struct agent_config *)0)->field)
@@ -67,6 +68,9 @@ static const struct cfg_key agent_keys[] = {
 	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
 	    "started as root, the agent runs as this user once its ICMP sockets are open; "
 	    "auto = pantau if it exists, else nobody; root = stay root" },
+	{ "probe_worker", CFG_STRING, A(probe_worker), S(probe_worker), 0, 0, "", NULL, NULL, 0,
+	    "path of pantau-probe-worker, which measures http, throughput and upload_task "
+	    "probes; empty = next to pantau-agent, else ../libexec/pantau/ from it" },
 	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 8, 4194304, "65536", NULL, NULL, 0,
 	    "KiB of disk the outbox (state_dir/outbox) may use; when full, whole oldest "
 	    "segments are deleted and counted in outbox.dropped" },
@@ -369,4 +373,14 @@ agent_config_budget_bytes(const struct agent_config *c)
 	int mb = c->data_budget_mb >= 0 ? c->data_budget_mb :
 	    budget_default_mb(wire_link_names[c->link]);
 	return (int64_t)mb * 1000000;
+}
+
+pantau_err
+agent_config_worker(const struct agent_config *c, char *path, size_t len, char *why,
+    size_t wlen)
+{
+	path[0] = '\0';
+	if (!probe_needs_worker(c->probes, c->nprobes))
+		return PANTAU_OK;
+	return probeworker_locate(c->probe_worker, path, len, why, wlen);
 }

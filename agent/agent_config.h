@@ -27,6 +27,7 @@ struct agent_config {
 	int backfill_rate;           /* bytes per second of backlog, at most */
 	int data_budget_mb;          /* -1: budget_default_mb(link) */
 	char user[64];               /* user to run as after opening sockets (as root) */
+	char probe_worker[512];      /* pantau-probe-worker; "": found by probeworker_locate */
 	struct broker_cfg broker;
 	struct probe_def probes[AGENT_MAX_PROBES];
 	size_t nprobes;
@@ -46,6 +47,14 @@ int agent_config_probe_every(const struct agent_config *c, const struct probe_de
 
 /* The daily data budget in bytes (the key, or the link's default). */
 int64_t agent_config_budget_bytes(const struct agent_config *c);
+
+/*
+ * Where pantau-probe-worker is, when a probe needs it (http, throughput,
+ * upload_task): PANTAU_OK with path, or with path "" when no probe needs
+ * it; PANTAU_ERR_NOT_FOUND with why naming the path and what to do.
+ */
+pantau_err agent_config_worker(const struct agent_config *c, char *path, size_t len,
+    char *why, size_t wlen);
 
 /* Print the reference of every section and probe kind (Markdown). */
 void agent_config_reference(FILE *to);

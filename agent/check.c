@@ -1,5 +1,6 @@
 #include "check.h"
 
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -309,14 +310,17 @@ on_guard(uv_timer_t *t)
 static pantau_err
 start(struct check *k)
 {
-	char why[256];
+	char why[PATH_MAX + 512], worker[PATH_MAX];
 	const struct probe_def *all[AGENT_MAX_PROBES];
 	struct mqttc_opts mo;
 	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
 		.on_publish = on_publish };
 	uv_timer_init(&k->loop, &k->guard);
 	k->guard.data = k;
-	if (agent_env_open(&k->loop, &k->env, why, sizeof(why)) != PANTAU_OK) {
+	/* Without the worker its probes fail with the same reason, below. */
+	if (agent_config_worker(k->cfg, worker, sizeof(worker), why, sizeof(why)) != PANTAU_OK)
+		line(k, false, M_WORKER_MISSING, why);
+	if (agent_env_open(&k->loop, &k->env, worker, why, sizeof(why)) != PANTAU_OK) {
 		fprintf(k->out, "[FAIL] %s\n", why);
 		return PANTAU_ERR_NOMEM;
 	}

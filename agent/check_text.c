@@ -67,6 +67,9 @@ static const char *const text[M_COUNT][2] = {
 	    "probe %s (%s): %s\n"
 	    "  -> periksa URL, DNS lokasi ini dan proxy; layanan mungkin sedang mati" },
 	[M_PROBE_ERROR] = { "probe %s (%s %s): %s", "probe %s (%s %s): %s" },
+	[M_WORKER_MISSING] = { "%s",
+	    "program pengukur http (pantau-probe-worker) tidak ada: %s\n"
+	    "  -> pasang ulang pantau (make install) atau isi [agent] probe_worker" },
 	[M_TRAIN_OK] = { "probe %s (%s %s): %lld/%lld replies, loss %.0f %%, median %.1f ms, "
 	                 "MOS %.1f",
 	    "probe %s (%s %s): %lld/%lld balasan, hilang %.0f %%, median %.1f ms, MOS %.1f" },

@@ -5,22 +5,25 @@
 #include <sys/socket.h>
 
 #include "budget.h"
-#include "curlglue.h"
 #include "icmpsock.h"
 #include "log.h"
 
 pantau_err
-agent_env_open(uv_loop_t *loop, struct agent_env *env, char *why, size_t len)
+agent_env_open(uv_loop_t *loop, struct agent_env *env, const char *worker, char *why,
+    size_t len)
 {
 	char why6[256];
 	memset(env, 0, sizeof(*env));
 	rng_seed(&env->rng);
 	env->probe.loop = loop;
 	env->probe.rng = &env->rng;
-	env->probe.curl = curlglue_new(loop);
-	if (env->probe.curl == NULL) {
-		snprintf(why, len, "cannot start libcurl");
-		return PANTAU_ERR_NOMEM;
+	if (worker != NULL && worker[0] != '\0') {
+		if ((size_t)snprintf(env->worker, sizeof(env->worker), "%s", worker) >=
+		    sizeof(env->worker)) {
+			snprintf(why, len, "the probe worker's path is too long: %s", worker);
+			return PANTAU_ERR_TOO_BIG;
+		}
+		env->probe.worker = env->worker;
 	}
 	if (icmpsock_open(loop, AF_INET, &env->probe.icmp4, env->icmp_why,
 	        sizeof(env->icmp_why)) != PANTAU_OK) {
@@ -41,7 +44,5 @@ agent_env_close(struct agent_env *env)
 	icmpsock_free(env->probe.icmp6);
 	budget_free(env->probe.budget);
 	env->probe.budget = NULL;
-	curlglue_free(env->probe.curl);
 	env->probe.icmp4 = env->probe.icmp6 = NULL;
-	env->probe.curl = NULL;
 }

@@ -1,5 +1,6 @@
 /* pantau-agent: measures a site's connectivity and reports it over MQTT. */
 #include <getopt.h>
+#include <limits.h>
 #include <mosquitto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -147,7 +148,12 @@ main(int argc, char **argv)
 	 * hung DNS server must not hold up the broker connect behind them. */
 	setenv("UV_THREADPOOL_SIZE", "8", 0);
 	mosquitto_lib_init();
-	if (a.validate_only) {
+	char worker[PATH_MAX], why[PATH_MAX + 512];
+	if (!check && agent_config_worker(&cfg, worker, sizeof(worker), why, sizeof(why)) !=
+	    PANTAU_OK) {
+		fprintf(stderr, "pantau-agent: %s\n", why);
+		rc = EXIT_CONFIG;
+	} else if (a.validate_only) {
 		printf("configuration OK (%zu probes)\n", cfg.nprobes);
 		rc = 0;
 	} else if (check) {

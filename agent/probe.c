@@ -48,3 +48,12 @@ probe_failure_result(const struct probe_def *def, const char *error)
 	json_object_set_new(r, "error", json_string(error));
 	return r;
 }
+
+bool
+probe_needs_worker(const struct probe_def *defs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (defs[i].ops != NULL && defs[i].ops->in_worker)
+			return true;
+	return false;
+}

@@ -3,6 +3,11 @@
  * defines one `const struct probe_ops`, listed once in probe.c. Adding a
  * kind touches that new file and one table entry.
  *
+ * The libcurl kinds (http, throughput, upload_task) are measured in a
+ * short-lived process, pantau-probe-worker: in the agent their start and
+ * cancel spawn and kill it (agent/probeworker.h), in the worker the real
+ * ones run (worker/runner.h). The agent does not link libcurl.
+ *
  * Life of a measurement: the scheduler fills a struct probe_run and calls
  * ops->start(run). The probe works on the loop (its own uv handles, the
  * shared ICMP sockets or the shared libcurl multi in run->env) and calls
@@ -31,11 +36,12 @@ struct icmpsock;
 /* What probes share, owned by the agent. */
 struct probe_env {
 	uv_loop_t *loop;
-	struct curlglue *curl;     /* libcurl multi-socket on the loop */
+	struct curlglue *curl;     /* libcurl multi-socket on the loop (worker only) */
 	struct icmpsock *icmp4;    /* shared ICMP socket, IPv4; NULL if unavailable */
 	struct icmpsock *icmp6;    /* shared ICMPv6 socket; NULL if unavailable */
 	struct rng *rng;
 	struct budget *budget;     /* daily data budget (throughput); never NULL in a probe */
+	const char *worker;        /* path of pantau-probe-worker (agent only), or NULL */
 };
 
 /* One configured probe: a [probe.NAME] section. */
@@ -78,6 +84,9 @@ struct probe_ops {
 	 * after the other probes have finished, one such probe at a time, so
 	 * that it neither loads their measurements nor the others'. */
 	bool loads_link;
+	/* Measured in pantau-probe-worker (libcurl kinds): start and cancel
+	 * are probeworker's, which spawns the worker for each run. */
+	bool in_worker;
 };
 
 /* The probe kinds, NULL-terminated, and their names for messages. */
@@ -88,5 +97,12 @@ const struct probe_ops *probe_find(const char *kind);
 /* Build a failure result {"probe","target","ok":false,"error"} for kinds
  * whose result carries ok; icmp gets sent/recv 0 and loss 100. */
 json_t *probe_failure_result(const struct probe_def *def, const char *error);
+
+/* An http:// or https:// URL with a valid host and port and no spaces;
+ * false with why (naming example, a URL that would do). */
+bool probe_url_check(const char *url, const char *example, char *why, size_t len);
+
+/* True when any of the n definitions is measured in the probe worker. */
+bool probe_needs_worker(const struct probe_def *defs, size_t n);
 
 #endif

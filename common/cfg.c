@@ -383,6 +383,34 @@ set_value(const struct cfg_key *k, const char *value, void *target)
 	return false;
 }
 
+pantau_err
+cfg_format(const struct cfg_key *k, const void *target, char *out, size_t len)
+{
+	const void *field = (const char *)target + k->offset;
+	int n = -1;
+	switch (k->type) {
+	case CFG_STRING:
+		n = snprintf(out, len, "%s", (const char *)field);
+		break;
+	case CFG_INT:
+		n = snprintf(out, len, "%d", *(const int *)field);
+		break;
+	case CFG_I64:
+		n = snprintf(out, len, "%lld", (long long)*(const int64_t *)field);
+		break;
+	case CFG_DOUBLE:
+		n = snprintf(out, len, "%.17g", *(const double *)field);
+		break;
+	case CFG_BOOL:
+		n = snprintf(out, len, "%s", *(const bool *)field ? "true" : "false");
+		break;
+	case CFG_ENUM:
+		n = snprintf(out, len, "%s", k->choices[*(const int *)field]);
+		break;
+	}
+	return n >= 0 && (size_t)n < len ? PANTAU_OK : PANTAU_ERR_TOO_BIG;
+}
+
 void
 cfg_apply_defaults(const struct cfg_key *keys, size_t nkeys, void *target)
 {

@@ -108,6 +108,13 @@ const struct cfg_entry *cfg_find(const struct cfg_file *f, const char *section, 
 void cfg_apply(struct cfg_file *f, const char *section, const struct cfg_key *keys,
     size_t nkeys, void *target);
 
+/*
+ * Write the value of key k in target back as text that cfg_apply reads to
+ * the same value (e.g. to hand a parsed section to another process).
+ * PANTAU_ERR_TOO_BIG when it does not fit len.
+ */
+pantau_err cfg_format(const struct cfg_key *k, const void *target, char *out, size_t len);
+
 /* Apply only the defaults of a key table. */
 void cfg_apply_defaults(const struct cfg_key *keys, size_t nkeys, void *target);
 

@@ -5,9 +5,13 @@ reference tool in `site` on the same path at the same time, the targets in
 `core`, the impairment from the delay line in `impair`. Printed, never
 asserted. Then the agent runs at the default schedule for --lab-minutes
 (default 10; PANTAU_BENCH_LAB_S=SECONDS overrides it for a quick run) next to
-fping doing the same ICMP schedule, and their peak RSS and CPU are compared.
+fping doing the same ICMP schedule, and their peak RSS and CPU are compared;
+the agent's probe workers (its http probe) are reported apart (peak RSS, time
+alive) and their CPU is counted in the agent's. --lab-part resources runs only
+that part.
 """
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -214,7 +218,8 @@ def shared_objects(pid):
 
 
 def proc_figures(pid):
-    """(VmHWM KiB, RssAnon KiB, CPU seconds) of a live process."""
+    """(VmHWM KiB, RssAnon KiB, CPU seconds, CPU seconds of its reaped children)
+    of a live process."""
     hwm, anon, cpu = None, None, None
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -224,8 +229,19 @@ def proc_figures(pid):
                 anon = int(line.split()[1])
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rpartition(")")[2].split()
-    cpu = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return hwm, anon, cpu
+    tck = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / tck
+    children = (int(fields[13]) + int(fields[14])) / tck
+    return hwm, anon, cpu, children
+
+
+WORKER_LINE = re.compile(r"worker pid \d+ ran (\d+) ms, .* peak RSS (-?\d+) KiB, CPU (-?\d+) ms")
+
+
+def worker_runs(agent_log):
+    """[(ms alive, peak RSS KiB, CPU ms)] of each probe worker the agent ran, from
+    its debug log (agent/probeworker.c; the figures are the worker's getrusage)."""
+    return [tuple(int(g) for g in m.groups()) for m in WORKER_LINE.finditer(agent_log)]
 
 
 def run_fping_once(lab, count, spacing_ms):
@@ -263,9 +279,11 @@ def rows_resources(wd, seconds, interval=60):
             web.killed = True
             harness.wait_for(lambda: listening(lab, "core", WEB_PORT), 10, "web server")
             site = Site(lab, wd, "res", procs.start)
-            agent = site.start_agent(default_schedule(), interval=interval)
+            # debug: the agent logs each probe worker's figures
+            agent = site.start_agent(default_schedule(), interval=interval,
+                                     agent_extra={"log_level": "debug"})
             t0 = time.monotonic()
-            _, _, cpu0 = proc_figures(agent.pid)
+            _, _, cpu0, kids0 = proc_figures(agent.pid)
             fping_rss, fping_cpu, runs, next_run = 0, 0.0, 0, t0
             while time.monotonic() - t0 < seconds:
                 if not agent.alive():
@@ -276,12 +294,16 @@ def rows_resources(wd, seconds, interval=60):
                     next_run += interval
                 time.sleep(min(1.0, max(0.0, next_run - time.monotonic())))
             wall = time.monotonic() - t0
-            hwm, anon, cpu1 = proc_figures(agent.pid)
+            hwm, anon, cpu1, kids1 = proc_figures(agent.pid)
             libs = shared_objects(agent.pid)
             batches = len(site.batches())
+            runs_w = worker_runs(agent.output())
         finally:
             procs.stop()
-    agent_cpu = cpu1 - cpu0
+    agent_cpu, worker_cpu = cpu1 - cpu0, kids1 - kids0
+    total_cpu = agent_cpu + worker_cpu
+    worker_rss = max((r[1] for r in runs_w), default=0)
+    alive_s = sum(r[0] for r in runs_w) / 1000
     return [
         (f"{wall / 60:.1f} min at interval {interval} s", "peak RSS, MiB (fping: per run)",
          fmt(fping_rss / 1024, nd=1), fmt(hwm / 1024, nd=1), ratio(hwm, fping_rss)),
@@ -291,9 +313,16 @@ def rows_resources(wd, seconds, interval=60):
         ("", "  the largest: " + ", ".join(
             f"{os.path.basename(k).split('.so')[0]} {v / 1024:.1f}"
             for k, v in sorted(libs.items(), key=lambda kv: -kv[1])[:4]), "", "", ""),
-        ("  (icmp 10 x 100 ms, http, tcp)", "CPU % of one core",
-         fmt(100 * fping_cpu / wall, nd=3), fmt(100 * agent_cpu / wall, nd=3),
-         ratio(agent_cpu, fping_cpu)),
+        ("", f"probe worker (http): peak RSS, MiB, largest of {len(runs_w)} runs", "-",
+         fmt(worker_rss / 1024, nd=1), ""),
+        ("", "probe worker: alive per minute, s (mean run, ms)", "-",
+         fmt(alive_s / (wall / 60), nd=2),
+         f"{1000 * alive_s / len(runs_w):.0f} ms" if runs_w else ""),
+        ("  (icmp 10 x 100 ms, http, tcp)", "CPU % of one core: agent + its workers",
+         fmt(100 * fping_cpu / wall, nd=3), fmt(100 * total_cpu / wall, nd=3),
+         ratio(total_cpu, fping_cpu)),
+        ("", "  of which the probe workers (reaped children)", "-",
+         fmt(100 * worker_cpu / wall, nd=3), ""),
         ("", "cycles: fping runs / agent batches", str(runs), str(batches), ""),
     ]
 
@@ -320,16 +349,17 @@ def bench_lab(args):
     wd = tempfile.mkdtemp(prefix="lab-", dir=base)
     rows, ok = [], False
     try:
-        rtt, note = rows_rtt(wd)
-        rows += rtt
-        rows += rows_loss(wd)
-        rows += rows_jitter(wd)
-        print_table(rows)
-        print(f"  ({note})")
-        tp = rows_throughput(wd, args.lab_tp_seconds)
-        print()
-        print_table(tp)
-        print()
+        if args.lab_part == "all":
+            rtt, note = rows_rtt(wd)
+            rows += rtt
+            rows += rows_loss(wd)
+            rows += rows_jitter(wd)
+            print_table(rows)
+            print(f"  ({note})")
+            tp = rows_throughput(wd, args.lab_tp_seconds)
+            print()
+            print_table(tp)
+            print()
         print_table(rows_resources(wd, seconds))
         ok = True
     finally:

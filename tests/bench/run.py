@@ -523,6 +523,8 @@ def main():
     g.add_argument("--lab-minutes", type=float, default=10,
                    help="agent vs fping at the default schedule (env PANTAU_BENCH_LAB_S="
                         "SECONDS overrides, for a quick run)")
+    g.add_argument("--lab-part", choices=["all", "resources"], default="all",
+                   help="resources: only the agent's RSS and CPU at the default schedule")
     g.add_argument("--lab-tp-seconds", type=int, default=10,
                    help="duration of each throughput run (the probe's duration_s and iperf3 -t)")
     g = ap.add_argument_group("outbox and backfill")

@@ -76,20 +76,22 @@ class Site:
                  "mosquitto_sub to subscribe")
         self.agent = None
 
-    def agent_config(self, probes, interval):
+    def agent_config(self, probes, interval, agent_extra=None):
         sections = {
             "agent": {"id": f"ag-lab-{self.tag}", "region": "32.73",
                       "site": f"Lab {self.tag}", "link": "fiber", "interval": interval,
-                      "splay": 0, "state_dir": os.path.join(self.workdir, f"state-{self.tag}")},
+                      "splay": 0, "state_dir": os.path.join(self.workdir, f"state-{self.tag}"),
+                      **(agent_extra or {})},
             "broker": {"host": "127.0.0.1", "port": BROKER_PORT},
         }
         for name, keys in probes.items():
             sections[f"probe.{name}"] = keys
         return write_ini(os.path.join(self.workdir, f"agent-{self.tag}.ini"), sections)
 
-    def start_agent(self, probes, interval=5):
-        """probes: {name: {key: value}}; the first cycle starts at once (splay 0)."""
-        cfg = self.agent_config(probes, interval)
+    def start_agent(self, probes, interval=5, agent_extra=None):
+        """probes: {name: {key: value}}; the first cycle starts at once (splay 0);
+        agent_extra: more [agent] keys."""
+        cfg = self.agent_config(probes, interval, agent_extra)
         self.agent = self.start(f"agent-{self.tag}", self.lab.argv(
             "site", [binary("pantau-agent"), "--config", cfg]))
         return self.agent

@@ -58,7 +58,8 @@ http_def(struct fx *f, const char *path, const char *keys, int timeout_ms)
 {
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", f->http_port, path);
-	make_def(f, &probe_http_ops, url, keys, timeout_ms);
+	assert_true(probe_runner_ops("http", &f->ops));
+	make_def(f, &f->ops, url, keys, timeout_ms);
 }
 
 static void
@@ -212,7 +213,8 @@ test_http_check(void **state)
 	const char *good[] = { "https://tally.example/api/ping", "http://203.0.113.1:8080/",
 		"HTTP://example.com", "http://[2001:db8::1]/x" };
 	const char *bad[] = { "ftp://example.com/", "example.com", "http://", "https:///x",
-		"tally.example/api" };
+		"tally.example/api", "http://exa mple.com/", "http://host:99999/",
+		"http://host:80x/", "http://[2001:db8::1/", "http://host/a b" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		assert_true(check_target(f, &probe_http_ops, good[i], NULL, why, sizeof(why)));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -228,9 +230,10 @@ test_start_without_glue(void **state)
 {
 	struct fx *f = *state;
 	f->env.curl = NULL;
-	make_def(f, &probe_http_ops, "http://127.0.0.1:1/", NULL, 0);
+	assert_true(probe_runner_ops("http", &f->ops));
+	make_def(f, &f->ops, "http://127.0.0.1:1/", NULL, 0);
 	f->run = (struct probe_run){ .def = &f->def, .env = &f->env, .done = on_done, .owner = f };
-	assert_int_equal(probe_http_ops.start(&f->run), PANTAU_ERR_STATE);
+	assert_int_equal(f->ops.start(&f->run), PANTAU_ERR_STATE);
 	assert_null(f->run.state);
 }
 

@@ -1,0 +1,219 @@
+/*
+ * http: one HTTP(S) request with libcurl through the worker's multi-socket
+ * glue (docs/probes.md); the kind's keys and checks are agent/probes/http.c.
+ *
+ * Every run opens a fresh connection and resolves the name afresh (no
+ * connection reuse, no DNS cache), so the phase times describe the path
+ * and not libcurl's caches. Redirects are not followed: a 3xx answer is
+ * the result. At most max_bytes of the body are read; the transfer then
+ * stops and counts as complete ("truncated": true).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "curlglue.h"
+#include "agent/probe.h"
+#include "agent/probes/curlkinds.h"
+#include "worker/runner.h"
+
+#ifndef PANTAU_VERSION
+#define PANTAU_VERSION "0.0.0"
+#endif
+
+struct http_run {
+	struct probe_run *run;
+	const struct probe_def *def;
+	struct curlglue *glue;
+	CURL *easy;
+	int64_t bytes, limit;
+	bool truncated;
+	bool https;
+	int expect_status;
+	char err[CURL_ERROR_SIZE];
+};
+
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct http_run *s = arg;
+	size_t n = size * nmemb;
+	(void)ptr;
+	if ((int64_t)n > s->limit - s->bytes) {
+		/* Enough: returning less than n makes libcurl stop the transfer. */
+		s->bytes = s->limit;
+		s->truncated = true;
+		return 0;
+	}
+	s->bytes += (int64_t)n;
+	return n;
+}
+
+static double
+us_to_ms(curl_off_t us)
+{
+	return (double)us / 1000.0;
+}
+
+/*
+ * Phase times. libcurl's *_TIME_T values are cumulative microseconds from
+ * the start of the transfer; we report:
+ *   dns_ms     = NAMELOOKUP                 (name resolution)
+ *   connect_ms = CONNECT - NAMELOOKUP       (TCP handshake alone)
+ *   tls_ms     = APPCONNECT - CONNECT       (TLS handshake alone, https)
+ *   ttfb_ms    = STARTTRANSFER              (cumulative: start to first byte)
+ *   total_ms   = TOTAL                      (cumulative: the whole transfer)
+ * A phase that did not complete (value 0) is left out.
+ */
+static void
+add_times(const struct http_run *s, json_t *r)
+{
+	curl_off_t nl = 0, co = 0, ac = 0, st = 0, tt = 0;
+	curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &nl);
+	curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &co);
+	curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &ac);
+	curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
+	curl_easy_getinfo(s->easy, CURLINFO_TOTAL_TIME_T, &tt);
+	if (nl > 0 || co > 0)
+		wire_set_num(r, "dns_ms", us_to_ms(nl));
+	if (co > 0)
+		wire_set_num(r, "connect_ms", us_to_ms(co >= nl ? co - nl : 0));
+	if (s->https && ac > 0)
+		wire_set_num(r, "tls_ms", us_to_ms(ac >= co ? ac - co : 0));
+	if (st > 0)
+		wire_set_num(r, "ttfb_ms", us_to_ms(st));
+	wire_set_num(r, "total_ms", us_to_ms(tt));
+}
+
+static json_t *
+http_result(const struct http_run *s, CURLcode rc)
+{
+	long status = 0;
+	char why[WIRE_TEXT_MAX];
+	json_t *r = wire_result_new("http", s->def->target);
+	if (r == NULL)
+		return NULL;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	bool transfer_ok = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && s->truncated);
+	bool status_ok = s->expect_status == 0 ? status >= 200 && status < 400 :
+	    status == s->expect_status;
+	json_object_set_new(r, "ok", json_boolean(transfer_ok && status_ok));
+	json_object_set_new(r, "status", json_integer(status));
+	add_times(s, r);
+	json_object_set_new(r, "bytes", json_integer(s->bytes));
+	if (s->truncated)
+		json_object_set_new(r, "truncated", json_true());
+	if (!transfer_ok)
+		snprintf(why, sizeof(why), "%s", s->err[0] != '\0' ? s->err :
+		    curl_easy_strerror(rc));
+	else if (!status_ok && s->expect_status == 0)
+		snprintf(why, sizeof(why), "HTTP status %ld (expected 2xx or 3xx)", status);
+	else if (!status_ok)
+		snprintf(why, sizeof(why), "HTTP status %ld (expected %d)", status,
+		    s->expect_status);
+	if (!transfer_ok || !status_ok)
+		json_object_set_new(r, "error", json_string(why));
+	return r;
+}
+
+static void
+run_free(struct http_run *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->easy);
+	free(s);
+}
+
+static void
+on_done(CURL *easy, CURLcode rc, void *arg)
+{
+	struct http_run *s = arg;
+	struct probe_run *run = s->run;
+	(void)easy;
+	json_t *r = http_result(s, rc);
+	run_free(s);
+	run->state = NULL;
+	run->done(run, r);
+}
+
+static pantau_err
+setup(struct http_run *s, const struct http_params *p)
+{
+	CURL *e = s->easy;
+	CURLcode rc = CURLE_OK;
+	long verify = p->insecure ? 0L : 1L;
+	rc |= curl_easy_setopt(e, CURLOPT_URL, s->def->target);
+	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->def->ops->max_duration_ms(s->def));
+	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "pantau-agent/" PANTAU_VERSION);
+	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->err);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	rc |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify * 2);
+	if (p->method == HTTP_HEAD)
+		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	return rc == CURLE_OK ? PANTAU_OK : PANTAU_ERR_INVAL;
+}
+
+static pantau_err
+http_start(struct probe_run *run)
+{
+	pantau_err rc = PANTAU_OK;
+	const struct http_params *p = run->def->params;
+	struct http_run *s = NULL;
+	if (p == NULL)
+		return PANTAU_ERR_INVAL;
+	if (run->env->curl == NULL)
+		return PANTAU_ERR_STATE;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PANTAU_ERR_NOMEM;
+	s->run = run;
+	s->def = run->def;
+	s->glue = run->env->curl;
+	s->limit = p->max_bytes;
+	s->expect_status = p->expect_status;
+	s->https = strncasecmp(run->def->target, "https://", 8) == 0;
+	s->easy = curl_easy_init();
+	if (s->easy == NULL) {
+		rc = PANTAU_ERR_NOMEM;
+		goto out;
+	}
+	rc = setup(s, p);
+	if (rc != PANTAU_OK)
+		goto out;
+	/* done() comes from the loop, never from inside curlglue_add(). */
+	rc = curlglue_add(s->glue, s->easy, on_done, s);
+	if (rc != PANTAU_OK)
+		goto out;
+	run->state = s;
+	s = NULL;
+out:
+	run_free(s);
+	return rc;
+}
+
+static void
+http_cancel(struct probe_run *run)
+{
+	struct http_run *s = run->state;
+	if (s == NULL)
+		return;
+	run->state = NULL;
+	curlglue_remove(s->glue, s->easy);
+	run_free(s);
+}
+
+const struct probe_runner probe_http_runner = {
+	.kind = "http",
+	.start = http_start,
+	.cancel = http_cancel,
+};
