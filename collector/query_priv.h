@@ -21,7 +21,9 @@ enum q_stmt {
 	Q_LATEST_ICMP,    /* icmp figures of agent ?1 at its latest icmp measurement */
 	Q_LATEST_BATCH,   /* newest (boot, seq) of agent ?1 */
 	Q_BATCH_RESULTS,  /* results of batch ?3 of agent ?1 measured at ?2 */
-	Q_SERIES,         /* agent ?1's results after ?2, by probe, target, time; limit ?3 */
+	Q_SERIES,         /* agent ?1's results after ?2 in buckets of ?3 ms, by probe,
+	                   * target, bucket; newest ?4 batches; limit ?5 points */
+	Q_SERIES_COUNT,   /* agent ?1's batches after ?2 */
 	Q_COUNT_SITES,
 	Q_DB_SIZE,
 	Q_EVENTS,         /* events after ?1, scope ?2 (NULL: all), newest first, limit ?3 */

@@ -43,7 +43,9 @@ async function refresh() {
     const [overview] = await Promise.all([getJSON("/api/v1/overview"), app.view.refresh()]);
     clocks(overview);
     err.hidden = true;
-    document.getElementById("updated").textContent = `updated ${since(new Date().toISOString())}`;
+    const up = document.getElementById("updated");
+    up.textContent = `updated ${since(new Date().toISOString())}`;
+    up.dataset.polls = String(Number(up.dataset.polls || 0) + 1);
   } catch (e) {
     err.textContent = `Cannot read the collector (${e.message}); retrying every ${POLL_MS / 1000} s.`;
     err.hidden = false;
@@ -61,5 +63,6 @@ function show() {
 }
 
 window.addEventListener("hashchange", show);
+window.addEventListener("pantau:refresh", () => refresh());
 show();
 app.timer = setInterval(refresh, POLL_MS);

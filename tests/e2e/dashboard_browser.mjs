@@ -76,7 +76,27 @@ try {
     history: [...document.querySelectorAll("#history tbody tr")].map((r) => r.textContent),
     alerts: document.getElementById("alerts").textContent }));
   await page.screenshot({ path: `${outdir}/site.png`, fullPage: true });
-  say({ phase: "drill", regency, site });
+  // the 24 h and 7 d ranges: buttons above the charts
+  const ranges = {};
+  for (const r of ["24h", "7d"]) {
+    await page.click(`.ranges button[data-range="${r}"]`);
+    await page.waitForFunction((rg) => document.querySelectorAll(`#charts[data-range="${rg}"] svg.chart circle.pt`).length > 0,
+      r, { timeout: 10000 });
+    ranges[r] = await page.evaluate(() => {
+      const cards = [...document.querySelectorAll("#charts .card")];
+      return { heading: document.getElementById("charts-title").textContent,
+        titles: cards.map((c) => c.querySelector("h3").textContent),
+        charts: cards.map((c) => ({ points: c.querySelectorAll("circle.pt").length,
+          first_t: Math.min(...[...c.querySelectorAll("circle.pt")].map((p) => Number(p.dataset.t))) })) };
+    });
+  }
+  await page.screenshot({ path: `${outdir}/site-7d.png`, fullPage: true });
+  const polls = await page.evaluate(() => Number(document.getElementById("updated").dataset.polls));
+  await page.waitForFunction((n) => Number(document.getElementById("updated").dataset.polls) > n + 1, polls,
+    { timeout: 15000 });
+  const after_poll = await page.evaluate(() => ({ range: document.getElementById("charts").dataset.range,
+    pressed: document.querySelector('.ranges button[aria-pressed="true"]').dataset.range }));
+  say({ phase: "drill", regency, site, ranges, after_poll, now_ms: Date.now() });
 } catch (e) {
   errors.push(`driver: ${e.message.split("\n")[0]}`);
   say({ phase: "failed" });
