@@ -1,9 +1,10 @@
 // pantau's web dashboard: national view, regency, site (docs/dashboard.md).
-// Hash routes: #/ (nation), #/regency/PP.RR, #/site/AGENT. Every view polls
+// Hash routes: #/ (nation), #/province/PP, #/regency/PP.RR, #/site/AGENT. Every view polls
 // the collector's JSON API every POLL_MS and redraws its data in place.
 import { h, getJSON, since } from "./dom.js";
 import { nationView } from "./nation.js";
 import { regencyView, siteView } from "./detail.js";
+import { provinceView } from "./province.js";
 
 const POLL_MS = 5000;
 const app = { view: null, busy: false, again: false, timer: null };
@@ -11,6 +12,7 @@ const app = { view: null, busy: false, again: false, timer: null };
 function route() {
   const [, kind, arg] = (location.hash || "#/").split("/");
   const key = decodeURIComponent(arg || "");
+  if (kind === "province" && key) return provinceView(key);
   if (kind === "regency" && key) return regencyView(key);
   if (kind === "site" && key) return siteView(key);
   return nationView();

@@ -17,7 +17,8 @@ export function regencyView(code) {
   const root = h("div", { id: "regency", "data-regency": code });
   async function refresh() {
     const r = await getJSON(`/api/v1/regions/${encodeURIComponent(code)}`);
-    root.replaceChildren(...head(r, r.name || r.code, [h("a", { href: "#/" }, "Indonesia"), r.province_name]),
+    root.replaceChildren(...head(r, r.name || r.code, [h("a", { href: "#/" }, "Indonesia"),
+      h("a", { href: `#/province/${r.province}` }, r.province_name || r.province)]),
       h("p", {}, `${r.sites_reporting} of ${r.sites_known} sites reporting · RTT p95 ${num(r.rtt_p95_ms)} ms · ` +
         `loss ${num(r.loss_pct)} % over the last ${r.window_s} s · ${r.time_zone}`),
       h("table", { id: "sites" }, h("thead", {}, h("tr", {}, ...["site", "agent", "link", "status", "reason",
@@ -123,7 +124,8 @@ export function siteView(agent) {
       getJSON("/api/v1/events?scope=site&limit=1000"), getJSON("/api/v1/alerts")]);
     if (range !== st.range) return;   // the range changed meanwhile: a newer refresh draws
     const w = x.window || {};
-    root.replaceChildren(...head(x, x.site || x.agent, [h("a", { href: "#/" }, "Indonesia"), x.province_name,
+    root.replaceChildren(...head(x, x.site || x.agent, [h("a", { href: "#/" }, "Indonesia"),
+      h("a", { href: `#/province/${x.province}` }, x.province_name || x.province),
       h("a", { href: `#/regency/${x.regency}` }, x.regency_name || x.regency)]),
       h("div", { class: "grid" },
         card("Site", kv([["agent", x.agent], ["link", x.link], ["version", x.version], ["boot", x.boot],

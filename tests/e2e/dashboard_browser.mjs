@@ -33,6 +33,7 @@ try {
     risk: [...document.querySelectorAll("svg#map circle.risk")].map((c) => c.dataset.regency),
     rows: [...document.querySelectorAll("#regions tbody tr")].map((r) => r.dataset.regency),
     first_row: document.querySelector("#regions tbody tr").textContent,
+    first_row_province: document.querySelector("#regions tbody tr a.province").getAttribute("href"),
     banner: document.getElementById("banner").hidden ? null : document.getElementById("banner").textContent,
     clocks: document.getElementById("clocks").textContent,
     counts: Object.fromEntries([...document.querySelectorAll(".count")].map((c) =>
@@ -96,7 +97,25 @@ try {
     { timeout: 15000 });
   const after_poll = await page.evaluate(() => ({ range: document.getElementById("charts").dataset.range,
     pressed: document.querySelector('.ranges button[aria-pressed="true"]').dataset.range }));
-  say({ phase: "drill", regency, site, ranges, after_poll, now_ms: Date.now() });
+  // the province, from the site's breadcrumbs; then its first regency
+  await page.click('#site nav.crumbs a[href^="#/province/"]');
+  await page.waitForFunction(() => document.querySelectorAll("#province #regions tbody tr").length > 0 &&
+    document.querySelectorAll("#province svg#map a.site").length > 0, null, { timeout: 10000 });
+  const province = await page.evaluate(() => ({
+    code: document.getElementById("province").dataset.province,
+    title: document.querySelector("#province h2").textContent,
+    rows: [...document.querySelectorAll("#regions tbody tr")].map((r) => r.dataset.regency),
+    first_row: document.querySelector("#regions tbody tr").textContent,
+    second_row: document.querySelector("#regions tbody tr:nth-child(2)").textContent,
+    points: [...document.querySelectorAll("svg#map a.site")].map((a) => a.dataset.agent),
+    map_width: Number(document.querySelector("svg#map").getAttribute("viewBox").split(" ")[2]),
+    crumbs: [...document.querySelectorAll("nav.crumbs a")].map((a) => a.textContent) }));
+  await page.screenshot({ path: `${outdir}/province.png`, fullPage: true });
+  await page.click("#regions tbody tr:first-child td a");
+  await page.waitForSelector("#regency #sites tbody tr", { timeout: 10000 });
+  province.regency_crumbs = await page.evaluate(() =>
+    [...document.querySelectorAll("nav.crumbs a")].map((a) => a.textContent));
+  say({ phase: "drill", regency, site, ranges, after_poll, province, now_ms: Date.now() });
 } catch (e) {
   errors.push(`driver: ${e.message.split("\n")[0]}`);
   say({ phase: "failed" });

@@ -24,6 +24,7 @@ SITES = {
     "ag-3273-0001": (-6.915, 107.61, "fiber"),       # Kota Bandung: OK
     "ag-1275-0001": (3.6, 98.49, "cellular"),        # Kota Binjai: OK
     "ag-7371-0001": (-5.14, 119.42, "microwave"),    # Kota Makassar: birth only, UNKNOWN
+    "ag-9502-0001": (-4.6, 140.5, "vsat-geo"),       # Pegunungan Bintang (3T, Jayawijaya's province): OK
 }
 LATE = "ag-5171-0001"     # Kota Denpasar, added while the page is open
 
@@ -39,8 +40,10 @@ def topic(agent, leaf):
 
 
 def birth(agent, lat, lon, link):
+    # Pegunungan Bintang reports every 5 min, so it stays OK for the whole test
     return json.dumps({"v": 1, "state": "online", "agent": agent, "boot": 1, "ts": iso(),
-                       "site": f"Site {agent}", "link": link, "interval": 5,
+                       "site": f"Site {agent}", "link": link,
+                       "interval": 300 if agent == "ag-9502-0001" else 5,
                        "version": "test", "lat": lat, "lon": lon})
 
 
@@ -139,7 +142,7 @@ class DashboardTest(E2ETestCase):
         # a last hour of history for the charts, then the 3T site loses packets
         for ago in (240, 180, 120):
             self.send(GEO, 0, 620, ago)
-        for agent in ("ag-3273-0001", "ag-1275-0001"):
+        for agent in ("ag-3273-0001", "ag-1275-0001", "ag-9502-0001"):
             self.send(agent, 0, 40)
         wait_for(lambda: self.status(GEO) == "OK", 10, f"{GEO} OK")
         self.send(GEO, 10, 640)
@@ -155,7 +158,7 @@ class DashboardTest(E2ETestCase):
         wait_for(lambda: http_json(f"{self.api}/api/v1/sites/{GEO}")[1]["delivery"]["stored"]
                  == 7, 10, f"{GEO}'s older history stored")
         expected = {GEO: "CRITICAL", "ag-3273-0001": "OK", "ag-1275-0001": "OK",
-                    "ag-7371-0001": "UNKNOWN"}
+                    "ag-7371-0001": "UNKNOWN", "ag-9502-0001": "OK"}
         for agent, want in expected.items():
             wait_for(lambda a=agent, w=want: self.status(a) == w, 10, f"{agent} {want}")
 
@@ -197,21 +200,22 @@ class DashboardTest(E2ETestCase):
         # shape as well as colour (colour-blind readers)
         self.assertEqual({p["status"]: p["shape"] for p in got.values()},
                          {"OK": "circle", "CRITICAL": "square", "UNKNOWN": "diamond"})
-        self.assertEqual([a for a, p in got.items() if p["t3"]], [GEO])
+        self.assertEqual(sorted(a for a, p in got.items() if p["t3"]), [GEO, "ag-9502-0001"])
         self.assertGreater(n["land"], 10000)
         self.assertEqual(n["risk"], ["95.01"])
         self.assertEqual(n["rows"][0], "95.01")
         self.assertIn("AT RISK", n["first_row"])
-        self.assertEqual(len(n["rows"]), 4)
+        self.assertEqual(len(n["rows"]), 5)
+        self.assertEqual(n["first_row_province"], "#/province/95")
         self.assertEqual(n["counts"]["CRITICAL"], 1)
-        self.assertEqual(n["counts"]["OK"], 2)
+        self.assertEqual(n["counts"]["OK"], 3)
         self.assertEqual(n["counts"]["UNKNOWN"], 1)
         self.assertEqual(n["counts"]["regencies-at-risk"], 1)
         self.assertIsNotNone(n["banner"])
         for zone in ("WIB", "WITA", "WIT"):
             self.assertIn(zone, n["banner"])
             self.assertIn(zone, n["clocks"])
-        self.assertEqual((n["points_3t_only"], n["rows_3t_only"]), (1, 1))
+        self.assertEqual((n["points_3t_only"], n["rows_3t_only"]), (2, 2))
         self.assertEqual(n["rows_search"], ["32.73"])
 
     def check_drill(self, d):
@@ -251,3 +255,16 @@ class DashboardTest(E2ETestCase):
         self.assertGreater(loss["first_t"], now_ms - 3 * 86400e3)
         # the next poll keeps the chosen range
         self.assertEqual(d["after_poll"], {"range": "7d", "pressed": "7d"})
+        # the province from the site's breadcrumbs: its regencies, the one
+        # at risk first, and a map zoomed to its two sites
+        p = d["province"]
+        self.assertEqual(p["code"], "95")
+        self.assertIn("Papua Pegunungan", p["title"])
+        self.assertEqual(p["rows"], ["95.01", "95.02"])
+        self.assertIn("AT RISK", p["first_row"])
+        self.assertIn("0 / 1", p["first_row"])    # sites OK / known
+        self.assertNotIn("AT RISK", p["second_row"])
+        self.assertEqual(sorted(p["points"]), [GEO, "ag-9502-0001"])
+        self.assertLess(p["map_width"], 960 / 5)      # zoomed in from the country's 960
+        self.assertEqual(p["crumbs"], ["Indonesia"])
+        self.assertEqual(p["regency_crumbs"], ["Indonesia", "Papua Pegunungan"])
