@@ -33,6 +33,10 @@
  * the oldest part is left out and the reply says truncated. */
 #define QUERY_SERIES_MAX_BATCHES 20160
 
+/* A site's latest upload rate counts in its regency's upload_mbps while it
+ * is at most this old (measurement time). */
+#define QUERY_UPLOAD_MAX_AGE_MS (24 * 3600 * 1000)
+
 /* Time ranges of GET /api/v1/sites/{agent}?range= (docs/api.md). */
 enum query_range {
 	QUERY_RANGE_1H,   /* the last hour, every measurement */

@@ -35,12 +35,12 @@ enum q_stmt {
 #define Q_SITE_COLS                                                                      \
 	"agent, regency, site, link, lat, lon, interval_s, version, boot, first_seen_ms,"  \
 	" last_result_ms, last_ts_ms, online, online_reason, status_ms, outbox_pending,"   \
-	" outbox_dropped, skew_ms, simulated"
+	" outbox_dropped, skew_ms, simulated, upload_mbps, upload_ts_ms"
 enum q_site_col {
 	SC_AGENT, SC_REGENCY, SC_SITE, SC_LINK, SC_LAT, SC_LON, SC_INTERVAL, SC_VERSION,
 	SC_BOOT, SC_FIRST_SEEN, SC_LAST_RESULT, SC_LAST_TS, SC_ONLINE, SC_ONLINE_REASON,
 	SC_STATUS_MS, SC_OUTBOX_PENDING, SC_OUTBOX_DROPPED, SC_SKEW,
-	SC_SIMULATED
+	SC_SIMULATED, SC_UPLOAD, SC_UPLOAD_TS
 };
 
 struct query {

@@ -102,6 +102,8 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_col_text(o, "version", st, SC_VERSION, false);
 	q_set_col_int(o, "interval_s", st, SC_INTERVAL, false);
 	q_set_col_int(o, "skew_ms", st, SC_SKEW, false);
+	q_set_col_num(o, "upload_mbps", st, SC_UPLOAD, false);
+	q_set_col_iso(o, "upload_time", st, SC_UPLOAD_TS);
 	q_set_col_int(outbox, "pending", st, SC_OUTBOX_PENDING, false);
 	q_set_col_int(outbox, "dropped", st, SC_OUTBOX_DROPPED, false);
 	json_object_set_new(o, "outbox", outbox);

@@ -20,15 +20,17 @@ export function regencyView(code) {
     root.replaceChildren(...head(r, r.name || r.code, [h("a", { href: "#/" }, "Indonesia"),
       h("a", { href: `#/province/${r.province}` }, r.province_name || r.province)]),
       h("p", {}, `${r.sites_reporting} of ${r.sites_known} sites reporting · RTT p95 ${num(r.rtt_p95_ms)} ms · ` +
-        `loss ${num(r.loss_pct)} % over the last ${r.window_s} s · ${r.time_zone}`),
+        `loss ${num(r.loss_pct)} % over the last ${r.window_s} s · upload ${num(r.upload_mbps)} Mbit/s ` +
+        `(median of the sites' latest) · ${r.time_zone}`),
       h("table", { id: "sites" }, h("thead", {}, h("tr", {}, ...["site", "agent", "link", "status", "reason",
-        "since", "RTT p95 ms", "loss %", "outbox"].map((t) => h("th", {}, t)))),
+        "since", "RTT p95 ms", "loss %", "upload Mbit/s", "outbox"].map((t) => h("th", {}, t)))),
       h("tbody", {}, ...r.sites.map((x) => h("tr", { class: "click", "data-agent": x.agent,
         onclick: () => { location.hash = `#/site/${encodeURIComponent(x.agent)}`; } },
         h("td", {}, h("a", { href: `#/site/${encodeURIComponent(x.agent)}` }, x.site || x.agent)),
         h("td", {}, x.agent), h("td", {}, x.link || "–"), h("td", {}, statusLabel(x.status)),
         h("td", {}, x.reason), h("td", {}, since(x.since)), h("td", { class: "num" }, num(x.rtt_p95_ms)),
         h("td", { class: "num" }, num(x.loss_pct)),
+        h("td", { class: "num", title: x.upload_time ? `measured ${since(x.upload_time)}` : null }, num(x.upload_mbps)),
         h("td", { class: "num" }, x.outbox ? `${x.outbox.pending ?? "–"} pending` : "–"))))));
   }
   return { root, refresh };
@@ -129,6 +131,8 @@ export function siteView(agent) {
       h("a", { href: `#/regency/${x.regency}` }, x.regency_name || x.regency)]),
       h("div", { class: "grid" },
         card("Site", kv([["agent", x.agent], ["link", x.link], ["version", x.version], ["boot", x.boot],
+          ["latest upload", x.upload_mbps !== null && x.upload_mbps !== undefined
+            ? `${num(x.upload_mbps)} Mbit/s at ${since(x.upload_time)}` : null],
           ["interval", x.interval_s ? `${x.interval_s} s` : null], ["last result", since(x.last_result)],
           ["clock skew", x.skew_ms !== undefined && x.skew_ms !== null ? `${x.skew_ms} ms` : null]])),
         card("Now (status window)", kv([["results", w.results], ["RTT p95", `${num(w.rtt_p95_ms)} ms`],

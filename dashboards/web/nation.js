@@ -127,7 +127,9 @@ export function regionsTable(data, st) {
   return h("table", { id: "regions" },
     h("caption", { style: "text-align:left" }, `${rows.length} of ${data.regions.length} regencies with sites, worst first`),
     h("thead", {}, h("tr", {}, ...["regency", "province", "sites reporting / known", "RTT p95 ms",
-      "loss %", "status", "reason", "since"].map((t, i) => h("th", { class: i === 1 || i === 7 ? "wide" : null }, t)))),
+      "loss %", "upload Mbit/s", "status", "reason", "since"].map((t, i) =>
+      h("th", { class: i === 1 || i === 8 ? "wide" : null,
+        title: i === 5 ? "median of its sites' latest upload rates of the last 24 h" : null }, t)))),
     h("tbody", {}, ...rows.map((r) => h("tr", { class: `click${r.at_risk ? " at-risk" : ""}`, "data-regency": r.code,
       onclick: () => { location.hash = `#/regency/${r.code}`; } },
       h("td", {}, h("a", { href: `#/regency/${r.code}` }, r.name || r.code),
@@ -137,6 +139,7 @@ export function regionsTable(data, st) {
         onclick: (e) => e.stopPropagation() }, r.province_name)),
       h("td", { class: "num" }, `${r.sites_reporting} / ${r.sites_known}`),
       h("td", { class: "num" }, num(r.rtt_p95_ms)), h("td", { class: "num" }, num(r.loss_pct)),
+      h("td", { class: "num", "data-col": "upload" }, num(r.upload_mbps)),
       h("td", {}, statusLabel(r.status)), h("td", {}, r.reason),
       h("td", { class: "wide" }, since(r.since))))));
 }

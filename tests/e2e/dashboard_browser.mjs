@@ -34,6 +34,9 @@ try {
     rows: [...document.querySelectorAll("#regions tbody tr")].map((r) => r.dataset.regency),
     first_row: document.querySelector("#regions tbody tr").textContent,
     first_row_province: document.querySelector("#regions tbody tr a.province").getAttribute("href"),
+    first_row_upload: document.querySelector('#regions tbody tr td[data-col="upload"]').textContent,
+    rows_upload: [...document.querySelectorAll('#regions tbody tr td[data-col="upload"]')].map((td) => td.textContent),
+    upload_column: document.querySelectorAll("#regions thead th")[5].textContent,
     banner: document.getElementById("banner").hidden ? null : document.getElementById("banner").textContent,
     clocks: document.getElementById("clocks").textContent,
     counts: Object.fromEntries([...document.querySelectorAll(".count")].map((c) =>

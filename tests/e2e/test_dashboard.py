@@ -205,6 +205,11 @@ class DashboardTest(E2ETestCase):
         self.assertEqual(n["risk"], ["95.01"])
         self.assertEqual(n["rows"][0], "95.01")
         self.assertIn("AT RISK", n["first_row"])
+        # upload: the 3T site's latest throughput test (2.0 + seq 5 / 10);
+        # none for the sites without one
+        self.assertEqual(n["first_row_upload"], "2.5")
+        self.assertEqual(n["upload_column"], "upload Mbit/s")
+        self.assertEqual(n["rows_upload"].count("–"), 4)
         self.assertEqual(len(n["rows"]), 5)
         self.assertEqual(n["first_row_province"], "#/province/95")
         self.assertEqual(n["counts"]["CRITICAL"], 1)

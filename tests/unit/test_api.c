@@ -697,6 +697,12 @@ put_range_batches(struct fixture *f, int64_t base)
 	put_batch(f, "35.78", "ag-r", 5, S(8 * 86400), icmp(a, sizeof(a), 10, 10, 20, 30));
 	snprintf(all, sizeof(all), "%s,%s", icmp(a, sizeof(a), 10, 9, 25, 35), tp1);
 	put_batch(f, "35.78", "ag-r", 6, S(300), all);
+	/* late: an older upload rate does not replace the newer one */
+	snprintf(tp1, sizeof(tp1), tp, 9, 1);
+	put_batch(f, "35.78", "ag-r", 7, S(6 * 86400), tp1);
+	/* a second site whose latest upload is 2 days old: not in the median */
+	snprintf(tp1, sizeof(tp1), tp, 200, 100);
+	put_batch(f, "35.78", "ag-s", 1, S(2 * 86400), tp1);
 }
 
 static void
@@ -755,6 +761,25 @@ test_site_ranges(void **state)
 	clock_format_iso(base, iso);
 	assert_string_equal(str(b, "ts"), iso);               /* the bucket's start */
 	assert_true(json_is_false(json_object_get(doc, "series_truncated")));
+	json_decref(doc);
+
+	/* the regency's upload: the median of its sites' latest rates of the
+	 * last 24 h (ag-r's newest, 8; not ag-s's of 2 days ago) */
+	doc = get(f, "/api/v1/regions?province=35", 200);
+	json_t *reg = region_by_code(json_object_get(doc, "regions"), "35.78");
+	assert_float_equal(num(reg, "upload_mbps"), 8.0, 1e-9);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions/35.78", 200);
+	json_t *site0 = json_array_get(json_object_get(doc, "sites"), 0);
+	assert_string_equal(str(site0, "agent"), "ag-r");
+	assert_float_equal(num(site0, "upload_mbps"), 8.0, 1e-9);
+	clock_format_iso(f->now - S(300), iso);
+	assert_string_equal(str(site0, "upload_time"), iso);
+	assert_float_equal(num(json_array_get(json_object_get(doc, "sites"), 1), "upload_mbps"),
+	    100.0, 1e-9);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions/32.73", 200);       /* no throughput: null */
+	assert_true(json_is_null(json_object_get(doc, "upload_mbps")));
 	json_decref(doc);
 
 	doc = get(f, "/api/v1/sites/ag-r?range=2d", 400);
