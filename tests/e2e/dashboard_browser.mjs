@@ -119,6 +119,33 @@ try {
   province.regency_crumbs = await page.evaluate(() =>
     [...document.querySelectorAll("nav.crumbs a")].map((a) => a.textContent));
   say({ phase: "drill", regency, site, ranges, after_poll, province, now_ms: Date.now() });
+
+  // a tablet (768 x 1024, portrait): no page wider than the screen, map and
+  // table visible, on the national, province and site pages
+  const tablet = await browser.newPage({ viewport: { width: 768, height: 1024 } });
+  tablet.on("console", (m) => { if (m.type() === "error") errors.push(`tablet console: ${m.text()}`); });
+  tablet.on("pageerror", (e) => errors.push(`tablet page error: ${e.message}`));
+  const fits = (sel) => tablet.evaluate((q) => {
+    const r = (el) => { const b = el && el.getBoundingClientRect(); return b ? { w: b.width, h: b.height, right: b.right } : null; };
+    const el = document.querySelector(q);
+    return { scroll_width: document.documentElement.scrollWidth, inner_width: window.innerWidth,
+      target: r(el), visible: !!el && el.checkVisibility() };
+  }, sel);
+  const views = {};
+  await tablet.goto(url);
+  await tablet.waitForFunction(() => document.querySelectorAll("svg#map a.site").length > 0 &&
+    document.querySelectorAll("#regions tbody tr").length > 0, null, { timeout: 15000 });
+  views.national = { map: await fits("svg#map"), table: await fits("#regions") };
+  await tablet.screenshot({ path: `${outdir}/national-tablet.png`, fullPage: true });
+  await tablet.goto(`${url}#/province/95`);
+  await tablet.waitForSelector("#province #regions tbody tr", { timeout: 10000 });
+  views.province = { map: await fits("svg#map"), table: await fits("#regions") };
+  await tablet.goto(`${url}#/site/${agent}`);
+  await tablet.waitForFunction(() => document.querySelectorAll("#charts svg.chart circle.pt").length > 0,
+    null, { timeout: 10000 });
+  views.site = { charts: await fits("#charts"), table: await fits("#targets") };
+  await tablet.screenshot({ path: `${outdir}/site-tablet.png`, fullPage: true });
+  say({ phase: "tablet", views });
 } catch (e) {
   errors.push(`driver: ${e.message.split("\n")[0]}`);
   say({ phase: "failed" });

@@ -179,6 +179,7 @@ class DashboardTest(E2ETestCase):
             self.assertTrue(live["not_reloaded"])
             drill = self.phase(drv, "drill")
             self.check_drill(drill)
+            self.check_tablet(self.phase(drv, "tablet")["views"])
         finally:
             drv.stdin.close()
             drv.wait(timeout=20)
@@ -273,3 +274,14 @@ class DashboardTest(E2ETestCase):
         self.assertLess(p["map_width"], 960 / 5)      # zoomed in from the country's 960
         self.assertEqual(p["crumbs"], ["Indonesia"])
         self.assertEqual(p["regency_crumbs"], ["Indonesia", "Papua Pegunungan"])
+
+    def check_tablet(self, views):
+        """768 px wide: nothing wider than the screen, map and tables shown."""
+        for page, parts in views.items():
+            for part, f in parts.items():
+                where = f"{page} {part}: {f}"
+                self.assertLessEqual(f["scroll_width"], f["inner_width"], where)
+                self.assertTrue(f["visible"], where)
+                self.assertGreater(f["target"]["w"], 300, where)
+                self.assertGreater(f["target"]["h"], 50, where)
+                self.assertLessEqual(f["target"]["right"], f["inner_width"], where)
