@@ -249,8 +249,9 @@ series_point(sqlite3_stmt *st, bool bucketed)
 	for (size_t k = 0; k < sizeof(kind_figures) / sizeof(kind_figures[0]); k++) {
 		if (strcmp(probe, kind_figures[k].probe) != 0)
 			continue;
-		for (int i = 0; i < 6 && kind_figures[k].keys[i] != NULL; i++)
-			q_set_col_num(p, kind_figures[k].keys[i], st, kind_figures[k].cols[i], false);
+		const char *const *keys = kind_figures[k].keys;
+		for (int i = 0; i < 6 && keys[i] != NULL; i++)
+			q_set_col_num(p, keys[i], st, kind_figures[k].cols[i], false);
 	}
 	return p;
 }

@@ -89,10 +89,10 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                  " VALUES(?1, ?2, ?3, ?4, ?4, ?6, ?7, ?8, ?5, ?9,"
 	                  " CASE WHEN ?9 IS NULL THEN NULL ELSE ?5 END)"
 	                  " ON CONFLICT(agent) DO UPDATE SET regency = ?2,"
-	                  " upload_mbps = CASE WHEN ?9 IS NOT NULL AND ?5 >= coalesce(upload_ts_ms, 0)"
-	                  " THEN ?9 ELSE upload_mbps END,"
-	                  " upload_ts_ms = CASE WHEN ?9 IS NOT NULL AND ?5 >= coalesce(upload_ts_ms, 0)"
-	                  " THEN ?5 ELSE upload_ts_ms END,"
+	                  " upload_mbps = CASE WHEN ?9 IS NOT NULL"
+	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?9 ELSE upload_mbps END,"
+	                  " upload_ts_ms = CASE WHEN ?9 IS NOT NULL"
+	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?5 ELSE upload_ts_ms END,"
 	                  " boot = max(coalesce(boot, 0), ?3), last_result_ms = ?4,"
 	                  " outbox_pending = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?6"
 	                  " ELSE outbox_pending END,"
@@ -186,11 +186,14 @@ add_site_column(struct store *s, const char *column, const char *decl, const cha
 static pantau_err
 migrate_2(struct store *s)
 {
-	if (add_site_column(s, "simulated", "INTEGER", "simulated sites, schema 3") != PANTAU_OK ||
-	    add_site_column(s, "upload_mbps", "REAL", "latest upload rate, schema 4") != PANTAU_OK ||
-	    add_site_column(s, "upload_ts_ms", "INTEGER", "latest upload rate, schema 4") !=
-	        PANTAU_OK)
-		return PANTAU_ERR_DB;
+	static const char *const cols[][3] = {
+		{ "simulated", "INTEGER", "simulated sites, schema 3" },
+		{ "upload_mbps", "REAL", "latest upload rate, schema 4" },
+		{ "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+	};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (add_site_column(s, cols[i][0], cols[i][1], cols[i][2]) != PANTAU_OK)
+			return PANTAU_ERR_DB;
 	return exec_sql(s, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
 	                   "'schema_version'");
 }

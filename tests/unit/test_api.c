@@ -616,7 +616,8 @@ test_window_boundary(void **state)
 	json_decref(doc);
 	assert_int_equal(query_regions(q, "99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
 	assert_int_equal(query_region(q, "99.99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
-	assert_int_equal(query_site(q, "ag-nobody", QUERY_RANGE_1H, f->now, &doc), PANTAU_ERR_NOT_FOUND);
+	assert_int_equal(query_site(q, "ag-nobody", QUERY_RANGE_1H, f->now, &doc),
+	    PANTAU_ERR_NOT_FOUND);
 	query_free(q);
 }
 
