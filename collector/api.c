@@ -162,12 +162,14 @@ static bool
 args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
 {
 	struct args_check k = { .allowed = id == R_REGIONS ? "province" :
-	                                   id == R_EVENTS ? "since limit scope" : NULL };
+	                                   id == R_EVENTS ? "since limit scope" :
+	                                   id == R_SITE ? "range" : NULL };
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
 	if (k.bad[0] != '\0') {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
 		    id == R_REGIONS ? "this route takes only province=PP" :
 		    id == R_EVENTS  ? "this route takes since=ISO-time, limit=N and scope=site|regency" :
+		    id == R_SITE    ? "this route takes only range=1h|24h|7d" :
 		                      "this route takes no parameters");
 		return false;
 	}
@@ -175,6 +177,7 @@ args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "%s",
 		    id == R_REGIONS ? "province needs a value: a 2-digit province code such as "
 		                      "province=32" :
+		    id == R_SITE    ? "range needs a value: 1h, 24h or 7d, e.g. range=24h" :
 		                      "a query parameter came without a value; e.g. limit=100");
 		return false;
 	}
@@ -245,18 +248,27 @@ do_region(struct api *a, const char *arg, int64_t now, struct reply *r)
 	reply_query(r, rc, doc, msg);
 }
 
+/* ?range=1h|24h|7d (default 1h) */
 static void
-do_site(struct api *a, const char *agent, int64_t now, struct reply *r)
+do_site(struct api *a, struct MHD_Connection *c, const char *agent, int64_t now,
+    struct reply *r)
 {
 	char e[API_ECHO_MAX + 4], msg[API_ERROR_MAX];
 	json_t *doc = NULL;
+	enum query_range range = QUERY_RANGE_1H;
+	const char *rs = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "range");
+	if (rs != NULL && !query_range_parse(rs, &range)) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "range must be 1h, 24h or 7d; got \"%s\"",
+		    echo(rs, e, sizeof(e)));
+		return;
+	}
 	if (!wire_agent_id_valid(agent)) {
 		reply_error(r, MHD_HTTP_BAD_REQUEST,
 		    "agent ids are 1-%d characters of A-Z a-z 0-9 - _; got \"%s\"", WIRE_AGENT_MAX,
 		    echo(agent, e, sizeof(e)));
 		return;
 	}
-	pantau_err rc = query_site(a->q, agent, now, &doc);
+	pantau_err rc = query_site(a->q, agent, range, now, &doc);
 	snprintf(msg, sizeof(msg), "no site with agent id %s has reported to this collector; "
 	    "check the id (GET /api/v1/regions/{code} lists a regency's sites)", agent);
 	reply_query(r, rc, doc, msg);
@@ -447,7 +459,7 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_HEALTH: do_health(a, now, r); break;
 	case R_REGIONS: do_regions(a, c, now, r); break;
 	case R_REGION: do_region(a, arg, now, r); break;
-	case R_SITE: do_site(a, arg, now, r); break;
+	case R_SITE: do_site(a, c, arg, now, r); break;
 	case R_SITES: do_sites(a, now, r); break;
 	case R_STATS: do_stats(a, r); break;
 	case R_EVENTS: do_events(a, c, r); break;

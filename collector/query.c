@@ -39,11 +39,25 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	                    " rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms, status, dns_ms,"
 	                    " connect_ms, tls_ms, ttfb_ms, total_ms, error, extra FROM results"
 	                    " WHERE agent = ?1 AND ts_ms = ?2 AND batch_id = ?3 ORDER BY idx",
-	[Q_SERIES] = "SELECT r.probe, r.target, b.ts_ms, r.ok, r.status, r.loss_pct, r.rtt_p50,"
-	             " r.rtt_p95, r.jitter_ms, r.connect_ms, r.total_ms FROM batches b"
+	/* Per (probe, target, bucket): the honest aggregate of each figure
+	 * (docs/api.md); buckets of 1 ms keep every measurement. The inner
+	 * query bounds the rows read to the newest ?4 batches. */
+	[Q_SERIES] = "SELECT r.probe, r.target, (b.ts_ms / ?3) * ?3 AS t, count(*), min(r.ok),"
+	             " sum(r.ok = 0), max(r.status),"
+	             " CASE WHEN sum(r.sent) > 0 THEN sum(r.sent - r.recv) * 100.0 / sum(r.sent)"
+	             " ELSE avg(r.loss_pct) END,"
+	             " avg(r.rtt_p50), max(r.rtt_p95), avg(r.jitter_ms), avg(r.dns_ms),"
+	             " avg(r.connect_ms), avg(r.tls_ms), avg(r.ttfb_ms), avg(r.total_ms),"
+	             " avg(CASE WHEN r.probe = 'throughput'"
+	             " THEN json_extract(r.extra, '$.download.mbps') END),"
+	             " avg(CASE r.probe"
+	             " WHEN 'throughput' THEN json_extract(r.extra, '$.upload.mbps')"
+	             " WHEN 'upload_task' THEN json_extract(r.extra, '$.mbps') END)"
+	             " FROM (SELECT id, ts_ms FROM batches WHERE agent = ?1 AND ts_ms > ?2"
+	             " ORDER BY ts_ms DESC LIMIT ?4) b"
 	             " JOIN results r ON r.batch_id = b.id"
-	             " WHERE b.agent = ?1 AND b.ts_ms > ?2 ORDER BY r.probe, r.target, b.ts_ms"
-	             " LIMIT ?3",
+	             " GROUP BY r.probe, r.target, t ORDER BY r.probe, r.target, t LIMIT ?5",
+	[Q_SERIES_COUNT] = "SELECT count(*) FROM batches WHERE agent = ?1 AND ts_ms > ?2",
 	[Q_COUNT_SITES] = "SELECT count(*) FROM sites",
 	[Q_EVENTS] = "SELECT ts_ms, scope, key, regency, from_status, to_status, reason"
 	              " FROM events WHERE ts_ms > ?1 AND (?2 IS NULL OR scope = ?2)"

@@ -16,6 +16,7 @@
 
 #include <jansson.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "catalog.h"
@@ -25,10 +26,27 @@
 #include "ingest.h"
 #include "sitestate.h"
 
-/* Window of GET /api/v1/sites/{agent} "series". */
-#define QUERY_SERIES_MS (3600 * 1000)
-/* Most result rows one "series" reads; past it the reply says truncated. */
+/* Most points one "series" returns; past it the reply says truncated. */
 #define QUERY_SERIES_MAX_ROWS 20000
+/* Most batches one "series" reads (the newest ones): 7 days at one batch
+ * per 30 s. Bounds the time a request holds the collector's loop; past it
+ * the oldest part is left out and the reply says truncated. */
+#define QUERY_SERIES_MAX_BATCHES 20160
+
+/* A site's latest upload rate counts in its regency's upload_mbps while it
+ * is at most this old (measurement time). */
+#define QUERY_UPLOAD_MAX_AGE_MS (24 * 3600 * 1000)
+
+/* Time ranges of GET /api/v1/sites/{agent}?range= (docs/api.md). */
+enum query_range {
+	QUERY_RANGE_1H,   /* the last hour, every measurement */
+	QUERY_RANGE_24H,  /* the last 24 hours in 5-minute buckets */
+	QUERY_RANGE_7D,   /* the last 7 days in 1-hour buckets */
+	QUERY_RANGE_COUNT
+};
+
+/* "1h", "24h" or "7d" into *out; false for anything else. */
+bool query_range_parse(const char *s, enum query_range *out);
 
 struct query;
 
@@ -55,9 +73,10 @@ pantau_err query_regions(struct query *q, const char *province, int64_t now_ms, 
  * when the code is not in the catalog. */
 pantau_err query_region(struct query *q, const char *code, int64_t now_ms, json_t **out);
 
-/* One site: details, the latest batch's results, the last hour's series.
+/* One site: details, the latest batch's results, the series of the range.
  * PANTAU_ERR_NOT_FOUND when no such agent is stored. */
-pantau_err query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out);
+pantau_err query_site(struct query *q, const char *agent, enum query_range range,
+    int64_t now_ms, json_t **out);
 
 /* {"generated","sites":[...]}: every site by regency and agent, with its
  * regency, coordinates, status, reason and since (the national map). */

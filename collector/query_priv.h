@@ -21,7 +21,9 @@ enum q_stmt {
 	Q_LATEST_ICMP,    /* icmp figures of agent ?1 at its latest icmp measurement */
 	Q_LATEST_BATCH,   /* newest (boot, seq) of agent ?1 */
 	Q_BATCH_RESULTS,  /* results of batch ?3 of agent ?1 measured at ?2 */
-	Q_SERIES,         /* agent ?1's results after ?2, by probe, target, time; limit ?3 */
+	Q_SERIES,         /* agent ?1's results after ?2 in buckets of ?3 ms, by probe,
+	                   * target, bucket; newest ?4 batches; limit ?5 points */
+	Q_SERIES_COUNT,   /* agent ?1's batches after ?2 */
 	Q_COUNT_SITES,
 	Q_DB_SIZE,
 	Q_EVENTS,         /* events after ?1, scope ?2 (NULL: all), newest first, limit ?3 */
@@ -33,12 +35,12 @@ enum q_stmt {
 #define Q_SITE_COLS                                                                      \
 	"agent, regency, site, link, lat, lon, interval_s, version, boot, first_seen_ms,"  \
 	" last_result_ms, last_ts_ms, online, online_reason, status_ms, outbox_pending,"   \
-	" outbox_dropped, skew_ms, simulated"
+	" outbox_dropped, skew_ms, simulated, upload_mbps, upload_ts_ms"
 enum q_site_col {
 	SC_AGENT, SC_REGENCY, SC_SITE, SC_LINK, SC_LAT, SC_LON, SC_INTERVAL, SC_VERSION,
 	SC_BOOT, SC_FIRST_SEEN, SC_LAST_RESULT, SC_LAST_TS, SC_ONLINE, SC_ONLINE_REASON,
 	SC_STATUS_MS, SC_OUTBOX_PENDING, SC_OUTBOX_DROPPED, SC_SKEW,
-	SC_SIMULATED
+	SC_SIMULATED, SC_UPLOAD, SC_UPLOAD_TS
 };
 
 struct query {

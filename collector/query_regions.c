@@ -15,14 +15,15 @@ struct dvec {
 	size_t n, cap;
 };
 
-/* icmp figures gathered from result rows. */
+/* icmp figures gathered from result rows; the sites' latest upload rates. */
 struct icmp_acc {
-	struct dvec p50, p95;
+	struct dvec p50, p95, up;
 	int64_t sent, lost;
 };
 
 struct figures {
 	double p50, p95, loss;   /* NAN when no data */
+	double up;               /* median upload Mbit/s; NAN when none */
 };
 
 /* One regency's summary while its sites are read. */
@@ -64,7 +65,7 @@ dvec_push(struct dvec *d, double x)
 static void
 acc_reset(struct icmp_acc *a)
 {
-	a->p50.n = a->p95.n = 0;
+	a->p50.n = a->p95.n = a->up.n = 0;
 	a->sent = a->lost = 0;
 }
 
@@ -73,6 +74,7 @@ acc_free(struct icmp_acc *a)
 {
 	free(a->p50.v);
 	free(a->p95.v);
+	free(a->up.v);
 }
 
 /* Add the rows of a (rtt_p50, rtt_p95, sent, recv) statement bound by the
@@ -99,11 +101,16 @@ acc_rows(struct query *q, sqlite3_stmt *st, struct icmp_acc *a)
 	return rc;
 }
 
-/* Median of the p50s, 95th percentile of the p95s, pooled loss. */
+/* Median of the p50s, 95th percentile of the p95s, pooled loss, median of
+ * the upload rates. */
 static void
 acc_figures(struct icmp_acc *a, struct figures *f)
 {
-	f->p50 = f->p95 = f->loss = NAN;
+	f->p50 = f->p95 = f->loss = f->up = NAN;
+	if (a->up.n > 0) {
+		stats_sort(a->up.v, a->up.n);
+		f->up = stats_percentile_sorted(a->up.v, a->up.n, 0.5);
+	}
 	if (a->p50.n > 0) {
 		stats_sort(a->p50.v, a->p50.n);
 		f->p50 = stats_percentile_sorted(a->p50.v, a->p50.n, 0.5);
@@ -135,7 +142,7 @@ region_init(struct region_sum *r, const char *code)
 }
 
 /* Count the site on the current row of st into r, and add its window's
- * icmp rows to win. */
+ * icmp rows and its recent upload rate to win. */
 static pantau_err
 region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_sum *r,
     struct icmp_acc *win, enum site_status *status, char *reason, size_t len, int64_t *since)
@@ -153,6 +160,10 @@ region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 	if (ts > r->last_ts)
 		r->last_ts = ts;
 	*status = s;
+	if (!q_col_null(st, SC_UPLOAD) &&
+	    q_col_int(st, SC_UPLOAD_TS, -1) > now_ms - QUERY_UPLOAD_MAX_AGE_MS &&
+	    dvec_push(&win->up, sqlite3_column_double(st, SC_UPLOAD)) != 0)
+		return PANTAU_ERR_NOMEM;
 	return agent != NULL ? window_rows(q, agent, now_ms, win) : PANTAU_OK;
 }
 
@@ -238,6 +249,7 @@ region_json(const struct query *q, const struct region_sum *r)
 	q_set_num(o, "rtt_p50_ms", r->fig.p50);
 	q_set_num(o, "rtt_p95_ms", r->fig.p95);
 	q_set_num(o, "loss_pct", r->fig.loss);
+	q_set_num(o, "upload_mbps", r->fig.up);
 	region_engine(q, r, o);
 	return o;
 }
@@ -380,6 +392,8 @@ site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const cha
 	q_set_num(o, "rtt_p50_ms", latest->p50);
 	q_set_num(o, "rtt_p95_ms", latest->p95);
 	q_set_num(o, "loss_pct", latest->loss);
+	q_set_col_num(o, "upload_mbps", st, SC_UPLOAD, false);
+	q_set_col_iso(o, "upload_time", st, SC_UPLOAD_TS);
 	return o;
 }
 

@@ -1,4 +1,5 @@
-/* GET /api/v1/sites/{agent}: one site, its latest batch and the last hour. */
+/* GET /api/v1/sites/{agent}: one site, its latest batch and its series over
+ * a time range. */
 #include <stdio.h>
 #include <string.h>
 
@@ -14,9 +15,31 @@ enum result_col {
 
 /* Columns of Q_SERIES. */
 enum series_col {
-	SR_PROBE, SR_TARGET, SR_TS, SR_OK, SR_STATUS, SR_LOSS, SR_P50, SR_P95, SR_JITTER,
-	SR_CONNECT, SR_TOTAL
+	SR_PROBE, SR_TARGET, SR_TS, SR_COUNT, SR_OK, SR_FAILED, SR_STATUS, SR_LOSS, SR_P50,
+	SR_P95, SR_JITTER, SR_DNS, SR_CONNECT, SR_TLS, SR_TTFB, SR_TOTAL, SR_DOWN, SR_UP
 };
+
+/* The ranges of ?range=: span and bucket (1 ms: every measurement). */
+static const struct {
+	const char *name;
+	int64_t span_ms, bucket_ms;
+} ranges[QUERY_RANGE_COUNT] = {
+	[QUERY_RANGE_1H] = { "1h", 3600 * 1000, 1 },
+	[QUERY_RANGE_24H] = { "24h", 24 * 3600 * 1000, 300 * 1000 },
+	[QUERY_RANGE_7D] = { "7d", 7 * 24 * 3600 * 1000LL, 3600 * 1000 },
+};
+
+bool
+query_range_parse(const char *s, enum query_range *out)
+{
+	for (int i = 0; i < QUERY_RANGE_COUNT; i++) {
+		if (s != NULL && strcmp(s, ranges[i].name) == 0) {
+			*out = (enum query_range)i;
+			return true;
+		}
+	}
+	return false;
+}
 
 /* What the status engine judges now: the window's figures and the
  * site's usual. */
@@ -79,6 +102,8 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_col_text(o, "version", st, SC_VERSION, false);
 	q_set_col_int(o, "interval_s", st, SC_INTERVAL, false);
 	q_set_col_int(o, "skew_ms", st, SC_SKEW, false);
+	q_set_col_num(o, "upload_mbps", st, SC_UPLOAD, false);
+	q_set_col_iso(o, "upload_time", st, SC_UPLOAD_TS);
 	q_set_col_int(outbox, "pending", st, SC_OUTBOX_PENDING, false);
 	q_set_col_int(outbox, "dropped", st, SC_OUTBOX_DROPPED, false);
 	json_object_set_new(o, "outbox", outbox);
@@ -187,27 +212,46 @@ latest_batch(struct query *q, const char *agent, json_t *doc)
 	return rc;
 }
 
+/* Figures of a series point by probe kind; NULL-terminated. */
+static const struct {
+	const char *probe;
+	const char *keys[6];
+	int cols[6];
+} kind_figures[] = {
+	{ "icmp", { "rtt_p50_ms", "rtt_p95_ms", "loss_pct", "jitter_ms" },
+	    { SR_P50, SR_P95, SR_LOSS, SR_JITTER } },
+	{ "http", { "dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms" },
+	    { SR_DNS, SR_CONNECT, SR_TLS, SR_TTFB, SR_TOTAL } },
+	{ "tcp", { "connect_ms" }, { SR_CONNECT } },
+	{ "throughput", { "download_mbps", "upload_mbps" }, { SR_DOWN, SR_UP } },
+	{ "upload_task", { "upload_mbps" }, { SR_UP } },
+};
+
+/* One point: ts and the figures of its kind (null when missing, so every
+ * point of a kind has the same keys); in buckets also how many results. */
 static json_t *
-series_point(sqlite3_stmt *st)
+series_point(sqlite3_stmt *st, bool bucketed)
 {
 	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
 	json_t *p = json_object();
 	if (p == NULL || probe == NULL)
 		return p;
 	q_set_col_iso(p, "ts", st, SR_TS);
-	if (strcmp(probe, "icmp") == 0) {
-		q_set_col_num(p, "rtt_p50_ms", st, SR_P50, false);
-		q_set_col_num(p, "rtt_p95_ms", st, SR_P95, false);
-		q_set_col_num(p, "loss_pct", st, SR_LOSS, false);
-		q_set_col_num(p, "jitter_ms", st, SR_JITTER, false);
-		return p;
+	if (bucketed)
+		q_set_col_int(p, "results", st, SR_COUNT, false);
+	if (strcmp(probe, "icmp") != 0) {
+		q_set_col_bool(p, "ok", st, SR_OK, false);
+		if (bucketed)
+			q_set_col_int(p, "failed", st, SR_FAILED, false);
 	}
-	q_set_col_bool(p, "ok", st, SR_OK, false);
-	if (strcmp(probe, "http") == 0) {
+	if (strcmp(probe, "http") == 0)
 		q_set_col_int(p, "status", st, SR_STATUS, false);
-		q_set_col_num(p, "total_ms", st, SR_TOTAL, false);
-	} else if (strcmp(probe, "tcp") == 0) {
-		q_set_col_num(p, "connect_ms", st, SR_CONNECT, false);
+	for (size_t k = 0; k < sizeof(kind_figures) / sizeof(kind_figures[0]); k++) {
+		if (strcmp(probe, kind_figures[k].probe) != 0)
+			continue;
+		const char *const *keys = kind_figures[k].keys;
+		for (int i = 0; i < 6 && keys[i] != NULL; i++)
+			q_set_col_num(p, keys[i], st, kind_figures[k].cols[i], false);
 	}
 	return p;
 }
@@ -223,18 +267,38 @@ same_series(json_t *cur, sqlite3_stmt *st)
 	    strcmp(cur_probe, probe) == 0 && strcmp(cur_target, target) == 0;
 }
 
-/* "series": the last hour per (probe, target), oldest point first. */
+/* More batches in the range than one series reads? */
 static pantau_err
-series(struct query *q, const char *agent, int64_t now_ms, json_t *doc)
+series_batches_cut(struct query *q, const char *agent, int64_t from_ms, bool *cut)
+{
+	sqlite3_stmt *st = q->st[Q_SERIES_COUNT];
+	pantau_err rc = PANTAU_OK;
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, from_ms);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		*cut = sqlite3_column_int64(st, 0) > QUERY_SERIES_MAX_BATCHES;
+	else
+		rc = q_db_fail(q, "counting the site's batches");
+	q_done(st);
+	return rc;
+}
+
+/* "series": the range per (probe, target), oldest point first. */
+static pantau_err
+series(struct query *q, const char *agent, enum query_range range, int64_t now_ms, json_t *doc)
 {
 	sqlite3_stmt *st = q->st[Q_SERIES];
 	json_t *list = json_array(), *cur = NULL;
-	pantau_err rc = PANTAU_OK;
+	int64_t from_ms = now_ms - ranges[range].span_ms, bucket = ranges[range].bucket_ms;
+	bool cut = false;
+	pantau_err rc = series_batches_cut(q, agent, from_ms, &cut);
 	int step = SQLITE_DONE, rows = 0;
 	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now_ms - QUERY_SERIES_MS);
-	sqlite3_bind_int(st, 3, QUERY_SERIES_MAX_ROWS + 1);
-	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW &&
+	sqlite3_bind_int64(st, 2, from_ms);
+	sqlite3_bind_int64(st, 3, bucket);
+	sqlite3_bind_int(st, 4, QUERY_SERIES_MAX_BATCHES);
+	sqlite3_bind_int(st, 5, QUERY_SERIES_MAX_ROWS + 1);
+	while (rc == PANTAU_OK && list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW &&
 	    ++rows <= QUERY_SERIES_MAX_ROWS) {
 		if (!same_series(cur, st)) {
 			cur = json_pack("{s:s?,s:s?,s:[]}", "probe",
@@ -245,15 +309,18 @@ series(struct query *q, const char *agent, int64_t now_ms, json_t *doc)
 				break;
 			}
 		}
-		json_array_append_new(json_object_get(cur, "points"), series_point(st));
+		json_array_append_new(json_object_get(cur, "points"), series_point(st, bucket > 1));
 	}
 	if (list == NULL)
 		rc = PANTAU_ERR_NOMEM;
 	else if (rc == PANTAU_OK && step != SQLITE_DONE && step != SQLITE_ROW)
 		rc = q_db_fail(q, "reading the site's series");
 	q_done(st);
+	json_object_set_new(doc, "range", json_string(ranges[range].name));
+	json_object_set_new(doc, "bucket_s", json_integer(bucket > 1 ? bucket / 1000 : 0));
 	json_object_set_new(doc, "series", list);
-	json_object_set_new(doc, "series_truncated", json_boolean(rows > QUERY_SERIES_MAX_ROWS));
+	json_object_set_new(doc, "series_truncated",
+	    json_boolean(cut || rows > QUERY_SERIES_MAX_ROWS));
 	return rc;
 }
 
@@ -274,7 +341,8 @@ delivery(struct query *q, const char *agent, json_t *doc)
 }
 
 pantau_err
-query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out)
+query_site(struct query *q, const char *agent, enum query_range range, int64_t now_ms,
+    json_t **out)
 {
 	sqlite3_stmt *st = q->st[Q_SITE];
 	json_t *doc = NULL;
@@ -293,7 +361,7 @@ query_site(struct query *q, const char *agent, int64_t now_ms, json_t **out)
 	if (rc == PANTAU_OK)
 		rc = latest_batch(q, agent, doc);
 	if (rc == PANTAU_OK)
-		rc = series(q, agent, now_ms, doc);
+		rc = series(q, agent, range, now_ms, doc);
 	if (rc != PANTAU_OK) {
 		json_decref(doc);
 		doc = NULL;

@@ -7,7 +7,7 @@
 #include "bootacc.h"
 #include "log.h"
 
-#define SCHEMA_VERSION "3"
+#define SCHEMA_VERSION "4"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -18,7 +18,8 @@ static const char *const schema_sql =
     " site TEXT, link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT,"
     " boot INTEGER, first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER,"
     " last_ts_ms INTEGER, online INTEGER, online_reason TEXT, status_ms INTEGER,"
-    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER);"
+    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER,"
+    " upload_mbps REAL, upload_ts_ms INTEGER);"
     "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
     " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
     " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
@@ -80,10 +81,18 @@ static const char *const stmt_sql[ST_COUNT] = {
 	/* One upsert per batch. A batch older than the newest one seen (a
 	 * resend, a backfill) updates the receive time only, not the site's
 	 * latest figures. */
+	/* ?9: the batch's upload Mbit/s (NULL: none), kept when measured
+	 * after the one stored. */
 	[ST_SITE_BATCH] = "INSERT INTO sites(agent, regency, boot, first_seen_ms, last_result_ms,"
-	                  " outbox_pending, outbox_dropped, skew_ms, last_ts_ms)"
-	                  " VALUES(?1, ?2, ?3, ?4, ?4, ?6, ?7, ?8, ?5)"
+	                  " outbox_pending, outbox_dropped, skew_ms, last_ts_ms, upload_mbps,"
+	                  " upload_ts_ms)"
+	                  " VALUES(?1, ?2, ?3, ?4, ?4, ?6, ?7, ?8, ?5, ?9,"
+	                  " CASE WHEN ?9 IS NULL THEN NULL ELSE ?5 END)"
 	                  " ON CONFLICT(agent) DO UPDATE SET regency = ?2,"
+	                  " upload_mbps = CASE WHEN ?9 IS NOT NULL"
+	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?9 ELSE upload_mbps END,"
+	                  " upload_ts_ms = CASE WHEN ?9 IS NOT NULL"
+	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?5 ELSE upload_ts_ms END,"
 	                  " boot = max(coalesce(boot, 0), ?3), last_result_ms = ?4,"
 	                  " outbox_pending = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?6"
 	                  " ELSE outbox_pending END,"
@@ -156,19 +165,37 @@ exec_sql(struct store *s, const char *sql)
 	return PANTAU_OK;
 }
 
-/* Schema 3 added sites.simulated; older databases get the column. */
+/* Add sites.column (declared decl) unless the database has it already. */
+static pantau_err
+add_site_column(struct store *s, const char *column, const char *decl, const char *why)
+{
+	char sql[160];
+	sqlite3_stmt *st;
+	snprintf(sql, sizeof(sql), "SELECT %s FROM sites LIMIT 0", column);
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_finalize(st);
+		return PANTAU_OK;
+	}
+	log_info("store: upgrading the database: sites.%s (%s)", column, why);
+	snprintf(sql, sizeof(sql), "ALTER TABLE sites ADD COLUMN %s %s", column, decl);
+	return exec_sql(s, sql);
+}
+
+/* Schema 3 added sites.simulated, schema 4 the latest upload rate; older
+ * databases get the columns. */
 static pantau_err
 migrate_2(struct store *s)
 {
-	sqlite3_stmt *st;
-	if (sqlite3_prepare_v2(s->db, "SELECT simulated FROM sites LIMIT 0", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		sqlite3_finalize(st);
-		return exec_sql(s, "UPDATE meta SET value = '3' WHERE key = 'schema_version'");
-	}
-	log_info("store: upgrading the database to schema 3 (simulated sites)");
-	return exec_sql(s, "ALTER TABLE sites ADD COLUMN simulated INTEGER;"
-	                   "UPDATE meta SET value = '3' WHERE key = 'schema_version';");
+	static const char *const cols[][3] = {
+		{ "simulated", "INTEGER", "simulated sites, schema 3" },
+		{ "upload_mbps", "REAL", "latest upload rate, schema 4" },
+		{ "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+	};
+	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
+		if (add_site_column(s, cols[i][0], cols[i][1], cols[i][2]) != PANTAU_OK)
+			return PANTAU_ERR_DB;
+	return exec_sql(s, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
+	                   "'schema_version'");
 }
 
 static pantau_err
@@ -450,10 +477,29 @@ insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b, siz
 	return rc;
 }
 
+/* The batch's upload rate: the lowest upload.mbps of its throughput
+ * results (as the status engine's window), NAN when none. */
+static double
+batch_upload(const struct wire_batch *b)
+{
+	double up = NAN;
+	for (size_t i = 0; i < b->nresults; i++) {
+		const struct wire_result *r = &b->results[i];
+		if (r->probe == NULL || strcmp(r->probe, "throughput") != 0)
+			continue;
+		const json_t *d = json_object_get(r->obj, "upload");
+		const json_t *v = json_is_object(d) ? json_object_get(d, "mbps") : NULL;
+		if (json_is_number(v) && (isnan(up) || json_number_value(v) < up))
+			up = json_number_value(v);
+	}
+	return up;
+}
+
 static pantau_err
 update_site(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
 	sqlite3_stmt *st = s->st[ST_SITE_BATCH];
+	bind_num(st, 9, batch_upload(b));
 	bind_text(st, 1, b->agent);
 	bind_text(st, 2, regency);
 	sqlite3_bind_int64(st, 3, b->boot);

@@ -1,9 +1,10 @@
 // pantau's web dashboard: national view, regency, site (docs/dashboard.md).
-// Hash routes: #/ (nation), #/regency/PP.RR, #/site/AGENT. Every view polls
+// Hash routes: #/ (nation), #/province/PP, #/regency/PP.RR, #/site/AGENT. Every view polls
 // the collector's JSON API every POLL_MS and redraws its data in place.
 import { h, getJSON, since } from "./dom.js";
 import { nationView } from "./nation.js";
 import { regencyView, siteView } from "./detail.js";
+import { provinceView } from "./province.js";
 
 const POLL_MS = 5000;
 const app = { view: null, busy: false, again: false, timer: null };
@@ -11,6 +12,7 @@ const app = { view: null, busy: false, again: false, timer: null };
 function route() {
   const [, kind, arg] = (location.hash || "#/").split("/");
   const key = decodeURIComponent(arg || "");
+  if (kind === "province" && key) return provinceView(key);
   if (kind === "regency" && key) return regencyView(key);
   if (kind === "site" && key) return siteView(key);
   return nationView();
@@ -43,7 +45,9 @@ async function refresh() {
     const [overview] = await Promise.all([getJSON("/api/v1/overview"), app.view.refresh()]);
     clocks(overview);
     err.hidden = true;
-    document.getElementById("updated").textContent = `updated ${since(new Date().toISOString())}`;
+    const up = document.getElementById("updated");
+    up.textContent = `updated ${since(new Date().toISOString())}`;
+    up.dataset.polls = String(Number(up.dataset.polls || 0) + 1);
   } catch (e) {
     err.textContent = `Cannot read the collector (${e.message}); retrying every ${POLL_MS / 1000} s.`;
     err.hidden = false;
@@ -61,5 +65,6 @@ function show() {
 }
 
 window.addEventListener("hashchange", show);
+window.addEventListener("pantau:refresh", () => refresh());
 show();
 app.timer = setInterval(refresh, POLL_MS);

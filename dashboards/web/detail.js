@@ -1,8 +1,8 @@
-// Drill-down: one regency with its sites; one site with its charts of the
-// last hour, probe targets, outbox, status history and alerts.
+// Drill-down: one regency with its sites; one site with its charts over
+// 1 h / 24 h / 7 d, probe targets, outbox, status history and alerts.
 import { h, getJSON, num, since } from "./dom.js";
 import { statusLabel } from "./status.js";
-import { lineChart } from "./chart.js";
+import { lineChart, RANGES } from "./chart.js";
 import { alertsPanel } from "./nation.js";
 
 function head(doc, title, crumbs) {
@@ -17,40 +17,69 @@ export function regencyView(code) {
   const root = h("div", { id: "regency", "data-regency": code });
   async function refresh() {
     const r = await getJSON(`/api/v1/regions/${encodeURIComponent(code)}`);
-    root.replaceChildren(...head(r, r.name || r.code, [h("a", { href: "#/" }, "Indonesia"), r.province_name]),
+    root.replaceChildren(...head(r, r.name || r.code, [h("a", { href: "#/" }, "Indonesia"),
+      h("a", { href: `#/province/${r.province}` }, r.province_name || r.province)]),
       h("p", {}, `${r.sites_reporting} of ${r.sites_known} sites reporting · RTT p95 ${num(r.rtt_p95_ms)} ms · ` +
-        `loss ${num(r.loss_pct)} % over the last ${r.window_s} s · ${r.time_zone}`),
+        `loss ${num(r.loss_pct)} % over the last ${r.window_s} s · upload ${num(r.upload_mbps)} Mbit/s ` +
+        `(median of the sites' latest) · ${r.time_zone}`),
       h("table", { id: "sites" }, h("thead", {}, h("tr", {}, ...["site", "agent", "link", "status", "reason",
-        "since", "RTT p95 ms", "loss %", "outbox"].map((t) => h("th", {}, t)))),
+        "since", "RTT p95 ms", "loss %", "upload Mbit/s", "outbox"].map((t) => h("th", {}, t)))),
       h("tbody", {}, ...r.sites.map((x) => h("tr", { class: "click", "data-agent": x.agent,
         onclick: () => { location.hash = `#/site/${encodeURIComponent(x.agent)}`; } },
         h("td", {}, h("a", { href: `#/site/${encodeURIComponent(x.agent)}` }, x.site || x.agent)),
         h("td", {}, x.agent), h("td", {}, x.link || "–"), h("td", {}, statusLabel(x.status)),
         h("td", {}, x.reason), h("td", {}, since(x.since)), h("td", { class: "num" }, num(x.rtt_p95_ms)),
         h("td", { class: "num" }, num(x.loss_pct)),
+        h("td", { class: "num", title: x.upload_time ? `measured ${since(x.upload_time)}` : null }, num(x.upload_mbps)),
         h("td", { class: "num" }, x.outbox ? `${x.outbox.pending ?? "–"} pending` : "–"))))));
   }
   return { root, refresh };
 }
 
-const pts = (points, key) => points.map((p) => [Date.parse(p.ts), p[key] ?? null]);
+// [time, value] pairs; a bucket's point sits in the middle of its bucket.
+const pts = (site, points, key) => points.map((p) =>
+  [Date.parse(p.ts) + (site.bucket_s || 0) * 500, p[key] ?? null]);
 
-function charts(site) {
+// Per probe kind: charts of [title, unit, [[line name, point key], ...]].
+const KIND_CHARTS = {
+  icmp: [["RTT", "ms", [["p50", "rtt_p50_ms"], ["p95", "rtt_p95_ms"]]], ["Loss", "%", [["loss", "loss_pct"]]],
+    ["Jitter", "ms", [["jitter", "jitter_ms"]]]],
+  http: [["HTTP timings", "ms", [["DNS", "dns_ms"], ["connect", "connect_ms"], ["TLS", "tls_ms"],
+    ["TTFB", "ttfb_ms"], ["total", "total_ms"]]]],
+  tcp: [["TCP connect", "ms", [["connect", "connect_ms"]]]],
+  throughput: [["Throughput", "Mbit/s", [["download", "download_mbps"], ["upload", "upload_mbps"]]]],
+  upload_task: [["Upload task", "Mbit/s", [["upload", "upload_mbps"]]]],
+};
+
+function charts(site, range) {
   const out = [];
+  // no line across missing data: more than 1.5 buckets or 3 intervals
+  const gap = site.bucket_s ? site.bucket_s * 1500 : (site.interval_s || 0) * 3000;
   for (const sr of site.series || []) {
-    const name = `${sr.probe} ${sr.target}`;
-    if (sr.probe === "icmp") {
-      out.push(card(`RTT — ${name}`, lineChart("RTT", "ms", [
-        { name: "p50", points: pts(sr.points, "rtt_p50_ms") }, { name: "p95", points: pts(sr.points, "rtt_p95_ms") }])));
-      out.push(card(`Loss — ${name}`, lineChart("loss", "%", [{ name: "loss", points: pts(sr.points, "loss_pct") }])));
-      out.push(card(`Jitter — ${name}`, lineChart("jitter", "ms", [{ name: "jitter", points: pts(sr.points, "jitter_ms") }])));
-    } else if (sr.probe === "http") {
-      out.push(card(`HTTP total — ${name}`, lineChart("HTTP total", "ms", [{ name: "total", points: pts(sr.points, "total_ms") }])));
-    } else if (sr.probe === "tcp") {
-      out.push(card(`TCP connect — ${name}`, lineChart("TCP connect", "ms", [{ name: "connect", points: pts(sr.points, "connect_ms") }])));
+    for (const [title, unit, lines] of KIND_CHARTS[sr.probe] || []) {
+      const name = `${title} — ${sr.probe} ${sr.target}`;
+      out.push(card(name, lineChart(title, unit,
+        lines.map(([n, key]) => ({ name: n, points: pts(site, sr.points, key) })), range, gap)));
     }
   }
   return out;
+}
+
+function rangeButtons(st, refresh) {
+  const bar = h("div", { class: "ranges", role: "group", "aria-label": "time range of the charts" });
+  const paint = () => bar.querySelectorAll("button").forEach((b) =>
+    b.setAttribute("aria-pressed", String(b.dataset.range === st.range)));
+  bar.append(...Object.keys(RANGES).map((r) => h("button", { type: "button", "data-range": r,
+    onclick: () => { st.range = r; paint(); refresh(); } }, r.replace("h", " h").replace("d", " d"))));
+  paint();
+  return bar;
+}
+
+function chartsHeading(x) {
+  const rg = RANGES[x.range] || RANGES["1h"];
+  const how = x.bucket_s ? ` in ${x.bucket_s >= 3600 ? `${x.bucket_s / 3600}-hour` : `${x.bucket_s / 60}-minute`}` +
+    " buckets: worst RTT p95, pooled loss, mean of the other figures" : ", every measurement";
+  return `${rg.label[0].toUpperCase()}${rg.label.slice(1)}${how}` + (x.series_truncated ? " (truncated: too many results)" : "");
 }
 
 const card = (title, ...body) => h("section", { class: "card" }, h("h3", {}, title), ...body);
@@ -62,9 +91,20 @@ function kv(pairs) {
 function targets(site) {
   return h("table", { id: "targets" }, h("thead", {}, h("tr", {}, ...["probe", "target", "result"].map((t) => h("th", {}, t)))),
     h("tbody", {}, ...(site.latest || []).map((r) => h("tr", {}, h("td", {}, r.probe), h("td", {}, r.target || "–"),
-      h("td", {}, r.probe === "icmp" && r.rtt_ms ? `p95 ${num(r.rtt_ms.p95)} ms, loss ${num(r.loss_pct)} %, jitter ${num(r.jitter_ms)} ms`
-        : r.error ? `failed: ${r.error}` : r.total_ms !== undefined ? `${r.status ?? ""} in ${num(r.total_ms)} ms`
-          : r.connect_ms !== undefined ? `connected in ${num(r.connect_ms)} ms` : r.ok === false ? "failed" : "ok")))));
+      h("td", {}, resultText(r))))));
+}
+
+const mbps = (d) => (d && d.mbps !== undefined ? `${num(d.mbps)} Mbit/s` : d && d.error ? `failed (${d.error})` : "–");
+
+function resultText(r) {
+  if (r.probe === "icmp" && r.rtt_ms) return `p95 ${num(r.rtt_ms.p95)} ms, loss ${num(r.loss_pct)} %, jitter ${num(r.jitter_ms)} ms`;
+  if (r.skipped) return `skipped (${r.skipped})`;
+  if (r.error) return `failed: ${r.error}`;
+  if (r.probe === "throughput") return `download ${mbps(r.download)}, upload ${mbps(r.upload)}`;
+  if (r.probe === "upload_task") return `upload ${mbps(r)} in ${num(r.total_ms)} ms`;
+  if (r.total_ms !== undefined) return `${r.status ?? ""} in ${num(r.total_ms)} ms`;
+  if (r.connect_ms !== undefined) return `connected in ${num(r.connect_ms)} ms`;
+  return r.ok === false ? "failed" : "ok";
 }
 
 function history(events) {
@@ -76,14 +116,23 @@ function history(events) {
 
 export function siteView(agent) {
   const root = h("div", { id: "site", "data-agent": agent });
+  const st = { range: "1h" };
+  // a new range is fetched at once, through the app's poll (one at a time)
+  const buttons = rangeButtons(st, () => window.dispatchEvent(new Event("pantau:refresh")));
   async function refresh() {
-    const [x, ev, al] = await Promise.all([getJSON(`/api/v1/sites/${encodeURIComponent(agent)}`),
+    const range = st.range;
+    const [x, ev, al] = await Promise.all([
+      getJSON(`/api/v1/sites/${encodeURIComponent(agent)}?range=${range}`),
       getJSON("/api/v1/events?scope=site&limit=1000"), getJSON("/api/v1/alerts")]);
+    if (range !== st.range) return;   // the range changed meanwhile: a newer refresh draws
     const w = x.window || {};
-    root.replaceChildren(...head(x, x.site || x.agent, [h("a", { href: "#/" }, "Indonesia"), x.province_name,
+    root.replaceChildren(...head(x, x.site || x.agent, [h("a", { href: "#/" }, "Indonesia"),
+      h("a", { href: `#/province/${x.province}` }, x.province_name || x.province),
       h("a", { href: `#/regency/${x.regency}` }, x.regency_name || x.regency)]),
       h("div", { class: "grid" },
         card("Site", kv([["agent", x.agent], ["link", x.link], ["version", x.version], ["boot", x.boot],
+          ["latest upload", x.upload_mbps !== null && x.upload_mbps !== undefined
+            ? `${num(x.upload_mbps)} Mbit/s at ${since(x.upload_time)}` : null],
           ["interval", x.interval_s ? `${x.interval_s} s` : null], ["last result", since(x.last_result)],
           ["clock skew", x.skew_ms !== undefined && x.skew_ms !== null ? `${x.skew_ms} ms` : null]])),
         card("Now (status window)", kv([["results", w.results], ["RTT p95", `${num(w.rtt_p95_ms)} ms`],
@@ -94,7 +143,8 @@ export function siteView(agent) {
           ["batches stored", x.delivery ? `${x.delivery.stored} of ${x.delivery.expected}` : null],
           ["missing", x.delivery ? x.delivery.missing : null]])),
         alertsPanel(al, (a) => a.site === agent || (a.regency === x.regency && !a.site))),
-      h("h3", {}, "Last hour"), h("div", { class: "grid", id: "charts" }, ...charts(x)),
+      h("div", { class: "charthead" }, h("h3", { id: "charts-title" }, chartsHeading(x)), buttons),
+      h("div", { class: "grid", id: "charts", "data-range": x.range }, ...charts(x, x.range)),
       h("h3", {}, "Probe targets (latest batch)"), targets(x),
       h("h3", {}, "Status history"), history(ev.events.filter((e) => e.key === agent)));
   }

@@ -3,8 +3,11 @@
 dashboard  15,000 simulated sites (pantau-loadgen: births and two batches
            each, coordinates given by a profile file): response time and size
            of the routes the dashboard polls, and the national page's load in
-           headless Chromium until every site is on the map
+           headless Chromium until every site is on the map; one site also
+           gets 7 days of history (a batch a minute) for the site page's
+           1 h / 24 h / 7 d ranges
 """
+import datetime
 import json
 import os
 import random
@@ -15,6 +18,52 @@ import time
 ROUTES = ["/api/v1/overview", "/api/v1/regions", "/api/v1/sites", "/api/v1/alerts",
           "/api/v1/events?scope=site&limit=1000"]
 REPEAT = 10
+# The history of one site for the ranges: a batch every HISTORY_STEP_S over
+# HISTORY_DAYS (icmp, tcp and http each; a throughput test every hour).
+HISTORY_DAYS = 7
+HISTORY_STEP_S = 60
+
+
+def history_lines(agent, days, step_s):
+    """One JSON batch per line, oldest first, for mosquitto_pub -l."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    n = days * 86400 // step_s
+    rnd = random.Random(2)
+    for i in range(n):
+        ts = now - datetime.timedelta(seconds=(n - i) * step_s)
+        p50 = 40 + rnd.random() * 10
+        results = [
+            {"probe": "icmp", "target": "203.0.113.10", "sent": 20, "recv": 20, "loss_pct": 0.0,
+             "rtt_ms": {"min": p50 - 2, "p50": p50, "avg": p50 + 1, "p95": p50 + 8,
+                        "max": p50 + 12}, "jitter_ms": 1.5, "pdv_ms": 4.0},
+            {"probe": "tcp", "target": "203.0.113.10:443", "ok": True, "connect_ms": p50},
+            {"probe": "http", "target": "https://tally.example/api/ping", "ok": True,
+             "status": 200, "dns_ms": 2.0, "connect_ms": p50, "tls_ms": 2 * p50,
+             "ttfb_ms": 3 * p50, "total_ms": 3 * p50 + 1}]
+        if i % (3600 // step_s) == 0:
+            results.append({"probe": "throughput", "target": "203.0.113.10:8080", "ok": True,
+                            "download": {"mbps": 20 + rnd.random() * 5},
+                            "upload": {"mbps": 5 + rnd.random()}})
+        ms = ts.microsecond // 1000
+        yield json.dumps({"v": 1, "agent": agent, "boot": 1000, "seq": i + 1,
+                          "ts": ts.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms:03d}Z",
+                          "results": results, "outbox": {"pending": 0, "dropped": 0}},
+                         separators=(",", ":"))
+
+
+def feed_history(hm, broker, api, site):
+    """A week of one site's batches through the broker (mosquitto_pub -l:
+    one message per line); returns how many."""
+    code = site["regency"].replace(".", "")
+    topic = f"pantau/v1/{code[:2]}/{code}/{site['agent']}/result"
+    lines = list(history_lines(site["agent"], HISTORY_DAYS, HISTORY_STEP_S))
+    before = hm.http_json(f"{api}/api/v1/stats")[1]["stored"]
+    subprocess.run([hm.MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1",
+                    "-t", topic, "-l"], input="\n".join(lines) + "\n", text=True, check=True,
+                   timeout=600)
+    hm.wait_for(lambda: hm.http_json(f"{api}/api/v1/stats")[1]["stored"] >= before + len(lines),
+                300, "the week of history stored", interval=0.5)
+    return len(lines)
 
 
 def start_collector(hm, wd, broker, api_port, profiles, procs):
@@ -64,6 +113,7 @@ def load(args, hm, wd, procs):
     hm.wait_for(lambda: hm.http_json(f"{api}/api/v1/stats")[1].get("stored", 0) >= 2 * n, 120,
                 "every batch stored", interval=0.5)
     sites = hm.http_json(f"{api}/api/v1/sites", timeout=30)[1]["sites"]
+    history = feed_history(hm, broker, api, sites[0])
     # coordinates for the map: the loadgen's births have none; a profile
     # file gives each site a place inside the map's box
     rnd = random.Random(1)
@@ -75,7 +125,7 @@ def load(args, hm, wd, procs):
     col.stop(timeout=30)
     procs.remove(("collector", col))
     col, api = start_collector(hm, wd, broker, api_port, profiles, procs)
-    return api, len(sites)
+    return api, len(sites), sites[0]["agent"], history
 
 
 def page_load(api, npoints, wd):
@@ -94,17 +144,19 @@ def bench_dashboard(args, hm, workdir_cls, stop_all):
     wd = workdir_cls(args.build, "dashboard", args.keep)
     procs, failed = [], True
     try:
-        api, nsites = load(args, hm, wd.path, procs)
-        print(f"  {'route':<40} {'median ms':>9} {'max ms':>8} {'bytes':>10}")
-        for route in ROUTES + [None]:
-            if route is None:
-                worst = hm.http_json(f"{api}/api/v1/regions", timeout=30)[1]["regions"][0]
-                route = f"/api/v1/regions/{worst['code']}"
+        api, nsites, agent, history = load(args, hm, wd.path, procs)
+        print(f"  {agent} has {history} batches over {HISTORY_DAYS} days "
+              f"(one every {HISTORY_STEP_S} s, 3-4 results each)")
+        print(f"  {'route':<48} {'median ms':>9} {'max ms':>8} {'bytes':>10}")
+        worst = hm.http_json(f"{api}/api/v1/regions", timeout=30)[1]["regions"][0]
+        site_routes = [f"/api/v1/sites/{agent}" + (f"?range={r}" if r else "")
+                       for r in (None, "24h", "7d")]
+        for route in ROUTES + [f"/api/v1/regions/{worst['code']}"] + site_routes:
             times, size = [], 0
             for _ in range(REPEAT):
                 ms, size = timed_get(api + route)
                 times.append(ms)
-            print(f"  {route:<40} {statistics.median(times):>9.1f} {max(times):>8.1f} {size:>10}")
+            print(f"  {route:<48} {statistics.median(times):>9.1f} {max(times):>8.1f} {size:>10}")
         if os.access("/usr/bin/chromium", os.X_OK):
             res, err = page_load(api, nsites, wd.path)
             if res is None:

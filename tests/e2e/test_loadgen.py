@@ -267,6 +267,11 @@ class LoadgenTest(E2ETestCase):
         self.assertTrue(regions[0]["at_risk"])
         self.assertTrue(regions[0]["reason"].startswith("3T site sim-9501-"), regions[0])
         self.assertGreaterEqual(len({r["province"] for r in regions}), 30)
+        # every simulated site's first batch has a throughput test: the
+        # regencies with a reporting site have an upload rate
+        with_upload = [r for r in regions if r["upload_mbps"] is not None]
+        self.assertGreater(len(with_upload), len(regions) * 3 // 4)
+        self.assertTrue(all(0.5 < r["upload_mbps"] < 200 for r in with_upload), with_upload[:3])
         site = http_json(f"{api}/api/v1/regions/95.01")[1]["sites"][0]
         self.assertTrue(site["simulated"])
         self.assertTrue(-5.0 < site["lat"] < -3.0 and 138.0 < site["lon"] < 140.0, site)

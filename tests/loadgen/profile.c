@@ -16,12 +16,16 @@
 /* Probability that one echo reply is delayed by a burst of queueing. */
 #define P_SPIKE 0.03
 
+#define THROUGHPUT_TARGET "203.0.113.10:8080"
+/* Length of the measured part of a simulated throughput test. */
+#define THROUGHPUT_MS 5000.0
+
 static const struct link_profile profiles[] = {
-	{ "fiber", 35, 10.0, 0.5, 1.0, 0.02, 0.002 },
-	{ "microwave", 10, 18.0, 0.4, 2.5, 0.04, 0.005 },
-	{ "cellular", 35, 40.0, 0.4, 8.0, 0.08, 0.010 },
-	{ "vsat-geo", 12, 600.0, 0.08, 25.0, 0.12, 0.020 },
-	{ "vsat-leo", 8, 45.0, 0.3, 10.0, 0.06, 0.010 },
+	{ "fiber", 35, 10.0, 0.5, 1.0, 0.02, 0.002, 50.0, 20.0 },
+	{ "microwave", 10, 18.0, 0.4, 2.5, 0.04, 0.005, 30.0, 15.0 },
+	{ "cellular", 35, 40.0, 0.4, 8.0, 0.08, 0.010, 15.0, 4.0 },
+	{ "vsat-geo", 12, 600.0, 0.08, 25.0, 0.12, 0.020, 6.0, 2.0 },
+	{ "vsat-leo", 8, 45.0, 0.3, 10.0, 0.06, 0.010, 80.0, 12.0 },
 };
 #define NPROFILES (sizeof(profiles) / sizeof(profiles[0]))
 
@@ -190,4 +194,36 @@ profile_results(const struct link_profile *p, double base_rtt_ms, int cond, stru
 		return NULL;
 	}
 	return a;
+}
+
+static json_t *
+direction(double typical_mbps, struct rng *rng)
+{
+	double mbps = typical_mbps * (0.7 + 0.6 * profile_uniform(rng));
+	json_t *d = json_object();
+	if (d == NULL)
+		return NULL;
+	wire_set_num(d, "mbps", mbps);
+	json_object_set_new(d, "bytes", json_integer((json_int_t)(mbps * 1e6 / 8.0 *
+	    THROUGHPUT_MS / 1000.0)));
+	wire_set_num(d, "duration_ms", THROUGHPUT_MS);
+	json_object_set_new(d, "stable", json_true());
+	return d;
+}
+
+json_t *
+profile_throughput(const struct link_profile *p, struct rng *rng)
+{
+	json_t *r = wire_result_new("throughput", THROUGHPUT_TARGET);
+	json_t *down = direction(p->down_mbps, rng), *up = direction(p->up_mbps, rng);
+	if (r == NULL || down == NULL || up == NULL) {
+		json_decref(r);
+		json_decref(down);
+		json_decref(up);
+		return NULL;
+	}
+	json_object_set_new(r, "ok", json_true());
+	json_object_set_new(r, "download", down);
+	json_object_set_new(r, "upload", up);
+	return r;
 }

@@ -24,6 +24,8 @@ struct link_profile {
 	double jitter_ms;       /* mean of the exponential queueing delay */
 	double p_loss;          /* probability that a train loses some packets */
 	double p_fail;          /* probability that an HTTP or TCP probe fails */
+	double down_mbps;       /* typical download rate of a throughput test */
+	double up_mbps;         /* typical upload rate */
 };
 
 /* Pick a profile by weight. Never NULL. */
@@ -43,5 +45,12 @@ double profile_uniform(struct rng *rng);
  */
 json_t *profile_results(const struct link_profile *p, double base_rtt_ms, int cond,
     struct rng *rng);
+
+/*
+ * A new throughput result (docs/protocol.md) of a site on profile p: its
+ * download and upload rates within 30 % of the profile's. NULL when out of
+ * memory. The caller owns the reference.
+ */
+json_t *profile_throughput(const struct link_profile *p, struct rng *rng);
 
 #endif

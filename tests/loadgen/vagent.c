@@ -109,6 +109,7 @@ vagent_init(struct vagent *a, const struct catalog_regency *reg, size_t number,
 	place(a, rng);
 	if (spec->demo)
 		a->cond = demo_cond(a, rng);
+	a->throughput = spec->demo;
 	a->boot = spec->seeded ? 1 + (int64_t)rng_below(rng, VAGENT_BOOT_MAX) : spec->boot_now;
 	a->seq = 0;
 	return PANTAU_OK;
@@ -163,6 +164,11 @@ vagent_batch_seq(const struct vagent *a, int64_t seq, struct rng *rng, int64_t t
     size_t *len, pantau_err *rc)
 {
 	json_t *results = profile_results(a->link, a->base_rtt_ms, (int)a->cond, rng);
+	if (results != NULL && a->throughput && seq % VAGENT_THROUGHPUT_EVERY == 1 &&
+	    json_array_append_new(results, profile_throughput(a->link, rng)) != 0) {
+		json_decref(results);
+		results = NULL;
+	}
 	if (results == NULL) {
 		*rc = PANTAU_ERR_NOMEM;
 		return NULL;

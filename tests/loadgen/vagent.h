@@ -19,6 +19,10 @@
 #include "rng.h"
 #include "wire.h"
 
+/* In --demo, batches 1, 1 + N, 1 + 2N, ... carry a throughput result, as an
+ * agent that tests its link now and then (they cost data). */
+#define VAGENT_THROUGHPUT_EVERY 10
+
 /* Longest prefix that still leaves room for -RRRR-NNNNNNN in an agent id. */
 #define VAGENT_PREFIX_MAX 48
 
@@ -41,6 +45,8 @@ struct vagent {
 	int64_t seq;                              /* last seq published; 0 at start */
 	enum vcond cond;
 	double lat, lon;                          /* simulated position in its province */
+	bool throughput;                          /* a throughput test every
+	                                           * VAGENT_THROUGHPUT_EVERY batches (--demo) */
 };
 
 /* Identity of a fleet: same seed, same agents. */

@@ -616,7 +616,8 @@ test_window_boundary(void **state)
 	json_decref(doc);
 	assert_int_equal(query_regions(q, "99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
 	assert_int_equal(query_region(q, "99.99", f->now, &doc), PANTAU_ERR_NOT_FOUND);
-	assert_int_equal(query_site(q, "ag-nobody", f->now, &doc), PANTAU_ERR_NOT_FOUND);
+	assert_int_equal(query_site(q, "ag-nobody", QUERY_RANGE_1H, f->now, &doc),
+	    PANTAU_ERR_NOT_FOUND);
 	query_free(q);
 }
 
@@ -656,6 +657,143 @@ test_listen_errors(void **state)
 	uv_run(&f->loop, UV_RUN_NOWAIT);
 }
 
+
+/* The series of ?range=: every measurement over 1 h; 5-minute buckets over
+ * 24 h and 1-hour buckets over 7 d, with pooled loss, the worst p95, mean
+ * times and rates; a bad range is a 400 naming the ranges. */
+static json_t *
+series_of(json_t *doc, const char *probe)
+{
+	size_t i;
+	json_t *sr;
+	json_array_foreach(json_object_get(doc, "series"), i, sr)
+		if (strcmp(str(sr, "probe"), probe) == 0)
+			return json_object_get(sr, "points");
+	fail_msg("no %s series", probe);
+	return NULL;
+}
+
+static void
+put_range_batches(struct fixture *f, int64_t base)
+{
+	char a[512], all[2048];
+	const char *http_ok = "{\"probe\":\"http\",\"target\":\"https://t.example/\",\"ok\":true,"
+	                      "\"status\":200,\"dns_ms\":2,\"connect_ms\":10,\"tls_ms\":20,"
+	                      "\"ttfb_ms\":40,\"total_ms\":50}";
+	const char *http_bad = "{\"probe\":\"http\",\"target\":\"https://t.example/\",\"ok\":false,"
+	                       "\"status\":0,\"error\":\"timeout\"}";
+	const char *tp = "{\"probe\":\"throughput\",\"target\":\"198.51.100.7:8080\",\"ok\":true,"
+	                 "\"download\":{\"mbps\":%d},\"upload\":{\"mbps\":%d}}";
+	char tp1[256], tp2[256];
+	snprintf(tp1, sizeof(tp1), tp, 40, 8);
+	snprintf(tp2, sizeof(tp2), tp, 20, 4);
+	snprintf(all, sizeof(all), "%s,%s,%s", icmp(a, sizeof(a), 10, 10, 20, 30), http_ok, tp1);
+	put_batch(f, "35.78", "ag-r", 1, f->now - (base + S(600)), all);
+	snprintf(all, sizeof(all), "%s,%s,%s", icmp(a, sizeof(a), 10, 5, 40, 90), http_bad, tp2);
+	put_batch(f, "35.78", "ag-r", 2, f->now - (base + S(720)), all);
+	snprintf(all, sizeof(all), "%s,{\"probe\":\"upload_task\",\"target\":\"https://t.example/"
+	    "up\",\"ok\":true,\"mbps\":2}", icmp(a, sizeof(a), 20, 20, 30, 60));
+	put_batch(f, "35.78", "ag-r", 3, f->now - (base + S(1800)), all);
+	put_batch(f, "35.78", "ag-r", 4, S(3 * 86400), icmp(a, sizeof(a), 10, 10, 20, 30));
+	put_batch(f, "35.78", "ag-r", 5, S(8 * 86400), icmp(a, sizeof(a), 10, 10, 20, 30));
+	snprintf(all, sizeof(all), "%s,%s", icmp(a, sizeof(a), 10, 9, 25, 35), tp1);
+	put_batch(f, "35.78", "ag-r", 6, S(300), all);
+	/* late: an older upload rate does not replace the newer one */
+	snprintf(tp1, sizeof(tp1), tp, 9, 1);
+	put_batch(f, "35.78", "ag-r", 7, S(6 * 86400), tp1);
+	/* a second site whose latest upload is 2 days old: not in the median */
+	snprintf(tp1, sizeof(tp1), tp, 200, 100);
+	put_batch(f, "35.78", "ag-s", 1, S(2 * 86400), tp1);
+}
+
+static void
+test_site_ranges(void **state)
+{
+	struct fixture *f = *state;
+	/* an hour boundary 2-3 h ago: batches 1-3 fall in one hour bucket and
+	 * in two 5-minute buckets (base + 10 min, base + 30 min) */
+	int64_t base = (f->now - S(7200)) / S(3600) * S(3600) - S(3600);
+	put_range_batches(f, base);
+
+	json_t *doc = get(f, "/api/v1/sites/ag-r", 200);   /* default 1h: raw */
+	assert_string_equal(str(doc, "range"), "1h");
+	assert_int_equal(num(doc, "bucket_s"), 0);
+	json_t *p = series_of(doc, "icmp");
+	assert_int_equal(json_array_size(p), 1);
+	assert_float_equal(num(json_array_get(p, 0), "loss_pct"), 10.0, 1e-9);
+	assert_null(json_object_get(json_array_get(p, 0), "results"));
+	p = series_of(doc, "throughput");
+	assert_float_equal(num(json_array_get(p, 0), "download_mbps"), 40.0, 1e-9);
+	assert_float_equal(num(json_array_get(p, 0), "upload_mbps"), 8.0, 1e-9);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-r?range=24h", 200);
+	assert_string_equal(str(doc, "range"), "24h");
+	assert_int_equal(num(doc, "bucket_s"), 300);
+	p = series_of(doc, "icmp");
+	assert_int_equal(json_array_size(p), 3);           /* base+10m, base+30m, 5 min ago */
+	json_t *b = json_array_get(p, 0);
+	assert_int_equal(num(b, "results"), 2);
+	assert_float_equal(num(b, "loss_pct"), 25.0, 1e-9);   /* 5 lost of 20 sent */
+	assert_float_equal(num(b, "rtt_p95_ms"), 90.0, 1e-9); /* the worst */
+	assert_float_equal(num(b, "rtt_p50_ms"), 30.0, 1e-9); /* the mean */
+	p = series_of(doc, "http");
+	assert_int_equal(json_array_size(p), 1);
+	b = json_array_get(p, 0);
+	assert_true(json_is_false(json_object_get(b, "ok")));
+	assert_int_equal(num(b, "failed"), 1);
+	assert_float_equal(num(b, "total_ms"), 50.0, 1e-9);
+	assert_float_equal(num(b, "tls_ms"), 20.0, 1e-9);
+	b = json_array_get(series_of(doc, "throughput"), 0);
+	assert_float_equal(num(b, "download_mbps"), 30.0, 1e-9);
+	assert_float_equal(num(b, "upload_mbps"), 6.0, 1e-9);
+	b = json_array_get(series_of(doc, "upload_task"), 0);
+	assert_float_equal(num(b, "upload_mbps"), 2.0, 1e-9);
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-r?range=7d", 200);
+	assert_int_equal(num(doc, "bucket_s"), 3600);
+	p = series_of(doc, "icmp");
+	assert_int_equal(json_array_size(p), 3);           /* 3 d ago, base hour, now; not 8 d */
+	b = json_array_get(p, 1);
+	assert_int_equal(num(b, "results"), 3);
+	assert_float_equal(num(b, "loss_pct"), 12.5, 1e-9);   /* 5 of 40 */
+	char iso[CLOCK_ISO_LEN];
+	clock_format_iso(base, iso);
+	assert_string_equal(str(b, "ts"), iso);               /* the bucket's start */
+	assert_true(json_is_false(json_object_get(doc, "series_truncated")));
+	json_decref(doc);
+
+	/* the regency's upload: the median of its sites' latest rates of the
+	 * last 24 h (ag-r's newest, 8; not ag-s's of 2 days ago) */
+	doc = get(f, "/api/v1/regions?province=35", 200);
+	json_t *reg = region_by_code(json_object_get(doc, "regions"), "35.78");
+	assert_float_equal(num(reg, "upload_mbps"), 8.0, 1e-9);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions/35.78", 200);
+	json_t *site0 = json_array_get(json_object_get(doc, "sites"), 0);
+	assert_string_equal(str(site0, "agent"), "ag-r");
+	assert_float_equal(num(site0, "upload_mbps"), 8.0, 1e-9);
+	clock_format_iso(f->now - S(300), iso);
+	assert_string_equal(str(site0, "upload_time"), iso);
+	assert_float_equal(num(json_array_get(json_object_get(doc, "sites"), 1), "upload_mbps"),
+	    100.0, 1e-9);
+	json_decref(doc);
+	doc = get(f, "/api/v1/regions/32.73", 200);       /* no throughput: null */
+	assert_true(json_is_null(json_object_get(doc, "upload_mbps")));
+	json_decref(doc);
+
+	doc = get(f, "/api/v1/sites/ag-r?range=2d", 400);
+	assert_string_equal(str(doc, "error"), "range must be 1h, 24h or 7d; got \"2d\"");
+	json_decref(doc);
+	doc = get(f, "/api/v1/sites/ag-r?range=", 400);
+	assert_non_null(strstr(str(doc, "error"), "range needs a value: 1h, 24h or 7d"));
+	json_decref(doc);
+	doc = get(f, "/api/v1/sites/ag-r?rang=1h", 400);
+	assert_non_null(strstr(str(doc, "error"), "this route takes only range=1h|24h|7d"));
+	json_decref(doc);
+}
+
 int
 main(void)
 {
@@ -669,6 +807,7 @@ main(void)
 		cmocka_unit_test(test_window_boundary),
 		cmocka_unit_test(test_listen_errors),
 		cmocka_unit_test(test_metrics_route),
+		cmocka_unit_test(test_site_ranges),
 	};
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	int rc = cmocka_run_group_tests_name("api", tests, setup, teardown);

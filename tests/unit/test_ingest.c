@@ -255,6 +255,74 @@ test_older_batch_keeps_latest_figures(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM batches WHERE agent='ag-4'"), 2);
 }
 
+/* A database of schema 3 (sites without the upload columns) is upgraded
+ * when opened, its rows kept. */
+static void
+test_schema_3_upgraded(void **state)
+{
+	struct fixture *f = *state;
+	char db[160];
+	sqlite3 *old;
+	struct store *s;
+	snprintf(db, sizeof(db), "%s/old.db", f->dir);
+	assert_int_equal(sqlite3_open(db, &old), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+	    "INSERT INTO meta VALUES('schema_version', '3');"
+	    "CREATE TABLE sites(agent TEXT PRIMARY KEY, regency TEXT NOT NULL, site TEXT,"
+	    " link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT, boot INTEGER,"
+	    " first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER, last_ts_ms INTEGER,"
+	    " online INTEGER, online_reason TEXT, status_ms INTEGER, outbox_pending INTEGER,"
+	    " outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER);"
+	    "INSERT INTO sites(agent, regency, first_seen_ms) VALUES('ag-old', '32.73', 1);",
+	    NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(old);
+	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
+	assert_int_equal(store_open(&so, &s), PANTAU_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT count(*),"
+	    " max(upload_mbps IS NULL), (SELECT value FROM meta WHERE key = 'schema_version')"
+	    " FROM sites"
+	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "4");
+	sqlite3_finalize(st);
+	store_close(s);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		char path[200];
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		unlink(path);
+	}
+}
+
+/* The latest upload rate of a site: from its newest throughput result. */
+static void
+test_latest_upload(void **state)
+{
+	struct fixture *f = *state;
+	const char *topic = "pantau/v1/32/3273/ag-5/result";
+	char msg[512];
+	const char *fmt = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":%d,"
+	                  "\"ts\":\"2024-02-14T06:0%d:00Z\",\"results\":[{\"probe\":\"throughput\","
+	                  "\"target\":\"198.51.100.7:8080\",\"ok\":true,\"upload\":{\"mbps\":%d}},"
+	                  "{\"probe\":\"throughput\",\"target\":\"198.51.100.8:8080\",\"ok\":true,"
+	                  "\"upload\":{\"mbps\":%d}}]}";
+	snprintf(msg, sizeof(msg), fmt, 2, 5, 6, 4);
+	ingest_message(f->in, topic, msg, strlen(msg), 1707890701000LL);
+	/* the lower of the batch's two */
+	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+	snprintf(msg, sizeof(msg), fmt, 1, 1, 9, 9);       /* older, resent late */
+	ingest_message(f->in, topic, msg, strlen(msg), 1707890702000LL);
+	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+	assert_int_equal(count(f, "SELECT upload_ts_ms FROM sites WHERE agent='ag-5'"),
+	    1707890700000LL);
+	const char *none = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":3,"
+	                   "\"ts\":\"2024-02-14T06:06:00Z\",\"results\":[]}";
+	ingest_message(f->in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
+	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+}
+
 static void
 test_status_messages(void **state)
 {
@@ -288,6 +356,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_schema_3_upgraded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_latest_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_boot_counts_survive_a_full_accumulator, setup,
 		    teardown),
