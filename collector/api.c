@@ -15,6 +15,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "promtext.h"
+#include "respcache.h"
 #include "webfiles.h"
 #include "query.h"
 #include "wire.h"
@@ -39,6 +40,7 @@ struct api {
 	bool poll_open, timer_open;
 	int closing;                /* handles whose close callback is pending */
 	struct query *q;
+	struct respcache *cache;    /* the national replies, [api] cache_ms */
 	const struct ingest_stats *stats;
 	int64_t started_ms;
 	int port;
@@ -66,8 +68,10 @@ struct reply {
 	unsigned status;
 	json_t *body;
 	bool allow;                 /* add "Allow: GET, HEAD" (405) */
-	char *text;                 /* instead of body: Prometheus text (owned) */
+	char *text;                 /* instead of body: ready text (owned) */
 	size_t text_len;
+	const char *text_type;      /* its Content-Type; NULL: Prometheus text */
+	int64_t age_ms;             /* >= 0: a cached reply this old (Age header) */
 	struct webfile file;        /* instead of body: a dashboard file (fd >= 0, owned) */
 };
 
@@ -282,6 +286,66 @@ do_sites(struct api *a, int64_t now, struct reply *r)
 	reply_query(r, rc, doc, "");
 }
 
+/* The cache key of a national request (regions, with or without a
+ * province, and sites); false for anything else. */
+static bool
+cache_key(struct MHD_Connection *c, enum route id, char *key, size_t len)
+{
+	if (id == R_SITES) {
+		snprintf(key, len, "sites");
+		return true;
+	}
+	const char *prov = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "province");
+	if (id != R_REGIONS || (prov != NULL && !two_digits(prov)))
+		return false;
+	snprintf(key, len, "regions?province=%s", prov != NULL ? prov : "");
+	return true;
+}
+
+/* A cached text as the reply; false when it cannot be copied. */
+static bool
+reply_cached(struct reply *r, const char *text, size_t len, int64_t age_ms)
+{
+	if ((r->text = malloc(len + 1)) == NULL)
+		return false;
+	memcpy(r->text, text, len + 1);
+	r->text_len = len;
+	r->text_type = JSON_TYPE;
+	r->status = MHD_HTTP_OK;
+	r->age_ms = age_ms;
+	return true;
+}
+
+/* /api/v1/regions and /api/v1/sites: from the cache while it is fresh,
+ * else built, and a good reply kept for the next viewers (respcache.h). */
+static void
+do_national(struct api *a, struct MHD_Connection *c, enum route id, int64_t now,
+    struct reply *r)
+{
+	char key[RESPCACHE_KEY_MAX + 1];
+	size_t len;
+	int64_t age;
+	bool keyed = cache_key(c, id, key, sizeof(key));
+	const char *hit = keyed ? respcache_get(a->cache, key, now, &len, &age) : NULL;
+	if (hit != NULL && reply_cached(r, hit, len, age))
+		return;
+	if (id == R_SITES)
+		do_sites(a, now, r);
+	else
+		do_regions(a, c, now, r);
+	char *text = keyed && r->status == MHD_HTTP_OK && r->body != NULL ?
+	    json_dumps(r->body, WIRE_JSON_FLAGS) : NULL;
+	if (text == NULL)
+		return;
+	json_decref(r->body);
+	r->body = NULL;
+	r->text = text;
+	r->text_len = strlen(text);
+	r->text_type = JSON_TYPE;
+	if (respcache_put(a->cache, key, now, text, r->text_len) != PANTAU_OK)
+		log_warnx("api: no memory to keep the %s reply; it is built again next time", key);
+}
+
 /* GET / and /ui/NAME: the dashboard's files from [api] web_dir. */
 static void
 do_web(struct api *a, const char *name, struct reply *r)
@@ -457,10 +521,10 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	int64_t now = clock_real_ms();
 	switch (id) {
 	case R_HEALTH: do_health(a, now, r); break;
-	case R_REGIONS: do_regions(a, c, now, r); break;
+	case R_REGIONS: do_national(a, c, id, now, r); break;
 	case R_REGION: do_region(a, arg, now, r); break;
 	case R_SITE: do_site(a, c, arg, now, r); break;
-	case R_SITES: do_sites(a, now, r); break;
+	case R_SITES: do_national(a, c, id, now, r); break;
 	case R_STATS: do_stats(a, r); break;
 	case R_EVENTS: do_events(a, c, r); break;
 	case R_OVERVIEW: do_overview(a, now, r); break;
@@ -480,8 +544,14 @@ send_text(struct MHD_Connection *c, struct reply *r)
 		return MHD_NO;
 	}
 	r->text = NULL;
-	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, PROMTEXT_CONTENT_TYPE);
+	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+	    r->text_type != NULL ? r->text_type : PROMTEXT_CONTENT_TYPE);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->age_ms >= 0) {
+		char age[24];
+		snprintf(age, sizeof(age), "%lld", (long long)(r->age_ms / 1000));
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_AGE, age);
+	}
 	enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
 	MHD_destroy_response(resp);
 	return ret;
@@ -544,7 +614,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
     const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
 	struct api *a = cls;
-	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR, .file = { .fd = -1 } };
+	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR, .file = { .fd = -1 },
+		.age_ms = -1 };
 	(void)version;
 	(void)upload;
 	(void)upload_size;
@@ -620,6 +691,8 @@ api_free(struct api *a)
 		MHD_stop_daemon(a->mhd);
 		a->mhd = NULL;
 	}
+	respcache_free(a->cache);
+	a->cache = NULL;
 	if (a->closing == 0)
 		free(a);
 }
@@ -732,6 +805,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	if (a == NULL)
 		goto out;
 	a->stats = stats;
+	if ((a->cache = respcache_new(o->cache_ms)) == NULL)
+		goto out;
 	snprintf(a->web_dir, sizeof(a->web_dir), "%s", o->web_dir != NULL ? o->web_dir : "");
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,

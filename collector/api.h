@@ -38,6 +38,7 @@ struct api_opts {
 	const char *listen;      /* IPv4 or IPv6 address; NULL or "": 127.0.0.1 */
 	int port;                /* 1..65535; 0: any free port (see api_port) */
 	const char *web_dir;     /* the dashboard's files; NULL or "": no dashboard */
+	int cache_ms;            /* national replies reused this long (respcache.h); 0: never */
 	int window_s;            /* regional window in seconds; <= 0: 300 */
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */

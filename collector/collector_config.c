@@ -36,6 +36,9 @@ static const struct cfg_key api_keys[] = {
 	    "HTTP API port" },
 	{ "web_dir", CFG_STRING, C(api.web_dir), S(api.web_dir), 0, 0, PANTAU_DATADIR "/web",
 	    NULL, NULL, 0, "folder of the web dashboard served at / and /ui/; empty: none" },
+	{ "cache_ms", CFG_INT, C(api.cache_ms), 0, 0, 60000, "5000", NULL, NULL, 0,
+	    "how long the national replies (/api/v1/regions, /api/v1/sites) are reused (ms); "
+	    "0: built for every request" },
 };
 
 static const struct cfg_key store_keys[] = {

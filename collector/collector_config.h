@@ -18,6 +18,7 @@ struct collector_config {
 		char listen[64];
 		int port;
 		char web_dir[512];
+		int cache_ms;
 	} api;
 	struct {
 		int commit_ms;

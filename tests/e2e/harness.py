@@ -235,8 +235,9 @@ class E2ETestCase(unittest.TestCase):
                           "catalog_dir": CATALOG_DIR, "log_level": "info"},
             "broker": {"host": "127.0.0.1", "port": broker_port,
                        "client_id": f"pantau-collector-{os.getpid()}"},
+            # cache_ms 0: tests see each change at once (ApiCacheTest turns it on).
             "api": {"listen": "127.0.0.1", "port": api_port,
-                    "web_dir": os.path.join(CATALOG_DIR, "web")},
+                    "web_dir": os.path.join(CATALOG_DIR, "web"), "cache_ms": 0},
         }
         for key, value in overrides.items():
             section, _, k = key.partition("__")

@@ -3,6 +3,8 @@ import json
 import os
 import signal
 import subprocess
+import time
+import urllib.request
 
 from harness import E2ETestCase, binary, http_json, wait_for, wait_subscribed
 
@@ -192,3 +194,52 @@ class BadInputTest(E2ETestCase):
         self.assertEqual(s["duplicates"], 1)
         _, site = http_json(f"{self.api}/api/v1/sites/ag-3273-0300")
         self.assertEqual(len(site["latest"]), 1)
+
+
+class ApiCacheTest(E2ETestCase):
+    """[api] cache_ms: the national replies are reused while fresh, then rebuilt."""
+
+    CACHE_MS = 6000
+
+    def setUp(self):
+        super().setUp()
+        self.broker = self.start_broker()
+        cfg, api_port = self.collector_config(self.broker.port, api__cache_ms=self.CACHE_MS)
+        self.collector = self.start_collector(cfg)
+        self.wait_api(api_port, self.collector)
+        self.api = f"http://127.0.0.1:{api_port}"
+        wait_subscribed(self.broker, self.api)
+
+    def get(self, path):
+        with urllib.request.urlopen(f"{self.api}{path}", timeout=5) as r:
+            return r.headers.get("Age"), json.loads(r.read().decode())
+
+    def store(self, agent, seq, stored):
+        self.broker.publish(f"pantau/v1/32/3273/{agent}/result", batch(agent, seq))
+        wait_for(lambda: http_json(f"{self.api}/api/v1/stats")[1]["stored"] == stored, 5,
+                 f"{agent}'s batch stored")
+
+    def test_reused_while_fresh_then_rebuilt(self):
+        self.store("ag-3273-0400", 1, 1)
+        t0 = time.monotonic()
+        age, first = self.get("/api/v1/sites")
+        self.assertIsNone(age, "a reply just built carries no Age")
+        _, prov = self.get("/api/v1/regions?province=32")
+        self.store("ag-3273-0401", 2, 2)
+        age, again = self.get("/api/v1/sites")
+        self.assertLess(time.monotonic() - t0, self.CACHE_MS / 1000 - 1,
+                        "the machine was too slow to see the cache; rerun")
+        self.assertIsNotNone(age, "a cached reply carries Age")
+        self.assertEqual(again, first, "within cache_ms the same reply is served")
+        self.assertEqual(self.get("/api/v1/regions?province=32")[1], prov)
+        # Other routes are never cached: the site itself is there at once.
+        self.assertEqual(http_json(f"{self.api}/api/v1/sites/ag-3273-0401")[0], 200)
+        # Bad input is still refused, not answered from the cache.
+        self.assertEqual(http_json(f"{self.api}/api/v1/regions?province=3x")[0], 400)
+        agents = wait_for(
+            lambda: (a := {s["agent"] for s in self.get("/api/v1/sites")[1]["sites"]})
+            >= {"ag-3273-0400", "ag-3273-0401"} and a,
+            self.CACHE_MS / 1000 + 5, "the new site after cache_ms")
+        self.assertIn("ag-3273-0401", agents)
+        self.assertGreaterEqual((time.monotonic() - t0) * 1000, self.CACHE_MS - 500,
+                                "the cached reply was rebuilt before cache_ms passed")
