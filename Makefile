@@ -25,7 +25,7 @@ SAN_FLAGS :=
 OPT := -O2
 endif
 
-PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv
+PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
 AGENT_PKGS := libmosquitto jansson inih libuv

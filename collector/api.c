@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "gzip.h"
 #include "log.h"
 #include "metrics.h"
 #include "promtext.h"
@@ -72,6 +73,8 @@ struct reply {
 	size_t text_len;
 	const char *text_type;      /* its Content-Type; NULL: Prometheus text */
 	int64_t age_ms;             /* >= 0: a cached reply this old (Age header) */
+	bool gzip;                  /* text is gzipped (Content-Encoding) */
+	bool vary;                  /* the reply depends on Accept-Encoding */
 	struct webfile file;        /* instead of body: a dashboard file (fd >= 0, owned) */
 };
 
@@ -302,32 +305,84 @@ cache_key(struct MHD_Connection *c, enum route id, char *key, size_t len)
 	return true;
 }
 
-/* A cached text as the reply; false when it cannot be copied. */
+/* text (len bytes, borrowed) as a JSON reply, gzipped or not; false when
+ * it cannot be copied. */
 static bool
-reply_cached(struct reply *r, const char *text, size_t len, int64_t age_ms)
+reply_copy(struct reply *r, const char *text, size_t len, bool gz, int64_t age_ms)
 {
 	if ((r->text = malloc(len + 1)) == NULL)
 		return false;
-	memcpy(r->text, text, len + 1);
+	memcpy(r->text, text, len);
+	r->text[len] = '\0';
 	r->text_len = len;
 	r->text_type = JSON_TYPE;
+	r->gzip = gz;
 	r->status = MHD_HTTP_OK;
 	r->age_ms = age_ms;
 	return true;
 }
 
+/* The gzip form of a cached text, made now and kept beside it. */
+static bool
+reply_cached_gz(struct api *a, const char *key, int64_t now, struct reply *r)
+{
+	size_t len, gz_len;
+	int64_t age;
+	char *gz;
+	const char *text = respcache_get(a->cache, key, now, false, &len, &age);
+	if (text == NULL || gzip_compress(text, len, &gz, &gz_len) != PANTAU_OK)
+		return false;
+	bool ok = reply_copy(r, gz, gz_len, true, age);
+	respcache_put_gz(a->cache, key, gz, gz_len);
+	return ok;
+}
+
+/* From the cache while it is fresh: the form the client takes. */
+static bool
+reply_cached(struct api *a, const char *key, int64_t now, bool gz, struct reply *r)
+{
+	size_t len;
+	int64_t age;
+	const char *hit = respcache_get(a->cache, key, now, gz, &len, &age);
+	if (hit != NULL)
+		return reply_copy(r, hit, len, gz, age);
+	return gz && reply_cached_gz(a, key, now, r);
+}
+
+/* A reply just built as text (r->text), kept for the next viewers, and
+ * gzipped when the client takes it. */
+static void
+keep_built(struct api *a, const char *key, int64_t now, bool gz, struct reply *r)
+{
+	char *z;
+	size_t z_len;
+	if (respcache_put(a->cache, key, now, r->text, r->text_len) != PANTAU_OK)
+		log_warnx("api: no memory to keep the %s reply; it is built again next time", key);
+	char *plain = r->text;
+	if (!gz || gzip_compress(plain, r->text_len, &z, &z_len) != PANTAU_OK)
+		return;
+	if (!reply_copy(r, z, z_len, true, -1)) {
+		r->text = plain;        /* sent as it is */
+		free(z);
+		return;
+	}
+	free(plain);
+	respcache_put_gz(a->cache, key, z, z_len);
+}
+
 /* /api/v1/regions and /api/v1/sites: from the cache while it is fresh,
- * else built, and a good reply kept for the next viewers (respcache.h). */
+ * else built, and a good reply kept for the next viewers (respcache.h);
+ * gzipped for clients that accept it (gzip.h). */
 static void
 do_national(struct api *a, struct MHD_Connection *c, enum route id, int64_t now,
     struct reply *r)
 {
 	char key[RESPCACHE_KEY_MAX + 1];
-	size_t len;
-	int64_t age;
+	bool gz = gzip_accepted(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    MHD_HTTP_HEADER_ACCEPT_ENCODING));
 	bool keyed = cache_key(c, id, key, sizeof(key));
-	const char *hit = keyed ? respcache_get(a->cache, key, now, &len, &age) : NULL;
-	if (hit != NULL && reply_cached(r, hit, len, age))
+	r->vary = true;
+	if (keyed && reply_cached(a, key, now, gz, r))
 		return;
 	if (id == R_SITES)
 		do_sites(a, now, r);
@@ -342,11 +397,9 @@ do_national(struct api *a, struct MHD_Connection *c, enum route id, int64_t now,
 	r->text = text;
 	r->text_len = strlen(text);
 	r->text_type = JSON_TYPE;
-	if (respcache_put(a->cache, key, now, text, r->text_len) != PANTAU_OK)
-		log_warnx("api: no memory to keep the %s reply; it is built again next time", key);
+	keep_built(a, key, now, gz, r);
 }
 
-/* GET / and /ui/NAME: the dashboard's files from [api] web_dir. */
 static void
 do_web(struct api *a, const char *name, struct reply *r)
 {
@@ -547,6 +600,10 @@ send_text(struct MHD_Connection *c, struct reply *r)
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
 	    r->text_type != NULL ? r->text_type : PROMTEXT_CONTENT_TYPE);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	if (r->gzip)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_ENCODING, "gzip");
+	if (r->vary)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Accept-Encoding");
 	if (r->age_ms >= 0) {
 		char age[24];
 		snprintf(age, sizeof(age), "%lld", (long long)(r->age_ms / 1000));

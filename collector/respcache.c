@@ -7,6 +7,8 @@ struct slot {
 	char key[RESPCACHE_KEY_MAX + 1];
 	char *text;                 /* NULL: free slot */
 	size_t len;
+	char *gz;                   /* its gzip form, or NULL */
+	size_t gz_len;
 	int64_t built_ms;
 };
 
@@ -29,8 +31,10 @@ respcache_free(struct respcache *c)
 {
 	if (c == NULL)
 		return;
-	for (size_t i = 0; i < RESPCACHE_SLOTS; i++)
+	for (size_t i = 0; i < RESPCACHE_SLOTS; i++) {
 		free(c->slots[i].text);
+		free(c->slots[i].gz);
+	}
 	free(c);
 }
 
@@ -44,16 +48,17 @@ find(const struct respcache *c, const char *key)
 }
 
 const char *
-respcache_get(const struct respcache *c, const char *key, int64_t now_ms, size_t *len,
-    int64_t *age_ms)
+respcache_get(const struct respcache *c, const char *key, int64_t now_ms, bool gz,
+    size_t *len, int64_t *age_ms)
 {
 	const struct slot *s = c->max_age_ms > 0 ? find(c, key) : NULL;
 	/* A clock stepped back makes an entry look young: treat it as stale. */
-	if (s == NULL || now_ms < s->built_ms || now_ms - s->built_ms >= c->max_age_ms)
+	if (s == NULL || now_ms < s->built_ms || now_ms - s->built_ms >= c->max_age_ms ||
+	    (gz && s->gz == NULL))
 		return NULL;
-	*len = s->len;
+	*len = gz ? s->gz_len : s->len;
 	*age_ms = now_ms - s->built_ms;
-	return s->text;
+	return gz ? s->gz : s->text;
 }
 
 /* The slot for key: its own, else a free one, else the oldest. */
@@ -84,9 +89,24 @@ respcache_put(struct respcache *c, const char *key, int64_t now_ms, const char *
 	copy[len] = '\0';
 	struct slot *s = place(c, key);
 	free(s->text);
+	free(s->gz);
 	memcpy(s->key, key, klen + 1);
 	s->text = copy;
 	s->len = len;
+	s->gz = NULL;
 	s->built_ms = now_ms;
 	return PANTAU_OK;
+}
+
+void
+respcache_put_gz(struct respcache *c, const char *key, char *gz, size_t len)
+{
+	struct slot *s = c->max_age_ms > 0 ? find(c, key) : NULL;
+	if (s == NULL) {
+		free(gz);
+		return;
+	}
+	free(s->gz);
+	s->gz = gz;
+	s->gz_len = len;
 }

@@ -1,4 +1,5 @@
 """Agent -> broker -> collector -> API and CLI, with real processes on loopback."""
+import gzip
 import json
 import os
 import signal
@@ -243,3 +244,30 @@ class ApiCacheTest(E2ETestCase):
         self.assertIn("ag-3273-0401", agents)
         self.assertGreaterEqual((time.monotonic() - t0) * 1000, self.CACHE_MS - 500,
                                 "the cached reply was rebuilt before cache_ms passed")
+
+    def fetch(self, path, accept_encoding):
+        req = urllib.request.Request(f"{self.api}{path}",
+                                     headers={"Accept-Encoding": accept_encoding})
+        with urllib.request.urlopen(req, timeout=5) as r:
+            return r.headers, r.read()
+
+    def test_gzip_for_clients_that_take_it(self):
+        self.store("ag-3273-0410", 1, 1)
+        for path in ("/api/v1/sites", "/api/v1/regions?province=32"):
+            plain_h, plain = self.fetch(path, "identity")
+            gz_h, gz = self.fetch(path, "br, gzip;q=0.8")       # built gz form, then kept
+            gz_h2, gz2 = self.fetch(path, "gzip")               # from the cache
+            self.assertIsNone(plain_h.get("Content-Encoding"))
+            self.assertEqual(gz_h.get("Content-Encoding"), "gzip", path)
+            self.assertEqual(gz_h.get("Vary"), "Accept-Encoding")
+            self.assertEqual(plain_h.get("Vary"), "Accept-Encoding")
+            self.assertEqual(json.loads(gzip.decompress(gz)), json.loads(plain), path)
+            self.assertEqual(gz2, gz, "the cached gzip form is served again")
+            self.assertIsNotNone(gz_h2.get("Age"))
+            self.assertLess(len(gz), len(plain))
+        refused_h, refused = self.fetch("/api/v1/sites", "gzip;q=0")
+        self.assertIsNone(refused_h.get("Content-Encoding"))
+        self.assertIn("ag-3273-0410", refused.decode())
+        # Only the national replies are compressed.
+        site_h, _ = self.fetch("/api/v1/sites/ag-3273-0410", "gzip")
+        self.assertIsNone(site_h.get("Content-Encoding"))
