@@ -80,6 +80,35 @@ read_line(struct cfg_reader *r, char *str, int num)
 	return str;
 }
 
+static bool
+match_key(const void *ctx, size_t pos, const char *section, const char *key)
+{
+	const struct cfg_entry *e = &((const struct cfg_file *)ctx)->entries[pos];
+	return strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0;
+}
+
+static bool
+match_section(const void *ctx, size_t pos, const char *section, const char *unused)
+{
+	(void)unused;
+	return strcmp(((const struct cfg_file *)ctx)->entries[pos].section, section) == 0;
+}
+
+static bool
+match_header(const void *ctx, size_t pos, const char *name, const char *unused)
+{
+	(void)unused;
+	return strcmp(((const struct cfg_file *)ctx)->headers[pos].name, name) == 0;
+}
+
+/* The first entry of section, or CFGINDEX_NONE. */
+static size_t
+first_of_section(const struct cfg_file *f, const char *section)
+{
+	return cfgindex_find(&f->by_section, cfgindex_hash(section, NULL), match_section, f,
+	    section, NULL);
+}
+
 /* Remember where a "[name]" header line is, for messages about sections. */
 static void
 note_header(struct cfg_reader *r, const char *line)
@@ -105,17 +134,21 @@ note_header(struct cfg_reader *r, const char *line)
 	}
 	f->headers[f->nheaders].name = dup_str(name);
 	f->headers[f->nheaders].line = r->line;
-	if (f->headers[f->nheaders].name != NULL)
-		f->nheaders++;
+	if (f->headers[f->nheaders].name == NULL)
+		return;
+	if (cfgindex_add(&f->by_header, cfgindex_hash(name, NULL), f->nheaders) != PANTAU_OK) {
+		free(f->headers[f->nheaders].name);
+		return;
+	}
+	f->nheaders++;
 }
 
 int
 cfg_section_line(const struct cfg_file *f, const char *section)
 {
-	for (size_t i = 0; i < f->nheaders; i++)
-		if (strcmp(f->headers[i].name, section) == 0)
-			return f->headers[i].line;
-	return 0;
+	size_t i = cfgindex_find(&f->by_header, cfgindex_hash(section, NULL), match_header, f,
+	    section, NULL);
+	return i != CFGINDEX_NONE ? f->headers[i].line : 0;
 }
 
 /* ini_reader: one line per call, counting lines, refusing overlong ones. */
@@ -157,25 +190,18 @@ add_entry(struct cfg_file *f, const char *section, const char *key, const char *
 	e->value = dup_str(value);
 	e->line = line;
 	e->used = false;
-	if (e->section == NULL || e->key == NULL || e->value == NULL) {
+	bool first = first_of_section(f, section) == CFGINDEX_NONE;
+	if (e->section == NULL || e->key == NULL || e->value == NULL ||
+	    cfgindex_add(&f->by_key, cfgindex_hash(section, key), f->n) != PANTAU_OK ||
+	    (first && cfgindex_add(&f->by_section, cfgindex_hash(section, NULL), f->n) !=
+	        PANTAU_OK)) {
 		free(e->section);
 		free(e->key);
 		free(e->value);
-		return false;
+		return false;     /* out of memory: the whole parse fails */
 	}
 	f->n++;
 	return true;
-}
-
-static const struct cfg_entry *
-find_entry(const struct cfg_file *f, const char *section, const char *key, size_t before)
-{
-	for (size_t i = 0; i < before; i++) {
-		const struct cfg_entry *e = &f->entries[i];
-		if (strcmp(e->section, section) == 0 && strcmp(e->key, key) == 0)
-			return e;
-	}
-	return NULL;
 }
 
 static int
@@ -190,7 +216,7 @@ cfg_ini_handler(void *user, const char *section, const char *name, const char *v
 		    f->path, r->line, name);
 		return 1;
 	}
-	const struct cfg_entry *prev = find_entry(f, section, name, f->n);
+	const struct cfg_entry *prev = cfg_find(f, section, name);
 	if (prev != NULL) {
 		cfg_error(f, "%s:%d: [%s] %s: set twice (first on line %d); keep one",
 		    f->path, r->line, section, name, prev->line);
@@ -273,6 +299,9 @@ cfg_file_free(struct cfg_file *f)
 		free(f->headers[i].name);
 	free(f->headers);
 	free(f->entries);
+	cfgindex_free(&f->by_key);
+	cfgindex_free(&f->by_section);
+	cfgindex_free(&f->by_header);
 	free(f->path);
 	free(f);
 }
@@ -280,16 +309,15 @@ cfg_file_free(struct cfg_file *f)
 bool
 cfg_has_section(const struct cfg_file *f, const char *section)
 {
-	for (size_t i = 0; i < f->n; i++)
-		if (strcmp(f->entries[i].section, section) == 0)
-			return true;
-	return false;
+	return first_of_section(f, section) != CFGINDEX_NONE;
 }
 
 const struct cfg_entry *
 cfg_find(const struct cfg_file *f, const char *section, const char *key)
 {
-	return find_entry(f, section, key, f->n);
+	size_t i = cfgindex_find(&f->by_key, cfgindex_hash(section, key), match_key, f, section,
+	    key);
+	return i != CFGINDEX_NONE ? &f->entries[i] : NULL;
 }
 
 static bool
@@ -464,12 +492,8 @@ cfg_sections(const struct cfg_file *f, const char *prefix, const char **names, s
 	size_t n = 0, plen = strlen(prefix);
 	for (size_t i = 0; i < f->n && n < max; i++) {
 		const char *s = f->entries[i].section;
-		if (strncmp(s, prefix, plen) != 0)
-			continue;
-		bool seen = false;
-		for (size_t j = 0; j < n && !seen; j++)
-			seen = strcmp(names[j], s) == 0;
-		if (!seen)
+		/* each section once: at its first entry */
+		if (strncmp(s, prefix, plen) == 0 && first_of_section(f, s) == i)
 			names[n++] = s;
 	}
 	return n;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "cfgindex.h"
 #include "err.h"
 #include "log.h"
 
@@ -73,6 +74,9 @@ struct cfg_file {
 	size_t n, cap;
 	struct cfg_section_line *headers;
 	size_t nheaders, capheaders;
+	struct cfgindex by_key;      /* (section, key) -> entry */
+	struct cfgindex by_section;  /* section -> its first entry */
+	struct cfgindex by_header;   /* section -> its header */
 	/* Collected errors ("file:line: [section] key: what; what to do"). */
 	char *errors[CFG_MAX_ERRORS];
 	size_t nerrors;

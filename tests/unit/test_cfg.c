@@ -198,6 +198,75 @@ test_missing_file(void **state)
 	free(buf);
 }
 
+/* 20,000 sections (a national profiles file): every key found, the
+ * sections listed once each in file order, a repeat still caught, and the
+ * header lines right; cfg.c indexes the names, so this stays linear. */
+static void
+test_many_sections(void **state)
+{
+	(void)state;
+	enum { N = 20000 };
+	size_t cap = (size_t)N * 48 + 64, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[site.a%05d]\nlatitude = -%d\n"
+		    "longitude = 1%d\n", i, i % 10, i % 90);
+	len += (size_t)snprintf(text + len, cap - len, "[site.a00007]\nlatitude = 1\n");
+	struct cfg_file *f = NULL;
+	assert_int_equal(cfg_file_read_string("big.ini", text, &f), PANTAU_OK);
+	for (int i = 0; i < N; i += 997) {
+		char sec[32], want[16];
+		snprintf(sec, sizeof(sec), "site.a%05d", i);
+		snprintf(want, sizeof(want), "1%d", i % 90);
+		const struct cfg_entry *e = cfg_find(f, sec, "longitude");
+		assert_non_null(e);
+		assert_string_equal(e->value, want);
+		assert_int_equal(e->line, 3 * i + 3);
+		assert_int_equal(cfg_section_line(f, sec), 3 * i + 1);
+		assert_true(cfg_has_section(f, sec));
+	}
+	assert_null(cfg_find(f, "site.a00001", "altitude"));
+	assert_false(cfg_has_section(f, "site.a20000"));
+	assert_int_equal(cfg_section_line(f, "site.a20000"), 0);
+	const char **names = calloc(N + 1, sizeof(*names));
+	assert_non_null(names);
+	assert_int_equal(cfg_sections(f, "site.", names, N + 1), N);
+	assert_string_equal(names[0], "site.a00000");
+	assert_string_equal(names[N - 1], "site.a19999");
+	/* the second [site.a00007] sets latitude again: one error, naming both lines */
+	assert_int_equal(f->nerrors, 1);
+	assert_non_null(strstr(f->errors[0], "[site.a00007] latitude: set twice (first on line 23)"));
+	free(names);
+	free(text);
+	cfg_file_free(f);
+}
+
+static bool
+same_pos(const void *ctx, size_t pos, const char *a, const char *b)
+{
+	(void)b;
+	return strcmp(((const char *const *)ctx)[pos], a) == 0;
+}
+
+/* Every name with the same hash: the index still tells them apart. */
+static void
+test_index_collisions(void **state)
+{
+	(void)state;
+	static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+	struct cfgindex x = { 0 };
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(cfgindex_add(&x, 42, i), PANTAU_OK);
+	for (size_t i = 0; i < 8; i++)
+		assert_int_equal(cfgindex_find(&x, 42, same_pos, names, names[i], NULL), i);
+	assert_int_equal(cfgindex_find(&x, 42, same_pos, names, "z", NULL), CFGINDEX_NONE);
+	assert_int_equal(cfgindex_find(&x, 43, same_pos, names, "a", NULL), CFGINDEX_NONE);
+	assert_true(cfgindex_hash("ab", "c") != cfgindex_hash("a", "bc"));
+	cfgindex_free(&x);
+	assert_int_equal(cfgindex_find(&x, 42, same_pos, names, "a", NULL), CFGINDEX_NONE);
+}
+
 int
 main(void)
 {
@@ -208,6 +277,8 @@ main(void)
 		cmocka_unit_test(test_sections_in_order),
 		cmocka_unit_test(test_collector_file),
 		cmocka_unit_test(test_missing_file),
+		cmocka_unit_test(test_many_sections),
+		cmocka_unit_test(test_index_collisions),
 	};
 	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
 }
