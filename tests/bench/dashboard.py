@@ -147,7 +147,10 @@ def load(args, hm, wd, procs):
                     f"longitude = {rnd.uniform(95, 141):.3f}\n")
     col.stop(timeout=30)
     procs.remove(("collector", col))
+    t0 = time.monotonic()
     col, api = start_collector(hm, wd, broker, api_port, profiles, procs)
+    print(f"  collector restart with a profiles file of {len(sites)} [site.*] sections: API "
+          f"up after {time.monotonic() - t0:.2f} s")
     wait_births(hm, api, len(sites))
     return api, len(sites), sites[0]["agent"], history, (broker, api_port, profiles, col,
                                                          len(sites))
