@@ -68,7 +68,8 @@ UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 LAB_BIN := $(BUILD)/tests/delayline
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \
-	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench
+	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench \
+	$(BUILD)/tests/retention_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
 	$(BUILD)/share/pantau/regency_flags.csv
 # The web dashboard (dashboards/web/, docs/dashboard.md): its files copied,
@@ -133,6 +134,12 @@ $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
 
 # The status engine's benchmark (make bench).
 $(BUILD)/tests/status_bench: $(call obj,tests/bench/status_bench.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+
+# Retention's delete rate (make bench, docs/bench.md).
+$(BUILD)/tests/retention_bench: $(call obj,tests/bench/retention_bench.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)

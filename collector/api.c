@@ -857,7 +857,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
 	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine,
-		.alerts = o->alerts };
+		.alerts = o->alerts, .retention = o->retention_stats };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;
@@ -867,7 +867,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	snprintf(a->web_dir, sizeof(a->web_dir), "%s", o->web_dir != NULL ? o->web_dir : "");
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
-		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats };
+		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats,
+		.retention = o->retention_stats };
 	if ((rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
 	    (rc = start_mhd(a, o, why, len)) != PANTAU_OK ||
 	    (rc = watch_mhd(a, loop, why, len)) != PANTAU_OK)

@@ -22,6 +22,7 @@
 #include "engine.h"
 #include "ingest.h"
 #include "notify.h"
+#include "retention.h"
 #include "sitestate.h"
 #include "store.h"
 
@@ -44,6 +45,7 @@ struct api_opts {
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
 	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
 	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
+	const struct retention_stats *retention_stats; /* deleted rows (borrowed); NULL: none */
 };
 
 /*

@@ -14,6 +14,7 @@
 #include "ingest.h"
 #include "log.h"
 #include "mqttc.h"
+#include "retention.h"
 #include "store.h"
 
 struct collector {
@@ -30,7 +31,9 @@ struct collector {
 	struct alerts *alerts;
 	struct notify *notify;
 	struct gaps *gaps;
+	struct retention *retention;   /* NULL: keep forever */
 	uv_timer_t commit_timer;
+	uv_timer_t retention_timer;
 	uv_timer_t tick_timer;
 	uv_timer_t replay_timer;
 	bool timer_open;
@@ -51,6 +54,44 @@ static void
 on_commit_timer(uv_timer_t *t)
 {
 	commit_now(t->data);
+}
+
+/* Retention (collector/retention.h): the first run soon after the start,
+ * then one every hour; a run is many small steps with a pause between
+ * them, so ingest and the API keep their turns on the loop. */
+#define RETENTION_FIRST_MS 2000
+#define RETENTION_EVERY_MS (3600 * 1000)
+#define RETENTION_PAUSE_MS 10
+#define RETENTION_STEP_BATCHES 1000
+#define RETENTION_STEP_ROWS 5000
+
+static void
+on_retention_timer(uv_timer_t *t)
+{
+	struct collector *c = t->data;
+	retention_start(c->retention, clock_real_ms());
+	if (retention_step(c->retention) != PANTAU_OK)
+		log_warnx("collector: retention stopped by a database error; it tries again in "
+		          "an hour");
+	/* A finished run is committed at once: what /api/v1/stats counts is
+	 * gone from the file too. */
+	if (store_should_commit(c->store) || !retention_running(c->retention))
+		commit_now(c);
+	uv_timer_start(t, on_retention_timer,
+	    retention_running(c->retention) ? RETENTION_PAUSE_MS : RETENTION_EVERY_MS, 0);
+}
+
+static pantau_err
+start_retention(struct collector *c, char *why, size_t len)
+{
+	struct retention_opts o = { .keep_ms = (int64_t)c->cfg->store.retain_days * 86400 * 1000,
+		.step_batches = RETENTION_STEP_BATCHES, .step_rows = RETENTION_STEP_ROWS };
+	if (c->cfg->store.retain_days <= 0)
+		return PANTAU_OK;
+	pantau_err rc = retention_new(c->store, &o, &c->retention);
+	if (rc != PANTAU_OK)
+		snprintf(why, len, "cannot prepare the retention queries in %s", c->cfg->database);
+	return rc;
 }
 
 /* Replay commands published per scan, at most. */
@@ -326,6 +367,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.engine = c->engine,
 		.alerts = c->alerts,
 		.notify_stats = notify_stats(c->notify),
+		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);
@@ -373,20 +415,25 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 		snprintf(why, len, "cannot prepare gap detection in %s", cfg->database);
 		goto out;
 	}
-	if ((rc = start_engine(c, why, len)) != PANTAU_OK ||
+	if ((rc = start_retention(c, why, len)) != PANTAU_OK ||
+	    (rc = start_engine(c, why, len)) != PANTAU_OK ||
 	    (rc = start_alerts(c, why, len)) != PANTAU_OK ||
 	    (rc = start_api(c, why, len)) != PANTAU_OK)
 		goto out;
 	uv_timer_init(loop, &c->commit_timer);
 	uv_timer_init(loop, &c->tick_timer);
 	uv_timer_init(loop, &c->replay_timer);
+	uv_timer_init(loop, &c->retention_timer);
 	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
+	c->retention_timer.data = c;
 	c->timer_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
 	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
 	uint64_t every = (uint64_t)cfg->replay.interval_s * 1000;
 	uv_timer_start(&c->replay_timer, on_replay_timer, every, every);
+	if (c->retention != NULL)
+		uv_timer_start(&c->retention_timer, on_retention_timer, RETENTION_FIRST_MS, 0);
 	rc = start_mqtt(c, why, len);
 out:
 	if (rc != PANTAU_OK && c != NULL) {
@@ -425,6 +472,7 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->commit_timer, NULL);
 		uv_close((uv_handle_t *)&c->tick_timer, NULL);
 		uv_close((uv_handle_t *)&c->replay_timer, NULL);
+		uv_close((uv_handle_t *)&c->retention_timer, NULL);
 		c->timer_open = false;
 	}
 }
@@ -448,6 +496,7 @@ collector_free(struct collector *c)
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
 	gaps_free(c->gaps);
+	retention_free(c->retention);
 	store_close(c->store);
 	catalog_free(c->catalog);
 	free(c);

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "countwin.h"
@@ -41,6 +42,19 @@ static const struct cfg_key api_keys[] = {
 	    "0: built for every request" },
 };
 
+/* The dashboard's longest site range (7 days) and the gap search (24 h)
+ * read the newest rows only; a shorter retention would cut them. */
+static bool
+check_retain_days(const char *v, char *why, size_t len)
+{
+	long d = strtol(v, NULL, 10);
+	if (d == 0 || d >= RETAIN_DAYS_MIN)
+		return true;
+	snprintf(why, len, "use 0 (keep forever) or at least %d days: the dashboard shows up to 7 "
+	    "days of a site", RETAIN_DAYS_MIN);
+	return false;
+}
+
 static const struct cfg_key store_keys[] = {
 	{ "commit_ms", CFG_INT, C(store.commit_ms), 0, 1, 10000, "1000", NULL, NULL, 0,
 	    "longest a received batch waits before its transaction commits (ms)" },
@@ -48,6 +62,11 @@ static const struct cfg_key store_keys[] = {
 	    "commit as soon as this many rows are pending" },
 	{ "synchronous", CFG_ENUM, C(store.synchronous), 0, 0, 0, "normal", sync_modes, NULL, 0,
 	    "normal: safe against crashes; full: also against power loss, slower" },
+	{ "retain_days", CFG_INT, C(store.retain_days), 0, 0, 36500, "30", NULL,
+	    check_retain_days, 0,
+	    "days of batches, results and events kept, counted from the collector's receive "
+	    "time; older ones are deleted in small steps every hour (docs/storage.md); 0: keep "
+	    "forever, else at least 8" },
 };
 
 static const struct cfg_key status_keys[] = {
@@ -175,6 +194,21 @@ check_counting(struct cfg_file *f, const struct collector_config *c)
 		cfg_error(f, "%s:%d: [counting] %s: %s", f->path, e->line, e->key, why);
 }
 
+/* A batch must not be deleted while its boot may still be asked for the
+ * gaps before it ([replay] window). */
+static void
+check_retention(struct cfg_file *f, const struct collector_config *c)
+{
+	const struct cfg_entry *e = cfg_find(f, "store", "retain_days");
+	if (e == NULL)
+		e = cfg_find(f, "replay", "window");
+	if (e != NULL && c->store.retain_days > 0 &&
+	    (int64_t)c->store.retain_days * 86400 <= c->replay.window_s)
+		cfg_error(f, "%s:%d: [%s] %s: %d days of retention must be longer than the %d s of "
+		    "[replay] window; raise [store] retain_days or lower [replay] window", f->path,
+		    e->line, e->section, e->key, c->store.retain_days, c->replay.window_s);
+}
+
 pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
@@ -196,6 +230,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	    (c->alerts.telegram_token[0] == '\0' || c->alerts.telegram_chat[0] == '\0'))
 		cfg_error(f, "%s: [alerts] telegram_url needs telegram_token and telegram_chat too",
 		    f->path);
+	check_retention(f, c);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
 		cfg_print_errors(f, errs);

@@ -8,6 +8,9 @@
 #include "brokercfg.h"
 #include "cfg.h"
 
+/* Shortest [store] retain_days other than 0 (keep forever). */
+#define RETAIN_DAYS_MIN 8
+
 struct collector_config {
 	char database[512];
 	char catalog_dir[512];
@@ -24,6 +27,7 @@ struct collector_config {
 		int commit_ms;
 		int commit_rows;
 		int synchronous;      /* 0 normal, 1 full */
+		int retain_days;      /* 0: keep forever */
 	} store;
 	struct {
 		int interval_s;       /* seconds between gap scans */

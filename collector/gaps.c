@@ -81,7 +81,11 @@ boot_gaps(struct gaps *g, const char *agent, int64_t boot, int64_t now_ms, struc
 	while (*n < max && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t seq = sqlite3_column_int64(st, 0);
 		int64_t recv = sqlite3_column_int64(st, 1);
-		if (seq > prev + 1 && now_ms - recv >= g->o.min_age_ms)
+		/* A gap whose next batch came before the window is not asked: the
+		 * agent no longer has it, or retention deleted the batches before
+		 * it (collector/retention.h). */
+		if (seq > prev + 1 && now_ms - recv >= g->o.min_age_ms &&
+		    now_ms - recv <= g->o.window_ms)
 			add_range(agent, boot, prev + 1, seq - 1, out, max, n);
 		prev = seq;
 	}

@@ -24,7 +24,8 @@ struct gap {
 
 struct gaps_opts {
 	int64_t min_age_ms;   /* ask only once the batch after the gap is this old */
-	int64_t window_ms;    /* skip boots that received nothing for this long */
+	int64_t window_ms;    /* skip boots that received nothing for this long, and
+	                       * gaps whose next batch is older than this */
 };
 
 struct gaps;

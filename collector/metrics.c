@@ -94,6 +94,24 @@ render_collector(struct promtext *t, const struct metrics_source *s)
 		    (double)s->store_bytes);
 }
 
+/* Rows deleted by retention (collector/retention.h). */
+static void
+render_retention(struct promtext *t, const struct retention_stats *r)
+{
+	const char *const tables[] = { "batches", "results", "events", "boots" };
+	const uint64_t counts[] = { r->batches, r->results, r->events, r->boots };
+	promtext_family(t, "pantau_store_pruned_rows_total", "counter",
+	    "Rows deleted by retention ([store] retain_days), by table.");
+	for (size_t i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		struct promtext_label l = { "table", tables[i] };
+		promtext_counter(t, "pantau_store_pruned_rows_total", &l, 1, counts[i]);
+	}
+	counter(t, "pantau_store_prune_runs_total", "Finished retention runs.", r->runs);
+	gauge(t, "pantau_store_prune_longest_step_seconds",
+	    "The longest single retention step since the start (the loop is held that long).",
+	    (double)r->longest_step_us / 1e6);
+}
+
 /* ---- alerts ---- */
 
 static void
@@ -353,6 +371,8 @@ metrics_render(const struct metrics_source *s, int64_t now_ms, size_t *len)
 		nsites = (size_t)engine_nation(s->engine)->sites;
 	promtext_init(&t, METRICS_BYTES_BASE + nsites * METRICS_BYTES_PER_SITE);
 	render_collector(&t, s);
+	if (s->retention != NULL)
+		render_retention(&t, s->retention);
 	if (s->ingest != NULL)
 		render_ingest(&t, s->ingest, now_ms);
 	render_alerts(&t, s->alerts, s->notify);

@@ -19,6 +19,7 @@
 #include "engine.h"
 #include "ingest.h"
 #include "notify.h"
+#include "retention.h"
 
 /* Everything is borrowed; NULL members leave their metrics out. */
 struct metrics_source {
@@ -27,6 +28,7 @@ struct metrics_source {
 	const struct engine *engine;
 	struct alerts *alerts;
 	const struct notify_stats *notify;
+	const struct retention_stats *retention;  /* NULL: retention off */
 	int64_t started_ms;                  /* collector start, epoch ms; <= 0 unknown */
 	int64_t store_bytes;                 /* database size; < 0 unknown */
 };

@@ -341,6 +341,21 @@ rejected_by(const struct ingest_stats *s)
 	return o;
 }
 
+/* Rows deleted by retention since the start; null when it is off. */
+static json_t *
+retention_json(const struct retention_stats *r)
+{
+	if (r == NULL)
+		return json_null();
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:f}", "runs", (json_int_t)r->runs,
+	    "batches", (json_int_t)r->batches, "results", (json_int_t)r->results,
+	    "events", (json_int_t)r->events, "boots", (json_int_t)r->boots,
+	    "longest_step_ms", (double)r->longest_step_us / 1000.0);
+	if (o != NULL)
+		q_set_iso(o, "last_run", r->last_run_ms > 0 ? r->last_run_ms : -1);
+	return o != NULL ? o : json_null();
+}
+
 pantau_err
 query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, json_t **out)
 {
@@ -361,6 +376,7 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 		return PANTAU_ERR_NOMEM;
 	q_set_iso(o, "started", started_ms > 0 ? started_ms : -1);
 	q_set_iso(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
+	json_object_set_new(o, "retention", retention_json(q->o.retention));
 	json_t *agents = NULL;
 	rc = q_delivery(q, NULL, &agents);
 	json_object_set_new(o, "agents", agents != NULL ? agents : json_array());

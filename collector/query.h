@@ -24,6 +24,7 @@
 #include "engine.h"
 #include "err.h"
 #include "ingest.h"
+#include "retention.h"
 #include "sitestate.h"
 
 /* Most points one "series" returns; past it the reply says truncated. */
@@ -55,6 +56,7 @@ struct query_opts {
 	struct site_rules rules;  /* passed to sitestate_eval; fields <= 0: 3 and 60 */
 	const struct engine *engine; /* site and regional status; NULL: liveness only */
 	struct alerts *alerts;       /* the alerts; NULL: none */
+	const struct retention_stats *retention; /* rows deleted; NULL: retention off */
 };
 
 /* Prepare the statements on db. catalog (borrowed) names the regions and

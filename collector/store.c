@@ -372,6 +372,19 @@ store_should_commit(const struct store *s)
 	return s->pending >= s->o.commit_rows;
 }
 
+pantau_err
+store_begin(struct store *s)
+{
+	return begin(s);
+}
+
+void
+store_add_pending(struct store *s, int rows)
+{
+	if (s->in_tx && rows > 0)
+		s->pending += rows;
+}
+
 /* ---- catalog ---- */
 
 pantau_err

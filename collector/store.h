@@ -84,5 +84,10 @@ int store_pending(const struct store *s);
 pantau_err store_commit(struct store *s);
 /* True when pending rows reached commit_rows. */
 bool store_should_commit(const struct store *s);
+/* Open the store's transaction unless one is open: writes made through
+ * store_db() then join it (collector/retention.h) ... */
+pantau_err store_begin(struct store *s);
+/* ... and count here, so that it gets committed. */
+void store_add_pending(struct store *s, int rows);
 
 #endif

@@ -12,6 +12,9 @@ process dying, a stall).
 Benchmarks:
   ingest   collector ingest rate and memory, next to what mosquitto_sub
            receives from the same broker in the same run (docs/bench.md)
+  retention the collector's delete rate and longest step over a million
+           batches, half of them old, next to its store rate
+           (tests/bench/retention_bench.c)
   lab      the network lab table: the agent next to ping, irtt, iperf3 and
            fping through the delay line (tests/bench/lab_bench.py)
   outbox   the agent outbox's write cost per batch (append + fdatasync), next
@@ -470,6 +473,23 @@ def bench_status_engine(args):
     return bench_status(args)
 
 
+def bench_retention(args):
+    """Retention's delete rate and longest step (tests/bench/retention_bench.c)."""
+    import json
+    out = subprocess.run([os.path.join(args.build, "tests", "retention_bench")],
+                         capture_output=True, text=True, timeout=1200)
+    if out.returncode != 0:
+        raise BenchError("retention_bench failed:\n" + out.stderr[-2000:])
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"retention: {r['batches']} batches x {r['results_per_batch']} results, the older "
+          f"half deleted in {r['steps']} steps of 1000 batches:")
+    print(f"  delete rate {r['prune_batches_per_s']:.0f} batches/s "
+          f"({r['pruned_results']} results in {r['prune_s']:.1f} s), longest step "
+          f"{r['longest_step_ms']:.1f} ms   reference: store {r['store_batches_per_s']:.0f} "
+          f"batches/s")
+    return True
+
+
 def bench_lab(args):
     """The network lab table (tests/bench/lab_bench.py)."""
     import lab_bench
@@ -497,6 +517,7 @@ def bench_dashboard(args):
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
+    ("retention", bench_retention),
     ("lab", bench_lab),
     ("outbox", bench_outbox),
     ("backfill", bench_backfill),

@@ -64,6 +64,18 @@ class ConfigErrorTest(E2ETestCase):
         self.assertIn(f"{path}:4: [api] port: expected a whole number from 1 to 65535, "
                       f"got \"0\"", out.stderr)
 
+    def test_collector_retention_errors(self):
+        path = self.write("collector.ini", "[store]\nretain_days = 3\n")
+        out = run([binary("pantau-collector"), "--check", "--config", path])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn(f"{path}:2: [store] retain_days: \"3\" use 0 (keep forever) or at "
+                      f"least 8 days", out.stderr)
+        path = self.write("c2.ini", "[store]\nretain_days = 8\n[replay]\nwindow = 864000\n")
+        out = run([binary("pantau-collector"), "--check", "--config", path])
+        self.assertEqual(out.returncode, 2)
+        self.assertIn(f"{path}:2: [store] retain_days: 8 days of retention must be longer "
+                      f"than the 864000 s of [replay] window", out.stderr)
+
     def test_collector_check(self):
         path = self.write("collector.ini", f"[collector]\ncatalog_dir = {CATALOG_DIR}\n")
         out = run([binary("pantau-collector"), "--check", "--config", path])

@@ -1,0 +1,228 @@
+#include "retention.h"
+
+#include <stdlib.h>
+
+#include "clock.h"
+#include "log.h"
+
+enum phase { PH_IDLE, PH_BATCHES, PH_EVENTS, PH_BOOTS };
+
+enum rstmt { RS_OLDEST, RS_DEL_RESULTS, RS_DEL_BATCHES, RS_DEL_EVENTS, RS_DEL_BOOTS, RS_COUNT };
+
+static const char *const rstmt_sql[RS_COUNT] = {
+	/* batches.id grows with arrival: the oldest received come first, through
+	 * the primary key (no index on recv_ms, nothing more to write at ingest). */
+	[RS_OLDEST] = "SELECT id, recv_ms FROM batches ORDER BY id LIMIT ?1",
+	/* results are clustered by (batch_id, idx): a range at the table's start. */
+	[RS_DEL_RESULTS] = "DELETE FROM results WHERE batch_id <= ?1",
+	[RS_DEL_BATCHES] = "DELETE FROM batches WHERE id <= ?1",
+	[RS_DEL_EVENTS] = "DELETE FROM events WHERE id IN (SELECT id FROM events"
+	                  " WHERE ts_ms < ?1 ORDER BY ts_ms LIMIT ?2)",
+	[RS_DEL_BOOTS] = "DELETE FROM boots WHERE (agent, boot) IN (SELECT agent, boot FROM boots"
+	                 " WHERE last_recv_ms < ?1 LIMIT ?2)",
+};
+
+struct retention {
+	struct store *store;
+	sqlite3 *db;
+	sqlite3_stmt *st[RS_COUNT];
+	struct retention_opts o;
+	struct retention_stats stats;
+	enum phase phase;
+	int64_t run_ms, cutoff_ms;
+	struct retention_stats run;   /* counts of the run under way */
+};
+
+pantau_err
+retention_new(struct store *s, const struct retention_opts *o, struct retention **out)
+{
+	struct retention *r = calloc(1, sizeof(*r));
+	*out = NULL;
+	if (r == NULL)
+		return PANTAU_ERR_NOMEM;
+	r->store = s;
+	r->db = store_db(s);
+	r->o = *o;
+	for (int i = 0; i < RS_COUNT; i++)
+		if (sqlite3_prepare_v3(r->db, rstmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
+		        NULL) != SQLITE_OK) {
+			log_warnx("retention: cannot prepare %s: %s", rstmt_sql[i],
+			    sqlite3_errmsg(r->db));
+			retention_free(r);
+			return PANTAU_ERR_DB;
+		}
+	*out = r;
+	return PANTAU_OK;
+}
+
+void
+retention_free(struct retention *r)
+{
+	if (r == NULL)
+		return;
+	for (int i = 0; i < RS_COUNT; i++)
+		sqlite3_finalize(r->st[i]);
+	free(r);
+}
+
+void
+retention_start(struct retention *r, int64_t now_ms)
+{
+	if (r->phase != PH_IDLE)
+		return;
+	r->phase = PH_BATCHES;
+	r->run_ms = now_ms;
+	r->cutoff_ms = now_ms - r->o.keep_ms;
+	r->run = (struct retention_stats){ 0 };
+}
+
+bool
+retention_running(const struct retention *r)
+{
+	return r->phase != PH_IDLE;
+}
+
+static pantau_err
+fail(struct retention *r, sqlite3_stmt *st, const char *what)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	log_warnx("retention: %s: %s", what, sqlite3_errmsg(r->db));
+	return PANTAU_ERR_DB;
+}
+
+/* Run st (bound already); *changed: rows it deleted. */
+static pantau_err
+run_delete(struct retention *r, sqlite3_stmt *st, const char *what, int64_t *changed)
+{
+	if (sqlite3_step(st) != SQLITE_DONE)
+		return fail(r, st, what);
+	*changed = sqlite3_changes64(r->db);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return PANTAU_OK;
+}
+
+/* The highest id of the oldest step_batches batches received before the
+ * cutoff (-1: none); *last: no more to delete after these. */
+static pantau_err
+oldest_chunk(struct retention *r, int64_t *hi, bool *last)
+{
+	sqlite3_stmt *st = r->st[RS_OLDEST];
+	int rows = 0, step;
+	*hi = -1;
+	*last = false;
+	sqlite3_bind_int(st, 1, r->o.step_batches);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		rows++;
+		if (sqlite3_column_int64(st, 1) >= r->cutoff_ms) {
+			*last = true;
+			break;
+		}
+		*hi = sqlite3_column_int64(st, 0);
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		return fail(r, st, "reading the oldest batches");
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rows < r->o.step_batches)
+		*last = true;
+	return PANTAU_OK;
+}
+
+static pantau_err
+step_batches(struct retention *r, bool *done)
+{
+	int64_t hi, nres = 0, nbat = 0;
+	pantau_err rc = oldest_chunk(r, &hi, done);
+	if (rc != PANTAU_OK || hi < 0)
+		return rc;
+	sqlite3_bind_int64(r->st[RS_DEL_RESULTS], 1, hi);
+	rc = run_delete(r, r->st[RS_DEL_RESULTS], "deleting old results", &nres);
+	if (rc == PANTAU_OK) {
+		sqlite3_bind_int64(r->st[RS_DEL_BATCHES], 1, hi);
+		rc = run_delete(r, r->st[RS_DEL_BATCHES], "deleting old batches", &nbat);
+	}
+	r->run.results += (uint64_t)nres;
+	r->run.batches += (uint64_t)nbat;
+	store_add_pending(r->store, (int)(nres + nbat));
+	return rc;
+}
+
+/* One chunk of events (RS_DEL_EVENTS) or boots rows (RS_DEL_BOOTS). */
+static pantau_err
+step_rows(struct retention *r, enum rstmt id, uint64_t *count, bool *done)
+{
+	sqlite3_stmt *st = r->st[id];
+	int64_t n = 0;
+	sqlite3_bind_int64(st, 1, r->cutoff_ms);
+	sqlite3_bind_int(st, 2, r->o.step_rows);
+	pantau_err rc = run_delete(r, st, id == RS_DEL_EVENTS ? "deleting old events" :
+	                                                        "deleting old delivery counts", &n);
+	*count += (uint64_t)n;
+	*done = n < r->o.step_rows;
+	store_add_pending(r->store, (int)n);
+	return rc;
+}
+
+static void
+finish_run(struct retention *r)
+{
+	struct retention_stats *s = &r->stats;
+	s->runs++;
+	s->batches += r->run.batches;
+	s->results += r->run.results;
+	s->events += r->run.events;
+	s->boots += r->run.boots;
+	s->last_run_ms = r->run_ms;
+	r->phase = PH_IDLE;
+	char iso[CLOCK_ISO_LEN];
+	clock_format_iso(r->cutoff_ms, iso);
+	log_info("retention: deleted %llu batch(es), %llu result(s), %llu event(s) and %llu boot "
+	         "delivery count(s) received before %s", (unsigned long long)r->run.batches,
+	    (unsigned long long)r->run.results, (unsigned long long)r->run.events,
+	    (unsigned long long)r->run.boots, iso);
+}
+
+static pantau_err
+step_phase(struct retention *r, bool *done)
+{
+	switch (r->phase) {
+	case PH_BATCHES: return step_batches(r, done);
+	case PH_EVENTS: return step_rows(r, RS_DEL_EVENTS, &r->run.events, done);
+	case PH_BOOTS: return step_rows(r, RS_DEL_BOOTS, &r->run.boots, done);
+	case PH_IDLE: break;
+	}
+	*done = true;
+	return PANTAU_OK;
+}
+
+pantau_err
+retention_step(struct retention *r)
+{
+	bool done = false;
+	if (r->phase == PH_IDLE)
+		return PANTAU_OK;
+	int64_t t0 = clock_mono_ns();
+	pantau_err rc = store_begin(r->store);
+	if (rc == PANTAU_OK)
+		rc = step_phase(r, &done);
+	int64_t us = (clock_mono_ns() - t0) / 1000;
+	if (us > r->stats.longest_step_us)
+		r->stats.longest_step_us = us;
+	if (rc != PANTAU_OK) {
+		r->phase = PH_IDLE; /* try again at the next run */
+		return rc;
+	}
+	if (done && r->phase == PH_BOOTS)
+		finish_run(r);
+	else if (done)
+		r->phase = (enum phase)(r->phase + 1);
+	return PANTAU_OK;
+}
+
+const struct retention_stats *
+retention_stats(const struct retention *r)
+{
+	return &r->stats;
+}

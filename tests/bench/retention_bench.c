@@ -1,0 +1,108 @@
+/*
+ * Cost of retention (docs/bench.md): BATCHES batches of 5 results from
+ * 15,000 sites are stored, the older half received 40 days ago, then a
+ * retention run with 30 days deletes that half in the collector's steps.
+ * Printed: the prune rate, the steps and the longest one; the reference in
+ * the same run is what the store spends storing the same batches.
+ *
+ * Usage: retention_bench [BATCHES]; prints one JSON object.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "clock.h"
+#include "collector/retention.h"
+#include "collector/store.h"
+
+#define DAY_MS (86400LL * 1000)
+#define SITES 15000
+#define NRES 5
+
+static void
+fill_results(struct wire_result *res)
+{
+	static const char *const probes[NRES] = { "icmp", "icmp", "tcp", "http", "tcp" };
+	for (int i = 0; i < NRES; i++)
+		res[i] = (struct wire_result){ .kind = i < 2 ? WIRE_PROBE_ICMP : WIRE_PROBE_TCP,
+			.probe = probes[i], .target = "198.18.0.1", .ok = i < 2 ? -1 : 1,
+			.sent = i < 2 ? 20 : -1, .recv = i < 2 ? 20 : -1, .loss_pct = i < 2 ? 0 : NAN,
+			.rtt_min = 30, .rtt_p50 = 35, .rtt_avg = 36, .rtt_p95 = 40, .rtt_max = 45,
+			.jitter_ms = 2, .pdv_ms = 4, .status = -1, .dns_ms = NAN, .connect_ms = 41,
+			.tls_ms = NAN, .ttfb_ms = NAN, .total_ms = NAN };
+}
+
+/* Store n batches received from old_ms on (the first half) and now_ms on;
+ * the time spent in store_batch and commits, ns. */
+static double
+fill(struct store *s, int n, int64_t old_ms, int64_t now_ms)
+{
+	struct wire_result res[NRES];
+	char agent[32];
+	double ns = 0;
+	fill_results(res);
+	for (int i = 0; i < n; i++) {
+		int64_t recv = (i < n / 2 ? old_ms : now_ms) + i;
+		snprintf(agent, sizeof(agent), "ag-3273-%05d", i % SITES);
+		struct wire_batch b = { .agent = agent, .boot = 1, .seq = i / SITES + 1,
+			.ts_ms = recv, .outbox_pending = 0, .outbox_dropped = 0, .nresults = NRES,
+			.results = res };
+		int64_t t0 = clock_mono_ns();
+		(void)store_batch(s, "32.73", &b, recv);
+		if (store_should_commit(s))
+			(void)store_commit(s);
+		ns += (double)(clock_mono_ns() - t0);
+	}
+	int64_t t0 = clock_mono_ns();
+	(void)store_commit(s);
+	return ns + (double)(clock_mono_ns() - t0);
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1000000;
+	char db[128], path[160];
+	struct store *s;
+	struct retention *r;
+	if (n < 2) {
+		fprintf(stderr, "usage: retention_bench [BATCHES]\n");
+		return 2;
+	}
+	snprintf(db, sizeof(db), "/tmp/pantau-retention-bench-%d.db", (int)getpid());
+	struct store_opts so = { .path = db, .commit_ms = 1000, .commit_rows = 50000 };
+	struct retention_opts ro = { .keep_ms = 30 * DAY_MS, .step_batches = 1000,
+		.step_rows = 5000 };
+	if (store_open(&so, &s) != PANTAU_OK || retention_new(s, &ro, &r) != PANTAU_OK)
+		return 1;
+	int64_t now = clock_real_ms();
+	double store_ns = fill(s, n, now - 40 * DAY_MS, now);
+	int steps = 0;
+	int64_t t0 = clock_mono_ns();
+	retention_start(r, now + n);
+	while (retention_running(r)) {
+		if (retention_step(r) != PANTAU_OK)
+			return 1;
+		if (store_should_commit(s))
+			(void)store_commit(s);
+		steps++;
+	}
+	(void)store_commit(s);
+	double prune_s = (double)(clock_mono_ns() - t0) / 1e9;
+	const struct retention_stats *st = retention_stats(r);
+	printf("{\"batches\":%d,\"results_per_batch\":%d,\"pruned_batches\":%llu,"
+	       "\"pruned_results\":%llu,\"steps\":%d,\"prune_s\":%.3f,\"prune_batches_per_s\":%.0f,"
+	       "\"longest_step_ms\":%.2f,\"store_batches_per_s\":%.0f}\n", n, NRES,
+	    (unsigned long long)st->batches, (unsigned long long)st->results, steps, prune_s,
+	    (double)st->batches / prune_s, (double)st->longest_step_us / 1e3,
+	    (double)n / (store_ns / 1e9));
+	retention_free(r);
+	store_close(s);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
+		unlink(path);
+	}
+	return 0;
+}

@@ -1,0 +1,218 @@
+/* Retention on a real SQLite store fed through ingest, with an injected
+ * clock: what is deleted, what stays, in steps of bounded size. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "collector/gaps.h"
+#include "collector/ingest.h"
+#include "collector/retention.h"
+#include "collector/store.h"
+
+#define DAY_MS (86400LL * 1000)
+#define NOW_MS 1790000000000LL /* 2026-09-21 */
+
+struct fixture {
+	char dir[64];
+	char db[128];
+	struct catalog *cat;
+	struct store *store;
+	struct ingest *in;
+	struct retention *ret;
+};
+
+static int
+setup(void **state)
+{
+	char why[256], dir[512];
+	const char *build = getenv("PANTAU_BUILD");
+	struct fixture *f = calloc(1, sizeof(*f));
+	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-retention-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
+	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("catalog: %s (run make first)", why);
+	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 100000 };
+	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
+	f->in = ingest_new(f->store, f->cat);
+	struct retention_opts ro = { .keep_ms = 2 * DAY_MS, .step_batches = 4, .step_rows = 3 };
+	assert_int_equal(retention_new(f->store, &ro, &f->ret), PANTAU_OK);
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char path[160];
+	retention_free(f->ret);
+	ingest_free(f->in);
+	store_close(f->store);
+	catalog_free(f->cat);
+	const char *suffix[] = { "", "-wal", "-shm" };
+	for (int i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
+		unlink(path);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static long long
+count(struct fixture *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(store_db(f->store), sql, -1, &st, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	long long n = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
+/* A batch of two results received at recv_ms; measured in 2024 whatever
+ * recv_ms is, so only the receive time can decide. */
+static void
+batch(struct fixture *f, const char *agent, int boot, int seq, int64_t recv_ms)
+{
+	char topic[128], payload[1024];
+	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", agent);
+	snprintf(payload, sizeof(payload),
+	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30Z\","
+	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
+	    "\"loss_pct\":0,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
+	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
+	    agent, boot, seq);
+	ingest_message(f->in, topic, payload, strlen(payload), recv_ms);
+}
+
+static void
+event(struct fixture *f, int64_t ts_ms)
+{
+	char sql[200];
+	snprintf(sql, sizeof(sql), "INSERT INTO events(ts_ms, scope, key, to_status)"
+	    " VALUES(%lld, 'site', 'ag-1', 'OK')", (long long)ts_ms);
+	assert_int_equal(sqlite3_exec(store_db(f->store), sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+/* Run to the end; the number of steps it took. */
+static int
+run(struct fixture *f, int64_t now_ms)
+{
+	int steps = 0;
+	retention_start(f->ret, now_ms);
+	while (retention_running(f->ret)) {
+		long long before = count(f, "SELECT count(*) FROM batches");
+		assert_int_equal(retention_step(f->ret), PANTAU_OK);
+		assert_true(before - count(f, "SELECT count(*) FROM batches") <= 4); /* bounded */
+		assert_true(++steps < 100);
+	}
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	return steps;
+}
+
+static void
+test_old_rows_deleted_recent_kept(void **state)
+{
+	struct fixture *f = *state;
+	for (int seq = 1; seq <= 10; seq++)         /* 10 batches 3 days old */
+		batch(f, "ag-1", 1, seq, NOW_MS - 3 * DAY_MS + seq);
+	batch(f, "ag-2", 7, 1, NOW_MS - 3 * DAY_MS + 20); /* a boot gone for 3 days */
+	for (int seq = 11; seq <= 13; seq++)        /* 3 recent */
+		batch(f, "ag-1", 1, seq, NOW_MS - DAY_MS + seq);
+	for (int i = 0; i < 7; i++)
+		event(f, NOW_MS - 3 * DAY_MS + i);
+	event(f, NOW_MS - DAY_MS);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT count(*) FROM results"), 28);
+
+	int steps = run(f, NOW_MS);
+	assert_true(steps >= 3 + 3 + 1); /* 11 batches by 4, 7 events by 3, boots */
+	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 3);
+	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 11);
+	assert_int_equal(count(f, "SELECT count(*) FROM results"), 6);
+	assert_int_equal(count(f, "SELECT count(*) FROM results r LEFT JOIN batches b"
+	                          " ON b.id = r.batch_id WHERE b.id IS NULL"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM events"), 1);
+	/* ag-1's boot keeps its delivery counts over the whole boot; ag-2's went. */
+	assert_int_equal(count(f, "SELECT stored FROM boots WHERE agent = 'ag-1'"), 13);
+	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent = 'ag-2'"), 0);
+	assert_int_equal(count(f, "SELECT count(*) FROM sites"), 2); /* sites stay */
+
+	const struct retention_stats *s = retention_stats(f->ret);
+	assert_int_equal(s->runs, 1);
+	assert_int_equal(s->batches, 11);
+	assert_int_equal(s->results, 22);
+	assert_int_equal(s->events, 7);
+	assert_int_equal(s->boots, 1);
+	assert_int_equal(s->last_run_ms, NOW_MS);
+	assert_true(s->longest_step_us >= 0);
+
+	assert_int_equal(run(f, NOW_MS + 1000), 3); /* caught up: one step per phase */
+	assert_int_equal(retention_stats(f->ret)->runs, 2);
+	assert_int_equal(retention_stats(f->ret)->batches, 11);
+	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 3);
+}
+
+/* The collector's clock went back: batches are deleted in arrival order
+ * up to the first one received after the cutoff, never past it. */
+static void
+test_stops_at_first_recent_arrival(void **state)
+{
+	struct fixture *f = *state;
+	batch(f, "ag-1", 1, 1, NOW_MS - 3 * DAY_MS);
+	batch(f, "ag-1", 1, 2, NOW_MS - DAY_MS);
+	batch(f, "ag-1", 1, 3, NOW_MS - 4 * DAY_MS); /* clock went back */
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	run(f, NOW_MS);
+	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 2);
+	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 2);
+	assert_int_equal(count(f, "SELECT count(*) FROM results"), 4);
+}
+
+/* The gaps before the deleted batches are not asked for again; a gap
+ * inside the replay window still is. */
+static void
+test_gaps_after_retention(void **state)
+{
+	struct fixture *f = *state;
+	struct gap list[8];
+	size_t n;
+	struct gaps *g;
+	struct gaps_opts o = { .min_age_ms = 1000, .window_ms = DAY_MS };
+	assert_int_equal(gaps_new(store_db(f->store), &o, &g), PANTAU_OK);
+	for (int seq = 1; seq <= 6; seq++)
+		if (seq != 2)                  /* lost three days ago */
+			batch(f, "ag-1", 1, seq, NOW_MS - 3 * DAY_MS + seq);
+	batch(f, "ag-1", 1, 7, NOW_MS - DAY_MS * 3 / 2);
+	batch(f, "ag-1", 1, 8, NOW_MS - 3600 * 1000);
+	batch(f, "ag-1", 1, 10, NOW_MS - 3600 * 1000); /* 9 lost an hour ago */
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	run(f, NOW_MS);
+	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 7);
+	assert_int_equal(gaps_find(g, NOW_MS, list, 8, &n), PANTAU_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(list[0].from_seq, 9);
+	assert_int_equal(list[0].to_seq, 9);
+	gaps_free(g);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_old_rows_deleted_recent_kept, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stops_at_first_recent_arrival, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gaps_after_retention, setup, teardown),
+	};
+	return cmocka_run_group_tests_name("retention", tests, NULL, NULL);
+}
