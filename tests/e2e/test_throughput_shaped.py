@@ -58,11 +58,14 @@ class ShapedThroughputTest(E2ETestCase):
         r = json.loads(lines[0])
         self.assertTrue(r["ok"], r)
         down, up = r["download"], r["upload"]
-        # tbf's rate, not loopback's (gigabits): within 10 % either way. (On a
-        # loaded machine a warm-up that never settles has read ~8 % high over
-        # the short 2 s measurement; the lab compares with iperf3 properly.)
-        self.assertTrue(17.5 <= down["mbps"] <= 22.0, down)
-        self.assertTrue(4.3 <= up["mbps"] <= 5.5, up)
+        # tbf's rate, not loopback's (gigabits): within 25 % either way. This
+        # test proves the bottleneck is what is measured; accuracy is the lab's
+        # job (tests/e2e/test_lab.py: within 10 % of iperf3 on the same path,
+        # measured 0.998-1.003). On a loaded 2-core CI machine a warm-up that
+        # never settled has read 8 % and once 12 % high over this short 2 s
+        # measurement (docs/testing.md).
+        self.assertTrue(15.0 <= down["mbps"] <= 25.0, down)
+        self.assertTrue(3.75 <= up["mbps"] <= 6.25, up)
         for d in (down, up):
             self.assertGreater(d["warmup_ms"], 0)
             self.assertGreater(d["rtt_loaded_ms"], d["rtt_idle_ms"])
