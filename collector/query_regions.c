@@ -194,6 +194,13 @@ region_reason(const struct region_sum *r, char *buf, size_t len)
 	}
 }
 
+/* Sites with live results, whatever they say: not OFFLINE, not UNKNOWN. */
+static unsigned
+reporting(const struct region_sum *r)
+{
+	return r->counts[SITE_OK] + r->counts[SITE_DEGRADED] + r->counts[SITE_CRITICAL];
+}
+
 /* What the status engine says of the regency: at risk, reason, since. */
 static void
 region_engine(const struct query *q, const struct region_sum *r, json_t *o)
@@ -240,7 +247,7 @@ region_json(const struct query *q, const struct region_sum *r)
 	json_t *o = json_pack("{s:s,s:s?,s:s,s:s?,s:i,s:i,s:o,s:s,s:s}", "code", r->code,
 	    "name", q_regency_name(q, r->code), "province", province,
 	    "province_name", q_province_name(q, province), "sites_known", (int)r->known,
-	    "sites_reporting", (int)r->counts[SITE_OK], "status_counts", counts,
+	    "sites_reporting", (int)reporting(r), "status_counts", counts,
 	    "status", r->known > 0 ? sitestate_name(r->worst) : sitestate_name(SITE_UNKNOWN),
 	    "reason", reason);
 	if (o == NULL)

@@ -86,6 +86,8 @@ class StatusEngineTest(E2ETestCase):
                           "Jayawijaya to be at risk")
         self.assertTrue(region["tertinggal"])
         self.assertEqual(region["time_zone"], "WIT")
+        # a CRITICAL site still reports: its figures are what is bad
+        self.assertEqual((region["sites_reporting"], region["sites_known"]), (1, 1))
         self.assertTrue(region["reason"].startswith(f"3T site {GEO} CRITICAL for"),
                         region["reason"])
         # at risk first in the national list
