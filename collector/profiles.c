@@ -8,8 +8,6 @@
 
 #include "cfg.h"
 
-#define PROFILES_MAX 20000
-
 /* Overrides of one section: NAN / -1 where the file says nothing. */
 struct patch {
 	char name[WIRE_AGENT_MAX + 1];   /* link type or agent id */
@@ -169,10 +167,12 @@ load_section(struct cfg_file *f, const char *section, struct patch *p, const cha
 static pantau_err
 load_all(struct cfg_file *f, struct profiles *p)
 {
-	const char **list = calloc(PROFILES_MAX, sizeof(*list));
+	/* no more sections than entries: the list never cuts a file short */
+	size_t max = f->n + 1;
+	const char **list = calloc(max, sizeof(*list));
 	if (list == NULL)
 		return PANTAU_ERR_NOMEM;
-	size_t nl = cfg_sections(f, "link.", list, PROFILES_MAX);
+	size_t nl = cfg_sections(f, "link.", list, max);
 	p->links = calloc(nl > 0 ? nl : 1, sizeof(*p->links));
 	for (size_t i = 0; p->links != NULL && i < nl; i++) {
 		const char *link = list[i] + strlen("link.");
@@ -185,7 +185,7 @@ load_all(struct cfg_file *f, struct profiles *p)
 		patch_init(&p->links[p->nlinks], link);
 		load_section(f, list[i], &p->links[p->nlinks++], link);
 	}
-	size_t ns = cfg_sections(f, "site.", list, PROFILES_MAX);
+	size_t ns = cfg_sections(f, "site.", list, max);
 	p->sites = calloc(ns > 0 ? ns : 1, sizeof(*p->sites));
 	for (size_t i = 0; p->sites != NULL && i < ns; i++) {
 		struct patch *s = &p->sites[p->nsites++];

@@ -366,6 +366,32 @@ test_profiles_errors(void **state)
 	assert_non_null(strstr(out, ":7: [site.ag-1] rtt_p95_degraded_ms"));
 }
 
+/* A country's worth of sites and more: every [site.*] section is read
+ * (there is no cap; there was one of 20,000). */
+static void
+test_profiles_25000_sites(void **state)
+{
+	(void)state;
+	enum { N = 25000 };
+	size_t cap = (size_t)N * 64, len = 0;
+	char *text = malloc(cap);
+	assert_non_null(text);
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len, "[site.ag-%05d]\nlatitude = -1.5\n"
+		    "longitude = %d.5\n", i, 100 + i % 40);
+	struct profiles *p = NULL;
+	char *path = write_profiles(text);
+	free(text);
+	assert_int_equal(profiles_load(path, &p, stderr), PANTAU_OK);
+	unlink(path);
+	double lat, lon;
+	assert_true(profiles_site_coords(p, "ag-24999", &lat, &lon));
+	assert_float_equal(lon, 100 + 24999 % 40 + 0.5, 1e-9);
+	assert_true(profiles_site_coords(p, "ag-00000", &lat, &lon));
+	assert_false(profiles_site_coords(p, "ag-25000", &lat, &lon));
+	profiles_free(p);
+}
+
 static struct alert *
 alert(struct alerts *a, const char *key)
 {
@@ -512,6 +538,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
 		cmocka_unit_test(test_profiles_errors),
+		cmocka_unit_test(test_profiles_25000_sites),
 		cmocka_unit_test_setup_teardown(test_alerts_fire_escalate_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_counting_window, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alerts_flapping, setup, teardown),
