@@ -19,6 +19,7 @@
 #include <uv.h>
 
 #include "catalog.h"
+#include "db_harness.h"
 #include "clock.h"
 #include "collector/api.h"
 #include "collector/query.h"
@@ -316,17 +317,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[160];
 	api_free(f->api);
 	uv_run(&f->loop, UV_RUN_DEFAULT);   /* the handles finish closing */
 	assert_int_equal(uv_loop_close(&f->loop), 0);
 	store_close(f->store);
 	catalog_free(f->cat);
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	db_files_remove(f->db);
 	rmdir(f->dir);
 	free(f);
 	return 0;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "db_harness.h"
 #include "clock.h"
 #include "collector/alerts.h"
 #include "collector/engine.h"
@@ -88,17 +89,12 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[160];
 	engine_free(f->e);
 	statusdb_close(f->sdb);
 	store_close(f->store);
 	profiles_free(f->prof);
 	catalog_free(f->cat);
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	db_files_remove(f->db);
 	rmdir(f->dir);
 	free(f);
 	return 0;

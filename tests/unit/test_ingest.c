@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "db_harness.h"
 #include "collector/bootacc.h"
 #include "collector/gaps.h"
 #include "collector/ingest.h"
@@ -52,15 +53,10 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[160];
 	ingest_free(f->in);
 	store_close(f->store);
 	catalog_free(f->cat);
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	db_files_remove(f->db);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -69,12 +65,7 @@ teardown(void **state)
 static long long
 count(struct fixture *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->store), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long long n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return db_count(store_db(f->store), sql);
 }
 
 static void
@@ -288,12 +279,7 @@ test_schema_3_upgraded(void **state)
 	assert_string_equal((const char *)sqlite3_column_text(st, 2), "4");
 	sqlite3_finalize(st);
 	store_close(s);
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		char path[200];
-		snprintf(path, sizeof(path), "%s%s", db, suffix[i]);
-		unlink(path);
-	}
+	db_files_remove(db);
 }
 
 /* The latest upload rate of a site: from its newest throughput result. */

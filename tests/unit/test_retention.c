@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "db_harness.h"
 #include "collector/gaps.h"
 #include "collector/ingest.h"
 #include "collector/retention.h"
@@ -53,16 +54,11 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char path[160];
 	retention_free(f->ret);
 	ingest_free(f->in);
 	store_close(f->store);
 	catalog_free(f->cat);
-	const char *suffix[] = { "", "-wal", "-shm" };
-	for (int i = 0; i < 3; i++) {
-		snprintf(path, sizeof(path), "%s%s", f->db, suffix[i]);
-		unlink(path);
-	}
+	db_files_remove(f->db);
 	rmdir(f->dir);
 	free(f);
 	return 0;
@@ -71,12 +67,7 @@ teardown(void **state)
 static long long
 count(struct fixture *f, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(store_db(f->store), sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long long n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
+	return db_count(store_db(f->store), sql);
 }
 
 /* A batch of two results received at recv_ms; measured in 2024 whatever
