@@ -48,8 +48,8 @@ WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
 AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
-WORKER_SRC := $(filter-out worker/main.c,$(wildcard worker/*.c))
-COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c))
+WORKER_SRC := $(filter-out agent/worker/main.c,$(wildcard agent/worker/*.c))
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/alerts/*.c collector/api/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
 LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
@@ -115,7 +115,7 @@ $(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
-$(BUILD)/pantau-probe-worker: $(call obj,worker/main.c) $(BUILD)/libpantau-worker.a \
+$(BUILD)/pantau-probe-worker: $(call obj,agent/worker/main.c) $(BUILD)/libpantau-worker.a \
 		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(WORKER_LIBS)

@@ -6,7 +6,7 @@
  * The libcurl kinds (http, throughput, upload_task) are measured in a
  * short-lived process, pantau-probe-worker: in the agent their start and
  * cancel spawn and kill it (agent/probeworker.h), in the worker the real
- * ones run (worker/runner.h). The agent does not link libcurl.
+ * ones run (agent/worker/runner.h). The agent does not link libcurl.
  *
  * Life of a measurement: the scheduler fills a struct probe_run and calls
  * ops->start(run). The probe works on the loop (its own uv handles, the

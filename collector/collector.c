@@ -4,18 +4,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api.h"
+#include "collector/api/api.h"
 #include "catalog.h"
 #include "clock.h"
-#include "alerts.h"
-#include "engine.h"
-#include "gaps.h"
-#include "notify.h"
-#include "ingest.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
+#include "collector/ingest/gaps.h"
+#include "collector/alerts/notify.h"
+#include "collector/ingest/ingest.h"
 #include "log.h"
 #include "mqttc.h"
-#include "retention.h"
-#include "store.h"
+#include "collector/store/retention.h"
+#include "collector/store/store.h"
 
 struct collector {
 	uv_loop_t *loop;
@@ -56,7 +56,7 @@ on_commit_timer(uv_timer_t *t)
 	commit_now(t->data);
 }
 
-/* Retention (collector/retention.h): the first run soon after the start,
+/* Retention (collector/store/retention.h): the first run soon after the start,
  * then one every hour; a run is many small steps with a pause between
  * them, so ingest and the API keep their turns on the loop. */
 #define RETENTION_FIRST_MS 2000

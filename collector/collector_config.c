@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "countwin.h"
+#include "collector/status/countwin.h"
 #include "log.h"
-#include "profiles.h"
+#include "collector/status/profiles.h"
 
 #define C(field) offsetof(struct collector_config, field)
 #define S(field) sizeof(((struct collector_config *)0)->field)

@@ -11,7 +11,7 @@
 #include "collector_config.h"
 #include "daemonargs.h"
 #include "log.h"
-#include "profiles.h"
+#include "collector/status/profiles.h"
 #include "sigstop.h"
 
 #define EXIT_CONFIG 2

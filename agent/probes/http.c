@@ -1,7 +1,7 @@
 /*
  * http: one HTTP(S) request (docs/probes.md). This file is what the agent
  * knows of the kind: its keys, checks and longest duration. The request
- * itself is made with libcurl by pantau-probe-worker (worker/http.c), which
+ * itself is made with libcurl by pantau-probe-worker (agent/worker/http.c), which
  * the agent starts for each run (agent/probeworker.c).
  */
 #include <ctype.h>

@@ -2,7 +2,7 @@
  * throughput: download and upload rate against a pantau-reflector's HTTP
  * endpoint (docs/probes.md). This file is what the agent knows of the kind:
  * its keys, checks and longest duration. The measurement runs with
- * libcurl's multi interface in pantau-probe-worker (worker/throughput.c);
+ * libcurl's multi interface in pantau-probe-worker (agent/worker/throughput.c);
  * the daily data budget stays with the agent (agent/probeworker.c).
  */
 #include <stdio.h>

@@ -3,7 +3,7 @@
  * configured URL, as polling-station officers do (docs/probes.md). This
  * file is what the agent knows of the kind: its keys, checks and longest
  * duration. The upload runs with libcurl in pantau-probe-worker
- * (worker/upload_task.c); the daily data budget stays with the agent
+ * (agent/worker/upload_task.c); the daily data budget stays with the agent
  * (agent/probeworker.c).
  */
 #include <stdio.h>

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "clock.h"
-#include "collector/retention.h"
-#include "collector/store.h"
+#include "collector/store/retention.h"
+#include "collector/store/store.h"
 
 #define DAY_MS (86400LL * 1000)
 #define SITES 15000

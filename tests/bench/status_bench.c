@@ -14,10 +14,10 @@
 
 #include "catalog.h"
 #include "clock.h"
-#include "collector/alerts.h"
-#include "collector/engine.h"
-#include "collector/metrics.h"
-#include "collector/store.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
+#include "collector/api/metrics.h"
+#include "collector/store/store.h"
 
 struct bench {
 	struct catalog *cat;

@@ -25,7 +25,7 @@
 #include "cfg.h"
 #include "clock.h"
 #include "wire.h"
-#include "worker/runner.h"
+#include "agent/worker/runner.h"
 
 extern const struct probe_ops probe_icmp_ops;
 extern const struct probe_ops probe_tcp_ops;
@@ -40,7 +40,7 @@ struct fx {
 	struct curlglue *curl;
 	struct icmpsock *icmp4, *icmp6;
 	struct probe_def def;
-	struct probe_ops ops;       /* a worker kind's real ops (worker/runner.h) */
+	struct probe_ops ops;       /* a worker kind's real ops (agent/worker/runner.h) */
 	struct probe_run run;
 	json_t *result;
 	int ndone;

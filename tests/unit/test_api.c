@@ -21,9 +21,9 @@
 #include "catalog.h"
 #include "db_harness.h"
 #include "clock.h"
-#include "collector/api.h"
-#include "collector/query.h"
-#include "collector/store.h"
+#include "collector/api/api.h"
+#include "collector/api/query.h"
+#include "collector/store/store.h"
 #include "wire.h"
 
 #define FETCH_TIMEOUT_MS 10000L

@@ -15,9 +15,9 @@
 #include "catalog.h"
 #include "db_harness.h"
 #include "clock.h"
-#include "collector/alerts.h"
-#include "collector/engine.h"
-#include "collector/store.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
+#include "collector/store/store.h"
 
 #define T0 1700000000000LL
 #define SEC 1000LL

@@ -1,4 +1,4 @@
-/* gzip of the API's replies (collector/gzip.c): who takes it, and a round
+/* gzip of the API's replies (collector/api/gzip.c): who takes it, and a round
  * trip through zlib's own inflate. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "collector/gzip.h"
+#include "collector/api/gzip.h"
 
 static void
 test_accepted(void **state)

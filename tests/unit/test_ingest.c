@@ -11,10 +11,10 @@
 
 #include "catalog.h"
 #include "db_harness.h"
-#include "collector/bootacc.h"
-#include "collector/gaps.h"
-#include "collector/ingest.h"
-#include "collector/store.h"
+#include "collector/ingest/bootacc.h"
+#include "collector/ingest/gaps.h"
+#include "collector/ingest/ingest.h"
+#include "collector/store/store.h"
 
 struct fixture {
 	char dir[64];

@@ -1,5 +1,5 @@
 /*
- * GET /metrics text (collector/promtext.h, collector/metrics.h): the
+ * GET /metrics text (collector/api/promtext.h, collector/api/metrics.h): the
  * exposition format itself (escaping, HELP/TYPE lines, numbers), and the
  * collector's metrics over a real status engine (injected clock, catalog
  * from the build) with a few sites and with 15,000: every family has one
@@ -17,10 +17,10 @@
 #include <string.h>
 
 #include "catalog.h"
-#include "collector/alerts.h"
-#include "collector/engine.h"
-#include "collector/metrics.h"
-#include "collector/promtext.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
+#include "collector/api/metrics.h"
+#include "collector/api/promtext.h"
 #include "log.h"
 
 #define T0 1700000000000LL

@@ -1,4 +1,4 @@
-/* The API's reply cache (collector/respcache.c), with the clock given. */
+/* The API's reply cache (collector/api/respcache.c), with the clock given. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collector/respcache.h"
+#include "collector/api/respcache.h"
 
 static void
 test_hit_until_max_age(void **state)

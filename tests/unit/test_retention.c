@@ -12,10 +12,10 @@
 
 #include "catalog.h"
 #include "db_harness.h"
-#include "collector/gaps.h"
-#include "collector/ingest.h"
-#include "collector/retention.h"
-#include "collector/store.h"
+#include "collector/ingest/gaps.h"
+#include "collector/ingest/ingest.h"
+#include "collector/store/retention.h"
+#include "collector/store/store.h"
 
 #define DAY_MS (86400LL * 1000)
 #define NOW_MS 1790000000000LL /* 2026-09-21 */

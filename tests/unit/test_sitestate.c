@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
-#include "collector/sitestate.h"
+#include "collector/status/sitestate.h"
 
 static const struct site_rules rules = { .offline_intervals = 3, .default_interval_s = 60 };
 #define NOW 1700000000000LL

@@ -11,12 +11,12 @@
 #include <string.h>
 
 #include "clock.h"
-#include "collector/countwin.h"
-#include "collector/hysteresis.h"
-#include "collector/rollup.h"
-#include "collector/thresholds.h"
-#include "collector/verdict.h"
-#include "collector/window.h"
+#include "collector/status/countwin.h"
+#include "collector/status/hysteresis.h"
+#include "collector/status/rollup.h"
+#include "collector/status/thresholds.h"
+#include "collector/status/verdict.h"
+#include "collector/status/window.h"
 
 #define NOW 1700000000000LL
 #define MIN 60000LL

@@ -1,4 +1,4 @@
-/* The dashboard's file names and types (collector/webfiles.c). */
+/* The dashboard's file names and types (collector/api/webfiles.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "collector/webfiles.h"
+#include "collector/api/webfiles.h"
 
 static void
 test_names(void **state)

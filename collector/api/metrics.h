@@ -1,7 +1,7 @@
 /*
  * GET /metrics (docs/metrics.md): the status engine's view, the alerts and
  * the collector's own counters in the Prometheus text exposition format
- * 0.0.4 (collector/promtext.h).
+ * 0.0.4 (collector/api/promtext.h).
  *
  * Per-site series carry only agent, regency and link, so their number is
  * bounded by the number of sites (about 15,000 sites x 5 series); probe
@@ -14,12 +14,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "alerts.h"
+#include "collector/alerts/alerts.h"
 #include "catalog.h"
-#include "engine.h"
-#include "ingest.h"
-#include "notify.h"
-#include "retention.h"
+#include "collector/status/engine.h"
+#include "collector/ingest/ingest.h"
+#include "collector/alerts/notify.h"
+#include "collector/store/retention.h"
 
 /* Everything is borrowed; NULL members leave their metrics out. */
 struct metrics_source {

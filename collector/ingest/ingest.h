@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "catalog.h"
-#include "store.h"
+#include "collector/store/store.h"
 #include "wire.h"
 
 /* Counters since the collector started; read by the HTTP API. */

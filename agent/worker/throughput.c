@@ -30,7 +30,7 @@
 #include "clock.h"
 #include "log.h"
 #include "stats.h"
-#include "worker/runner.h"
+#include "runner.h"
 
 /* Less budget left than this: skip. */
 #define TPUT_MIN_BYTES 1000000LL

@@ -5,7 +5,7 @@
  *   regency_status(code PRIMARY KEY, status, at_risk, since_ms, reason)
  *   events(id PRIMARY KEY, ts_ms, scope, key, regency, from_status,
  *          to_status, reason)         index events(ts_ms)
- *   alerts(key PRIMARY KEY, data)    the alert as JSON (collector/alerts.h)
+ *   alerts(key PRIMARY KEY, data)    the alert as JSON (collector/alerts/alerts.h)
  * in the collector's database (the store creates the tables), through the
  * store's connection (writes join the store's open transaction when there
  * is one).

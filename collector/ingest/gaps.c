@@ -83,7 +83,7 @@ boot_gaps(struct gaps *g, const char *agent, int64_t boot, int64_t now_ms, struc
 		int64_t recv = sqlite3_column_int64(st, 1);
 		/* A gap whose next batch came before the window is not asked: the
 		 * agent no longer has it, or retention deleted the batches before
-		 * it (collector/retention.h). */
+		 * it (collector/store/retention.h). */
 		if (seq > prev + 1 && now_ms - recv >= g->o.min_age_ms &&
 		    now_ms - recv <= g->o.window_ms)
 			add_range(agent, boot, prev + 1, seq - 1, out, max, n);

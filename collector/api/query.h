@@ -20,12 +20,12 @@
 #include <stdint.h>
 
 #include "catalog.h"
-#include "alerts.h"
-#include "engine.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
 #include "err.h"
-#include "ingest.h"
-#include "retention.h"
-#include "sitestate.h"
+#include "collector/ingest/ingest.h"
+#include "collector/store/retention.h"
+#include "collector/status/sitestate.h"
 
 /* Most points one "series" returns; past it the reply says truncated. */
 #define QUERY_SERIES_MAX_ROWS 20000

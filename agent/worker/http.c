@@ -16,7 +16,7 @@
 #include "curlglue.h"
 #include "agent/probe.h"
 #include "agent/probes/curlkinds.h"
-#include "worker/runner.h"
+#include "runner.h"
 
 #ifndef PANTAU_VERSION
 #define PANTAU_VERSION "0.0.0"

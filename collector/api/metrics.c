@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "promtext.h"
-#include "sitestate.h"
+#include "collector/status/sitestate.h"
 #include "wire.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -13,7 +13,7 @@
 #define METRICS_BYTES_PER_SITE 480
 #define METRICS_BYTES_BASE 16384
 
-/* The alert rules of collector/alerts.h, always exported (0 when quiet). */
+/* The alert rules of collector/alerts/alerts.h, always exported (0 when quiet). */
 static const char *const alert_names[] = { "PantauSiteDown", "PantauSiteDegraded",
 	"PantauRegencyAtRisk" };
 
@@ -94,7 +94,7 @@ render_collector(struct promtext *t, const struct metrics_source *s)
 		    (double)s->store_bytes);
 }
 
-/* Rows deleted by retention (collector/retention.h). */
+/* Rows deleted by retention (collector/store/retention.h). */
 static void
 render_retention(struct promtext *t, const struct retention_stats *r)
 {

@@ -6,7 +6,7 @@
  *
  * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP],
  * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, and /metrics
- * (Prometheus text, collector/metrics.h). The other replies are compact JSON; errors are {"error":"what was wrong and what to do"} with
+ * (Prometheus text, collector/api/metrics.h). The other replies are compact JSON; errors are {"error":"what was wrong and what to do"} with
  * the matching HTTP status (400, 404, 405, 414, 500).
  */
 #ifndef PANTAU_API_H
@@ -18,13 +18,13 @@
 
 #include "catalog.h"
 #include "err.h"
-#include "alerts.h"
-#include "engine.h"
-#include "ingest.h"
-#include "notify.h"
-#include "retention.h"
-#include "sitestate.h"
-#include "store.h"
+#include "collector/alerts/alerts.h"
+#include "collector/status/engine.h"
+#include "collector/ingest/ingest.h"
+#include "collector/alerts/notify.h"
+#include "collector/store/retention.h"
+#include "collector/status/sitestate.h"
+#include "collector/store/store.h"
 
 /* Longest request path accepted (bytes, query string excluded): 414. */
 #define API_MAX_PATH 256

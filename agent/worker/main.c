@@ -23,7 +23,7 @@
 
 #include "agent/workerproto.h"
 #include "log.h"
-#include "worker/worker.h"
+#include "worker.h"
 
 #define EXIT_REQUEST 2
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bootacc.h"
+#include "collector/ingest/bootacc.h"
 #include "log.h"
 
 #define SCHEMA_VERSION "4"
@@ -35,7 +35,7 @@ static const char *const schema_sql =
     " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
     " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
     "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
-    /* The status engine's (collector/statusdb.h). */
+    /* The status engine's (collector/store/statusdb.h). */
     "CREATE TABLE IF NOT EXISTS site_status(agent TEXT PRIMARY KEY, status INTEGER NOT NULL,"
     " since_ms INTEGER NOT NULL, reason TEXT, base_rtt_p95 REAL, base_loss_pct REAL,"
     " base_first_ms INTEGER);"
@@ -110,7 +110,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                   " WHERE agent = ?1",
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
-	/* One per (agent, boot) per transaction, at commit (collector/bootacc.h). */
+	/* One per (agent, boot) per transaction, at commit (collector/ingest/bootacc.h). */
 	[ST_BOOT] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
 	            " last_recv_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
 	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"

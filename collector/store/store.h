@@ -24,7 +24,7 @@
  *           ttfb_ms, total_ms, error, extra,
  *           PRIMARY KEY(batch_id, idx)) WITHOUT ROWID
  *   site_status, regency_status, events, alerts: the status engine's
- *           (collector/statusdb.h)
+ *           (collector/store/statusdb.h)
  * A site's results are found through batches(agent, ts_ms) joined on
  * batch_id; idx is the result's position in its batch.
  * Times are epoch milliseconds UTC. sites.last_result_ms and status_ms are
@@ -85,7 +85,7 @@ pantau_err store_commit(struct store *s);
 /* True when pending rows reached commit_rows. */
 bool store_should_commit(const struct store *s);
 /* Open the store's transaction unless one is open: writes made through
- * store_db() then join it (collector/retention.h) ... */
+ * store_db() then join it (collector/store/retention.h) ... */
 pantau_err store_begin(struct store *s);
 /* ... and count here, so that it gets committed. */
 void store_add_pending(struct store *s, int rows);

@@ -3,16 +3,16 @@
  * regency, province and national status with reasons.
  *
  * - Each live batch of a site closes one window: the site's samples of the
- *   last window_s are judged (collector/verdict.h) against the thresholds
+ *   last window_s are judged (collector/status/verdict.h) against the thresholds
  *   of its link type and its own baseline, and the verdict goes through
  *   the hysteresis (enter after 2 bad windows, leave after 3 good).
- * - Liveness (collector/sitestate.h) makes a site OFFLINE at once on its
+ * - Liveness (collector/status/sitestate.h) makes a site OFFLINE at once on its
  *   last will, or after offline_intervals silent intervals, counted from the
  *   collector's own start at the earliest (the restart grace).
  * - engine_tick rolls sites up into regencies (AT RISK), provinces and the
  *   nation, and reports every change as an event.
  * The engine keeps its state in memory and what must survive a restart in
- * collector/statusdb.h. Times are epoch ms given by the caller, so tests
+ * collector/store/statusdb.h. Times are epoch ms given by the caller, so tests
  * inject the clock.
  */
 #ifndef PANTAU_ENGINE_H
@@ -26,7 +26,7 @@
 #include "hysteresis.h"
 #include "profiles.h"
 #include "rollup.h"
-#include "statusdb.h"
+#include "collector/store/statusdb.h"
 #include "verdict.h"
 #include "wire.h"
 

@@ -1,6 +1,6 @@
 /*
  * Alert rules and alert state (docs/alerts.md). Pure: the caller gives the
- * time and the status engine's view; delivery is collector/notify.h.
+ * time and the status engine's view; delivery is collector/alerts/notify.h.
  *
  * Rules, evaluated on every tick over the engine's current state:
  *   PantauSiteDown       a site CRITICAL or OFFLINE
@@ -25,7 +25,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
-#include "engine.h"
+#include "collector/status/engine.h"
 
 enum { ALERT_SINK_AM = 0, ALERT_SINK_WEBHOOK, ALERT_SINK_TELEGRAM, ALERT_SINKS };
 

@@ -1,4 +1,4 @@
-#include "worker/worker.h"
+#include "worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,7 +11,7 @@
 #include "clock.h"
 #include "curlglue.h"
 #include "rng.h"
-#include "worker/runner.h"
+#include "runner.h"
 
 struct measure {
 	uv_loop_t loop;

@@ -1,4 +1,4 @@
-#include "worker/runner.h"
+#include "runner.h"
 
 #include <string.h>
 

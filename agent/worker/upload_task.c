@@ -19,7 +19,7 @@
 #include "agent/probe.h"
 #include "agent/probes/curlkinds.h"
 #include "log.h"
-#include "worker/runner.h"
+#include "runner.h"
 #include "clock.h"
 
 #define UP_CHUNK (64 * 1024)

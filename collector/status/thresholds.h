@@ -4,7 +4,7 @@
  * DEGRADED, beyond the critical bound CRITICAL. GEO VSAT has its own RTT
  * and jitter bounds; every other link type is terrestrial. Operators
  * override them per link type and per site in the profile file
- * (collector/profiles.h).
+ * (collector/status/profiles.h).
  */
 #ifndef PANTAU_THRESHOLDS_H
 #define PANTAU_THRESHOLDS_H

@@ -1,6 +1,6 @@
 /*
  * Delivery counts per (agent, boot) gathered during one store transaction
- * and written to the boots table once per boot at commit (collector/store.c),
+ * and written to the boots table once per boot at commit (collector/store/store.c),
  * instead of one upsert per batch: an agent that sends several batches in
  * a transaction (a backfill, the load generator) costs one row write.
  * Fixed capacity; the store flushes early when it is full.
