@@ -147,7 +147,7 @@ pump(struct agent *a)
 }
 
 static void
-store_batch(struct agent *a, const char *text, size_t len)
+agent_keep_batch(struct agent *a, const char *text, size_t len)
 {
 	int64_t now = clock_real_ms();
 	outbox_expire(a->outbox, now);
@@ -183,7 +183,7 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		return;
 	}
 	a->seq++;
-	store_batch(a, text, len);
+	agent_keep_batch(a, text, len);
 	free(text);
 	pump(a);
 }

@@ -229,6 +229,7 @@ group_payload(struct notify *n, struct sink *s, bool *due)
 	struct alert *v = alerts_list(n->alerts, &na);
 	const char *regency = NULL;
 	char text[3800] = "", line[512];
+	size_t used = 0;
 	json_t *list = json_array();
 	for (size_t i = 0; list != NULL && i < na; i++) {
 		if (v[i].told[s->id] == v[i].version ||
@@ -237,8 +238,11 @@ group_payload(struct notify *n, struct sink *s, bool *due)
 		regency = v[i].regency;
 		json_array_append_new(list, hook_alert(&v[i]));
 		telegram_line(&v[i], line, sizeof(line));
-		if (strlen(text) + strlen(line) < sizeof(text))
-			strcat(text, line);
+		size_t add = strlen(line);
+		if (used + add < sizeof(text)) {
+			memcpy(text + used, line, add + 1);
+			used += add;
+		}
 	}
 	*due = regency != NULL;
 	if (!*due || list == NULL) {

@@ -131,7 +131,7 @@ add_site(struct engine *e, const char *agent, const char *regency)
 	struct esite *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;
-	strcpy(s->agent, agent);
+	snprintf(s->agent, sizeof(s->agent), "%s", agent);
 	s->regency = reg;
 	s->interval_s = s->last_result_ms = s->newest_ts_ms = s->status_ms = -1;
 	s->online = -1;

@@ -105,7 +105,7 @@ find_site(const struct profiles *p, const char *agent)
 	struct patch key;
 	if (p == NULL || p->nsites == 0 || agent == NULL || strlen(agent) >= sizeof(key.name))
 		return NULL;
-	strcpy(key.name, agent);
+	snprintf(key.name, sizeof(key.name), "%s", agent);
 	return bsearch(&key, p->sites, p->nsites, sizeof(key), cmp_patch);
 }
 

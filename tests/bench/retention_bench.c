@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "strnum.h"
 #include "collector/store/retention.h"
 #include "collector/store/store.h"
 
@@ -62,7 +63,12 @@ fill(struct store *s, int n, int64_t old_ms, int64_t now_ms)
 int
 main(int argc, char **argv)
 {
-	int n = argc > 1 ? atoi(argv[1]) : 1000000;
+	long long nbatches = 1000000;
+	if (argc > 1 && strnum_int(argv[1], 1, 100000000, &nbatches) != PANTAU_OK) {
+		fprintf(stderr, "usage: retention_bench [BATCHES]\n");
+		return 2;
+	}
+	int n = (int)nbatches;
 	char db[128], path[160];
 	struct store *s;
 	struct retention *r;

@@ -14,6 +14,7 @@
 
 #include "catalog.h"
 #include "clock.h"
+#include "strnum.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
 #include "collector/api/metrics.h"
@@ -117,9 +118,11 @@ teardown(struct bench *b)
 int
 main(int argc, char **argv)
 {
-	struct bench b = { .sites = argc > 2 ? atoi(argv[2]) : 20000,
-		.rounds = argc > 3 ? atoi(argv[3]) : 5 };
-	if (argc < 2 || b.sites < 1 || b.rounds < 1) {
+	long long sites = 20000, rounds = 5;
+	bool bad = (argc > 2 && strnum_int(argv[2], 1, 10000000, &sites) != PANTAU_OK) ||
+	    (argc > 3 && strnum_int(argv[3], 1, 1000, &rounds) != PANTAU_OK);
+	struct bench b = { .sites = (int)sites, .rounds = (int)rounds };
+	if (argc < 2 || bad) {
 		fprintf(stderr, "usage: status_bench CATALOG_DIR [SITES] [ROUNDS]\n");
 		return 2;
 	}

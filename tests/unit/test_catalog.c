@@ -80,9 +80,9 @@ test_tertinggal(void **state)
 }
 
 static char *
-write_tmp(char *path, const char *text)
+write_tmp(char path[64], const char *text)
 {
-	strcpy(path, "/tmp/pantau-flags-XXXXXX");
+	snprintf(path, 64, "/tmp/pantau-flags-XXXXXX");
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));

@@ -323,14 +323,15 @@ test_spark_levels(void **state)
 	char line[SPARK_MAX];
 	/* 8 points rising evenly over the last 16 minutes: every level once */
 	char buf[1024] = "[";
+	size_t used = 1;
 	for (int i = 0; i < 8; i++) {
 		char iso[CLOCK_ISO_LEN], pt[128];
 		clock_format_iso(NOW_MS - (7 - i) * 120000LL, iso);
 		snprintf(pt, sizeof(pt), "%s{\"ts\":\"%s\",\"rtt_p95_ms\":%d}", i ? "," : "", iso,
 		    100 + i * 10);
-		strcat(buf, pt);
+		used += (size_t)snprintf(buf + used, sizeof(buf) - used, "%s", pt);
 	}
-	strcat(buf, "]");
+	snprintf(buf + used, sizeof(buf) - used, "]");
 	json_t *points = load(buf);
 	spark_bin_points(points, "rtt_p95_ms", NOW_MS, &s);
 	spark_draw(&s, line, sizeof(line));

@@ -302,7 +302,7 @@ static char *
 write_profiles(const char *text)
 {
 	static char path[64];
-	strcpy(path, "/tmp/pantau-prof-XXXXXX");
+	snprintf(path, sizeof(path), "/tmp/pantau-prof-XXXXXX");
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));

@@ -68,8 +68,9 @@ check_text(const char *text, struct check *c)
 			snprintf(key, sizeof(key), " %s ", fam);
 			if (strstr(seen, key) != NULL)
 				fail_msg("family %s appears twice", fam);
-			if (strlen(seen) + strlen(key) < sizeof(seen))
-				strcat(seen, key + 1);
+			size_t used = strlen(seen);
+			if (used + strlen(key) < sizeof(seen))
+				snprintf(seen + used, sizeof(seen) - used, "%s", key + 1);
 			typed = false;
 			c->families++;
 			continue;

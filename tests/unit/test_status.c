@@ -78,7 +78,7 @@ test_upload_and_http(void **state)
 	assert_string_equal(why, "upload 0.80 Mbit/s below 1 Mbit/s");
 	assert_int_equal(judge("vsat-geo", metrics(0, 600, 5, 2.0, 0), why), SITE_OK);
 	struct window_metrics m = metrics(0, 20, 1, NAN, 1);
-	strcpy(m.http_error, "https://tally.example/ timeout");
+	snprintf(m.http_error, sizeof(m.http_error), "https://tally.example/ timeout");
 	assert_int_equal(judge("fiber", m, why), SITE_DEGRADED);
 	assert_string_equal(why, "tally upload path failed: https://tally.example/ timeout");
 	m.http_fail_streak = 2;
