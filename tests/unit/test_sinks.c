@@ -24,7 +24,7 @@
 #include "collector/status/engine.h"
 #include "log.h"
 
-#define FIXTURE "tests/fixtures/alert_state_9db89e2.db"
+#define FIXTURE "file:tests/fixtures/alert_state_9db89e2.db?immutable=1"
 #define T0 1700000000000LL
 #define HOUR 3600000LL
 
@@ -75,7 +75,8 @@ test_state_of_release_9db89e2_loads(void **state)
 	(void)state;
 	sqlite3 *db;
 	struct saved s = { .n = 0 };
-	assert_int_equal(sqlite3_open_v2(FIXTURE, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_open_v2(FIXTURE, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
+	    NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(db, "SELECT data FROM alerts ORDER BY key", row, &s, NULL),
 	    SQLITE_OK);
 	sqlite3_close(db);
