@@ -27,7 +27,9 @@
 
 struct agent {
 	uv_loop_t *loop;
-	const struct agent_config *cfg;
+	struct agent_config *cfg;   /* running; a reload swaps its probes */
+	struct agent_config *next;  /* probes of a reload, from the next cycle; or NULL */
+	char next_worker[PATH_MAX];
 	struct agent_env env;
 	struct cycle *cycle;
 	struct mqttc *mqtt;
@@ -220,12 +222,56 @@ probe_every(const struct agent *a, const struct probe_def *p)
 	return wall <= period ? 1 : (uint64_t)((wall + period / 2) / period);
 }
 
+/* A reload's probes replace the running ones between cycles (a cycle
+ * points at its probes until it ends). */
+static void
+take_probes(struct agent *a)
+{
+	struct agent_config *old = a->next;
+	if (old == NULL || cycle_active(a->cycle))
+		return;
+	for (size_t i = 0; i < AGENT_MAX_PROBES; i++) {
+		struct probe_def p = a->cfg->probes[i];
+		a->cfg->probes[i] = old->probes[i];
+		old->probes[i] = p;
+	}
+	size_t n = a->cfg->nprobes;
+	a->cfg->nprobes = old->nprobes;
+	old->nprobes = n;
+	if (a->next_worker[0] != '\0') {
+		snprintf(a->env.worker, sizeof(a->env.worker), "%s", a->next_worker);
+		a->env.probe.worker = a->env.worker;
+	}
+	agent_config_clear(old);
+	free(old);
+	a->next = NULL;
+	log_debug("agent: this cycle runs the %zu reloaded probe(s)", a->cfg->nprobes);
+}
+
+void
+agent_set_probes(struct agent *a, struct agent_config *next, const char *worker)
+{
+	if (a->next != NULL) {
+		agent_config_clear(a->next);
+		free(a->next);
+	}
+	a->next = next;
+	snprintf(a->next_worker, sizeof(a->next_worker), "%s", worker);
+}
+
+const struct agent_config *
+agent_config(const struct agent *a)
+{
+	return a->cfg;
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 	const struct probe_def *due[AGENT_MAX_PROBES];
 	size_t n = 0;
+	take_probes(a);
 	for (size_t i = 0; i < a->cfg->nprobes; i++) {
 		const struct probe_def *p = &a->cfg->probes[i];
 		if (a->cycle_no % probe_every(a, p) == 0)
@@ -490,7 +536,7 @@ prepare(struct agent *a, char *why, size_t len)
 }
 
 pantau_err
-agent_new(uv_loop_t *loop, const struct agent_config *cfg, struct agent **out, char *why,
+agent_new(uv_loop_t *loop, struct agent_config *cfg, struct agent **out, char *why,
     size_t len)
 {
 	struct agent *a = calloc(1, sizeof(*a));
@@ -533,5 +579,6 @@ agent_free(struct agent *a)
 		return;
 	outbox_free(a->outbox);
 	free(a->buf);
+	agent_set_probes(a, NULL, "");
 	free(a);
 }

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "budget.h"
+#include "cfgreload.h"
 #include "log.h"
 #include "probeworker.h"
 
@@ -337,6 +338,28 @@ agent_config_probe_every(const struct agent_config *c, const struct probe_def *p
 	if (p->interval_s <= c->interval_s)
 		return 1;
 	return (p->interval_s + c->interval_s / 2) / c->interval_s;
+}
+
+static void
+count_restart(void *ctx, const char *section, const struct cfg_key *k)
+{
+	size_t *n = ctx;
+	cfg_reload_log_restart((void *)"agent", section, k);
+	(*n)++;
+}
+
+size_t
+agent_config_restart_changes(const struct agent_config *running,
+    const struct agent_config *next)
+{
+	/* copies of running: cfg_reload copies nothing here (no key is
+	 * CFG_RELOAD), it only names what changed */
+	struct agent_config keep = *running;
+	size_t n = 0;
+	(void)cfg_reload("agent", agent_keys, N(agent_keys), &keep, next, count_restart, &n);
+	(void)cfg_reload("broker", brokercfg_keys, brokercfg_nkeys, &keep.broker, &next->broker,
+	    count_restart, &n);
+	return n;
 }
 
 void

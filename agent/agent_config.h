@@ -56,6 +56,12 @@ int64_t agent_config_budget_bytes(const struct agent_config *c);
 pantau_err agent_config_worker(const struct agent_config *c, char *path, size_t len,
     char *why, size_t wlen);
 
+/* A reload (SIGHUP) takes only the [probe.*] sections: log each key of
+ * [agent] and [broker] that differs in next as taking a restart. Returns
+ * how many did. */
+size_t agent_config_restart_changes(const struct agent_config *running,
+    const struct agent_config *next);
+
 /* Print the reference of every section and probe kind (Markdown). */
 void agent_config_reference(FILE *to);
 

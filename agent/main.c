@@ -12,6 +12,7 @@
 #include "check.h"
 #include "daemonargs.h"
 #include "log.h"
+#include "reload.h"
 #include "sigstop.h"
 
 #define EXIT_CONFIG 2
@@ -64,8 +65,20 @@ stop_agent(void *arg)
 	agent_stop(arg);
 }
 
+struct reload_ctx {
+	struct agent *a;
+	const char *path;
+};
+
+static void
+reload_agent(void *arg)
+{
+	struct reload_ctx *r = arg;
+	agent_reload(r->a, r->path);
+}
+
 static int
-run(const struct agent_config *cfg)
+run(struct agent_config *cfg, const char *path)
 {
 	char why[512];
 	uv_loop_t loop;
@@ -73,11 +86,14 @@ run(const struct agent_config *cfg)
 	struct agent *a = NULL;
 	int rc = 0;
 	uv_loop_init(&loop);
+	struct reload_ctx rl = { NULL, path };
 	if (agent_new(&loop, cfg, &a, why, sizeof(why)) != PANTAU_OK) {
 		log_errorx("agent: %s", why);
 		rc = 1;
 	} else {
+		rl.a = a;
 		sigstop_start(&loop, &sig, "agent", stop_agent, a);
+		sigstop_reload(&loop, &sig, reload_agent, &rl);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	agent_free(a);
@@ -125,7 +141,7 @@ main(int argc, char **argv)
 		    a.extra[OPT_CATALOG] != NULL ? a.extra[OPT_CATALOG] : PANTAU_DATADIR, stdout,
 		    a.given[OPT_JSON] ? stdout : NULL);
 	} else {
-		rc = run(&cfg);
+		rc = run(&cfg, a.config);
 	}
 	mosquitto_lib_cleanup();
 	agent_config_clear(&cfg);

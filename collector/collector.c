@@ -484,8 +484,8 @@ collector_reload(struct collector *c, const char *path)
 	notify_configure(c->notify, &no);
 	publish_mode(c, clock_real_ms());
 	notify_receivers(c->notify, receivers, sizeof(receivers));
-	log_info("collector: reloaded %s: %zu setting(s) changed; status profiles %s, regency "
-	    "flags %s, alert receivers: %s", path, r.changed,
+	log_info("collector: reloaded %s: %zu key(s) changed, status profiles %s and regency flags "
+	    "%s read again, alert receivers: %s", path, r.changed,
 	    c->cfg.status.profiles[0] != '\0' ? c->cfg.status.profiles : "(none)",
 	    c->cfg.status.regency_flags[0] != '\0' ? c->cfg.status.regency_flags : "(shipped)",
 	    receivers);

@@ -99,7 +99,8 @@ static const struct cfg_key status_keys[] = {
 	{ "profiles", CFG_STRING, C(status.profiles), S(status.profiles), 0, 0, "", NULL, NULL, CFG_RELOAD,
 	    "INI file of threshold overrides per link type and per site; empty: none" },
 	{ "regency_flags", CFG_STRING, C(status.regency_flags), S(status.regency_flags), 0, 0, "",
-	    NULL, NULL, CFG_RELOAD, "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
+	    NULL, NULL, CFG_RELOAD,
+	    "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
 };
 
 static bool
@@ -118,7 +119,8 @@ static const struct cfg_key counting_keys[] = {
 	{ "start", CFG_STRING, C(counting.start), S(counting.start), 0, 0, "", NULL,
 	    check_local_time, CFG_RELOAD,
 	    "start of the vote-counting window in each zone's local time; '2029-02-14 13:00'" },
-	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time, CFG_RELOAD, "its end, local time; '2029-02-16 23:59'" },
+	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time,
+	    CFG_RELOAD, "its end, local time; '2029-02-16 23:59'" },
 };
 
 static const struct cfg_key alerts_keys[] = {

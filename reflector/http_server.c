@@ -366,3 +366,9 @@ fail:
 	http_server_free(h);
 	return rc;
 }
+
+void
+http_server_set_max_bytes(struct http_server *h, int64_t max_bytes)
+{
+	h->max_bytes = max_bytes;
+}

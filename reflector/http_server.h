@@ -35,5 +35,7 @@ pantau_err http_server_new(uv_loop_t *loop, const struct http_server_opts *o,
     struct http_server **out, char *why, size_t len);
 void http_server_free(struct http_server *h);   /* NULL is a no-op */
 int http_server_port(const struct http_server *h);
+/* A new max_bytes (a reload); it applies at once, to an upload in progress too. */
+void http_server_set_max_bytes(struct http_server *h, int64_t max_bytes);
 
 #endif

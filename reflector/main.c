@@ -17,6 +17,8 @@
 struct reflector {
 	struct stamp_server *stamp;
 	struct http_server *http;
+	struct reflector_config *cfg;   /* running */
+	const char *path;               /* --config, NULL: defaults */
 };
 
 static void
@@ -83,12 +85,38 @@ start(uv_loop_t *loop, const struct reflector_config *cfg, struct reflector *r)
 	return PANTAU_OK;
 }
 
+/* SIGHUP: the file read and checked as at a start; its limits applied. */
+static void
+reload_reflector(void *arg)
+{
+	struct reflector *r = arg;
+	struct reflector_config next;
+	if (reflector_config_load(r->path, &next, stderr) != PANTAU_OK) {
+		log_warnx("reflector: reload of %s failed (the reason is above); the running "
+		    "configuration stays", r->path != NULL ? r->path : "(defaults)");
+		return;
+	}
+	size_t changed = reflector_config_reload(r->cfg, &next);
+	const struct reflector_config *c = r->cfg;
+	const struct stamp_server_opts so = { .rate_pps = c->stamp.rate_pps,
+		.burst = c->stamp.burst, .sources = c->stamp.sources };
+	if (r->stamp != NULL && stamp_server_set_limits(r->stamp, &so) != PANTAU_OK)
+		log_warnx("reflector: reload: out of memory for %d STAMP sources; the running "
+		    "rate limit table stays", c->stamp.sources);
+	if (r->http != NULL)
+		http_server_set_max_bytes(r->http, c->http.max_bytes);
+	log_info("reflector: reloaded %s: %zu key(s) changed; STAMP %g packets/s per "
+	    "source, burst %d, %d sources; HTTP at most %lld bytes per request",
+	    r->path != NULL ? r->path : "(defaults)", changed, c->stamp.rate_pps, c->stamp.burst,
+	    c->stamp.sources, (long long)c->http.max_bytes);
+}
+
 static int
-run(const struct reflector_config *cfg)
+run(struct reflector_config *cfg, const char *path)
 {
 	uv_loop_t loop;
 	struct sigstop sig;
-	struct reflector r = { NULL, NULL };
+	struct reflector r = { NULL, NULL, cfg, path };
 	int rc = 0;
 	uv_loop_init(&loop);
 	if (start(&loop, cfg, &r) != PANTAU_OK) {
@@ -96,6 +124,7 @@ run(const struct reflector_config *cfg)
 		rc = 1;
 	} else {
 		sigstop_start(&loop, &sig, "reflector", stop_reflector, &r);
+		sigstop_reload(&loop, &sig, reload_reflector, &r);
 		log_info("reflector: pantau-reflector %s running", PANTAU_VERSION);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
@@ -115,5 +144,5 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	return run(&cfg);
+	return run(&cfg, a.config);
 }

@@ -40,6 +40,22 @@ ratelimit_new(double rate, double burst, size_t slots, struct ratelimit **out)
 	return PANTAU_OK;
 }
 
+pantau_err
+ratelimit_set(struct ratelimit *r, double rate, double burst)
+{
+	if (!(rate > 0) || !(burst >= 1))
+		return PANTAU_ERR_INVAL;
+	r->rate = rate;
+	r->burst = burst;
+	return PANTAU_OK;
+}
+
+size_t
+ratelimit_slots(const struct ratelimit *r)
+{
+	return r->slots;
+}
+
 void
 ratelimit_free(struct ratelimit *r)
 {

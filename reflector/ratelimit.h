@@ -24,6 +24,13 @@ struct ratelimit;
 pantau_err ratelimit_new(double rate, double burst, size_t slots, struct ratelimit **out);
 void ratelimit_free(struct ratelimit *r);   /* NULL is a no-op */
 
+/* New rate and burst (a reload); the table and its sources stay, a bucket
+ * fuller than the new burst is cut to it at its next packet. */
+pantau_err ratelimit_set(struct ratelimit *r, double rate, double burst);
+
+/* The table's size (slots given to ratelimit_new). */
+size_t ratelimit_slots(const struct ratelimit *r);
+
 /* True when a packet from src (AF_INET or AF_INET6; the port is ignored)
  * at now_ns is within its source's rate; the packet then uses a token. */
 bool ratelimit_allow(struct ratelimit *r, const struct sockaddr *src, int64_t now_ns);

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "cfgreload.h"
 #include "log.h"
 #include "stamp.h"
 
@@ -23,11 +24,11 @@ static const struct cfg_key stamp_keys[] = {
 	    "address the STAMP reflector binds to (:: for IPv6 too); empty disables it" },
 	{ "port", CFG_INT, C(stamp.port), 0, 1, 65535, "862", NULL, NULL, 0,
 	    "UDP port of the STAMP reflector (RFC 8762 default 862)" },
-	{ "rate_pps", CFG_DOUBLE, C(stamp.rate_pps), 0, 0.1, 100000, "100", NULL, NULL, 0,
+	{ "rate_pps", CFG_DOUBLE, C(stamp.rate_pps), 0, 0.1, 100000, "100", NULL, NULL, CFG_RELOAD,
 	    "test packets per second answered per source address; more are dropped" },
-	{ "burst", CFG_INT, C(stamp.burst), 0, 1, 100000, "100", NULL, NULL, 0,
+	{ "burst", CFG_INT, C(stamp.burst), 0, 1, 100000, "100", NULL, NULL, CFG_RELOAD,
 	    "packets a source may send back to back before rate_pps applies" },
-	{ "sources", CFG_INT, C(stamp.sources), 0, 16, 10000000, "65536", NULL, NULL, 0,
+	{ "sources", CFG_INT, C(stamp.sources), 0, 16, 10000000, "65536", NULL, NULL, CFG_RELOAD,
 	    "source addresses tracked for the rate limit (memory: about 40 bytes each)" },
 };
 
@@ -36,7 +37,7 @@ static const struct cfg_key http_keys[] = {
 	    "address the throughput endpoint binds to (:: for IPv6)" },
 	{ "port", CFG_INT, C(http.port), 0, 0, 65535, "8862", NULL, NULL, 0,
 	    "TCP port of GET /download and POST /upload; 0 disables them" },
-	{ "max_bytes", CFG_I64, C(http.max_bytes), 0, 1, 1e12, "268435456", NULL, NULL, 0,
+	{ "max_bytes", CFG_I64, C(http.max_bytes), 0, 1, 1e12, "268435456", NULL, NULL, CFG_RELOAD,
 	    "largest download or upload of one request, bytes (larger: 413)" },
 	{ "per_client", CFG_INT, C(http.per_client), 0, 1, 1000, "8", NULL, NULL, 0,
 	    "concurrent connections of one client address; more are refused" },
@@ -73,6 +74,17 @@ reflector_config_load(const char *path, struct reflector_config *c, FILE *errs)
 	}
 	cfg_file_free(f);
 	return rc;
+}
+
+size_t
+reflector_config_reload(struct reflector_config *running, const struct reflector_config *next)
+{
+	void *who = (void *)"reflector";
+	return cfg_reload("reflector", reflector_keys, N(reflector_keys), running, next,
+	           cfg_reload_log_restart, who) +
+	    cfg_reload("stamp", stamp_keys, N(stamp_keys), running, next, cfg_reload_log_restart,
+	        who) +
+	    cfg_reload("http", http_keys, N(http_keys), running, next, cfg_reload_log_restart, who);
 }
 
 void

@@ -30,6 +30,12 @@ struct reflector_config {
  * to errs; PANTAU_ERR_CONFIG or PANTAU_ERR_IO. */
 pantau_err reflector_config_load(const char *path, struct reflector_config *c, FILE *errs);
 
+/* A reload (SIGHUP): take next's keys marked CFG_RELOAD (the STAMP rate
+ * limit, max_bytes) into running; log each other key that changed as
+ * taking a restart. Returns how many reloadable keys changed. */
+size_t reflector_config_reload(struct reflector_config *running,
+    const struct reflector_config *next);
+
 /* Print the reference of every section (Markdown). */
 void reflector_config_reference(FILE *to);
 

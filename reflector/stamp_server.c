@@ -248,6 +248,20 @@ stamp_server_free(struct stamp_server *s)
 	uv_close((uv_handle_t *)&s->poll, on_closed);
 }
 
+pantau_err
+stamp_server_set_limits(struct stamp_server *s, const struct stamp_server_opts *o)
+{
+	struct ratelimit *rl;
+	if (ratelimit_slots(s->rl) == (size_t)o->sources)
+		return ratelimit_set(s->rl, o->rate_pps, o->burst);
+	pantau_err rc = ratelimit_new(o->rate_pps, o->burst, (size_t)o->sources, &rl);
+	if (rc == PANTAU_OK) {
+		ratelimit_free(s->rl);
+		s->rl = rl;
+	}
+	return rc;
+}
+
 int
 stamp_server_port(const struct stamp_server *s)
 {

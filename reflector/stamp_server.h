@@ -40,6 +40,10 @@ pantau_err stamp_server_new(uv_loop_t *loop, const struct stamp_server_opts *o,
 /* Stop and close (asynchronously on the loop). NULL is a no-op. */
 void stamp_server_free(struct stamp_server *s);
 int stamp_server_port(const struct stamp_server *s);
+/* New limits (a reload): rate and burst apply to the next packet; a new
+ * sources count makes a new table (every source starts with a full
+ * burst). On failure the running limits stay. */
+pantau_err stamp_server_set_limits(struct stamp_server *s, const struct stamp_server_opts *o);
 const struct stamp_server_stats *stamp_server_stats(const struct stamp_server *s);
 
 #endif
