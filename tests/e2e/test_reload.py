@@ -13,6 +13,7 @@ import urllib.request
 
 from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
                      wait_for, wait_subscribed, write_ini)
+from test_alerts import Receiver
 from test_status import batch, birth, topic
 
 SITE = "ag-3273-0001"    # Kota Bandung, fiber
@@ -53,9 +54,9 @@ class CollectorReloadTest(E2ETestCase):
         self.seq = 0
         self.broker.publish(topic(SITE, "status"), birth(SITE, "fiber"), retain=True)
 
-    def write_profiles(self, degraded_pct):
+    def write_profiles(self, degraded_pct, critical_pct=50):
         write_ini(self.profiles, {"link.fiber": {"loss_degraded_pct": degraded_pct,
-                                                 "loss_critical_pct": 50}})
+                                                 "loss_critical_pct": critical_pct}})
 
     def send(self):
         self.seq += 1
@@ -168,6 +169,52 @@ class CollectorReloadTest(E2ETestCase):
                       "restart", log)
         self.assertNotIn("[status] at_risk_pct changed", log)
         self.assertIn("1 key(s) changed", reloads(self.collector, "collector")[-1])
+
+    def test_receivers_and_flags_reload(self):
+        self.send()
+        self.wait_status("DEGRADED", 1)
+        old, new = Receiver(), Receiver()
+        self.addCleanup(old.close)
+        self.addCleanup(new.close)
+        flags = os.path.join(self.workdir, "flags.csv")
+        with open(flags, "w") as f:
+            f.write("code,tertinggal,terdepan,terluar\n32.73,0,1,0\n")
+        with open(self.cfg, "a") as f:
+            f.write(f"[alerts]\nwebhook_url = http://127.0.0.1:{old.port}/hook\n")
+        self.hup(expect_ok=True)
+        self.assertIn("alert receivers: webhook", reloads(self.collector, "collector")[-1])
+        # the site goes down (the 30 s window: 13 of 40 lost, above 20 %): the
+        # first receiver hears of it
+        self.write_profiles(3, 20)
+        with open(self.cfg) as f:
+            text = f.read()
+        self.hup(expect_ok=True)
+        self.broker.publish(topic(SITE, "result"), batch(SITE, self.seq + 1, 12, 20))
+        self.seq += 1
+        self.wait_status("CRITICAL", self.seq)
+        wait_for(lambda: old.bodies("/hook"), 10, "the first webhook")
+        # another receiver, the 3T flags (Bandung becomes terdepan) and a
+        # critical bound of 50 % again
+        self.write_profiles(3)
+        with open(self.cfg, "w") as f:
+            f.write(text.replace(f"127.0.0.1:{old.port}", f"127.0.0.1:{new.port}") +
+                    f"[status]\nregency_flags = {flags}\n")
+        self.hup(expect_ok=True)
+        region = wait_for(lambda: (r := http_json(f"{self.api}/api/v1/regions/32.73")[1])
+                          .get("is_3t") and r, 10, "Bandung 3T")
+        self.assertTrue(region["terdepan"])
+        sent = len(old.bodies())
+        self.send()                      # 14 of 60 lost: DEGRADED, no longer CRITICAL
+        self.wait_status("DEGRADED", self.seq)
+        done = wait_for(lambda: [b for b in new.bodies("/hook")
+                                 if any(a["status"] == "resolved" for a in b["alerts"])],
+                        10, "the resolve at the new receiver")
+        self.assertEqual(done[0]["regency"], "32.73")
+        self.assertEqual(len(old.bodies()), sent)
+        # the counters go on across reloads: one series for both receivers
+        wait_for(lambda: f'pantau_alert_deliveries_sent_total{{receiver="webhook"}} '
+                 f'{len(old.bodies()) + len(new.bodies())}\n' in urllib.request.urlopen(
+                     f"{self.api}/metrics", timeout=5).read().decode(), 5, "the counters")
 
 
 class ReflectorReloadTest(E2ETestCase):
