@@ -65,16 +65,10 @@ stop_agent(void *arg)
 	agent_stop(arg);
 }
 
-struct reload_ctx {
-	struct agent *a;
-	const char *path;
-};
-
 static void
-reload_agent(void *arg)
+reload_agent(void *arg, const char *path)
 {
-	struct reload_ctx *r = arg;
-	agent_reload(r->a, r->path);
+	agent_reload(arg, path);
 }
 
 static int
@@ -86,14 +80,12 @@ run(struct agent_config *cfg, const char *path)
 	struct agent *a = NULL;
 	int rc = 0;
 	uv_loop_init(&loop);
-	struct reload_ctx rl = { NULL, path };
 	if (agent_new(&loop, cfg, &a, why, sizeof(why)) != PANTAU_OK) {
 		log_errorx("agent: %s", why);
 		rc = 1;
 	} else {
-		rl.a = a;
 		sigstop_start(&loop, &sig, "agent", stop_agent, a);
-		sigstop_reload(&loop, &sig, reload_agent, &rl);
+		sigstop_reload(&loop, &sig, reload_agent, a, path);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);
 	agent_free(a);

@@ -68,16 +68,10 @@ check_files(const struct collector_config *cfg, bool quiet)
 	return 0;
 }
 
-struct reload_ctx {
-	struct collector *c;
-	const char *path;
-};
-
 static void
-reload_collector(void *arg)
+reload_collector(void *arg, const char *path)
 {
-	struct reload_ctx *r = arg;
-	collector_reload(r->c, r->path);
+	collector_reload(arg, path);
 }
 
 static int
@@ -93,9 +87,8 @@ run(const struct collector_config *cfg, const char *path)
 		uv_loop_close(&loop);
 		return 1;
 	}
-	struct reload_ctx rl = { c, path };
 	sigstop_start(&loop, &sig, "collector", stop_collector, c);
-	sigstop_reload(&loop, &sig, reload_collector, &rl);
+	sigstop_reload(&loop, &sig, reload_collector, c, path);
 	log_info("collector: pantau-collector %s running", PANTAU_VERSION);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	collector_free(c);

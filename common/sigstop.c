@@ -39,14 +39,16 @@ on_hup(uv_signal_t *h, int signum)
 	struct sigstop *s = h->data;
 	(void)signum;
 	log_info("%s: SIGHUP received, reloading", s->who);
-	s->reload(s->reload_arg);
+	s->reload(s->reload_arg, s->reload_path);
 }
 
 void
-sigstop_reload(uv_loop_t *loop, struct sigstop *s, void (*reload)(void *arg), void *arg)
+sigstop_reload(uv_loop_t *loop, struct sigstop *s, void (*reload)(void *arg, const char *path),
+    void *arg, const char *path)
 {
 	s->reload = reload;
 	s->reload_arg = arg;
+	s->reload_path = path;
 	uv_signal_init(loop, &s->hup);
 	s->hup.data = s;
 	uv_signal_start(&s->hup, on_hup, SIGHUP);

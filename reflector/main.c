@@ -18,7 +18,6 @@ struct reflector {
 	struct stamp_server *stamp;
 	struct http_server *http;
 	struct reflector_config *cfg;   /* running */
-	const char *path;               /* --config, NULL: defaults */
 };
 
 static void
@@ -87,13 +86,13 @@ start(uv_loop_t *loop, const struct reflector_config *cfg, struct reflector *r)
 
 /* SIGHUP: the file read and checked as at a start; its limits applied. */
 static void
-reload_reflector(void *arg)
+reload_reflector(void *arg, const char *path)
 {
 	struct reflector *r = arg;
 	struct reflector_config next;
-	if (reflector_config_load(r->path, &next, stderr) != PANTAU_OK) {
+	if (reflector_config_load(path, &next, stderr) != PANTAU_OK) {
 		log_warnx("reflector: reload of %s failed (the reason is above); the running "
-		    "configuration stays", r->path != NULL ? r->path : "(defaults)");
+		    "configuration stays", path != NULL ? path : "(defaults)");
 		return;
 	}
 	size_t changed = reflector_config_reload(r->cfg, &next);
@@ -107,7 +106,7 @@ reload_reflector(void *arg)
 		http_server_set_max_bytes(r->http, c->http.max_bytes);
 	log_info("reflector: reloaded %s: %zu key(s) changed; STAMP %g packets/s per "
 	    "source, burst %d, %d sources; HTTP at most %lld bytes per request",
-	    r->path != NULL ? r->path : "(defaults)", changed, c->stamp.rate_pps, c->stamp.burst,
+	    path != NULL ? path : "(defaults)", changed, c->stamp.rate_pps, c->stamp.burst,
 	    c->stamp.sources, (long long)c->http.max_bytes);
 }
 
@@ -116,7 +115,7 @@ run(struct reflector_config *cfg, const char *path)
 {
 	uv_loop_t loop;
 	struct sigstop sig;
-	struct reflector r = { NULL, NULL, cfg, path };
+	struct reflector r = { NULL, NULL, cfg };
 	int rc = 0;
 	uv_loop_init(&loop);
 	if (start(&loop, cfg, &r) != PANTAU_OK) {
@@ -124,7 +123,7 @@ run(struct reflector_config *cfg, const char *path)
 		rc = 1;
 	} else {
 		sigstop_start(&loop, &sig, "reflector", stop_reflector, &r);
-		sigstop_reload(&loop, &sig, reload_reflector, &r);
+		sigstop_reload(&loop, &sig, reload_reflector, &r, path);
 		log_info("reflector: pantau-reflector %s running", PANTAU_VERSION);
 	}
 	uv_run(&loop, UV_RUN_DEFAULT);

@@ -29,6 +29,15 @@ def failed_reloads(proc, who):
     return [ln for ln in proc.output().splitlines() if f"{who}: reload of " in ln]
 
 
+def hup(proc, who, ok):
+    """SIGHUP to proc; wait until it logged that the reload succeeded (ok) or
+    failed."""
+    count = reloads if ok else failed_reloads
+    before = len(count(proc, who))
+    proc.signal(signal.SIGHUP)
+    wait_for(lambda: len(count(proc, who)) > before, 10, f"the {who}'s reload")
+
+
 def start_words(argv):
     """What a start with this configuration says on stderr (it exits 2)."""
     out = subprocess.run(argv, capture_output=True, text=True, timeout=20)
@@ -74,15 +83,7 @@ class CollectorReloadTest(E2ETestCase):
         return wait_for(judged, 10, f"{SITE} {status} after batch {after}")
 
     def hup(self, expect_ok):
-        before = len(reloads(self.collector, "collector"))
-        failed = len(failed_reloads(self.collector, "collector"))
-        self.collector.signal(signal.SIGHUP)
-        if expect_ok:
-            wait_for(lambda: len(reloads(self.collector, "collector")) > before, 10,
-                     "the collector's reload")
-        else:
-            wait_for(lambda: len(failed_reloads(self.collector, "collector")) > failed, 10,
-                     "the collector's failed reload")
+        hup(self.collector, "collector", expect_ok)
 
     def test_ten_reloads_under_load_lose_nothing_and_decide_the_next_window(self):
         self.send()
@@ -242,10 +243,7 @@ class ReflectorReloadTest(E2ETestCase):
             return e.code, 0
 
     def hup(self, ok):
-        count = reloads if ok else failed_reloads
-        before = len(count(self.p, "reflector"))
-        self.p.signal(signal.SIGHUP)
-        wait_for(lambda: len(count(self.p, "reflector")) > before, 10, "the reflector's reload")
+        hup(self.p, "reflector", ok)
 
     def test_limits_reload(self):
         self.assertEqual(self.download(5000)[0], 413)
@@ -291,10 +289,7 @@ class AgentReloadTest(E2ETestCase):
         return {r["target"] for r in body.get("latest", [])} if status == 200 else set()
 
     def hup(self, ok):
-        count = reloads if ok else failed_reloads
-        before = len(count(self.agent, "agent"))
-        self.agent.signal(signal.SIGHUP)
-        wait_for(lambda: len(count(self.agent, "agent")) > before, 10, "the agent's reload")
+        hup(self.agent, "agent", ok)
 
     def test_a_new_probe_appears_in_its_results(self):
         api = f"127.0.0.1:{self.api_port}"

@@ -25,6 +25,7 @@
 #include "collector/status/engine_reload.h"
 #include "log.h"
 #include "reflector/ratelimit.h"
+#include "harness_files.h"
 
 #define T0 1700000000000LL
 #define SEC 1000LL
@@ -69,28 +70,15 @@ test_cfg_reload_takes_reloadable_keys_only(void **state)
 	assert_true(running.share == 0.5);
 }
 
-static char *
-write_file(const char *text)
-{
-	static char paths[4][32];
-	static int k;
-	char *path = paths[k++ % 4];
-	snprintf(path, 32, "/tmp/pantau-reload-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
-
 static void
 test_collector_config_reload(void **state)
 {
 	(void)state;
 	struct collector_config *a = malloc(sizeof(*a)), *b = malloc(sizeof(*b));
-	char *pa = write_file("[status]\nat_risk_pct = 30\nwindow = 60\n[alerts]\nrepost = 20\n");
-	char *pb = write_file("[status]\nat_risk_pct = 40\nwindow = 90\n[alerts]\nrepost = 30\n"
-	                      "webhook_url = http://127.0.0.1:1/hook\n");
+	char pa[HARNESS_PATH_MAX], pb[HARNESS_PATH_MAX];
+	harness_file(pa, "[status]\nat_risk_pct = 30\nwindow = 60\n[alerts]\nrepost = 20\n");
+	harness_file(pb, "[status]\nat_risk_pct = 40\nwindow = 90\n[alerts]\nrepost = 30\n"
+	                 "webhook_url = http://127.0.0.1:1/hook\n");
 	assert_int_equal(collector_config_load(pa, a, stderr), PANTAU_OK);
 	assert_int_equal(collector_config_load(pb, b, stderr), PANTAU_OK);
 	/* at_risk_pct, repost and webhook_url reload; window takes a restart */
@@ -114,16 +102,9 @@ struct fixture {
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct engine_opts o = { .window_s = 60, .offline_intervals = 3, .default_interval_s = 60,
-		.hyst = { 1, 1 }, .baseline_hours = 72, .at_risk_share = 0.25 };
-	f->e = engine_new(&o, f->cat, NULL, NULL, T0);
-	assert_non_null(f->e);
+	f->cat = harness_catalog();
+	f->e = harness_engine(f->cat, 1, 1, T0);
 	*state = f;
 	return 0;
 }
@@ -156,7 +137,8 @@ static struct profiles *
 profiles(const char *text)
 {
 	struct profiles *p = NULL;
-	char *path = write_file(text);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, text);
 	assert_int_equal(profiles_load(path, &p, stderr), PANTAU_OK);
 	unlink(path);
 	return p;
@@ -192,12 +174,9 @@ static void
 test_catalog_copy_flags(void **state)
 {
 	struct fixture *f = *state;
-	char why[256], dir[512];
-	struct catalog *c2 = NULL;
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	assert_int_equal(catalog_load(dir, &c2, why, sizeof(why)), PANTAU_OK);
-	char *flags = write_file("code,tertinggal,terdepan,terluar\n32.73,0,1,0\n");
+	char why[256], flags[HARNESS_PATH_MAX];
+	struct catalog *c2 = harness_catalog();
+	harness_file(flags, "code,tertinggal,terdepan,terluar\n32.73,0,1,0\n");
 	assert_int_equal(catalog_load_flags(c2, flags, why, sizeof(why)), PANTAU_OK);
 	unlink(flags);
 	assert_false(catalog_regency_3t(catalog_regency(f->cat, "32.73")));

@@ -22,6 +22,7 @@
 #include "collector/alerts/sinks.h"
 #include "collector/collector_config.h"
 #include "collector/status/engine.h"
+#include "harness_files.h"
 #include "log.h"
 
 #define FIXTURE "file:tests/fixtures/alert_state_9db89e2.db?immutable=1"
@@ -145,16 +146,9 @@ struct fixture {
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct engine_opts o = { .window_s = 60, .offline_intervals = 3, .default_interval_s = 60,
-		.hyst = { 2, 3 }, .baseline_hours = 72, .at_risk_share = 0.25 };
-	f->e = engine_new(&o, f->cat, NULL, NULL, T0);
-	assert_non_null(f->e);
+	f->cat = harness_catalog();
+	f->e = harness_engine(f->cat, 2, 3, T0);
 	size_t n = 0;
 	for (; sinks_table[n] != NULL; n++)
 		f->names[n] = sinks_table[n]->name;
@@ -257,14 +251,10 @@ test_config_fills_each_sink(void **state)
 	struct collector_config c;
 	char url[SINK_URL_MAX];
 	FILE *errs = tmpfile();
-	char path[] = "/tmp/pantau-sinks-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *w = fdopen(fd, "w");
-	assert_non_null(w);
-	fputs("[alerts]\nalertmanager_url = http://127.0.0.1:9093\nrepost = 30\n"
-	      "telegram_url = http://127.0.0.1:1\ntelegram_token = 1:x\ntelegram_chat = 7\n", w);
-	fclose(w);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, "[alerts]\nalertmanager_url = http://127.0.0.1:9093\nrepost = 30\n"
+	                   "telegram_url = http://127.0.0.1:1\ntelegram_token = 1:x\n"
+	                   "telegram_chat = 7\n");
 	assert_int_equal(collector_config_load(path, &c, errs), PANTAU_OK);
 	for (size_t i = 0; sinks_table[i] != NULL; i++) {
 		sinks_table[i]->url(&c.alerts.sink[i], url, sizeof(url));
@@ -276,9 +266,8 @@ test_config_fills_each_sink(void **state)
 			assert_string_equal(url, "");
 	}
 	/* the telegram sink's own check, said as before */
-	w = fopen(path, "w");
-	fputs("[alerts]\ntelegram_url = http://127.0.0.1:1\n", w);
-	fclose(w);
+	unlink(path);
+	harness_file(path, "[alerts]\ntelegram_url = http://127.0.0.1:1\n");
 	assert_int_equal(collector_config_load(path, &c, errs), PANTAU_ERR_CONFIG);
 	char text[512] = "";
 	rewind(errs);
@@ -287,7 +276,7 @@ test_config_fills_each_sink(void **state)
 	assert_non_null(strstr(text, ": [alerts] telegram_url needs telegram_token "
 	                             "and telegram_chat too"));
 	fclose(errs);
-	remove(path);
+	unlink(path);
 }
 
 int

@@ -1,0 +1,55 @@
+/*
+ * What the newer collector unit tests share (test_sinks.c, test_reload.c):
+ * the build's region catalog, a status engine over it without a database,
+ * and a temporary file. Included after cmocka.h.
+ */
+#ifndef PANTAU_TEST_HARNESS_FILES_H
+#define PANTAU_TEST_HARNESS_FILES_H
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "catalog.h"
+#include "collector/status/engine.h"
+
+#define HARNESS_PATH_MAX 32
+
+/* The region catalog of the build ($PANTAU_BUILD, else build/). */
+static inline struct catalog *
+harness_catalog(void)
+{
+	char why[256], dir[512];
+	struct catalog *cat = NULL;
+	const char *build = getenv("PANTAU_BUILD");
+	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
+	if (catalog_load(dir, &cat, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("catalog: %s (run make first)", why);
+	return cat;
+}
+
+/* An engine with 60 s windows, entering and leaving after enter / leave
+ * windows, the clock at now_ms. */
+static inline struct engine *
+harness_engine(const struct catalog *cat, int enter, int leave, int64_t now_ms)
+{
+	struct engine_opts o = { .window_s = 60, .offline_intervals = 3, .default_interval_s = 60,
+		.hyst = { enter, leave }, .baseline_hours = 72, .at_risk_share = 0.25 };
+	struct engine *e = engine_new(&o, cat, NULL, NULL, now_ms);
+	assert_non_null(e);
+	return e;
+}
+
+/* A new temporary file holding text; unlink(path) when done. */
+static inline void
+harness_file(char path[HARNESS_PATH_MAX], const char *text)
+{
+	snprintf(path, HARNESS_PATH_MAX, "/tmp/pantau-test-XXXXXX");
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+}
+
+#endif
