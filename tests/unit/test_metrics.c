@@ -273,8 +273,8 @@ test_metrics(void **state)
 		.results_stored = 6, .duplicates = 1, .rejected = 2, .store_errors = 0,
 		.last_message_ms = T0 + 40 * SEC };
 	f->in.rejected_by[WIRE_REJ_NOT_JSON] = 2;
-	f->ns.sent[ALERT_SINK_WEBHOOK] = 3;
-	f->ns.failed[ALERT_SINK_WEBHOOK] = 1;
+	f->ns = (struct notify_stats){ .n = 3, .sink = { { "alertmanager", 0, 0 },
+		{ "webhook", 3, 1 }, { "telegram", 0, 0 } } };
 	char *text = render(f, T0 + 41 * SEC, &len);
 	check_text(text, &c);
 	char series[512];
