@@ -9,6 +9,7 @@
 #include "budget.h"
 #include "catalog.h"
 #include "clock.h"
+#include "clocksync.h"
 #include "check_text.h"
 #include "cycle.h"
 #include "env.h"
@@ -64,6 +65,31 @@ check_lang_parse(const char *name)
 	return -1;
 }
 
+/* A line that is neither a pass nor a failure: "[INFO]" or "[WARN]". */
+static void
+note(struct check *k, const char *tag, enum check_msg m, ...)
+{
+	va_list ap;
+	fprintf(k->out, "[%s] ", tag);
+	va_start(ap, m);
+	vfprintf(k->out, check_text(m, k->lang), ap);
+	va_end(ap);
+	fputc('\n', k->out);
+}
+
+/* An unsynchronised clock is a warning, not a failure: the collector orders
+ * by (boot, seq) and its own receive time, so status stays right. */
+static void
+check_clock(struct check *k)
+{
+	struct stamp_errest e;
+	clocksync_local(&e);
+	if (e.synced)
+		line(k, true, M_CLOCK_OK, e.error_s * 1000.0);
+	else
+		note(k, "WARN", M_CLOCK_UNSYNC);
+}
+
 static void
 check_region(struct check *k, const char *catalog_dir)
 {
@@ -71,9 +97,7 @@ check_region(struct check *k, const char *catalog_dir)
 	struct catalog *cat = NULL;
 	const char *region = k->cfg->region;
 	if (catalog_load(catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
-		fprintf(k->out, "[INFO] ");
-		fprintf(k->out, check_text(M_REGION_SKIP, k->lang), region, catalog_dir);
-		fputc('\n', k->out);
+		note(k, "INFO", M_REGION_SKIP, region, catalog_dir);
 		return;
 	}
 	const struct catalog_regency *r = catalog_regency(cat, region);
@@ -351,6 +375,7 @@ check_run(const char *config_path, const struct agent_config *cfg, enum check_la
 	line(&k, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
 	check_region(&k, catalog_dir);
 	check_state(&k);
+	check_clock(&k);
 	uv_loop_init(&k.loop);
 	if (start(&k) != PANTAU_OK) {
 		fprintf(out, "[FAIL] out of memory\n");

@@ -1,5 +1,4 @@
 /* pantau-agent: measures a site's connectivity and reports it over MQTT. */
-#include <getopt.h>
 #include <limits.h>
 #include <mosquitto.h>
 #include <signal.h>
@@ -11,10 +10,10 @@
 #include "agent.h"
 #include "agent_config.h"
 #include "check.h"
+#include "daemonargs.h"
 #include "log.h"
 #include "sigstop.h"
 
-#define EXIT_USAGE 2
 #define EXIT_CONFIG 2
 
 static void
@@ -39,60 +38,25 @@ usage(FILE *to)
 	    PANTAU_DATADIR);
 }
 
-struct args {
-	const char *command;
-	const char *config;
-	const char *log_level;
-	const char *lang;
-	const char *catalog;
-	bool validate_only;
-	bool json;
+enum { OPT_LANG, OPT_CATALOG, OPT_JSON };
+
+static const struct daemon_opt agent_opts[] = {
+	[OPT_LANG] = { "lang", true },
+	[OPT_CATALOG] = { "catalog", true },
+	[OPT_JSON] = { "json", false },
+	{ NULL, false },
 };
 
-static int
-parse_args(int argc, char **argv, struct args *a)
-{
-	static const struct option opts[] = {
-		{ "config", required_argument, NULL, 'c' },
-		{ "check", no_argument, NULL, 'n' },
-		{ "lang", required_argument, NULL, 'L' },
-		{ "log-level", required_argument, NULL, 'l' },
-		{ "catalog", required_argument, NULL, 'C' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "config-reference", no_argument, NULL, 'R' },
-		{ "version", no_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
-	while ((ch = getopt_long(argc, argv, "c:nl:hV", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'c': a->config = optarg; break;
-		case 'n': a->validate_only = true; break;
-		case 'L': a->lang = optarg; break;
-		case 'l': a->log_level = optarg; break;
-		case 'C': a->catalog = optarg; break;
-		case 'j': a->json = true; break;
-		case 'R': agent_config_reference(stdout); return 0;
-		case 'V': printf("pantau-agent %s\n", PANTAU_VERSION); return 0;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return EXIT_USAGE;
-		}
-	}
-	a->command = optind < argc ? argv[optind++] : "run";
-	if (optind < argc || (strcmp(a->command, "run") != 0 && strcmp(a->command, "check") != 0)) {
-		fprintf(stderr, "pantau-agent: unexpected argument \"%s\"\n",
-		    optind < argc ? argv[optind] : a->command);
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (a->config == NULL) {
-		fprintf(stderr, "pantau-agent: --config FILE is required\n");
-		usage(stderr);
-		return EXIT_USAGE;
-	}
-	return -1;
-}
+static const char *const agent_commands[] = { "run", "check", NULL };
+
+static const struct daemon_cli cli = {
+	.name = "pantau-agent",
+	.usage = usage,
+	.reference = agent_config_reference,
+	.config_required = true,
+	.commands = agent_commands,
+	.extra = agent_opts,
+};
 
 static void
 stop_agent(void *arg)
@@ -124,17 +88,17 @@ run(const struct agent_config *cfg)
 int
 main(int argc, char **argv)
 {
-	struct args a = { 0 };
+	struct daemon_args a = { 0 };
 	struct agent_config cfg;
-	int rc = parse_args(argc, argv, &a);
+	int rc = daemon_args_parse(argc, argv, &cli, &a);
 	if (rc >= 0)
 		return rc;
-	int lang = check_lang_parse(a.lang);
+	int lang = check_lang_parse(a.extra[OPT_LANG]);
 	int level = a.log_level != NULL ? log_level_parse(a.log_level) : 0;
 	if (lang < 0 || level < 0) {
 		fprintf(stderr, "pantau-agent: %s\n", lang < 0 ? "--lang must be en or id" :
 		    "--log-level must be error, warn, info or debug");
-		return EXIT_USAGE;
+		return DAEMON_EXIT_USAGE;
 	}
 	if (agent_config_load(a.config, &cfg, stderr) != PANTAU_OK) {
 		agent_config_clear(&cfg);
@@ -153,12 +117,13 @@ main(int argc, char **argv)
 	    PANTAU_OK) {
 		fprintf(stderr, "pantau-agent: %s\n", why);
 		rc = EXIT_CONFIG;
-	} else if (a.validate_only) {
+	} else if (a.check) {
 		printf("configuration OK (%zu probes)\n", cfg.nprobes);
 		rc = 0;
 	} else if (check) {
 		rc = check_run(a.config, &cfg, (enum check_lang)lang,
-		    a.catalog != NULL ? a.catalog : PANTAU_DATADIR, stdout, a.json ? stdout : NULL);
+		    a.extra[OPT_CATALOG] != NULL ? a.extra[OPT_CATALOG] : PANTAU_DATADIR, stdout,
+		    a.given[OPT_JSON] ? stdout : NULL);
 	} else {
 		rc = run(&cfg);
 	}

@@ -30,7 +30,19 @@ usage(FILE *to)
 	    "  --config-reference  print every configuration key with its default\n");
 }
 
-static const struct daemon_cli cli = { "pantau-collector", usage, collector_config_reference };
+static int
+load_config(const char *path, void *cfg, FILE *errs)
+{
+	return collector_config_load(path, cfg, errs) == PANTAU_OK ? 0 : -1;
+}
+
+static const struct daemon_cli cli = {
+	.name = "pantau-collector",
+	.usage = usage,
+	.load = load_config,
+	.reference = collector_config_reference,
+	.config_required = true,
+};
 
 static void
 stop_collector(void *arg)
@@ -93,24 +105,12 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_args a = { 0 };
-	struct collector_config cfg;
-	int rc = daemon_args_parse(argc, argv, &cli, &a);
+	struct collector_config cfg = { 0 };
+	int rc = daemon_init(argc, argv, &cli, &a, &cfg, &cfg.log_level);
 	if (rc >= 0)
 		return rc;
-	if (a.config == NULL) {
-		fprintf(stderr, "pantau-collector: --config FILE is required\n");
-		usage(stderr);
-		return DAEMON_EXIT_USAGE;
-	}
-	if (collector_config_load(a.config, &cfg, stderr) != PANTAU_OK)
-		return EXIT_CONFIG;
-	int level = daemon_log_level(&cli, &a, cfg.log_level);
-	if (level < 0)
-		return DAEMON_EXIT_USAGE;
-	log_init("pantau-collector", (enum log_level)level, false);
 	if (a.check || (rc = check_files(&cfg, true)) != 0)
 		return a.check ? check_files(&cfg, false) : rc;
-	signal(SIGPIPE, SIG_IGN);
 	mosquitto_lib_init();
 	rc = run(&cfg);
 	mosquitto_lib_cleanup();

@@ -13,7 +13,6 @@
 #include "sigstop.h"
 #include "stamp_server.h"
 
-#define EXIT_CONFIG 2
 
 struct reflector {
 	struct stamp_server *stamp;
@@ -34,7 +33,18 @@ usage(FILE *to)
 	    "  --config-reference  print every configuration key with its default\n");
 }
 
-static const struct daemon_cli cli = { "pantau-reflector", usage, reflector_config_reference };
+static int
+load_config(const char *path, void *cfg, FILE *errs)
+{
+	return reflector_config_load(path, cfg, errs) == PANTAU_OK ? 0 : -1;
+}
+
+static const struct daemon_cli cli = {
+	.name = "pantau-reflector",
+	.usage = usage,
+	.load = load_config,
+	.reference = reflector_config_reference,
+};
 
 static void
 stop_reflector(void *arg)
@@ -97,20 +107,13 @@ int
 main(int argc, char **argv)
 {
 	struct daemon_args a = { 0 };
-	struct reflector_config cfg;
-	int rc = daemon_args_parse(argc, argv, &cli, &a);
+	struct reflector_config cfg = { 0 };
+	int rc = daemon_init(argc, argv, &cli, &a, &cfg, &cfg.log_level);
 	if (rc >= 0)
 		return rc;
-	if (reflector_config_load(a.config, &cfg, stderr) != PANTAU_OK)
-		return EXIT_CONFIG;
-	int level = daemon_log_level(&cli, &a, cfg.log_level);
-	if (level < 0)
-		return DAEMON_EXIT_USAGE;
-	log_init("pantau-reflector", (enum log_level)level, false);
 	if (a.check) {
 		printf("configuration OK\n");
 		return 0;
 	}
-	signal(SIGPIPE, SIG_IGN);
 	return run(&cfg);
 }

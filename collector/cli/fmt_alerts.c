@@ -52,11 +52,7 @@ alert_row(FILE *out, const json_t *a, const struct fmt_opts *o)
 	fputs(GAP, out);
 	snprintf(cell, sizeof(cell), "%s: %s", fmt_get_str(a, "status", "?"),
 	    fmt_get_str(a, "reason", ""));
-	size_t cols = text_cols(cell);
-	if (o->width > W_FIXED && cols > (size_t)(o->width - W_FIXED))
-		cols = (size_t)(o->width - W_FIXED);
-	text_cell(out, cell, cols, false, NULL);
-	fputc('\n', out);
+	text_last_cell(out, cell, o->width, W_FIXED);
 }
 
 pantau_err

@@ -62,11 +62,7 @@ risk_row(FILE *out, const json_t *r, const struct fmt_opts *o)
 	text_cell(out, cell, W_SINCE, false, NULL);
 	fputs(GAP, out);
 	const char *reason = fmt_get_str(r, "reason", "");
-	size_t cols = text_cols(reason);
-	if (o->width > W_FIXED && cols > (size_t)(o->width - W_FIXED))
-		cols = (size_t)(o->width - W_FIXED);
-	text_cell(out, reason, cols, false, NULL);
-	fputc('\n', out);
+	text_last_cell(out, reason, o->width, W_FIXED);
 }
 
 pantau_err

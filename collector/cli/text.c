@@ -72,6 +72,16 @@ text_cell(FILE *out, const char *s, size_t cols, bool right, const char *color)
 }
 
 void
+text_last_cell(FILE *out, const char *s, int width, size_t fixed)
+{
+	size_t cols = text_cols(s);
+	if (width > 0 && (size_t)width > fixed && cols > (size_t)width - fixed)
+		cols = (size_t)width - fixed;
+	text_cell(out, s, cols, false, NULL);
+	fputc('\n', out);
+}
+
+void
 text_age(int64_t ms, char *buf, size_t len)
 {
 	int64_t s = ms > 0 ? ms / 1000 : 0;

@@ -28,6 +28,10 @@ void text_fit(char *dst, size_t len, const char *src, size_t cols);
  * is wrapped in it and the padding stays outside. */
 void text_cell(FILE *out, const char *s, size_t cols, bool right, const char *color);
 
+/* Write s as a row's last cell, then the newline: cut to the columns left
+ * of a width-column terminal after fixed columns (width 0: no limit). */
+void text_last_cell(FILE *out, const char *s, int width, size_t fixed);
+
 /* Compact age of ms milliseconds: "12 s", "3 min", "5 h", "2 d"; a
  * negative age (clock skew) shows as "0 s". */
 void text_age(int64_t ms, char *buf, size_t len);

@@ -1,4 +1,4 @@
-#include "engine.h"
+#include "engine_priv.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -7,159 +7,6 @@
 
 #include "log.h"
 #include "window.h"
-
-#define REASON_MAX ROLLUP_REASON_MAX
-
-/* One site. */
-struct esite {
-	char agent[WIRE_AGENT_MAX + 1];
-	int regency;                     /* index into the catalog's regencies */
-	char link[16];
-	int64_t interval_s;              /* -1 unknown */
-	int64_t last_result_ms;          /* receive time of the latest batch, -1 none */
-	int64_t newest_ts_ms;            /* newest measurement time, -1 none */
-	int64_t status_ms;               /* latest birth / will, -1 none */
-	int online;                      /* 1, 0, -1 */
-	char offline_reason[16];
-	int64_t grace_from_ms;           /* silence counts from here at the earliest */
-	enum site_status shown;
-	int64_t since_ms;
-	char reason[REASON_MAX];
-	struct hyst hyst;
-	struct thresholds th;
-	struct window win;
-	struct baseline base;
-	int64_t base_first_ms, base_last_ms;
-};
-
-struct ereg {
-	struct regency_rollup r;
-	int64_t since_ms;
-	bool known;                      /* a roll-up was made or loaded */
-};
-
-struct engine {
-	struct engine_opts o;
-	const struct catalog *cat;
-	const struct profiles *prof;
-	struct statusdb *db;
-	int64_t listening_ms;
-	struct esite **sites;            /* by insertion */
-	size_t nsites, capsites;
-	size_t *slots;                   /* hash: index + 1 into sites, 0 empty */
-	size_t nslots;
-	struct ereg *regs;               /* per catalog regency */
-	struct area_rollup *provinces;   /* per catalog province */
-	struct area_rollup nation;
-	engine_event_fn fn;
-	void *fn_ctx;
-};
-
-/* ---- the site table ---- */
-
-static size_t
-hash(const char *s)
-{
-	size_t h = 1469598103934665603ULL;
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-	return h;
-}
-
-static size_t *
-slot_of(const struct engine *e, const char *agent)
-{
-	size_t i = hash(agent) & (e->nslots - 1);
-	while (e->slots[i] != 0 && strcmp(e->sites[e->slots[i] - 1]->agent, agent) != 0)
-		i = (i + 1) & (e->nslots - 1);
-	return &e->slots[i];
-}
-
-static struct esite *
-find_site(const struct engine *e, const char *agent)
-{
-	size_t *s = slot_of(e, agent);
-	return *s != 0 ? e->sites[*s - 1] : NULL;
-}
-
-static bool
-grow(struct engine *e)
-{
-	size_t n = e->nslots * 2;
-	size_t *slots = calloc(n, sizeof(*slots));
-	struct esite **sites = realloc(e->sites, n / 2 * sizeof(*sites));
-	if (slots == NULL || sites == NULL) {
-		free(slots);
-		if (sites != NULL)
-			e->sites = sites;
-		return false;
-	}
-	e->sites = sites;
-	e->capsites = n / 2;
-	free(e->slots);
-	e->slots = slots;
-	e->nslots = n;
-	for (size_t i = 0; i < e->nsites; i++)
-		*slot_of(e, e->sites[i]->agent) = i + 1;
-	return true;
-}
-
-static int
-regency_index(const struct engine *e, const char *code)
-{
-	const struct catalog_regency *r = catalog_regency(e->cat, code);
-	return r != NULL ? (int)(r - e->cat->regencies) : -1;
-}
-
-static void
-site_thresholds(struct engine *e, struct esite *s)
-{
-	const char *link = profiles_site_link(e->prof, s->agent);
-	if (link != NULL)
-		snprintf(s->link, sizeof(s->link), "%s", link);
-	profiles_thresholds(e->prof, s->agent, s->link[0] != '\0' ? s->link : NULL, &s->th);
-}
-
-static struct esite *
-add_site(struct engine *e, const char *agent, const char *regency)
-{
-	int reg = regency_index(e, regency);
-	if (reg < 0 || strlen(agent) > WIRE_AGENT_MAX)
-		return NULL;
-	if (e->nsites == e->capsites && !grow(e))
-		return NULL;
-	struct esite *s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return NULL;
-	snprintf(s->agent, sizeof(s->agent), "%s", agent);
-	s->regency = reg;
-	s->interval_s = s->last_result_ms = s->newest_ts_ms = s->status_ms = -1;
-	s->online = -1;
-	s->grace_from_ms = e->listening_ms;
-	s->shown = SITE_UNKNOWN;
-	s->since_ms = e->listening_ms;
-	snprintf(s->reason, sizeof(s->reason), "no result received yet");
-	hyst_reset(&s->hyst, SITE_OK);
-	s->base = (struct baseline){ .rtt_p95_ms = NAN, .loss_pct = NAN };
-	s->base_first_ms = s->base_last_ms = -1;
-	site_thresholds(e, s);
-	e->sites[e->nsites++] = s;
-	*slot_of(e, agent) = e->nsites;
-	return s;
-}
-
-/* The site, created on first sight; it moves when its regency changed. */
-static struct esite *
-site_for(struct engine *e, const char *agent, const char *regency)
-{
-	struct esite *s = find_site(e, agent);
-	if (s == NULL)
-		return add_site(e, agent, regency);
-	int reg = regency_index(e, regency);
-	if (reg >= 0)
-		s->regency = reg;
-	return s;
-}
 
 /* ---- life cycle ---- */
 
@@ -327,7 +174,7 @@ judge(struct engine *e, struct esite *s, int64_t now_ms)
 void
 engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
-	struct esite *s = site_for(e, b->agent, regency);
+	struct esite *s = sitetable_site_for(e, b->agent, regency);
 	if (s == NULL)
 		return;
 	s->last_result_ms = recv_ms;
@@ -348,7 +195,7 @@ engine_status(struct engine *e, const char *regency, const char *agent,
     const struct wire_status *st, int64_t recv_ms)
 {
 	char why[REASON_MAX];
-	struct esite *s = site_for(e, agent, regency);
+	struct esite *s = sitetable_site_for(e, agent, regency);
 	if (s == NULL)
 		return;
 	s->status_ms = recv_ms;
@@ -357,7 +204,7 @@ engine_status(struct engine *e, const char *regency, const char *agent,
 	    st->reason != NULL ? st->reason : "");
 	if (st->link != NULL && profiles_site_link(e->prof, agent) == NULL) {
 		snprintf(s->link, sizeof(s->link), "%s", st->link);
-		site_thresholds(e, s);
+		sitetable_thresholds(e, s);
 	}
 	if (st->interval_s > 0)
 		s->interval_s = st->interval_s;
@@ -500,12 +347,12 @@ static void
 load_site(void *ctx, const struct statusdb_site *row)
 {
 	struct engine *e = ctx;
-	struct esite *s = site_for(e, row->agent, row->regency);
+	struct esite *s = sitetable_site_for(e, row->agent, row->regency);
 	if (s == NULL)
 		return;
 	if (row->link != NULL && profiles_site_link(e->prof, s->agent) == NULL) {
 		snprintf(s->link, sizeof(s->link), "%s", row->link);
-		site_thresholds(e, s);
+		sitetable_thresholds(e, s);
 	}
 	s->interval_s = row->interval_s;
 	s->last_result_ms = row->last_result_ms;
@@ -531,7 +378,7 @@ static void
 load_regency(void *ctx, const struct statusdb_regency *row)
 {
 	struct engine *e = ctx;
-	int reg = regency_index(e, row->code);
+	int reg = sitetable_regency_index(e, row->code);
 	if (reg < 0 || row->status < 0 || row->status >= SITE_STATUS_COUNT)
 		return;
 	struct ereg *g = &e->regs[reg];
@@ -559,7 +406,7 @@ bool
 engine_site(const struct engine *e, const char *agent, int64_t now_ms,
     struct engine_site_view *out)
 {
-	struct esite *s = find_site(e, agent);
+	struct esite *s = sitetable_find(e, agent);
 	if (s == NULL)
 		return false;
 	out->status = s->shown;
@@ -575,7 +422,7 @@ engine_site(const struct engine *e, const char *agent, int64_t now_ms,
 bool
 engine_regency(const struct engine *e, const char *code, struct engine_regency_view *out)
 {
-	int reg = regency_index(e, code);
+	int reg = sitetable_regency_index(e, code);
 	if (reg < 0 || !e->regs[reg].known)
 		return false;
 	out->rollup = &e->regs[reg].r;

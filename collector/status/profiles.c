@@ -26,28 +26,30 @@ struct profiles {
 
 #define P(field) offsetof(struct patch, field)
 
+/* Each figure has a DEGRADED and a CRITICAL key: name_degraded_unit and
+ * name_critical_unit into field[0] and field[1]. */
+#define LEVEL(name, unit, type, field, lvl, min, max, what, word, dflt)                  \
+	{ name "_" #lvl unit, type, P(field), 0, min, max, NULL, NULL, NULL, 0,              \
+	    what " " word " " dflt }
+#define PAIR(name, unit, type, field, min, max, what, dflt_d, dflt_c)                     \
+	LEVEL(name, unit, type, field[0], degraded, min, max, what, "DEGRADED", dflt_d),    \
+	LEVEL(name, unit, type, field[1], critical, min, max, what, "CRITICAL", dflt_c)
+
 static const struct cfg_key threshold_keys[] = {
-	{ "rtt_p95_degraded_ms", CFG_DOUBLE, P(rtt_p95[0]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "RTT p95 above this is DEGRADED (terrestrial 150, vsat-geo 800)" },
-	{ "rtt_p95_critical_ms", CFG_DOUBLE, P(rtt_p95[1]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "RTT p95 above this is CRITICAL (terrestrial 400, vsat-geo 1500)" },
-	{ "loss_degraded_pct", CFG_DOUBLE, P(loss[0]), 0, 0, 100, NULL, NULL, NULL, 0,
-	    "loss above this is DEGRADED (2)" },
-	{ "loss_critical_pct", CFG_DOUBLE, P(loss[1]), 0, 0, 100, NULL, NULL, NULL, 0,
-	    "loss above this is CRITICAL (10)" },
-	{ "jitter_degraded_ms", CFG_DOUBLE, P(jitter[0]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "jitter (mean abs. IPDV) above this is DEGRADED (terrestrial 30, vsat-geo 60)" },
-	{ "jitter_critical_ms", CFG_DOUBLE, P(jitter[1]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "jitter (mean abs. IPDV) above this is CRITICAL (terrestrial 60, vsat-geo 120)" },
-	{ "upload_degraded_mbps", CFG_DOUBLE, P(upload[0]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "upload throughput below this is DEGRADED (1)" },
-	{ "upload_critical_mbps", CFG_DOUBLE, P(upload[1]), 0, 0, 100000, NULL, NULL, NULL, 0,
-	    "upload throughput below this is CRITICAL (0.256)" },
-	{ "http_degraded_failures", CFG_INT, P(http[0]), 0, 1, 1000, NULL, NULL, NULL, 0,
-	    "this many http / upload_task failures in a row are DEGRADED (1)" },
-	{ "http_critical_failures", CFG_INT, P(http[1]), 0, 1, 1000, NULL, NULL, NULL, 0,
-	    "this many http / upload_task failures in a row are CRITICAL (3)" },
+	PAIR("rtt_p95", "_ms", CFG_DOUBLE, rtt_p95, 0, 100000, "RTT p95 above this is",
+	    "(terrestrial 150, vsat-geo 800)", "(terrestrial 400, vsat-geo 1500)"),
+	PAIR("loss", "_pct", CFG_DOUBLE, loss, 0, 100, "loss above this is", "(2)", "(10)"),
+	PAIR("jitter", "_ms", CFG_DOUBLE, jitter, 0, 100000,
+	    "jitter (mean abs. IPDV) above this is", "(terrestrial 30, vsat-geo 60)",
+	    "(terrestrial 60, vsat-geo 120)"),
+	PAIR("upload", "_mbps", CFG_DOUBLE, upload, 0, 100000, "upload throughput below this is",
+	    "(1)", "(0.256)"),
+	PAIR("http", "_failures", CFG_INT, http, 1, 1000,
+	    "this many http / upload_task failures in a row are", "(1)", "(3)"),
 };
+
+#undef PAIR
+#undef LEVEL
 
 static bool
 check_link(const char *v, char *why, size_t len)

@@ -6,53 +6,7 @@
 
 #include "collector/ingest/bootacc.h"
 #include "log.h"
-
-#define SCHEMA_VERSION "4"
-
-static const char *const schema_sql =
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
-    "CREATE TABLE IF NOT EXISTS provinces(code TEXT PRIMARY KEY, name TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS regencies(code TEXT PRIMARY KEY, province TEXT NOT NULL,"
-    " name TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS sites(agent TEXT PRIMARY KEY, regency TEXT NOT NULL,"
-    " site TEXT, link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT,"
-    " boot INTEGER, first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER,"
-    " last_ts_ms INTEGER, online INTEGER, online_reason TEXT, status_ms INTEGER,"
-    " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER,"
-    " upload_mbps REAL, upload_ts_ms INTEGER);"
-    "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
-    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
-    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
-    /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
-     * touches only the rightmost pages; per-site lookups go through
-     * batches(agent, ts_ms). */
-    "CREATE TABLE IF NOT EXISTS results(batch_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " agent TEXT NOT NULL,"
-    " ts_ms INTEGER NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL, ok INTEGER,"
-    " sent INTEGER, recv INTEGER, loss_pct REAL, rtt_min REAL, rtt_p50 REAL,"
-    " rtt_avg REAL, rtt_p95 REAL, rtt_max REAL, jitter_ms REAL, pdv_ms REAL,"
-    " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
-    " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
-    /* The status engine's (collector/store/statusdb.h). */
-    "CREATE TABLE IF NOT EXISTS site_status(agent TEXT PRIMARY KEY, status INTEGER NOT NULL,"
-    " since_ms INTEGER NOT NULL, reason TEXT, base_rtt_p95 REAL, base_loss_pct REAL,"
-    " base_first_ms INTEGER);"
-    "CREATE TABLE IF NOT EXISTS regency_status(code TEXT PRIMARY KEY, status INTEGER NOT NULL,"
-    " at_risk INTEGER NOT NULL, since_ms INTEGER NOT NULL, reason TEXT);"
-    "CREATE TABLE IF NOT EXISTS events(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
-    " scope TEXT NOT NULL, key TEXT NOT NULL, regency TEXT, from_status TEXT,"
-    " to_status TEXT NOT NULL, reason TEXT);"
-    "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);"
-    "CREATE TABLE IF NOT EXISTS alerts(key TEXT PRIMARY KEY, data TEXT NOT NULL);"
-    /* Delivery per (agent, boot): seq runs 1..max_seq, so max_seq batches
-     * were made and max_seq - stored are missing (docs/storage.md). */
-    "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
-    " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
-    " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
-    " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
-    "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
+#include "schema.h"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -118,13 +72,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7)",
 };
 
-/* Databases made by schema 1 get the boots table filled from their batches. */
-static const char *const migrate_1_sql =
-    "INSERT OR IGNORE INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
-    " last_recv_ms) SELECT agent, boot, max(seq), count(*), max(coalesce(outbox_dropped, 0)),"
-    " 0, max(recv_ms) FROM batches GROUP BY agent, boot;"
-    "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
-
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *st[ST_COUNT];
@@ -154,70 +101,6 @@ step_reset(struct store *s, sqlite3_stmt *st, const char *what)
 }
 
 static pantau_err
-exec_sql(struct store *s, const char *sql)
-{
-	char *msg = NULL;
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("store: %s", msg != NULL ? msg : sqlite3_errmsg(s->db));
-		sqlite3_free(msg);
-		return PANTAU_ERR_DB;
-	}
-	return PANTAU_OK;
-}
-
-/* Add sites.column (declared decl) unless the database has it already. */
-static pantau_err
-add_site_column(struct store *s, const char *column, const char *decl, const char *why)
-{
-	char sql[160];
-	sqlite3_stmt *st;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM sites LIMIT 0", column);
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
-		return PANTAU_OK;
-	}
-	log_info("store: upgrading the database: sites.%s (%s)", column, why);
-	snprintf(sql, sizeof(sql), "ALTER TABLE sites ADD COLUMN %s %s", column, decl);
-	return exec_sql(s, sql);
-}
-
-/* Schema 3 added sites.simulated, schema 4 the latest upload rate; older
- * databases get the columns. */
-static pantau_err
-migrate_2(struct store *s)
-{
-	static const char *const cols[][3] = {
-		{ "simulated", "INTEGER", "simulated sites, schema 3" },
-		{ "upload_mbps", "REAL", "latest upload rate, schema 4" },
-		{ "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
-	};
-	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (add_site_column(s, cols[i][0], cols[i][1], cols[i][2]) != PANTAU_OK)
-			return PANTAU_ERR_DB;
-	return exec_sql(s, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
-	                   "'schema_version'");
-}
-
-static pantau_err
-migrate(struct store *s)
-{
-	sqlite3_stmt *st;
-	bool v1 = false;
-	if (sqlite3_prepare_v2(s->db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-	        &st, NULL) != SQLITE_OK)
-		return db_fail(s, "read the schema version");
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
-	sqlite3_finalize(st);
-	if (v1) {
-		log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
-		if (exec_sql(s, migrate_1_sql) != PANTAU_OK)
-			return PANTAU_ERR_DB;
-	}
-	return migrate_2(s);
-}
-
-static pantau_err
 configure(struct store *s)
 {
 	char pragmas[256];
@@ -226,8 +109,7 @@ configure(struct store *s)
 	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    s->o.sync_full ? "FULL" : "NORMAL");
 	sqlite3_busy_timeout(s->db, 5000);
-	if (exec_sql(s, pragmas) != PANTAU_OK || exec_sql(s, schema_sql) != PANTAU_OK ||
-	    migrate(s) != PANTAU_OK)
+	if (schema_exec(s->db, pragmas) != PANTAU_OK || schema_apply(s->db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	for (int i = 0; i < ST_COUNT; i++)
 		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
@@ -288,7 +170,7 @@ rollback(struct store *s)
 {
 	bootacc_clear(s->boots);
 	if (!sqlite3_get_autocommit(s->db))
-		(void)exec_sql(s, "ROLLBACK");
+		(void)schema_exec(s->db, "ROLLBACK");
 	s->in_tx = false;
 	s->pending = 0;
 	s->pending_batches = 0;

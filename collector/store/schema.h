@@ -1,0 +1,15 @@
+/* The store's SQLite schema: tables created when missing, older
+ * databases upgraded in place (docs/storage.md). */
+#ifndef PANTAU_SCHEMA_H
+#define PANTAU_SCHEMA_H
+
+#include <sqlite3.h>
+
+#include "err.h"
+
+/* Runs sql (one or more statements); logs SQLite's message on failure. */
+pantau_err schema_exec(sqlite3 *db, const char *sql);
+/* Creates the tables and upgrades an older database to this release's schema. */
+pantau_err schema_apply(sqlite3 *db);
+
+#endif
