@@ -9,6 +9,7 @@
 #   make docs         regenerate docs/configuration.md tables from the programs
 #   make install PREFIX=/usr/local
 #   make SANITIZE=1 test    the same suite under ASan and UBSan (build/sanitize/)
+#   make fuzz         libFuzzer harnesses, FUZZ_SECONDS (600) each (tests/fuzz/fuzz.mk)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -191,6 +192,7 @@ unit: all $(UNIT_BIN) $(LAB_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-build
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 demo: deps
@@ -224,5 +226,7 @@ install: all
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

@@ -373,12 +373,11 @@ rx_time(struct msghdr *msg, int64_t fallback)
 	return mono - age;
 }
 
-/* An echo reply to one of our requests: its cookie and seq. */
-static bool
-parse_reply(const struct icmpsock *s, const uint8_t *p, size_t n, uint32_t *cookie,
-    uint16_t *seq)
+bool
+icmpsock_parse_reply(int family, bool raw, uint16_t ident, const uint8_t *p, size_t n,
+    uint32_t *cookie, uint16_t *seq)
 {
-	if (s->raw && s->family == AF_INET) {
+	if (raw && family == AF_INET) {
 		/* Raw IPv4 sockets deliver the IP header too. */
 		if (n < IPV4_MIN_HDR || (p[0] >> 4) != 4)
 			return false;
@@ -390,15 +389,15 @@ parse_reply(const struct icmpsock *s, const uint8_t *p, size_t n, uint32_t *cook
 	}
 	if (n < ICMP_HDR_LEN + ICMPSOCK_MIN_PAYLOAD)
 		return false;
-	if (p[0] != (s->family == AF_INET ? ICMP4_ECHO_REPLY : ICMP6_ECHO_REP) || p[1] != 0)
+	if (p[0] != (family == AF_INET ? ICMP4_ECHO_REPLY : ICMP6_ECHO_REP) || p[1] != 0)
 		return false;
-	if (s->family == AF_INET && inet_checksum(p, n) != 0)
+	if (family == AF_INET && inet_checksum(p, n) != 0)
 		return false;
-	if (s->raw && get16(p + 4) != s->ident)
+	if (raw && get16(p + 4) != ident)
 		return false;
 	const uint8_t *pl = p + ICMP_HDR_LEN;
 	if (memcmp(pl + PL_MAGIC, payload_magic, sizeof(payload_magic)) != 0 ||
-	    get16(pl + PL_IDENT) != s->ident || get16(pl + PL_SEQ) != get16(p + 6))
+	    get16(pl + PL_IDENT) != ident || get16(pl + PL_SEQ) != get16(p + 6))
 		return false;
 	*cookie = get32(pl + PL_COOKIE);
 	*seq = get16(p + 6);
@@ -428,7 +427,8 @@ read_one(struct icmpsock *s, int64_t earliest)
 	int64_t rx = rx_time(&msg, earliest >= 0 ? earliest : clock_mono_ns());
 	uint32_t cookie;
 	uint16_t seq;
-	if ((msg.msg_flags & MSG_TRUNC) || !parse_reply(s, s->rx, (size_t)n, &cookie, &seq))
+	if ((msg.msg_flags & MSG_TRUNC) || !icmpsock_parse_reply(s->family, s->raw, s->ident, s->rx, (size_t)n,
+	    &cookie, &seq))
 		return true;
 	struct train *t = find_train(s, cookie);
 	if (t != NULL)

@@ -82,4 +82,12 @@ void icmpsock_unregister(struct icmpsock *s, uint32_t cookie);
 pantau_err icmpsock_send(struct icmpsock *s, const struct sockaddr *dst, uint32_t cookie,
     uint16_t seq, size_t size, int64_t *tx_mono_ns);
 
+/*
+ * Whether packet p (n bytes, as recvmsg gave it) is an echo reply to one of
+ * the requests of a socket of this family and kind whose identifier is
+ * ident: then its train's cookie and its seq. Pure (tests/fuzz/).
+ */
+bool icmpsock_parse_reply(int family, bool raw, uint16_t ident, const uint8_t *p, size_t n,
+    uint32_t *cookie, uint16_t *seq);
+
 #endif

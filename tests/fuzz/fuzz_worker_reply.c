@@ -1,0 +1,30 @@
+/* What the agent reads back from pantau-probe-worker's stdout
+ * (agent/workerproto.c), for each libcurl kind: any bytes give a result
+ * object for the probe, the worker's or a failure saying why. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/workerproto.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static const char *const kinds[] = { "http", "throughput", "upload_task" };
+	struct workerproto_stats st;
+	struct probe_def def = { .name = "tally", .target = "https://tally.example/api/ping",
+		.timeout_ms = 10000 };
+	if (size > WORKERPROTO_MAX)
+		return 0;   /* the agent reads at most this much */
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		def.ops = probe_find(kinds[i]);
+		if (def.ops == NULL)
+			abort();
+		json_t *r = workerproto_reply_parse(&def, (const char *)data, size, 0, 0, &st);
+		const char *probe = json_string_value(json_object_get(r, "probe"));
+		if (!json_is_object(r) || probe == NULL || strcmp(probe, kinds[i]) != 0)
+			abort();
+		json_decref(r);
+	}
+	return 0;
+}
