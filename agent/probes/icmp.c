@@ -15,8 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/icmpsock.h"
-#include "agent/probe.h"
+#include "agent/probes/icmpsock.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/target.h"
 #include "clock.h"
 #include "mos.h"
@@ -443,14 +443,10 @@ icmp_max_duration_ms(const struct probe_def *def)
 	return (p->count - 1) * p->spacing_ms + timeout + ICMP_RESOLVE_ALLOWANCE_MS;
 }
 
-const struct probe_ops probe_icmp_ops = {
-	.kind = "icmp",
-	.keys = icmp_keys,
-	.nkeys = sizeof(icmp_keys) / sizeof(icmp_keys[0]),
-	.params_size = sizeof(struct icmp_params),
-	.default_timeout_ms = ICMP_DEFAULT_TIMEOUT_MS,
-	.check = icmp_check,
-	.start = icmp_start,
-	.cancel = icmp_cancel,
-	.max_duration_ms = icmp_max_duration_ms,
+const struct probe_spec probe_icmp_spec = {
+	.kind = "icmp", PROBE_KEYS(icmp_keys, struct icmp_params),
+	.default_timeout_ms = ICMP_DEFAULT_TIMEOUT_MS, .check = icmp_check,
+	.max_duration_ms = icmp_max_duration_ms, .failure_fields = probe_train_failure_fields,
 };
+
+const struct probe_exec probe_icmp_exec = { .start = icmp_start, .cancel = icmp_cancel };

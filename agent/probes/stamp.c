@@ -18,7 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/probe.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/stamp_train.h"
 #include "agent/probes/target.h"
 #include "clock.h"
@@ -418,14 +418,17 @@ stamp_max_duration_ms(const struct probe_def *def)
 	return (p->count - 1) * p->spacing_ms + timeout + STAMP_RESOLVE_ALLOWANCE_MS;
 }
 
-const struct probe_ops probe_stamp_ops = {
-	.kind = "stamp",
-	.keys = stamp_keys,
-	.nkeys = sizeof(stamp_keys) / sizeof(stamp_keys[0]),
-	.params_size = sizeof(struct stamp_params),
-	.default_timeout_ms = STAMP_DEFAULT_TIMEOUT_MS,
-	.check = stamp_check,
-	.start = stamp_start,
-	.cancel = stamp_cancel,
-	.max_duration_ms = stamp_max_duration_ms,
+static void
+stamp_failure_fields(json_t *r)
+{
+	probe_train_failure_fields(r);
+	json_object_set_new(r, "ok", json_false());
+}
+
+const struct probe_spec probe_stamp_spec = {
+	.kind = "stamp", PROBE_KEYS(stamp_keys, struct stamp_params),
+	.default_timeout_ms = STAMP_DEFAULT_TIMEOUT_MS, .check = stamp_check,
+	.max_duration_ms = stamp_max_duration_ms, .failure_fields = stamp_failure_fields,
 };
+
+const struct probe_exec probe_stamp_exec = { .start = stamp_start, .cancel = stamp_cancel };

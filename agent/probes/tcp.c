@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/probe.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/target.h"
 #include "clock.h"
 
@@ -258,14 +258,9 @@ tcp_max_duration_ms(const struct probe_def *def)
 	return def->timeout_ms > 0 ? def->timeout_ms : TCP_DEFAULT_TIMEOUT_MS;
 }
 
-const struct probe_ops probe_tcp_ops = {
-	.kind = "tcp",
-	.keys = NULL,
-	.nkeys = 0,
-	.params_size = 0,
-	.default_timeout_ms = TCP_DEFAULT_TIMEOUT_MS,
-	.check = tcp_check,
-	.start = tcp_start,
-	.cancel = tcp_cancel,
+const struct probe_spec probe_tcp_spec = {
+	.kind = "tcp", .default_timeout_ms = TCP_DEFAULT_TIMEOUT_MS, .check = tcp_check,
 	.max_duration_ms = tcp_max_duration_ms,
 };
+
+const struct probe_exec probe_tcp_exec = { .start = tcp_start, .cancel = tcp_cancel };

@@ -1,4 +1,4 @@
-#include "icmpsock.h"
+#include "agent/probes/icmpsock.h"
 
 #include <errno.h>
 #include <netinet/icmp6.h>
