@@ -12,15 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "curlglue.h"
 #include "agent/probes/probe.h"
 #include "agent/probes/curlkinds.h"
-
-#ifndef PANTAU_VERSION
-#define PANTAU_VERSION "0.0.0"
-#endif
+#include "agent/probes/curlrun.h"
 
 struct http_run {
 	struct probe_run *run;
@@ -29,7 +25,6 @@ struct http_run {
 	CURL *easy;
 	int64_t bytes, limit;
 	bool truncated;
-	bool https;
 	int expect_status;
 	char err[CURL_ERROR_SIZE];
 };
@@ -50,42 +45,6 @@ on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 	return n;
 }
 
-static double
-us_to_ms(curl_off_t us)
-{
-	return (double)us / 1000.0;
-}
-
-/*
- * Phase times. libcurl's *_TIME_T values are cumulative microseconds from
- * the start of the transfer; we report:
- *   dns_ms     = NAMELOOKUP                 (name resolution)
- *   connect_ms = CONNECT - NAMELOOKUP       (TCP handshake alone)
- *   tls_ms     = APPCONNECT - CONNECT       (TLS handshake alone, https)
- *   ttfb_ms    = STARTTRANSFER              (cumulative: start to first byte)
- *   total_ms   = TOTAL                      (cumulative: the whole transfer)
- * A phase that did not complete (value 0) is left out.
- */
-static void
-add_times(const struct http_run *s, json_t *r)
-{
-	curl_off_t nl = 0, co = 0, ac = 0, st = 0, tt = 0;
-	curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &nl);
-	curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &co);
-	curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &ac);
-	curl_easy_getinfo(s->easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
-	curl_easy_getinfo(s->easy, CURLINFO_TOTAL_TIME_T, &tt);
-	if (nl > 0 || co > 0)
-		wire_set_num(r, "dns_ms", us_to_ms(nl));
-	if (co > 0)
-		wire_set_num(r, "connect_ms", us_to_ms(co >= nl ? co - nl : 0));
-	if (s->https && ac > 0)
-		wire_set_num(r, "tls_ms", us_to_ms(ac >= co ? ac - co : 0));
-	if (st > 0)
-		wire_set_num(r, "ttfb_ms", us_to_ms(st));
-	wire_set_num(r, "total_ms", us_to_ms(tt));
-}
-
 static json_t *
 http_result(const struct http_run *s, CURLcode rc)
 {
@@ -100,7 +59,7 @@ http_result(const struct http_run *s, CURLcode rc)
 	    status == s->expect_status;
 	json_object_set_new(r, "ok", json_boolean(transfer_ok && status_ok));
 	json_object_set_new(r, "status", json_integer(status));
-	add_times(s, r);
+	curlrun_set_phases(r, s->easy, true);
 	json_object_set_new(r, "bytes", json_integer(s->bytes));
 	if (s->truncated)
 		json_object_set_new(r, "truncated", json_true());
@@ -144,17 +103,12 @@ setup(struct http_run *s, const struct http_params *p)
 	CURL *e = s->easy;
 	CURLcode rc = CURLE_OK;
 	long verify = p->insecure ? 0L : 1L;
-	rc |= curl_easy_setopt(e, CURLOPT_URL, s->def->target);
+	rc |= curlrun_fresh(e, s->def->target, s->err);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->def->spec->max_duration_ms(s->def));
-	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "pantau-agent/" PANTAU_VERSION);
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->err);
 	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
 	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
 	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
-	rc |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify * 2);
@@ -181,7 +135,6 @@ http_start(struct probe_run *run)
 	s->glue = run->env->curl;
 	s->limit = p->max_bytes;
 	s->expect_status = p->expect_status;
-	s->https = strncasecmp(run->def->target, "https://", 8) == 0;
 	s->easy = curl_easy_init();
 	if (s->easy == NULL) {
 		rc = PANTAU_ERR_NOMEM;

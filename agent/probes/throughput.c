@@ -25,6 +25,7 @@
 #include "curlglue.h"
 #include "agent/probes/probe.h"
 #include "agent/probes/curlkinds.h"
+#include "agent/probes/curlrun.h"
 #include "agent/probes/tput_rate.h"
 #include "agent/probes/tcpinfo.h"
 #include "clock.h"
@@ -101,11 +102,11 @@ on_upload(char *buf, size_t size, size_t nitems, void *arg)
 static void
 read_connect(struct conn *c)
 {
-	curl_off_t con = 0, dns = 0;
-	if (c->connect_ms < 0 &&
-	    curl_easy_getinfo(c->easy, CURLINFO_CONNECT_TIME_T, &con) == CURLE_OK && con > 0 &&
-	    curl_easy_getinfo(c->easy, CURLINFO_NAMELOOKUP_TIME_T, &dns) == CURLE_OK)
-		c->connect_ms = (double)(con - dns) / 1000.0;
+	struct curlglue_phases p;
+	if (c->connect_ms >= 0)
+		return;
+	curlglue_phases(c->easy, &p);
+	c->connect_ms = p.connect_ms;
 }
 
 /* libcurl made the connection's socket: keep it for TCP_INFO samples
@@ -391,14 +392,6 @@ on_tick(uv_timer_t *t)
 		phase_end(s);
 }
 
-static size_t
-discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	(void)ptr;
-	(void)arg;
-	return size * nmemb;
-}
-
 static CURL *
 make_easy(struct tput_run *s, struct conn *c)
 {
@@ -414,15 +407,10 @@ make_easy(struct tput_run *s, struct conn *c)
 	else
 		snprintf(url, sizeof(url), "%.*s/download?bytes=%lld", (int)base, s->def->target,
 		    (long long)s->per_conn);
-	curl_easy_setopt(e, CURLOPT_URL, url);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	curlrun_fresh(e, url, c->err);
 	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->err);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket);
 	curl_easy_setopt(e, CURLOPT_SOCKOPTDATA, c);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "pantau-agent/" PANTAU_VERSION);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)s->def->timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS,
 	    (long)s->p.duration_s * 1000L + (long)s->def->timeout_ms + 5000L);
@@ -433,7 +421,7 @@ make_easy(struct tput_run *s, struct conn *c)
 		curl_easy_setopt(e, CURLOPT_READDATA, c);
 		curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 		curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, 256L * 1024);
-		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlrun_discard);
 	} else {
 		curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_download);
 		curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
@@ -480,10 +468,7 @@ skip_for_budget(struct tput_run *s, int64_t left)
 	char note[200];
 	if (left >= TPUT_MIN_BYTES)
 		return false;
-	snprintf(note, sizeof(note), "skipped: the daily data budget of %lld MB is spent "
-	    "(%lld MB used today, UTC); the next test runs after midnight UTC",
-	    (long long)(budget_limit(b) / 1000000),
-	    (long long)(budget_used(b, clock_real_ms()) / 1000000));
+	curlrun_budget_note(b, "test", note, sizeof(note));
 	json_object_set_new(s->result, "skipped", json_string("budget"));
 	json_object_set_new(s->result, "note", json_string(note));
 	uv_timer_start(&s->timer, on_skip, 0, 0);

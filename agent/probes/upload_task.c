@@ -13,12 +13,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "agent/probes/budget.h"
 #include "curlglue.h"
 #include "agent/probes/probe.h"
 #include "agent/probes/curlkinds.h"
+#include "agent/probes/curlrun.h"
 #include "log.h"
 #include "clock.h"
 
@@ -32,7 +32,7 @@ struct up_run {
 	uv_timer_t timer;       /* reports a skipped run from the loop */
 	json_t *skipped;
 	int64_t size, fed;
-	bool https, over;
+	bool over;
 	char err[CURL_ERROR_SIZE];
 	uint8_t chunk[UP_CHUNK];
 };
@@ -49,14 +49,6 @@ on_read(char *buf, size_t size, size_t nitems, void *arg)
 	memcpy(buf, s->chunk, n);
 	s->fed += (int64_t)n;
 	return n;
-}
-
-static size_t
-discard(char *ptr, size_t size, size_t nmemb, void *arg)
-{
-	(void)ptr;
-	(void)arg;
-	return size * nmemb;
 }
 
 static void
@@ -80,28 +72,12 @@ stop(struct up_run *s)
 	uv_close((uv_handle_t *)&s->timer, on_closed);
 }
 
-static double
-ms(curl_off_t us)
-{
-	return (double)us / 1000.0;
-}
-
 static void
 add_times(const struct up_run *s, json_t *r)
 {
-	curl_off_t nl = 0, co = 0, ac = 0, tt = 0, speed = 0;
-	curl_easy_getinfo(s->easy, CURLINFO_NAMELOOKUP_TIME_T, &nl);
-	curl_easy_getinfo(s->easy, CURLINFO_CONNECT_TIME_T, &co);
-	curl_easy_getinfo(s->easy, CURLINFO_APPCONNECT_TIME_T, &ac);
-	curl_easy_getinfo(s->easy, CURLINFO_TOTAL_TIME_T, &tt);
+	curl_off_t speed = 0;
 	curl_easy_getinfo(s->easy, CURLINFO_SPEED_UPLOAD_T, &speed);
-	if (co > 0) {
-		wire_set_num(r, "dns_ms", ms(nl));
-		wire_set_num(r, "connect_ms", ms(co - nl));
-	}
-	if (s->https && ac > 0)
-		wire_set_num(r, "tls_ms", ms(ac >= co ? ac - co : 0));
-	wire_set_num(r, "total_ms", ms(tt));
+	curlrun_set_phases(r, s->easy, false);
 	wire_set_num(r, "mbps", (double)speed * 8 / 1e6);
 }
 
@@ -159,12 +135,9 @@ skip_for_budget(struct up_run *s)
 {
 	struct budget *b = s->run->env->budget;
 	char note[200];
-	int64_t now = clock_real_ms();
-	if (budget_left(b, now) >= s->size)
+	if (budget_left(b, clock_real_ms()) >= s->size)
 		return false;
-	snprintf(note, sizeof(note), "skipped: the daily data budget of %lld MB is spent "
-	    "(%lld MB used today, UTC); the next upload runs after midnight UTC",
-	    (long long)(budget_limit(b) / 1000000), (long long)(budget_used(b, now) / 1000000));
+	curlrun_budget_note(b, "upload", note, sizeof(note));
 	s->skipped = wire_result_new("upload_task", s->def->target);
 	json_object_set_new(s->skipped, "skipped", json_string("budget"));
 	json_object_set_new(s->skipped, "note", json_string(note));
@@ -183,20 +156,15 @@ setup(struct up_run *s, const struct up_params *p)
 	s->headers = curl_slist_append(NULL, "Expect:");
 	if (s->headers == NULL || (s->headers = curl_slist_append(s->headers, ctype)) == NULL)
 		return PANTAU_ERR_NOMEM;
-	rc |= curl_easy_setopt(e, CURLOPT_URL, s->def->target);
+	rc |= curlrun_fresh(e, s->def->target, s->err);
 	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	rc |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->def->timeout_ms);
-	rc |= curl_easy_setopt(e, CURLOPT_USERAGENT, "pantau-agent/" PANTAU_VERSION);
-	rc |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, s->err);
-	rc |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
-	rc |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
 	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify * 2);
 	rc |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, s->headers);
 	rc |= curl_easy_setopt(e, CURLOPT_READFUNCTION, on_read);
 	rc |= curl_easy_setopt(e, CURLOPT_READDATA, s);
-	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, discard);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, curlrun_discard);
 	if (p->method == UP_PUT) {
 		rc |= curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
 		rc |= curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)s->size);
@@ -217,7 +185,6 @@ up_start(struct probe_run *run)
 	s->run = run;
 	s->def = run->def;
 	s->size = p->size;
-	s->https = strncasecmp(run->def->target, "https://", 8) == 0;
 	uv_timer_init(run->env->loop, &s->timer);
 	s->timer.data = s;
 	run->state = s;
