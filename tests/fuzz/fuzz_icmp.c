@@ -1,6 +1,6 @@
 /*
  * ICMP echo replies as the agent's shared socket reads them
- * (agent/icmpsock.c, icmpsock_parse_reply): whatever arrives on a raw or
+ * (agent/probes/icmpsock.c, icmpsock_parse_reply): whatever arrives on a raw or
  * ping socket, IPv4 or IPv6. Byte 0 picks the socket (bit 0: IPv6, bit 1:
  * raw) and bit 2 asks the harness to put a right ICMPv4 checksum in, so
  * the fuzzer gets past it; bytes 1-2 are the socket's identifier; the rest
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/icmpsock.h"
+#include "agent/probes/icmpsock.h"
 #include "fuzz.h"
 
 /* Set the checksum of the ICMP message at p (n bytes). */

@@ -1,10 +1,10 @@
 /* What the agent reads back from pantau-probe-worker's stdout
- * (agent/workerproto.c), for each libcurl kind: any bytes give a result
+ * (agent/probes/workerproto.c), for each libcurl kind: any bytes give a result
  * object for the probe, the worker's or a failure saying why. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/workerproto.h"
+#include "agent/probes/workerproto.h"
 #include "fuzz.h"
 
 int

@@ -1,9 +1,9 @@
-/* The request pantau-probe-worker reads on stdin (agent/workerproto.c).
+/* The request pantau-probe-worker reads on stdin (agent/probes/workerproto.c).
  * A request that parses is written again and must read back the same. */
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/workerproto.h"
+#include "agent/probes/workerproto.h"
 #include "fuzz.h"
 
 int

@@ -1,4 +1,4 @@
-#include "icmpsock.h"
+#include "agent/probes/icmpsock.h"
 
 #include <errno.h>
 #include <netinet/icmp6.h>
@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "byteorder.h"
 #include "clock.h"
 #include "log.h"
 #include "rng.h"
@@ -68,32 +69,6 @@ struct icmpsock {
 	uint8_t rx[RX_BUF];
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)get16(p) << 16) | get16(p + 2);
-}
-
 /* Internet checksum (RFC 1071) over n bytes, big-endian words. A packet
  * that carries a correct checksum sums to 0. */
 static uint16_t
@@ -101,7 +76,7 @@ inet_checksum(const uint8_t *p, size_t n)
 {
 	uint32_t sum = 0;
 	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += get16(p + i);
+		sum += be_get16(p + i);
 	if (n & 1)
 		sum += (uint32_t)p[n - 1] << 8;
 	while (sum >> 16)
@@ -322,20 +297,20 @@ icmpsock_send(struct icmpsock *s, const struct sockaddr *dst, uint32_t cookie, u
 	socklen_t tolen = copy_dst(s, dst, &to);
 	p[0] = s->family == AF_INET ? ICMP4_ECHO_REQUEST : ICMP6_ECHO_REQ;
 	p[1] = 0;
-	put16(p + 2, 0);
-	put16(p + 4, s->ident);
-	put16(p + 6, seq);
+	be_put16(p + 2, 0);
+	be_put16(p + 4, s->ident);
+	be_put16(p + 6, seq);
 	uint8_t *pl = p + ICMP_HDR_LEN;
 	memcpy(pl + PL_MAGIC, payload_magic, sizeof(payload_magic));
-	put32(pl + PL_COOKIE, cookie);
-	put16(pl + PL_SEQ, seq);
-	put16(pl + PL_IDENT, s->ident);
+	be_put32(pl + PL_COOKIE, cookie);
+	be_put16(pl + PL_SEQ, seq);
+	be_put16(pl + PL_IDENT, s->ident);
 	for (size_t i = PL_FILL; i < size; i++)
 		pl[i] = (uint8_t)i;
 	/* The kernel fills in the ICMPv6 checksum (it covers a pseudo-header);
 	 * ping sockets recompute the ICMPv4 one too. */
 	if (s->family == AF_INET)
-		put16(p + 2, inet_checksum(p, ICMP_HDR_LEN + size));
+		be_put16(p + 2, inet_checksum(p, ICMP_HDR_LEN + size));
 	*tx_mono_ns = clock_mono_ns();
 	if (sendto(s->fd, p, ICMP_HDR_LEN + size, 0, (struct sockaddr *)&to, tolen) < 0)
 		return PANTAU_ERR_NET;
@@ -354,7 +329,7 @@ rx_time(struct msghdr *msg, int64_t fallback)
 		if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			kts = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			kts = clock_timespec_ns(&ts);
 		} else if (c->cmsg_type == SCM_TIMESTAMP &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct timeval))) {
 			struct timeval tv;
@@ -364,10 +339,9 @@ rx_time(struct msghdr *msg, int64_t fallback)
 	}
 	if (kts < 0)
 		return fallback;
-	struct timespec now;
-	clock_gettime(CLOCK_REALTIME, &now);
+	int64_t now = clock_real_ns();
 	int64_t mono = clock_mono_ns();
-	int64_t age = (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec - kts;
+	int64_t age = now - kts;
 	if (age < 0 || age > MAX_TS_AGE_NS)
 		return fallback;
 	return mono - age;
@@ -393,14 +367,14 @@ icmpsock_parse_reply(int family, bool raw, uint16_t ident, const uint8_t *p, siz
 		return false;
 	if (family == AF_INET && inet_checksum(p, n) != 0)
 		return false;
-	if (raw && get16(p + 4) != ident)
+	if (raw && be_get16(p + 4) != ident)
 		return false;
 	const uint8_t *pl = p + ICMP_HDR_LEN;
 	if (memcmp(pl + PL_MAGIC, payload_magic, sizeof(payload_magic)) != 0 ||
-	    get16(pl + PL_IDENT) != ident || get16(pl + PL_SEQ) != get16(p + 6))
+	    be_get16(pl + PL_IDENT) != ident || be_get16(pl + PL_SEQ) != be_get16(p + 6))
 		return false;
-	*cookie = get32(pl + PL_COOKIE);
-	*seq = get16(p + 6);
+	*cookie = be_get32(pl + PL_COOKIE);
+	*seq = be_get16(p + 6);
 	return true;
 }
 

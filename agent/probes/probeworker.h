@@ -3,7 +3,7 @@
  * probe worker"). The libcurl kinds (http, throughput, upload_task) have
  * probeworker_start and probeworker_cancel as their start and cancel: each
  * run spawns the worker (uv_spawn, same user as the agent), writes the
- * request to its stdin (agent/workerproto.h), reads its reply from stdout
+ * request to its stdin (agent/probes/workerproto.h), reads its reply from stdout
  * and calls run->done() with the worker's result, exactly as an in-process
  * probe would. Linking libcurl costs some 7 MiB of resident library pages;
  * a worker that lives only while it measures keeps them out of the agent.
@@ -20,15 +20,15 @@
 
 #include <stddef.h>
 
-#include "probe.h"
+#include "agent/probes/probe.h"
 
 #define PROBEWORKER_NAME "pantau-probe-worker"
 /* Time for the worker to start and to exit, beyond the probe's longest run. */
 #define PROBEWORKER_SLACK_MS 3000
 
-/* As struct probe_ops start and cancel; run->env->worker is the path. */
-pantau_err probeworker_start(struct probe_run *run);
-void probeworker_cancel(struct probe_run *run);
+/* The exec part of every in_worker kind in the agent: start spawns the
+ * worker at run->env->worker, cancel kills it. */
+extern const struct probe_exec probeworker_exec;
 
 /*
  * Where the worker is. configured (the [agent] probe_worker key) when not

@@ -1,4 +1,4 @@
-#include "workerproto.h"
+#include "agent/probes/workerproto.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,12 +12,12 @@
 static json_t *
 params_json(const struct probe_def *def)
 {
-	const struct probe_ops *ops = def->ops;
+	const struct probe_spec *spec = def->spec;
 	char text[PARAM_TEXT_MAX];
 	json_t *o = json_object();
-	for (size_t i = 0; o != NULL && i < ops->nkeys; i++) {
-		if (cfg_format(&ops->keys[i], def->params, text, sizeof(text)) != PANTAU_OK ||
-		    json_object_set_new(o, ops->keys[i].name, json_string(text)) != 0) {
+	for (size_t i = 0; o != NULL && i < spec->nkeys; i++) {
+		if (cfg_format(&spec->keys[i], def->params, text, sizeof(text)) != PANTAU_OK ||
+		    json_object_set_new(o, spec->keys[i].name, json_string(text)) != 0) {
 			json_decref(o);
 			return NULL;
 		}
@@ -31,7 +31,7 @@ workerproto_request(const struct probe_def *def, const struct workerproto_budget
 	json_t *params = params_json(def);
 	if (params == NULL)
 		return NULL;
-	json_t *req = json_pack("{s:s,s:s,s:s,s:i,s:o,s:{s:I,s:I}}", "kind", def->ops->kind,
+	json_t *req = json_pack("{s:s,s:s,s:s,s:i,s:o,s:{s:I,s:I}}", "kind", def->spec->kind,
 	    "name", def->name, "target", def->target, "timeout_ms", def->timeout_ms,
 	    "params", params, "budget", "limit_bytes", (json_int_t)b->limit_bytes,
 	    "used_bytes", (json_int_t)b->used_bytes);
@@ -41,10 +41,10 @@ workerproto_request(const struct probe_def *def, const struct workerproto_budget
 }
 
 static bool
-key_known(const struct probe_ops *ops, const char *name)
+key_known(const struct probe_spec *spec, const char *name)
 {
-	for (size_t i = 0; i < ops->nkeys; i++)
-		if (strcmp(ops->keys[i].name, name) == 0)
+	for (size_t i = 0; i < spec->nkeys; i++)
+		if (strcmp(spec->keys[i].name, name) == 0)
 			return true;
 	return false;
 }
@@ -53,7 +53,7 @@ key_known(const struct probe_ops *ops, const char *name)
 static bool
 params_apply(const json_t *params, struct probe_def *def, char *why, size_t wlen)
 {
-	const struct probe_ops *ops = def->ops;
+	const struct probe_spec *spec = def->spec;
 	const char *key;
 	json_t *v;
 	struct cfg_file *f = NULL;
@@ -67,22 +67,22 @@ params_apply(const json_t *params, struct probe_def *def, char *why, size_t wlen
 	bool ok = true;
 	json_object_foreach((json_t *)params, key, v) {
 		const char *s = json_string_value(v);
-		if (!key_known(ops, key) || s == NULL || strlen(s) >= PARAM_TEXT_MAX ||
+		if (!key_known(spec, key) || s == NULL || strlen(s) >= PARAM_TEXT_MAX ||
 		    strpbrk(s, "\r\n") != NULL) {
 			snprintf(why, wlen, "parameter %s: unknown to %s or not a one-line string",
-			    key, ops->kind);
+			    key, spec->kind);
 			ok = false;
 			break;
 		}
 		n += (size_t)snprintf(ini + n, cap - n, "%s = %s\n", key, s);
 	}
-	cfg_apply_defaults(ops->keys, ops->nkeys, def->params);
+	cfg_apply_defaults(spec->keys, spec->nkeys, def->params);
 	if (ok && cfg_file_read_string("request", ini, &f) != PANTAU_OK) {
 		snprintf(why, wlen, "out of memory");
 		ok = false;
 	}
 	if (ok) {
-		cfg_apply(f, "w", ops->keys, ops->nkeys, def->params);
+		cfg_apply(f, "w", spec->keys, spec->nkeys, def->params);
 		if (f->nerrors > 0) {
 			snprintf(why, wlen, "%s", f->errors[0]);
 			ok = false;
@@ -107,17 +107,19 @@ copy_str(const json_t *req, const char *name, char *dst, size_t cap, char *why, 
 }
 
 static bool
-request_fields(const json_t *req, struct probe_def *def, struct workerproto_budget *b,
-    char *why, size_t wlen)
+request_fields(const json_t *req, const struct probe_kind *kinds, struct probe_def *def,
+    struct workerproto_budget *b, char *why, size_t wlen)
 {
 	const char *kind = json_string_value(json_object_get(req, "kind"));
 	const json_t *budget = json_object_get(req, "budget");
 	const json_t *tmo = json_object_get(req, "timeout_ms");
-	def->ops = kind != NULL ? probe_find(kind) : NULL;
-	if (def->ops == NULL || !def->ops->in_worker) {
+	const struct probe_kind *k = kind != NULL ? probe_kind_in(kinds, kind) : NULL;
+	if (k == NULL || !k->spec->in_worker) {
 		snprintf(why, wlen, "\"kind\" is not a kind the probe worker measures");
 		return false;
 	}
+	def->spec = k->spec;
+	def->exec = k->exec;
 	if (!copy_str(req, "name", def->name, sizeof(def->name), why, wlen) ||
 	    !copy_str(req, "target", def->target, sizeof(def->target), why, wlen))
 		return false;
@@ -136,8 +138,8 @@ request_fields(const json_t *req, struct probe_def *def, struct workerproto_budg
 }
 
 pantau_err
-workerproto_request_parse(const char *text, size_t len, struct probe_def *def,
-    struct workerproto_budget *b, char *why, size_t wlen)
+workerproto_request_parse(const char *text, size_t len, const struct probe_kind *kinds,
+    struct probe_def *def, struct workerproto_budget *b, char *why, size_t wlen)
 {
 	json_error_t err;
 	pantau_err rc = PANTAU_ERR_PARSE;
@@ -149,9 +151,9 @@ workerproto_request_parse(const char *text, size_t len, struct probe_def *def,
 		    "another JSON value");
 		goto out;
 	}
-	if (!request_fields(req, def, b, why, wlen))
+	if (!request_fields(req, kinds, def, b, why, wlen))
 		goto out;
-	def->params = calloc(1, def->ops->params_size > 0 ? def->ops->params_size : 1);
+	def->params = calloc(1, def->spec->params_size > 0 ? def->spec->params_size : 1);
 	if (def->params == NULL) {
 		snprintf(why, wlen, "out of memory");
 		rc = PANTAU_ERR_NOMEM;
@@ -164,7 +166,7 @@ workerproto_request_parse(const char *text, size_t len, struct probe_def *def,
 	}
 	if (!params_apply(params, def, why, wlen))
 		goto out;
-	if (def->ops->check != NULL && !def->ops->check(def, why, wlen))
+	if (def->spec->check != NULL && !def->spec->check(def, why, wlen))
 		goto out;
 	rc = PANTAU_OK;
 out:
@@ -178,10 +180,10 @@ reply_valid(const struct probe_def *def, const json_t *reply, char *why, size_t 
 	const json_t *r = json_object_get(reply, "result");
 	const char *probe = json_string_value(json_object_get(r, "probe"));
 	const char *target = json_string_value(json_object_get(r, "target"));
-	if (probe == NULL || strcmp(probe, def->ops->kind) != 0 || target == NULL ||
+	if (probe == NULL || strcmp(probe, def->spec->kind) != 0 || target == NULL ||
 	    strcmp(target, def->target) != 0) {
 		snprintf(why, wlen, "probe worker printed no valid result: no \"result\" of this "
-		    "%s probe", def->ops->kind);
+		    "%s probe", def->spec->kind);
 		return false;
 	}
 	return true;

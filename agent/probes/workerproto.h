@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe.h"
+#include "agent/probes/probe.h"
 
 /* Bound of a request and of a reply, in bytes. */
 #define WORKERPROTO_MAX (64 * 1024)
@@ -47,13 +47,15 @@ struct workerproto_stats {
 char *workerproto_request(const struct probe_def *def, const struct workerproto_budget *b);
 
 /*
- * Read a request (len bytes of text) into def and *b: def->ops is the
- * agent's ops of the kind, def->params is allocated (free it with free()
- * whatever the result). PANTAU_ERR_PARSE with why when the request is not
- * valid JSON, names no libcurl kind, or a parameter does not check.
+ * Read a request (len bytes of text) into def and *b: def->spec and
+ * def->exec are those of the kind in kinds (the caller's table, ended by a
+ * NULL spec), def->params is allocated (free it with free() whatever the
+ * result). PANTAU_ERR_PARSE with why when the request is not valid JSON,
+ * names no libcurl kind of kinds, or a parameter does not check.
  */
-pantau_err workerproto_request_parse(const char *text, size_t len, struct probe_def *def,
-    struct workerproto_budget *b, char *why, size_t wlen);
+pantau_err workerproto_request_parse(const char *text, size_t len,
+    const struct probe_kind *kinds, struct probe_def *def, struct workerproto_budget *b,
+    char *why, size_t wlen);
 
 /*
  * The result of a worker run from what it printed (out, len bytes) and how

@@ -1,11 +1,11 @@
-#include "budget.h"
+#include "agent/probes/budget.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "durable.h"
 #include "log.h"
-#include "state.h"
 
 #define BUDGET_FILE "budget"
 #define DAY_MS 86400000LL
@@ -49,7 +49,7 @@ load(struct budget *b)
 {
 	char buf[64];
 	long long day = 0, used = 0;
-	pantau_err rc = state_read(b->dir, BUDGET_FILE, buf, sizeof(buf));
+	pantau_err rc = durable_read(b->dir, BUDGET_FILE, buf, sizeof(buf));
 	if (rc == PANTAU_ERR_NOT_FOUND)
 		return;
 	if (rc != PANTAU_OK || sscanf(buf, "%lld %lld", &day, &used) != 2 || used < 0) {
@@ -124,5 +124,5 @@ budget_spend(struct budget *b, int64_t bytes, int64_t now_ms)
 	if (!b->persist)
 		return PANTAU_OK;
 	snprintf(text, sizeof(text), "%lld %lld\n", (long long)b->day, (long long)b->used);
-	return state_write(b->dir, BUDGET_FILE, text);
+	return durable_write(b->dir, BUDGET_FILE, text);
 }

@@ -1,4 +1,4 @@
-#include "tcpinfo.h"
+#include "agent/probes/tcpinfo.h"
 
 #include <linux/tcp.h>
 #include <netinet/in.h>

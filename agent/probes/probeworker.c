@@ -1,4 +1,4 @@
-#include "probeworker.h"
+#include "agent/probes/probeworker.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -9,11 +9,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "budget.h"
+#include "agent/probes/budget.h"
 #include "clock.h"
 #include "log.h"
 #include "wire.h"
-#include "workerproto.h"
+#include "agent/probes/workerproto.h"
 
 struct pw {
 	struct probe_run *run;      /* NULL once cancelled */
@@ -208,11 +208,11 @@ pw_new(struct probe_run *run)
 	p->run = run;
 	p->def = run->def;
 	p->budget = run->env->budget;
-	p->deadline_ms = run->def->ops->max_duration_ms(run->def) + PROBEWORKER_SLACK_MS;
+	p->deadline_ms = run->def->spec->max_duration_ms(run->def) + PROBEWORKER_SLACK_MS;
 	return p;
 }
 
-pantau_err
+static pantau_err
 probeworker_start(struct probe_run *run)
 {
 	uv_loop_t *loop = run->env->loop;
@@ -248,7 +248,7 @@ probeworker_start(struct probe_run *run)
 	return PANTAU_OK;
 }
 
-void
+static void
 probeworker_cancel(struct probe_run *run)
 {
 	struct pw *p = run->state;
@@ -266,6 +266,11 @@ probeworker_cancel(struct probe_run *run)
 		close_once((uv_handle_t *)&p->timer);
 	}
 }
+
+const struct probe_exec probeworker_exec = {
+	.start = probeworker_start,
+	.cancel = probeworker_cancel,
+};
 
 static bool
 executable(const char *path)
