@@ -21,7 +21,7 @@ FUZZ_SAN := -fsanitize=address,undefined -fsanitize=fuzzer-no-link \
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ ?= $(FUZZ_NAMES)
 FUZZ_BINS := $(patsubst %,$(FUZZ_DIR)/fuzz_%,$(FUZZ_NAMES)) $(FUZZ_DIR)/canary
-FUZZ_LIBS := libpantau-agent.a libpantau-collector.a libpantau-reflector.a libpantau-common.a
+FUZZ_LIBS := libpantau-agent.a libpantau-probes.a libpantau-collector.a libpantau-reflector.a libpantau-common.a
 
 .PHONY: fuzz fuzz-build fuzz-bins
 

@@ -24,7 +24,11 @@ check_result(const struct wire_result *r)
 {
 	if (r->probe == NULL || r->target == NULL || r->obj == NULL)
 		abort();
-	if (r->kind == WIRE_PROBE_ICMP && (r->recv > r->sent || !isfinite(r->loss_pct)))
+	/* a packet train never receives more than it sent */
+	double sent = r->fig[RK_JUDGE_SENT], recv = r->fig[RK_JUDGE_RECV];
+	if (r->kind != NULL && isfinite(sent) && isfinite(recv) && recv > sent)
+		abort();
+	if (r->ok < -1 || r->ok > 1)
 		abort();
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/probes/kinds.h"
 #include "agent/probes/workerproto.h"
 #include "fuzz.h"
 
@@ -17,9 +18,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > WORKERPROTO_MAX)
 		return 0;   /* the agent reads at most this much */
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		def.ops = probe_find(kinds[i]);
-		if (def.ops == NULL)
+		const struct probe_kind *k = probe_kind_find(kinds[i]);
+		if (k == NULL)
 			abort();
+		def.spec = k->spec;
+		def.exec = k->exec;
 		json_t *r = workerproto_reply_parse(&def, (const char *)data, size, 0, 0, &st);
 		const char *probe = json_string_value(json_object_get(r, "probe"));
 		if (!json_is_object(r) || probe == NULL || strcmp(probe, kinds[i]) != 0)
