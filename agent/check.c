@@ -6,9 +6,10 @@
 #include <string.h>
 #include <uv.h>
 
-#include "budget.h"
+#include "agent/probes/budget.h"
 #include "catalog.h"
 #include "clock.h"
+#include "clocksync.h"
 #include "check_text.h"
 #include "cycle.h"
 #include "env.h"
@@ -64,6 +65,31 @@ check_lang_parse(const char *name)
 	return -1;
 }
 
+/* A line that is neither a pass nor a failure: "[INFO]" or "[WARN]". */
+static void
+note(struct check *k, const char *tag, enum check_msg m, ...)
+{
+	va_list ap;
+	fprintf(k->out, "[%s] ", tag);
+	va_start(ap, m);
+	vfprintf(k->out, check_text(m, k->lang), ap);
+	va_end(ap);
+	fputc('\n', k->out);
+}
+
+/* An unsynchronised clock is a warning, not a failure: the collector orders
+ * by (boot, seq) and its own receive time, so status stays right. */
+static void
+check_clock(struct check *k)
+{
+	struct stamp_errest e;
+	clocksync_local(&e);
+	if (e.synced)
+		line(k, true, M_CLOCK_OK, e.error_s * 1000.0);
+	else
+		note(k, "WARN", M_CLOCK_UNSYNC);
+}
+
 static void
 check_region(struct check *k, const char *catalog_dir)
 {
@@ -71,9 +97,7 @@ check_region(struct check *k, const char *catalog_dir)
 	struct catalog *cat = NULL;
 	const char *region = k->cfg->region;
 	if (catalog_load(catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
-		fprintf(k->out, "[INFO] ");
-		fprintf(k->out, check_text(M_REGION_SKIP, k->lang), region, catalog_dir);
-		fputc('\n', k->out);
+		note(k, "INFO", M_REGION_SKIP, region, catalog_dir);
 		return;
 	}
 	const struct catalog_regency *r = catalog_regency(cat, region);
@@ -186,7 +210,7 @@ report_train(struct check *k, const struct probe_def *p, const json_t *r)
 	const json_t *rtt = json_object_get(r, "rtt_ms");
 	if (num(r, "recv") <= 0 || rtt == NULL)
 		return false;
-	line(k, true, M_TRAIN_OK, p->name, p->ops->kind, p->target, (long long)num(r, "recv"),
+	line(k, true, M_TRAIN_OK, p->name, p->spec->kind, p->target, (long long)num(r, "recv"),
 	    (long long)num(r, "sent"), num(r, "loss_pct"), num(rtt, "p50"), num(r, "mos"));
 	return true;
 }
@@ -199,7 +223,7 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 	size_t off = 0;
 	const char *note = json_string_value(json_object_get(r, "note"));
 	if (note != NULL) {
-		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
 		return true;
 	}
 	if (!json_is_true(json_object_get(r, "ok")))
@@ -216,7 +240,7 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    check_text(M_TPUT_DIR, k->lang), dirs[i][k->lang], num(d, "mbps"));
 	}
-	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, text);
+	line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, text);
 	return true;
 }
 
@@ -226,7 +250,7 @@ report_upload(struct check *k, const struct probe_def *p, const json_t *r)
 {
 	const char *note = json_string_value(json_object_get(r, "note"));
 	if (note != NULL)
-		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
 	else if (json_is_true(json_object_get(r, "ok")))
 		line(k, true, M_UPLOAD_OK, p->name, p->target, (long long)num(r, "bytes"),
 		    num(r, "total_ms"), (long long)num(r, "status"));
@@ -240,7 +264,7 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
 	const char *err = json_string_value(json_object_get(r, "error"));
 	bool ok = json_is_true(json_object_get(r, "ok"));
-	const char *kind = p->ops->kind;
+	const char *kind = p->spec->kind;
 	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
 		report_icmp(k, p, r);
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
@@ -351,6 +375,7 @@ check_run(const char *config_path, const struct agent_config *cfg, enum check_la
 	line(&k, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
 	check_region(&k, catalog_dir);
 	check_state(&k);
+	check_clock(&k);
 	uv_loop_init(&k.loop);
 	if (start(&k) != PANTAU_OK) {
 		fprintf(out, "[FAIL] out of memory\n");

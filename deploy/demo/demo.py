@@ -23,6 +23,8 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.join(ROOT, "deploy", "mosquitto"))
+import brokerconf  # noqa: E402  (the deployment's queue settings)
 
 # Simulated sites played by pantau-loadgen --demo.
 SIMULATED = 400
@@ -97,8 +99,7 @@ class Demo:
         self.api_port = pick_port(8080)
         conf = os.path.join(self.var, "mosquitto.conf")
         with open(conf, "w") as f:
-            f.write(f"listener {self.mqtt_port} 127.0.0.1\nallow_anonymous true\n"
-                    "persistence false\n")
+            f.write(brokerconf.local_conf(self.mqtt_port, self.var))
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.start("mosquitto", [mosquitto, "-c", conf])
         if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),

@@ -119,10 +119,9 @@ def timed_get(url):
 
 def load(args, hm, wd, procs):
     n = args.dashboard_sites
-    # the production broker's flow control, so no QoS 1 message is dropped
-    # from the collector's queue while the load runs
-    broker = hm.Broker(wd, "max_connections -1\nmax_inflight_messages 100\n"
-                       "max_queued_messages 1000000\nmax_queued_bytes 1073741824\n")
+    # the production broker's queue settings (harness.Broker), so no QoS 1
+    # message is dropped from the collector's queue while the load runs
+    broker = hm.Broker(wd, "max_connections -1\n", persistence=False)
     procs.append(("mosquitto", broker.proc))
     api_port = hm.free_port()
     col, api = start_collector(hm, wd, broker, api_port, None, procs)

@@ -44,27 +44,16 @@ STALL_S = 60          # no progress for this long: the run is declared stalled
 RUN_LIMIT_S = 1800    # hard limit of one run
 GOAL_PCT = 90         # collector rate as a share of the reference rate
 
-# The broker's flow control is taken from the production config, so the
-# benchmark sees what a deployment would (docs/bench.md); these are the
-# fallbacks when that file is missing.
-DEPLOY_CONF = os.path.join(ROOT, "deploy", "mosquitto", "pantau.conf")
-FLOW_KEYS = {"max_inflight_messages": "100", "max_queued_messages": "1000000",
-             "max_queued_bytes": "1073741824"}
 REF_TOPIC = "pantau/v1/+/+/+/result"
 READY_TOPIC = "bench/ready"
 
 
 def broker_flow(override_inflight=None):
-    """Flow-control settings of deploy/mosquitto/pantau.conf (or the fallbacks)."""
-    flow = dict(FLOW_KEYS)
-    try:
-        with open(DEPLOY_CONF) as f:
-            for line in f:
-                parts = line.split()
-                if len(parts) == 2 and parts[0] in flow:
-                    flow[parts[0]] = parts[1]
-    except OSError:
-        pass
+    """The broker's queue and flow-control settings: those of
+    deploy/mosquitto/pantau.conf (brokerconf.py), so the benchmark sees what a
+    deployment would; persistence off, it measures the collector, not the disk."""
+    flow = h().brokerconf.queue_settings()
+    flow["persistence"] = "false"
     if override_inflight is not None:
         flow["max_inflight_messages"] = str(override_inflight)
     return flow
@@ -329,8 +318,8 @@ def run_ingest(args, wd, procs):
     for b in (collector, loadgen):
         if not os.access(b, os.X_OK):
             raise BenchError(f"{b} is not built (run 'make')")
-    conf = "".join(f"{k} {v}\n" for k, v in broker_flow(args.broker_inflight).items())
-    broker = hm.Broker(wd, conf + "max_connections -1\n")
+    broker = hm.Broker(wd, "max_connections -1\n", persistence=False,
+                       overrides=broker_flow(args.broker_inflight))
     procs.append(("mosquitto", broker.proc))
     api_port = hm.free_port()
     api = f"http://127.0.0.1:{api_port}"

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 import unittest
 import urllib.error
@@ -20,6 +21,9 @@ ROOT = os.environ.get("PANTAU_ROOT") or os.path.dirname(
 BUILD = os.environ.get("PANTAU_BUILD") or os.path.join(ROOT, "build")
 OUT = os.path.join(ROOT, "tests", "out")
 CATALOG_DIR = os.path.join(BUILD, "share", "pantau")
+sys.path.insert(0, os.path.join(ROOT, "deploy", "mosquitto"))
+import brokerconf  # noqa: E402  (deploy/mosquitto/brokerconf.py)
+
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
 MOSQUITTO_SUB = shutil.which("mosquitto_sub") or "/usr/bin/mosquitto_sub"
@@ -146,15 +150,16 @@ def sanitizer_reports(proc):
 
 
 class Broker:
-    """A real mosquitto on a free loopback port, anonymous, persistence off."""
+    """A real mosquitto on a free loopback port, anonymous, with the queue and
+    persistence settings of deploy/mosquitto/pantau.conf (brokerconf.py)."""
 
-    def __init__(self, workdir, extra_conf=""):
+    def __init__(self, workdir, extra_conf="", persistence=True, overrides=None):
         self.port = free_port()
         conf = os.path.join(workdir, "mosquitto.conf")
         with open(conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence false\nlog_dest stdout\nlog_type error\n"
-                    f"log_type warning\nlog_type notice\n{extra_conf}")
+            f.write(brokerconf.local_conf(self.port, workdir, persistence,
+                                          "log_dest stdout\nlog_type error\nlog_type warning\n"
+                                          "log_type notice\n" + extra_conf, overrides))
         self.proc = Proc("mosquitto", [MOSQUITTO, "-c", conf], workdir)
         wait_for(lambda: port_open(self.port) or not self.proc.alive(), 10,
                  "mosquitto to listen")
@@ -223,8 +228,8 @@ class E2ETestCase(unittest.TestCase):
         self._procs.append(p)
         return p
 
-    def start_broker(self, extra_conf=""):
-        b = Broker(self.workdir, extra_conf)
+    def start_broker(self, extra_conf="", persistence=True):
+        b = Broker(self.workdir, extra_conf, persistence)
         self._procs.append(b.proc)
         return b
 

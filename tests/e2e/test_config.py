@@ -1,11 +1,25 @@
 """Bad configuration and the technician's 'pantau-agent check', as a user sees them."""
+import ctypes
 import os
+import struct
 import subprocess
 
 from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, wait_for,
                      write_ini)
 
 IS_ROOT = os.geteuid() == 0
+
+
+def kernel_clock_synced():
+    """The kernel's own word (adjtimex(2), read here independently of the
+    agent): not TIME_ERROR and STA_UNSYNC clear. Layout of struct timex on
+    64-bit Linux: int modes, then longs offset, freq, maxerror, esterror,
+    then int status at byte 40."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    buf = ctypes.create_string_buffer(256)
+    state = libc.adjtimex(buf)
+    status = struct.unpack_from("i", buf.raw, 40)[0]
+    return state >= 0 and state != 5 and not status & 0x40
 
 
 def run(argv, timeout=60, env=None):
@@ -139,6 +153,23 @@ class AgentCheckTest(E2ETestCase):
         self.assertEqual(out.returncode, 1)
         self.assertIn("[FAIL] broker tidak dapat dihubungi:", out.stdout)
         self.assertIn("wilayah 32.73 adalah Kota Bandung", out.stdout)
+
+    def test_check_reports_the_clock_as_the_kernel_sees_it(self):
+        cfg = self.config(free_port(), broker__connect_timeout=2)
+        en = run([binary("pantau-agent"), "check", "--config", cfg, "--catalog", CATALOG_DIR])
+        idn = run([binary("pantau-agent"), "check", "--config", cfg, "--lang", "id",
+                   "--catalog", CATALOG_DIR])
+        if kernel_clock_synced():
+            self.assertIn("[ OK ] this site's clock is synchronised (estimated error", en.stdout)
+            self.assertIn("[ OK ] jam lokasi ini tersinkron", idn.stdout)
+        else:
+            self.assertIn("[WARN] this site's clock is not synchronised", en.stdout)
+            self.assertIn("-> turn on time sync: install chrony or systemd-timesyncd",
+                          en.stdout)
+            self.assertIn("[WARN] jam lokasi ini tidak tersinkron", idn.stdout)
+            self.assertIn("-> nyalakan sinkronisasi waktu", idn.stdout)
+            # a warning: only the broker failed
+            self.assertIn("1 of ", en.stdout.splitlines()[-1])
 
     def test_check_unknown_region_and_unresolvable_broker(self):
         cfg = self.config(1883, agent__region="32.99", broker__host="broker.invalid",

@@ -21,15 +21,12 @@ import subprocess
 import time
 import zlib
 
-from harness import (CATALOG_DIR, ROOT, E2ETestCase, binary, http_json, port_open, wait_for,
+from harness import (CATALOG_DIR, E2ETestCase, binary, http_json, port_open, wait_for,
                      wait_subscribed)
 
 SEG_HDR = struct.Struct("<IHHIIqqq")   # magic, kind, 0, length, crc, boot, seq, time
 SEG_MAGIC = 0x424F5450                 # "PTOB"
 SEG_BATCH = 1
-BROKER_KEYS = ("persistence", "autosave_interval", "autosave_on_changes", "max_queued_messages",
-               "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages")
-
 
 def outbox_batches(state_dir):
     """{(boot, seq): measured-at ms} of every valid batch record in an outbox."""
@@ -53,25 +50,11 @@ def outbox_batches(state_dir):
     return found
 
 
-def deploy_broker_conf(workdir):
-    """The central broker's persistence and queue settings from
-    deploy/mosquitto/pantau.conf, persisting into workdir."""
-    lines = []
-    with open(os.path.join(ROOT, "deploy", "mosquitto", "pantau.conf")) as f:
-        for line in f:
-            key = line.split(" ", 1)[0]
-            if key in BROKER_KEYS:
-                lines.append(line.strip())
-    assert len(lines) == len(BROKER_KEYS), f"deploy/mosquitto/pantau.conf lacks some of {BROKER_KEYS}"
-    lines += [f"persistence_location {workdir}/", "user root" if os.geteuid() == 0 else ""]
-    return "\n".join(lines) + "\n"
-
-
 class FaultTest(E2ETestCase):
     """Broker with the deploy settings, collector asking for gaps every second."""
 
     def stack(self, broker_extra=""):
-        self.broker = self.start_broker(deploy_broker_conf(self.workdir) + broker_extra)
+        self.broker = self.start_broker(broker_extra)
         self.collector_cfg, self.api_port = self.collector_config(
             self.broker.port, store__commit_ms=200, replay__interval=1, replay__after=1,
             broker__reconnect_max=2)
@@ -369,8 +352,7 @@ class ReconnectStorm(E2ETestCase):
             self.skipTest(f"needs {3 * n + 200} open files; the hard limit is {hard}")
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 8 * n)), hard))
         conn_log = os.path.join(self.workdir, "connections.log")  # flushed per line
-        broker = self.start_broker(f"log_dest file {conn_log}\n"
-                                   + ("user root\n" if os.geteuid() == 0 else ""))
+        broker = self.start_broker(f"log_dest file {conn_log}\n")
         lg = self.start("loadgen", [binary("pantau-loadgen"), "--port", str(broker.port),
                                     "--agents", str(n), "--connections", str(n),
                                     "--interval", "3600", "--fleet-backoff", "--prefix",

@@ -25,6 +25,7 @@
 #include "collector/status/engine_reload.h"
 #include "log.h"
 #include "reflector/ratelimit.h"
+#include "resultkind.h"
 #include "harness_files.h"
 
 #define T0 1700000000000LL
@@ -123,8 +124,12 @@ teardown(void **state)
 static enum site_status
 batch(struct fixture *f, const char *agent, int64_t t)
 {
-	struct wire_result r = { .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "198.18.0.1",
-		.ok = -1, .sent = 20, .recv = 19, .rtt_p95 = 20, .jitter_ms = 1 };
+	struct wire_result r;
+	wire_result_init(&r, rk_find("icmp"), "icmp", "198.18.0.1");
+	wire_result_set(&r, "sent", 20);
+	wire_result_set(&r, "recv", 19);
+	wire_result_set(&r, "rtt_ms.p95", 20);
+	wire_result_set(&r, "jitter_ms", 1);
 	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
 	struct engine_site_view v;

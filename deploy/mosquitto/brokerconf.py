@@ -1,0 +1,49 @@
+"""The broker configuration of `make demo`, the tests and the benchmarks.
+
+One source: the queue, persistence and flow-control settings are read from
+deploy/mosquitto/pantau.conf, the file a deployment includes, so a local broker
+queues, persists and drops exactly as the central one does (docs/deployment.md).
+Only what cannot be the same on one machine differs: a loopback listener on a
+free port, anonymous clients, the state folder.
+"""
+import os
+
+DEPLOY_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pantau.conf")
+
+# The settings that decide what the broker keeps and drops.
+QUEUE_KEYS = ("persistence", "autosave_interval", "autosave_on_changes", "max_queued_messages",
+              "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages")
+
+
+def queue_settings(path=DEPLOY_CONF):
+    """{key: value} of QUEUE_KEYS in path; ValueError names a key it lacks."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] in QUEUE_KEYS:
+                found[parts[0]] = parts[1]
+    missing = [k for k in QUEUE_KEYS if k not in found]
+    if missing:
+        raise ValueError(f"{path} lacks {', '.join(missing)}: the local brokers take their "
+                         "queue and persistence settings from it")
+    return found
+
+
+def local_conf(port, state_dir, persistence=True, extra="", overrides=None):
+    """mosquitto.conf text: a loopback listener on port, anonymous, with the
+    deployment's queue settings (some replaced by overrides, for a benchmark
+    that varies one); its persistence file in state_dir (or none)."""
+    settings = queue_settings()
+    settings.update({k: str(v) for k, v in (overrides or {}).items()})
+    if not persistence:
+        settings["persistence"] = "false"
+    lines = [f"listener {port} 127.0.0.1", "allow_anonymous true"]
+    lines += [f"{k} {v}" for k, v in settings.items()]
+    if settings["persistence"] == "true":
+        lines.append(f"persistence_location {os.path.abspath(state_dir)}/")
+    if os.geteuid() == 0:
+        # as root, mosquitto would switch to the mosquitto user, which
+        # cannot write a persistence file into the caller's folder
+        lines.append("user root")
+    return "\n".join(lines) + "\n" + extra
