@@ -22,15 +22,13 @@ struct reflector {
 static void
 usage(FILE *to)
 {
-	fprintf(to,
-	    "usage: pantau-reflector [--config FILE] [--check] [--log-level LEVEL]\n"
+	fputs("usage: pantau-reflector [--config FILE] [--check] [--log-level LEVEL]\n"
 	    "       pantau-reflector --config-reference | --version | --help\n"
 	    "\n"
 	    "  --config FILE       configuration file (INI); without it the defaults:\n"
 	    "                      STAMP on UDP 862, HTTP on TCP 8862, every interface\n"
-	    "  --check             validate the configuration, print \"configuration OK\"\n"
-	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
-	    "  --config-reference  print every configuration key with its default\n");
+	    "  --check             validate the configuration, print \"configuration OK\"\n", to);
+	daemon_usage_common(to);
 }
 
 static int

@@ -13,6 +13,8 @@
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 
+/* Key tables of common/cfg.h: one row per key, alike by design (duplicates
+ * lists stamp_keys and http_keys as a pair; they hold different keys). */
 static const struct cfg_key reflector_keys[] = {
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },

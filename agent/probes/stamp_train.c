@@ -1,5 +1,6 @@
 #include "agent/probes/stamp_train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -223,12 +224,37 @@ set_counts(json_t *r, const struct stamp_train *t)
 	}
 }
 
-/* One-way delays only when both clocks are synchronised, with the sum of
- * their error estimates. */
+/* Both clocks may say they are synchronised and still disagree (a
+ * reflector whose time source is wrong). The two one-way delays add up to
+ * the round trip less the reflector's time inside when its times make
+ * sense; they are plausible when they do, and neither is below minus the
+ * clocks' error (then neither is above the round trip plus it); and only
+ * when that error is at most ONEWAY_ERR_MAX_MS (a figure good to ± seconds
+ * says nothing about a path). */
+#define ONEWAY_ERR_MAX_MS 1000.0
+
+static bool
+oneway_plausible(const struct stamp_train *t)
+{
+	double err_ms = (t->local.error_s + t->remote_err_s) * 1e3;
+	if (!(err_ms <= ONEWAY_ERR_MAX_MS))
+		return false;
+	for (int i = 0; i < t->count; i++) {
+		if (t->st[i] != PKT_OK)
+			continue;
+		if (!(t->fwd[i] >= -err_ms && t->back[i] >= -err_ms &&
+		      fabs(t->fwd[i] + t->back[i] - t->rtt[i]) <= 2 * err_ms + 1e-3))
+			return false;
+	}
+	return true;
+}
+
+/* One-way delays only when both clocks are synchronised and agree, with
+ * the sum of their error estimates. */
 static void
 set_oneway(json_t *r, const struct stamp_train *t)
 {
-	bool synced = t->local.synced && t->remote_synced && t->recv > 0;
+	bool synced = t->local.synced && t->remote_synced && t->recv > 0 && oneway_plausible(t);
 	json_object_set_new(r, "synced", json_boolean(synced));
 	if (!synced)
 		return;
