@@ -21,9 +21,11 @@ struct httpd {
 	bool poll_open, timer_open;
 	int closing;                /* handles whose close callback is pending */
 	bool in_run;                /* inside MHD_run: MHD may be calling back */
-	bool stopping;              /* httpd_stop was called */
+	bool stopping;              /* httpd_stop was called (or the start failed) */
+	bool stopped_cb;            /* the start succeeded: on_stopped is due */
 	httpd_request_fn on_request;
 	void (*free_conn)(void *con_cls);
+	void (*on_stopped)(void *ctx);
 	void *ctx;
 	enum log_level mhd_log;
 	int port;
@@ -103,6 +105,8 @@ finish(struct httpd *h)
 		MHD_stop_daemon(h->mhd);
 		h->mhd = NULL;
 	}
+	if (h->stopped_cb && h->on_stopped != NULL)
+		h->on_stopped(h->ctx);
 	if (h->closing == 0)
 		free(h);
 }
@@ -288,6 +292,7 @@ httpd_start(uv_loop_t *loop, const struct httpd_opts *o, struct httpd **out, cha
 	}
 	h->on_request = o->on_request;
 	h->free_conn = o->free_conn;
+	h->on_stopped = o->on_stopped;
 	h->ctx = o->ctx;
 	h->mhd_log = o->mhd_log;
 	snprintf(h->section, sizeof(h->section), "%s", o->section);
@@ -298,6 +303,7 @@ httpd_start(uv_loop_t *loop, const struct httpd_opts *o, struct httpd **out, cha
 		finish(h);
 		return rc;
 	}
+	h->stopped_cb = true;
 	*out = h;
 	return PANTAU_OK;
 }

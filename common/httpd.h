@@ -13,11 +13,11 @@
  * connection timeout. MHD refuses connections past a limit.
  *
  * Stopping: httpd_stop may be called anywhere, also from inside a request
- * callback. No user callback sees ctx after it returned; MHD is stopped
- * (at once, or right after the MHD_run that is calling back returns), the
- * state of connections still open goes to free_conn, and the adaptor's
- * memory is released when libuv has closed both handles: run the loop
- * until it has no active handles.
+ * callback. on_request is not called again once it was; MHD is stopped at
+ * once, or right after the MHD_run that is calling back returns (then
+ * on_stopped runs), the state of connections still open goes to free_conn,
+ * and the adaptor's memory is released when libuv has closed both handles:
+ * run the loop until it has no active handles.
  */
 #ifndef PANTAU_HTTPD_H
 #define PANTAU_HTTPD_H
@@ -55,7 +55,11 @@ struct httpd_opts {
 	enum log_level mhd_log;   /* level of MHD's own messages */
 	httpd_request_fn on_request;
 	void (*free_conn)(void *con_cls); /* a connection's *con_cls when it ends; NULL: none */
-	void *ctx;                /* on_request's first argument (borrowed) */
+	/* Called with ctx once MHD has stopped after httpd_stop (not after a
+	 * failed start): what queued responses borrow from ctx (a content
+	 * reader's buffer) may be released then. NULL: none. */
+	void (*on_stopped)(void *ctx);
+	void *ctx;                /* on_request's and on_stopped's argument (borrowed) */
 	const struct httpd_seams *seams; /* NULL: the real libuv calls */
 };
 
