@@ -28,6 +28,7 @@ struct httpd {
 	void (*on_stopped)(void *ctx);
 	void *ctx;
 	enum log_level mhd_log;
+	unsigned max_connections;   /* 0: MHD's default */
 	int port;
 	char host[INET6_ADDRSTRLEN];
 	char section[HTTPD_SECTION_MAX];
@@ -125,14 +126,31 @@ rearm(struct httpd *h)
 		uv_timer_stop(&h->timer);
 }
 
+static unsigned
+connections(const struct httpd *h)
+{
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd,
+	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+	return info != NULL ? info->num_connections : 0;
+}
+
 static void
 run(struct httpd *h)
 {
+	bool full = h->max_connections > 0 && connections(h) >= h->max_connections;
 	h->in_run = true;
 	MHD_run(h->mhd);
 	h->in_run = false;
-	if (h->stopping)
+	if (h->stopping) {
 		finish(h);              /* asked for by a callback of this run */
+		return;
+	}
+	/* At the limit MHD takes its listening socket out of its epoll set
+	 * and puts it back only at the start of a run: when connections ended
+	 * in this one, nothing on the descriptor would wake us for the
+	 * clients waiting in the backlog, so run again at once. */
+	if (full && connections(h) < h->max_connections)
+		uv_timer_start(&h->timer, on_timer, 0, 0);
 	else
 		rearm(h);
 }
@@ -295,6 +313,7 @@ httpd_start(uv_loop_t *loop, const struct httpd_opts *o, struct httpd **out, cha
 	h->on_stopped = o->on_stopped;
 	h->ctx = o->ctx;
 	h->mhd_log = o->mhd_log;
+	h->max_connections = o->max_connections;
 	snprintf(h->section, sizeof(h->section), "%s", o->section);
 	if ((rc = start_mhd(h, o, why, len)) != PANTAU_OK ||
 	    (rc = watch_mhd(h, loop, o, why, len)) != PANTAU_OK) {

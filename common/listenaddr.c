@@ -44,8 +44,8 @@ set_host(const char *host, struct listen_addr *out)
 	} else {
 		return false;
 	}
-	snprintf(out->host, sizeof(out->host), "%s", host);
-	return true;
+	/* A numeric address's text fits INET6_ADDRSTRLEN. */
+	return strnum_copy(out->host, sizeof(out->host), host) == PANTAU_OK;
 }
 
 /* "[v6]" or "[v6]:port": host gets the text between the brackets. */

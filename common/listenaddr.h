@@ -32,7 +32,7 @@ struct listen_addr {
 	socklen_t sslen;
 	int family;                  /* AF_INET or AF_INET6 */
 	int port;                    /* 0: any free port (only from def_port) */
-	char host[INET6_ADDRSTRLEN]; /* the address as text, without brackets */
+	char host[INET6_ADDRSTRLEN]; /* the address as written, without brackets */
 };
 
 /*
