@@ -572,6 +572,21 @@ test_header_size_limit(void **state)
 	assert_int_equal(f->requests, 1);
 }
 
+/* MHD's default (conn_memory 0, the collector's API): 32 KiB per
+ * connection, so a 40 KB head gets 431 too. */
+static void
+test_default_header_limit(void **state)
+{
+	struct fixture *f = *state;
+	struct httpd_opts o = opts(f);
+	struct reader r;
+	char why[256], big[41000];
+	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	snprintf(big, sizeof(big), "GET /b HTTP/1.1\r\nHost: t\r\nX-Pad: %040000d\r\n\r\n", 0);
+	assert_int_equal(exchange(f, client(f), big, &r), MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
+	assert_int_equal(f->heads, 0);
+}
+
 /* An idle connection is closed after timeout_s: the timer path. */
 static void
 test_idle_timeout(void **state)
@@ -600,6 +615,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_per_ip_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_header_size_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_header_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
