@@ -29,6 +29,8 @@ struct httpd {
 	void *ctx;
 	enum log_level mhd_log;
 	unsigned max_connections;   /* 0: MHD's default */
+	unsigned connections;       /* open now (MHD_OPTION_NOTIFY_CONNECTION) */
+	bool hit_limit;             /* the limit was reached in or before this run */
 	int port;
 	char host[INET6_ADDRSTRLEN];
 	char section[HTTPD_SECTION_MAX];
@@ -60,6 +62,22 @@ mhd_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (h->free_conn != NULL && *con_cls != NULL)
 		h->free_conn(*con_cls);
 	*con_cls = NULL;
+}
+
+/* Connections open, and whether this run reached the limit. */
+static void
+mhd_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode toe)
+{
+	struct httpd *h = cls;
+	(void)c;
+	(void)socket_context;
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED)
+		h->connections++;
+	else if (h->connections > 0)
+		h->connections--;
+	if (h->max_connections > 0 && h->connections >= h->max_connections)
+		h->hit_limit = true;
 }
 
 static void
@@ -126,18 +144,10 @@ rearm(struct httpd *h)
 		uv_timer_stop(&h->timer);
 }
 
-static unsigned
-connections(const struct httpd *h)
-{
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd,
-	    MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
-	return info != NULL ? info->num_connections : 0;
-}
-
 static void
 run(struct httpd *h)
 {
-	bool full = h->max_connections > 0 && connections(h) >= h->max_connections;
+	h->hit_limit = h->max_connections > 0 && h->connections >= h->max_connections;
 	h->in_run = true;
 	MHD_run(h->mhd);
 	h->in_run = false;
@@ -147,9 +157,9 @@ run(struct httpd *h)
 	}
 	/* At the limit MHD takes its listening socket out of its epoll set
 	 * and puts it back only at the start of a run: when connections ended
-	 * in this one, nothing on the descriptor would wake us for the
-	 * clients waiting in the backlog, so run again at once. */
-	if (full && connections(h) < h->max_connections)
+	 * after the limit was reached, nothing on the descriptor would wake us
+	 * for the clients waiting in the backlog, so run again at once. */
+	if (h->hit_limit && h->connections < h->max_connections)
 		uv_timer_start(&h->timer, on_timer, 0, 0);
 	else
 		rearm(h);
@@ -257,6 +267,7 @@ start_mhd(struct httpd *h, const struct httpd_opts *o, char *why, size_t len)
 	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&la.ss,
 	    MHD_OPTION_NOTIFY_COMPLETED, mhd_completed, h,
+	    MHD_OPTION_NOTIFY_CONNECTION, mhd_connection, h,
 	    MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
 	if (h->mhd == NULL) {
 		snprintf(why, len, "cannot serve %s on %s port %d (%s); set [%s] listen and port "
