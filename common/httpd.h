@@ -10,7 +10,9 @@
  * Limits (struct httpd_opts): connections in all and per client address,
  * memory per connection (which bounds the request line and headers: a
  * request whose head does not fit gets 431 and is closed) and the idle
- * connection timeout. MHD refuses connections past a limit.
+ * connection timeout. Past the per-address limit a new connection is
+ * closed at once; past the total, new connections wait in the kernel's
+ * backlog and are taken as soon as one ends.
  *
  * Stopping: httpd_stop may be called anywhere, also from inside a request
  * callback. on_request is not called again once it was; MHD is stopped at
