@@ -9,6 +9,7 @@
 #   make docs         regenerate docs/configuration.md tables from the programs
 #   make install PREFIX=/usr/local
 #   make SANITIZE=1 test    the same suite under ASan and UBSan (build/sanitize/)
+#   make fuzz         libFuzzer harnesses, FUZZ_SECONDS (600) each (tests/fuzz/fuzz.mk)
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -47,7 +48,11 @@ AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -lm
 WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
-AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/probes/*.c))
+AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
+# The probe kinds (spec and exec parts) and what they share: a static
+# archive, so the agent and the worker each link only the members they
+# reference (their tables of kinds: agent/probes/kinds.c, agent/worker/runner.c).
+PROBES_SRC := $(wildcard agent/probes/*.c)
 WORKER_SRC := $(filter-out agent/worker/main.c,$(wildcard agent/worker/*.c))
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/alerts/*.c collector/api/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
@@ -58,6 +63,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 COMMON_OBJ := $(call obj,$(COMMON_SRC))
 AGENT_OBJ := $(call obj,$(AGENT_SRC))
+PROBES_OBJ := $(call obj,$(PROBES_SRC))
 WORKER_OBJ := $(call obj,$(WORKER_SRC))
 COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
@@ -99,6 +105,9 @@ $(BUILD)/libpantau-common.a: $(COMMON_OBJ)
 $(BUILD)/libpantau-agent.a: $(AGENT_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-probes.a: $(PROBES_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-worker.a: $(WORKER_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
@@ -112,11 +121,12 @@ $(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
-$(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+$(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a \
+		$(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
 $(BUILD)/pantau-probe-worker: $(call obj,agent/worker/main.c) $(BUILD)/libpantau-worker.a \
-		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(WORKER_LIBS)
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
@@ -145,13 +155,14 @@ $(BUILD)/tests/retention_bench: $(call obj,tests/bench/retention_bench.c) $(BUIL
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # The outbox's write cost (make bench, tests/bench/outbox.py).
-$(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-common.a
+$(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/libpantau-agent.a \
+		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD)/libpantau-agent.a \
-		$(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
+		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
 		$(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
@@ -191,6 +202,7 @@ unit: all $(UNIT_BIN) $(LAB_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory fuzz-build
 	@$(PYTHON) tests/run.py --build $(BUILD)
 
 demo: deps
@@ -224,5 +236,7 @@ install: all
 
 clean:
 	rm -rf build
+
+include tests/fuzz/fuzz.mk
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)

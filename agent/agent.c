@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
+#include "agent/probes/budget.h"
 #include "clock.h"
 #include "cycle.h"
 #include "env.h"
@@ -216,7 +216,7 @@ probe_every(const struct agent *a, const struct probe_def *p)
 {
 	int period = a->period_s;
 	int wall = p->interval_s > 0 ? p->interval_s :
-	           p->ops->loads_link ? a->cfg->interval_s : period;
+	           p->spec->loads_link ? a->cfg->interval_s : period;
 	return wall <= period ? 1 : (uint64_t)((wall + period / 2) / period);
 }
 

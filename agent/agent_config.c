@@ -6,9 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "budget.h"
+#include "agent/probes/budget.h"
+#include "agent/probes/kinds.h"
 #include "log.h"
-#include "probeworker.h"
+#include "agent/probes/probeworker.h"
 
 #define A(field) offsetof(struct agent_config, field)
 #define S(field) sizeof(((struct agent_config *)0)->field)
@@ -126,7 +127,7 @@ probe_timeout(struct cfg_file *f, const char *section, struct probe_def *p)
 	const struct cfg_key key = { "timeout_ms", CFG_INT, P(timeout_ms), 0, 10, 600000, NULL,
 		NULL, NULL, 0, "" };
 	char def[16];
-	snprintf(def, sizeof(def), "%d", p->ops->default_timeout_ms);
+	snprintf(def, sizeof(def), "%d", p->spec->default_timeout_ms);
 	struct cfg_key k = key;
 	k.def = def;
 	cfg_apply(f, section, &k, 1, p);
@@ -138,7 +139,8 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 {
 	const char *name = section + strlen("probe.");
 	const struct cfg_entry *type = cfg_find(f, section, "type");
-	char why[256];
+	char why[256], kinds[128];
+	probe_kind_list(kinds, sizeof(kinds));
 	if (!probe_name_valid(name)) {
 		cfg_error(f, "%s:%d: [%s]: probe names are 1-63 letters, digits, '-' or '_'",
 		    f->path, cfg_section_line(f, section), section);
@@ -147,7 +149,7 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	}
 	if (type == NULL) {
 		cfg_error(f, "%s:%d: [%s] type: required key is missing; add e.g. 'type = icmp' "
-		    "(" PROBE_KIND_LIST ")", f->path, cfg_section_line(f, section), section);
+		    "(%s)", f->path, cfg_section_line(f, section), section, kinds);
 		mark_section_used(f, section);
 		return;
 	}
@@ -155,14 +157,16 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	struct probe_def *p = &c->probes[c->nprobes];
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
-	p->ops = probe_find(type->value);
-	if (p->ops == NULL) {
-		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use " PROBE_KIND_LIST,
-		    f->path, type->line, section, type->value);
+	const struct probe_kind *kind = probe_kind_find(type->value);
+	if (kind == NULL) {
+		cfg_error(f, "%s:%d: [%s] type: \"%s\" is not a probe kind; use %s",
+		    f->path, type->line, section, type->value, kinds);
 		mark_section_used(f, section);
 		return;
 	}
-	p->params = calloc(1, p->ops->params_size > 0 ? p->ops->params_size : 1);
+	p->spec = kind->spec;
+	p->exec = kind->exec;
+	p->params = calloc(1, p->spec->params_size > 0 ? p->spec->params_size : 1);
 	if (p->params == NULL) {
 		cfg_error(f, "%s: out of memory", f->path);
 		return;
@@ -170,10 +174,10 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	c->nprobes++;
 	cfg_apply(f, section, probe_common_keys, N(probe_common_keys), p);
 	probe_timeout(f, section, p);
-	cfg_apply(f, section, p->ops->keys, p->ops->nkeys, p->params);
+	cfg_apply(f, section, p->spec->keys, p->spec->nkeys, p->params);
 	why[0] = '\0';
 	const struct cfg_entry *t = cfg_find(f, section, "target");
-	if (t != NULL && p->ops->check != NULL && !p->ops->check(p, why, sizeof(why)))
+	if (t != NULL && p->spec->check != NULL && !p->spec->check(p, why, sizeof(why)))
 		cfg_error(f, "%s:%d: [%s] target: %s", f->path, t->line, section, why);
 }
 
@@ -234,8 +238,8 @@ check_cycle_fits(struct cfg_file *f, struct agent_config *c)
 	int others = 0, loading = 0, nloading = 0;
 	for (size_t i = 0; i < c->nprobes; i++) {
 		const struct probe_def *p = &c->probes[i];
-		int ms = p->ops->max_duration_ms != NULL ? p->ops->max_duration_ms(p) : 0;
-		if (p->ops->loads_link) {
+		int ms = p->spec->max_duration_ms != NULL ? p->spec->max_duration_ms(p) : 0;
+		if (p->spec->loads_link) {
 			loading += ms;
 			nloading++;
 		} else if (ms > others) {
@@ -264,9 +268,9 @@ check_cross(struct cfg_file *f, struct agent_config *c)
 		    f->path, c->splay_s, c->interval_s);
 	for (size_t i = 0; i < c->nprobes; i++) {
 		const struct probe_def *p = &c->probes[i];
-		if (p->ops->max_duration_ms == NULL)
+		if (p->spec->max_duration_ms == NULL)
 			continue;
-		int ms = p->ops->max_duration_ms(p);
+		int ms = p->spec->max_duration_ms(p);
 		if (ms > c->interval_s * 1000)
 			cfg_error(f, "%s:%d: [probe.%s]: takes up to %.1f s, longer than the %d s "
 			    "interval; lower its count, spacing or timeout, or raise [agent] interval",
@@ -346,24 +350,26 @@ agent_config_reference(FILE *to)
 	fputc('\n', to);
 	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
 	fputc('\n', to);
-	fprintf(to, "Every [probe.NAME] section has `type` (" PROBE_KIND_LIST "), `target`, "
-	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n");
+	char kinds[128];
+	probe_kind_list(kinds, sizeof(kinds));
+	fprintf(to, "Every [probe.NAME] section has `type` (%s), `target`, "
+	    "`interval` and `timeout_ms`, plus the keys of its kind:\n\n", kinds);
 	cfg_print_reference("[probe.NAME] key", probe_common_keys, N(probe_common_keys), to);
 	fprintf(to, "| `type` | one of");
-	for (size_t i = 0; probe_kinds[i] != NULL; i++)
-		fprintf(to, "%s %s", i ? "," : "", probe_kinds[i]->kind);
+	for (size_t i = 0; probe_kinds[i].spec != NULL; i++)
+		fprintf(to, "%s %s", i ? "," : "", probe_kinds[i].spec->kind);
 	fprintf(to, " | required | the probe kind |\n");
 	fprintf(to, "| `timeout_ms` | a whole number from 10 to 600000 | by kind | "
 	    "milliseconds before a measurement counts as failed |\n");
-	for (size_t i = 0; probe_kinds[i] != NULL; i++) {
+	for (size_t i = 0; probe_kinds[i].spec != NULL; i++) {
+		const struct probe_spec *k = probe_kinds[i].spec;
 		char title[64];
 		fputc('\n', to);
-		snprintf(title, sizeof(title), "`type = %s` key", probe_kinds[i]->kind);
-		if (probe_kinds[i]->nkeys == 0)
-			fprintf(to, "A `type = %s` probe has no keys of its own.\n",
-			    probe_kinds[i]->kind);
+		snprintf(title, sizeof(title), "`type = %s` key", k->kind);
+		if (k->nkeys == 0)
+			fprintf(to, "A `type = %s` probe has no keys of its own.\n", k->kind);
 		else
-			cfg_print_reference(title, probe_kinds[i]->keys, probe_kinds[i]->nkeys, to);
+			cfg_print_reference(title, k->keys, k->nkeys, to);
 	}
 }
 

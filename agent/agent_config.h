@@ -5,7 +5,7 @@
 #include <stdio.h>
 
 #include "brokercfg.h"
-#include "probe.h"
+#include "agent/probes/probe.h"
 #include "wire.h"
 
 #define AGENT_MAX_PROBES 64

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
-#include "budget.h"
+#include "agent/probes/budget.h"
 #include "catalog.h"
 #include "clock.h"
 #include "clocksync.h"
@@ -210,7 +210,7 @@ report_train(struct check *k, const struct probe_def *p, const json_t *r)
 	const json_t *rtt = json_object_get(r, "rtt_ms");
 	if (num(r, "recv") <= 0 || rtt == NULL)
 		return false;
-	line(k, true, M_TRAIN_OK, p->name, p->ops->kind, p->target, (long long)num(r, "recv"),
+	line(k, true, M_TRAIN_OK, p->name, p->spec->kind, p->target, (long long)num(r, "recv"),
 	    (long long)num(r, "sent"), num(r, "loss_pct"), num(rtt, "p50"), num(r, "mos"));
 	return true;
 }
@@ -223,7 +223,7 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 	size_t off = 0;
 	const char *note = json_string_value(json_object_get(r, "note"));
 	if (note != NULL) {
-		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
 		return true;
 	}
 	if (!json_is_true(json_object_get(r, "ok")))
@@ -240,7 +240,7 @@ report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
 		off += (size_t)snprintf(text + off, sizeof(text) - off,
 		    check_text(M_TPUT_DIR, k->lang), dirs[i][k->lang], num(d, "mbps"));
 	}
-	line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, text);
+	line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, text);
 	return true;
 }
 
@@ -250,7 +250,7 @@ report_upload(struct check *k, const struct probe_def *p, const json_t *r)
 {
 	const char *note = json_string_value(json_object_get(r, "note"));
 	if (note != NULL)
-		line(k, true, M_PROBE_ERROR, p->name, p->ops->kind, p->target, note);
+		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
 	else if (json_is_true(json_object_get(r, "ok")))
 		line(k, true, M_UPLOAD_OK, p->name, p->target, (long long)num(r, "bytes"),
 		    num(r, "total_ms"), (long long)num(r, "status"));
@@ -264,7 +264,7 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
 	const char *err = json_string_value(json_object_get(r, "error"));
 	bool ok = json_is_true(json_object_get(r, "ok"));
-	const char *kind = p->ops->kind;
+	const char *kind = p->spec->kind;
 	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
 		report_icmp(k, p, r);
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))

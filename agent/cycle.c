@@ -118,7 +118,7 @@ on_deadline(uv_timer_t *t)
 		if (!c->running[i])
 			continue;
 		const struct probe_def *def = c->runs[i].def;
-		def->ops->cancel(&c->runs[i]);
+		def->exec->cancel(&c->runs[i]);
 		c->running[i] = false;
 		c->slots[i] = probe_failure_result(def, why);
 		log_warnx("probe %s: %s", def->name, why);
@@ -141,7 +141,7 @@ start_one(struct cycle *c, size_t i, const struct probe_def *def)
 {
 	struct probe_run *run = &c->runs[i];
 	*run = (struct probe_run){ .def = def, .env = c->env, .done = on_probe_done, .owner = c };
-	pantau_err rc = def->ops->start(run);
+	pantau_err rc = def->exec->start(run);
 	if (rc == PANTAU_OK) {
 		c->running[i] = true;
 		c->outstanding++;
@@ -165,7 +165,7 @@ cycle_start(struct cycle *c, const struct probe_def *const *probes, size_t n, in
 	c->deadline_ms = deadline_ms;
 	c->active = true;
 	for (size_t i = 0; i < n; i++) {
-		c->waiting[i] = probes[i]->ops->loads_link ? probes[i] : NULL;
+		c->waiting[i] = probes[i]->spec->loads_link ? probes[i] : NULL;
 		if (c->waiting[i] == NULL)
 			start_one(c, i, probes[i]);
 	}
@@ -191,7 +191,7 @@ cycle_cancel(struct cycle *c)
 	uv_timer_stop(&c->deadline);
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->running[i])
-			c->runs[i].def->ops->cancel(&c->runs[i]);
+			c->runs[i].def->exec->cancel(&c->runs[i]);
 		c->running[i] = false;
 		c->waiting[i] = NULL;
 		json_decref(c->slots[i]);

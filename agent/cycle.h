@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "probe.h"
+#include "agent/probes/probe.h"
 
 #define CYCLE_MAX_PROBES 64
 

@@ -4,8 +4,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "budget.h"
-#include "icmpsock.h"
+#include "agent/probes/budget.h"
+#include "agent/probes/icmpsock.h"
 #include "log.h"
 
 pantau_err

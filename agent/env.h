@@ -1,7 +1,7 @@
 /*
  * What probes share (struct probe_env): the ICMP sockets, opened once at
  * start so the agent can later run without root, and where the probe
- * worker is (the libcurl kinds run in it, agent/probeworker.h).
+ * worker is (the libcurl kinds run in it, agent/probes/probeworker.h).
  */
 #ifndef PANTAU_ENV_H
 #define PANTAU_ENV_H
@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <uv.h>
 
-#include "probe.h"
+#include "agent/probes/probe.h"
 #include "rng.h"
 
 struct agent_env {

@@ -1,13 +1,13 @@
 #include "state.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "durable.h"
 #include "strnum.h"
 #include "wire.h"
 
@@ -67,27 +67,6 @@ read_boot(const char *path, int64_t *boot, char *why, size_t len)
 	return PANTAU_OK;
 }
 
-static pantau_err
-write_durably(const char *dir, const char *path, const char *text)
-{
-	char tmp[600];
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return PANTAU_ERR_IO;
-	size_t n = strlen(text);
-	bool ok = write(fd, text, n) == (ssize_t)n && fsync(fd) == 0;
-	ok = close(fd) == 0 && ok;
-	if (!ok || rename(tmp, path) != 0)
-		return PANTAU_ERR_IO;
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		(void)fsync(dfd);
-		close(dfd);
-	}
-	return PANTAU_OK;
-}
-
 pantau_err
 state_next_boot(const char *dir, int64_t *boot, char *why, size_t len)
 {
@@ -100,34 +79,11 @@ state_next_boot(const char *dir, int64_t *boot, char *why, size_t len)
 	if (rc != PANTAU_OK)
 		return rc;
 	snprintf(text, sizeof(text), "%lld\n", (long long)(last + 1));
-	if (write_durably(dir, path, text) != PANTAU_OK) {
+	if (durable_write(dir, BOOT_FILE, text) != PANTAU_OK) {
 		snprintf(why, len, "cannot write %s: %s; is the disk full or read-only?", path,
 		    strerror(errno));
 		return PANTAU_ERR_IO;
 	}
 	*boot = last + 1;
 	return PANTAU_OK;
-}
-
-pantau_err
-state_write(const char *dir, const char *name, const char *text)
-{
-	char path[560];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	return write_durably(dir, path, text);
-}
-
-pantau_err
-state_read(const char *dir, const char *name, char *buf, size_t len)
-{
-	char path[560];
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	FILE *fp = fopen(path, "r");
-	if (fp == NULL)
-		return errno == ENOENT ? PANTAU_ERR_NOT_FOUND : PANTAU_ERR_IO;
-	size_t n = fread(buf, 1, len - 1, fp);
-	bool bad = ferror(fp) != 0;
-	fclose(fp);
-	buf[n] = '\0';
-	return bad ? PANTAU_ERR_IO : PANTAU_OK;
 }

@@ -1,7 +1,7 @@
 /*
  * The agent's persistent state in state_dir: the boot counter. Each start
- * increments it, written to a temporary file, fsynced and renamed, so a
- * crash never leaves a half-written or repeated value. Batch identity is
+ * increments it, written durably (common/durable.h), so a crash never
+ * leaves a half-written or repeated value. Batch identity is
  * (agent, boot, seq) and seq restarts at 1 each boot.
  */
 #ifndef PANTAU_STATE_H
@@ -17,13 +17,5 @@ pantau_err state_prepare(const char *dir, char *why, size_t len);
 
 /* Read the last boot number (0 when none), store and return the next. */
 pantau_err state_next_boot(const char *dir, int64_t *boot, char *why, size_t len);
-
-/* Write dir/name with text the same durable way (temporary file, fsync,
- * rename). PANTAU_ERR_IO with errno set. */
-pantau_err state_write(const char *dir, const char *name, const char *text);
-
-/* Read dir/name into buf (at most len - 1 bytes, terminated).
- * PANTAU_ERR_NOT_FOUND when there is no such file, PANTAU_ERR_IO. */
-pantau_err state_read(const char *dir, const char *name, char *buf, size_t len);
 
 #endif

@@ -16,10 +16,15 @@
 #include "mqttc.h"
 #include "collector/store/retention.h"
 #include "collector/store/store.h"
+#include "collector/status/engine_reload.h"
+#include "reload.h"
+#include "settings.h"
 
 struct collector {
 	uv_loop_t *loop;
-	const struct collector_config *cfg;
+	struct collector_config cfg;   /* running: a reload changes what reloads */
+	const char *sinks[SINKS_MAX];  /* the sinks' names, for the alert rules */
+	size_t nsinks;
 	struct store *store;
 	struct catalog *catalog;
 	struct ingest *ingest;
@@ -84,13 +89,13 @@ on_retention_timer(uv_timer_t *t)
 static pantau_err
 start_retention(struct collector *c, char *why, size_t len)
 {
-	struct retention_opts o = { .keep_ms = (int64_t)c->cfg->store.retain_days * 86400 * 1000,
+	struct retention_opts o = { .keep_ms = (int64_t)c->cfg.store.retain_days * 86400 * 1000,
 		.step_batches = RETENTION_STEP_BATCHES, .step_rows = RETENTION_STEP_ROWS };
-	if (c->cfg->store.retain_days <= 0)
+	if (c->cfg.store.retain_days <= 0)
 		return PANTAU_OK;
 	pantau_err rc = retention_new(c->store, &o, &c->retention);
 	if (rc != PANTAU_OK)
-		snprintf(why, len, "cannot prepare the retention queries in %s", c->cfg->database);
+		snprintf(why, len, "cannot prepare the retention queries in %s", c->cfg.database);
 	return rc;
 }
 
@@ -216,8 +221,8 @@ on_connect(void *ctx)
 {
 	struct collector *c = ctx;
 	int mid;
-	log_info("collector: connected to the broker at %s:%d", c->cfg->broker.host,
-	    c->cfg->broker.port);
+	log_info("collector: connected to the broker at %s:%d", c->cfg.broker.host,
+	    c->cfg.broker.port);
 	engine_listening(c->engine, clock_real_ms());
 	publish_mode(c, clock_real_ms());
 	if (mqttc_subscribe(c->mqtt, WIRE_TOPIC_ALL, 1, &mid) != PANTAU_OK)
@@ -232,7 +237,7 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("collector: the broker refused our credentials (%s); check [broker] "
 		          "username and password", text);
 	else
-		log_warnx("collector: broker %s:%d: %s", c->cfg->broker.host, c->cfg->broker.port,
+		log_warnx("collector: broker %s:%d: %s", c->cfg.broker.host, c->cfg.broker.port,
 		    text);
 	commit_now(c);
 }
@@ -240,9 +245,9 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 static pantau_err
 load_catalog(struct collector *c, char *why, size_t len)
 {
-	pantau_err rc = catalog_load(c->cfg->catalog_dir, &c->catalog, why, len);
-	if (rc == PANTAU_OK && c->cfg->status.regency_flags[0] != '\0')
-		rc = catalog_load_flags(c->catalog, c->cfg->status.regency_flags, why, len);
+	pantau_err rc = catalog_load(c->cfg.catalog_dir, &c->catalog, why, len);
+	if (rc == PANTAU_OK && c->cfg.status.regency_flags[0] != '\0')
+		rc = catalog_load_flags(c->catalog, c->cfg.status.regency_flags, why, len);
 	if (rc != PANTAU_OK)
 		return rc;
 	rc = store_catalog_begin(c->store);
@@ -255,7 +260,7 @@ load_catalog(struct collector *c, char *why, size_t len)
 	if (rc == PANTAU_OK)
 		rc = store_catalog_end(c->store);
 	if (rc != PANTAU_OK)
-		snprintf(why, len, "cannot write the region catalog into %s", c->cfg->database);
+		snprintf(why, len, "cannot write the region catalog into %s", c->cfg.database);
 	else
 		log_info("collector: region catalog: %zu provinces, %zu regencies",
 		    c->catalog->nprovinces, c->catalog->nregencies);
@@ -266,35 +271,24 @@ static pantau_err
 open_store(struct collector *c, char *why, size_t len)
 {
 	struct store_opts so = {
-		.path = c->cfg->database,
-		.commit_ms = c->cfg->store.commit_ms,
-		.commit_rows = c->cfg->store.commit_rows,
-		.sync_full = c->cfg->store.synchronous == 1,
+		.path = c->cfg.database,
+		.commit_ms = c->cfg.store.commit_ms,
+		.commit_rows = c->cfg.store.commit_rows,
+		.sync_full = c->cfg.store.synchronous == 1,
 	};
 	pantau_err rc = store_open(&so, &c->store);
 	if (rc != PANTAU_OK)
 		snprintf(why, len, "cannot open the database %s; check that its folder exists "
-		    "and is writable", c->cfg->database);
+		    "and is writable", c->cfg.database);
 	return rc;
 }
 
 static pantau_err
 start_engine(struct collector *c, char *why, size_t len)
 {
-	const struct collector_config *cfg = c->cfg;
-	struct engine_opts o = {
-		.window_s = cfg->status.window_s,
-		.offline_intervals = cfg->status.offline_intervals,
-		.default_interval_s = cfg->status.default_interval_s,
-		.hyst = { cfg->status.enter_windows, cfg->status.leave_windows },
-		.baseline = { cfg->status.baseline_factor, cfg->status.baseline_rtt_floor_ms,
-		    cfg->status.baseline_loss_floor_pct },
-		.baseline_hours = cfg->status.baseline_hours,
-		.baseline_min_hours = cfg->status.baseline_min_hours,
-		.at_risk_share = cfg->status.at_risk_pct / 100.0,
-	};
-	pantau_err rc = countwin_parse(cfg->counting.start, cfg->counting.end, &o.counting, why,
-	    len);
+	const struct collector_config *cfg = &c->cfg;
+	struct engine_opts o;
+	pantau_err rc = settings_engine(cfg, &o, why, len);
 	if (rc == PANTAU_OK && (rc = profiles_load(cfg->status.profiles, &c->profiles, stderr)) !=
 	        PANTAU_OK)
 		snprintf(why, len, "the status profiles in %s are not valid (see above)",
@@ -327,20 +321,12 @@ restore_alert(void *ctx, const char *text)
 static pantau_err
 start_alerts(struct collector *c, char *why, size_t len)
 {
-	const struct collector_config *cfg = c->cfg;
-	struct alerts_rules r = { .resolve_hold_ms = (int64_t)cfg->alerts.resolve_hold_s * 1000,
-		.forget_ms = 3600 * 1000 };
-	struct notify_opts no = {
-		.alertmanager_url = cfg->alerts.alertmanager_url,
-		.webhook_url = cfg->alerts.webhook_url,
-		.telegram_url = cfg->alerts.telegram_url,
-		.telegram_token = cfg->alerts.telegram_token,
-		.telegram_chat = cfg->alerts.telegram_chat,
-		.dashboard_url = cfg->alerts.dashboard_url,
-		.repost_ms = (int64_t)cfg->alerts.repost_s * 1000,
-		.timeout_ms = cfg->alerts.timeout_ms,
-		.retry_max_ms = (int64_t)cfg->alerts.retry_max_s * 1000,
-	};
+	const struct collector_config *cfg = &c->cfg;
+	struct alerts_rules r;
+	struct notify_opts no;
+	c->nsinks = settings_sink_names(c->sinks);
+	settings_alerts(cfg, c->sinks, c->nsinks, &r);
+	settings_notify(cfg, &no);
 	snprintf(why, len, "out of memory starting the alerts");
 	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL)
 		return PANTAU_ERR_NOMEM;
@@ -357,13 +343,13 @@ static pantau_err
 start_api(struct collector *c, char *why, size_t len)
 {
 	struct api_opts ao = {
-		.listen = c->cfg->api.listen,
-		.port = c->cfg->api.port,
-		.web_dir = c->cfg->api.web_dir,
-		.cache_ms = c->cfg->api.cache_ms,
-		.window_s = c->cfg->status.window_s,
-		.rules = { .offline_intervals = c->cfg->status.offline_intervals,
-		    .default_interval_s = c->cfg->status.default_interval_s },
+		.listen = c->cfg.api.listen,
+		.port = c->cfg.api.port,
+		.web_dir = c->cfg.api.web_dir,
+		.cache_ms = c->cfg.api.cache_ms,
+		.window_s = c->cfg.status.window_s,
+		.rules = { .offline_intervals = c->cfg.status.offline_intervals,
+		    .default_interval_s = c->cfg.status.default_interval_s },
 		.engine = c->engine,
 		.alerts = c->alerts,
 		.notify_stats = notify_stats(c->notify),
@@ -380,8 +366,8 @@ start_mqtt(struct collector *c, char *why, size_t len)
 	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
 		.on_message = on_message };
 	mqttc_opts_default(&mo);
-	brokercfg_to_mqttc(&c->cfg->broker, &mo);
-	mo.client_id = c->cfg->client_id;
+	brokercfg_to_mqttc(&c->cfg.broker, &mo);
+	mo.client_id = c->cfg.client_id;
 	mo.clean_session = false;
 	mo.max_inflight = 1000;
 	c->mqtt = mqttc_new(c->loop, &mo, &cb, c);
@@ -402,7 +388,7 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	if (c == NULL)
 		goto out;
 	c->loop = loop;
-	c->cfg = cfg;
+	c->cfg = *cfg;
 	if ((rc = open_store(c, why, len)) != PANTAU_OK ||
 	    (rc = load_catalog(c, why, len)) != PANTAU_OK)
 		goto out;
@@ -475,6 +461,35 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->retention_timer, NULL);
 		c->timer_open = false;
 	}
+}
+
+void
+collector_reload(struct collector *c, const char *path)
+{
+	struct reload_set r;
+	struct alerts_rules ar;
+	struct notify_opts no;
+	char receivers[128];
+	if (c->stopping || reload_read(path, &c->cfg, &r) != PANTAU_OK)
+		return;
+	c->cfg = r.cfg;
+	catalog_copy_flags(c->catalog, r.catalog);
+	engine_reconfigure(c->engine, &r.engine, r.profiles);
+	profiles_free(c->profiles);
+	c->profiles = r.profiles;
+	r.profiles = NULL;
+	settings_alerts(&c->cfg, c->sinks, c->nsinks, &ar);
+	alerts_set_rules(c->alerts, &ar);
+	settings_notify(&c->cfg, &no);
+	notify_configure(c->notify, &no);
+	publish_mode(c, clock_real_ms());
+	notify_receivers(c->notify, receivers, sizeof(receivers));
+	log_info("collector: reloaded %s: %zu setting(s) changed; status profiles %s, regency "
+	    "flags %s, alert receivers: %s", path, r.changed,
+	    c->cfg.status.profiles[0] != '\0' ? c->cfg.status.profiles : "(none)",
+	    c->cfg.status.regency_flags[0] != '\0' ? c->cfg.status.regency_flags : "(shipped)",
+	    receivers);
+	reload_clear(&r);
 }
 
 /* Call after the loop has ended (every handle closed). */

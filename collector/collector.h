@@ -18,6 +18,10 @@ struct collector;
 pantau_err collector_new(uv_loop_t *loop, const struct collector_config *cfg,
     struct collector **out, char *why, size_t whylen);
 
+/* SIGHUP: re-read path and apply what reloads (collector/reload.h); a
+ * file with mistakes changes nothing, and the log says why. */
+void collector_reload(struct collector *c, const char *path);
+
 /* Begin an orderly stop: disconnect, commit, close; the loop then ends. */
 void collector_stop(struct collector *c);
 void collector_free(struct collector *c);

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfgreload.h"
+#include "collector/alerts/sinks.h"
 #include "collector/status/countwin.h"
 #include "listenaddr.h"
 #include "log.h"
@@ -79,28 +81,28 @@ static const struct cfg_key status_keys[] = {
 	    0, "a site that sent nothing for this many intervals is OFFLINE" },
 	{ "default_interval", CFG_INT, C(status.default_interval_s), 0, 1, 86400, "60", NULL,
 	    NULL, 0, "interval assumed for a site whose birth message gave none (s)" },
-	{ "enter_windows", CFG_INT, C(status.enter_windows), 0, 1, 100, "2", NULL, NULL, 0,
+	{ "enter_windows", CFG_INT, C(status.enter_windows), 0, 1, 100, "2", NULL, NULL, CFG_RELOAD,
 	    "a site turns worse after this many worse windows in a row" },
-	{ "leave_windows", CFG_INT, C(status.leave_windows), 0, 1, 100, "3", NULL, NULL, 0,
+	{ "leave_windows", CFG_INT, C(status.leave_windows), 0, 1, 100, "3", NULL, NULL, CFG_RELOAD,
 	    "a site turns better after this many better windows in a row" },
-	{ "at_risk_pct", CFG_DOUBLE, C(status.at_risk_pct), 0, 1, 100, "25", NULL, NULL, 0,
+	{ "at_risk_pct", CFG_DOUBLE, C(status.at_risk_pct), 0, 1, 100, "25", NULL, NULL, CFG_RELOAD,
 	    "a regency is AT RISK when this % of its sites are CRITICAL or OFFLINE" },
-	{ "baseline_factor", CFG_DOUBLE, C(status.baseline_factor), 0, 0, 100, "2", NULL, NULL, 0,
+	{ "baseline_factor", CFG_DOUBLE, C(status.baseline_factor), 0, 0, 100, "2", NULL, NULL, CFG_RELOAD,
 	    "DEGRADED \"above its usual\" past this many times its own baseline; 0 turns it off" },
 	{ "baseline_rtt_floor_ms", CFG_DOUBLE, C(status.baseline_rtt_floor_ms), 0, 0, 10000, "30",
-	    NULL, NULL, 0, "...and at least this many ms above its usual RTT p95" },
+	    NULL, NULL, CFG_RELOAD, "...and at least this many ms above its usual RTT p95" },
 	{ "baseline_loss_floor_pct", CFG_DOUBLE, C(status.baseline_loss_floor_pct), 0, 0, 100, "1",
-	    NULL, NULL, 0, "...or this many points above its usual loss" },
-	{ "baseline_hours", CFG_INT, C(status.baseline_hours), 0, 1, 8760, "72", NULL, NULL, 0,
+	    NULL, NULL, CFG_RELOAD, "...or this many points above its usual loss" },
+	{ "baseline_hours", CFG_INT, C(status.baseline_hours), 0, 1, 8760, "72", NULL, NULL, CFG_RELOAD,
 	    "time constant of a site's baseline averages (h)" },
 	{ "baseline_min_hours", CFG_INT, C(status.baseline_min_hours), 0, 0, 8760, "24", NULL,
-	    NULL, 0, "history a site needs before its baseline judges it (h)" },
+	    NULL, CFG_RELOAD, "history a site needs before its baseline judges it (h)" },
 	{ "tick_ms", CFG_INT, C(status.tick_ms), 0, 100, 60000, "1000", NULL, NULL, 0,
 	    "how often liveness and the regional roll-ups are evaluated (ms)" },
-	{ "profiles", CFG_STRING, C(status.profiles), S(status.profiles), 0, 0, "", NULL, NULL, 0,
+	{ "profiles", CFG_STRING, C(status.profiles), S(status.profiles), 0, 0, "", NULL, NULL, CFG_RELOAD,
 	    "INI file of threshold overrides per link type and per site; empty: none" },
 	{ "regency_flags", CFG_STRING, C(status.regency_flags), S(status.regency_flags), 0, 0, "",
-	    NULL, NULL, 0, "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
+	    NULL, NULL, CFG_RELOAD, "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
 };
 
 static bool
@@ -117,42 +119,20 @@ check_local_time(const char *v, char *why, size_t len)
 
 static const struct cfg_key counting_keys[] = {
 	{ "start", CFG_STRING, C(counting.start), S(counting.start), 0, 0, "", NULL,
-	    check_local_time, 0,
+	    check_local_time, CFG_RELOAD,
 	    "start of the vote-counting window in each zone's local time; '2029-02-14 13:00'" },
-	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time,
-	    0, "its end, local time; '2029-02-16 23:59'" },
+	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time, CFG_RELOAD, "its end, local time; '2029-02-16 23:59'" },
 };
 
-static bool
-check_url(const char *v, char *why, size_t len)
-{
-	if (v[0] == '\0' || strncmp(v, "http://", 7) == 0 || strncmp(v, "https://", 8) == 0)
-		return true;
-	snprintf(why, len, "use an http:// or https:// URL, e.g. http://127.0.0.1:9093");
-	return false;
-}
-
 static const struct cfg_key alerts_keys[] = {
-	{ "alertmanager_url", CFG_STRING, C(alerts.alertmanager_url), S(alerts.alertmanager_url),
-	    0, 0, "", NULL, check_url, 0,
-	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'" },
-	{ "webhook_url", CFG_STRING, C(alerts.webhook_url), S(alerts.webhook_url), 0, 0, "",
-	    NULL, check_url, 0, "URL that gets a JSON POST per regency whose alerts changed" },
-	{ "telegram_url", CFG_STRING, C(alerts.telegram_url), S(alerts.telegram_url), 0, 0, "",
-	    NULL, check_url, 0, "Telegram-bot-style API base; 'https://api.telegram.org'" },
-	{ "telegram_token", CFG_STRING, C(alerts.telegram_token), S(alerts.telegram_token), 0, 0,
-	    "", NULL, NULL, 0, "the bot's token (the URL becomes BASE/botTOKEN/sendMessage)" },
-	{ "telegram_chat", CFG_STRING, C(alerts.telegram_chat), S(alerts.telegram_chat), 0, 0, "",
-	    NULL, NULL, 0, "chat_id the messages go to" },
 	{ "dashboard_url", CFG_STRING, C(alerts.dashboard_url), S(alerts.dashboard_url), 0, 0, "",
-	    NULL, check_url, 0, "base of the links in alerts (Alertmanager's generatorURL)" },
-	{ "repost", CFG_INT, C(alerts.repost_s), 0, 5, 3600, "60", NULL, NULL, 0,
-	    "seconds between re-posts of firing alerts to Alertmanager" },
-	{ "resolve_hold", CFG_INT, C(alerts.resolve_hold_s), 0, 0, 86400, "0", NULL, NULL, 0,
-	    "seconds a condition must stay gone before its alert resolves" },
-	{ "timeout_ms", CFG_INT, C(alerts.timeout_ms), 0, 100, 60000, "5000", NULL, NULL, 0,
-	    "longest one delivery may take" },
-	{ "retry_max", CFG_INT, C(alerts.retry_max_s), 0, 1, 3600, "300", NULL, NULL, 0,
+	    NULL, sink_check_url, CFG_RELOAD,
+	    "base of the links in alerts (Alertmanager's generatorURL)" },
+	{ "resolve_hold", CFG_INT, C(alerts.resolve_hold_s), 0, 0, 86400, "0", NULL, NULL,
+	    CFG_RELOAD, "seconds a condition must stay gone before its alert resolves" },
+	{ "timeout_ms", CFG_INT, C(alerts.timeout_ms), 0, 100, 60000, "5000", NULL, NULL,
+	    CFG_RELOAD, "longest one delivery may take" },
+	{ "retry_max", CFG_INT, C(alerts.retry_max_s), 0, 1, 3600, "300", NULL, NULL, CFG_RELOAD,
 	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s" },
 };
 
@@ -180,6 +160,9 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
 	cfg_apply(f, "counting", counting_keys, N(counting_keys), c);
 	cfg_apply(f, "alerts", alerts_keys, N(alerts_keys), c);
+	for (size_t i = 0; sinks_table[i] != NULL; i++)
+		cfg_apply(f, "alerts", sinks_table[i]->keys, sinks_table[i]->nkeys,
+		    &c->alerts.sink[i]);
 	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
 }
 
@@ -195,6 +178,17 @@ check_counting(struct cfg_file *f, const struct collector_config *c)
 	if (e != NULL && countwin_parse(c->counting.start, c->counting.end, &cw, why,
 	        sizeof(why)) != PANTAU_OK)
 		cfg_error(f, "%s:%d: [counting] %s: %s", f->path, e->line, e->key, why);
+}
+
+/* The keys of each sink that go together. */
+static void
+check_sinks(struct cfg_file *f, const struct collector_config *c)
+{
+	char why[200];
+	for (size_t i = 0; sinks_table[i] != NULL; i++)
+		if (sinks_table[i]->check != NULL &&
+		    !sinks_table[i]->check(&c->alerts.sink[i], why, sizeof(why)))
+			cfg_error(f, "%s: [alerts] %s", f->path, why);
 }
 
 /* A batch must not be deleted while its boot may still be asked for the
@@ -229,10 +223,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 		return rc;
 	apply_all(f, c);
 	check_counting(f, c);
-	if (c->alerts.telegram_url[0] != '\0' &&
-	    (c->alerts.telegram_token[0] == '\0' || c->alerts.telegram_chat[0] == '\0'))
-		cfg_error(f, "%s: [alerts] telegram_url needs telegram_token and telegram_chat too",
-		    f->path);
+	check_sinks(f, c);
 	check_retention(f, c);
 	cfg_report_unused(f, known);
 	if (f->nerrors > 0) {
@@ -241,6 +232,49 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	}
 	cfg_file_free(f);
 	return rc;
+}
+
+size_t
+collector_config_reload(struct collector_config *running, const struct collector_config *next)
+{
+	static const struct {
+		const char *section;
+		const struct cfg_key *keys;
+		size_t n;
+	} tables[] = {
+		{ "collector", collector_keys, N(collector_keys) },
+		{ "broker", broker_extra_keys, N(broker_extra_keys) },
+		{ "api", api_keys, N(api_keys) },
+		{ "store", store_keys, N(store_keys) },
+		{ "status", status_keys, N(status_keys) },
+		{ "counting", counting_keys, N(counting_keys) },
+		{ "alerts", alerts_keys, N(alerts_keys) },
+		{ "replay", replay_keys, N(replay_keys) },
+	};
+	void *who = (void *)"collector";
+	size_t changed = cfg_reload("broker", brokercfg_keys, brokercfg_nkeys, &running->broker,
+	    &next->broker, cfg_reload_log_restart, who);
+	for (size_t i = 0; i < N(tables); i++)
+		changed += cfg_reload(tables[i].section, tables[i].keys, tables[i].n, running, next,
+		    cfg_reload_log_restart, who);
+	for (size_t i = 0; sinks_table[i] != NULL; i++)
+		changed += cfg_reload("alerts", sinks_table[i]->keys, sinks_table[i]->nkeys,
+		    &running->alerts.sink[i], &next->alerts.sink[i], cfg_reload_log_restart, who);
+	return changed;
+}
+
+/* [alerts]: each sink's keys, in the table's order, then the common ones. */
+static void
+print_alerts_reference(FILE *to)
+{
+	struct cfg_key keys[64];
+	size_t n = 0;
+	for (size_t i = 0; sinks_table[i] != NULL; i++)
+		for (size_t k = 0; k < sinks_table[i]->nkeys && n < N(keys); k++)
+			keys[n++] = sinks_table[i]->keys[k];
+	for (size_t k = 0; k < N(alerts_keys) && n < N(keys); k++)
+		keys[n++] = alerts_keys[k];
+	cfg_print_reference("[alerts] key", keys, n, to);
 }
 
 void
@@ -261,7 +295,7 @@ collector_config_reference(FILE *to)
 	fputc('\n', to);
 	cfg_print_reference("[counting] key", counting_keys, N(counting_keys), to);
 	fputc('\n', to);
-	cfg_print_reference("[alerts] key", alerts_keys, N(alerts_keys), to);
+	print_alerts_reference(to);
 	fputc('\n', to);
 	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
 	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"

@@ -7,6 +7,7 @@
 
 #include "brokercfg.h"
 #include "cfg.h"
+#include "collector/alerts/sinks.h"
 
 /* Shortest [store] retain_days other than 0 (keep forever). */
 #define RETAIN_DAYS_MIN 8
@@ -55,16 +56,13 @@ struct collector_config {
 		char end[32];
 	} counting;
 	struct {
-		char alertmanager_url[512];
-		char webhook_url[512];
-		char telegram_url[256];
-		char telegram_token[128];
-		char telegram_chat[128];
 		char dashboard_url[256];
-		int repost_s;
 		int resolve_hold_s;
 		int timeout_ms;
 		int retry_max_s;
+		/* each sink's own keys (collector/alerts/sink.h), in the order
+		 * of sinks_table */
+		struct sink_conf sink[SINKS_MAX];
 	} alerts;
 };
 
@@ -74,6 +72,12 @@ struct collector_config {
  * the file cannot be read.
  */
 pantau_err collector_config_load(const char *path, struct collector_config *c, FILE *errs);
+
+/* A reload (SIGHUP): take next's keys marked CFG_RELOAD into running, and
+ * log each other key that changed as taking a restart (its running value
+ * stays). Returns how many reloadable keys changed. */
+size_t collector_config_reload(struct collector_config *running,
+    const struct collector_config *next);
 
 /* Print the reference of every section (Markdown). */
 void collector_config_reference(FILE *to);

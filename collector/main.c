@@ -12,6 +12,7 @@
 #include "daemonargs.h"
 #include "log.h"
 #include "collector/status/profiles.h"
+#include "settings.h"
 #include "sigstop.h"
 
 #define EXIT_CONFIG 2
@@ -55,33 +56,32 @@ stop_collector(void *arg)
 static int
 check_files(const struct collector_config *cfg, bool quiet)
 {
-	char why[512];
 	struct catalog *cat = NULL;
 	struct profiles *prof = NULL;
-	int rc = EXIT_CONFIG;
-	if (catalog_load(cfg->catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
-		fprintf(stderr, "pantau-collector: region catalog: %s\n", why);
-		goto out;
-	}
-	if (cfg->status.regency_flags[0] != '\0' &&
-	    catalog_load_flags(cat, cfg->status.regency_flags, why, sizeof(why)) != PANTAU_OK) {
-		fprintf(stderr, "pantau-collector: [status] regency_flags: %s\n", why);
-		goto out;
-	}
-	if (profiles_load(cfg->status.profiles, &prof, stderr) != PANTAU_OK)
-		goto out;
+	if (settings_files(cfg, cfg->catalog_dir, &cat, &prof, stderr) != PANTAU_OK)
+		return EXIT_CONFIG;
 	if (!quiet)
 		printf("configuration OK (%zu provinces, %zu regencies in %s)\n", cat->nprovinces,
 		    cat->nregencies, cfg->catalog_dir);
-	rc = 0;
-out:
 	profiles_free(prof);
 	catalog_free(cat);
-	return rc;
+	return 0;
+}
+
+struct reload_ctx {
+	struct collector *c;
+	const char *path;
+};
+
+static void
+reload_collector(void *arg)
+{
+	struct reload_ctx *r = arg;
+	collector_reload(r->c, r->path);
 }
 
 static int
-run(const struct collector_config *cfg)
+run(const struct collector_config *cfg, const char *path)
 {
 	char why[512];
 	uv_loop_t loop;
@@ -93,7 +93,9 @@ run(const struct collector_config *cfg)
 		uv_loop_close(&loop);
 		return 1;
 	}
+	struct reload_ctx rl = { c, path };
 	sigstop_start(&loop, &sig, "collector", stop_collector, c);
+	sigstop_reload(&loop, &sig, reload_collector, &rl);
 	log_info("collector: pantau-collector %s running", PANTAU_VERSION);
 	uv_run(&loop, UV_RUN_DEFAULT);
 	collector_free(c);
@@ -112,7 +114,7 @@ main(int argc, char **argv)
 	if (a.check || (rc = check_files(&cfg, true)) != 0)
 		return a.check ? check_files(&cfg, false) : rc;
 	mosquitto_lib_init();
-	rc = run(&cfg);
+	rc = run(&cfg, a.config);
 	mosquitto_lib_cleanup();
 	return rc;
 }

@@ -222,6 +222,20 @@ catalog_load_flags(struct catalog *c, const char *path, char *why, size_t len)
 }
 
 void
+catalog_copy_flags(struct catalog *to, const struct catalog *from)
+{
+	for (size_t i = 0; i < to->nregencies; i++) {
+		struct catalog_regency *r = &to->regencies[i];
+		const struct catalog_regency *f = catalog_regency(from, r->code);
+		if (f != NULL) {
+			r->tertinggal = f->tertinggal;
+			r->terdepan = f->terdepan;
+			r->terluar = f->terluar;
+		}
+	}
+}
+
+void
 catalog_free(struct catalog *c)
 {
 	if (c == NULL)

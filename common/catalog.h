@@ -54,6 +54,10 @@ const struct catalog_province *catalog_province(const struct catalog *c, const c
  * override file has the shipped file's shape. */
 pantau_err catalog_load_flags(struct catalog *c, const char *path, char *why, size_t len);
 
+/* Take the 3T flags of every regency of from that to also has (a reload of
+ * the flags file into the running catalog). */
+void catalog_copy_flags(struct catalog *to, const struct catalog *from);
+
 /* A 3T regency: tertinggal, terdepan or terluar. */
 bool catalog_regency_3t(const struct catalog_regency *r);
 

@@ -551,9 +551,9 @@ cfg_print_reference(const char *title, const struct cfg_key *keys, size_t nkeys,
 	fprintf(to, "| %s | value | default | meaning |\n|---|---|---|---|\n", title);
 	for (size_t i = 0; i < nkeys; i++) {
 		describe_expected(&keys[i], expect, sizeof(expect));
-		fprintf(to, "| `%s` | %s | %s | %s |\n", keys[i].name, expect,
+		fprintf(to, "| `%s` | %s | %s | %s%s |\n", keys[i].name, expect,
 		    (keys[i].flags & CFG_REQUIRED) ? "required" :
 		    keys[i].def != NULL && keys[i].def[0] != '\0' ? keys[i].def : "(none)",
-		    keys[i].help);
+		    keys[i].help, (keys[i].flags & CFG_RELOAD) ? " (SIGHUP reloads it)" : "");
 	}
 }

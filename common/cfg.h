@@ -37,6 +37,7 @@ enum cfg_type {
 
 enum cfg_flags {
 	CFG_REQUIRED = 1u << 0, /* no default: the file must set it */
+	CFG_RELOAD = 1u << 1,   /* SIGHUP applies a change; other keys take a restart */
 };
 
 /* Extra check for a value that parsed; write the reason into why. */

@@ -6,11 +6,25 @@
 #include <time.h>
 
 int64_t
+clock_timespec_ns(const struct timespec *ts)
+{
+	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
+}
+
+int64_t
 clock_mono_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+	return clock_timespec_ns(&ts);
+}
+
+int64_t
+clock_real_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return clock_timespec_ns(&ts);
 }
 
 int64_t

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "err.h"
 
@@ -18,6 +19,10 @@
 int64_t clock_mono_ns(void);
 int64_t clock_mono_ms(void);
 int64_t clock_real_ms(void);
+/* CLOCK_REALTIME in nanoseconds since the Unix epoch (packet timestamps). */
+int64_t clock_real_ns(void);
+/* A struct timespec (a clock's, or a kernel receive timestamp) in ns. */
+int64_t clock_timespec_ns(const struct timespec *ts);
 
 /* Format epoch milliseconds as ISO 8601 UTC; buf needs CLOCK_ISO_LEN bytes. */
 void clock_format_iso(int64_t epoch_ms, char buf[CLOCK_ISO_LEN]);

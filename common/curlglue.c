@@ -325,3 +325,25 @@ curlglue_running(const struct curlglue *g)
 {
 	return g == NULL ? 0 : g->nxfers;
 }
+
+static double
+us_to_ms(curl_off_t us)
+{
+	return (double)us / 1000.0;
+}
+
+void
+curlglue_phases(CURL *easy, struct curlglue_phases *out)
+{
+	curl_off_t nl = 0, co = 0, ac = 0, st = 0, tt = 0;
+	curl_easy_getinfo(easy, CURLINFO_NAMELOOKUP_TIME_T, &nl);
+	curl_easy_getinfo(easy, CURLINFO_CONNECT_TIME_T, &co);
+	curl_easy_getinfo(easy, CURLINFO_APPCONNECT_TIME_T, &ac);
+	curl_easy_getinfo(easy, CURLINFO_STARTTRANSFER_TIME_T, &st);
+	curl_easy_getinfo(easy, CURLINFO_TOTAL_TIME_T, &tt);
+	out->dns_ms = nl > 0 || co > 0 ? us_to_ms(nl) : -1;
+	out->connect_ms = co > 0 ? us_to_ms(co >= nl ? co - nl : 0) : -1;
+	out->tls_ms = ac > 0 ? us_to_ms(ac >= co ? ac - co : 0) : -1;
+	out->ttfb_ms = st > 0 ? us_to_ms(st) : -1;
+	out->total_ms = us_to_ms(tt);
+}

@@ -58,4 +58,21 @@ void curlglue_remove(struct curlglue *g, CURL *easy);
 /* Transfers currently added (for tests and logs). */
 size_t curlglue_running(const struct curlglue *g);
 
+/*
+ * The phase times of a transfer in ms, read once for every user (the http
+ * and upload_task probes, throughput's handshakes; docs/probes.md, http).
+ * libcurl's *_TIME_T values are cumulative microseconds from the start:
+ *   dns_ms     = NAMELOOKUP                 (name resolution)
+ *   connect_ms = CONNECT - NAMELOOKUP       (TCP handshake alone)
+ *   tls_ms     = APPCONNECT - CONNECT       (TLS handshake alone)
+ *   ttfb_ms    = STARTTRANSFER              (cumulative: start to first byte)
+ *   total_ms   = TOTAL                      (cumulative: the whole transfer)
+ * A phase that did not complete (libcurl's 0) is -1; dns_ms is known once
+ * the name resolved or the connection stands. Also valid mid-transfer.
+ */
+struct curlglue_phases {
+	double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
+};
+void curlglue_phases(CURL *easy, struct curlglue_phases *out);
+
 #endif

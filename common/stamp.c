@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "byteorder.h"
+
 /* Offsets in the packets (RFC 8762 4.2.1, 4.3.1). */
 enum {
 	S_SEQ = 0, S_TS = 4, S_ERR = 12,
@@ -12,45 +14,6 @@ enum {
 
 #define ERR_S_BIT 0x8000u
 #define ERR_Z_BIT 0x4000u
-
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
-static void
-put64(uint8_t *p, uint64_t v)
-{
-	put32(p, (uint32_t)(v >> 32));
-	put32(p + 4, (uint32_t)v);
-}
-
-static uint16_t
-get16(const uint8_t *p)
-{
-	return (uint16_t)((p[0] << 8) | p[1]);
-}
-
-static uint32_t
-get32(const uint8_t *p)
-{
-	return ((uint32_t)get16(p) << 16) | get16(p + 2);
-}
-
-static uint64_t
-get64(const uint8_t *p)
-{
-	return ((uint64_t)get32(p) << 32) | get32(p + 4);
-}
 
 uint64_t
 stamp_ntp_from_unix_ns(int64_t unix_ns)
@@ -99,9 +62,9 @@ stamp_sender_encode(const struct stamp_sender_pkt *p, uint8_t *buf, size_t len)
 	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
 		return PANTAU_ERR_INVAL;
 	memset(buf, 0, len);
-	put32(buf + S_SEQ, p->seq);
-	put64(buf + S_TS, p->ts);
-	put16(buf + S_ERR, p->errest);
+	be_put32(buf + S_SEQ, p->seq);
+	be_put64(buf + S_TS, p->ts);
+	be_put16(buf + S_ERR, p->errest);
 	return PANTAU_OK;
 }
 
@@ -110,9 +73,9 @@ stamp_sender_decode(const uint8_t *buf, size_t len, struct stamp_sender_pkt *out
 {
 	if (len < STAMP_PKT_MIN)
 		return PANTAU_ERR_PARSE;
-	out->seq = get32(buf + S_SEQ);
-	out->ts = get64(buf + S_TS);
-	out->errest = get16(buf + S_ERR);
+	out->seq = be_get32(buf + S_SEQ);
+	out->ts = be_get64(buf + S_TS);
+	out->errest = be_get16(buf + S_ERR);
 	return PANTAU_OK;
 }
 
@@ -122,13 +85,13 @@ stamp_reflector_encode(const struct stamp_reflector_pkt *p, uint8_t *buf, size_t
 	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
 		return PANTAU_ERR_INVAL;
 	memset(buf, 0, len);
-	put32(buf + R_SEQ, p->seq);
-	put64(buf + R_TS, p->ts);
-	put16(buf + R_ERR, p->errest);
-	put64(buf + R_RX_TS, p->rx_ts);
-	put32(buf + R_SSEQ, p->sender_seq);
-	put64(buf + R_STS, p->sender_ts);
-	put16(buf + R_SERR, p->sender_errest);
+	be_put32(buf + R_SEQ, p->seq);
+	be_put64(buf + R_TS, p->ts);
+	be_put16(buf + R_ERR, p->errest);
+	be_put64(buf + R_RX_TS, p->rx_ts);
+	be_put32(buf + R_SSEQ, p->sender_seq);
+	be_put64(buf + R_STS, p->sender_ts);
+	be_put16(buf + R_SERR, p->sender_errest);
 	buf[R_TTL] = p->sender_ttl;
 	return PANTAU_OK;
 }
@@ -138,13 +101,13 @@ stamp_reflector_decode(const uint8_t *buf, size_t len, struct stamp_reflector_pk
 {
 	if (len < STAMP_PKT_MIN)
 		return PANTAU_ERR_PARSE;
-	out->seq = get32(buf + R_SEQ);
-	out->ts = get64(buf + R_TS);
-	out->errest = get16(buf + R_ERR);
-	out->rx_ts = get64(buf + R_RX_TS);
-	out->sender_seq = get32(buf + R_SSEQ);
-	out->sender_ts = get64(buf + R_STS);
-	out->sender_errest = get16(buf + R_SERR);
+	out->seq = be_get32(buf + R_SEQ);
+	out->ts = be_get64(buf + R_TS);
+	out->errest = be_get16(buf + R_ERR);
+	out->rx_ts = be_get64(buf + R_RX_TS);
+	out->sender_seq = be_get32(buf + R_SSEQ);
+	out->sender_ts = be_get64(buf + R_STS);
+	out->sender_errest = be_get16(buf + R_SERR);
 	out->sender_ttl = buf[R_TTL];
 	return PANTAU_OK;
 }

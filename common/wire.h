@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "resultkind.h"
 
 #define WIRE_VERSION 1
 #define WIRE_MAX_PAYLOAD (64 * 1024)   /* bytes of one message */
@@ -88,29 +89,28 @@ bool wire_topic_parse(const char *topic, struct wire_topic *out, struct wire_err
 
 /* ---- Result batches ---- */
 
-enum wire_probe {
-	WIRE_PROBE_OTHER = 0, /* a kind this collector does not know: stored as JSON */
-	WIRE_PROBE_ICMP,
-	WIRE_PROBE_TCP,
-	WIRE_PROBE_HTTP,
-};
-
-/* One probe result. Absent numbers are NAN, absent integers -1. Strings
- * point into the batch's JSON and live as long as the batch. */
+/* One probe result. Known kinds are checked field by field against their
+ * entry in the result kinds' table (common/resultkind.h); of a kind this
+ * program does not know only the common fields and an optional ok. Absent
+ * figures are NAN. Strings point into the batch's JSON and live as long as
+ * the batch. */
 struct wire_result {
-	enum wire_probe kind;
+	const struct resultkind *kind;  /* NULL: a kind this program does not know */
 	const char *probe;
 	const char *target;
 	const json_t *obj;    /* the result object as received */
 	int ok;               /* 1, 0, or -1 when absent */
-	int64_t sent, recv;   /* icmp */
-	double loss_pct;
-	double rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max;
-	double jitter_ms, pdv_ms;
-	int64_t status;       /* http status code */
-	double dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms;
 	const char *error;
+	double col[RK_COL_COUNT];     /* by the store's column (kinds stored in columns) */
+	double fig[RK_JUDGE_COUNT];   /* what the status engine judges */
 };
+
+/* An empty result of kind k (NULL: unknown): every figure NAN, ok -1. */
+void wire_result_init(struct wire_result *r, const struct resultkind *k, const char *probe,
+    const char *target);
+/* Set the figure of field path ("rtt_ms.p95") of r's kind, in its column
+ * and as what the status engine judges (tests, benchmarks). */
+void wire_result_set(struct wire_result *r, const char *path, double v);
 
 struct wire_batch {
 	json_t *root;         /* owns everything below */

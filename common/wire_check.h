@@ -31,6 +31,10 @@ bool wire_get_bool(const json_t *obj, const char *path, const char *key, bool re
 bool wire_get_time(const json_t *obj, const char *path, const char *key, bool required,
     int64_t *out, struct wire_error *err);
 
+/* Decode results[i] (common/wire_result.c). */
+bool wire_result_decode(const json_t *o, size_t i, struct wire_result *r,
+    struct wire_error *err);
+
 /* Parse a payload into a JSON object, checking size and syntax. */
 json_t *wire_load_object(const void *payload, size_t len, struct wire_error *err);
 

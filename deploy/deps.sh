@@ -12,6 +12,7 @@ libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev
 libcmocka-dev python3 iproute2 procps openssl
+clang libclang-rt-14-dev llvm
 nodejs npm
 prometheus-alertmanager
 prometheus

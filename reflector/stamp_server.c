@@ -30,14 +30,6 @@ struct stamp_server {
 	uint8_t tx[STAMP_PKT_MAX];
 };
 
-static int64_t
-real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 /* Ask for receive timestamps and the TTL / hop limit of each packet. */
 static void
 set_rx_options(int fd, int family)
@@ -89,7 +81,7 @@ read_cmsgs(struct msghdr *msg, int64_t *rx_ns, uint8_t *ttl)
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			*rx_ns = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			*rx_ns = clock_timespec_ns(&ts);
 		} else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
 		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
 		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
@@ -98,7 +90,7 @@ read_cmsgs(struct msghdr *msg, int64_t *rx_ns, uint8_t *ttl)
 		}
 	}
 	if (*rx_ns < 0)
-		*rx_ns = real_ns();
+		*rx_ns = clock_real_ns();
 }
 
 static void
@@ -119,7 +111,7 @@ reflect(struct stamp_server *s, size_t n, int64_t rx_ns, uint8_t ttl,
 		.sender_ttl = ttl,
 	};
 	/* T3 as late as possible: the packet is re-encoded with it last. */
-	out.ts = stamp_ntp_from_unix_ns(real_ns());
+	out.ts = stamp_ntp_from_unix_ns(clock_real_ns());
 	stamp_reflector_encode(&out, s->tx, n);
 	if (sendto(s->fd, s->tx, n, 0, (const struct sockaddr *)from, fromlen) < 0)
 		s->stats.send_failed++;

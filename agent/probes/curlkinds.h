@@ -1,9 +1,9 @@
 /*
  * The probe kinds measured with libcurl (http, throughput, upload_task):
- * their parameters, shared by the agent, which reads and checks them from
- * the configuration (agent/probes/{http,throughput,upload_task}.c), and by
- * pantau-probe-worker, which measures with them (worker/). The agent itself
- * does not link libcurl (docs/architecture.md, "The probe worker").
+ * their parameters, which the spec parts (KIND_spec.c: agent, check and
+ * worker) fill from the configuration and the exec parts (KIND.c, run in
+ * pantau-probe-worker) measure with. The agent itself does not link
+ * libcurl (docs/architecture.md, "The probe worker").
  */
 #ifndef PANTAU_PROBES_CURLKINDS_H
 #define PANTAU_PROBES_CURLKINDS_H

@@ -1,152 +1,168 @@
 /*
- * http: one HTTP(S) request (docs/probes.md). This file is what the agent
- * knows of the kind: its keys, checks and longest duration. The request
- * itself is made with libcurl by pantau-probe-worker (agent/worker/http.c), which
- * the agent starts for each run (agent/probeworker.c).
+ * http, the exec part: one HTTP(S) request with libcurl through the
+ * worker's multi-socket glue (docs/probes.md), run in pantau-probe-worker;
+ * its spec part (keys, checks) is http_spec.c.
+ *
+ * Every run opens a fresh connection and resolves the name afresh (no
+ * connection reuse, no DNS cache), so the phase times describe the path
+ * and not libcurl's caches. Redirects are not followed: a 3xx answer is
+ * the result. At most max_bytes of the body are read; the transfer then
+ * stops and counts as complete ("truncated": true).
  */
-#include <ctype.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
-#include "agent/probe.h"
+#include "curlglue.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/curlkinds.h"
-#include "agent/probeworker.h"
+#include "agent/probes/curlrun.h"
 
-static const char *const http_methods[] = { "GET", "HEAD", NULL };
-
-#define O(f) offsetof(struct http_params, f)
-static const struct cfg_key http_keys[] = {
-	{ "method", CFG_ENUM, O(method), 0, 0, 0, "GET", http_methods, NULL, 0,
-	    "GET or HEAD" },
-	{ "max_bytes", CFG_I64, O(max_bytes), 0, 0, 1073741824, "1048576", NULL, NULL, 0,
-	    "body bytes read before the transfer is stopped" },
-	{ "expect_status", CFG_INT, O(expect_status), 0, 0, 599, "0", NULL, NULL, 0,
-	    "HTTP status that counts as ok; 0 = any 2xx or 3xx" },
-	{ "insecure", CFG_BOOL, O(insecure), 0, 0, 0, "false", NULL, NULL, 0,
-	    "true skips TLS certificate checks (only for test endpoints)" },
+struct http_run {
+	struct probe_run *run;
+	const struct probe_def *def;
+	struct curlglue *glue;
+	CURL *easy;
+	int64_t bytes, limit;
+	bool truncated;
+	int expect_status;
+	char err[CURL_ERROR_SIZE];
 };
-#undef O
 
-/* Host of an authority: a name or IPv4 address, or [IPv6]. */
-static bool
-host_valid(const char *h, size_t n)
+static size_t
+on_body(char *ptr, size_t size, size_t nmemb, void *arg)
 {
-	if (n == 0)
-		return false;
-	if (h[0] == '[') {
-		if (n < 3 || h[n - 1] != ']')
-			return false;
-		for (size_t i = 1; i + 1 < n; i++)
-			if (!isxdigit((unsigned char)h[i]) && h[i] != ':' && h[i] != '.')
-				return false;
-		return true;
+	struct http_run *s = arg;
+	size_t n = size * nmemb;
+	(void)ptr;
+	if ((int64_t)n > s->limit - s->bytes) {
+		/* Enough: returning less than n makes libcurl stop the transfer. */
+		s->bytes = s->limit;
+		s->truncated = true;
+		return 0;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (!isalnum((unsigned char)h[i]) && strchr("-._~%", h[i]) == NULL)
-			return false;
-	return true;
+	s->bytes += (int64_t)n;
+	return n;
 }
 
-/* Port after the host: empty or 1-65535. */
-static bool
-port_valid(const char *p, size_t n)
+static json_t *
+http_result(const struct http_run *s, CURLcode rc)
 {
-	long v = 0;
-	if (n == 0)
-		return true;
-	for (size_t i = 0; i < n; i++) {
-		if (!isdigit((unsigned char)p[i]) || n > 5)
-			return false;
-		v = v * 10 + (p[i] - '0');
-	}
-	return v >= 1 && v <= 65535;
+	long status = 0;
+	char why[WIRE_TEXT_MAX];
+	json_t *r = wire_result_new("http", s->def->target);
+	if (r == NULL)
+		return NULL;
+	curl_easy_getinfo(s->easy, CURLINFO_RESPONSE_CODE, &status);
+	bool transfer_ok = rc == CURLE_OK || (rc == CURLE_WRITE_ERROR && s->truncated);
+	bool status_ok = s->expect_status == 0 ? status >= 200 && status < 400 :
+	    status == s->expect_status;
+	json_object_set_new(r, "ok", json_boolean(transfer_ok && status_ok));
+	json_object_set_new(r, "status", json_integer(status));
+	curlrun_set_phases(r, s->easy, true);
+	json_object_set_new(r, "bytes", json_integer(s->bytes));
+	if (s->truncated)
+		json_object_set_new(r, "truncated", json_true());
+	if (!transfer_ok)
+		snprintf(why, sizeof(why), "%s", s->err[0] != '\0' ? s->err :
+		    curl_easy_strerror(rc));
+	else if (!status_ok && s->expect_status == 0)
+		snprintf(why, sizeof(why), "HTTP status %ld (expected 2xx or 3xx)", status);
+	else if (!status_ok)
+		snprintf(why, sizeof(why), "HTTP status %ld (expected %d)", status,
+		    s->expect_status);
+	if (!transfer_ok || !status_ok)
+		json_object_set_new(r, "error", json_string(why));
+	return r;
 }
 
-/* [userinfo@]host[:port] of the authority a..a+n. */
-static bool
-authority_valid(const char *a, size_t n)
+static void
+run_free(struct http_run *s)
 {
-	const char *at = memchr(a, '@', n);
-	if (at != NULL) {
-		n -= (size_t)(at + 1 - a);
-		a = at + 1;
-	}
-	const char *end = a + n;
-	const char *colon = NULL;
-	if (n > 0 && a[0] == '[') {
-		const char *close = memchr(a, ']', n);
-		if (close == NULL)
-			return false;
-		colon = close + 1 < end ? close + 1 : NULL;
-		if (colon != NULL && *colon != ':')
-			return false;
-	} else {
-		colon = memchr(a, ':', n);
-	}
-	size_t hn = colon != NULL ? (size_t)(colon - a) : n;
-	return host_valid(a, hn) &&
-	    (colon == NULL || port_valid(colon + 1, (size_t)(end - colon - 1)));
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->easy);
+	free(s);
 }
 
-bool
-probe_url_check(const char *url, const char *example, char *why, size_t len)
+static void
+on_done(CURL *easy, CURLcode rc, void *arg)
 {
-	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
-		snprintf(why, len, "\"%s\" is not an http:// or https:// URL, e.g. %s", url,
-		    example);
-		return false;
-	}
-	const char *rest = strstr(url, "://") + 3;
-	size_t n = strcspn(rest, "/?#");
-	if (n == 0) {
-		snprintf(why, len, "\"%s\" has no host after \"://\"", url);
-		return false;
-	}
-	if (!authority_valid(rest, n)) {
-		snprintf(why, len, "\"%s\" is not a valid URL: bad host or port \"%.*s\"", url,
-		    (int)n, rest);
-		return false;
-	}
-	for (const char *p = rest + n; *p != '\0'; p++) {
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f) {
-			snprintf(why, len, "\"%s\" is not a valid URL: it contains a space or a "
-			    "control character", url);
-			return false;
-		}
-	}
-	return true;
+	struct http_run *s = arg;
+	struct probe_run *run = s->run;
+	(void)easy;
+	json_t *r = http_result(s, rc);
+	run_free(s);
+	run->state = NULL;
+	run->done(run, r);
 }
 
-static bool
-http_check(const struct probe_def *def, char *why, size_t len)
+static pantau_err
+setup(struct http_run *s, const struct http_params *p)
 {
-	const struct http_params *p = def->params;
-	if (!probe_url_check(def->target, "https://tally.example/api/ping", why, len))
-		return false;
-	if (p != NULL && p->expect_status != 0 && p->expect_status < 100) {
-		snprintf(why, len, "expect_status %d is not an HTTP status: use 100-599, or 0 "
-		    "for any 2xx or 3xx", p->expect_status);
-		return false;
+	CURL *e = s->easy;
+	CURLcode rc = CURLE_OK;
+	long verify = p->insecure ? 0L : 1L;
+	rc |= curlrun_fresh(e, s->def->target, s->err);
+	rc |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	rc |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)s->def->spec->max_duration_ms(s->def));
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
+	rc |= curl_easy_setopt(e, CURLOPT_WRITEDATA, s);
+	rc |= curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, verify);
+	rc |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, verify * 2);
+	if (p->method == HTTP_HEAD)
+		rc |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+	return rc == CURLE_OK ? PANTAU_OK : PANTAU_ERR_INVAL;
+}
+
+static pantau_err
+http_start(struct probe_run *run)
+{
+	pantau_err rc = PANTAU_OK;
+	const struct http_params *p = run->def->params;
+	struct http_run *s = NULL;
+	if (p == NULL)
+		return PANTAU_ERR_INVAL;
+	if (run->env->curl == NULL)
+		return PANTAU_ERR_STATE;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PANTAU_ERR_NOMEM;
+	s->run = run;
+	s->def = run->def;
+	s->glue = run->env->curl;
+	s->limit = p->max_bytes;
+	s->expect_status = p->expect_status;
+	s->easy = curl_easy_init();
+	if (s->easy == NULL) {
+		rc = PANTAU_ERR_NOMEM;
+		goto out;
 	}
-	return true;
+	rc = setup(s, p);
+	if (rc != PANTAU_OK)
+		goto out;
+	/* done() comes from the loop, never from inside curlglue_add(). */
+	rc = curlglue_add(s->glue, s->easy, on_done, s);
+	if (rc != PANTAU_OK)
+		goto out;
+	run->state = s;
+	s = NULL;
+out:
+	run_free(s);
+	return rc;
 }
 
-static int
-http_max_duration_ms(const struct probe_def *def)
+static void
+http_cancel(struct probe_run *run)
 {
-	return def->timeout_ms > 0 ? def->timeout_ms : HTTP_DEFAULT_TIMEOUT_MS;
+	struct http_run *s = run->state;
+	if (s == NULL)
+		return;
+	run->state = NULL;
+	curlglue_remove(s->glue, s->easy);
+	run_free(s);
 }
 
-const struct probe_ops probe_http_ops = {
-	.kind = "http",
-	.keys = http_keys,
-	.nkeys = sizeof(http_keys) / sizeof(http_keys[0]),
-	.params_size = sizeof(struct http_params),
-	.default_timeout_ms = HTTP_DEFAULT_TIMEOUT_MS,
-	.check = http_check,
-	.start = probeworker_start,
-	.cancel = probeworker_cancel,
-	.max_duration_ms = http_max_duration_ms,
-	.in_worker = true,
-};
+const struct probe_exec probe_http_exec = { .start = http_start, .cancel = http_cancel };

@@ -8,6 +8,9 @@
  * late and the request lost (RFC 2681/7680: never credited later). A second
  * reply to a request is a duplicate, counted apart. The train ends when
  * every request is answered or timeout_ms after the last one was sent.
+ *
+ * Both parts of the kind are here: the exec part (on the probe-run
+ * lifecycle, lifecycle.h) and, below it, the spec part (keys, checks).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -15,8 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/icmpsock.h"
-#include "agent/probe.h"
+#include "agent/probes/icmpsock.h"
+#include "agent/probes/lifecycle.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/target.h"
 #include "clock.h"
 #include "mos.h"
@@ -32,25 +36,6 @@ struct icmp_params {
 	int size;
 };
 
-#define O(f) offsetof(struct icmp_params, f)
-static const struct cfg_key icmp_keys[] = {
-	{ "count", CFG_INT, O(count), 0, 1, 1000, "10", NULL, NULL, 0,
-	    "echo requests per run; e.g. count = 20" },
-	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 10, 10000, "100", NULL, NULL, 0,
-	    "milliseconds between two requests" },
-	{ "size", CFG_INT, O(size), 0, ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56", NULL, NULL,
-	    0, "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)" },
-};
-#undef O
-
-enum icmp_phase {
-	PH_RESOLVE,  /* waiting for uv_getaddrinfo; timer = resolve allowance */
-	PH_FAIL,     /* timer (0 ms) reports why */
-	PH_SEND,     /* timer = next request */
-	PH_WAIT,     /* all sent; timer = end of the train */
-	PH_OVER,     /* finished or cancelled; handles closing */
-};
-
 enum pkt_state {
 	PKT_UNSENT = 0,
 	PKT_PENDING,     /* sent, no reply yet */
@@ -59,38 +44,27 @@ enum pkt_state {
 	PKT_SEND_FAILED, /* the kernel refused it: lost */
 };
 
+/* ---- the exec part, on the probe-run lifecycle (lifecycle.h) ---- */
+
 struct icmp_run {
-	struct probe_run *run;
-	const struct probe_def *def;
+	struct probe_life life;  /* first: the run's lifecycle */
 	struct icmpsock *sock;
-	uv_getaddrinfo_t gai;
-	uv_timer_t timer;
-	int refs;             /* timer handle + outstanding resolve */
-	bool resolving;
 	bool registered;
-	enum icmp_phase phase;
 	uint32_t cookie;
 	struct sockaddr_storage dst;
-	char addr[TARGET_ADDR_MAX];
-	int count, spacing_ms, size, timeout_ms;
-	int next;             /* next request to send */
+	int size;
 	int pending;          /* sent and not answered */
 	int recv, dup, late, send_failed, send_errno;
-	int64_t t0;
 	int64_t *tx;          /* send times, ns */
 	double *rtt;          /* ms, STATS_LOST unless answered in time */
 	double *scratch;
 	uint8_t *st;          /* enum pkt_state */
-	char why[WIRE_TEXT_MAX];
 };
 
-static void on_timer(uv_timer_t *t);
-
 static void
-release(struct icmp_run *s)
+icmp_free(struct probe_life *l)
 {
-	if (--s->refs > 0)
-		return;
+	struct icmp_run *s = (struct icmp_run *)l;
 	free(s->tx);
 	free(s->rtt);
 	free(s->scratch);
@@ -99,52 +73,12 @@ release(struct icmp_run *s)
 }
 
 static void
-on_timer_closed(uv_handle_t *h)
+icmp_stop(struct probe_life *l)
 {
-	release(h->data);
-}
-
-/* Stop everything; the state goes when the last handle has closed. */
-static void
-stop(struct icmp_run *s)
-{
-	if (s->phase == PH_OVER)
-		return;
-	s->phase = PH_OVER;
+	struct icmp_run *s = (struct icmp_run *)l;
 	if (s->registered)
 		icmpsock_unregister(s->sock, s->cookie);
 	s->registered = false;
-	if (s->resolving)
-		uv_cancel((uv_req_t *)&s->gai);
-	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, on_timer_closed);
-}
-
-/* Hand the result over; nothing of the run is touched afterwards. */
-static void
-finish(struct icmp_run *s, json_t *result)
-{
-	struct probe_run *run = s->run;
-	stop(s);
-	run->state = NULL;
-	run->done(run, result);
-}
-
-static void
-finish_failure(struct icmp_run *s, const char *why)
-{
-	json_t *r = probe_failure_result(s->def, why);
-	if (r != NULL && s->addr[0] != '\0')
-		json_object_set_new(r, "addr", json_string(s->addr));
-	finish(s, r);
-}
-
-/* Report why from the loop (start() must not call done()). */
-static void
-fail_later(struct icmp_run *s)
-{
-	s->phase = PH_FAIL;
-	uv_timer_start(&s->timer, on_timer, 0, 0);
 }
 
 static json_t *
@@ -162,14 +96,15 @@ rtt_object(const struct rtt_stats *st)
 }
 
 static json_t *
-train_result(struct icmp_run *s)
+icmp_result(struct probe_life *l)
 {
+	struct icmp_run *s = (struct icmp_run *)l;
 	struct rtt_stats st;
-	json_t *r = wire_result_new("icmp", s->def->target);
+	json_t *r = wire_result_new("icmp", l->def->target);
 	if (r == NULL)
 		return NULL;
-	stats_rtt(s->rtt, (size_t)s->count, s->scratch, &st);
-	json_object_set_new(r, "addr", json_string(s->addr));
+	stats_rtt(s->rtt, (size_t)l->count, s->scratch, &st);
+	json_object_set_new(r, "addr", json_string(l->addr));
 	json_object_set_new(r, "sent", json_integer((json_int_t)st.sent));
 	json_object_set_new(r, "recv", json_integer((json_int_t)st.recv));
 	wire_set_num(r, "loss_pct", st.loss_pct);
@@ -189,22 +124,16 @@ train_result(struct icmp_run *s)
 	if (s->send_failed > 0) {
 		char why[160];
 		snprintf(why, sizeof(why), "%d of %d echo requests could not be sent: %s",
-		    s->send_failed, s->count, strerror(s->send_errno));
+		    s->send_failed, l->count, strerror(s->send_errno));
 		json_object_set_new(r, "error", json_string(why));
 	}
 	return r;
 }
 
 static void
-end_train(struct icmp_run *s)
+icmp_send(struct probe_life *l, int i)
 {
-	finish(s, train_result(s));
-}
-
-static void
-send_next(struct icmp_run *s)
-{
-	int i = s->next++;
+	struct icmp_run *s = (struct icmp_run *)l;
 	int64_t tx = 0;
 	if (icmpsock_send(s->sock, (struct sockaddr *)&s->dst, s->cookie, (uint16_t)i,
 	        (size_t)s->size, &tx) == PANTAU_OK) {
@@ -216,27 +145,21 @@ send_next(struct icmp_run *s)
 		s->send_errno = errno;
 	}
 	s->tx[i] = tx;
-	if (s->next < s->count) {
-		/* Keep to t0 + i * spacing: no drift from loop latency. */
-		int64_t due = s->t0 + (int64_t)s->next * s->spacing_ms * 1000000LL;
-		int64_t wait = due - clock_mono_ns();
-		uv_timer_start(&s->timer, on_timer, wait > 0 ? (uint64_t)(wait + 999999) / 1000000 : 0,
-		    0);
-		return;
-	}
-	s->phase = PH_WAIT;
-	if (s->pending == 0)
-		end_train(s);
-	else /* +1: uv timers have millisecond resolution */
-		uv_timer_start(&s->timer, on_timer, (uint64_t)s->timeout_ms + 1, 0);
+}
+
+static int
+icmp_pending(const struct probe_life *l)
+{
+	return ((const struct icmp_run *)l)->pending;
 }
 
 static void
 on_reply(void *arg, uint32_t cookie, uint16_t seq, int64_t rx_ns)
 {
 	struct icmp_run *s = arg;
+	struct probe_life *l = &s->life;
 	(void)cookie;
-	if ((s->phase != PH_SEND && s->phase != PH_WAIT) || seq >= s->next)
+	if (!life_receiving(l) || seq >= l->next)
 		return;
 	switch (s->st[seq]) {
 	case PKT_PENDING: {
@@ -244,7 +167,7 @@ on_reply(void *arg, uint32_t cookie, uint16_t seq, int64_t rx_ns)
 		if (rtt_ns < 0)
 			rtt_ns = 0;
 		s->pending--;
-		if (rtt_ns > (int64_t)s->timeout_ms * 1000000LL) {
+		if (rtt_ns > (int64_t)l->timeout_ms * 1000000LL) {
 			s->st[seq] = PKT_LATE;
 			s->late++;
 		} else {
@@ -261,40 +184,13 @@ on_reply(void *arg, uint32_t cookie, uint16_t seq, int64_t rx_ns)
 	default:
 		return;
 	}
-	if (s->phase == PH_WAIT && s->pending == 0)
-		end_train(s);
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct icmp_run *s = t->data;
-	char why[WIRE_TEXT_MAX];
-	switch (s->phase) {
-	case PH_RESOLVE:
-		snprintf(why, sizeof(why), "cannot resolve host %.*s: no answer within %d "
-		    "ms", TARGET_HOST_MAX, s->def->target, ICMP_RESOLVE_ALLOWANCE_MS);
-		finish_failure(s, why);
-		break;
-	case PH_FAIL:
-		finish_failure(s, s->why);
-		break;
-	case PH_SEND:
-		send_next(s);
-		break;
-	case PH_WAIT:
-		end_train(s);
-		break;
-	case PH_OVER:
-		break;
-	}
+	life_replied(l);
 }
 
 /* The first address whose family has an ICMP socket. */
 static const struct addrinfo *
-pick_address(const struct icmp_run *s, const struct addrinfo *res, struct icmpsock **sock)
+pick_address(const struct probe_env *env, const struct addrinfo *res, struct icmpsock **sock)
 {
-	const struct probe_env *env = s->run->env;
 	for (const struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
 		*sock = ai->ai_family == AF_INET ? env->icmp4 :
 		    ai->ai_family == AF_INET6 ? env->icmp6 : NULL;
@@ -305,50 +201,36 @@ pick_address(const struct icmp_run *s, const struct addrinfo *res, struct icmpso
 }
 
 static void
-begin_train(struct icmp_run *s, const struct addrinfo *res)
+icmp_resolved(struct probe_life *l, const struct addrinfo *res)
 {
+	struct icmp_run *s = (struct icmp_run *)l;
+	const struct icmp_params *p = l->def->params;
 	struct icmpsock *sock = NULL;
-	const struct addrinfo *ai = pick_address(s, res, &sock);
+	const struct addrinfo *ai = pick_address(l->run->env, res, &sock);
 	if (ai == NULL) {
-		snprintf(s->why, sizeof(s->why), "no ICMP socket for the address family of "
-		    "host %.*s", TARGET_HOST_MAX, s->def->target);
-		finish_failure(s, s->why);
+		snprintf(l->why, sizeof(l->why), "no ICMP socket for the address family of "
+		    "host %s", l->host);
+		life_fail(l, l->why);
 		return;
 	}
 	memcpy(&s->dst, ai->ai_addr, ai->ai_addrlen);
-	target_addr_text(ai->ai_addr, s->addr, sizeof(s->addr));
+	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
 	if (icmpsock_register(sock, on_reply, s, &s->cookie) != PANTAU_OK) {
-		finish_failure(s, "cannot register with the ICMP socket");
+		life_fail(l, "cannot register with the ICMP socket");
 		return;
 	}
 	s->sock = sock;
 	s->registered = true;
-	s->phase = PH_SEND;
-	s->t0 = clock_mono_ns();
-	send_next(s);
+	life_train(l, p->count, p->spacing_ms);
 }
 
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct icmp_run *s = req->data;
-	s->resolving = false;
-	if (s->phase == PH_RESOLVE) {
-		uv_timer_stop(&s->timer);
-		if (status < 0) {
-			snprintf(s->why, sizeof(s->why), "cannot resolve host %.*s: %s",
-			    TARGET_HOST_MAX, s->def->target, uv_strerror(status));
-			finish_failure(s, s->why);
-		} else {
-			begin_train(s, res);
-		}
-	}
-	uv_freeaddrinfo(res);
-	release(s);
-}
+static const struct life_ops icmp_life = {
+	.resolved = icmp_resolved, .send = icmp_send, .pending = icmp_pending,
+	.result = icmp_result, .stop = icmp_stop, .free = icmp_free,
+};
 
 static struct icmp_run *
-run_new(struct probe_run *run, const struct icmp_params *p)
+run_new(const struct icmp_params *p)
 {
 	struct icmp_run *s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -358,19 +240,13 @@ run_new(struct probe_run *run, const struct icmp_params *p)
 	s->rtt = calloc(n, sizeof(*s->rtt));
 	s->scratch = calloc(n, sizeof(*s->scratch));
 	s->st = calloc(n, sizeof(*s->st));
-	s->refs = 1;
 	if (s->tx == NULL || s->rtt == NULL || s->scratch == NULL || s->st == NULL) {
-		release(s);
+		icmp_free(&s->life);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++)
 		s->rtt[i] = STATS_LOST;
-	s->run = run;
-	s->def = run->def;
-	s->count = p->count;
-	s->spacing_ms = p->spacing_ms;
 	s->size = p->size;
-	s->timeout_ms = run->def->timeout_ms > 0 ? run->def->timeout_ms : ICMP_DEFAULT_TIMEOUT_MS;
 	return s;
 }
 
@@ -379,48 +255,37 @@ icmp_start(struct probe_run *run)
 {
 	const struct icmp_params *p = run->def->params;
 	struct probe_env *env = run->env;
-	struct addrinfo hints;
 	if (p == NULL || p->count < 1 || p->count > 1000)
 		return PANTAU_ERR_INVAL;
-	struct icmp_run *s = run_new(run, p);
+	struct icmp_run *s = run_new(p);
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
-	uv_timer_init(env->loop, &s->timer);
-	s->timer.data = s;
-	s->gai.data = s;
-	run->state = s;
+	struct probe_life *l = &s->life;
+	life_start(l, run, &icmp_life, ICMP_DEFAULT_TIMEOUT_MS);
+	snprintf(l->host, sizeof(l->host), "%.*s", TARGET_HOST_MAX, run->def->target);
 	if (env->icmp4 == NULL && env->icmp6 == NULL) {
-		snprintf(s->why, sizeof(s->why), "no ICMP socket: the agent needs root (or "
-		    "CAP_NET_RAW) or a group allowed by sysctl net.ipv4.ping_group_range");
-		fail_later(s);
+		life_fail_later(l, "no ICMP socket: the agent needs root (or CAP_NET_RAW) or a "
+		    "group allowed by sysctl net.ipv4.ping_group_range");
 		return PANTAU_OK;
 	}
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = env->icmp6 == NULL ? AF_INET : env->icmp4 == NULL ? AF_INET6 : AF_UNSPEC;
-	hints.ai_socktype = SOCK_DGRAM; /* one entry per address */
-	int r = uv_getaddrinfo(env->loop, &s->gai, on_resolved, run->def->target, NULL, &hints);
-	if (r < 0) {
-		snprintf(s->why, sizeof(s->why), "cannot resolve host %.*s: %s", TARGET_HOST_MAX,
-		    run->def->target, uv_strerror(r));
-		fail_later(s);
-		return PANTAU_OK;
-	}
-	s->refs++;
-	s->resolving = true;
-	s->phase = PH_RESOLVE;
-	uv_timer_start(&s->timer, on_timer, ICMP_RESOLVE_ALLOWANCE_MS, 0);
+	int family = env->icmp6 == NULL ? AF_INET : env->icmp4 == NULL ? AF_INET6 : AF_UNSPEC;
+	/* SOCK_DGRAM: one entry per address */
+	life_resolve(l, NULL, family, SOCK_DGRAM, ICMP_RESOLVE_ALLOWANCE_MS, false);
 	return PANTAU_OK;
 }
 
-static void
-icmp_cancel(struct probe_run *run)
-{
-	struct icmp_run *s = run->state;
-	if (s == NULL)
-		return;
-	run->state = NULL;
-	stop(s);
-}
+/* ---- the spec part ---- */
+
+#define O(f) offsetof(struct icmp_params, f)
+static const struct cfg_key icmp_keys[] = {
+	{ "count", CFG_INT, O(count), 0, 1, 1000, "10", NULL, NULL, 0,
+	    "echo requests per run; e.g. count = 20" },
+	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 10, 10000, "100", NULL, NULL, 0,
+	    "milliseconds between two requests" },
+	{ "size", CFG_INT, O(size), 0, ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56", NULL, NULL,
+	    0, "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)" },
+};
+#undef O
 
 static bool
 icmp_check(const struct probe_def *def, char *why, size_t len)
@@ -443,14 +308,10 @@ icmp_max_duration_ms(const struct probe_def *def)
 	return (p->count - 1) * p->spacing_ms + timeout + ICMP_RESOLVE_ALLOWANCE_MS;
 }
 
-const struct probe_ops probe_icmp_ops = {
-	.kind = "icmp",
-	.keys = icmp_keys,
-	.nkeys = sizeof(icmp_keys) / sizeof(icmp_keys[0]),
-	.params_size = sizeof(struct icmp_params),
-	.default_timeout_ms = ICMP_DEFAULT_TIMEOUT_MS,
-	.check = icmp_check,
-	.start = icmp_start,
-	.cancel = icmp_cancel,
-	.max_duration_ms = icmp_max_duration_ms,
+const struct probe_spec probe_icmp_spec = {
+	.kind = "icmp", PROBE_KEYS(icmp_keys, struct icmp_params),
+	.default_timeout_ms = ICMP_DEFAULT_TIMEOUT_MS, .check = icmp_check,
+	.max_duration_ms = icmp_max_duration_ms, .failure_fields = probe_train_failure_fields,
 };
+
+const struct probe_exec probe_icmp_exec = { .start = icmp_start, .cancel = life_cancel };

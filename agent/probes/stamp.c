@@ -9,6 +9,9 @@
  * Packet i leaves at t0 + i * spacing; its timestamp T1 is read and
  * written into the packet right before send(). The train ends when every
  * packet is answered, or timeout_ms after the last one was sent.
+ *
+ * Both parts of the kind are here: the exec part (on the probe-run
+ * lifecycle, lifecycle.h) and, below it, the spec part (keys, checks).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -18,7 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "agent/probe.h"
+#include "agent/probes/lifecycle.h"
+#include "agent/probes/probe.h"
 #include "agent/probes/stamp_train.h"
 #include "agent/probes/target.h"
 #include "clock.h"
@@ -36,57 +40,24 @@ struct stamp_params {
 	int dscp;
 };
 
-#define O(f) offsetof(struct stamp_params, f)
-static const struct cfg_key stamp_keys[] = {
-	{ "count", CFG_INT, O(count), 0, 1, 10000, "20", NULL, NULL, 0,
-	    "test packets per run; e.g. count = 100" },
-	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 1, 10000, "50", NULL, NULL, 0,
-	    "milliseconds between two test packets" },
-	{ "size", CFG_INT, O(size), 0, STAMP_PKT_MIN, STAMP_PKT_MAX, "44", NULL, NULL, 0,
-	    "UDP payload bytes per packet, 44 and up (zero padding beyond 44)" },
-	{ "dscp", CFG_INT, O(dscp), 0, 0, 63, "0", NULL, NULL, 0,
-	    "DSCP of the test packets, e.g. 46 (EF) to measure the voice class" },
-};
-#undef O
-
-enum stamp_phase {
-	SP_RESOLVE,
-	SP_FAIL,
-	SP_SEND,
-	SP_WAIT,
-	SP_OVER,
-};
+/* ---- the exec part, on the probe-run lifecycle (lifecycle.h) ---- */
 
 struct stamp_run {
-	struct probe_run *run;
-	const struct probe_def *def;
+	struct probe_life life;  /* first: the run's lifecycle */
 	struct stamp_params p;
 	struct stamp_train *train;
-	uv_getaddrinfo_t gai;
-	uv_timer_t timer;
 	uv_poll_t poll;
 	int fd;
-	int refs;             /* timer, poll (when open), outstanding resolve */
-	bool resolving, poll_open;
-	enum stamp_phase phase;
-	int timeout_ms;
+	bool poll_open;
 	int port;
-	int next;
-	int64_t t0;
 	struct stamp_errest local;
-	char host[TARGET_HOST_MAX + 1];
-	char addr[TARGET_ADDR_MAX];
-	char why[WIRE_TEXT_MAX];
 	uint8_t buf[STAMP_PKT_MAX + 1];
 };
 
-static void on_timer(uv_timer_t *t);
-
 static void
-release(struct stamp_run *s)
+stamp_free(struct probe_life *l)
 {
-	if (--s->refs > 0)
-		return;
+	struct stamp_run *s = (struct stamp_run *)l;
 	if (s->fd >= 0)
 		close(s->fd);
 	stamp_train_free(s->train);
@@ -94,68 +65,36 @@ release(struct stamp_run *s)
 }
 
 static void
-on_closed(uv_handle_t *h)
+stamp_stop(struct probe_life *l)
 {
-	release(h->data);
-}
-
-static void
-stop(struct stamp_run *s)
-{
-	if (s->phase == SP_OVER)
-		return;
-	s->phase = SP_OVER;
-	if (s->resolving)
-		uv_cancel((uv_req_t *)&s->gai);
+	struct stamp_run *s = (struct stamp_run *)l;
 	if (s->poll_open) {
 		uv_poll_stop(&s->poll);
-		uv_close((uv_handle_t *)&s->poll, on_closed);
+		uv_close((uv_handle_t *)&s->poll, life_closed);
 	}
-	uv_timer_stop(&s->timer);
-	uv_close((uv_handle_t *)&s->timer, on_closed);
+}
+
+static json_t *
+stamp_result(struct probe_life *l)
+{
+	struct stamp_run *s = (struct stamp_run *)l;
+	return stamp_train_result(s->train, l->def->target, l->addr, s->port);
+}
+
+static int
+stamp_pending(const struct probe_life *l)
+{
+	return stamp_train_pending(((const struct stamp_run *)l)->train);
 }
 
 static void
-finish(struct stamp_run *s, json_t *result)
+stamp_send(struct probe_life *l, int i)
 {
-	struct probe_run *run = s->run;
-	stop(s);
-	run->state = NULL;
-	run->done(run, result);
-}
-
-static void
-finish_failure(struct stamp_run *s, const char *why)
-{
-	json_t *r = probe_failure_result(s->def, why);
-	if (r != NULL && s->addr[0] != '\0')
-		json_object_set_new(r, "addr", json_string(s->addr));
-	finish(s, r);
-}
-
-static void
-end_train(struct stamp_run *s)
-{
-	finish(s, stamp_train_result(s->train, s->def->target, s->addr, s->port));
-}
-
-static int64_t
-real_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
-static void
-send_next(struct stamp_run *s)
-{
-	int i = s->next++;
+	struct stamp_run *s = (struct stamp_run *)l;
 	struct stamp_sender_pkt pkt = { .seq = (uint32_t)i,
 		.errest = stamp_errest_encode(&s->local) };
 	/* T1 as late as possible: read it, put it in, send. */
-	int64_t t1 = real_ns();
-	pkt.ts = stamp_ntp_from_unix_ns(t1);
+	pkt.ts = stamp_ntp_from_unix_ns(clock_real_ns());
 	stamp_sender_encode(&pkt, s->buf, (size_t)s->p.size);
 	ssize_t n = send(s->fd, s->buf, (size_t)s->p.size, 0);
 	if (n < 0 && errno == ECONNREFUSED) {
@@ -168,18 +107,6 @@ send_next(struct stamp_run *s)
 		stamp_train_sent(s->train, i, stamp_ntp_to_unix_ns(pkt.ts), pkt.ts);
 	else
 		stamp_train_send_failed(s->train, i, errno);
-	if (s->next < s->p.count) {
-		int64_t due = s->t0 + (int64_t)s->next * s->p.spacing_ms * 1000000LL;
-		int64_t wait = due - clock_mono_ns();
-		uv_timer_start(&s->timer, on_timer,
-		    wait > 0 ? (uint64_t)(wait + 999999) / 1000000 : 0, 0);
-		return;
-	}
-	s->phase = SP_WAIT;
-	if (stamp_train_pending(s->train) == 0)
-		end_train(s);
-	else
-		uv_timer_start(&s->timer, on_timer, (uint64_t)s->timeout_ms + 1, 0);
 }
 
 /* T4: the kernel's receive time, else now. */
@@ -191,10 +118,10 @@ rx_time(struct msghdr *msg)
 		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
 			struct timespec ts;
 			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+			return clock_timespec_ns(&ts);
 		}
 	}
-	return real_ns();
+	return clock_real_ns();
 }
 
 static bool
@@ -224,35 +151,10 @@ on_readable(uv_poll_t *h, int status, int events)
 	struct stamp_run *s = h->data;
 	(void)status;
 	(void)events;
-	for (int i = 0; i < STAMP_READ_BUDGET && s->phase != SP_OVER; i++)
+	for (int i = 0; i < STAMP_READ_BUDGET && s->life.phase != LIFE_OVER; i++)
 		if (!read_one(s))
 			break;
-	if (s->phase == SP_WAIT && stamp_train_pending(s->train) == 0)
-		end_train(s);
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct stamp_run *s = t->data;
-	switch (s->phase) {
-	case SP_RESOLVE:
-		snprintf(s->why, sizeof(s->why), "cannot resolve host %s: no answer within %d ms",
-		    s->host, STAMP_RESOLVE_ALLOWANCE_MS);
-		finish_failure(s, s->why);
-		break;
-	case SP_FAIL:
-		finish_failure(s, s->why);
-		break;
-	case SP_SEND:
-		send_next(s);
-		break;
-	case SP_WAIT:
-		end_train(s);
-		break;
-	case SP_OVER:
-		break;
-	}
+	life_replied(&s->life);
 }
 
 /* A UDP socket connected to ai, with receive timestamps and the DSCP. */
@@ -280,53 +182,38 @@ open_socket(struct stamp_run *s, const struct addrinfo *ai)
 }
 
 static void
-begin_train(struct stamp_run *s, const struct addrinfo *ai)
+stamp_resolved(struct probe_life *l, const struct addrinfo *ai)
 {
-	target_addr_text(ai->ai_addr, s->addr, sizeof(s->addr));
+	struct stamp_run *s = (struct stamp_run *)l;
+	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
 	s->fd = open_socket(s, ai);
 	if (s->fd < 0) {
-		snprintf(s->why, sizeof(s->why), "cannot send to %s port %d: %s", s->addr, s->port,
+		snprintf(l->why, sizeof(l->why), "cannot send to %s port %d: %s", l->addr, s->port,
 		    strerror(errno));
-		finish_failure(s, s->why);
+		life_fail(l, l->why);
 		return;
 	}
-	if (uv_poll_init_socket(s->timer.loop, &s->poll, s->fd) != 0) {
-		finish_failure(s, "cannot watch the STAMP socket on the event loop");
+	if (uv_poll_init_socket(l->timer.loop, &s->poll, s->fd) != 0) {
+		life_fail(l, "cannot watch the STAMP socket on the event loop");
 		return;
 	}
 	s->poll.data = s;
 	s->poll_open = true;
-	s->refs++;
+	life_hold(l);
 	uv_poll_start(&s->poll, UV_READABLE, on_readable);
 	clocksync_local(&s->local);
-	s->train = stamp_train_new(s->p.count, s->timeout_ms, &s->local);
+	s->train = stamp_train_new(s->p.count, l->timeout_ms, &s->local);
 	if (s->train == NULL) {
-		finish_failure(s, "out of memory");
+		life_fail(l, "out of memory");
 		return;
 	}
-	s->phase = SP_SEND;
-	s->t0 = clock_mono_ns();
-	send_next(s);
+	life_train(l, s->p.count, s->p.spacing_ms);
 }
 
-static void
-on_resolved(uv_getaddrinfo_t *req, int status, struct addrinfo *res)
-{
-	struct stamp_run *s = req->data;
-	s->resolving = false;
-	if (s->phase == SP_RESOLVE) {
-		uv_timer_stop(&s->timer);
-		if (status < 0 || res == NULL) {
-			snprintf(s->why, sizeof(s->why), "cannot resolve host %s: %s", s->host,
-			    uv_strerror(status < 0 ? status : UV_EAI_NONAME));
-			finish_failure(s, s->why);
-		} else {
-			begin_train(s, res);
-		}
-	}
-	uv_freeaddrinfo(res);
-	release(s);
-}
+static const struct life_ops stamp_life = {
+	.resolved = stamp_resolved, .send = stamp_send, .pending = stamp_pending,
+	.result = stamp_result, .stop = stamp_stop, .free = stamp_free,
+};
 
 /* "host", "host:port" or "[v6]:port"; a bare IPv6 address has no port. */
 static pantau_err
@@ -346,56 +233,38 @@ split_target(const char *target, char *host, size_t hostlen, int *port, char *wh
 static pantau_err
 stamp_start(struct probe_run *run)
 {
-	char why[256];
-	struct addrinfo hints;
+	char why[256], service[8];
 	struct stamp_run *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
-	s->run = run;
-	s->def = run->def;
+	struct probe_life *l = &s->life;
 	s->p = *(const struct stamp_params *)run->def->params;
 	s->fd = -1;
-	s->refs = 1;
-	s->timeout_ms = run->def->timeout_ms > 0 ? run->def->timeout_ms : STAMP_DEFAULT_TIMEOUT_MS;
-	uv_timer_init(run->env->loop, &s->timer);
-	s->timer.data = s;
-	s->gai.data = s;
-	run->state = s;
-	if (split_target(run->def->target, s->host, sizeof(s->host), &s->port, why,
+	life_start(l, run, &stamp_life, STAMP_DEFAULT_TIMEOUT_MS);
+	if (split_target(run->def->target, l->host, sizeof(l->host), &s->port, why,
 	        sizeof(why)) != PANTAU_OK) {
-		snprintf(s->why, sizeof(s->why), "target: %s", why);
-		s->phase = SP_FAIL;
-		uv_timer_start(&s->timer, on_timer, 0, 0);
+		life_fail_later(l, "target: %s", why);
 		return PANTAU_OK;
 	}
-	char service[8];
 	snprintf(service, sizeof(service), "%d", s->port);
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_DGRAM;
-	int r = uv_getaddrinfo(run->env->loop, &s->gai, on_resolved, s->host, service, &hints);
-	if (r < 0) {
-		snprintf(s->why, sizeof(s->why), "cannot resolve host %s: %s", s->host,
-		    uv_strerror(r));
-		s->phase = SP_FAIL;
-		uv_timer_start(&s->timer, on_timer, 0, 0);
-		return PANTAU_OK;
-	}
-	s->refs++;
-	s->resolving = true;
-	s->phase = SP_RESOLVE;
-	uv_timer_start(&s->timer, on_timer, STAMP_RESOLVE_ALLOWANCE_MS, 0);
+	life_resolve(l, service, AF_UNSPEC, SOCK_DGRAM, STAMP_RESOLVE_ALLOWANCE_MS, false);
 	return PANTAU_OK;
 }
 
-static void
-stamp_cancel(struct probe_run *run)
-{
-	struct stamp_run *s = run->state;
-	if (s == NULL)
-		return;
-	run->state = NULL;
-	stop(s);
-}
+/* ---- the spec part ---- */
+
+#define O(f) offsetof(struct stamp_params, f)
+static const struct cfg_key stamp_keys[] = {
+	{ "count", CFG_INT, O(count), 0, 1, 10000, "20", NULL, NULL, 0,
+	    "test packets per run; e.g. count = 100" },
+	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 1, 10000, "50", NULL, NULL, 0,
+	    "milliseconds between two test packets" },
+	{ "size", CFG_INT, O(size), 0, STAMP_PKT_MIN, STAMP_PKT_MAX, "44", NULL, NULL, 0,
+	    "UDP payload bytes per packet, 44 and up (zero padding beyond 44)" },
+	{ "dscp", CFG_INT, O(dscp), 0, 0, 63, "0", NULL, NULL, 0,
+	    "DSCP of the test packets, e.g. 46 (EF) to measure the voice class" },
+};
+#undef O
 
 static bool
 stamp_check(const struct probe_def *def, char *why, size_t len)
@@ -418,14 +287,17 @@ stamp_max_duration_ms(const struct probe_def *def)
 	return (p->count - 1) * p->spacing_ms + timeout + STAMP_RESOLVE_ALLOWANCE_MS;
 }
 
-const struct probe_ops probe_stamp_ops = {
-	.kind = "stamp",
-	.keys = stamp_keys,
-	.nkeys = sizeof(stamp_keys) / sizeof(stamp_keys[0]),
-	.params_size = sizeof(struct stamp_params),
-	.default_timeout_ms = STAMP_DEFAULT_TIMEOUT_MS,
-	.check = stamp_check,
-	.start = stamp_start,
-	.cancel = stamp_cancel,
-	.max_duration_ms = stamp_max_duration_ms,
+static void
+stamp_failure_fields(json_t *r)
+{
+	probe_train_failure_fields(r);
+	json_object_set_new(r, "ok", json_false());
+}
+
+const struct probe_spec probe_stamp_spec = {
+	.kind = "stamp", PROBE_KEYS(stamp_keys, struct stamp_params),
+	.default_timeout_ms = STAMP_DEFAULT_TIMEOUT_MS, .check = stamp_check,
+	.max_duration_ms = stamp_max_duration_ms, .failure_fields = stamp_failure_fields,
 };
+
+const struct probe_exec probe_stamp_exec = { .start = stamp_start, .cancel = life_cancel };

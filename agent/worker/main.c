@@ -2,7 +2,7 @@
  * pantau-probe-worker: measures one http, throughput or upload_task probe
  * for pantau-agent and exits (docs/architecture.md, "The probe worker").
  * The agent spawns it for each run, writes the request to its stdin
- * (agent/workerproto.h) and reads the reply from its stdout. Not meant to
+ * (agent/probes/workerproto.h) and reads the reply from its stdout. Not meant to
  * be run by hand, but it can be:
  *
  *   echo '{"kind":"http","name":"t","target":"http://127.0.0.1:8080/",
@@ -21,7 +21,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "agent/workerproto.h"
+#include "agent/probes/workerproto.h"
 #include "log.h"
 #include "worker.h"
 

@@ -6,8 +6,8 @@
 #include <sys/resource.h>
 #include <uv.h>
 
-#include "agent/budget.h"
-#include "agent/workerproto.h"
+#include "agent/probes/budget.h"
+#include "agent/probes/workerproto.h"
 #include "clock.h"
 #include "curlglue.h"
 #include "rng.h"
@@ -48,7 +48,7 @@ run_probe(struct measure *m, const struct probe_def *def)
 {
 	char why[128];
 	m->run = (struct probe_run){ .def = def, .env = &m->env, .done = on_done, .owner = m };
-	pantau_err rc = m->env.curl == NULL ? PANTAU_ERR_NOMEM : def->ops->start(&m->run);
+	pantau_err rc = m->env.curl == NULL ? PANTAU_ERR_NOMEM : def->exec->start(&m->run);
 	if (rc == PANTAU_OK)
 		uv_run(&m->loop, UV_RUN_DEFAULT);
 	curlglue_free(m->env.curl);
@@ -64,17 +64,15 @@ pantau_err
 worker_measure(const char *req, size_t len, char **reply, char *why, size_t wlen)
 {
 	struct probe_def def;
-	struct probe_ops ops;
 	struct workerproto_budget b;
 	struct workerproto_stats st = { .maxrss_kb = -1, .cpu_ms = -1 };
 	struct measure m = { 0 };
 	*reply = NULL;
-	pantau_err rc = workerproto_request_parse(req, len, &def, &b, why, wlen);
-	if (rc != PANTAU_OK || !probe_runner_ops(def.ops->kind, &ops)) {
+	pantau_err rc = workerproto_request_parse(req, len, worker_kinds, &def, &b, why, wlen);
+	if (rc != PANTAU_OK) {
 		free(def.params);
-		return rc != PANTAU_OK ? rc : PANTAU_ERR_PARSE;
+		return rc;
 	}
-	def.ops = &ops;
 	int64_t now = clock_real_ms();
 	if (budget_new(NULL, b.limit_bytes, now, &m.env.budget) != PANTAU_OK ||
 	    budget_spend(m.env.budget, b.used_bytes, now) != PANTAU_OK) {

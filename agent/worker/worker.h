@@ -1,6 +1,6 @@
 /*
  * One measurement in pantau-probe-worker: read the agent's request
- * (agent/workerproto.h), run the kind's real probe code on a fresh uv loop
+ * (agent/probes/workerproto.h), run the kind's real probe code on a fresh uv loop
  * with its own libcurl multi (curlglue) and an in-memory budget holding
  * the agent's allowance, and return the reply text.
  */

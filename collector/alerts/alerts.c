@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* How release 9db89e2 saved "told": an array in this order. */
+static const char *const told_9db89e2[] = { "alertmanager", "webhook", "telegram" };
+
 struct alerts {
 	struct alerts_rules r;
 	const struct catalog *cat;
@@ -30,6 +33,12 @@ alerts_new(const struct alerts_rules *r, const struct catalog *cat)
 	a->r = *r;
 	a->cat = cat;
 	return a;
+}
+
+void
+alerts_set_rules(struct alerts *a, const struct alerts_rules *r)
+{
+	a->r = *r;
 }
 
 void
@@ -76,6 +85,44 @@ find(const struct alerts *a, const char *key, bool *found)
 	}
 	*found = false;
 	return lo;
+}
+
+unsigned
+alert_told(const struct alert *al, const char *sink)
+{
+	for (size_t i = 0; i < al->ntold; i++)
+		if (strcmp(al->told[i].sink, sink) == 0)
+			return al->told[i].version;
+	return 0;
+}
+
+bool
+alert_set_told(struct alert *al, const char *sink, unsigned version)
+{
+	size_t i = 0;
+	while (i < al->ntold && strcmp(al->told[i].sink, sink) != 0)
+		i++;
+	if (i == ALERT_TOLD_MAX || strlen(sink) > ALERT_SINK_NAME_MAX)
+		return false;
+	if (i == al->ntold) {
+		snprintf(al->told[i].sink, sizeof(al->told[i].sink), "%s", sink);
+		al->told[i].version = 0;
+		al->ntold++;
+	}
+	if (al->told[i].version != version) {
+		al->told[i].version = version;
+		al->dirty = true;
+	}
+	return true;
+}
+
+static bool
+told_all(const struct alerts *a, const struct alert *al)
+{
+	for (size_t s = 0; s < a->r.nsinks; s++)
+		if (alert_told(al, a->r.sinks[s]) != al->version)
+			return false;
+	return true;
 }
 
 struct alert *
@@ -203,10 +250,9 @@ settle(struct alerts *a)
 				al->dirty = true;
 			}
 		}
-		bool told = true;
-		for (int s = 0; s < ALERT_SINKS; s++)
-			told = told && al->told[s] == al->version;
-		bool forget = !al->firing && told && a->now_ms - al->ends_ms >= a->r.forget_ms;
+		/* a dirty one is saved first: a restart must not tell it again */
+		bool forget = !al->firing && !al->dirty && told_all(a, al) &&
+		    a->now_ms - al->ends_ms >= a->r.forget_ms;
 		if (!forget)
 			a->v[out++] = *al;
 	}
@@ -250,7 +296,9 @@ set_time(json_t *o, const char *key, int64_t ms)
 json_t *
 alert_json(const struct alert *al)
 {
-	json_t *told = json_pack("[i,i,i]", al->told[0], al->told[1], al->told[2]);
+	json_t *told = json_object();
+	for (size_t i = 0; told != NULL && i < al->ntold; i++)
+		json_object_set_new(told, al->told[i].sink, json_integer(al->told[i].version));
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:b,s:b,s:s,s:s,s:b,s:i,s:o}",
 	    "key", al->key, "alertname", al->alertname, "severity", al->severity, "province",
 	    al->province, "regency", al->regency, "regency_name", al->regency_name, "site",
@@ -283,16 +331,35 @@ get_time(const json_t *o, const char *key)
 	return v != NULL && clock_parse_iso(v, &ms) == PANTAU_OK ? ms : -1;
 }
 
+/* "told": {"webhook":3,...}, or release 9db89e2's [am, webhook, telegram]. */
+static bool
+get_told(const json_t *told, struct alert *al)
+{
+	const char *sink;
+	const json_t *v;
+	size_t n = sizeof(told_9db89e2) / sizeof(told_9db89e2[0]);
+	if (json_is_array(told) && json_array_size(told) == n) {
+		for (size_t i = 0; i < n; i++)
+			(void)alert_set_told(al, told_9db89e2[i],
+			    (unsigned)json_integer_value(json_array_get(told, i)));
+		return true;
+	}
+	if (!json_is_object(told))
+		return false;
+	json_object_foreach((json_t *)told, sink, v)
+		(void)alert_set_told(al, sink, (unsigned)json_integer_value(v));
+	return true;
+}
+
 bool
 alert_from_json(const json_t *o, struct alert *al)
 {
 	memset(al, 0, sizeof(*al));
-	const json_t *told = json_object_get(o, "told");
 	bool ok = get_str(o, "key", al->key, sizeof(al->key)) &&
 	    get_str(o, "alertname", al->alertname, sizeof(al->alertname)) &&
 	    get_str(o, "severity", al->severity, sizeof(al->severity)) &&
 	    get_str(o, "regency", al->regency, sizeof(al->regency)) &&
-	    json_array_size(told) == ALERT_SINKS;
+	    get_told(json_object_get(o, "told"), al);
 	if (!ok)
 		return false;
 	(void)get_str(o, "province", al->province, sizeof(al->province));
@@ -305,8 +372,6 @@ alert_from_json(const json_t *o, struct alert *al)
 	al->is_3t = json_is_true(json_object_get(o, "is_3t"));
 	al->firing = json_is_true(json_object_get(o, "firing"));
 	al->version = (unsigned)json_integer_value(json_object_get(o, "version"));
-	for (int i = 0; i < ALERT_SINKS; i++)
-		al->told[i] = (unsigned)json_integer_value(json_array_get(told, (size_t)i));
 	al->since_ms = get_time(o, "since");
 	al->starts_ms = get_time(o, "starts_at");
 	al->ends_ms = get_time(o, "ends_at");

@@ -14,7 +14,8 @@
  * An alert fires when its condition appears and resolves when it has been
  * gone for resolve_hold (the engine's hysteresis already keeps a flapping
  * link from changing status). Each firing, resolve and change of severity
- * bumps the alert's version; each sink remembers the version it was told.
+ * bumps the alert's version; each sink (collector/alerts/sink.h) remembers
+ * the version it was told, by its name.
  */
 #ifndef PANTAU_ALERTS_H
 #define PANTAU_ALERTS_H
@@ -27,7 +28,15 @@
 #include "catalog.h"
 #include "collector/status/engine.h"
 
-enum { ALERT_SINK_AM = 0, ALERT_SINK_WEBHOOK, ALERT_SINK_TELEGRAM, ALERT_SINKS };
+/* Sinks one alert remembers, and the longest sink name. */
+#define ALERT_TOLD_MAX 8
+#define ALERT_SINK_NAME_MAX 31
+
+/* The version a sink, by name, was told. */
+struct alert_told {
+	char sink[ALERT_SINK_NAME_MAX + 1];
+	unsigned version;
+};
 
 struct alert {
 	char key[96];                /* "PantauSiteDown/ag-9501-0001" */
@@ -47,19 +56,27 @@ struct alert {
 	bool firing;
 	bool seen;                   /* wanted in the current evaluation */
 	unsigned version;            /* bumped on fire, resolve, severity change */
-	unsigned told[ALERT_SINKS];  /* version each sink acknowledged */
+	struct alert_told told[ALERT_TOLD_MAX]; /* what each sink acknowledged */
+	size_t ntold;
 	bool dirty;                  /* to be saved */
 };
 
 struct alerts_rules {
 	int64_t resolve_hold_ms;     /* condition gone this long before resolving (0) */
 	int64_t forget_ms;           /* resolved and told: dropped after this (1 h) */
+	/* The sinks that must have been told a resolve before it is forgotten
+	 * (every sink in the table, configured or not: notify counts one not
+	 * configured as told). */
+	const char *const *sinks;
+	size_t nsinks;
 };
 
 struct alerts;
 
 struct alerts *alerts_new(const struct alerts_rules *r, const struct catalog *cat);
 void alerts_free(struct alerts *a);
+/* New rules from a reload; they apply from the next evaluation. */
+void alerts_set_rules(struct alerts *a, const struct alerts_rules *r);
 
 /* Evaluate the rules over the engine's state at now. */
 void alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms);
@@ -73,8 +90,16 @@ struct alert *alerts_list(struct alerts *a, size_t *n);
 /* The alert with this key, or NULL. */
 struct alert *alerts_get(struct alerts *a, const char *key);
 
-/* An alert as JSON (for the API, and saved by statusdb); decode fills *al
- * from what encode wrote, false when the text is not such an alert. */
+/* The version sink was told of al, 0 when never. */
+unsigned alert_told(const struct alert *al, const char *sink);
+/* Remember that sink was told version (marks al dirty when it changed);
+ * false when al already remembers ALERT_TOLD_MAX other sinks. */
+bool alert_set_told(struct alert *al, const char *sink, unsigned version);
+
+/* An alert as JSON (for the API, and saved by statusdb): "told" is an
+ * object {"alertmanager":3,...}. Decode fills *al from what encode wrote,
+ * and from what release 9db89e2 wrote (a "told" array in the order
+ * alertmanager, webhook, telegram); false when the text is not an alert. */
 json_t *alert_json(const struct alert *al);
 bool alert_from_json(const json_t *o, struct alert *al);
 

@@ -134,15 +134,16 @@ render_alerts(struct promtext *t, struct alerts *a, const struct notify_stats *n
 		return;
 	promtext_family(t, "pantau_alert_deliveries_sent_total", "counter",
 	    "Alert deliveries a receiver accepted (2xx), by receiver.");
-	for (int k = 0; k < ALERT_SINKS; k++) {
-		struct promtext_label l = { "receiver", notify_sink_name(k) };
-		promtext_counter(t, "pantau_alert_deliveries_sent_total", &l, 1, ns->sent[k]);
+	for (size_t k = 0; k < ns->n; k++) {
+		struct promtext_label l = { "receiver", ns->sink[k].name };
+		promtext_counter(t, "pantau_alert_deliveries_sent_total", &l, 1, ns->sink[k].sent);
 	}
 	promtext_family(t, "pantau_alert_deliveries_failed_total", "counter",
 	    "Alert deliveries that failed (to be retried), by receiver.");
-	for (int k = 0; k < ALERT_SINKS; k++) {
-		struct promtext_label l = { "receiver", notify_sink_name(k) };
-		promtext_counter(t, "pantau_alert_deliveries_failed_total", &l, 1, ns->failed[k]);
+	for (size_t k = 0; k < ns->n; k++) {
+		struct promtext_label l = { "receiver", ns->sink[k].name };
+		promtext_counter(t, "pantau_alert_deliveries_failed_total", &l, 1,
+		    ns->sink[k].failed);
 	}
 }
 

@@ -1,6 +1,5 @@
 #include "window.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,16 +14,6 @@ worst_of(float have, double v)
 	return isnan(have) || v > have ? (float)v : have;
 }
 
-/* Upload throughput of a throughput result, NAN when it has none. */
-static double
-upload_of(const struct wire_result *r)
-{
-	const json_t *up = json_object_get(r->obj, "upload");
-	const json_t *v = json_is_object(up) ? json_object_get(up, "mbps") :
-	                                       json_object_get(r->obj, "upload_mbps");
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 static void
 sample_http(struct win_sample *s, const struct wire_result *r, char *error)
 {
@@ -37,25 +26,21 @@ sample_http(struct win_sample *s, const struct wire_result *r, char *error)
 		    r->error != NULL ? r->error : "failed");
 }
 
-static double
-num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
-/* A stamp train is stored whole as JSON: its figures come from there. */
+/* A packet train's figures: pooled loss, the worst p95 and jitter. */
 static void
-stamp_train(const struct wire_result *r, struct wire_result *out)
+sample_train(struct win_sample *s, const struct wire_result *r)
 {
-	double sent = num(r->obj, "sent"), recv = num(r->obj, "recv");
-	*out = *r;
-	out->sent = isnan(sent) ? 0 : (int64_t)sent;
-	out->recv = isnan(recv) ? -1 : (int64_t)recv;
-	out->rtt_p95 = num(json_object_get(r->obj, "rtt_ms"), "p95");
-	out->jitter_ms = num(r->obj, "jitter_ms");
+	double sent = r->fig[RK_JUDGE_SENT], recv = r->fig[RK_JUDGE_RECV];
+	if (!(sent > 0 && recv >= 0 && recv <= sent && s->sent + sent < INT32_MAX))
+		return;
+	s->sent += (int32_t)sent;
+	s->recv += (int32_t)recv;
+	s->rtt_p95_ms = worst_of(s->rtt_p95_ms, r->fig[RK_JUDGE_RTT_P95]);
+	s->jitter_ms = worst_of(s->jitter_ms, r->fig[RK_JUDGE_JITTER]);
 }
 
+/* What the status engine judges of each result is what its kind's table
+ * entry says (common/resultkind.h). */
 void
 window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error)
 {
@@ -64,26 +49,14 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 		.upload_mbps = NAN };
 	for (size_t i = 0; i < b->nresults; i++) {
 		const struct wire_result *r = &b->results[i];
-		struct wire_result st;
-		bool train = r->kind == WIRE_PROBE_ICMP;
-		if (!train && strcmp(r->probe, "stamp") == 0 && r->obj != NULL) {
-			stamp_train(r, &st);
-			r = &st;
-			train = true;
-		}
-		if (train && r->sent > 0 && r->recv >= 0 && r->recv <= r->sent &&
-		    s->sent + r->sent < INT32_MAX) {
-			s->sent += (int32_t)r->sent;
-			s->recv += (int32_t)r->recv;
-			s->rtt_p95_ms = worst_of(s->rtt_p95_ms, r->rtt_p95);
-			s->jitter_ms = worst_of(s->jitter_ms, r->jitter_ms);
-		} else if (r->kind == WIRE_PROBE_HTTP || strcmp(r->probe, "upload_task") == 0) {
+		const struct resultkind *k = r->kind;
+		if (rk_judges(k, RK_JUDGE_SENT))
+			sample_train(s, r);
+		if (rk_judges(k, RK_JUDGE_TALLY))
 			sample_http(s, r, error);
-		} else if (strcmp(r->probe, "throughput") == 0) {
-			double up = upload_of(r);
-			if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
-				s->upload_mbps = (float)up;
-		}
+		double up = r->fig[RK_JUDGE_UPLOAD];
+		if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
+			s->upload_mbps = (float)up;
 	}
 }
 

@@ -27,10 +27,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_COMMIT] = "COMMIT",
 	[ST_BATCH] = "INSERT OR IGNORE INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults,"
 	             " outbox_pending, outbox_dropped) VALUES(?,?,?,?,?,?,?,?)",
-	[ST_RESULT] = "INSERT INTO results(batch_id, agent, ts_ms, probe, target, ok, sent, recv,"
-	              " loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms,"
-	              " status, dns_ms, connect_ms, tls_ms, ttfb_ms, total_ms, error, extra, idx)"
-	              " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+	[ST_RESULT] = NULL, /* made from the result kinds' columns: result_sql() */
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
 	/* One upsert per batch. A batch older than the newest one seen (a
 	 * resend, a backfill) updates the receive time only, not the site's
@@ -100,21 +97,43 @@ step_reset(struct store *s, sqlite3_stmt *st, const char *what)
 	return PANTAU_OK;
 }
 
+/* Bind positions of ST_RESULT; the kinds' figure columns follow from
+ * RS_FIRST_COL on, in enum rk_column's order (common/resultkind.h). */
+enum { RS_BATCH = 1, RS_IDX, RS_AGENT, RS_TS, RS_PROBE, RS_TARGET, RS_OK, RS_ERROR, RS_EXTRA,
+	RS_FIRST_COL };
+
+static void
+result_sql(char *sql, size_t len)
+{
+	size_t used = (size_t)snprintf(sql, len, "INSERT INTO results(batch_id, idx, agent, ts_ms,"
+	    " probe, target, ok, error, extra");
+	for (int c = RK_COL_NONE + 1; c < RK_COL_COUNT && used < len; c++)
+		used += (size_t)snprintf(sql + used, len - used, ", %s",
+		    rk_column_name((enum rk_column)c));
+	for (int i = 1; i < RS_FIRST_COL + RK_COL_COUNT - 1 && used < len; i++)
+		used += (size_t)snprintf(sql + used, len - used, "%s", i == 1 ? ") VALUES(?" : ",?");
+	if (used < len)
+		snprintf(sql + used, len - used, ")");
+}
+
 static pantau_err
 configure(struct store *s)
 {
-	char pragmas[256];
+	char pragmas[256], insert[1024];
 	snprintf(pragmas, sizeof(pragmas),
 	    "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA foreign_keys=OFF;"
 	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    s->o.sync_full ? "FULL" : "NORMAL");
+	result_sql(insert, sizeof(insert));
 	sqlite3_busy_timeout(s->db, 5000);
 	if (schema_exec(s->db, pragmas) != PANTAU_OK || schema_apply(s->db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	for (int i = 0; i < ST_COUNT; i++)
-		if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
+	for (int i = 0; i < ST_COUNT; i++) {
+		const char *sql = stmt_sql[i] != NULL ? stmt_sql[i] : insert;
+		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
 		        NULL) != SQLITE_OK)
-			return db_fail(s, stmt_sql[i]);
+			return db_fail(s, sql);
+	}
 	return PANTAU_OK;
 }
 
@@ -346,46 +365,40 @@ insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b, siz
 	const struct wire_result *r = &b->results[idx];
 	sqlite3_stmt *st = s->st[ST_RESULT];
 	char *extra = NULL;
-	sqlite3_bind_int64(st, 1, batch_id);
-	sqlite3_bind_int64(st, 25, (sqlite3_int64)idx);
-	bind_text(st, 2, b->agent);
-	sqlite3_bind_int64(st, 3, b->ts_ms);
-	bind_text(st, 4, r->probe);
-	bind_text(st, 5, r->target);
-	bind_int(st, 6, r->ok);
-	bind_int(st, 7, r->sent);
-	bind_int(st, 8, r->recv);
-	const double nums[] = { r->loss_pct, r->rtt_min, r->rtt_p50, r->rtt_avg, r->rtt_p95,
-		r->rtt_max, r->jitter_ms, r->pdv_ms };
-	for (int i = 0; i < 8; i++)
-		bind_num(st, 9 + i, nums[i]);
-	bind_int(st, 17, r->status);
-	const double times[] = { r->dns_ms, r->connect_ms, r->tls_ms, r->ttfb_ms, r->total_ms };
-	for (int i = 0; i < 5; i++)
-		bind_num(st, 18 + i, times[i]);
-	bind_text(st, 23, r->error);
-	if (r->kind == WIRE_PROBE_OTHER)
+	sqlite3_bind_int64(st, RS_BATCH, batch_id);
+	sqlite3_bind_int64(st, RS_IDX, (sqlite3_int64)idx);
+	bind_text(st, RS_AGENT, b->agent);
+	sqlite3_bind_int64(st, RS_TS, b->ts_ms);
+	bind_text(st, RS_PROBE, r->probe);
+	bind_text(st, RS_TARGET, r->target);
+	bind_int(st, RS_OK, r->ok);
+	bind_text(st, RS_ERROR, r->error);
+	/* A kind kept whole, or one this collector does not know: its JSON. */
+	if (r->kind == NULL || r->kind->store == RK_STORE_JSON)
 		extra = json_dumps(r->obj, WIRE_JSON_FLAGS);
-	bind_text(st, 24, extra);
+	bind_text(st, RS_EXTRA, extra);
+	for (int c = RK_COL_NONE + 1; c < RK_COL_COUNT; c++) {
+		int at = RS_FIRST_COL + c - 1;
+		if (rk_column_is_int((enum rk_column)c))
+			bind_int(st, at, isnan(r->col[c]) ? -1 : (int64_t)r->col[c]);
+		else
+			bind_num(st, at, r->col[c]);
+	}
 	pantau_err rc = step_reset(s, st, "insert result");
 	free(extra);
 	return rc;
 }
 
-/* The batch's upload rate: the lowest upload.mbps of its throughput
- * results (as the status engine's window), NAN when none. */
+/* The batch's upload rate: the lowest upload rate the status engine
+ * judges among its results (as its window does), NAN when none. */
 static double
 batch_upload(const struct wire_batch *b)
 {
 	double up = NAN;
 	for (size_t i = 0; i < b->nresults; i++) {
-		const struct wire_result *r = &b->results[i];
-		if (r->probe == NULL || strcmp(r->probe, "throughput") != 0)
-			continue;
-		const json_t *d = json_object_get(r->obj, "upload");
-		const json_t *v = json_is_object(d) ? json_object_get(d, "mbps") : NULL;
-		if (json_is_number(v) && (isnan(up) || json_number_value(v) < up))
-			up = json_number_value(v);
+		double v = b->results[i].fig[RK_JUDGE_UPLOAD];
+		if (!isnan(v) && (isnan(up) || v < up))
+			up = v;
 	}
 	return up;
 }

@@ -240,7 +240,7 @@ WORKER_LINE = re.compile(r"worker pid \d+ ran (\d+) ms, .* peak RSS (-?\d+) KiB,
 
 def worker_runs(agent_log):
     """[(ms alive, peak RSS KiB, CPU ms)] of each probe worker the agent ran, from
-    its debug log (agent/probeworker.c; the figures are the worker's getrusage)."""
+    its debug log (agent/probes/probeworker.c; the figures are the worker's getrusage)."""
     return [tuple(int(g) for g in m.groups()) for m in WORKER_LINE.finditer(agent_log)]
 
 

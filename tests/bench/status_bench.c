@@ -59,12 +59,18 @@ one_batch(struct bench *b, int i, int k, int64_t now, int64_t seq)
 	const struct catalog_regency *r = &b->cat->regencies[(size_t)i % b->cat->nregencies];
 	agent_name(agent, sizeof(agent), r, i);
 	int lost = i % 50 == 0 ? 10 : 0;
-	struct wire_result res = { .kind = WIRE_PROBE_ICMP, .probe = "icmp",
-		.target = "198.18.0.1", .ok = -1, .sent = 20, .recv = 20 - lost,
-		.loss_pct = lost * 5.0, .rtt_min = 30, .rtt_p50 = 35, .rtt_avg = 36,
-		.rtt_p95 = 40 + k % 3, .rtt_max = 45, .jitter_ms = 2, .pdv_ms = 4,
-		.status = -1, .dns_ms = NAN, .connect_ms = NAN, .tls_ms = NAN, .ttfb_ms = NAN,
-		.total_ms = NAN };
+	struct wire_result res;
+	wire_result_init(&res, rk_find("icmp"), "icmp", "198.18.0.1");
+	static const struct {
+		const char *path;
+		double v;
+	} figs[] = { { "rtt_ms.min", 30 }, { "rtt_ms.p50", 35 }, { "rtt_ms.avg", 36 },
+		{ "rtt_ms.max", 45 }, { "jitter_ms", 2 }, { "pdv_ms", 4 }, { "sent", 20 } };
+	for (size_t f = 0; f < sizeof(figs) / sizeof(figs[0]); f++)
+		wire_result_set(&res, figs[f].path, figs[f].v);
+	wire_result_set(&res, "recv", 20 - lost);
+	wire_result_set(&res, "loss_pct", lost * 5.0);
+	wire_result_set(&res, "rtt_ms.p95", 40 + k % 3);
 	struct wire_batch batch = { .agent = agent, .boot = 1, .seq = seq, .ts_ms = now,
 		.outbox_pending = 0, .outbox_dropped = 0, .nresults = 1, .results = &res };
 	int64_t t0 = clock_mono_ns();

@@ -20,16 +20,13 @@
 #include <unistd.h>
 
 #include "curlglue.h"
-#include "agent/icmpsock.h"
-#include "agent/probe.h"
+#include "agent/probes/icmpsock.h"
+#include "agent/probes/probe.h"
 #include "cfg.h"
 #include "clock.h"
 #include "wire.h"
+#include "agent/probes/kinds.h"
 #include "agent/worker/runner.h"
-
-extern const struct probe_ops probe_icmp_ops;
-extern const struct probe_ops probe_tcp_ops;
-extern const struct probe_ops probe_http_ops;
 
 #define DEADLINE_MS 15000
 
@@ -40,7 +37,6 @@ struct fx {
 	struct curlglue *curl;
 	struct icmpsock *icmp4, *icmp6;
 	struct probe_def def;
-	struct probe_ops ops;       /* a worker kind's real ops (agent/worker/runner.h) */
 	struct probe_run run;
 	json_t *result;
 	int ndone;
@@ -141,7 +137,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 	if (f->run.state != NULL)
-		f->def.ops->cancel(&f->run);
+		f->def.exec->cancel(&f->run);
 	icmpsock_free(f->icmp4);
 	icmpsock_free(f->icmp6);
 	curlglue_free(f->curl);
@@ -158,24 +154,44 @@ teardown(void **state)
 	return 0;
 }
 
+/* Kind name as the agent runs it (agent/probes/kinds.c). */
+static inline const struct probe_kind *
+agent_kind(const char *name)
+{
+	const struct probe_kind *k = probe_kind_find(name);
+	assert_non_null(k);
+	return k;
+}
+
+/* Kind name as pantau-probe-worker runs it: its real exec part. */
+static inline const struct probe_kind *
+worker_kind(const char *name)
+{
+	const struct probe_kind *k = probe_kind_in(worker_kinds, name);
+	assert_non_null(k);
+	return k;
+}
+
 /* A probe definition through the real config path: keys is INI text for
  * the kind's own keys ("count = 3\nspacing_ms = 10"). */
 static inline void
-make_def(struct fx *f, const struct probe_ops *ops, const char *target, const char *keys,
+make_def(struct fx *f, const struct probe_kind *kind, const char *target, const char *keys,
     int timeout_ms)
 {
+	const struct probe_spec *spec = kind->spec;
 	char text[512];
 	struct cfg_file *file = NULL;
 	memset(&f->def, 0, sizeof(f->def));
 	snprintf(f->def.name, sizeof(f->def.name), "t");
-	f->def.ops = ops;
+	f->def.spec = spec;
+	f->def.exec = kind->exec;
 	snprintf(f->def.target, sizeof(f->def.target), "%s", target);
-	f->def.timeout_ms = timeout_ms > 0 ? timeout_ms : ops->default_timeout_ms;
-	f->def.params = calloc(1, ops->params_size > 0 ? ops->params_size : 1);
+	f->def.timeout_ms = timeout_ms > 0 ? timeout_ms : spec->default_timeout_ms;
+	f->def.params = calloc(1, spec->params_size > 0 ? spec->params_size : 1);
 	assert_non_null(f->def.params);
 	snprintf(text, sizeof(text), "[probe.t]\n%s\n", keys != NULL ? keys : "");
 	assert_int_equal(cfg_file_read_string("test.ini", text, &file), PANTAU_OK);
-	cfg_apply(file, "probe.t", ops->keys, ops->nkeys, f->def.params);
+	cfg_apply(file, "probe.t", spec->keys, spec->nkeys, f->def.params);
 	if (file->nerrors > 0)
 		cfg_print_errors(file, stderr);
 	assert_int_equal(file->nerrors, 0);
@@ -188,7 +204,7 @@ start_probe_with(struct fx *f, struct probe_run *run, void *owner,
 {
 	*run = (struct probe_run){ .def = &f->def, .env = &f->env, .done = done,
 		.owner = owner };
-	assert_int_equal(f->def.ops->start(run), PANTAU_OK);
+	assert_int_equal(f->def.exec->start(run), PANTAU_OK);
 	assert_int_equal(f->ndone, 0); /* never from inside start() */
 }
 
@@ -208,7 +224,7 @@ run_probe(struct fx *f)
 	assert_null(f->run.state);
 	assert_non_null(f->result);
 	assert_string_equal(json_string_value(json_object_get(f->result, "probe")),
-	    f->def.ops->kind);
+	    f->def.spec->kind);
 	assert_string_equal(json_string_value(json_object_get(f->result, "target")),
 	    f->def.target);
 	return f->result;
@@ -283,13 +299,13 @@ loopback_socket(struct fx *f, int backlog, int *port)
 }
 
 static inline bool
-check_target(struct fx *f, const struct probe_ops *ops, const char *target, const char *keys,
-    char *why, size_t len)
+check_target(struct fx *f, const struct probe_kind *kind, const char *target,
+    const char *keys, char *why, size_t len)
 {
 	free(f->def.params);
-	make_def(f, ops, target, keys, 0);
+	make_def(f, kind, target, keys, 0);
 	why[0] = '\0';
-	bool ok = ops->check(&f->def, why, len);
+	bool ok = kind->spec->check(&f->def, why, len);
 	if (!ok)
 		assert_true(strlen(why) > 0);
 	return ok;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "agent/agent_config.h"
+#include "agent/probes/kinds.h"
 
 #define GOOD_AGENT                                                                   \
 	"[agent]\nid = ag-3273-0001\nregion = 32.73\nsite = SMPN 2 Bandung\nlink = vsat-geo\n"
@@ -120,7 +121,7 @@ test_good_file(void **state)
 	assert_string_equal(l.cfg.broker.username, "ag-3273-0001"); /* defaults to the id */
 	assert_int_equal(l.cfg.nprobes, 2);
 	assert_string_equal(l.cfg.probes[0].name, "gw");
-	assert_string_equal(l.cfg.probes[0].ops->kind, "icmp");
+	assert_string_equal(l.cfg.probes[0].spec->kind, "icmp");
 	assert_int_equal(l.cfg.probes[0].timeout_ms, 1000);     /* the kind's default */
 	assert_int_equal(l.cfg.probes[1].timeout_ms, 5000);
 	assert_int_equal(agent_config_probe_every(&l.cfg, &l.cfg.probes[0]), 1);
@@ -194,9 +195,9 @@ test_reference_lists_every_kind(void **state)
 	FILE *fp = open_memstream(&buf, &len);
 	agent_config_reference(fp);
 	fclose(fp);
-	for (size_t i = 0; probe_kinds[i] != NULL; i++) {
+	for (size_t i = 0; probe_kinds[i].spec != NULL; i++) {
 		char want[64];
-		snprintf(want, sizeof(want), "type = %s", probe_kinds[i]->kind);
+		snprintf(want, sizeof(want), "type = %s", probe_kinds[i].spec->kind);
 		assert_non_null(strstr(buf, want));
 	}
 	assert_non_null(strstr(buf, "| `outbox_max_kb` |"));

@@ -133,7 +133,8 @@ load_sites(struct fixture *f)
 	const char *tcp_bad = "{\"probe\":\"tcp\",\"target\":\"tally.example:443\",\"ok\":false,"
 	                      "\"error\":\"connection refused\"}";
 	const char *other = "{\"probe\":\"stamp\",\"target\":\"198.51.100.7:862\",\"ok\":true,"
-	                    "\"owd_ms\":12.5}";
+	                    "\"sent\":4,\"recv\":4,\"loss_pct\":0,\"rtt_ms\":{\"min\":11,"
+	                    "\"p50\":12,\"avg\":12,\"p95\":13,\"max\":13},\"owd_ms\":12.5}";
 	put_status(f, "32.73", "ag-a", "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-a\",\"boot\":1,"
 	    "\"site\":\"SMPN 2 Bandung\",\"link\":\"fiber\",\"interval\":60,\"version\":\"0.1.0\","
 	    "\"lat\":-6.915,\"lon\":107.61}", S(600));
@@ -469,7 +470,7 @@ test_site(void **state)
 	assert_true(json_is_false(json_object_get(tcp, "ok")));
 	assert_string_equal(str(tcp, "error"), "connection refused");
 	assert_null(json_object_get(tcp, "connect_ms"));
-	assert_float_equal(num(other, "owd_ms"), 12.5, 1e-9); /* unknown kind: as received */
+	assert_float_equal(num(other, "owd_ms"), 12.5, 1e-9); /* kept whole: as received */
 	assert_int_equal(num(json_object_get(doc, "latest_batch"), "seq"), 2);
 	json_t *d = json_object_get(doc, "delivery");
 	assert_int_equal(num(d, "expected"), 2);

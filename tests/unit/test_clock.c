@@ -6,6 +6,7 @@
 #include <cmocka.h>
 #include <string.h>
 
+#include "byteorder.h"
 #include "clock.h"
 
 static void
@@ -53,6 +54,36 @@ test_parse_rejects(void **state)
 	}
 }
 
+static void
+test_real_ns_and_timespec(void **state)
+{
+	(void)state;
+	struct timespec ts = { .tv_sec = 1700000000, .tv_nsec = 123456789 };
+	assert_int_equal(clock_timespec_ns(&ts), 1700000000123456789LL);
+	int64_t ms = clock_real_ms(), ns = clock_real_ns();
+	assert_true(ns / 1000000 >= ms && ns / 1000000 - ms < 1000);
+}
+
+/* Network order whatever the host's, at any alignment. */
+static void
+test_byteorder(void **state)
+{
+	(void)state;
+	uint8_t b[9] = { 0 };
+	be_put16(b + 1, 0x0102);
+	assert_int_equal(b[1], 1);
+	assert_int_equal(b[2], 2);
+	assert_int_equal(be_get16(b + 1), 0x0102);
+	be_put32(b + 1, 0xa1b2c3d4u);
+	assert_int_equal(b[1], 0xa1);
+	assert_int_equal(b[4], 0xd4);
+	assert_int_equal(be_get32(b + 1), 0xa1b2c3d4u);
+	be_put64(b + 1, 0x0102030405060708ULL);
+	assert_int_equal(b[1], 1);
+	assert_int_equal(b[8], 8);
+	assert_true(be_get64(b + 1) == 0x0102030405060708ULL);
+}
+
 int
 main(void)
 {
@@ -60,6 +91,8 @@ main(void)
 		cmocka_unit_test(test_format_and_parse_round_trip),
 		cmocka_unit_test(test_parse_fractions),
 		cmocka_unit_test(test_parse_rejects),
+		cmocka_unit_test(test_real_ns_and_timespec),
+		cmocka_unit_test(test_byteorder),
 	};
 	return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
 }

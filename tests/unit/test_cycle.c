@@ -54,7 +54,7 @@ fake_fire(uv_timer_t *t)
 	struct probe_run *run = f->run;
 	fake_end(f);
 	run->state = NULL;
-	run->done(run, wire_result_new(run->def->ops->kind, run->def->target));
+	run->done(run, wire_result_new(run->def->spec->kind, run->def->target));
 }
 
 static pantau_err
@@ -91,10 +91,9 @@ fake_cancel(struct probe_run *run)
 	fake_end(f);
 }
 
-static const struct probe_ops light_ops = { .kind = "light", .start = fake_start,
-	.cancel = fake_cancel };
-static const struct probe_ops heavy_ops = { .kind = "heavy", .start = fake_start,
-	.cancel = fake_cancel, .loads_link = true };
+static const struct probe_spec light_spec = { .kind = "light" };
+static const struct probe_spec heavy_spec = { .kind = "heavy", .loads_link = true };
+static const struct probe_exec fake_exec = { .start = fake_start, .cancel = fake_cancel };
 
 struct fx {
 	uv_loop_t loop;
@@ -121,8 +120,8 @@ setup_probes(struct fx *x, const char *const *spec, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		x->params[i] = (struct fake_params){ .delay_ms = (int)strtol(spec[i] + 1, NULL, 10),
 			.index = (int)i, .heavy = spec[i][0] == 'H', .log = &x->log };
-		x->defs[i] = (struct probe_def){ .ops = spec[i][0] == 'H' ? &heavy_ops : &light_ops,
-			.params = &x->params[i] };
+		x->defs[i] = (struct probe_def){ .spec = spec[i][0] == 'H' ? &heavy_spec : &light_spec,
+			.exec = &fake_exec, .params = &x->params[i] };
 		snprintf(x->defs[i].name, sizeof(x->defs[i].name), "p%zu", i);
 		snprintf(x->defs[i].target, sizeof(x->defs[i].target), "t%zu", i);
 		x->list[i] = &x->defs[i];

@@ -123,8 +123,12 @@ static void
 icmp_at(struct fixture *f, const char *regency, const char *agent, int64_t t, int64_t ts,
     int lost, double p95)
 {
-	struct wire_result r = { .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "198.18.0.1",
-		.ok = -1, .sent = 50, .recv = 50 - lost, .rtt_p95 = p95, .jitter_ms = 1 };
+	struct wire_result r;
+	wire_result_init(&r, rk_find("icmp"), "icmp", "198.18.0.1");
+	wire_result_set(&r, "sent", 50);
+	wire_result_set(&r, "recv", 50 - lost);
+	wire_result_set(&r, "rtt_ms.p95", p95);
+	wire_result_set(&r, "jitter_ms", 1);
 	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = ts,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
 	assert_int_equal(store_batch(f->store, regency, &b, t), PANTAU_OK);

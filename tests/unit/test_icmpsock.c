@@ -15,7 +15,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "agent/icmpsock.h"
+#include "agent/probes/icmpsock.h"
 #include "clock.h"
 
 #define DEADLINE_MS 5000

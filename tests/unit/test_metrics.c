@@ -230,8 +230,12 @@ birth(struct fixture *f, const char *regency, const char *agent, const char *lin
 static void
 icmp(struct fixture *f, const char *regency, const char *agent, int64_t t, int lost, double p95)
 {
-	struct wire_result r = { .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "198.18.0.1",
-		.ok = -1, .sent = 50, .recv = 50 - lost, .rtt_p95 = p95, .jitter_ms = 1.5 };
+	struct wire_result r;
+	wire_result_init(&r, rk_find("icmp"), "icmp", "198.18.0.1");
+	wire_result_set(&r, "sent", 50);
+	wire_result_set(&r, "recv", 50 - lost);
+	wire_result_set(&r, "rtt_ms.p95", p95);
+	wire_result_set(&r, "jitter_ms", 1.5);
 	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
 	engine_batch(f->e, regency, &b, t);
@@ -273,8 +277,8 @@ test_metrics(void **state)
 		.results_stored = 6, .duplicates = 1, .rejected = 2, .store_errors = 0,
 		.last_message_ms = T0 + 40 * SEC };
 	f->in.rejected_by[WIRE_REJ_NOT_JSON] = 2;
-	f->ns.sent[ALERT_SINK_WEBHOOK] = 3;
-	f->ns.failed[ALERT_SINK_WEBHOOK] = 1;
+	f->ns = (struct notify_stats){ .n = 3, .sink = { { "alertmanager", 0, 0 },
+		{ "webhook", 3, 1 }, { "telegram", 0, 0 } } };
 	char *text = render(f, T0 + 41 * SEC, &len);
 	check_text(text, &c);
 	char series[512];

@@ -36,7 +36,7 @@ test_icmp_loopback(void **state)
 	struct fx *f = *state;
 	if (f->icmp4 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
+	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
 	const json_t *r = run_probe(f);
 	assert_int_equal((int)num(r, "sent"), 10);
 	assert_int_equal((int)num(r, "recv"), 10);
@@ -56,7 +56,7 @@ test_icmp_ipv6_loopback(void **state)
 	struct fx *f = *state;
 	if (f->icmp6 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
+	make_def(f, agent_kind("icmp"), "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
 	const json_t *r = run_probe(f);
 	assert_int_equal((int)num(r, "sent"), 5);
 	assert_int_equal((int)num(r, "recv"), 5);
@@ -91,7 +91,7 @@ test_icmp_two_trains_share_socket(void **state)
 	struct probe_run ra, rb;
 	if (f->icmp4 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "127.0.0.1", "count = 8\nspacing_ms = 10", 1000);
+	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 8\nspacing_ms = 10", 1000);
 	start_probe_with(f, &ra, &a, on_twin_done);
 	start_probe_with(f, &rb, &b, on_twin_done);
 	assert_true(spin_until(&f->loop, &f->ndone, 2, DEADLINE_MS));
@@ -112,7 +112,7 @@ test_icmp_no_socket(void **state)
 {
 	struct fx *f = *state;
 	f->env.icmp4 = f->env.icmp6 = NULL;
-	make_def(f, &probe_icmp_ops, "127.0.0.1", NULL, 0);
+	make_def(f, agent_kind("icmp"), "127.0.0.1", NULL, 0);
 	const json_t *r = run_probe(f);
 	assert_int_equal((int)num(r, "sent"), 0);
 	assert_int_equal((int)num(r, "recv"), 0);
@@ -128,7 +128,7 @@ test_icmp_unresolvable(void **state)
 	struct fx *f = *state;
 	if (f->icmp4 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
+	make_def(f, agent_kind("icmp"), "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
 	const json_t *r = run_probe(f);
 	assert_int_equal((int)num(r, "sent"), 0);
 	assert_int_equal((int)num(r, "recv"), 0);
@@ -151,7 +151,7 @@ test_icmp_no_answer(void **state)
 	struct fx *f = *state;
 	if (f->icmp4 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "198.51.100.1", "count = 3\nspacing_ms = 10", 100);
+	make_def(f, agent_kind("icmp"), "198.51.100.1", "count = 3\nspacing_ms = 10", 100);
 	int64_t t0 = clock_mono_ms();
 	const json_t *r = run_probe(f);
 	int64_t took = clock_mono_ms() - t0;
@@ -172,13 +172,13 @@ test_icmp_cancel_midrun(void **state)
 	struct fx *f = *state;
 	if (f->icmp4 == NULL)
 		skip();
-	make_def(f, &probe_icmp_ops, "127.0.0.1", "count = 100\nspacing_ms = 10", 1000);
+	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 100\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 60)); /* still running after 60 ms */
 	assert_non_null(f->run.state);
 	assert_true(open_handles(&f->loop) > before);
-	f->def.ops->cancel(&f->run);
+	f->def.exec->cancel(&f->run);
 	assert_null(f->run.state);
 	assert_int_equal(open_handles(&f->loop), before); /* closing at once */
 	assert_false(spin(&f->loop, &f->ndone, 50));
@@ -189,11 +189,11 @@ static void
 test_icmp_cancel_while_resolving(void **state)
 {
 	struct fx *f = *state;
-	make_def(f, &probe_icmp_ops, "localhost", "count = 3\nspacing_ms = 10", 1000);
+	make_def(f, agent_kind("icmp"), "localhost", "count = 3\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
-	f->def.ops->cancel(&f->run);
-	f->def.ops->cancel(&f->run); /* twice is harmless */
+	f->def.exec->cancel(&f->run);
+	f->def.exec->cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* the resolve finishes unseen */
 	assert_int_equal(f->ndone, 0);
@@ -209,12 +209,12 @@ test_icmp_check(void **state)
 	const char *bad[] = { "", "http://203.0.113.1/", "203.0.113.1:80", "bad host",
 		"a..b", "-x.example", "x!y" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(check_target(f, &probe_icmp_ops, good[i], NULL, why, sizeof(why)));
+		assert_true(check_target(f, agent_kind("icmp"), good[i], NULL, why, sizeof(why)));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(check_target(f, &probe_icmp_ops, bad[i], NULL, why, sizeof(why)));
-	check_target(f, &probe_icmp_ops, "http://x/", NULL, why, sizeof(why));
+		assert_false(check_target(f, agent_kind("icmp"), bad[i], NULL, why, sizeof(why)));
+	check_target(f, agent_kind("icmp"), "http://x/", NULL, why, sizeof(why));
 	assert_non_null(strstr(why, "URL"));
-	check_target(f, &probe_icmp_ops, "10.0.0.1:80", NULL, why, sizeof(why));
+	check_target(f, agent_kind("icmp"), "10.0.0.1:80", NULL, why, sizeof(why));
 	assert_non_null(strstr(why, "no port"));
 }
 
@@ -225,15 +225,15 @@ test_icmp_keys(void **state)
 	struct fx *f = *state;
 	const char *bad[] = { "count = 0", "count = 1001", "spacing_ms = 9", "size = 15",
 		"size = 1473" };
-	make_def(f, &probe_icmp_ops, "127.0.0.1", NULL, 0);
+	make_def(f, agent_kind("icmp"), "127.0.0.1", NULL, 0);
 	assert_int_equal(f->def.timeout_ms, 1000);
-	assert_int_equal(probe_icmp_ops.max_duration_ms(&f->def), 9 * 100 + 1000 + 3000);
+	assert_int_equal(agent_kind("icmp")->spec->max_duration_ms(&f->def), 9 * 100 + 1000 + 3000);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		char text[128];
 		struct cfg_file *file = NULL;
 		snprintf(text, sizeof(text), "[probe.t]\n%s\n", bad[i]);
 		assert_int_equal(cfg_file_read_string("t.ini", text, &file), PANTAU_OK);
-		cfg_apply(file, "probe.t", probe_icmp_ops.keys, probe_icmp_ops.nkeys,
+		cfg_apply(file, "probe.t", agent_kind("icmp")->spec->keys, agent_kind("icmp")->spec->nkeys,
 		    f->def.params);
 		assert_int_equal(file->nerrors, 1);
 		cfg_file_free(file);
@@ -250,7 +250,7 @@ test_tcp_connect_ok(void **state)
 	int port;
 	loopback_socket(f, 16, &port);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
-	make_def(f, &probe_tcp_ops, target, NULL, 0);
+	make_def(f, agent_kind("tcp"), target, NULL, 0);
 	assert_int_equal(f->def.timeout_ms, 5000);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_true(json_object_get(r, "ok")));
@@ -270,7 +270,7 @@ test_tcp_refused(void **state)
 	int port;
 	loopback_socket(f, -1, &port); /* bound, not listening: the port is ours and closed */
 	snprintf(target, sizeof(target), "localhost:%d", port);
-	make_def(f, &probe_tcp_ops, target, NULL, 0);
+	make_def(f, agent_kind("tcp"), target, NULL, 0);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_false(json_object_get(r, "ok")));
 	assert_string_equal(str(r, "error"), "connection refused");
@@ -293,7 +293,7 @@ test_tcp_timeout(void **state)
 	f->fds[3] = filler;
 	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
-	make_def(f, &probe_tcp_ops, target, NULL, 150);
+	make_def(f, agent_kind("tcp"), target, NULL, 150);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_false(json_object_get(r, "ok")));
 	assert_string_equal(str(r, "error"), "timed out after 150 ms");
@@ -315,7 +315,7 @@ test_tcp_ipv6(void **state)
 	assert_int_equal(listen(fd, 16), 0);
 	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
 	snprintf(target, sizeof(target), "[::1]:%d", ntohs(sa.sin6_port));
-	make_def(f, &probe_tcp_ops, target, NULL, 0);
+	make_def(f, agent_kind("tcp"), target, NULL, 0);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_string_equal(str(r, "addr"), "::1");
@@ -326,7 +326,7 @@ static void
 test_tcp_unresolvable(void **state)
 {
 	struct fx *f = *state;
-	make_def(f, &probe_tcp_ops, "nosuchhost.invalid:443", NULL, 0);
+	make_def(f, agent_kind("tcp"), "nosuchhost.invalid:443", NULL, 0);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_false(json_object_get(r, "ok")));
 	assert_ptr_equal(strstr(str(r, "error"), "cannot resolve host nosuchhost.invalid: "),
@@ -345,12 +345,12 @@ test_tcp_check(void **state)
 		"example.com:http", "[::1]", "[::1]443", "::1:80", "[nothex]:80", ":80",
 		"bad host:80" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(check_target(f, &probe_tcp_ops, good[i], NULL, why, sizeof(why)));
+		assert_true(check_target(f, agent_kind("tcp"), good[i], NULL, why, sizeof(why)));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(check_target(f, &probe_tcp_ops, bad[i], NULL, why, sizeof(why)));
-	check_target(f, &probe_tcp_ops, "example.com", NULL, why, sizeof(why));
+		assert_false(check_target(f, agent_kind("tcp"), bad[i], NULL, why, sizeof(why)));
+	check_target(f, agent_kind("tcp"), "example.com", NULL, why, sizeof(why));
 	assert_non_null(strstr(why, "no port"));
-	assert_int_equal(probe_tcp_ops.max_duration_ms(&f->def), 5000);
+	assert_int_equal(agent_kind("tcp")->spec->max_duration_ms(&f->def), 5000);
 }
 
 static void
@@ -366,12 +366,12 @@ test_tcp_cancel(void **state)
 	f->fds[3] = filler;
 	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
 	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
-	make_def(f, &probe_tcp_ops, target, NULL, 5000);
+	make_def(f, agent_kind("tcp"), target, NULL, 5000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* resolved, handshake hanging */
 	assert_int_equal(open_handles(&f->loop), before + 2); /* timer and TCP handle */
-	f->def.ops->cancel(&f->run);
+	f->def.exec->cancel(&f->run);
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);

@@ -58,8 +58,7 @@ http_def(struct fx *f, const char *path, const char *keys, int timeout_ms)
 {
 	char url[128];
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", f->http_port, path);
-	assert_true(probe_runner_ops("http", &f->ops));
-	make_def(f, &f->ops, url, keys, timeout_ms);
+	make_def(f, worker_kind("http"), url, keys, timeout_ms);
 }
 
 static void
@@ -185,7 +184,7 @@ test_http_cancel(void **state)
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100));
 	assert_int_equal(curlglue_running(f->curl), 1);
-	f->def.ops->cancel(&f->run);
+	f->def.exec->cancel(&f->run);
 	assert_int_equal(curlglue_running(f->curl), 0);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
@@ -216,13 +215,13 @@ test_http_check(void **state)
 		"tally.example/api", "http://exa mple.com/", "http://host:99999/",
 		"http://host:80x/", "http://[2001:db8::1/", "http://host/a b" };
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		assert_true(check_target(f, &probe_http_ops, good[i], NULL, why, sizeof(why)));
+		assert_true(check_target(f, agent_kind("http"), good[i], NULL, why, sizeof(why)));
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		assert_false(check_target(f, &probe_http_ops, bad[i], NULL, why, sizeof(why)));
-	assert_false(check_target(f, &probe_http_ops, "https://x.example/", "expect_status = 42",
+		assert_false(check_target(f, agent_kind("http"), bad[i], NULL, why, sizeof(why)));
+	assert_false(check_target(f, agent_kind("http"), "https://x.example/", "expect_status = 42",
 	    why, sizeof(why)));
 	assert_non_null(strstr(why, "expect_status"));
-	assert_int_equal(probe_http_ops.max_duration_ms(&f->def), 10000);
+	assert_int_equal(agent_kind("http")->spec->max_duration_ms(&f->def), 10000);
 }
 
 static void
@@ -230,10 +229,9 @@ test_start_without_glue(void **state)
 {
 	struct fx *f = *state;
 	f->env.curl = NULL;
-	assert_true(probe_runner_ops("http", &f->ops));
-	make_def(f, &f->ops, "http://127.0.0.1:1/", NULL, 0);
+	make_def(f, worker_kind("http"), "http://127.0.0.1:1/", NULL, 0);
 	f->run = (struct probe_run){ .def = &f->def, .env = &f->env, .done = on_done, .owner = f };
-	assert_int_equal(f->ops.start(&f->run), PANTAU_ERR_STATE);
+	assert_int_equal(f->def.exec->start(&f->run), PANTAU_ERR_STATE);
 	assert_null(f->run.state);
 }
 

@@ -1,7 +1,7 @@
 /*
  * The probe worker: the request and reply the agent and pantau-probe-worker
- * exchange (agent/workerproto.c), and the agent's spawner
- * (agent/probeworker.c) against the real worker and against small shell
+ * exchange (agent/probes/workerproto.c), and the agent's spawner
+ * (agent/probes/probeworker.c) against the real worker and against small shell
  * scripts standing in for a worker that crashes, prints garbage, hangs or
  * is missing. The fixture is probe_harness.h.
  */
@@ -15,12 +15,11 @@
 #include <sys/stat.h>
 
 #include "probe_harness.h"
-#include "agent/budget.h"
-#include "agent/probeworker.h"
+#include "agent/probes/budget.h"
+#include "agent/probes/probeworker.h"
 #include "agent/probes/curlkinds.h"
-#include "agent/workerproto.h"
+#include "agent/probes/workerproto.h"
 
-extern const struct probe_ops probe_upload_task_ops;
 
 /* ---- request ---- */
 
@@ -31,13 +30,14 @@ test_request_round_trip(void **state)
 	char why[256];
 	struct probe_def back;
 	struct workerproto_budget b = { 100000000, 2500000 }, b2;
-	make_def(f, &probe_upload_task_ops, "https://tally.example/up",
+	make_def(f, agent_kind("upload_task"), "https://tally.example/up",
 	    "size = 1234\nmethod = PUT\ncontent_type = text/plain\ninsecure = yes", 7000);
 	char *req = workerproto_request(&f->def, &b);
 	assert_non_null(req);
-	assert_int_equal(workerproto_request_parse(req, strlen(req), &back, &b2, why, sizeof(why)),
-	    PANTAU_OK);
-	assert_ptr_equal(back.ops, &probe_upload_task_ops);
+	assert_int_equal(workerproto_request_parse(req, strlen(req), worker_kinds, &back, &b2, why,
+	    sizeof(why)), PANTAU_OK);
+	assert_ptr_equal(back.spec, agent_kind("upload_task")->spec);
+	assert_ptr_equal(back.exec, worker_kind("upload_task")->exec);
 	assert_string_equal(back.name, "t");
 	assert_string_equal(back.target, "https://tally.example/up");
 	assert_int_equal(back.timeout_ms, 7000);
@@ -59,8 +59,8 @@ expect_bad_request(const char *req, const char *needle)
 	char why[256] = "";
 	struct probe_def def;
 	struct workerproto_budget b;
-	assert_int_equal(workerproto_request_parse(req, strlen(req), &def, &b, why, sizeof(why)),
-	    PANTAU_ERR_PARSE);
+	assert_int_equal(workerproto_request_parse(req, strlen(req), worker_kinds, &def, &b, why,
+	    sizeof(why)), PANTAU_ERR_PARSE);
 	free(def.params);
 	if (strstr(why, needle) == NULL)
 		fail_msg("why \"%s\" does not say \"%s\"", why, needle);
@@ -107,7 +107,7 @@ test_reply_parse(void **state)
 {
 	struct fx *f = *state;
 	struct workerproto_stats st;
-	make_def(f, &probe_http_ops, "http://127.0.0.1:9/", NULL, 0);
+	make_def(f, agent_kind("http"), "http://127.0.0.1:9/", NULL, 0);
 	const char *good = "{\"result\":{\"probe\":\"http\",\"target\":\"http://127.0.0.1:9/\","
 	    "\"ok\":true,\"status\":200,\"total_ms\":1.5,\"bytes\":5},\"spent_bytes\":7,"
 	    "\"maxrss_kb\":9000,\"cpu_ms\":12}\n";
@@ -163,7 +163,7 @@ via_worker_to(struct fx *f, const char *worker, const char *target, int timeout_
 	f->env.worker = worker;
 	f->ndone = 0;
 	free(f->def.params);
-	make_def(f, &probe_http_ops, target, NULL, timeout_ms);
+	make_def(f, agent_kind("http"), target, NULL, timeout_ms);
 	const json_t *r = run_probe(f);
 	assert_null(f->run.state);
 	f->env.budget = NULL;
@@ -212,11 +212,11 @@ test_cancel_kills_worker(void **state)
 	assert_int_equal(budget_new(NULL, 0, clock_real_ms(), &b), PANTAU_OK);
 	f->env.budget = b;
 	f->env.worker = path;
-	make_def(f, &probe_http_ops, "http://127.0.0.1:9/", NULL, 0);
+	make_def(f, agent_kind("http"), "http://127.0.0.1:9/", NULL, 0);
 	f->run = (struct probe_run){ .def = &f->def, .env = &f->env, .done = on_done, .owner = f };
-	assert_int_equal(f->def.ops->start(&f->run), PANTAU_OK);
+	assert_int_equal(f->def.exec->start(&f->run), PANTAU_OK);
 	spin_until(&f->loop, NULL, 0, 200);
-	f->def.ops->cancel(&f->run);
+	f->def.exec->cancel(&f->run);
 	assert_null(f->run.state);
 	/* Everything but the fixture's own handles closes once sleep is reaped. */
 	icmpsock_free(f->icmp4);

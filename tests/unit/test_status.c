@@ -256,20 +256,24 @@ static void
 test_sample_of_batch(void **state)
 {
 	(void)state;
-	struct wire_result r[4] = {
-		{ .kind = WIRE_PROBE_ICMP, .probe = "icmp", .target = "a", .sent = 10, .recv = 9,
-		  .rtt_p95 = 50, .jitter_ms = 3 },
-		{ .kind = WIRE_PROBE_OTHER, .probe = "stamp", .target = "b" },
-		{ .kind = WIRE_PROBE_HTTP, .probe = "http", .target = "https://t/", .ok = 0,
-		  .error = "timeout" },
-		{ .kind = WIRE_PROBE_OTHER, .probe = "throughput", .target = "c" },
-	};
-	json_t *tp = json_pack("{s:{s:f}}", "upload", "mbps", 0.75);
-	json_t *stamp = json_pack("{s:i,s:i,s:{s:f},s:f}", "sent", 100, "recv", 100, "rtt_ms",
-	    "p95", 70.0, "jitter_ms", 1.0);
-	r[3].obj = tp;
-	r[1].obj = stamp;
-	struct wire_batch b = { .agent = "ag", .nresults = 4, .results = r };
+	/* Every kind the status engine judges something of, as decoded. */
+	static const char *const text =
+	    "{\"v\":1,\"agent\":\"ag\",\"boot\":1,\"seq\":1,\"ts\":\"2024-02-14T06:00:30Z\","
+	    "\"results\":["
+	    "{\"probe\":\"icmp\",\"target\":\"a\",\"sent\":10,\"recv\":9,\"loss_pct\":10,"
+	    "\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":3,\"p95\":50,\"max\":60},\"jitter_ms\":3},"
+	    "{\"probe\":\"stamp\",\"target\":\"b\",\"ok\":true,\"sent\":100,\"recv\":100,"
+	    "\"loss_pct\":0,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":3,\"p95\":70,\"max\":80},"
+	    "\"jitter_ms\":1.0},"
+	    "{\"probe\":\"http\",\"target\":\"https://t/\",\"ok\":false,\"status\":0,"
+	    "\"error\":\"timeout\"},"
+	    "{\"probe\":\"throughput\",\"target\":\"c\",\"ok\":true,"
+	    "\"upload\":{\"mbps\":0.75}}]}";
+	struct wire_topic t;
+	struct wire_error e = { 0 };
+	struct wire_batch b;
+	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
+	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
 	struct win_sample s;
 	char err[WINDOW_ERROR_MAX];
 	window_sample_of(&b, NOW, &s, err);
@@ -280,8 +284,7 @@ test_sample_of_batch(void **state)
 	assert_float_equal(s.upload_mbps, 0.75, 1e-9);
 	assert_int_equal(s.http_failed, 1);
 	assert_string_equal(err, "https://t/ timeout");
-	json_decref(tp);
-	json_decref(stamp);
+	wire_batch_clear(&b);
 }
 
 static void

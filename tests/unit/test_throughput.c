@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "agent/budget.h"
+#include "agent/probes/budget.h"
 #include "agent/probes/tput_rate.h"
 
 #define SAMPLE_NS (TPUT_SAMPLE_MS * 1000000LL)

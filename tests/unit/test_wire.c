@@ -80,11 +80,13 @@ test_decode_good_batch(void **state)
 	assert_int_equal(b.seq, 1042);
 	assert_int_equal(b.ts_ms, 1707890430125LL);
 	assert_int_equal(b.nresults, 2);
-	assert_int_equal(b.results[0].kind, WIRE_PROBE_ICMP);
-	assert_int_equal(b.results[0].recv, 19);
-	assert_true(fabs(b.results[0].rtt_p95 - 47.9) < 1e-9);
-	assert_int_equal(b.results[1].kind, WIRE_PROBE_HTTP);
-	assert_int_equal(b.results[1].status, 200);
+	assert_ptr_equal(b.results[0].kind, rk_find("icmp"));
+	assert_true(b.results[0].col[RK_COL_RECV] == 19);
+	assert_true(b.results[0].fig[RK_JUDGE_RECV] == 19);
+	assert_true(fabs(b.results[0].col[RK_COL_RTT_P95] - 47.9) < 1e-9);
+	assert_true(fabs(b.results[0].fig[RK_JUDGE_RTT_P95] - 47.9) < 1e-9);
+	assert_ptr_equal(b.results[1].kind, rk_find("http"));
+	assert_true(b.results[1].col[RK_COL_STATUS] == 200);
 	assert_int_equal(b.results[1].ok, 1);
 	assert_int_equal(b.outbox_dropped, 0);
 	wire_batch_clear(&b);
@@ -125,9 +127,9 @@ test_encode_round_trip(void **state)
 	assert_int_equal(b.ts_ms, 1707890430125LL);
 	assert_int_equal(b.outbox_pending, 2);
 	assert_int_equal(b.outbox_dropped, 5);
-	assert_int_equal(b.results[0].sent, 10);
-	assert_true(fabs(b.results[0].rtt_avg - 0.061) < 1e-9);
-	assert_int_equal(b.results[1].kind, WIRE_PROBE_OTHER);
+	assert_true(b.results[0].col[RK_COL_SENT] == 10);
+	assert_true(fabs(b.results[0].col[RK_COL_RTT_AVG] - 0.061) < 1e-9);
+	assert_null(b.results[1].kind);
 	wire_batch_clear(&b);
 	free(text);
 }

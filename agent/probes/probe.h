@@ -1,0 +1,132 @@
+/*
+ * The probe interface. A probe kind has two parts:
+ *
+ *   spec  struct probe_spec: its name, config keys, checks, defaults and
+ *         longest run. Shared by the agent, `pantau-agent check` and
+ *         pantau-probe-worker, so all three read a [probe.NAME] section the
+ *         same way. Needs nothing but common/.
+ *   exec  struct probe_exec: start and cancel, which run it on a loop.
+ *
+ * The agent's table of kinds pairs each spec with the exec the agent runs
+ * it with (agent/probes/kinds.h); the libcurl kinds (in_worker) run in
+ * pantau-probe-worker, so in the agent their exec spawns the worker
+ * (agent/probes/probeworker.h) and in the worker the real one runs
+ * (agent/worker/runner.h). docs/architecture.md, "Adding a probe kind".
+ *
+ * Life of a measurement: the scheduler fills a struct probe_run and calls
+ * exec->start(run). The probe works on the loop (its own uv handles, the
+ * shared ICMP sockets or the libcurl multi in run->env) and calls
+ * run->done(run, result) exactly once, never from inside start(). After
+ * done() the probe holds nothing of the run. exec->cancel(run) aborts a
+ * running measurement (agent shutdown, cycle overrun); done() is then not
+ * called, and the probe releases its handles asynchronously on the loop.
+ */
+#ifndef PANTAU_PROBES_PROBE_H
+#define PANTAU_PROBES_PROBE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <uv.h>
+
+#include "cfg.h"
+#include "err.h"
+#include "rng.h"
+#include "wire.h"
+
+struct budget;
+struct curlglue;
+struct icmpsock;
+
+/* What probes share, owned by the agent (or the worker). */
+struct probe_env {
+	uv_loop_t *loop;
+	struct curlglue *curl;     /* libcurl multi-socket on the loop (worker only) */
+	struct icmpsock *icmp4;    /* shared ICMP socket, IPv4; NULL if unavailable */
+	struct icmpsock *icmp6;    /* shared ICMPv6 socket; NULL if unavailable */
+	struct rng *rng;
+	struct budget *budget;     /* daily data budget (throughput); never NULL in a probe */
+	const char *worker;        /* path of pantau-probe-worker (agent only), or NULL */
+};
+
+/* One configured probe: a [probe.NAME] section. */
+struct probe_def {
+	char name[64];                     /* NAME of [probe.NAME] */
+	const struct probe_spec *spec;
+	const struct probe_exec *exec;
+	char target[WIRE_TARGET_MAX + 1];  /* host, host:port or URL, by kind */
+	int interval_s;                    /* 0: every cycle */
+	int timeout_ms;
+	void *params;                      /* spec->params_size bytes, filled by spec->keys */
+};
+
+struct probe_run {
+	const struct probe_def *def;
+	struct probe_env *env;
+	/* Called once with a result object (see docs/protocol.md); ownership of
+	 * result passes to the callee. */
+	void (*done)(struct probe_run *run, json_t *result);
+	void *owner;                       /* the scheduler's context */
+	void *state;                       /* the probe's private state */
+};
+
+/* The spec part of a kind. */
+struct probe_spec {
+	const char *kind;                  /* "icmp", "tcp", "http", "stamp", ... */
+	const struct cfg_key *keys;        /* kind-specific keys of its section */
+	size_t nkeys;
+	size_t params_size;
+	int default_timeout_ms;
+	/* Check the target and params once parsed; false with why, which is
+	 * shown after the key ("target: <why>"). */
+	bool (*check)(const struct probe_def *def, char *why, size_t len);
+	/* Longest a measurement may take with these params, in ms (used to
+	 * check that probes fit the cycle). */
+	int (*max_duration_ms)(const struct probe_def *def);
+	/* What a failed result carries besides probe, target and error (icmp:
+	 * sent and recv 0, loss_pct 100); NULL: "ok": false. */
+	void (*failure_fields)(json_t *result);
+	/* The probe fills the link (throughput, upload_task): a cycle runs it
+	 * after the other probes have finished, one such probe at a time, so
+	 * that it neither loads their measurements nor the others'. */
+	bool loads_link;
+	/* Measured in pantau-probe-worker (libcurl kinds). */
+	bool in_worker;
+};
+
+/* keys, nkeys and params_size of a spec from its key table and params type. */
+#define PROBE_KEYS(table, params_type) \
+	.keys = (table), .nkeys = sizeof(table) / sizeof((table)[0]), \
+	.params_size = sizeof(params_type)
+
+/* The exec part of a kind. */
+struct probe_exec {
+	/* Begin one measurement. PANTAU_OK: done() will follow. Any error: no
+	 * done() call; the scheduler reports the failure in the batch. */
+	pantau_err (*start)(struct probe_run *run);
+	void (*cancel)(struct probe_run *run);
+};
+
+/* A kind as one program runs it: its spec and the exec it runs it with. */
+struct probe_kind {
+	const struct probe_spec *spec;
+	const struct probe_exec *exec;
+};
+
+/* The kind called name in table (ended by an entry with spec NULL), or NULL. */
+const struct probe_kind *probe_kind_in(const struct probe_kind *table, const char *name);
+
+/* The kinds of table as text for messages: "icmp, tcp or http". */
+void probe_kind_names(const struct probe_kind *table, char *buf, size_t len);
+
+/* Build a failure result {"probe","target",...,"error"} for def (see
+ * spec->failure_fields). */
+json_t *probe_failure_result(const struct probe_def *def, const char *error);
+
+/* failure_fields of the packet-train kinds: sent 0, recv 0, loss_pct 100. */
+void probe_train_failure_fields(json_t *result);
+
+/* True when any of the n definitions is measured in the probe worker. */
+bool probe_needs_worker(const struct probe_def *defs, size_t n);
+
+#endif

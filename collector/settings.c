@@ -1,0 +1,72 @@
+#include "settings.h"
+
+pantau_err
+settings_engine(const struct collector_config *cfg, struct engine_opts *o, char *why,
+    size_t len)
+{
+	*o = (struct engine_opts){
+		.window_s = cfg->status.window_s,
+		.offline_intervals = cfg->status.offline_intervals,
+		.default_interval_s = cfg->status.default_interval_s,
+		.hyst = { cfg->status.enter_windows, cfg->status.leave_windows },
+		.baseline = { cfg->status.baseline_factor, cfg->status.baseline_rtt_floor_ms,
+		    cfg->status.baseline_loss_floor_pct },
+		.baseline_hours = cfg->status.baseline_hours,
+		.baseline_min_hours = cfg->status.baseline_min_hours,
+		.at_risk_share = cfg->status.at_risk_pct / 100.0,
+	};
+	return countwin_parse(cfg->counting.start, cfg->counting.end, &o->counting, why, len);
+}
+
+size_t
+settings_sink_names(const char **names)
+{
+	size_t n = 0;
+	for (; sinks_table[n] != NULL && n < SINKS_MAX; n++)
+		names[n] = sinks_table[n]->name;
+	return n;
+}
+
+void
+settings_alerts(const struct collector_config *cfg, const char *const *names, size_t nnames,
+    struct alerts_rules *r)
+{
+	*r = (struct alerts_rules){ .resolve_hold_ms = (int64_t)cfg->alerts.resolve_hold_s * 1000,
+		.forget_ms = 3600 * 1000, .sinks = names, .nsinks = nnames };
+}
+
+void
+settings_notify(const struct collector_config *cfg, struct notify_opts *o)
+{
+	*o = (struct notify_opts){
+		.sinks = cfg->alerts.sink,
+		.dashboard_url = cfg->alerts.dashboard_url,
+		.timeout_ms = cfg->alerts.timeout_ms,
+		.retry_max_ms = (int64_t)cfg->alerts.retry_max_s * 1000,
+	};
+}
+
+pantau_err
+settings_files(const struct collector_config *cfg, const char *catalog_dir,
+    struct catalog **cat, struct profiles **prof, FILE *errs)
+{
+	char why[512];
+	*cat = NULL;
+	*prof = NULL;
+	pantau_err rc = catalog_load(catalog_dir, cat, why, sizeof(why));
+	if (rc != PANTAU_OK) {
+		fprintf(errs, "pantau-collector: region catalog: %s\n", why);
+		return rc;
+	}
+	if (cfg->status.regency_flags[0] != '\0' &&
+	    (rc = catalog_load_flags(*cat, cfg->status.regency_flags, why, sizeof(why))) !=
+	        PANTAU_OK)
+		fprintf(errs, "pantau-collector: [status] regency_flags: %s\n", why);
+	else
+		rc = profiles_load(cfg->status.profiles, prof, errs);
+	if (rc != PANTAU_OK) {
+		catalog_free(*cat);
+		*cat = NULL;
+	}
+	return rc;
+}

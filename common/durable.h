@@ -1,0 +1,21 @@
+/*
+ * Small state files written durably: to a temporary file, fsynced, renamed
+ * over the old one and the folder fsynced, so a crash or power cut leaves
+ * either the old or the new text, never half of it (the agent's boot
+ * counter and daily data budget).
+ */
+#ifndef PANTAU_DURABLE_H
+#define PANTAU_DURABLE_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+/* Write dir/name with text. PANTAU_ERR_IO with errno set. */
+pantau_err durable_write(const char *dir, const char *name, const char *text);
+
+/* Read dir/name into buf (at most len - 1 bytes, terminated).
+ * PANTAU_ERR_NOT_FOUND when there is no such file, PANTAU_ERR_IO. */
+pantau_err durable_read(const char *dir, const char *name, char *buf, size_t len);
+
+#endif

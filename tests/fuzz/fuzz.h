@@ -1,0 +1,32 @@
+/*
+ * What the libFuzzer harnesses share (docs/testing.md, "Fuzzing"). Each
+ * tests/fuzz/fuzz_NAME.c is one harness: one parser of outside input fed
+ * with libFuzzer's bytes, built with -fsanitize=fuzzer,address,undefined
+ * (tests/fuzz/fuzz.mk), with its seed corpus in tests/fuzz/corpus/NAME/.
+ */
+#ifndef PANTAU_FUZZ_H
+#define PANTAU_FUZZ_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/* libFuzzer's entry points. */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int LLVMFuzzerInitialize(int *argc, char ***argv);
+
+/* data as a NUL-terminated string (malloc'd, free it); NULL when out of
+ * memory. Bytes after an embedded NUL are kept but unseen by C strings. */
+char *fuzz_cstr(const uint8_t *data, size_t size);
+
+/* A path whose file holds exactly data: one memfd per process, rewritten
+ * for each input (no disk, no cleanup), opened anew through /proc. */
+const char *fuzz_file(const uint8_t *data, size_t size);
+
+/* A stream that swallows what the parsers print (error reports). */
+FILE *fuzz_devnull(void);
+
+/* The logger at error level, so that warnings do not slow fuzzing. */
+void fuzz_quiet(void);
+
+#endif

@@ -1,0 +1,16 @@
+/* The collector's configuration file (collector/collector_config.c over
+ * common/cfg.c and libinih): any bytes. */
+#include <stdlib.h>
+
+#include "collector/collector_config.h"
+#include "fuzz.h"
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct collector_config c;
+	pantau_err rc = collector_config_load(fuzz_file(data, size), &c, fuzz_devnull());
+	if (rc != PANTAU_OK && rc != PANTAU_ERR_CONFIG)
+		abort();
+	return 0;
+}
