@@ -338,12 +338,13 @@ rk_series_judged(const struct resultkind *k, enum rk_judge j)
 }
 
 void
-rk_names_judged(enum rk_judge j, const char *sep, char *buf, size_t len)
+rk_names_judged(enum rk_judge j, bool charted, const char *sep, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; resultkinds[i] != NULL && used < len; i++) {
-		if (!rk_judges(resultkinds[i], j))
+		if (!rk_judges(resultkinds[i], j) ||
+		    (charted && rk_series_judged(resultkinds[i], j) == NULL))
 			continue;
 		int n = snprintf(buf + used, len - used, "%s%s", used > 0 ? sep : "",
 		    resultkinds[i]->name);
