@@ -18,7 +18,7 @@ enum result_col { RC_PROBE, RC_TARGET, RC_OK, RC_ERROR, RC_EXTRA, RC_FIRST_COL }
 #define SOURCE_MAX 128   /* where one field is */
 #define EXPRS_MAX 32     /* distinct aggregates of Q_SERIES */
 
-/* Appends to a bounded buffer; false once it is full. */
+/* SQL text in a bounded buffer; full once a piece did not fit. */
 struct sqlbuf {
 	char *s;
 	size_t len, used;
