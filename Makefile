@@ -82,7 +82,8 @@ CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.c
 # and Indonesia's outline made from world-atlas at build time.
 WEB_SRC := $(wildcard dashboards/web/*.html dashboards/web/*.js dashboards/web/*.css)
 WEB := $(patsubst dashboards/web/%,$(BUILD)/share/pantau/web/%,$(WEB_SRC)) \
-	$(BUILD)/share/pantau/web/indonesia.json
+	$(BUILD)/share/pantau/web/indonesia.json \
+	$(BUILD)/share/pantau/web/kinds.json
 
 .PHONY: all deps test unit demo bench install clean check-pkgs docs
 .DEFAULT_GOAL := all
@@ -189,6 +190,10 @@ $(BUILD)/share/pantau/web/%: dashboards/web/%
 $(BUILD)/share/pantau/web/indonesia.json: deploy/web-outline.mjs node_modules/world-atlas/countries-50m.json
 	@mkdir -p $(dir $@)
 	node deploy/web-outline.mjs $@
+# The result kinds' table for the dashboard (common/resultkind.h), from the CLI.
+$(BUILD)/share/pantau/web/kinds.json: $(BUILD)/pantau
+	@mkdir -p $(dir $@)
+	$(Q)$(BUILD)/pantau kinds --json > $@.tmp && mv $@.tmp $@
 node_modules/world-atlas/countries-50m.json:
 	@echo "the map outline comes from npm: run 'make deps' first" >&2; exit 1
 
