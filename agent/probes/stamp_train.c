@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "mos.h"
+#include "agent/probes/probe.h"
 #include "stats.h"
 #include "wire.h"
 
@@ -171,18 +171,6 @@ stamp_train_pending(const struct stamp_train *t)
 	return t->pending;
 }
 
-static json_t *
-rtt_object(const struct rtt_stats *st)
-{
-	json_t *o = json_object();
-	wire_set_num(o, "min", st->min);
-	wire_set_num(o, "p50", st->p50);
-	wire_set_num(o, "avg", st->avg);
-	wire_set_num(o, "p95", st->p95);
-	wire_set_num(o, "max", st->max);
-	return o;
-}
-
 /* min, p50, avg, max of one direction over the answered packets; a
  * one-way delay below 0 (within the clocks' error) counts as 0. */
 static json_t *
@@ -216,12 +204,7 @@ set_counts(json_t *r, const struct stamp_train *t)
 		json_object_set_new(r, "reordered", json_integer(t->reordered));
 	if (t->ttl >= 0)
 		json_object_set_new(r, "ttl", json_integer(t->ttl));
-	if (t->send_failed > 0) {
-		char why[160];
-		snprintf(why, sizeof(why), "%d of %d test packets could not be sent: %s",
-		    t->send_failed, t->count, strerror(t->send_errno));
-		json_object_set_new(r, "error", json_string(why));
-	}
+	probe_train_send_failures(r, t->send_failed, t->count, t->send_errno, "test packets");
 }
 
 /* Both clocks may say they are synchronised and still disagree (a
@@ -274,17 +257,7 @@ stamp_train_result(const struct stamp_train *t, const char *target, const char *
 	json_object_set_new(r, "ok", json_boolean(st.recv > 0));
 	json_object_set_new(r, "addr", json_string(addr));
 	json_object_set_new(r, "port", json_integer(port));
-	json_object_set_new(r, "sent", json_integer((json_int_t)st.sent));
-	json_object_set_new(r, "recv", json_integer((json_int_t)st.recv));
-	wire_set_num(r, "loss_pct", st.loss_pct);
-	if (st.recv > 0) {
-		json_object_set_new(r, "rtt_ms", rtt_object(&st));
-		if (st.ipdv_pairs > 0)
-			wire_set_num(r, "jitter_ms", st.jitter);
-		wire_set_num(r, "pdv_ms", st.pdv_p99);
-	}
-	wire_set_num(r, "mos", mos_estimate(st.recv > 0 ? st.avg : 0,
-	    st.ipdv_pairs > 0 ? st.jitter : 0, st.loss_pct));
+	probe_train_stats(r, &st);
 	set_counts(r, t);
 	set_oneway(r, t);
 	if (st.recv == 0 && json_object_get(r, "error") == NULL)
