@@ -72,6 +72,8 @@ LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The network lab's user-space delay line (tests/lab/, docs/testing.md).
 LAB_BIN := $(BUILD)/tests/delayline
+# The agent with the test-only probe kinds in its table (agent/probes/echo.c).
+TESTKINDS_BIN := $(BUILD)/tests/pantau-agent-testkinds
 
 PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench \
@@ -82,7 +84,8 @@ CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.c
 # and Indonesia's outline made from world-atlas at build time.
 WEB_SRC := $(wildcard dashboards/web/*.html dashboards/web/*.js dashboards/web/*.css)
 WEB := $(patsubst dashboards/web/%,$(BUILD)/share/pantau/web/%,$(WEB_SRC)) \
-	$(BUILD)/share/pantau/web/indonesia.json
+	$(BUILD)/share/pantau/web/indonesia.json \
+	$(BUILD)/share/pantau/web/kinds.json
 
 .PHONY: all deps test unit demo bench install clean check-pkgs docs
 .DEFAULT_GOAL := all
@@ -168,6 +171,18 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
 
+# kinds.c once more with PANTAU_TEST_KINDS; linked first, it stands in for
+# the archive's kinds.o (docs/architecture.md, "Adding a probe kind").
+$(BUILD)/obj/testkinds/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $< (test kinds)")
+	$(Q)$(CC) $(CFLAGS_ALL) -DPANTAU_TEST_KINDS -MMD -MP -c $< -o $@
+$(TESTKINDS_BIN): $(call obj,agent/main.c) $(BUILD)/obj/testkinds/agent/probes/kinds.o \
+		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+
 $(LAB_BIN): tests/lab/delayline.c
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  CC      $<")
@@ -189,6 +204,10 @@ $(BUILD)/share/pantau/web/%: dashboards/web/%
 $(BUILD)/share/pantau/web/indonesia.json: deploy/web-outline.mjs node_modules/world-atlas/countries-50m.json
 	@mkdir -p $(dir $@)
 	node deploy/web-outline.mjs $@
+# The result kinds' table for the dashboard (common/resultkind.h), from the CLI.
+$(BUILD)/share/pantau/web/kinds.json: $(BUILD)/pantau
+	@mkdir -p $(dir $@)
+	$(Q)$(BUILD)/pantau kinds --json > $@.tmp && mv $@.tmp $@
 node_modules/world-atlas/countries-50m.json:
 	@echo "the map outline comes from npm: run 'make deps' first" >&2; exit 1
 
@@ -198,7 +217,7 @@ node_modules/idn-area-data/data/%.csv:
 deps:
 	@sh deploy/deps.sh
 
-unit: all $(UNIT_BIN) $(LAB_BIN)
+unit: all $(UNIT_BIN) $(LAB_BIN) $(TESTKINDS_BIN)
 
 test: deps
 	@$(MAKE) --no-print-directory unit

@@ -1,5 +1,7 @@
 #include "check_text.h"
 
+/* Data, not code: each message in English and Bahasa Indonesia, with the
+ * fix after "->". Entries look alike by design (duplicates lists them). */
 static const char *const text[M_COUNT][2] = {
 	[M_CONFIG] = { "configuration %s is valid: agent %s, %zu probe(s) every %d s",
 	    "konfigurasi %s benar: agen %s, %zu probe tiap %d detik" },

@@ -9,6 +9,7 @@
 #include "cfgreload.h"
 #include "collector/alerts/sinks.h"
 #include "collector/status/countwin.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "collector/status/profiles.h"
 
@@ -33,8 +34,10 @@ static const struct cfg_key broker_extra_keys[] = {
 };
 
 static const struct cfg_key api_keys[] = {
-	{ "listen", CFG_STRING, C(api.listen), S(api.listen), 0, 0, "127.0.0.1", NULL, NULL, 0,
-	    "address the HTTP API binds to; 0.0.0.0 exposes it to the network" },
+	{ "listen", CFG_STRING, C(api.listen), S(api.listen), 0, 0, "127.0.0.1", NULL,
+	    listen_addr_check, 0, "address the HTTP API binds to (IPv4 or IPv6, no names); "
+	    "0.0.0.0 exposes it to the network; with a port (127.0.0.1:8080, [::1]:8080) it "
+	    "overrides port" },
 	{ "port", CFG_INT, C(api.port), 0, 1, 65535, "8080", NULL, NULL, 0,
 	    "HTTP API port" },
 	{ "web_dir", CFG_STRING, C(api.web_dir), S(api.web_dir), 0, 0, PANTAU_DATADIR "/web",

@@ -20,15 +20,13 @@
 static void
 usage(FILE *to)
 {
-	fprintf(to,
-	    "usage: pantau-collector --config FILE [--check] [--log-level LEVEL]\n"
+	fputs("usage: pantau-collector --config FILE [--check] [--log-level LEVEL]\n"
 	    "       pantau-collector --config-reference | --version | --help\n"
 	    "\n"
 	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
 	    "  --check             validate the configuration and the region catalog,\n"
-	    "                      print \"configuration OK\", and exit\n"
-	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
-	    "  --config-reference  print every configuration key with its default\n");
+	    "                      print \"configuration OK\", and exit\n", to);
+	daemon_usage_common(to);
 }
 
 static int

@@ -94,6 +94,13 @@ daemon_args_parse(int argc, char **argv, const struct daemon_cli *cli, struct da
 	return operands(argc, argv, cli, a);
 }
 
+void
+daemon_usage_common(FILE *to)
+{
+	fputs("  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
+	      "  --config-reference  print every configuration key with its default\n", to);
+}
+
 int
 daemon_log_level(const struct daemon_cli *cli, const struct daemon_args *a, int file_level)
 {

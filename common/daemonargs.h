@@ -44,6 +44,9 @@ struct daemon_args {
 	const char *extra[DAEMON_EXTRA_MAX];
 };
 
+/* The lines of --help every daemon has: --log-level, --config-reference. */
+void daemon_usage_common(FILE *to);
+
 /* Parse argv into a. Returns -1 to go on, or the exit status after --help,
  * --version, --config-reference or a usage error (said on stderr). */
 int daemon_args_parse(int argc, char **argv, const struct daemon_cli *cli,

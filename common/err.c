@@ -1,5 +1,7 @@
 #include "err.h"
 
+/* A name per enum value, indexed by it; wire_reason_name (wire_topic.c) has
+ * the same shape over other data (duplicates lists the pair). */
 const char *
 pantau_strerror(pantau_err err)
 {

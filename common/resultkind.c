@@ -13,6 +13,14 @@
 #define ADDR_MAX 64                  /* numeric address text, with a scope */
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The error sentence of a result, required as when says. */
+#define ERROR_FIELD(when)                                                                  \
+	{ .name = "error", .type = RK_STR, .need = (when), .min = 1, .max = WIRE_TEXT_MAX }
+/* A run the agent skipped (daily data budget spent), and why. */
+#define SKIPPED_FIELDS                                                                     \
+	{ .name = "skipped", .type = RK_STR, .min = 1, .max = 32 },                          \
+	{ .name = "note", .type = RK_STR, .min = 1, .max = WIRE_TEXT_MAX }
+
 const struct rk_field rk_common_fields[] = {
 	{ .name = "probe", .type = RK_STR, .need = RK_REQUIRED, .min = 1, .max = 32 },
 	{ .name = "target", .type = RK_STR, .need = RK_REQUIRED, .min = 1,
@@ -51,8 +59,7 @@ static const struct rk_field icmp_fields[] = {
 	{ .name = "late", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
 	{ .name = "mos", .type = RK_NUM, .max = 5, .unit = "MOS", .flags = RK_F_MOS },
 	{ .name = "addr", .type = RK_STR, .min = 1, .max = ADDR_MAX },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_NONE_SENT, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	ERROR_FIELD(RK_IF_NONE_SENT),
 };
 
 static const struct rk_series icmp_series[] = {
@@ -95,8 +102,7 @@ static const struct rk_field stamp_fields[] = {
 	{ .name = "owd_back_ms", .type = RK_OBJ, .members = owd_members,
 	    .nmembers = N(owd_members) },
 	{ .name = "owd_err_ms", .type = RK_NUM, .max = INFINITY, .unit = "ms" },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_FAILED, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	ERROR_FIELD(RK_IF_FAILED),
 };
 
 /* ---- connections and requests (tcp, http, upload_task) ---- */
@@ -107,8 +113,7 @@ static const struct rk_field tcp_fields[] = {
 	{ .name = "dns_ms", .type = RK_NUM, .max = MS_MAX, .unit = "ms", .column = RK_COL_DNS },
 	{ .name = "connect_ms", .type = RK_NUM, .need = RK_IF_OK, .max = MS_MAX, .unit = "ms",
 	    .column = RK_COL_CONNECT },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_FAILED, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	ERROR_FIELD(RK_IF_FAILED),
 };
 
 static const struct rk_series tcp_series[] = {
@@ -128,8 +133,7 @@ static const struct rk_field http_fields[] = {
 	    .column = RK_COL_TOTAL },
 	{ .name = "bytes", .type = RK_INT, .max = COUNT_MAX, .unit = "bytes" },
 	{ .name = "truncated", .type = RK_BOOL },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_FAILED, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	ERROR_FIELD(RK_IF_FAILED),
 };
 
 static const struct rk_series http_series[] = {
@@ -182,10 +186,8 @@ static const struct rk_field throughput_fields[] = {
 	    .nmembers = N(upload_members) },
 	{ .name = "budget", .type = RK_OBJ, .members = budget_members,
 	    .nmembers = N(budget_members) },
-	{ .name = "skipped", .type = RK_STR, .min = 1, .max = 32 },
-	{ .name = "note", .type = RK_STR, .min = 1, .max = WIRE_TEXT_MAX },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_FAILED, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	SKIPPED_FIELDS,
+	ERROR_FIELD(RK_IF_FAILED),
 };
 
 static const struct rk_series throughput_series[] = {
@@ -203,10 +205,8 @@ static const struct rk_field upload_task_fields[] = {
 	{ .name = "tls_ms", .type = RK_NUM, .max = MS_MAX, .unit = "ms" },
 	{ .name = "total_ms", .type = RK_NUM, .max = MS_MAX, .unit = "ms" },
 	{ .name = "mbps", .type = RK_NUM, .max = MBPS_MAX, .unit = "Mbit/s" },
-	{ .name = "skipped", .type = RK_STR, .min = 1, .max = 32 },
-	{ .name = "note", .type = RK_STR, .min = 1, .max = WIRE_TEXT_MAX },
-	{ .name = "error", .type = RK_STR, .need = RK_IF_FAILED, .min = 1,
-	    .max = WIRE_TEXT_MAX },
+	SKIPPED_FIELDS,
+	ERROR_FIELD(RK_IF_FAILED),
 };
 
 static const struct rk_series upload_task_series[] = {
@@ -338,12 +338,13 @@ rk_series_judged(const struct resultkind *k, enum rk_judge j)
 }
 
 void
-rk_names_judged(enum rk_judge j, const char *sep, char *buf, size_t len)
+rk_names_judged(enum rk_judge j, bool charted, const char *sep, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
 	for (size_t i = 0; resultkinds[i] != NULL && used < len; i++) {
-		if (!rk_judges(resultkinds[i], j))
+		if (!rk_judges(resultkinds[i], j) ||
+		    (charted && rk_series_judged(resultkinds[i], j) == NULL))
 			continue;
 		int n = snprintf(buf + used, len - used, "%s%s", used > 0 ? sep : "",
 		    resultkinds[i]->name);

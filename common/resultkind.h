@@ -140,8 +140,9 @@ const struct rk_field *rk_judged(const struct resultkind *k, enum rk_judge j, ch
 const struct rk_series *rk_series_judged(const struct resultkind *k, enum rk_judge j);
 
 /* "icmp or stamp" (sep " or ") / "icmp/stamp" (sep "/"): the kinds with a
- * field judged as j, in table order; "" when none. */
-void rk_names_judged(enum rk_judge j, const char *sep, char *buf, size_t len);
+ * field judged as j (charted: only those whose series charts it), in table
+ * order; "" when none. */
+void rk_names_judged(enum rk_judge j, bool charted, const char *sep, char *buf, size_t len);
 
 /* Names: the SQL name of a column ("rtt_p95"), a type ("integer"), a need
  * ("when ok"), a judged figure ("RTT p95"), an aggregate ("mean"), a store

@@ -32,6 +32,9 @@ missing(const char *path, const char *key, bool required, struct wire_error *err
 	    FIELD(path), key);
 }
 
+/* wire_get_int and wire_get_num look alike (duplicates lists them) but differ
+ * in what matters: JSON integer versus number, int64 versus double bounds,
+ * NAN versus -1 for absent; one generic getter would hide those. */
 bool
 wire_get_int(const json_t *obj, const char *path, const char *key, bool required,
     int64_t min, int64_t max, int64_t *out, struct wire_error *err)

@@ -1,8 +1,6 @@
 #include "http_server.h"
 
-#include <arpa/inet.h>
 #include <microhttpd.h>
-#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +9,7 @@
 #include <sys/random.h>
 
 #include "clock.h"
+#include "httpd.h"
 #include "log.h"
 #include "rng.h"
 #include "strnum.h"
@@ -21,19 +20,13 @@
 #define BLOCK_BYTES (64 * 1024)
 /* Memory libmicrohttpd may use per connection (its read/write buffers). */
 #define CONN_MEMORY (256 * 1024)
-#define MSG_MAX 256
 /* Largest byte count parsed from a request (bigger is refused as too large). */
 #define ARG_MAX_BYTES (1LL << 53)
 
 struct http_server {
-	struct MHD_Daemon *mhd;
-	uv_poll_t poll;
-	uv_timer_t timer;
-	int closing;
+	struct httpd *http;
 	int64_t max_bytes;
-	int port;
-	uint8_t *random;
-	char mhd_msg[MSG_MAX];
+	uint8_t *random;            /* borrowed by the downloads queued: freed in on_stopped */
 };
 
 /* An upload in progress. */
@@ -56,15 +49,8 @@ reply_text(struct MHD_Connection *c, unsigned status, const char *fmt, ...)
 	int n = vsnprintf(body, sizeof(body), fmt, ap);
 	va_end(ap);
 	size_t len = n < 0 ? 0 : (size_t)n >= sizeof(body) ? sizeof(body) - 1 : (size_t)n;
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, body,
-	    MHD_RESPMEM_MUST_COPY);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	enum MHD_Result ret = MHD_queue_response(c, status, r);
-	MHD_destroy_response(r);
-	return ret;
+	return httpd_send(c, status, MHD_create_response_from_buffer(len, body,
+	    MHD_RESPMEM_MUST_COPY), "application/json", "no-store");
 }
 
 static ssize_t
@@ -92,15 +78,8 @@ do_download(struct http_server *h, struct MHD_Connection *c)
 	if (n > h->max_bytes)
 		return reply_text(c, MHD_HTTP_CONTENT_TOO_LARGE, "{\"error\":\"at most %lld bytes "
 		    "per download\"}", (long long)h->max_bytes);
-	struct MHD_Response *r = MHD_create_response_from_callback((uint64_t)n, BLOCK_BYTES,
-	    read_random, h->random, NULL);
-	if (r == NULL)
-		return MHD_NO;
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/octet-stream");
-	MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-	enum MHD_Result ret = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ret;
+	return httpd_send(c, MHD_HTTP_OK, MHD_create_response_from_callback((uint64_t)n,
+	    BLOCK_BYTES, read_random, h->random, NULL), "application/octet-stream", "no-store");
 }
 
 /* First call of an upload: refuse a declared length past the bound. */
@@ -145,10 +124,9 @@ do_upload(struct http_server *h, struct MHD_Connection *c, size_t *upload_size,
 
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
-    const char *version, const char *upload_data, size_t *upload_size, void **con_cls)
+    const char *upload_data, size_t *upload_size, void **con_cls)
 {
 	struct http_server *h = cls;
-	(void)version;
 	(void)upload_data;
 	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0;
 	bool post = strcmp(method, MHD_HTTP_METHOD_POST) == 0;
@@ -164,162 +142,24 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 }
 
 static void
-on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
-    enum MHD_RequestTerminationCode toe)
+on_stopped(void *cls)
 {
-	(void)cls;
-	(void)c;
-	(void)toe;
-	free(*con_cls);
-	*con_cls = NULL;
-}
-
-/* ---- libuv glue ---- */
-
-static void on_timer(uv_timer_t *t);
-
-static void
-rearm(struct http_server *h)
-{
-	MHD_UNSIGNED_LONG_LONG ms = 0;
-	if (MHD_get_timeout(h->mhd, &ms) == MHD_YES)
-		uv_timer_start(&h->timer, on_timer, (uint64_t)ms, 0);
-	else
-		uv_timer_stop(&h->timer);
-}
-
-static void
-on_timer(uv_timer_t *t)
-{
-	struct http_server *h = t->data;
-	MHD_run(h->mhd);
-	rearm(h);
-}
-
-static void
-on_poll(uv_poll_t *p, int status, int events)
-{
-	struct http_server *h = p->data;
-	(void)events;
-	if (status < 0)
-		log_warnx("http: polling the server failed: %s", uv_strerror(status));
-	MHD_run(h->mhd);
-	rearm(h);
-}
-
-static void
-on_closed(uv_handle_t *handle)
-{
-	struct http_server *h = handle->data;
-	if (--h->closing == 0) {
-		free(h->random);
-		free(h);
-	}
+	struct http_server *h = cls;
+	free(h->random);
+	free(h);
 }
 
 void
 http_server_free(struct http_server *h)
 {
-	if (h == NULL)
-		return;
-	if (h->mhd == NULL) {
-		free(h->random);
-		free(h);
-		return;
-	}
-	h->closing = 2;
-	uv_close((uv_handle_t *)&h->poll, on_closed);
-	uv_close((uv_handle_t *)&h->timer, on_closed);
-	MHD_stop_daemon(h->mhd);
-	h->mhd = NULL;
+	if (h != NULL)
+		httpd_stop(h->http);
 }
 
 int
 http_server_port(const struct http_server *h)
 {
-	return h->port;
-}
-
-/* ---- start ---- */
-
-static void
-mhd_log(void *cls, const char *fmt, va_list ap)
-{
-	struct http_server *h = cls;
-	vsnprintf(h->mhd_msg, sizeof(h->mhd_msg), fmt, ap);
-	h->mhd_msg[strcspn(h->mhd_msg, "\r\n")] = '\0';
-	log_debug("http: libmicrohttpd: %s", h->mhd_msg);
-}
-
-static bool
-listen_addr(const struct http_server_opts *o, struct sockaddr_storage *ss, unsigned *flags)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, o->listen, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)o->port);
-		return true;
-	}
-	if (inet_pton(AF_INET6, o->listen, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)o->port);
-		*flags |= MHD_USE_IPv6;
-		return true;
-	}
-	return false;
-}
-
-static pantau_err
-start_mhd(struct http_server *h, const struct http_server_opts *o, char *why, size_t len)
-{
-	struct sockaddr_storage ss;
-	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
-	if (!listen_addr(o, &ss, &flags)) {
-		snprintf(why, len, "[http] listen \"%s\" is not an IP address; use 0.0.0.0, :: or "
-		    "one address of this machine", o->listen);
-		return PANTAU_ERR_CONFIG;
-	}
-	h->mhd = MHD_start_daemon(flags, (uint16_t)o->port, NULL, NULL, on_request, h,
-	    MHD_OPTION_EXTERNAL_LOGGER, mhd_log, h,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-	    MHD_OPTION_NOTIFY_COMPLETED, on_completed, h,
-	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)o->timeout_s,
-	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_connections,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)o->per_client,
-	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)CONN_MEMORY, MHD_OPTION_END);
-	if (h->mhd == NULL) {
-		snprintf(why, len, "cannot serve HTTP on %s port %d (%s); set [http] listen and "
-		    "port to a free address of this machine", o->listen, o->port,
-		    h->mhd_msg[0] != '\0' ? h->mhd_msg : "libmicrohttpd refused to start");
-		return PANTAU_ERR_NET;
-	}
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);
-	h->port = info != NULL ? info->port : o->port;
-	return PANTAU_OK;
-}
-
-static pantau_err
-watch_mhd(struct http_server *h, uv_loop_t *loop, char *why, size_t len)
-{
-	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_EPOLL_FD);
-	if (info == NULL) {
-		snprintf(why, len, "libmicrohttpd gave no epoll descriptor (built without epoll?)");
-		return PANTAU_ERR_UNSUPPORTED;
-	}
-	uv_timer_init(loop, &h->timer);
-	h->timer.data = h;
-	int e = uv_poll_init(loop, &h->poll, info->epoll_fd);
-	if (e != 0) {
-		uv_close((uv_handle_t *)&h->timer, NULL);
-		snprintf(why, len, "cannot watch the HTTP server: %s", uv_strerror(e));
-		return PANTAU_ERR_IO;
-	}
-	h->poll.data = h;
-	uv_poll_start(&h->poll, UV_READABLE, on_poll);
-	rearm(h);
-	return PANTAU_OK;
+	return httpd_port(h->http);
 }
 
 static void
@@ -342,7 +182,6 @@ pantau_err
 http_server_new(uv_loop_t *loop, const struct http_server_opts *o, struct http_server **out,
     char *why, size_t len)
 {
-	pantau_err rc;
 	struct http_server *h = calloc(1, sizeof(*h));
 	*out = NULL;
 	if (h == NULL || (h->random = malloc(RANDOM_BYTES)) == NULL) {
@@ -352,19 +191,21 @@ http_server_new(uv_loop_t *loop, const struct http_server_opts *o, struct http_s
 	}
 	fill_random(h->random, RANDOM_BYTES);
 	h->max_bytes = o->max_bytes;
-	if ((rc = start_mhd(h, o, why, len)) != PANTAU_OK)
-		goto fail;
-	if ((rc = watch_mhd(h, loop, why, len)) != PANTAU_OK) {
-		MHD_stop_daemon(h->mhd);
-		h->mhd = NULL;
-		goto fail;
+	const struct httpd_opts ho = { .section = "http", .what = "HTTP", .listen = o->listen,
+		.def_host = "0.0.0.0", .port = o->port,
+		.max_connections = (unsigned)o->max_connections, .per_ip = (unsigned)o->per_client,
+		.conn_memory = CONN_MEMORY, .timeout_s = (unsigned)o->timeout_s,
+		.mhd_log = LOG_LEVEL_DEBUG, .on_request = on_request, .free_conn = free,
+		.on_stopped = on_stopped, .ctx = h };
+	pantau_err rc = httpd_start(loop, &ho, &h->http, why, len);
+	if (rc != PANTAU_OK) {
+		on_stopped(h);
+		return rc;
 	}
-	log_info("http: throughput endpoint on %s port %d", o->listen, h->port);
+	log_info("http: throughput endpoint on %s port %d", httpd_host(h->http),
+	    httpd_port(h->http));
 	*out = h;
 	return PANTAU_OK;
-fail:
-	http_server_free(h);
-	return rc;
 }
 
 void

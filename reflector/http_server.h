@@ -1,6 +1,6 @@
 /*
- * The reflector's throughput endpoint (libmicrohttpd in epoll mode on the
- * loop, as the collector's API):
+ * The reflector's throughput endpoint (on the HTTP server adaptor,
+ * common/httpd.h, as the collector's API):
  *
  *   GET /download?bytes=N   N bytes of incompressible data (served from one
  *                           random buffer made at start: no per-request cost)
@@ -23,8 +23,8 @@
 struct http_server;
 
 struct http_server_opts {
-	const char *listen;
-	int port;            /* 0: any free port (tests) */
+	const char *listen;  /* listen text (listenaddr.h); "": 0.0.0.0 */
+	int port;            /* when listen names none; 0: any free port (tests) */
 	int64_t max_bytes;
 	int per_client;
 	int max_connections;
@@ -33,7 +33,9 @@ struct http_server_opts {
 
 pantau_err http_server_new(uv_loop_t *loop, const struct http_server_opts *o,
     struct http_server **out, char *why, size_t len);
-void http_server_free(struct http_server *h);   /* NULL is a no-op */
+/* Stop serving; the memory goes once MHD has stopped, the handles close on
+ * the loop (httpd.h). NULL is a no-op. */
+void http_server_free(struct http_server *h);
 int http_server_port(const struct http_server *h);
 /* A new max_bytes (a reload); it applies at once, to an upload in progress too. */
 void http_server_set_max_bytes(struct http_server *h, int64_t max_bytes);

@@ -1,6 +1,7 @@
 /* pantau-reflector: the far end of the stamp and throughput probes, run at
  * regional points of presence (docs/probes.md). */
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 
 #include "daemonargs.h"
 #include "http_server.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "reflector_config.h"
 #include "sigstop.h"
@@ -23,15 +25,13 @@ struct reflector {
 static void
 usage(FILE *to)
 {
-	fprintf(to,
-	    "usage: pantau-reflector [--config FILE] [--check] [--log-level LEVEL]\n"
+	fputs("usage: pantau-reflector [--config FILE] [--check] [--log-level LEVEL]\n"
 	    "       pantau-reflector --config-reference | --version | --help\n"
 	    "\n"
 	    "  --config FILE       configuration file (INI); without it the defaults:\n"
 	    "                      STAMP on UDP 862, HTTP on TCP 8862, every interface\n"
-	    "  --check             validate the configuration, print \"configuration OK\"\n"
-	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
-	    "  --config-reference  print every configuration key with its default\n");
+	    "  --check             validate the configuration, print \"configuration OK\"\n", to);
+	daemon_usage_common(to);
 }
 
 static int
@@ -57,6 +57,16 @@ stop_reflector(void *arg)
 	r->http = NULL;
 }
 
+/* [http] port 0 disables the endpoint, unless listen names a port. */
+static bool
+http_enabled(const struct reflector_config *cfg)
+{
+	struct listen_addr la;
+	char why[256];
+	return listen_addr_parse(cfg->http.listen, "0.0.0.0", cfg->http.port, &la, why,
+	    sizeof(why)) != PANTAU_OK || la.port != 0;
+}
+
 static pantau_err
 start(uv_loop_t *loop, const struct reflector_config *cfg, struct reflector *r)
 {
@@ -72,7 +82,7 @@ start(uv_loop_t *loop, const struct reflector_config *cfg, struct reflector *r)
 		log_errorx("reflector: %s", why);
 		return PANTAU_ERR_NET;
 	}
-	if (cfg->http.port != 0 &&
+	if (http_enabled(cfg) &&
 	    http_server_new(loop, &ho, &r->http, why, sizeof(why)) != PANTAU_OK) {
 		log_errorx("reflector: %s", why);
 		return PANTAU_ERR_NET;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cfgreload.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "stamp.h"
 
@@ -14,14 +15,17 @@
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 
+/* Key tables of common/cfg.h: one row per key, alike by design (duplicates
+ * lists stamp_keys and http_keys as a pair; they hold different keys). */
 static const struct cfg_key reflector_keys[] = {
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
 };
 
 static const struct cfg_key stamp_keys[] = {
-	{ "listen", CFG_STRING, C(stamp.listen), S(stamp.listen), 0, 0, "0.0.0.0", NULL, NULL, 0,
-	    "address the STAMP reflector binds to (:: for IPv6 too); empty disables it" },
+	{ "listen", CFG_STRING, C(stamp.listen), S(stamp.listen), 0, 0, "0.0.0.0", NULL,
+	    listen_addr_check, 0, "address the STAMP reflector binds to (:: for IPv6 too); "
+	    "with a port (0.0.0.0:862, [::]:862) it overrides port; empty disables it" },
 	{ "port", CFG_INT, C(stamp.port), 0, 1, 65535, "862", NULL, NULL, 0,
 	    "UDP port of the STAMP reflector (RFC 8762 default 862)" },
 	{ "rate_pps", CFG_DOUBLE, C(stamp.rate_pps), 0, 0.1, 100000, "100", NULL, NULL, CFG_RELOAD,
@@ -33,8 +37,9 @@ static const struct cfg_key stamp_keys[] = {
 };
 
 static const struct cfg_key http_keys[] = {
-	{ "listen", CFG_STRING, C(http.listen), S(http.listen), 0, 0, "0.0.0.0", NULL, NULL, 0,
-	    "address the throughput endpoint binds to (:: for IPv6)" },
+	{ "listen", CFG_STRING, C(http.listen), S(http.listen), 0, 0, "0.0.0.0", NULL,
+	    listen_addr_check, 0, "address the throughput endpoint binds to (:: for IPv6); with "
+	    "a port (0.0.0.0:8862, [::]:8862) it overrides port" },
 	{ "port", CFG_INT, C(http.port), 0, 0, 65535, "8862", NULL, NULL, 0,
 	    "TCP port of GET /download and POST /upload; 0 disables them" },
 	{ "max_bytes", CFG_I64, C(http.max_bytes), 0, 1, 1e12, "268435456", NULL, NULL, CFG_RELOAD,

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "clocksync.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "ratelimit.h"
 #include "stamp.h"
@@ -22,32 +23,12 @@ struct stamp_server {
 	uv_poll_t poll;
 	int fd;
 	int port;
+	char host[INET6_ADDRSTRLEN];
 	struct ratelimit *rl;
 	struct stamp_server_stats stats;
 	uint8_t rx[STAMP_PKT_MAX + 1];
 	uint8_t tx[STAMP_PKT_MAX];
 };
-
-static pantau_err
-parse_listen(const struct stamp_server_opts *o, struct sockaddr_storage *ss, socklen_t *sl)
-{
-	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
-	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET, o->listen, &v4->sin_addr) == 1) {
-		v4->sin_family = AF_INET;
-		v4->sin_port = htons((uint16_t)o->port);
-		*sl = sizeof(*v4);
-		return PANTAU_OK;
-	}
-	if (inet_pton(AF_INET6, o->listen, &v6->sin6_addr) == 1) {
-		v6->sin6_family = AF_INET6;
-		v6->sin6_port = htons((uint16_t)o->port);
-		*sl = sizeof(*v6);
-		return PANTAU_OK;
-	}
-	return PANTAU_ERR_CONFIG;
-}
 
 /* Ask for receive timestamps and the TTL / hop limit of each packet. */
 static void
@@ -65,22 +46,23 @@ set_rx_options(int fd, int family)
 static pantau_err
 open_socket(struct stamp_server *s, const struct stamp_server_opts *o, char *why, size_t len)
 {
+	struct listen_addr la;
 	struct sockaddr_storage ss;
-	socklen_t sl = 0;
-	if (parse_listen(o, &ss, &sl) != PANTAU_OK) {
-		snprintf(why, len, "[stamp] listen \"%s\" is not an IP address; use 0.0.0.0 (every "
-		    "IPv4 interface), :: (IPv6 too) or one address of this machine", o->listen);
+	char msg[256];
+	if (listen_addr_parse(o->listen, "0.0.0.0", o->port, &la, msg, sizeof(msg)) != PANTAU_OK) {
+		snprintf(why, len, "[stamp] listen \"%s\" %s", o->listen, msg);
 		return PANTAU_ERR_CONFIG;
 	}
-	s->fd = socket(ss.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&ss, sl) != 0) {
-		snprintf(why, len, "cannot receive STAMP on %s UDP port %d: %s%s", o->listen,
-		    o->port, strerror(errno), errno == EACCES ? " (ports below 1024 need root or "
+	s->fd = socket(la.family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&la.ss, la.sslen) != 0) {
+		snprintf(why, len, "cannot receive STAMP on %s UDP port %d: %s%s", la.host,
+		    la.port, strerror(errno), errno == EACCES ? " (ports below 1024 need root or "
 		    "CAP_NET_BIND_SERVICE)" : "; set [stamp] listen and port to a free address");
 		return PANTAU_ERR_NET;
 	}
-	set_rx_options(s->fd, ss.ss_family);
-	sl = sizeof(ss);
+	snprintf(s->host, sizeof(s->host), "%s", la.host);
+	set_rx_options(s->fd, la.family);
+	socklen_t sl = sizeof(ss);
 	getsockname(s->fd, (struct sockaddr *)&ss, &sl);
 	s->port = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port :
 	    ((struct sockaddr_in6 *)&ss)->sin6_port);
@@ -207,7 +189,7 @@ stamp_server_new(uv_loop_t *loop, const struct stamp_server_opts *o, struct stam
 	}
 	s->poll.data = s;
 	uv_poll_start(&s->poll, UV_READABLE, on_readable);
-	log_info("stamp: reflecting on %s UDP port %d", o->listen, s->port);
+	log_info("stamp: reflecting on %s UDP port %d", s->host, s->port);
 	*out = s;
 	return PANTAU_OK;
 fail:

@@ -19,8 +19,8 @@
 struct stamp_server;
 
 struct stamp_server_opts {
-	const char *listen;   /* numeric IPv4 or IPv6 address */
-	int port;             /* 0: any free port (tests) */
+	const char *listen;   /* listen text (listenaddr.h); "": 0.0.0.0 */
+	int port;             /* when listen names none; 0: any free port (tests) */
 	double rate_pps;
 	int burst;
 	int sources;

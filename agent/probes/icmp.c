@@ -23,7 +23,6 @@
 #include "agent/probes/probe.h"
 #include "agent/probes/target.h"
 #include "clock.h"
-#include "mos.h"
 #include "stats.h"
 
 /* Longest wait for the name to resolve; part of max_duration_ms. */
@@ -82,20 +81,6 @@ icmp_stop(struct probe_life *l)
 }
 
 static json_t *
-rtt_object(const struct rtt_stats *st)
-{
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	wire_set_num(o, "min", st->min);
-	wire_set_num(o, "p50", st->p50);
-	wire_set_num(o, "avg", st->avg);
-	wire_set_num(o, "p95", st->p95);
-	wire_set_num(o, "max", st->max);
-	return o;
-}
-
-static json_t *
 icmp_result(struct probe_life *l)
 {
 	struct icmp_run *s = (struct icmp_run *)l;
@@ -105,28 +90,12 @@ icmp_result(struct probe_life *l)
 		return NULL;
 	stats_rtt(s->rtt, (size_t)l->count, s->scratch, &st);
 	json_object_set_new(r, "addr", json_string(l->addr));
-	json_object_set_new(r, "sent", json_integer((json_int_t)st.sent));
-	json_object_set_new(r, "recv", json_integer((json_int_t)st.recv));
-	wire_set_num(r, "loss_pct", st.loss_pct);
-	if (st.recv > 0) {
-		json_object_set_new(r, "rtt_ms", rtt_object(&st));
-		if (st.ipdv_pairs > 0)
-			wire_set_num(r, "jitter_ms", st.jitter);
-		wire_set_num(r, "pdv_ms", st.pdv_p99);
-	}
-	if (st.sent > 0)
-		wire_set_num(r, "mos", mos_estimate(st.recv > 0 ? st.avg : 0,
-		    st.ipdv_pairs > 0 ? st.jitter : 0, st.loss_pct));
+	probe_train_stats(r, &st);
 	if (s->dup > 0)
 		json_object_set_new(r, "dup", json_integer(s->dup));
 	if (s->late > 0)
 		json_object_set_new(r, "late", json_integer(s->late));
-	if (s->send_failed > 0) {
-		char why[160];
-		snprintf(why, sizeof(why), "%d of %d echo requests could not be sent: %s",
-		    s->send_failed, l->count, strerror(s->send_errno));
-		json_object_set_new(r, "error", json_string(why));
-	}
+	probe_train_send_failures(r, s->send_failed, l->count, s->send_errno, "echo requests");
 	return r;
 }
 

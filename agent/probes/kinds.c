@@ -5,6 +5,10 @@
 extern const struct probe_spec probe_icmp_spec, probe_tcp_spec, probe_http_spec,
     probe_stamp_spec, probe_throughput_spec, probe_upload_task_spec;
 extern const struct probe_exec probe_icmp_exec, probe_tcp_exec, probe_stamp_exec;
+#ifdef PANTAU_TEST_KINDS
+extern const struct probe_spec probe_echo_spec;
+extern const struct probe_exec probe_echo_exec;
+#endif
 
 /* One line a kind; its docs row is in docs/probes.md, "Kinds". */
 const struct probe_kind probe_kinds[] = {
@@ -14,6 +18,9 @@ const struct probe_kind probe_kinds[] = {
 	{ &probe_stamp_spec, &probe_stamp_exec },
 	{ &probe_throughput_spec, &probeworker_exec },
 	{ &probe_upload_task_spec, &probeworker_exec },
+#ifdef PANTAU_TEST_KINDS
+	{ &probe_echo_spec, &probe_echo_exec },  /* tests only (echo.c) */
+#endif
 	{ NULL, NULL },
 };
 

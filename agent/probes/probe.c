@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "mos.h"
+
 const struct probe_kind *
 probe_kind_in(const struct probe_kind *table, const char *name)
 {
@@ -31,6 +33,48 @@ probe_train_failure_fields(json_t *r)
 	json_object_set_new(r, "sent", json_integer(0));
 	json_object_set_new(r, "recv", json_integer(0));
 	json_object_set_new(r, "loss_pct", json_real(100.0));
+}
+
+static json_t *
+rtt_object(const struct rtt_stats *st)
+{
+	json_t *o = json_object();
+	if (o == NULL)
+		return NULL;
+	wire_set_num(o, "min", st->min);
+	wire_set_num(o, "p50", st->p50);
+	wire_set_num(o, "avg", st->avg);
+	wire_set_num(o, "p95", st->p95);
+	wire_set_num(o, "max", st->max);
+	return o;
+}
+
+void
+probe_train_stats(json_t *r, const struct rtt_stats *st)
+{
+	json_object_set_new(r, "sent", json_integer((json_int_t)st->sent));
+	json_object_set_new(r, "recv", json_integer((json_int_t)st->recv));
+	wire_set_num(r, "loss_pct", st->loss_pct);
+	if (st->recv > 0) {
+		json_object_set_new(r, "rtt_ms", rtt_object(st));
+		if (st->ipdv_pairs > 0)
+			wire_set_num(r, "jitter_ms", st->jitter);
+		wire_set_num(r, "pdv_ms", st->pdv_p99);
+	}
+	if (st->sent > 0)
+		wire_set_num(r, "mos", mos_estimate(st->recv > 0 ? st->avg : 0,
+		    st->ipdv_pairs > 0 ? st->jitter : 0, st->loss_pct));
+}
+
+void
+probe_train_send_failures(json_t *r, int failed, int count, int err, const char *what)
+{
+	char why[160];
+	if (failed <= 0)
+		return;
+	snprintf(why, sizeof(why), "%d of %d %s could not be sent: %s", failed, count, what,
+	    strerror(err));
+	json_object_set_new(r, "error", json_string(why));
 }
 
 json_t *

@@ -32,6 +32,7 @@
 #include "cfg.h"
 #include "err.h"
 #include "rng.h"
+#include "stats.h"
 #include "wire.h"
 
 struct budget;
@@ -125,6 +126,16 @@ json_t *probe_failure_result(const struct probe_def *def, const char *error);
 
 /* failure_fields of the packet-train kinds: sent 0, recv 0, loss_pct 100. */
 void probe_train_failure_fields(json_t *result);
+
+/* What a packet train (icmp, stamp) measured, into its result: sent, recv,
+ * loss_pct; rtt_ms, jitter_ms, pdv_ms when there are replies; and mos
+ * (docs/probes.md). */
+void probe_train_stats(json_t *result, const struct rtt_stats *st);
+
+/* "N of COUNT WHAT could not be sent: ERR" as the result's error, when
+ * failed > 0. */
+void probe_train_send_failures(json_t *result, int failed, int count, int err,
+    const char *what);
 
 /* True when any of the n definitions is measured in the probe worker. */
 bool probe_needs_worker(const struct probe_def *defs, size_t n);

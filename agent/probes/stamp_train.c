@@ -1,10 +1,11 @@
 #include "agent/probes/stamp_train.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "mos.h"
+#include "agent/probes/probe.h"
 #include "stats.h"
 #include "wire.h"
 
@@ -170,18 +171,6 @@ stamp_train_pending(const struct stamp_train *t)
 	return t->pending;
 }
 
-static json_t *
-rtt_object(const struct rtt_stats *st)
-{
-	json_t *o = json_object();
-	wire_set_num(o, "min", st->min);
-	wire_set_num(o, "p50", st->p50);
-	wire_set_num(o, "avg", st->avg);
-	wire_set_num(o, "p95", st->p95);
-	wire_set_num(o, "max", st->max);
-	return o;
-}
-
 /* min, p50, avg, max of one direction over the answered packets; a
  * one-way delay below 0 (within the clocks' error) counts as 0. */
 static json_t *
@@ -215,20 +204,40 @@ set_counts(json_t *r, const struct stamp_train *t)
 		json_object_set_new(r, "reordered", json_integer(t->reordered));
 	if (t->ttl >= 0)
 		json_object_set_new(r, "ttl", json_integer(t->ttl));
-	if (t->send_failed > 0) {
-		char why[160];
-		snprintf(why, sizeof(why), "%d of %d test packets could not be sent: %s",
-		    t->send_failed, t->count, strerror(t->send_errno));
-		json_object_set_new(r, "error", json_string(why));
-	}
+	probe_train_send_failures(r, t->send_failed, t->count, t->send_errno, "test packets");
 }
 
-/* One-way delays only when both clocks are synchronised, with the sum of
- * their error estimates. */
+/* Both clocks may say they are synchronised and still disagree (a
+ * reflector whose time source is wrong). The two one-way delays add up to
+ * the round trip less the reflector's time inside when its times make
+ * sense; they are plausible when they do, and neither is below minus the
+ * clocks' error (then neither is above the round trip plus it); and only
+ * when that error is at most ONEWAY_ERR_MAX_MS (a figure good to ± seconds
+ * says nothing about a path). */
+#define ONEWAY_ERR_MAX_MS 1000.0
+
+static bool
+oneway_plausible(const struct stamp_train *t)
+{
+	double err_ms = (t->local.error_s + t->remote_err_s) * 1e3;
+	if (!(err_ms <= ONEWAY_ERR_MAX_MS))
+		return false;
+	for (int i = 0; i < t->count; i++) {
+		if (t->st[i] != PKT_OK)
+			continue;
+		if (!(t->fwd[i] >= -err_ms && t->back[i] >= -err_ms &&
+		      fabs(t->fwd[i] + t->back[i] - t->rtt[i]) <= 2 * err_ms + 1e-3))
+			return false;
+	}
+	return true;
+}
+
+/* One-way delays only when both clocks are synchronised and agree, with
+ * the sum of their error estimates. */
 static void
 set_oneway(json_t *r, const struct stamp_train *t)
 {
-	bool synced = t->local.synced && t->remote_synced && t->recv > 0;
+	bool synced = t->local.synced && t->remote_synced && t->recv > 0 && oneway_plausible(t);
 	json_object_set_new(r, "synced", json_boolean(synced));
 	if (!synced)
 		return;
@@ -248,17 +257,7 @@ stamp_train_result(const struct stamp_train *t, const char *target, const char *
 	json_object_set_new(r, "ok", json_boolean(st.recv > 0));
 	json_object_set_new(r, "addr", json_string(addr));
 	json_object_set_new(r, "port", json_integer(port));
-	json_object_set_new(r, "sent", json_integer((json_int_t)st.sent));
-	json_object_set_new(r, "recv", json_integer((json_int_t)st.recv));
-	wire_set_num(r, "loss_pct", st.loss_pct);
-	if (st.recv > 0) {
-		json_object_set_new(r, "rtt_ms", rtt_object(&st));
-		if (st.ipdv_pairs > 0)
-			wire_set_num(r, "jitter_ms", st.jitter);
-		wire_set_num(r, "pdv_ms", st.pdv_p99);
-	}
-	wire_set_num(r, "mos", mos_estimate(st.recv > 0 ? st.avg : 0,
-	    st.ipdv_pairs > 0 ? st.jitter : 0, st.loss_pct));
+	probe_train_stats(r, &st);
 	set_counts(r, t);
 	set_oneway(r, t);
 	if (st.recv == 0 && json_object_get(r, "error") == NULL)

@@ -1,8 +1,7 @@
 /*
- * The collector's HTTP API (docs/api.md): libmicrohttpd in external epoll
- * mode on the collector's libuv loop, no thread of its own. MHD's epoll fd
- * is watched with a uv_poll (readable: MHD_run) and a uv_timer re-armed
- * from MHD_get_timeout after every run.
+ * The collector's HTTP API (docs/api.md) on the collector's libuv loop,
+ * served by the HTTP server adaptor (common/httpd.h); replies are built
+ * and sent by reply.h.
  *
  * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP],
  * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, and /metrics
@@ -57,9 +56,9 @@ pantau_err api_new(uv_loop_t *loop, const struct api_opts *o, struct store *stor
     const struct ingest_stats *stats, const struct catalog *catalog, struct api **out,
     char *why, size_t len);
 
-/* Stop MHD and release the statements now; the uv handles close on the
- * loop, and the api's memory is released when they have. Run the loop
- * until it has no active handles. Safe with NULL. */
+/* Stop serving and release the api now; the server's handles close on
+ * the loop (httpd.h): run the loop until it has no active handles. Safe
+ * with NULL. */
 void api_free(struct api *a);
 
 /* The TCP port the API listens on (the one chosen when opts.port was 0). */

@@ -217,15 +217,19 @@ render_sites(struct promtext *t, const struct site_rows *rows)
 	static const struct { const char *name, *help; } fam[SF_COUNT] = {
 		{ "pantau_site_status", "Site status: 0 OK, 1 UNKNOWN, 2 DEGRADED, 3 CRITICAL, "
 		                        "4 OFFLINE." },
-		{ "pantau_site_rtt_p95_seconds", "Median of the icmp/stamp trains' RTT p95 in "
-		                                 "the site's window." },
+		{ "pantau_site_rtt_p95_seconds", "Median of the %s trains' RTT p95 in the site's "
+		                                 "window." },
 		{ "pantau_site_loss_ratio", "Packet loss pooled over the site's window (0-1)." },
 		{ "pantau_site_jitter_seconds", "Median mean |IPDV| in the site's window." },
 		{ "pantau_site_upload_bits_per_second", "Median upload throughput in the site's "
 		                                        "window." },
 	};
+	char kinds[64], help[160];
+	/* The kinds whose RTT p95 the status engine judges (common/resultkind.h). */
+	rk_names_judged(RK_JUDGE_RTT_P95, false, "/", kinds, sizeof(kinds));
 	for (int f = 0; f < SF_COUNT; f++) {
-		promtext_family(t, fam[f].name, "gauge", fam[f].help);
+		snprintf(help, sizeof(help), fam[f].help, kinds);
+		promtext_family(t, fam[f].name, "gauge", help);
 		for (size_t i = 0; i < rows->n; i++) {
 			const struct site_row *r = &rows->v[i];
 			double v = site_figure(r, (enum site_figure)f);

@@ -20,43 +20,16 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	[Q_SITES_REGENCY] = "SELECT " Q_SITE_COLS " FROM sites WHERE regency = ?1 ORDER BY agent",
 	[Q_SITE] = "SELECT " Q_SITE_COLS " FROM sites WHERE agent = ?1",
 	/* batches(agent, ts_ms) index, then each batch's results by primary
-	 * key: only the window's rows are visited. */
-	[Q_WINDOW] = "SELECT r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM batches b"
-	             " JOIN results r ON r.batch_id = b.id"
-	             " WHERE b.agent = ?1 AND b.ts_ms > ?2 AND r.probe = 'icmp'",
-	/* The inner query walks the index backwards and stops at the first
-	 * batch with an icmp result, however long the site's history. */
-	[Q_LATEST_ICMP] = "SELECT r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM batches b"
-	                  " JOIN results r ON r.batch_id = b.id"
-	                  " WHERE b.agent = ?1 AND r.probe = 'icmp' AND b.ts_ms = (SELECT b2.ts_ms"
-	                  " FROM batches b2 JOIN results r2 ON r2.batch_id = b2.id"
-	                  " WHERE b2.agent = ?1 AND r2.probe = 'icmp'"
-	                  " ORDER BY b2.ts_ms DESC LIMIT 1)",
+	 * key: only the window's rows are visited. Made from the result kinds'
+	 * table (query_kinds.c), as are Q_LATEST_ICMP, Q_BATCH_RESULTS and
+	 * Q_SERIES. */
+	[Q_WINDOW] = NULL,
+	[Q_LATEST_ICMP] = NULL,
 	/* UNIQUE(agent, boot, seq) index. */
 	[Q_LATEST_BATCH] = "SELECT id, boot, seq, ts_ms, recv_ms FROM batches WHERE agent = ?1"
 	                   " ORDER BY boot DESC, seq DESC LIMIT 1",
-	[Q_BATCH_RESULTS] = "SELECT probe, target, ok, sent, recv, loss_pct, rtt_min, rtt_p50,"
-	                    " rtt_avg, rtt_p95, rtt_max, jitter_ms, pdv_ms, status, dns_ms,"
-	                    " connect_ms, tls_ms, ttfb_ms, total_ms, error, extra FROM results"
-	                    " WHERE agent = ?1 AND ts_ms = ?2 AND batch_id = ?3 ORDER BY idx",
-	/* Per (probe, target, bucket): the honest aggregate of each figure
-	 * (docs/api.md); buckets of 1 ms keep every measurement. The inner
-	 * query bounds the rows read to the newest ?4 batches. */
-	[Q_SERIES] = "SELECT r.probe, r.target, (b.ts_ms / ?3) * ?3 AS t, count(*), min(r.ok),"
-	             " sum(r.ok = 0), max(r.status),"
-	             " CASE WHEN sum(r.sent) > 0 THEN sum(r.sent - r.recv) * 100.0 / sum(r.sent)"
-	             " ELSE avg(r.loss_pct) END,"
-	             " avg(r.rtt_p50), max(r.rtt_p95), avg(r.jitter_ms), avg(r.dns_ms),"
-	             " avg(r.connect_ms), avg(r.tls_ms), avg(r.ttfb_ms), avg(r.total_ms),"
-	             " avg(CASE WHEN r.probe = 'throughput'"
-	             " THEN json_extract(r.extra, '$.download.mbps') END),"
-	             " avg(CASE r.probe"
-	             " WHEN 'throughput' THEN json_extract(r.extra, '$.upload.mbps')"
-	             " WHEN 'upload_task' THEN json_extract(r.extra, '$.mbps') END)"
-	             " FROM (SELECT id, ts_ms FROM batches WHERE agent = ?1 AND ts_ms > ?2"
-	             " ORDER BY ts_ms DESC LIMIT ?4) b"
-	             " JOIN results r ON r.batch_id = b.id"
-	             " GROUP BY r.probe, r.target, t ORDER BY r.probe, r.target, t LIMIT ?5",
+	[Q_BATCH_RESULTS] = NULL,
+	[Q_SERIES] = NULL,
 	[Q_SERIES_COUNT] = "SELECT count(*) FROM batches WHERE agent = ?1 AND ts_ms > ?2",
 	[Q_COUNT_SITES] = "SELECT count(*) FROM sites",
 	[Q_EVENTS] = "SELECT ts_ms, scope, key, regency, from_status, to_status, reason"
@@ -96,6 +69,7 @@ query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o
     struct query **out, char *why, size_t whylen)
 {
 	pantau_err rc = PANTAU_ERR_NOMEM;
+	char kinds_sql[8192];
 	struct query *q = calloc(1, sizeof(*q));
 	snprintf(why, whylen, "out of memory");
 	if (q == NULL)
@@ -111,7 +85,13 @@ query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o
 		q->o.rules.default_interval_s = QUERY_DEFAULT_INTERVAL_S;
 	rc = PANTAU_OK;
 	for (int i = 0; i < Q_NSTMT && rc == PANTAU_OK; i++) {
-		if (sqlite3_prepare_v3(db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
+		const char *sql = stmt_sql[i] != NULL ? stmt_sql[i] : kinds_sql;
+		if (stmt_sql[i] == NULL && !q_kinds_sql(q, (enum q_stmt)i, kinds_sql,
+		        sizeof(kinds_sql))) {
+			snprintf(why, whylen, "the result kinds' table does not fit the API's "
+			    "queries (collector/api/query_kinds.c)");
+			rc = PANTAU_ERR_INVAL;
+		} else if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
 		        NULL) != SQLITE_OK) {
 			snprintf(why, whylen, "cannot prepare the API's queries (%s); is the database "
 			    "schema current?", sqlite3_errmsg(db));
@@ -323,7 +303,7 @@ scalar(struct query *q, enum q_stmt id, int64_t *v)
 	if (sqlite3_step(st) == SQLITE_ROW)
 		*v = sqlite3_column_int64(st, 0);
 	else
-		rc = q_db_fail(q, stmt_sql[id]);
+		rc = q_db_fail(q, stmt_sql[id] != NULL ? stmt_sql[id] : "a query of the result kinds");
 	q_done(st);
 	return rc;
 }

@@ -43,12 +43,35 @@ enum q_site_col {
 	SC_SIMULATED, SC_UPLOAD, SC_UPLOAD_TS
 };
 
+/* Result kinds and series figures per kind the series statement has room
+ * for (unit-tested against the table). */
+#define QUERY_MAX_KINDS 32
+#define QUERY_MAX_SERIES 12
+
 struct query {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_NSTMT];
+	/* Column of Q_SERIES of each kind's series figure (resultkinds[] order). */
+	unsigned char series_col[QUERY_MAX_KINDS][QUERY_MAX_SERIES];
 	const struct catalog *catalog;
 	struct query_opts o;
 };
+
+/* ---- what the result kinds' table decides (query_kinds.c) ---- */
+
+/* SQL of the statements made from the table (Q_WINDOW, Q_LATEST_ICMP,
+ * Q_BATCH_RESULTS, Q_SERIES), filling q->series_col; false when id is not
+ * one of them or the text does not fit len. */
+bool q_kinds_sql(struct query *q, enum q_stmt id, char *sql, size_t len);
+/* One row of Q_BATCH_RESULTS as received: the stored JSON of a kind kept
+ * whole, else its kind's fields from their columns. */
+json_t *q_result_json(sqlite3_stmt *st);
+/* One row of Q_SERIES: ts and the figures of its kind (null when missing,
+ * so every point of a kind has the same keys); in buckets also how many
+ * results and how many failed. */
+json_t *q_series_point(const struct query *q, sqlite3_stmt *st, bool bucketed);
+/* Columns of Q_SERIES before the kinds' figures. */
+enum series_col { SR_PROBE, SR_TARGET, SR_TS, SR_COUNT, SR_OK, SR_FAILED, SR_FIRST_FIGURE };
 
 /* Log SQLite's message and return PANTAU_ERR_DB. */
 pantau_err q_db_fail(struct query *q, const char *what);

@@ -3,21 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "mos.h"
 #include "query_priv.h"
-
-/* Columns of Q_BATCH_RESULTS. */
-enum result_col {
-	RC_PROBE, RC_TARGET, RC_OK, RC_SENT, RC_RECV, RC_LOSS, RC_RTT_MIN, RC_RTT_P50,
-	RC_RTT_AVG, RC_RTT_P95, RC_RTT_MAX, RC_JITTER, RC_PDV, RC_STATUS, RC_DNS, RC_CONNECT,
-	RC_TLS, RC_TTFB, RC_TOTAL, RC_ERROR, RC_EXTRA
-};
-
-/* Columns of Q_SERIES. */
-enum series_col {
-	SR_PROBE, SR_TARGET, SR_TS, SR_COUNT, SR_OK, SR_FAILED, SR_STATUS, SR_LOSS, SR_P50,
-	SR_P95, SR_JITTER, SR_DNS, SR_CONNECT, SR_TLS, SR_TTFB, SR_TOTAL, SR_DOWN, SR_UP
-};
 
 /* The ranges of ?range=: span and bucket (1 ms: every measurement). */
 static const struct {
@@ -111,73 +97,6 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	return o;
 }
 
-static json_t *
-rtt_object(sqlite3_stmt *st)
-{
-	static const char *const keys[] = { "min", "p50", "avg", "p95", "max" };
-	json_t *rtt = NULL;
-	for (int i = 0; i < 5; i++) {
-		if (q_col_null(st, RC_RTT_MIN + i))
-			continue;
-		if (rtt == NULL && (rtt = json_object()) == NULL)
-			return NULL;
-		q_set_col_num(rtt, keys[i], st, RC_RTT_MIN + i, true);
-	}
-	return rtt;
-}
-
-/* icmp rows carry no mos column: the estimated MOS (common/mos.h) is
- * computed again from the row's own RTT, jitter and loss. */
-static void
-set_icmp_mos(json_t *o, sqlite3_stmt *st)
-{
-	const char *probe = (const char *)sqlite3_column_text(st, RC_PROBE);
-	if (probe == NULL || strcmp(probe, "icmp") != 0 || q_col_null(st, RC_LOSS))
-		return;
-	double rtt = q_col_null(st, RC_RTT_AVG) ? 0 : sqlite3_column_double(st, RC_RTT_AVG);
-	double jitter = q_col_null(st, RC_JITTER) ? 0 : sqlite3_column_double(st, RC_JITTER);
-	wire_set_num(o, "mos", mos_estimate(rtt, jitter, sqlite3_column_double(st, RC_LOSS)));
-}
-
-/* One result as received: the stored JSON of an unknown probe kind, else
- * the known fields that are present. */
-static json_t *
-result_json(sqlite3_stmt *st)
-{
-	static const struct {
-		const char *key;
-		int col;
-	} nums[] = {
-		{ "loss_pct", RC_LOSS }, { "jitter_ms", RC_JITTER }, { "pdv_ms", RC_PDV },
-		{ "dns_ms", RC_DNS }, { "connect_ms", RC_CONNECT }, { "tls_ms", RC_TLS },
-		{ "ttfb_ms", RC_TTFB }, { "total_ms", RC_TOTAL },
-	};
-	const char *extra = (const char *)sqlite3_column_text(st, RC_EXTRA);
-	if (extra != NULL) {
-		json_t *x = json_loads(extra, 0, NULL);
-		if (json_is_object(x))
-			return x;
-		json_decref(x);
-	}
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	q_set_col_text(o, "probe", st, RC_PROBE, true);
-	q_set_col_text(o, "target", st, RC_TARGET, true);
-	q_set_col_bool(o, "ok", st, RC_OK, true);
-	q_set_col_int(o, "sent", st, RC_SENT, true);
-	q_set_col_int(o, "recv", st, RC_RECV, true);
-	json_t *rtt = rtt_object(st);
-	if (rtt != NULL)
-		json_object_set_new(o, "rtt_ms", rtt);
-	q_set_col_int(o, "status", st, RC_STATUS, true);
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-		q_set_col_num(o, nums[i].key, st, nums[i].col, true);
-	q_set_col_text(o, "error", st, RC_ERROR, true);
-	set_icmp_mos(o, st);
-	return o;
-}
-
 /* "latest_batch" and "latest" from the agent's newest (boot, seq). */
 static pantau_err
 latest_batch(struct query *q, const char *agent, json_t *doc)
@@ -197,7 +116,7 @@ latest_batch(struct query *q, const char *agent, json_t *doc)
 		sqlite3_bind_int64(r, 2, sqlite3_column_int64(b, 3));
 		sqlite3_bind_int64(r, 3, sqlite3_column_int64(b, 0));
 		while ((step = sqlite3_step(r)) == SQLITE_ROW)
-			json_array_append_new(list, result_json(r));
+			json_array_append_new(list, q_result_json(r));
 		if (step != SQLITE_DONE)
 			rc = q_db_fail(q, "reading the latest batch's results");
 		q_done(r);
@@ -210,50 +129,6 @@ latest_batch(struct query *q, const char *agent, json_t *doc)
 	json_object_set_new(doc, "latest_batch", hdr);
 	json_object_set_new(doc, "latest", list);
 	return rc;
-}
-
-/* Figures of a series point by probe kind; NULL-terminated. */
-static const struct {
-	const char *probe;
-	const char *keys[6];
-	int cols[6];
-} kind_figures[] = {
-	{ "icmp", { "rtt_p50_ms", "rtt_p95_ms", "loss_pct", "jitter_ms" },
-	    { SR_P50, SR_P95, SR_LOSS, SR_JITTER } },
-	{ "http", { "dns_ms", "connect_ms", "tls_ms", "ttfb_ms", "total_ms" },
-	    { SR_DNS, SR_CONNECT, SR_TLS, SR_TTFB, SR_TOTAL } },
-	{ "tcp", { "connect_ms" }, { SR_CONNECT } },
-	{ "throughput", { "download_mbps", "upload_mbps" }, { SR_DOWN, SR_UP } },
-	{ "upload_task", { "upload_mbps" }, { SR_UP } },
-};
-
-/* One point: ts and the figures of its kind (null when missing, so every
- * point of a kind has the same keys); in buckets also how many results. */
-static json_t *
-series_point(sqlite3_stmt *st, bool bucketed)
-{
-	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
-	json_t *p = json_object();
-	if (p == NULL || probe == NULL)
-		return p;
-	q_set_col_iso(p, "ts", st, SR_TS);
-	if (bucketed)
-		q_set_col_int(p, "results", st, SR_COUNT, false);
-	if (strcmp(probe, "icmp") != 0) {
-		q_set_col_bool(p, "ok", st, SR_OK, false);
-		if (bucketed)
-			q_set_col_int(p, "failed", st, SR_FAILED, false);
-	}
-	if (strcmp(probe, "http") == 0)
-		q_set_col_int(p, "status", st, SR_STATUS, false);
-	for (size_t k = 0; k < sizeof(kind_figures) / sizeof(kind_figures[0]); k++) {
-		if (strcmp(probe, kind_figures[k].probe) != 0)
-			continue;
-		const char *const *keys = kind_figures[k].keys;
-		for (int i = 0; i < 6 && keys[i] != NULL; i++)
-			q_set_col_num(p, keys[i], st, kind_figures[k].cols[i], false);
-	}
-	return p;
 }
 
 static bool
@@ -309,7 +184,7 @@ series(struct query *q, const char *agent, enum query_range range, int64_t now_m
 				break;
 			}
 		}
-		json_array_append_new(json_object_get(cur, "points"), series_point(st, bucket > 1));
+		json_array_append_new(json_object_get(cur, "points"), q_series_point(q, st, bucket > 1));
 	}
 	if (list == NULL)
 		rc = PANTAU_ERR_NOMEM;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "resultkind.h"
 #include "spark.h"
 #include "text.h"
 
@@ -360,11 +361,13 @@ fmt_result(FILE *out, const json_t *r, bool color)
 {
 	const char *probe = fmt_get_str(r, "probe", "?");
 	fprintf(out, "%s %s: ", probe, fmt_get_str(r, "target", "?"));
-	if (strcmp(probe, "icmp") == 0) {
+	const struct resultkind *k = rk_find(probe);
+	enum rk_say say = k != NULL ? k->say : RK_SAY_OUTCOME;
+	if (say == RK_SAY_TRAIN) {
 		icmp_words(out, r, color);
-	} else if (strcmp(probe, "http") == 0) {
+	} else if (say == RK_SAY_RESPONSE) {
 		http_words(out, r, color);
-	} else if (strcmp(probe, "tcp") == 0) {
+	} else if (say == RK_SAY_CONNECT) {
 		tcp_words(out, r, color);
 	} else if (ok_of(r) == 0) {
 		failed(out, color);
@@ -454,26 +457,29 @@ site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 	site_delivery(out, json_object_get(doc, "delivery"));
 }
 
-/* "rtt 1 h   ▁▁▂█▁·x  icmp 203.0.113.10, p95 41.2-612 ms" per icmp series. */
+/* "rtt 1 h   ▁▁▂█▁·x  icmp 203.0.113.10, p95 41.2-612 ms" per series of a
+ * kind whose RTT p95 is charted (common/resultkind.h). */
 static void
 site_sparks(FILE *out, const json_t *doc, const struct fmt_opts *o)
 {
 	const json_t *series = json_object_get(doc, "series"), *e;
-	char line[SPARK_MAX], a[32], b[32];
+	char line[SPARK_MAX], a[32], b[32], kinds[64];
 	size_t i;
 	bool any = false;
 	if (!json_is_array(series))
 		return;
 	json_array_foreach(series, i, e) {
 		struct spark s;
-		if (strcmp(fmt_get_str(e, "probe", ""), "icmp") != 0)
+		const char *probe = fmt_get_str(e, "probe", "");
+		const struct rk_series *p95 = rk_series_judged(rk_find(probe), RK_JUDGE_RTT_P95);
+		if (p95 == NULL)
 			continue;
-		spark_bin_points(json_object_get(e, "points"), "rtt_p95_ms", o->now_ms, &s);
+		spark_bin_points(json_object_get(e, "points"), p95->key, o->now_ms, &s);
 		if (s.points == 0)
 			continue;
 		spark_draw(&s, line, sizeof(line));
 		label(out, any ? "" : "rtt 1 h");
-		fprintf(out, "%s  icmp %s", line, fmt_get_str(e, "target", "?"));
+		fprintf(out, "%s  %s %s", line, probe, fmt_get_str(e, "target", "?"));
 		if (!isnan(s.min)) {
 			fmt_ms_short(s.min, a, sizeof(a));
 			fmt_ms_short(s.max, b, sizeof(b));
@@ -486,7 +492,8 @@ site_sparks(FILE *out, const json_t *doc, const struct fmt_opts *o)
 	}
 	if (!any) {
 		label(out, "rtt 1 h");
-		fputs("no icmp result in the last hour\n", out);
+		rk_names_judged(RK_JUDGE_RTT_P95, true, " or ", kinds, sizeof(kinds));
+		fprintf(out, "no %s result in the last hour\n", kinds);
 	}
 }
 

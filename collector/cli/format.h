@@ -57,6 +57,11 @@ pantau_err fmt_site(FILE *out, const json_t *doc, const struct fmt_opts *o);
  * loss 0 %, rtt p50 43.0 ms p95 47.9 ms, jitter 1.9 ms". */
 void fmt_result(FILE *out, const json_t *r, bool color);
 
+/* `pantau kinds`: the result kinds' table, as rk_describe() gives it
+ * (common/resultkind.h), one block per kind. PANTAU_ERR_PARSE when doc has
+ * no "kinds" array. */
+pantau_err fmt_kinds(FILE *out, const json_t *doc);
+
 /* SGR colour of a status word, or NULL. */
 const char *fmt_status_color(const char *status);
 

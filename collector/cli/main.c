@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "format.h"
 #include "log.h"
+#include "resultkind.h"
 #include "watch.h"
 #include "wire.h"
 
@@ -24,10 +25,10 @@
 #define WHY_MAX 1024
 #define WATCH_DEFAULT_INTERVAL_S 5
 
-enum command { CMD_SUMMARY, CMD_REGIONS, CMD_SITE, CMD_ALERTS, CMD_WATCH };
+enum command { CMD_SUMMARY, CMD_REGIONS, CMD_SITE, CMD_ALERTS, CMD_WATCH, CMD_KINDS };
 
 static const char *const command_names[] = { "summary", "regions", "site", "alerts",
-	"watch" };
+	"watch", "kinds" };
 #define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
 struct cli {
@@ -49,6 +50,7 @@ usage(FILE *to)
 	    "       pantau site AGENT [--json] [--url URL]\n"
 	    "       pantau alerts [--json] [--url URL]\n"
 	    "       pantau watch [--interval S] [--count N] [--json] [--url URL]\n"
+	    "       pantau kinds [--json]\n"
 	    "       pantau help | --help | --version\n"
 	    "\n"
 	    "  summary          regencies worst first: status, sites reporting, RTT, loss, reason\n"
@@ -57,6 +59,8 @@ usage(FILE *to)
 	    "                   the latest results in words\n"
 	    "  alerts           alerts firing, then the recently resolved ones\n"
 	    "  watch            a national summary redrawn every S seconds (default %d)\n"
+	    "  kinds            the probe result kinds this pantau knows: fields, types, bounds,\n"
+	    "                   series and what the status engine judges (no collector needed)\n"
 	    "  --province PP    only the regencies of province PP (2 digits, e.g. 32)\n"
 	    "  --at-risk        regions: only the regencies AT RISK\n"
 	    "  --interval S     watch: seconds between refreshes (1 to 3600)\n"
@@ -271,6 +275,32 @@ run(const struct cli *c)
 	return rc;
 }
 
+/* The result kinds' table, read from this program (common/resultkind.h). */
+static int
+kinds(const struct cli *c)
+{
+	json_t *doc = rk_describe();
+	int rc = EXIT_FAIL;
+	if (doc == NULL) {
+		fprintf(stderr, "pantau: out of memory\n");
+		return rc;
+	}
+	if (c->json) {
+		char *text = json_dumps(doc, JSON_INDENT(1) | JSON_ENSURE_ASCII);
+		if (text != NULL) {
+			printf("%s\n", text);
+			rc = 0;
+		}
+		free(text);
+	} else if (fmt_kinds(stdout, doc) == PANTAU_OK) {
+		rc = 0;
+	}
+	json_decref(doc);
+	if (rc == 0 && fflush(stdout) != 0)
+		rc = EXIT_FAIL;
+	return rc;
+}
+
 static bool
 command_of(const char *name, enum command *out)
 {
@@ -290,7 +320,7 @@ main(int argc, char **argv)
 	if (c.url == NULL || c.url[0] == '\0')
 		c.url = DEFAULT_URL;
 	if (argc < 2)
-		return usage_error("which command? summary, regions, site, alerts or watch");
+		return usage_error("which command? summary, regions, site, alerts, watch or kinds");
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
@@ -301,11 +331,13 @@ main(int argc, char **argv)
 		return 0;
 	}
 	if (!command_of(argv[1], &c.cmd))
-		return usage_error("unknown command \"%s\"; use summary, regions, site, alerts or "
-		                   "watch", argv[1]);
+		return usage_error("unknown command \"%s\"; use summary, regions, site, alerts, "
+		                   "watch or kinds", argv[1]);
 	int rc = parse_command(argc - 1, argv + 1, &c);
 	if (rc >= 0)
 		return rc;
+	if (c.cmd == CMD_KINDS)
+		return kinds(&c);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (c.cmd == CMD_WATCH) {
 		c.watch.url = c.url;

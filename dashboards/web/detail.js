@@ -40,23 +40,39 @@ export function regencyView(code) {
 const pts = (site, points, key) => points.map((p) =>
   [Date.parse(p.ts) + (site.bucket_s || 0) * 500, p[key] ?? null]);
 
-// Per probe kind: charts of [title, unit, [[line name, point key], ...]].
-const KIND_CHARTS = {
-  icmp: [["RTT", "ms", [["p50", "rtt_p50_ms"], ["p95", "rtt_p95_ms"]]], ["Loss", "%", [["loss", "loss_pct"]]],
-    ["Jitter", "ms", [["jitter", "jitter_ms"]]]],
-  http: [["HTTP timings", "ms", [["DNS", "dns_ms"], ["connect", "connect_ms"], ["TLS", "tls_ms"],
-    ["TTFB", "ttfb_ms"], ["total", "total_ms"]]]],
-  tcp: [["TCP connect", "ms", [["connect", "connect_ms"]]]],
-  throughput: [["Throughput", "Mbit/s", [["download", "download_mbps"], ["upload", "upload_mbps"]]]],
-  upload_task: [["Upload task", "Mbit/s", [["upload", "upload_mbps"]]]],
-};
+// The result kinds' table (common/resultkind.h), as `pantau kinds --json`
+// wrote it at build time: each kind's series figures and their charts, and
+// how its results are said in one line. Fetched once.
+let kindsTable = null;
+async function resultKinds() {
+  if (!kindsTable) kindsTable = getJSON("/ui/kinds.json").catch((e) => { kindsTable = null; throw e; });
+  return kindsTable;
+}
 
-function charts(site, range) {
+// Per probe kind: charts of [title, unit, [[line name, point key], ...]],
+// in the order of its series figures.
+function kindCharts(kinds) {
+  const out = {};
+  for (const k of kinds.kinds || []) {
+    const charts = [];
+    for (const s of k.series || []) {
+      if (!s.chart) continue;
+      let c = charts.find(([title]) => title === s.chart);
+      if (!c) charts.push(c = [s.chart, s.unit, []]);
+      c[2].push([s.line, s.key]);
+    }
+    out[k.name] = charts;
+  }
+  return out;
+}
+
+function charts(site, range, kinds) {
   const out = [];
+  const byKind = kindCharts(kinds);
   // no line across missing data: more than 1.5 buckets or 3 intervals
   const gap = site.bucket_s ? site.bucket_s * 1500 : (site.interval_s || 0) * 3000;
   for (const sr of site.series || []) {
-    for (const [title, unit, lines] of KIND_CHARTS[sr.probe] || []) {
+    for (const [title, unit, lines] of byKind[sr.probe] || []) {
       const name = `${title} — ${sr.probe} ${sr.target}`;
       out.push(card(name, lineChart(title, unit,
         lines.map(([n, key]) => ({ name: n, points: pts(site, sr.points, key) })), range, gap)));
@@ -88,22 +104,24 @@ function kv(pairs) {
   return h("dl", { class: "kv" }, ...pairs.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v ?? "–")]));
 }
 
-function targets(site) {
+function targets(site, kinds) {
+  const say = Object.fromEntries((kinds.kinds || []).map((k) => [k.name, k.say]));
   return h("table", { id: "targets" }, h("thead", {}, h("tr", {}, ...["probe", "target", "result"].map((t) => h("th", {}, t)))),
     h("tbody", {}, ...(site.latest || []).map((r) => h("tr", {}, h("td", {}, r.probe), h("td", {}, r.target || "–"),
-      h("td", {}, resultText(r))))));
+      h("td", {}, resultText(r, say[r.probe] || "outcome"))))));
 }
 
 const mbps = (d) => (d && d.mbps !== undefined ? `${num(d.mbps)} Mbit/s` : d && d.error ? `failed (${d.error})` : "–");
 
-function resultText(r) {
-  if (r.probe === "icmp" && r.rtt_ms) return `p95 ${num(r.rtt_ms.p95)} ms, loss ${num(r.loss_pct)} %, jitter ${num(r.jitter_ms)} ms`;
+// One result in words, as its kind says it (kinds.json "say").
+function resultText(r, say) {
+  if (say === "train" && r.rtt_ms) return `p95 ${num(r.rtt_ms.p95)} ms, loss ${num(r.loss_pct)} %, jitter ${num(r.jitter_ms)} ms`;
   if (r.skipped) return `skipped (${r.skipped})`;
   if (r.error) return `failed: ${r.error}`;
-  if (r.probe === "throughput") return `download ${mbps(r.download)}, upload ${mbps(r.upload)}`;
-  if (r.probe === "upload_task") return `upload ${mbps(r)} in ${num(r.total_ms)} ms`;
-  if (r.total_ms !== undefined) return `${r.status ?? ""} in ${num(r.total_ms)} ms`;
-  if (r.connect_ms !== undefined) return `connected in ${num(r.connect_ms)} ms`;
+  if (say === "rates") return `download ${mbps(r.download)}, upload ${mbps(r.upload)}`;
+  if (say === "upload") return `upload ${mbps(r)} in ${num(r.total_ms)} ms`;
+  if (say === "response" && r.total_ms !== undefined) return `${r.status ?? ""} in ${num(r.total_ms)} ms`;
+  if (say === "connect" && r.connect_ms !== undefined) return `connected in ${num(r.connect_ms)} ms`;
   return r.ok === false ? "failed" : "ok";
 }
 
@@ -121,9 +139,9 @@ export function siteView(agent) {
   const buttons = rangeButtons(st, () => window.dispatchEvent(new Event("pantau:refresh")));
   async function refresh() {
     const range = st.range;
-    const [x, ev, al] = await Promise.all([
+    const [x, ev, al, kinds] = await Promise.all([
       getJSON(`/api/v1/sites/${encodeURIComponent(agent)}?range=${range}`),
-      getJSON("/api/v1/events?scope=site&limit=1000"), getJSON("/api/v1/alerts")]);
+      getJSON("/api/v1/events?scope=site&limit=1000"), getJSON("/api/v1/alerts"), resultKinds()]);
     if (range !== st.range) return;   // the range changed meanwhile: a newer refresh draws
     const w = x.window || {};
     root.replaceChildren(...head(x, x.site || x.agent, [h("a", { href: "#/" }, "Indonesia"),
@@ -144,8 +162,8 @@ export function siteView(agent) {
           ["missing", x.delivery ? x.delivery.missing : null]])),
         alertsPanel(al, (a) => a.site === agent || (a.regency === x.regency && !a.site))),
       h("div", { class: "charthead" }, h("h3", { id: "charts-title" }, chartsHeading(x)), buttons),
-      h("div", { class: "grid", id: "charts", "data-range": x.range }, ...charts(x, x.range)),
-      h("h3", {}, "Probe targets (latest batch)"), targets(x),
+      h("div", { class: "grid", id: "charts", "data-range": x.range }, ...charts(x, x.range, kinds)),
+      h("h3", {}, "Probe targets (latest batch)"), targets(x, kinds),
       h("h3", {}, "Status history"), history(ev.events.filter((e) => e.key === agent)));
   }
   return { root, refresh };

@@ -106,8 +106,8 @@ class CliErrorsTest(E2ETestCase):
             (["alerts", "--at-risk"], "--at-risk does not belong to \"pantau alerts\""),
             (["site", GEO, "--province", "32"], "--province does not belong to \"pantau site\""),
             (["alerts", "extra"], "\"pantau alerts\" takes no operand"),
-            (["nothing"], "unknown command \"nothing\"; use summary, regions, site, alerts or "
-                          "watch"),
+            (["nothing"], "unknown command \"nothing\"; use summary, regions, site, alerts, "
+                          "watch or kinds"),
         ]
         for args, msg in cases:
             with self.subTest(args=args):

@@ -38,3 +38,60 @@ class SourceTest(unittest.TestCase):
             if n > MAX_LINES:
                 long.append("%s: %d lines" % (name, n))
         self.assertEqual(long, [], "split these by responsibility (docs/architecture.md)")
+
+
+# Files outside the result kinds' table, agent/probes/, agent/worker/ and tests
+# that may still name a probe kind, and why.
+KIND_NAMES_ALLOWED = {
+    "reflector/reflector_config.c": "its [stamp] and [http] sections are the reflector's "
+                                    "servers, not result kinds",
+    "deploy/demo/demo.py": "writes the demo agents' configuration, as a technician would",
+    "agent/probe.c": "the agent's failure results per kind: moves into agent/probes/ with "
+                     "the probe kinds' spec parts (issue 12, item 2)",
+    "agent/check.c": "`pantau-agent check` says each kind's result its own way: moves into "
+                     "agent/probes/ with the probe kinds' spec parts (issue 12, item 2)",
+}
+KIND_HOMES = ("common/resultkind.c", "agent/probes/", "agent/worker/", "tests/")
+HASH_COMMENT = re.compile(r"(?m)^\s*#[^\n]*")
+
+
+def kind_names():
+    import json
+    import subprocess
+    from harness import BUILD
+    out = subprocess.run([os.path.join(BUILD, "pantau"), "kinds", "--json"],
+                         capture_output=True, text=True, check=True)
+    return [k["name"] for k in json.loads(out.stdout)["kinds"]]
+
+
+class KindNamesTest(unittest.TestCase):
+    """Outside the table (common/resultkind.c), agent/probes/, agent/worker/ and
+    the tests, no code names a probe kind (docs/architecture.md, "Result
+    kinds"): it reads the table instead."""
+
+    def test_no_kind_named_outside_its_homes(self):
+        names = "|".join(re.escape(n) for n in kind_names())
+        literal = re.compile(r"""(["'`])(%s)\1""" % names)
+        js_key = re.compile(r"(?:^|[{,])\s*(%s)\s*:" % names)
+        found = []
+        for name in tracked_files():
+            if not name.endswith((".c", ".h", ".js", ".mjs", ".py", ".sh")):
+                continue
+            if name.startswith(KIND_HOMES) or name in KIND_NAMES_ALLOWED:
+                continue
+            with open(os.path.join(ROOT, name), errors="replace") as f:
+                text = f.read()
+            text = COMMENT.sub("", text)
+            if name.endswith((".py", ".sh")):
+                text = HASH_COMMENT.sub("", text)
+            for i, line in enumerate(text.split("\n"), 1):
+                m = literal.search(line) or (name.endswith((".js", ".mjs")) and
+                                             js_key.search(line))
+                if m:
+                    found.append("%s:%d: %s" % (name, i, line.strip()))
+        self.assertEqual(found, [], "read the result kinds' table (common/resultkind.h) "
+                                    "instead of naming a kind")
+
+    def test_allowed_files_exist(self):
+        gone = [n for n in KIND_NAMES_ALLOWED if not os.path.exists(os.path.join(ROOT, n))]
+        self.assertEqual(gone, [], "drop them from KIND_NAMES_ALLOWED")

@@ -88,7 +88,8 @@ load_sites(void)
 	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"203.0.113.10\",\"sent\":10,\"recv\":9,"
 	    "\"loss_pct\":10,\"rtt_ms\":{\"min\":40,\"p50\":41,\"avg\":42,\"p95\":50,\"max\":51}},"
 	    "{\"probe\":\"http\",\"target\":\"https://tally.example/\",\"ok\":true,\"status\":200,"
-	    "\"total_ms\":141},{\"probe\":\"stamp\",\"target\":\"r:862\",\"ok\":true}]}", ts);
+	    "\"total_ms\":141},{\"probe\":\"stamp\",\"target\":\"r:862\",\"ok\":false,"
+	    "\"sent\":0,\"recv\":0,\"loss_pct\":100,\"error\":\"no route\"}]}", ts);
 	clock_format_iso(clock_real_ms() - 1000, ts);
 	const char *tcp = "\"results\":[{\"probe\":\"tcp\",\"target\":\"h:443\",\"ok\":false,"
 	    "\"error\":\"refused\"}],\"outbox\":{\"pending\":2,\"dropped\":1}}";

@@ -75,8 +75,11 @@ check_result(json_t *res)
 	json_array_append(results, res);
 	char *text = wire_batch_encode(&h, results, &len, &rc);
 	if (text == NULL || !wire_topic_parse("pantau/v1/32/3273/ag-1/result", &t, &err) ||
-	    wire_batch_decode(&t, text, len, &b, &err) != WIRE_ACCEPT)
+	    wire_batch_decode(&t, text, len, &b, &err) != WIRE_ACCEPT) {
+		fprintf(stderr, "the collector rejects this result: %s\n%s\n", err.detail,
+		    text != NULL ? text : "");
 		abort();
+	}
 	const json_t *rtt = json_object_get(res, "rtt_ms");
 	if (rtt != NULL && !(json_number_value(json_object_get(rtt, "min")) >= 0))
 		abort();

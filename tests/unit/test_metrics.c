@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "result_harness.h"
 #include "catalog.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
@@ -231,11 +232,7 @@ static void
 icmp(struct fixture *f, const char *regency, const char *agent, int64_t t, int lost, double p95)
 {
 	struct wire_result r;
-	wire_result_init(&r, rk_find("icmp"), "icmp", "198.18.0.1");
-	wire_result_set(&r, "sent", 50);
-	wire_result_set(&r, "recv", 50 - lost);
-	wire_result_set(&r, "rtt_ms.p95", p95);
-	wire_result_set(&r, "jitter_ms", 1.5);
+	icmp_train(&r, 50, lost, p95, 1.5);
 	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
 	engine_batch(f->e, regency, &b, t);

@@ -1,7 +1,9 @@
 /*
  * The icmp and tcp probe kinds against real loopback peers: icmp needs an
  * ICMP socket (root or a ping group; otherwise those cases are skipped),
- * tcp runs against plain sockets. The shared fixture is probe_harness.h.
+ * tcp runs against plain sockets. And echo, the test-only kind
+ * (agent/probes/echo.c, not in the table of these builds). The shared
+ * fixture is probe_harness.h.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -377,6 +379,56 @@ test_tcp_cancel(void **state)
 	assert_int_equal(f->ndone, 0);
 }
 
+/* ---- echo (tests only) ---- */
+
+extern const struct probe_spec probe_echo_spec;
+extern const struct probe_exec probe_echo_exec;
+static const struct probe_kind echo_kind = { &probe_echo_spec, &probe_echo_exec };
+
+static void
+test_echo_answers_fails_and_times_out(void **state)
+{
+	struct fx *f = *state;
+	make_def(f, &echo_kind, "here", "delay_ms = 20", 0);
+	int64_t t0 = clock_mono_ns();
+	const json_t *r = run_probe(f);
+	assert_true(clock_mono_ns() - t0 >= 19 * 1000000LL);
+	assert_true(json_is_true(json_object_get(r, "ok")));
+	assert_int_equal((int)num(r, "delay_ms"), 20);
+	assert_wire_valid(r);
+	free(f->def.params);
+	f->ndone = 0;
+	make_def(f, &echo_kind, "here", "fail = no luck", 0);
+	r = run_probe(f);
+	assert_false(json_is_true(json_object_get(r, "ok")));
+	assert_string_equal(str(r, "error"), "no luck");
+	free(f->def.params);
+	f->ndone = 0;
+	make_def(f, &echo_kind, "here", "delay_ms = 500", 30);
+	r = run_probe(f);
+	assert_string_equal(str(r, "error"), "timed out after 30 ms");
+	assert_wire_valid(r);
+}
+
+static void
+test_echo_cancel_and_check(void **state)
+{
+	struct fx *f = *state;
+	char why[256];
+	make_def(f, &echo_kind, "here", "delay_ms = 5000", 10000);
+	int before = open_handles(&f->loop);
+	start_probe(f, &f->run, f);
+	assert_int_equal(open_handles(&f->loop), before + 1); /* its timer */
+	f->def.exec->cancel(&f->run);
+	f->def.exec->cancel(&f->run); /* twice is harmless */
+	assert_int_equal(open_handles(&f->loop), before);
+	assert_false(spin(&f->loop, &f->ndone, 50));
+	assert_int_equal(f->ndone, 0);
+	assert_true(check_target(f, &echo_kind, "here", NULL, why, sizeof(why)));
+	assert_false(check_target(f, &echo_kind, "not here", NULL, why, sizeof(why)));
+	assert_int_equal(probe_echo_spec.max_duration_ms(&f->def), 1000);
+}
+
 int
 main(void)
 {
@@ -398,6 +450,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_tcp_unresolvable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tcp_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_echo_answers_fails_and_times_out, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_echo_cancel_and_check, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

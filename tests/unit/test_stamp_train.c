@@ -144,6 +144,29 @@ test_one_way_only_when_both_clocks_synced(void **state)
 	stamp_train_free(t);
 }
 
+/* Both clocks say synchronised but the reflector's is 58 days ahead: the
+ * one-way split cannot be (one direction below zero), so none is given;
+ * the collector would otherwise reject the whole batch (bounds of
+ * owd_fwd_ms). Found by tests/fuzz/fuzz_stamp. */
+static void
+test_clocks_that_disagree_give_no_one_way(void **state)
+{
+	(void)state;
+	const double ahead = 58.0 * 86400 * 1000;
+	struct stamp_train *t = stamp_train_new(2, 1000, &synced);
+	send_all(t, 2);
+	reply(t, 0, ahead + 15, -ahead + 5, true);
+	reply(t, 1, ahead + 16, -ahead + 6, true);
+	json_t *r = stamp_train_result(t, "x", "198.18.0.1", 862);
+	assert_int_equal(num(r, "recv"), 2);
+	NEAR(num(json_object_get(r, "rtt_ms"), "min"), 20);
+	assert_true(json_is_false(json_object_get(r, "synced")));
+	assert_null(json_object_get(r, "owd_fwd_ms"));
+	assert_null(json_object_get(r, "owd_back_ms"));
+	json_decref(r);
+	stamp_train_free(t);
+}
+
 static void
 test_nothing_back(void **state)
 {
@@ -168,6 +191,7 @@ main(void)
 		cmocka_unit_test(test_rtt_excludes_reflector_time),
 		cmocka_unit_test(test_late_duplicate_reordered_stray),
 		cmocka_unit_test(test_one_way_only_when_both_clocks_synced),
+		cmocka_unit_test(test_clocks_that_disagree_give_no_one_way),
 		cmocka_unit_test(test_nothing_back),
 	};
 	return cmocka_run_group_tests_name("stamp_train", tests, NULL, NULL);
