@@ -77,8 +77,8 @@ note(struct check *k, const char *tag, enum check_msg m, ...)
 	fputc('\n', k->out);
 }
 
-/* An unsynchronised clock is a warning, not a failure: the collector orders
- * by (boot, seq) and its own receive time, so status stays right. */
+/* An unsynchronised clock is a warning, not a failure: the site still
+ * reports, only its times may be off. */
 static void
 check_clock(struct check *k)
 {

@@ -16,12 +16,11 @@ static const char *const text[M_COUNT][2] = {
 	[M_CLOCK_OK] = { "this site's clock is synchronised (estimated error %.0f ms)",
 	    "jam lokasi ini tersinkron (perkiraan galat %.0f ms)" },
 	[M_CLOCK_UNSYNC] = { "this site's clock is not synchronised (the kernel's time status): "
-	                     "the collector still orders results by their sequence, but their "
-	                     "times and one-way delays may be off\n"
+	                     "the times of its results and one-way delays may be off\n"
 	                     "  -> turn on time sync: install chrony or systemd-timesyncd "
 	                     "(timedatectl set-ntp true) and let UDP port 123 out",
-	    "jam lokasi ini tidak tersinkron (status waktu kernel): kolektor tetap mengurutkan "
-	    "hasil menurut nomor urutnya, tetapi waktu dan delay satu arah bisa meleset\n"
+	    "jam lokasi ini tidak tersinkron (status waktu kernel): waktu hasil dan delay satu "
+	    "arah bisa meleset\n"
 	    "  -> nyalakan sinkronisasi waktu: pasang chrony atau systemd-timesyncd "
 	    "(timedatectl set-ntp true) dan izinkan UDP port 123 keluar" },
 	[M_BROKER_OK] = { "broker %s:%d accepted user %s", "broker %s:%d menerima pengguna %s" },

@@ -27,24 +27,24 @@ struct profiles {
 #define P(field) offsetof(struct patch, field)
 
 /* Each figure has a DEGRADED and a CRITICAL key: name_degraded_unit and
- * name_critical_unit into field[0] and field[1]. */
+ * name_critical_unit into field[0] and field[1] (name ends in "_"). */
 #define LEVEL(name, unit, type, field, lvl, min, max, what, word, dflt)                  \
-	{ name "_" #lvl unit, type, P(field), 0, min, max, NULL, NULL, NULL, 0,              \
+	{ name #lvl unit, type, P(field), 0, min, max, NULL, NULL, NULL, 0,              \
 	    what " " word " " dflt }
 #define PAIR(name, unit, type, field, min, max, what, dflt_d, dflt_c)                     \
 	LEVEL(name, unit, type, field[0], degraded, min, max, what, "DEGRADED", dflt_d),    \
 	LEVEL(name, unit, type, field[1], critical, min, max, what, "CRITICAL", dflt_c)
 
 static const struct cfg_key threshold_keys[] = {
-	PAIR("rtt_p95", "_ms", CFG_DOUBLE, rtt_p95, 0, 100000, "RTT p95 above this is",
+	PAIR("rtt_p95_", "_ms", CFG_DOUBLE, rtt_p95, 0, 100000, "RTT p95 above this is",
 	    "(terrestrial 150, vsat-geo 800)", "(terrestrial 400, vsat-geo 1500)"),
-	PAIR("loss", "_pct", CFG_DOUBLE, loss, 0, 100, "loss above this is", "(2)", "(10)"),
-	PAIR("jitter", "_ms", CFG_DOUBLE, jitter, 0, 100000,
+	PAIR("loss_", "_pct", CFG_DOUBLE, loss, 0, 100, "loss above this is", "(2)", "(10)"),
+	PAIR("jitter_", "_ms", CFG_DOUBLE, jitter, 0, 100000,
 	    "jitter (mean abs. IPDV) above this is", "(terrestrial 30, vsat-geo 60)",
 	    "(terrestrial 60, vsat-geo 120)"),
-	PAIR("upload", "_mbps", CFG_DOUBLE, upload, 0, 100000, "upload throughput below this is",
+	PAIR("upload_", "_mbps", CFG_DOUBLE, upload, 0, 100000, "upload throughput below this is",
 	    "(1)", "(0.256)"),
-	PAIR("http", "_failures", CFG_INT, http, 1, 1000,
+	PAIR("http_", "_failures", CFG_INT, http, 1, 1000,
 	    "this many http / upload_task failures in a row are", "(1)", "(3)"),
 };
 

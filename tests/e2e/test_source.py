@@ -46,8 +46,8 @@ KIND_NAMES_ALLOWED = {
     "reflector/reflector_config.c": "its [stamp] and [http] sections are the reflector's "
                                     "servers, not result kinds",
     "deploy/demo/demo.py": "writes the demo agents' configuration, as a technician would",
-    "agent/probe.c": "the agent's failure results per kind: moves into agent/probes/ with "
-                     "the probe kinds' spec parts (issue 12, item 2)",
+    "reflector/http_server.c": "its [http] section is the reflector's server, not the "
+                               "result kind",
     "agent/check.c": "`pantau-agent check` says each kind's result its own way: moves into "
                      "agent/probes/ with the probe kinds' spec parts (issue 12, item 2)",
 }
