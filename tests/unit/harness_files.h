@@ -41,6 +41,36 @@ harness_engine(const struct catalog *cat, int enter, int leave, int64_t now_ms)
 	return e;
 }
 
+/* The start of a test's fixture: the catalog and an engine over it. */
+struct harness_base {
+	struct catalog *cat;
+	struct engine *e;
+};
+
+/* A cmocka setup's body: a zeroed fixture of size bytes starting with a
+ * struct harness_base, filled by harness_catalog and harness_engine. */
+static inline void *
+harness_setup(void **state, size_t size, int enter, int leave, int64_t now_ms)
+{
+	struct harness_base *b = calloc(1, size);
+	assert_non_null(b);
+	b->cat = harness_catalog();
+	b->e = harness_engine(b->cat, enter, leave, now_ms);
+	*state = b;
+	return b;
+}
+
+/* The teardown of such a fixture. */
+static inline int
+harness_teardown(void **state)
+{
+	struct harness_base *b = *state;
+	engine_free(b->e);
+	catalog_free(b->cat);
+	free(b);
+	return 0;
+}
+
 /* A new temporary file holding text; unlink(path) when done. */
 static inline void
 harness_file(char path[HARNESS_PATH_MAX], const char *text)

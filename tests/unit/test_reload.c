@@ -95,28 +95,14 @@ test_collector_config_reload(void **state)
 }
 
 struct fixture {
-	struct catalog *cat;
-	struct engine *e;
+	struct harness_base h;     /* first */
 	int64_t seq;
 };
 
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->cat = harness_catalog();
-	f->e = harness_engine(f->cat, 1, 1, T0);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	engine_free(f->e);
-	catalog_free(f->cat);
-	free(f);
+	(void)harness_setup(state, sizeof(struct fixture), 1, 1, T0);
 	return 0;
 }
 
@@ -133,8 +119,8 @@ batch(struct fixture *f, const char *agent, int64_t t)
 	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
 	struct engine_site_view v;
-	engine_batch(f->e, "32.73", &b, t);
-	assert_true(engine_site(f->e, agent, t, &v));
+	engine_batch(f->h.e, "32.73", &b, t);
+	assert_true(engine_site(f->h.e, agent, t, &v));
 	return v.status;
 }
 
@@ -156,21 +142,21 @@ test_engine_judges_the_next_window_by_new_thresholds(void **state)
 	const char *ag = "ag-3273-0001";
 	struct wire_status st = { .online = true, .agent = ag, .boot = 1, .ts_ms = T0,
 		.link = "fiber", .interval_s = 20, .lat = NAN, .lon = NAN };
-	engine_status(f->e, "32.73", ag, &st, T0);
+	engine_status(f->h.e, "32.73", ag, &st, T0);
 	assert_int_equal(batch(f, ag, T0 + SEC), SITE_DEGRADED);        /* 5 % above 2 % */
-	struct engine_opts o = *engine_options(f->e);
+	struct engine_opts o = *engine_options(f->h.e);
 	struct profiles *p = profiles("[link.fiber]\nloss_degraded_pct = 8\n");
 	o.window_s = 999;                                               /* takes a restart */
 	o.at_risk_share = 0.5;
-	engine_reconfigure(f->e, &o, p);
-	assert_int_equal(engine_options(f->e)->window_s, 60);
-	assert_true(engine_options(f->e)->at_risk_share == 0.5);
+	engine_reconfigure(f->h.e, &o, p);
+	assert_int_equal(engine_options(f->h.e)->window_s, 60);
+	assert_true(engine_options(f->h.e)->at_risk_share == 0.5);
 	assert_int_equal(batch(f, ag, T0 + 21 * SEC), SITE_OK);         /* 5 % below 8 % */
 	struct profiles *q = profiles("[site.ag-3273-0001]\nloss_degraded_pct = 4\n");
-	engine_reconfigure(f->e, &o, q);
+	engine_reconfigure(f->h.e, &o, q);
 	profiles_free(p);
 	assert_int_equal(batch(f, ag, T0 + 41 * SEC), SITE_DEGRADED);
-	engine_reconfigure(f->e, &o, NULL);
+	engine_reconfigure(f->h.e, &o, NULL);
 	profiles_free(q);
 	assert_int_equal(batch(f, ag, T0 + 61 * SEC), SITE_DEGRADED);   /* defaults: 2 % */
 }
@@ -184,10 +170,10 @@ test_catalog_copy_flags(void **state)
 	harness_file(flags, "code,tertinggal,terdepan,terluar\n32.73,0,1,0\n");
 	assert_int_equal(catalog_load_flags(c2, flags, why, sizeof(why)), PANTAU_OK);
 	unlink(flags);
-	assert_false(catalog_regency_3t(catalog_regency(f->cat, "32.73")));
-	catalog_copy_flags(f->cat, c2);
-	assert_true(catalog_regency_3t(catalog_regency(f->cat, "32.73")));
-	assert_true(catalog_regency(f->cat, "95.01")->tertinggal);     /* the shipped ones stay */
+	assert_false(catalog_regency_3t(catalog_regency(f->h.cat, "32.73")));
+	catalog_copy_flags(f->h.cat, c2);
+	assert_true(catalog_regency_3t(catalog_regency(f->h.cat, "32.73")));
+	assert_true(catalog_regency(f->h.cat, "95.01")->tertinggal);     /* the shipped ones stay */
 	catalog_free(c2);
 }
 
@@ -222,8 +208,8 @@ main(void)
 		cmocka_unit_test(test_cfg_reload_takes_reloadable_keys_only),
 		cmocka_unit_test(test_collector_config_reload),
 		cmocka_unit_test_setup_teardown(test_engine_judges_the_next_window_by_new_thresholds,
-		    setup, teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_copy_flags, setup, teardown),
+		    setup, harness_teardown),
+		cmocka_unit_test_setup_teardown(test_catalog_copy_flags, setup, harness_teardown),
 		cmocka_unit_test(test_rate_limit_takes_new_rate_in_place),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -137,8 +137,7 @@ test_told_is_bounded(void **state)
 }
 
 struct fixture {
-	struct catalog *cat;
-	struct engine *e;
+	struct harness_base h;     /* first */
 	const char *names[SINKS_MAX];
 	struct alerts_rules rules;
 };
@@ -146,25 +145,12 @@ struct fixture {
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	f->cat = harness_catalog();
-	f->e = harness_engine(f->cat, 2, 3, T0);
+	struct fixture *f = harness_setup(state, sizeof(*f), 2, 3, T0);
 	size_t n = 0;
 	for (; sinks_table[n] != NULL; n++)
 		f->names[n] = sinks_table[n]->name;
 	f->rules = (struct alerts_rules){ .resolve_hold_ms = 0, .forget_ms = HOUR,
 		.sinks = f->names, .nsinks = n };
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fixture *f = *state;
-	engine_free(f->e);
-	catalog_free(f->cat);
-	free(f);
 	return 0;
 }
 
@@ -190,13 +176,13 @@ static void
 test_resolve_forgotten_only_once_told_and_saved(void **state)
 {
 	struct fixture *f = *state;
-	struct alerts *a = alerts_new(&f->rules, f->cat);
+	struct alerts *a = alerts_new(&f->rules, f->h.cat);
 	struct alert al = resolved("PantauSiteDown/ag-3273-0001", "32.73");
 	(void)alert_set_told(&al, "alertmanager", 2);
 	(void)alert_set_told(&al, "webhook", 2);
 	(void)alert_set_told(&al, "telegram", 1);
 	alerts_restore(a, &al);
-	alerts_evaluate(a, f->e, T0);
+	alerts_evaluate(a, f->h.e, T0);
 	struct alert *got = alerts_get(a, al.key);
 	assert_non_null(got);                      /* telegram was not told */
 	assert_false(got->dirty);
@@ -204,11 +190,11 @@ test_resolve_forgotten_only_once_told_and_saved(void **state)
 		(void)alert_set_told(got, f->rules.sinks[i], 2);
 	(void)alert_set_told(got, "telegram", 2);
 	assert_true(got->dirty);
-	alerts_evaluate(a, f->e, T0 + 1000);
+	alerts_evaluate(a, f->h.e, T0 + 1000);
 	got = alerts_get(a, al.key);
 	assert_non_null(got);                      /* not yet saved: kept */
 	got->dirty = false;                        /* as save_alerts does */
-	alerts_evaluate(a, f->e, T0 + 2000);
+	alerts_evaluate(a, f->h.e, T0 + 2000);
 	assert_null(alerts_get(a, al.key));
 	alerts_free(a);
 }
@@ -217,7 +203,7 @@ static void
 test_webhook_payload_takes_one_regency(void **state)
 {
 	struct fixture *f = *state;
-	struct alerts *a = alerts_new(&f->rules, f->cat);
+	struct alerts *a = alerts_new(&f->rules, f->h.cat);
 	struct alert x = resolved("PantauRegencyAtRisk/95.01", "95.01");
 	struct alert y = resolved("PantauSiteDown/ag-3273-0001", "32.73");
 	struct alert z = resolved("PantauSiteDown/ag-9501-0001", "95.01");
@@ -288,9 +274,9 @@ main(void)
 		cmocka_unit_test(test_state_of_release_9db89e2_loads),
 		cmocka_unit_test(test_told_is_bounded),
 		cmocka_unit_test_setup_teardown(test_resolve_forgotten_only_once_told_and_saved, setup,
-		    teardown),
+		    harness_teardown),
 		cmocka_unit_test_setup_teardown(test_webhook_payload_takes_one_regency, setup,
-		    teardown),
+		    harness_teardown),
 		cmocka_unit_test(test_config_fills_each_sink),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
