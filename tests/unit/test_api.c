@@ -290,6 +290,7 @@ static int
 setup(void **state)
 {
 	char why[256], dir[512];
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fixture *f = calloc(1, sizeof(*f));
 	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-api-XXXXXX");
 	assert_non_null(mkdtemp(f->dir));
@@ -326,6 +327,7 @@ teardown(void **state)
 	db_files_remove(f->db);
 	rmdir(f->dir);
 	free(f);
+	curl_global_cleanup();
 	return 0;
 }
 
@@ -791,23 +793,6 @@ test_site_ranges(void **state)
 	json_decref(doc);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthz),
-		cmocka_unit_test(test_regions_worst_first),
-		cmocka_unit_test(test_region_detail),
-		cmocka_unit_test(test_site),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_window_boundary),
-		cmocka_unit_test(test_listen_errors),
-		cmocka_unit_test(test_metrics_route),
-		cmocka_unit_test(test_site_ranges),
-	};
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int rc = cmocka_run_group_tests_name("api", tests, setup, teardown);
-	curl_global_cleanup();
-	return rc;
-}
+#define UNIT_GROUP_SETUP setup
+#define UNIT_GROUP_TEARDOWN teardown
+#include "unit_main.h"

@@ -123,14 +123,6 @@ test_override_errors(void **state)
 	assert_non_null(strstr(why, "cannot open /nonexistent/flags.csv"));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_time_zones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tertinggal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_override_errors, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -523,22 +523,6 @@ test_alerts_flapping(void **state)
 	alerts_free(a);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_degrade_and_recover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_will_silence_and_backfill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_regency_at_risk_3t, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_keeps_status_and_grace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
-		cmocka_unit_test(test_profiles_errors),
-		cmocka_unit_test(test_profiles_25000_sites),
-		cmocka_unit_test_setup_teardown(test_alerts_fire_escalate_resolve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alerts_counting_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alerts_flapping, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -245,16 +245,6 @@ test_free_inside_callback(void **state)
 	assert_int_equal(f->nreplies, 1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bad_family, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trains_get_their_own_replies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unregister_stops_replies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unique_cookies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

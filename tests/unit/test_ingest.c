@@ -330,23 +330,6 @@ test_status_messages(void **state)
 	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
-		cmocka_unit_test(test_catalog_errors),
-		cmocka_unit_test_setup_teardown(test_store_and_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input_counted_and_neighbours_stored, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_3_upgraded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_latest_upload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_counts_survive_a_full_accumulator, setup,
-		    teardown),
-	};
-	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -378,15 +378,7 @@ test_metrics_many_sites(void **state)
 	free(text);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
-		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
-		cmocka_unit_test(test_metrics_internals_only),
-		cmocka_unit_test_setup_teardown(test_metrics_many_sites, setup, teardown),
-	};
-	log_init("test_metrics", LOG_LEVEL_WARN, false); /* not 15,000 status changes */
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#define UNIT_LOG_LEVEL LOG_LEVEL_WARN
+#include "unit_main.h"

@@ -253,16 +253,6 @@ test_real_worker(void **state)
 	assert_int_equal(json_integer_value(json_object_get(f->result, "status")), 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_parse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spawn_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_kills_worker, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_worker, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

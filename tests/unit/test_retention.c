@@ -197,13 +197,6 @@ test_gaps_after_retention(void **state)
 	gaps_free(g);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_old_rows_deleted_recent_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stops_at_first_recent_arrival, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gaps_after_retention, setup, teardown),
-	};
-	return cmocka_run_group_tests_name("retention", tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"
