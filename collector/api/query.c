@@ -176,6 +176,18 @@ q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o)
 	q_set_num(o, "lon", v.lon);
 }
 
+void
+q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+    const char *reason, int64_t since)
+{
+	q_set_col_text(o, "link", st, SC_LINK, false);
+	q_site_coords(q, st, o);
+	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
+	json_object_set_new(o, "status", json_string(sitestate_name(s)));
+	json_object_set_new(o, "reason", json_string(reason));
+	q_set_iso(o, "since", since);
+}
+
 enum site_status
 q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason, size_t len)
 {

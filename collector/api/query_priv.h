@@ -87,6 +87,10 @@ enum site_status q_site_status(const struct query *q, sqlite3_stmt *st, int64_t 
 /* "lat" and "lon" of the site on the current row: the profile file's, else
  * what its agent said. */
 void q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o);
+/* A site's link, place (q_site_coords), simulated flag and status: s with
+ * its reason, since since. */
+void q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+    const char *reason, int64_t since);
 
 /* The site's liveness alone (sitestate.h). */
 enum site_status q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms,

@@ -383,12 +383,7 @@ site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const cha
 	}
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
-	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_site_coords(q, st, o);
-	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
-	json_object_set_new(o, "status", json_string(sitestate_name(s)));
-	json_object_set_new(o, "reason", json_string(reason));
-	q_set_iso(o, "since", since);
+	q_site_state(q, st, o, s, reason, since);
 	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
 	q_set_col_int(o, "boot", st, SC_BOOT, false);
 	q_set_col_text(o, "version", st, SC_VERSION, false);

@@ -18,12 +18,7 @@ site_point(const struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "regency", st, SC_REGENCY, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
-	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_site_coords(q, st, o);
-	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
-	json_object_set_new(o, "status", json_string(sitestate_name(s)));
-	json_object_set_new(o, "reason", json_string(reason));
-	q_set_iso(o, "since", since);
+	q_site_state(q, st, o, s, reason, since);
 	return o;
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "collector/ingest/ingest.h"
 #include "collector/store/store.h"
 #include "harness_files.h"
 
@@ -58,6 +59,36 @@ db_fixture_open(struct db_fixture *x, const char *name, int commit_rows)
 	x->cat = harness_catalog();
 	struct store_opts so = { .path = x->db, .commit_ms = 100, .commit_rows = commit_rows };
 	assert_int_equal(store_open(&so, &x->store), PANTAU_OK);
+}
+
+/* db_count over x's store. */
+static inline long long
+db_fixture_count(struct db_fixture *x, const char *sql)
+{
+	return db_count(store_db(x->store), sql);
+}
+
+/* A result batch of agent (boot, seq) measured at ts, on the topic of
+ * topic_agent in regency 32.73: an icmp result with loss_pct loss and a
+ * refused tcp one, received at recv_ms. */
+struct db_batch {
+	const char *topic_agent, *agent, *ts, *loss;
+	int boot, seq;
+	int64_t recv_ms;
+};
+
+static inline void
+db_ingest_batch(struct ingest *in, const struct db_batch *b)
+{
+	char topic[128], payload[1024];
+	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", b->topic_agent);
+	snprintf(payload, sizeof(payload),
+	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"%s\","
+	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
+	    "\"loss_pct\":%s,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
+	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
+	    b->agent, b->boot, b->seq, b->ts, b->loss);
+	ingest_message(in, topic, payload, strlen(payload), b->recv_ms);
 }
 
 /* Close what db_fixture_open opened and remove its files. */

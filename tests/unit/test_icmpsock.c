@@ -17,6 +17,7 @@
 
 #include "agent/probes/icmpsock.h"
 #include "clock.h"
+#include "loop_harness.h"
 
 #define DEADLINE_MS 5000
 #define MAX_REPLIES 32
@@ -46,28 +47,6 @@ struct fx {
 	struct sockaddr_in lo4;
 };
 
-static void
-on_dog(uv_timer_t *t)
-{
-	*(bool *)t->data = true;
-}
-
-/* Run the loop until *count >= want or ms pass. */
-static bool
-spin_until(uv_loop_t *loop, const int *count, int want, int ms)
-{
-	bool expired = false;
-	uv_timer_t dog;
-	uv_timer_init(loop, &dog);
-	dog.data = &expired;
-	uv_timer_start(&dog, on_dog, (uint64_t)ms, 0);
-	uv_unref((uv_handle_t *)&dog);
-	while ((count == NULL || *count < want) && !expired && uv_loop_alive(loop))
-		uv_run(loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&dog, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	return count != NULL ? *count >= want : !uv_loop_alive(loop);
-}
 
 static int
 setup(void **state)

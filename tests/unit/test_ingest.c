@@ -42,24 +42,19 @@ teardown(void **state)
 	return 0;
 }
 
+
 static long long
 count(struct fixture *f, const char *sql)
 {
-	return db_count(store_db(f->fx.store), sql);
+	return db_fixture_count(&f->fx, sql);
 }
 
 static void
 batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
 {
-	char topic[128], payload[1024];
-	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", topic_agent);
-	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"%s\",\"boot\":1,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30.125Z\","
-	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
-	    "\"loss_pct\":%s,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
-	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
-	    agent, seq, loss);
-	ingest_message(f->in, topic, payload, strlen(payload), 1707890431000LL);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
+		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
+		.recv_ms = 1707890431000LL });
 }
 
 static void

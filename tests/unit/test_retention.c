@@ -49,26 +49,21 @@ teardown(void **state)
 	return 0;
 }
 
-static long long
-count(struct fixture *f, const char *sql)
-{
-	return db_count(store_db(f->fx.store), sql);
-}
 
 /* A batch of two results received at recv_ms; measured in 2024 whatever
  * recv_ms is, so only the receive time can decide. */
+static long long
+count(struct fixture *f, const char *sql)
+{
+	return db_fixture_count(&f->fx, sql);
+}
+
 static void
 batch(struct fixture *f, const char *agent, int boot, int seq, int64_t recv_ms)
 {
-	char topic[128], payload[1024];
-	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", agent);
-	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30Z\","
-	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
-	    "\"loss_pct\":0,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
-	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
-	    agent, boot, seq);
-	ingest_message(f->in, topic, payload, strlen(payload), recv_ms);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = agent, .agent = agent,
+		.ts = "2024-02-14T06:00:30Z", .loss = "0", .boot = boot, .seq = seq,
+		.recv_ms = recv_ms });
 }
 
 static void
