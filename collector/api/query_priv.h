@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "query.h"
+#include "jsontime.h"
 #include "wire.h"
 
 /* Bytes of a status or regional reason sentence. */
@@ -111,8 +112,6 @@ void q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col);
 void q_set_num(json_t *o, const char *key, double v);
 /* NULL becomes null. */
 void q_set_str(json_t *o, const char *key, const char *v);
-/* ms < 0 becomes null. */
-void q_set_iso(json_t *o, const char *key, int64_t ms);
 
 /* Delivery counts per agent (agent NULL: every agent), as JSON objects
  * {agent, expected, stored, missing, duplicates, dropped} in *out. */

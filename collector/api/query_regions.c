@@ -224,7 +224,7 @@ region_engine(const struct query *q, const struct region_sum *r, json_t *o)
 	/* status and reason from the same roll-up, so they always agree */
 	json_object_set_new(o, "status", json_string(sitestate_name(v.rollup->worst)));
 	json_object_set_new(o, "reason", json_string(v.rollup->reason));
-	q_set_iso(o, "since", v.since_ms);
+	json_set_time(o, "since", v.since_ms);
 }
 
 static bool
@@ -252,7 +252,7 @@ region_json(const struct query *q, const struct region_sum *r)
 	    "reason", reason);
 	if (o == NULL)
 		return NULL;
-	q_set_iso(o, "last_result", r->last_ts);
+	json_set_time(o, "last_result", r->last_ts);
 	q_set_num(o, "rtt_p50_ms", r->fig.p50);
 	q_set_num(o, "rtt_p95_ms", r->fig.p95);
 	q_set_num(o, "loss_pct", r->fig.loss);

@@ -38,7 +38,7 @@ query_sites(struct query *q, int64_t now_ms, json_t **out)
 		rc = q_db_fail(q, "reading sites");
 	q_done(st);
 	if (rc == PANTAU_OK) {
-		q_set_iso(doc, "generated", now_ms);
+		json_set_time(doc, "generated", now_ms);
 		json_object_set_new(doc, "sites", list);
 		list = NULL;
 	}
