@@ -26,6 +26,9 @@ static const struct cfg_key collector_keys[] = {
 	    NULL, NULL, 0, "folder with provinces.csv and regencies.csv (idn-area-data)" },
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "max_agents", CFG_INT, C(max_agents), 0, 1, 10000000, "50000", NULL, NULL, CFG_RELOAD,
+	    "sites (agent ids) the collector takes at most; messages of a new agent beyond "
+	    "it are rejected (too_many_agents), so bogus ids cannot grow its memory" },
 };
 
 static const struct cfg_key broker_extra_keys[] = {
