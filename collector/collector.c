@@ -364,6 +364,8 @@ start_api(struct collector *c, char *why, size_t len)
 		.port = c->cfg.api.port,
 		.web_dir = c->cfg.api.web_dir,
 		.cache_ms = c->cfg.api.cache_ms,
+		.max_connections = c->cfg.api.max_connections,
+		.per_client = c->cfg.api.per_client,
 		.window_s = c->cfg.status.window_s,
 		.rules = { .offline_intervals = c->cfg.status.offline_intervals,
 		    .default_interval_s = c->cfg.status.default_interval_s },

@@ -48,6 +48,11 @@ static const struct cfg_key api_keys[] = {
 	{ "cache_ms", CFG_INT, C(api.cache_ms), 0, 0, 60000, "5000", NULL, NULL, 0,
 	    "how long the national replies (/api/v1/regions, /api/v1/sites) are reused (ms); "
 	    "0: built for every request" },
+	{ "max_connections", CFG_INT, C(api.max_connections), 0, 1, 10000, "256", NULL, NULL, 0,
+	    "HTTP connections served at once; more wait in the kernel's queue" },
+	{ "per_client", CFG_INT, C(api.per_client), 0, 1, 10000, "32", NULL, NULL, 0,
+	    "HTTP connections one client address may hold; beyond it a new one is closed at "
+	    "once, so one slow or hostile client (slowloris) cannot take them all" },
 };
 
 /* The dashboard's longest site range (7 days) and the gap search (24 h)
@@ -226,6 +231,9 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	check_counting(f, c);
 	check_sinks(f, c);
 	check_retention(f, c);
+	if (c->api.per_client > c->api.max_connections)
+		cfg_error(f, "%s: [api] per_client (%d) is more than max_connections (%d); lower "
+		    "it", f->path, c->api.per_client, c->api.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
 }
 

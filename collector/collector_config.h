@@ -24,6 +24,8 @@ struct collector_config {
 		int port;
 		char web_dir[512];
 		int cache_ms;
+		int max_connections;
+		int per_client;
 	} api;
 	struct {
 		int commit_ms;

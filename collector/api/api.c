@@ -543,7 +543,10 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 		.retention = o->retention_stats };
 	const struct httpd_opts ho = { .section = "api", .what = "the HTTP API",
 		.listen = o->listen, .def_host = "127.0.0.1", .port = o->port,
-		.max_connections = API_MAX_CONNECTIONS, .timeout_s = API_CONNECTION_TIMEOUT_S,
+		.max_connections = o->max_connections > 0 ? (unsigned)o->max_connections :
+		    API_MAX_CONNECTIONS,
+		.per_ip = o->per_client > 0 ? (unsigned)o->per_client : API_PER_CLIENT,
+		.timeout_s = API_CONNECTION_TIMEOUT_S,
 		.mhd_log = LOG_LEVEL_WARN, .on_request = on_request, .ctx = a };
 	if ((rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
 	    (rc = httpd_start(loop, &ho, &a->http, why, len)) != PANTAU_OK)

@@ -31,6 +31,9 @@
 #define API_CONNECTION_TIMEOUT_S 30
 /* Simultaneous connections; more are refused by MHD. */
 #define API_MAX_CONNECTIONS 256
+/* Connections one client address may hold: a slow or hostile client
+ * (slowloris) takes at most this many of the API's connections. */
+#define API_PER_CLIENT 32
 
 struct api;
 
@@ -39,6 +42,8 @@ struct api_opts {
 	int port;                /* 1..65535; 0: any free port (see api_port) */
 	const char *web_dir;     /* the dashboard's files; NULL or "": no dashboard */
 	int cache_ms;            /* national replies reused this long (respcache.h); 0: never */
+	int max_connections;     /* in all; <= 0: API_MAX_CONNECTIONS */
+	int per_client;          /* per client address; <= 0: API_PER_CLIENT */
 	int window_s;            /* regional window in seconds; <= 0: 300 */
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
