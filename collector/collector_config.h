@@ -23,6 +23,9 @@ struct collector_config {
 		int port;
 		char web_dir[512];
 		int cache_ms;
+		int auth;             /* enum api_auth: 0 auto, 1 on, 2 off */
+		char tls_cert[512];
+		char tls_key[512];
 	} api;
 	struct {
 		int commit_ms;
