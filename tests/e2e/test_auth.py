@@ -9,13 +9,14 @@ compare are tests/unit/test_tokens.c."""
 import json
 import os
 import re
+import shutil
 import socket
 import ssl
 import subprocess
 import urllib.error
 import urllib.request
 
-from harness import CATALOG_DIR, E2ETestCase, binary, free_port, wait_for, write_ini
+from harness import CATALOG_DIR, ROOT, E2ETestCase, binary, free_port, wait_for, write_ini
 
 
 def request(url, token=None, method="GET", context=None):
@@ -164,6 +165,30 @@ class AuthTest(TokenMixin, E2ETestCase):
         out = pantau("summary", "--url", self.api, "--token", tok + "0")
         self.assertEqual(out.returncode, 1)
         self.assertIn("not a pantau token", out.stderr)
+
+    def test_dashboard_login(self):
+        chromium = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+        if not os.access(chromium, os.X_OK):
+            self.skipTest(f"no Chromium at {chromium}: install Debian's chromium (make deps)")
+        if not os.path.isdir(os.path.join(ROOT, "node_modules", "playwright-core")) or \
+                shutil.which("node") is None:
+            self.skipTest("playwright-core is not installed: run 'make deps'")
+        _, tok = self.token("read", "--name", "dashboard")
+        drv = subprocess.run(["node", os.path.join(ROOT, "tests", "e2e", "login_browser.mjs"),
+                              self.api + "/", tok, "pt_1_" + "0" * 64],
+                             capture_output=True, text=True, timeout=120,
+                             env=dict(os.environ, CHROMIUM=chromium))
+        self.assertEqual(drv.returncode, 0, drv.stderr)
+        got = json.loads(drv.stdout.splitlines()[-1])
+        self.assertEqual(got["errors"], [])
+        self.assertEqual(got["first"], "This collector asks for a token.")
+        self.assertFalse(got["error_shown"])     # a login, not "cannot read the collector"
+        self.assertIn("The token was refused: the token is not known", got["refused"])
+        self.assertEqual(got["kept"], tok)       # sessionStorage, this tab only
+        self.assertTrue(got["bearer_sent"])
+        self.assertTrue(got["after_reload"])
+        self.assertTrue(got["signout_visible"])
+        self.assertIsNone(got["after_signout"])
 
 
 def make_ca(workdir):
