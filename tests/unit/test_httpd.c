@@ -455,6 +455,38 @@ test_bad_listen_and_port(void **state)
 	assert_false(uv_loop_alive(&f->loop));
 }
 
+/* HTTPS: a certificate without its key, an unreadable file and a file
+ * that is no PEM say so, and nothing is left on the loop. */
+static void
+test_tls_files(void **state)
+{
+	struct fixture *f = *state;
+	char why[512];
+	struct httpd_opts o = opts(f);
+	o.tls_cert = "/nonexistent/server.pem";
+	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_ERR_CONFIG);
+	assert_non_null(strstr(why, "[test] tls_cert is set but not tls_key"));
+	o.tls_key = "/nonexistent/server.key";
+	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_ERR_CONFIG);
+	assert_non_null(strstr(why, "[test] tls_cert /nonexistent/server.pem cannot be read: "
+	    "No such file or directory"));
+	o.tls_cert = o.tls_key = "/dev/null";
+	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_ERR_CONFIG);
+	assert_string_equal(why, "[test] tls_cert /dev/null is empty; give a PEM file");
+	/* text that is no certificate: MHD refuses to start, and why says what to check */
+	char path[] = "/tmp/pantau-test-httpd-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a certificate\n", 18), 18);
+	close(fd);
+	o.tls_cert = o.tls_key = path;
+	pantau_err rc = start(f, &o, why, sizeof(why));
+	unlink(path);
+	assert_int_equal(rc, PANTAU_ERR_NET);
+	assert_non_null(strstr(why, "check that tls_cert and tls_key are a PEM certificate"));
+	assert_false(uv_loop_alive(&f->loop));
+}
+
 /* The callback stops the server while a second request waits in the same
  * run: the second never reaches the callback, on_stopped runs after the
  * callback returned (it frees the owner: a later call would be a use
@@ -610,6 +642,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_poll_start_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_listen_and_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tls_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_inside_a_request, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
