@@ -259,11 +259,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
-	rc = path != NULL ? cfg_file_read(path, &f) : cfg_file_read_string("(defaults)", "", &f);
-	if (rc == PANTAU_ERR_IO) {
-		fprintf(errs, "%s: cannot read the configuration: %s\n", path, strerror(errno));
-		return rc;
-	}
+	rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
 	apply_all(f, c);
@@ -271,13 +267,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	check_sinks(f, c);
 	check_retention(f, c);
 	check_api(f, c);
-	cfg_report_unused(f, known);
-	if (f->nerrors > 0) {
-		cfg_print_errors(f, errs);
-		rc = PANTAU_ERR_CONFIG;
-	}
-	cfg_file_free(f);
-	return rc;
+	return cfg_file_close(f, known, NULL, errs);
 }
 
 size_t

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
+#include "jsontime.h"
 #include "log.h"
 
 #define MS_PER_YEAR (INT64_C(365) * 86400 * 1000)
@@ -195,15 +195,11 @@ tokens_revoke(sqlite3 *db, int64_t id, int64_t now_ms)
 	return rc;
 }
 
-/* An ISO time, or null for a NULL column. */
-static json_t *
-time_or_null(sqlite3_stmt *st, int col)
+/* A time column in ms, -1 when NULL (json_set_time writes null). */
+static int64_t
+ms_or_none(sqlite3_stmt *st, int col)
 {
-	char iso[CLOCK_ISO_LEN];
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
-		return json_null();
-	clock_format_iso(sqlite3_column_int64(st, col), iso);
-	return json_string(iso);
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
 }
 
 pantau_err
@@ -224,12 +220,13 @@ tokens_list(sqlite3 *db, json_t **out)
 	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *name = (const char *)sqlite3_column_text(st, 1);
 		const char *role = (const char *)sqlite3_column_text(st, 2);
-		json_t *t = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o}", "id",
-		    (json_int_t)sqlite3_column_int64(st, 0), "name", name != NULL ? name : "",
-		    "role", role != NULL ? role : "", "created", time_or_null(st, 3),
-		    "expires", time_or_null(st, 4), "revoked", time_or_null(st, 5));
+		json_t *t = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "name", name != NULL ? name : "", "role", role != NULL ? role : "");
 		if (t == NULL || json_array_append_new(list, t) != 0)
 			goto out;
+		json_set_time(t, "created", ms_or_none(st, 3));
+		json_set_time(t, "expires", ms_or_none(st, 4));
+		json_set_time(t, "revoked", ms_or_none(st, 5));
 	}
 	if (s != SQLITE_DONE) {
 		rc = db_fail(db, "list the tokens");

@@ -117,13 +117,4 @@ test_loopback(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_mistakes),
-		cmocka_unit_test(test_loopback),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -191,15 +191,6 @@ test_expire_revoke_list(void **state)
 	json_decref(doc);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hash),
-		cmocka_unit_test(test_parse),
-		cmocka_unit_test(test_roles_and_durations),
-		cmocka_unit_test_setup_teardown(test_create_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_expire_revoke_list, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"
