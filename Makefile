@@ -26,7 +26,7 @@ SAN_FLAGS :=
 OPT := -O2
 endif
 
-PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib
+PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
 AGENT_PKGS := libmosquitto jansson inih libuv
@@ -135,7 +135,8 @@ $(BUILD)/pantau-probe-worker: $(call obj,agent/worker/main.c) $(BUILD)/libpantau
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
-$(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
+$(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-collector.a \
+		$(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau-reflector: $(call obj,reflector/main.c) $(BUILD)/libpantau-reflector.a $(BUILD)/libpantau-common.a

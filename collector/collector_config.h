@@ -26,6 +26,9 @@ struct collector_config {
 		int cache_ms;
 		int max_connections;
 		int per_client;
+		int auth;             /* enum api_auth: 0 auto, 1 on, 2 off */
+		char tls_cert[512];
+		char tls_key[512];
 	} api;
 	struct {
 		int commit_ms;
