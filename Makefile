@@ -255,7 +255,8 @@ install: all
 		$(DESTDIR)$(PREFIX)/share/pantau/web/world-atlas-LICENSE.txt
 
 # Debian packages (docs/deployment.md, "Packaging"): deploy/debian/ copied to
-# build/deb/src/debian/ with a changelog for VERSION, dpkg-buildpackage there
+# build/deb/src/debian/ with a changelog for VERSION (and the docs the packages
+# ship beside it), dpkg-buildpackage there
 # (its rules build the programs in build/deb/build with PREFIX=/usr), the .debs
 # in build/deb/, and lintian fails the target on any error.
 DEB_DIR := build/deb
@@ -268,6 +269,7 @@ deb: check-pkgs
 		$(DEB_DIR)/pantau_*.buildinfo
 	mkdir -p $(DEB_DIR)/src
 	cp -r deploy/debian $(DEB_DIR)/src/debian
+	cp -r README.md docs $(DEB_DIR)/src/
 	printf 'pantau (%s) unstable; urgency=medium\n\n  * pantau %s (git %s).\n\n -- %s  %s\n' \
 		'$(VERSION)' '$(VERSION)' "$$(git rev-parse --short HEAD 2>/dev/null || echo none)" \
 		'$(DEB_MAINTAINER)' '$(DEB_DATE)' > $(DEB_DIR)/src/debian/changelog
