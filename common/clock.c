@@ -34,6 +34,14 @@ clock_mono_ms(void)
 }
 
 int64_t
+clock_boot_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_BOOTTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
+}
+
+int64_t
 clock_real_ms(void)
 {
 	struct timespec ts;

@@ -8,7 +8,7 @@
 
 #include "log.h"
 
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -24,7 +24,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
     " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
     " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
-    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
+    " outbox_dropped INTEGER, agent_ts_ms INTEGER, UNIQUE(agent, boot, seq));"
     /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
      * touches only the rightmost pages; per-site lookups go through
      * batches(agent, ts_ms). */
@@ -52,6 +52,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
     " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
     " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+    " clock_offset_ms INTEGER, clock_mono_ms INTEGER,"
     " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
@@ -74,34 +75,39 @@ schema_exec(sqlite3 *db, const char *sql)
 	return PANTAU_OK;
 }
 
-/* Add sites.column (declared decl) unless the database has it already. */
+/* Add table.column (declared decl) unless the database has it already. */
 static pantau_err
-add_site_column(sqlite3 *db, const char *column, const char *decl, const char *why)
+add_column(sqlite3 *db, const char *table, const char *column, const char *decl,
+    const char *why)
 {
 	char sql[160];
 	sqlite3_stmt *st;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM sites LIMIT 0", column);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return PANTAU_OK;
 	}
-	log_info("store: upgrading the database: sites.%s (%s)", column, why);
-	snprintf(sql, sizeof(sql), "ALTER TABLE sites ADD COLUMN %s %s", column, decl);
+	log_info("store: upgrading the database: %s.%s (%s)", table, column, why);
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
 	return schema_exec(db, sql);
 }
 
-/* Schema 3 added sites.simulated, schema 4 the latest upload rate; older
- * databases get the columns. */
+/* Schema 3 added sites.simulated, schema 4 the latest upload rate, schema
+ * 5 the clock estimates per boot and the agent's own timestamp of a
+ * retimed batch; older databases get the columns. */
 static pantau_err
 migrate_2(sqlite3 *db)
 {
-	static const char *const cols[][3] = {
-		{ "simulated", "INTEGER", "simulated sites, schema 3" },
-		{ "upload_mbps", "REAL", "latest upload rate, schema 4" },
-		{ "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+	static const char *const cols[][4] = {
+		{ "sites", "simulated", "INTEGER", "simulated sites, schema 3" },
+		{ "sites", "upload_mbps", "REAL", "latest upload rate, schema 4" },
+		{ "sites", "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+		{ "boots", "clock_offset_ms", "INTEGER", "clock estimate per boot, schema 5" },
+		{ "boots", "clock_mono_ms", "INTEGER", "clock estimate per boot, schema 5" },
+		{ "batches", "agent_ts_ms", "INTEGER", "the agent's timestamp when off, schema 5" },
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (add_site_column(db, cols[i][0], cols[i][1], cols[i][2]) != PANTAU_OK)
+		if (add_column(db, cols[i][0], cols[i][1], cols[i][2], cols[i][3]) != PANTAU_OK)
 			return PANTAU_ERR_DB;
 	return schema_exec(db, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
 	                       "'schema_version'");

@@ -82,6 +82,58 @@ batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, co
 	ingest_message(f->in, topic, payload, strlen(payload), 1707890431000LL);
 }
 
+/* A batch of ag-clk, boot 1, stamped ts, with mono_ms (< 0: none), received at recv. */
+static void
+clocked(struct fixture *f, int seq, const char *ts, long long mono, int64_t recv)
+{
+	char payload[512], m[40] = "";
+	if (mono >= 0)
+		snprintf(m, sizeof(m), "\"mono_ms\":%lld,", mono);
+	snprintf(payload, sizeof(payload),
+	    "{\"v\":1,\"agent\":\"ag-clk\",\"boot\":1,\"seq\":%d,\"ts\":\"%s\",%s"
+	    "\"results\":[{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":true,"
+	    "\"connect_ms\":3}]}", seq, ts, m);
+	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/result", payload, strlen(payload), recv);
+}
+
+/* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
+ * 1970 or 9999 batch is stored at offset + mono, the agent's ts kept
+ * aside; without it, it is rejected as bad_timestamp; the estimate
+ * survives in boots. */
+static void
+test_retimed_and_rejected(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
+	clocked(f, 1, "2024-02-14T06:00:30.900Z", 5000, recv);           /* in step: kept */
+	clocked(f, 2, "1970-01-01T00:01:00Z", 65000, recv + 60000 + 250); /* 250 ms late */
+	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
+	clocked(f, 4, "9999-12-31T23:59:59Z", -1, recv + 180000);          /* no mono: rejected */
+	clocked(f, 5, "2019-12-31T23:59:59Z", -1, recv + 240000);
+	const struct ingest_stats *s = ingest_stats(f->in);
+	assert_int_equal(s->batches_stored, 3);
+	assert_int_equal(s->retimed, 2);
+	assert_int_equal(s->rejected_by[WIRE_REJ_BAD_TIMESTAMP], 2);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
+	assert_int_equal(count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
+	/* the least ages 100 ppm: 6 ms in the minute since the first */
+	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 2"), recv + 60006);
+	assert_int_equal(count(f, "SELECT agent_ts_ms FROM batches WHERE seq = 2"), 60000);
+	assert_int_equal(count(f, "SELECT r.ts_ms FROM results r JOIN batches b ON b.id = r.batch_id"
+	                          " WHERE b.seq = 3"), recv + 120000);
+	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent = 'ag-clk'"),
+	    recv + 120000);
+	assert_int_equal(count(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'"),
+	    recv - 5000);
+	/* a restarted collector goes on with the stored estimate */
+	ingest_free(f->in);
+	f->in = ingest_new(f->store, f->cat);
+	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 6"), recv + 300018);
+}
+
 static void
 test_catalog(void **state)
 {
@@ -264,7 +316,15 @@ test_schema_3_upgraded(void **state)
 	    " first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER, last_ts_ms INTEGER,"
 	    " online INTEGER, online_reason TEXT, status_ms INTEGER, outbox_pending INTEGER,"
 	    " outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER);"
-	    "INSERT INTO sites(agent, regency, first_seen_ms) VALUES('ag-old', '32.73', 1);",
+	    "INSERT INTO sites(agent, regency, first_seen_ms) VALUES('ag-old', '32.73', 1);"
+	    "CREATE TABLE boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+	    " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
+	    " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+	    " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
+	    "CREATE TABLE batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
+	    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+	    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
+	    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(old);
 	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
@@ -276,8 +336,11 @@ test_schema_3_upgraded(void **state)
 	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_string_equal((const char *)sqlite3_column_text(st, 2), "4");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "5");
 	sqlite3_finalize(st);
+	/* schema 5: the clock estimates per boot, the agent's own timestamp */
+	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
+	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);
 	store_close(s);
 	db_files_remove(db);
 }
@@ -342,6 +405,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retimed_and_rejected, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_schema_3_upgraded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_latest_upload, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
