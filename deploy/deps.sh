@@ -17,6 +17,7 @@ nodejs npm
 prometheus-alertmanager
 prometheus
 iputils-ping fping irtt iperf3 ethtool
+faketime
 chromium
 "
 
