@@ -53,11 +53,11 @@ bootclock_free(struct bootclock *bc)
 static struct clockest
 load(struct bootclock *bc, const char *agent, int64_t boot)
 {
-	struct clockest c = { false, 0, 0 };
+	struct clockest c = { false, false, 0, 0 };
 	sqlite3_bind_text(bc->load, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(bc->load, 2, boot);
 	if (sqlite3_step(bc->load) == SQLITE_ROW)
-		c = (struct clockest){ true, sqlite3_column_int64(bc->load, 0),
+		c = (struct clockest){ true, true, sqlite3_column_int64(bc->load, 0),
 			sqlite3_column_int64(bc->load, 1) };
 	sqlite3_reset(bc->load);
 	sqlite3_clear_bindings(bc->load);
@@ -98,21 +98,21 @@ entry_of(struct bootclock *bc, const char *agent)
 
 bool
 bootclock_feed(struct bootclock *bc, const char *agent, int64_t boot, int64_t mono_ms,
-    int64_t recv_ms, struct clockest *out)
+    int64_t recv_ms, bool prompt, struct clockest *out)
 {
 	struct bootclock_entry *e = entry_of(bc, agent);
 	if (e == NULL)
 		return false;
 	if (boot < e->boot) { /* an older boot's backfill: not kept */
 		*out = load(bc, agent, boot);
-		clockest_feed(out, mono_ms, recv_ms);
+		clockest_feed(out, mono_ms, recv_ms, prompt);
 		return true;
 	}
 	if (boot > e->boot) {
 		e->boot = boot;
 		e->est = load(bc, agent, boot);
 	}
-	clockest_feed(&e->est, mono_ms, recv_ms);
+	clockest_feed(&e->est, mono_ms, recv_ms, prompt);
 	*out = e->est;
 	return true;
 }

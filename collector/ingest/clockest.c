@@ -1,11 +1,15 @@
 #include "clockest.h"
 
 void
-clockest_feed(struct clockest *c, int64_t mono_ms, int64_t recv_ms)
+clockest_feed(struct clockest *c, int64_t mono_ms, int64_t recv_ms, bool prompt)
 {
 	int64_t d = recv_ms - mono_ms;
+	if (prompt)
+		c->anchored = true;
 	if (!c->known) {
-		*c = (struct clockest){ true, d, mono_ms };
+		c->known = true;
+		c->offset_ms = d;
+		c->at_mono_ms = mono_ms;
 		return;
 	}
 	if (mono_ms > c->at_mono_ms) { /* age: the least may rise with drift */
@@ -40,7 +44,7 @@ clockest_judge(const struct clockest *c, int64_t ts_ms, int64_t mono_ms, int64_t
 {
 	bool plausible = clockest_plausible(ts_ms, recv_ms);
 	*out = (struct clockest_time){ .ts_ms = ts_ms };
-	if (c != NULL && c->known) {
+	if (c != NULL && c->known && (c->anchored || !plausible)) {
 		int64_t est = clockest_time(c, mono_ms);
 		out->skew_known = true;
 		out->skew_ms = ts_ms - est;

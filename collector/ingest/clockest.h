@@ -7,8 +7,11 @@
  * CLOCKEST_DRIFT_PPM of the mono time passed, so two crystals drifting
  * apart are followed and the next prompt message corrects it. With it the
  * collector judges the agent's wall-clock timestamp: implausible, or more
- * than CLOCKEST_SKEW_MS off the estimate, and the estimate is used. Pure:
- * no clock, no I/O.
+ * than CLOCKEST_SKEW_MS off the estimate, and the estimate is used. The
+ * estimate judges only once it is anchored by a message known to be sent
+ * at once (a birth, after every CONNACK): a boot heard of only through its
+ * backlog has every figure delayed, and being late cannot be told from
+ * being behind. Pure: no clock, no I/O.
  */
 #ifndef PANTAU_CLOCKEST_H
 #define PANTAU_CLOCKEST_H
@@ -25,12 +28,14 @@
 
 struct clockest {
 	bool known;
+	bool anchored;           /* fed a prompt message (or read back from the store) */
 	int64_t offset_ms;       /* collector time = mono + offset */
 	int64_t at_mono_ms;      /* mono of the message that last set it */
 };
 
-/* A message of the boot sent at mono and received at recv (epoch ms). */
-void clockest_feed(struct clockest *c, int64_t mono_ms, int64_t recv_ms);
+/* A message of the boot sent at mono and received at recv (epoch ms);
+ * prompt: sent as soon as it was made (a birth). */
+void clockest_feed(struct clockest *c, int64_t mono_ms, int64_t recv_ms, bool prompt);
 
 /* The collector's time of mono; c must be known. */
 int64_t clockest_time(const struct clockest *c, int64_t mono_ms);
@@ -48,7 +53,8 @@ struct clockest_time {
 };
 
 /* ts as the agent sent it, received at recv; c the boot's estimate after
- * feeding this batch, or NULL when the batch has no mono_ms. */
+ * feeding this batch, or NULL when the batch has no mono_ms. An estimate
+ * not anchored only places an implausible ts. */
 void clockest_judge(const struct clockest *c, int64_t ts_ms, int64_t mono_ms, int64_t recv_ms,
     struct clockest_time *out);
 

@@ -89,16 +89,18 @@ reject(struct ingest *in, const char *topic, const struct wire_error *err, int64
 		    wire_reason_name(err->reason), err->detail);
 }
 
-/* Feed the boot's clock estimate with a message sent at mono (>= 0) and
- * keep it for the boots table. False when it could not be had. */
+/* Feed the boot's clock estimate with a message sent at mono (>= 0;
+ * prompt: a birth) and keep it, once anchored, for the boots table. False
+ * when it could not be had. */
 static bool
 feed_clock(struct ingest *in, const char *agent, int64_t boot, int64_t mono_ms,
-    int64_t recv_ms, struct clockest *est)
+    int64_t recv_ms, bool prompt, struct clockest *est)
 {
 	if (mono_ms < 0 || boot < 0 ||
-	    !bootclock_feed(in->clocks, agent, boot, mono_ms, recv_ms, est))
+	    !bootclock_feed(in->clocks, agent, boot, mono_ms, recv_ms, prompt, est))
 		return false;
-	if (store_boot_clock(in->store, agent, boot, est->offset_ms, est->at_mono_ms) != PANTAU_OK)
+	if (est->anchored &&
+	    store_boot_clock(in->store, agent, boot, est->offset_ms, est->at_mono_ms) != PANTAU_OK)
 		in->stats.store_errors++;
 	return true;
 }
@@ -110,7 +112,7 @@ place_batch(struct ingest *in, struct wire_batch *b, int64_t recv_ms, struct wir
 {
 	struct clockest est;
 	struct clockest_time t;
-	bool have = feed_clock(in, b->agent, b->boot, b->mono_ms, recv_ms, &est);
+	bool have = feed_clock(in, b->agent, b->boot, b->mono_ms, recv_ms, false, &est);
 	clockest_judge(have ? &est : NULL, b->ts_ms, b->mono_ms, recv_ms, &t);
 	if (t.reject) {
 		char iso[CLOCK_ISO_LEN];
@@ -175,7 +177,7 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 	}
 	struct clockest est;
 	if (st.online)
-		(void)feed_clock(in, t->agent, st.boot, st.mono_ms, recv_ms, &est);
+		(void)feed_clock(in, t->agent, st.boot, st.mono_ms, recv_ms, true, &est);
 	if (store_status(in->store, t->regency, t->agent, &st, recv_ms) == PANTAU_OK) {
 		in->stats.status_stored++;
 		if (in->listener.status != NULL)

@@ -18,14 +18,14 @@ test_least_difference(void **state)
 {
 	(void)state;
 	struct clockest c = { 0 };
-	clockest_feed(&c, 1000, T0 + 1000 + 300);       /* 300 ms on the way */
+	clockest_feed(&c, 1000, T0 + 1000 + 300, false);       /* 300 ms on the way */
 	assert_true(c.known);
 	assert_int_equal(clockest_time(&c, 1000), T0 + 1300);
-	clockest_feed(&c, 2000, T0 + 2000 + 40);        /* a prompter one lowers it */
+	clockest_feed(&c, 2000, T0 + 2000 + 40, false);        /* a prompter one lowers it */
 	assert_int_equal(clockest_time(&c, 2000), T0 + 2040);
-	clockest_feed(&c, 3000, T0 + 3000 + 3600 * SEC); /* an hour in an outbox */
+	clockest_feed(&c, 3000, T0 + 3000 + 3600 * SEC, false); /* an hour in an outbox */
 	assert_int_equal(clockest_time(&c, 3000), T0 + 3040);
-	clockest_feed(&c, 2500, T0 + 2500 + 10);        /* older, and prompter still */
+	clockest_feed(&c, 2500, T0 + 2500 + 10, false);        /* older, and prompter still */
 	assert_int_equal(clockest_time(&c, 2500), T0 + 2510);
 }
 
@@ -37,10 +37,10 @@ test_drift_followed(void **state)
 {
 	(void)state;
 	struct clockest c = { 0 };
-	clockest_feed(&c, 0, T0);
-	clockest_feed(&c, DAY, T0 + DAY + 2000);        /* the agent's crystal is slow */
+	clockest_feed(&c, 0, T0, false);
+	clockest_feed(&c, DAY, T0 + DAY + 2000, false);        /* the agent's crystal is slow */
 	assert_int_equal(c.offset_ms, T0 + 2000);
-	clockest_feed(&c, 2 * DAY, T0 + 2 * DAY + 60000); /* delayed: bounded by the ageing */
+	clockest_feed(&c, 2 * DAY, T0 + 2 * DAY + 60000, false); /* delayed: bounded by the ageing */
 	assert_int_equal(c.offset_ms, T0 + 2000 + 8640);
 }
 
@@ -64,7 +64,7 @@ test_judge_with_mono(void **state)
 	(void)state;
 	struct clockest c = { 0 };
 	struct clockest_time t;
-	clockest_feed(&c, 5000, T0 + 20);
+	clockest_feed(&c, 5000, T0 + 20, true);              /* a birth */
 	clockest_judge(&c, T0 + 1500, 5000, T0 + 20, &t);   /* NTP-synced: 1.5 s off */
 	assert_false(t.retimed);
 	assert_int_equal(t.ts_ms, T0 + 1500);
@@ -79,6 +79,29 @@ test_judge_with_mono(void **state)
 	assert_true(t.retimed);
 	assert_int_equal(t.ts_ms, T0 + 20);
 	assert_int_equal(t.skew_ms, -(T0 + 20));
+}
+
+/* A boot heard of only through its backlog: every figure may be late, so
+ * its estimate places only an implausible ts; a birth anchors it. */
+static void
+test_judge_unanchored(void **state)
+{
+	(void)state;
+	struct clockest c = { 0 };
+	struct clockest_time t;
+	clockest_feed(&c, 5000, T0 + 7200 * SEC, false);     /* two hours in the outbox */
+	clockest_judge(&c, T0, 5000, T0 + 7200 * SEC, &t);
+	assert_false(t.retimed);
+	assert_false(t.skew_known);
+	assert_int_equal(t.ts_ms, T0);
+	clockest_judge(&c, 0, 5000, T0 + 7200 * SEC, &t);
+	assert_true(t.retimed);
+	assert_int_equal(t.ts_ms, T0 + 7200 * SEC);
+	clockest_feed(&c, 9000, T0 + 4000 + 30, true);
+	assert_true(c.anchored);
+	clockest_judge(&c, T0 + DAY, 9000, T0 + 4030, &t);
+	assert_true(t.retimed);
+	assert_int_equal(t.ts_ms, T0 + 4030);
 }
 
 /* Without mono_ms: implausible is rejected; measured after its own receipt
@@ -111,6 +134,7 @@ main(void)
 		cmocka_unit_test(test_drift_followed),
 		cmocka_unit_test(test_plausible),
 		cmocka_unit_test(test_judge_with_mono),
+		cmocka_unit_test(test_judge_unanchored),
 		cmocka_unit_test(test_judge_without_mono),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -105,6 +105,9 @@ test_retimed_and_rejected(void **state)
 {
 	struct fixture *f = *state;
 	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
+	const char *birth = "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\",\"boot\":1,"
+	    "\"mono_ms\":4000,\"interval\":60}";
+	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv - 1000);
 	clocked(f, 1, "2024-02-14T06:00:30.900Z", 5000, recv);           /* in step: kept */
 	clocked(f, 2, "1970-01-01T00:01:00Z", 65000, recv + 60000 + 250); /* 250 ms late */
 	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
