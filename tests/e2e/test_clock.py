@@ -5,11 +5,12 @@ stamp 9999 are judged like any other. A real mosquitto and collector; the
 batches are published as an agent would (with mono_ms, CLOCK_BOOTTIME), and
 the real agent runs under libfaketime with its wall clock moved."""
 import datetime
+import functools
 import json
 import os
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from harness import E2ETestCase, binary, free_port, http_json, wait_for, wait_subscribed
 
@@ -202,15 +203,9 @@ class ClockTest(E2ETestCase):
         self.assertTrue(iso(before - 21000) <= measured <= iso(before - 19000), measured)
 
 
-class _Health(BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
+# The tally server the agent's http probe asks: any file of the work
+# directory, quietly.
+_Quiet = type("Quiet", (SimpleHTTPRequestHandler,), {"log_message": lambda *a: None})
 
 
 class FakeTimeAgentTest(E2ETestCase):
@@ -229,7 +224,8 @@ class FakeTimeAgentTest(E2ETestCase):
         self.wait_api(port, self.collector)
         self.api = f"http://127.0.0.1:{port}"
         wait_subscribed(self.broker, self.api)
-        self.http = ThreadingHTTPServer(("127.0.0.1", free_port()), _Health)
+        self.http = ThreadingHTTPServer(("127.0.0.1", free_port()),
+                                        functools.partial(_Quiet, directory=self.workdir))
         threading.Thread(target=self.http.serve_forever, daemon=True).start()
         self.addCleanup(self.http.server_close)
         self.addCleanup(self.http.shutdown)
