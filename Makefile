@@ -163,6 +163,16 @@ $(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/li
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
+# Unit test cases: each "test_NAME(void **state)" a file defines, listed
+# in order for its main() (tests/unit/unit_main.h).
+$(BUILD)/tests/cases/%.h: tests/unit/%.c
+	@mkdir -p $(dir $@)
+	$(Q)sed -n 's/^\(test_[a-z0-9_]*\)(void \*\*state)$$/UNIT_CASE(\1)/p' $< > $@
+$(call obj,$(UNIT_SRC)): $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/tests/cases/%.h
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -DUNIT_CASES='"$(BUILD)/tests/cases/$*.h"' -MMD -MP -c $< -o $@
+
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \

@@ -300,11 +300,7 @@ agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 	struct cfg_file *f = NULL;
 	memset(c, 0, sizeof(*c));
 	c->lat = c->lon = NAN;
-	pantau_err rc = cfg_file_read(path, &f);
-	if (rc == PANTAU_ERR_IO) {
-		fprintf(errs, "%s: cannot read the configuration: %s\n", path, strerror(errno));
-		return rc;
-	}
+	pantau_err rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
 	cfg_apply(f, "agent", agent_keys, N(agent_keys), c);
@@ -314,16 +310,7 @@ agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 	load_probes(f, c);
 	check_cross(f, c);
 	note_retired(f, errs);
-	cfg_report_unused(f, known);
-	if (f->nerrors > 0) {
-		cfg_print_errors(f, errs);
-		fprintf(errs, "%zu error%s in %s; fix %s and run 'pantau-agent check' again\n",
-		    f->nerrors + f->nerrors_dropped, f->nerrors == 1 ? "" : "s", path,
-		    f->nerrors == 1 ? "it" : "them");
-		rc = PANTAU_ERR_CONFIG;
-	}
-	cfg_file_free(f);
-	return rc;
+	return cfg_file_close(f, known, "pantau-agent check", errs);
 }
 
 void

@@ -196,6 +196,7 @@ on_tick(uv_timer_t *t)
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
 	engine_tick(c->engine, now);
+	ingest_tick(c->ingest, now);
 	alerts_evaluate(c->alerts, c->engine, now);
 	notify_tick(c->notify, now);
 	save_alerts(c);
@@ -206,14 +207,30 @@ on_tick(uv_timer_t *t)
 static void
 on_stored_batch(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
-	engine_batch(ctx, regency, b, recv_ms);
+	struct collector *c = ctx;
+	engine_batch(c->engine, regency, b, recv_ms);
 }
 
 static void
 on_stored_status(void *ctx, const char *regency, const char *agent,
     const struct wire_status *st, int64_t recv_ms)
 {
-	engine_status(ctx, regency, agent, st, recv_ms);
+	struct collector *c = ctx;
+	engine_status(c->engine, regency, agent, st, recv_ms);
+}
+
+/* A site already known, or room for one more ([collector] max_agents, read
+ * at each message, so a reload takes effect at once). */
+static bool
+admit_agent(void *ctx, const char *agent, char *why, size_t len)
+{
+	struct collector *c = ctx;
+	size_t max = (size_t)c->cfg.max_agents;
+	if (engine_admits(c->engine, agent, max))
+		return true;
+	snprintf(why, len, "agent %.64s would be a new site beyond the %zu of [collector] "
+	    "max_agents; raise it if this is a real site", agent, max);
+	return false;
 }
 
 static void
@@ -302,7 +319,7 @@ start_engine(struct collector *c, char *why, size_t len)
 		snprintf(why, len, "cannot load the sites' status from %s", cfg->database);
 		return PANTAU_ERR_DB;
 	}
-	struct ingest_listener l = { on_stored_batch, on_stored_status, c->engine };
+	struct ingest_listener l = { on_stored_batch, on_stored_status, admit_agent, c };
 	ingest_listen(c->ingest, &l);
 	c->mode_next_ms = -1;
 	return PANTAU_OK;

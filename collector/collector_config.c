@@ -26,6 +26,9 @@ static const struct cfg_key collector_keys[] = {
 	    NULL, NULL, 0, "folder with provinces.csv and regencies.csv (idn-area-data)" },
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "max_agents", CFG_INT, C(max_agents), 0, 1, 10000000, "50000", NULL, NULL, CFG_RELOAD,
+	    "sites (agent ids) the collector takes at most; messages of a new agent beyond "
+	    "it are rejected (too_many_agents), so bogus ids cannot grow its memory" },
 };
 
 static const struct cfg_key broker_extra_keys[] = {
@@ -216,24 +219,14 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
-	rc = path != NULL ? cfg_file_read(path, &f) : cfg_file_read_string("(defaults)", "", &f);
-	if (rc == PANTAU_ERR_IO) {
-		fprintf(errs, "%s: cannot read the configuration: %s\n", path, strerror(errno));
-		return rc;
-	}
+	rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
 	apply_all(f, c);
 	check_counting(f, c);
 	check_sinks(f, c);
 	check_retention(f, c);
-	cfg_report_unused(f, known);
-	if (f->nerrors > 0) {
-		cfg_print_errors(f, errs);
-		rc = PANTAU_ERR_CONFIG;
-	}
-	cfg_file_free(f);
-	return rc;
+	return cfg_file_close(f, known, NULL, errs);
 }
 
 size_t

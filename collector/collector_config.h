@@ -16,6 +16,7 @@ struct collector_config {
 	char database[512];
 	char catalog_dir[512];
 	int log_level;            /* enum log_level */
+	int max_agents;           /* sites the collector takes at most */
 	struct broker_cfg broker;
 	char client_id[128];
 	struct {

@@ -535,6 +535,35 @@ cfg_report_unused(struct cfg_file *f, const char *const *known_sections)
 	}
 }
 
+pantau_err
+cfg_file_open(const char *path, const char *what, struct cfg_file **out, FILE *errs)
+{
+	*out = NULL;
+	pantau_err rc = path != NULL ? cfg_file_read(path, out) :
+	    cfg_file_read_string("(defaults)", "", out);
+	if (rc == PANTAU_ERR_IO)
+		fprintf(errs, "%s: cannot read the %s: %s\n", path, what, strerror(errno));
+	return rc;
+}
+
+pantau_err
+cfg_file_close(struct cfg_file *f, const char *const *known_sections, const char *check_cmd,
+    FILE *errs)
+{
+	pantau_err rc = PANTAU_OK;
+	cfg_report_unused(f, known_sections);
+	if (f->nerrors > 0) {
+		cfg_print_errors(f, errs);
+		if (check_cmd != NULL)
+			fprintf(errs, "%zu error%s in %s; fix %s and run '%s' again\n",
+			    f->nerrors + f->nerrors_dropped, f->nerrors == 1 ? "" : "s", f->path,
+			    f->nerrors == 1 ? "it" : "them", check_cmd);
+		rc = PANTAU_ERR_CONFIG;
+	}
+	cfg_file_free(f);
+	return rc;
+}
+
 void
 cfg_print_errors(const struct cfg_file *f, FILE *to)
 {

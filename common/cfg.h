@@ -130,6 +130,22 @@ void cfg_apply_defaults(const struct cfg_key *keys, size_t nkeys, void *target);
 size_t cfg_sections(const struct cfg_file *f, const char *prefix, const char **names,
     size_t max);
 
+/*
+ * The start of a load: read path, or no file at all (every key at its
+ * default) when path is NULL. A file that cannot be read is reported to
+ * errs as "PATH: cannot read the WHAT: REASON" and gives PANTAU_ERR_IO.
+ */
+pantau_err cfg_file_open(const char *path, const char *what, struct cfg_file **out, FILE *errs);
+
+/*
+ * The end of a load: report each entry nobody consumed (outside
+ * known_sections), print the errors to errs followed, when check_cmd is
+ * given, by "N errors in PATH; fix them and run 'CHECK_CMD' again", and
+ * free f. PANTAU_ERR_CONFIG when there were errors, else PANTAU_OK.
+ */
+pantau_err cfg_file_close(struct cfg_file *f, const char *const *known_sections,
+    const char *check_cmd, FILE *errs);
+
 /* Report every entry nobody consumed as an unknown key or section. */
 void cfg_report_unused(struct cfg_file *f, const char *const *known_sections);
 

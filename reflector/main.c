@@ -22,6 +22,10 @@ struct reflector {
 	struct reflector_config *cfg;   /* running */
 };
 
+/* What is this daemon's own in its command line: its usage text and its
+ * entry for common/daemonargs.c, which parses, loads and checks for all
+ * three. The daemons' mains look alike here (duplicates lists the pair)
+ * because only their words and their config loader differ. */
 static void
 usage(FILE *to)
 {

@@ -58,27 +58,16 @@ reflector_config_load(const char *path, struct reflector_config *c, FILE *errs)
 	static const char *const known[] = { "reflector", "stamp", "http", NULL };
 	struct cfg_file *f = NULL;
 	memset(c, 0, sizeof(*c));
-	pantau_err rc = path != NULL ? cfg_file_read(path, &f) :
-	    cfg_file_read_string("(defaults)", "", &f);
-	if (rc == PANTAU_ERR_IO) {
-		fprintf(errs, "%s: cannot read the configuration: %s\n", path, strerror(errno));
-		return rc;
-	}
+	pantau_err rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
 	cfg_apply(f, "reflector", reflector_keys, N(reflector_keys), c);
 	cfg_apply(f, "stamp", stamp_keys, N(stamp_keys), c);
 	cfg_apply(f, "http", http_keys, N(http_keys), c);
-	cfg_report_unused(f, known);
 	if (c->http.per_client > c->http.max_connections)
 		cfg_error(f, "%s: [http] per_client (%d) is more than max_connections (%d); lower "
 		    "it", f->path, c->http.per_client, c->http.max_connections);
-	if (f->nerrors > 0) {
-		cfg_print_errors(f, errs);
-		rc = PANTAU_ERR_CONFIG;
-	}
-	cfg_file_free(f);
-	return rc;
+	return cfg_file_close(f, known, NULL, errs);
 }
 
 size_t

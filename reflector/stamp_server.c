@@ -14,6 +14,7 @@
 #include "listenaddr.h"
 #include "log.h"
 #include "ratelimit.h"
+#include "rxmeta.h"
 #include "stamp.h"
 
 /* Packets handled per readable event before yielding to the loop. */
@@ -69,30 +70,6 @@ open_socket(struct stamp_server *s, const struct stamp_server_opts *o, char *why
 	return PANTAU_OK;
 }
 
-/* T2 from the kernel (else now) and the TTL / hop limit (0 when unknown). */
-static void
-read_cmsgs(struct msghdr *msg, int64_t *rx_ns, uint8_t *ttl)
-{
-	*rx_ns = -1;
-	*ttl = 0;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		int v;
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			*rx_ns = clock_timespec_ns(&ts);
-		} else if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
-		    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			memcpy(&v, CMSG_DATA(c), sizeof(v));
-			*ttl = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
-		}
-	}
-	if (*rx_ns < 0)
-		*rx_ns = clock_real_ns();
-}
-
 static void
 reflect(struct stamp_server *s, size_t n, int64_t rx_ns, uint8_t ttl,
     const struct sockaddr_storage *from, socklen_t fromlen)
@@ -123,21 +100,15 @@ reflect(struct stamp_server *s, size_t n, int64_t rx_ns, uint8_t ttl,
 static bool
 read_one(struct stamp_server *s)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct timespec)) + 2 * CMSG_SPACE(sizeof(int)) + 64];
-	} ctl;
 	struct sockaddr_storage from;
-	struct iovec iov = { .iov_base = s->rx, .iov_len = sizeof(s->rx) };
-	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-		.msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	struct rxmeta m;
+	ssize_t n = rxmeta_recv(s->fd, s->rx, sizeof(s->rx), &from, &m);
 	if (n < 0)
 		return false;
-	int64_t rx_ns;
-	uint8_t ttl;
-	read_cmsgs(&msg, &rx_ns, &ttl);
-	if (n < STAMP_PKT_MIN || (size_t)n > STAMP_PKT_MAX || (msg.msg_flags & MSG_TRUNC)) {
+	/* T2 from the kernel, else now; the TTL / hop limit 0 when unknown */
+	int64_t rx_ns = m.real_ns >= 0 ? m.real_ns : clock_real_ns();
+	uint8_t ttl = (uint8_t)(m.ttl < 0 ? 0 : m.ttl);
+	if (n < STAMP_PKT_MIN || (size_t)n > STAMP_PKT_MAX || (m.flags & MSG_TRUNC)) {
 		s->stats.malformed++;
 		return true;
 	}
@@ -145,7 +116,7 @@ read_one(struct stamp_server *s)
 		s->stats.rate_limited++;
 		return true;
 	}
-	reflect(s, (size_t)n, rx_ns, ttl, &from, msg.msg_namelen);
+	reflect(s, (size_t)n, rx_ns, ttl, &from, m.fromlen);
 	return true;
 }
 

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "log.h"
 #include "rng.h"
+#include "rxmeta.h"
 
 /* ICMP message types (RFC 792, RFC 4443). */
 enum {
@@ -317,31 +318,17 @@ icmpsock_send(struct icmpsock *s, const struct sockaddr *dst, uint32_t cookie, u
 	return PANTAU_OK;
 }
 
-/* The kernel's receive time (realtime) moved onto the monotonic clock by
- * its age now, or fallback when there is none or it is implausible. */
+/* The kernel's receive time real_ns (realtime, -1 unknown) moved onto the
+ * monotonic clock by its age now, or fallback when there is none or it is
+ * implausible. */
 static int64_t
-rx_time(struct msghdr *msg, int64_t fallback)
+rx_time(int64_t real_ns, int64_t fallback)
 {
-	int64_t kts = -1;
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level != SOL_SOCKET)
-			continue;
-		if (c->cmsg_type == SCM_TIMESTAMPNS && c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			kts = clock_timespec_ns(&ts);
-		} else if (c->cmsg_type == SCM_TIMESTAMP &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timeval))) {
-			struct timeval tv;
-			memcpy(&tv, CMSG_DATA(c), sizeof(tv));
-			kts = (int64_t)tv.tv_sec * 1000000000LL + (int64_t)tv.tv_usec * 1000;
-		}
-	}
-	if (kts < 0)
+	if (real_ns < 0)
 		return fallback;
 	int64_t now = clock_real_ns();
 	int64_t mono = clock_mono_ns();
-	int64_t age = now - kts;
+	int64_t age = now - real_ns;
 	if (age < 0 || age > MAX_TS_AGE_NS)
 		return fallback;
 	return mono - age;
@@ -383,25 +370,17 @@ icmpsock_parse_reply(int family, bool raw, uint16_t ident, const uint8_t *p, siz
 static bool
 read_one(struct icmpsock *s, int64_t earliest)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct timespec)) + CMSG_SPACE(sizeof(struct timeval)) +
-		    64];
-	} ctl;
-	struct sockaddr_storage from;
-	struct iovec iov = { .iov_base = s->rx, .iov_len = sizeof(s->rx) };
-	struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
-		.msg_iovlen = 1, .msg_control = ctl.buf, .msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	struct rxmeta m;
+	ssize_t n = rxmeta_recv(s->fd, s->rx, sizeof(s->rx), NULL, &m);
 	if (n < 0) {
 		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
 			log_debug("icmp: receive failed: %s", strerror(errno));
 		return false;
 	}
-	int64_t rx = rx_time(&msg, earliest >= 0 ? earliest : clock_mono_ns());
+	int64_t rx = rx_time(m.real_ns, earliest >= 0 ? earliest : clock_mono_ns());
 	uint32_t cookie;
 	uint16_t seq;
-	if ((msg.msg_flags & MSG_TRUNC) || !icmpsock_parse_reply(s->family, s->raw, s->ident, s->rx, (size_t)n,
+	if ((m.flags & MSG_TRUNC) || !icmpsock_parse_reply(s->family, s->raw, s->ident, s->rx, (size_t)n,
 	    &cookie, &seq))
 		return true;
 	struct train *t = find_train(s, cookie);

@@ -27,6 +27,7 @@
 #include "agent/probes/target.h"
 #include "clock.h"
 #include "clocksync.h"
+#include "rxmeta.h"
 #include "stamp.h"
 
 #define STAMP_RESOLVE_ALLOWANCE_MS 3000
@@ -109,39 +110,18 @@ stamp_send(struct probe_life *l, int i)
 		stamp_train_send_failed(s->train, i, errno);
 }
 
-/* T4: the kernel's receive time, else now. */
-static int64_t
-rx_time(struct msghdr *msg)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c != NULL; c = CMSG_NXTHDR(msg, c)) {
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
-			struct timespec ts;
-			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
-			return clock_timespec_ns(&ts);
-		}
-	}
-	return clock_real_ns();
-}
-
 static bool
 read_one(struct stamp_run *s)
 {
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(sizeof(struct timespec)) + 64];
-	} ctl;
-	struct iovec iov = { .iov_base = s->buf, .iov_len = sizeof(s->buf) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-		.msg_controllen = sizeof(ctl.buf) };
-	ssize_t n = recvmsg(s->fd, &msg, MSG_DONTWAIT);
+	struct rxmeta m;
+	ssize_t n = rxmeta_recv(s->fd, s->buf, sizeof(s->buf), NULL, &m);
 	if (n < 0 && errno == ECONNREFUSED) /* ICMP port unreachable */
 		stamp_train_refused(s->train);
 	if (n < 0)
 		return errno == ECONNREFUSED;
 	struct stamp_reflector_pkt p;
 	if (stamp_reflector_decode(s->buf, (size_t)n, &p) == PANTAU_OK)
-		stamp_train_reply(s->train, &p, rx_time(&msg));
+		stamp_train_reply(s->train, &p, m.real_ns >= 0 ? m.real_ns : clock_real_ns());
 	return true;
 }
 

@@ -1,6 +1,7 @@
 #include "alerts.h"
 
 #include "clock.h"
+#include "jsontime.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -281,17 +282,6 @@ alerts_restore(struct alerts *a, const struct alert *saved)
 	}
 }
 
-static void
-set_time(json_t *o, const char *key, int64_t ms)
-{
-	char t[CLOCK_ISO_LEN];
-	if (ms < 0) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	clock_format_iso(ms, t);
-	json_object_set_new(o, key, json_string(t));
-}
 
 json_t *
 alert_json(const struct alert *al)
@@ -307,9 +297,9 @@ alert_json(const struct alert *al)
 	    (int)al->version, "told", told);
 	if (o == NULL)
 		return NULL;
-	set_time(o, "since", al->since_ms);
-	set_time(o, "starts_at", al->starts_ms);
-	set_time(o, "ends_at", al->ends_ms);
+	json_set_time(o, "since", al->since_ms);
+	json_set_time(o, "starts_at", al->starts_ms);
+	json_set_time(o, "ends_at", al->ends_ms);
 	return o;
 }
 

@@ -176,6 +176,18 @@ q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o)
 	q_set_num(o, "lon", v.lon);
 }
 
+void
+q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+    const char *reason, int64_t since)
+{
+	q_set_col_text(o, "link", st, SC_LINK, false);
+	q_site_coords(q, st, o);
+	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
+	json_object_set_new(o, "status", json_string(sitestate_name(s)));
+	json_object_set_new(o, "reason", json_string(reason));
+	json_set_time(o, "since", since);
+}
+
 enum site_status
 q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason, size_t len)
 {
@@ -233,22 +245,11 @@ q_set_str(json_t *o, const char *key, const char *v)
 	set_or_null(o, key, v != NULL ? json_string(v) : NULL, false);
 }
 
-void
-q_set_iso(json_t *o, const char *key, int64_t ms)
-{
-	char iso[CLOCK_ISO_LEN];
-	if (ms < 0) {
-		json_object_set_new(o, key, json_null());
-		return;
-	}
-	clock_format_iso(ms, iso);
-	json_object_set_new(o, key, json_string(iso));
-}
 
 void
 q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col)
 {
-	q_set_iso(o, key, q_col_int(st, col, -1));
+	json_set_time(o, key, q_col_int(st, col, -1));
 }
 
 void
@@ -332,7 +333,7 @@ retention_json(const struct retention_stats *r)
 	    "events", (json_int_t)r->events, "boots", (json_int_t)r->boots,
 	    "longest_step_ms", (double)r->longest_step_us / 1000.0);
 	if (o != NULL)
-		q_set_iso(o, "last_run", r->last_run_ms > 0 ? r->last_run_ms : -1);
+		json_set_time(o, "last_run", r->last_run_ms > 0 ? r->last_run_ms : -1);
 	return o != NULL ? o : json_null();
 }
 
@@ -355,8 +356,8 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 	if (o == NULL)
 		return PANTAU_ERR_NOMEM;
 	json_object_set_new(o, "retimed", json_integer((json_int_t)s->retimed));
-	q_set_iso(o, "started", started_ms > 0 ? started_ms : -1);
-	q_set_iso(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
+	json_set_time(o, "started", started_ms > 0 ? started_ms : -1);
+	json_set_time(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
 	json_object_set_new(o, "retention", retention_json(q->o.retention));
 	json_t *agents = NULL;
 	rc = q_delivery(q, NULL, &agents);

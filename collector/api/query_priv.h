@@ -8,6 +8,7 @@
 #include <stdbool.h>
 
 #include "query.h"
+#include "jsontime.h"
 #include "wire.h"
 
 /* Bytes of a status or regional reason sentence. */
@@ -87,6 +88,10 @@ enum site_status q_site_status(const struct query *q, sqlite3_stmt *st, int64_t 
 /* "lat" and "lon" of the site on the current row: the profile file's, else
  * what its agent said. */
 void q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o);
+/* A site's link, place (q_site_coords), simulated flag and status: s with
+ * its reason, since since. */
+void q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+    const char *reason, int64_t since);
 
 /* The site's liveness alone (sitestate.h). */
 enum site_status q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
@@ -107,8 +112,6 @@ void q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col);
 void q_set_num(json_t *o, const char *key, double v);
 /* NULL becomes null. */
 void q_set_str(json_t *o, const char *key, const char *v);
-/* ms < 0 becomes null. */
-void q_set_iso(json_t *o, const char *key, int64_t ms);
 
 /* Delivery counts per agent (agent NULL: every agent), as JSON objects
  * {agent, expected, stored, missing, duplicates, dropped} in *out. */

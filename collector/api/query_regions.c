@@ -224,7 +224,7 @@ region_engine(const struct query *q, const struct region_sum *r, json_t *o)
 	/* status and reason from the same roll-up, so they always agree */
 	json_object_set_new(o, "status", json_string(sitestate_name(v.rollup->worst)));
 	json_object_set_new(o, "reason", json_string(v.rollup->reason));
-	q_set_iso(o, "since", v.since_ms);
+	json_set_time(o, "since", v.since_ms);
 }
 
 static bool
@@ -252,7 +252,7 @@ region_json(const struct query *q, const struct region_sum *r)
 	    "reason", reason);
 	if (o == NULL)
 		return NULL;
-	q_set_iso(o, "last_result", r->last_ts);
+	json_set_time(o, "last_result", r->last_ts);
 	q_set_num(o, "rtt_p50_ms", r->fig.p50);
 	q_set_num(o, "rtt_p95_ms", r->fig.p95);
 	q_set_num(o, "loss_pct", r->fig.loss);
@@ -383,12 +383,7 @@ site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const cha
 	}
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
-	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_site_coords(q, st, o);
-	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
-	json_object_set_new(o, "status", json_string(sitestate_name(s)));
-	json_object_set_new(o, "reason", json_string(reason));
-	q_set_iso(o, "since", since);
+	q_site_state(q, st, o, s, reason, since);
 	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
 	q_set_col_int(o, "boot", st, SC_BOOT, false);
 	q_set_col_text(o, "version", st, SC_VERSION, false);

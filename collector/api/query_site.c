@@ -89,12 +89,7 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_str(o, "regency_name", q_regency_name(q, regency));
 	json_object_set_new(o, "province", json_string(province));
 	q_set_str(o, "province_name", q_province_name(q, province));
-	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_site_coords(q, st, o);
-	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
-	json_object_set_new(o, "status", json_string(sitestate_name(s)));
-	json_object_set_new(o, "reason", json_string(reason));
-	q_set_iso(o, "since", since);
+	q_site_state(q, st, o, s, reason, since);
 	q_set_col_iso(o, "first_seen", st, SC_FIRST_SEEN);
 	q_set_col_iso(o, "last_result", st, SC_LAST_TS);
 	q_set_col_iso(o, "last_received", st, SC_LAST_RESULT);

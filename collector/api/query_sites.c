@@ -18,12 +18,7 @@ site_point(const struct query *q, sqlite3_stmt *st, int64_t now_ms)
 	q_set_col_text(o, "agent", st, SC_AGENT, false);
 	q_set_col_text(o, "regency", st, SC_REGENCY, false);
 	q_set_col_text(o, "site", st, SC_SITE, false);
-	q_set_col_text(o, "link", st, SC_LINK, false);
-	q_site_coords(q, st, o);
-	json_object_set_new(o, "simulated", json_boolean(q_col_int(st, SC_SIMULATED, 0) == 1));
-	json_object_set_new(o, "status", json_string(sitestate_name(s)));
-	json_object_set_new(o, "reason", json_string(reason));
-	q_set_iso(o, "since", since);
+	q_site_state(q, st, o, s, reason, since);
 	return o;
 }
 
@@ -43,7 +38,7 @@ query_sites(struct query *q, int64_t now_ms, json_t **out)
 		rc = q_db_fail(q, "reading sites");
 	q_done(st);
 	if (rc == PANTAU_OK) {
-		q_set_iso(doc, "generated", now_ms);
+		json_set_time(doc, "generated", now_ms);
 		json_object_set_new(doc, "sites", list);
 		list = NULL;
 	}

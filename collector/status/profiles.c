@@ -218,19 +218,13 @@ profiles_load(const char *path, struct profiles **out, FILE *errs)
 		*out = p;
 		return PANTAU_OK;
 	}
-	pantau_err rc = cfg_file_read(path, &f);
-	if (rc == PANTAU_ERR_IO)
-		fprintf(errs, "%s: cannot read the status profiles: %s\n", path, strerror(errno));
+	pantau_err rc = cfg_file_open(path, "status profiles", &f, errs);
 	if (rc == PANTAU_OK)
 		rc = load_all(f, p);
-	if (rc == PANTAU_OK) {
-		cfg_report_unused(f, known);
-		if (f->nerrors > 0) {
-			cfg_print_errors(f, errs);
-			rc = PANTAU_ERR_CONFIG;
-		}
-	}
-	cfg_file_free(f);
+	if (rc == PANTAU_OK)
+		rc = cfg_file_close(f, known, NULL, errs);
+	else
+		cfg_file_free(f);
 	if (rc != PANTAU_OK) {
 		profiles_free(p);
 		p = NULL;

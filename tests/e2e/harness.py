@@ -269,6 +269,16 @@ class E2ETestCase(unittest.TestCase):
         p = self.start("collector", [binary("pantau-collector"), "--config", config])
         return p
 
+    def start_stack(self, **overrides):
+        """A broker and a collector (collector_config's overrides) with its
+        API up: self.broker, self.api_port, self.collector, self.api."""
+        self.broker = self.start_broker()
+        cfg, self.api_port = self.collector_config(self.broker.port, **overrides)
+        self.collector = self.start_collector(cfg)
+        self.wait_api(self.api_port, self.collector)
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        return cfg
+
     def wait_api(self, api_port, proc, timeout=15):
         def up():
             if not proc.alive():

@@ -21,11 +21,7 @@ class MeasureTest(E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.broker = self.start_broker()
-        cfg, self.api_port = self.collector_config(self.broker.port)
-        self.collector = self.start_collector(cfg)
-        self.wait_api(self.api_port, self.collector)
-        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.start_stack()
         self.stamp_port, self.http_port = free_port(), free_port()
         rcfg = write_ini(os.path.join(self.workdir, "reflector.ini"), {
             "stamp": {"listen": "127.0.0.1", "port": self.stamp_port},

@@ -17,11 +17,7 @@ class PipelineTest(E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.broker = self.start_broker()
-        cfg, self.api_port = self.collector_config(self.broker.port)
-        self.collector = self.start_collector(cfg)
-        self.wait_api(self.api_port, self.collector)
-        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.start_stack()
 
     def start_agent(self, agent_id, region, link="fiber", extra_probes=None):
         probes = {

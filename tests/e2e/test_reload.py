@@ -270,11 +270,7 @@ class ReflectorReloadTest(E2ETestCase):
 class AgentReloadTest(E2ETestCase):
     def setUp(self):
         super().setUp()
-        self.broker = self.start_broker()
-        cfg, self.api_port = self.collector_config(self.broker.port)
-        self.collector = self.start_collector(cfg)
-        self.wait_api(self.api_port, self.collector)
-        self.api = f"http://127.0.0.1:{self.api_port}"
+        self.start_stack()
         self.probes = {"api": {"type": "tcp", "target": f"127.0.0.1:{self.api_port}",
                                "timeout_ms": 500}}
         self.cfg = self.write()

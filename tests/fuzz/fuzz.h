@@ -29,4 +29,15 @@ FILE *fuzz_devnull(void);
 /* The logger at error level, so that warnings do not slow fuzzing. */
 void fuzz_quiet(void);
 
+/* At file scope: the LLVMFuzzerInitialize of a harness that needs nothing
+ * but fuzz_quiet(). */
+#define FUZZ_INITIALIZE_QUIET                                                     \
+	int LLVMFuzzerInitialize(int *argc, char ***argv)                         \
+	{                                                                          \
+		(void)argc;                                                        \
+		(void)argv;                                                        \
+		fuzz_quiet();                                                      \
+		return 0;                                                          \
+	}
+
 #endif

@@ -10,14 +10,7 @@
 #include "fuzz.h"
 #include "wire.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static void
 check_result(const struct wire_result *r)

@@ -7,14 +7,7 @@
 #include "agent/probes/workerproto.h"
 #include "fuzz.h"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	fuzz_quiet();
-	return 0;
-}
+FUZZ_INITIALIZE_QUIET
 
 static void
 round_trip(const struct probe_def *def, const struct workerproto_budget *b)

@@ -29,13 +29,28 @@ harness_catalog(void)
 	return cat;
 }
 
-/* An engine with 60 s windows, entering and leaving after enter / leave
- * windows, the clock at now_ms. */
+/* The status engine's options of the tests: 60 s windows, offline after 3
+ * intervals of 60 s, 2 windows to enter a state and 3 to leave it, and a
+ * baseline over 72 h (judged after 24 h) at twice its figures. */
+static inline struct engine_opts
+harness_engine_opts(void)
+{
+	return (struct engine_opts){ .window_s = 60, .offline_intervals = 3,
+		.default_interval_s = 60, .hyst = { 2, 3 },
+		.baseline = { .factor = 2, .rtt_floor_ms = 30, .loss_floor_pct = 1 },
+		.baseline_hours = 72, .baseline_min_hours = 24, .at_risk_share = 0.25 };
+}
+
+/* An engine with harness_engine_opts() but no baseline, entering and leaving
+ * after enter / leave windows, the clock at now_ms. */
 static inline struct engine *
 harness_engine(const struct catalog *cat, int enter, int leave, int64_t now_ms)
 {
-	struct engine_opts o = { .window_s = 60, .offline_intervals = 3, .default_interval_s = 60,
-		.hyst = { enter, leave }, .baseline_hours = 72, .at_risk_share = 0.25 };
+	struct engine_opts o = harness_engine_opts();
+	o.hyst.enter = enter;
+	o.hyst.leave = leave;
+	o.baseline = (struct baseline_rules){ 0 };
+	o.baseline_min_hours = 0;
 	struct engine *e = engine_new(&o, cat, NULL, NULL, now_ms);
 	assert_non_null(e);
 	return e;

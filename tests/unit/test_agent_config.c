@@ -204,16 +204,4 @@ test_reference_lists_every_kind(void **state)
 	free(buf);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_file),
-		cmocka_unit_test(test_counting_interval),
-		cmocka_unit_test(test_agent_errors),
-		cmocka_unit_test(test_probe_errors),
-		cmocka_unit_test(test_reference_lists_every_kind),
-		cmocka_unit_test(test_retired_key_is_a_note),
-	};
-	return cmocka_run_group_tests_name("agent_config", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -30,10 +30,7 @@
 #define S(x) ((int64_t)(x) * 1000)
 
 struct fixture {
-	char dir[64];
-	char db[128];
-	struct catalog *cat;
-	struct store *store;
+	struct db_fixture fx;
 	struct ingest_stats stats;
 	uv_loop_t loop;
 	struct api *api;
@@ -54,13 +51,6 @@ struct fetch {
 
 /* ---- data ---- */
 
-static const char *
-catalog_dir(char *buf, size_t len)
-{
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(buf, len, "%s/share/pantau", build != NULL ? build : "build");
-	return buf;
-}
 
 /* An icmp result; rtt figures only when something came back. */
 static const char *
@@ -95,7 +85,7 @@ put_batch(struct fixture *f, const char *regency, const char *agent, int seq, in
 	if (wire_batch_decode(&t, payload, strlen(payload), &b, &err) != WIRE_ACCEPT)
 		fail_msg("batch rejected: %s: %s", wire_reason_name(err.reason), err.detail);
 	/* received 750 ms after it was measured */
-	assert_int_equal(store_batch(f->store, regency, &b, f->now - ago_ms + 750), PANTAU_OK);
+	assert_int_equal(store_batch(f->fx.store, regency, &b, f->now - ago_ms + 750), PANTAU_OK);
 	wire_batch_clear(&b);
 }
 
@@ -111,7 +101,7 @@ put_status(struct fixture *f, const char *regency, const char *agent, const char
 	assert_true(wire_topic_parse(topic, &t, &err));
 	if (wire_status_decode(&t, payload, strlen(payload), &st, &err) != WIRE_ACCEPT)
 		fail_msg("status rejected: %s: %s", wire_reason_name(err.reason), err.detail);
-	assert_int_equal(store_status(f->store, regency, agent, &st, f->now - ago_ms), PANTAU_OK);
+	assert_int_equal(store_status(f->fx.store, regency, agent, &st, f->now - ago_ms), PANTAU_OK);
 	wire_status_clear(&st);
 }
 
@@ -289,23 +279,18 @@ region_by_code(json_t *regions, const char *code)
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
+	char why[256];
+	curl_global_init(CURL_GLOBAL_DEFAULT);
 	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-api-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-	if (catalog_load(catalog_dir(dir, sizeof(dir)), &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 100000 };
-	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
+	db_fixture_open(&f->fx, "api", 100000);
 	f->now = clock_real_ms();
 	load_sites(f);
-	assert_int_equal(store_commit(f->store), PANTAU_OK); /* delivery counts are written then */
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK); /* delivery counts are written then */
 	assert_int_equal(uv_loop_init(&f->loop), 0);
 	struct api_opts ao = { .listen = "127.0.0.1", .port = 0, .window_s = 300,
 		.rules = { .offline_intervals = 3, .default_interval_s = 60 } };
 	f->stats.started_ms = f->now - S(90);
-	if (api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &f->api, why, sizeof(why)) !=
+	if (api_new(&f->loop, &ao, f->fx.store, &f->stats, f->fx.cat, &f->api, why, sizeof(why)) !=
 	    PANTAU_OK)
 		fail_msg("api_new: %s", why);
 	assert_true(api_port(f->api) > 0);
@@ -321,11 +306,9 @@ teardown(void **state)
 	api_free(f->api);
 	uv_run(&f->loop, UV_RUN_DEFAULT);   /* the handles finish closing */
 	assert_int_equal(uv_loop_close(&f->loop), 0);
-	store_close(f->store);
-	catalog_free(f->cat);
-	db_files_remove(f->db);
-	rmdir(f->dir);
+	db_fixture_close(&f->fx);
 	free(f);
+	curl_global_cleanup();
 	return 0;
 }
 
@@ -603,7 +586,7 @@ test_window_boundary(void **state)
 	struct query_opts qo = { .window_s = 300, .rules = { 3, 60 } };
 	put_batch(f, "34.71", "ag-w", 1, S(300), icmp(a, sizeof(a), 10, 0, 0, 0));
 	put_batch(f, "34.71", "ag-w", 2, S(300) - 1, icmp(a, sizeof(a), 10, 10, 5, 6));
-	assert_int_equal(query_new(store_db(f->store), f->cat, &qo, &q, why, sizeof(why)),
+	assert_int_equal(query_new(store_db(f->fx.store), f->fx.cat, &qo, &q, why, sizeof(why)),
 	    PANTAU_OK);
 	assert_int_equal(query_regions(q, "34", f->now, &doc), PANTAU_OK);
 	json_t *r = json_array_get(json_object_get(doc, "regions"), 0);
@@ -642,13 +625,13 @@ test_listen_errors(void **state)
 	char why[256];
 	struct api *other = NULL;
 	struct api_opts ao = { .listen = "not-an-address", .port = 0 };
-	assert_int_equal(api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &other, why,
+	assert_int_equal(api_new(&f->loop, &ao, f->fx.store, &f->stats, f->fx.cat, &other, why,
 	    sizeof(why)), PANTAU_ERR_CONFIG);
 	assert_null(other);
 	assert_non_null(strstr(why, "is not an IP address"));
 	ao.listen = NULL;  /* default 127.0.0.1, on the port already taken */
 	ao.port = api_port(f->api);
-	assert_int_equal(api_new(&f->loop, &ao, f->store, &f->stats, f->cat, &other, why,
+	assert_int_equal(api_new(&f->loop, &ao, f->fx.store, &f->stats, f->fx.cat, &other, why,
 	    sizeof(why)), PANTAU_ERR_NET);
 	assert_non_null(strstr(why, "cannot serve the HTTP API on 127.0.0.1 port"));
 	uv_run(&f->loop, UV_RUN_NOWAIT);
@@ -791,23 +774,6 @@ test_site_ranges(void **state)
 	json_decref(doc);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_healthz),
-		cmocka_unit_test(test_regions_worst_first),
-		cmocka_unit_test(test_region_detail),
-		cmocka_unit_test(test_site),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_stats),
-		cmocka_unit_test(test_window_boundary),
-		cmocka_unit_test(test_listen_errors),
-		cmocka_unit_test(test_metrics_route),
-		cmocka_unit_test(test_site_ranges),
-	};
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	int rc = cmocka_run_group_tests_name("api", tests, setup, teardown);
-	curl_global_cleanup();
-	return rc;
-}
+#define UNIT_GROUP_SETUP setup
+#define UNIT_GROUP_TEARDOWN teardown
+#include "unit_main.h"

@@ -10,23 +10,13 @@
 #include <unistd.h>
 
 #include "catalog.h"
+#include "harness_files.h"
 
-static const char *
-catalog_dir(char *buf, size_t len)
-{
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(buf, len, "%s/share/pantau", build != NULL ? build : "build");
-	return buf;
-}
 
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
-	struct catalog *c = NULL;
-	if (catalog_load(catalog_dir(dir, sizeof(dir)), &c, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	*state = c;
+	*state = harness_catalog();
 	return 0;
 }
 
@@ -79,23 +69,13 @@ test_tertinggal(void **state)
 	assert_false(catalog_regency_3t(r));
 }
 
-static char *
-write_tmp(char path[64], const char *text)
-{
-	snprintf(path, 64, "/tmp/pantau-flags-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
 
 static void
 test_override(void **state)
 {
 	struct catalog *c = *state;
-	char path[64], why[256];
-	write_tmp(path, "# operator's flags\ncode,tertinggal,terdepan,terluar\n"
+	char path[HARNESS_PATH_MAX], why[256];
+	harness_file(path, "# operator's flags\ncode,tertinggal,terdepan,terluar\n"
 	                "32.73,0,1,0\n95.01,0,0,0\n21.01,0,1,1,Kabupaten Karimun\n");
 	assert_int_equal(catalog_load_flags(c, path, why, sizeof(why)), PANTAU_OK);
 	unlink(path);
@@ -109,12 +89,12 @@ static void
 test_override_errors(void **state)
 {
 	struct catalog *c = *state;
-	char path[64], why[256];
-	write_tmp(path, "code,tertinggal,terdepan,terluar\n32.73,0,1,0\n\n32.99,1,0,0\n");
+	char path[HARNESS_PATH_MAX], why[256];
+	harness_file(path, "code,tertinggal,terdepan,terluar\n32.73,0,1,0\n\n32.99,1,0,0\n");
 	assert_int_equal(catalog_load_flags(c, path, why, sizeof(why)), PANTAU_ERR_PARSE);
 	assert_non_null(strstr(why, ":4: no regency 32.99 in the catalog"));
 	unlink(path);
-	write_tmp(path, "code,tertinggal,terdepan,terluar\n32.73,yes,0,0\n");
+	harness_file(path, "code,tertinggal,terdepan,terluar\n32.73,yes,0,0\n");
 	assert_int_equal(catalog_load_flags(c, path, why, sizeof(why)), PANTAU_ERR_PARSE);
 	assert_non_null(strstr(why, ":2: expected 'code,tertinggal,terdepan,terluar[,name]'"));
 	unlink(path);
@@ -123,14 +103,6 @@ test_override_errors(void **state)
 	assert_non_null(strstr(why, "cannot open /nonexistent/flags.csv"));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_time_zones, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tertinggal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_override, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_override_errors, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -267,18 +267,4 @@ test_index_collisions(void **state)
 	assert_int_equal(cfgindex_find(&x, 42, same_pos, names, "a", NULL), CFGINDEX_NONE);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_values_and_defaults),
-		cmocka_unit_test(test_every_error),
-		cmocka_unit_test(test_unknown_section_reported_once),
-		cmocka_unit_test(test_sections_in_order),
-		cmocka_unit_test(test_collector_file),
-		cmocka_unit_test(test_missing_file),
-		cmocka_unit_test(test_many_sections),
-		cmocka_unit_test(test_index_collisions),
-	};
-	return cmocka_run_group_tests_name("cfg", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -541,24 +541,4 @@ test_text_fit(void **state)
 	assert_string_equal(age, "0 s");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_summary_piped),
-		cmocka_unit_test(test_summary_80_columns),
-		cmocka_unit_test(test_summary_wide_terminal_cuts_reason),
-		cmocka_unit_test(test_summary_colour),
-		cmocka_unit_test(test_summary_empty_and_bad),
-		cmocka_unit_test(test_site),
-		cmocka_unit_test(test_site_never_reported),
-		cmocka_unit_test(test_result_lines),
-		cmocka_unit_test(test_text_fit),
-		cmocka_unit_test(test_site_sparkline),
-		cmocka_unit_test(test_spark_levels),
-		cmocka_unit_test(test_at_risk),
-		cmocka_unit_test(test_alerts),
-		cmocka_unit_test(test_watch),
-	};
-	return cmocka_run_group_tests_name("cli_format", tests, NULL, NULL);
-}
+#include "unit_main.h"

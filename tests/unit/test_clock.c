@@ -84,15 +84,4 @@ test_byteorder(void **state)
 	assert_true(be_get64(b + 1) == 0x0102030405060708ULL);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format_and_parse_round_trip),
-		cmocka_unit_test(test_parse_fractions),
-		cmocka_unit_test(test_parse_rejects),
-		cmocka_unit_test(test_real_ns_and_timespec),
-		cmocka_unit_test(test_byteorder),
-	};
-	return cmocka_run_group_tests_name("clock", tests, NULL, NULL);
-}
+#include "unit_main.h"

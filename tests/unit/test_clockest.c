@@ -126,16 +126,4 @@ test_judge_without_mono(void **state)
 	assert_int_equal(t.ts_ms, T0 - 3600 * SEC);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_least_difference),
-		cmocka_unit_test(test_drift_followed),
-		cmocka_unit_test(test_plausible),
-		cmocka_unit_test(test_judge_with_mono),
-		cmocka_unit_test(test_judge_unanchored),
-		cmocka_unit_test(test_judge_without_mono),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -202,13 +202,4 @@ test_only_heavy_probes(void **state)
 	free(x);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_link_loading_probes_wait_and_take_turns),
-		cmocka_unit_test(test_waiting_probes_reported_at_the_deadline),
-		cmocka_unit_test(test_only_heavy_probes),
-	};
-	return cmocka_run_group_tests_name("cycle", tests, NULL, NULL);
-}
+#include "unit_main.h"

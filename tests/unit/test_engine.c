@@ -26,9 +26,7 @@
 #define MAX_EVENTS 64
 
 struct fixture {
-	char dir[64], db[128];
-	struct catalog *cat;
-	struct store *store;
+	struct db_fixture fx;
 	struct statusdb *sdb;
 	struct profiles *prof;
 	struct engine *e;
@@ -56,7 +54,7 @@ on_event(void *ctx, const struct engine_event *ev)
 static void
 start_engine(struct fixture *f, int64_t now)
 {
-	f->e = engine_new(&f->o, f->cat, f->prof, f->sdb, now);
+	f->e = engine_new(&f->o, f->fx.cat, f->prof, f->sdb, now);
 	assert_non_null(f->e);
 	engine_on_event(f->e, on_event, f);
 	assert_int_equal(engine_load(f->e), PANTAU_OK);
@@ -65,22 +63,10 @@ start_engine(struct fixture *f, int64_t now)
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-engine-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 1000 };
-	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
-	assert_int_equal(statusdb_open(store_db(f->store), &f->sdb), PANTAU_OK);
-	f->o = (struct engine_opts){ .window_s = 60, .offline_intervals = 3,
-		.default_interval_s = 60, .hyst = { 2, 3 },
-		.baseline = { .factor = 2, .rtt_floor_ms = 30, .loss_floor_pct = 1 },
-		.baseline_hours = 72, .baseline_min_hours = 24, .at_risk_share = 0.25 };
+	db_fixture_open(&f->fx, "engine", 1000);
+	assert_int_equal(statusdb_open(store_db(f->fx.store), &f->sdb), PANTAU_OK);
+	f->o = harness_engine_opts();
 	start_engine(f, T0);
 	*state = f;
 	return 0;
@@ -92,23 +78,27 @@ teardown(void **state)
 	struct fixture *f = *state;
 	engine_free(f->e);
 	statusdb_close(f->sdb);
-	store_close(f->store);
 	profiles_free(f->prof);
-	catalog_free(f->cat);
-	db_files_remove(f->db);
-	rmdir(f->dir);
+	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
 }
 
-/* A birth message of agent in regency with link and interval. */
+/* A birth message of boot of agent in regency with link and interval 20 s. */
+static void
+birth_of(struct fixture *f, const char *regency, const char *agent, const char *link,
+    int64_t boot, int64_t t)
+{
+	struct wire_status st = { .online = true, .agent = agent, .boot = boot, .ts_ms = t,
+		.link = link, .interval_s = 20, .lat = NAN, .lon = NAN };
+	assert_int_equal(store_status(f->fx.store, regency, agent, &st, t), PANTAU_OK);
+	engine_status(f->e, regency, agent, &st, t);
+}
+
 static void
 birth(struct fixture *f, const char *regency, const char *agent, const char *link, int64_t t)
 {
-	struct wire_status st = { .online = true, .agent = agent, .boot = 1, .ts_ms = t,
-		.link = link, .interval_s = 20, .lat = NAN, .lon = NAN };
-	assert_int_equal(store_status(f->store, regency, agent, &st, t), PANTAU_OK);
-	engine_status(f->e, regency, agent, &st, t);
+	birth_of(f, regency, agent, link, 1, t);
 }
 
 static void
@@ -119,16 +109,17 @@ will(struct fixture *f, const char *regency, const char *agent, int64_t t)
 	engine_status(f->e, regency, agent, &st, t);
 }
 
-/* A batch (boot, seq) with one icmp train of 50 packets measured at ts. */
+/* A batch (boot, seq) with one icmp train of 50 packets measured at ts,
+ * received at t. */
 static void
 icmp_seq(struct fixture *f, const char *regency, const char *agent, int64_t boot, int64_t seq,
-    int64_t t, int64_t ts, int lost)
+    int64_t t, int64_t ts, int lost, double p95)
 {
 	struct wire_result r;
-	icmp_train(&r, 50, lost, 20, 1);
+	icmp_train(&r, 50, lost, p95, 1);
 	struct wire_batch b = { .agent = agent, .boot = boot, .seq = seq, .ts_ms = ts,
 		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
-	assert_int_equal(store_batch(f->store, regency, &b, t), PANTAU_OK);
+	assert_int_equal(store_batch(f->fx.store, regency, &b, t), PANTAU_OK);
 	engine_batch(f->e, regency, &b, t);
 }
 
@@ -137,12 +128,7 @@ static void
 icmp_at(struct fixture *f, const char *regency, const char *agent, int64_t t, int64_t ts,
     int lost, double p95)
 {
-	struct wire_result r;
-	icmp_train(&r, 50, lost, p95, 1);
-	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = ts,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
-	assert_int_equal(store_batch(f->store, regency, &b, t), PANTAU_OK);
-	engine_batch(f->e, regency, &b, t);
+	icmp_seq(f, regency, agent, 1, ++f->seq, t, ts, lost, p95);
 }
 
 static void
@@ -220,10 +206,10 @@ test_will_silence_and_backfill(void **state)
 	assert_int_equal(shown(f, "ag-1", T0), SITE_UNKNOWN);
 	/* the live batch (seq 5) comes first, then the outage's backlog: history,
 	 * no verdict, however bad */
-	icmp_seq(f, "32.73", "ag-1", 1, 5, T0 + 61 * SEC, T0 + 61 * SEC, 0);
+	icmp_seq(f, "32.73", "ag-1", 1, 5, T0 + 61 * SEC, T0 + 61 * SEC, 0, 20);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
 	for (int64_t seq = 2; seq <= 4; seq++)
-		icmp_seq(f, "32.73", "ag-1", 1, seq, T0 + 62 * SEC, T0 + 5 * SEC, 50);
+		icmp_seq(f, "32.73", "ag-1", 1, seq, T0 + 62 * SEC, T0 + 5 * SEC, 50, 20);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
 	/* silence for 3 intervals of 20 s, birth seen and no will */
 	engine_tick(f->e, T0 + 62 * SEC + 59 * SEC);
@@ -231,14 +217,6 @@ test_will_silence_and_backfill(void **state)
 	engine_tick(f->e, T0 + 62 * SEC + 61 * SEC);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_OFFLINE);
 	assert_non_null(strstr(f->ev[f->nev - 2].reason, "but its broker connection is up"));
-}
-
-static void
-birth_boot(struct fixture *f, const char *agent, int64_t boot, int64_t t)
-{
-	struct wire_status st = { .online = true, .agent = agent, .boot = boot, .ts_ms = t,
-		.link = "fiber", .interval_s = 20, .lat = NAN, .lon = NAN };
-	engine_status(f->e, "32.73", agent, &st, t);
 }
 
 /* Live or history by (boot, seq), never by the agent's clock: a batch
@@ -250,23 +228,23 @@ test_order_by_seq_not_clock(void **state)
 {
 	struct fixture *f = *state;
 	const char *ag = "ag-1";
-	birth_boot(f, ag, 1, T0);
-	icmp_seq(f, "32.73", ag, 1, 1, T0 + 20 * SEC, T0 + 24 * 3600 * SEC, 0);
+	birth_of(f, "32.73", ag, "fiber", 1, T0);
+	icmp_seq(f, "32.73", ag, 1, 1, T0 + 20 * SEC, T0 + 24 * 3600 * SEC, 0, 20);
 	assert_int_equal(shown(f, ag, T0), SITE_OK);
-	icmp_seq(f, "32.73", ag, 1, 2, T0 + 80 * SEC + 1, T0 + 80 * SEC, 25);
-	icmp_seq(f, "32.73", ag, 1, 3, T0 + 100 * SEC, T0 + 100 * SEC, 25);
+	icmp_seq(f, "32.73", ag, 1, 2, T0 + 80 * SEC + 1, T0 + 80 * SEC, 25, 20);
+	icmp_seq(f, "32.73", ag, 1, 3, T0 + 100 * SEC, T0 + 100 * SEC, 25, 20);
 	assert_int_equal(shown(f, ag, T0), SITE_CRITICAL); /* loss 50 %, two windows */
 	/* a new boot whose clock went back to 1970 */
-	icmp_seq(f, "32.73", ag, 2, 1, T0 + 120 * SEC, 0, 0);
-	icmp_seq(f, "32.73", ag, 1, 4, T0 + 121 * SEC, T0 + 121 * SEC, 50); /* history */
+	icmp_seq(f, "32.73", ag, 2, 1, T0 + 120 * SEC, 0, 0, 20);
+	icmp_seq(f, "32.73", ag, 1, 4, T0 + 121 * SEC, T0 + 121 * SEC, 50, 20); /* history */
 	int64_t t = T0 + 140 * SEC;
 	for (int64_t seq = 2; seq <= 7; seq++, t += 20 * SEC)
-		icmp_seq(f, "32.73", ag, 2, seq, t, 0, 0);
+		icmp_seq(f, "32.73", ag, 2, seq, t, 0, 0, 20);
 	assert_int_equal(shown(f, ag, t), SITE_OK);
 	/* the agent lost its state: boot 0 again, announced by its birth */
-	birth_boot(f, ag, 0, t);
-	icmp_seq(f, "32.73", ag, 0, 1, t + 20 * SEC, t, 25);
-	icmp_seq(f, "32.73", ag, 0, 2, t + 40 * SEC + 1, t, 25);
+	birth_of(f, "32.73", ag, "fiber", 0, t);
+	icmp_seq(f, "32.73", ag, 0, 1, t + 20 * SEC, t, 25, 20);
+	icmp_seq(f, "32.73", ag, 0, 2, t + 40 * SEC + 1, t, 25, 20);
 	assert_int_equal(shown(f, ag, t), SITE_CRITICAL);
 }
 
@@ -276,7 +254,7 @@ test_clock_skew_reason(void **state)
 {
 	struct fixture *f = *state;
 	struct wire_result r;
-	birth_boot(f, "ag-1", 1, T0);
+	birth_of(f, "32.73", "ag-1", "fiber", 1, T0);
 	for (int i = 1; i <= 3; i++) {
 		icmp_train(&r, 50, 0, 20, 1);
 		struct wire_batch b = { .agent = "ag-1", .boot = 1, .seq = i, .ts_ms = T0,
@@ -338,7 +316,7 @@ test_restart_keeps_status_and_grace(void **state)
 		icmp(f, "32.73", "ag-1", T0 + k * 20 * SEC, 25, 20);
 	engine_tick(f->e, T0 + 41 * SEC);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_CRITICAL);
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	/* the collector is down for 10 minutes; then it restarts */
 	engine_free(f->e);
 	f->nev = 0;
@@ -372,26 +350,16 @@ test_baseline(void **state)
 	assert_string_equal(f->ev[f->nev - 1].reason, "RTT p95 100 ms above its usual 12 ms");
 }
 
-static char *
-write_profiles(const char *text)
-{
-	static char path[64];
-	snprintf(path, sizeof(path), "/tmp/pantau-prof-XXXXXX");
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-	close(fd);
-	return path;
-}
 
 static void
 test_profiles(void **state)
 {
 	struct fixture *f = *state;
-	char *path = write_profiles("[link.cellular]\nrtt_p95_degraded_ms = 300\n"
-	                            "rtt_p95_critical_ms = 900\n"
-	                            "[site.ag-special]\nlink = vsat-geo\nloss_degraded_pct = 5\n"
-	                            "latitude = -4.09\nlongitude = 138.95\n");
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, "[link.cellular]\nrtt_p95_degraded_ms = 300\n"
+	                   "rtt_p95_critical_ms = 900\n"
+	                   "[site.ag-special]\nlink = vsat-geo\nloss_degraded_pct = 5\n"
+	                   "latitude = -4.09\nlongitude = 138.95\n");
 	assert_int_equal(profiles_load(path, &f->prof, stderr), PANTAU_OK);
 	unlink(path);
 	struct thresholds t;
@@ -422,16 +390,17 @@ test_profiles_errors(void **state)
 	struct profiles *p = NULL;
 	char out[2048] = "";
 	FILE *errs = fmemopen(out, sizeof(out) - 1, "w");
-	char *path = write_profiles("[link.satellite]\nloss_degraded_pct = 3\n"
-	                            "[link.fiber]\nloss_degraded_pct = 20\n"
-	                            "[site.ag-1]\nlatitude = -4\nrtt_p95_degraded_ms = fast\n");
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, "[link.satellite]\nloss_degraded_pct = 3\n"
+	                   "[link.fiber]\nloss_degraded_pct = 20\n"
+	                   "[site.ag-1]\nlatitude = -4\nrtt_p95_degraded_ms = fast\n");
 	assert_int_equal(profiles_load(path, &p, errs), PANTAU_ERR_CONFIG);
 	fclose(errs);
 	unlink(path);
 	assert_null(p);
 	assert_non_null(strstr(out, ":1: [link.satellite]: not a link type"));
 	assert_non_null(strstr(out, ":3: [link.fiber]: loss_critical_pct (10) is below "
-	                            "loss_degraded_pct (20)"));
+	                   "loss_degraded_pct (20)"));
 	assert_non_null(strstr(out, ":5: [site.ag-1]: latitude and longitude go together"));
 	assert_non_null(strstr(out, ":7: [site.ag-1] rtt_p95_degraded_ms"));
 }
@@ -450,7 +419,8 @@ test_profiles_25000_sites(void **state)
 		len += (size_t)snprintf(text + len, cap - len, "[site.ag-%05d]\nlatitude = -1.5\n"
 		    "longitude = %d.5\n", i, 100 + i % 40);
 	struct profiles *p = NULL;
-	char *path = write_profiles(text);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, text);
 	free(text);
 	assert_int_equal(profiles_load(path, &p, stderr), PANTAU_OK);
 	unlink(path);
@@ -473,7 +443,7 @@ test_alerts_fire_escalate_resolve(void **state)
 {
 	struct fixture *f = *state;
 	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
-	struct alerts *a = alerts_new(&r, f->cat);
+	struct alerts *a = alerts_new(&r, f->fx.cat);
 	const char *ag = "ag-9501-0001";
 	birth(f, "95.01", ag, "vsat-geo", T0);
 	for (int k = 0; k < 3; k++)
@@ -504,7 +474,7 @@ test_alerts_fire_escalate_resolve(void **state)
 	assert_string_equal(back.key, "PantauSiteDown/ag-9501-0001");
 	assert_int_equal(back.version, v);
 	assert_int_equal(back.starts_ms, T0 + 41 * SEC);
-	struct alerts *b = alerts_new(&r, f->cat);
+	struct alerts *b = alerts_new(&r, f->fx.cat);
 	alerts_restore(b, &back);
 	alerts_evaluate(b, f->e, T0 + 43 * SEC);
 	assert_int_equal(alert(b, "PantauSiteDown/ag-9501-0001")->version, v);
@@ -536,7 +506,7 @@ test_alerts_counting_window(void **state)
 	assert_int_equal(countwin_parse("2029-02-14 13:00", "2029-02-14 18:00", &f->o.counting,
 	    why, sizeof(why)), PANTAU_OK);
 	start_engine(f, t);
-	struct alerts *a = alerts_new(&r, f->cat);
+	struct alerts *a = alerts_new(&r, f->fx.cat);
 	/* a DEGRADED 3T site alerts only while counting; Bandung (WIB) is not counting */
 	birth(f, "95.01", "ag-3t", "vsat-geo", t);
 	birth(f, "32.73", "ag-wib", "fiber", t);
@@ -554,66 +524,51 @@ test_alerts_counting_window(void **state)
 	alerts_free(a);
 }
 
+/* How often ag-flap's PantauSiteDown started and stopped firing. */
+struct flaps {
+	int firings, resolves;
+	bool was;
+};
+
+/* Windows k = from .. to-1 of 61 s after t0: 25 of 50 lost in odd ones, none in
+ * even ones, each judged and its alerts evaluated. */
+static void
+flap(struct fixture *f, struct alerts *a, int64_t t0, int from, int to, struct flaps *fl)
+{
+	for (int k = from; k < to; k++) {
+		int64_t t = t0 + k * 61 * SEC;
+		icmp(f, "32.73", "ag-flap", t, k % 2 ? 25 : 0, 20);
+		engine_tick(f->e, t);
+		alerts_evaluate(a, f->e, t);
+		struct alert *al = alert(a, "PantauSiteDown/ag-flap");
+		bool now = al != NULL && al->firing;
+		fl->firings += now && !fl->was;
+		fl->resolves += fl->was && !now;
+		fl->was = now;
+	}
+}
+
 static void
 test_alerts_flapping(void **state)
 {
 	struct fixture *f = *state;
 	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
-	struct alerts *a = alerts_new(&r, f->cat);
+	struct alerts *a = alerts_new(&r, f->fx.cat);
 	birth(f, "32.73", "ag-flap", "fiber", T0);
-	int firings = 0, resolves = 0;
-	bool was = false;
+	struct flaps fl = { 0 };
 	/* one batch per 60 s window, alternating 50 % loss and none, for 2 hours */
-	for (int k = 0; k < 120; k++) {
-		int64_t t = T0 + k * 61 * SEC;
-		icmp(f, "32.73", "ag-flap", t, k % 2 ? 25 : 0, 20);
-		engine_tick(f->e, t);
-		alerts_evaluate(a, f->e, t);
-		struct alert *al = alert(a, "PantauSiteDown/ag-flap");
-		bool now = al != NULL && al->firing;
-		firings += now && !was;
-		resolves += was && !now;
-		was = now;
-	}
-	assert_int_equal(firings, 0);
-	assert_int_equal(resolves, 0);
+	flap(f, a, T0, 0, 120, &fl);
+	assert_int_equal(fl.firings, 0);
+	assert_int_equal(fl.resolves, 0);
 	/* the same after it went down for real: it stays one alert while it flaps */
 	for (int k = 0; k < 3; k++)
 		icmp(f, "32.73", "ag-flap", T0 + (200 + k) * 61 * SEC, 25, 20);
-	for (int k = 3; k < 123; k++) {
-		int64_t t = T0 + (200 + k) * 61 * SEC;
-		icmp(f, "32.73", "ag-flap", t, k % 2 ? 25 : 0, 20);
-		engine_tick(f->e, t);
-		alerts_evaluate(a, f->e, t);
-		struct alert *al = alert(a, "PantauSiteDown/ag-flap");
-		bool now = al != NULL && al->firing;
-		firings += now && !was;
-		resolves += was && !now;
-		was = now;
-	}
-	assert_int_equal(firings, 1);
-	assert_int_equal(resolves, 0);
+	flap(f, a, T0 + 200 * 61 * SEC, 3, 123, &fl);
+	assert_int_equal(fl.firings, 1);
+	assert_int_equal(fl.resolves, 0);
 	alerts_free(a);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_degrade_and_recover, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_link_types, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_will_silence_and_backfill, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order_by_seq_not_clock, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_clock_skew_reason, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_regency_at_risk_3t, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_restart_keeps_status_and_grace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_baseline, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_profiles, setup, teardown),
-		cmocka_unit_test(test_profiles_errors),
-		cmocka_unit_test(test_profiles_25000_sites),
-		cmocka_unit_test_setup_teardown(test_alerts_fire_escalate_resolve, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alerts_counting_window, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_alerts_flapping, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -72,13 +72,4 @@ test_empty(void **state)
 	free(z);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_accepted),
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_empty),
-	};
-	return cmocka_run_group_tests_name("gzip", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -601,22 +601,6 @@ test_idle_timeout(void **state)
 	assert_true(clock_mono_ms() - t0 >= 900);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_serves_a_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_poll_init_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_poll_start_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_port_in_use, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_listen_and_port, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_inside_a_request, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stop_with_open_connections, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_connection_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_per_ip_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_header_size_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_default_header_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_idle_timeout, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -17,6 +17,7 @@
 
 #include "agent/probes/icmpsock.h"
 #include "clock.h"
+#include "loop_harness.h"
 
 #define DEADLINE_MS 5000
 #define MAX_REPLIES 32
@@ -46,28 +47,6 @@ struct fx {
 	struct sockaddr_in lo4;
 };
 
-static void
-on_dog(uv_timer_t *t)
-{
-	*(bool *)t->data = true;
-}
-
-/* Run the loop until *count >= want or ms pass. */
-static bool
-spin_until(uv_loop_t *loop, const int *count, int want, int ms)
-{
-	bool expired = false;
-	uv_timer_t dog;
-	uv_timer_init(loop, &dog);
-	dog.data = &expired;
-	uv_timer_start(&dog, on_dog, (uint64_t)ms, 0);
-	uv_unref((uv_handle_t *)&dog);
-	while ((count == NULL || *count < want) && !expired && uv_loop_alive(loop))
-		uv_run(loop, UV_RUN_ONCE);
-	uv_close((uv_handle_t *)&dog, NULL);
-	uv_run(loop, UV_RUN_NOWAIT);
-	return count != NULL ? *count >= want : !uv_loop_alive(loop);
-}
 
 static int
 setup(void **state)
@@ -245,16 +224,6 @@ test_free_inside_callback(void **state)
 	assert_int_equal(f->nreplies, 1);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_bad_family, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_trains_get_their_own_replies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unregister_stops_replies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unique_cookies, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_free_inside_callback, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

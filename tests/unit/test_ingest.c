@@ -17,34 +17,17 @@
 #include "collector/store/store.h"
 
 struct fixture {
-	char dir[64];
-	char db[128];
-	struct catalog *cat;
-	struct store *store;
+	struct db_fixture fx;
 	struct ingest *in;
 };
 
-static const char *
-catalog_dir(char *buf, size_t len)
-{
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(buf, len, "%s/share/pantau", build != NULL ? build : "build");
-	return buf;
-}
 
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
 	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-ingest-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-	if (catalog_load(catalog_dir(dir, sizeof(dir)), &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 1000 };
-	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
-	f->in = ingest_new(f->store, f->cat);
+	db_fixture_open(&f->fx, "ingest", 1000);
+	f->in = ingest_new(f->fx.store, f->fx.cat);
 	*state = f;
 	return 0;
 }
@@ -54,46 +37,32 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	ingest_free(f->in);
-	store_close(f->store);
-	catalog_free(f->cat);
-	db_files_remove(f->db);
-	rmdir(f->dir);
+	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
 }
 
+
 static long long
 count(struct fixture *f, const char *sql)
 {
-	return db_count(store_db(f->store), sql);
+	return db_fixture_count(&f->fx, sql);
 }
 
 static void
 batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
 {
-	char topic[128], payload[1024];
-	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", topic_agent);
-	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"%s\",\"boot\":1,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30.125Z\","
-	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
-	    "\"loss_pct\":%s,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
-	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
-	    agent, seq, loss);
-	ingest_message(f->in, topic, payload, strlen(payload), 1707890431000LL);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
+		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
+		.recv_ms = 1707890431000LL });
 }
 
-/* A batch of ag-clk, boot 1, stamped ts, with mono_ms (< 0: none), received at recv. */
+/* A batch of ag-clk, boot 1, stamped ts, with mono_ms (<= 0: none), received at recv. */
 static void
-clocked(struct fixture *f, int seq, const char *ts, long long mono, int64_t recv)
+clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
 {
-	char payload[512], m[40] = "";
-	if (mono >= 0)
-		snprintf(m, sizeof(m), "\"mono_ms\":%lld,", mono);
-	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"ag-clk\",\"boot\":1,\"seq\":%d,\"ts\":\"%s\",%s"
-	    "\"results\":[{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":true,"
-	    "\"connect_ms\":3}]}", seq, ts, m);
-	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/result", payload, strlen(payload), recv);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+		.ts = ts, .loss = "0", .boot = 1, .seq = seq, .recv_ms = recv, .mono_ms = mono });
 }
 
 /* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
@@ -117,7 +86,7 @@ test_retimed_and_rejected(void **state)
 	assert_int_equal(s->batches_stored, 3);
 	assert_int_equal(s->retimed, 2);
 	assert_int_equal(s->rejected_by[WIRE_REJ_BAD_TIMESTAMP], 2);
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
 	assert_int_equal(count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
 	/* the least ages 100 ppm: 6 ms in the minute since the first */
@@ -131,9 +100,9 @@ test_retimed_and_rejected(void **state)
 	    recv - 5000);
 	/* a restarted collector goes on with the stored estimate */
 	ingest_free(f->in);
-	f->in = ingest_new(f->store, f->cat);
+	f->in = ingest_new(f->fx.store, f->fx.cat);
 	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 6"), recv + 300018);
 }
 
@@ -141,14 +110,14 @@ static void
 test_catalog(void **state)
 {
 	struct fixture *f = *state;
-	assert_int_equal(f->cat->nprovinces, 38);
-	assert_int_equal(f->cat->nregencies, 514);
-	const struct catalog_regency *r = catalog_regency(f->cat, "32.73");
+	assert_int_equal(f->fx.cat->nprovinces, 38);
+	assert_int_equal(f->fx.cat->nregencies, 514);
+	const struct catalog_regency *r = catalog_regency(f->fx.cat, "32.73");
 	assert_non_null(r);
 	assert_string_equal(r->name, "Kota Bandung");
-	assert_string_equal(catalog_province(f->cat, "32")->name, "Jawa Barat");
-	assert_non_null(catalog_regency(f->cat, "96.01"));  /* Papua Barat Daya, 2022 */
-	assert_null(catalog_regency(f->cat, "32.99"));
+	assert_string_equal(catalog_province(f->fx.cat, "32")->name, "Jawa Barat");
+	assert_non_null(catalog_regency(f->fx.cat, "96.01"));  /* Papua Barat Daya, 2022 */
+	assert_null(catalog_regency(f->fx.cat, "32.99"));
 	assert_int_equal(count(f, "SELECT count(*) FROM regencies"), 0); /* loaded by collector */
 }
 
@@ -183,7 +152,7 @@ test_store_and_duplicates(void **state)
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->results_stored, 4);
 	assert_int_equal(s->duplicates, 1);
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 2);
 	assert_int_equal(count(f, "SELECT count(*) FROM results"), 4);
 	assert_int_equal(count(f, "SELECT count(*) FROM results WHERE probe='tcp' AND ok=0 "
@@ -206,7 +175,7 @@ test_boot_counts_survive_a_full_accumulator(void **state)
 		batch(f, agent, agent, 2, "0");
 	}
 	batch(f, "ag-b0", "ag-b0", 2, "0"); /* a duplicate */
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%'"),
 	    BOOTACC_CAP);
 	assert_int_equal(count(f, "SELECT sum(stored) FROM boots WHERE agent LIKE 'ag-b%'"),
@@ -225,12 +194,12 @@ test_gaps_found_and_asked(void **state)
 	struct gaps *g;
 	const int64_t recv = 1707890431000LL; /* batch() receive time */
 	struct gaps_opts o = { .min_age_ms = 10000, .window_ms = 86400000 };
-	assert_int_equal(gaps_new(store_db(f->store), &o, &g), PANTAU_OK);
+	assert_int_equal(gaps_new(store_db(f->fx.store), &o, &g), PANTAU_OK);
 	int seqs[] = { 3, 4, 7, 9 }; /* 1-2, 5-6 and 8 are missing */
 	for (size_t i = 0; i < 4; i++)
 		batch(f, "ag-5", "ag-5", seqs[i], "0");
 	batch(f, "ag-6", "ag-6", 1, "0"); /* complete */
-	assert_int_equal(store_commit(f->store), PANTAU_OK); /* boots is written at commit */
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK); /* boots is written at commit */
 	assert_int_equal(gaps_find(g, recv + 9999, list, 8, &n), PANTAU_OK);
 	assert_int_equal(n, 0); /* too young: may still be on its way */
 	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
@@ -249,7 +218,7 @@ test_gaps_found_and_asked(void **state)
 	batch(f, "ag-5", "ag-5", 8, "0"); /* replayed */
 	batch(f, "ag-5", "ag-5", 1, "0");
 	batch(f, "ag-5", "ag-5", 2, "0");
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
 	assert_int_equal(n, 1);
 	assert_int_equal(list[0].from_seq, 5);
@@ -310,7 +279,7 @@ test_schema_3_upgraded(void **state)
 	char db[160];
 	sqlite3 *old;
 	struct store *s;
-	snprintf(db, sizeof(db), "%s/old.db", f->dir);
+	snprintf(db, sizeof(db), "%s/old.db", f->fx.dir);
 	assert_int_equal(sqlite3_open(db, &old), SQLITE_OK);
 	assert_int_equal(sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	    "INSERT INTO meta VALUES('schema_version', '3');"
@@ -396,24 +365,6 @@ test_status_messages(void **state)
 	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_catalog, setup, teardown),
-		cmocka_unit_test(test_catalog_errors),
-		cmocka_unit_test_setup_teardown(test_store_and_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input_counted_and_neighbours_stored, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_older_batch_keeps_latest_figures, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_status_messages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retimed_and_rejected, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_3_upgraded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_latest_upload, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gaps_found_and_asked, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_boot_counts_survive_a_full_accumulator, setup,
-		    teardown),
-	};
-	return cmocka_run_group_tests_name("ingest", tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -92,12 +92,4 @@ test_mistakes(void **state)
 	    "is longer than 63 characters");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_mistakes),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -18,6 +18,7 @@
 
 #include "result_harness.h"
 #include "catalog.h"
+#include "harness_files.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
 #include "collector/api/metrics.h"
@@ -189,16 +190,9 @@ struct fixture {
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
 	struct fixture *f = calloc(1, sizeof(*f));
-	const char *build = getenv("PANTAU_BUILD");
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct engine_opts o = { .window_s = 60, .offline_intervals = 3,
-		.default_interval_s = 60, .hyst = { 2, 3 },
-		.baseline = { .factor = 2, .rtt_floor_ms = 30, .loss_floor_pct = 1 },
-		.baseline_hours = 72, .baseline_min_hours = 24, .at_risk_share = 0.25 };
+	f->cat = harness_catalog();
+	struct engine_opts o = harness_engine_opts();
 	f->e = engine_new(&o, f->cat, NULL, NULL, T0);
 	assert_non_null(f->e);
 	assert_int_equal(engine_load(f->e), PANTAU_OK);
@@ -379,15 +373,7 @@ test_metrics_many_sites(void **state)
 	free(text);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_format),
-		cmocka_unit_test_setup_teardown(test_metrics, setup, teardown),
-		cmocka_unit_test(test_metrics_internals_only),
-		cmocka_unit_test_setup_teardown(test_metrics_many_sites, setup, teardown),
-	};
-	log_init("test_metrics", LOG_LEVEL_WARN, false); /* not 15,000 status changes */
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#define UNIT_LOG_LEVEL LOG_LEVEL_WARN
+#include "unit_main.h"

@@ -72,13 +72,4 @@ test_not_a_mode(void **state)
 	}
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_own_zone),
-		cmocka_unit_test(test_without_zones_and_cleared),
-		cmocka_unit_test(test_not_a_mode),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

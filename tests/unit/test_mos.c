@@ -60,14 +60,4 @@ test_inputs_out_of_range(void **state)
 	assert_true(mos_estimate(0, 0, 0) <= 4.5);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good_fixed_line),
-		cmocka_unit_test(test_geo_vsat_uses_the_long_delay_branch),
-		cmocka_unit_test(test_loss_is_percent_of_the_window),
-		cmocka_unit_test(test_inputs_out_of_range),
-	};
-	return cmocka_run_group_tests_name("mos", tests, NULL, NULL);
-}
+#include "unit_main.h"

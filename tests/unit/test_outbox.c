@@ -310,20 +310,6 @@ test_bad_folder(void **state)
 	outbox_free(NULL);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_order_ack_and_restart, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_requeue_and_live_first, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_full_drops_whole_oldest_segments, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_retention_and_age, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_torn_tail_is_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_corrupt_record_is_skipped, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_write_failure_is_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_folder, setup, teardown),
-	};
-	return cmocka_run_group_tests_name("outbox", tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -38,12 +38,4 @@ test_large_message_and_rate(void **state)
 	assert_int_equal(sent, 11); /* the one at 49 s, then 100 bytes/s: 10 in 10 s */
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_burst_then_rate),
-		cmocka_unit_test(test_large_message_and_rate),
-	};
-	return cmocka_run_group_tests_name("pace", tests, NULL, NULL);
-}
+#include "unit_main.h"

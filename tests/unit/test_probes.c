@@ -429,30 +429,6 @@ test_echo_cancel_and_check(void **state)
 	assert_int_equal(probe_echo_spec.max_duration_ms(&f->def), 1000);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_icmp_loopback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_ipv6_loopback, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_two_trains_share_socket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_no_socket, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_unresolvable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_no_answer, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_cancel_midrun, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_cancel_while_resolving, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_icmp_keys, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_connect_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_ipv6, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_unresolvable, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_tcp_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_echo_answers_fails_and_times_out, setup,
-		    teardown),
-		cmocka_unit_test_setup_teardown(test_echo_cancel_and_check, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

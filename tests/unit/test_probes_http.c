@@ -235,20 +235,6 @@ test_start_without_glue(void **state)
 	assert_null(f->run.state);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_http_ok, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_500, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_expect_status, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_max_bytes_and_head, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_refused, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_cancel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_free_glue_in_done, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_http_check, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_start_without_glue, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

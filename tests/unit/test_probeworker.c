@@ -184,22 +184,22 @@ test_spawn_failures(void **state)
 	char path[PATH_MAX];
 	const char *why = via_worker(f, "/nonexistent/pantau-probe-worker", 1000);
 	assert_non_null(strstr(why, "cannot start the probe worker /nonexistent"));
-	script(f, path, sizeof(path), "cat >/dev/null; kill -SEGV $$");
-	assert_non_null(strstr(via_worker(f, path, 1000), "signal 11"));
-	unscript(path);
-	script(f, path, sizeof(path), "cat >/dev/null; echo hello; exit 0");
-	assert_non_null(strstr(via_worker(f, path, 1000), "no valid result"));
-	unscript(path);
-	script(f, path, sizeof(path), "cat >/dev/null; exit 4");
-	assert_non_null(strstr(via_worker(f, path, 1000), "status 4"));
-	unscript(path);
-	/* Hangs with stdin unread: killed at 100 ms + the slack. */
-	script(f, path, sizeof(path), "exec sleep 60");
-	assert_non_null(strstr(via_worker(f, path, 100), "did not finish within 3100 ms"));
-	unscript(path);
-	script(f, path, sizeof(path), "cat >/dev/null; exec yes");
-	assert_non_null(strstr(via_worker(f, path, 1000), "printed more than"));
-	unscript(path);
+	/* Each stand-in worker, the timeout it runs under, what the agent says. */
+	static const struct { const char *body; int timeout_ms; const char *says; } bad[] = {
+		{ "cat >/dev/null; kill -SEGV $$", 1000, "signal 11" },
+		{ "cat >/dev/null; echo hello; exit 0", 1000, "no valid result" },
+		{ "cat >/dev/null; exit 4", 1000, "status 4" },
+		/* hangs with stdin unread: killed at 100 ms + the slack */
+		{ "exec sleep 60", 100, "did not finish within 3100 ms" },
+		{ "cat >/dev/null; exec yes", 1000, "printed more than" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		script(f, path, sizeof(path), bad[i].body);
+		const char *says = via_worker(f, path, bad[i].timeout_ms);
+		if (strstr(says, bad[i].says) == NULL)
+			fail_msg("worker \"%s\": \"%s\", not \"%s\"", bad[i].body, says, bad[i].says);
+		unscript(path);
+	}
 }
 
 static void
@@ -253,16 +253,6 @@ test_real_worker(void **state)
 	assert_int_equal(json_integer_value(json_object_get(f->result, "status")), 0);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_request_round_trip, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_request_errors, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reply_parse, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_spawn_failures, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cancel_kills_worker, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_real_worker, setup, teardown),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -200,17 +200,7 @@ test_rate_limit_takes_new_rate_in_place(void **state)
 	ratelimit_free(r);
 }
 
-int
-main(void)
-{
-	log_init("test_reload", LOG_LEVEL_ERROR, false);
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cfg_reload_takes_reloadable_keys_only),
-		cmocka_unit_test(test_collector_config_reload),
-		cmocka_unit_test_setup_teardown(test_engine_judges_the_next_window_by_new_thresholds,
-		    setup, harness_teardown),
-		cmocka_unit_test_setup_teardown(test_catalog_copy_flags, setup, harness_teardown),
-		cmocka_unit_test(test_rate_limit_takes_new_rate_in_place),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN harness_teardown
+#define UNIT_LOG_LEVEL LOG_LEVEL_ERROR
+#include "unit_main.h"

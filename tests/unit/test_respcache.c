@@ -101,14 +101,4 @@ test_gzip_form(void **state)
 	respcache_free(c);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hit_until_max_age),
-		cmocka_unit_test(test_keys_apart_and_oldest_replaced),
-		cmocka_unit_test(test_off_and_long_keys),
-		cmocka_unit_test(test_gzip_form),
-	};
-	return cmocka_run_group_tests_name("respcache", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -222,16 +222,4 @@ test_figures_kept(void **state)
 	assert_true(isnan(m.col[RK_COL_DNS]));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_judged_once),
-		cmocka_unit_test(test_series_fields),
-		cmocka_unit_test(test_lookups),
-		cmocka_unit_test(test_every_kind_decodes),
-		cmocka_unit_test(test_bounds_name_field_and_bound),
-		cmocka_unit_test(test_figures_kept),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -21,10 +21,7 @@
 #define NOW_MS 1790000000000LL /* 2026-09-21 */
 
 struct fixture {
-	char dir[64];
-	char db[128];
-	struct catalog *cat;
-	struct store *store;
+	struct db_fixture fx;
 	struct ingest *in;
 	struct retention *ret;
 };
@@ -32,20 +29,11 @@ struct fixture {
 static int
 setup(void **state)
 {
-	char why[256], dir[512];
-	const char *build = getenv("PANTAU_BUILD");
 	struct fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/pantau-retention-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
-	snprintf(dir, sizeof(dir), "%s/share/pantau", build != NULL ? build : "build");
-	if (catalog_load(dir, &f->cat, why, sizeof(why)) != PANTAU_OK)
-		fail_msg("catalog: %s (run make first)", why);
-	struct store_opts so = { .path = f->db, .commit_ms = 100, .commit_rows = 100000 };
-	assert_int_equal(store_open(&so, &f->store), PANTAU_OK);
-	f->in = ingest_new(f->store, f->cat);
+	db_fixture_open(&f->fx, "retention", 100000);
+	f->in = ingest_new(f->fx.store, f->fx.cat);
 	struct retention_opts ro = { .keep_ms = 2 * DAY_MS, .step_batches = 4, .step_rows = 3 };
-	assert_int_equal(retention_new(f->store, &ro, &f->ret), PANTAU_OK);
+	assert_int_equal(retention_new(f->fx.store, &ro, &f->ret), PANTAU_OK);
 	*state = f;
 	return 0;
 }
@@ -56,34 +44,26 @@ teardown(void **state)
 	struct fixture *f = *state;
 	retention_free(f->ret);
 	ingest_free(f->in);
-	store_close(f->store);
-	catalog_free(f->cat);
-	db_files_remove(f->db);
-	rmdir(f->dir);
+	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
 }
 
-static long long
-count(struct fixture *f, const char *sql)
-{
-	return db_count(store_db(f->store), sql);
-}
 
 /* A batch of two results received at recv_ms; measured in 2024 whatever
  * recv_ms is, so only the receive time can decide. */
+static long long
+count(struct fixture *f, const char *sql)
+{
+	return db_fixture_count(&f->fx, sql);
+}
+
 static void
 batch(struct fixture *f, const char *agent, int boot, int seq, int64_t recv_ms)
 {
-	char topic[128], payload[1024];
-	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", agent);
-	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"2024-02-14T06:00:30Z\","
-	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
-	    "\"loss_pct\":0,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
-	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
-	    agent, boot, seq);
-	ingest_message(f->in, topic, payload, strlen(payload), recv_ms);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = agent, .agent = agent,
+		.ts = "2024-02-14T06:00:30Z", .loss = "0", .boot = boot, .seq = seq,
+		.recv_ms = recv_ms });
 }
 
 static void
@@ -92,7 +72,7 @@ event(struct fixture *f, int64_t ts_ms)
 	char sql[200];
 	snprintf(sql, sizeof(sql), "INSERT INTO events(ts_ms, scope, key, to_status)"
 	    " VALUES(%lld, 'site', 'ag-1', 'OK')", (long long)ts_ms);
-	assert_int_equal(sqlite3_exec(store_db(f->store), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(store_db(f->fx.store), sql, NULL, NULL, NULL), SQLITE_OK);
 }
 
 /* Run to the end; the number of steps it took. */
@@ -107,7 +87,7 @@ run(struct fixture *f, int64_t now_ms)
 		assert_true(before - count(f, "SELECT count(*) FROM batches") <= 4); /* bounded */
 		assert_true(++steps < 100);
 	}
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	return steps;
 }
 
@@ -123,7 +103,7 @@ test_old_rows_deleted_recent_kept(void **state)
 	for (int i = 0; i < 7; i++)
 		event(f, NOW_MS - 3 * DAY_MS + i);
 	event(f, NOW_MS - DAY_MS);
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT count(*) FROM results"), 28);
 
 	int steps = run(f, NOW_MS);
@@ -163,7 +143,7 @@ test_stops_at_first_recent_arrival(void **state)
 	batch(f, "ag-1", 1, 1, NOW_MS - 3 * DAY_MS);
 	batch(f, "ag-1", 1, 2, NOW_MS - DAY_MS);
 	batch(f, "ag-1", 1, 3, NOW_MS - 4 * DAY_MS); /* clock went back */
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	run(f, NOW_MS);
 	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 2);
 	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 2);
@@ -180,14 +160,14 @@ test_gaps_after_retention(void **state)
 	size_t n;
 	struct gaps *g;
 	struct gaps_opts o = { .min_age_ms = 1000, .window_ms = DAY_MS };
-	assert_int_equal(gaps_new(store_db(f->store), &o, &g), PANTAU_OK);
+	assert_int_equal(gaps_new(store_db(f->fx.store), &o, &g), PANTAU_OK);
 	for (int seq = 1; seq <= 6; seq++)
 		if (seq != 2)                  /* lost three days ago */
 			batch(f, "ag-1", 1, seq, NOW_MS - 3 * DAY_MS + seq);
 	batch(f, "ag-1", 1, 7, NOW_MS - DAY_MS * 3 / 2);
 	batch(f, "ag-1", 1, 8, NOW_MS - 3600 * 1000);
 	batch(f, "ag-1", 1, 10, NOW_MS - 3600 * 1000); /* 9 lost an hour ago */
-	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	run(f, NOW_MS);
 	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 7);
 	assert_int_equal(gaps_find(g, NOW_MS, list, 8, &n), PANTAU_OK);
@@ -197,13 +177,6 @@ test_gaps_after_retention(void **state)
 	gaps_free(g);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_old_rows_deleted_recent_kept, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_stops_at_first_recent_arrival, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_gaps_after_retention, setup, teardown),
-	};
-	return cmocka_run_group_tests_name("retention", tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
+#include "unit_main.h"

@@ -265,19 +265,7 @@ test_config_fills_each_sink(void **state)
 	unlink(path);
 }
 
-int
-main(void)
-{
-	log_init("test_sinks", LOG_LEVEL_ERROR, false);
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_table_is_sound),
-		cmocka_unit_test(test_state_of_release_9db89e2_loads),
-		cmocka_unit_test(test_told_is_bounded),
-		cmocka_unit_test_setup_teardown(test_resolve_forgotten_only_once_told_and_saved, setup,
-		    harness_teardown),
-		cmocka_unit_test_setup_teardown(test_webhook_payload_takes_one_regency, setup,
-		    harness_teardown),
-		cmocka_unit_test(test_config_fills_each_sink),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN harness_teardown
+#define UNIT_LOG_LEVEL LOG_LEVEL_ERROR
+#include "unit_main.h"

@@ -95,14 +95,4 @@ test_names_and_rank(void **state)
 	assert_true(sitestate_rank(SITE_UNKNOWN) > sitestate_rank(SITE_OK));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_states),
-		cmocka_unit_test(test_last_will),
-		cmocka_unit_test(test_collector_restart_grace),
-		cmocka_unit_test(test_names_and_rank),
-	};
-	return cmocka_run_group_tests_name("sitestate", tests, NULL, NULL);
-}
+#include "unit_main.h"

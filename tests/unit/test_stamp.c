@@ -153,16 +153,4 @@ test_rate_limit_table_is_bounded(void **state)
 	ratelimit_free(NULL);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ntp_timestamps),
-		cmocka_unit_test(test_error_estimate),
-		cmocka_unit_test(test_sender_packet_layout),
-		cmocka_unit_test(test_reflector_packet_round_trip),
-		cmocka_unit_test(test_rate_limit_per_source),
-		cmocka_unit_test(test_rate_limit_table_is_bounded),
-	};
-	return cmocka_run_group_tests_name("stamp", tests, NULL, NULL);
-}
+#include "unit_main.h"

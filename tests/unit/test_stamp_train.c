@@ -184,15 +184,4 @@ test_nothing_back(void **state)
 	stamp_train_free(t);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rtt_excludes_reflector_time),
-		cmocka_unit_test(test_late_duplicate_reordered_stray),
-		cmocka_unit_test(test_one_way_only_when_both_clocks_synced),
-		cmocka_unit_test(test_clocks_that_disagree_give_no_one_way),
-		cmocka_unit_test(test_nothing_back),
-	};
-	return cmocka_run_group_tests_name("stamp_train", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -85,14 +85,4 @@ test_train_all_lost(void **state)
 	assert_false(stats_rtt(rtt, 0, scratch, &s));
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_percentile_interpolates),
-		cmocka_unit_test(test_train_all_received),
-		cmocka_unit_test(test_train_with_loss),
-		cmocka_unit_test(test_train_all_lost),
-	};
-	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
-}
+#include "unit_main.h"

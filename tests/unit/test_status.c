@@ -457,25 +457,4 @@ test_counting_errors(void **state)
 	    "counting end '2029-02-14 13:00' is not after its start '2029-02-15 13:00'");
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_thresholds_per_link),
-		cmocka_unit_test(test_upload_and_http),
-		cmocka_unit_test(test_thresholds_check),
-		cmocka_unit_test(test_baseline),
-		cmocka_unit_test(test_hysteresis),
-		cmocka_unit_test(test_flapping),
-		cmocka_unit_test(test_window),
-		cmocka_unit_test(test_window_http_streak),
-		cmocka_unit_test(test_sample_of_batch),
-		cmocka_unit_test(test_rollup_regency),
-		cmocka_unit_test(test_rollup_offline_3t),
-		cmocka_unit_test(test_rollup_area),
-		cmocka_unit_test(test_counting_window),
-		cmocka_unit_test(test_counting_mode_json),
-		cmocka_unit_test(test_counting_errors),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

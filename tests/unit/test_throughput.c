@@ -117,14 +117,4 @@ test_budget_persists_and_rolls_over(void **state)
 	rmdir(dir);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_warmup_excluded_once_rate_is_flat),
-		cmocka_unit_test(test_never_stable_uses_second_half),
-		cmocka_unit_test(test_budget_defaults_by_link),
-		cmocka_unit_test(test_budget_persists_and_rolls_over),
-	};
-	return cmocka_run_group_tests_name("throughput", tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -77,13 +77,4 @@ test_open(void **state)
 	rmdir(dir);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_types),
-		cmocka_unit_test(test_open),
-	};
-	return cmocka_run_group_tests_name("webfiles", tests, NULL, NULL);
-}
+#include "unit_main.h"

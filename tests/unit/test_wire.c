@@ -302,18 +302,4 @@ test_replay_command(void **state)
 	assert_int_equal(cmd("nope", &back, &err), WIRE_REJ_NOT_JSON);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_topics),
-		cmocka_unit_test(test_decode_good_batch),
-		cmocka_unit_test(test_encode_round_trip),
-		cmocka_unit_test(test_every_rejection),
-		cmocka_unit_test(test_too_many_results),
-		cmocka_unit_test(test_status_messages),
-		cmocka_unit_test(test_reason_names_unique),
-		cmocka_unit_test(test_replay_command),
-	};
-	return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
-}
+#include "unit_main.h"
