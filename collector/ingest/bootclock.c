@@ -103,12 +103,12 @@ bootclock_feed(struct bootclock *bc, const char *agent, int64_t boot, int64_t mo
 	struct bootclock_entry *e = entry_of(bc, agent);
 	if (e == NULL)
 		return false;
-	if (boot < e->boot) { /* an older boot's backfill: not kept */
+	if (boot < e->boot && !prompt) { /* an older boot's backfill: not kept */
 		*out = load(bc, agent, boot);
 		clockest_feed(out, mono_ms, recv_ms, prompt);
 		return true;
 	}
-	if (boot > e->boot) {
+	if (boot != e->boot) { /* a new boot, or a birth counting from 0 again */
 		e->boot = boot;
 		e->est = load(bc, agent, boot);
 	}

@@ -1,5 +1,6 @@
 /*
- * The clock offset estimate of each agent's newest boot
+ * The clock offset estimate of each agent's current boot (the newest, or
+ * the one its latest birth announced)
  * (collector/ingest/clockest.h), in memory and read back from the boots
  * table (clock_offset_ms, clock_mono_ms; docs/storage.md) the first time a
  * boot is seen after a restart (only anchored estimates are stored, so

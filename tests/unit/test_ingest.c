@@ -65,6 +65,15 @@ clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
 		.ts = ts, .loss = "0", .boot = 1, .seq = seq, .recv_ms = recv, .mono_ms = mono });
 }
 
+static void
+clock_birth(struct fixture *f, int boot, int64_t mono, int64_t recv)
+{
+	char birth[160];
+	snprintf(birth, sizeof(birth), "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\","
+	    "\"boot\":%d,\"mono_ms\":%lld,\"interval\":60}", boot, (long long)mono);
+	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
+}
+
 /* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
  * 1970 or 9999 batch is stored at offset + mono, the agent's ts kept
  * aside; without it, it is rejected as bad_timestamp; the estimate
@@ -74,9 +83,7 @@ test_retimed_and_rejected(void **state)
 {
 	struct fixture *f = *state;
 	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
-	const char *birth = "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\",\"boot\":1,"
-	    "\"mono_ms\":4000,\"interval\":60}";
-	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv - 1000);
+	clock_birth(f, 1, 4000, recv - 1000);
 	clocked(f, 1, "2024-02-14T06:00:30.900Z", 5000, recv);           /* in step: kept */
 	clocked(f, 2, "1970-01-01T00:01:00Z", 65000, recv + 60000 + 250); /* 250 ms late */
 	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
@@ -104,6 +111,23 @@ test_retimed_and_rejected(void **state)
 	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 6"), recv + 300018);
+}
+
+/* An agent that lost its state counts from boot 0 again: its birth makes
+ * boot 0 the current one, so its estimate judges at once. */
+static void
+test_clock_of_a_reset_boot(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
+	clock_birth(f, 5, 1000, recv - 60000);
+	clock_birth(f, 0, 2000, recv - 1000);
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+		.ts = "2024-02-13T06:00:31Z", .loss = "0", .boot = 0, .seq = 1, .recv_ms = recv,
+		.mono_ms = 3000 });   /* a day behind: plausible, and off */
+	assert_int_equal(ingest_stats(f->in)->retimed, 1);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE boot = 0"), recv);
 }
 
 static void
