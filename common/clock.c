@@ -34,11 +34,17 @@ clock_mono_ms(void)
 }
 
 int64_t
-clock_boot_ms(void)
+clock_boot_ns(void)
 {
 	struct timespec ts;
 	clock_gettime(CLOCK_BOOTTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000LL + ts.tv_nsec / 1000000LL;
+	return clock_timespec_ns(&ts);
+}
+
+int64_t
+clock_boot_ms(void)
+{
+	return clock_boot_ns() / 1000000LL;
 }
 
 int64_t

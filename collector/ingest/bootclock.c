@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cfgindex.h"
+#include "clock.h"
 #include "log.h"
 #include "wire.h"
 
@@ -15,19 +16,30 @@ struct bootclock_entry {
 
 struct bootclock {
 	struct store *store;
+	bootclock_base_fn base;
+	void *base_ctx;
 	sqlite3_stmt *load;
 	struct cfgindex index;       /* agent -> entries[] */
 	struct bootclock_entry *entries;
 	size_t n, cap;
 };
 
+static int64_t
+real_base(void *ctx)
+{
+	(void)ctx;
+	return (clock_real_ns() - clock_boot_ns()) / 1000000; /* steadier than ms - ms */
+}
+
 struct bootclock *
-bootclock_new(struct store *store)
+bootclock_new(struct store *store, bootclock_base_fn base, void *ctx)
 {
 	struct bootclock *bc = calloc(1, sizeof(*bc));
 	if (bc == NULL)
 		return NULL;
 	bc->store = store;
+	bc->base = base != NULL ? base : real_base;
+	bc->base_ctx = ctx;
 	if (sqlite3_prepare_v3(store_db(store), "SELECT clock_offset_ms, clock_mono_ms FROM boots"
 	        " WHERE agent = ?1 AND boot = ?2 AND clock_offset_ms IS NOT NULL", -1,
 	        SQLITE_PREPARE_PERSISTENT, &bc->load, NULL) != SQLITE_OK) {
@@ -49,15 +61,16 @@ bootclock_free(struct bootclock *bc)
 	free(bc);
 }
 
-/* The stored estimate of (agent, boot), or an unknown one. */
+/* The stored estimate of (agent, boot), or an unknown one; against the
+ * collector's monotonic clock, base its wall clock minus that. */
 static struct clockest
-load(struct bootclock *bc, const char *agent, int64_t boot)
+load(struct bootclock *bc, const char *agent, int64_t boot, int64_t base)
 {
 	struct clockest c = { false, false, 0, 0 };
 	sqlite3_bind_text(bc->load, 1, agent, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(bc->load, 2, boot);
 	if (sqlite3_step(bc->load) == SQLITE_ROW)
-		c = (struct clockest){ true, true, sqlite3_column_int64(bc->load, 0),
+		c = (struct clockest){ true, true, sqlite3_column_int64(bc->load, 0) - base,
 			sqlite3_column_int64(bc->load, 1) };
 	sqlite3_reset(bc->load);
 	sqlite3_clear_bindings(bc->load);
@@ -101,18 +114,20 @@ bootclock_feed(struct bootclock *bc, const char *agent, int64_t boot, int64_t mo
     int64_t recv_ms, bool prompt, struct clockest *out)
 {
 	struct bootclock_entry *e = entry_of(bc, agent);
+	int64_t base = bc->base(bc->base_ctx);
 	if (e == NULL)
 		return false;
 	if (boot < e->boot && !prompt) { /* an older boot's backfill: not kept */
-		*out = load(bc, agent, boot);
-		clockest_feed(out, mono_ms, recv_ms, prompt);
-		return true;
+		*out = load(bc, agent, boot, base);
+		clockest_feed(out, mono_ms, recv_ms - base, prompt);
+	} else {
+		if (boot != e->boot) { /* a new boot, or a birth counting from 0 again */
+			e->boot = boot;
+			e->est = load(bc, agent, boot, base);
+		}
+		clockest_feed(&e->est, mono_ms, recv_ms - base, prompt);
+		*out = e->est;
 	}
-	if (boot != e->boot) { /* a new boot, or a birth counting from 0 again */
-		e->boot = boot;
-		e->est = load(bc, agent, boot);
-	}
-	clockest_feed(&e->est, mono_ms, recv_ms, prompt);
-	*out = e->est;
+	out->offset_ms += base;
 	return true;
 }

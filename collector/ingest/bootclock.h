@@ -7,6 +7,12 @@
  * what is read back is anchored). An older boot (a backfill) is read from
  * the table each time and not kept. The store writes the estimates back
  * at commit (store_boot_clock).
+ *
+ * In memory the offsets are kept against the collector's own monotonic
+ * clock (CLOCK_BOOTTIME), not its wall clock: when NTP steps the
+ * collector's clock, every estimate follows at once instead of making
+ * every agent look ahead or behind by the step. What goes in and out, and
+ * the table, are wall-clock (epoch) times.
  */
 #ifndef PANTAU_BOOTCLOCK_H
 #define PANTAU_BOOTCLOCK_H
@@ -19,7 +25,11 @@
 
 struct bootclock;
 
-struct bootclock *bootclock_new(struct store *store);
+/* The collector's wall clock minus its monotonic clock, ms (for tests). */
+typedef int64_t (*bootclock_base_fn)(void *ctx);
+
+/* base NULL: clock_real_ms() - clock_boot_ms(). */
+struct bootclock *bootclock_new(struct store *store, bootclock_base_fn base, void *ctx);
 void bootclock_free(struct bootclock *bc);
 
 /* Feed a message of (agent, boot) sent at mono and received at recv

@@ -34,7 +34,7 @@ ingest_new(struct store *store, const struct catalog *catalog)
 	in->catalog = catalog;
 	in->stats.started_ms = clock_real_ms();
 	in->log.window_start = in->stats.started_ms;
-	if ((in->clocks = bootclock_new(store)) == NULL) {
+	if ((in->clocks = bootclock_new(store, NULL, NULL)) == NULL) {
 		free(in);
 		return NULL;
 	}

@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "db_harness.h"
 #include "collector/ingest/bootacc.h"
+#include "collector/ingest/bootclock.h"
 #include "collector/ingest/gaps.h"
 #include "collector/ingest/ingest.h"
 #include "collector/store/store.h"
@@ -57,6 +58,16 @@ batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, co
 		.recv_ms = 1707890431000LL });
 }
 
+/* The collector's monotonic clock keeps the estimates (collector/ingest/bootclock.h):
+ * its wall clock minus it, read at each message, may differ by a millisecond. */
+static void
+assert_near(struct fixture *f, const char *sql, long long want)
+{
+	long long got = count(f, sql);
+	if (got < want - 1 || got > want + 1)
+		fail_msg("%s: %lld, not %lld", sql, got, want);
+}
+
 /* A batch of ag-clk, boot 1, stamped ts, with mono_ms (<= 0: none), received at recv. */
 static void
 clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
@@ -97,20 +108,20 @@ test_retimed_and_rejected(void **state)
 	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
 	assert_int_equal(count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
 	/* the least ages 100 ppm: 6 ms in the minute since the first */
-	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 2"), recv + 60006);
+	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 2", recv + 60006);
 	assert_int_equal(count(f, "SELECT agent_ts_ms FROM batches WHERE seq = 2"), 60000);
-	assert_int_equal(count(f, "SELECT r.ts_ms FROM results r JOIN batches b ON b.id = r.batch_id"
-	                          " WHERE b.seq = 3"), recv + 120000);
-	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent = 'ag-clk'"),
+	assert_near(f, "SELECT r.ts_ms FROM results r JOIN batches b ON b.id = r.batch_id"
+	                          " WHERE b.seq = 3", recv + 120000);
+	assert_near(f, "SELECT last_ts_ms FROM sites WHERE agent = 'ag-clk'",
 	    recv + 120000);
-	assert_int_equal(count(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'"),
+	assert_near(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'",
 	    recv - 5000);
 	/* a restarted collector goes on with the stored estimate */
 	ingest_free(f->in);
 	f->in = ingest_new(f->fx.store, f->fx.cat);
 	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 6"), recv + 300018);
+	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 6", recv + 300018);
 }
 
 /* An agent that lost its state counts from boot 0 again: its birth makes
@@ -127,7 +138,36 @@ test_clock_of_a_reset_boot(void **state)
 		.mono_ms = 3000 });   /* a day behind: plausible, and off */
 	assert_int_equal(ingest_stats(f->in)->retimed, 1);
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE boot = 0"), recv);
+	assert_near(f, "SELECT ts_ms FROM batches WHERE boot = 0", recv);
+}
+
+static int64_t
+fake_base(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+
+/* NTP steps the collector's own clock 10 s forward: the estimates follow
+ * at once, so an agent in step with it stays in step. */
+static void
+test_collector_clock_step(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t t = 1707890431000LL;
+	int64_t base = t - 500000;   /* the collector booted 500 s ago */
+	struct clockest est;
+	struct clockest_time j;
+	struct bootclock *bc = bootclock_new(f->fx.store, fake_base, &base);
+	assert_non_null(bc);
+	assert_true(bootclock_feed(bc, "ag-1", 1, 1000, t, true, &est));
+	assert_int_equal(clockest_time(&est, 1000), t);
+	base += 10000;
+	assert_true(bootclock_feed(bc, "ag-1", 1, 61000, t + 70000, false, &est));
+	clockest_judge(&est, t + 70000, 61000, t + 70000, &j);
+	assert_false(j.retimed);
+	assert_true(j.skew_known);
+	assert_int_equal(j.skew_ms, 0);
+	bootclock_free(bc);
 }
 
 static void
