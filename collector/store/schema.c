@@ -2,9 +2,7 @@
  * releases' databases (docs/storage.md). */
 #include "schema.h"
 
-#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "log.h"
 
@@ -92,11 +90,27 @@ add_column(sqlite3 *db, const char *table, const char *column, const char *decl,
 	return schema_exec(db, sql);
 }
 
+/* Before schema 5 the agent's timestamp was stored whatever it said: the
+ * implausible ones (before 2020, a day past their receipt: the bounds of
+ * collector/ingest/clockest.h) are moved to their receipt once, as ingest
+ * now places them, so no 9999 point or last result stays behind. */
+static const char *const migrate_4_sql =
+    "UPDATE results SET ts_ms = (SELECT b.recv_ms FROM batches b WHERE b.id = results.batch_id)"
+    " WHERE batch_id IN (SELECT id FROM batches WHERE ts_ms < 1577836800000"
+    " OR ts_ms > recv_ms + 86400000);"
+    "UPDATE batches SET agent_ts_ms = ts_ms, ts_ms = recv_ms WHERE ts_ms < 1577836800000"
+    " OR ts_ms > recv_ms + 86400000;"
+    "UPDATE sites SET last_ts_ms = (SELECT max(b.ts_ms) FROM batches b"
+    " WHERE b.agent = sites.agent) WHERE last_ts_ms < 1577836800000"
+    " OR last_ts_ms > coalesce(last_result_ms, 0) + 86400000;"
+    "UPDATE sites SET upload_ts_ms = last_result_ms"
+    " WHERE upload_ts_ms > coalesce(last_result_ms, 0) + 86400000;";
+
 /* Schema 3 added sites.simulated, schema 4 the latest upload rate, schema
  * 5 the clock estimates per boot and the agent's own timestamp of a
  * retimed batch; older databases get the columns. */
 static pantau_err
-migrate_2(sqlite3 *db)
+migrate_2(sqlite3 *db, int version)
 {
 	static const char *const cols[][4] = {
 		{ "sites", "simulated", "INTEGER", "simulated sites, schema 3" },
@@ -109,6 +123,12 @@ migrate_2(sqlite3 *db)
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (add_column(db, cols[i][0], cols[i][1], cols[i][2], cols[i][3]) != PANTAU_OK)
 			return PANTAU_ERR_DB;
+	if (version < 5) {
+		log_info("store: upgrading the database to schema 5 (implausible timestamps moved"
+		         " to their receipt)");
+		if (schema_exec(db, migrate_4_sql) != PANTAU_OK)
+			return PANTAU_ERR_DB;
+	}
 	return schema_exec(db, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
 	                       "'schema_version'");
 }
@@ -117,21 +137,21 @@ static pantau_err
 migrate(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	bool v1 = false;
+	int version = 0;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
 	        &st, NULL) != SQLITE_OK) {
 		log_warnx("store: read the schema version: %s", sqlite3_errmsg(db));
 		return PANTAU_ERR_DB;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
-		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
+		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v1) {
+	if (version == 1) {
 		log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
 		if (schema_exec(db, migrate_1_sql) != PANTAU_OK)
 			return PANTAU_ERR_DB;
 	}
-	return migrate_2(db);
+	return migrate_2(db, version);
 }
 
 pantau_err

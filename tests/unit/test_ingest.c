@@ -360,7 +360,20 @@ test_schema_3_upgraded(void **state)
 	    "CREATE TABLE batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
 	    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
 	    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
-	    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));",
+	    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
+	    "CREATE TABLE results(batch_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	    " agent TEXT NOT NULL, ts_ms INTEGER NOT NULL, probe TEXT NOT NULL,"
+	    " target TEXT NOT NULL, ok INTEGER, sent INTEGER, recv INTEGER, loss_pct REAL,"
+	    " rtt_min REAL, rtt_p50 REAL, rtt_avg REAL, rtt_p95 REAL, rtt_max REAL,"
+	    " jitter_ms REAL, pdv_ms REAL, status INTEGER, dns_ms REAL, connect_ms REAL,"
+	    " tls_ms REAL, ttfb_ms REAL, total_ms REAL, error TEXT, extra TEXT,"
+	    " PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
+	    /* a batch stamped 9999-12-31, stored before schema 5 */
+	    "INSERT INTO batches VALUES(1, 'ag-old', 1, 1, 253402300799000, 1000000000000, 1,"
+	    " 0, 0);"
+	    "INSERT INTO results(batch_id, idx, agent, ts_ms, probe, target)"
+	    " VALUES(1, 0, 'ag-old', 253402300799000, 'tcp', 'h:1');"
+	    "UPDATE sites SET last_result_ms = 1000000000000, last_ts_ms = 253402300799000;",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(old);
 	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
@@ -377,6 +390,11 @@ test_schema_3_upgraded(void **state)
 	/* schema 5: the clock estimates per boot, the agent's own timestamp */
 	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
 	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);
+	/* and its 9999 timestamp moved to the receipt, kept aside */
+	assert_int_equal(db_count(store_db(s), "SELECT ts_ms + (agent_ts_ms = 253402300799000)"
+	    " FROM batches"), 1000000000001LL);
+	assert_int_equal(db_count(store_db(s), "SELECT ts_ms FROM results"), 1000000000000LL);
+	assert_int_equal(db_count(store_db(s), "SELECT last_ts_ms FROM sites"), 1000000000000LL);
 	store_close(s);
 	db_files_remove(db);
 }
