@@ -24,6 +24,11 @@ struct collector_config {
 		int port;
 		char web_dir[512];
 		int cache_ms;
+		int max_connections;
+		int per_client;
+		int auth;             /* enum api_auth: 0 auto, 1 on, 2 off */
+		char tls_cert[512];
+		char tls_key[512];
 	} api;
 	struct {
 		int commit_ms;

@@ -6,7 +6,7 @@
 
 #include "log.h"
 
-#define SCHEMA_VERSION "5"
+#define SCHEMA_VERSION "6"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -52,6 +52,11 @@ static const char *const schema_sql =
     " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
     " clock_offset_ms INTEGER, clock_mono_ms INTEGER,"
     " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
+    /* The API's tokens, schema 5 (collector/store/tokens.h): the SHA-256
+     * of each token's text, never the text. */
+    "CREATE TABLE IF NOT EXISTS tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " role TEXT NOT NULL, hash BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+    " expires_ms INTEGER, revoked_ms INTEGER);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 /* Databases made by schema 1 get the boots table filled from their batches. */
@@ -90,11 +95,11 @@ add_column(sqlite3 *db, const char *table, const char *column, const char *decl,
 	return schema_exec(db, sql);
 }
 
-/* Before schema 5 the agent's timestamp was stored whatever it said: the
+/* Before schema 6 the agent's timestamp was stored whatever it said: the
  * implausible ones (before 2020, a day past their receipt: the bounds of
  * collector/ingest/clockest.h) are moved to their receipt once, as ingest
  * now places them, so no 9999 point or last result stays behind. */
-static const char *const migrate_4_sql =
+static const char *const migrate_5_sql =
     "UPDATE results SET ts_ms = (SELECT b.recv_ms FROM batches b WHERE b.id = results.batch_id)"
     " WHERE batch_id IN (SELECT id FROM batches WHERE ts_ms < 1577836800000"
     " OR ts_ms > recv_ms + 86400000);"
@@ -107,8 +112,9 @@ static const char *const migrate_4_sql =
     " WHERE upload_ts_ms > coalesce(last_result_ms, 0) + 86400000;";
 
 /* Schema 3 added sites.simulated, schema 4 the latest upload rate, schema
- * 5 the clock estimates per boot and the agent's own timestamp of a
- * retimed batch; older databases get the columns. */
+ * 6 the clock estimates per boot and the agent's own timestamp of a
+ * retimed batch; older databases get the columns (schema 5's tokens table
+ * comes with CREATE TABLE IF NOT EXISTS). */
 static pantau_err
 migrate_2(sqlite3 *db, int version)
 {
@@ -116,17 +122,17 @@ migrate_2(sqlite3 *db, int version)
 		{ "sites", "simulated", "INTEGER", "simulated sites, schema 3" },
 		{ "sites", "upload_mbps", "REAL", "latest upload rate, schema 4" },
 		{ "sites", "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
-		{ "boots", "clock_offset_ms", "INTEGER", "clock estimate per boot, schema 5" },
-		{ "boots", "clock_mono_ms", "INTEGER", "clock estimate per boot, schema 5" },
-		{ "batches", "agent_ts_ms", "INTEGER", "the agent's timestamp when off, schema 5" },
+		{ "boots", "clock_offset_ms", "INTEGER", "clock estimate per boot, schema 6" },
+		{ "boots", "clock_mono_ms", "INTEGER", "clock estimate per boot, schema 6" },
+		{ "batches", "agent_ts_ms", "INTEGER", "the agent's timestamp when off, schema 6" },
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
 		if (add_column(db, cols[i][0], cols[i][1], cols[i][2], cols[i][3]) != PANTAU_OK)
 			return PANTAU_ERR_DB;
-	if (version < 5) {
-		log_info("store: upgrading the database to schema 5 (implausible timestamps moved"
+	if (version < 6) {
+		log_info("store: upgrading the database to schema 6 (implausible timestamps moved"
 		         " to their receipt)");
-		if (schema_exec(db, migrate_4_sql) != PANTAU_OK)
+		if (schema_exec(db, migrate_5_sql) != PANTAU_OK)
 			return PANTAU_ERR_DB;
 	}
 	return schema_exec(db, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "

@@ -1,13 +1,27 @@
-"""Floods and bogus input against the real collector: what it keeps is bounded.
+"""Floods, bogus input and slow clients against the real collector and reflector.
 
 A flood of new agent ids (each would be a site in memory and in the
 database) stops at [collector] max_agents: the agents beyond it are rejected
 as too_many_agents and counted, the sites already known go on being stored,
 and the collector's memory does not follow the number of bogus ids.
-"""
-import subprocess
 
-from harness import CATALOG_DIR, E2ETestCase, binary, http_json, wait_for, wait_subscribed
+1,000 slow HTTP clients (slowloris: a request head that never ends) from one
+address, a head larger than a connection's memory and a very long path leave
+the API and the reflector answering a normal request within 1 s: one address
+holds at most [api] per_client / [http] per_client connections.
+"""
+import os
+import resource
+import socket
+import subprocess
+import time
+import urllib.request
+
+from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
+                     wait_for, wait_subscribed, write_ini)
+
+SLOW_CLIENTS = 1000
+SLOW_FROM = "127.0.0.2"    # the slow clients' address; the normal request comes from 127.0.0.1
 
 
 def rss_kib(pid):
@@ -60,3 +74,84 @@ class MaxAgentsTest(E2ETestCase):
         wait_for(lambda: self.stats()["stored"] == 600, 60, "the 300 next batches")
         self.assertEqual(self.stats()["duplicates"], 300)
         self.assertIn("max_agents; raise it if this is a real site", self.collector.output())
+
+
+def hold_slow_clients(tc, port, n=SLOW_CLIENTS):
+    """n connections from SLOW_FROM, each with a request head that never ends."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < n + 256:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, n + 1024), hard))
+    held = []
+    for _ in range(n):
+        c = socket.socket()
+        c.bind((SLOW_FROM, 0))
+        c.settimeout(5)
+        c.connect(("127.0.0.1", port))
+        try:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        except OSError:
+            pass    # closed at once: over the per-address limit
+        held.append(c)
+    tc.addCleanup(lambda: [c.close() for c in held])
+    return held
+
+
+def status_of(port, request):
+    """The status code of the reply to raw request bytes; 0 when the server
+    closed without one."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        try:
+            c.sendall(request)
+        except OSError:
+            pass
+        try:
+            head = c.recv(64)
+        except ConnectionResetError:
+            return 0
+    return int(head.split()[1]) if head.startswith(b"HTTP/1.1 ") else 0
+
+
+class SlowClientsTest(E2ETestCase):
+
+    def timed_get(self, url):
+        t0 = time.monotonic()
+        with urllib.request.urlopen(url, timeout=1) as r:
+            r.read()
+            code = r.status
+        return code, time.monotonic() - t0
+
+    def hostile_requests(self, port, long_path_status, conn_memory):
+        # a head larger than a connection's memory: 431, closed
+        big = (b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (conn_memory + 1000) +
+               b"\r\n\r\n")
+        self.assertIn(status_of(port, big), (431, 0))
+        # a path of 8,000 bytes
+        path = b"/" + b"a" * 8000
+        self.assertEqual(status_of(port, b"GET " + path + b" HTTP/1.1\r\nHost: x\r\n\r\n"),
+                         long_path_status)
+
+    def test_api_answers_through_slow_clients_and_hostile_heads(self):
+        self.start_stack()
+        held = hold_slow_clients(self, self.api_port)
+        self.hostile_requests(self.api_port, 414, 32 * 1024)   # MHD's default
+        code, took = self.timed_get(self.api + "/healthz")
+        print(f"\n    API /healthz in {took * 1000:.0f} ms with {len(held)} slow clients")
+        self.assertEqual(code, 200)
+        code, _ = self.timed_get(self.api + "/api/v1/regions")
+        self.assertEqual(code, 200)
+        self.assertTrue(self.collector.alive())
+
+    def test_reflector_answers_through_slow_clients_and_hostile_heads(self):
+        http = free_port()
+        cfg = write_ini(os.path.join(self.workdir, "reflector.ini"), {
+            "stamp": {"listen": "127.0.0.1", "port": free_port()},
+            "http": {"listen": "127.0.0.1", "port": http},
+        })
+        p = self.start("reflector", [binary("pantau-reflector"), "--config", cfg])
+        wait_for(lambda: port_open(http) or not p.alive(), 10, "the reflector")
+        held = hold_slow_clients(self, http)
+        self.hostile_requests(http, 404, 256 * 1024)   # reflector/http_server.c
+        code, took = self.timed_get(f"http://127.0.0.1:{http}/download?bytes=1000")
+        print(f"\n    reflector download in {took * 1000:.0f} ms with {len(held)} slow clients")
+        self.assertEqual(code, 200)
+        self.assertTrue(p.alive(), p.output())

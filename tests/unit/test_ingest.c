@@ -19,7 +19,6 @@
 
 struct fixture {
 	struct db_fixture fx;
-	struct ingest *in;
 };
 
 
@@ -28,7 +27,6 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	db_fixture_open(&f->fx, "ingest", 1000);
-	f->in = ingest_new(f->fx.store, f->fx.cat);
 	*state = f;
 	return 0;
 }
@@ -37,7 +35,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	ingest_free(f->in);
 	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
@@ -53,7 +50,7 @@ count(struct fixture *f, const char *sql)
 static void
 batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
 {
-	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
 		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
 		.recv_ms = 1707890431000LL });
 }
@@ -72,7 +69,7 @@ assert_near(struct fixture *f, const char *sql, long long want)
 static void
 clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
 {
-	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
 		.ts = ts, .loss = "0", .boot = 1, .seq = seq, .recv_ms = recv, .mono_ms = mono });
 }
 
@@ -82,7 +79,7 @@ clock_birth(struct fixture *f, int boot, int64_t mono, int64_t recv)
 	char birth[160];
 	snprintf(birth, sizeof(birth), "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\","
 	    "\"boot\":%d,\"mono_ms\":%lld,\"interval\":60}", boot, (long long)mono);
-	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
 }
 
 /* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
@@ -100,7 +97,7 @@ test_retimed_and_rejected(void **state)
 	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
 	clocked(f, 4, "9999-12-31T23:59:59Z", -1, recv + 180000);          /* no mono: rejected */
 	clocked(f, 5, "2019-12-31T23:59:59Z", -1, recv + 240000);
-	const struct ingest_stats *s = ingest_stats(f->in);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
 	assert_int_equal(s->batches_stored, 3);
 	assert_int_equal(s->retimed, 2);
 	assert_int_equal(s->rejected_by[WIRE_REJ_BAD_TIMESTAMP], 2);
@@ -117,8 +114,8 @@ test_retimed_and_rejected(void **state)
 	assert_near(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'",
 	    recv - 5000);
 	/* a restarted collector goes on with the stored estimate */
-	ingest_free(f->in);
-	f->in = ingest_new(f->fx.store, f->fx.cat);
+	ingest_free(f->fx.in);
+	f->fx.in = ingest_new(f->fx.store, f->fx.cat);
 	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 6", recv + 300018);
@@ -133,10 +130,10 @@ test_clock_of_a_reset_boot(void **state)
 	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
 	clock_birth(f, 5, 1000, recv - 60000);
 	clock_birth(f, 0, 2000, recv - 1000);
-	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
 		.ts = "2024-02-13T06:00:31Z", .loss = "0", .boot = 0, .seq = 1, .recv_ms = recv,
 		.mono_ms = 3000 });   /* a day behind: plausible, and off */
-	assert_int_equal(ingest_stats(f->in)->retimed, 1);
+	assert_int_equal(ingest_stats(f->fx.in)->retimed, 1);
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	assert_near(f, "SELECT ts_ms FROM batches WHERE boot = 0", recv);
 }
@@ -211,7 +208,7 @@ test_store_and_duplicates(void **state)
 	batch(f, "ag-1", "ag-1", 1, "0");
 	batch(f, "ag-1", "ag-1", 1, "0"); /* redelivered */
 	batch(f, "ag-1", "ag-1", 2, "0");
-	const struct ingest_stats *s = ingest_stats(f->in);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
 	assert_int_equal(s->received, 3);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->results_stored, 4);
@@ -295,13 +292,13 @@ test_bad_input_counted_and_neighbours_stored(void **state)
 {
 	struct fixture *f = *state;
 	batch(f, "ag-2", "ag-2", 1, "0");
-	ingest_message(f->in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
 	batch(f, "ag-2", "ag-2", 2, "250");    /* loss out of range */
 	batch(f, "ag-2", "ag-9", 3, "0");      /* agent differs from topic */
-	ingest_message(f->in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
-	ingest_message(f->in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
+	ingest_message(f->fx.in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
 	batch(f, "ag-2", "ag-2", 4, "0");
-	const struct ingest_stats *s = ingest_stats(f->in);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->rejected, 4);
 	assert_int_equal(s->rejected_by[WIRE_REJ_NOT_JSON], 1);
@@ -323,8 +320,8 @@ test_older_batch_keeps_latest_figures(void **state)
 	const char *older = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":1,"
 	                    "\"ts\":\"2024-02-14T06:00:00Z\",\"results\":[],"
 	                    "\"outbox\":{\"pending\":7,\"dropped\":3}}";
-	ingest_message(f->in, topic, newer, strlen(newer), 1707890461000LL);
-	ingest_message(f->in, topic, older, strlen(older), 1707890462000LL); /* resent late */
+	ingest_message(f->fx.in, topic, newer, strlen(newer), 1707890461000LL);
+	ingest_message(f->fx.in, topic, older, strlen(older), 1707890462000LL); /* resent late */
 	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-4'"),
 	    1707890460000LL);
 	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-4'"), 1000);
@@ -380,14 +377,15 @@ test_schema_3_upgraded(void **state)
 	assert_int_equal(store_open(&so, &s), PANTAU_OK);
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT count(*),"
-	    " max(upload_mbps IS NULL), (SELECT value FROM meta WHERE key = 'schema_version')"
-	    " FROM sites"
+	    " max(upload_mbps IS NULL), (SELECT value FROM meta WHERE key = 'schema_version'),"
+	    " (SELECT count(*) FROM tokens) FROM sites"
 	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_string_equal((const char *)sqlite3_column_text(st, 2), "5");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "6");
+	assert_int_equal(sqlite3_column_int(st, 3), 0);    /* schema 5: the tokens table */
 	sqlite3_finalize(st);
-	/* schema 5: the clock estimates per boot, the agent's own timestamp */
+	/* schema 6: the clock estimates per boot, the agent's own timestamp */
 	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
 	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);
 	/* and its 9999 timestamp moved to the receipt, kept aside */
@@ -412,17 +410,17 @@ test_latest_upload(void **state)
 	                  "{\"probe\":\"throughput\",\"target\":\"198.51.100.8:8080\",\"ok\":true,"
 	                  "\"upload\":{\"mbps\":%d}}]}";
 	snprintf(msg, sizeof(msg), fmt, 2, 5, 6, 4);
-	ingest_message(f->in, topic, msg, strlen(msg), 1707890701000LL);
+	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890701000LL);
 	/* the lower of the batch's two */
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 	snprintf(msg, sizeof(msg), fmt, 1, 1, 9, 9);       /* older, resent late */
-	ingest_message(f->in, topic, msg, strlen(msg), 1707890702000LL);
+	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890702000LL);
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 	assert_int_equal(count(f, "SELECT upload_ts_ms FROM sites WHERE agent='ag-5'"),
 	    1707890700000LL);
 	const char *none = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":3,"
 	                   "\"ts\":\"2024-02-14T06:06:00Z\",\"results\":[]}";
-	ingest_message(f->in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
+	ingest_message(f->fx.in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 }
 
@@ -434,17 +432,17 @@ test_status_messages(void **state)
 	                    "\"site\":\"SDN 1\",\"link\":\"vsat-geo\",\"interval\":30}";
 	const char *will = "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-3\",\"reason\":\"lost\"}";
 	const char *topic = "pantau/v1/32/3273/ag-3/status";
-	ingest_message(f->in, topic, birth, strlen(birth), 1000);
+	ingest_message(f->fx.in, topic, birth, strlen(birth), 1000);
 	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 1);
 	assert_int_equal(count(f, "SELECT interval_s FROM sites WHERE agent='ag-3'"), 30);
-	ingest_message(f->in, topic, will, strlen(will), 2000);
+	ingest_message(f->fx.in, topic, will, strlen(will), 2000);
 	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 0);
 	assert_int_equal(count(f, "SELECT status_ms FROM sites WHERE agent='ag-3'"), 2000);
 	assert_int_equal(count(f, "SELECT count(*) FROM sites WHERE agent='ag-3' AND "
 	                          "link='vsat-geo' AND online_reason='lost'"), 1);
-	ingest_message(f->in, topic, "", 0, 3000); /* retained message cleared */
-	assert_int_equal(ingest_stats(f->in)->ignored, 1);
-	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
+	ingest_message(f->fx.in, topic, "", 0, 3000); /* retained message cleared */
+	assert_int_equal(ingest_stats(f->fx.in)->ignored, 1);
+	assert_int_equal(ingest_stats(f->fx.in)->status_stored, 2);
 }
 
 #define UNIT_SETUP setup
