@@ -76,6 +76,9 @@ status_payload(const struct agent *a, bool online, const char *reason)
 		json_object_set_new(o, "region", json_string(c->region));
 		json_object_set_new(o, "interval", json_integer(a->period_s));
 		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
+		/* sent at once after CONNACK: the collector's first prompt figure for
+		 * this boot's clock offset (docs/protocol.md) */
+		json_object_set_new(o, "mono_ms", json_integer((json_int_t)clock_boot_ms()));
 		if (!isnan(c->lat)) {
 			wire_set_num(o, "lat", c->lat);
 			wire_set_num(o, "lon", c->lon);
@@ -177,6 +180,7 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		.agent = a->cfg->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
 		.outbox_pending = (int64_t)outbox_pending(a->outbox),
 		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
+		.mono_ms = cycle_mono_ms(a->cycle),
 	};
 	char *text = wire_batch_encode(&h, results, &len, &rc);
 	json_decref(results);

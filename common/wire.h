@@ -118,9 +118,15 @@ struct wire_batch {
 	const char *agent;
 	int64_t boot, seq;
 	int64_t ts_ms;        /* measurement time, epoch ms UTC */
+	int64_t mono_ms;      /* the agent's CLOCK_BOOTTIME at ts, ms; -1 when absent */
 	int64_t outbox_pending, outbox_dropped; /* -1 when absent */
 	size_t nresults;
 	struct wire_result *results;
+	/* Set by the collector's ingest (collector/ingest/clockest.h), zero before. */
+	bool retimed;         /* ts_ms is the collector's estimate, agent_ts_ms what was sent */
+	int64_t agent_ts_ms;
+	bool skew_known;      /* clock_skew_ms: the agent's clock minus the estimate */
+	int64_t clock_skew_ms;
 };
 
 /*
@@ -137,6 +143,7 @@ struct wire_batch_hdr {
 	const char *agent;
 	int64_t boot, seq, ts_ms;
 	int64_t outbox_pending, outbox_dropped;
+	int64_t mono_ms;      /* CLOCK_BOOTTIME at ts_ms; 0 or less: not sent */
 };
 
 /*
@@ -162,6 +169,7 @@ struct wire_status {
 	const char *agent;    /* NULL when absent */
 	int64_t boot;         /* -1 when absent */
 	int64_t ts_ms;        /* -1 when absent */
+	int64_t mono_ms;      /* the agent's CLOCK_BOOTTIME at ts; -1 when absent */
 	const char *site;     /* birth only, NULL when absent */
 	const char *link;
 	const char *version;

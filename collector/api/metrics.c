@@ -55,6 +55,9 @@ render_ingest(struct promtext *t, const struct ingest_stats *s, int64_t now_ms)
 	    s->results_stored);
 	counter(t, "pantau_batches_duplicate_total",
 	    "Batches already stored (same agent, boot, seq), not written again.", s->duplicates);
+	counter(t, "pantau_batches_retimed_total",
+	    "Batches stored at the collector's estimate of their time: the agent's clock was off.",
+	    s->retimed);
 	counter(t, "pantau_status_messages_stored_total",
 	    "Birth, shutdown and last-will messages stored.", s->status_stored);
 	counter(t, "pantau_messages_ignored_total",

@@ -447,6 +447,10 @@ site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 			    (long long)json_integer_value(json_object_get(doc, "skew_ms")));
 		fputc('\n', out);
 	}
+	if (json_is_string(json_object_get(doc, "clock"))) {
+		label(out, "clock");
+		fprintf(out, "%s\n", fmt_get_str(doc, "clock", ""));
+	}
 	label(out, "outbox");
 	if (json_is_integer(json_object_get(outbox, "pending")))
 		fprintf(out, "%lld pending, %lld dropped\n",

@@ -21,6 +21,8 @@ struct ingest_stats {
 	uint64_t batches_stored;
 	uint64_t results_stored;
 	uint64_t duplicates;        /* batches already stored: not written again */
+	uint64_t retimed;           /* batches stored at the collector's estimate of their
+	                             * time: the agent's clock was off (docs/protocol.md) */
 	uint64_t status_stored;     /* birth / will messages */
 	uint64_t ignored;           /* cmd/mode/check topics, empty retained clears */
 	uint64_t rejected;          /* total of rejected_by[] */

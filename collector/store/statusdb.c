@@ -10,9 +10,10 @@ enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT
 
 static const char *const sd_sql[SD_COUNT] = {
 	[SD_LOAD_SITES] =
-	    "SELECT s.agent, s.regency, s.link, s.interval_s, s.last_result_ms, s.last_ts_ms,"
+	    "SELECT s.agent, s.regency, s.link, s.interval_s, s.last_result_ms, s.boot,"
 	    " s.status_ms, s.online, s.online_reason, t.status, t.since_ms, t.reason,"
-	    " t.base_rtt_p95, t.base_loss_pct, t.base_first_ms"
+	    " t.base_rtt_p95, t.base_loss_pct, t.base_first_ms,"
+	    " (SELECT b.max_seq FROM boots b WHERE b.agent = s.agent AND b.boot = s.boot)"
 	    " FROM sites s LEFT JOIN site_status t ON t.agent = s.agent",
 	[SD_LOAD_REGENCIES] = "SELECT code, status, at_risk, since_ms, reason FROM regency_status",
 	[SD_SAVE_SITE] = "INSERT OR REPLACE INTO site_status(agent, status, since_ms, reason,"
@@ -104,7 +105,7 @@ statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 		struct statusdb_site r = {
 			.agent = col_text(st, 0), .regency = col_text(st, 1), .link = col_text(st, 2),
 			.interval_s = col_int(st, 3, -1), .last_result_ms = col_int(st, 4, -1),
-			.last_ts_ms = col_int(st, 5, -1), .status_ms = col_int(st, 6, -1),
+			.boot = col_int(st, 5, -1), .max_seq = col_int(st, 15, 0), .status_ms = col_int(st, 6, -1),
 			.online = (int)col_int(st, 7, -1), .online_reason = col_text(st, 8),
 			.status = (int)col_int(st, 9, -1), .since_ms = col_int(st, 10, -1),
 			.reason = col_text(st, 11), .base_rtt_p95 = col_num(st, 12),

@@ -152,7 +152,8 @@ export function siteView(agent) {
           ["latest upload", x.upload_mbps !== null && x.upload_mbps !== undefined
             ? `${num(x.upload_mbps)} Mbit/s at ${since(x.upload_time)}` : null],
           ["interval", x.interval_s ? `${x.interval_s} s` : null], ["last result", since(x.last_result)],
-          ["clock skew", x.skew_ms !== undefined && x.skew_ms !== null ? `${x.skew_ms} ms` : null]])),
+          ["clock skew", x.skew_ms !== undefined && x.skew_ms !== null ? `${x.skew_ms} ms` : null],
+          ["agent clock", x.clock || (x.clock_skew_ms !== undefined ? "in step" : null)]])),
         card("Now (status window)", kv([["results", w.results], ["RTT p95", `${num(w.rtt_p95_ms)} ms`],
           ["loss", `${num(w.loss_pct)} %`], ["jitter", `${num(w.jitter_ms)} ms`], ["upload", `${num(w.upload_mbps)} Mbit/s`],
           ["usual RTT p95", x.baseline ? `${num(x.baseline.rtt_p95_ms)} ms` : null]])),

@@ -22,6 +22,7 @@ DICT = os.path.join(ROOT, "tests", "fuzz", "dict")
 # ---- wire (docs/protocol.md) ----
 
 BATCH = ('{"v":1, "agent":"ag-3273-0001", "boot":17, "seq":1042, "ts":"2024-02-14T06:00:30.125Z",\n'
+         ' "mono_ms":86430125,\n'
          ' "results":[\n'
          '  {"probe":"icmp","target":"203.0.113.10","addr":"203.0.113.10","sent":20,"recv":19,\n'
          '   "loss_pct":5.0,"rtt_ms":{"min":41.2,"p50":43.0,"avg":43.4,"p95":47.9,"max":52.1},\n'
@@ -49,6 +50,10 @@ BATCH_SEEDS = {
                   '"results":[' + STAMP_RESULT + ']}',
     "empty-results": '{"v":1,"agent":"ag-3273-0001","boot":9007199254740991,"seq":9007199254740991,'
                      '"ts":"2024-02-14T06:00:30.125Z","results":[]}',
+    "clock-1970-mono": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":5,"ts":"1970-01-01T00:00:00Z",'
+                       '"mono_ms":0,"results":[]}',
+    "rej-mono-negative": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":5,"ts":"2024-02-14T06:00:30Z",'
+                         '"mono_ms":-1,"results":[]}',
     "rej-version": '{"v":2,"agent":"ag-3273-0001","boot":1,"seq":1,"ts":"2024-02-14T06:00:30Z","results":[]}',
     "rej-duplicate-key": '{"v":1,"v":1}',
     "rej-loss": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":1,"ts":"2024-02-14T06:00:30Z",'
