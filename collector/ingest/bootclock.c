@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "log.h"
 #include "wire.h"
+#include "collector/store/stmts.h"
 
 struct bootclock_entry {
 	char agent[WIRE_AGENT_MAX + 1];
@@ -40,10 +41,9 @@ bootclock_new(struct store *store, bootclock_base_fn base, void *ctx)
 	bc->store = store;
 	bc->base = base != NULL ? base : real_base;
 	bc->base_ctx = ctx;
-	if (sqlite3_prepare_v3(store_db(store), "SELECT clock_offset_ms, clock_mono_ms FROM boots"
-	        " WHERE agent = ?1 AND boot = ?2 AND clock_offset_ms IS NOT NULL", -1,
-	        SQLITE_PREPARE_PERSISTENT, &bc->load, NULL) != SQLITE_OK) {
-		log_warnx("bootclock: %s", sqlite3_errmsg(store_db(store)));
+	static const char *const load_sql = "SELECT clock_offset_ms, clock_mono_ms FROM boots"
+	    " WHERE agent = ?1 AND boot = ?2 AND clock_offset_ms IS NOT NULL";
+	if (stmts_prepare(store_db(store), "bootclock", &load_sql, &bc->load, 1) != PANTAU_OK) {
 		bootclock_free(bc);
 		return NULL;
 	}

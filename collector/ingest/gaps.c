@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "collector/store/stmts.h"
 
 /* Boots looked at per scan, at most. */
 #define GAPS_MAX_BOOTS 256
@@ -31,11 +32,8 @@ gaps_new(sqlite3 *db, const struct gaps_opts *o, struct gaps **out)
 		return PANTAU_ERR_NOMEM;
 	g->db = db;
 	g->o = *o;
-	if (sqlite3_prepare_v3(db, boots_sql, -1, SQLITE_PREPARE_PERSISTENT, &g->boots, NULL) !=
-	        SQLITE_OK ||
-	    sqlite3_prepare_v3(db, seqs_sql, -1, SQLITE_PREPARE_PERSISTENT, &g->seqs, NULL) !=
-	        SQLITE_OK) {
-		log_warnx("gaps: cannot prepare the queries: %s", sqlite3_errmsg(db));
+	if (stmts_prepare(db, "gaps", &boots_sql, &g->boots, 1) != PANTAU_OK ||
+	    stmts_prepare(db, "gaps", &seqs_sql, &g->seqs, 1) != PANTAU_OK) {
 		gaps_free(g);
 		return PANTAU_ERR_DB;
 	}
@@ -48,8 +46,8 @@ gaps_free(struct gaps *g)
 {
 	if (g == NULL)
 		return;
-	sqlite3_finalize(g->boots);
-	sqlite3_finalize(g->seqs);
+	stmts_finalize(&g->boots, 1);
+	stmts_finalize(&g->seqs, 1);
 	free(g);
 }
 

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "collector/store/stmts.h"
 
 enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT,
 	SD_SAVE_ALERT, SD_LOAD_ALERTS, SD_COUNT };
@@ -47,13 +48,10 @@ statusdb_open(sqlite3 *db, struct statusdb **out)
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
 	s->db = db;
-	for (int i = 0; i < SD_COUNT; i++)
-		if (sqlite3_prepare_v3(db, sd_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		        NULL) != SQLITE_OK) {
-			pantau_err rc = fail(s, "preparing a statement");
-			statusdb_close(s);
-			return rc;
-		}
+	if (stmts_prepare(db, "statusdb", sd_sql, s->st, SD_COUNT) != PANTAU_OK) {
+		statusdb_close(s);
+		return PANTAU_ERR_DB;
+	}
 	*out = s;
 	return PANTAU_OK;
 }
@@ -64,8 +62,7 @@ statusdb_close(struct statusdb *s)
 	if (s == NULL)
 		return;
 	statusdb_end(s);
-	for (int i = 0; i < SD_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+	stmts_finalize(s->st, SD_COUNT);
 	free(s);
 }
 
