@@ -529,7 +529,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
 	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine,
-		.alerts = o->alerts, .retention = o->retention_stats };
+		.alerts = o->alerts, .retention = o->retention_stats, .replay = o->replay_stats };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;
