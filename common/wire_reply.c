@@ -19,13 +19,7 @@ wire_gone_encode(const char *agent, const struct wire_gone *g, size_t *len)
 		return NULL;
 	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:o}", "v", WIRE_VERSION, "reply", "gone",
 	    "agent", agent, "boot", (json_int_t)g->boot, "seqs", seqs);
-	if (o == NULL)
-		return NULL;
-	char *text = json_dumps(o, WIRE_JSON_FLAGS);
-	json_decref(o);
-	if (text != NULL)
-		*len = strlen(text);
-	return text;
+	return o != NULL ? wire_dump(o, len) : NULL;
 }
 
 static bool

@@ -83,6 +83,8 @@ record_lost(struct replay *r, const struct replay_gap *g, const char *reason, in
 static void
 summary(struct replay *r, int64_t now_ms)
 {
+	if (r->log_ms == 0)
+		r->log_ms = now_ms;
 	if (now_ms - r->log_ms < REPLAY_LOG_MS)
 		return;
 	if (r->log_commands > 0 || r->log_lost > 0)

@@ -8,6 +8,8 @@
 
 /* Boots read from the boots table per step, at most. */
 #define SCAN_BOOTS 64
+/* The lost rows of deleted boots are looked for at most this often. */
+#define PRUNE_EVERY_MS (3600 * 1000)
 
 enum {
 	Q_BOOTS,      /* the next boots with seqs neither stored nor lost */
@@ -47,6 +49,7 @@ struct replayscan {
 	char pos_agent[WIRE_AGENT_MAX + 1];   /* the pass goes on from (agent, boot) */
 	int64_t pos_boot;
 	bool in_pass;
+	int64_t pruned_ms;                    /* last prune; 0: never */
 	struct range *lost;                   /* the boot being scanned */
 	size_t nlost, caplost;
 };
@@ -182,12 +185,15 @@ scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_
 }
 
 static void
-start_pass(struct replayscan *r)
+start_pass(struct replayscan *r, int64_t now_ms)
 {
 	sqlite3_stmt *st = r->st[Q_LOST_PRUNE];
-	if (sqlite3_step(st) != SQLITE_DONE)
-		(void)fail(r, "delete the lost seqs of deleted boots");
-	done_with(st);
+	if (r->pruned_ms == 0 || now_ms - r->pruned_ms >= PRUNE_EVERY_MS) {
+		if (sqlite3_step(st) != SQLITE_DONE)
+			(void)fail(r, "delete the lost seqs of deleted boots");
+		done_with(st);
+		r->pruned_ms = now_ms;
+	}
 	r->pos_agent[0] = '\0';
 	r->pos_boot = 0;
 	r->in_pass = true;
@@ -203,7 +209,7 @@ replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, siz
 	pantau_err rc = PANTAU_OK;
 	int step;
 	if (!r->in_pass)
-		start_pass(r);
+		start_pass(r, now_ms);
 	sqlite3_bind_text(st, 1, r->pos_agent, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, r->pos_boot);
 	sqlite3_bind_int64(st, 3, now_ms - r->o.window_ms);

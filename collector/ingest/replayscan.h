@@ -39,7 +39,8 @@ void replayscan_free(struct replayscan *r);
 
 /* One step of the pass: reads at most max_rows seqs and adds the gaps
  * found to s. *done is true when the pass is over; the next call starts a
- * new one (and first deletes the lost rows of boots retention deleted). */
+ * new one (and first, once an hour, deletes the lost rows of boots
+ * retention deleted). */
 pantau_err replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms,
     size_t max_rows, bool *done);
 

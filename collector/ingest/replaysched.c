@@ -189,17 +189,26 @@ ring_leave(struct replaysched *s, struct rs_agent *a)
 	s->stats.agents--;
 }
 
+/* Room for one more of *n elements of size bytes in *v (capacity *cap). */
+static bool
+room(void **v, size_t *cap, size_t n, size_t size)
+{
+	if (n < *cap)
+		return true;
+	size_t c = *cap > 0 ? *cap * 2 : 2;
+	void *p = realloc(*v, c * size);
+	if (p == NULL)
+		return false;
+	*v = p;
+	*cap = c;
+	return true;
+}
+
 static bool
 push_gap(struct rs_agent *a, const struct rs_gap *g)
 {
-	if (a->ngaps == a->capgaps) {
-		size_t cap = a->capgaps > 0 ? a->capgaps * 2 : 2;
-		struct rs_gap *v = realloc(a->gaps, cap * sizeof(*v));
-		if (v == NULL)
-			return false;
-		a->gaps = v;
-		a->capgaps = cap;
-	}
+	if (!room((void **)&a->gaps, &a->capgaps, a->ngaps, sizeof(*a->gaps)))
+		return false;
 	a->gaps[a->ngaps++] = *g;
 	return true;
 }
@@ -391,14 +400,8 @@ replaysched_set_scanned(struct replaysched *s, const char *agent, int64_t boot, 
 			a->boots[i].scanned = seq;
 			return true;
 		}
-	if (a->nboots == a->capboots) {
-		size_t cap = a->capboots > 0 ? a->capboots * 2 : 1;
-		struct rs_boot *v = realloc(a->boots, cap * sizeof(*v));
-		if (v == NULL)
-			return false;
-		a->boots = v;
-		a->capboots = cap;
-	}
+	if (!room((void **)&a->boots, &a->capboots, a->nboots, sizeof(*a->boots)))
+		return false;
 	a->boots[a->nboots++] = (struct rs_boot){ boot, seq };
 	return true;
 }
