@@ -8,6 +8,7 @@
 #   make bench        deps + build + benchmarks (measured figures, reference side by side)
 #   make docs         regenerate docs/configuration.md tables from the programs
 #   make install PREFIX=/usr/local
+#   make deb          the Debian packages in build/deb/ (deploy/debian/), checked by lintian
 #   make SANITIZE=1 test    the same suite under ASan and UBSan (build/sanitize/)
 #   make fuzz         libFuzzer harnesses, FUZZ_SECONDS (600) each (tests/fuzz/fuzz.mk)
 
@@ -26,7 +27,7 @@ SAN_FLAGS :=
 OPT := -O2
 endif
 
-PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib
+PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
 AGENT_PKGS := libmosquitto jansson inih libuv
@@ -87,7 +88,7 @@ WEB := $(patsubst dashboards/web/%,$(BUILD)/share/pantau/web/%,$(WEB_SRC)) \
 	$(BUILD)/share/pantau/web/indonesia.json \
 	$(BUILD)/share/pantau/web/kinds.json
 
-.PHONY: all deps test unit demo bench install clean check-pkgs docs
+.PHONY: all deps test unit demo bench install clean check-pkgs docs deb
 .DEFAULT_GOAL := all
 
 all: check-pkgs $(PROGRAMS) $(CATALOG) $(WEB)
@@ -135,7 +136,8 @@ $(BUILD)/pantau-probe-worker: $(call obj,agent/worker/main.c) $(BUILD)/libpantau
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
-$(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-common.a
+$(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-collector.a \
+		$(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 $(BUILD)/pantau-reflector: $(call obj,reflector/main.c) $(BUILD)/libpantau-reflector.a $(BUILD)/libpantau-common.a
@@ -262,6 +264,28 @@ install: all
 	install -m 0644 $(WEB) $(DESTDIR)$(PREFIX)/share/pantau/web/
 	install -m 0644 node_modules/world-atlas/LICENSE \
 		$(DESTDIR)$(PREFIX)/share/pantau/web/world-atlas-LICENSE.txt
+
+# Debian packages (docs/deployment.md, "Packaging"): deploy/debian/ copied to
+# build/deb/src/debian/ with a changelog for VERSION (and the docs the packages
+# ship beside it), dpkg-buildpackage there
+# (its rules build the programs in build/deb/build with PREFIX=/usr), the .debs
+# in build/deb/, and lintian fails the target on any error.
+DEB_DIR := build/deb
+DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
+DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' deploy/debian/control)
+DEB_DATE = $(shell date -R -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))
+deb: check-pkgs
+	rm -rf $(DEB_DIR)/src
+	rm -f $(DEB_DIR)/pantau*.deb $(DEB_DIR)/pantau*.ddeb $(DEB_DIR)/pantau_*.changes \
+		$(DEB_DIR)/pantau_*.buildinfo
+	mkdir -p $(DEB_DIR)/src
+	cp -r deploy/debian $(DEB_DIR)/src/debian
+	cp -r README.md docs $(DEB_DIR)/src/
+	printf 'pantau (%s) unstable; urgency=medium\n\n  * pantau %s (git %s).\n\n -- %s  %s\n' \
+		'$(VERSION)' '$(VERSION)' "$$(git rev-parse --short HEAD 2>/dev/null || echo none)" \
+		'$(DEB_MAINTAINER)' '$(DEB_DATE)' > $(DEB_DIR)/src/debian/changelog
+	cd $(DEB_DIR)/src && PANTAU_TOP=$(CURDIR) dpkg-buildpackage -b -us -uc
+	lintian --fail-on error --info $(DEB_DIR)/pantau_$(VERSION)_$(DEB_ARCH).changes
 
 clean:
 	rm -rf build

@@ -31,8 +31,8 @@ give_state_dir(const char *dir, uid_t uid, gid_t gid, int depth)
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (depth > 0 && lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
 			(void)give_state_dir(path, uid, gid, depth - 1);
-		else
-			(void)lchown(path, uid, gid);
+		else if (lchown(path, uid, gid) != 0)
+			continue; /* as before this one: the next files still go over */
 	}
 	closedir(d);
 	return 0;

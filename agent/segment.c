@@ -60,7 +60,10 @@ seg_append(int fd, uint64_t *size, const struct seg_rec *r, const void *payload,
 		return PANTAU_OK;
 	}
 	int saved = n >= 0 && n != want ? ENOSPC : errno;
-	(void)ftruncate(fd, (off_t)*size);
+	/* Cut a partial record off. Should that fail too, the reader stops at
+	 * its bad CRC: the write's errno is the one to report. */
+	int cut = ftruncate(fd, (off_t)*size);
+	(void)cut;
 	errno = saved;
 	return PANTAU_ERR_IO;
 }

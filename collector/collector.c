@@ -178,6 +178,7 @@ on_tick(uv_timer_t *t)
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
 	engine_tick(c->engine, now);
+	ingest_tick(c->ingest, now);
 	alerts_evaluate(c->alerts, c->engine, now);
 	notify_tick(c->notify, now);
 	save_alerts(c);
@@ -206,6 +207,20 @@ on_gone(void *ctx, const char *agent, const struct wire_gone *g, int64_t recv_ms
 {
 	struct collector *c = ctx;
 	replay_gone(c->replay, agent, g, recv_ms);
+}
+
+/* A site already known, or room for one more ([collector] max_agents, read
+ * at each message, so a reload takes effect at once). */
+static bool
+admit_agent(void *ctx, const char *agent, char *why, size_t len)
+{
+	struct collector *c = ctx;
+	size_t max = (size_t)c->cfg.max_agents;
+	if (engine_admits(c->engine, agent, max))
+		return true;
+	snprintf(why, len, "agent %.64s would be a new site beyond the %zu of [collector] "
+	    "max_agents; raise it if this is a real site", agent, max);
+	return false;
 }
 
 static void
@@ -294,7 +309,7 @@ start_engine(struct collector *c, char *why, size_t len)
 		snprintf(why, len, "cannot load the sites' status from %s", cfg->database);
 		return PANTAU_ERR_DB;
 	}
-	struct ingest_listener l = { on_stored_batch, on_stored_status, on_gone, c };
+	struct ingest_listener l = { on_stored_batch, on_stored_status, admit_agent, on_gone, c };
 	ingest_listen(c->ingest, &l);
 	c->mode_next_ms = -1;
 	return PANTAU_OK;
@@ -339,6 +354,11 @@ start_api(struct collector *c, char *why, size_t len)
 		.port = c->cfg.api.port,
 		.web_dir = c->cfg.api.web_dir,
 		.cache_ms = c->cfg.api.cache_ms,
+		.max_connections = c->cfg.api.max_connections,
+		.per_client = c->cfg.api.per_client,
+		.auth = (enum api_auth)c->cfg.api.auth,
+		.tls_cert = c->cfg.api.tls_cert,
+		.tls_key = c->cfg.api.tls_key,
 		.window_s = c->cfg.status.window_s,
 		.rules = { .offline_intervals = c->cfg.status.offline_intervals,
 		    .default_interval_s = c->cfg.status.default_interval_s },

@@ -18,6 +18,7 @@
 
 static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL };
 static const char *const sync_modes[] = { "normal", "full", NULL };
+static const char *const auth_modes[] = { "auto", "on", "off", NULL };
 
 static const struct cfg_key collector_keys[] = {
 	{ "database", CFG_STRING, C(database), S(database), 0, 0, "/var/lib/pantau/pantau.db",
@@ -26,6 +27,9 @@ static const struct cfg_key collector_keys[] = {
 	    NULL, NULL, 0, "folder with provinces.csv and regencies.csv (idn-area-data)" },
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
 	    "how much to log" },
+	{ "max_agents", CFG_INT, C(max_agents), 0, 1, 10000000, "50000", NULL, NULL, CFG_RELOAD,
+	    "sites (agent ids) the collector takes at most; messages of a new agent beyond "
+	    "it are rejected (too_many_agents), so bogus ids cannot grow its memory" },
 };
 
 static const struct cfg_key broker_extra_keys[] = {
@@ -45,6 +49,20 @@ static const struct cfg_key api_keys[] = {
 	{ "cache_ms", CFG_INT, C(api.cache_ms), 0, 0, 60000, "5000", NULL, NULL, 0,
 	    "how long the national replies (/api/v1/regions, /api/v1/sites) are reused (ms); "
 	    "0: built for every request" },
+	{ "max_connections", CFG_INT, C(api.max_connections), 0, 1, 10000, "256", NULL, NULL, 0,
+	    "HTTP connections served at once; more wait in the kernel's queue" },
+	{ "per_client", CFG_INT, C(api.per_client), 0, 1, 10000, "32", NULL, NULL, 0,
+	    "HTTP connections one client address may hold; beyond it a new one is closed at "
+	    "once, so one slow or hostile client (slowloris) cannot take them all" },
+	{ "auth", CFG_ENUM, C(api.auth), 0, 0, 0, "auto", auth_modes, NULL, 0,
+	    "tokens (docs/api.md, Authentication): on: every request but /healthz and the "
+	    "dashboard's files carries one; auto: on unless listen is loopback; off: none "
+	    "(loopback only)" },
+	{ "tls_cert", CFG_STRING, C(api.tls_cert), S(api.tls_cert), 0, 0, "", NULL, NULL, 0,
+	    "PEM file of the API's certificate (chain): serve HTTPS; required when listen is "
+	    "beyond loopback" },
+	{ "tls_key", CFG_STRING, C(api.tls_key), S(api.tls_key), 0, 0, "", NULL, NULL, 0,
+	    "PEM file of that certificate's private key" },
 };
 
 /* The dashboard's longest site range (7 days) and the gap search (24 h)
@@ -217,6 +235,39 @@ check_retention(struct cfg_file *f, const struct collector_config *c)
 		    e->line, e->section, e->key, c->store.retain_days, c->replay.window_s);
 }
 
+/* Beyond loopback the API serves HTTPS only and asks for tokens; a
+ * certificate goes with its key. */
+static void
+check_api(struct cfg_file *f, const struct collector_config *c)
+{
+	struct listen_addr la;
+	char why[200];
+	const struct cfg_entry *e = cfg_find(f, "api", "listen");
+	const struct cfg_entry *cert = cfg_find(f, "api", "tls_cert");
+	const struct cfg_entry *key = cfg_find(f, "api", "tls_key");
+	bool has_cert = c->api.tls_cert[0] != '\0', has_key = c->api.tls_key[0] != '\0';
+	if (has_cert != has_key) {
+		const struct cfg_entry *one = has_cert ? cert : key;
+		cfg_error(f, "%s:%d: [api] %s: HTTPS needs the certificate and its private key; set "
+		    "[api] %s too, or neither for plain HTTP on loopback", f->path, one->line, one->key,
+		    has_cert ? "tls_key" : "tls_cert");
+	}
+	if (e == NULL || listen_addr_parse(c->api.listen, "127.0.0.1", c->api.port, &la, why,
+	        sizeof(why)) != PANTAU_OK || listen_addr_loopback(&la))
+		return;
+	if (!has_cert && !has_key)
+		cfg_error(f, "%s:%d: [api] listen %s is reachable from the network, where the API "
+		    "serves HTTPS only: set [api] tls_cert and tls_key to the PEM certificate and "
+		    "private key (docs/api.md), or listen on 127.0.0.1", f->path, e->line,
+		    c->api.listen);
+	if (c->api.auth == 2) {
+		const struct cfg_entry *a = cfg_find(f, "api", "auth");
+		cfg_error(f, "%s:%d: [api] auth off is for loopback only, and listen %s is "
+		    "reachable from the network: remove auth (or set it to on), or listen on "
+		    "127.0.0.1", f->path, a != NULL ? a->line : e->line, c->api.listen);
+	}
+}
+
 pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
@@ -232,6 +283,10 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	check_counting(f, c);
 	check_sinks(f, c);
 	check_retention(f, c);
+	check_api(f, c);
+	if (c->api.per_client > c->api.max_connections)
+		cfg_error(f, "%s: [api] per_client (%d) is more than max_connections (%d); lower "
+		    "it", f->path, c->api.per_client, c->api.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
 }
 

@@ -16,6 +16,7 @@ struct collector_config {
 	char database[512];
 	char catalog_dir[512];
 	int log_level;            /* enum log_level */
+	int max_agents;           /* sites the collector takes at most */
 	struct broker_cfg broker;
 	char client_id[128];
 	struct {
@@ -23,6 +24,11 @@ struct collector_config {
 		int port;
 		char web_dir[512];
 		int cache_ms;
+		int max_connections;
+		int per_client;
+		int auth;             /* enum api_auth: 0 auto, 1 on, 2 off */
+		char tls_cert[512];
+		char tls_key[512];
 	} api;
 	struct {
 		int commit_ms;

@@ -1,5 +1,6 @@
 #include "httpd.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -13,6 +14,8 @@
 #define HTTPD_MHD_MSG_MAX 256
 /* Bytes of a section name kept for messages. */
 #define HTTPD_SECTION_MAX 16
+/* Largest certificate chain or key file read (bytes). */
+#define HTTPD_PEM_MAX (256 * 1024)
 
 struct httpd {
 	struct MHD_Daemon *mhd;
@@ -35,6 +38,7 @@ struct httpd {
 	char host[INET6_ADDRSTRLEN];
 	char section[HTTPD_SECTION_MAX];
 	char mhd_msg[HTTPD_MHD_MSG_MAX];
+	char *cert_pem, *key_pem;   /* HTTPS: what MHD was given, kept until the end */
 };
 
 static const struct httpd_seams real_seams = { uv_poll_init, uv_poll_start };
@@ -97,11 +101,21 @@ mhd_log(void *cls, const char *fmt, va_list ap)
 /* ---- libuv glue ---- */
 
 static void
+release(struct httpd *h)
+{
+	if (h->key_pem != NULL)
+		explicit_bzero(h->key_pem, strlen(h->key_pem));
+	free(h->key_pem);
+	free(h->cert_pem);
+	free(h);
+}
+
+static void
 on_closed(uv_handle_t *handle)
 {
 	struct httpd *h = handle->data;
 	if (--h->closing == 0)
-		free(h);
+		release(h);
 }
 
 /* The real stop: outside MHD_run. h is released here when no handle was
@@ -127,7 +141,7 @@ finish(struct httpd *h)
 	if (h->stopped_cb && h->on_stopped != NULL)
 		h->on_stopped(h->ctx);
 	if (h->closing == 0)
-		free(h);
+		release(h);
 }
 
 static void on_timer(uv_timer_t *t);
@@ -197,6 +211,12 @@ httpd_port(const struct httpd *h)
 	return h->port;
 }
 
+bool
+httpd_tls(const struct httpd *h)
+{
+	return h->cert_pem != NULL;
+}
+
 const char *
 httpd_host(const struct httpd *h)
 {
@@ -220,8 +240,9 @@ httpd_send(struct MHD_Connection *c, unsigned status, struct MHD_Response *resp,
 
 /* ---- start ---- */
 
-/* The limits that are set; those left at 0 keep MHD's defaults. */
-static void
+/* The limits that are set; those left at 0 keep MHD's defaults. Returns
+ * the index of the MHD_OPTION_END written. */
+static size_t
 limits(const struct httpd_opts *o, struct MHD_OptionItem *opt)
 {
 	size_t n = 0;
@@ -238,13 +259,77 @@ limits(const struct httpd_opts *o, struct MHD_OptionItem *opt)
 		opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
 			(intptr_t)o->timeout_s, NULL };
 	opt[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return n;
+}
+
+/* A whole PEM file, NUL-terminated, into *out (malloc'd). */
+static pantau_err
+read_pem(const char *section, const char *key, const char *path, char **out, char *why,
+    size_t len)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = NULL;
+	size_t n = 0;
+	pantau_err rc = PANTAU_ERR_CONFIG;
+	if (f == NULL) {
+		snprintf(why, len, "[%s] %s %s cannot be read: %s; give the PEM file (readable by "
+		    "this user)", section, key, path, strerror(errno));
+		return rc;
+	}
+	if ((buf = malloc(HTTPD_PEM_MAX + 1)) == NULL) {
+		snprintf(why, len, "out of memory");
+		rc = PANTAU_ERR_NOMEM;
+		goto out;
+	}
+	n = fread(buf, 1, HTTPD_PEM_MAX + 1, f);
+	if (ferror(f) || n == 0 || n > HTTPD_PEM_MAX || memchr(buf, '\0', n) != NULL) {
+		snprintf(why, len, "[%s] %s %s is %s; give a PEM file", section, key, path,
+		    ferror(f) ? "unreadable" : n == 0 ? "empty" :
+		    n > HTTPD_PEM_MAX ? "larger than 256 KiB" : "not text");
+		goto out;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+	rc = PANTAU_OK;
+out:
+	if (buf != NULL)
+		explicit_bzero(buf, n);
+	free(buf);
+	fclose(f);
+	return rc;
+}
+
+/* Both PEM files read, or neither given. */
+static pantau_err
+load_tls(struct httpd *h, const struct httpd_opts *o, char *why, size_t len)
+{
+	bool cert = o->tls_cert != NULL && o->tls_cert[0] != '\0';
+	bool key = o->tls_key != NULL && o->tls_key[0] != '\0';
+	if (!cert && !key)
+		return PANTAU_OK;
+	if (cert != key) {
+		snprintf(why, len, "[%s] %s is set but not %s: HTTPS needs the certificate and its "
+		    "private key; set both, or neither for plain HTTP", h->section,
+		    cert ? "tls_cert" : "tls_key", cert ? "tls_key" : "tls_cert");
+		return PANTAU_ERR_CONFIG;
+	}
+	if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+		snprintf(why, len, "this libmicrohttpd has no TLS: [%s] tls_cert cannot be served; "
+		    "install Debian's libmicrohttpd12 (built with GnuTLS)", h->section);
+		return PANTAU_ERR_UNSUPPORTED;
+	}
+	pantau_err rc = read_pem(h->section, "tls_cert", o->tls_cert, &h->cert_pem, why, len);
+	if (rc == PANTAU_OK)
+		rc = read_pem(h->section, "tls_key", o->tls_key, &h->key_pem, why, len);
+	return rc;
 }
 
 static pantau_err
 start_mhd(struct httpd *h, const struct httpd_opts *o, char *why, size_t len)
 {
 	struct listen_addr la;
-	struct MHD_OptionItem opt[5];
+	struct MHD_OptionItem opt[7];
 	char msg[256];
 	if (o->port < 0 || o->port > 65535) {
 		snprintf(why, len, "[%s] port %d is not a TCP port; use 1 to 65535", h->section,
@@ -258,8 +343,17 @@ start_mhd(struct httpd *h, const struct httpd_opts *o, char *why, size_t len)
 		return PANTAU_ERR_CONFIG;
 	}
 	snprintf(h->host, sizeof(h->host), "%s", la.host);
-	limits(o, opt);
+	pantau_err rc = load_tls(h, o, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	size_t n = limits(o, opt);
 	unsigned flags = MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
+	if (h->cert_pem != NULL) {
+		flags |= MHD_USE_TLS;
+		opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_CERT, 0, h->cert_pem };
+		opt[n++] = (struct MHD_OptionItem){ MHD_OPTION_HTTPS_MEM_KEY, 0, h->key_pem };
+		opt[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	}
 	if (la.family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	/* The logger goes first so that MHD reports everything through it. */
@@ -270,10 +364,11 @@ start_mhd(struct httpd *h, const struct httpd_opts *o, char *why, size_t len)
 	    MHD_OPTION_NOTIFY_CONNECTION, mhd_connection, h,
 	    MHD_OPTION_ARRAY, opt, MHD_OPTION_END);
 	if (h->mhd == NULL) {
-		snprintf(why, len, "cannot serve %s on %s port %d (%s); set [%s] listen and port "
+		snprintf(why, len, "cannot serve %s on %s port %d (%s); %s[%s] listen and port "
 		    "to a free address of this machine", o->what, la.host, la.port,
 		    h->mhd_msg[0] != '\0' ? h->mhd_msg : "libmicrohttpd refused to start",
-		    h->section);
+		    h->cert_pem != NULL ? "check that tls_cert and tls_key are a PEM certificate "
+		    "and its private key, and set " : "set ", h->section);
 		return PANTAU_ERR_NET;
 	}
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(h->mhd, MHD_DAEMON_INFO_BIND_PORT);

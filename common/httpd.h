@@ -7,6 +7,9 @@
  * re-armed from MHD_get_timeout after every run, so pending data and idle
  * timeouts are served whatever the descriptor says.
  *
+ * HTTPS: with tls_cert and tls_key (PEM files, read at start) MHD serves
+ * TLS only (MHD_USE_TLS; Debian's libmicrohttpd is built with GnuTLS).
+ *
  * Limits (struct httpd_opts): connections in all and per client address,
  * memory per connection (which bounds the request line and headers: a
  * request whose head does not fit gets 431 and is closed) and the idle
@@ -25,6 +28,7 @@
 #define PANTAU_HTTPD_H
 
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <uv.h>
 
@@ -55,6 +59,10 @@ struct httpd_opts {
 	size_t conn_memory;       /* bytes per connection; 0: MHD's default (32 KiB) */
 	unsigned timeout_s;       /* idle connection closed after; 0: never */
 	enum log_level mhd_log;   /* level of MHD's own messages */
+	/* PEM files of the server's certificate (chain) and private key, both
+	 * or neither: NULL or "": plain HTTP. Keys named [section] tls_cert
+	 * and tls_key in messages. */
+	const char *tls_cert, *tls_key;
 	httpd_request_fn on_request;
 	void (*free_conn)(void *con_cls); /* a connection's *con_cls when it ends; NULL: none */
 	/* Called with ctx once MHD has stopped after httpd_stop (not after a
@@ -68,7 +76,8 @@ struct httpd_opts {
 /*
  * Start serving on loop. On failure *out is NULL, nothing is left on the
  * loop that refers to the adaptor once the loop ran, and why says what to
- * fix (PANTAU_ERR_CONFIG: the listen text or port; PANTAU_ERR_NET: MHD did
+ * fix (PANTAU_ERR_CONFIG: the listen text or port, a certificate or key
+ * file that cannot be read or comes without the other; PANTAU_ERR_NET: MHD did
  * not start, e.g. the port is taken; PANTAU_ERR_IO: the descriptor cannot
  * be watched).
  */
@@ -80,6 +89,9 @@ void httpd_stop(struct httpd *h);
 
 /* The TCP port it listens on (the one chosen when the port was 0). */
 int httpd_port(const struct httpd *h);
+
+/* It serves HTTPS. */
+bool httpd_tls(const struct httpd *h);
 
 /* The address it listens on, as text without brackets. */
 const char *httpd_host(const struct httpd *h);

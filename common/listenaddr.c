@@ -155,3 +155,17 @@ listen_addr_check(const char *value, char *why, size_t len)
 	struct listen_addr a;
 	return listen_addr_parse(value, "0.0.0.0", 0, &a, why, len) == PANTAU_OK;
 }
+
+bool
+listen_addr_loopback(const struct listen_addr *a)
+{
+	if (a->family == AF_INET) {
+		const struct sockaddr_in *in = (const struct sockaddr_in *)&a->ss;
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)&a->ss;
+	const unsigned char *b = in6->sin6_addr.s6_addr;
+	if (IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr))
+		return true;
+	return IN6_IS_ADDR_V4MAPPED(&in6->sin6_addr) && b[12] == 127;
+}

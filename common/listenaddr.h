@@ -43,6 +43,11 @@ struct listen_addr {
 pantau_err listen_addr_parse(const char *text, const char *def_host, int def_port,
     struct listen_addr *out, char *why, size_t len);
 
+/* The address is on the loopback interface only: 127.0.0.0/8, ::1, or an
+ * IPv4-mapped 127/8. Any other address (0.0.0.0, ::, a LAN address) can be
+ * reached from the network. */
+bool listen_addr_loopback(const struct listen_addr *a);
+
 /* The same checks as a cfg_check_fn (cfg.h) for a listen key. */
 bool listen_addr_check(const char *value, char *why, size_t len);
 

@@ -41,6 +41,7 @@ enum wire_reason {
 	WIRE_REJ_TOO_MANY_RESULTS,
 	WIRE_REJ_AGENT_MISMATCH,
 	WIRE_REJ_UNKNOWN_REGION,
+	WIRE_REJ_TOO_MANY_AGENTS,  /* a new agent beyond [collector] max_agents */
 	WIRE_REASON_COUNT
 };
 

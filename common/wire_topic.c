@@ -37,6 +37,7 @@ wire_reason_name(enum wire_reason r)
 		[WIRE_REJ_TOO_MANY_RESULTS] = "too_many_results",
 		[WIRE_REJ_AGENT_MISMATCH] = "agent_mismatch",
 		[WIRE_REJ_UNKNOWN_REGION] = "unknown_region",
+		[WIRE_REJ_TOO_MANY_AGENTS] = "too_many_agents",
 	};
 	if ((unsigned)r >= WIRE_REASON_COUNT)
 		return "unknown";

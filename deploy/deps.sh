@@ -10,10 +10,11 @@ DEB_PACKAGES="
 build-essential pkg-config ca-certificates
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
-libmicrohttpd-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev
+libmicrohttpd-dev libssl-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev
 libcmocka-dev python3 iproute2 procps openssl
 clang libclang-rt-14-dev llvm
 nodejs npm
+debhelper dpkg-dev fakeroot lintian help2man systemd
 prometheus-alertmanager
 prometheus
 iputils-ping fping irtt iperf3 ethtool

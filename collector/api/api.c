@@ -8,9 +8,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "args.h"
+#include "auth.h"
 #include "clock.h"
 #include "gzip.h"
 #include "httpd.h"
+#include "listenaddr.h"
 #include "log.h"
 #include "metrics.h"
 #include "reply.h"
@@ -22,11 +25,13 @@
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
 	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats, " \
-	"/metrics, and the dashboard at / and /ui/"
+	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), and the dashboard at / and /ui/"
 
 struct api {
 	struct httpd *http;
 	struct query *q;
+	struct store *store;
+	bool auth;                  /* tokens asked for ([api] auth, listen) */
 	struct respcache *cache;    /* the national replies, [api] cache_ms */
 	const struct ingest_stats *stats;
 	int64_t started_ms;
@@ -34,78 +39,6 @@ struct api {
 	char web_dir[512];             /* the dashboard's files; "" serves none */
 };
 
-enum route {
-	R_NONE,
-	R_HEALTH,
-	R_REGIONS,
-	R_REGION,
-	R_SITE,
-	R_SITES,
-	R_STATS,
-	R_EVENTS,
-	R_OVERVIEW,
-	R_ALERTS,
-	R_METRICS,
-};
-
-/* ---- query string ---- */
-
-struct args_check {
-	const char *allowed;        /* the parameters this route takes ("a b"), or NULL */
-	char bad[REPLY_ECHO_MAX + 4];
-	bool empty;                 /* the allowed parameter came without a value */
-};
-
-/* key is one of the space-separated words of list. */
-static bool
-word_in(const char *key, const char *list)
-{
-	size_t n = strlen(key);
-	for (const char *p = list; n > 0 && (p = strstr(p, key)) != NULL; p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
-			return true;
-	return false;
-}
-
-static enum MHD_Result
-check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
-{
-	struct args_check *c = cls;
-	(void)kind;
-	if (c->allowed != NULL && word_in(key, c->allowed)) {
-		c->empty = c->empty || value == NULL || value[0] == '\0';
-		return MHD_YES;
-	}
-	if (c->bad[0] == '\0')
-		reply_echo(key, c->bad, sizeof(c->bad));
-	return MHD_YES;
-}
-
-static bool
-args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
-{
-	struct args_check k = { .allowed = id == R_REGIONS ? "province" :
-	                                   id == R_EVENTS ? "since limit scope" :
-	                                   id == R_SITE ? "range" : NULL };
-	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
-	if (k.bad[0] != '\0') {
-		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
-		    id == R_REGIONS ? "this route takes only province=PP" :
-		    id == R_EVENTS  ? "this route takes since=ISO-time, limit=N and scope=site|regency" :
-		    id == R_SITE    ? "this route takes only range=1h|24h|7d" :
-		                      "this route takes no parameters");
-		return false;
-	}
-	if (k.empty) {
-		reply_error(r, MHD_HTTP_BAD_REQUEST, "%s",
-		    id == R_REGIONS ? "province needs a value: a 2-digit province code such as "
-		                      "province=32" :
-		    id == R_SITE    ? "range needs a value: 1h, 24h or 7d, e.g. range=24h" :
-		                      "a query parameter came without a value; e.g. limit=100");
-		return false;
-	}
-	return true;
-}
 
 /* ---- routes ---- */
 
@@ -419,8 +352,10 @@ match(const char *path, const char **arg)
 		{ "/api/v1/overview", R_OVERVIEW, false },
 		{ "/api/v1/alerts", R_ALERTS, false },
 		{ "/metrics", R_METRICS, false },
+		{ "/api/v1/tokens", R_TOKENS, false },
 		{ "/api/v1/regions/", R_REGION, true },
 		{ "/api/v1/sites/", R_SITE, true },
+		{ "/api/v1/tokens/", R_TOKEN, true },
 	};
 	*arg = NULL;
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
@@ -434,6 +369,34 @@ match(const char *path, const char **arg)
 		}
 	}
 	return R_NONE;
+}
+
+/* GET and HEAD everywhere, but a token is revoked with DELETE only. */
+static bool
+method_ok(enum route id, const char *method, struct reply *r)
+{
+	char e[REPLY_ECHO_MAX + 4];
+	bool del = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (id == R_TOKEN ? del : get)
+		return true;
+	reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed; %s",
+	    reply_echo(method, e, sizeof(e)), id == R_TOKEN ? "revoke a token with DELETE" :
+	    "this route is read-only: use GET");
+	r->allow = id == R_TOKEN ? REPLY_ALLOW_DELETE : REPLY_ALLOW_GET;
+	return false;
+}
+
+/* What a revocation wrote is committed before the reply says so: the
+ * store's open transaction first, then the revocation on its own. */
+static void
+do_revoke(struct api *a, const char *arg, int64_t now, struct reply *r)
+{
+	if (store_commit(a->store) != PANTAU_OK)
+		log_warnx("api: the store's pending rows could not be committed before a token's "
+		    "revocation; see above");
+	auth_revoke_token(store_db(a->store), arg, now, r);
 }
 
 static void
@@ -458,19 +421,18 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 		    reply_echo(path, e, sizeof(e)));
 		return;
 	}
-	if (strcmp(method, MHD_HTTP_METHOD_GET) != 0 && strcmp(method, MHD_HTTP_METHOD_HEAD) != 0) {
-		reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		    "method %s is not allowed; the API is read-only: use GET", reply_echo(method, e, sizeof(e)));
-		r->allow = true;
-		return;
-	}
 	if (web != NULL) {
-		do_web(a, web, r);
+		if (method_ok(R_NONE, method, r))
+			do_web(a, web, r);
 		return;
 	}
-	if (!args_ok(c, id, r))
-		return;
 	int64_t now = clock_real_ms();
+	enum auth_need need = id == R_HEALTH ? AUTH_OPEN : id == R_TOKENS || id == R_TOKEN ?
+	    AUTH_ADMIN : AUTH_READ;
+	if (a->auth && !auth_allow(store_db(a->store), c, need, now, r))
+		return;
+	if (!method_ok(id, method, r) || !args_ok(c, id, r))
+		return;
 	switch (id) {
 	case R_HEALTH: do_health(a, now, r); break;
 	case R_REGIONS: do_national(a, c, id, now, r); break;
@@ -482,6 +444,8 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_OVERVIEW: do_overview(a, now, r); break;
 	case R_ALERTS: do_alerts(a, r); break;
 	case R_METRICS: do_metrics(a, now, r); break;
+	case R_TOKENS: auth_list_tokens(store_db(a->store), r); break;
+	case R_TOKEN: do_revoke(a, arg, now, r); break;
 	case R_NONE: break;
 	}
 }
@@ -521,6 +485,30 @@ api_port(const struct api *a)
 	return httpd_port(a->http);
 }
 
+/* Beyond loopback: HTTPS only, and tokens always. */
+static pantau_err
+exposure(const struct api_opts *o, bool *auth, char *why, size_t len)
+{
+	struct listen_addr la;
+	if (listen_addr_parse(o->listen, "127.0.0.1", o->port, &la, why, len) != PANTAU_OK)
+		return PANTAU_OK;       /* httpd_start says what is wrong with it */
+	bool local = listen_addr_loopback(&la);
+	bool tls = o->tls_cert != NULL && o->tls_cert[0] != '\0';
+	*auth = o->auth == API_AUTH_ON || (o->auth == API_AUTH_AUTO && !local);
+	if (!local && !tls) {
+		snprintf(why, len, "[api] listen %s is reachable from the network, where the API "
+		    "serves HTTPS only: set [api] tls_cert and tls_key, or listen on 127.0.0.1",
+		    la.host);
+		return PANTAU_ERR_CONFIG;
+	}
+	if (!local && !*auth) {
+		snprintf(why, len, "[api] auth off is for loopback only, and listen %s is reachable "
+		    "from the network", la.host);
+		return PANTAU_ERR_CONFIG;
+	}
+	return PANTAU_OK;
+}
+
 pantau_err
 api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
     const struct ingest_stats *stats, const struct catalog *catalog, struct api **out,
@@ -543,12 +531,20 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 		.retention = o->retention_stats };
 	const struct httpd_opts ho = { .section = "api", .what = "the HTTP API",
 		.listen = o->listen, .def_host = "127.0.0.1", .port = o->port,
-		.max_connections = API_MAX_CONNECTIONS, .timeout_s = API_CONNECTION_TIMEOUT_S,
-		.mhd_log = LOG_LEVEL_WARN, .on_request = on_request, .ctx = a };
-	if ((rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
+		.max_connections = o->max_connections > 0 ? (unsigned)o->max_connections :
+		    API_MAX_CONNECTIONS,
+		.per_ip = o->per_client > 0 ? (unsigned)o->per_client : API_PER_CLIENT,
+		.timeout_s = API_CONNECTION_TIMEOUT_S,
+		.mhd_log = LOG_LEVEL_WARN, .on_request = on_request, .ctx = a,
+		.tls_cert = o->tls_cert, .tls_key = o->tls_key };
+	a->store = store;
+	if ((rc = exposure(o, &a->auth, why, len)) != PANTAU_OK ||
+	    (rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
 	    (rc = httpd_start(loop, &ho, &a->http, why, len)) != PANTAU_OK)
 		goto out;
-	log_info("api: serving HTTP on %s port %d", httpd_host(a->http), httpd_port(a->http));
+	log_info("api: serving %s on %s port %d, %s", httpd_tls(a->http) ? "HTTPS" : "HTTP",
+	    httpd_host(a->http), httpd_port(a->http), a->auth ? "tokens asked for" :
+	    "no tokens asked for (loopback)");
 out:
 	if (rc != PANTAU_OK) {
 		api_free(a);

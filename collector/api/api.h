@@ -4,9 +4,15 @@
  * and sent by reply.h.
  *
  * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP],
- * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, and /metrics
- * (Prometheus text, collector/api/metrics.h). The other replies are compact JSON; errors are {"error":"what was wrong and what to do"} with
- * the matching HTTP status (400, 404, 405, 414, 500).
+ * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, /metrics
+ * (Prometheus text, collector/api/metrics.h) and /api/v1/tokens; DELETE
+ * /api/v1/tokens/{id}. The other replies are compact JSON; errors are
+ * {"error":"what was wrong and what to do"} with the matching HTTP status
+ * (400, 401, 403, 404, 405, 409, 414, 500).
+ *
+ * Who asks (auth.h): with tokens on, every route but /healthz and the
+ * dashboard's files takes a token, and the token routes an admin one.
+ * Beyond loopback the API serves HTTPS only and always asks for tokens.
  */
 #ifndef PANTAU_API_H
 #define PANTAU_API_H
@@ -32,14 +38,25 @@
 #define API_CONNECTION_TIMEOUT_S 30
 /* Simultaneous connections; more are refused by MHD. */
 #define API_MAX_CONNECTIONS 256
+/* Connections one client address may hold: a slow or hostile client
+ * (slowloris) takes at most this many of the API's connections. */
+#define API_PER_CLIENT 32
 
 struct api;
+
+/* [api] auth: auto asks for tokens unless the API listens on loopback only. */
+enum api_auth { API_AUTH_AUTO, API_AUTH_ON, API_AUTH_OFF };
 
 struct api_opts {
 	const char *listen;      /* IPv4 or IPv6 address; NULL or "": 127.0.0.1 */
 	int port;                /* 1..65535; 0: any free port (see api_port) */
 	const char *web_dir;     /* the dashboard's files; NULL or "": no dashboard */
 	int cache_ms;            /* national replies reused this long (respcache.h); 0: never */
+	int max_connections;     /* in all; <= 0: API_MAX_CONNECTIONS */
+	int per_client;          /* per client address; <= 0: API_PER_CLIENT */
+	enum api_auth auth;      /* API_AUTH_OFF only on loopback */
+	const char *tls_cert;    /* PEM files: HTTPS (httpd.h); NULL or "": plain HTTP, */
+	const char *tls_key;     /* which only a loopback listen may serve */
 	int window_s;            /* regional window in seconds; <= 0: 300 */
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
@@ -52,7 +69,9 @@ struct api_opts {
 /*
  * Start serving on loop. store, stats and catalog are borrowed and must
  * outlive the api; the API reads through store_db(store) on the loop
- * thread. On failure *out is NULL and why says what to fix.
+ * thread, and commits the store's open transaction before it revokes a
+ * token. On failure *out is NULL and why says what to fix
+ * (PANTAU_ERR_CONFIG: plain HTTP, or auth off, beyond loopback).
  */
 pantau_err api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
     const struct ingest_stats *stats, const struct catalog *catalog, struct api **out,

@@ -133,7 +133,10 @@ reply_send(struct MHD_Connection *c, struct reply *r)
 		free(text);
 		return MHD_NO;
 	}
-	if (r->allow)
-		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
+	if (r->allow != REPLY_ALLOW_NONE)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW,
+		    r->allow == REPLY_ALLOW_DELETE ? "DELETE" : "GET, HEAD");
+	if (r->challenge != NULL)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->challenge);
 	return httpd_send(c, r->status, resp, REPLY_JSON_TYPE, "no-store");
 }

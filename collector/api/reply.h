@@ -24,11 +24,15 @@
 
 #define REPLY_JSON_TYPE "application/json; charset=utf-8"
 
+/* The Allow header of a 405. */
+enum reply_allow { REPLY_ALLOW_NONE, REPLY_ALLOW_GET, REPLY_ALLOW_DELETE };
+
 /* What a request gets: an HTTP status and a JSON body (owned). */
 struct reply {
 	unsigned status;
 	json_t *body;
-	bool allow;                 /* add "Allow: GET, HEAD" (405) */
+	enum reply_allow allow;     /* 405: "Allow: GET, HEAD" or "Allow: DELETE" */
+	const char *challenge;      /* 401, 403: the WWW-Authenticate header (static), or NULL */
 	char *text;                 /* instead of body: ready text (owned) */
 	size_t text_len;
 	const char *text_type;      /* its Content-Type; NULL: Prometheus text */

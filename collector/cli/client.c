@@ -38,11 +38,27 @@ on_data(char *data, size_t size, size_t n, void *ctx)
 }
 
 static pantau_err
-perform(const char *url, struct sink *s, char *why, size_t whylen)
+perform(const struct client_target *t, const char *url, struct sink *s, char *why,
+    size_t whylen)
 {
-	char err[CURL_ERROR_SIZE] = "";
+	char err[CURL_ERROR_SIZE] = "", auth[CLIENT_AUTH_MAX];
 	pantau_err rc = PANTAU_OK;
 	struct curl_slist *hdr = curl_slist_append(NULL, "Accept: application/json");
+	if (t->token != NULL && t->token[0] != '\0' && hdr != NULL) {
+		if (snprintf(auth, sizeof(auth), "Authorization: Bearer %s", t->token) >=
+		    (int)sizeof(auth) || strpbrk(t->token, "\r\n") != NULL) {
+			snprintf(why, whylen, "the token is not one pantau token made; check --token or "
+			    "PANTAU_TOKEN");
+			curl_slist_free_all(hdr);
+			return PANTAU_ERR_INVAL;
+		}
+		struct curl_slist *more = curl_slist_append(hdr, auth);
+		explicit_bzero(auth, sizeof(auth));
+		if (more == NULL) {
+			curl_slist_free_all(hdr);
+			hdr = NULL;
+		}
+	}
 	CURL *c = curl_easy_init();
 	if (c == NULL || hdr == NULL) {
 		snprintf(why, whylen, "out of memory");
@@ -59,6 +75,8 @@ perform(const char *url, struct sink *s, char *why, size_t whylen)
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, CLIENT_CONNECT_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, CLIENT_TIMEOUT_MS);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	if (t->cacert != NULL && t->cacert[0] != '\0')
+		curl_easy_setopt(c, CURLOPT_CAINFO, t->cacert);
 	CURLcode cc = curl_easy_perform(c);
 	if (s->too_big) {
 		snprintf(why, whylen, "the reply is larger than %d MiB", CLIENT_MAX_BODY >> 20);
@@ -76,11 +94,12 @@ out:
 }
 
 pantau_err
-client_get(const char *base, const char *path, struct client_reply *r, char *why,
-    size_t whylen)
+client_get(const struct client_target *t, const char *path, struct client_reply *r,
+    char *why, size_t whylen)
 {
 	char url[CLIENT_URL_MAX];
 	struct sink s = { .r = r };
+	const char *base = t->url;
 	size_t n = strlen(base);
 	memset(r, 0, sizeof(*r));
 	if (n > 0 && base[n - 1] == '/')
@@ -90,7 +109,7 @@ client_get(const char *base, const char *path, struct client_reply *r, char *why
 		snprintf(why, whylen, "the URL is longer than %d characters", CLIENT_URL_MAX - 1);
 		return PANTAU_ERR_TOO_BIG;
 	}
-	pantau_err rc = perform(url, &s, why, whylen);
+	pantau_err rc = perform(t, url, &s, why, whylen);
 	if (rc == PANTAU_OK) {
 		json_error_t e;
 		r->json = r->body != NULL ? json_loadb(r->body, r->len, 0, &e) : NULL;
@@ -113,11 +132,16 @@ client_reply_clear(struct client_reply *r)
 }
 
 pantau_err
-client_fetch(const char *base, const char *path, struct client_reply *r, char *why,
-    size_t whylen)
+client_fetch(const struct client_target *t, const char *path, struct client_reply *r,
+    char *why, size_t whylen)
 {
 	char err[CURL_ERROR_SIZE + 128];
-	pantau_err rc = client_get(base, path, r, err, sizeof(err));
+	const char *base = t->url;
+	pantau_err rc = client_get(t, path, r, err, sizeof(err));
+	if (rc == PANTAU_ERR_INVAL) {
+		snprintf(why, whylen, "%s", err);
+		return rc;
+	}
 	if (rc == PANTAU_ERR_NET) {
 		snprintf(why, whylen, "cannot reach the collector at %s: %s. Is pantau-collector "
 		    "running? Set --url or PANTAU_URL.", base, err);
@@ -131,7 +155,11 @@ client_fetch(const char *base, const char *path, struct client_reply *r, char *w
 	if (r->status == 200)
 		return PANTAU_OK;
 	const char *msg = json_string_value(json_object_get(r->json, "error"));
-	if (msg != NULL)
+	if (r->status == 401 && (t->token == NULL || t->token[0] == '\0'))
+		snprintf(why, whylen, "%s; give pantau a token with --token or PANTAU_TOKEN (the "
+		    "collector's operator makes one with pantau token new --role read)",
+		    msg != NULL ? msg : "the collector asks for a token");
+	else if (msg != NULL)
 		snprintf(why, whylen, "%s", msg);
 	else
 		snprintf(why, whylen, "the collector at %s answered HTTP %ld", base, r->status);

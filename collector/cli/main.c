@@ -14,6 +14,7 @@
 #include "format.h"
 #include "log.h"
 #include "resultkind.h"
+#include "token.h"
 #include "watch.h"
 #include "wire.h"
 
@@ -33,7 +34,7 @@ static const char *const command_names[] = { "summary", "regions", "site", "aler
 
 struct cli {
 	enum command cmd;
-	const char *url;
+	struct client_target target;  /* --url, --token, --cacert */
 	const char *province;   /* summary, regions */
 	const char *agent;      /* site */
 	bool at_risk;           /* regions */
@@ -50,7 +51,9 @@ usage(FILE *to)
 	    "       pantau site AGENT [--json] [--url URL]\n"
 	    "       pantau alerts [--json] [--url URL]\n"
 	    "       pantau watch [--interval S] [--count N] [--json] [--url URL]\n"
-	    "       pantau kinds [--json]\n"
+	    "       pantau kinds [--json]\n");
+	token_usage(to);
+	fprintf(to,
 	    "       pantau help | --help | --version\n"
 	    "\n"
 	    "  summary          regencies worst first: status, sites reporting, RTT, loss, reason\n"
@@ -67,6 +70,11 @@ usage(FILE *to)
 	    "  --count N        watch: stop after N refreshes\n"
 	    "  --json           print the API's JSON reply (watch: one JSON line per refresh)\n"
 	    "  --url URL        the collector's API (default: $PANTAU_URL, else %s)\n"
+	    "  --token T        the API token (default: $PANTAU_TOKEN; prefer it: a command\n"
+	    "                   line is seen by every user of the machine)\n"
+	    "  --cacert FILE    the CA of an https:// collector (default: $PANTAU_CACERT, else\n"
+	    "                   the system's CAs)\n"
+	    "  token ...        the API's tokens in the collector's database (pantau token help)\n"
 	    "\n"
 	    "Exit status: 0 done, 1 the collector could not be reached or refused, 2 usage.\n"
 	    "Colour only on a terminal and when NO_COLOR is not set. See docs/cli.md.\n",
@@ -144,7 +152,9 @@ option(struct cli *c, int ch, char **argv)
 			c->watch.count = n;
 		return rc;
 	case 'j': c->json = true; return -1;
-	case 'u': c->url = optarg; return -1;
+	case 'u': c->target.url = optarg; return -1;
+	case 't': c->target.token = optarg; return -1;
+	case 'c': c->target.cacert = optarg; return -1;
 	case 'h': usage(stdout); return 0;
 	case ':': return usage_error("%s needs a value", argv[optind - 1]);
 	default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
@@ -162,13 +172,15 @@ parse_command(int argc, char **argv, struct cli *c)
 		{ "count", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "url", required_argument, NULL, 'u' },
+		{ "token", required_argument, NULL, 't' },
+		{ "cacert", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch, rc;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":p:ri:n:ju:h", opts, NULL)) != -1)
+	while ((ch = getopt_long(argc, argv, ":p:ri:n:ju:t:c:h", opts, NULL)) != -1)
 		if ((rc = option(c, ch, argv)) >= 0)
 			return rc;
 	int want = c->cmd == CMD_SITE ? 1 : 0;
@@ -183,9 +195,10 @@ parse_command(int argc, char **argv, struct cli *c)
 	if (c->agent != NULL && !wire_agent_id_valid(c->agent))
 		return usage_error("\"%s\" is not an agent id (1-64 characters of A-Z a-z 0-9 - _)",
 		    c->agent);
-	if (strncmp(c->url, "http://", 7) != 0 && strncmp(c->url, "https://", 8) != 0)
+	const char *url = c->target.url;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
 		return usage_error("the collector's URL must start with http:// or https://; got "
-		                   "\"%s\"", c->url);
+		                   "\"%s\"", url);
 	return -1;
 }
 
@@ -257,7 +270,7 @@ run(const struct cli *c)
 	char path[PATH_MAX_LEN], why[WHY_MAX];
 	struct client_reply r;
 	api_path(c, path, sizeof(path));
-	if (client_fetch(c->url, path, &r, why, sizeof(why)) != PANTAU_OK) {
+	if (client_fetch(&c->target, path, &r, why, sizeof(why)) != PANTAU_OK) {
 		fprintf(stderr, "pantau: %s\n", why);
 		return EXIT_FAIL;
 	}
@@ -266,7 +279,7 @@ run(const struct cli *c)
 		print_json(c, &r);
 	} else if (print_text(c, r.json) != PANTAU_OK) {
 		fprintf(stderr, "pantau: the reply of %s%s is not what pantau expects; is that "
-		    "a pantau collector of this version?\n", c->url, path);
+		    "a pantau collector of this version?\n", c->target.url, path);
 		rc = EXIT_FAIL;
 	}
 	client_reply_clear(&r);
@@ -315,12 +328,15 @@ command_of(const char *name, enum command *out)
 int
 main(int argc, char **argv)
 {
-	struct cli c = { .url = getenv("PANTAU_URL"),
-		.watch = { .interval_s = WATCH_DEFAULT_INTERVAL_S } };
-	if (c.url == NULL || c.url[0] == '\0')
-		c.url = DEFAULT_URL;
+	struct cli c = { .target = { getenv("PANTAU_URL"), getenv("PANTAU_TOKEN"),
+		getenv("PANTAU_CACERT") }, .watch = { .interval_s = WATCH_DEFAULT_INTERVAL_S } };
+	if (c.target.url == NULL || c.target.url[0] == '\0')
+		c.target.url = DEFAULT_URL;
 	if (argc < 2)
-		return usage_error("which command? summary, regions, site, alerts, watch or kinds");
+		return usage_error("which command? summary, regions, site, alerts, watch, kinds or "
+		                   "token");
+	if (strcmp(argv[1], "token") == 0)
+		return token_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);
@@ -332,7 +348,7 @@ main(int argc, char **argv)
 	}
 	if (!command_of(argv[1], &c.cmd))
 		return usage_error("unknown command \"%s\"; use summary, regions, site, alerts, "
-		                   "watch or kinds", argv[1]);
+		                   "watch, kinds or token", argv[1]);
 	int rc = parse_command(argc - 1, argv + 1, &c);
 	if (rc >= 0)
 		return rc;
@@ -340,7 +356,7 @@ main(int argc, char **argv)
 		return kinds(&c);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (c.cmd == CMD_WATCH) {
-		c.watch.url = c.url;
+		c.watch.target = c.target;
 		c.watch.json = c.json;
 		rc = watch_run(&c.watch);
 	} else {

@@ -69,17 +69,17 @@ refresh(const struct watch_opts *w)
 	bool ok = true;
 	screen_of(&s);
 	for (int i = 0; i < NDOCS && ok; i++)
-		ok = client_fetch(w->url, paths[i], &r[i], why, sizeof(why)) == PANTAU_OK;
+		ok = client_fetch(&w->target, paths[i], &r[i], why, sizeof(why)) == PANTAU_OK;
 	if (s.tty && !w->json)
 		fputs("\033[H\033[2J", stdout);   /* home, clear */
 	if (ok && w->json) {
 		json_line(r);
 	} else if (ok) {
-		struct fmt_watch_docs d = { w->url, r[DOC_OVERVIEW].json, r[DOC_REGIONS].json,
+		struct fmt_watch_docs d = { w->target.url, r[DOC_OVERVIEW].json, r[DOC_REGIONS].json,
 			r[DOC_ALERTS].json };
 		if (fmt_watch(stdout, &d, &s.o, s.rows) != PANTAU_OK) {
 			snprintf(why, sizeof(why), "the replies of %s are not what pantau expects; is "
-			    "that a pantau collector of this version?", w->url);
+			    "that a pantau collector of this version?", w->target.url);
 			ok = false;
 		}
 	}

@@ -10,11 +10,13 @@
 
 #include <stdbool.h>
 
+#include "client.h"
+
 #define WATCH_INTERVAL_MIN_S 1
 #define WATCH_INTERVAL_MAX_S 3600
 
 struct watch_opts {
-	const char *url;
+	struct client_target target;
 	int interval_s;      /* between refreshes */
 	long count;          /* refreshes before returning; 0: until interrupted */
 	bool json;

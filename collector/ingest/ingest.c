@@ -6,19 +6,13 @@
 
 #include "clock.h"
 #include "log.h"
-
-/* At most this many rejection lines per LOG_WINDOW_MS; the rest are counted
- * and summarised, so a flood of bad input cannot flood the log. */
-#define LOG_BURST 20
-#define LOG_WINDOW_MS 10000
+#include "rejectlog.h"
 
 struct ingest {
 	struct store *store;
 	const struct catalog *catalog;
 	struct ingest_stats stats;
-	int64_t log_window_start;
-	int log_in_window;
-	uint64_t log_suppressed;
+	struct rejectlog log;       /* what of the rejections is logged */
 	struct ingest_listener listener;
 };
 
@@ -37,6 +31,7 @@ ingest_new(struct store *store, const struct catalog *catalog)
 	in->store = store;
 	in->catalog = catalog;
 	in->stats.started_ms = clock_real_ms();
+	in->log.window_start = in->stats.started_ms;
 	return in;
 }
 
@@ -52,23 +47,10 @@ ingest_stats(const struct ingest *in)
 	return &in->stats;
 }
 
-static bool
-log_allowed(struct ingest *in, int64_t now_ms)
+void
+ingest_tick(struct ingest *in, int64_t now_ms)
 {
-	if (now_ms - in->log_window_start >= LOG_WINDOW_MS) {
-		if (in->log_suppressed > 0)
-			log_warnx("ingest: %llu more rejected messages not logged in the last %d s",
-			    (unsigned long long)in->log_suppressed, LOG_WINDOW_MS / 1000);
-		in->log_window_start = now_ms;
-		in->log_in_window = 0;
-		in->log_suppressed = 0;
-	}
-	if (in->log_in_window >= LOG_BURST) {
-		in->log_suppressed++;
-		return false;
-	}
-	in->log_in_window++;
-	return true;
+	rejectlog_flush(&in->log, now_ms);
 }
 
 static void
@@ -76,7 +58,7 @@ reject(struct ingest *in, const char *topic, const struct wire_error *err, int64
 {
 	in->stats.rejected++;
 	in->stats.rejected_by[err->reason]++;
-	if (log_allowed(in, now_ms))
+	if (rejectlog_allow(&in->log, err->reason, now_ms))
 		log_warnx("ingest: rejected message on %.160s: %s: %s", topic,
 		    wire_reason_name(err->reason), err->detail);
 }
@@ -164,6 +146,12 @@ ingest_message(struct ingest *in, const char *topic, const void *payload, size_t
 		err.reason = WIRE_REJ_UNKNOWN_REGION;
 		snprintf(err.detail, sizeof(err.detail),
 		    "regency %s is not in the region catalog", t.regency);
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (in->listener.admit != NULL &&
+	    !in->listener.admit(in->listener.ctx, t.agent, err.detail, sizeof(err.detail))) {
+		err.reason = WIRE_REJ_TOO_MANY_AGENTS;
 		reject(in, topic, &err, recv_ms);
 		return;
 	}

@@ -41,6 +41,9 @@ struct ingest_listener {
 	void (*batch)(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms);
 	void (*status)(void *ctx, const char *regency, const char *agent,
 	    const struct wire_status *st, int64_t recv_ms);
+	/* Whether a message of agent may be stored: false rejects it as
+	 * too_many_agents, with why (a sentence) in the log. NULL: all are. */
+	bool (*admit)(void *ctx, const char *agent, char *why, size_t len);
 	void (*gone)(void *ctx, const char *agent, const struct wire_gone *g, int64_t recv_ms);
 	void *ctx;
 };
@@ -51,5 +54,9 @@ void ingest_message(struct ingest *in, const char *topic, const void *payload, s
     int64_t recv_ms);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
+
+/* Periodic work at now_ms: the minute's summary of the rejections that were
+ * not logged one by one (collector/ingest/rejectlog.h). */
+void ingest_tick(struct ingest *in, int64_t now_ms);
 
 #endif

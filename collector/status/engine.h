@@ -102,6 +102,9 @@ void engine_tick(struct engine *e, int64_t now_ms);
 bool engine_site(const struct engine *e, const char *agent, int64_t now_ms,
     struct engine_site_view *out);
 bool engine_regency(const struct engine *e, const char *code, struct engine_regency_view *out);
+/* Whether agent is a site already, or a new one would make no more than
+ * max sites. */
+bool engine_admits(const struct engine *e, const char *agent, size_t max);
 const struct area_rollup *engine_province(const struct engine *e, const char *code);
 const struct area_rollup *engine_nation(const struct engine *e);
 bool engine_counting(const struct engine *e, enum catalog_tz tz, int64_t now_ms);

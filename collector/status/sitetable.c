@@ -109,3 +109,9 @@ sitetable_site_for(struct engine *e, const char *agent, const char *regency)
 		s->regency = reg;
 	return s;
 }
+
+bool
+engine_admits(const struct engine *e, const char *agent, size_t max)
+{
+	return e->nsites < max || sitetable_find(e, agent) != NULL;
+}

@@ -8,7 +8,7 @@
 
 #include "log.h"
 
-#define SCHEMA_VERSION "4"
+#define SCHEMA_VERSION "5"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -53,6 +53,11 @@ static const char *const schema_sql =
     " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
     " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
     " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
+    /* The API's tokens, schema 5 (collector/store/tokens.h): the SHA-256
+     * of each token's text, never the text. */
+    "CREATE TABLE IF NOT EXISTS tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " role TEXT NOT NULL, hash BLOB NOT NULL, created_ms INTEGER NOT NULL,"
+    " expires_ms INTEGER, revoked_ms INTEGER);"
     "INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '" SCHEMA_VERSION "');";
 
 /* Databases made by schema 1 get the boots table filled from their batches. */
@@ -91,7 +96,8 @@ add_site_column(sqlite3 *db, const char *column, const char *decl, const char *w
 }
 
 /* Schema 3 added sites.simulated, schema 4 the latest upload rate; older
- * databases get the columns. */
+ * databases get the columns (schema 5's tokens table comes with
+ * CREATE TABLE IF NOT EXISTS). */
 static pantau_err
 migrate_2(sqlite3 *db)
 {

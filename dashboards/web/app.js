@@ -5,6 +5,7 @@ import { h, getJSON, since } from "./dom.js";
 import { nationView } from "./nation.js";
 import { regencyView, siteView } from "./detail.js";
 import { provinceView } from "./province.js";
+import { showLogin, signOutLink } from "./login.js";
 
 const POLL_MS = 5000;
 const app = { view: null, busy: false, again: false, timer: null };
@@ -48,7 +49,13 @@ async function refresh() {
     const up = document.getElementById("updated");
     up.textContent = `updated ${since(new Date().toISOString())}`;
     up.dataset.polls = String(Number(up.dataset.polls || 0) + 1);
+    signOutLink();
   } catch (e) {
+    if (e.status === 401) {
+      err.hidden = true;
+      if (document.getElementById("login").hidden) showLogin(e.reason);
+      return;
+    }
     err.textContent = `Cannot read the collector (${e.message}); retrying every ${POLL_MS / 1000} s.`;
     err.hidden = false;
   } finally {

@@ -18,10 +18,26 @@ function fill(el, attrs, kids) {
 export const h = (tag, attrs, ...kids) => fill(document.createElement(tag), attrs, kids);
 export const s = (tag, attrs, ...kids) => fill(document.createElementNS(SVG_NS, tag), attrs, kids);
 
+// The API token of this tab (login.js), sent as "Authorization: Bearer".
+const TOKEN_KEY = "pantau.token";
+export const token = {
+  get: () => sessionStorage.getItem(TOKEN_KEY),
+  set: (t) => sessionStorage.setItem(TOKEN_KEY, t),
+  clear: () => sessionStorage.removeItem(TOKEN_KEY),
+};
+
+// A 401 is an Error with .status 401: the app shows the login (login.js).
 export async function getJSON(path) {
-  const r = await fetch(path, { cache: "no-store" });
+  const t = path.startsWith("/api/") ? token.get() : null;
+  const r = await fetch(path, { cache: "no-store",
+    headers: t ? { Authorization: `Bearer ${t}` } : {} });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(`${path}: ${r.status} ${body.error || r.statusText}`);
+  if (!r.ok) {
+    const e = new Error(`${path}: ${r.status} ${body.error || r.statusText}`);
+    e.status = r.status;
+    e.reason = body.error || r.statusText;
+    throw e;
+  }
   return body;
 }
 

@@ -23,6 +23,9 @@ Benchmarks:
            with 15,000 simulated sites (tests/bench/dashboard.py)
   backfill an agent's backlog over a simulated 1 Mbit/s link, next to
            mosquitto_pub over the same link (tests/bench/outbox.py)
+  flood    valid agents' receive delay with and without 20,000 invalid
+           messages a second, and the collector's RSS under 100,000 bogus
+           agent ids (tests/bench/flood.py)
   replay   time until every answering agent has missing 0 after a broker
            SIGKILL, 15,000 virtual agents of which 10 % never answer
            (tests/bench/replay.py)
@@ -506,6 +509,15 @@ def bench_dashboard(args):
     return dashboard.bench_dashboard(args, h(), Workdir, stop_all)
 
 
+def bench_flood(args):
+    """Valid agents' delay under a flood of invalid messages, and bogus ids'
+    memory (tests/bench/flood.py)."""
+    import dashboard
+    import flood
+    return flood.bench_flood(args, h(), Workdir, stop_all, dashboard.start_collector,
+                             cpu_seconds)
+
+
 def bench_replay(args):
     """Replay after a broker crash (tests/bench/replay.py)."""
     import replay
@@ -521,6 +533,7 @@ BENCHES = [
     ("outbox", bench_outbox),
     ("backfill", bench_backfill),
     ("dashboard", bench_dashboard),
+    ("flood", bench_flood),
     ("replay", bench_replay),
 ]
 

@@ -107,7 +107,7 @@ class CliErrorsTest(E2ETestCase):
             (["site", GEO, "--province", "32"], "--province does not belong to \"pantau site\""),
             (["alerts", "extra"], "\"pantau alerts\" takes no operand"),
             (["nothing"], "unknown command \"nothing\"; use summary, regions, site, alerts, "
-                          "watch or kinds"),
+                          "watch, kinds or token"),
         ]
         for args, msg in cases:
             with self.subTest(args=args):

@@ -439,19 +439,52 @@ test_port_in_use(void **state)
 	assert_false(uv_loop_alive(&f->loop));
 }
 
+/* A start of o fails with rc, and why holds text. */
+static void
+refused(struct fixture *f, struct httpd_opts *o, pantau_err rc, const char *text)
+{
+	char why[512];
+	assert_int_equal(start(f, o, why, sizeof(why)), rc);
+	if (strstr(why, text) == NULL)
+		fail_msg("\"%s\" is not in \"%s\"", text, why);
+}
+
 static void
 test_bad_listen_and_port(void **state)
 {
 	struct fixture *f = *state;
-	char why[512];
 	struct httpd_opts o = opts(f);
 	o.listen = "localhost";
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_ERR_CONFIG);
-	assert_non_null(strstr(why, "[test] listen \"localhost\" is not an IP address"));
+	refused(f, &o, PANTAU_ERR_CONFIG, "[test] listen \"localhost\" is not an IP address");
 	o.listen = "127.0.0.1";
 	o.port = 70000;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_ERR_CONFIG);
-	assert_string_equal(why, "[test] port 70000 is not a TCP port; use 1 to 65535");
+	refused(f, &o, PANTAU_ERR_CONFIG, "[test] port 70000 is not a TCP port; use 1 to 65535");
+	assert_false(uv_loop_alive(&f->loop));
+}
+
+/* HTTPS: a certificate without its key, an unreadable file and a file
+ * that is no PEM say so, and nothing is left on the loop. */
+static void
+test_tls_files(void **state)
+{
+	struct fixture *f = *state;
+	struct httpd_opts o = opts(f);
+	o.tls_cert = "/nonexistent/server.pem";
+	refused(f, &o, PANTAU_ERR_CONFIG, "[test] tls_cert is set but not tls_key");
+	o.tls_key = "/nonexistent/server.key";
+	refused(f, &o, PANTAU_ERR_CONFIG, "[test] tls_cert /nonexistent/server.pem cannot be "
+	    "read: No such file or directory");
+	o.tls_cert = o.tls_key = "/dev/null";
+	refused(f, &o, PANTAU_ERR_CONFIG, "[test] tls_cert /dev/null is empty; give a PEM file");
+	/* text that is no certificate: MHD refuses to start, and why says what to check */
+	char path[] = "/tmp/pantau-test-httpd-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "not a certificate\n", 18), 18);
+	close(fd);
+	o.tls_cert = o.tls_key = path;
+	refused(f, &o, PANTAU_ERR_NET, "check that tls_cert and tls_key are a PEM certificate");
+	unlink(path);
 	assert_false(uv_loop_alive(&f->loop));
 }
 

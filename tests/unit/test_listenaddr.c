@@ -92,4 +92,29 @@ test_mistakes(void **state)
 	    "is longer than 63 characters");
 }
 
+/* Which addresses only this machine reaches (the API's TLS and token rules). */
+static void
+test_loopback(void **state)
+{
+	(void)state;
+	static const char *const local[] = { "127.0.0.1", "127.1.2.3", "::1", "[::1]:80",
+		"::ffff:127.0.0.1" };
+	static const char *const network[] = { "0.0.0.0", "::", "192.0.2.7", "128.0.0.1",
+		"::ffff:192.0.2.7", "fe80::1", "10.0.0.1:8080" };
+	struct listen_addr a;
+	char why[256];
+	for (size_t i = 0; i < sizeof(local) / sizeof(local[0]); i++) {
+		assert_int_equal(listen_addr_parse(local[i], "127.0.0.1", 80, &a, why, sizeof(why)),
+		    PANTAU_OK);
+		if (!listen_addr_loopback(&a))
+			fail_msg("%s is loopback", local[i]);
+	}
+	for (size_t i = 0; i < sizeof(network) / sizeof(network[0]); i++) {
+		assert_int_equal(listen_addr_parse(network[i], "127.0.0.1", 80, &a, why, sizeof(why)),
+		    PANTAU_OK);
+		if (listen_addr_loopback(&a))
+			fail_msg("%s is not loopback", network[i]);
+	}
+}
+
 #include "unit_main.h"

@@ -69,7 +69,7 @@ setup(void **state)
 	struct fixture *f = calloc(1, sizeof(*f));
 	db_fixture_open(&f->fx, "replay", 1000);
 	f->in = ingest_new(f->fx.store, f->fx.cat);
-	struct ingest_listener l = { on_batch, NULL, on_gone, f };
+	struct ingest_listener l = { on_batch, NULL, NULL, on_gone, f };
 	ingest_listen(f->in, &l);
 	start_replay(f);
 	*state = f;

@@ -1,0 +1,60 @@
+#include "args.h"
+
+#include <string.h>
+
+struct args_check {
+	const char *allowed;        /* the parameters this route takes ("a b"), or NULL */
+	char bad[REPLY_ECHO_MAX + 4];
+	bool empty;                 /* the allowed parameter came without a value */
+};
+
+/* key is one of the space-separated words of list. */
+static bool
+word_in(const char *key, const char *list)
+{
+	size_t n = strlen(key);
+	for (const char *p = list; n > 0 && (p = strstr(p, key)) != NULL; p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+			return true;
+	return false;
+}
+
+static enum MHD_Result
+check_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+	struct args_check *c = cls;
+	(void)kind;
+	if (c->allowed != NULL && word_in(key, c->allowed)) {
+		c->empty = c->empty || value == NULL || value[0] == '\0';
+		return MHD_YES;
+	}
+	if (c->bad[0] == '\0')
+		reply_echo(key, c->bad, sizeof(c->bad));
+	return MHD_YES;
+}
+
+bool
+args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
+{
+	struct args_check k = { .allowed = id == R_REGIONS ? "province" :
+	                                   id == R_EVENTS ? "since limit scope" :
+	                                   id == R_SITE ? "range" : NULL };
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
+	if (k.bad[0] != '\0') {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
+		    id == R_REGIONS ? "this route takes only province=PP" :
+		    id == R_EVENTS  ? "this route takes since=ISO-time, limit=N and scope=site|regency" :
+		    id == R_SITE    ? "this route takes only range=1h|24h|7d" :
+		                      "this route takes no parameters");
+		return false;
+	}
+	if (k.empty) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "%s",
+		    id == R_REGIONS ? "province needs a value: a 2-digit province code such as "
+		                      "province=32" :
+		    id == R_SITE    ? "range needs a value: 1h, 24h or 7d, e.g. range=24h" :
+		                      "a query parameter came without a value; e.g. limit=100");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,287 @@
+#include "tokens.h"
+
+#include <inttypes.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsontime.h"
+#include "log.h"
+
+#define MS_PER_YEAR (INT64_C(365) * 86400 * 1000)
+
+const char *
+token_role_name(enum token_role role)
+{
+	return role == TOKEN_ROLE_ADMIN ? "admin" : "read";
+}
+
+bool
+token_role_parse(const char *name, enum token_role *out)
+{
+	if (strcmp(name, "read") == 0)
+		*out = TOKEN_ROLE_READ;
+	else if (strcmp(name, "admin") == 0)
+		*out = TOKEN_ROLE_ADMIN;
+	else
+		return false;
+	return true;
+}
+
+pantau_err
+token_hash(const char *text, size_t len, unsigned char out[TOKEN_HASH_LEN])
+{
+	unsigned int n = 0;
+	if (EVP_Digest(text, len, out, &n, EVP_sha256(), NULL) != 1 || n != TOKEN_HASH_LEN)
+		return PANTAU_ERR_UNSUPPORTED;
+	return PANTAU_OK;
+}
+
+bool
+token_hash_equal(const unsigned char a[TOKEN_HASH_LEN], const unsigned char b[TOKEN_HASH_LEN])
+{
+	return CRYPTO_memcmp(a, b, TOKEN_HASH_LEN) == 0;
+}
+
+bool
+token_parse(const char *text, int64_t *id)
+{
+	if (strncmp(text, "pt_", 3) != 0)
+		return false;
+	const char *p = text + 3;
+	size_t digits = strspn(p, "0123456789");
+	if (digits == 0 || digits > 18 || p[digits] != '_' || p[0] == '0')
+		return false;
+	const char *secret = p + digits + 1;
+	if (strlen(secret) != 2 * TOKEN_SECRET_BYTES ||
+	    strspn(secret, "0123456789abcdef") != 2 * TOKEN_SECRET_BYTES)
+		return false;
+	*id = strtoll(p, NULL, 10);
+	return true;
+}
+
+bool
+token_duration_parse(const char *text, int64_t *ms)
+{
+	char *end = NULL;
+	long long n = strtoll(text, &end, 10);
+	int64_t unit;
+	if (end == text || text[0] == '-' || text[0] == '+' || end[0] == '\0' || end[1] != '\0')
+		return false;
+	switch (end[0]) {
+	case 'd': unit = 86400 * 1000; break;
+	case 'h': unit = 3600 * 1000; break;
+	case 'm': unit = 60 * 1000; break;
+	case 's': unit = 1000; break;
+	default: return false;
+	}
+	if (n <= 0 || n > 100 * MS_PER_YEAR / unit)
+		return false;
+	*ms = (int64_t)n * unit;
+	return true;
+}
+
+static pantau_err
+db_fail(sqlite3 *db, const char *what)
+{
+	log_warnx("tokens: %s: %s", what, sqlite3_errmsg(db));
+	return PANTAU_ERR_DB;
+}
+
+static bool
+name_ok(const char *name)
+{
+	if (strlen(name) > TOKEN_NAME_MAX)
+		return false;
+	for (const unsigned char *p = (const unsigned char *)name; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f)
+			return false;
+	return true;
+}
+
+/* The token's text from its id and fresh random bytes. */
+static pantau_err
+make_text(int64_t id, char text[TOKEN_TEXT_MAX + 1])
+{
+	unsigned char secret[TOKEN_SECRET_BYTES];
+	if (RAND_bytes(secret, sizeof(secret)) != 1)
+		return PANTAU_ERR_UNSUPPORTED;
+	int n = snprintf(text, TOKEN_TEXT_MAX + 1, "pt_%" PRId64 "_", id);
+	for (size_t i = 0; i < sizeof(secret) && n > 0; i++)
+		n += snprintf(text + n, TOKEN_TEXT_MAX + 1 - (size_t)n, "%02x", secret[i]);
+	OPENSSL_cleanse(secret, sizeof(secret));
+	return PANTAU_OK;
+}
+
+/* Insert the row (hash still empty) and learn its id, then store the hash
+ * of the text made with it: one transaction. */
+pantau_err
+tokens_create(sqlite3 *db, const struct token_new *t, char text[TOKEN_TEXT_MAX + 1],
+    int64_t *id)
+{
+	unsigned char hash[TOKEN_HASH_LEN];
+	sqlite3_stmt *ins = NULL, *upd = NULL;
+	pantau_err rc = PANTAU_ERR_INVAL;
+	const char *name = t->name != NULL ? t->name : "";
+	bool own_tx = sqlite3_get_autocommit(db) != 0;
+	text[0] = '\0';
+	if (!name_ok(name))
+		return rc;
+	if (own_tx && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return db_fail(db, "begin");
+	rc = PANTAU_ERR_DB;
+	if (sqlite3_prepare_v2(db, "INSERT INTO tokens(name, role, hash, created_ms, expires_ms)"
+	        " VALUES(?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE tokens SET hash = ? WHERE id = ?", -1, &upd, NULL) !=
+	        SQLITE_OK) {
+		db_fail(db, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins, 2, token_role_name(t->role), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins, 3, t->now_ms);
+	if (t->expires_ms > 0)
+		sqlite3_bind_int64(ins, 4, t->expires_ms);
+	if (sqlite3_step(ins) != SQLITE_DONE) {
+		db_fail(db, "insert a token");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(db);
+	if ((rc = make_text(*id, text)) != PANTAU_OK ||
+	    (rc = token_hash(text, strlen(text), hash)) != PANTAU_OK)
+		goto out;
+	sqlite3_bind_blob(upd, 1, hash, sizeof(hash), SQLITE_STATIC);
+	sqlite3_bind_int64(upd, 2, *id);
+	rc = sqlite3_step(upd) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "store a token's hash");
+out:
+	sqlite3_finalize(ins);
+	sqlite3_finalize(upd);
+	if (own_tx)
+		(void)sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	if (rc != PANTAU_OK)
+		OPENSSL_cleanse(text, TOKEN_TEXT_MAX + 1);
+	return rc;
+}
+
+pantau_err
+tokens_revoke(sqlite3 *db, int64_t id, int64_t now_ms)
+{
+	sqlite3_stmt *st = NULL;
+	pantau_err rc = PANTAU_ERR_DB;
+	if (sqlite3_prepare_v2(db, "SELECT revoked_ms FROM tokens WHERE id = ?", -1, &st, NULL) !=
+	    SQLITE_OK)
+		return db_fail(db, "prepare");
+	sqlite3_bind_int64(st, 1, id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_DONE)
+		rc = PANTAU_ERR_NOT_FOUND;
+	else if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = PANTAU_ERR_STATE;
+	else if (s != SQLITE_ROW)
+		db_fail(db, "read a token");
+	sqlite3_finalize(st);
+	if (s != SQLITE_ROW || rc == PANTAU_ERR_STATE)
+		return rc;
+	if (sqlite3_prepare_v2(db, "UPDATE tokens SET revoked_ms = ? WHERE id = ?", -1, &st,
+	        NULL) != SQLITE_OK)
+		return db_fail(db, "prepare");
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_int64(st, 2, id);
+	rc = sqlite3_step(st) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "revoke a token");
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A time column in ms, -1 when NULL (json_set_time writes null). */
+static int64_t
+ms_or_none(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+}
+
+pantau_err
+tokens_list(sqlite3 *db, json_t **out)
+{
+	sqlite3_stmt *st = NULL;
+	json_t *list = json_array();
+	pantau_err rc = PANTAU_ERR_NOMEM;
+	*out = NULL;
+	if (list == NULL)
+		return rc;
+	if (sqlite3_prepare_v2(db, "SELECT id, name, role, created_ms, expires_ms, revoked_ms "
+	        "FROM tokens ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+		json_decref(list);
+		return db_fail(db, "prepare");
+	}
+	int s;
+	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 1);
+		const char *role = (const char *)sqlite3_column_text(st, 2);
+		json_t *t = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+		    "name", name != NULL ? name : "", "role", role != NULL ? role : "");
+		if (t == NULL || json_array_append_new(list, t) != 0)
+			goto out;
+		json_set_time(t, "created", ms_or_none(st, 3));
+		json_set_time(t, "expires", ms_or_none(st, 4));
+		json_set_time(t, "revoked", ms_or_none(st, 5));
+	}
+	if (s != SQLITE_DONE) {
+		rc = db_fail(db, "list the tokens");
+		goto out;
+	}
+	*out = json_pack("{s:o}", "tokens", list);
+	list = NULL;
+	rc = *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
+out:
+	json_decref(list);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* The row's verdict once its hash matched. */
+static enum token_verdict
+row_verdict(sqlite3_stmt *st, int64_t now_ms, enum token_role *role)
+{
+	const char *r = (const char *)sqlite3_column_text(st, 1);
+	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+		return TOKEN_REVOKED;
+	if (sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_int64(st, 2) <= now_ms)
+		return TOKEN_EXPIRED;
+	if (r == NULL || !token_role_parse(r, role))
+		return TOKEN_UNKNOWN;
+	return TOKEN_VALID;
+}
+
+enum token_verdict
+tokens_check(sqlite3 *db, const char *text, int64_t now_ms, enum token_role *role,
+    int64_t *id)
+{
+	unsigned char want[TOKEN_HASH_LEN];
+	sqlite3_stmt *st = NULL;
+	enum token_verdict v = TOKEN_UNKNOWN;
+	if (!token_parse(text, id))
+		return TOKEN_MALFORMED;
+	if (token_hash(text, strlen(text), want) != PANTAU_OK)
+		return TOKEN_DB_ERROR;
+	if (sqlite3_prepare_v2(db, "SELECT hash, role, expires_ms, revoked_ms FROM tokens "
+	        "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+		db_fail(db, "prepare");
+		return TOKEN_DB_ERROR;
+	}
+	sqlite3_bind_int64(st, 1, *id);
+	int s = sqlite3_step(st);
+	if (s == SQLITE_ROW) {
+		const void *have = sqlite3_column_blob(st, 0);
+		if (have != NULL && sqlite3_column_bytes(st, 0) == TOKEN_HASH_LEN &&
+		    token_hash_equal(want, have))
+			v = row_verdict(st, now_ms, role);
+	} else if (s != SQLITE_DONE) {
+		db_fail(db, "read a token");
+		v = TOKEN_DB_ERROR;
+	}
+	sqlite3_finalize(st);
+	return v;
+}
