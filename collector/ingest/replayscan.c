@@ -6,8 +6,9 @@
 
 #include "log.h"
 
-/* Boots read from the boots table per step, at most. */
-#define SCAN_BOOTS 64
+/* Boots read from the boots table per step, at most: 15,000 boots with a
+ * gap are scanned in 30 steps (3 s at one step per replay tick). */
+#define SCAN_BOOTS 512
 /* The lost rows of deleted boots are looked for at most this often. */
 #define PRUNE_EVERY_MS (3600 * 1000)
 
@@ -42,6 +43,11 @@ struct range {
 	int64_t from, to;
 };
 
+struct scan_boot {
+	char agent[WIRE_AGENT_MAX + 1];
+	int64_t boot;
+};
+
 struct replayscan {
 	sqlite3 *db;
 	sqlite3_stmt *st[Q_COUNT];
@@ -52,6 +58,7 @@ struct replayscan {
 	int64_t pruned_ms;                    /* last prune; 0: never */
 	struct range *lost;                   /* the boot being scanned */
 	size_t nlost, caplost;
+	struct scan_boot list[SCAN_BOOTS];    /* the boots of one step */
 };
 
 pantau_err
@@ -203,7 +210,7 @@ pantau_err
 replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, size_t max_rows,
     bool *done)
 {
-	struct { char agent[WIRE_AGENT_MAX + 1]; int64_t boot; } list[SCAN_BOOTS];
+	struct scan_boot *list = r->list;
 	sqlite3_stmt *st = r->st[Q_BOOTS];
 	size_t n = 0, budget = max_rows > 0 ? max_rows : 1;
 	pantau_err rc = PANTAU_OK;
