@@ -90,6 +90,11 @@ class ReplayTest(FaultTest):
         mute, _ = self.delivery("mute")
         gone, stats = self.delivery("gone")
         replay = stats["replay"]
+        # the lost rows are committed with the store's next transaction
+        seqs = lambda p: sum(r[3] for r in self.lost_rows(p))
+        wait_for(lambda: (seqs("mute"), seqs("gone")) == (replay["lost_unanswered"],
+                                                          replay["lost_gone"]),
+                 10, "the lost rows committed")
         lost = {p: self.lost_rows(p) for p in ("ans", "mute", "gone")}
         print(f"replay after a broker SIGKILL: {replay['commands']} commands; lost seqs: "
               f"answering {sum(a['lost'] for a in ans)}, silent {sum(a['lost'] for a in mute)}"
