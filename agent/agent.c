@@ -16,6 +16,7 @@
 #include "mode.h"
 #include "pace.h"
 #include "privdrop.h"
+#include "replaycmd.h"
 #include "segment.h"
 #include "state.h"
 
@@ -48,6 +49,7 @@ struct agent {
 	char topic_result[WIRE_TOPIC_MAX + 1];
 	char topic_status[WIRE_TOPIC_MAX + 1];
 	char topic_cmd[WIRE_TOPIC_MAX + 1];
+	char topic_reply[WIRE_TOPIC_MAX + 1];
 	int shutdown_mid;
 	int failures;            /* connection failures since the last CONNACK */
 	bool disk_failing;       /* the last outbox write failed */
@@ -414,15 +416,8 @@ on_message(void *ctx, const struct mosquitto_message *m)
 		log_warnx("agent: ignored a command on %s: %s", m->topic, err.detail);
 		return;
 	}
-	size_t found = outbox_replay(a->outbox, r.boot, r.from_seq, r.to_seq);
-	int64_t asked = r.to_seq - r.from_seq + 1;
-	if (found > 0)
-		log_info("agent: the collector asks for boot %lld seq %lld..%lld again: %zu of %lld "
-		    "still held, sending them", (long long)r.boot, (long long)r.from_seq,
-		    (long long)r.to_seq, found, (long long)asked);
-	else /* dropped or past retention: the collector keeps asking for a while */
-		log_debug("agent: the collector asks for boot %lld seq %lld..%lld again; none held",
-		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
+	struct replaycmd_ctx rc = { a->outbox, a->mqtt, a->cfg->id, a->topic_reply };
+	replaycmd_handle(&rc, &r);
 	pump(a);
 }
 
@@ -513,6 +508,8 @@ prepare(struct agent *a, char *why, size_t len)
 	if (wire_topic_result(a->topic_result, sizeof(a->topic_result), c->region, c->id) !=
 	        PANTAU_OK ||
 	    wire_topic_status(a->topic_status, sizeof(a->topic_status), c->region, c->id) !=
+	        PANTAU_OK ||
+	    wire_topic_reply(a->topic_reply, sizeof(a->topic_reply), c->region, c->id) !=
 	        PANTAU_OK ||
 	    wire_topic_cmd(a->topic_cmd, sizeof(a->topic_cmd), c->id) != PANTAU_OK) {
 		snprintf(why, len, "cannot build topics from id %s and region %s", c->id, c->region);

@@ -115,6 +115,25 @@ render_retention(struct promtext *t, const struct retention_stats *r)
 	    (double)r->longest_step_us / 1e6);
 }
 
+/* Replay of missing batches (collector/ingest/replay.h). */
+static void
+render_replay(struct promtext *t, const struct replay_stats *r)
+{
+	const char *const reasons[] = { "gone", "unanswered" };
+	const uint64_t seqs[] = { (uint64_t)r->lost_gone, (uint64_t)r->lost_unanswered };
+	counter(t, "pantau_replay_commands_total", "Replay commands published ([replay] rate).",
+	    r->commands);
+	promtext_family(t, "pantau_replay_lost_seqs_total", "counter",
+	    "Missing batches replay gave up on, by reason.");
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		struct promtext_label l = { "reason", reasons[i] };
+		promtext_counter(t, "pantau_replay_lost_seqs_total", &l, 1, seqs[i]);
+	}
+	gauge(t, "pantau_replay_open_gaps", "Gaps in agents' seqs being asked for now.",
+	    (double)r->gaps);
+	gauge(t, "pantau_replay_open_seqs", "Missing batches in those gaps.", (double)r->seqs);
+}
+
 /* ---- alerts ---- */
 
 static void
@@ -381,6 +400,8 @@ metrics_render(const struct metrics_source *s, int64_t now_ms, size_t *len)
 	render_collector(&t, s);
 	if (s->retention != NULL)
 		render_retention(&t, s->retention);
+	if (s->replay != NULL)
+		render_replay(&t, s->replay);
 	if (s->ingest != NULL)
 		render_ingest(&t, s->ingest, now_ms);
 	render_alerts(&t, s->alerts, s->notify);

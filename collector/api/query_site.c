@@ -216,8 +216,8 @@ delivery(struct query *q, const char *agent, json_t *doc)
 	json_t *list = NULL;
 	pantau_err rc = q_delivery(q, agent, &list);
 	json_t *d = json_array_size(list) > 0 ? json_incref(json_array_get(list, 0)) :
-	    json_pack("{s:i,s:i,s:i,s:i,s:i}", "expected", 0, "stored", 0, "missing", 0,
-	        "duplicates", 0, "dropped", 0);
+	    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "expected", 0, "stored", 0, "missing", 0,
+	        "lost", 0, "duplicates", 0, "dropped", 0);
 	json_decref(list);
 	json_object_del(d, "agent");
 	json_object_set_new(doc, "delivery", d);

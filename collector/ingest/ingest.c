@@ -169,6 +169,21 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 	wire_status_clear(&st);
 }
 
+/* A reply to a command: counted in the replay figures, not stored here. */
+static void
+ingest_reply(struct ingest *in, const char *topic, const struct wire_topic *t,
+    const void *payload, size_t len, int64_t recv_ms)
+{
+	struct wire_gone g;
+	struct wire_error err;
+	if (wire_reply_decode(t, payload, len, &g, &err) != WIRE_ACCEPT) {
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (in->listener.gone != NULL)
+		in->listener.gone(in->listener.ctx, t->agent, &g, recv_ms);
+}
+
 void
 ingest_message(struct ingest *in, const char *topic, const void *payload, size_t len,
     int64_t recv_ms)
@@ -201,6 +216,8 @@ ingest_message(struct ingest *in, const char *topic, const void *payload, size_t
 	}
 	if (t.kind == WIRE_TOPIC_RESULT)
 		ingest_result(in, topic, &t, payload, len, recv_ms);
+	else if (t.kind == WIRE_TOPIC_REPLY)
+		ingest_reply(in, topic, &t, payload, len, recv_ms);
 	else
 		ingest_status(in, topic, &t, payload, len, recv_ms);
 }

@@ -160,10 +160,19 @@ migrate(sqlite3 *db)
 	return migrate_2(db, version);
 }
 
+/* Seqs given up by replay (collector/ingest/replayscan.h): asked for
+ * [replay] max_asks times unanswered, or gone from the agent's outbox. A
+ * table of its own, created in any older database as it is. */
+static const char *const lost_sql =
+    "CREATE TABLE IF NOT EXISTS lost(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+    " from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " asks INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(agent, boot, from_seq)) WITHOUT ROWID;";
+
 pantau_err
 schema_apply(sqlite3 *db)
 {
-	if (schema_exec(db, schema_sql) != PANTAU_OK)
+	if (schema_exec(db, schema_sql) != PANTAU_OK || migrate(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	return migrate(db);
+	return schema_exec(db, lost_sql);
 }

@@ -93,6 +93,18 @@ CMD_SEEDS = {
     "rej-no-boot": '{"cmd":"replay","from_seq":1}',
 }
 
+REPLY_SEEDS = {
+    "gone-doc": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":17,'
+                '"seqs":[[1031,1032],[1035,1035]]}',
+    "gone-empty": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":0,"seqs":[]}',
+    "rej-overlap": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[5,6],[6,7]]}',
+    "rej-reversed": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[9,8]]}',
+    "rej-too-long": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[1,10001]]}',
+    "rej-agent": '{"v":1,"reply":"gone","agent":"ag-2","boot":1,"seqs":[]}',
+    "rej-reply": '{"v":1,"reply":"kept","agent":"ag-3273-0001","boot":1,"seqs":[]}',
+    "rej-pair": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[1,2,3]]}',
+}
+
 MODE_SEEDS = {
     "counting-doc": '{"mode":"counting","until":"2029-02-16T16:59:00.000Z",\n'
                     ' "zones":{"WIB":{"active":true,"from":"2029-02-14T06:00:00.000Z","until":"2029-02-16T16:59:00.000Z"},\n'
@@ -109,6 +121,7 @@ TOPIC_SEEDS = {
     "status": "pantau/v1/95/9501/ag-9501-0001/status",
     "check": "pantau/v1/32/3273/ag-1/check",
     "cmd": "pantau/v1/cmd/ag-3273-0001",
+    "reply": "pantau/v1/32/3273/ag-3273-0001/reply",
     "mode": "pantau/v1/mode",
     "rej-province": "pantau/v1/33/3273/ag-1/result",
     "rej-levels": "pantau/v1/32/3273/ag-1/result/extra",
@@ -339,6 +352,7 @@ def write_corpus(harness, seeds):
 def main():
     corpora = {
         "wire_batch": BATCH_SEEDS, "wire_status": STATUS_SEEDS, "wire_cmd": CMD_SEEDS,
+        "wire_reply": REPLY_SEEDS,
         "wire_topic": TOPIC_SEEDS, "mode": MODE_SEEDS,
         "worker_request": WORKER_REQUEST_SEEDS, "worker_reply": WORKER_REPLY_SEEDS,
         "stamp": stamp_seeds(), "icmp": icmp_seeds(), "agent_config": AGENT_SEEDS,

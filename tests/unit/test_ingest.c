@@ -13,7 +13,6 @@
 #include "db_harness.h"
 #include "collector/ingest/bootacc.h"
 #include "collector/ingest/bootclock.h"
-#include "collector/ingest/gaps.h"
 #include "collector/ingest/ingest.h"
 #include "collector/store/store.h"
 
@@ -244,47 +243,6 @@ test_boot_counts_survive_a_full_accumulator(void **state)
 	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%' AND "
 	                          "max_seq = 2"), BOOTACC_CAP);
 	assert_int_equal(count(f, "SELECT duplicates FROM boots WHERE agent = 'ag-b0'"), 1);
-}
-
-static void
-test_gaps_found_and_asked(void **state)
-{
-	struct fixture *f = *state;
-	struct gap list[8];
-	size_t n;
-	struct gaps *g;
-	const int64_t recv = 1707890431000LL; /* batch() receive time */
-	struct gaps_opts o = { .min_age_ms = 10000, .window_ms = 86400000 };
-	assert_int_equal(gaps_new(store_db(f->fx.store), &o, &g), PANTAU_OK);
-	int seqs[] = { 3, 4, 7, 9 }; /* 1-2, 5-6 and 8 are missing */
-	for (size_t i = 0; i < 4; i++)
-		batch(f, "ag-5", "ag-5", seqs[i], "0");
-	batch(f, "ag-6", "ag-6", 1, "0"); /* complete */
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK); /* boots is written at commit */
-	assert_int_equal(gaps_find(g, recv + 9999, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 0); /* too young: may still be on its way */
-	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 3);
-	assert_string_equal(list[0].agent, "ag-5");
-	assert_int_equal(list[0].from_seq, 1);
-	assert_int_equal(list[0].to_seq, 2);
-	assert_int_equal(list[1].from_seq, 5);
-	assert_int_equal(list[1].to_seq, 6);
-	assert_int_equal(list[2].from_seq, 8);
-	assert_int_equal(list[2].to_seq, 8);
-	assert_int_equal(gaps_find(g, recv + 10000, list, 2, &n), PANTAU_OK);
-	assert_int_equal(n, 2); /* bounded */
-	assert_int_equal(gaps_find(g, recv + 86400001, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 0); /* boot silent past the window: no longer asked */
-	batch(f, "ag-5", "ag-5", 8, "0"); /* replayed */
-	batch(f, "ag-5", "ag-5", 1, "0");
-	batch(f, "ag-5", "ag-5", 2, "0");
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(list[0].from_seq, 5);
-	assert_int_equal(count(f, "SELECT max_seq - stored FROM boots WHERE agent='ag-5'"), 2);
-	gaps_free(g);
 }
 
 static void
