@@ -45,6 +45,8 @@ fail:
 	return rc;
 }
 
+/* The usual constructor's end and NULL-safe destructor of a part that owns
+ * others (duplicates pairs it with stamp_train.c and other parts). */
 void
 replay_free(struct replay *r)
 {
