@@ -102,7 +102,7 @@ test_rate(void **state)
 	(void)state;
 	struct replaysched *s = sched(50, 3600000, 3600000, 5);
 	struct replay_gap g;
-	char id[16];
+	char id[32];
 	int asked = 0;
 	for (int i = 0; i < 15000; i++) {
 		snprintf(id, sizeof(id), "ag-%d", i);
@@ -176,7 +176,7 @@ test_silent_agents_do_not_starve(void **state)
 	(void)state;
 	struct replaysched *s = sched(10, 600000, 600000, 3);
 	struct replay_gap g;
-	char id[16];
+	char id[32];
 	for (int i = 0; i < 1000; i++) {
 		snprintf(id, sizeof(id), "mute-%d", i);
 		assert_true(replaysched_add(s, id, 1, 1, 1, 0));
