@@ -6,9 +6,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "collector/enrol/enrolstore.h"
 #include "log.h"
 
-#define SCHEMA_VERSION "5"
+#define SCHEMA_VERSION "6"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -138,6 +139,9 @@ pantau_err
 schema_apply(sqlite3 *db)
 {
 	if (schema_exec(db, schema_sql) != PANTAU_OK)
+		return PANTAU_ERR_DB;
+	/* Schema 6: enrolment's tokens and certificates, their own step. */
+	if (enrolstore_schema(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	return migrate(db);
 }
