@@ -376,6 +376,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.alerts = c->alerts,
 		.notify_stats = notify_stats(c->notify),
 		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
+		.enrol = &c->cfg.enrol,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);

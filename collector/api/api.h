@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "catalog.h"
+#include "collector/enrol/enrolcfg.h"
 #include "err.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
@@ -62,6 +63,7 @@ struct api_opts {
 	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
 	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
 	const struct retention_stats *retention_stats; /* deleted rows (borrowed); NULL: none */
+	const struct enrol_cfg *enrol; /* [enrol] (collector/enrol/enrolapi.h); NULL: off */
 };
 
 /*
