@@ -30,7 +30,8 @@ endif
 PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
-AGENT_PKGS := libmosquitto jansson inih libuv
+# libssl and libcrypto are libmosquitto's own; enrolment calls them (agent/enrol/).
+AGENT_PKGS := libmosquitto jansson inih libuv libssl libcrypto
 WORKER_PKGS := libcurl jansson inih libuv
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wconversion -Wno-sign-conversion -Wformat=2 \
@@ -51,7 +52,7 @@ QR_LIBS = $(shell pkg-config --libs libqrencode 2>/dev/null)
 WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
-AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/enrol/*.c))
 # The probe kinds (spec and exec parts) and what they share: a static
 # archive, so the agent and the worker each link only the members they
 # reference (their tables of kinds: agent/probes/kinds.c, agent/worker/runner.c).

@@ -11,6 +11,7 @@
 #include "agent_config.h"
 #include "check.h"
 #include "daemonargs.h"
+#include "enrol/enrol.h"
 #include "log.h"
 #include "reload.h"
 #include "sigstop.h"
@@ -24,6 +25,8 @@ usage(FILE *to)
 	    "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
 	    "       pantau-agent check --config FILE [--lang en|id] [--json]\n"
 	    "       pantau-agent --check --config FILE\n"
+	    "       pantau-agent enrol TOKEN --collector https://HOST:PORT [--cacert FILE]\n"
+	    "       pantau-agent renew [--if-due] [--config FILE]\n"
 	    "       pantau-agent --config-reference | --version | --help\n"
 	    "\n"
 	    "  run                 measure and report until stopped (the default)\n"
@@ -98,6 +101,11 @@ main(int argc, char **argv)
 {
 	struct daemon_args a = { 0 };
 	struct agent_config cfg;
+	/* enrolment makes the configuration: it needs none (agent/enrol/enrol.h) */
+	if (argc >= 2 && strcmp(argv[1], "enrol") == 0)
+		return enrol_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "renew") == 0)
+		return renew_main(argc - 1, argv + 1);
 	int rc = daemon_args_parse(argc, argv, &cli, &a);
 	if (rc >= 0)
 		return rc;
