@@ -141,3 +141,37 @@ agentini_rewrite(const char *old, const struct agentini_set *s)
 	}
 	return o.buf;
 }
+
+bool
+agentini_get(const char *text, const char *section, const char *key, char *out, size_t len)
+{
+	bool in = false;
+	size_t kl = strlen(key), sl = strlen(section);
+	for (const char *p = text != NULL ? text : ""; *p != '\0';) {
+		size_t n = strcspn(p, "\n");
+		const char *line = p + strspn(p, " \t");
+		p += n + (p[n] == '\n');
+		if (*line == '[') {
+			in = strncmp(line + 1, section, sl) == 0 && line[1 + sl] == ']';
+			continue;
+		}
+		if (!in || strncmp(line, key, kl) != 0)
+			continue;
+		const char *v = line + kl + strspn(line + kl, " \t");
+		if (*v != '=')
+			continue;
+		v += 1 + strspn(v + 1, " \t");
+		size_t vl = strcspn(v, "\n");
+		const char *c = v;
+		while ((c = memchr(c, ';', vl - (size_t)(c - v))) != NULL && c > v && c[-1] != ' ' &&
+		    c[-1] != '\t')
+			c++;
+		if (c != NULL)
+			vl = (size_t)(c - v);
+		while (vl > 0 && (v[vl - 1] == ' ' || v[vl - 1] == '\t' || v[vl - 1] == '\r'))
+			vl--;
+		snprintf(out, len, "%.*s", (int)vl, v);
+		return true;
+	}
+	return false;
+}

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -36,6 +37,7 @@ struct opts {
 	bool if_due;
 	enum check_lang l;
 	char dir[PATH_MAX], base[NAME_MAX + 1], cacert_abs[PATH_MAX];
+	char keydir[PATH_MAX];       /* the key and certificates: the state folder */
 };
 
 static void
@@ -213,38 +215,51 @@ post(const struct opts *o, const char *url, const char *cacert, const char *path
 
 /* Write dir/name; on failure say so (after the token was used). */
 static bool
-put_file(const struct opts *o, const char *name, const char *text, mode_t mode)
+put_file(const struct opts *o, const char *dir, const char *name, const char *text,
+    mode_t mode)
 {
-	if (durable_write_mode(o->dir, name, text, strlen(text), mode) == PANTAU_OK)
-		return true;
+	struct stat st;
 	char path[PATH_MAX + NAME_MAX + 2];
-	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (durable_write_mode(dir, name, text, strlen(text), mode) == PANTAU_OK) {
+		/* the state folder's owner is the user the agent runs as (privdrop.h) */
+		if (dir == o->keydir && stat(dir, &st) == 0)
+			(void)chown(path, st.st_uid, st.st_gid);
+		return true;
+	}
 	say(o, E_WRITE, path, strerror(errno));
 	return false;
 }
 
 static void
-drop(const struct opts *o, const char *name)
+drop(const char *dir, const char *name)
 {
 	char path[PATH_MAX + NAME_MAX + 2];
-	snprintf(path, sizeof(path), "%s/%s", o->dir, name);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	(void)unlink(path);
 }
 
-/* Before anything is sent: the folder takes files (full disk, rights). */
+/* Before anything is sent: both folders take files (full disk, rights). */
 static bool
 preflight(const struct opts *o)
 {
 	static const char name[] = ".pantau-enrol-check";
+	const char *dirs[] = { o->keydir, o->dir };
 	char *zeros = calloc(1, PREFLIGHT_BYTES);
-	bool ok = zeros != NULL &&
-	    durable_write_mode(o->dir, name, zeros, PREFLIGHT_BYTES, 0600) == PANTAU_OK;
-	int err = zeros == NULL ? ENOMEM : errno;
+	bool ok = zeros != NULL;
+	int err = ENOMEM;
+	size_t i;
+	if (mkdir(o->keydir, 0700) != 0 && errno != EEXIST)
+		ok = false;
+	for (i = 0; ok && i < 2; i++) {
+		ok = durable_write_mode(dirs[i], name, zeros, PREFLIGHT_BYTES, 0600) == PANTAU_OK;
+		err = errno;
+		drop(dirs[i], name);
+	}
 	free(zeros);
-	drop(o, name);
 	if (!ok)
-		say(o, err == ENOSPC || err == EDQUOT ? E_DISK_FULL : E_NOWRITE, o->dir,
-		    strerror(err));
+		say(o, err == ENOSPC || err == EDQUOT ? E_DISK_FULL : E_NOWRITE,
+		    dirs[i > 0 ? i - 1 : 0], strerror(err));
 	return ok;
 }
 
@@ -278,9 +293,9 @@ save(const struct opts *o, EVP_PKEY *key, json_t *reply, const char *old)
 	snprintf(keyname, sizeof(keyname), "%s.key", agent);
 	snprintf(crtname, sizeof(crtname), "%s.crt", agent);
 	snprintf(caname, sizeof(caname), "%s-broker-ca.crt", agent);
-	snprintf(kpath, sizeof(kpath), "%s/%s", o->dir, keyname);
-	snprintf(cpath, sizeof(cpath), "%s/%s", o->dir, crtname);
-	snprintf(capath, sizeof(capath), "%s/%s", o->dir, caname);
+	snprintf(kpath, sizeof(kpath), "%s/%s", o->keydir, keyname);
+	snprintf(cpath, sizeof(cpath), "%s/%s", o->keydir, crtname);
+	snprintf(capath, sizeof(capath), "%s/%s", o->keydir, caname);
 	snprintf(port, sizeof(port), "%lld",
 	    (long long)json_integer_value(json_object_get(broker, "port")));
 	struct agentini_set s = { .id = agent, .region = jstr(reply, "region"),
@@ -288,19 +303,19 @@ save(const struct opts *o, EVP_PKEY *key, json_t *reply, const char *old)
 		.cafile = broker_ca != NULL ? capath : "", .certfile = cpath, .keyfile = kpath,
 		.collector = o->collector, .cacert = o->cacert };
 	char *text = agentini_rewrite(old, &s);
-	bool ok = kpem != NULL && text != NULL && put_file(o, keyname, kpem, 0600) &&
-	    put_file(o, crtname, cert, 0644) &&
-	    (broker_ca == NULL || put_file(o, caname, broker_ca, 0644)) &&
-	    put_file(o, o->base, text, 0644);
+	bool ok = kpem != NULL && text != NULL && put_file(o, o->keydir, keyname, kpem, 0600) &&
+	    put_file(o, o->keydir, crtname, cert, 0644) &&
+	    (broker_ca == NULL || put_file(o, o->keydir, caname, broker_ca, 0644)) &&
+	    put_file(o, o->dir, o->base, text, 0644);
 	if (kpem != NULL)
 		OPENSSL_cleanse(kpem, klen);
 	free(kpem);
 	free(text);
 	int rc = EXIT_FAIL;
 	if (!ok) {
-		drop(o, keyname);
-		drop(o, crtname);
-		drop(o, caname);
+		drop(o->keydir, keyname);
+		drop(o->keydir, crtname);
+		drop(o->keydir, caname);
 	} else if (enrol_cert_when(x, clock_real_ms() / 1000) < 0) {
 		clock_format_iso(clock_real_ms(), now_iso);
 		say(o, E_CLOCK, now_iso, time_text(X509_get0_notBefore(x), iso));
@@ -337,6 +352,9 @@ enrol_main(int argc, char **argv)
 		say(&o, E_READ, o.config, strerror(errno));
 		return EXIT_FAIL;
 	}
+	if (!agentini_get(old, "agent", "state_dir", o.keydir, sizeof(o.keydir)) ||
+	    o.keydir[0] == '\0')
+		snprintf(o.keydir, sizeof(o.keydir), "%s", ENROL_DEFAULT_STATE_DIR);
 	rc = EXIT_FAIL;
 	EVP_PKEY *key = NULL;
 	char *csr = NULL;
@@ -419,12 +437,12 @@ renew_main(int argc, char **argv)
 	const char *cert = jstr(reply, "cert");
 	X509 *nx = pkey_cert_parse(cert, strlen(cert));
 	snprintf(cdir, sizeof(cdir), "%s", cfg.broker.certfile);
-	snprintf(o.dir, sizeof(o.dir), "%s", dirname(cdir));
+	snprintf(o.keydir, sizeof(o.keydir), "%s", dirname(cdir));
 	snprintf(cdir, sizeof(cdir), "%s", cfg.broker.certfile);
 	snprintf(cbase, sizeof(cbase), "%s", basename(cdir));
 	if (nx == NULL || X509_check_private_key(nx, key) != 1)
 		say(&o, E_REFUSED, "the collector's certificate is not for this box's key");
-	else if (put_file(&o, cbase, cert, 0644)) {
+	else if (put_file(&o, o.keydir, cbase, cert, 0644)) {
 		say(&o, E_RENEWED, cfg.id, time_text(X509_get0_notAfter(nx), iso));
 		rc = 0;
 	}

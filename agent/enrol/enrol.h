@@ -5,7 +5,7 @@
  * request goes to the collector (POST /api/v1/enrol with the one-time
  * token, /api/v1/enrol/renew with the current certificate) and the
  * certificate that comes back, signed by pantau's client CA with the agent
- * id as its subject, is written next to the configuration, which is then
+ * id as its subject, is written into the state folder, and the configuration is then
  * rewritten atomically (temporary file and rename): a failed enrolment
  * leaves the configuration as it was and no new file behind.
  */
@@ -17,6 +17,10 @@
 
 /* The configuration when --config names none. */
 #define ENROL_DEFAULT_CONFIG "/etc/pantau/agent.ini"
+/* The key and the certificates go into [agent] state_dir (this when the
+ * configuration names none), which the agent gives to the user it runs
+ * as (agent/privdrop.h): the key stays 0600 and readable by the agent. */
+#define ENROL_DEFAULT_STATE_DIR "/var/lib/pantau-agent"
 
 /* "pantau-agent enrol ARGS" (argv[0] "enrol"): 0 enrolled, 1 failed
  * (the sentence says what to do), 2 usage. */
