@@ -23,7 +23,7 @@
 #define CSV_LINE_MAX 512
 
 struct args {
-	const char *db, *ca_dir, *region, *site, *expires;
+	const char *db, *ca_dir, *region, *site, *expires, *crl;
 	bool no_qr;
 	int64_t life_ms;
 };
@@ -34,7 +34,7 @@ enrol_usage(FILE *to)
 	fputs("       pantau enrol new --region 32.73 --site NAME [--expires 72h] [--no-qr] "
 	      "[--db FILE]\n"
 	      "       pantau enrol bulk SITES.csv [--expires 72h] [--db FILE]\n"
-	      "       pantau enrol revoke AGENT [--db FILE] [--ca-dir DIR]\n"
+	      "       pantau enrol revoke AGENT [--db FILE] [--ca-dir DIR] [--crl FILE]\n"
 	      "       pantau ca init [--dir DIR]\n", to);
 }
 
@@ -55,7 +55,9 @@ help(FILE *to)
 	      "  --db FILE    the collector's database (default: $PANTAU_DB, else "
 	      TOKEN_DEFAULT_DB ")\n"
 	      "  --ca-dir D   the client CA (default: $PANTAU_CA_DIR, else "
-	      ENROL_DEFAULT_CA_DIR ")\n", to);
+	      ENROL_DEFAULT_CA_DIR ")\n"
+	      "  --crl FILE   also write the CRL there: the broker's crlfile when it cannot\n"
+	      "               read the CA's folder (default: $PANTAU_CRL, else none)\n", to);
 }
 
 static int usage_error(const char *fmt, ...) PANTAU_PRINTF(1, 2);
@@ -84,6 +86,7 @@ parse(int argc, char **argv, struct args *a, int *first)
 		{ "db", required_argument, NULL, 'd' },
 		{ "ca-dir", required_argument, NULL, 'c' },
 		{ "dir", required_argument, NULL, 'c' },
+		{ "crl", required_argument, NULL, 'x' },
 		{ "no-qr", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -91,13 +94,14 @@ parse(int argc, char **argv, struct args *a, int *first)
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":r:s:e:d:c:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:s:e:d:c:x:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': a->region = optarg; break;
 		case 's': a->site = optarg; break;
 		case 'e': a->expires = optarg; break;
 		case 'd': a->db = optarg; break;
 		case 'c': a->ca_dir = optarg; break;
+		case 'x': a->crl = optarg; break;
 		case 'q': a->no_qr = true; break;
 		case 'h': help(stdout); return 0;
 		case ':': return usage_error("%s needs a value", argv[optind - 1]);
@@ -229,7 +233,7 @@ do_bulk(sqlite3 *db, const struct args *a, const char *path)
 
 /* The CRL from every revoked serial of the database. */
 static int
-write_crl(sqlite3 *db, const char *ca_dir)
+write_crl(sqlite3 *db, const char *ca_dir, const char *copy)
 {
 	char why[700];
 	struct ca *ca = NULL;
@@ -241,8 +245,8 @@ write_crl(sqlite3 *db, const char *ca_dir)
 	else if (enrol_cert_revoked(db, &serials, &n) != PANTAU_OK)
 		fprintf(stderr, PROG ": the revoked certificates could not be read: %s\n",
 		    sqlite3_errmsg(db));
-	else if (ca_write_crl(ca, (const char *const *)serials, n, clock_real_ms(), why,
-	    sizeof(why)) != PANTAU_OK)
+	else if (ca_write_crl(ca, (const char *const *)serials, n, clock_real_ms(), copy,
+	    why, sizeof(why)) != PANTAU_OK)
 		fprintf(stderr, PROG ": %s\n", why);
 	else
 		rc = 0;
@@ -275,11 +279,12 @@ do_revoke(sqlite3 *db, const struct args *a, const char *agent)
 		    "revoked already)\n", agent);
 		return EXIT_FAIL;
 	}
-	if (write_crl(db, a->ca_dir) != 0)
+	if (write_crl(db, a->ca_dir, a->crl) != 0)
 		return EXIT_FAIL;
-	fprintf(stderr, PROG ": %d certificate(s) of %s revoked%s; %s/%s is rewritten: reload the "
-	    "broker (systemctl reload mosquitto, or kill -HUP its pid) and it refuses them\n", n,
-	    agent, t > 0 ? ", its unused token void" : "", a->ca_dir, CA_CRL_FILE);
+	fprintf(stderr, PROG ": %d certificate(s) of %s revoked%s; %s/%s%s%s is rewritten: reload "
+	    "the broker (systemctl reload mosquitto, or kill -HUP its pid) and it refuses them\n",
+	    n, agent, t > 0 ? ", its unused token void" : "", a->ca_dir, CA_CRL_FILE,
+	    a->crl != NULL ? " and " : "", a->crl != NULL ? a->crl : "");
 	return 0;
 }
 
@@ -314,6 +319,7 @@ enrol_main(int argc, char **argv)
 		    "\"enrol bulk\" takes one CSV file" : "\"enrol revoke\" takes one agent id");
 	a.db = env_or(a.db, "PANTAU_DB", TOKEN_DEFAULT_DB);
 	a.ca_dir = env_or(a.ca_dir, "PANTAU_CA_DIR", ENROL_DEFAULT_CA_DIR);
+	a.crl = env_or(a.crl, "PANTAU_CRL", NULL);
 	sqlite3 *db = token_open_db(a.db, PROG, "enrol_tokens");
 	if (db == NULL)
 		return EXIT_FAIL;

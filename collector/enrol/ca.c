@@ -130,7 +130,7 @@ ca_init(const char *dir, int64_t now_ms, char *why, size_t len)
 	if ((rc = write_file(dir, CA_KEY_FILE, key_pem, 0600, why, len)) != PANTAU_OK ||
 	    (rc = write_file(dir, CA_CERT_FILE, cert_pem, 0644, why, len)) != PANTAU_OK)
 		goto out;
-	rc = ca_write_crl(&ca, NULL, 0, now_ms, why, len);
+	rc = ca_write_crl(&ca, NULL, 0, now_ms, NULL, why, len);
 out:
 	if (key_pem != NULL)
 		OPENSSL_cleanse(key_pem, strlen(key_pem));
@@ -258,9 +258,26 @@ crl_add(X509_CRL *crl, const char *hex, const ASN1_TIME *when)
 	return ok;
 }
 
+/* Write path (a file's full path) atomically. */
+static bool
+write_path(const char *path, const char *data, size_t n)
+{
+	char dir[600], name[600];
+	snprintf(dir, sizeof(dir), "%s", path);
+	char *slash = strrchr(dir, '/');
+	snprintf(name, sizeof(name), "%s", slash != NULL ? slash + 1 : path);
+	if (slash == NULL)
+		snprintf(dir, sizeof(dir), ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	return durable_write_mode(dir, name, data, n, 0644) == PANTAU_OK;
+}
+
 pantau_err
 ca_write_crl(const struct ca *ca, const char *const *serials, size_t n, int64_t now_ms,
-    char *why, size_t len)
+    const char *copy, char *why, size_t len)
 {
 	int64_t now_s = now_ms / 1000;
 	X509_CRL *crl = X509_CRL_new();
@@ -280,11 +297,13 @@ ca_write_crl(const struct ca *ca, const char *const *serials, size_t n, int64_t 
 		char *data = NULL;
 		long dn = BIO_get_mem_data(b, &data);
 		rc = PANTAU_ERR_IO;
-		if (durable_write_mode(ca->dir, CA_CRL_FILE, data, (size_t)dn, 0644) == PANTAU_OK)
-			rc = PANTAU_OK;
-		else
+		if (durable_write_mode(ca->dir, CA_CRL_FILE, data, (size_t)dn, 0644) != PANTAU_OK)
 			snprintf(why, len, "cannot write %s/%s: %s", ca->dir, CA_CRL_FILE,
 			    strerror(errno));
+		else if (copy != NULL && copy[0] != '\0' && !write_path(copy, data, (size_t)dn))
+			snprintf(why, len, "cannot write %s: %s", copy, strerror(errno));
+		else
+			rc = PANTAU_OK;
 	}
 	BIO_free(b);
 	ASN1_TIME_free(last);

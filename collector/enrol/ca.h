@@ -70,8 +70,10 @@ pantau_err ca_verify(const struct ca *ca, const char *pem, size_t len, int64_t n
 bool ca_serial_hex(const X509 *cert, char out[CA_SERIAL_MAX + 1]);
 
 /* Write dir/crl.pem listing the n serials (hex), signed at now_ms, valid
- * CA_YEARS; atomically (the broker never reads half of it). */
+ * CA_YEARS; atomically (the broker never reads half of it). copy (NULL:
+ * none) is a second file written the same: the broker's crlfile where it
+ * cannot read dir. */
 pantau_err ca_write_crl(const struct ca *ca, const char *const *serials, size_t n,
-    int64_t now_ms, char *why, size_t len);
+    int64_t now_ms, const char *copy, char *why, size_t len);
 
 #endif

@@ -15,6 +15,7 @@ data stay as they were; a certificate request naming another agent is
 refused. Token and CSR checks in detail: tests/unit/test_enrol.c."""
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -41,7 +42,9 @@ class EnrolTest(E2ETestCase):
         self.ca_dir = os.path.join(d, "ca")
         out = run(binary("pantau"), "ca", "init", "--dir", self.ca_dir)
         self.assertEqual(out.returncode, 0, out.stderr)
-        self.crl = os.path.join(self.ca_dir, "crl.pem")
+        # the broker's copy of the CRL, as where it cannot read the CA's folder
+        self.crl = os.path.join(d, "broker-crl.pem")
+        shutil.copy(os.path.join(self.ca_dir, "crl.pem"), self.crl)
         self.tls_port, self.plain_port = free_port(), free_port()
         conf = os.path.join(d, "mosquitto.conf")
         with open(conf, "w") as f:
@@ -218,7 +221,7 @@ class EnrolTest(E2ETestCase):
         pub = [MOSQUITTO_PUB, *self.files(agent), "-V", "5", "-q", "1", "-t", topic, "-m", "{}"]
         self.assertEqual(run(*pub).returncode, 0)
         out = run(binary("pantau"), "enrol", "revoke", agent, "--db", self.db, "--ca-dir",
-                  self.ca_dir)
+                  self.ca_dir, "--crl", self.crl)
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("reload the broker", out.stderr)
         serials = run("openssl", "crl", "-in", self.crl, "-noout", "-text").stdout

@@ -211,7 +211,7 @@ test_ca(void **state)
 	assert_int_equal(ca_verify(ca, again, strlen(again), NOW, &x), PANTAU_ERR_INVAL);
 	/* the CRL lists what it is given, signed by the CA */
 	const char *revoked[] = { serial };
-	assert_int_equal(ca_write_crl(ca, revoked, 1, NOW, why, sizeof(why)), PANTAU_OK);
+	assert_int_equal(ca_write_crl(ca, revoked, 1, NOW, NULL, why, sizeof(why)), PANTAU_OK);
 	snprintf(path, sizeof(path), "%s/%s", dir, CA_CRL_FILE);
 	FILE *fp = fopen(path, "r");
 	assert_non_null(fp);
