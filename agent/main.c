@@ -12,6 +12,7 @@
 #include "check.h"
 #include "daemonargs.h"
 #include "enrol/enrol.h"
+#include "enrol/renewtimer.h"
 #include "log.h"
 #include "reload.h"
 #include "sigstop.h"
@@ -81,6 +82,7 @@ run(struct agent_config *cfg, const char *path)
 	uv_loop_t loop;
 	struct sigstop sig;
 	struct agent *a = NULL;
+	struct renewtimer *renew = NULL;
 	int rc = 0;
 	uv_loop_init(&loop);
 	if (agent_new(&loop, cfg, &a, why, sizeof(why)) != PANTAU_OK) {
@@ -89,7 +91,10 @@ run(struct agent_config *cfg, const char *path)
 	} else {
 		sigstop_start(&loop, &sig, "agent", stop_agent, a);
 		sigstop_reload(&loop, &sig, reload_agent, a, path);
+		renew = renewtimer_start(&loop, cfg, path);
 	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	renewtimer_stop(renew);     /* its handles kept no loop alive: close them now */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	agent_free(a);
 	uv_loop_close(&loop);

@@ -9,7 +9,8 @@ static const struct cfg_key enrol_keys[] = {
 	{ "cacert", CFG_STRING, E(cacert), S(cacert), 0, 0, "", NULL, NULL, 0,
 	    "PEM file of the CA of the collector's API certificate; empty: the system's CAs" },
 	{ "renew_days", CFG_INT, E(renew_days), 0, 1, 3650, "30", NULL, NULL, 0,
-	    "pantau-agent renew --if-due renews the certificate when it has fewer days left" },
+	    "the running agent (checking 5 s after start, then every 12 h) and pantau-agent "
+	    "renew --if-due renew the certificate when it has fewer days left" },
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))

@@ -181,6 +181,24 @@ class EnrolTest(E2ETestCase):
         self.assertEqual(renew.returncode, 0, renew.stderr)
         self.assertIn("renewed: agent ag-3273-0001 has a new certificate", renew.stderr)
 
+    def test_agent_renews_by_itself(self):
+        agent, config = self.enrolled("renewing")
+        crt = os.path.join(self.state[agent], f"{agent}.crt")
+        first = open(crt).read()
+        # due at once: renew when fewer than 3650 days are left of its 365
+        with open(config) as f:
+            text = f.read().replace("[enrol]\n", "[enrol]\nrenew_days = 3650\n")
+        with open(config, "w") as f:
+            f.write(text)
+        agent_proc = self.start("agent", [binary("pantau-agent"), "--config", config])
+        wait_for(lambda: f"renewed {agent}" in self.collector.output(), 30,
+                 "the agent's own renewal")
+        wait_for(lambda: open(crt).read() != first, 10, "the new certificate on disk")
+        wait_for(lambda: "certificate renewal checked" in agent_proc.output(), 10,
+                 "the agent to see its renewal done")
+        self.assertEqual(run("openssl", "verify", "-CAfile", f"{self.ca_dir}/ca.crt",
+                             crt).returncode, 0)
+
     def test_used_expired_wrong_tokens_refused(self):
         token = self.token()
         config = self.base_config("first")
