@@ -9,7 +9,7 @@ listener of its own.
 An agent enrols with a one-time token and its batches are stored; a used,
 an expired, a wrong and a mistyped token are refused with the sentence
 that says what to do; a revoked certificate is refused by the broker after
-a SIGHUP; a certificate of another CA is refused; agent A publishing B's
+a SIGHUP; an expired one and one of another CA are refused; agent A publishing B's
 results or status, or reading B's cmd topic, gets nothing through and B's
 data stay as they were; a certificate request naming another agent is
 refused. Token and CSR checks in detail: tests/unit/test_enrol.c."""
@@ -251,6 +251,38 @@ class EnrolTest(E2ETestCase):
         status, body = self.request("/api/v1/enrol/renew", {
             "cert": open(os.path.join(self.state[agent], f"{agent}.crt")).read(), "csr": "x"})
         self.assertEqual((status, body["reason"]), (401, "cert_revoked"))
+
+    def test_expired_certificate_refused(self):
+        """A certificate of the client CA whose validity ended (made here with
+        openssl ca, the CA's key and a past validity) connects to nothing and
+        renews nothing."""
+        d = self.workdir
+        with open(f"{d}/ca.cnf", "w") as f:
+            f.write(f"[ca]\ndefault_ca = c\n[c]\ndatabase = {d}/index.txt\n"
+                    f"new_certs_dir = {d}\ncertificate = {self.ca_dir}/ca.crt\n"
+                    f"private_key = {self.ca_dir}/ca.key\ndefault_md = sha256\n"
+                    f"serial = {d}/serial\nunique_subject = no\npolicy = p\n"
+                    "[p]\ncommonName = supplied\n")
+        open(f"{d}/index.txt", "w").close()
+        with open(f"{d}/serial", "w") as f:
+            f.write("01\n")
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-subj", "/CN=ag-3273-0001", "-keyout", "old.key", "-out", "old.csr", cwd=d)
+        openssl("ca", "-batch", "-config", "ca.cnf", "-in", "old.csr", "-out", "old.crt",
+                "-notext", "-startdate", "20200101000000Z", "-enddate", "20200201000000Z",
+                cwd=d)
+        out = run(MOSQUITTO_PUB, *self.client(f"{d}/old.crt", f"{d}/old.key"), "-q", "1",
+                  "-t", "pantau/v1/32/3273/ag-3273-0001/result", "-m", "{}")
+        self.assertNotEqual(out.returncode, 0, "an expired certificate connected")
+        # the same made valid today connects: it is the date that is refused
+        openssl("ca", "-batch", "-config", "ca.cnf", "-in", "old.csr", "-out", "now.crt",
+                "-notext", "-days", "1", cwd=d)
+        out = run(MOSQUITTO_PUB, *self.client(f"{d}/now.crt", f"{d}/old.key"), "-q", "1",
+                  "-t", "pantau/v1/32/3273/ag-3273-0001/result", "-m", "{}")
+        self.assertEqual(out.returncode, 0, out.stderr)
+        status, body = self.request("/api/v1/enrol/renew", {"cert": open(f"{d}/old.crt").read(),
+                                                            "csr": open(f"{d}/old.csr").read()})
+        self.assertEqual((status, body["reason"]), (401, "cert_expired"))
 
     def test_foreign_ca_refused(self):
         d = self.workdir
