@@ -2,7 +2,6 @@
 
 #include <inttypes.h>
 #include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,25 +80,11 @@ assign(sqlite3 *db, const char *region, char agent[WIRE_AGENT_MAX + 1])
 	return PANTAU_ERR_TOO_BIG;
 }
 
-static pantau_err
-make_text(int64_t id, char text[ENROL_TOKEN_MAX + 1])
-{
-	unsigned char secret[ENROL_SECRET_BYTES];
-	if (RAND_bytes(secret, sizeof(secret)) != 1)
-		return PANTAU_ERR_UNSUPPORTED;
-	int n = snprintf(text, ENROL_TOKEN_MAX + 1, "pe_%" PRId64 "_", id);
-	for (size_t i = 0; i < sizeof(secret) && n > 0; i++)
-		n += snprintf(text + n, ENROL_TOKEN_MAX + 1 - (size_t)n, "%02x", secret[i]);
-	OPENSSL_cleanse(secret, sizeof(secret));
-	return PANTAU_OK;
-}
-
 pantau_err
 enrol_token_create(sqlite3 *db, const char *region, const char *site, int64_t now_ms,
     int64_t expires_ms, char text[ENROL_TOKEN_MAX + 1], struct enrol_site *s)
 {
-	unsigned char hash[TOKEN_HASH_LEN];
-	sqlite3_stmt *ins = NULL, *upd = NULL;
+	sqlite3_stmt *ins = NULL;
 	bool own_tx = sqlite3_get_autocommit(db) != 0;
 	text[0] = '\0';
 	memset(s, 0, sizeof(*s));
@@ -112,9 +97,7 @@ enrol_token_create(sqlite3 *db, const char *region, const char *site, int64_t no
 		goto out;
 	rc = PANTAU_ERR_DB;
 	if (sqlite3_prepare_v2(db, "INSERT INTO enrol_tokens(agent, region, site, hash, created_ms,"
-	        " expires_ms) VALUES(?, ?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE enrol_tokens SET hash = ? WHERE id = ?", -1, &upd,
-	        NULL) != SQLITE_OK) {
+	        " expires_ms) VALUES(?, ?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
 		db_fail(db, "prepare");
 		goto out;
 	}
@@ -131,38 +114,13 @@ enrol_token_create(sqlite3 *db, const char *region, const char *site, int64_t no
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->site, sizeof(s->site), "%s", site);
 	s->expires_ms = expires_ms;
-	if ((rc = make_text(s->id, text)) != PANTAU_OK ||
-	    (rc = token_hash(text, strlen(text), hash)) != PANTAU_OK)
-		goto out;
-	sqlite3_bind_blob(upd, 1, hash, sizeof(hash), SQLITE_STATIC);
-	sqlite3_bind_int64(upd, 2, s->id);
-	rc = sqlite3_step(upd) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "store a token's hash");
+	rc = token_text_store(db, "enrol_tokens", "pe_", ENROL_SECRET_BYTES, s->id, text,
+	    ENROL_TOKEN_MAX + 1);
 out:
 	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
 	if (own_tx)
 		(void)sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	if (rc != PANTAU_OK)
-		OPENSSL_cleanse(text, ENROL_TOKEN_MAX + 1);
 	return rc;
-}
-
-/* "pe_ID_SECRET" with SECRET 32 lower-case hex digits; *id is ID. */
-static bool
-parse(const char *text, int64_t *id)
-{
-	if (strncmp(text, "pe_", 3) != 0)
-		return false;
-	const char *p = text + 3;
-	size_t digits = strspn(p, "0123456789");
-	if (digits == 0 || digits > 18 || p[digits] != '_' || p[0] == '0')
-		return false;
-	const char *secret = p + digits + 1;
-	if (strlen(secret) != 2 * ENROL_SECRET_BYTES ||
-	    strspn(secret, "0123456789abcdef") != 2 * ENROL_SECRET_BYTES)
-		return false;
-	*id = strtoll(p, NULL, 10);
-	return true;
 }
 
 static void
@@ -179,7 +137,7 @@ enrol_token_check(sqlite3 *db, const char *text, int64_t now_ms, struct enrol_si
 	sqlite3_stmt *st = NULL;
 	enum enrol_verdict v = ENROL_UNKNOWN;
 	memset(s, 0, sizeof(*s));
-	if (!parse(text, &s->id))
+	if (!token_text_parse(text, "pe_", ENROL_SECRET_BYTES, &s->id))
 		return ENROL_MALFORMED;
 	if (token_hash(text, strlen(text), want) != PANTAU_OK)
 		return ENROL_DB_ERROR;
