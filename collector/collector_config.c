@@ -276,9 +276,8 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	check_sinks(f, c);
 	check_retention(f, c);
 	check_api(f, c);
-	if (c->api.per_client > c->api.max_connections)
-		cfg_error(f, "%s: [api] per_client (%d) is more than max_connections (%d); lower "
-		    "it", f->path, c->api.per_client, c->api.max_connections);
+	cfg_check_not_above(f, "api", "per_client", c->api.per_client, "max_connections",
+	    c->api.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
 }
 

@@ -535,6 +535,20 @@ cfg_report_unused(struct cfg_file *f, const char *const *known_sections)
 	}
 }
 
+void
+cfg_check_not_above(struct cfg_file *f, const char *section, const char *small, int a,
+    const char *big, int b)
+{
+	if (a <= b)
+		return;
+	const struct cfg_entry *e = cfg_find(f, section, small);
+	char where[16] = "";
+	if (e != NULL)
+		snprintf(where, sizeof(where), ":%d", e->line);
+	cfg_error(f, "%s%s: [%s] %s (%d) is more than %s (%d); lower it", f->path, where, section,
+	    small, a, big, b);
+}
+
 pantau_err
 cfg_file_open(const char *path, const char *what, struct cfg_file **out, FILE *errs)
 {

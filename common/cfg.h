@@ -146,6 +146,11 @@ pantau_err cfg_file_open(const char *path, const char *what, struct cfg_file **o
 pantau_err cfg_file_close(struct cfg_file *f, const char *const *known_sections,
     const char *check_cmd, FILE *errs);
 
+/* An error when [section] small (value a) is above big (value b), named
+ * by its line when the file sets it. */
+void cfg_check_not_above(struct cfg_file *f, const char *section, const char *small, int a,
+    const char *big, int b);
+
 /* Report every entry nobody consumed as an unknown key or section. */
 void cfg_report_unused(struct cfg_file *f, const char *const *known_sections);
 

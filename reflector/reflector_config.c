@@ -64,9 +64,8 @@ reflector_config_load(const char *path, struct reflector_config *c, FILE *errs)
 	cfg_apply(f, "reflector", reflector_keys, N(reflector_keys), c);
 	cfg_apply(f, "stamp", stamp_keys, N(stamp_keys), c);
 	cfg_apply(f, "http", http_keys, N(http_keys), c);
-	if (c->http.per_client > c->http.max_connections)
-		cfg_error(f, "%s: [http] per_client (%d) is more than max_connections (%d); lower "
-		    "it", f->path, c->http.per_client, c->http.max_connections);
+	cfg_check_not_above(f, "http", "per_client", c->http.per_client, "max_connections",
+	    c->http.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
 }
 

@@ -215,18 +215,6 @@ icmpsock_family(const struct icmpsock *s)
 	return s->family;
 }
 
-bool
-icmpsock_is_raw(const struct icmpsock *s)
-{
-	return s->raw;
-}
-
-bool
-icmpsock_kernel_timestamps(const struct icmpsock *s)
-{
-	return s->kernel_ts;
-}
-
 static struct train *
 find_train(const struct icmpsock *s, uint32_t cookie)
 {

@@ -59,10 +59,6 @@ pantau_err icmpsock_open(uv_loop_t *loop, int family, struct icmpsock **out, cha
 void icmpsock_free(struct icmpsock *s);
 
 int icmpsock_family(const struct icmpsock *s);
-/* True for a raw socket, false for an unprivileged ping socket. */
-bool icmpsock_is_raw(const struct icmpsock *s);
-/* True when replies carry kernel receive timestamps. */
-bool icmpsock_kernel_timestamps(const struct icmpsock *s);
 
 /* Register a train; *cookie receives its cookie, unique on this socket.
  * PANTAU_ERR_NOMEM, or PANTAU_ERR_STATE after icmpsock_free(). */

@@ -4,7 +4,6 @@
 #include <getopt.h>
 #include <openssl/crypto.h>
 #include <sqlite3.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,9 +15,9 @@
 #include "collector/store/tokens.h"
 #include "qr.h"
 #include "token.h"
+#include "usage.h"
 
 #define EXIT_FAIL 1
-#define EXIT_USAGE 2
 #define PROG "pantau enrol"
 #define CSV_LINE_MAX 512
 
@@ -60,20 +59,7 @@ help(FILE *to)
 	      "               read the CA's folder (default: $PANTAU_CRL, else none)\n", to);
 }
 
-static int usage_error(const char *fmt, ...) PANTAU_PRINTF(1, 2);
-
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\n", stderr);
-	help(stderr);
-	return EXIT_USAGE;
-}
+#define usage_error(...) cli_usage_error(PROG, help, __VA_ARGS__)
 
 /* Options after the verb; *first the index of the first operand. */
 static int

@@ -16,11 +16,11 @@
 #include "resultkind.h"
 #include "enrol.h"
 #include "token.h"
+#include "usage.h"
 #include "watch.h"
 #include "wire.h"
 
 #define EXIT_FAIL 1
-#define EXIT_USAGE 2
 #define DEFAULT_URL "http://127.0.0.1:8080"
 /* Bytes of an API path with its query string. */
 #define PATH_MAX_LEN 256
@@ -85,21 +85,8 @@ usage(FILE *to)
 	    WATCH_DEFAULT_INTERVAL_S, DEFAULT_URL);
 }
 
-static int usage_error(const char *fmt, ...) PANTAU_PRINTF(1, 2);
-
 /* Say what was wrong, then the usage; returns EXIT_USAGE. */
-static int
-usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("pantau: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\n", stderr);
-	usage(stderr);
-	return EXIT_USAGE;
-}
+#define usage_error(...) cli_usage_error("pantau", usage, __VA_ARGS__)
 
 static bool
 two_digits(const char *s)

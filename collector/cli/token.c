@@ -12,9 +12,9 @@
 #include "clock.h"
 #include "collector/store/tokens.h"
 #include "log.h"
+#include "usage.h"
 
 #define EXIT_FAIL 1
-#define EXIT_USAGE 2
 /* Longest wait for the collector's write transaction (ms). */
 #define TOKEN_BUSY_MS 10000
 
@@ -58,20 +58,7 @@ token_help(FILE *to)
 	      "Run it on the collector's machine as a user who may write the database.\n", to);
 }
 
-static int token_usage_error(const char *fmt, ...) PANTAU_PRINTF(1, 2);
-
-static int
-token_usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("pantau token: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n\n", stderr);
-	token_help(stderr);
-	return EXIT_USAGE;
-}
+#define token_usage_error(...) cli_usage_error("pantau token", token_help, __VA_ARGS__)
 
 static int
 parse(int argc, char **argv, struct args *a)

@@ -2,8 +2,11 @@
 
 flood  valid agents' receive delay (the collector's receive time minus the
        batch's own timestamp, both ms) without and then with a flood of
-       invalid messages (FLOOD_RATE a second, another MQTT client, QoS 0),
-       side by side in one run; the log lines the flood caused; then the
+       invalid messages (FLOOD_RATE a second, another MQTT client, QoS 0, on a
+       status topic), side by side in one run, next to the same delay seen by
+       two mosquitto_sub: one on the result topics only (what the broker and
+       the machine add) and one on pantau/v1/# like the collector (what any
+       subscriber of the flood gets); the log lines the flood caused; then the
        collector's RSS while 100,000 distinct bogus agent ids arrive, with
        [collector] max_agents at its default (50,000)
 """
@@ -50,7 +53,7 @@ def flood(hm, broker, seconds, sent):
     """FLOOD_RATE lines a second of bad JSON into mosquitto_pub -l (a
     message per line) for seconds; sent[0] counts them."""
     pub = subprocess.Popen([hm.MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                            "-q", "0", "-t", "pantau/v1/32/3273/flooder/result", "-l"],
+                            "-q", "0", "-t", "pantau/v1/32/3273/flooder/status", "-l"],
                            stdin=subprocess.PIPE)
     step = 0.05
     per_step = int(FLOOD_RATE * step)
@@ -66,6 +69,43 @@ def flood(hm, broker, seconds, sent):
     pub.stdin.close()
     pub.wait(60)
     sent[0] = n
+
+
+def start_reference(hm, broker, wd, procs, topic, name):
+    """mosquitto_sub on topic, each message as "UNIX_TIME PAYLOAD" in wd/name."""
+    path = os.path.join(wd, name)
+    out = open(path, "w")
+    sub = subprocess.Popen([hm.MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(broker.port),
+                            "-q", "1", "-t", topic, "-t", "bench/ready",
+                            "-F", "%U %p"], stdout=out, stderr=subprocess.DEVNULL)
+    procs.append(("mosquitto_sub", sub))
+
+    def subscribed():
+        broker.publish("bench/ready", "ready")
+        with open(path) as f:
+            return " ready" in f.read()
+    hm.wait_for(subscribed, 15, "mosquitto_sub's subscription", interval=0.2)
+    return path
+
+
+def reference_delays(path, prefix):
+    """Receive time minus the batch's ts (ms) of prefix's batches at mosquitto_sub."""
+    import datetime
+    import json
+    out = []
+    with open(path) as f:
+        for line in f:
+            when, _, payload = line.partition(" ")
+            try:
+                b = json.loads(payload)
+            except ValueError:
+                continue
+            if not b.get("agent", "").startswith(prefix + "-"):
+                continue
+            ts = datetime.datetime.strptime(b["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            out.append((float(when) - ts) * 1000)
+    return out
 
 
 def rss_kib(pid):
@@ -114,6 +154,8 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
         col, api = start_collector(hm, wd.path, broker, hm.free_port(), None, procs)
         col_log = lambda: col.output().count("\n")
         hm.wait_subscribed(broker, api)
+        ref = start_reference(hm, broker, wd.path, procs, "pantau/v1/+/+/+/result", "results.txt")
+        ref_all = start_reference(hm, broker, wd.path, procs, "pantau/v1/#", "all.txt")
         db = os.path.join(wd.path, "pantau.db")
         stats = lambda: hm.http_json(f"{api}/api/v1/stats", timeout=30)[1]
 
@@ -138,12 +180,21 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
                     "the flood's messages taken", interval=0.5)
         calm, flooded = delays(db, "calm"), delays(db, "flooded")
         c99, f99 = quantile(calm, 0.99), quantile(flooded, 0.99)
+        rcalm, rflood = reference_delays(ref, "calm"), reference_delays(ref, "flooded")
+        r99c, r99f = quantile(rcalm, 0.99), quantile(rflood, 0.99)
+        acalm, aflood = reference_delays(ref_all, "calm"), reference_delays(ref_all, "flooded")
         rows = [
             ("valid batches stored: calm / flooded", f"{len(calm)} / {len(flooded)}"),
             ("receive delay p50, ms: calm / flooded",
              f"{statistics.median(calm):.0f} / {statistics.median(flooded):.0f}"),
             ("receive delay p99, ms: calm / flooded", f"{c99:.0f} / {f99:.0f}"),
             ("p99 flooded / calm", f"{f99 / c99:.2f}  (goal <= 2)" if c99 > 0 else "-"),
+            ("mosquitto_sub on the result topics p50 / p99, ms: calm",
+             f"{quantile(rcalm, 0.5):.0f} / {r99c:.0f}"),
+            ("  flooded", f"{quantile(rflood, 0.5):.0f} / {r99f:.0f}"),
+            ("mosquitto_sub on pantau/v1/# (the flood too) p50 / p99, ms: calm",
+             f"{quantile(acalm, 0.5):.0f} / {quantile(acalm, 0.99):.0f}"),
+            ("  flooded", f"{quantile(aflood, 0.5):.0f} / {quantile(aflood, 0.99):.0f}"),
             ("invalid messages sent / rejected by the collector",
              f"{sent[0]:,} / {stats()['rejected'] - rej0:,} (QoS 0: the broker may drop some)"),
             ("flood rate offered", f"{sent[0] / flood_s:,.0f} msg/s"),

@@ -69,6 +69,14 @@ class LabTestCase(E2ETestCase):
         p.killed = True
         return p
 
+    def wait_irtt(self, lab, srv, out_json):
+        """Until a short irtt run from the site reaches srv in core."""
+        def irtt_ready():
+            if not srv.alive():
+                raise AssertionError(srv.output())
+            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
+        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+
     def close_lab(self, lab):
         lab.close()
         if lab.dl is None:
@@ -162,11 +170,7 @@ class LabStampJitterTest(LabTestCase):
         rig = Site(lab, self.workdir, "stamp", self.start)
         out_json = os.path.join(self.workdir, "irtt.json")
 
-        def irtt_ready():
-            if not srv.alive():
-                raise AssertionError(srv.output())
-            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
-        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        self.wait_irtt(lab, srv, out_json)
         started = time.time()
         rig.start_agent({"stamp": {"type": "stamp", "target": L.CORE_ADDR,
                                    "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
@@ -322,11 +326,7 @@ class LabToolsTest(LabTestCase):
         ip3 = self.start_reference("iperf3-server", lab.argv("core", L.iperf3_server_argv()))
         out_json = os.path.join(self.workdir, "irtt.json")
 
-        def irtt_ready():
-            if not srv.alive():
-                raise AssertionError(srv.output())
-            return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
-        wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
+        self.wait_irtt(lab, srv, out_json)
         r = lab.run("site", L.irtt_client_argv(out_json, 2, 10), check=True)
         irtt = L.parse_irtt(out_json)
         self.assertGreater(irtt["recv"], 150, r.stdout)

@@ -332,24 +332,18 @@ def write_corpus(harness, seeds):
 
 
 def main():
-    write_corpus("wire_batch", BATCH_SEEDS)
-    write_corpus("wire_status", STATUS_SEEDS)
-    write_corpus("wire_cmd", CMD_SEEDS)
-    write_corpus("wire_topic", TOPIC_SEEDS)
-    write_corpus("mode", MODE_SEEDS)
-    write_corpus("worker_request", WORKER_REQUEST_SEEDS)
-    write_corpus("worker_reply", WORKER_REPLY_SEEDS)
-    write_corpus("stamp", stamp_seeds())
-    write_corpus("icmp", icmp_seeds())
-    write_corpus("agent_config", AGENT_SEEDS)
-    write_corpus("collector_config", COLLECTOR_SEEDS)
-    write_corpus("reflector_config", REFLECTOR_SEEDS)
-    write_corpus("profiles", PROFILES_SEEDS)
-    write_corpus("api", API_SEEDS)
-    write_corpus("http_headers", HTTP_HEADER_SEEDS)
-    write_dict("json", json_tokens())
-    write_dict("ini", ini_tokens())
-    write_dict("http", http_tokens())
+    corpora = {
+        "wire_batch": BATCH_SEEDS, "wire_status": STATUS_SEEDS, "wire_cmd": CMD_SEEDS,
+        "wire_topic": TOPIC_SEEDS, "mode": MODE_SEEDS,
+        "worker_request": WORKER_REQUEST_SEEDS, "worker_reply": WORKER_REPLY_SEEDS,
+        "stamp": stamp_seeds(), "icmp": icmp_seeds(), "agent_config": AGENT_SEEDS,
+        "collector_config": COLLECTOR_SEEDS, "reflector_config": REFLECTOR_SEEDS,
+        "profiles": PROFILES_SEEDS, "api": API_SEEDS, "http_headers": HTTP_HEADER_SEEDS,
+    }
+    for name, seeds in corpora.items():
+        write_corpus(name, seeds)
+    for name, tokens in (("json", json_tokens()), ("ini", ini_tokens()), ("http", http_tokens())):
+        write_dict(name, tokens)
 
 
 if __name__ == "__main__":

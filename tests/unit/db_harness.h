@@ -39,17 +39,18 @@ db_count(sqlite3 *db, const char *sql)
 	return n;
 }
 
-/* A store in a new temporary folder, and the build's region catalog: the
- * start of the collector tests' fixtures. */
+/* A store in a new temporary folder, the build's region catalog and an
+ * ingest over both: the start of the collector tests' fixtures. */
 struct db_fixture {
 	char dir[64];
 	char db[128];
 	struct catalog *cat;
 	struct store *store;
+	struct ingest *in;
 };
 
 /* Fill x: the folder /tmp/pantau-NAME-XXXXXX, its store committing every
- * commit_rows rows (or 100 ms), the catalog. */
+ * commit_rows rows (or 100 ms), the catalog, the ingest. */
 static inline void
 db_fixture_open(struct db_fixture *x, const char *name, int commit_rows)
 {
@@ -59,6 +60,8 @@ db_fixture_open(struct db_fixture *x, const char *name, int commit_rows)
 	x->cat = harness_catalog();
 	struct store_opts so = { .path = x->db, .commit_ms = 100, .commit_rows = commit_rows };
 	assert_int_equal(store_open(&so, &x->store), PANTAU_OK);
+	x->in = ingest_new(x->store, x->cat);
+	assert_non_null(x->in);
 }
 
 /* db_count over x's store. */
@@ -95,6 +98,7 @@ db_ingest_batch(struct ingest *in, const struct db_batch *b)
 static inline void
 db_fixture_close(struct db_fixture *x)
 {
+	ingest_free(x->in);
 	store_close(x->store);
 	catalog_free(x->cat);
 	db_files_remove(x->db);

@@ -18,7 +18,6 @@
 
 struct fixture {
 	struct db_fixture fx;
-	struct ingest *in;
 };
 
 
@@ -27,7 +26,6 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	db_fixture_open(&f->fx, "ingest", 1000);
-	f->in = ingest_new(f->fx.store, f->fx.cat);
 	*state = f;
 	return 0;
 }
@@ -36,7 +34,6 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	ingest_free(f->in);
 	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
@@ -52,7 +49,7 @@ count(struct fixture *f, const char *sql)
 static void
 batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
 {
-	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
 		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
 		.recv_ms = 1707890431000LL });
 }
@@ -98,7 +95,7 @@ test_store_and_duplicates(void **state)
 	batch(f, "ag-1", "ag-1", 1, "0");
 	batch(f, "ag-1", "ag-1", 1, "0"); /* redelivered */
 	batch(f, "ag-1", "ag-1", 2, "0");
-	const struct ingest_stats *s = ingest_stats(f->in);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
 	assert_int_equal(s->received, 3);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->results_stored, 4);
@@ -182,13 +179,13 @@ test_bad_input_counted_and_neighbours_stored(void **state)
 {
 	struct fixture *f = *state;
 	batch(f, "ag-2", "ag-2", 1, "0");
-	ingest_message(f->in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
 	batch(f, "ag-2", "ag-2", 2, "250");    /* loss out of range */
 	batch(f, "ag-2", "ag-9", 3, "0");      /* agent differs from topic */
-	ingest_message(f->in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
-	ingest_message(f->in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
+	ingest_message(f->fx.in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
 	batch(f, "ag-2", "ag-2", 4, "0");
-	const struct ingest_stats *s = ingest_stats(f->in);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->rejected, 4);
 	assert_int_equal(s->rejected_by[WIRE_REJ_NOT_JSON], 1);
@@ -210,8 +207,8 @@ test_older_batch_keeps_latest_figures(void **state)
 	const char *older = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":1,"
 	                    "\"ts\":\"2024-02-14T06:00:00Z\",\"results\":[],"
 	                    "\"outbox\":{\"pending\":7,\"dropped\":3}}";
-	ingest_message(f->in, topic, newer, strlen(newer), 1707890461000LL);
-	ingest_message(f->in, topic, older, strlen(older), 1707890462000LL); /* resent late */
+	ingest_message(f->fx.in, topic, newer, strlen(newer), 1707890461000LL);
+	ingest_message(f->fx.in, topic, older, strlen(older), 1707890462000LL); /* resent late */
 	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-4'"),
 	    1707890460000LL);
 	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-4'"), 1000);
@@ -272,17 +269,17 @@ test_latest_upload(void **state)
 	                  "{\"probe\":\"throughput\",\"target\":\"198.51.100.8:8080\",\"ok\":true,"
 	                  "\"upload\":{\"mbps\":%d}}]}";
 	snprintf(msg, sizeof(msg), fmt, 2, 5, 6, 4);
-	ingest_message(f->in, topic, msg, strlen(msg), 1707890701000LL);
+	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890701000LL);
 	/* the lower of the batch's two */
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 	snprintf(msg, sizeof(msg), fmt, 1, 1, 9, 9);       /* older, resent late */
-	ingest_message(f->in, topic, msg, strlen(msg), 1707890702000LL);
+	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890702000LL);
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 	assert_int_equal(count(f, "SELECT upload_ts_ms FROM sites WHERE agent='ag-5'"),
 	    1707890700000LL);
 	const char *none = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":3,"
 	                   "\"ts\":\"2024-02-14T06:06:00Z\",\"results\":[]}";
-	ingest_message(f->in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
+	ingest_message(f->fx.in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
 	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 }
 
@@ -294,17 +291,17 @@ test_status_messages(void **state)
 	                    "\"site\":\"SDN 1\",\"link\":\"vsat-geo\",\"interval\":30}";
 	const char *will = "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-3\",\"reason\":\"lost\"}";
 	const char *topic = "pantau/v1/32/3273/ag-3/status";
-	ingest_message(f->in, topic, birth, strlen(birth), 1000);
+	ingest_message(f->fx.in, topic, birth, strlen(birth), 1000);
 	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 1);
 	assert_int_equal(count(f, "SELECT interval_s FROM sites WHERE agent='ag-3'"), 30);
-	ingest_message(f->in, topic, will, strlen(will), 2000);
+	ingest_message(f->fx.in, topic, will, strlen(will), 2000);
 	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 0);
 	assert_int_equal(count(f, "SELECT status_ms FROM sites WHERE agent='ag-3'"), 2000);
 	assert_int_equal(count(f, "SELECT count(*) FROM sites WHERE agent='ag-3' AND "
 	                          "link='vsat-geo' AND online_reason='lost'"), 1);
-	ingest_message(f->in, topic, "", 0, 3000); /* retained message cleared */
-	assert_int_equal(ingest_stats(f->in)->ignored, 1);
-	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
+	ingest_message(f->fx.in, topic, "", 0, 3000); /* retained message cleared */
+	assert_int_equal(ingest_stats(f->fx.in)->ignored, 1);
+	assert_int_equal(ingest_stats(f->fx.in)->status_stored, 2);
 }
 
 #define UNIT_SETUP setup

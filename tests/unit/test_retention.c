@@ -22,7 +22,6 @@
 
 struct fixture {
 	struct db_fixture fx;
-	struct ingest *in;
 	struct retention *ret;
 };
 
@@ -31,7 +30,6 @@ setup(void **state)
 {
 	struct fixture *f = calloc(1, sizeof(*f));
 	db_fixture_open(&f->fx, "retention", 100000);
-	f->in = ingest_new(f->fx.store, f->fx.cat);
 	struct retention_opts ro = { .keep_ms = 2 * DAY_MS, .step_batches = 4, .step_rows = 3 };
 	assert_int_equal(retention_new(f->fx.store, &ro, &f->ret), PANTAU_OK);
 	*state = f;
@@ -43,7 +41,6 @@ teardown(void **state)
 {
 	struct fixture *f = *state;
 	retention_free(f->ret);
-	ingest_free(f->in);
 	db_fixture_close(&f->fx);
 	free(f);
 	return 0;
@@ -61,7 +58,7 @@ count(struct fixture *f, const char *sql)
 static void
 batch(struct fixture *f, const char *agent, int boot, int seq, int64_t recv_ms)
 {
-	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = agent, .agent = agent,
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = agent, .agent = agent,
 		.ts = "2024-02-14T06:00:30Z", .loss = "0", .boot = boot, .seq = seq,
 		.recv_ms = recv_ms });
 }
