@@ -233,6 +233,36 @@ class EnrolTest(E2ETestCase):
         self.assertIn("cannot reach the collector", out.stderr)
         self.assertIn("the token is still good", out.stderr)
 
+    def test_full_disk_found_before_the_token_is_used(self):
+        """The state folder on a 16 KiB tmpfs (root only): enrol says the disk
+        is full before it sends anything, the config is as it was, and the
+        token still enrols once there is room."""
+        if os.geteuid() != 0:
+            self.skipTest("mounting a small tmpfs needs root")
+        full = os.path.join(self.workdir, "state-full")
+        os.makedirs(full)
+        if run("mount", "-t", "tmpfs", "-o", "size=16k", "tmpfs", full).returncode != 0:
+            self.skipTest("cannot mount a tmpfs here")
+        self.addCleanup(run, "umount", full)
+        with open(os.path.join(full, "filler"), "wb") as f:      # what fits, taken
+            try:
+                f.write(b"x" * 65536)
+            except OSError:
+                pass
+        config = self.base_config("full")
+        before = open(config).read()
+        token = self.token("Full", "--no-qr")
+        out = self.enrol(token, config, lang="id")
+        self.assertEqual(out.returncode, 1, out.stderr)
+        self.assertIn("disk penuh", out.stderr)
+        self.assertIn("token masih berlaku", out.stderr)
+        self.assertEqual(open(config).read(), before)
+        self.assertEqual(sorted(os.listdir(full)), ["filler"])
+        os.unlink(os.path.join(full, "filler"))
+        out = self.enrol(token, config)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        self.assertIn("enrolled: this box is agent", out.stderr)
+
     def test_revoked_refused_after_reload(self):
         agent, _ = self.enrolled("lost")
         topic = f"pantau/v1/32/3273/{agent}/status"
