@@ -223,8 +223,9 @@ put_file(const struct opts *o, const char *dir, const char *name, const char *te
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (durable_write_mode(dir, name, text, strlen(text), mode) == PANTAU_OK) {
 		/* the state folder's owner is the user the agent runs as (privdrop.h) */
-		if (dir == o->keydir && stat(dir, &st) == 0)
-			(void)chown(path, st.st_uid, st.st_gid);
+		if (dir == o->keydir && stat(dir, &st) == 0 && chown(path, st.st_uid, st.st_gid) != 0)
+			fprintf(stderr, "pantau-agent: %s stays with its maker (%s); the agent may not "
+			    "read it: chown it to the owner of %s\n", path, strerror(errno), dir);
 		return true;
 	}
 	say(o, E_WRITE, path, strerror(errno));
