@@ -172,6 +172,7 @@ class EnrolTest(E2ETestCase):
         self.assertEqual(check.returncode, 0, check.stdout)
         self.assertIn(f"broker 127.0.0.1:{self.tls_port} accepted user ag-3273-0001",
                       check.stdout)
+        self.assertIn("[ OK ] certificate of agent ag-3273-0001 is valid until", check.stdout)
         self.start("agent", [binary("pantau-agent"), "--config", config])
         site = wait_for(lambda: (s := self.site("ag-3273-0001"))[0] == 200 and
                         s[1].get("latest") and s[1], 30, "the enrolled agent's batch")
