@@ -314,6 +314,22 @@ class EnrolTest(E2ETestCase):
         status, body = self.request("/api/v1/enrol/renew", {"cert": open(f"{d}/old.crt").read(),
                                                             "csr": open(f"{d}/old.csr").read()})
         self.assertEqual((status, body["reason"]), (401, "cert_expired"))
+        # pantau-agent check says what is wrong with each: expired, or a box clock
+        # behind the certificate's start (one valid from 2099 stands for that)
+        openssl("ca", "-batch", "-config", "ca.cnf", "-in", "old.csr", "-out", "future.crt",
+                "-notext", "-startdate", "20990101000000Z", "-enddate", "21000101000000Z",
+                cwd=d)
+        for crt, says in (("old.crt", "[FAIL] the certificate expired on 2020-02-01"),
+                          ("future.crt", "but its certificate is valid only from 2099-01-01")):
+            config = self.agent_config(crt, self.tls_port, "ag-3273-0001", "32.73", {
+                "lo": {"type": "tcp", "target": f"127.0.0.1:{self.tls_port}"}},
+                broker__tls="true", broker__cafile=self.pki["ca.pem"],
+                broker__certfile=f"{d}/{crt}", broker__keyfile=f"{d}/old.key",
+                broker__connect_timeout=5)
+            out = run(binary("pantau-agent"), "check", "--config", config, "--catalog",
+                      CATALOG_DIR, "--lang", "en")
+            self.assertEqual(out.returncode, 1, out.stdout)
+            self.assertIn(says, out.stdout)
 
     def test_foreign_ca_refused(self):
         d = self.workdir
