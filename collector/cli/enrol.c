@@ -34,6 +34,7 @@ enrol_usage(FILE *to)
 	      "[--db FILE]\n"
 	      "       pantau enrol bulk SITES.csv [--expires 72h] [--db FILE]\n"
 	      "       pantau enrol revoke AGENT [--db FILE] [--ca-dir DIR] [--crl FILE]\n"
+	      "       pantau enrol list [--db FILE]\n"
 	      "       pantau ca init [--dir DIR]\n", to);
 }
 
@@ -50,6 +51,8 @@ help(FILE *to)
 	      "               token,expires\n"
 	      "  revoke AGENT its certificates go on the CRL (and an unused token is void);\n"
 	      "               then reload the broker (systemctl reload mosquitto)\n"
+	      "  list         every site's token and certificate: agent, region, site, token\n"
+	      "               state (waiting, used, expired), certificate expiry or revoked\n"
 	      "  --expires D  a token's life: 72h (default), 7d, 30m\n"
 	      "  --db FILE    the collector's database (default: $PANTAU_DB, else "
 	      TOKEN_DEFAULT_DB ")\n"
@@ -274,6 +277,43 @@ do_revoke(sqlite3 *db, const struct args *a, const char *agent)
 	return 0;
 }
 
+/* Times in ms (or NULL) as ISO text, "-" when none. */
+static const char *
+iso_or(sqlite3_stmt *st, int col, char buf[CLOCK_ISO_LEN])
+{
+	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+		return "-";
+	clock_format_iso(sqlite3_column_int64(st, col), buf);
+	return buf;
+}
+
+static int
+do_list(sqlite3 *db)
+{
+	char a[CLOCK_ISO_LEN], b[CLOCK_ISO_LEN];
+	sqlite3_stmt *st = NULL;
+	int64_t now = clock_real_ms();
+	if (sqlite3_prepare_v2(db, "SELECT t.agent, t.region, t.site, t.expires_ms, t.used_ms,"
+	        " (SELECT max(not_after_ms) FROM certs c WHERE c.agent = t.agent AND"
+	        " c.revoked_ms IS NULL), (SELECT max(revoked_ms) FROM certs c WHERE"
+	        " c.agent = t.agent) FROM enrol_tokens t ORDER BY t.agent", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		fprintf(stderr, PROG ": %s\n", sqlite3_errmsg(db));
+		return EXIT_FAIL;
+	}
+	printf("%-14s %-6s %-32s %-8s %-24s %s\n", "AGENT", "REGION", "SITE", "TOKEN",
+	    "CERTIFICATE UNTIL", "REVOKED");
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *state = sqlite3_column_type(st, 4) != SQLITE_NULL ? "used" :
+		    sqlite3_column_int64(st, 3) <= now ? "expired" : "waiting";
+		printf("%-14s %-6s %-32.32s %-8s %-24s %s\n", sqlite3_column_text(st, 0),
+		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), state,
+		    iso_or(st, 5, a), iso_or(st, 6, b));
+	}
+	sqlite3_finalize(st);
+	return fflush(stdout) == 0 ? 0 : EXIT_FAIL;
+}
+
 static const char *
 env_or(const char *given, const char *env, const char *def)
 {
@@ -287,21 +327,22 @@ enrol_main(int argc, char **argv)
 	struct args a = { 0 };
 	int first = 0;
 	if (argc < 2)
-		return usage_error("which? new, bulk or revoke");
+		return usage_error("which? new, bulk, list or revoke");
 	const char *verb = argv[1];
 	if (strcmp(verb, "help") == 0 || strcmp(verb, "--help") == 0) {
 		help(stdout);
 		return 0;
 	}
 	bool is_new = strcmp(verb, "new") == 0, bulk = strcmp(verb, "bulk") == 0;
-	if (!is_new && !bulk && strcmp(verb, "revoke") != 0)
-		return usage_error("unknown \"%s\"; use new, bulk or revoke", verb);
+	bool list = strcmp(verb, "list") == 0;
+	if (!is_new && !bulk && !list && strcmp(verb, "revoke") != 0)
+		return usage_error("unknown \"%s\"; use new, bulk, list or revoke", verb);
 	int rc = parse(argc - 1, argv + 1, &a, &first);
 	if (rc >= 0)
 		return rc;
 	int operands = argc - 1 - first;
-	if (operands != (is_new ? 0 : 1))
-		return usage_error(is_new ? "\"enrol new\" takes no operand" : bulk ?
+	if (operands != (is_new || list ? 0 : 1))
+		return usage_error(is_new || list ? "this command takes no operand" : bulk ?
 		    "\"enrol bulk\" takes one CSV file" : "\"enrol revoke\" takes one agent id");
 	a.db = env_or(a.db, "PANTAU_DB", TOKEN_DEFAULT_DB);
 	a.ca_dir = env_or(a.ca_dir, "PANTAU_CA_DIR", ENROL_DEFAULT_CA_DIR);
@@ -310,7 +351,7 @@ enrol_main(int argc, char **argv)
 	if (db == NULL)
 		return EXIT_FAIL;
 	const char *operand = argv[1 + first];
-	rc = is_new ? do_new(db, &a) : bulk ? do_bulk(db, &a, operand) :
+	rc = is_new ? do_new(db, &a) : bulk ? do_bulk(db, &a, operand) : list ? do_list(db) :
 	    do_revoke(db, &a, operand);
 	sqlite3_close(db);
 	return rc;

@@ -275,6 +275,9 @@ class EnrolTest(E2ETestCase):
         self.assertIn("reload the broker", out.stderr)
         serials = run("openssl", "crl", "-in", self.crl, "-noout", "-text").stdout
         self.assertIn("Serial Number", serials)
+        listed = run(binary("pantau"), "enrol", "list", "--db", self.db).stdout
+        line = [x for x in listed.splitlines() if x.startswith(agent)][0]
+        self.assertRegex(line, r"Site lost +used +- +20[0-9-]+T")   # no valid one, revoked
         self.broker.signal(signal.SIGHUP)
         wait_for(lambda: run(*pub).returncode != 0, 10, "the broker to refuse the certificate")
         self.assertTrue(self.broker.alive(), "reloaded, not restarted")
