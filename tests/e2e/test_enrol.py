@@ -359,7 +359,10 @@ class EnrolTest(E2ETestCase):
         fake = json.dumps({"v": 1, "agent": b, "boot": boot + 100, "seq": 1,
                            "ts": "2029-01-01T00:00:00.000Z", "results": []})
         for topic, payload in ((f"pantau/v1/32/3273/{b}/result", fake),
-                               (f"pantau/v1/32/3273/{b}/status", '{"state":"offline"}')):
+                               (f"pantau/v1/32/3273/{b}/status", '{"state":"offline"}'),
+                               (f"pantau/v1/32/3273/{a}/other", "{}"),      # not a leaf of A's
+                               ("pantau/v1/mode", '{"mode":"normal"}'),
+                               (f"pantau/v1/cmd/{b}", "{}")):
             out = run(MOSQUITTO_PUB, *self.files(a), "-V", "5", "-q", "1", "-t", topic,
                       "-m", payload)
             self.assertIn("Not authorized", out.stderr, topic)
