@@ -109,6 +109,16 @@ field(json_t *doc, const char *name)
 	return json_string_value(json_object_get(doc, name));
 }
 
+/* The store's open transaction committed: what ingest holds is written and
+ * what the CLI wrote since (a new token) is seen. Only for a request that
+ * got this far, so refused ones cannot force commits. */
+static void
+commit_store(struct enrolapi *e)
+{
+	if (store_commit(e->store) != PANTAU_OK)
+		log_warnx("enrol: the store's pending rows could not be committed; see above");
+}
+
 /* Issue for pub and agent, remember it with mark (a token to use up, or
  * 0), and reply with the certificate. */
 static void
@@ -118,6 +128,7 @@ issue(struct enrolapi *e, EVP_PKEY *pub, const struct enrol_site *s, int64_t tok
 	char serial[CA_SERIAL_MAX + 1], *pem = NULL;
 	int64_t nb, na, now = clock_real_ms();
 	sqlite3 *db = store_db(e->store);
+	commit_store(e);
 	if (ca_issue(e->ca, pub, s->agent, now, e->cert_days, &pem, serial, &nb, &na) !=
 	    PANTAU_OK) {
 		refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the certificate could not be "
@@ -160,7 +171,12 @@ do_enrol(struct enrolapi *e, json_t *doc, const char *host, struct reply *r)
 		    "\"csr\":\"PEM\"}");
 		return;
 	}
-	switch (enrol_token_check(store_db(e->store), token, clock_real_ms(), &s)) {
+	enum enrol_verdict v = enrol_token_check(store_db(e->store), token, clock_real_ms(), &s);
+	if (v == ENROL_UNKNOWN) {   /* made by the CLI since the store's transaction began? */
+		commit_store(e);
+		v = enrol_token_check(store_db(e->store), token, clock_real_ms(), &s);
+	}
+	switch (v) {
 	case ENROL_VALID: break;
 	case ENROL_MALFORMED:
 		refuse(r, MHD_HTTP_UNAUTHORIZED, "token_malformed", "this is not an enrolment "
@@ -260,9 +276,6 @@ answer(struct enrolapi *e, struct MHD_Connection *c, const char *path, struct bo
 		json_decref(doc);
 		return;
 	}
-	/* what the CLI wrote (a token) and what ingest holds become visible */
-	if (store_commit(e->store) != PANTAU_OK)
-		log_warnx("enrol: the store's pending rows could not be committed; see above");
 	host_of(c, host, sizeof(host));
 	if (strcmp(path, ROUTE_RENEW) == 0)
 		do_renew(e, doc, host, r);
