@@ -206,7 +206,13 @@ do_bulk(sqlite3 *db, const struct args *a, const char *path)
 			rc = EXIT_FAIL;
 		} else {
 			clock_format_iso(s.expires_ms, iso);
-			printf("%s,\"%s\",%s,%s,%s\n", s.region, s.site, s.agent, text, iso);
+			printf("%s,\"", s.region);
+			for (const char *c = s.site; *c != '\0'; c++) {   /* " doubled, as CSV has it */
+				if (*c == '"')
+					putchar('"');
+				putchar(*c);
+			}
+			printf("\",%s,%s,%s\n", s.agent, text, iso);
 			made++;
 		}
 	}

@@ -13,6 +13,8 @@ a SIGHUP; an expired one and one of another CA are refused; agent A publishing B
 results or status, or reading B's cmd topic, gets nothing through and B's
 data stay as they were; a certificate request naming another agent is
 refused. Token and CSR checks in detail: tests/unit/test_enrol.c."""
+import csv
+import io
 import json
 import os
 import shutil
@@ -402,6 +404,30 @@ class EnrolTest(E2ETestCase):
         self.assertNotIn("secret-cmd", spy.output())
         for p in (watch, spy, real):
             p.kill()
+
+    def test_bulk_tokens_for_a_province(self):
+        d = self.workdir
+        with open(f"{d}/jabar.csv", "w") as f:
+            f.write('region,site\n32.73,SMPN 2 Bandung\n32.73,"SD 1, Coblong"\n'
+                    '32.04,"SMA ""Satu"""\n')
+        out = run(binary("pantau"), "enrol", "bulk", f"{d}/jabar.csv", "--db", self.db)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        self.assertEqual([(r["region"], r["site"], r["agent"]) for r in rows], [
+            ("32.73", "SMPN 2 Bandung", "ag-3273-0001"), ("32.73", "SD 1, Coblong", "ag-3273-0002"),
+            ("32.04", 'SMA "Satu"', "ag-3204-0001")])
+        config = self.base_config("coblong")
+        enrolled = self.enrol(rows[1]["token"], config)
+        self.assertIn('agent ag-3273-0002, site "SD 1, Coblong"', enrolled.stderr)
+        # a bad line makes no token at all
+        with open(f"{d}/bad.csv", "w") as f:
+            f.write("32.73,SMP 3\n3273,SMP 4\n")
+        out = run(binary("pantau"), "enrol", "bulk", f"{d}/bad.csv", "--db", self.db)
+        self.assertEqual(out.returncode, 1)
+        self.assertIn("bad.csv:2:", out.stderr)
+        listed = run(binary("pantau"), "enrol", "list", "--db", self.db).stdout
+        self.assertNotIn("SMP 3", listed)
+        self.assertEqual(len(listed.splitlines()), 4)
 
     def test_csr_naming_another_agent_refused(self):
         d = self.workdir
