@@ -47,10 +47,13 @@ struct collector {
 	bool subscribed_once;
 };
 
+/* Also a transaction with nothing pending (a retention step that deleted
+ * nothing): left open it would hold the write lock, and pantau token and
+ * pantau enrol on the database would wait for it until the next batch. */
 static void
 commit_now(struct collector *c)
 {
-	if (store_pending(c->store) > 0 && store_commit(c->store) != PANTAU_OK)
+	if (store_commit(c->store) != PANTAU_OK)
 		log_warnx("collector: commit failed; the rows of this transaction are lost "
 		          "until the agents replay them");
 }

@@ -135,11 +135,12 @@ issue(struct enrolapi *e, EVP_PKEY *pub, const struct enrol_site *s, int64_t tok
 		    "made (out of memory); try again");
 		return;
 	}
-	bool ok = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-	pantau_err used = ok && token_id > 0 ? enrol_token_use(db, token_id, now) : PANTAU_OK;
-	ok = ok && used == PANTAU_OK && enrol_cert_add(db, serial, s->agent, nb, na, now) ==
-	    PANTAU_OK;
-	(void)sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+	bool began = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
+	pantau_err used = began && token_id > 0 ? enrol_token_use(db, token_id, now) : PANTAU_OK;
+	bool ok = began && used == PANTAU_OK &&
+	    enrol_cert_add(db, serial, s->agent, nb, na, now) == PANTAU_OK;
+	if (began)      /* never the store's own transaction */
+		(void)sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
 	if (used == PANTAU_ERR_STATE)
 		refuse(r, MHD_HTTP_CONFLICT, "token_used", "this enrolment token was used already");
 	else if (!ok)

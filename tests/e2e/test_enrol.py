@@ -21,6 +21,7 @@ import shutil
 import signal
 import stat
 import subprocess
+import time
 import urllib.error
 import urllib.request
 
@@ -404,6 +405,16 @@ class EnrolTest(E2ETestCase):
         self.assertNotIn("secret-cmd", spy.output())
         for p in (watch, spy, real):
             p.kill()
+
+    def test_token_made_while_the_collector_is_quiet(self):
+        """After the collector's first retention run (which deletes nothing on a
+        new database) no transaction of it holds the write lock: pantau enrol
+        gets it at once, not after its 10 s wait."""
+        wait_for(lambda: "retention: deleted" in self.collector.output(), 15,
+                 "the first retention run")
+        started = time.monotonic()
+        self.token("Quiet", "--no-qr")
+        self.assertLess(time.monotonic() - started, 5)
 
     def test_bulk_tokens_for_a_province(self):
         d = self.workdir
