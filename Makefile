@@ -278,7 +278,7 @@ DEB_ARCH = $(shell dpkg-architecture -qDEB_HOST_ARCH)
 DEB_MAINTAINER = $(shell sed -n 's/^Maintainer: //p' deploy/debian/control)
 DEB_DATE = $(shell date -R -u -d @$$(git log -1 --format=%ct 2>/dev/null || date +%s))
 deb: check-pkgs
-	rm -rf $(DEB_DIR)/src
+	rm -rf $(DEB_DIR)/src $(DEB_DIR)/build
 	rm -f $(DEB_DIR)/pantau*.deb $(DEB_DIR)/pantau*.ddeb $(DEB_DIR)/pantau_*.changes \
 		$(DEB_DIR)/pantau_*.buildinfo
 	mkdir -p $(DEB_DIR)/src

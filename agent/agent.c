@@ -16,6 +16,7 @@
 #include "mode.h"
 #include "pace.h"
 #include "privdrop.h"
+#include "replaycmd.h"
 #include "segment.h"
 #include "state.h"
 
@@ -48,6 +49,7 @@ struct agent {
 	char topic_result[WIRE_TOPIC_MAX + 1];
 	char topic_status[WIRE_TOPIC_MAX + 1];
 	char topic_cmd[WIRE_TOPIC_MAX + 1];
+	char topic_reply[WIRE_TOPIC_MAX + 1];
 	int shutdown_mid;
 	int failures;            /* connection failures since the last CONNACK */
 	bool disk_failing;       /* the last outbox write failed */
@@ -76,6 +78,9 @@ status_payload(const struct agent *a, bool online, const char *reason)
 		json_object_set_new(o, "region", json_string(c->region));
 		json_object_set_new(o, "interval", json_integer(a->period_s));
 		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
+		/* sent at once after CONNACK: the collector's first prompt figure for
+		 * this boot's clock offset (docs/protocol.md) */
+		json_object_set_new(o, "mono_ms", json_integer((json_int_t)clock_boot_ms()));
 		if (!isnan(c->lat)) {
 			wire_set_num(o, "lat", c->lat);
 			wire_set_num(o, "lon", c->lon);
@@ -177,6 +182,7 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		.agent = a->cfg->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
 		.outbox_pending = (int64_t)outbox_pending(a->outbox),
 		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
+		.mono_ms = cycle_mono_ms(a->cycle),
 	};
 	char *text = wire_batch_encode(&h, results, &len, &rc);
 	json_decref(results);
@@ -410,15 +416,8 @@ on_message(void *ctx, const struct mosquitto_message *m)
 		log_warnx("agent: ignored a command on %s: %s", m->topic, err.detail);
 		return;
 	}
-	size_t found = outbox_replay(a->outbox, r.boot, r.from_seq, r.to_seq);
-	int64_t asked = r.to_seq - r.from_seq + 1;
-	if (found > 0)
-		log_info("agent: the collector asks for boot %lld seq %lld..%lld again: %zu of %lld "
-		    "still held, sending them", (long long)r.boot, (long long)r.from_seq,
-		    (long long)r.to_seq, found, (long long)asked);
-	else /* dropped or past retention: the collector keeps asking for a while */
-		log_debug("agent: the collector asks for boot %lld seq %lld..%lld again; none held",
-		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
+	struct replaycmd_ctx rc = { a->outbox, a->mqtt, a->cfg->id, a->topic_reply };
+	replaycmd_handle(&rc, &r);
 	pump(a);
 }
 
@@ -509,6 +508,8 @@ prepare(struct agent *a, char *why, size_t len)
 	if (wire_topic_result(a->topic_result, sizeof(a->topic_result), c->region, c->id) !=
 	        PANTAU_OK ||
 	    wire_topic_status(a->topic_status, sizeof(a->topic_status), c->region, c->id) !=
+	        PANTAU_OK ||
+	    wire_topic_reply(a->topic_reply, sizeof(a->topic_reply), c->region, c->id) !=
 	        PANTAU_OK ||
 	    wire_topic_cmd(a->topic_cmd, sizeof(a->topic_cmd), c->id) != PANTAU_OK) {
 		snprintf(why, len, "cannot build topics from id %s and region %s", c->id, c->region);

@@ -18,7 +18,7 @@ struct cycle {
 	const struct probe_def *waiting[CYCLE_MAX_PROBES]; /* link-loading, not started */
 	size_t n;
 	size_t outstanding;
-	int64_t ts_ms;
+	int64_t ts_ms, mono_ms;
 	int deadline_ms;
 	bool active;
 };
@@ -162,6 +162,7 @@ cycle_start(struct cycle *c, const struct probe_def *const *probes, size_t n, in
 	c->n = n;
 	c->outstanding = 0;
 	c->ts_ms = clock_real_ms();
+	c->mono_ms = clock_boot_ms();
 	c->deadline_ms = deadline_ms;
 	c->active = true;
 	for (size_t i = 0; i < n; i++) {
@@ -199,4 +200,10 @@ cycle_cancel(struct cycle *c)
 	}
 	c->outstanding = 0;
 	c->active = false;
+}
+
+int64_t
+cycle_mono_ms(const struct cycle *c)
+{
+	return c->mono_ms;
 }

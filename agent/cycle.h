@@ -31,6 +31,8 @@ void cycle_free(struct cycle *c);
 pantau_err cycle_start(struct cycle *c, const struct probe_def *const *probes, size_t n,
     int deadline_ms);
 bool cycle_active(const struct cycle *c);
+/* CLOCK_BOOTTIME (ms) when the latest cycle began: the batch's mono_ms. */
+int64_t cycle_mono_ms(const struct cycle *c);
 /* Cancel running probes; done() is not called. */
 void cycle_cancel(struct cycle *c);
 

@@ -555,14 +555,21 @@ outbox_connected(struct outbox *ob)
 }
 
 size_t
-outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to)
+outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to,
+    void (*gone)(void *ctx, int64_t from, int64_t to), void *ctx)
 {
 	size_t found = 0;
+	int64_t next = from; /* lowest seq not yet accounted for */
 	for (size_t i = lower_bound(ob, boot, from);
 	     i < ob->nents && ob->ents[i].boot == boot && ob->ents[i].seq <= to; i++) {
+		if (gone != NULL && ob->ents[i].seq > next)
+			gone(ctx, next, ob->ents[i].seq - 1);
+		next = ob->ents[i].seq + 1;
 		set_pending(ob, i);
 		found++;
 	}
+	if (gone != NULL && next <= to)
+		gone(ctx, next, to);
 	return found;
 }
 

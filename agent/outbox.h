@@ -84,8 +84,10 @@ void outbox_requeue(struct outbox *ob);
 void outbox_connected(struct outbox *ob);
 
 /* The collector asks for boot's seqs from..to again: those still held are
- * pending again (backlog). Returns how many were found. */
-size_t outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to);
+ * pending again (backlog). Returns how many were found; gone (when not
+ * NULL) receives each range of seqs not held, in ascending order. */
+size_t outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to,
+    void (*gone)(void *ctx, int64_t from, int64_t to), void *ctx);
 
 /* Delete segments past max_age, and acknowledged ones past retention. */
 void outbox_expire(struct outbox *ob, int64_t now_ms);

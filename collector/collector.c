@@ -9,9 +9,9 @@
 #include "clock.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
-#include "collector/ingest/gaps.h"
 #include "collector/alerts/notify.h"
 #include "collector/ingest/ingest.h"
+#include "collector/ingest/replay.h"
 #include "log.h"
 #include "mqttc.h"
 #include "collector/store/retention.h"
@@ -35,7 +35,7 @@ struct collector {
 	struct engine *engine;
 	struct alerts *alerts;
 	struct notify *notify;
-	struct gaps *gaps;
+	struct replay *replay;
 	struct retention *retention;   /* NULL: keep forever */
 	uv_timer_t commit_timer;
 	uv_timer_t retention_timer;
@@ -102,12 +102,10 @@ start_retention(struct collector *c, char *why, size_t len)
 	return rc;
 }
 
-/* Replay commands published per scan, at most. */
-#define REPLAY_MAX_PER_SCAN 64
-
 static bool
-ask_replay(struct collector *c, const struct gap *g)
+ask_replay(void *ctx, const struct replay_gap *g)
 {
+	struct collector *c = ctx;
 	char topic[WIRE_TOPIC_MAX + 1];
 	struct wire_replay r = { g->boot, g->from_seq, g->to_seq };
 	size_t len;
@@ -117,8 +115,9 @@ ask_replay(struct collector *c, const struct gap *g)
 	    mqttc_publish(c->mqtt, topic, text, len, 1, false, &mid) == PANTAU_OK;
 	free(text);
 	if (ok)
-		log_debug("collector: asked %s for boot %lld seq %lld..%lld again (missing)", g->agent,
-		    (long long)g->boot, (long long)g->from_seq, (long long)g->to_seq);
+		log_debug("collector: asked %s for boot %lld seq %lld..%lld again (missing, ask %d)",
+		    g->agent, (long long)g->boot, (long long)g->from_seq, (long long)g->to_seq,
+		    g->asks);
 	return ok;
 }
 
@@ -126,24 +125,7 @@ static void
 on_replay_timer(uv_timer_t *t)
 {
 	struct collector *c = t->data;
-	struct gap *list;
-	size_t n = 0;
-	if (c->mqtt == NULL || !mqttc_connected(c->mqtt))
-		return;
-	list = malloc(REPLAY_MAX_PER_SCAN * sizeof(*list));
-	if (list == NULL)
-		return;
-	if (gaps_find(c->gaps, clock_real_ms(), list, REPLAY_MAX_PER_SCAN, &n) != PANTAU_OK)
-		n = 0;
-	int64_t seqs = 0;
-	size_t i = 0;
-	for (; i < n && ask_replay(c, &list[i]); i++)
-		seqs += list[i].to_seq - list[i].from_seq + 1;
-	if (i > 0)
-		log_info("collector: asked for %lld missing batch(es) again (%zu replay command(s), "
-		    "first: %s boot %lld seq %lld..%lld)", (long long)seqs, i, list[0].agent,
-		    (long long)list[0].boot, (long long)list[0].from_seq, (long long)list[0].to_seq);
-	free(list);
+	replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
 }
 
 static void
@@ -212,6 +194,7 @@ on_stored_batch(void *ctx, const char *regency, const struct wire_batch *b, int6
 {
 	struct collector *c = ctx;
 	engine_batch(c->engine, regency, b, recv_ms);
+	replay_stored(c->replay, b->agent, b->boot, b->seq);
 }
 
 static void
@@ -220,6 +203,13 @@ on_stored_status(void *ctx, const char *regency, const char *agent,
 {
 	struct collector *c = ctx;
 	engine_status(c->engine, regency, agent, st, recv_ms);
+}
+
+static void
+on_gone(void *ctx, const char *agent, const struct wire_gone *g, int64_t recv_ms)
+{
+	struct collector *c = ctx;
+	replay_gone(c->replay, agent, g, recv_ms);
 }
 
 /* A site already known, or room for one more ([collector] max_agents, read
@@ -322,7 +312,7 @@ start_engine(struct collector *c, char *why, size_t len)
 		snprintf(why, len, "cannot load the sites' status from %s", cfg->database);
 		return PANTAU_ERR_DB;
 	}
-	struct ingest_listener l = { on_stored_batch, on_stored_status, admit_agent, c };
+	struct ingest_listener l = { on_stored_batch, on_stored_status, admit_agent, on_gone, c };
 	ingest_listen(c->ingest, &l);
 	c->mode_next_ms = -1;
 	return PANTAU_OK;
@@ -379,6 +369,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.alerts = c->alerts,
 		.notify_stats = notify_stats(c->notify),
 		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
+		.replay_stats = replay_stats(c->replay),
 		.enrol = &c->cfg.enrol,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
@@ -421,9 +412,9 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	rc = PANTAU_ERR_NOMEM;
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
 		goto out;
-	struct gaps_opts go = { .min_age_ms = (int64_t)cfg->replay.after_s * 1000,
-		.window_ms = (int64_t)cfg->replay.window_s * 1000 };
-	if ((rc = gaps_new(store_db(c->store), &go, &c->gaps)) != PANTAU_OK) {
+	struct replay_opts ro;
+	settings_replay(cfg, &ro);
+	if ((rc = replay_new(store_db(c->store), &ro, ask_replay, c, &c->replay)) != PANTAU_OK) {
 		snprintf(why, len, "cannot prepare gap detection in %s", cfg->database);
 		goto out;
 	}
@@ -442,8 +433,7 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
 	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
-	uint64_t every = (uint64_t)cfg->replay.interval_s * 1000;
-	uv_timer_start(&c->replay_timer, on_replay_timer, every, every);
+	uv_timer_start(&c->replay_timer, on_replay_timer, REPLAY_TICK_MS, REPLAY_TICK_MS);
 	if (c->retention != NULL)
 		uv_timer_start(&c->retention_timer, on_retention_timer, RETENTION_FIRST_MS, 0);
 	rc = start_mqtt(c, why, len);
@@ -508,6 +498,9 @@ collector_reload(struct collector *c, const char *path)
 	alerts_set_rules(c->alerts, &ar);
 	settings_notify(&c->cfg, &no);
 	notify_configure(c->notify, &no);
+	struct replay_opts ro;
+	settings_replay(&c->cfg, &ro);
+	replay_set_opts(c->replay, &ro);
 	publish_mode(c, clock_real_ms());
 	notify_receivers(c->notify, receivers, sizeof(receivers));
 	log_info("collector: reloaded %s: %zu key(s) changed, status profiles %s and regency flags "
@@ -536,7 +529,7 @@ collector_free(struct collector *c)
 	alerts_free(c->alerts);
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
-	gaps_free(c->gaps);
+	replay_free(c->replay);
 	retention_free(c->retention);
 	store_close(c->store);
 	catalog_free(c->catalog);

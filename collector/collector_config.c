@@ -165,6 +165,15 @@ static const struct cfg_key replay_keys[] = {
 	{ "window", CFG_INT, C(replay.window_s), 0, 60, 2592000, "86400", NULL, NULL, 0,
 	    "seconds: boots that sent nothing for this long are no longer asked (match the "
 	    "agents' outbox_retention)" },
+	{ "rate", CFG_DOUBLE, C(replay.rate), 0, 0.1, 10000, "50", NULL, NULL, CFG_RELOAD,
+	    "replay commands per second, over all agents: 15,000 agents with a gap each are "
+	    "asked within 5 minutes" },
+	{ "backoff", CFG_INT, C(replay.backoff_s), 0, 1, 86400, "60", NULL, NULL, CFG_RELOAD,
+	    "seconds a gap waits after its first ask before it is asked again; doubles per ask" },
+	{ "backoff_max", CFG_INT, C(replay.backoff_max_s), 0, 1, 86400, "900", NULL, NULL,
+	    CFG_RELOAD, "longest wait between two asks of a gap (s)" },
+	{ "max_asks", CFG_INT, C(replay.max_asks), 0, 1, 100, "5", NULL, NULL, CFG_RELOAD,
+	    "asks of a gap before its seqs are recorded lost and no longer asked for" },
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))

@@ -41,6 +41,10 @@ struct collector_config {
 		int interval_s;       /* seconds between gap scans */
 		int after_s;          /* a gap is asked for once this old */
 		int window_s;         /* boots silent longer are not asked */
+		double rate;          /* commands per second */
+		int backoff_s;        /* wait after the first ask; doubles per ask */
+		int backoff_max_s;
+		int max_asks;         /* then recorded lost */
 	} replay;
 	struct {
 		int window_s;

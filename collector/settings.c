@@ -70,3 +70,15 @@ settings_files(const struct collector_config *cfg, const char *catalog_dir,
 	}
 	return rc;
 }
+
+void
+settings_replay(const struct collector_config *cfg, struct replay_opts *o)
+{
+	o->sched.rate = cfg->replay.rate;
+	o->sched.backoff_ms = (int64_t)cfg->replay.backoff_s * 1000;
+	o->sched.backoff_max_ms = (int64_t)cfg->replay.backoff_max_s * 1000;
+	o->sched.max_asks = cfg->replay.max_asks;
+	o->scan.min_age_ms = (int64_t)cfg->replay.after_s * 1000;
+	o->scan.window_ms = (int64_t)cfg->replay.window_s * 1000;
+	o->interval_ms = (int64_t)cfg->replay.interval_s * 1000;
+}

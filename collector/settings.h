@@ -14,6 +14,7 @@
 #include "catalog.h"
 #include "collector/alerts/alerts.h"
 #include "collector/alerts/notify.h"
+#include "collector/ingest/replay.h"
 #include "collector/status/engine.h"
 #include "collector/status/profiles.h"
 #include "collector_config.h"
@@ -30,6 +31,9 @@ void settings_alerts(const struct collector_config *cfg, const char *const *name
 /* The sinks' names in the table's order, into names (SINKS_MAX); returns
  * how many. */
 size_t settings_sink_names(const char **names);
+
+/* Replay: the scan's and the scheduler's options ([replay]). */
+void settings_replay(const struct collector_config *cfg, struct replay_opts *o);
 
 /* Alert delivery; points into cfg. */
 void settings_notify(const struct collector_config *cfg, struct notify_opts *o);

@@ -11,26 +11,43 @@ clock_timespec_ns(const struct timespec *ts)
 	return (int64_t)ts->tv_sec * 1000000000LL + ts->tv_nsec;
 }
 
+/* One clock's reading in ns. */
+static int64_t
+read_ns(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return clock_timespec_ns(&ts);
+}
+
 int64_t
 clock_mono_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return clock_timespec_ns(&ts);
+	return read_ns(CLOCK_MONOTONIC);
 }
 
 int64_t
 clock_real_ns(void)
 {
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return clock_timespec_ns(&ts);
+	return read_ns(CLOCK_REALTIME);
+}
+
+int64_t
+clock_boot_ns(void)
+{
+	return read_ns(CLOCK_BOOTTIME);
 }
 
 int64_t
 clock_mono_ms(void)
 {
 	return clock_mono_ns() / 1000000LL;
+}
+
+int64_t
+clock_boot_ms(void)
+{
+	return clock_boot_ns() / 1000000LL;
 }
 
 int64_t

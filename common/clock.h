@@ -19,6 +19,10 @@
 int64_t clock_mono_ns(void);
 int64_t clock_mono_ms(void);
 int64_t clock_real_ms(void);
+/* CLOCK_BOOTTIME in ms: monotonic, counts suspend, starts at the machine's boot
+ * (the wire's mono_ms, docs/protocol.md). */
+int64_t clock_boot_ms(void);
+int64_t clock_boot_ns(void);
 /* CLOCK_REALTIME in nanoseconds since the Unix epoch (packet timestamps). */
 int64_t clock_real_ns(void);
 /* A struct timespec (a clock's, or a kernel receive timestamp) in ns. */

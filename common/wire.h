@@ -63,6 +63,7 @@ enum wire_topic_kind {
 	WIRE_TOPIC_CMD,
 	WIRE_TOPIC_MODE,
 	WIRE_TOPIC_CHECK,   /* pantau/v1/PP/RRRR/AGENT/check: `pantau-agent check` test */
+	WIRE_TOPIC_REPLY,   /* pantau/v1/PP/RRRR/AGENT/reply: an agent's reply to a command */
 };
 
 struct wire_topic {
@@ -81,6 +82,7 @@ bool wire_regency_code_valid(const char *code);
 pantau_err wire_topic_result(char *buf, size_t len, const char *regency, const char *agent);
 pantau_err wire_topic_status(char *buf, size_t len, const char *regency, const char *agent);
 pantau_err wire_topic_check(char *buf, size_t len, const char *regency, const char *agent);
+pantau_err wire_topic_reply(char *buf, size_t len, const char *regency, const char *agent);
 pantau_err wire_topic_cmd(char *buf, size_t len, const char *agent);
 #define WIRE_TOPIC_MODE_NAME "pantau/v1/mode"
 #define WIRE_TOPIC_ALL "pantau/v1/#"
@@ -118,9 +120,15 @@ struct wire_batch {
 	const char *agent;
 	int64_t boot, seq;
 	int64_t ts_ms;        /* measurement time, epoch ms UTC */
+	int64_t mono_ms;      /* the agent's CLOCK_BOOTTIME at ts, ms; -1 when absent */
 	int64_t outbox_pending, outbox_dropped; /* -1 when absent */
 	size_t nresults;
 	struct wire_result *results;
+	/* Set by the collector's ingest (collector/ingest/clockest.h), zero before. */
+	bool retimed;         /* ts_ms is the collector's estimate, agent_ts_ms what was sent */
+	int64_t agent_ts_ms;
+	bool skew_known;      /* clock_skew_ms: the agent's clock minus the estimate */
+	int64_t clock_skew_ms;
 };
 
 /*
@@ -137,6 +145,7 @@ struct wire_batch_hdr {
 	const char *agent;
 	int64_t boot, seq, ts_ms;
 	int64_t outbox_pending, outbox_dropped;
+	int64_t mono_ms;      /* CLOCK_BOOTTIME at ts_ms; 0 or less: not sent */
 };
 
 /*
@@ -162,6 +171,7 @@ struct wire_status {
 	const char *agent;    /* NULL when absent */
 	int64_t boot;         /* -1 when absent */
 	int64_t ts_ms;        /* -1 when absent */
+	int64_t mono_ms;      /* the agent's CLOCK_BOOTTIME at ts; -1 when absent */
 	const char *site;     /* birth only, NULL when absent */
 	const char *link;
 	const char *version;
@@ -192,6 +202,27 @@ char *wire_replay_encode(const struct wire_replay *r, size_t *len);
  * WIRE_REJ_BAD_TEXT (err says which). */
 enum wire_reason wire_cmd_decode(const void *payload, size_t len, struct wire_replay *out,
     struct wire_error *err);
+
+/* ---- Replies on pantau/v1/PP/RRRR/AGENT/reply (agent -> collector) ---- */
+
+/* Most seq ranges in one reply; more are sent in several replies. */
+#define WIRE_GONE_MAX 256
+
+/* {"v":1,"reply":"gone","agent":A,"boot":B,"seqs":[[from,to],...]}: the
+ * agent no longer holds these batches of boot B (outbox dropped them, or
+ * past its retention); the collector records them lost. Ranges ascend and
+ * do not overlap, each at most WIRE_REPLAY_MAX seqs. */
+struct wire_gone {
+	int64_t boot;
+	size_t n;
+	struct { int64_t from, to; } seqs[WIRE_GONE_MAX];
+};
+
+/* Encode; the caller frees the text. NULL when out of memory. */
+char *wire_gone_encode(const char *agent, const struct wire_gone *g, size_t *len);
+/* Decode a reply received on topic t. WIRE_ACCEPT for a valid "gone". */
+enum wire_reason wire_reply_decode(const struct wire_topic *t, const void *payload, size_t len,
+    struct wire_gone *out, struct wire_error *err);
 
 /* Link types of a site, as in the configuration and birth message. */
 extern const char *const wire_link_names[]; /* NULL-terminated */

@@ -21,8 +21,10 @@ decode_header(const json_t *root, const struct wire_topic *t, struct wire_batch 
 	if (!wire_get_str(root, "", "agent", true, WIRE_AGENT_MAX, &b->agent, err) ||
 	    !wire_get_int(root, "", "boot", true, 0, WIRE_INT_MAX, &b->boot, err) ||
 	    !wire_get_int(root, "", "seq", true, 1, WIRE_INT_MAX, &b->seq, err) ||
-	    !wire_get_time(root, "", "ts", true, &b->ts_ms, err))
+	    !wire_get_time(root, "", "ts", true, &b->ts_ms, err) ||
+	    !wire_get_int(root, "", "mono_ms", false, 0, WIRE_INT_MAX, &b->mono_ms, err))
 		return false;
+	b->agent_ts_ms = b->ts_ms;
 	if (strcmp(b->agent, t->agent) != 0)
 		return wire_fail(err, WIRE_REJ_AGENT_MISMATCH,
 		    "agent: \"%s\" differs from \"%s\" in the topic", b->agent, t->agent);
@@ -105,6 +107,8 @@ wire_batch_encode(const struct wire_batch_hdr *h, json_t *results, size_t *len, 
 	    (json_int_t)h->seq, "ts", ts,
 	    "results", results, "outbox", "pending", (json_int_t)h->outbox_pending, "dropped",
 	    (json_int_t)h->outbox_dropped);
+	if (root != NULL && h->mono_ms > 0)
+		json_object_set_new(root, "mono_ms", json_integer((json_int_t)h->mono_ms));
 	if (root == NULL) {
 		*rc = PANTAU_ERR_NOMEM;
 		return NULL;

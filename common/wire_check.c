@@ -152,3 +152,13 @@ wire_load_object(const void *payload, size_t len, struct wire_error *err)
 	}
 	return root;
 }
+
+char *
+wire_dump(json_t *o, size_t *len)
+{
+	char *text = json_dumps(o, WIRE_JSON_FLAGS);
+	json_decref(o);
+	if (text != NULL)
+		*len = strlen(text);
+	return text;
+}

@@ -35,6 +35,10 @@ bool wire_get_time(const json_t *obj, const char *path, const char *key, bool re
 bool wire_result_decode(const json_t *o, size_t i, struct wire_result *r,
     struct wire_error *err);
 
+/* Dump o as a message text (WIRE_JSON_FLAGS) and release it; the caller
+ * frees the text. NULL when out of memory (o is released all the same). */
+char *wire_dump(json_t *o, size_t *len);
+
 /* Parse a payload into a JSON object, checking size and syntax. */
 json_t *wire_load_object(const void *payload, size_t len, struct wire_error *err);
 

@@ -10,14 +10,9 @@ wire_replay_encode(const struct wire_replay *r, size_t *len)
 	json_t *o = json_pack("{s:s, s:I, s:I, s:I}", "cmd", "replay", "boot",
 	    (json_int_t)r->boot, "from_seq", (json_int_t)r->from_seq, "to_seq",
 	    (json_int_t)r->to_seq);
-	if (o == NULL)
-		return NULL;
-	char *text = json_dumps(o, WIRE_JSON_FLAGS);
-	json_decref(o);
-	if (text != NULL)
-		*len = strlen(text);
-	return text;
+	return o != NULL ? wire_dump(o, len) : NULL;
 }
+
 
 static bool
 decode_replay(const json_t *root, struct wire_replay *r, struct wire_error *err)

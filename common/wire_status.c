@@ -61,6 +61,7 @@ wire_status_decode(const struct wire_topic *t, const void *payload, size_t len,
 	    wire_get_str(root, "", "agent", false, WIRE_AGENT_MAX, &out->agent, err) &&
 	    wire_get_int(root, "", "boot", false, 0, WIRE_INT_MAX, &out->boot, err) &&
 	    wire_get_time(root, "", "ts", false, &out->ts_ms, err) &&
+	    wire_get_int(root, "", "mono_ms", false, 0, WIRE_INT_MAX, &out->mono_ms, err) &&
 	    decode_site(root, out, err);
 	if (ok && out->agent != NULL && strcmp(out->agent, t->agent) != 0)
 		ok = wire_fail(err, WIRE_REJ_AGENT_MISMATCH,

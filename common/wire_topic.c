@@ -104,6 +104,12 @@ wire_topic_check(char *buf, size_t len, const char *regency, const char *agent)
 }
 
 pantau_err
+wire_topic_reply(char *buf, size_t len, const char *regency, const char *agent)
+{
+	return topic_site(buf, len, regency, agent, "reply");
+}
+
+pantau_err
 wire_topic_cmd(char *buf, size_t len, const char *agent)
 {
 	if (!wire_agent_id_valid(agent))
@@ -146,6 +152,8 @@ parse_site_topic(char **lv, size_t n, struct wire_topic *out, struct wire_error 
 		out->kind = WIRE_TOPIC_STATUS;
 	else if (strcmp(lv[5], "check") == 0)
 		out->kind = WIRE_TOPIC_CHECK;
+	else if (strcmp(lv[5], "reply") == 0)
+		out->kind = WIRE_TOPIC_REPLY;
 	else
 		return wire_fail(err, WIRE_REJ_BAD_TOPIC, "unknown topic leaf \"%s\"", lv[5]);
 	memcpy(out->province, lv[2], 3);

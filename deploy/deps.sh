@@ -18,6 +18,7 @@ debhelper dpkg-dev fakeroot lintian help2man systemd
 prometheus-alertmanager
 prometheus
 iputils-ping fping irtt iperf3 ethtool
+faketime
 chromium
 "
 

@@ -521,7 +521,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
 	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine,
-		.alerts = o->alerts, .retention = o->retention_stats };
+		.alerts = o->alerts, .retention = o->retention_stats, .replay = o->replay_stats };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;
@@ -532,7 +532,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
 		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats,
-		.retention = o->retention_stats };
+		.retention = o->retention_stats, .replay = o->replay_stats };
 	const struct httpd_opts ho = { .section = "api", .what = "the HTTP API",
 		.listen = o->listen, .def_host = "127.0.0.1", .port = o->port,
 		.max_connections = o->max_connections > 0 ? (unsigned)o->max_connections :

@@ -27,6 +27,7 @@
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
 #include "collector/ingest/ingest.h"
+#include "collector/ingest/replay.h"
 #include "collector/alerts/notify.h"
 #include "collector/store/retention.h"
 #include "collector/status/sitestate.h"
@@ -63,6 +64,7 @@ struct api_opts {
 	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
 	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
 	const struct retention_stats *retention_stats; /* deleted rows (borrowed); NULL: none */
+	const struct replay_stats *replay_stats; /* replay figures (borrowed); NULL: none */
 	const struct enrol_cfg *enrol; /* [enrol] (collector/enrol/enrolapi.h); NULL: off */
 };
 

@@ -55,6 +55,9 @@ render_ingest(struct promtext *t, const struct ingest_stats *s, int64_t now_ms)
 	    s->results_stored);
 	counter(t, "pantau_batches_duplicate_total",
 	    "Batches already stored (same agent, boot, seq), not written again.", s->duplicates);
+	counter(t, "pantau_batches_retimed_total",
+	    "Batches stored at the collector's estimate of their time: the agent's clock was off.",
+	    s->retimed);
 	counter(t, "pantau_status_messages_stored_total",
 	    "Birth, shutdown and last-will messages stored.", s->status_stored);
 	counter(t, "pantau_messages_ignored_total",
@@ -110,6 +113,25 @@ render_retention(struct promtext *t, const struct retention_stats *r)
 	gauge(t, "pantau_store_prune_longest_step_seconds",
 	    "The longest single retention step since the start (the loop is held that long).",
 	    (double)r->longest_step_us / 1e6);
+}
+
+/* Replay of missing batches (collector/ingest/replay.h). */
+static void
+render_replay(struct promtext *t, const struct replay_stats *r)
+{
+	const char *const reasons[] = { "gone", "unanswered" };
+	const uint64_t seqs[] = { (uint64_t)r->lost_gone, (uint64_t)r->lost_unanswered };
+	counter(t, "pantau_replay_commands_total", "Replay commands published ([replay] rate).",
+	    r->commands);
+	promtext_family(t, "pantau_replay_lost_seqs_total", "counter",
+	    "Missing batches replay gave up on, by reason.");
+	for (size_t i = 0; i < sizeof(reasons) / sizeof(reasons[0]); i++) {
+		struct promtext_label l = { "reason", reasons[i] };
+		promtext_counter(t, "pantau_replay_lost_seqs_total", &l, 1, seqs[i]);
+	}
+	gauge(t, "pantau_replay_open_gaps", "Gaps in agents' seqs being asked for now.",
+	    (double)r->gaps);
+	gauge(t, "pantau_replay_open_seqs", "Missing batches in those gaps.", (double)r->seqs);
 }
 
 /* ---- alerts ---- */
@@ -378,6 +400,8 @@ metrics_render(const struct metrics_source *s, int64_t now_ms, size_t *len)
 	render_collector(&t, s);
 	if (s->retention != NULL)
 		render_retention(&t, s->retention);
+	if (s->replay != NULL)
+		render_replay(&t, s->replay);
 	if (s->ingest != NULL)
 		render_ingest(&t, s->ingest, now_ms);
 	render_alerts(&t, s->alerts, s->notify);

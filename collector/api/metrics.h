@@ -20,6 +20,7 @@
 #include "collector/ingest/ingest.h"
 #include "collector/alerts/notify.h"
 #include "collector/store/retention.h"
+#include "collector/ingest/replay.h"
 
 /* Everything is borrowed; NULL members leave their metrics out. */
 struct metrics_source {
@@ -29,6 +30,7 @@ struct metrics_source {
 	struct alerts *alerts;
 	const struct notify_stats *notify;
 	const struct retention_stats *retention;  /* NULL: retention off */
+	const struct replay_stats *replay;        /* NULL: none */
 	int64_t started_ms;                  /* collector start, epoch ms; <= 0 unknown */
 	int64_t store_bytes;                 /* database size; < 0 unknown */
 };

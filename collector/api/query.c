@@ -37,8 +37,13 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	              " ORDER BY id DESC LIMIT ?3",
 	[Q_DB_SIZE] = "SELECT p.page_count * s.page_size FROM pragma_page_count() AS p,"
 	              " pragma_page_size() AS s",
-	[Q_DELIVERY] = "SELECT agent, sum(max_seq), sum(stored), sum(duplicates), sum(dropped)"
-	               " FROM boots WHERE ?1 IS NULL OR agent = ?1 GROUP BY agent ORDER BY agent",
+	/* lost: the seqs given up by replay that are not stored after all */
+	[Q_DELIVERY] = "SELECT agent, sum(max_seq), sum(stored), sum(duplicates), sum(dropped),"
+	               " (SELECT coalesce(sum(l.to_seq - l.from_seq + 1 - (SELECT count(*)"
+	               " FROM batches AS x WHERE x.agent = l.agent AND x.boot = l.boot AND"
+	               " x.seq BETWEEN l.from_seq AND l.to_seq)), 0) FROM lost AS l"
+	               " WHERE l.agent = b.agent)"
+	               " FROM boots AS b WHERE ?1 IS NULL OR agent = ?1 GROUP BY agent ORDER BY agent",
 };
 
 pantau_err
@@ -51,11 +56,12 @@ q_delivery(struct query *q, const char *agent, json_t **out)
 		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
 	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		int64_t expected = sqlite3_column_int64(st, 1), stored = sqlite3_column_int64(st, 2);
-		json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I}", "agent",
+		int64_t lost = sqlite3_column_int64(st, 5), missing = expected - stored - lost;
+		json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "agent",
 		    (const char *)sqlite3_column_text(st, 0), "expected", (json_int_t)expected,
-		    "stored", (json_int_t)stored, "missing", (json_int_t)(expected - stored),
-		    "duplicates", (json_int_t)sqlite3_column_int64(st, 3), "dropped",
-		    (json_int_t)sqlite3_column_int64(st, 4)));
+		    "stored", (json_int_t)stored, "missing", (json_int_t)(missing > 0 ? missing : 0),
+		    "lost", (json_int_t)lost, "duplicates", (json_int_t)sqlite3_column_int64(st, 3),
+		    "dropped", (json_int_t)sqlite3_column_int64(st, 4)));
 	}
 	q_done(st);
 	*out = list;
@@ -337,6 +343,20 @@ retention_json(const struct retention_stats *r)
 	return o != NULL ? o : json_null();
 }
 
+/* Replay since the start (collector/ingest/replay.h); null without it. */
+static json_t *
+replay_json(const struct replay_stats *r)
+{
+	if (r == NULL)
+		return json_null();
+	json_t *o = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "commands",
+	    (json_int_t)r->commands, "gone_replies", (json_int_t)r->gone_replies, "lost_gone",
+	    (json_int_t)r->lost_gone, "lost_unanswered", (json_int_t)r->lost_unanswered,
+	    "passes", (json_int_t)r->passes, "gaps", (json_int_t)r->gaps, "seqs",
+	    (json_int_t)r->seqs, "agents", (json_int_t)r->agents);
+	return o != NULL ? o : json_null();
+}
+
 pantau_err
 query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, json_t **out)
 {
@@ -355,9 +375,11 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 	    "sites_known", (json_int_t)nsites, "db_bytes", (json_int_t)bytes);
 	if (o == NULL)
 		return PANTAU_ERR_NOMEM;
+	json_object_set_new(o, "retimed", json_integer((json_int_t)s->retimed));
 	json_set_time(o, "started", started_ms > 0 ? started_ms : -1);
 	json_set_time(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
 	json_object_set_new(o, "retention", retention_json(q->o.retention));
+	json_object_set_new(o, "replay", replay_json(q->o.replay));
 	json_t *agents = NULL;
 	rc = q_delivery(q, NULL, &agents);
 	json_object_set_new(o, "agents", agents != NULL ? agents : json_array());

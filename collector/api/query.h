@@ -25,6 +25,7 @@
 #include "err.h"
 #include "collector/ingest/ingest.h"
 #include "collector/store/retention.h"
+#include "collector/ingest/replay.h"
 #include "collector/status/sitestate.h"
 
 /* Most points one "series" returns; past it the reply says truncated. */
@@ -57,6 +58,7 @@ struct query_opts {
 	const struct engine *engine; /* site and regional status; NULL: liveness only */
 	struct alerts *alerts;       /* the alerts; NULL: none */
 	const struct retention_stats *retention; /* rows deleted; NULL: retention off */
+	const struct replay_stats *replay;       /* replay figures; NULL: none */
 };
 
 /* Prepare the statements on db. catalog (borrowed) names the regions and

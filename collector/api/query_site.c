@@ -1,8 +1,10 @@
 /* GET /api/v1/sites/{agent}: one site, its latest batch and its series over
  * a time range. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "collector/status/clockskew.h"
 #include "query_priv.h"
 
 /* The ranges of ?range=: span and bucket (1 ms: every measurement). */
@@ -25,6 +27,17 @@ query_range_parse(const char *s, enum query_range *out)
 		}
 	}
 	return false;
+}
+
+/* The agent's clock against the collector's, of its newest live batch. */
+static void
+site_clock(json_t *o, double skew_ms)
+{
+	char text[96];
+	if (!isnan(skew_ms))
+		json_object_set_new(o, "clock_skew_ms", json_integer((json_int_t)skew_ms));
+	json_object_set_new(o, "clock", clockskew_text(skew_ms, text, sizeof(text)) ?
+	        json_string(text) : json_null());
 }
 
 /* What the status engine judges now: the window's figures and the
@@ -52,6 +65,7 @@ site_engine(struct query *q, json_t *o, int64_t now_ms)
 	q_set_num(b, "loss_pct", v.baseline->loss_pct);
 	json_object_set_new(o, "window", w);
 	json_object_set_new(o, "baseline", b);
+	site_clock(o, v.metrics.clock_skew_ms);
 }
 
 static json_t *
@@ -202,8 +216,8 @@ delivery(struct query *q, const char *agent, json_t *doc)
 	json_t *list = NULL;
 	pantau_err rc = q_delivery(q, agent, &list);
 	json_t *d = json_array_size(list) > 0 ? json_incref(json_array_get(list, 0)) :
-	    json_pack("{s:i,s:i,s:i,s:i,s:i}", "expected", 0, "stored", 0, "missing", 0,
-	        "duplicates", 0, "dropped", 0);
+	    json_pack("{s:i,s:i,s:i,s:i,s:i,s:i}", "expected", 0, "stored", 0, "missing", 0,
+	        "lost", 0, "duplicates", 0, "dropped", 0);
 	json_decref(list);
 	json_object_del(d, "agent");
 	json_object_set_new(doc, "delivery", d);

@@ -418,10 +418,13 @@ site_delivery(FILE *out, const json_t *d)
 	if (expected <= 0)
 		return; /* no batch yet, or a collector without delivery counts */
 	label(out, "delivery");
-	fprintf(out, "%lld of %lld batches stored, %lld missing, %lld duplicates suppressed, "
-	    "%lld dropped by the outbox\n",
+	json_int_t lost = json_integer_value(json_object_get(d, "lost"));
+	fprintf(out, "%lld of %lld batches stored, %lld missing, ",
 	    (long long)json_integer_value(json_object_get(d, "stored")), (long long)expected,
-	    (long long)json_integer_value(json_object_get(d, "missing")),
+	    (long long)json_integer_value(json_object_get(d, "missing")));
+	if (lost > 0) /* given up by replay (docs/protocol.md) */
+		fprintf(out, "%lld lost, ", (long long)lost);
+	fprintf(out, "%lld duplicates suppressed, %lld dropped by the outbox\n",
 	    (long long)json_integer_value(json_object_get(d, "duplicates")),
 	    (long long)json_integer_value(json_object_get(d, "dropped")));
 }
@@ -446,6 +449,10 @@ site_state(FILE *out, const json_t *doc, const struct fmt_opts *o)
 			fprintf(out, ", clock skew %lld ms",
 			    (long long)json_integer_value(json_object_get(doc, "skew_ms")));
 		fputc('\n', out);
+	}
+	if (json_is_string(json_object_get(doc, "clock"))) {
+		label(out, "clock");
+		fprintf(out, "%s\n", fmt_get_str(doc, "clock", ""));
 	}
 	label(out, "outbox");
 	if (json_is_integer(json_object_get(outbox, "pending")))

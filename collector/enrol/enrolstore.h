@@ -1,5 +1,6 @@
 /*
- * Enrolment in the collector's database (docs/storage.md, schema 6):
+ * Enrolment in the collector's database (docs/storage.md; tables of their
+ * own, made in any older database as they are):
  *
  *   enrol_tokens(id, agent UNIQUE, region, site, hash, created_ms,
  *                expires_ms, used_ms)      one-time tokens, one per site

@@ -43,20 +43,43 @@ find(struct bootacc *a, const char *agent, int64_t boot)
 	return &a->slot[i];
 }
 
-bool
-bootacc_add(struct bootacc *a, const char *agent, int64_t boot, int64_t seq, int64_t dropped,
-    int64_t recv_ms, bool duplicate)
+/* The entry of (agent, boot), taken when new; NULL when full. */
+static struct bootacc_entry *
+take(struct bootacc *a, const char *agent, int64_t boot)
 {
 	struct bootacc_entry *e = find(a, agent, boot);
 	if (!e->used) {
 		if (a->n >= BOOTACC_CAP / 4 * 3 || strlen(agent) > WIRE_AGENT_MAX)
-			return false;
+			return NULL;
 		memset(e, 0, sizeof(*e));
 		memcpy(e->agent, agent, strlen(agent) + 1);
 		e->boot = boot;
 		e->used = true;
 		a->n++;
 	}
+	return e;
+}
+
+bool
+bootacc_clock(struct bootacc *a, const char *agent, int64_t boot, int64_t offset_ms,
+    int64_t mono_ms)
+{
+	struct bootacc_entry *e = take(a, agent, boot);
+	if (e == NULL)
+		return false;
+	e->clock_known = true;
+	e->clock_offset_ms = offset_ms;
+	e->clock_mono_ms = mono_ms;
+	return true;
+}
+
+bool
+bootacc_add(struct bootacc *a, const char *agent, int64_t boot, int64_t seq, int64_t dropped,
+    int64_t recv_ms, bool duplicate)
+{
+	struct bootacc_entry *e = take(a, agent, boot);
+	if (e == NULL)
+		return false;
 	if (seq > e->max_seq)
 		e->max_seq = seq;
 	if (dropped > e->dropped)

@@ -24,6 +24,8 @@ struct bootacc_entry {
 	int64_t dropped;            /* highest outbox.dropped seen (0 when absent) */
 	int64_t duplicates;         /* redeliveries not stored */
 	int64_t last_recv_ms;
+	bool clock_known;           /* the boot's clock estimate (collector/ingest/clockest.h) */
+	int64_t clock_offset_ms, clock_mono_ms;
 	bool used;
 };
 
@@ -35,6 +37,10 @@ void bootacc_free(struct bootacc *a);
 /* Count a batch (stored, or a duplicate). False when full: flush first. */
 bool bootacc_add(struct bootacc *a, const char *agent, int64_t boot, int64_t seq,
     int64_t dropped, int64_t recv_ms, bool duplicate);
+
+/* Keep the boot's latest clock estimate. False when full: flush first. */
+bool bootacc_clock(struct bootacc *a, const char *agent, int64_t boot, int64_t offset_ms,
+    int64_t mono_ms);
 
 /* Entries in use, in no particular order: call fn for each. */
 size_t bootacc_size(const struct bootacc *a);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bootclock.h"
 #include "clock.h"
 #include "log.h"
 #include "rejectlog.h"
@@ -14,6 +15,7 @@ struct ingest {
 	struct ingest_stats stats;
 	struct rejectlog log;       /* what of the rejections is logged */
 	struct ingest_listener listener;
+	struct bootclock *clocks;
 };
 
 void
@@ -32,12 +34,18 @@ ingest_new(struct store *store, const struct catalog *catalog)
 	in->catalog = catalog;
 	in->stats.started_ms = clock_real_ms();
 	in->log.window_start = in->stats.started_ms;
+	if ((in->clocks = bootclock_new(store, NULL, NULL)) == NULL) {
+		free(in);
+		return NULL;
+	}
 	return in;
 }
 
 void
 ingest_free(struct ingest *in)
 {
+	if (in != NULL)
+		bootclock_free(in->clocks);
 	free(in);
 }
 
@@ -63,6 +71,49 @@ reject(struct ingest *in, const char *topic, const struct wire_error *err, int64
 		    wire_reason_name(err->reason), err->detail);
 }
 
+/* Feed the boot's clock estimate with a message sent at mono (>= 0;
+ * prompt: a birth) and keep it, once anchored, for the boots table. False
+ * when it could not be had. */
+static bool
+feed_clock(struct ingest *in, const char *agent, int64_t boot, int64_t mono_ms,
+    int64_t recv_ms, bool prompt, struct clockest *est)
+{
+	if (mono_ms < 0 || boot < 0 ||
+	    !bootclock_feed(in->clocks, agent, boot, mono_ms, recv_ms, prompt, est))
+		return false;
+	if (est->anchored &&
+	    store_boot_clock(in->store, agent, boot, est->offset_ms, est->at_mono_ms) != PANTAU_OK)
+		in->stats.store_errors++;
+	return true;
+}
+
+/* Time the batch by the collector's clock (collector/ingest/clockest.h);
+ * false, with err, when its timestamp cannot be placed. */
+static bool
+place_batch(struct ingest *in, struct wire_batch *b, int64_t recv_ms, struct wire_error *err)
+{
+	struct clockest est;
+	struct clockest_time t;
+	bool have = feed_clock(in, b->agent, b->boot, b->mono_ms, recv_ms, false, &est);
+	clockest_judge(have ? &est : NULL, b->ts_ms, b->mono_ms, recv_ms, &t);
+	if (t.reject) {
+		char iso[CLOCK_ISO_LEN];
+		clock_format_iso(b->ts_ms, iso);
+		err->reason = WIRE_REJ_BAD_TIMESTAMP;
+		snprintf(err->detail, sizeof(err->detail), "ts: %s is before 2020 or more than a day"
+		    " ahead of its receipt, and the batch has no mono_ms to place it by", iso);
+		return false;
+	}
+	b->agent_ts_ms = b->ts_ms;
+	b->ts_ms = t.ts_ms;
+	b->retimed = t.retimed;
+	b->skew_known = t.skew_known;
+	b->clock_skew_ms = t.skew_ms;
+	if (t.retimed)
+		in->stats.retimed++;
+	return true;
+}
+
 static void
 ingest_result(struct ingest *in, const char *topic, const struct wire_topic *t,
     const void *payload, size_t len, int64_t recv_ms)
@@ -71,6 +122,11 @@ ingest_result(struct ingest *in, const char *topic, const struct wire_topic *t,
 	struct wire_error err;
 	if (wire_batch_decode(t, payload, len, &b, &err) != WIRE_ACCEPT) {
 		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (!place_batch(in, &b, recv_ms, &err)) {
+		reject(in, topic, &err, recv_ms);
+		wire_batch_clear(&b);
 		return;
 	}
 	pantau_err rc = store_batch(in->store, t->regency, &b, recv_ms);
@@ -101,6 +157,9 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 		reject(in, topic, &err, recv_ms);
 		return;
 	}
+	struct clockest est;
+	if (st.online)
+		(void)feed_clock(in, t->agent, st.boot, st.mono_ms, recv_ms, true, &est);
 	if (store_status(in->store, t->regency, t->agent, &st, recv_ms) == PANTAU_OK) {
 		in->stats.status_stored++;
 		if (in->listener.status != NULL)
@@ -108,6 +167,21 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 	} else
 		in->stats.store_errors++;
 	wire_status_clear(&st);
+}
+
+/* A reply to a command: counted in the replay figures, not stored here. */
+static void
+ingest_reply(struct ingest *in, const char *topic, const struct wire_topic *t,
+    const void *payload, size_t len, int64_t recv_ms)
+{
+	struct wire_gone g;
+	struct wire_error err;
+	if (wire_reply_decode(t, payload, len, &g, &err) != WIRE_ACCEPT) {
+		reject(in, topic, &err, recv_ms);
+		return;
+	}
+	if (in->listener.gone != NULL)
+		in->listener.gone(in->listener.ctx, t->agent, &g, recv_ms);
 }
 
 void
@@ -142,6 +216,8 @@ ingest_message(struct ingest *in, const char *topic, const void *payload, size_t
 	}
 	if (t.kind == WIRE_TOPIC_RESULT)
 		ingest_result(in, topic, &t, payload, len, recv_ms);
+	else if (t.kind == WIRE_TOPIC_REPLY)
+		ingest_reply(in, topic, &t, payload, len, recv_ms);
 	else
 		ingest_status(in, topic, &t, payload, len, recv_ms);
 }

@@ -21,6 +21,8 @@ struct ingest_stats {
 	uint64_t batches_stored;
 	uint64_t results_stored;
 	uint64_t duplicates;        /* batches already stored: not written again */
+	uint64_t retimed;           /* batches stored at the collector's estimate of their
+	                             * time: the agent's clock was off (docs/protocol.md) */
 	uint64_t status_stored;     /* birth / will messages */
 	uint64_t ignored;           /* cmd/mode/check topics, empty retained clears */
 	uint64_t rejected;          /* total of rejected_by[] */
@@ -35,7 +37,8 @@ struct ingest *ingest_new(struct store *store, const struct catalog *catalog);
 void ingest_free(struct ingest *in);
 
 /* Told of every batch stored (not a duplicate) and every status message
- * stored, after the store has them: the status engine listens here. */
+ * stored, after the store has them: the status engine listens here; and
+ * of every valid "gone" reply (replay listens: collector/ingest/replay.h). */
 struct ingest_listener {
 	void (*batch)(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms);
 	void (*status)(void *ctx, const char *regency, const char *agent,
@@ -43,6 +46,7 @@ struct ingest_listener {
 	/* Whether a message of agent may be stored: false rejects it as
 	 * too_many_agents, with why (a sentence) in the log. NULL: all are. */
 	bool (*admit)(void *ctx, const char *agent, char *why, size_t len);
+	void (*gone)(void *ctx, const char *agent, const struct wire_gone *g, int64_t recv_ms);
 	void *ctx;
 };
 void ingest_listen(struct ingest *in, const struct ingest_listener *l);

@@ -152,6 +152,12 @@ baseline_ready(const struct engine *e, struct esite *s, int64_t now_ms)
 	    now_ms - s->base_first_ms >= (int64_t)e->o.baseline_min_hours * 3600000;
 }
 
+static void
+site_skew(const struct esite *s, struct window_metrics *m)
+{
+	m->clock_skew_ms = s->skew_known ? (double)s->clock_skew_ms : NAN;
+}
+
 /* Judge the window that this live batch closes. */
 static void
 judge(struct engine *e, struct esite *s, int64_t now_ms)
@@ -159,6 +165,7 @@ judge(struct engine *e, struct esite *s, int64_t now_ms)
 	char why[REASON_MAX];
 	struct window_metrics m;
 	window_metrics(&s->win, now_ms, (int64_t)e->o.window_s * 1000, &m);
+	site_skew(s, &m);
 	baseline_ready(e, s, now_ms);
 	enum site_status v = verdict_eval(&m, &s->th, &s->base, &e->o.baseline, why, sizeof(why));
 	baseline_update(e, s, &m, now_ms);
@@ -171,6 +178,23 @@ judge(struct engine *e, struct esite *s, int64_t now_ms)
 		site_show(e, s, s->hyst.shown, why, now_ms);
 }
 
+/* Live: after the newest (boot, seq) seen. The boot is the one the latest
+ * birth announced, or a higher one; an older boot's batch, or one of a
+ * seq already passed, is a resend or backfill: history, not news about the
+ * link now. The agent's wall clock has no say (docs/status.md). */
+static bool
+is_live(struct esite *s, const struct wire_batch *b)
+{
+	if (b->boot > s->boot) {
+		s->boot = b->boot;
+		s->seq = 0;
+	}
+	if (b->boot != s->boot || b->seq <= s->seq)
+		return false;
+	s->seq = b->seq;
+	return true;
+}
+
 void
 engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
@@ -178,11 +202,10 @@ engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, 
 	if (s == NULL)
 		return;
 	s->last_result_ms = recv_ms;
-	/* A batch older than the newest seen is a resend or backfill: history,
-	 * not news about the link now. */
-	if (b->ts_ms < s->newest_ts_ms)
+	if (!is_live(s, b))
 		return;
-	s->newest_ts_ms = b->ts_ms;
+	s->skew_known = b->skew_known;
+	s->clock_skew_ms = b->clock_skew_ms;
 	struct win_sample smp;
 	char err[WINDOW_ERROR_MAX];
 	window_sample_of(b, recv_ms, &smp, err);
@@ -208,6 +231,10 @@ engine_status(struct engine *e, const char *regency, const char *agent,
 	}
 	if (st->interval_s > 0)
 		s->interval_s = st->interval_s;
+	if (st->online && st->boot >= 0 && st->boot != s->boot) {
+		s->boot = st->boot;    /* a new boot, or a reset counter: its batches are live */
+		s->seq = 0;
+	}
 	if (!st->online) {
 		struct site_rules rules = { e->o.offline_intervals, e->o.default_interval_s };
 		struct site_facts f = { s->last_result_ms, s->status_ms, 0, s->offline_reason,
@@ -356,7 +383,8 @@ load_site(void *ctx, const struct statusdb_site *row)
 	}
 	s->interval_s = row->interval_s;
 	s->last_result_ms = row->last_result_ms;
-	s->newest_ts_ms = row->last_ts_ms;
+	s->boot = row->boot;
+	s->seq = row->max_seq;
 	s->status_ms = row->status_ms;
 	s->online = row->online;
 	snprintf(s->offline_reason, sizeof(s->offline_reason), "%s",
@@ -414,6 +442,7 @@ engine_site(const struct engine *e, const char *agent, int64_t now_ms,
 	out->reason = s->reason;
 	out->baseline = &s->base;
 	window_metrics(&s->win, now_ms, (int64_t)e->o.window_s * 1000, &out->metrics);
+	site_skew(s, &out->metrics);
 	out->lat = out->lon = NAN;
 	(void)profiles_site_coords(e->prof, agent, &out->lat, &out->lon);
 	return true;

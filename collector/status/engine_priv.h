@@ -15,7 +15,10 @@ struct esite {
 	char link[16];
 	int64_t interval_s;              /* -1 unknown */
 	int64_t last_result_ms;          /* receive time of the latest batch, -1 none */
-	int64_t newest_ts_ms;            /* newest measurement time, -1 none */
+	int64_t boot, seq;               /* newest (boot, seq): a live batch comes after it;
+	                                  * boot -1 none */
+	bool skew_known;                 /* the agent's clock minus the collector's, */
+	int64_t clock_skew_ms;           /* of its newest live batch */
 	int64_t status_ms;               /* latest birth / will, -1 none */
 	int online;                      /* 1, 0, -1 */
 	char offline_reason[16];

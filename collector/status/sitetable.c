@@ -83,7 +83,7 @@ add_site(struct engine *e, const char *agent, const char *regency)
 		return NULL;
 	snprintf(s->agent, sizeof(s->agent), "%s", agent);
 	s->regency = reg;
-	s->interval_s = s->last_result_ms = s->newest_ts_ms = s->status_ms = -1;
+	s->interval_s = s->last_result_ms = s->boot = s->status_ms = -1;
 	s->online = -1;
 	s->grace_from_ms = e->listening_ms;
 	s->shown = SITE_UNKNOWN;

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clockskew.h"
+
 /* The reasons found so far, most severe first. */
 struct findings {
 	enum site_status worst;
@@ -92,6 +94,14 @@ check_baseline(struct findings *f, const struct window_metrics *m, const struct 
 	}
 }
 
+static void
+check_clock(struct findings *f, double skew_ms)
+{
+	char text[96];
+	if (clockskew_text(skew_ms, text, sizeof(text)))
+		add(f, SITE_DEGRADED, text);
+}
+
 enum site_status
 verdict_eval(const struct window_metrics *m, const struct thresholds *t,
     const struct baseline *b, const struct baseline_rules *br, char *reason, size_t len)
@@ -102,6 +112,7 @@ verdict_eval(const struct window_metrics *m, const struct thresholds *t,
 	check_above(&f, m->jitter_ms, t->jitter_ms, "jitter", "ms");
 	check_upload(&f, m->upload_mbps, t->upload_mbps);
 	check_http(&f, m, t);
+	check_clock(&f, m->clock_skew_ms);
 	if (f.worst == SITE_OK)
 		check_baseline(&f, m, b, br);
 	if (f.worst == SITE_OK)

@@ -99,7 +99,7 @@ window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct windo
 	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES];
 	size_t np = 0, nj = 0, nu = 0;
 	int64_t sent = 0, recv = 0;
-	*m = (struct window_metrics){ .loss_pct = NAN };
+	*m = (struct window_metrics){ .loss_pct = NAN, .clock_skew_ms = NAN };
 	for (int i = 0; i < w->n; i++) {
 		const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
 		if (s->t_ms <= now_ms - window_ms || s->t_ms > now_ms)

@@ -4,6 +4,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "collector/store/stmts.h"
 
 enum phase { PH_IDLE, PH_BATCHES, PH_EVENTS, PH_BOOTS };
 
@@ -43,14 +44,10 @@ retention_new(struct store *s, const struct retention_opts *o, struct retention 
 	r->store = s;
 	r->db = store_db(s);
 	r->o = *o;
-	for (int i = 0; i < RS_COUNT; i++)
-		if (sqlite3_prepare_v3(r->db, rstmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &r->st[i],
-		        NULL) != SQLITE_OK) {
-			log_warnx("retention: cannot prepare %s: %s", rstmt_sql[i],
-			    sqlite3_errmsg(r->db));
-			retention_free(r);
-			return PANTAU_ERR_DB;
-		}
+	if (stmts_prepare(r->db, "retention", rstmt_sql, r->st, RS_COUNT) != PANTAU_OK) {
+		retention_free(r);
+		return PANTAU_ERR_DB;
+	}
 	*out = r;
 	return PANTAU_OK;
 }
@@ -60,8 +57,7 @@ retention_free(struct retention *r)
 {
 	if (r == NULL)
 		return;
-	for (int i = 0; i < RS_COUNT; i++)
-		sqlite3_finalize(r->st[i]);
+	stmts_finalize(r->st, RS_COUNT);
 	free(r);
 }
 

@@ -2,9 +2,7 @@
  * releases' databases (docs/storage.md). */
 #include "schema.h"
 
-#include <stdbool.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "collector/enrol/enrolstore.h"
 #include "log.h"
@@ -25,7 +23,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
     " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
     " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
-    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
+    " outbox_dropped INTEGER, agent_ts_ms INTEGER, UNIQUE(agent, boot, seq));"
     /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
      * touches only the rightmost pages; per-site lookups go through
      * batches(agent, ts_ms). */
@@ -53,6 +51,7 @@ static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
     " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
     " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+    " clock_offset_ms INTEGER, clock_mono_ms INTEGER,"
     " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
     /* The API's tokens, schema 5 (collector/store/tokens.h): the SHA-256
      * of each token's text, never the text. */
@@ -80,36 +79,63 @@ schema_exec(sqlite3 *db, const char *sql)
 	return PANTAU_OK;
 }
 
-/* Add sites.column (declared decl) unless the database has it already. */
+/* Add table.column (declared decl) unless the database has it already. */
 static pantau_err
-add_site_column(sqlite3 *db, const char *column, const char *decl, const char *why)
+add_column(sqlite3 *db, const char *table, const char *column, const char *decl,
+    const char *why)
 {
 	char sql[160];
 	sqlite3_stmt *st;
-	snprintf(sql, sizeof(sql), "SELECT %s FROM sites LIMIT 0", column);
+	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_finalize(st);
 		return PANTAU_OK;
 	}
-	log_info("store: upgrading the database: sites.%s (%s)", column, why);
-	snprintf(sql, sizeof(sql), "ALTER TABLE sites ADD COLUMN %s %s", column, decl);
+	log_info("store: upgrading the database: %s.%s (%s)", table, column, why);
+	snprintf(sql, sizeof(sql), "ALTER TABLE %s ADD COLUMN %s %s", table, column, decl);
 	return schema_exec(db, sql);
 }
 
-/* Schema 3 added sites.simulated, schema 4 the latest upload rate; older
- * databases get the columns (schema 5's tokens table comes with
- * CREATE TABLE IF NOT EXISTS). */
+/* Before schema 6 the agent's timestamp was stored whatever it said: the
+ * implausible ones (before 2020, a day past their receipt: the bounds of
+ * collector/ingest/clockest.h) are moved to their receipt once, as ingest
+ * now places them, so no 9999 point or last result stays behind. */
+static const char *const migrate_5_sql =
+    "UPDATE results SET ts_ms = (SELECT b.recv_ms FROM batches b WHERE b.id = results.batch_id)"
+    " WHERE batch_id IN (SELECT id FROM batches WHERE ts_ms < 1577836800000"
+    " OR ts_ms > recv_ms + 86400000);"
+    "UPDATE batches SET agent_ts_ms = ts_ms, ts_ms = recv_ms WHERE ts_ms < 1577836800000"
+    " OR ts_ms > recv_ms + 86400000;"
+    "UPDATE sites SET last_ts_ms = (SELECT max(b.ts_ms) FROM batches b"
+    " WHERE b.agent = sites.agent) WHERE last_ts_ms < 1577836800000"
+    " OR last_ts_ms > coalesce(last_result_ms, 0) + 86400000;"
+    "UPDATE sites SET upload_ts_ms = last_result_ms"
+    " WHERE upload_ts_ms > coalesce(last_result_ms, 0) + 86400000;";
+
+/* Schema 3 added sites.simulated, schema 4 the latest upload rate, schema
+ * 6 the clock estimates per boot and the agent's own timestamp of a
+ * retimed batch; older databases get the columns (schema 5's tokens table
+ * comes with CREATE TABLE IF NOT EXISTS). */
 static pantau_err
-migrate_2(sqlite3 *db)
+migrate_2(sqlite3 *db, int version)
 {
-	static const char *const cols[][3] = {
-		{ "simulated", "INTEGER", "simulated sites, schema 3" },
-		{ "upload_mbps", "REAL", "latest upload rate, schema 4" },
-		{ "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+	static const char *const cols[][4] = {
+		{ "sites", "simulated", "INTEGER", "simulated sites, schema 3" },
+		{ "sites", "upload_mbps", "REAL", "latest upload rate, schema 4" },
+		{ "sites", "upload_ts_ms", "INTEGER", "latest upload rate, schema 4" },
+		{ "boots", "clock_offset_ms", "INTEGER", "clock estimate per boot, schema 6" },
+		{ "boots", "clock_mono_ms", "INTEGER", "clock estimate per boot, schema 6" },
+		{ "batches", "agent_ts_ms", "INTEGER", "the agent's timestamp when off, schema 6" },
 	};
 	for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++)
-		if (add_site_column(db, cols[i][0], cols[i][1], cols[i][2]) != PANTAU_OK)
+		if (add_column(db, cols[i][0], cols[i][1], cols[i][2], cols[i][3]) != PANTAU_OK)
 			return PANTAU_ERR_DB;
+	if (version < 6) {
+		log_info("store: upgrading the database to schema 6 (implausible timestamps moved"
+		         " to their receipt)");
+		if (schema_exec(db, migrate_5_sql) != PANTAU_OK)
+			return PANTAU_ERR_DB;
+	}
 	return schema_exec(db, "UPDATE meta SET value = '" SCHEMA_VERSION "' WHERE key = "
 	                       "'schema_version'");
 }
@@ -118,30 +144,40 @@ static pantau_err
 migrate(sqlite3 *db)
 {
 	sqlite3_stmt *st;
-	bool v1 = false;
+	int version = 0;
 	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
 	        &st, NULL) != SQLITE_OK) {
 		log_warnx("store: read the schema version: %s", sqlite3_errmsg(db));
 		return PANTAU_ERR_DB;
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
-		v1 = strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
+		version = sqlite3_column_int(st, 0);
 	sqlite3_finalize(st);
-	if (v1) {
+	if (version == 1) {
 		log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
 		if (schema_exec(db, migrate_1_sql) != PANTAU_OK)
 			return PANTAU_ERR_DB;
 	}
-	return migrate_2(db);
+	return migrate_2(db, version);
 }
+
+/* Seqs given up by replay (collector/ingest/replayscan.h): asked for
+ * [replay] max_asks times unanswered, or gone from the agent's outbox. A
+ * table of its own, created in any older database as it is. */
+static const char *const lost_sql =
+    "CREATE TABLE IF NOT EXISTS lost(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+    " from_seq INTEGER NOT NULL, to_seq INTEGER NOT NULL, reason TEXT NOT NULL,"
+    " asks INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
+    " PRIMARY KEY(agent, boot, from_seq)) WITHOUT ROWID;";
 
 pantau_err
 schema_apply(sqlite3 *db)
 {
-	if (schema_exec(db, schema_sql) != PANTAU_OK)
+	if (schema_exec(db, schema_sql) != PANTAU_OK || migrate(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	/* Schema 6: enrolment's tokens and certificates, their own step. */
+	/* Enrolment's tokens and certificates: tables of their own, created in
+	 * any older database as they are (collector/enrol/enrolstore.h). */
 	if (enrolstore_schema(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	return migrate(db);
+	return schema_exec(db, lost_sql);
 }

@@ -4,15 +4,17 @@
 #include <stdlib.h>
 
 #include "log.h"
+#include "collector/store/stmts.h"
 
 enum { SD_LOAD_SITES, SD_LOAD_REGENCIES, SD_SAVE_SITE, SD_SAVE_REGENCY, SD_EVENT,
 	SD_SAVE_ALERT, SD_LOAD_ALERTS, SD_COUNT };
 
 static const char *const sd_sql[SD_COUNT] = {
 	[SD_LOAD_SITES] =
-	    "SELECT s.agent, s.regency, s.link, s.interval_s, s.last_result_ms, s.last_ts_ms,"
+	    "SELECT s.agent, s.regency, s.link, s.interval_s, s.last_result_ms, s.boot,"
 	    " s.status_ms, s.online, s.online_reason, t.status, t.since_ms, t.reason,"
-	    " t.base_rtt_p95, t.base_loss_pct, t.base_first_ms"
+	    " t.base_rtt_p95, t.base_loss_pct, t.base_first_ms,"
+	    " (SELECT b.max_seq FROM boots b WHERE b.agent = s.agent AND b.boot = s.boot)"
 	    " FROM sites s LEFT JOIN site_status t ON t.agent = s.agent",
 	[SD_LOAD_REGENCIES] = "SELECT code, status, at_risk, since_ms, reason FROM regency_status",
 	[SD_SAVE_SITE] = "INSERT OR REPLACE INTO site_status(agent, status, since_ms, reason,"
@@ -46,13 +48,10 @@ statusdb_open(sqlite3 *db, struct statusdb **out)
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
 	s->db = db;
-	for (int i = 0; i < SD_COUNT; i++)
-		if (sqlite3_prepare_v3(db, sd_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		        NULL) != SQLITE_OK) {
-			pantau_err rc = fail(s, "preparing a statement");
-			statusdb_close(s);
-			return rc;
-		}
+	if (stmts_prepare(db, "statusdb", sd_sql, s->st, SD_COUNT) != PANTAU_OK) {
+		statusdb_close(s);
+		return PANTAU_ERR_DB;
+	}
 	*out = s;
 	return PANTAU_OK;
 }
@@ -63,8 +62,7 @@ statusdb_close(struct statusdb *s)
 	if (s == NULL)
 		return;
 	statusdb_end(s);
-	for (int i = 0; i < SD_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
+	stmts_finalize(s->st, SD_COUNT);
 	free(s);
 }
 
@@ -104,7 +102,7 @@ statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 		struct statusdb_site r = {
 			.agent = col_text(st, 0), .regency = col_text(st, 1), .link = col_text(st, 2),
 			.interval_s = col_int(st, 3, -1), .last_result_ms = col_int(st, 4, -1),
-			.last_ts_ms = col_int(st, 5, -1), .status_ms = col_int(st, 6, -1),
+			.boot = col_int(st, 5, -1), .max_seq = col_int(st, 15, 0), .status_ms = col_int(st, 6, -1),
 			.online = (int)col_int(st, 7, -1), .online_reason = col_text(st, 8),
 			.status = (int)col_int(st, 9, -1), .since_ms = col_int(st, 10, -1),
 			.reason = col_text(st, 11), .base_rtt_p95 = col_num(st, 12),

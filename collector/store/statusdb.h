@@ -25,7 +25,8 @@ struct statusdb;
  * saved status (status -1 when none was saved). */
 struct statusdb_site {
 	const char *agent, *regency, *link, *online_reason, *reason;
-	int64_t interval_s, last_result_ms, last_ts_ms, status_ms, since_ms, base_first_ms;
+	int64_t interval_s, last_result_ms, status_ms, since_ms, base_first_ms;
+	int64_t boot, max_seq;   /* the newest boot (-1 none) and its highest seq stored */
 	int online;              /* 1, 0, -1 */
 	int status;              /* enum site_status, -1 none */
 	double base_rtt_p95, base_loss;  /* NAN none */

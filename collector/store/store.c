@@ -26,7 +26,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
 	[ST_BATCH] = "INSERT OR IGNORE INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults,"
-	             " outbox_pending, outbox_dropped) VALUES(?,?,?,?,?,?,?,?)",
+	             " outbox_pending, outbox_dropped, agent_ts_ms) VALUES(?,?,?,?,?,?,?,?,?)",
 	[ST_RESULT] = NULL, /* made from the result kinds' columns: result_sql() */
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
 	/* One upsert per batch. A batch older than the newest one seen (a
@@ -62,11 +62,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_PROVINCE] = "INSERT OR REPLACE INTO provinces(code, name) VALUES(?,?)",
 	[ST_REGENCY] = "INSERT OR REPLACE INTO regencies(code, province, name) VALUES(?,?,?)",
 	/* One per (agent, boot) per transaction, at commit (collector/ingest/bootacc.h). */
+	/* ?8, ?9: the boot's clock estimate (NULL: none), kept unless older. */
 	[ST_BOOT] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
-	            " last_recv_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+	            " last_recv_ms, clock_offset_ms, clock_mono_ms)"
+	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
 	            " stored = stored + ?4, dropped = max(dropped, ?5),"
-	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7)",
+	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7),"
+	            " clock_offset_ms = CASE WHEN ?9 >= coalesce(clock_mono_ms, ?9) THEN ?8"
+	            " ELSE clock_offset_ms END,"
+	            " clock_mono_ms = CASE WHEN ?9 >= coalesce(clock_mono_ms, ?9) THEN ?9"
+	            " ELSE clock_mono_ms END",
 };
 
 struct store {
@@ -228,6 +234,10 @@ flush_one(void *ctx, const struct bootacc_entry *e)
 	sqlite3_bind_int64(st, 5, e->dropped);
 	sqlite3_bind_int64(st, 6, e->duplicates);
 	sqlite3_bind_int64(st, 7, e->last_recv_ms);
+	if (e->clock_known) {
+		sqlite3_bind_int64(st, 8, e->clock_offset_ms);
+		sqlite3_bind_int64(st, 9, e->clock_mono_ms);
+	}
 	fc->rc = step_reset(fc->s, st, "update boots");
 }
 
@@ -415,7 +425,7 @@ update_site(struct store *s, const char *regency, const struct wire_batch *b, in
 	sqlite3_bind_int64(st, 5, b->ts_ms);
 	bind_int(st, 6, b->outbox_pending);
 	bind_int(st, 7, b->outbox_dropped);
-	sqlite3_bind_int64(st, 8, recv_ms - b->ts_ms);
+	sqlite3_bind_int64(st, 8, recv_ms - (b->retimed ? b->agent_ts_ms : b->ts_ms));
 	return step_reset(s, st, "update site");
 }
 
@@ -429,6 +439,19 @@ count_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms, bool du
 	pantau_err rc = flush_boots(s); /* full: write what it holds, inside the transaction */
 	if (rc == PANTAU_OK &&
 	    !bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
+		rc = PANTAU_ERR_INVAL;
+	return rc;
+}
+
+pantau_err
+store_boot_clock(struct store *s, const char *agent, int64_t boot, int64_t offset_ms,
+    int64_t mono_ms)
+{
+	pantau_err rc = begin(s);
+	if (rc != PANTAU_OK || bootacc_clock(s->boots, agent, boot, offset_ms, mono_ms))
+		return rc;
+	rc = flush_boots(s); /* full: write what it holds, inside the transaction */
+	if (rc == PANTAU_OK && !bootacc_clock(s->boots, agent, boot, offset_ms, mono_ms))
 		rc = PANTAU_ERR_INVAL;
 	return rc;
 }
@@ -452,6 +475,8 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->nresults);
 	bind_int(st, 7, b->outbox_pending);
 	bind_int(st, 8, b->outbox_dropped);
+	if (b->retimed)
+		sqlite3_bind_int64(st, 9, b->agent_ts_ms);
 	pantau_err rc = step_reset(s, st, "insert batch");
 	if (rc != PANTAU_OK)
 		return rc;

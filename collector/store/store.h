@@ -13,10 +13,10 @@
  *         online, online_reason, status_ms, outbox_pending,
  *         outbox_dropped, skew_ms)
  *   batches(id PRIMARY KEY, agent, boot, seq, ts_ms, recv_ms, nresults,
- *           outbox_pending, outbox_dropped, UNIQUE(agent, boot, seq))
+ *           outbox_pending, outbox_dropped, agent_ts_ms, UNIQUE(agent, boot, seq))
  *   index batches(agent, ts_ms)
  *   boots(agent, boot, max_seq, stored, dropped, duplicates, last_recv_ms,
- *         PRIMARY KEY(agent, boot)) WITHOUT ROWID
+ *         clock_offset_ms, clock_mono_ms, PRIMARY KEY(agent, boot)) WITHOUT ROWID
  *         delivery per boot, written once per boot at each commit
  *   results(batch_id, idx, agent, ts_ms, probe, target, ok, sent, recv,
  *           loss_pct, rtt_min, rtt_p50, rtt_avg, rtt_p95, rtt_max,
@@ -28,8 +28,9 @@
  * A site's results are found through batches(agent, ts_ms) joined on
  * batch_id; idx is the result's position in its batch.
  * Times are epoch milliseconds UTC. sites.last_result_ms and status_ms are
- * the collector's receive times; ts_ms columns are the agent's measurement
- * times. sites.online: 1 after a birth, 0 after a last will or shutdown,
+ * the collector's receive times; ts_ms columns are the measurement times:
+ * the agent's, or the collector's estimate when the agent's clock was off
+ * (batches.agent_ts_ms then keeps what the agent said; docs/protocol.md). sites.online: 1 after a birth, 0 after a last will or shutdown,
  * NULL before any status message. results.extra holds the JSON of a probe
  * kind this collector does not know; NULL otherwise.
  */
@@ -73,6 +74,11 @@ pantau_err store_catalog_end(struct store *s);
  */
 pantau_err store_batch(struct store *s, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);
+
+/* Keep the clock estimate of (agent, boot) (collector/ingest/clockest.h);
+ * written to boots at commit. */
+pantau_err store_boot_clock(struct store *s, const char *agent, int64_t boot, int64_t offset_ms,
+    int64_t mono_ms);
 
 /* Record a birth or last will / shutdown message. */
 pantau_err store_status(struct store *s, const char *regency, const char *agent,

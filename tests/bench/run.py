@@ -26,6 +26,9 @@ Benchmarks:
   flood    valid agents' receive delay with and without 20,000 invalid
            messages a second, and the collector's RSS under 100,000 bogus
            agent ids (tests/bench/flood.py)
+  replay   time until every answering agent has missing 0 after a broker
+           SIGKILL, 15,000 virtual agents of which 10 % never answer
+           (tests/bench/replay.py)
 """
 import argparse
 import datetime
@@ -515,6 +518,13 @@ def bench_flood(args):
                              cpu_seconds)
 
 
+def bench_replay(args):
+    """Replay after a broker crash (tests/bench/replay.py)."""
+    import replay
+    return replay.bench_replay(args, h(), Workdir, stop_all, broker_flow(), collector_ini,
+                               proc_status)
+
+
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
@@ -524,6 +534,7 @@ BENCHES = [
     ("backfill", bench_backfill),
     ("dashboard", bench_dashboard),
     ("flood", bench_flood),
+    ("replay", bench_replay),
 ]
 
 
@@ -553,6 +564,13 @@ def main():
     g = ap.add_argument_group("outbox and backfill")
     g.add_argument("--outbox-count", type=int, default=1000, help="batches appended")
     g.add_argument("--backfill-count", type=int, default=600, help="batches in the backlog")
+    g = ap.add_argument_group("replay")
+    g.add_argument("--replay-agents", type=int, default=15000)
+    g.add_argument("--replay-silent-pct", type=int, default=10,
+                   help="share of the agents that never answer a replay command")
+    g.add_argument("--replay-interval", type=int, default=20,
+                   help="seconds between two batches of an agent")
+    g.add_argument("--replay-rate", type=float, default=50, help="[replay] rate")
     g = ap.add_argument_group("dashboard")
     g.add_argument("--dashboard-sites", type=int, default=15000)
     args = ap.parse_args()

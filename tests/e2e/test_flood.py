@@ -20,6 +20,8 @@ import urllib.request
 from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
                      wait_for, wait_subscribed, write_ini)
 
+# make SANITIZE=1 test builds into build/sanitize (Makefile)
+SANITIZED = "sanitize" in os.environ.get("PANTAU_BUILD", "")
 SLOW_CLIENTS = 1000
 SLOW_FROM = "127.0.0.2"    # the slow clients' address; the normal request comes from 127.0.0.1
 
@@ -67,7 +69,9 @@ class MaxAgentsTest(E2ETestCase):
         print(f"\n    collector RSS {before} KiB with 300 sites, {after} KiB after 20,000 "
               "bogus agent ids")
         # what one bogus id costs is nothing kept: far below a site's share
-        self.assertLess(after - before, 8 * 1024)
+        # (not under AddressSanitizer, whose quarantine holds freed memory)
+        if not SANITIZED:
+            self.assertLess(after - before, 8 * 1024)
         # the known agents are still taken: the same agents again (same seed)
         # send seq 1 (duplicates) and 2 (new)
         self.loadgen("--agents", 300, "--count", 600, "--prefix", "real", "--seed", 1)

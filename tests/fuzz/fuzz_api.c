@@ -181,14 +181,33 @@ status_of(const char *reply, size_t n)
 	return (reply[9] - '0') * 100 + (reply[10] - '0') * 10 + (reply[11] - '0');
 }
 
+/* A connect a signal interrupted (libFuzzer's timers) goes on in the
+ * kernel: wait until it has ended, and fail only if it failed. */
+static void
+wait_connected(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+	int err = 0;
+	socklen_t len = sizeof(err);
+	while (poll(&p, 1, FUZZ_API_DEADLINE_MS) < 0 && errno == EINTR)
+		continue;
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
+		fail("connect", strerror(err != 0 ? err : errno));
+}
+
 static int
 connect_api(void)
 {
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)srv.port),
 		.sin_addr = { htonl(INADDR_LOOPBACK) } };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0)
-		fail("connect", strerror(errno));
+	if (fd < 0)
+		fail("socket", strerror(errno));
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		if (errno != EINTR)
+			fail("connect", strerror(errno));
+		wait_connected(fd);
+	}
 	return fd;
 }
 

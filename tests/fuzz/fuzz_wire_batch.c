@@ -30,7 +30,8 @@ round_trip(const struct wire_topic *t, const struct wire_batch *b)
 {
 	struct wire_batch_hdr h = { .agent = b->agent, .boot = b->boot, .seq = b->seq,
 		.ts_ms = b->ts_ms, .outbox_pending = b->outbox_pending < 0 ? 0 : b->outbox_pending,
-		.outbox_dropped = b->outbox_dropped < 0 ? 0 : b->outbox_dropped };
+		.outbox_dropped = b->outbox_dropped < 0 ? 0 : b->outbox_dropped,
+		.mono_ms = b->mono_ms };
 	struct wire_batch again;
 	struct wire_error err;
 	size_t len;
@@ -43,6 +44,7 @@ round_trip(const struct wire_topic *t, const struct wire_batch *b)
 	}
 	if (wire_batch_decode(t, text, len, &again, &err) != WIRE_ACCEPT ||
 	    again.boot != b->boot || again.seq != b->seq || again.ts_ms != b->ts_ms ||
+	    again.mono_ms != (b->mono_ms > 0 ? b->mono_ms : -1) || again.agent_ts_ms != b->ts_ms ||
 	    again.nresults != b->nresults || strcmp(again.agent, b->agent) != 0)
 		abort();
 	wire_batch_clear(&again);

@@ -16,6 +16,7 @@ round_trip(const char *topic, const struct wire_topic *t)
 	case WIRE_TOPIC_RESULT: rc = wire_topic_result(again, sizeof(again), t->regency, t->agent); break;
 	case WIRE_TOPIC_STATUS: rc = wire_topic_status(again, sizeof(again), t->regency, t->agent); break;
 	case WIRE_TOPIC_CHECK: rc = wire_topic_check(again, sizeof(again), t->regency, t->agent); break;
+	case WIRE_TOPIC_REPLY: rc = wire_topic_reply(again, sizeof(again), t->regency, t->agent); break;
 	case WIRE_TOPIC_CMD: rc = wire_topic_cmd(again, sizeof(again), t->agent); break;
 	case WIRE_TOPIC_MODE: return;
 	default: abort();

@@ -22,6 +22,7 @@ DICT = os.path.join(ROOT, "tests", "fuzz", "dict")
 # ---- wire (docs/protocol.md) ----
 
 BATCH = ('{"v":1, "agent":"ag-3273-0001", "boot":17, "seq":1042, "ts":"2024-02-14T06:00:30.125Z",\n'
+         ' "mono_ms":86430125,\n'
          ' "results":[\n'
          '  {"probe":"icmp","target":"203.0.113.10","addr":"203.0.113.10","sent":20,"recv":19,\n'
          '   "loss_pct":5.0,"rtt_ms":{"min":41.2,"p50":43.0,"avg":43.4,"p95":47.9,"max":52.1},\n'
@@ -49,6 +50,10 @@ BATCH_SEEDS = {
                   '"results":[' + STAMP_RESULT + ']}',
     "empty-results": '{"v":1,"agent":"ag-3273-0001","boot":9007199254740991,"seq":9007199254740991,'
                      '"ts":"2024-02-14T06:00:30.125Z","results":[]}',
+    "clock-1970-mono": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":5,"ts":"1970-01-01T00:00:00Z",'
+                       '"mono_ms":0,"results":[]}',
+    "rej-mono-negative": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":5,"ts":"2024-02-14T06:00:30Z",'
+                         '"mono_ms":-1,"results":[]}',
     "rej-version": '{"v":2,"agent":"ag-3273-0001","boot":1,"seq":1,"ts":"2024-02-14T06:00:30Z","results":[]}',
     "rej-duplicate-key": '{"v":1,"v":1}',
     "rej-loss": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":1,"ts":"2024-02-14T06:00:30Z",'
@@ -88,6 +93,18 @@ CMD_SEEDS = {
     "rej-no-boot": '{"cmd":"replay","from_seq":1}',
 }
 
+REPLY_SEEDS = {
+    "gone-doc": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":17,'
+                '"seqs":[[1031,1032],[1035,1035]]}',
+    "gone-empty": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":0,"seqs":[]}',
+    "rej-overlap": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[5,6],[6,7]]}',
+    "rej-reversed": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[9,8]]}',
+    "rej-too-long": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[1,10001]]}',
+    "rej-agent": '{"v":1,"reply":"gone","agent":"ag-2","boot":1,"seqs":[]}',
+    "rej-reply": '{"v":1,"reply":"kept","agent":"ag-3273-0001","boot":1,"seqs":[]}',
+    "rej-pair": '{"v":1,"reply":"gone","agent":"ag-3273-0001","boot":1,"seqs":[[1,2,3]]}',
+}
+
 MODE_SEEDS = {
     "counting-doc": '{"mode":"counting","until":"2029-02-16T16:59:00.000Z",\n'
                     ' "zones":{"WIB":{"active":true,"from":"2029-02-14T06:00:00.000Z","until":"2029-02-16T16:59:00.000Z"},\n'
@@ -104,6 +121,7 @@ TOPIC_SEEDS = {
     "status": "pantau/v1/95/9501/ag-9501-0001/status",
     "check": "pantau/v1/32/3273/ag-1/check",
     "cmd": "pantau/v1/cmd/ag-3273-0001",
+    "reply": "pantau/v1/32/3273/ag-3273-0001/reply",
     "mode": "pantau/v1/mode",
     "rej-province": "pantau/v1/33/3273/ag-1/result",
     "rej-levels": "pantau/v1/32/3273/ag-1/result/extra",
@@ -334,6 +352,7 @@ def write_corpus(harness, seeds):
 def main():
     corpora = {
         "wire_batch": BATCH_SEEDS, "wire_status": STATUS_SEEDS, "wire_cmd": CMD_SEEDS,
+        "wire_reply": REPLY_SEEDS,
         "wire_topic": TOPIC_SEEDS, "mode": MODE_SEEDS,
         "worker_request": WORKER_REQUEST_SEEDS, "worker_reply": WORKER_REPLY_SEEDS,
         "stamp": stamp_seeds(), "icmp": icmp_seeds(), "agent_config": AGENT_SEEDS,

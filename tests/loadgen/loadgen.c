@@ -68,7 +68,7 @@ struct loadgen {
 	bool ever_connected;
 	int birth_interval;
 	int64_t outstanding;    /* sum of the windows */
-	uint64_t published, acked, births_acked, replayed;
+	uint64_t published, acked, births_acked, replayed, gone;
 	int64_t start_ns, first_pub_ns, last_ack_ns, last_tick_ns;
 	pantau_err error;
 };
@@ -345,6 +345,28 @@ replay_one(struct loadgen *lg, size_t i, int64_t seq)
 	free(text);
 }
 
+/* Answer a replay command of agent i: every seq asked is gone. */
+static void
+gone_all(struct loadgen *lg, size_t i, const struct wire_replay *r)
+{
+	struct lg_conn *c = &lg->conns[i % lg->nconns];
+	struct vagent *a = &lg->agents[i];
+	char topic[WIRE_TOPIC_MAX + 1];
+	struct wire_gone g = { .boot = r->boot, .n = 1 };
+	size_t len = 0;
+	int mid = 0;
+	g.seqs[0].from = r->from_seq;
+	g.seqs[0].to = r->to_seq;
+	if (!c->connected || wire_topic_reply(topic, sizeof(topic), a->regency, a->id) != PANTAU_OK)
+		return;
+	char *text = wire_gone_encode(a->id, &g, &len);
+	if (text != NULL && mqttc_publish(c->m, topic, text, len, 1, false, &mid) == PANTAU_OK) {
+		mid_set(c->replay_mids, mid, true);
+		lg->gone++;
+	}
+	free(text);
+}
+
 static void
 on_message(void *ctx, const struct mosquitto_message *m)
 {
@@ -360,7 +382,10 @@ on_message(void *ctx, const struct mosquitto_message *m)
 		struct vagent *a = &lg->agents[i];
 		if (strcmp(a->id, id + 1) != 0 || a->boot != r.boot)
 			continue;
-		for (int64_t seq = r.from_seq; seq <= r.to_seq && seq <= a->seq; seq++)
+		if (lg->o->replay_gone)
+			gone_all(lg, i, &r);
+		for (int64_t seq = r.from_seq; !lg->o->replay_gone && seq <= r.to_seq && seq <= a->seq;
+		     seq++)
 			replay_one(lg, i, seq);
 		log_info("loadgen: %s asked for boot %lld seq %lld..%lld again", a->id,
 		    (long long)r.boot, (long long)r.from_seq, (long long)r.to_seq);
@@ -580,6 +605,7 @@ fill_report(const struct loadgen *lg, struct lg_report *r)
 	r->acked = lg->acked;
 	r->births = lg->births_acked;
 	r->replayed = lg->replayed;
+	r->gone = lg->gone;
 	r->connections = (int)lg->nconns;
 	r->agents = lg->o->agents;
 	r->ever_connected = lg->ever_connected;

@@ -20,7 +20,9 @@
  * With serve_replay, connection 0 subscribes to pantau/v1/cmd/+ and every
  * replay command is answered with the requested seqs the agent has used
  * (new figures, same identity), outside the windows; after the run the
- * connections stay up for that until SIGINT/SIGTERM.
+ * connections stay up for that until SIGINT/SIGTERM. With replay_gone every
+ * command is answered with a "gone" reply for all its seqs instead, as an
+ * agent whose outbox lost them (docs/protocol.md, "Gone reply").
  */
 #ifndef PANTAU_LOADGEN_H
 #define PANTAU_LOADGEN_H
@@ -46,6 +48,7 @@ struct lg_opts {
 	bool births;
 	bool fleet_backoff;    /* reconnect like pantau-agent's defaults */
 	bool serve_replay;     /* answer replay commands; after the run, until a signal */
+	bool replay_gone;      /* with serve_replay: answer every one "gone" (no outbox) */
 	bool demo;             /* vfleet_spec.demo */
 	int interval_s;        /* 0: not interval-paced */
 	uint64_t seed;
@@ -59,6 +62,7 @@ struct lg_report {
 	uint64_t acked;        /* result batches acknowledged (PUBACK) */
 	uint64_t births;       /* birth messages acknowledged */
 	uint64_t replayed;     /* batches published again on a replay command */
+	uint64_t gone;         /* "gone" replies published (replay_gone) */
 	double seconds;        /* first publish to last PUBACK */
 	int connections;       /* connections used (at most agents) */
 	size_t agents;

@@ -39,6 +39,8 @@ usage(FILE *to)
 	    "                      lost connection) instead of 0.25..5 s\n"
 	    "  --serve-replay      answer the collector's replay commands; after the run\n"
 	    "                      keep answering until SIGINT/SIGTERM\n"
+	    "  --replay-gone       as --serve-replay, but answer every command with a\n"
+	    "                      \"gone\" reply (an agent whose outbox lost the batches)\n"
 	    "  --seed N            same seed, same agents (ids, regencies, boots, links)\n"
 	    "  --demo              a national picture: Jayawijaya (95.01, 3T) at risk, 8 %%\n"
 	    "                      of the other sites degraded, 1 %% offline (last will)\n"
@@ -91,6 +93,7 @@ set_option(struct lg_opts *o, int ch, const char *arg, const char **log_level)
 	case 'b': o->births = true; break;
 	case 'F': o->fleet_backoff = true; break;
 	case 'R': o->serve_replay = true; break;
+	case 'G': o->serve_replay = o->replay_gone = true; break;
 	case 'D': o->demo = true; break;
 	case 's':
 		ok = num("seed", arg, 0, 9223372036854775807LL, &v);
@@ -137,6 +140,7 @@ parse_args(int argc, char **argv, struct lg_opts *o, const char **log_level)
 		{ "births", no_argument, NULL, 'b' },
 		{ "fleet-backoff", no_argument, NULL, 'F' },
 		{ "serve-replay", no_argument, NULL, 'R' },
+		{ "replay-gone", no_argument, NULL, 'G' },
 		{ "demo", no_argument, NULL, 'D' },
 		{ "seed", required_argument, NULL, 's' },
 		{ "prefix", required_argument, NULL, 'P' },
@@ -190,7 +194,8 @@ print_report(const struct lg_report *r, bool births, bool replay)
 	if (births)
 		printf(",\"births\":%llu", (unsigned long long)r->births);
 	if (replay)
-		printf(",\"replayed\":%llu", (unsigned long long)r->replayed);
+		printf(",\"replayed\":%llu,\"gone\":%llu", (unsigned long long)r->replayed,
+		    (unsigned long long)r->gone);
 	printf("}\n");
 	fflush(stdout);
 }

@@ -71,26 +71,29 @@ db_fixture_count(struct db_fixture *x, const char *sql)
 	return db_count(store_db(x->store), sql);
 }
 
-/* A result batch of agent (boot, seq) measured at ts, on the topic of
- * topic_agent in regency 32.73: an icmp result with loss_pct loss and a
- * refused tcp one, received at recv_ms. */
+/* A result batch of agent (boot, seq) measured at ts (and at mono_ms when
+ * > 0), on the topic of topic_agent in regency 32.73: an icmp result with
+ * loss_pct loss and a refused tcp one, received at recv_ms. */
 struct db_batch {
 	const char *topic_agent, *agent, *ts, *loss;
 	int boot, seq;
 	int64_t recv_ms;
+	int64_t mono_ms;
 };
 
 static inline void
 db_ingest_batch(struct ingest *in, const struct db_batch *b)
 {
-	char topic[128], payload[1024];
+	char topic[128], payload[1024], mono[48] = "";
 	snprintf(topic, sizeof(topic), "pantau/v1/32/3273/%s/result", b->topic_agent);
+	if (b->mono_ms > 0)
+		snprintf(mono, sizeof(mono), "\"mono_ms\":%lld,", (long long)b->mono_ms);
 	snprintf(payload, sizeof(payload),
-	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"%s\","
+	    "{\"v\":1,\"agent\":\"%s\",\"boot\":%d,\"seq\":%d,\"ts\":\"%s\",%s"
 	    "\"results\":[{\"probe\":\"icmp\",\"target\":\"10.0.0.1\",\"sent\":10,\"recv\":10,"
 	    "\"loss_pct\":%s,\"rtt_ms\":{\"min\":1,\"p50\":2,\"avg\":2,\"p95\":3,\"max\":4}},"
 	    "{\"probe\":\"tcp\",\"target\":\"10.0.0.1:443\",\"ok\":false,\"error\":\"refused\"}]}",
-	    b->agent, b->boot, b->seq, b->ts, b->loss);
+	    b->agent, b->boot, b->seq, b->ts, mono, b->loss);
 	ingest_message(in, topic, payload, strlen(payload), b->recv_ms);
 }
 

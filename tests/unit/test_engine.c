@@ -84,14 +84,21 @@ teardown(void **state)
 	return 0;
 }
 
-/* A birth message of agent in regency with link and interval. */
+/* A birth message of boot of agent in regency with link and interval 20 s. */
 static void
-birth(struct fixture *f, const char *regency, const char *agent, const char *link, int64_t t)
+birth_of(struct fixture *f, const char *regency, const char *agent, const char *link,
+    int64_t boot, int64_t t)
 {
-	struct wire_status st = { .online = true, .agent = agent, .boot = 1, .ts_ms = t,
+	struct wire_status st = { .online = true, .agent = agent, .boot = boot, .ts_ms = t,
 		.link = link, .interval_s = 20, .lat = NAN, .lon = NAN };
 	assert_int_equal(store_status(f->fx.store, regency, agent, &st, t), PANTAU_OK);
 	engine_status(f->e, regency, agent, &st, t);
+}
+
+static void
+birth(struct fixture *f, const char *regency, const char *agent, const char *link, int64_t t)
+{
+	birth_of(f, regency, agent, link, 1, t);
 }
 
 static void
@@ -102,17 +109,26 @@ will(struct fixture *f, const char *regency, const char *agent, int64_t t)
 	engine_status(f->e, regency, agent, &st, t);
 }
 
-/* A batch with one icmp train of 50 packets measured at ts. */
+/* A batch (boot, seq) with one icmp train of 50 packets measured at ts,
+ * received at t. */
+static void
+icmp_seq(struct fixture *f, const char *regency, const char *agent, int64_t boot, int64_t seq,
+    int64_t t, int64_t ts, int lost, double p95)
+{
+	struct wire_result r;
+	icmp_train(&r, 50, lost, p95, 1);
+	struct wire_batch b = { .agent = agent, .boot = boot, .seq = seq, .ts_ms = ts,
+		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	assert_int_equal(store_batch(f->fx.store, regency, &b, t), PANTAU_OK);
+	engine_batch(f->e, regency, &b, t);
+}
+
+/* The next seq of boot 1, measured at ts. */
 static void
 icmp_at(struct fixture *f, const char *regency, const char *agent, int64_t t, int64_t ts,
     int lost, double p95)
 {
-	struct wire_result r;
-	icmp_train(&r, 50, lost, p95, 1);
-	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = ts,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
-	assert_int_equal(store_batch(f->fx.store, regency, &b, t), PANTAU_OK);
-	engine_batch(f->e, regency, &b, t);
+	icmp_seq(f, regency, agent, 1, ++f->seq, t, ts, lost, p95);
 }
 
 static void
@@ -188,10 +204,12 @@ test_will_silence_and_backfill(void **state)
 	assert_string_equal(f->ev[f->nev - 1].reason, "connection lost (last will) 0 s ago");
 	birth(f, "32.73", "ag-1", "fiber", T0 + 60 * SEC);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_UNKNOWN);
-	/* a backfilled batch from the outage is history: no verdict */
-	icmp_at(f, "32.73", "ag-1", T0 + 61 * SEC, T0 + 5 * SEC, 50, 20);
-	assert_int_equal(shown(f, "ag-1", T0), SITE_UNKNOWN);
-	icmp(f, "32.73", "ag-1", T0 + 62 * SEC, 0, 20);
+	/* the live batch (seq 5) comes first, then the outage's backlog: history,
+	 * no verdict, however bad */
+	icmp_seq(f, "32.73", "ag-1", 1, 5, T0 + 61 * SEC, T0 + 61 * SEC, 0, 20);
+	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
+	for (int64_t seq = 2; seq <= 4; seq++)
+		icmp_seq(f, "32.73", "ag-1", 1, seq, T0 + 62 * SEC, T0 + 5 * SEC, 50, 20);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_OK);
 	/* silence for 3 intervals of 20 s, birth seen and no will */
 	engine_tick(f->e, T0 + 62 * SEC + 59 * SEC);
@@ -199,6 +217,56 @@ test_will_silence_and_backfill(void **state)
 	engine_tick(f->e, T0 + 62 * SEC + 61 * SEC);
 	assert_int_equal(shown(f, "ag-1", T0), SITE_OFFLINE);
 	assert_non_null(strstr(f->ev[f->nev - 2].reason, "but its broker connection is up"));
+}
+
+/* Live or history by (boot, seq), never by the agent's clock: a batch
+ * stamped a day ahead does not make the corrected ones that follow look
+ * old; a new boot, or a counter reset to 0 (announced by its birth), is
+ * live; an older boot's batch is history. */
+static void
+test_order_by_seq_not_clock(void **state)
+{
+	struct fixture *f = *state;
+	const char *ag = "ag-1";
+	birth_of(f, "32.73", ag, "fiber", 1, T0);
+	icmp_seq(f, "32.73", ag, 1, 1, T0 + 20 * SEC, T0 + 24 * 3600 * SEC, 0, 20);
+	assert_int_equal(shown(f, ag, T0), SITE_OK);
+	icmp_seq(f, "32.73", ag, 1, 2, T0 + 80 * SEC + 1, T0 + 80 * SEC, 25, 20);
+	icmp_seq(f, "32.73", ag, 1, 3, T0 + 100 * SEC, T0 + 100 * SEC, 25, 20);
+	assert_int_equal(shown(f, ag, T0), SITE_CRITICAL); /* loss 50 %, two windows */
+	/* a new boot whose clock went back to 1970 */
+	icmp_seq(f, "32.73", ag, 2, 1, T0 + 120 * SEC, 0, 0, 20);
+	icmp_seq(f, "32.73", ag, 1, 4, T0 + 121 * SEC, T0 + 121 * SEC, 50, 20); /* history */
+	int64_t t = T0 + 140 * SEC;
+	for (int64_t seq = 2; seq <= 7; seq++, t += 20 * SEC)
+		icmp_seq(f, "32.73", ag, 2, seq, t, 0, 0, 20);
+	assert_int_equal(shown(f, ag, t), SITE_OK);
+	/* the agent lost its state: boot 0 again, announced by its birth */
+	birth_of(f, "32.73", ag, "fiber", 0, t);
+	icmp_seq(f, "32.73", ag, 0, 1, t + 20 * SEC, t, 25, 20);
+	icmp_seq(f, "32.73", ag, 0, 2, t + 40 * SEC + 1, t, 25, 20);
+	assert_int_equal(shown(f, ag, t), SITE_CRITICAL);
+}
+
+/* An agent clock off by more than 5 s is a DEGRADED reason of its own. */
+static void
+test_clock_skew_reason(void **state)
+{
+	struct fixture *f = *state;
+	struct wire_result r;
+	birth_of(f, "32.73", "ag-1", "fiber", 1, T0);
+	for (int i = 1; i <= 3; i++) {
+		icmp_train(&r, 50, 0, 20, 1);
+		struct wire_batch b = { .agent = "ag-1", .boot = 1, .seq = i, .ts_ms = T0,
+			.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1,
+			.skew_known = true, .clock_skew_ms = i == 1 ? 4000 : -3 * 3600 * SEC };
+		engine_batch(f->e, "32.73", &b, T0 + i * 20 * SEC);
+	}
+	struct engine_site_view v;
+	assert_true(engine_site(f->e, "ag-1", T0 + 60 * SEC, &v));
+	assert_int_equal(v.status, SITE_DEGRADED);
+	assert_string_equal(v.reason, "agent clock 3 h 0 min behind");
+	assert_true(v.metrics.clock_skew_ms == -3 * 3600 * SEC);
 }
 
 static void

@@ -12,7 +12,7 @@
 #include "catalog.h"
 #include "db_harness.h"
 #include "collector/ingest/bootacc.h"
-#include "collector/ingest/gaps.h"
+#include "collector/ingest/bootclock.h"
 #include "collector/ingest/ingest.h"
 #include "collector/store/store.h"
 
@@ -52,6 +52,118 @@ batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, co
 	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
 		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
 		.recv_ms = 1707890431000LL });
+}
+
+/* The collector's monotonic clock keeps the estimates (collector/ingest/bootclock.h):
+ * its wall clock minus it, read at each message, may differ by a millisecond. */
+static void
+assert_near(struct fixture *f, const char *sql, long long want)
+{
+	long long got = count(f, sql);
+	if (got < want - 1 || got > want + 1)
+		fail_msg("%s: %lld, not %lld", sql, got, want);
+}
+
+/* A batch of ag-clk, boot 1, stamped ts, with mono_ms (<= 0: none), received at recv. */
+static void
+clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
+{
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+		.ts = ts, .loss = "0", .boot = 1, .seq = seq, .recv_ms = recv, .mono_ms = mono });
+}
+
+static void
+clock_birth(struct fixture *f, int boot, int64_t mono, int64_t recv)
+{
+	char birth[160];
+	snprintf(birth, sizeof(birth), "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\","
+	    "\"boot\":%d,\"mono_ms\":%lld,\"interval\":60}", boot, (long long)mono);
+	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
+}
+
+/* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
+ * 1970 or 9999 batch is stored at offset + mono, the agent's ts kept
+ * aside; without it, it is rejected as bad_timestamp; the estimate
+ * survives in boots. */
+static void
+test_retimed_and_rejected(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
+	clock_birth(f, 1, 4000, recv - 1000);
+	clocked(f, 1, "2024-02-14T06:00:30.900Z", 5000, recv);           /* in step: kept */
+	clocked(f, 2, "1970-01-01T00:01:00Z", 65000, recv + 60000 + 250); /* 250 ms late */
+	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
+	clocked(f, 4, "9999-12-31T23:59:59Z", -1, recv + 180000);          /* no mono: rejected */
+	clocked(f, 5, "2019-12-31T23:59:59Z", -1, recv + 240000);
+	const struct ingest_stats *s = ingest_stats(f->fx.in);
+	assert_int_equal(s->batches_stored, 3);
+	assert_int_equal(s->retimed, 2);
+	assert_int_equal(s->rejected_by[WIRE_REJ_BAD_TIMESTAMP], 2);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
+	assert_int_equal(count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
+	/* the least ages 100 ppm: 6 ms in the minute since the first */
+	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 2", recv + 60006);
+	assert_int_equal(count(f, "SELECT agent_ts_ms FROM batches WHERE seq = 2"), 60000);
+	assert_near(f, "SELECT r.ts_ms FROM results r JOIN batches b ON b.id = r.batch_id"
+	                          " WHERE b.seq = 3", recv + 120000);
+	assert_near(f, "SELECT last_ts_ms FROM sites WHERE agent = 'ag-clk'",
+	    recv + 120000);
+	assert_near(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'",
+	    recv - 5000);
+	/* a restarted collector goes on with the stored estimate */
+	ingest_free(f->fx.in);
+	f->fx.in = ingest_new(f->fx.store, f->fx.cat);
+	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 6", recv + 300018);
+}
+
+/* An agent that lost its state counts from boot 0 again: its birth makes
+ * boot 0 the current one, so its estimate judges at once. */
+static void
+test_clock_of_a_reset_boot(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
+	clock_birth(f, 5, 1000, recv - 60000);
+	clock_birth(f, 0, 2000, recv - 1000);
+	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+		.ts = "2024-02-13T06:00:31Z", .loss = "0", .boot = 0, .seq = 1, .recv_ms = recv,
+		.mono_ms = 3000 });   /* a day behind: plausible, and off */
+	assert_int_equal(ingest_stats(f->fx.in)->retimed, 1);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_near(f, "SELECT ts_ms FROM batches WHERE boot = 0", recv);
+}
+
+static int64_t
+fake_base(void *ctx)
+{
+	return *(const int64_t *)ctx;
+}
+
+/* NTP steps the collector's own clock 10 s forward: the estimates follow
+ * at once, so an agent in step with it stays in step. */
+static void
+test_collector_clock_step(void **state)
+{
+	struct fixture *f = *state;
+	const int64_t t = 1707890431000LL;
+	int64_t base = t - 500000;   /* the collector booted 500 s ago */
+	struct clockest est;
+	struct clockest_time j;
+	struct bootclock *bc = bootclock_new(f->fx.store, fake_base, &base);
+	assert_non_null(bc);
+	assert_true(bootclock_feed(bc, "ag-1", 1, 1000, t, true, &est));
+	assert_int_equal(clockest_time(&est, 1000), t);
+	base += 10000;
+	assert_true(bootclock_feed(bc, "ag-1", 1, 61000, t + 70000, false, &est));
+	clockest_judge(&est, t + 70000, 61000, t + 70000, &j);
+	assert_false(j.retimed);
+	assert_true(j.skew_known);
+	assert_int_equal(j.skew_ms, 0);
+	bootclock_free(bc);
 }
 
 static void
@@ -134,47 +246,6 @@ test_boot_counts_survive_a_full_accumulator(void **state)
 }
 
 static void
-test_gaps_found_and_asked(void **state)
-{
-	struct fixture *f = *state;
-	struct gap list[8];
-	size_t n;
-	struct gaps *g;
-	const int64_t recv = 1707890431000LL; /* batch() receive time */
-	struct gaps_opts o = { .min_age_ms = 10000, .window_ms = 86400000 };
-	assert_int_equal(gaps_new(store_db(f->fx.store), &o, &g), PANTAU_OK);
-	int seqs[] = { 3, 4, 7, 9 }; /* 1-2, 5-6 and 8 are missing */
-	for (size_t i = 0; i < 4; i++)
-		batch(f, "ag-5", "ag-5", seqs[i], "0");
-	batch(f, "ag-6", "ag-6", 1, "0"); /* complete */
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK); /* boots is written at commit */
-	assert_int_equal(gaps_find(g, recv + 9999, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 0); /* too young: may still be on its way */
-	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 3);
-	assert_string_equal(list[0].agent, "ag-5");
-	assert_int_equal(list[0].from_seq, 1);
-	assert_int_equal(list[0].to_seq, 2);
-	assert_int_equal(list[1].from_seq, 5);
-	assert_int_equal(list[1].to_seq, 6);
-	assert_int_equal(list[2].from_seq, 8);
-	assert_int_equal(list[2].to_seq, 8);
-	assert_int_equal(gaps_find(g, recv + 10000, list, 2, &n), PANTAU_OK);
-	assert_int_equal(n, 2); /* bounded */
-	assert_int_equal(gaps_find(g, recv + 86400001, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 0); /* boot silent past the window: no longer asked */
-	batch(f, "ag-5", "ag-5", 8, "0"); /* replayed */
-	batch(f, "ag-5", "ag-5", 1, "0");
-	batch(f, "ag-5", "ag-5", 2, "0");
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(gaps_find(g, recv + 10000, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(list[0].from_seq, 5);
-	assert_int_equal(count(f, "SELECT max_seq - stored FROM boots WHERE agent='ag-5'"), 2);
-	gaps_free(g);
-}
-
-static void
 test_bad_input_counted_and_neighbours_stored(void **state)
 {
 	struct fixture *f = *state;
@@ -236,7 +307,28 @@ test_schema_3_upgraded(void **state)
 	    " first_seen_ms INTEGER NOT NULL, last_result_ms INTEGER, last_ts_ms INTEGER,"
 	    " online INTEGER, online_reason TEXT, status_ms INTEGER, outbox_pending INTEGER,"
 	    " outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER);"
-	    "INSERT INTO sites(agent, regency, first_seen_ms) VALUES('ag-old', '32.73', 1);",
+	    "INSERT INTO sites(agent, regency, first_seen_ms) VALUES('ag-old', '32.73', 1);"
+	    "CREATE TABLE boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
+	    " max_seq INTEGER NOT NULL, stored INTEGER NOT NULL, dropped INTEGER NOT NULL,"
+	    " duplicates INTEGER NOT NULL, last_recv_ms INTEGER NOT NULL,"
+	    " PRIMARY KEY(agent, boot)) WITHOUT ROWID;"
+	    "CREATE TABLE batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
+	    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
+	    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
+	    " outbox_dropped INTEGER, UNIQUE(agent, boot, seq));"
+	    "CREATE TABLE results(batch_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
+	    " agent TEXT NOT NULL, ts_ms INTEGER NOT NULL, probe TEXT NOT NULL,"
+	    " target TEXT NOT NULL, ok INTEGER, sent INTEGER, recv INTEGER, loss_pct REAL,"
+	    " rtt_min REAL, rtt_p50 REAL, rtt_avg REAL, rtt_p95 REAL, rtt_max REAL,"
+	    " jitter_ms REAL, pdv_ms REAL, status INTEGER, dns_ms REAL, connect_ms REAL,"
+	    " tls_ms REAL, ttfb_ms REAL, total_ms REAL, error TEXT, extra TEXT,"
+	    " PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
+	    /* a batch stamped 9999-12-31, stored before schema 5 */
+	    "INSERT INTO batches VALUES(1, 'ag-old', 1, 1, 253402300799000, 1000000000000, 1,"
+	    " 0, 0);"
+	    "INSERT INTO results(batch_id, idx, agent, ts_ms, probe, target)"
+	    " VALUES(1, 0, 'ag-old', 253402300799000, 'tcp', 'h:1');"
+	    "UPDATE sites SET last_result_ms = 1000000000000, last_ts_ms = 253402300799000;",
 	    NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(old);
 	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
@@ -250,8 +342,16 @@ test_schema_3_upgraded(void **state)
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	assert_string_equal((const char *)sqlite3_column_text(st, 2), "6");
 	assert_int_equal(sqlite3_column_int(st, 3), 0);    /* schema 5: the tokens table */
-	assert_int_equal(sqlite3_column_int(st, 4), 0);    /* schema 6: enrolment's */
+	assert_int_equal(sqlite3_column_int(st, 4), 0);    /* enrolment's tables */
 	sqlite3_finalize(st);
+	/* schema 6: the clock estimates per boot, the agent's own timestamp */
+	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
+	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);
+	/* and its 9999 timestamp moved to the receipt, kept aside */
+	assert_int_equal(db_count(store_db(s), "SELECT ts_ms + (agent_ts_ms = 253402300799000)"
+	    " FROM batches"), 1000000000001LL);
+	assert_int_equal(db_count(store_db(s), "SELECT ts_ms FROM results"), 1000000000000LL);
+	assert_int_equal(db_count(store_db(s), "SELECT last_ts_ms FROM sites"), 1000000000000LL);
 	store_close(s);
 	db_files_remove(db);
 }

@@ -265,7 +265,7 @@ test_metrics(void **state)
 	engine_tick(f->e, T0 + 41 * SEC);
 	alerts_evaluate(f->al, f->e, T0 + 41 * SEC);
 	f->in = (struct ingest_stats){ .started_ms = T0, .received = 9, .batches_stored = 6,
-		.results_stored = 6, .duplicates = 1, .rejected = 2, .store_errors = 0,
+		.results_stored = 6, .duplicates = 1, .retimed = 3, .rejected = 2, .store_errors = 0,
 		.last_message_ms = T0 + 40 * SEC };
 	f->in.rejected_by[WIRE_REJ_NOT_JSON] = 2;
 	f->ns = (struct notify_stats){ .n = 3, .sink = { { "alertmanager", 0, 0 },
@@ -277,6 +277,7 @@ test_metrics(void **state)
 	assert_true(value_of(text, "pantau_messages_rejected_total{reason=\"not_json\"}") == 2);
 	assert_true(value_of(text, "pantau_messages_rejected_total{reason=\"bad_topic\"}") == 0);
 	assert_true(value_of(text, "pantau_batches_duplicate_total") == 1);
+	assert_true(value_of(text, "pantau_batches_retimed_total") == 3);
 	assert_true(value_of(text, "pantau_ingest_lag_seconds") == 1);
 	assert_true(value_of(text, "pantau_store_bytes") == 81920);
 	assert_true(value_of(text,

@@ -208,8 +208,8 @@ test_replay(void **state)
 	for (int64_t s = 1; s <= 5; s++)
 		push(f, s, 100, 0);
 	ack_all(f, 0);
-	assert_int_equal(outbox_replay(f->ob, BOOT, 2, 3), 2);
-	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3), 0); /* no such boot */
+	assert_int_equal(outbox_replay(f->ob, BOOT, 2, 3, NULL, NULL), 2);
+	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3, NULL, NULL), 0); /* no such boot */
 	assert_int_equal(outbox_pending(f->ob), 2);
 	send_expect(f, 2, true, 1);
 	send_expect(f, 3, true, 2);
@@ -217,6 +217,47 @@ test_replay(void **state)
 	assert_true(outbox_ack(f->ob, 2, 0));
 	reopen(f, 0);
 	assert_int_equal(outbox_pending(f->ob), 0);
+}
+
+struct gone_list {
+	int n;
+	int64_t from[4], to[4];
+};
+
+static void
+gone_range(void *ctx, int64_t from, int64_t to)
+{
+	struct gone_list *g = ctx;
+	g->from[g->n] = from;
+	g->to[g->n++] = to;
+}
+
+/* The seqs asked for and not held are handed out as ranges ("gone"). */
+static void
+test_replay_gone(void **state)
+{
+	struct fx *f = *state;
+	struct gone_list g = { 0 };
+	reopen(f, 0);
+	push(f, 2, 100, 0);
+	push(f, 4, 100, 0);
+	push(f, 5, 100, 0);
+	ack_all(f, 0);
+	assert_int_equal(outbox_replay(f->ob, BOOT, 1, 7, gone_range, &g), 3);
+	assert_int_equal(g.n, 3);
+	assert_int_equal(g.from[0], 1);
+	assert_int_equal(g.to[0], 1);
+	assert_int_equal(g.from[1], 3);
+	assert_int_equal(g.to[1], 3);
+	assert_int_equal(g.from[2], 6);
+	assert_int_equal(g.to[2], 7);
+	g.n = 0;
+	assert_int_equal(outbox_replay(f->ob, BOOT, 4, 5, gone_range, &g), 2);
+	assert_int_equal(g.n, 0);
+	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3, gone_range, &g), 0);
+	assert_int_equal(g.n, 1);
+	assert_int_equal(g.from[0], 1);
+	assert_int_equal(g.to[0], 3);
 }
 
 static char *

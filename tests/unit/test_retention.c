@@ -12,7 +12,7 @@
 
 #include "catalog.h"
 #include "db_harness.h"
-#include "collector/ingest/gaps.h"
+#include "collector/ingest/replayscan.h"
 #include "collector/ingest/ingest.h"
 #include "collector/store/retention.h"
 #include "collector/store/store.h"
@@ -153,11 +153,13 @@ static void
 test_gaps_after_retention(void **state)
 {
 	struct fixture *f = *state;
-	struct gap list[8];
-	size_t n;
-	struct gaps *g;
-	struct gaps_opts o = { .min_age_ms = 1000, .window_ms = DAY_MS };
-	assert_int_equal(gaps_new(store_db(f->fx.store), &o, &g), PANTAU_OK);
+	struct replaysched_opts so = { 100, 1000, 1000, 3 };
+	struct replayscan_opts o = { .min_age_ms = 1000, .window_ms = DAY_MS };
+	struct replaysched *s = replaysched_new(&so);
+	struct replayscan *scan;
+	struct replay_gap g;
+	bool done = false;
+	assert_int_equal(replayscan_new(store_db(f->fx.store), &o, &scan), PANTAU_OK);
 	for (int seq = 1; seq <= 6; seq++)
 		if (seq != 2)                  /* lost three days ago */
 			batch(f, "ag-1", 1, seq, NOW_MS - 3 * DAY_MS + seq);
@@ -167,11 +169,14 @@ test_gaps_after_retention(void **state)
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	run(f, NOW_MS);
 	assert_int_equal(count(f, "SELECT min(seq) FROM batches"), 7);
-	assert_int_equal(gaps_find(g, NOW_MS, list, 8, &n), PANTAU_OK);
-	assert_int_equal(n, 1);
-	assert_int_equal(list[0].from_seq, 9);
-	assert_int_equal(list[0].to_seq, 9);
-	gaps_free(g);
+	assert_int_equal(replayscan_step(scan, s, NOW_MS, 100, &done), PANTAU_OK);
+	assert_true(done);
+	assert_int_equal(replaysched_next(s, NOW_MS, &g), RS_ASK);
+	assert_int_equal(g.from_seq, 9);
+	assert_int_equal(g.to_seq, 9);
+	assert_int_equal(replaysched_next(s, NOW_MS, &g), RS_NONE);
+	replayscan_free(scan);
+	replaysched_free(s);
 }
 
 #define UNIT_SETUP setup

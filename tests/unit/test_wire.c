@@ -110,7 +110,7 @@ test_encode_round_trip(void **state)
 	json_object_set_new(r, "rtt_ms", rtt);
 	json_array_append_new(results, r);
 	json_array_append_new(results, wire_result_new("future-probe", "x"));
-	struct wire_batch_hdr h = { "ag-1", 3, 7, 1707890430125LL, 2, 5 };
+	struct wire_batch_hdr h = { "ag-1", 3, 7, 1707890430125LL, 2, 5, 86400123 };
 	size_t len;
 	pantau_err rc;
 	char *text = wire_batch_encode(&h, results, &len, &rc);
@@ -127,6 +127,9 @@ test_encode_round_trip(void **state)
 	assert_int_equal(b.ts_ms, 1707890430125LL);
 	assert_int_equal(b.outbox_pending, 2);
 	assert_int_equal(b.outbox_dropped, 5);
+	assert_int_equal(b.mono_ms, 86400123);
+	assert_int_equal(b.agent_ts_ms, b.ts_ms);
+	assert_false(b.retimed);
 	assert_true(b.results[0].col[RK_COL_SENT] == 10);
 	assert_true(fabs(b.results[0].col[RK_COL_RTT_AVG] - 0.061) < 1e-9);
 	assert_null(b.results[1].kind);

@@ -1,0 +1,22 @@
+/*
+ * The collector's prepared SQLite statements: each part that reads or
+ * writes the store keeps its own, persistent for the life of the part.
+ */
+#ifndef PANTAU_STMTS_H
+#define PANTAU_STMTS_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Prepare sql[0..n) into st[0..n) (SQLITE_PREPARE_PERSISTENT). On a failure
+ * log "WHO: cannot prepare a query: REASON (SQL)" and return PANTAU_ERR_DB;
+ * what was prepared stays in st for stmts_finalize. */
+pantau_err stmts_prepare(sqlite3 *db, const char *who, const char *const *sql, sqlite3_stmt **st,
+    size_t n);
+
+/* Finalize st[0..n) (NULL entries too). */
+void stmts_finalize(sqlite3_stmt **st, size_t n);
+
+#endif
