@@ -27,10 +27,11 @@ SAN_FLAGS :=
 OPT := -O2
 endif
 
-PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto
+PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto libssl
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
-AGENT_PKGS := libmosquitto jansson inih libuv
+# libssl and libcrypto are libmosquitto's own; enrolment calls them (agent/enrol/).
+AGENT_PKGS := libmosquitto jansson inih libuv libssl libcrypto
 WORKER_PKGS := libcurl jansson inih libuv
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wconversion -Wno-sign-conversion -Wformat=2 \
@@ -46,16 +47,18 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -DPANTAU_VERSION='"$(VERSION)"' \
 LDFLAGS_ALL = $(SAN_FLAGS) $(LDFLAGS)
 LIBS_ALL = $(PKG_LIBS) -lm
 AGENT_LIBS = $(shell pkg-config --libs $(AGENT_PKGS) 2>/dev/null) -lm
+# The CLI's enrolment QR code (collector/cli/qr.c); the unit tests link it too.
+QR_LIBS = $(shell pkg-config --libs libqrencode 2>/dev/null)
 WORKER_LIBS = $(shell pkg-config --libs $(WORKER_PKGS) 2>/dev/null) -lm
 
 COMMON_SRC := $(wildcard common/*.c)
-AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c))
+AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/enrol/*.c))
 # The probe kinds (spec and exec parts) and what they share: a static
 # archive, so the agent and the worker each link only the members they
 # reference (their tables of kinds: agent/probes/kinds.c, agent/worker/runner.c).
 PROBES_SRC := $(wildcard agent/probes/*.c)
 WORKER_SRC := $(filter-out agent/worker/main.c,$(wildcard agent/worker/*.c))
-COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/alerts/*.c collector/api/*.c))
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/alerts/*.c collector/api/*.c collector/enrol/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
 LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
@@ -139,7 +142,7 @@ $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-colle
 $(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-collector.a \
 		$(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $(QR_LIBS)
 $(BUILD)/pantau-reflector: $(call obj,reflector/main.c) $(BUILD)/libpantau-reflector.a $(BUILD)/libpantau-common.a
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
@@ -181,7 +184,7 @@ $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD
 		$(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) -lcmocka
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $(QR_LIBS) -lcmocka
 
 # kinds.c once more with PANTAU_TEST_KINDS; linked first, it stands in for
 # the archive's kinds.o (docs/architecture.md, "Adding a probe kind").

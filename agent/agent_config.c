@@ -296,7 +296,7 @@ note_retired(struct cfg_file *f, FILE *errs)
 pantau_err
 agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 {
-	static const char *const known[] = { "agent", "broker", "probe.", NULL };
+	static const char *const known[] = { "agent", "broker", "enrol", "probe.", NULL };
 	struct cfg_file *f = NULL;
 	memset(c, 0, sizeof(*c));
 	c->lat = c->lon = NAN;
@@ -305,6 +305,7 @@ agent_config_load(const char *path, struct agent_config *c, FILE *errs)
 		return rc;
 	cfg_apply(f, "agent", agent_keys, N(agent_keys), c);
 	brokercfg_apply(f, &c->broker);
+	enrolkeys_apply(f, &c->enrol);
 	if (c->broker.username[0] == '\0')
 		snprintf(c->broker.username, sizeof(c->broker.username), "%s", c->id);
 	load_probes(f, c);
@@ -359,6 +360,8 @@ agent_config_reference(FILE *to)
 	cfg_print_reference("[agent] key", agent_keys, N(agent_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[broker] key", brokercfg_keys, brokercfg_nkeys, to);
+	fputc('\n', to);
+	enrolkeys_reference(to);
 	fputc('\n', to);
 	char kinds[128];
 	probe_kind_list(kinds, sizeof(kinds));

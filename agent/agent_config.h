@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "agent/enrol/enrolkeys.h"
 #include "brokercfg.h"
 #include "agent/probes/probe.h"
 #include "wire.h"
@@ -29,6 +30,7 @@ struct agent_config {
 	char user[64];               /* user to run as after opening sockets (as root) */
 	char probe_worker[512];      /* pantau-probe-worker; "": found by probeworker_locate */
 	struct broker_cfg broker;
+	struct agent_enrol enrol;    /* [enrol] (agent/enrol/enrolkeys.h) */
 	struct probe_def probes[AGENT_MAX_PROBES];
 	size_t nprobes;
 };

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <uv.h>
 
+#include "agent/enrol/enrol.h"
 #include "agent/probes/budget.h"
 #include "catalog.h"
 #include "clock.h"
@@ -14,6 +15,7 @@
 #include "cycle.h"
 #include "env.h"
 #include "mqttc.h"
+#include "pkey.h"
 #include "state.h"
 
 struct check {
@@ -366,6 +368,42 @@ start(struct check *k)
 	return PANTAU_OK;
 }
 
+/* The enrolled certificate ([broker] certfile) against the agent id and
+ * this box's clock (agent/enrol/enrol.h). */
+static void
+check_cert(struct check *k)
+{
+	const struct broker_cfg *b = &k->cfg->broker;
+	char cn[WIRE_AGENT_MAX + 2], until[CLOCK_ISO_LEN], now_iso[CLOCK_ISO_LEN];
+	size_t n = 0;
+	if (b->certfile[0] == '\0')
+		return;
+	char *pem = pkey_read_file(b->certfile, 64 * 1024, &n);
+	X509 *x = pem != NULL ? pkey_cert_parse(pem, n) : NULL;
+	free(pem);
+	if (x == NULL || !pkey_common_name(X509_get_subject_name(x), cn, sizeof(cn))) {
+		line(k, false, M_CERT_BAD, b->certfile);
+		X509_free(x);
+		return;
+	}
+	int64_t now = clock_real_ms(), after = pkey_time(X509_get0_notAfter(x));
+	clock_format_iso(after * 1000, until);
+	clock_format_iso(now, now_iso);
+	int when = enrol_cert_when(x, now / 1000);
+	if (strcmp(cn, k->cfg->id) != 0)
+		line(k, false, M_CERT_OTHER, b->certfile, cn, k->cfg->id);
+	else if (when < 0) {
+		clock_format_iso(pkey_time(X509_get0_notBefore(x)) * 1000, until);
+		line(k, false, M_CERT_EARLY, now_iso, until);
+	} else if (when > 0)
+		line(k, false, M_CERT_EXPIRED, until);
+	else if (after - now / 1000 < (int64_t)k->cfg->enrol.renew_days * 86400 / 2)
+		note(k, "WARN", M_CERT_SOON, cn, until);
+	else
+		line(k, true, M_CERT_OK, cn, until);
+	X509_free(x);
+}
+
 int
 check_run(const char *config_path, const struct agent_config *cfg, enum check_lang lang,
     const char *catalog_dir, FILE *out, FILE *json_out)
@@ -376,6 +414,7 @@ check_run(const char *config_path, const struct agent_config *cfg, enum check_la
 	check_region(&k, catalog_dir);
 	check_state(&k);
 	check_clock(&k);
+	check_cert(&k);
 	uv_loop_init(&k.loop);
 	if (start(&k) != PANTAU_OK) {
 		fprintf(out, "[FAIL] out of memory\n");

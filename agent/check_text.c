@@ -88,6 +88,32 @@ static const char *const text[M_COUNT][2] = {
 	[M_TPUT_DIR] = { "%s %.1f Mbit/s", "%s %.1f Mbit/s" },
 	[M_UPLOAD_OK] = { "probe %s (upload_task %s): %lld bytes uploaded in %.0f ms (HTTP %lld)",
 	    "probe %s (upload_task %s): %lld byte terkirim dalam %.0f ms (HTTP %lld)" },
+	[M_CERT_OK] = { "certificate of agent %s is valid until %s",
+	    "sertifikat agen %s berlaku sampai %s" },
+	[M_CERT_SOON] = { "certificate of agent %s expires on %s\n"
+	                  "  -> the agent renews it by itself; if this stays, run "
+	                  "pantau-agent renew and tell your coordinator what it says",
+	    "sertifikat agen %s kedaluwarsa pada %s\n"
+	    "  -> agen memperbaruinya sendiri; bila pesan ini tetap, jalankan pantau-agent renew "
+	    "dan sampaikan hasilnya ke koordinator" },
+	[M_CERT_EARLY] = { "this box's clock says %s, but its certificate is valid only from %s\n"
+	                   "  -> set the date and time (timedatectl set-ntp true)",
+	    "jam perangkat ini menunjukkan %s, padahal sertifikatnya baru berlaku mulai %s\n"
+	    "  -> atur tanggal dan jam (timedatectl set-ntp true)" },
+	[M_CERT_EXPIRED] = { "the certificate expired on %s\n"
+	                     "  -> ask your coordinator for a new enrolment token and run "
+	                     "pantau-agent enrol again",
+	    "sertifikat kedaluwarsa pada %s\n"
+	    "  -> minta token pendaftaran baru ke koordinator lalu jalankan pantau-agent enrol "
+	    "lagi" },
+	[M_CERT_OTHER] = { "the certificate %s is for %s, not for agent %s\n"
+	                   "  -> run pantau-agent enrol again with a token for this site",
+	    "sertifikat %s untuk %s, bukan untuk agen %s\n"
+	    "  -> jalankan pantau-agent enrol lagi dengan token untuk lokasi ini" },
+	[M_CERT_BAD] = { "the certificate %s cannot be read\n"
+	                 "  -> run pantau-agent enrol again",
+	    "sertifikat %s tidak dapat dibaca\n"
+	    "  -> jalankan pantau-agent enrol lagi" },
 	[M_SUMMARY_OK] = { "all %d checks passed; this agent is ready",
 	    "semua %d pemeriksaan berhasil; agen ini siap" },
 	[M_SUMMARY_FAIL] = { "%d of %d checks failed; fix the lines marked FAIL and run "

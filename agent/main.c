@@ -11,6 +11,8 @@
 #include "agent_config.h"
 #include "check.h"
 #include "daemonargs.h"
+#include "enrol/enrol.h"
+#include "enrol/renewtimer.h"
 #include "log.h"
 #include "reload.h"
 #include "sigstop.h"
@@ -24,6 +26,8 @@ usage(FILE *to)
 	    "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
 	    "       pantau-agent check --config FILE [--lang en|id] [--json]\n"
 	    "       pantau-agent --check --config FILE\n"
+	    "       pantau-agent enrol TOKEN --collector https://HOST:PORT [--cacert FILE]\n"
+	    "       pantau-agent renew [--if-due] [--config FILE]\n"
 	    "       pantau-agent --config-reference | --version | --help\n"
 	    "\n"
 	    "  run                 measure and report until stopped (the default)\n"
@@ -78,6 +82,7 @@ run(struct agent_config *cfg, const char *path)
 	uv_loop_t loop;
 	struct sigstop sig;
 	struct agent *a = NULL;
+	struct renewtimer *renew = NULL;
 	int rc = 0;
 	uv_loop_init(&loop);
 	if (agent_new(&loop, cfg, &a, why, sizeof(why)) != PANTAU_OK) {
@@ -86,7 +91,10 @@ run(struct agent_config *cfg, const char *path)
 	} else {
 		sigstop_start(&loop, &sig, "agent", stop_agent, a);
 		sigstop_reload(&loop, &sig, reload_agent, a, path);
+		renew = renewtimer_start(&loop, cfg, path);
 	}
+	uv_run(&loop, UV_RUN_DEFAULT);
+	renewtimer_stop(renew);     /* its handles kept no loop alive: close them now */
 	uv_run(&loop, UV_RUN_DEFAULT);
 	agent_free(a);
 	uv_loop_close(&loop);
@@ -98,6 +106,11 @@ main(int argc, char **argv)
 {
 	struct daemon_args a = { 0 };
 	struct agent_config cfg;
+	/* enrolment makes the configuration: it needs none (agent/enrol/enrol.h) */
+	if (argc >= 2 && strcmp(argv[1], "enrol") == 0)
+		return enrol_main(argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "renew") == 0)
+		return renew_main(argc - 1, argv + 1);
 	int rc = daemon_args_parse(argc, argv, &cli, &a);
 	if (rc >= 0)
 		return rc;

@@ -47,10 +47,13 @@ struct collector {
 	bool subscribed_once;
 };
 
+/* Also a transaction with nothing pending (a retention step that deleted
+ * nothing): left open it would hold the write lock, and pantau token and
+ * pantau enrol on the database would wait for it until the next batch. */
 static void
 commit_now(struct collector *c)
 {
-	if (store_pending(c->store) > 0 && store_commit(c->store) != PANTAU_OK)
+	if (store_commit(c->store) != PANTAU_OK)
 		log_warnx("collector: commit failed; the rows of this transaction are lost "
 		          "until the agents replay them");
 }
@@ -367,6 +370,7 @@ start_api(struct collector *c, char *why, size_t len)
 		.notify_stats = notify_stats(c->notify),
 		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
 		.replay_stats = replay_stats(c->replay),
+		.enrol = &c->cfg.enrol,
 	};
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);

@@ -193,6 +193,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 		cfg_apply(f, "alerts", sinks_table[i]->keys, sinks_table[i]->nkeys,
 		    &c->alerts.sink[i]);
 	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
+	enrolcfg_apply(f, &c->enrol);
 }
 
 /* Start and end go together and in order. */
@@ -312,6 +313,7 @@ collector_config_reload(struct collector_config *running, const struct collector
 	for (size_t i = 0; i < N(tables); i++)
 		changed += cfg_reload(tables[i].section, tables[i].keys, tables[i].n, running, next,
 		    cfg_reload_log_restart, who);
+	changed += enrolcfg_restart_changes(&running->enrol, &next->enrol);
 	for (size_t i = 0; sinks_table[i] != NULL; i++)
 		changed += cfg_reload("alerts", sinks_table[i]->keys, sinks_table[i]->nkeys,
 		    &running->alerts.sink[i], &next->alerts.sink[i], cfg_reload_log_restart, who);
@@ -353,6 +355,8 @@ collector_config_reference(FILE *to)
 	print_alerts_reference(to);
 	fputc('\n', to);
 	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
+	fputc('\n', to);
+	enrolcfg_reference(to);
 	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"
 	      "`[link.TYPE]` and `[site.AGENT]`; every key is optional and overrides the\n"
 	      "defaults of the site's link type:\n\n", to);

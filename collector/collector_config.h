@@ -8,6 +8,7 @@
 #include "brokercfg.h"
 #include "cfg.h"
 #include "collector/alerts/sinks.h"
+#include "collector/enrol/enrolcfg.h"
 
 /* Shortest [store] retain_days other than 0 (keep forever). */
 #define RETAIN_DAYS_MIN 8
@@ -74,6 +75,7 @@ struct collector_config {
 		 * of sinks_table */
 		struct sink_conf sink[SINKS_MAX];
 	} alerts;
+	struct enrol_cfg enrol;
 };
 
 /*

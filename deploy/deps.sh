@@ -10,7 +10,7 @@ DEB_PACKAGES="
 build-essential pkg-config ca-certificates
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
-libmicrohttpd-dev libssl-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev
+libmicrohttpd-dev libssl-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev libqrencode-dev
 libcmocka-dev python3 iproute2 procps openssl
 clang libclang-rt-14-dev llvm
 nodejs npm

@@ -11,6 +11,7 @@
 #include "args.h"
 #include "auth.h"
 #include "clock.h"
+#include "collector/enrol/enrolapi.h"
 #include "gzip.h"
 #include "httpd.h"
 #include "listenaddr.h"
@@ -25,7 +26,8 @@
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
 	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats, " \
-	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), and the dashboard at / and /ui/"
+	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), /api/v1/enrol (POST), " \
+	"/api/v1/enrol/renew (POST), and the dashboard at / and /ui/"
 
 struct api {
 	struct httpd *http;
@@ -33,6 +35,7 @@ struct api {
 	struct store *store;
 	bool auth;                  /* tokens asked for ([api] auth, listen) */
 	struct respcache *cache;    /* the national replies, [api] cache_ms */
+	struct enrolapi *enrol;     /* the enrolment routes; NULL: off */
 	const struct ingest_stats *stats;
 	int64_t started_ms;
 	struct metrics_source metrics; /* what GET /metrics shows */
@@ -451,7 +454,8 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 }
 
 /* Every request is answered on its first call: GET has no body, and any
- * other method is refused before its body is read. */
+ * other method is refused before its body is read; but the enrolment
+ * routes, which read a JSON body (collector/enrol/enrolapi.h). */
 static enum MHD_Result
 on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *upload, size_t *upload_size, void **con_cls)
@@ -459,9 +463,8 @@ on_request(void *cls, struct MHD_Connection *c, const char *url, const char *met
 	struct api *a = cls;
 	struct reply r = { .status = MHD_HTTP_INTERNAL_SERVER_ERROR, .file = { .fd = -1 },
 		.age_ms = -1 };
-	(void)upload;
-	(void)upload_size;
-	(void)con_cls;
+	if (enrolapi_route(url))    /* authenticated by the token or certificate they carry */
+		return enrolapi_request(a->enrol, c, url, method, upload, upload_size, con_cls);
 	route(a, c, url, method, &r);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_debug("api: %.16s %.200s -> %u", method, url, r.status);
@@ -476,6 +479,7 @@ api_free(struct api *a)
 	httpd_stop(a->http);
 	query_free(a->q);
 	respcache_free(a->cache);
+	enrolapi_free(a->enrol);
 	free(a);
 }
 
@@ -536,10 +540,13 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 		.per_ip = o->per_client > 0 ? (unsigned)o->per_client : API_PER_CLIENT,
 		.timeout_s = API_CONNECTION_TIMEOUT_S,
 		.mhd_log = LOG_LEVEL_WARN, .on_request = on_request, .ctx = a,
+		.free_conn = enrolapi_free_conn,
 		.tls_cert = o->tls_cert, .tls_key = o->tls_key };
 	a->store = store;
 	if ((rc = exposure(o, &a->auth, why, len)) != PANTAU_OK ||
 	    (rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
+	    (o->enrol != NULL &&
+	        (rc = enrolapi_new(o->enrol, store, &a->enrol, why, len)) != PANTAU_OK) ||
 	    (rc = httpd_start(loop, &ho, &a->http, why, len)) != PANTAU_OK)
 		goto out;
 	log_info("api: serving %s on %s port %d, %s", httpd_tls(a->http) ? "HTTPS" : "HTTP",

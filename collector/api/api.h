@@ -22,6 +22,7 @@
 #include <uv.h>
 
 #include "catalog.h"
+#include "collector/enrol/enrolcfg.h"
 #include "err.h"
 #include "collector/alerts/alerts.h"
 #include "collector/status/engine.h"
@@ -64,6 +65,7 @@ struct api_opts {
 	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
 	const struct retention_stats *retention_stats; /* deleted rows (borrowed); NULL: none */
 	const struct replay_stats *replay_stats; /* replay figures (borrowed); NULL: none */
+	const struct enrol_cfg *enrol; /* [enrol] (collector/enrol/enrolapi.h); NULL: off */
 };
 
 /*

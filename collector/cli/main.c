@@ -14,6 +14,7 @@
 #include "format.h"
 #include "log.h"
 #include "resultkind.h"
+#include "enrol.h"
 #include "token.h"
 #include "usage.h"
 #include "watch.h"
@@ -53,6 +54,7 @@ usage(FILE *to)
 	    "       pantau watch [--interval S] [--count N] [--json] [--url URL]\n"
 	    "       pantau kinds [--json]\n");
 	token_usage(to);
+	enrol_usage(to);
 	fprintf(to,
 	    "       pantau help | --help | --version\n"
 	    "\n"
@@ -75,6 +77,8 @@ usage(FILE *to)
 	    "  --cacert FILE    the CA of an https:// collector (default: $PANTAU_CACERT, else\n"
 	    "                   the system's CAs)\n"
 	    "  token ...        the API's tokens in the collector's database (pantau token help)\n"
+	    "  enrol ...        one-time enrolment tokens, revocations (pantau enrol help)\n"
+	    "  ca init          make the client CA (pantau enrol help)\n"
 	    "\n"
 	    "Exit status: 0 done, 1 the collector could not be reached or refused, 2 usage.\n"
 	    "Colour only on a terminal and when NO_COLOR is not set. See docs/cli.md.\n",
@@ -324,6 +328,10 @@ main(int argc, char **argv)
 		                   "token");
 	if (strcmp(argv[1], "token") == 0)
 		return token_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "enrol") == 0)
+		return enrol_main(argc - 1, argv + 1);
+	if (strcmp(argv[1], "ca") == 0)
+		return enrol_ca_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0) {
 		usage(stdout);

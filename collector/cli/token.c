@@ -120,24 +120,25 @@ parse(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* The collector's database, which must have the tokens table. */
-static sqlite3 *
-open_db(const char *path)
+sqlite3 *
+token_open_db(const char *path, const char *prog, const char *table)
 {
+	char sql[96];
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-		fprintf(stderr, "pantau token: cannot open %s: %s; name the collector's [collector] "
-		    "database with --db or PANTAU_DB, as a user who may write it\n", path,
+		fprintf(stderr, "%s: cannot open %s: %s; name the collector's [collector] "
+		    "database with --db or PANTAU_DB, as a user who may write it\n", prog, path,
 		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
 		sqlite3_close(db);
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, TOKEN_BUSY_MS);
-	if (sqlite3_prepare_v2(db, "SELECT id FROM tokens LIMIT 0", -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "pantau token: %s has no tokens table (%s): is it a pantau collector's "
+	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 0", table);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s has no %s table (%s): is it a pantau collector's "
 		    "database? A collector of this release adds the table when it starts on it\n",
-		    path, sqlite3_errmsg(db));
+		    prog, path, table, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
 	}
@@ -242,7 +243,7 @@ token_main(int argc, char **argv)
 		return rc;
 	if (a.db == NULL || a.db[0] == '\0')
 		a.db = TOKEN_DEFAULT_DB;
-	sqlite3 *db = open_db(a.db);
+	sqlite3 *db = token_open_db(a.db, "pantau token", "tokens");
 	if (db == NULL)
 		return EXIT_FAIL;
 	switch (a.verb) {

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "collector/enrol/enrolstore.h"
 #include "log.h"
 
 #define SCHEMA_VERSION "6"
@@ -173,6 +174,10 @@ pantau_err
 schema_apply(sqlite3 *db)
 {
 	if (schema_exec(db, schema_sql) != PANTAU_OK || migrate(db) != PANTAU_OK)
+		return PANTAU_ERR_DB;
+	/* Enrolment's tokens and certificates: tables of their own, created in
+	 * any older database as they are (collector/enrol/enrolstore.h). */
+	if (enrolstore_schema(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	return schema_exec(db, lost_sql);
 }

@@ -47,20 +47,26 @@ token_hash_equal(const unsigned char a[TOKEN_HASH_LEN], const unsigned char b[TO
 }
 
 bool
-token_parse(const char *text, int64_t *id)
+token_text_parse(const char *text, const char *prefix, size_t n, int64_t *id)
 {
-	if (strncmp(text, "pt_", 3) != 0)
+	size_t pl = strlen(prefix);
+	if (strncmp(text, prefix, pl) != 0)
 		return false;
-	const char *p = text + 3;
+	const char *p = text + pl;
 	size_t digits = strspn(p, "0123456789");
 	if (digits == 0 || digits > 18 || p[digits] != '_' || p[0] == '0')
 		return false;
 	const char *secret = p + digits + 1;
-	if (strlen(secret) != 2 * TOKEN_SECRET_BYTES ||
-	    strspn(secret, "0123456789abcdef") != 2 * TOKEN_SECRET_BYTES)
+	if (strlen(secret) != 2 * n || strspn(secret, "0123456789abcdef") != 2 * n)
 		return false;
 	*id = strtoll(p, NULL, 10);
 	return true;
+}
+
+bool
+token_parse(const char *text, int64_t *id)
+{
+	return token_text_parse(text, "pt_", TOKEN_SECRET_BYTES, id);
 }
 
 bool
@@ -102,18 +108,42 @@ name_ok(const char *name)
 	return true;
 }
 
-/* The token's text from its id and fresh random bytes. */
-static pantau_err
-make_text(int64_t id, char text[TOKEN_TEXT_MAX + 1])
+pantau_err
+token_text_make(const char *prefix, int64_t id, size_t bytes, char *text, size_t len)
 {
-	unsigned char secret[TOKEN_SECRET_BYTES];
-	if (RAND_bytes(secret, sizeof(secret)) != 1)
+	unsigned char secret[64];
+	if (bytes > sizeof(secret) || RAND_bytes(secret, (int)bytes) != 1)
 		return PANTAU_ERR_UNSUPPORTED;
-	int n = snprintf(text, TOKEN_TEXT_MAX + 1, "pt_%" PRId64 "_", id);
-	for (size_t i = 0; i < sizeof(secret) && n > 0; i++)
-		n += snprintf(text + n, TOKEN_TEXT_MAX + 1 - (size_t)n, "%02x", secret[i]);
-	OPENSSL_cleanse(secret, sizeof(secret));
+	int n = snprintf(text, len, "%s%" PRId64 "_", prefix, id);
+	for (size_t i = 0; i < bytes && n > 0 && (size_t)n < len; i++)
+		n += snprintf(text + n, len - (size_t)n, "%02x", secret[i]);
+	OPENSSL_cleanse(secret, bytes);
 	return PANTAU_OK;
+}
+
+pantau_err
+token_text_store(sqlite3 *db, const char *table, const char *prefix, size_t bytes,
+    int64_t id, char *text, size_t len)
+{
+	unsigned char hash[TOKEN_HASH_LEN];
+	char sql[96];
+	sqlite3_stmt *upd = NULL;
+	snprintf(sql, sizeof(sql), "UPDATE %s SET hash = ? WHERE id = ?", table);
+	pantau_err rc = token_text_make(prefix, id, bytes, text, len);
+	if (rc == PANTAU_OK)
+		rc = token_hash(text, strlen(text), hash);
+	if (rc == PANTAU_OK && sqlite3_prepare_v2(db, sql, -1, &upd, NULL) != SQLITE_OK)
+		rc = db_fail(db, "prepare");
+	if (rc == PANTAU_OK) {
+		sqlite3_bind_blob(upd, 1, hash, sizeof(hash), SQLITE_STATIC);
+		sqlite3_bind_int64(upd, 2, id);
+		if (sqlite3_step(upd) != SQLITE_DONE)
+			rc = db_fail(db, "store a token's hash");
+	}
+	sqlite3_finalize(upd);
+	if (rc != PANTAU_OK)
+		OPENSSL_cleanse(text, len);
+	return rc;
 }
 
 /* Insert the row (hash still empty) and learn its id, then store the hash
@@ -122,8 +152,7 @@ pantau_err
 tokens_create(sqlite3 *db, const struct token_new *t, char text[TOKEN_TEXT_MAX + 1],
     int64_t *id)
 {
-	unsigned char hash[TOKEN_HASH_LEN];
-	sqlite3_stmt *ins = NULL, *upd = NULL;
+	sqlite3_stmt *ins = NULL;
 	pantau_err rc = PANTAU_ERR_INVAL;
 	const char *name = t->name != NULL ? t->name : "";
 	bool own_tx = sqlite3_get_autocommit(db) != 0;
@@ -134,9 +163,7 @@ tokens_create(sqlite3 *db, const struct token_new *t, char text[TOKEN_TEXT_MAX +
 		return db_fail(db, "begin");
 	rc = PANTAU_ERR_DB;
 	if (sqlite3_prepare_v2(db, "INSERT INTO tokens(name, role, hash, created_ms, expires_ms)"
-	        " VALUES(?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "UPDATE tokens SET hash = ? WHERE id = ?", -1, &upd, NULL) !=
-	        SQLITE_OK) {
+	        " VALUES(?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
 		db_fail(db, "prepare");
 		goto out;
 	}
@@ -150,19 +177,12 @@ tokens_create(sqlite3 *db, const struct token_new *t, char text[TOKEN_TEXT_MAX +
 		goto out;
 	}
 	*id = sqlite3_last_insert_rowid(db);
-	if ((rc = make_text(*id, text)) != PANTAU_OK ||
-	    (rc = token_hash(text, strlen(text), hash)) != PANTAU_OK)
-		goto out;
-	sqlite3_bind_blob(upd, 1, hash, sizeof(hash), SQLITE_STATIC);
-	sqlite3_bind_int64(upd, 2, *id);
-	rc = sqlite3_step(upd) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "store a token's hash");
+	rc = token_text_store(db, "tokens", "pt_", TOKEN_SECRET_BYTES, *id, text,
+	    TOKEN_TEXT_MAX + 1);
 out:
 	sqlite3_finalize(ins);
-	sqlite3_finalize(upd);
 	if (own_tx)
 		(void)sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	if (rc != PANTAU_OK)
-		OPENSSL_cleanse(text, TOKEN_TEXT_MAX + 1);
 	return rc;
 }
 

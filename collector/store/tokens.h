@@ -61,6 +61,21 @@ bool token_hash_equal(const unsigned char a[TOKEN_HASH_LEN],
 /* text is "pt_ID_SECRET" with SECRET 64 lower-case hex digits; *id is ID. */
 bool token_parse(const char *text, int64_t *id);
 
+/* The same for any one-time secret: text is "PREFIXID_SECRET" with SECRET
+ * 2 * n lower-case hex digits (enrolment's "pe_", collector/enrol/). */
+bool token_text_parse(const char *text, const char *prefix, size_t n, int64_t *id);
+
+/* "PREFIXID_" and 2 * bytes hex digits of fresh random bytes (at most 64)
+ * into text (len bytes). */
+pantau_err token_text_make(const char *prefix, int64_t id, size_t bytes, char *text,
+    size_t len);
+
+/* The second half of making a token of table: the text of row id (prefix,
+ * bytes random bytes) into text and its SHA-256 into the row's hash
+ * column; on failure text is wiped. */
+pantau_err token_text_store(sqlite3 *db, const char *table, const char *prefix, size_t bytes,
+    int64_t id, char *text, size_t len);
+
 /* A duration "30d", "12h", "45m" or "90s" in ms; false for anything else
  * (and for 0 or more than 100 years). */
 bool token_duration_parse(const char *text, int64_t *ms);

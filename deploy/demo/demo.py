@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
 """make demo: a broker, the collector on SQLite and several agents on loopback.
 
-Starts mosquitto on a free loopback port, pantau-collector with its database
+Starts mosquitto on free loopback ports, pantau-collector with its database
 under ./var/demo/, and agents at sites in different regencies (one of them in
-a 3T regency on a GEO VSAT link) probing local targets. Besides them the load
+a 3T regency on a GEO VSAT link) probing local targets. Secure as deployed:
+a throwaway client CA (pantau ca init) and a server certificate for the
+broker (openssl, a demo shortcut) are made at start, each agent is enrolled
+through the real path (pantau enrol new, pantau-agent enrol) and connects
+with its own certificate to a TLS listener that requires one and applies the
+shipped ACL; plaintext is only the loopback listener of the collector (and
+of the simulated sites). Besides them the load
 generator plays SIMULATED sites (ids sim-RRRR-NNNN, "simulated": true in the
 data) across the country with realistic link profiles: GEO VSAT around
 600 ms, cellular, fiber; some degraded, a few offline, and the 3T regency
@@ -92,14 +98,43 @@ class Demo:
         self.procs.append((name, p))
         return p
 
+    def pki(self):
+        """The client CA (pantau's own code) and the broker's server certificate."""
+        self.ca_dir = os.path.join(self.var, "ca")
+        subprocess.run([os.path.join(self.build, "pantau"), "ca", "init", "--dir", self.ca_dir],
+                       check=True, capture_output=True)
+
+        def openssl(*args):
+            subprocess.run(["openssl", *args], cwd=self.var, check=True, capture_output=True)
+        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-days", "30", "-subj", "/CN=pantau demo server CA", "-keyout", "server-ca.key",
+                "-out", "server-ca.pem")
+        openssl("req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                "-subj", "/CN=127.0.0.1", "-keyout", "server.key", "-out", "server.csr")
+        with open(os.path.join(self.var, "san.ext"), "w") as f:
+            f.write("subjectAltName = IP:127.0.0.1\n")
+        openssl("x509", "-req", "-in", "server.csr", "-CA", "server-ca.pem", "-CAkey",
+                "server-ca.key", "-CAcreateserial", "-days", "30", "-extfile", "san.ext",
+                "-out", "server.pem")
+        os.chmod(os.path.join(self.var, "server.key"), 0o644)   # mosquitto's own user
+
     def setup(self):
         shutil.rmtree(self.var, ignore_errors=True)
         os.makedirs(self.var)
         self.mqtt_port = pick_port(18830)
+        self.mqtts_port = pick_port(18831)
         self.api_port = pick_port(8080)
+        self.pki()
+        v = self.var
         conf = os.path.join(self.var, "mosquitto.conf")
         with open(conf, "w") as f:
-            f.write(brokerconf.local_conf(self.mqtt_port, self.var))
+            f.write("per_listener_settings true\n" + brokerconf.local_conf(
+                self.mqtt_port, self.var, extra=(
+                    f"listener {self.mqtts_port} 127.0.0.1\ncafile {self.ca_dir}/ca.crt\n"
+                    f"certfile {v}/server.pem\nkeyfile {v}/server.key\n"
+                    "require_certificate true\nuse_identity_as_username true\n"
+                    f"crlfile {self.ca_dir}/crl.pem\n"
+                    f"acl_file {ROOT}/deploy/mosquitto/pantau.acl\n")))
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.start("mosquitto", [mosquitto, "-c", conf])
         if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),
@@ -123,6 +158,9 @@ class Demo:
             "api": {"listen": "127.0.0.1", "port": self.api_port,
                     "web_dir": os.path.join(self.build, "share", "pantau", "web")},
             "status": {"default_interval": 10},
+            "enrol": {"ca_dir": self.ca_dir, "broker_host": "127.0.0.1",
+                      "broker_port": self.mqtts_port,
+                      "broker_cafile": os.path.join(self.var, "server-ca.pem")},
         })
         self.start("collector", [os.path.join(self.build, "pantau-collector"), "--config", cfg])
         if not wait_for(lambda: urllib.request.urlopen(self.api("/healthz"), timeout=1), 15):
@@ -132,16 +170,24 @@ class Demo:
         tally = self.api("/healthz")
         if agent_id == "ag-1309-0001":
             tally = f"http://127.0.0.1:{pick_port(9)}/tally"  # nothing listens there
+        # the package's file: link, place and probes; enrolment adds who and where
         cfg = write_ini(os.path.join(self.var, f"{agent_id}.ini"), {
-            "agent": {"id": agent_id, "region": region, "site": site, "link": link,
-                      "latitude": lat, "longitude": lon, "interval": 10, "splay": 2,
-                      "state_dir": os.path.join(self.var, agent_id)},
-            "broker": {"host": "127.0.0.1", "port": self.mqtt_port},
+            "agent": {"link": link, "latitude": lat, "longitude": lon, "interval": 10,
+                      "splay": 2, "state_dir": os.path.join(self.var, agent_id)},
             "probe.gateway": {"type": "icmp", "target": "127.0.0.1", "count": 10,
                               "spacing_ms": 100},
-            "probe.broker": {"type": "tcp", "target": f"127.0.0.1:{self.mqtt_port}"},
+            "probe.broker": {"type": "tcp", "target": f"127.0.0.1:{self.mqtts_port}"},
             "probe.tally": {"type": "http", "target": tally, "timeout_ms": 3000},
         })
+        token = subprocess.run([os.path.join(self.build, "pantau"), "enrol", "new", "--region",
+                                region, "--site", site, "--no-qr", "--db",
+                                os.path.join(self.var, "pantau.db")],
+                               capture_output=True, text=True, check=True).stdout.strip()
+        out = subprocess.run([os.path.join(self.build, "pantau-agent"), "enrol", token,
+                              "--collector", self.api(""), "--config", cfg],
+                             capture_output=True, text=True)
+        if out.returncode != 0 or f"agent {agent_id}," not in out.stderr:
+            raise SystemExit(f"demo: enrolling {site} failed:\n{out.stderr}")
         self.start(agent_id, [os.path.join(self.build, "pantau-agent"), "--config", cfg])
 
     def api(self, path):
@@ -192,7 +238,8 @@ def main():
     demo = Demo(args.build)
     try:
         demo.setup()
-        print(f"broker: mqtt://127.0.0.1:{demo.mqtt_port}")
+        print(f"broker: mqtts://127.0.0.1:{demo.mqtts_port} (agents, with their "
+              f"certificates), mqtt://127.0.0.1:{demo.mqtt_port} (collector, loopback)")
         print(f"api: http://127.0.0.1:{demo.api_port}/")
         print(f"dashboard: http://127.0.0.1:{demo.api_port}/")
         print(f"try: build/pantau summary --url http://127.0.0.1:{demo.api_port}")

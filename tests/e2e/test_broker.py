@@ -22,6 +22,9 @@ class DeployConfTest(E2ETestCase):
         d = self.workdir
         os.makedirs(os.path.join(d, "conf.d"))
         pki = make_pki(d, "deploy")
+        ca = os.path.join(d, "client-ca")        # pantau's client CA and its CRL
+        subprocess.run([binary("pantau"), "ca", "init", "--dir", ca], check=True,
+                       capture_output=True, timeout=30)
         passwd = os.path.join(d, "pantau.passwd")
         subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "pantau-collector", "pw"],
                        check=True, capture_output=True, timeout=30)
@@ -33,7 +36,8 @@ class DeployConfTest(E2ETestCase):
                          ("listener 1883 127.0.0.1", f"listener {local_port} 127.0.0.1"),
                          ("/etc/mosquitto/certs/server.crt", pki["server.pem"]),
                          ("/etc/mosquitto/certs/server.key", pki["server.key"]),
-                         ("/etc/mosquitto/certs/ca.crt", pki["ca.pem"]),
+                         ("/etc/mosquitto/certs/pantau-client-ca.crt", f"{ca}/ca.crt"),
+                         ("/etc/mosquitto/certs/pantau-crl.pem", f"{ca}/crl.pem"),
                          ("/etc/mosquitto/pantau.passwd", passwd),
                          ("/etc/mosquitto/pantau.acl", os.path.join(DEPLOY, "pantau.acl"))):
             self.assertIn(old, text, "deploy/mosquitto/pantau.conf changed: update this test")

@@ -336,12 +336,13 @@ test_schema_3_upgraded(void **state)
 	sqlite3_stmt *st;
 	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT count(*),"
 	    " max(upload_mbps IS NULL), (SELECT value FROM meta WHERE key = 'schema_version'),"
-	    " (SELECT count(*) FROM tokens) FROM sites"
+	    " (SELECT count(*) FROM tokens), (SELECT count(*) FROM enrol_tokens) FROM sites"
 	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
 	assert_string_equal((const char *)sqlite3_column_text(st, 2), "6");
 	assert_int_equal(sqlite3_column_int(st, 3), 0);    /* schema 5: the tokens table */
+	assert_int_equal(sqlite3_column_int(st, 4), 0);    /* enrolment's tables */
 	sqlite3_finalize(st);
 	/* schema 6: the clock estimates per boot, the agent's own timestamp */
 	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"

@@ -1,0 +1,16 @@
+/*
+ * A QR code in the terminal (libqrencode): the enrolment token for a
+ * technician's phone. Two modules a character line with Unicode half
+ * blocks; the light modules (and a quiet zone of two) are the drawn ones,
+ * so it scans on the usual dark terminal, as qrencode -t UTF8 does.
+ */
+#ifndef PANTAU_CLI_QR_H
+#define PANTAU_CLI_QR_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Print text as a QR code; false when it cannot be encoded. */
+bool qr_print(FILE *to, const char *text);
+
+#endif

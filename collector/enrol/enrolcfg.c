@@ -1,0 +1,45 @@
+#include "enrolcfg.h"
+
+#include <stddef.h>
+
+#include "cfgreload.h"
+
+#define E(field) offsetof(struct enrol_cfg, field)
+#define S(field) sizeof(((struct enrol_cfg *)0)->field)
+
+static const struct cfg_key enrol_keys[] = {
+	{ "ca_dir", CFG_STRING, E(ca_dir), S(ca_dir), 0, 0, "", NULL, NULL, 0,
+	    "folder of pantau's client CA (ca.key, ca.crt, crl.pem), made at start when it "
+	    "holds none; back it up (docs/deployment.md); empty: enrolment off" },
+	{ "cert_days", CFG_INT, E(cert_days), 0, 1, 3650, "365", NULL, NULL, 0,
+	    "days an agent's certificate is valid; the agent renews it before" },
+	{ "broker_host", CFG_STRING, E(broker_host), S(broker_host), 0, 0, "", NULL, NULL, 0,
+	    "the broker's name as agents reach it (written into their config); empty: the "
+	    "collector's API host name the agent used" },
+	{ "broker_port", CFG_INT, E(broker_port), 0, 1, 65535, "8883", NULL, NULL, 0,
+	    "the broker's TLS port for agents" },
+	{ "broker_cafile", CFG_STRING, E(broker_cafile), S(broker_cafile), 0, 0, "", NULL, NULL,
+	    0, "PEM file of the CA that signed the broker's server certificate, handed to each "
+	    "agent; empty: the agents use their system's CAs" },
+};
+
+#define N(t) (sizeof(t) / sizeof((t)[0]))
+
+void
+enrolcfg_apply(struct cfg_file *f, struct enrol_cfg *e)
+{
+	cfg_apply(f, "enrol", enrol_keys, N(enrol_keys), e);
+}
+
+void
+enrolcfg_reference(FILE *to)
+{
+	cfg_print_reference("[enrol] key", enrol_keys, N(enrol_keys), to);
+}
+
+size_t
+enrolcfg_restart_changes(struct enrol_cfg *running, const struct enrol_cfg *next)
+{
+	return cfg_reload("enrol", enrol_keys, N(enrol_keys), running, next,
+	    cfg_reload_log_restart, (void *)"collector");
+}
