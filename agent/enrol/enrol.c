@@ -73,6 +73,8 @@ say(const struct opts *o, enum enrol_msg m, ...)
 static int
 parse(int argc, char **argv, struct opts *o, bool renew)
 {
+	/* this command's own options; the getopt tables of pantau's commands look
+	 * alike (duplicates lists them), their handling is each command's */
 	static const struct option lo[] = {
 		{ "collector", required_argument, NULL, 'c' },
 		{ "cacert", required_argument, NULL, 'a' },

@@ -68,6 +68,8 @@ help(FILE *to)
 static int
 parse(int argc, char **argv, struct args *a, int *first)
 {
+	/* this command's own options; the getopt tables of pantau's commands look
+	 * alike (duplicates lists them), their handling is each command's */
 	static const struct option opts[] = {
 		{ "region", required_argument, NULL, 'r' },
 		{ "site", required_argument, NULL, 's' },
