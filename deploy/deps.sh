@@ -11,6 +11,7 @@ build-essential pkg-config ca-certificates
 libmosquitto-dev mosquitto mosquitto-clients
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libmicrohttpd-dev libssl-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev libqrencode-dev
+libc-ares-dev libpq-dev postgresql-15
 libcmocka-dev python3 iproute2 procps openssl
 clang libclang-rt-14-dev llvm
 nodejs npm
@@ -19,6 +20,7 @@ prometheus-alertmanager
 prometheus
 iputils-ping fping irtt iperf3 ethtool
 faketime
+tshark bind9-dnsutils dnsmasq-base traceroute
 chromium
 "
 
