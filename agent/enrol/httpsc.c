@@ -164,6 +164,24 @@ send_all(SSL *ssl, int fd, const char *data, size_t n)
 	return true;
 }
 
+pantau_err
+httpsc_parse_reply(char *buf, size_t n, struct httpsc_reply *r, char *why, size_t len)
+{
+	buf[n] = '\0';
+	char *head_end = strstr(buf, "\r\n\r\n");
+	int status = 0;
+	if (head_end == NULL || sscanf(buf, "HTTP/1.%*c %3d", &status) != 1 || status < 100) {
+		snprintf(why, len, "the collector's answer is not HTTP (%zu bytes)", n);
+		free(buf);
+		return PANTAU_ERR_PARSE;
+	}
+	r->status = status;
+	r->len = n - (size_t)(head_end + 4 - buf);
+	memmove(buf, head_end + 4, r->len + 1);
+	r->body = buf;
+	return PANTAU_OK;
+}
+
 /* Read until the server closes (Connection: close) into r. */
 static pantau_err
 read_reply(SSL *ssl, int fd, struct httpsc_reply *r, char *why, size_t len)
@@ -181,19 +199,7 @@ read_reply(SSL *ssl, int fd, struct httpsc_reply *r, char *why, size_t len)
 		if (n == HTTPSC_REPLY_MAX)
 			break;
 	}
-	buf[n] = '\0';
-	char *head_end = strstr(buf, "\r\n\r\n");
-	int status = 0;
-	if (head_end == NULL || sscanf(buf, "HTTP/1.%*c %3d", &status) != 1) {
-		snprintf(why, len, "the collector's answer is not HTTP (%zu bytes)", n);
-		free(buf);
-		return PANTAU_ERR_PARSE;
-	}
-	r->status = status;
-	r->len = n - (size_t)(head_end + 4 - buf);
-	memmove(buf, head_end + 4, r->len + 1);
-	r->body = buf;
-	return PANTAU_OK;
+	return httpsc_parse_reply(buf, n, r, why, len);
 }
 
 pantau_err

@@ -43,6 +43,12 @@ int httpsc_parse_url(const char *url, struct httpsc_url *u);
 pantau_err httpsc_post(const struct httpsc_url *u, const char *cacert, const char *path,
     const char *body, struct httpsc_reply *r, char *why, size_t len);
 
+/* The status and body of the reply in buf (n bytes read, n + 1 allocated:
+ * the NUL goes at buf[n]), which *r then owns; PANTAU_ERR_PARSE, buf freed
+ * and why saying so, when it is not an HTTP/1.x answer. */
+pantau_err httpsc_parse_reply(char *buf, size_t n, struct httpsc_reply *r, char *why,
+    size_t len);
+
 void httpsc_reply_free(struct httpsc_reply *r);
 
 #endif

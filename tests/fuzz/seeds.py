@@ -292,6 +292,44 @@ PROFILES_SEEDS = {
 }
 
 
+# ---- enrolment (tests/fuzz/fuzz_enrol.c: the first byte picks the parser) ----
+
+def openssl(*args, stdin=None):
+    """PEM text made by the openssl program: only for writing seeds (the product uses
+    libcrypto, never this program)."""
+    import subprocess
+    return subprocess.run(["openssl", *args], input=stdin, capture_output=True, check=True).stdout
+
+
+def enrol_seeds():
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        key = os.path.join(d, "k.pem")
+        rsa = os.path.join(d, "r.pem")
+        openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", key)
+        openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024", "-out", rsa)
+        csr = openssl("req", "-new", "-key", key, "-subj", "/CN=ag-3273-0001")
+        other = openssl("req", "-new", "-key", key, "-subj", "/CN=ag-9501-0002")
+        empty = openssl("req", "-new", "-key", key, "-subj", "/")
+        weak = openssl("req", "-new", "-key", rsa, "-subj", "/CN=ag-3273-0001")
+        cert = openssl("req", "-x509", "-key", key, "-subj", "/CN=ag-3273-0001", "-days", "365")
+        with open(key, "rb") as f:
+            keypem = f.read()
+    reply = ('HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n'
+             '{"agent":"ag-3273-0001","cert":"-----BEGIN CERTIFICATE-----\\n"}').encode()
+    return {
+        "csr": b"\x00" + csr, "csr-other-agent": b"\x00" + other, "csr-no-subject": b"\x00" + empty,
+        "csr-weak-rsa": b"\x00" + weak, "csr-truncated": b"\x00" + csr[:len(csr) // 2],
+        "renew-foreign-cert": b"\x01" + cert, "renew-csr-not-cert": b"\x01" + csr,
+        "pem-cert": b"\x02" + cert, "pem-key": b"\x02" + keypem, "pem-both": b"\x02" + cert + keypem,
+        "reply-ok": b"\x03" + reply, "reply-refused": b"\x03HTTP/1.1 409 Conflict\r\n\r\n"
+        b'{"error":"used","reason":"token_used"}', "reply-no-head": b"\x03HTTP/1.1 200 OK\r\n",
+        "reply-not-http": b"\x03SSH-2.0-OpenSSH_9.2\r\n\r\n",
+        "url-https": b"\x04https://collector.example:8443", "url-v6": b"\x04https://[2001:db8::1]:443/x",
+        "url-plain-remote": b"\x04http://collector.example", "url-plain-loopback": b"\x04http://127.0.0.1:8080",
+    }
+
+
 # ---- dictionaries ----
 
 def json_tokens():
@@ -358,8 +396,14 @@ def main():
         "stamp": stamp_seeds(), "icmp": icmp_seeds(), "agent_config": AGENT_SEEDS,
         "collector_config": COLLECTOR_SEEDS, "reflector_config": REFLECTOR_SEEDS,
         "profiles": PROFILES_SEEDS, "api": API_SEEDS, "http_headers": HTTP_HEADER_SEEDS,
+        "enrol": enrol_seeds,
     }
     for name, seeds in corpora.items():
+        if callable(seeds):
+            # Keys are random: made once, then kept, so a rerun changes nothing.
+            if os.path.exists(os.path.join(CORPUS, name)):
+                continue
+            seeds = seeds()
         write_corpus(name, seeds)
     for name, tokens in (("json", json_tokens()), ("ini", ini_tokens()), ("http", http_tokens())):
         write_dict(name, tokens)
