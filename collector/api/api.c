@@ -27,7 +27,8 @@
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
 	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats, " \
 	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), /api/v1/enrol (POST), " \
-	"/api/v1/enrol/renew (POST), and the dashboard at / and /ui/"
+	"/api/v1/enrol/renew (POST), /api/v1/enrol/tokens and /api/v1/enrol/revoke (POST, " \
+	"admin), and the dashboard at / and /ui/"
 
 struct api {
 	struct httpd *http;
@@ -546,7 +547,7 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	if ((rc = exposure(o, &a->auth, why, len)) != PANTAU_OK ||
 	    (rc = query_new(store_db(store), catalog, &qo, &a->q, why, len)) != PANTAU_OK ||
 	    (o->enrol != NULL &&
-	        (rc = enrolapi_new(o->enrol, store, &a->enrol, why, len)) != PANTAU_OK) ||
+	        (rc = enrolapi_new(o->enrol, store, a->auth, &a->enrol, why, len)) != PANTAU_OK) ||
 	    (rc = httpd_start(loop, &ho, &a->http, why, len)) != PANTAU_OK)
 		goto out;
 	log_info("api: serving %s on %s port %d, %s", httpd_tls(a->http) ? "HTTPS" : "HTTP",

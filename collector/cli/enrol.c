@@ -12,6 +12,7 @@
 #include "log.h"
 #include "collector/enrol/ca.h"
 #include "collector/enrol/enrolstore.h"
+#include "collector/enrol/revoke.h"
 #include "collector/store/tokens.h"
 #include "qr.h"
 #include "token.h"
@@ -228,59 +229,19 @@ do_bulk(sqlite3 *db, const struct args *a, const char *path)
 	return rc == 0 && fflush(stdout) == 0 ? 0 : EXIT_FAIL;
 }
 
-/* The CRL from every revoked serial of the database. */
-static int
-write_crl(sqlite3 *db, const char *ca_dir, const char *copy)
-{
-	char why[700];
-	struct ca *ca = NULL;
-	char **serials = NULL;
-	size_t n = 0;
-	int rc = EXIT_FAIL;
-	if (ca_open(ca_dir, &ca, why, sizeof(why)) != PANTAU_OK)
-		fprintf(stderr, PROG ": %s\n", why);
-	else if (enrol_cert_revoked(db, &serials, &n) != PANTAU_OK)
-		fprintf(stderr, PROG ": the revoked certificates could not be read: %s\n",
-		    sqlite3_errmsg(db));
-	else if (ca_write_crl(ca, (const char *const *)serials, n, clock_real_ms(), copy,
-	    why, sizeof(why)) != PANTAU_OK)
-		fprintf(stderr, PROG ": %s\n", why);
-	else
-		rc = 0;
-	enrol_serials_free(serials, n);
-	ca_free(ca);
-	return rc;
-}
-
 static int
 do_revoke(sqlite3 *db, const struct args *a, const char *agent)
 {
-	int n = 0, t = 0;
-	int64_t now = clock_real_ms();
-	if (enrol_cert_revoke_agent(db, agent, now, &n) != PANTAU_OK ||
-	    sqlite3_exec(db, "SELECT 1", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, PROG ": %s\n", sqlite3_errmsg(db));
+	char why[700];
+	struct enrol_revoked n;
+	if (enrol_revoke(db, a->ca_dir, a->crl, agent, clock_real_ms(), &n, why, sizeof(why)) !=
+	    PANTAU_OK) {
+		fprintf(stderr, PROG ": %s\n", why);
 		return EXIT_FAIL;
 	}
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "UPDATE enrol_tokens SET used_ms = ? WHERE agent = ? AND "
-	        "used_ms IS NULL", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int64(st, 1, now);
-		sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
-		if (sqlite3_step(st) == SQLITE_DONE)
-			t = sqlite3_changes(db);
-	}
-	sqlite3_finalize(st);
-	if (n == 0 && t == 0) {
-		fprintf(stderr, PROG ": agent %s has no certificate to revoke (none issued, or all "
-		    "revoked already)\n", agent);
-		return EXIT_FAIL;
-	}
-	if (write_crl(db, a->ca_dir, a->crl) != 0)
-		return EXIT_FAIL;
 	fprintf(stderr, PROG ": %d certificate(s) of %s revoked%s; %s/%s%s%s is rewritten: reload "
 	    "the broker (systemctl reload mosquitto, or kill -HUP its pid) and it refuses them\n",
-	    n, agent, t > 0 ? ", its unused token void" : "", a->ca_dir, CA_CRL_FILE,
+	    n.certs, agent, n.tokens > 0 ? ", its unused token void" : "", a->ca_dir, CA_CRL_FILE,
 	    a->crl != NULL ? " and " : "", a->crl != NULL ? a->crl : "");
 	return 0;
 }

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <openssl/crypto.h>
 #include <openssl/x509.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,15 +10,21 @@
 
 #include "ca.h"
 #include "clock.h"
+#include "collector/api/auth.h"
 #include "collector/api/reply.h"
 #include "csr.h"
 #include "enrolstore.h"
 #include "jsontime.h"
 #include "log.h"
 #include "pkey.h"
+#include "revoke.h"
+#include "wire.h"
 
 #define ROUTE_ENROL "/api/v1/enrol"
 #define ROUTE_RENEW "/api/v1/enrol/renew"
+#define ROUTE_TOKENS "/api/v1/enrol/tokens"
+#define ROUTE_REVOKE "/api/v1/enrol/revoke"
+#define TOKEN_HOURS_MAX (24 * 90)
 #define BROKER_CA_MAX (64 * 1024)
 
 struct enrolapi {
@@ -27,6 +34,10 @@ struct enrolapi {
 	char broker_host[256];
 	int broker_port;
 	char *broker_ca;          /* PEM, or NULL */
+	bool auth;                /* the coordinator's routes ask for an admin token */
+	char ca_dir[512];
+	char broker_crl[512];
+	char broker_pidfile[512];
 };
 
 struct body {
@@ -46,8 +57,8 @@ enrolapi_free(struct enrolapi *e)
 }
 
 pantau_err
-enrolapi_new(const struct enrol_cfg *cfg, struct store *store, struct enrolapi **out,
-    char *why, size_t len)
+enrolapi_new(const struct enrol_cfg *cfg, struct store *store, bool auth,
+    struct enrolapi **out, char *why, size_t len)
 {
 	*out = NULL;
 	if (cfg->ca_dir[0] == '\0')
@@ -58,7 +69,11 @@ enrolapi_new(const struct enrol_cfg *cfg, struct store *store, struct enrolapi *
 		return PANTAU_ERR_NOMEM;
 	}
 	e->store = store;
+	e->auth = auth;
 	e->cert_days = cfg->cert_days;
+	snprintf(e->ca_dir, sizeof(e->ca_dir), "%s", cfg->ca_dir);
+	snprintf(e->broker_crl, sizeof(e->broker_crl), "%s", cfg->broker_crl);
+	snprintf(e->broker_pidfile, sizeof(e->broker_pidfile), "%s", cfg->broker_pidfile);
 	e->broker_port = cfg->broker_port;
 	snprintf(e->broker_host, sizeof(e->broker_host), "%s", cfg->broker_host);
 	pantau_err rc = ca_open(cfg->ca_dir, &e->ca, why, len);
@@ -86,7 +101,15 @@ enrolapi_new(const struct enrol_cfg *cfg, struct store *store, struct enrolapi *
 bool
 enrolapi_route(const char *path)
 {
-	return strcmp(path, ROUTE_ENROL) == 0 || strcmp(path, ROUTE_RENEW) == 0;
+	return strcmp(path, ROUTE_ENROL) == 0 || strcmp(path, ROUTE_RENEW) == 0 ||
+	    strcmp(path, ROUTE_TOKENS) == 0 || strcmp(path, ROUTE_REVOKE) == 0;
+}
+
+/* The coordinator's routes, behind an admin token. */
+static bool
+admin_route(const char *path)
+{
+	return strcmp(path, ROUTE_TOKENS) == 0 || strcmp(path, ROUTE_REVOKE) == 0;
 }
 
 void
@@ -245,6 +268,116 @@ do_renew(struct enrolapi *e, json_t *doc, const char *host, struct reply *r)
 	X509_free(x);
 }
 
+/* Run op in a transaction of its own, the store's committed first. */
+static bool
+in_transaction(struct enrolapi *e, bool (*op)(sqlite3 *db, void *arg), void *arg)
+{
+	sqlite3 *db = store_db(e->store);
+	commit_store(e);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return false;
+	bool ok = op(db, arg);
+	return sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK && ok;
+}
+
+struct new_token {
+	const char *region, *site;
+	int64_t now, expires;
+	char text[ENROL_TOKEN_MAX + 1];
+	struct enrol_site s;
+	pantau_err rc;
+};
+
+static bool
+make_token(sqlite3 *db, void *arg)
+{
+	struct new_token *t = arg;
+	t->rc = enrol_token_create(db, t->region, t->site, t->now, t->expires, t->text, &t->s);
+	return t->rc == PANTAU_OK;
+}
+
+/* POST /api/v1/enrol/tokens {"region","site"[,"hours"]}: as pantau enrol new. */
+static void
+do_new_token(struct enrolapi *e, json_t *doc, struct reply *r)
+{
+	json_t *h = json_object_get(doc, "hours");
+	struct new_token t = { .region = field(doc, "region"), .site = field(doc, "site"),
+		.now = clock_real_ms() };
+	json_int_t hours = h == NULL ? ENROL_TOKEN_LIFE_MS / 3600000 : json_is_integer(h) ?
+	    json_integer_value(h) : 0;
+	if (t.region == NULL || t.site == NULL || hours < 1 || hours > TOKEN_HOURS_MAX) {
+		refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "the body is {\"region\":\"32.73\","
+		    "\"site\":\"SMPN 2 Bandung\"} with, if wanted, \"hours\": 1 to 2160 (72)");
+		return;
+	}
+	t.expires = t.now + (int64_t)hours * 3600000;
+	if (!in_transaction(e, make_token, &t)) {
+		if (t.rc == PANTAU_ERR_INVAL)
+			refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "region is a regency code such "
+			    "as 32.73, and site a name of at most 128 characters without control "
+			    "characters");
+		else
+			refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the token could not be "
+			    "stored; try again");
+		return;
+	}
+	json_t *out = json_pack("{s:s,s:s,s:s,s:s}", "token", t.text, "agent", t.s.agent,
+	    "region", t.s.region, "site", t.s.site);
+	if (out != NULL)
+		json_set_time(out, "expires", t.expires);
+	reply_ok(r, out);
+	r->status = MHD_HTTP_CREATED;
+	OPENSSL_cleanse(t.text, sizeof(t.text));
+	log_info("enrol: token made for %s (%s, %s) through the API", t.s.agent, t.s.region,
+	    t.s.site);
+}
+
+struct revocation {
+	struct enrolapi *e;
+	const char *agent;
+	struct enrol_revoked n;
+	pantau_err rc;
+	char why[700];
+};
+
+static bool
+revoke_agent(sqlite3 *db, void *arg)
+{
+	struct revocation *v = arg;
+	v->rc = enrol_revoke(db, v->e->ca_dir, v->e->broker_crl, v->agent, clock_real_ms(), &v->n,
+	    v->why, sizeof(v->why));
+	return v->rc == PANTAU_OK;
+}
+
+/* POST /api/v1/enrol/revoke {"agent"}: as pantau enrol revoke, then the
+ * broker reloads when its pid file is known. */
+static void
+do_revoke(struct enrolapi *e, json_t *doc, struct reply *r)
+{
+	char why[600] = "";
+	struct revocation v = { .e = e, .agent = field(doc, "agent") };
+	if (v.agent == NULL || !wire_agent_id_valid(v.agent)) {
+		refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "the body is {\"agent\":"
+		    "\"ag-3273-0001\"}");
+		return;
+	}
+	if (!in_transaction(e, revoke_agent, &v)) {
+		refuse(r, v.rc == PANTAU_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, v.rc == PANTAU_ERR_NOT_FOUND ? "not_found" :
+		    "internal", v.why[0] != '\0' ? v.why : "the database could not be written");
+		return;
+	}
+	bool reloaded = e->broker_pidfile[0] != '\0' &&
+	    enrol_reload_broker(e->broker_pidfile, why, sizeof(why)) == PANTAU_OK;
+	if (e->broker_pidfile[0] != '\0' && !reloaded)
+		log_warnx("enrol: %s; reload the broker by hand so it refuses %s", why, v.agent);
+	reply_ok(r, json_pack("{s:s,s:i,s:i,s:b,s:s}", "agent", v.agent, "certificates",
+	    v.n.certs, "tokens", v.n.tokens, "broker_reloaded", reloaded, "note", reloaded ?
+	    "the broker refuses the agent's certificates from now on" : "the CRL is rewritten: "
+	    "reload the broker (systemctl reload mosquitto) and it refuses them"));
+	log_info("enrol: %s revoked through the API (%d certificate(s))", v.agent, v.n.certs);
+}
+
 /* The host name the agent used, without the port: the broker's default. */
 static void
 host_of(struct MHD_Connection *c, char *out, size_t len)
@@ -280,6 +413,10 @@ answer(struct enrolapi *e, struct MHD_Connection *c, const char *path, struct bo
 	host_of(c, host, sizeof(host));
 	if (strcmp(path, ROUTE_RENEW) == 0)
 		do_renew(e, doc, host, r);
+	else if (strcmp(path, ROUTE_TOKENS) == 0)
+		do_new_token(e, doc, r);
+	else if (strcmp(path, ROUTE_REVOKE) == 0)
+		do_revoke(e, doc, r);
 	else
 		do_enrol(e, doc, host, r);
 	json_decref(doc);
@@ -298,6 +435,9 @@ enrolapi_request(struct enrolapi *e, struct MHD_Connection *c, const char *path,
 			    "operator sets [enrol] ca_dir");
 			return reply_send(c, &r);
 		}
+		if (admin_route(path) && e->auth &&
+		    !auth_allow(store_db(e->store), c, AUTH_ADMIN, clock_real_ms(), &r))
+			return reply_send(c, &r);
 		if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
 			reply_error(&r, MHD_HTTP_METHOD_NOT_ALLOWED, "enrolment takes POST with a JSON "
 			    "body (docs/api.md)");

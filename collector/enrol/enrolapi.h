@@ -9,6 +9,14 @@
  *                             revoked certificate of this CA gets a new one
  *                             for the same key and agent
  *
+ * and the coordinator's, behind an admin token when the API asks for tokens:
+ *
+ *   POST /api/v1/enrol/tokens {"region":"32.73","site":"…"[,"hours":72]}:
+ *                             a one-time token, as pantau enrol new
+ *   POST /api/v1/enrol/revoke {"agent":"ag-3273-0001"}: its certificates on
+ *                             the CRL (and the broker's copy), the broker
+ *                             signalled to reload when its pid file is set
+ *
  * A refusal is {"error":"sentence","reason":"word"}; the agent shows its
  * own sentence for the reason in English and Bahasa Indonesia.
  */
@@ -31,9 +39,10 @@ struct enrolapi;
 /*
  * The routes with the CA of cfg->ca_dir, made there when it holds none.
  * cfg->ca_dir "": *out is NULL and PANTAU_OK (enrolment off: the routes
- * answer 404 saying so). store is borrowed.
+ * answer 404 saying so). store is borrowed. auth: the coordinator's routes
+ * ask for an admin token (collector/api/auth.h).
  */
-pantau_err enrolapi_new(const struct enrol_cfg *cfg, struct store *store,
+pantau_err enrolapi_new(const struct enrol_cfg *cfg, struct store *store, bool auth,
     struct enrolapi **out, char *why, size_t len);
 void enrolapi_free(struct enrolapi *e);
 

@@ -21,6 +21,13 @@ static const struct cfg_key enrol_keys[] = {
 	{ "broker_cafile", CFG_STRING, E(broker_cafile), S(broker_cafile), 0, 0, "", NULL, NULL,
 	    0, "PEM file of the CA that signed the broker's server certificate, handed to each "
 	    "agent; empty: the agents use their system's CAs" },
+	{ "broker_crl", CFG_STRING, E(broker_crl), S(broker_crl), 0, 0, "", NULL, NULL, 0,
+	    "the broker's copy of the CRL (its crlfile), rewritten with ca_dir/crl.pem at each "
+	    "revocation through the API; empty: only ca_dir/crl.pem" },
+	{ "broker_pidfile", CFG_STRING, E(broker_pidfile), S(broker_pidfile), 0, 0, "", NULL,
+	    NULL, 0, "the broker's pid_file: after a revocation through the API the collector "
+	    "sends it SIGHUP so it reads the new CRL; empty: reload the broker otherwise "
+	    "(docs/deployment.md, \"Revoke\")" },
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))

@@ -13,6 +13,8 @@ struct enrol_cfg {
 	char broker_host[256];   /* what agents connect to */
 	int broker_port;
 	char broker_cafile[512]; /* CA of the broker's server certificate; "": system CAs */
+	char broker_crl[512];    /* the broker's copy of the CRL; "": none */
+	char broker_pidfile[512]; /* the broker's pid_file, signalled after a revocation */
 };
 
 void enrolcfg_apply(struct cfg_file *f, struct enrol_cfg *e);

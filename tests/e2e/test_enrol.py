@@ -57,7 +57,8 @@ class EnrolTest(E2ETestCase):
                     f"listener {self.tls_port} 127.0.0.1\n"
                     f"cafile {self.ca_dir}/ca.crt\ncertfile {self.pki['server.pem']}\n"
                     f"keyfile {self.pki['server.key']}\nrequire_certificate true\n"
-                    f"use_identity_as_username true\ncrlfile {self.crl}\nacl_file {ACL}\n")
+                    f"use_identity_as_username true\ncrlfile {self.crl}\nacl_file {ACL}\n"
+                    f"pid_file {d}/mosquitto.pid\n")
         self.broker = self.start("mosquitto", [MOSQUITTO, "-c", conf])
         wait_for(lambda: port_open(self.tls_port) and port_open(self.plain_port)
                  or not self.broker.alive(), 10, "mosquitto to listen")
@@ -70,6 +71,7 @@ class EnrolTest(E2ETestCase):
             enrol__broker_host="127.0.0.1", enrol__broker_port=self.tls_port,
             enrol__broker_cafile=self.pki["ca.pem"])
         self.collector = self.start_collector(cfg)
+        self.bearer = None  # the API token requests carry, if any
         self.url = f"https://127.0.0.1:{self.api_port}"
         self.state = {}     # agent id: its state folder, where its key is
 
@@ -86,6 +88,8 @@ class EnrolTest(E2ETestCase):
         ctx = ssl.create_default_context(cafile=self.pki["ca.pem"])
         req = urllib.request.Request(self.url + path, method="POST" if body else "GET",
                                      data=json.dumps(body).encode() if body else None)
+        if self.bearer:
+            req.add_header("Authorization", f"Bearer {self.bearer}")
         try:
             with urllib.request.urlopen(req, timeout=10, context=ctx) as r:
                 return r.status, json.loads(r.read())
@@ -288,6 +292,58 @@ class EnrolTest(E2ETestCase):
         status, body = self.request("/api/v1/enrol/renew", {
             "cert": open(os.path.join(self.state[agent], f"{agent}.crt")).read(), "csr": "x"})
         self.assertEqual((status, body["reason"]), (401, "cert_revoked"))
+
+    def api_token(self, role):
+        out = run(binary("pantau"), "token", "new", "--role", role, "--db", self.db)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        return out.stdout.strip()
+
+    def test_coordinator_tokens_and_revocation_through_the_api(self):
+        """POST /api/v1/enrol/tokens and /revoke with an admin token only; the broker,
+        signalled through its pid file, refuses the revoked agent without a restart."""
+        self.collector.stop()
+        cfg, _ = self.collector_config(
+            self.plain_port, self.api_port, api__tls_cert=self.pki["server.pem"],
+            api__tls_key=self.pki["server.key"], api__auth="on", enrol__ca_dir=self.ca_dir,
+            enrol__broker_host="127.0.0.1", enrol__broker_port=self.tls_port,
+            enrol__broker_cafile=self.pki["ca.pem"], enrol__broker_crl=self.crl,
+            enrol__broker_pidfile=os.path.join(self.workdir, "mosquitto.pid"))
+        self.collector = self.start_collector(cfg)
+        wait_for(lambda: self.get("/healthz")[0] == 200 or not self.collector.alive(), 15,
+                 "the collector with tokens asked for")
+        admin, read = self.api_token("admin"), self.api_token("read")
+        ask = {"region": "32.73", "site": "SD Inpres 3 Wamena"}
+        for bearer, want in ((None, 401), ("pt_1_" + "0" * 64, 401), (read, 403)):
+            self.bearer = bearer
+            with self.subTest(bearer=bearer and bearer[:6]):
+                self.assertEqual(self.request("/api/v1/enrol/tokens", ask)[0], want)
+                self.assertEqual(self.request("/api/v1/enrol/revoke", {"agent": "ag-x"})[0],
+                                 want)
+        self.bearer = admin
+        self.assertEqual(self.request("/api/v1/enrol/tokens", {"region": "32.7"})[1]["reason"],
+                         "bad_request")
+        status, made = self.request("/api/v1/enrol/tokens", ask)
+        self.assertEqual(status, 201, made)
+        self.assertRegex(made["token"], r"^pe_[1-9][0-9]*_[0-9a-f]{32}$")
+        self.assertEqual((made["region"], made["site"]), ("32.73", ask["site"]))
+        config = self.base_config("api")
+        out = self.enrol(made["token"], config)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        agent = made["agent"]
+        self.assertIn(f"agent {agent},", out.stderr)
+        self.state[agent] = os.path.join(self.workdir, "state-api")
+        topic = f"pantau/v1/32/3273/{agent}/status"
+        pub = [MOSQUITTO_PUB, *self.files(agent), "-V", "5", "-q", "1", "-t", topic, "-m", "{}"]
+        self.assertEqual(run(*pub).returncode, 0, "enrolled: the broker takes it")
+        broker_pid = self.broker.pid
+        status, done = self.request("/api/v1/enrol/revoke", {"agent": agent})
+        self.assertEqual(status, 200, done)
+        self.assertEqual((done["certificates"], done["broker_reloaded"]), (1, True))
+        wait_for(lambda: run(*pub).returncode != 0, 10, "the broker to refuse the certificate")
+        self.assertEqual(self.broker.pid, broker_pid, "reloaded, not restarted")
+        self.assertTrue(self.broker.alive())
+        status, again = self.request("/api/v1/enrol/revoke", {"agent": agent})
+        self.assertEqual((status, again["reason"]), (404, "not_found"))
 
     def test_expired_certificate_refused(self):
         """A certificate of the client CA whose validity ended (made here with

@@ -1,0 +1,96 @@
+#include "revoke.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/types.h>
+
+#include "ca.h"
+#include "enrolstore.h"
+#include "strnum.h"
+
+/* Void the tokens of agent not used yet: *n how many. */
+static pantau_err
+void_tokens(sqlite3 *db, const char *agent, int64_t now_ms, int *n)
+{
+	sqlite3_stmt *st = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db, "UPDATE enrol_tokens SET used_ms = ? WHERE agent = ? AND "
+	        "used_ms IS NULL", -1, &st, NULL) != SQLITE_OK)
+		return PANTAU_ERR_IO;
+	sqlite3_bind_int64(st, 1, now_ms);
+	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return PANTAU_ERR_IO;
+	*n = sqlite3_changes(db);
+	return PANTAU_OK;
+}
+
+/* The CRL of every revoked serial in db. */
+static pantau_err
+write_crl(sqlite3 *db, const char *ca_dir, const char *copy, int64_t now_ms, char *why,
+    size_t len)
+{
+	struct ca *ca = NULL;
+	char **serials = NULL;
+	size_t n = 0;
+	pantau_err rc = ca_open(ca_dir, &ca, why, len);
+	if (rc != PANTAU_OK)
+		return rc;
+	if ((rc = enrol_cert_revoked(db, &serials, &n)) != PANTAU_OK)
+		snprintf(why, len, "the revoked certificates could not be read: %s",
+		    sqlite3_errmsg(db));
+	else
+		rc = ca_write_crl(ca, (const char *const *)serials, n, now_ms,
+		    copy != NULL && copy[0] != '\0' ? copy : NULL, why, len);
+	enrol_serials_free(serials, n);
+	ca_free(ca);
+	return rc;
+}
+
+pantau_err
+enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
+    int64_t now_ms, struct enrol_revoked *out, char *why, size_t len)
+{
+	*out = (struct enrol_revoked){ 0 };
+	if (enrol_cert_revoke_agent(db, agent, now_ms, &out->certs) != PANTAU_OK ||
+	    void_tokens(db, agent, now_ms, &out->tokens) != PANTAU_OK) {
+		snprintf(why, len, "the database could not be written: %s", sqlite3_errmsg(db));
+		return PANTAU_ERR_IO;
+	}
+	if (out->certs == 0 && out->tokens == 0) {
+		snprintf(why, len, "agent %s has no certificate to revoke (none issued, or all "
+		    "revoked already)", agent);
+		return PANTAU_ERR_NOT_FOUND;
+	}
+	return write_crl(db, ca_dir, copy, now_ms, why, len);
+}
+
+pantau_err
+enrol_reload_broker(const char *pidfile, char *why, size_t len)
+{
+	char text[32] = "";
+	long long pid = 0;
+	FILE *f = fopen(pidfile, "r");
+	if (f == NULL) {
+		snprintf(why, len, "%s: %s", pidfile, strerror(errno));
+		return PANTAU_ERR_IO;
+	}
+	bool got = fgets(text, sizeof(text), f) != NULL;
+	fclose(f);
+	text[strcspn(text, "\r\n")] = '\0';
+	if (!got || strnum_int(text, 2, INT32_MAX, &pid) != PANTAU_OK) {
+		snprintf(why, len, "%s does not hold a process id", pidfile);
+		return PANTAU_ERR_PARSE;
+	}
+	if (kill((pid_t)pid, SIGHUP) != 0) {
+		snprintf(why, len, "the broker (pid %lld from %s) could not be signalled: %s", pid,
+		    pidfile, strerror(errno));
+		return PANTAU_ERR_IO;
+	}
+	return PANTAU_OK;
+}
