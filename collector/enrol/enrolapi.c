@@ -306,16 +306,20 @@ do_new_token(struct enrolapi *e, json_t *doc, struct reply *r)
 	json_int_t hours = h == NULL ? ENROL_TOKEN_LIFE_MS / 3600000 : json_is_integer(h) ?
 	    json_integer_value(h) : 0;
 	if (t.region == NULL || t.site == NULL || hours < 1 || hours > TOKEN_HOURS_MAX) {
-		refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "the body is {\"region\":\"32.73\","
-		    "\"site\":\"SMPN 2 Bandung\"} with, if wanted, \"hours\": 1 to 2160 (72)");
+		char say[160];
+		snprintf(say, sizeof(say), "the body is {\"region\":\"32.73\",\"site\":\"SMPN 2 "
+		    "Bandung\"} with, if wanted, \"hours\": 1 to %d (%lld)", TOKEN_HOURS_MAX,
+		    (long long)(ENROL_TOKEN_LIFE_MS / 3600000));
+		refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", say);
 		return;
 	}
 	t.expires = t.now + (int64_t)hours * 3600000;
 	if (!in_transaction(e, make_token, &t)) {
+		char say[160];
+		snprintf(say, sizeof(say), "region is a regency code such as 32.73, and site a name "
+		    "of at most %d characters without control characters", ENROL_SITE_MAX);
 		if (t.rc == PANTAU_ERR_INVAL)
-			refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "region is a regency code such "
-			    "as 32.73, and site a name of at most 128 characters without control "
-			    "characters");
+			refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", say);
 		else
 			refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the token could not be "
 			    "stored; try again");
