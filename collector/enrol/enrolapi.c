@@ -142,6 +142,34 @@ commit_store(struct enrolapi *e)
 		log_warnx("enrol: the store's pending rows could not be committed; see above");
 }
 
+/* Run op in a transaction of its own, the store's committed first. */
+static bool
+in_transaction(struct enrolapi *e, bool (*op)(sqlite3 *db, void *arg), void *arg)
+{
+	sqlite3 *db = store_db(e->store);
+	commit_store(e);
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+		return false;
+	bool ok = op(db, arg);
+	return sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK && ok;
+}
+
+/* What issue() writes: the token used up (token_id > 0) and the certificate. */
+struct grant {
+	int64_t token_id, now, nb, na;
+	const char *serial, *agent;
+	pantau_err used;
+};
+
+static bool
+record_grant(sqlite3 *db, void *arg)
+{
+	struct grant *g = arg;
+	g->used = g->token_id > 0 ? enrol_token_use(db, g->token_id, g->now) : PANTAU_OK;
+	return g->used == PANTAU_OK &&
+	    enrol_cert_add(db, g->serial, g->agent, g->nb, g->na, g->now) == PANTAU_OK;
+}
+
 /* Issue for pub and agent, remember it with mark (a token to use up, or
  * 0), and reply with the certificate. */
 static void
@@ -149,22 +177,16 @@ issue(struct enrolapi *e, EVP_PKEY *pub, const struct enrol_site *s, int64_t tok
     const char *host, struct reply *r)
 {
 	char serial[CA_SERIAL_MAX + 1], *pem = NULL;
-	int64_t nb, na, now = clock_real_ms();
-	sqlite3 *db = store_db(e->store);
-	commit_store(e);
-	if (ca_issue(e->ca, pub, s->agent, now, e->cert_days, &pem, serial, &nb, &na) !=
+	struct grant g = { .token_id = token_id, .now = clock_real_ms(), .serial = serial,
+		.agent = s->agent, .used = PANTAU_OK };
+	if (ca_issue(e->ca, pub, s->agent, g.now, e->cert_days, &pem, serial, &g.nb, &g.na) !=
 	    PANTAU_OK) {
 		refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the certificate could not be "
 		    "made (out of memory); try again");
 		return;
 	}
-	bool began = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) == SQLITE_OK;
-	pantau_err used = began && token_id > 0 ? enrol_token_use(db, token_id, now) : PANTAU_OK;
-	bool ok = began && used == PANTAU_OK &&
-	    enrol_cert_add(db, serial, s->agent, nb, na, now) == PANTAU_OK;
-	if (began)      /* never the store's own transaction */
-		(void)sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
-	if (used == PANTAU_ERR_STATE)
+	bool ok = in_transaction(e, record_grant, &g);
+	if (g.used == PANTAU_ERR_STATE)
 		refuse(r, MHD_HTTP_CONFLICT, "token_used", "this enrolment token was used already");
 	else if (!ok)
 		refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the collector's database "
@@ -175,10 +197,10 @@ issue(struct enrolapi *e, EVP_PKEY *pub, const struct enrol_site *s, int64_t tok
 		    "ca", ca_cert_pem(e->ca), "broker", "host", e->broker_host[0] != '\0' ?
 		    e->broker_host : host, "port", e->broker_port, "cafile", e->broker_ca);
 		if (doc != NULL)
-			json_set_time(doc, "not_after", na * 1000);
+			json_set_time(doc, "not_after", g.na * 1000);
 		reply_ok(r, doc);
 		log_info("enrol: %s %s (serial %s, until %lld)", token_id > 0 ? "enrolled" :
-		    "renewed", s->agent, serial, (long long)na);
+		    "renewed", s->agent, serial, (long long)g.na);
 	}
 	free(pem);
 }
@@ -268,18 +290,6 @@ do_renew(struct enrolapi *e, json_t *doc, const char *host, struct reply *r)
 	X509_free(x);
 }
 
-/* Run op in a transaction of its own, the store's committed first. */
-static bool
-in_transaction(struct enrolapi *e, bool (*op)(sqlite3 *db, void *arg), void *arg)
-{
-	sqlite3 *db = store_db(e->store);
-	commit_store(e);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-		return false;
-	bool ok = op(db, arg);
-	return sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK && ok;
-}
-
 struct new_token {
 	const char *region, *site;
 	int64_t now, expires;
@@ -336,50 +346,37 @@ do_new_token(struct enrolapi *e, json_t *doc, struct reply *r)
 	    t.s.site);
 }
 
-struct revocation {
-	struct enrolapi *e;
-	const char *agent;
-	struct enrol_revoked n;
-	pantau_err rc;
-	char why[700];
-};
-
-static bool
-revoke_agent(sqlite3 *db, void *arg)
-{
-	struct revocation *v = arg;
-	v->rc = enrol_revoke(db, v->e->ca_dir, v->e->broker_crl, v->agent, clock_real_ms(), &v->n,
-	    v->why, sizeof(v->why));
-	return v->rc == PANTAU_OK;
-}
-
 /* POST /api/v1/enrol/revoke {"agent"}: as pantau enrol revoke, then the
  * broker reloads when its pid file is known. */
 static void
 do_revoke(struct enrolapi *e, json_t *doc, struct reply *r)
 {
-	char why[600] = "";
-	struct revocation v = { .e = e, .agent = field(doc, "agent") };
-	if (v.agent == NULL || !wire_agent_id_valid(v.agent)) {
+	char why[700] = "", told[600] = "";
+	struct enrol_revoked n;
+	const char *agent = field(doc, "agent");
+	if (agent == NULL || !wire_agent_id_valid(agent)) {
 		refuse(r, MHD_HTTP_BAD_REQUEST, "bad_request", "the body is {\"agent\":"
 		    "\"ag-3273-0001\"}");
 		return;
 	}
-	if (!in_transaction(e, revoke_agent, &v)) {
-		refuse(r, v.rc == PANTAU_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND :
-		    MHD_HTTP_INTERNAL_SERVER_ERROR, v.rc == PANTAU_ERR_NOT_FOUND ? "not_found" :
-		    "internal", v.why[0] != '\0' ? v.why : "the database could not be written");
+	commit_store(e);
+	pantau_err rc = enrol_revoke(store_db(e->store), e->ca_dir, e->broker_crl, agent,
+	    clock_real_ms(), &n, why, sizeof(why));
+	if (rc != PANTAU_OK) {
+		refuse(r, rc == PANTAU_ERR_NOT_FOUND ? MHD_HTTP_NOT_FOUND :
+		    MHD_HTTP_INTERNAL_SERVER_ERROR, rc == PANTAU_ERR_NOT_FOUND ? "not_found" :
+		    "internal", why[0] != '\0' ? why : "the database could not be written");
 		return;
 	}
 	bool reloaded = e->broker_pidfile[0] != '\0' &&
-	    enrol_reload_broker(e->broker_pidfile, why, sizeof(why)) == PANTAU_OK;
+	    enrol_reload_broker(e->broker_pidfile, told, sizeof(told)) == PANTAU_OK;
 	if (e->broker_pidfile[0] != '\0' && !reloaded)
-		log_warnx("enrol: %s; reload the broker by hand so it refuses %s", why, v.agent);
-	reply_ok(r, json_pack("{s:s,s:i,s:i,s:b,s:s}", "agent", v.agent, "certificates",
-	    v.n.certs, "tokens", v.n.tokens, "broker_reloaded", reloaded, "note", reloaded ?
+		log_warnx("enrol: %s; reload the broker by hand so it refuses %s", told, agent);
+	reply_ok(r, json_pack("{s:s,s:i,s:i,s:b,s:s}", "agent", agent, "certificates",
+	    n.certs, "tokens", n.tokens, "broker_reloaded", reloaded, "note", reloaded ?
 	    "the broker refuses the agent's certificates from now on" : "the CRL is rewritten: "
 	    "reload the broker (systemctl reload mosquitto) and it refuses them"));
-	log_info("enrol: %s revoked through the API (%d certificate(s))", v.agent, v.n.certs);
+	log_info("enrol: %s revoked through the API (%d certificate(s))", agent, n.certs);
 }
 
 /* The host name the agent used, without the port: the broker's default. */

@@ -52,11 +52,11 @@ write_crl(sqlite3 *db, const char *ca_dir, const char *copy, int64_t now_ms, cha
 	return rc;
 }
 
-pantau_err
-enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
-    int64_t now_ms, struct enrol_revoked *out, char *why, size_t len)
+/* The database's part: certificates on the list, unused tokens void. */
+static pantau_err
+mark_revoked(sqlite3 *db, const char *agent, int64_t now_ms, struct enrol_revoked *out,
+    char *why, size_t len)
 {
-	*out = (struct enrol_revoked){ 0 };
 	if (enrol_cert_revoke_agent(db, agent, now_ms, &out->certs) != PANTAU_OK ||
 	    void_tokens(db, agent, now_ms, &out->tokens) != PANTAU_OK) {
 		snprintf(why, len, "the database could not be written: %s", sqlite3_errmsg(db));
@@ -67,7 +67,27 @@ enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agen
 		    "revoked already)", agent);
 		return PANTAU_ERR_NOT_FOUND;
 	}
-	return write_crl(db, ca_dir, copy, now_ms, why, len);
+	return PANTAU_OK;
+}
+
+/* The CRL is written only after the commit: a CRL never lists a serial the
+ * database does not, which the next rewrite would silently drop. */
+pantau_err
+enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
+    int64_t now_ms, struct enrol_revoked *out, char *why, size_t len)
+{
+	*out = (struct enrol_revoked){ 0 };
+	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+		snprintf(why, len, "the database is busy or read-only: %s", sqlite3_errmsg(db));
+		return PANTAU_ERR_IO;
+	}
+	pantau_err rc = mark_revoked(db, agent, now_ms, out, why, len);
+	if (sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
+	    SQLITE_OK && rc == PANTAU_OK) {
+		snprintf(why, len, "the revocation could not be committed: %s", sqlite3_errmsg(db));
+		return PANTAU_ERR_IO;
+	}
+	return rc != PANTAU_OK ? rc : write_crl(db, ca_dir, copy, now_ms, why, len);
 }
 
 pantau_err

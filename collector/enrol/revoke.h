@@ -19,9 +19,10 @@ struct enrol_revoked {
 };
 
 /*
- * Revoke agent in db at now_ms and write the CRL of ca_dir's CA to
- * ca_dir/crl.pem and to copy (NULL or "": none). PANTAU_ERR_NOT_FOUND:
- * nothing left to revoke; otherwise why says what failed.
+ * Revoke agent in db at now_ms, in a transaction of its own (so none may
+ * be open on db), then write the CRL of ca_dir's CA to ca_dir/crl.pem and
+ * to copy (NULL or "": none). PANTAU_ERR_NOT_FOUND: nothing left to
+ * revoke; otherwise why says what failed.
  */
 pantau_err enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
     int64_t now_ms, struct enrol_revoked *out, char *why, size_t len);
