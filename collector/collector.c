@@ -347,6 +347,8 @@ start_alerts(struct collector *c, char *why, size_t len)
 	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL ||
 	    (c->incidents = incwatch_new(&ir)) == NULL)
 		return PANTAU_ERR_NOMEM;
+	alerts_use_incidents(c->alerts, incwatch_incidents(c->incidents),
+	    incwatch_paths(c->incidents));
 	if (statusdb_load_alerts(c->statusdb, restore_alert, c->alerts) != PANTAU_OK) {
 		snprintf(why, len, "cannot load the alerts from %s", cfg->database);
 		return PANTAU_ERR_DB;

@@ -107,6 +107,11 @@ class IncidentsApiTest(E2ETestCase):
         site = http_json(self.api + "/api/v1/sites/" + SITES[1])[1]
         self.assertEqual(site["incident"]["id"], inc[0]["id"])
         self.assertIsNone(http_json(self.api + "/api/v1/sites/" + ALONE)[1]["incident"])
+        # one incident alert; the three sites' own alerts held back
+        alerts = http_json(self.api + "/api/v1/alerts")[1]["alerts"]
+        names = sorted(al["key"] for al in alerts if al["firing"])
+        self.assertIn("PantauIncident/%d" % inc[0]["id"], names)
+        self.assertEqual([n for n in names if n.startswith("PantauSite")], [], names)
         # recovery ends it
         for _ in range(6):
             for agent in SITES + [ALONE]:
