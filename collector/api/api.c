@@ -549,7 +549,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	snprintf(a->web_dir, sizeof(a->web_dir), "%s", o->web_dir != NULL ? o->web_dir : "");
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
-		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats,
+		.engine = o->engine, .alerts = o->alerts, .incidents = o->incidents,
+		.notify = o->notify_stats,
 		.retention = o->retention_stats, .replay = o->replay_stats };
 	const struct httpd_opts ho = { .section = "api", .what = "the HTTP API",
 		.listen = o->listen, .def_host = "127.0.0.1", .port = o->port,

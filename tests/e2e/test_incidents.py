@@ -61,6 +61,16 @@ class IncidentsApiTest(E2ETestCase):
         self.assertIn("open must be 1", doc["error"])
         status, doc = http_json(self.api + "/api/v1/incidents?hop=1")
         self.assertEqual(status, 400)
+        out = subprocess.run([binary("pantau"), "incidents", "--url", self.api],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual((out.returncode, out.stdout), (0, "no incident\n"), out.stderr)
+        out = subprocess.run([binary("pantau"), "incidents", "--json", "--url", self.api],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(json.loads(out.stdout)["open"], 0)
+        metrics = subprocess.run(["curl", "-s", self.api + "/metrics"], capture_output=True,
+                                 text=True, timeout=10).stdout
+        self.assertIn("\npantau_incidents_open 0\n", metrics)
+        self.assertIn("\npantau_incident_sites 0\n", metrics)
         self.broker.publish(topic(ALONE, "status"), birth(ALONE, "fiber"), retain=True)
         self.send(ALONE, [icmp_result(0)])
         wait_for(lambda: http_json(self.api + "/api/v1/sites/" + ALONE)[0] == 200, 10,
@@ -112,6 +122,10 @@ class IncidentsApiTest(E2ETestCase):
         names = sorted(al["key"] for al in alerts if al["firing"])
         self.assertIn("PantauIncident/%d" % inc[0]["id"], names)
         self.assertEqual([n for n in names if n.startswith("PantauSite")], [], names)
+        out = subprocess.run([binary("pantau"), "incidents", "--url", self.api],
+                             capture_output=True, text=True, timeout=10)
+        self.assertIn("OPEN", out.stdout)
+        self.assertIn("likely fault at hop 10.20.0.1", out.stdout)
         # recovery ends it
         for _ in range(6):
             for agent in SITES + [ALONE]:
