@@ -36,6 +36,7 @@ struct collector {
 	struct engine *engine;
 	struct alerts *alerts;
 	struct incwatch *incidents;
+	struct incidentdb *incidentdb;
 	struct notify *notify;
 	struct replay *replay;
 	struct retention *retention;   /* NULL: keep forever */
@@ -344,9 +345,13 @@ start_alerts(struct collector *c, char *why, size_t len)
 	snprintf(why, len, "out of memory starting the alerts");
 	struct incidents_rules ir;
 	incidents_rules_default(&ir);
-	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL ||
-	    (c->incidents = incwatch_new(&ir)) == NULL)
+	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL)
 		return PANTAU_ERR_NOMEM;
+	if (incidentdb_open(store_db(c->store), &c->incidentdb) != PANTAU_OK ||
+	    (c->incidents = incwatch_new(&ir, c->incidentdb, clock_real_ms())) == NULL) {
+		snprintf(why, len, "cannot load the incidents from %s", cfg->database);
+		return PANTAU_ERR_DB;
+	}
 	alerts_use_incidents(c->alerts, incwatch_incidents(c->incidents),
 	    incwatch_paths(c->incidents));
 	if (statusdb_load_alerts(c->statusdb, restore_alert, c->alerts) != PANTAU_OK) {
@@ -539,6 +544,7 @@ collector_free(struct collector *c)
 	engine_free(c->engine);
 	alerts_free(c->alerts);
 	incwatch_free(c->incidents);
+	incidentdb_close(c->incidentdb);
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
 	replay_free(c->replay);

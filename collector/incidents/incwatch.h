@@ -7,6 +7,7 @@
 #define PANTAU_INCWATCH_H
 
 #include "collector/status/engine.h"
+#include "collector/store/incidentdb.h"
 #include "incidents.h"
 #include "sitepath.h"
 #include "wire.h"
@@ -20,7 +21,10 @@
 
 struct incwatch;
 
-struct incwatch *incwatch_new(const struct incidents_rules *r);
+/* db (borrowed; NULL: nothing saved) gives the incidents ended within
+ * keep_ms or open and the sites' paths back at once. */
+struct incwatch *incwatch_new(const struct incidents_rules *r, struct incidentdb *db,
+    int64_t now_ms);
 void incwatch_free(struct incwatch *w);
 void incidents_rules_default(struct incidents_rules *r);
 
