@@ -344,7 +344,7 @@ start_alerts(struct collector *c, char *why, size_t len)
 	settings_notify(cfg, &no);
 	snprintf(why, len, "out of memory starting the alerts");
 	struct incidents_rules ir;
-	incidents_rules_default(&ir);
+	settings_incidents(cfg, &ir);
 	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL)
 		return PANTAU_ERR_NOMEM;
 	if (incidentdb_open(store_db(c->store), &c->incidentdb) != PANTAU_OK ||
@@ -512,6 +512,9 @@ collector_reload(struct collector *c, const char *path)
 	r.profiles = NULL;
 	settings_alerts(&c->cfg, c->sinks, c->nsinks, &ar);
 	alerts_set_rules(c->alerts, &ar);
+	struct incidents_rules ir;
+	settings_incidents(&c->cfg, &ir);
+	incidents_set_rules(incwatch_incidents(c->incidents), &ir);
 	settings_notify(&c->cfg, &no);
 	notify_configure(c->notify, &no);
 	struct replay_opts ro;

@@ -79,6 +79,14 @@ class IncidentsApiTest(E2ETestCase):
         self.assertIsNone(doc["incident"])
         self.assertEqual(doc["latest_path"], [])
 
+    def test_bad_incidents_key_is_named(self):
+        cfg, _ = self.collector_config(self.broker.port, incidents__min_confidence="2")
+        out = subprocess.run([binary("pantau-collector"), "--check", "--config", cfg],
+                             capture_output=True, text=True, timeout=10)
+        self.assertEqual(out.returncode, 2, out.stderr)
+        self.assertIn("[incidents] min_confidence", out.stderr)
+        self.assertIn(cfg, out.stderr)
+
     def test_shared_hop_makes_one_incident(self):
         if not path_kind_known():
             self.skipTest("the path result kind is not in this build's table yet")
