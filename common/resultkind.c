@@ -213,6 +213,39 @@ static const struct rk_series upload_task_series[] = {
 	{ "upload_mbps", "mbps", RK_AGG_MEAN, "Upload task", "upload" },
 };
 
+/* ---- lookups (dns) ---- */
+
+static const struct rk_field dns_time_members[] = {
+	{ .name = "min", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "p50", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "avg", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "p95", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "max", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+};
+
+static const struct rk_field dns_fields[] = {
+	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
+	{ .name = "record", .type = RK_STR, .min = 1, .max = 16 },
+	{ .name = "resolver", .type = RK_STR, .min = 1, .max = ADDR_MAX },
+	{ .name = "sent", .type = RK_INT, .need = RK_REQUIRED, .max = 1e6, .unit = "count" },
+	{ .name = "recv", .type = RK_INT, .need = RK_REQUIRED, .max = 1e6, .unit = "count" },
+	{ .name = "loss_pct", .type = RK_NUM, .need = RK_REQUIRED, .max = 100, .unit = "%",
+	    .flags = RK_F_LOSS },
+	{ .name = "time_ms", .type = RK_OBJ, .need = RK_IF_RECV, .flags = RK_F_QUANTILES,
+	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	{ .name = "rcode", .type = RK_STR, .need = RK_IF_RECV, .min = 1, .max = 16 },
+	{ .name = "answers", .type = RK_INT, .need = RK_IF_RECV, .max = 65535, .unit = "count" },
+	{ .name = "truncated", .type = RK_BOOL },
+	{ .name = "ad", .type = RK_BOOL },
+	ERROR_FIELD(RK_IF_FAILED),
+};
+
+static const struct rk_series dns_series[] = {
+	{ "time_p50_ms", "time_ms.p50", RK_AGG_MEAN, "DNS", "p50" },
+	{ "time_p95_ms", "time_ms.p95", RK_AGG_MAX, "DNS", "p95" },
+	{ "loss_pct", "loss_pct", RK_AGG_MEAN, "DNS loss", "loss" },
+};
+
 /* ---- the kinds ---- */
 
 static const struct resultkind kind_icmp = {
@@ -240,9 +273,13 @@ static const struct resultkind kind_upload_task = {
 	"upload_task", "one upload of a tally-form-sized body", RK_STORE_JSON, RK_SAY_UPLOAD,
 	upload_task_fields, N(upload_task_fields), upload_task_series, N(upload_task_series),
 };
+static const struct resultkind kind_dns = {
+	"dns", "lookups of one name at the site's resolvers", RK_STORE_JSON, RK_SAY_OUTCOME,
+	dns_fields, N(dns_fields), dns_series, N(dns_series),
+};
 
 const struct resultkind *const resultkinds[] = {
-	&kind_icmp, &kind_tcp, &kind_http, &kind_stamp, &kind_throughput, &kind_upload_task,
+	&kind_icmp, &kind_tcp, &kind_http, &kind_stamp, &kind_throughput, &kind_upload_task, &kind_dns,
 	NULL,
 };
 
