@@ -1,0 +1,53 @@
+"""The path probe's labs (tests/lab/pathlab.py), proved with `traceroute -n` as
+the reference: the chain's hops, a silent hop (a router whose ICMP is
+blackholed) kept as "*", a rate-limited hop, and shared_lab()'s sites behind
+their routers with a route change. Needs root; skipped otherwise."""
+import os
+import shutil
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import pathlab  # noqa: E402
+
+NEEDS = os.geteuid() == 0 and shutil.which("traceroute") and shutil.which("ip")
+
+
+@unittest.skipUnless(NEEDS, "needs root, ip and traceroute")
+class PathLabTest(unittest.TestCase):
+    def test_chain_hops_silent_and_rate_limited(self):
+        with pathlab.chain_lab() as lab:
+            want = ["198.18.0.254", "198.18.2.2", "198.18.3.2", pathlab.TARGET]
+            self.assertEqual(lab.traceroute("site"), want)
+            self.assertEqual(lab.traceroute("site", icmp=True), want)
+            lab.silent("r2")
+            self.assertEqual(lab.traceroute("site"), [want[0], "*", want[2], want[3]])
+            lab.silent("r2", False)
+            lab.rate_limit("r2")
+            limited = False
+            for _ in range(4):   # the first runs use up the kernel's burst of 6
+                out = lab.run("site", "traceroute", "-n", "-q", "3", "-N", "16", "-w", "1",
+                              pathlab.TARGET, check=False).stdout
+                rows = {ln.split()[0]: ln for ln in out.splitlines()[1:] if ln.split()}
+                if "*" in rows["2"]:
+                    self.assertNotIn("*", rows["3"], "the hop behind answers every probe")
+                    limited = True
+            self.assertTrue(limited, "r2 drops probes while r3 answers: rate limiting")
+        self.assertEqual([n for n in os.popen("ip netns list").read().split()
+                          if n.startswith(lab.prefix)], [])
+
+    def test_shared_lab_and_route_change(self):
+        with pathlab.shared_lab() as lab:
+            for s in ("s1", "s2", "s3"):
+                self.assertEqual(lab.traceroute(s), [pathlab.SHARED_HOP, "198.18.11.2",
+                                                     pathlab.TARGET])
+            self.assertEqual(lab.traceroute("s4"), [pathlab.OWN_HOP, "198.18.13.2",
+                                                    pathlab.TARGET])
+            lab.route_change()
+            self.assertEqual(lab.traceroute("s1"), [pathlab.SHARED_HOP, "198.18.14.2",
+                                                    "198.18.15.2", pathlab.TARGET])
+            self.assertEqual(lab.traceroute("s4")[0], pathlab.OWN_HOP)
+
+
+if __name__ == "__main__":
+    unittest.main()
