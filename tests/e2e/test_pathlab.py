@@ -3,12 +3,15 @@ the reference: the chain's hops, a silent hop (a router whose ICMP is
 blackholed) kept as "*", a rate-limited hop, and shared_lab()'s sites behind
 their routers with a route change. Needs root; skipped otherwise."""
 import os
+import json
 import shutil
 import sys
+import tempfile
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
 import pathlab  # noqa: E402
+from harness import BUILD  # noqa: E402
 
 NEEDS = os.geteuid() == 0 and shutil.which("traceroute") and shutil.which("ip")
 
@@ -35,6 +38,41 @@ class PathLabTest(unittest.TestCase):
             self.assertTrue(limited, "r2 drops probes while r3 answers: rate limiting")
         self.assertEqual([n for n in os.popen("ip netns list").read().split()
                           if n.startswith(lab.prefix)], [])
+
+    def probe(self, lab, role):
+        """The agent's path result (pantau-agent check --json) from role."""
+        work = tempfile.mkdtemp(prefix="pantau-pathlab-")
+        ini = os.path.join(work, "agent.ini")
+        with open(ini, "w") as f:
+            f.write("[agent]\nid = ag-1\nregion = 32.73\nsite = s\nlink = fiber\n"
+                    "state_dir = %s\n[broker]\nhost = 127.0.0.1\nport = 1\n"
+                    "[probe.up]\ntype = path\ntarget = %s\n" % (work, pathlab.TARGET))
+        out = lab.run(role, os.path.join(BUILD, "pantau-agent"), "check", "--config", ini,
+                      "--json", check=False).stdout
+        shutil.rmtree(work, ignore_errors=True)
+        for line in out.splitlines():
+            if line.startswith("{") and '"probe":"path"' in line:
+                return json.loads(line)
+        self.fail("no path result in:\n" + out)
+
+    def test_probe_hops_equal_traceroute(self):
+        with pathlab.chain_lab() as lab:
+            r = self.probe(lab, "site")
+            self.assertEqual([h.get("addr", "*") for h in r["hops"]], lab.traceroute("site"))
+            self.assertTrue(r["reached"])
+            self.assertEqual([h["recv"] for h in r["hops"]], [3, 3, 3, 3])
+            first = r["path_hash"]
+            lab.silent("r2")
+            r = self.probe(lab, "site")
+            self.assertEqual([h.get("addr", "*") for h in r["hops"]],
+                             ["198.18.0.254", "*", "198.18.3.2", pathlab.TARGET])
+            self.assertNotIn("rtt_p50_ms", r["hops"][1])
+            self.assertFalse(r["hops"][1]["rate_limited"])
+            self.assertNotEqual(r["path_hash"], first)
+            lab.silent("r2", False)
+            lab.rate_limit("r2")
+            limited = [self.probe(lab, "site")["hops"][1]["rate_limited"] for _ in range(3)]
+            self.assertIn(True, limited, "r2 answers some probes while r3 answers all")
 
     def test_shared_lab_and_route_change(self):
         with pathlab.shared_lab() as lab:
