@@ -140,7 +140,7 @@ broker_report(struct check *k)
 		line(k, false, by_fail[k->fail_why], k->fail_text);
 		return;
 	}
-	line(k, true, M_BROKER_OK, b->host, b->port, b->username);
+	line(k, true, M_BROKER_OK, mqttc_host(k->mqtt), mqttc_port(k->mqtt), b->username);
 	line(k, k->published, k->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
 }
 
