@@ -81,7 +81,13 @@ class PathLabTest(unittest.TestCase):
                                                      pathlab.TARGET])
             self.assertEqual(lab.traceroute("s4"), [pathlab.OWN_HOP, "198.18.13.2",
                                                     pathlab.TARGET])
+            before = self.probe(lab, "s1")
+            self.assertEqual(self.probe(lab, "s2")["path_hash"], before["path_hash"])
             lab.route_change()
+            after = self.probe(lab, "s1")
+            self.assertNotEqual(after["path_hash"], before["path_hash"], "a new path")
+            self.assertEqual([h.get("addr") for h in after["hops"]],
+                             [pathlab.SHARED_HOP, "198.18.14.2", "198.18.15.2", pathlab.TARGET])
             self.assertEqual(lab.traceroute("s1"), [pathlab.SHARED_HOP, "198.18.14.2",
                                                     "198.18.15.2", pathlab.TARGET])
             self.assertEqual(lab.traceroute("s4")[0], pathlab.OWN_HOP)
