@@ -1,0 +1,246 @@
+/*
+ * path: the hops towards a target, Paris-traceroute style (docs/probes.md).
+ *
+ * One connected, non-blocking UDP socket to the target's port 33434 from
+ * one source port, so every probe has the same five-tuple (ECMP keeps it on
+ * one path); probes differ only in their TTL (IP_TTL before each send) and
+ * in the two payload bytes that number them. Answers come back on the
+ * socket's error queue (IP_RECVERR): time exceeded from a router, port
+ * unreachable from the target, each with its offender address and the
+ * quoted probe (pathtrace.c reads them). The socket is watched with a
+ * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 and UDP
+ * only for now (proto is always "udp").
+ *
+ * The train (lifecycle.h) sends PROBES probes to every TTL from 1 to
+ * MAX_HOPS, spaced SPACING_MS apart, then waits the timeout; it ends early
+ * once every probe up to the target's TTL is answered. Hops past the first
+ * that answered from the target are left out.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "agent/probes/lifecycle.h"
+#include "agent/probes/pathtrace.h"
+#include "agent/probes/probe.h"
+#include "clock.h"
+
+#define PATH_PORT 33434
+#define PATH_PROBES 3
+#define PATH_SPACING_MS 10
+#define PATH_DEFAULT_TIMEOUT_MS 3000
+#define PATH_NPROBES (PATHTRACE_MAX_HOPS * PATH_PROBES)
+#define PATH_PAYLOAD 32
+
+struct path_run {
+	struct probe_life life;  /* first: the run's lifecycle */
+	uv_poll_t poll;
+	int fd;
+	bool poll_open;
+	struct in_addr dest;
+	int64_t sent_ns[PATH_NPROBES];
+	bool answered[PATH_NPROBES];
+	struct pt_hop hops[PATHTRACE_MAX_HOPS];
+	int dest_ttl;            /* TTL the target answered at, 0 none yet */
+};
+
+static void
+path_free(struct probe_life *l)
+{
+	free(l);
+}
+
+static void
+path_stop(struct probe_life *l)
+{
+	struct path_run *s = (struct path_run *)l;
+	if (s->poll_open)
+		uv_close((uv_handle_t *)&s->poll, life_closed);
+	s->poll_open = false;
+	if (s->fd >= 0)
+		close(s->fd);
+	s->fd = -1;
+}
+
+static void
+path_send(struct probe_life *l, int i)
+{
+	struct path_run *s = (struct path_run *)l;
+	uint8_t buf[PATH_PAYLOAD];
+	int ttl = i / PATH_PROBES + 1;
+	if (s->dest_ttl > 0 && ttl > s->dest_ttl)
+		return;  /* the target answered below: no need */
+	setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
+	pt_probe_payload(PT_UDP, 0, (uint16_t)i, buf, sizeof(buf));
+	s->sent_ns[i] = clock_mono_ns();
+	/* a send reports an ICMP error queued before it (sk_err) and sends
+	 * nothing: once more then */
+	if (send(s->fd, buf, sizeof(buf), 0) >= 0 || send(s->fd, buf, sizeof(buf), 0) >= 0)
+		s->hops[ttl - 1].sent++;
+	else
+		s->sent_ns[i] = 0;
+}
+
+static int
+path_pending(const struct probe_life *l)
+{
+	const struct path_run *s = (const struct path_run *)l;
+	int last = s->dest_ttl > 0 ? s->dest_ttl : PATHTRACE_MAX_HOPS, n = 0;
+	for (int i = 0; i < last * PATH_PROBES; i++)
+		n += s->sent_ns[i] != 0 && !s->answered[i];
+	return s->dest_ttl > 0 ? n : 1;
+}
+
+static void
+take(struct path_run *s, const struct pt_answer *a, int64_t now)
+{
+	if (a->seq < 0 || a->seq >= PATH_NPROBES || s->sent_ns[a->seq] == 0 ||
+	    s->answered[a->seq])
+		return;
+	s->answered[a->seq] = true;
+	struct pt_hop *h = &s->hops[a->seq / PATH_PROBES];
+	if (h->recv == 0)
+		h->addr = a->from;
+	if (h->recv < PATHTRACE_PROBES_MAX)
+		h->rtt_ms[h->recv] = target_ms_between(s->sent_ns[a->seq], now);
+	h->recv++;
+	if (a->from.s_addr == s->dest.s_addr &&
+	    (s->dest_ttl == 0 || h->ttl < s->dest_ttl))
+		s->dest_ttl = h->ttl;
+}
+
+static void
+on_readable(uv_poll_t *p, int status, int events)
+{
+	struct path_run *s = p->data;
+	(void)status;
+	(void)events;
+	for (;;) {
+		union { struct cmsghdr align; uint8_t b[512]; } ctl;
+		uint8_t data[PATH_PAYLOAD + 64];
+		struct iovec iov = { data, sizeof(data) };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			.msg_controllen = sizeof(ctl.b) };
+		ssize_t n = recvmsg(s->fd, &m, MSG_ERRQUEUE | MSG_DONTWAIT);
+		if (n < 0)
+			break;  /* EAGAIN: drained */
+		struct pt_answer a;
+		if (life_receiving(&s->life) &&
+		    pt_parse_errqueue(ctl.b, m.msg_controllen, data, (size_t)n, PT_UDP, &a)) {
+			take(s, &a, clock_mono_ns());
+			life_replied(&s->life);
+			if (s->life.phase == LIFE_OVER)
+				return;
+		}
+	}
+}
+
+static json_t *
+path_result(struct probe_life *l)
+{
+	struct path_run *s = (struct path_run *)l;
+	size_t n = s->dest_ttl > 0 ? (size_t)s->dest_ttl : PATHTRACE_MAX_HOPS;
+	while (s->dest_ttl == 0 && n > 1 && s->hops[n - 1].recv == 0 && s->hops[n - 2].recv == 0)
+		n--;  /* silent tail of an unreached target: one silent hop says it */
+	pt_finish(s->hops, n);
+	return pt_result_json(l->def->target, PT_UDP, s->dest, s->hops, n,
+	    target_ms_between(l->t0, clock_mono_ns()));
+}
+
+static void
+path_timeout(struct probe_life *l)
+{
+	life_finish(l, path_result(l));
+}
+
+static pantau_err
+path_open(struct path_run *s, const struct sockaddr *sa)
+{
+	int one = 1;
+	struct sockaddr_in to;
+	memcpy(&to, sa, sizeof(to));
+	to.sin_port = htons(PATH_PORT);
+	s->dest = to.sin_addr;
+	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (s->fd < 0)
+		return PANTAU_ERR_IO;
+	if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) != 0 ||
+	    setsockopt(s->fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &one, sizeof(one)) != 0 ||
+	    connect(s->fd, (struct sockaddr *)&to, sizeof(to)) != 0)
+		return PANTAU_ERR_IO;
+	if (uv_poll_init(s->life.timer.loop, &s->poll, s->fd) != 0)
+		return PANTAU_ERR_IO;
+	s->poll.data = s;
+	s->poll_open = true;
+	life_hold(&s->life);
+	/* the error queue polls as POLLERR | POLLPRI (SO_SELECT_ERR_QUEUE):
+	 * libuv passes it on only when priority events are asked for */
+	int r = uv_poll_start(&s->poll, UV_READABLE | UV_PRIORITIZED, on_readable);
+	return r == 0 ? PANTAU_OK : PANTAU_ERR_IO;
+}
+
+static void
+path_resolved(struct probe_life *l, const struct addrinfo *ai)
+{
+	struct path_run *s = (struct path_run *)l;
+	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
+	if (path_open(s, ai->ai_addr) != PANTAU_OK) {
+		char why[WIRE_TEXT_MAX];
+		snprintf(why, sizeof(why), "cannot open the UDP socket: %s", strerror(errno));
+		life_fail(l, why);
+		return;
+	}
+	for (int i = 0; i < PATHTRACE_MAX_HOPS; i++)
+		s->hops[i].ttl = i + 1;
+	life_train(l, PATH_NPROBES, PATH_SPACING_MS);
+}
+
+static const struct life_ops path_life = {
+	.resolved = path_resolved, .send = path_send, .pending = path_pending,
+	.result = path_result, .timeout = path_timeout, .stop = path_stop, .free = path_free,
+};
+
+static pantau_err
+path_start(struct probe_run *run)
+{
+	struct path_run *s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return PANTAU_ERR_NOMEM;
+	s->fd = -1;
+	struct probe_life *l = &s->life;
+	life_start(l, run, &path_life, PATH_DEFAULT_TIMEOUT_MS);
+	snprintf(l->host, sizeof(l->host), "%.*s", (int)sizeof(l->host) - 1, run->def->target);
+	life_resolve(l, NULL, AF_INET, SOCK_DGRAM, l->timeout_ms, false);
+	return PANTAU_OK;
+}
+
+/* ---- the spec part ---- */
+
+static bool
+path_check(const struct probe_def *def, char *why, size_t len)
+{
+	if (def->target[0] == '\0' || strchr(def->target, ':') != NULL) {
+		snprintf(why, len, "a host name or IPv4 address (path traces IPv4)");
+		return false;
+	}
+	return true;
+}
+
+static int
+path_max_duration_ms(const struct probe_def *def)
+{
+	int t = def->timeout_ms > 0 ? def->timeout_ms : PATH_DEFAULT_TIMEOUT_MS;
+	return 2 * t + PATH_NPROBES * PATH_SPACING_MS;
+}
+
+const struct probe_spec probe_path_spec = {
+	.kind = "path", .default_timeout_ms = PATH_DEFAULT_TIMEOUT_MS, .check = path_check,
+	.max_duration_ms = path_max_duration_ms,
+};
+
+const struct probe_exec probe_path_exec = { .start = path_start, .cancel = life_cancel };
