@@ -266,8 +266,11 @@ pf_add(struct pf_table *t, const struct pd_packet *p, int64_t now_ns, bool from_
 	f->last_ns = now_ns;
 	g->bytes += p->ip_bytes;
 	if (p->proto == 6) {
-		if (p->flags & PD_TCP_RST)
+		if (p->flags & PD_TCP_RST) {
 			g->resets++;
+			if (!from_site)
+				f->syn_counted = true; /* refused: answered, if not with SYN/ACK */
+		}
 		handshake(g, f, p, dir, now_ns);
 		sequence(g, f, p, dir);
 		timestamps(g, f, p, dir, now_ns);

@@ -11,7 +11,8 @@
  *   after 10 s;
  * - segments and retransmitted segments (a segment with data, SYN or FIN
  *   that ends at or before the highest sequence already seen that way),
- *   resets, SYNs the far end never answered, flows started, IP bytes;
+ *   resets, SYNs the far end never answered (neither SYN/ACK nor RST within
+ *   10 s or before the flow goes), flows started, IP bytes;
  * - DNS over UDP: a query the site sends to its answer (same flow and id),
  *   failures = timeouts (5 s), SERVFAIL and REFUSED.
  *
