@@ -254,6 +254,29 @@ def icmp_seeds():
     }
 
 
+def path_seeds():
+    def cmsg(origin, kind, code, addr, level=0, ctype=11):
+        ee = struct.pack("=IBBBBII", 113, origin, kind, code, 0, 0, 0)
+        sin = struct.pack("=H2s4s8s", 2, b"\x82\x9a", bytes(addr), b"")
+        body = ee + sin
+        return struct.pack("=Qii", 16 + len(body), level, ctype) + body
+
+    def seed(proto, control, quoted):
+        return bytes([proto, len(control)]) + control + quoted
+
+    hop = [198, 18, 0, 1]
+    echo = bytes([8, 0, 0xf7, 0xff, 0, 7, 0, 42]) + bytes(8)
+    return {
+        "udp-time-exceeded": seed(0, cmsg(2, 11, 0, hop), b"\x00\x05" + bytes(30)),
+        "udp-port-unreachable": seed(0, cmsg(2, 3, 3, [198, 18, 1, 2]), b"\x00\x09"),
+        "udp-no-quote": seed(0, cmsg(2, 11, 0, hop), b""),
+        "icmp-time-exceeded": seed(1, cmsg(2, 11, 0, hop), echo),
+        "local-error": seed(0, cmsg(1, 0, 0, [0, 0, 0, 0]), b"\x00\x01"),
+        "short-cmsg": seed(0, cmsg(2, 11, 0, hop)[:20], b"\x00\x01"),
+        "two-cmsgs": seed(1, cmsg(2, 0, 0, hop, 1, 29) + cmsg(2, 11, 0, hop), echo),
+    }
+
+
 def passive_seeds():
     def ip4(proto, l4):
         return (bytes([0x45, 0]) + struct.pack(">H", 20 + len(l4)) + bytes([0, 0, 0x40, 0, 64, proto, 0, 0])
@@ -285,29 +308,6 @@ def passive_seeds():
         "sll2-ipv6": bytes([3]) + b"\x86\xdd" + bytes(18) + ip6,
         "truncated": bytes([0]) + eth(0x0800, syn)[:40],
         "arp": bytes([0]) + eth(0x0806, bytes(28)),
-    }
-
-
-def path_seeds():
-    def cmsg(origin, kind, code, addr, level=0, ctype=11):
-        ee = struct.pack("=IBBBBII", 113, origin, kind, code, 0, 0, 0)
-        sin = struct.pack("=H2s4s8s", 2, b"\x82\x9a", bytes(addr), b"")
-        body = ee + sin
-        return struct.pack("=Qii", 16 + len(body), level, ctype) + body
-
-    def seed(proto, control, quoted):
-        return bytes([proto, len(control)]) + control + quoted
-
-    hop = [198, 18, 0, 1]
-    echo = bytes([8, 0, 0xf7, 0xff, 0, 7, 0, 42]) + bytes(8)
-    return {
-        "udp-time-exceeded": seed(0, cmsg(2, 11, 0, hop), b"\x00\x05" + bytes(30)),
-        "udp-port-unreachable": seed(0, cmsg(2, 3, 3, [198, 18, 1, 2]), b"\x00\x09"),
-        "udp-no-quote": seed(0, cmsg(2, 11, 0, hop), b""),
-        "icmp-time-exceeded": seed(1, cmsg(2, 11, 0, hop), echo),
-        "local-error": seed(0, cmsg(1, 0, 0, [0, 0, 0, 0]), b"\x00\x01"),
-        "short-cmsg": seed(0, cmsg(2, 11, 0, hop)[:20], b"\x00\x01"),
-        "two-cmsgs": seed(1, cmsg(2, 0, 0, hop, 1, 29) + cmsg(2, 11, 0, hop), echo),
     }
 
 
