@@ -236,8 +236,8 @@ on_connect(void *ctx)
 {
 	struct collector *c = ctx;
 	int mid;
-	log_info("collector: connected to the broker at %s:%d", c->cfg.broker.host,
-	    c->cfg.broker.port);
+	log_info("collector: connected to the broker at %s:%d", mqttc_host(c->mqtt),
+	    mqttc_port(c->mqtt));
 	engine_listening(c->engine, clock_real_ms());
 	publish_mode(c, clock_real_ms());
 	if (mqttc_subscribe(c->mqtt, WIRE_TOPIC_ALL, 1, &mid) != PANTAU_OK)
@@ -252,7 +252,7 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("collector: the broker refused our credentials (%s); check [broker] "
 		          "username and password", text);
 	else
-		log_warnx("collector: broker %s:%d: %s", c->cfg.broker.host, c->cfg.broker.port,
+		log_warnx("collector: broker %s:%d: %s", mqttc_host(c->mqtt), mqttc_port(c->mqtt),
 		    text);
 	commit_now(c);
 }
