@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "log.h"
@@ -14,6 +15,7 @@
 #include "collector/enrol/enrolstore.h"
 #include "collector/enrol/revoke.h"
 #include "collector/store/tokens.h"
+#include "enrolsheet.h"
 #include "qr.h"
 #include "token.h"
 #include "usage.h"
@@ -23,7 +25,7 @@
 #define CSV_LINE_MAX 512
 
 struct args {
-	const char *db, *ca_dir, *region, *site, *expires, *crl;
+	const char *db, *ca_dir, *region, *site, *expires, *crl, *sheet, *collector;
 	bool no_qr;
 	int64_t life_ms;
 };
@@ -33,7 +35,8 @@ enrol_usage(FILE *to)
 {
 	fputs("       pantau enrol new --region 32.73 --site NAME [--expires 72h] [--no-qr] "
 	      "[--db FILE]\n"
-	      "       pantau enrol bulk SITES.csv [--expires 72h] [--db FILE]\n"
+	      "       pantau enrol bulk SITES.csv [--sheet FILE.html] [--collector URL] "
+	      "[--expires 72h] [--db FILE]\n"
 	      "       pantau enrol revoke AGENT [--db FILE] [--ca-dir DIR] [--crl FILE]\n"
 	      "       pantau enrol list [--db FILE]\n"
 	      "       pantau ca init [--dir DIR]\n", to);
@@ -50,6 +53,9 @@ help(FILE *to)
 	      "  bulk FILE    a token per line of FILE (CSV: region,site; a first line\n"
 	      "               \"region,site\" is skipped); prints CSV region,site,agent,\n"
 	      "               token,expires\n"
+	      "  --sheet F    (bulk) also write a page to print: a card per site with its QR\n"
+	      "               code, token and the command to run, in English and Indonesian\n"
+	      "  --collector U (bulk) the collector's URL that command names\n"
 	      "  revoke AGENT its certificates go on the CRL (and an unused token is void);\n"
 	      "               then reload the broker (systemctl reload mosquitto)\n"
 	      "  list         every site's token and certificate: agent, region, site, token\n"
@@ -80,13 +86,15 @@ parse(int argc, char **argv, struct args *a, int *first)
 		{ "dir", required_argument, NULL, 'c' },
 		{ "crl", required_argument, NULL, 'x' },
 		{ "no-qr", no_argument, NULL, 'q' },
+		{ "sheet", required_argument, NULL, 'S' },
+		{ "collector", required_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int ch;
 	opterr = 0;
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":r:s:e:d:c:x:qh", opts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, ":r:s:e:d:c:x:S:C:qh", opts, NULL)) != -1) {
 		switch (ch) {
 		case 'r': a->region = optarg; break;
 		case 's': a->site = optarg; break;
@@ -95,6 +103,8 @@ parse(int argc, char **argv, struct args *a, int *first)
 		case 'c': a->ca_dir = optarg; break;
 		case 'x': a->crl = optarg; break;
 		case 'q': a->no_qr = true; break;
+		case 'S': a->sheet = optarg; break;
+		case 'C': a->collector = optarg; break;
 		case 'h': help(stdout); return 0;
 		case ':': return usage_error("%s needs a value", argv[optind - 1]);
 		default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
@@ -171,7 +181,42 @@ split_csv(char *line, char **region, char **site)
 	return true;
 }
 
-/* One transaction: a bad line makes no token at all. */
+/* The line of a made token in the CSV out, and on the sheet. */
+static bool
+put_made(const struct enrol_site *s, const char *text, const char *iso,
+    struct enrol_sheet *sheet)
+{
+	printf("%s,\"", s->region);
+	for (const char *c = s->site; *c != '\0'; c++) {   /* " doubled, as CSV has it */
+		if (*c == '"')
+			putchar('"');
+		putchar(*c);
+	}
+	printf("\",%s,%s,%s\n", s->agent, text, iso);
+	return sheet == NULL || enrol_sheet_add(sheet, s->region, s->site, s->agent, text, iso);
+}
+
+/* Written before the commit, removed when the commit fails: a sheet never
+ * holds a token the database does not. */
+static int
+finish_bulk(struct db *db, const struct args *a, struct enrol_sheet *sheet, int rc)
+{
+	if (sheet != NULL && !enrol_sheet_finish(sheet, rc == 0 ? a->sheet : NULL) && rc == 0) {
+		fprintf(stderr, PROG ": the sheet %s could not be written (%s); no token was "
+		    "made\n", a->sheet, strerror(errno));
+		rc = EXIT_FAIL;
+	}
+	if (db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") != DB_OK &&
+	    rc == 0) {
+		fprintf(stderr, PROG ": the tokens could not be stored: %s\n", db_errmsg(db));
+		if (a->sheet != NULL)
+			(void)unlink(a->sheet);
+		rc = EXIT_FAIL;
+	}
+	return rc;
+}
+
+/* One transaction: a bad line makes no token at all (and no sheet). */
 static int
 do_bulk(struct db *db, const struct args *a, const char *path)
 {
@@ -184,9 +229,17 @@ do_bulk(struct db *db, const struct args *a, const char *path)
 		fprintf(stderr, PROG ": cannot read %s: %s\n", path, strerror(errno));
 		return EXIT_FAIL;
 	}
+	struct enrol_sheet *sheet = a->sheet != NULL ? enrol_sheet_new(a->collector) : NULL;
+	if (a->sheet != NULL && sheet == NULL) {
+		fprintf(stderr, PROG ": out of memory for the sheet\n");
+		fclose(in);
+		return EXIT_FAIL;
+	}
 	if (db_exec(db, "BEGIN IMMEDIATE") != DB_OK) {
 		fprintf(stderr, PROG ": %s\n", db_errmsg(db));
 		fclose(in);
+		if (sheet != NULL)
+			(void)enrol_sheet_finish(sheet, NULL);
 		return EXIT_FAIL;
 	}
 	printf("region,site,agent,token,expires\n");
@@ -209,23 +262,21 @@ do_bulk(struct db *db, const struct args *a, const char *path)
 			rc = EXIT_FAIL;
 		} else {
 			clock_format_iso(s.expires_ms, iso);
-			printf("%s,\"", s.region);
-			for (const char *c = s.site; *c != '\0'; c++) {   /* " doubled, as CSV has it */
-				if (*c == '"')
-					putchar('"');
-				putchar(*c);
+			if (!put_made(&s, text, iso, sheet)) {
+				fprintf(stderr, PROG ": %s:%d: the sheet's card could not be made; no "
+				    "token was made\n", path, lineno);
+				rc = EXIT_FAIL;
 			}
-			printf("\",%s,%s,%s\n", s.agent, text, iso);
 			made++;
 		}
 	}
 	fclose(in);
 	OPENSSL_cleanse(text, sizeof(text));
-	if (db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") != DB_OK)
-		rc = EXIT_FAIL;
+	rc = finish_bulk(db, a, sheet, rc);
 	if (rc == 0)
-		fprintf(stderr, PROG ": %d tokens, single use, each expires %s\n", made, made > 0 ?
-		    iso : "-");
+		fprintf(stderr, PROG ": %d tokens, single use, each expires %s%s%s\n", made,
+		    made > 0 ? iso : "-", a->sheet != NULL ? "; the sheet to print is " : "",
+		    a->sheet != NULL ? a->sheet : "");
 	return rc == 0 && fflush(stdout) == 0 ? 0 : EXIT_FAIL;
 }
 

@@ -84,9 +84,9 @@ def write_ini(path, sections):
 
 
 class Demo:
-    def __init__(self, build):
+    def __init__(self, build, var):
         self.build = os.path.join(ROOT, build)
-        self.var = os.path.join(ROOT, "var", "demo")
+        self.var = os.path.abspath(var)
         self.procs = []  # (name, Popen), started in order
 
     def start(self, name, argv):
@@ -139,7 +139,7 @@ class Demo:
         self.start("mosquitto", [mosquitto, "-c", conf])
         if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),
                         10):
-            raise SystemExit("demo: mosquitto did not start; see var/demo/mosquitto.log")
+            raise SystemExit(f"demo: mosquitto did not start; see {self.var}/mosquitto.log")
         self.start_collector()
         for site in SITES:
             self.start_agent(*site)
@@ -164,7 +164,7 @@ class Demo:
         })
         self.start("collector", [os.path.join(self.build, "pantau-collector"), "--config", cfg])
         if not wait_for(lambda: urllib.request.urlopen(self.api("/healthz"), timeout=1), 15):
-            raise SystemExit("demo: the collector did not start; see var/demo/collector.log")
+            raise SystemExit(f"demo: the collector did not start; see {self.var}/collector.log")
 
     def start_agent(self, agent_id, region, site, link, lat, lon):
         tally = self.api("/healthz")
@@ -222,20 +222,24 @@ class Demo:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        print("demo: stopped everything it started; logs and database in var/demo/")
+        print(f"demo: stopped everything it started; logs and database in {self.var}/")
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--once", action="store_true",
-                    help="print the summary once the sites reported, then stop")
+                    help="print the summary once the sites reported, then stop (exit 1 "
+                    "when they did not within 60 s)")
+    ap.add_argument("--var", default=os.path.join(ROOT, "var", "demo"),
+                    help="the folder for the demo's configs, logs, CA and database "
+                    "(emptied at start; default var/demo)")
     args = ap.parse_args()
     # Ctrl-C (also when started from a script that ignores SIGINT) and
     # SIGTERM both stop everything the demo started.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    demo = Demo(args.build)
+    demo = Demo(args.build, args.var)
     try:
         demo.setup()
         print(f"broker: mqtts://127.0.0.1:{demo.mqtts_port} (agents, with their "
@@ -246,10 +250,13 @@ def main():
         print(f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{demo.api_port}")
         print(f"waiting for {len(SITES)} sites to report (and {SIMULATED} simulated ones "
               f"across the country) ...", flush=True)
-        wait_for(demo.reported, 60)
+        reported = wait_for(demo.reported, 60)
         demo.summary()
         if args.once:
-            return 0
+            if not reported:
+                print(f"demo: not every site reported within 60 s; see the logs in "
+                      f"{demo.var}", file=sys.stderr)
+            return 0 if reported else 1
         print("demo running; press Ctrl-C to stop. The summary refreshes every minute.",
               flush=True)
         while True:

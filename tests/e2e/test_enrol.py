@@ -17,6 +17,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import signal
 import stat
@@ -30,6 +31,36 @@ from harness import (CATALOG_DIR, MOSQUITTO, MOSQUITTO_PUB, MOSQUITTO_SUB, ROOT,
 from test_tls import make_pki, openssl
 
 ACL = os.path.join(ROOT, "deploy", "mosquitto", "pantau.acl")
+QR_DECODE = os.path.join(ROOT, "tests", "e2e", "qr_decode.mjs")
+# the terminal's half blocks: (top light, bottom light); light modules are drawn
+HALF_BLOCKS = {"\u2588": (True, True), "\u2580": (True, False), "\u2584": (False, True),
+               " ": (False, False)}
+
+
+def qr_decode(rows):
+    """What a phone reads from a module matrix (1 dark): jsQR's decoding."""
+    p = subprocess.run(["node", QR_DECODE], input=json.dumps({"rows": rows}),
+                       capture_output=True, text=True, timeout=30)
+    return p.stdout if p.returncode == 0 else None
+
+
+def terminal_rows(lines):
+    """The module matrix of a QR code printed in the terminal."""
+    rows = []
+    for line in lines:
+        top = "".join("0" if HALF_BLOCKS[c][0] else "1" for c in line)
+        bottom = "".join("0" if HALF_BLOCKS[c][1] else "1" for c in line)
+        rows += [top, bottom]
+    return rows
+
+
+def svg_rows(svg):
+    """The module matrix of a sheet's QR code (M x y h1v1h-1z per dark module)."""
+    side = int(re.search(r'viewBox="0 0 (\d+) \1"', svg).group(1))
+    grid = [["0"] * side for _ in range(side)]
+    for x, y in re.findall(r"M(\d+) (\d+)h1v1h-1z", svg):
+        grid[int(y)][int(x)] = "1"
+    return ["".join(r) for r in grid]
 
 
 def run(*argv, timeout=60):
@@ -109,6 +140,8 @@ class EnrolTest(E2ETestCase):
         self.assertRegex(lines[0], r"^pe_[1-9][0-9]*_[0-9a-f]{32}$")
         if "--no-qr" not in extra:
             self.assertGreater(len(lines), 10, "a QR code follows the token")
+            self.assertEqual(qr_decode(terminal_rows(lines[1:])), lines[0],
+                             "the terminal's QR code reads back as the token")
         return lines[0]
 
     def base_config(self, name):
@@ -477,9 +510,12 @@ class EnrolTest(E2ETestCase):
         with open(f"{d}/jabar.csv", "w") as f:
             f.write('region,site\n32.73,SMPN 2 Bandung\n32.73,"SD 1, Coblong"\n'
                     '32.04,"SMA ""Satu"""\n')
-        out = run(binary("pantau"), "enrol", "bulk", f"{d}/jabar.csv", "--db", self.db)
+        sheet = f"{d}/jabar.html"
+        out = run(binary("pantau"), "enrol", "bulk", f"{d}/jabar.csv", "--db", self.db,
+                  "--sheet", sheet, "--collector", "https://pantau.example:8443")
         self.assertEqual(out.returncode, 0, out.stderr)
         rows = list(csv.DictReader(io.StringIO(out.stdout)))
+        self.assert_sheet(sheet, rows)
         self.assertEqual([(r["region"], r["site"], r["agent"]) for r in rows], [
             ("32.73", "SMPN 2 Bandung", "ag-3273-0001"), ("32.73", "SD 1, Coblong", "ag-3273-0002"),
             ("32.04", 'SMA "Satu"', "ag-3204-0001")])
@@ -489,12 +525,28 @@ class EnrolTest(E2ETestCase):
         # a bad line makes no token at all
         with open(f"{d}/bad.csv", "w") as f:
             f.write("32.73,SMP 3\n3273,SMP 4\n")
-        out = run(binary("pantau"), "enrol", "bulk", f"{d}/bad.csv", "--db", self.db)
+        out = run(binary("pantau"), "enrol", "bulk", f"{d}/bad.csv", "--db", self.db,
+                  "--sheet", f"{d}/bad.html")
         self.assertEqual(out.returncode, 1)
         self.assertIn("bad.csv:2:", out.stderr)
+        self.assertFalse(os.path.exists(f"{d}/bad.html"), "no sheet when no token was made")
         listed = run(binary("pantau"), "enrol", "list", "--db", self.db).stdout
         self.assertNotIn("SMP 3", listed)
         self.assertEqual(len(listed.splitlines()), 4)
+
+    def assert_sheet(self, sheet, rows):
+        """A card per site, whose QR code reads back as its token; private."""
+        self.assertEqual(stat.S_IMODE(os.stat(sheet).st_mode), 0o600, "tokens are secrets")
+        html = open(sheet, encoding="utf-8").read()
+        cards = re.findall(r'<section class="card" data-agent="([^"]+)">(.*?)</section>', html,
+                           re.S)
+        self.assertEqual([a for a, _ in cards], [r["agent"] for r in rows])
+        for (agent, card), row in zip(cards, rows):
+            self.assertIn(row["token"], card)
+            self.assertIn(row["site"].replace('"', "&quot;"), card)
+            self.assertIn("--collector https://pantau.example:8443", card)
+            self.assertIn("Sekali pakai", card)
+            self.assertEqual(qr_decode(svg_rows(card)), row["token"], agent)
 
     def test_csr_naming_another_agent_refused(self):
         d = self.workdir

@@ -1,0 +1,363 @@
+/* Incidents: bad sites grouped behind a shared hop by address and by
+ * prefix, OK sites behind it lowering the confidence, silent hops, sites
+ * without a path, all sites bad, start and end, hold and release, JSON. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "collector/incidents/incidents.h"
+
+#define T0 1700000000000LL
+#define SEC 1000LL
+
+/* Site i's path: its gateway, hop2 (its upstream), the core, the target. */
+static void
+route(struct path_route *r, int i, const char *hop2)
+{
+	memset(r, 0, sizeof(*r));
+	snprintf(r->target, sizeof(r->target), "198.18.1.2");
+	r->reached = true;
+	const char *core = "10.0.0.1";
+	char gw[32];
+	snprintf(gw, sizeof(gw), "192.168.%d.1", i);
+	const char *hops[] = { gw, hop2, core, "198.18.1.2" };
+	for (int h = 0; h < 4; h++) {
+		r->hops[h].ttl = h + 1;
+		snprintf(r->hops[h].addr, sizeof(r->hops[h].addr), "%s", hops[h]);
+	}
+	r->nhops = 4;
+}
+
+struct lab {
+	struct path_route r[8];
+	struct pg_site s[8];
+	size_t n;
+};
+
+static void
+site(struct lab *l, const char *agent, enum site_status st, const char *hop2)
+{
+	size_t i = l->n++;
+	route(&l->r[i], (int)i, hop2 != NULL ? hop2 : "");
+	l->s[i] = (struct pg_site){ agent, st, hop2 != NULL ? &l->r[i] : NULL, hop2 != NULL };
+}
+
+static const struct pg_rules rules = { .min_sites = 2, .min_confidence = 0.5, .prefix_len = 0 };
+
+static size_t
+find(const struct lab *l, const struct pg_rules *r, struct pg_group **g)
+{
+	size_t n;
+	assert_int_equal(pathgroup_find(l->s, l->n, r, g, &n), PANTAU_OK);
+	return n;
+}
+
+static void
+test_groups_by_address(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_CRITICAL, "10.20.0.1");
+	site(&l, "c", SITE_OFFLINE, "10.20.0.1");
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct pg_group *g;
+	assert_int_equal(find(&l, &rules, &g), 1);
+	/* the shared hop, not the core behind all four nor the target */
+	assert_string_equal(g[0].hop, "10.20.0.1");
+	assert_false(g[0].prefix);
+	assert_int_equal(g[0].ttl, 2);
+	assert_int_equal(g[0].nbad, 3);
+	assert_int_equal(g[0].nok, 0);
+	assert_true(g[0].localised);
+	assert_true(g[0].confidence > 0.999);
+	pathgroup_free(g, 1);
+	/* only d bad: one site is no incident */
+	l.s[0].status = l.s[1].status = l.s[2].status = SITE_OK;
+	l.s[3].status = SITE_CRITICAL;
+	assert_int_equal(find(&l, &rules, &g), 0);
+	pathgroup_free(g, 0);
+}
+
+static void
+test_ok_sites_lower_the_confidence(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "c", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "e", SITE_OK, "10.20.0.1");
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct pg_group *g;
+	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_string_equal(g[0].hop, "10.20.0.1");
+	assert_int_equal(g[0].nok, 1);
+	assert_true(g[0].confidence > 0.74 && g[0].confidence < 0.76);
+	pathgroup_free(g, 1);
+	/* above what the rules ask: none */
+	struct pg_rules strict = rules;
+	strict.min_confidence = 0.8;
+	assert_int_equal(find(&l, &strict, &g), 0);
+	pathgroup_free(g, 0);
+}
+
+static void
+test_groups_by_prefix(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.2");
+	site(&l, "c", SITE_DEGRADED, "10.20.0.3");
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct pg_group *g;
+	/* by address only the core is shared, with d OK behind it */
+	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_string_equal(g[0].hop, "10.0.0.1");
+	assert_int_equal(g[0].nok, 1);
+	pathgroup_free(g, 1);
+	struct pg_rules pfx = rules;
+	pfx.prefix_len = 24;
+	assert_int_equal(find(&l, &pfx, &g), 1);
+	assert_string_equal(g[0].hop, "10.20.0.0/24");
+	assert_true(g[0].prefix);
+	assert_int_equal(g[0].nbad, 3);
+	assert_int_equal(g[0].nok, 0);
+	pathgroup_free(g, 1);
+	/* an address before its own prefix when both explain the same */
+	l.r[1].hops[1] = l.r[0].hops[1];
+	l.r[2].hops[1] = l.r[0].hops[1];
+	assert_int_equal(find(&l, &pfx, &g), 1);
+	assert_string_equal(g[0].hop, "10.20.0.1");
+	pathgroup_free(g, 1);
+	char buf[PG_HOP_MAX];
+	assert_true(pathgroup_prefix("10.20.7.9", 16, buf, sizeof(buf)));
+	assert_string_equal(buf, "10.20.0.0/16");
+	assert_false(pathgroup_prefix("2001:db8::1", 24, buf, sizeof(buf)));
+}
+
+static void
+test_silent_hops_match_nothing(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "");
+	site(&l, "b", SITE_DEGRADED, "");
+	site(&l, "c", SITE_DEGRADED, "");
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct pg_group *g;
+	/* the silent shared hop is not guessed: the core is what they share */
+	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_string_equal(g[0].hop, "10.0.0.1");
+	pathgroup_free(g, 1);
+	/* everything beyond the gateway silent: nothing shared */
+	for (int i = 0; i < 3; i++)
+		l.r[i].nhops = 1;
+	assert_int_equal(find(&l, &rules, &g), 0);
+	pathgroup_free(g, 0);
+}
+
+static void
+test_a_bad_site_without_a_path_is_not_guessed(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "c", SITE_DEGRADED, NULL);
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct pg_group *g;
+	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_int_equal(g[0].nbad, 2);
+	assert_string_equal(l.s[g[0].bad[0]].agent, "a");
+	assert_string_equal(l.s[g[0].bad[1]].agent, "b");
+	pathgroup_free(g, 1);
+}
+
+static void
+test_all_bad_is_said_not_localised(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "d", SITE_DEGRADED, "10.30.0.1");
+	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
+	struct incidents *in = incidents_new(&r);
+	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
+	size_t n;
+	struct incident *v = incidents_list(in, &n);
+	assert_int_equal(n, 1);
+	assert_string_equal(v[0].hop, "10.0.0.1");
+	assert_false(v[0].localised);
+	assert_non_null(strstr(v[0].message, "fault not localised: all 3 sites"));
+	incidents_free(in);
+}
+
+static void
+test_start_carry_end(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "c", SITE_OK, "10.20.0.1");
+	site(&l, "d", SITE_OK, "10.30.0.1");
+	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
+	struct incidents *in = incidents_new(&r);
+	size_t n;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
+	struct incident *v = incidents_list(in, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, 1);
+	assert_int_equal(v[0].start_ms, T0);
+	assert_int_equal(v[0].end_ms, -1);
+	assert_true(v[0].dirty);
+	assert_string_equal(v[0].message, "likely fault at hop 10.20.0.1 (or beyond): 2 of 3 "
+	                                  "sites behind it degraded; 1 behind it is OK");
+	v[0].dirty = false;
+	/* c goes bad too: the same incident, its sites follow */
+	l.s[2].status = SITE_CRITICAL;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 10 * SEC), PANTAU_OK);
+	v = incidents_list(in, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].nsites, 3);
+	assert_true(v[0].dirty);
+	assert_string_equal(v[0].message, "likely fault at hop 10.20.0.1 (or beyond): 3 of 3 "
+	                                  "sites behind it degraded; none behind it is OK");
+	assert_non_null(incidents_of_site(in, "c"));
+	assert_null(incidents_of_site(in, "d"));
+	assert_int_equal(incidents_open(in), 1);
+	assert_int_equal(incidents_sites_open(in), 3);
+	v[0].dirty = false;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 20 * SEC), PANTAU_OK);
+	assert_false(incidents_list(in, &n)[0].dirty);
+	/* all well again: it ends */
+	l.s[0].status = l.s[1].status = l.s[2].status = SITE_OK;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC), PANTAU_OK);
+	v = incidents_list(in, &n);
+	assert_int_equal(v[0].end_ms, T0 + 30 * SEC);
+	assert_int_equal(incidents_open(in), 0);
+	v[0].dirty = false;
+	/* bad again: a new incident */
+	l.s[0].status = l.s[1].status = SITE_DEGRADED;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 40 * SEC), PANTAU_OK);
+	v = incidents_list(in, &n);
+	assert_int_equal(n, 2);
+	assert_int_equal(v[1].id, 2);
+	/* the ended one leaves the memory after keep_ms */
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC + 3600 * SEC), PANTAU_OK);
+	v = incidents_list(in, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].id, 2);
+	incidents_free(in);
+}
+
+static void
+test_hold_and_release(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "c", SITE_OK, "10.30.0.1");
+	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
+	struct incidents *in = incidents_new(&r);
+	/* before any incident: held for hold_ms when a path is known */
+	assert_true(incidents_holds(in, "a", true, T0, T0 + 30 * SEC));
+	assert_false(incidents_holds(in, "a", true, T0, T0 + 90 * SEC));
+	assert_false(incidents_holds(in, "x", false, T0, T0 + 1 * SEC));
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC), PANTAU_OK);
+	/* in an open incident: held however long */
+	assert_true(incidents_holds(in, "a", true, T0, T0 + 600 * SEC));
+	assert_false(incidents_holds(in, "c", true, T0, T0 + 600 * SEC));
+	/* b recovers, so one bad site is no incident: a's alert is released */
+	l.s[1].status = SITE_OK;
+	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 600 * SEC), PANTAU_OK);
+	assert_int_equal(incidents_open(in), 0);
+	assert_false(incidents_holds(in, "a", true, T0, T0 + 600 * SEC));
+	incidents_free(in);
+}
+
+static void
+test_json_and_restore(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
+	struct incidents *in = incidents_new(&r);
+	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
+	size_t n;
+	json_t *o = incident_json(&incidents_list(in, &n)[0]);
+	assert_non_null(o);
+	assert_string_equal(json_string_value(json_object_get(o, "hop")), "10.20.0.1");
+	assert_true(json_is_true(json_object_get(o, "open")));
+	assert_true(json_is_null(json_object_get(o, "end")));
+	struct incident x;
+	assert_true(incident_from_json(o, &x));
+	json_decref(o);
+	struct incidents *again = incidents_new(&r);
+	assert_int_equal(incidents_restore(again, &x), PANTAU_OK);
+	incident_clear(&x);
+	const struct incident *y = incidents_of_site(again, "b");
+	assert_non_null(y);
+	assert_int_equal(y->id, 1);
+	assert_int_equal(y->start_ms, T0);
+	/* carried on after the restart, not started again */
+	assert_int_equal(incidents_update(again, l.s, l.n, T0 + SEC), PANTAU_OK);
+	struct incident *v = incidents_list(again, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0].start_ms, T0);
+	/* a new one after it gets the next id */
+	l.s[0].status = l.s[1].status = SITE_OK;
+	assert_int_equal(incidents_update(again, l.s, l.n, T0 + 2 * SEC), PANTAU_OK);
+	l.s[0].status = l.s[1].status = SITE_DEGRADED;
+	assert_int_equal(incidents_update(again, l.s, l.n, T0 + 3 * SEC), PANTAU_OK);
+	v = incidents_list(again, &n);
+	assert_int_equal(v[n - 1].id, 2);
+	incidents_free(again);
+	incidents_free(in);
+}
+
+static void
+test_route_from_json(void **state)
+{
+	(void)state;
+	json_error_t e;
+	json_t *o = json_loads("{\"probe\":\"path\",\"hops\":[{\"ttl\":1,\"addr\":\"198.18.0.1\","
+	    "\"sent\":3,\"recv\":3},{\"ttl\":2,\"sent\":3,\"recv\":0}],\"reached\":true}", 0, &e);
+	assert_non_null(o);
+	struct path_route r;
+	assert_int_equal(sitepath_route_from_json(o, "t", T0, &r), PANTAU_OK);
+	assert_int_equal(r.nhops, 2);
+	assert_string_equal(r.hops[0].addr, "198.18.0.1");
+	assert_string_equal(r.hops[1].addr, "");
+	assert_true(r.reached);
+	json_decref(o);
+	o = json_loads("{\"hops\":[{\"addr\":\"1.2.3.4\"}]}", 0, &e);
+	assert_int_equal(sitepath_route_from_json(o, "t", T0, &r), PANTAU_ERR_INVAL);
+	json_decref(o);
+	struct sitepath *t = sitepath_new();
+	route(&r, 1, "10.20.0.1");
+	assert_int_equal(sitepath_put(t, "a", &r), PANTAU_OK);
+	struct path_route older = r;
+	older.ms = r.ms - 1;
+	older.nhops = 1;
+	assert_int_equal(sitepath_put(t, "a", &older), PANTAU_OK);
+	size_t n;
+	const struct path_route *got = sitepath_get(t, "a", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(got[0].nhops, 4);
+	assert_null(sitepath_get(t, "b", &n));
+	assert_int_equal(sitepath_count(t), 1);
+	sitepath_free(t);
+}
+
+#include "unit_main.h"
