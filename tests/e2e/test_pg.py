@@ -3,9 +3,11 @@ PostgreSQL backend's tests run on. The backend itself comes next; these
 tests keep the cluster helper honest."""
 
 import os
+import subprocess
 import unittest
 
 import pgcluster
+from harness import BUILD
 
 
 @unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
@@ -27,6 +29,17 @@ class PgClusterTest(unittest.TestCase):
         finally:
             c.remove()
         self.assertFalse(os.path.exists(c.dir))
+
+    def test_pg_backend_of_the_statement_layer(self):
+        """build/tests/test_pgdb (tests/unit/test_pgdb.c) on a live cluster."""
+        with pgcluster.PgCluster("db") as c:
+            env = dict(os.environ, PANTAU_PG_URL=c.url())
+            p = subprocess.run([os.path.join(BUILD, "tests", "test_pgdb")], env=env,
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+            self.assertIn("PASSED", p.stdout + p.stderr)
+            self.assertEqual((p.stdout + p.stderr).count("connected to PostgreSQL"), 2,
+                             p.stdout + p.stderr)
 
 
 if __name__ == "__main__":
