@@ -24,4 +24,4 @@ const pt = ([lon, lat]) =>
   `${((lon - box.lon0) * scale).toFixed(1)},${((box.lat1 - lat) * scale).toFixed(1)}`;
 const d = polys.map((poly) => poly.map((ring) => "M" + ring.map(pt).join("L") + "Z").join(""))
   .join("");
-writeFileSync(process.argv[2], JSON.stringify({ ...box, height, scale, path: d }));
+writeFileSync(process.argv[2], JSON.stringify({ ...box, height, scale, outline: d }));

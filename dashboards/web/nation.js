@@ -84,7 +84,7 @@ export function mapSvg(data, st, zoomTo = null) {
   const k = box[2] / o.width;      // symbols keep their size on screen
   const svg = s("svg", { id: "map", viewBox: box.map((v) => v.toFixed(1)).join(" "), role: "img",
     "aria-label": zoomTo ? "map of the province with its sites by status" : "map of Indonesia with every site by status" },
-  s("path", { class: "land", d: o.path, "stroke-width": (0.5 * k).toFixed(3) }));
+  s("path", { class: "land", d: o.outline, "stroke-width": (0.5 * k).toFixed(3) }));
   const regs = new Map(data.regions.map((r) => [r.code, r]));
   const placed = data.sites.filter((x) => x.lat !== null && x.lon !== null && x.lat !== undefined);
   // regencies at risk: a halo around their sites

@@ -114,7 +114,7 @@ class DashboardTest(E2ETestCase):
         self.assertEqual(raw_get(self.port, "/ui/style.css")[1], "text/css; charset=utf-8")
         status, ctype, body = raw_get(self.port, "/ui/indonesia.json")
         self.assertEqual((status, ctype), (200, "application/json; charset=utf-8"))
-        self.assertGreater(len(json.loads(body)["path"]), 10000)
+        self.assertGreater(len(json.loads(body)["outline"]), 10000)
         # HEAD has the headers and no body
         self.assertEqual(raw_get(self.port, "/ui/app.js", "HEAD")[::2], (200, b""))
         # nothing outside the folder, no hidden file, no listing

@@ -53,6 +53,9 @@ KIND_NAMES_ALLOWED = {
 }
 KIND_HOMES = ("common/resultkind.c", "agent/probes/", "agent/worker/", "tests/")
 HASH_COMMENT = re.compile(r"(?m)^\s*#[^\n]*")
+# The dashboard's SVG element maker (dashboards/web/dom.js: s(tag, attrs)):
+# its tag is an element name, and SVG has a <path> element like the kind.
+SVG_ELEMENT = re.compile(r"""\bs\(\s*(["'])[a-z]+\1""")
 
 
 def kind_names():
@@ -84,6 +87,8 @@ class KindNamesTest(unittest.TestCase):
             text = COMMENT.sub("", text)
             if name.endswith((".py", ".sh")):
                 text = HASH_COMMENT.sub("", text)
+            if name.endswith((".js", ".mjs")):
+                text = SVG_ELEMENT.sub("s(TAG", text)
             for i, line in enumerate(text.split("\n"), 1):
                 m = literal.search(line) or (name.endswith((".js", ".mjs")) and
                                              js_key.search(line))
