@@ -172,20 +172,6 @@ record_answer(struct dns_run *s)
 	s->have_rep = s->timed_out = false;
 }
 
-static json_t *
-quantiles(const struct rtt_stats *st)
-{
-	json_t *o = json_object();
-	if (o == NULL)
-		return NULL;
-	wire_set_num(o, "min", st->min);
-	wire_set_num(o, "p50", st->p50);
-	wire_set_num(o, "avg", st->avg);
-	wire_set_num(o, "p95", st->p95);
-	wire_set_num(o, "max", st->max);
-	return o;
-}
-
 static void
 set_rcode_error(struct dns_run *s, json_t *r, const char *rcode)
 {
@@ -218,7 +204,7 @@ dns_result(struct dns_run *s)
 	json_object_set_new(r, "recv", json_integer(s->recv));
 	wire_set_num(r, "loss_pct", st.loss_pct);
 	if (s->recv > 0) {
-		json_object_set_new(r, "time_ms", quantiles(&st));
+		json_object_set_new(r, "time_ms", probe_quantiles_json(&st));
 		dnsreply_rcode_name(s->last.rcode, rcode, sizeof(rcode));
 		json_object_set_new(r, "rcode", json_string(rcode));
 		json_object_set_new(r, "answers", json_integer(s->last.answers));

@@ -35,8 +35,8 @@ probe_train_failure_fields(json_t *r)
 	json_object_set_new(r, "loss_pct", json_real(100.0));
 }
 
-static json_t *
-rtt_object(const struct rtt_stats *st)
+json_t *
+probe_quantiles_json(const struct rtt_stats *st)
 {
 	json_t *o = json_object();
 	if (o == NULL)
@@ -56,7 +56,7 @@ probe_train_stats(json_t *r, const struct rtt_stats *st)
 	json_object_set_new(r, "recv", json_integer((json_int_t)st->recv));
 	wire_set_num(r, "loss_pct", st->loss_pct);
 	if (st->recv > 0) {
-		json_object_set_new(r, "rtt_ms", rtt_object(st));
+		json_object_set_new(r, "rtt_ms", probe_quantiles_json(st));
 		if (st->ipdv_pairs > 0)
 			wire_set_num(r, "jitter_ms", st->jitter);
 		wire_set_num(r, "pdv_ms", st->pdv_p99);

@@ -127,6 +127,10 @@ json_t *probe_failure_result(const struct probe_def *def, const char *error);
 /* failure_fields of the packet-train kinds: sent 0, recv 0, loss_pct 100. */
 void probe_train_failure_fields(json_t *result);
 
+/* st as the wire's quantile object {min, p50, avg, p95, max} (rtt_ms, the
+ * dns kind's time_ms); NULL when out of memory. */
+json_t *probe_quantiles_json(const struct rtt_stats *st);
+
 /* What a packet train (icmp, stamp) measured, into its result: sent, recv,
  * loss_pct; rtt_ms, jitter_ms, pdv_ms when there are replies; and mos
  * (docs/probes.md). */
