@@ -317,7 +317,8 @@ pf_group(const struct pf_table *t, int group)
 void
 pf_reset(struct pf_table *t)
 {
-	memset(t->groups, 0, (size_t)t->ngroups * sizeof(*t->groups));
+	if (t->ngroups > 0)
+		memset(t->groups, 0, (size_t)t->ngroups * sizeof(*t->groups));
 }
 
 size_t

@@ -114,7 +114,8 @@ entry_cmp(const void *a, const void *b)
 static pantau_err
 make_cands(struct work *w)
 {
-	qsort(w->e, w->ne, sizeof(*w->e), entry_cmp);
+	if (w->ne > 0)     /* w->e is NULL when no site has a path */
+		qsort(w->e, w->ne, sizeof(*w->e), entry_cmp);
 	size_t out = 0;
 	for (size_t i = 0; i < w->ne; i++)
 		if (out == 0 || strcmp(w->e[out - 1].key, w->e[i].key) != 0 ||
