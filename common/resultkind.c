@@ -213,6 +213,39 @@ static const struct rk_series upload_task_series[] = {
 	{ "upload_mbps", "mbps", RK_AGG_MEAN, "Upload task", "upload" },
 };
 
+/* ---- paths (path) ---- */
+
+#define HOPS_MAX 64                  /* TTL bound of a hop, and hops in a result */
+#define HOP_PROBES_MAX 100           /* probes sent to one hop */
+
+static const struct rk_field hop_members[] = {
+	{ .name = "ttl", .type = RK_INT, .need = RK_REQUIRED, .min = 1, .max = HOPS_MAX,
+	    .unit = "" },
+	{ .name = "addr", .type = RK_STR, .need = RK_IF_RECV, .min = 1, .max = ADDR_MAX },
+	{ .name = "sent", .type = RK_INT, .need = RK_REQUIRED, .max = HOP_PROBES_MAX,
+	    .unit = "count" },
+	{ .name = "recv", .type = RK_INT, .need = RK_REQUIRED, .max = HOP_PROBES_MAX,
+	    .unit = "count" },
+	{ .name = "loss_pct", .type = RK_NUM, .need = RK_REQUIRED, .max = 100, .unit = "%",
+	    .flags = RK_F_LOSS },
+	{ .name = "rtt_p50_ms", .type = RK_NUM, .need = RK_IF_RECV, .max = MS_MAX, .unit = "ms" },
+	{ .name = "rate_limited", .type = RK_BOOL, .need = RK_REQUIRED },
+};
+
+static const struct rk_field path_fields[] = {
+	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
+	{ .name = "proto", .type = RK_STR, .need = RK_IF_OK, .min = 1, .max = 8 },
+	{ .name = "dest", .type = RK_STR, .need = RK_IF_OK, .min = 1, .max = ADDR_MAX },
+	{ .name = "reached", .type = RK_BOOL, .need = RK_IF_OK },
+	{ .name = "path_hash", .type = RK_STR, .need = RK_IF_OK, .min = 16, .max = 16,
+	    .flags = RK_F_HEX },
+	{ .name = "hops", .type = RK_ARR, .need = RK_IF_OK, .min = 1, .max = HOPS_MAX,
+	    .flags = RK_F_HOPS, .members = hop_members, .nmembers = N(hop_members) },
+	{ .name = "duration_ms", .type = RK_NUM, .need = RK_IF_OK, .max = MS_MAX, .unit = "ms" },
+	{ .name = "trigger", .type = RK_STR, .min = 1, .max = 32 },
+	ERROR_FIELD(RK_IF_FAILED),
+};
+
 /* ---- the kinds ---- */
 
 static const struct resultkind kind_icmp = {
@@ -240,10 +273,14 @@ static const struct resultkind kind_upload_task = {
 	"upload_task", "one upload of a tally-form-sized body", RK_STORE_JSON, RK_SAY_UPLOAD,
 	upload_task_fields, N(upload_task_fields), upload_task_series, N(upload_task_series),
 };
+static const struct resultkind kind_path = {
+	"path", "the hops towards a target, Paris-traceroute style", RK_STORE_JSON,
+	RK_SAY_OUTCOME, path_fields, N(path_fields), NULL, 0,
+};
 
 const struct resultkind *const resultkinds[] = {
 	&kind_icmp, &kind_tcp, &kind_http, &kind_stamp, &kind_throughput, &kind_upload_task,
-	NULL,
+	&kind_path, NULL,
 };
 
 const struct resultkind *
@@ -261,8 +298,14 @@ find_in(const struct rk_field *f, size_t n, const char *path)
 	const char *dot = strchr(path, '.');
 	size_t len = dot != NULL ? (size_t)(dot - path) : strlen(path);
 	for (size_t i = 0; i < n; i++) {
-		if (strlen(f[i].name) != len || strncmp(f[i].name, path, len) != 0)
+		size_t flen = strlen(f[i].name);
+		/* an array's members are under "name[]." */
+		bool elems = f[i].type == RK_ARR && len == flen + 2 &&
+		    strncmp(path + flen, "[]", 2) == 0;
+		if ((len != flen && !elems) || strncmp(f[i].name, path, flen) != 0)
 			continue;
+		if (f[i].type == RK_ARR && dot != NULL && !elems)
+			return NULL;
 		if (dot == NULL)
 			return &f[i];
 		return f[i].members != NULL ? find_in(f[i].members, f[i].nmembers, dot + 1) : NULL;
@@ -287,7 +330,8 @@ judged_in(const struct rk_field *f, size_t n, enum rk_judge j, char *path, size_
 		}
 		if (f[i].members != NULL) {
 			char sub[64];
-			snprintf(sub, sizeof(sub), "%s%s.", prefix, f[i].name);
+			snprintf(sub, sizeof(sub), "%s%s%s.", prefix, f[i].name,
+			    f[i].type == RK_ARR ? "[]" : "");
 			const struct rk_field *m = judged_in(f[i].members, f[i].nmembers, j, path,
 			    len, sub);
 			if (m != NULL)

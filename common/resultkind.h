@@ -16,8 +16,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-/* JSON type of a field. */
-enum rk_type { RK_INT, RK_NUM, RK_BOOL, RK_STR, RK_OBJ };
+/* JSON type of a field. RK_ARR: an array of objects, each of the members;
+ * min, max bound the number of elements. */
+enum rk_type { RK_INT, RK_NUM, RK_BOOL, RK_STR, RK_OBJ, RK_ARR };
 
 /* When a field must be present (members: when their object is). */
 enum rk_need {
@@ -58,17 +59,22 @@ enum rk_judge {
                              * must match sent and recv */
 #define RK_F_QUANTILES 0x2  /* object of min <= p50 <= p95 <= max, min <= avg <= max */
 #define RK_F_MOS 0x4        /* not stored: the API computes it again (common/mos.h) */
+#define RK_F_HEX 0x8        /* string of exactly max lowercase hexadecimal digits */
+#define RK_F_HOPS 0x10      /* array: each element a small train (recv <= sent,
+                             * loss_pct as they say, members needed when recv > 0),
+                             * ttl strictly increasing */
 
 struct rk_field {
 	const char *name;            /* JSON key */
 	enum rk_type type;
 	enum rk_need need;
-	double min, max;             /* numbers; strings: max is the length */
+	double min, max;             /* numbers; strings: max is the length; arrays:
+	                              * the number of elements */
 	const char *unit;            /* "ms", "%", "Mbit/s", "bytes", "count", "MOS", "" */
 	enum rk_column column;       /* kinds stored in columns; RK_COL_NONE: not stored */
 	enum rk_judge judge;
 	unsigned flags;
-	const struct rk_field *members;  /* RK_OBJ */
+	const struct rk_field *members;  /* RK_OBJ; RK_ARR: of each element */
 	size_t nmembers;
 };
 
@@ -125,7 +131,7 @@ extern const struct resultkind *const resultkinds[];
 /* The kind named name, NULL when this program does not know it. */
 const struct resultkind *rk_find(const char *name);
 
-/* The field at path ("rtt_ms.p95") of kind k, NULL when none. */
+/* The field at path ("rtt_ms.p95", "hops[].ttl") of kind k, NULL when none. */
 const struct rk_field *rk_field(const struct resultkind *k, const char *path);
 
 /* Does the status engine take j from results of kind k (NULL: no)? */
@@ -157,12 +163,13 @@ const char *rk_store_name(enum rk_store s);
 const char *rk_say_name(enum rk_say s);
 
 /* The bounds in words as the docs write them: "0–1000000", "≥ 0",
- * "1–512 characters", "" for booleans and objects. */
+ * "1–512 characters", "1–64 elements", "" for booleans and objects. */
 void rk_range_text(const struct rk_field *f, char *buf, size_t len);
 
 /* The whole table as JSON (`pantau kinds --json`, the dashboard's
  * kinds.json, tests): {"common":[…],"kinds":[{"name",…,"fields":[…],
- * "series":[…]}]}, members flattened as "rtt_ms.p95". NULL: no memory. */
+ * "series":[…]}]}, members flattened as "rtt_ms.p95" (of arrays:
+ * "hops[].ttl"). NULL: no memory. */
 json_t *rk_describe(void);
 
 #endif

@@ -47,7 +47,7 @@ const char *
 rk_type_name(enum rk_type t)
 {
 	static const char *const names[] = { "integer", "number", "boolean", "string",
-		"object" };
+		"object", "array" };
 	return (size_t)t < N(names) ? names[t] : "?";
 }
 
@@ -93,7 +93,13 @@ rk_range_text(const struct rk_field *f, char *buf, size_t len)
 {
 	switch (f->type) {
 	case RK_STR:
-		snprintf(buf, len, "%.0f–%.0f characters", f->min, f->max);
+		if (f->min == f->max)
+			snprintf(buf, len, "%.0f characters", f->max);
+		else
+			snprintf(buf, len, "%.0f–%.0f characters", f->min, f->max);
+		break;
+	case RK_ARR:
+		snprintf(buf, len, "%.0f–%.0f elements", f->min, f->max);
 		break;
 	case RK_INT:
 	case RK_NUM:
@@ -119,7 +125,7 @@ field_json(const struct rk_field *f, const char *path, bool columns)
 	    "need", rk_need_name(f->need), "unit", f->unit != NULL ? f->unit : "", "range", range);
 	if (o == NULL)
 		return NULL;
-	if (f->type == RK_INT || f->type == RK_NUM || f->type == RK_STR) {
+	if (f->type == RK_INT || f->type == RK_NUM || f->type == RK_STR || f->type == RK_ARR) {
 		json_object_set_new(o, "min", json_real(f->min));
 		if (isfinite(f->max))
 			json_object_set_new(o, "max", json_real(f->max));
@@ -145,7 +151,7 @@ add_fields(json_t *list, const struct rk_field *f, size_t n, const char *prefix,
 		if (f[i].members == NULL)
 			continue;
 		char sub[72];
-		snprintf(sub, sizeof(sub), "%s.", path);
+		snprintf(sub, sizeof(sub), "%s%s.", path, f[i].type == RK_ARR ? "[]" : "");
 		if (add_fields(list, f[i].members, f[i].nmembers, sub, columns) != 0)
 			return -1;
 	}

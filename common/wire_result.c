@@ -102,6 +102,89 @@ decode_object(struct dctx *c, const json_t *o, const char *path, const struct rk
 	return !(f->flags & RK_F_QUANTILES) || check_quantiles(c, v, sub);
 }
 
+/* An element of an RK_F_HOPS array: a small train, its members needed
+ * when it got answers, its ttl above the one before (*ttl). */
+static bool
+check_hop(struct dctx *c, const json_t *e, const char *path, const struct rk_field *f,
+    int64_t *ttl)
+{
+	json_int_t sent = json_integer_value(json_object_get(e, "sent"));
+	json_int_t recv = json_integer_value(json_object_get(e, "recv"));
+	json_int_t t = json_integer_value(json_object_get(e, "ttl"));
+	if (t <= *ttl)
+		return wire_fail(c->err, WIRE_REJ_INCONSISTENT,
+		    "%s.ttl: %lld does not follow %lld (hops are in TTL order)", path,
+		    (long long)t, (long long)*ttl);
+	*ttl = t;
+	if (recv > sent)
+		return wire_fail(c->err, WIRE_REJ_INCONSISTENT, "%s: recv %lld exceeds sent %lld",
+		    path, (long long)recv, (long long)sent);
+	if (sent > 0 && fabs((double)(sent - recv) * 100.0 / (double)sent - c->loss) >
+	                    LOSS_TOLERANCE)
+		return wire_fail(c->err, WIRE_REJ_INCONSISTENT,
+		    "%s.loss_pct: %g does not match sent %lld and recv %lld", path, c->loss,
+		    (long long)sent, (long long)recv);
+	for (size_t i = 0; recv > 0 && i < f->nmembers; i++)
+		if (f->members[i].need == RK_IF_RECV &&
+		    json_object_get(e, f->members[i].name) == NULL)
+			return wire_fail(c->err, WIRE_REJ_MISSING_FIELD, "%s.%s: required when recv > 0",
+			    path, f->members[i].name);
+	return true;
+}
+
+/* An array of objects, each checked by the members. */
+static bool
+decode_array(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f)
+{
+	char sub[PATH_MAX_LEN];
+	const json_t *v = json_object_get(o, f->name);
+	if (v == NULL)
+		return f->need != RK_REQUIRED ||
+		    wire_fail(c->err, WIRE_REJ_MISSING_FIELD, "%s.%s: required field is missing",
+		        path, f->name);
+	if (!json_is_array(v))
+		return wire_fail(c->err, WIRE_REJ_WRONG_TYPE, "%s.%s: expected an array", path,
+		    f->name);
+	size_t n = json_array_size(v);
+	if ((double)n < f->min || (double)n > f->max)
+		return wire_fail(c->err, WIRE_REJ_BAD_NUMBER, "%s.%s: %zu elements is outside %g..%g",
+		    path, f->name, n, f->min, f->max);
+	double loss = c->loss;
+	int64_t ttl = 0;
+	bool ok = true;
+	for (size_t i = 0; ok && i < n; i++) {
+		const json_t *e = json_array_get(v, i);
+		snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, f->name, i);
+		if (!json_is_object(e))
+			ok = wire_fail(c->err, WIRE_REJ_WRONG_TYPE, "%s: expected an object", sub);
+		else
+			ok = decode_fields(c, e, sub, f->members, f->nmembers) &&
+			    (!(f->flags & RK_F_HOPS) || check_hop(c, e, sub, f, &ttl));
+	}
+	c->loss = loss;
+	return ok;
+}
+
+/* A string of f->min characters at least (wire_get_str saw to the most);
+ * RK_F_HEX: lowercase hexadecimal. */
+static bool
+check_text(struct dctx *c, const char *path, const struct rk_field *f, const char *s)
+{
+	size_t len = strlen(s);
+	if ((double)len < f->min && f->min == f->max)
+		return wire_fail(c->err, WIRE_REJ_BAD_TEXT, "%s.%s: must be %g characters", path,
+		    f->name, f->max);
+	if ((double)len < f->min)
+		return wire_fail(c->err, WIRE_REJ_BAD_TEXT, "%s.%s: must be %g to %g characters",
+		    path, f->name, f->min, f->max);
+	if (f->flags & RK_F_HEX)
+		for (size_t i = 0; i < len; i++)
+			if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+				return wire_fail(c->err, WIRE_REJ_BAD_TEXT,
+				    "%s.%s: must be lowercase hexadecimal digits", path, f->name);
+	return true;
+}
+
 /* loss_pct: a number within 0..100 (loss_out_of_range). */
 static bool
 decode_loss(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f)
@@ -156,11 +239,15 @@ decode_field(struct dctx *c, const json_t *o, const char *path, const struct rk_
 	case RK_STR:
 		if (!wire_get_str(o, path, f->name, req, (size_t)f->max, &s, c->err))
 			return false;
+		if (s != NULL && !check_text(c, path, f, s))
+			return false;
 		if (strcmp(f->name, "error") == 0 && o == c->r->obj)
 			c->r->error = s;
 		return true;
 	case RK_OBJ:
 		return decode_object(c, o, path, f);
+	case RK_ARR:
+		return decode_array(c, o, path, f);
 	}
 	return true;
 }

@@ -196,6 +196,89 @@ test_bounds_name_field_and_bound(void **state)
 	    WIRE_REJ_MISSING_FIELD, "results[0].error: required when nothing was sent");
 }
 
+/* ---- path: an array of hops ---- */
+
+#define PATH_HEAD "{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\"," \
+	"\"dest\":\"198.18.1.2\",\"reached\":true,\"path_hash\":\"0123456789abcdef\"," \
+	"\"duration_ms\":812.5,"
+#define HOP1 "{\"ttl\":1,\"addr\":\"198.18.0.1\",\"sent\":3,\"recv\":3,\"loss_pct\":0," \
+	"\"rtt_p50_ms\":0.21,\"rate_limited\":false}"
+#define HOP2_SILENT "{\"ttl\":2,\"sent\":3,\"recv\":0,\"loss_pct\":100,\"rate_limited\":false}"
+#define HOP3 "{\"ttl\":3,\"addr\":\"198.18.1.2\",\"sent\":3,\"recv\":2,\"loss_pct\":33.33," \
+	"\"rtt_p50_ms\":1.5,\"rate_limited\":true}"
+
+static void
+test_path_decodes(void **state)
+{
+	(void)state;
+	expect_accept(PATH_HEAD "\"hops\":[" HOP1 "," HOP2_SILENT "," HOP3 "]}");
+	expect_accept(PATH_HEAD "\"trigger\":\"degraded\",\"hops\":[" HOP2_SILENT "]}");
+	expect_accept("{\"probe\":\"path\",\"target\":\"t\",\"ok\":false,"
+	              "\"error\":\"cannot resolve host t\"}");
+	const struct resultkind *k = rk_find("path");
+	assert_non_null(k);
+	assert_int_equal(rk_field(k, "hops")->type, RK_ARR);
+	assert_int_equal(rk_field(k, "hops[].ttl")->type, RK_INT);
+	assert_null(rk_field(k, "hops.ttl"));
+	assert_null(rk_field(k, "hops[].nope"));
+	char buf[64];
+	rk_range_text(rk_field(k, "hops"), buf, sizeof(buf));
+	assert_string_equal(buf, "1–64 elements");
+	rk_range_text(rk_field(k, "path_hash"), buf, sizeof(buf));
+	assert_string_equal(buf, "16 characters");
+	/* the status engine judges nothing of a path: silent hops are no loss */
+	for (int j = RK_JUDGE_NONE + 1; j < RK_JUDGE_COUNT; j++)
+		assert_false(rk_judges(k, (enum rk_judge)j));
+}
+
+static void
+test_path_bad_hops_rejected(void **state)
+{
+	(void)state;
+	expect_reject(PATH_HEAD "\"hops\":[{\"ttl\":0,\"sent\":3,\"recv\":0,\"loss_pct\":100,"
+	              "\"rate_limited\":false}]}", WIRE_REJ_BAD_NUMBER,
+	    "results[0].hops[0].ttl: 0 is outside 1..64");
+	expect_reject(PATH_HEAD "\"hops\":[" HOP1 ",{\"ttl\":2,\"sent\":3,\"recv\":0,"
+	              "\"loss_pct\":101,\"rate_limited\":false}]}", WIRE_REJ_LOSS_RANGE,
+	    "results[0].hops[1].loss_pct: 101 is not within 0..100");
+	expect_reject(PATH_HEAD "\"hops\":[" HOP1 "," HOP1 "]}", WIRE_REJ_INCONSISTENT,
+	    "results[0].hops[1].ttl: 1 does not follow 1 (hops are in TTL order)");
+	expect_reject(PATH_HEAD "\"hops\":[{\"ttl\":1,\"sent\":3,\"recv\":1,\"loss_pct\":66.67,"
+	              "\"rate_limited\":false}]}", WIRE_REJ_MISSING_FIELD,
+	    "results[0].hops[0].addr: required when recv > 0");
+	expect_reject(PATH_HEAD "\"hops\":[{\"ttl\":1,\"sent\":3,\"recv\":1,\"loss_pct\":0,"
+	              "\"addr\":\"a\",\"rtt_p50_ms\":1,\"rate_limited\":false}]}",
+	    WIRE_REJ_INCONSISTENT,
+	    "results[0].hops[0].loss_pct: 0 does not match sent 3 and recv 1");
+	expect_reject(PATH_HEAD "\"hops\":[{\"ttl\":1,\"sent\":1,\"recv\":2,\"loss_pct\":0,"
+	              "\"addr\":\"a\",\"rtt_p50_ms\":1,\"rate_limited\":false}]}",
+	    WIRE_REJ_INCONSISTENT, "results[0].hops[0]: recv 2 exceeds sent 1");
+	expect_reject(PATH_HEAD "\"hops\":[{\"ttl\":1,\"sent\":3,\"recv\":0,\"loss_pct\":100}]}",
+	    WIRE_REJ_MISSING_FIELD, "results[0].hops[0].rate_limited: required field is missing");
+	expect_reject(PATH_HEAD "\"hops\":[3]}", WIRE_REJ_WRONG_TYPE,
+	    "results[0].hops[0]: expected an object");
+	expect_reject(PATH_HEAD "\"hops\":{}}", WIRE_REJ_WRONG_TYPE,
+	    "results[0].hops: expected an array");
+	expect_reject(PATH_HEAD "\"hops\":[]}", WIRE_REJ_BAD_NUMBER,
+	    "results[0].hops: 0 elements is outside 1..64");
+	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\","
+	              "\"dest\":\"d\",\"reached\":true,\"path_hash\":\"0123456789ABCDEF\","
+	              "\"duration_ms\":1,\"hops\":[" HOP1 "]}", WIRE_REJ_BAD_TEXT,
+	    "results[0].path_hash: must be lowercase hexadecimal digits");
+	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\","
+	              "\"dest\":\"d\",\"reached\":true,\"path_hash\":\"0123\","
+	              "\"duration_ms\":1,\"hops\":[" HOP1 "]}", WIRE_REJ_BAD_TEXT,
+	    "results[0].path_hash: must be 16 characters");
+	expect_reject(PATH_HEAD "\"hops\":[" HOP1 "],\"trigger\":1}", WIRE_REJ_WRONG_TYPE,
+	    "results[0].trigger: expected a string");
+	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\","
+	              "\"dest\":\"d\",\"reached\":false,\"path_hash\":\"0123456789abcdef\","
+	              "\"duration_ms\":1}", WIRE_REJ_MISSING_FIELD,
+	    "results[0].hops: required when ok is true");
+	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":false}", WIRE_REJ_MISSING_FIELD,
+	    "results[0].error: required when ok is false");
+}
+
 /* What the store and the status engine get of a decoded result. */
 static void
 test_figures_kept(void **state)
