@@ -298,8 +298,8 @@ on_connect(void *ctx)
 {
 	struct agent *a = ctx;
 	int mid;
-	log_info("agent: connected to the broker at %s:%d%s", a->cfg->broker.host,
-	    a->cfg->broker.port, a->failures > 0 ? " (after retrying)" : "");
+	log_info("agent: connected to the broker at %s:%d%s", mqttc_host(a->mqtt),
+	    mqttc_port(a->mqtt), a->failures > 0 ? " (after retrying)" : "");
 	a->failures = 0;
 	outbox_connected(a->outbox);
 	publish_status(a, true, NULL, &mid);
@@ -319,11 +319,12 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 	outbox_requeue(a->outbox);
 	if (a->failures++ == 0 || why == MQTTC_FAIL_AUTH)
 		log_warnx("agent: broker %s:%d: %s%s; measuring goes on, results wait in the "
-		    "outbox (%zu now)", a->cfg->broker.host, a->cfg->broker.port, text,
+		    "outbox (%zu now)", mqttc_host(a->mqtt), mqttc_port(a->mqtt), text,
 		    why == MQTTC_FAIL_AUTH ? " (check [broker] username and password)" : "",
 		    outbox_pending(a->outbox));
 	else
-		log_debug("agent: broker still unreachable: %s", text);
+		log_debug("agent: broker %s:%d still unreachable: %s", mqttc_host(a->mqtt),
+		    mqttc_port(a->mqtt), text);
 }
 
 static void

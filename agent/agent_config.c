@@ -101,7 +101,7 @@ check_target(const char *v, char *why, size_t len)
 static const struct cfg_key probe_common_keys[] = {
 	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
 	    "what to measure: host (icmp, path), host:port (tcp, stamp), URL (http, throughput, "
-	    "upload_task)" },
+	    "upload_task), name to look up (dns)" },
 	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
 	    "seconds between runs, rounded to whole cycles; 0 = every cycle; unset: the kind's "
 	    "own default, 0 but for a few (docs/probes.md)" },

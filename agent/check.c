@@ -140,7 +140,7 @@ broker_report(struct check *k)
 		line(k, false, by_fail[k->fail_why], k->fail_text);
 		return;
 	}
-	line(k, true, M_BROKER_OK, b->host, b->port, b->username);
+	line(k, true, M_BROKER_OK, mqttc_host(k->mqtt), mqttc_port(k->mqtt), b->username);
 	line(k, k->published, k->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
 }
 
@@ -261,6 +261,28 @@ report_upload(struct check *k, const struct probe_def *p, const json_t *r)
 	return true;
 }
 
+/* dns: answers and time, or what the resolver said and what to do. */
+static void
+report_dns(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const char *rcode = json_string_value(json_object_get(r, "rcode"));
+	const char *resolver = json_string_value(json_object_get(r, "resolver"));
+	const char *err = json_string_value(json_object_get(r, "error"));
+	const char *rec = json_string_value(json_object_get(r, "record"));
+	resolver = resolver != NULL ? resolver : "?";
+	if (json_is_true(json_object_get(r, "ok")))
+		line(k, true, M_DNS_OK, p->name, rec != NULL ? rec : "", p->target,
+		    (long long)num(r, "recv"), (long long)num(r, "sent"), resolver,
+		    num(json_object_get(r, "time_ms"), "p50"), (long long)num(r, "answers"),
+		    json_is_true(json_object_get(r, "truncated")) ? ", truncated" : "");
+	else if (rcode != NULL && strcmp(rcode, "NXDOMAIN") == 0)
+		line(k, false, M_DNS_NXDOMAIN, p->name, p->target, resolver);
+	else if (rcode != NULL)
+		line(k, false, M_DNS_REFUSED, p->name, p->target, resolver, rcode);
+	else
+		line(k, false, M_DNS_NOREPLY, p->name, p->target, err != NULL ? err : "failed");
+}
+
 static void
 report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
@@ -269,6 +291,8 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 	const char *kind = p->spec->kind;
 	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
 		report_icmp(k, p, r);
+	else if (strcmp(kind, "dns") == 0)
+		report_dns(k, p, r);
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
 		;
 	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))

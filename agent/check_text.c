@@ -88,6 +88,26 @@ static const char *const text[M_COUNT][2] = {
 	[M_TPUT_DIR] = { "%s %.1f Mbit/s", "%s %.1f Mbit/s" },
 	[M_UPLOAD_OK] = { "probe %s (upload_task %s): %lld bytes uploaded in %.0f ms (HTTP %lld)",
 	    "probe %s (upload_task %s): %lld byte terkirim dalam %.0f ms (HTTP %lld)" },
+	[M_DNS_OK] = { "probe %s (dns %s %s): %lld/%lld answers from %s, median %.1f ms, %lld "
+	               "record(s)%s",
+	    "probe %s (dns %s %s): %lld/%lld jawaban dari %s, median %.1f ms, %lld record%s" },
+	[M_DNS_NXDOMAIN] = { "probe %s (dns %s): %s says the name does not exist (NXDOMAIN)\n"
+	                     "  -> check the spelling of target with your coordinator; the name "
+	                     "may not be published yet",
+	    "probe %s (dns %s): %s menyatakan nama ini tidak ada (NXDOMAIN)\n"
+	    "  -> periksa ejaan target dengan koordinator Anda; nama itu mungkin belum terdaftar" },
+	[M_DNS_REFUSED] = { "probe %s (dns %s): %s answered %s\n"
+	                    "  -> this resolver will not look the name up: set resolvers to the "
+	                    "one your provider gives (or fix the modem's DNS)",
+	    "probe %s (dns %s): %s menjawab %s\n"
+	    "  -> resolver ini tidak mau mencari nama itu: isi resolvers dengan DNS dari penyedia "
+	    "Anda (atau perbaiki DNS modem)" },
+	[M_DNS_NOREPLY] = { "probe %s (dns %s): %s\n"
+	                    "  -> check the link and that UDP port 53 to the resolver is not "
+	                    "blocked; check resolvers (or nameserver in /etc/resolv.conf)",
+	    "probe %s (dns %s): %s\n"
+	    "  -> periksa koneksi dan pastikan UDP port 53 ke resolver tidak diblokir; periksa "
+	    "resolvers (atau nameserver di /etc/resolv.conf)" },
 	[M_CERT_OK] = { "certificate of agent %s is valid until %s",
 	    "sertifikat agen %s berlaku sampai %s" },
 	[M_CERT_SOON] = { "certificate of agent %s expires on %s\n"

@@ -4,11 +4,15 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#include <linux/capability.h>
 
 #include "log.h"
 
@@ -36,6 +40,42 @@ give_state_dir(const char *dir, uid_t uid, gid_t gid, int depth)
 	}
 	closedir(d);
 	return 0;
+}
+
+/* After the uid change only CAP_NET_RAW stays, permitted and effective:
+ * the ICMP probe's raw sockets and the passive probe's capture need it,
+ * nothing else does. Raw capset(2): no libcap. Nothing inheritable, so
+ * the probe worker and other children get no capability. */
+static int
+keep_net_raw(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct d[2];
+	memset(d, 0, sizeof(d));
+	d[CAP_TO_INDEX(CAP_NET_RAW)].permitted = CAP_TO_MASK(CAP_NET_RAW);
+	d[CAP_TO_INDEX(CAP_NET_RAW)].effective = CAP_TO_MASK(CAP_NET_RAW);
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Capabilities survive setuid() only with PR_SET_KEEPCAPS; the flag is
+ * cleared again after, so a later exec starts without them. */
+static int
+switch_user(uid_t uid, gid_t gid, bool *kept)
+{
+	*kept = prctl(PR_SET_KEEPCAPS, 1L, 0L, 0L, 0L) == 0;
+	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0)
+		return -1;
+	if (*kept)
+		*kept = keep_net_raw() == 0;
+	(void)prctl(PR_SET_KEEPCAPS, 0L, 0L, 0L, 0L);
+	if (!*kept) {
+		/* Whatever is left of the permitted set goes too. */
+		struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+		struct __user_cap_data_struct d[2];
+		memset(d, 0, sizeof(d));
+		(void)syscall(SYS_capset, &h, d);
+	}
+	return setuid(0) == 0 ? -1 : 0;
 }
 
 static const struct passwd *
@@ -71,8 +111,8 @@ privdrop_apply(const char *user, const char *state_dir, char *why, size_t len)
 		    strerror(errno));
 		return PANTAU_ERR_IO;
 	}
-	if (setgroups(0, NULL) != 0 || setgid(gid) != 0 || setuid(uid) != 0 ||
-	    setuid(0) == 0) {
+	bool kept = false;
+	if (switch_user(uid, gid, &kept) != 0) {
 		snprintf(why, len, "cannot switch to user %s: %s", name, strerror(errno));
 		return PANTAU_ERR_IO;
 	}
@@ -81,6 +121,10 @@ privdrop_apply(const char *user, const char *state_dir, char *why, size_t len)
 	 * process made undumpable by the uid change refuses: test builds only. */
 	prctl(PR_SET_DUMPABLE, 1);
 #endif
-	log_info("agent: running as user %s (uid %u) from now on", name, (unsigned)uid);
+	if (!kept)
+		log_warnx("agent: could not keep CAP_NET_RAW as user %s: raw ICMP sockets opened "
+		    "later and packet capture will be refused", name);
+	log_info("agent: running as user %s (uid %u) from now on%s", name, (unsigned)uid,
+	    kept ? ", with CAP_NET_RAW only" : "");
 	return PANTAU_OK;
 }

@@ -8,6 +8,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "collector/alerts/alerts.h"
+#include "collector/incidents/incwatch.h"
 #include "collector/status/engine.h"
 #include "collector/alerts/notify.h"
 #include "collector/ingest/ingest.h"
@@ -34,6 +35,8 @@ struct collector {
 	struct statusdb *statusdb;
 	struct engine *engine;
 	struct alerts *alerts;
+	struct incwatch *incidents;
+	struct incidentdb *incidentdb;
 	struct notify *notify;
 	struct replay *replay;
 	struct retention *retention;   /* NULL: keep forever */
@@ -181,6 +184,7 @@ on_tick(uv_timer_t *t)
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
 	engine_tick(c->engine, now);
+	incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
 	alerts_evaluate(c->alerts, c->engine, now);
 	notify_tick(c->notify, now);
@@ -194,6 +198,7 @@ on_stored_batch(void *ctx, const char *regency, const struct wire_batch *b, int6
 {
 	struct collector *c = ctx;
 	engine_batch(c->engine, regency, b, recv_ms);
+	incwatch_batch(c->incidents, b, recv_ms);
 	replay_stored(c->replay, b->agent, b->boot, b->seq);
 }
 
@@ -231,8 +236,8 @@ on_connect(void *ctx)
 {
 	struct collector *c = ctx;
 	int mid;
-	log_info("collector: connected to the broker at %s:%d", c->cfg.broker.host,
-	    c->cfg.broker.port);
+	log_info("collector: connected to the broker at %s:%d", mqttc_host(c->mqtt),
+	    mqttc_port(c->mqtt));
 	engine_listening(c->engine, clock_real_ms());
 	publish_mode(c, clock_real_ms());
 	if (mqttc_subscribe(c->mqtt, WIRE_TOPIC_ALL, 1, &mid) != PANTAU_OK)
@@ -247,7 +252,7 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("collector: the broker refused our credentials (%s); check [broker] "
 		          "username and password", text);
 	else
-		log_warnx("collector: broker %s:%d: %s", c->cfg.broker.host, c->cfg.broker.port,
+		log_warnx("collector: broker %s:%d: %s", mqttc_host(c->mqtt), mqttc_port(c->mqtt),
 		    text);
 	commit_now(c);
 }
@@ -338,8 +343,17 @@ start_alerts(struct collector *c, char *why, size_t len)
 	settings_alerts(cfg, c->sinks, c->nsinks, &r);
 	settings_notify(cfg, &no);
 	snprintf(why, len, "out of memory starting the alerts");
+	struct incidents_rules ir;
+	settings_incidents(cfg, &ir);
 	if ((c->alerts = alerts_new(&r, c->catalog)) == NULL)
 		return PANTAU_ERR_NOMEM;
+	if (incidentdb_open(store_db(c->store), &c->incidentdb) != PANTAU_OK ||
+	    (c->incidents = incwatch_new(&ir, c->incidentdb, clock_real_ms())) == NULL) {
+		snprintf(why, len, "cannot load the incidents from %s", cfg->database);
+		return PANTAU_ERR_DB;
+	}
+	alerts_use_incidents(c->alerts, incwatch_incidents(c->incidents),
+	    incwatch_paths(c->incidents));
 	if (statusdb_load_alerts(c->statusdb, restore_alert, c->alerts) != PANTAU_OK) {
 		snprintf(why, len, "cannot load the alerts from %s", cfg->database);
 		return PANTAU_ERR_DB;
@@ -367,6 +381,8 @@ start_api(struct collector *c, char *why, size_t len)
 		    .default_interval_s = c->cfg.status.default_interval_s },
 		.engine = c->engine,
 		.alerts = c->alerts,
+		.incidents = incwatch_incidents(c->incidents),
+		.paths = incwatch_paths(c->incidents),
 		.notify_stats = notify_stats(c->notify),
 		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
 		.replay_stats = replay_stats(c->replay),
@@ -496,6 +512,9 @@ collector_reload(struct collector *c, const char *path)
 	r.profiles = NULL;
 	settings_alerts(&c->cfg, c->sinks, c->nsinks, &ar);
 	alerts_set_rules(c->alerts, &ar);
+	struct incidents_rules ir;
+	settings_incidents(&c->cfg, &ir);
+	incidents_set_rules(incwatch_incidents(c->incidents), &ir);
 	settings_notify(&c->cfg, &no);
 	notify_configure(c->notify, &no);
 	struct replay_opts ro;
@@ -527,6 +546,8 @@ collector_free(struct collector *c)
 	ingest_free(c->ingest);
 	engine_free(c->engine);
 	alerts_free(c->alerts);
+	incwatch_free(c->incidents);
+	incidentdb_close(c->incidentdb);
 	profiles_free(c->profiles);
 	statusdb_close(c->statusdb);
 	replay_free(c->replay);

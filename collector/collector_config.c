@@ -156,6 +156,18 @@ static const struct cfg_key alerts_keys[] = {
 	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s" },
 };
 
+/* docs/incidents.md */
+static const struct cfg_key incidents_keys[] = {
+	{ "min_sites", CFG_INT, C(incidents.min_sites), 0, 2, 100000, "2", NULL, NULL, CFG_RELOAD,
+	    "bad sites behind one hop that make an incident" },
+	{ "min_confidence", CFG_DOUBLE, C(incidents.min_confidence), 0, 0, 1, "0.5", NULL, NULL,
+	    CFG_RELOAD, "least share of bad sites among the bad and OK sites behind the hop" },
+	{ "prefix_len", CFG_INT, C(incidents.prefix_len), 0, 0, 32, "24", NULL, NULL, CFG_RELOAD,
+	    "IPv4 hops also grouped by prefixes of this length; 0: by address only" },
+	{ "hold", CFG_INT, C(incidents.hold_s), 0, 0, 3600, "90", NULL, NULL, CFG_RELOAD,
+	    "seconds a bad site with a known path holds its own alert back for an incident" },
+};
+
 static const struct cfg_key replay_keys[] = {
 	{ "interval", CFG_INT, C(replay.interval_s), 0, 1, 3600, "30", NULL, NULL, 0,
 	    "seconds between scans for gaps in the seqs of each agent's boot" },
@@ -192,6 +204,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	for (size_t i = 0; sinks_table[i] != NULL; i++)
 		cfg_apply(f, "alerts", sinks_table[i]->keys, sinks_table[i]->nkeys,
 		    &c->alerts.sink[i]);
+	cfg_apply(f, "incidents", incidents_keys, N(incidents_keys), c);
 	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
 	enrolcfg_apply(f, &c->enrol);
 }
@@ -305,6 +318,7 @@ collector_config_reload(struct collector_config *running, const struct collector
 		{ "status", status_keys, N(status_keys) },
 		{ "counting", counting_keys, N(counting_keys) },
 		{ "alerts", alerts_keys, N(alerts_keys) },
+		{ "incidents", incidents_keys, N(incidents_keys) },
 		{ "replay", replay_keys, N(replay_keys) },
 	};
 	void *who = (void *)"collector";
@@ -353,6 +367,8 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[counting] key", counting_keys, N(counting_keys), to);
 	fputc('\n', to);
 	print_alerts_reference(to);
+	fputc('\n', to);
+	cfg_print_reference("[incidents] key", incidents_keys, N(incidents_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
 	fputc('\n', to);

@@ -75,6 +75,12 @@ struct collector_config {
 		 * of sinks_table */
 		struct sink_conf sink[SINKS_MAX];
 	} alerts;
+	struct {
+		int min_sites;
+		double min_confidence;
+		int prefix_len;
+		int hold_s;
+	} incidents;
 	struct enrol_cfg enrol;
 };
 

@@ -1,5 +1,7 @@
 #include "settings.h"
 
+#include "collector/incidents/incwatch.h"
+
 pantau_err
 settings_engine(const struct collector_config *cfg, struct engine_opts *o, char *why,
     size_t len)
@@ -33,6 +35,16 @@ settings_alerts(const struct collector_config *cfg, const char *const *names, si
 {
 	*r = (struct alerts_rules){ .resolve_hold_ms = (int64_t)cfg->alerts.resolve_hold_s * 1000,
 		.forget_ms = 3600 * 1000, .sinks = names, .nsinks = nnames };
+}
+
+void
+settings_incidents(const struct collector_config *cfg, struct incidents_rules *r)
+{
+	incidents_rules_default(r);
+	r->group.min_sites = cfg->incidents.min_sites;
+	r->group.min_confidence = cfg->incidents.min_confidence;
+	r->group.prefix_len = cfg->incidents.prefix_len;
+	r->hold_ms = (int64_t)cfg->incidents.hold_s * 1000;
 }
 
 void

@@ -25,6 +25,9 @@ pantau_err settings_engine(const struct collector_config *cfg, struct engine_opt
     char *why, size_t len);
 
 /* The alert rules; names: the sinks of the table (settings_sink_names). */
+/* [incidents] (docs/incidents.md). */
+struct incidents_rules;
+void settings_incidents(const struct collector_config *cfg, struct incidents_rules *r);
 void settings_alerts(const struct collector_config *cfg, const char *const *names,
     size_t nnames, struct alerts_rules *r);
 

@@ -1,6 +1,9 @@
 #include "brokercfg.h"
 
+#include "brokerlist.h"
+
 #include <stddef.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #define B(field) offsetof(struct broker_cfg, field)
@@ -8,9 +11,11 @@
 
 const struct cfg_key brokercfg_keys[] = {
 	{ "host", CFG_STRING, B(host), S(host), 0, 0, "127.0.0.1", NULL, NULL, 0,
-	    "broker host name or address; e.g. mqtt.pantau.example" },
+	    "broker host name or address, or several as host[:port] separated by commas, "
+	    "tried in turn (the next after a failure); e.g. regional-a.example, "
+	    "regional-b.example:8884" },
 	{ "port", CFG_INT, B(port), 0, 1, 65535, "1883", NULL, NULL, 0,
-	    "broker TCP port; 8883 is usual with TLS" },
+	    "broker TCP port (of each host listed without one); 8883 is usual with TLS" },
 	{ "username", CFG_STRING, B(username), S(username), 0, 0, "", NULL, NULL, 0,
 	    "MQTT user name (the agent defaults to its id)" },
 	{ "password", CFG_STRING, B(password), S(password), 0, 0, "", NULL, NULL, 0,
@@ -53,6 +58,13 @@ brokercfg_apply(struct cfg_file *f, struct broker_cfg *b)
 	if ((b->certfile[0] != '\0') != (b->keyfile[0] != '\0'))
 		cfg_error(f, "%s: [broker] certfile and keyfile go together; set both or neither",
 		    f->path);
+	struct broker_addr addrs[BROKERLIST_MAX];
+	size_t n;
+	char why[320];
+	if (brokerlist_parse(b->host, b->port, addrs, &n, why, sizeof(why)) != PANTAU_OK) {
+		const struct cfg_entry *e = cfg_find(f, "broker", "host");
+		cfg_error(f, "%s:%d: [broker] host: %s", f->path, e != NULL ? e->line : 0, why);
+	}
 	check_file(f, "cafile", b->cafile);
 	check_file(f, "certfile", b->certfile);
 	check_file(f, "keyfile", b->keyfile);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "brokerlist.h"
 #include "log.h"
 #include "rng.h"
 
@@ -31,6 +32,10 @@ struct mqttc {
 	struct mqttc_strings s;
 	struct mqttc_callbacks cb;
 	void *ctx;
+	struct broker_addr addrs[BROKERLIST_MAX]; /* opts.host as a list */
+	size_t naddrs;
+	size_t cur;             /* the broker of the current or last attempt */
+	bool advance;           /* it failed: the next attempt takes the next one */
 	struct mosquitto *mosq; /* the current attempt or connection */
 	uv_poll_t *poll;        /* watches mosq's socket */
 	int poll_events;        /* events poll was last started with */
@@ -212,6 +217,7 @@ fail(struct mqttc *c, enum mqttc_fail why, const char *text)
 		c->attempts++;
 	else
 		c->attempts = c->o.lost_attempts;
+	c->advance = true; /* the next attempt goes to the next broker of the list */
 	if (c->state == ST_STOPPED || c->freeing)
 		return;
 	if (c->o.reconnect) {
@@ -404,7 +410,8 @@ work_connect(uv_work_t *w)
 {
 	struct mqttc *c = w->data;
 	errno = 0;
-	c->work_rc = mosquitto_connect_async(c->mosq, c->s.host, c->o.port, c->o.keepalive_s);
+	const struct broker_addr *a = &c->addrs[c->cur];
+	c->work_rc = mosquitto_connect_async(c->mosq, a->host, a->port, c->o.keepalive_s);
 	c->work_errno = errno;
 }
 
@@ -422,8 +429,8 @@ work_connect_done(uv_work_t *w, int status)
 		char text[200];
 		int rc = c->work_rc;
 		snprintf(text, sizeof(text), "%s %s:%d: %s",
-		    rc == MOSQ_ERR_EAI ? "cannot resolve" : "cannot connect to", c->s.host,
-		    c->o.port,
+		    rc == MOSQ_ERR_EAI ? "cannot resolve" : "cannot connect to",
+		    c->addrs[c->cur].host, c->addrs[c->cur].port,
 		    rc == MOSQ_ERR_ERRNO && c->work_errno ? strerror(c->work_errno) :
 		                                           mosquitto_strerror(rc));
 		fail(c, rc == MOSQ_ERR_EAI ? MQTTC_FAIL_RESOLVE : classify(rc), text);
@@ -467,6 +474,9 @@ configure_handle(struct mqttc *c, struct mosquitto *m)
 static void
 start_attempt(struct mqttc *c)
 {
+	if (c->advance)
+		c->cur = (c->cur + 1) % c->naddrs;
+	c->advance = false;
 	c->lost = false;
 	c->connack_rc = -1;
 	c->mosq = mosquitto_new(c->s.client_id, c->o.clean_session, c);
@@ -518,7 +528,10 @@ mqttc_new(uv_loop_t *loop, const struct mqttc_opts *opts, const struct mqttc_cal
 	c->ctx = ctx;
 	c->connack_rc = -1;
 	rng_seed(&c->rng);
-	if (!copy_strings(&c->s, opts)) {
+	char why[200];
+	if (!copy_strings(&c->s, opts) ||
+	    brokerlist_parse(c->s.host, opts->port, c->addrs, &c->naddrs, why, sizeof(why)) !=
+	        PANTAU_OK) {
 		free_strings(&c->s);
 		free(c);
 		return NULL;
@@ -587,6 +600,18 @@ mqttc_free(struct mqttc *c)
 	c->freeing = true;
 	uv_close((uv_handle_t *)&c->timer, on_handle_closed);
 	uv_close((uv_handle_t *)&c->misc, on_handle_closed);
+}
+
+const char *
+mqttc_host(const struct mqttc *c)
+{
+	return c->addrs[c->cur].host;
+}
+
+int
+mqttc_port(const struct mqttc *c)
+{
+	return c->addrs[c->cur].port;
 }
 
 bool

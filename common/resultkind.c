@@ -246,6 +246,39 @@ static const struct rk_field path_fields[] = {
 	ERROR_FIELD(RK_IF_FAILED),
 };
 
+/* ---- lookups (dns) ---- */
+
+static const struct rk_field dns_time_members[] = {
+	{ .name = "min", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "p50", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "avg", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "p95", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+	{ .name = "max", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
+};
+
+static const struct rk_field dns_fields[] = {
+	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
+	{ .name = "record", .type = RK_STR, .min = 1, .max = 16 },
+	{ .name = "resolver", .type = RK_STR, .min = 1, .max = ADDR_MAX },
+	{ .name = "sent", .type = RK_INT, .need = RK_REQUIRED, .max = 1e6, .unit = "count" },
+	{ .name = "recv", .type = RK_INT, .need = RK_REQUIRED, .max = 1e6, .unit = "count" },
+	{ .name = "loss_pct", .type = RK_NUM, .need = RK_REQUIRED, .max = 100, .unit = "%",
+	    .flags = RK_F_LOSS },
+	{ .name = "time_ms", .type = RK_OBJ, .need = RK_IF_RECV, .flags = RK_F_QUANTILES,
+	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	{ .name = "rcode", .type = RK_STR, .need = RK_IF_RECV, .min = 1, .max = 16 },
+	{ .name = "answers", .type = RK_INT, .need = RK_IF_RECV, .max = 65535, .unit = "count" },
+	{ .name = "truncated", .type = RK_BOOL },
+	{ .name = "ad", .type = RK_BOOL },
+	ERROR_FIELD(RK_IF_FAILED),
+};
+
+static const struct rk_series dns_series[] = {
+	{ "time_p50_ms", "time_ms.p50", RK_AGG_MEAN, "DNS", "p50" },
+	{ "time_p95_ms", "time_ms.p95", RK_AGG_MAX, "DNS", "p95" },
+	{ "loss_pct", "loss_pct", RK_AGG_MEAN, "DNS loss", "loss" },
+};
+
 /* ---- the kinds ---- */
 
 static const struct resultkind kind_icmp = {
@@ -278,9 +311,14 @@ static const struct resultkind kind_path = {
 	RK_SAY_OUTCOME, path_fields, N(path_fields), NULL, 0,
 };
 
+static const struct resultkind kind_dns = {
+	"dns", "lookups of one name at the site's resolvers", RK_STORE_JSON, RK_SAY_OUTCOME,
+	dns_fields, N(dns_fields), dns_series, N(dns_series),
+};
+
 const struct resultkind *const resultkinds[] = {
 	&kind_icmp, &kind_tcp, &kind_http, &kind_stamp, &kind_throughput, &kind_upload_task,
-	&kind_path, NULL,
+	&kind_path, &kind_dns, NULL,
 };
 
 const struct resultkind *

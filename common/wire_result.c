@@ -165,15 +165,11 @@ decode_array(struct dctx *c, const json_t *o, const char *path, const struct rk_
 	return ok;
 }
 
-/* A string of f->min characters at least (wire_get_str saw to the most);
- * RK_F_HEX: lowercase hexadecimal. */
+/* A string of f->min characters at least; RK_F_HEX: lowercase hexadecimal. */
 static bool
 check_text(struct dctx *c, const char *path, const struct rk_field *f, const char *s)
 {
 	size_t len = strlen(s);
-	if ((double)len < f->min && f->min == f->max)
-		return wire_fail(c->err, WIRE_REJ_BAD_TEXT, "%s.%s: must be %g characters", path,
-		    f->name, f->max);
 	if ((double)len < f->min)
 		return wire_fail(c->err, WIRE_REJ_BAD_TEXT, "%s.%s: must be %g to %g characters",
 		    path, f->name, f->min, f->max);

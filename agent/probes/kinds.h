@@ -19,7 +19,7 @@ extern const struct probe_kind probe_kinds[];
 /* The kind called name, or NULL. */
 const struct probe_kind *probe_kind_find(const char *name);
 
-/* "icmp, tcp, http, stamp, throughput or upload_task", for messages. */
+/* "icmp, tcp, http, stamp, throughput, upload_task or dns", for messages. */
 void probe_kind_list(char *buf, size_t len);
 
 #endif

@@ -9,11 +9,12 @@
  * awaited timeout_ms, then the next hop's are sent. Answers are ICMP errors
  * the kernel queues on the socket (IP_RECVERR): time exceeded from a router
  * (its address is the offender), port unreachable from the destination,
- * where the trace stops. Each probe's payload names it (cookie, number,
- * TTL), so an answer quoting it is matched exactly; one that quotes none
- * is taken for the earliest unanswered probe of the hop being traced. The
- * trace stops at max_hops, after max_silent silent hops in a row, or when
- * budget_ms is spent. Parsing and tallies: pathtrace.h.
+ * where the trace stops. Each probe's payload carries its number, so an
+ * answer quoting it is matched exactly; one that quotes none is taken for
+ * the earliest unanswered probe of the hop being traced (a run's socket is
+ * its own: no other run's answers reach it). The trace stops at max_hops,
+ * after max_silent silent hops in a row, or when budget_ms is spent.
+ * IPv4, UDP; parsing and tallies: pathtrace.h.
  *
  * Both parts of the kind are here: the exec part (on the probe-run
  * lifecycle, lifecycle.h) and, below it, the spec part (keys, checks).
@@ -36,6 +37,7 @@
 #define PATH_DEFAULT_TIMEOUT_MS 1000
 #define PATH_DEFAULT_INTERVAL_S 600
 #define PATH_READ_BUDGET 64
+#define PATH_PAYLOAD 32     /* UDP payload bytes of a probe */
 
 struct path_params {
 	int max_hops;
@@ -51,18 +53,17 @@ struct path_run {
 	struct probe_life life;  /* first: the run's lifecycle */
 	struct path_params p;
 	int fd;
-	int family;
 	uv_poll_t poll;
 	bool poll_open;
-	uint32_t cookie;
-	struct pt_hop hops[PT_HOPS_MAX];
+	struct pt_hop hops[PATHTRACE_MAX_HOPS];
 	int nhops;                        /* hops done */
 	int base;                         /* number of the hop's first probe */
-	int64_t tx_ns[PT_PROBES_MAX];     /* the hop's probes' send times, CLOCK_REALTIME */
-	bool answered[PT_PROBES_MAX];
+	int64_t tx_ns[PATHTRACE_PROBES_MAX];  /* the hop's probes' send times */
+	bool answered[PATHTRACE_PROBES_MAX];
+	struct in_addr dest;
 	int64_t t_start;                  /* CLOCK_MONOTONIC */
 	int silent;                       /* silent hops in a row */
-	bool ended, reached;
+	bool ended;
 };
 
 static void
@@ -93,32 +94,19 @@ static void
 finish(struct path_run *s)
 {
 	struct probe_life *l = &s->life;
-	char hash[17];
-	pathtrace_rate_limits(s->hops, (size_t)s->nhops);
-	pathtrace_hash(s->hops, (size_t)s->nhops, hash);
-	json_t *r = wire_result_new("path", l->def->target);
-	json_t *hops = pathtrace_hops_json(s->hops, (size_t)s->nhops);
-	if (r != NULL && hops != NULL) {
-		json_object_set_new(r, "ok", json_true());
-		json_object_set_new(r, "proto", json_string("udp"));
-		json_object_set_new(r, "dest", json_string(l->addr));
-		json_object_set_new(r, "reached", json_boolean(s->reached));
-		json_object_set_new(r, "path_hash", json_string(hash));
-		json_object_set_new(r, "hops", hops);
-		wire_set_num(r, "duration_ms", target_ms_between(s->t_start, clock_mono_ns()));
-		hops = NULL;
-	}
-	json_decref(hops);
+	pt_finish(s->hops, (size_t)s->nhops);
+	json_t *r = pt_result_json(l->def->target, PT_UDP, s->dest, s->hops, (size_t)s->nhops,
+	    target_ms_between(s->t_start, clock_mono_ns()));
 	life_finish(l, r);
 }
 
 /* Send one probe; a pending error of an earlier probe (the kernel reports
  * it at the next send) is no failure of this one: send it again. */
 static bool
-send_probe(struct path_run *s, int index, int ttl)
+send_probe(struct path_run *s, int seq)
 {
-	uint8_t buf[PT_PAYLOAD];
-	pathtrace_payload(buf, s->cookie, index, ttl);
+	uint8_t buf[PATH_PAYLOAD];
+	pt_probe_payload(PT_UDP, 0, (uint16_t)seq, buf, sizeof(buf));
 	for (int attempt = 0; attempt < 2; attempt++) {
 		if (send(s->fd, buf, sizeof(buf), 0) == (ssize_t)sizeof(buf))
 			return true;
@@ -138,9 +126,7 @@ start_hop(struct path_run *s, int ttl)
 	struct pt_hop *h = &s->hops[s->nhops];
 	memset(h, 0, sizeof(*h));
 	h->ttl = ttl;
-	int lvl = s->family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
-	int opt = s->family == AF_INET ? IP_TTL : IPV6_UNICAST_HOPS;
-	if (setsockopt(s->fd, lvl, opt, &ttl, sizeof(ttl)) != 0) {
+	if (setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) != 0) {
 		snprintf(l->why, sizeof(l->why), "cannot set TTL %d: %s", ttl, strerror(errno));
 		life_fail(l, l->why);
 		return;
@@ -149,8 +135,8 @@ start_hop(struct path_run *s, int ttl)
 	int err = 0;
 	for (int i = 0; i < s->p.probes; i++) {
 		s->answered[i] = false;
-		s->tx_ns[i] = clock_real_ns();
-		if (send_probe(s, s->base + i, ttl))
+		s->tx_ns[i] = clock_mono_ns();
+		if (send_probe(s, s->base + i))
 			h->sent++;
 		else
 			err = errno;
@@ -189,10 +175,9 @@ static int
 probe_of(const struct path_run *s, const struct pt_answer *a)
 {
 	const struct pt_hop *h = &s->hops[s->nhops];
-	if (a->has_id) {
-		int i = a->index - s->base;
-		bool ours = a->cookie == s->cookie && i >= 0 && i < h->sent && !s->answered[i];
-		return ours ? i : -1;
+	if (a->seq >= 0) {
+		int i = a->seq - s->base;
+		return i >= 0 && i < h->sent && !s->answered[i] ? i : -1;
 	}
 	for (int i = 0; i < h->sent; i++)
 		if (!s->answered[i])
@@ -208,15 +193,12 @@ take_answer(struct path_run *s, const struct pt_answer *a)
 	if (i < 0)
 		return;
 	s->answered[i] = true;
-	int64_t rx = a->real_ns >= 0 ? a->real_ns : clock_real_ns();
-	double rtt = target_ms_between(s->tx_ns[i], rx);
+	double rtt = target_ms_between(s->tx_ns[i], clock_mono_ns());
 	h->rtt_ms[h->recv++] = rtt > 0 ? rtt : 0;
-	if (h->addr[0] == '\0')
-		snprintf(h->addr, sizeof(h->addr), "%s", a->addr[0] != '\0' ? a->addr : "?");
-	if (a->kind == PT_PORT_UNREACH || a->kind == PT_UNREACH) {
+	if (h->recv == 1)
+		h->addr = a->from;
+	if (a->kind == PT_UNREACHABLE)
 		s->ended = true;
-		s->reached = s->reached || strcmp(a->addr, s->life.addr) == 0;
-	}
 	if (h->recv == h->sent)
 		next_hop(s);
 }
@@ -225,7 +207,7 @@ take_answer(struct path_run *s, const struct pt_answer *a)
 static bool
 read_error(struct path_run *s)
 {
-	uint8_t payload[PT_PAYLOAD], control[512];
+	uint8_t payload[PATH_PAYLOAD], control[512];
 	struct sockaddr_storage from;
 	struct iovec iov = { .iov_base = payload, .iov_len = sizeof(payload) };
 	struct msghdr m = { .msg_name = &from, .msg_namelen = sizeof(from), .msg_iov = &iov,
@@ -234,7 +216,7 @@ read_error(struct path_run *s)
 	if (n < 0)
 		return false;
 	struct pt_answer a;
-	if (pathtrace_parse(&m, payload, (size_t)n, &a))
+	if (pt_parse_errqueue(control, m.msg_controllen, payload, (size_t)n, PT_UDP, &a))
 		take_answer(s, &a);
 	return true;
 }
@@ -247,8 +229,7 @@ read_datagram(struct path_run *s)
 	uint8_t buf[64];
 	if (recv(s->fd, buf, sizeof(buf), MSG_DONTWAIT) < 0)
 		return false;
-	struct pt_answer a = { .kind = PT_PORT_UNREACH, .real_ns = -1 };
-	snprintf(a.addr, sizeof(a.addr), "%s", s->life.addr);
+	struct pt_answer a = { .kind = PT_UNREACHABLE, .from = s->dest, .seq = -1 };
 	take_answer(s, &a);
 	return true;
 }
@@ -275,10 +256,7 @@ open_socket(const struct addrinfo *ai)
 	int fd = socket(ai->ai_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	int lvl = ai->ai_family == AF_INET ? IPPROTO_IP : IPPROTO_IPV6;
-	int opt = ai->ai_family == AF_INET ? IP_RECVERR : IPV6_RECVERR;
-	if (setsockopt(fd, lvl, opt, &one, sizeof(one)) != 0 ||
-	    setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)) != 0 ||
+	if (setsockopt(fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) != 0 ||
 	    connect(fd, ai->ai_addr, ai->ai_addrlen) != 0) {
 		int e = errno;
 		close(fd);
@@ -293,7 +271,7 @@ path_resolved(struct probe_life *l, const struct addrinfo *ai)
 {
 	struct path_run *s = (struct path_run *)l;
 	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
-	s->family = ai->ai_family;
+	s->dest = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
 	s->fd = open_socket(ai);
 	if (s->fd < 0) {
 		snprintf(l->why, sizeof(l->why), "cannot send to %s port %d: %s", l->addr, s->p.port,
@@ -309,7 +287,6 @@ path_resolved(struct probe_life *l, const struct addrinfo *ai)
 	s->poll_open = true;
 	life_hold(l);
 	uv_poll_start(&s->poll, UV_READABLE, on_poll);
-	s->cookie = (uint32_t)rng_next(l->run->env->rng);
 	s->t_start = clock_mono_ns();
 	start_hop(s, 1);
 }
@@ -332,7 +309,7 @@ path_start(struct probe_run *run)
 	life_start(l, run, &path_life, PATH_DEFAULT_TIMEOUT_MS);
 	snprintf(l->host, sizeof(l->host), "%.*s", TARGET_HOST_MAX, run->def->target);
 	snprintf(service, sizeof(service), "%d", s->p.port);
-	life_resolve(l, service, AF_UNSPEC, SOCK_DGRAM, PATH_RESOLVE_ALLOWANCE_MS, false);
+	life_resolve(l, service, AF_INET, SOCK_DGRAM, PATH_RESOLVE_ALLOWANCE_MS, false);
 	return PANTAU_OK;
 }
 
@@ -340,15 +317,15 @@ path_start(struct probe_run *run)
 
 #define O(f) offsetof(struct path_params, f)
 static const struct cfg_key path_keys[] = {
-	{ "max_hops", CFG_INT, O(max_hops), 0, 1, PT_HOPS_MAX, "30", NULL, NULL, 0,
+	{ "max_hops", CFG_INT, O(max_hops), 0, 1, PATHTRACE_MAX_HOPS, "30", NULL, NULL, 0,
 	    "highest TTL traced" },
-	{ "probes", CFG_INT, O(probes), 0, 1, PT_PROBES_MAX, "3", NULL, NULL, 0,
+	{ "probes", CFG_INT, O(probes), 0, 1, PATHTRACE_PROBES_MAX, "3", NULL, NULL, 0,
 	    "probes a hop (timeout_ms: how long a hop's answers are awaited)" },
 	{ "port", CFG_INT, O(port), 0, 1, 65535, "33434", NULL, NULL, 0,
 	    "UDP destination port of every probe of a run (one flow: ECMP keeps it on one path)" },
 	{ "budget_ms", CFG_INT, O(budget_ms), 0, 1000, 120000, "20000", NULL, NULL, 0,
 	    "longest a whole trace may take; it stops there, unreached" },
-	{ "max_silent", CFG_INT, O(max_silent), 0, 1, PT_HOPS_MAX, "5", NULL, NULL, 0,
+	{ "max_silent", CFG_INT, O(max_silent), 0, 1, PATHTRACE_MAX_HOPS, "5", NULL, NULL, 0,
 	    "silent hops in a row after which the trace stops, unreached" },
 };
 #undef O

@@ -1,76 +1,76 @@
 /*
- * The pure parts of the path probe (agent/probes/path.c, docs/probes.md):
- * a probe's payload and what an answer from the socket's error queue says
- * (IP_RECVERR / IPV6_RECVERR: struct sock_extended_err, its origin, type,
- * code and offender, and the quoted payload naming the probe), each hop's
- * tally, which hops rate-limit, the path's hash and the result object.
- * No sockets, no loop: the fuzz harness fuzz_path and the unit tests call
- * these directly.
+ * The parts of the path probe (agent/probes/path.c, docs/probes.md) that
+ * need no socket: reading one answer from a socket's error queue
+ * (IP_RECVERR: sock_extended_err of origin SO_EE_ORIGIN_ICMP and its
+ * offender address), echo requests whose ICMP identifier and checksum stay
+ * the same for every probe (Paris traceroute: ECMP routers hash the same
+ * header fields, so every probe takes the same path), the hops' figures
+ * (loss, rate limiting) and the path's hash.
  */
-#ifndef PANTAU_PROBES_PATHTRACE_H
-#define PANTAU_PROBES_PATHTRACE_H
+#ifndef PANTAU_PATHTRACE_H
+#define PANTAU_PATHTRACE_H
 
 #include <jansson.h>
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/socket.h>
 
-#include "agent/probes/target.h"
+#define PATHTRACE_MAX_HOPS 30
+#define PATHTRACE_PROBES_MAX 10
+#define PATHTRACE_ICMP_LEN 16  /* echo request: 8-byte header, 8 bytes of payload */
 
-#define PT_HOPS_MAX 64       /* the result kind's bound (common/resultkind.c) */
-#define PT_PROBES_MAX 10     /* probes a hop */
-#define PT_PAYLOAD 32        /* UDP payload bytes of a probe */
-#define PT_ID_LEN 8          /* of which name it: cookie, index, ttl, version */
+enum pt_proto { PT_UDP, PT_ICMP };
 
-/* What an answer is. */
+/* What an error-queue message said. */
 enum pt_kind {
-	PT_NONE,            /* not an ICMP error of ours (local error, other origin) */
-	PT_TIME_EXCEEDED,   /* a router on the way: the TTL ran out */
-	PT_PORT_UNREACH,    /* the destination itself: no one on that port */
-	PT_UNREACH,         /* another destination unreachable: the path ends here */
+	PT_NONE = 0,          /* not an ICMP error of ours */
+	PT_TIME_EXCEEDED,     /* a router on the way: the offender is the hop */
+	PT_UNREACHABLE,       /* the target (port unreachable) or a router refusing */
 };
 
 struct pt_answer {
 	enum pt_kind kind;
-	char addr[TARGET_ADDR_MAX];  /* the offender (SO_EE_OFFENDER); "" unknown */
-	int64_t real_ns;             /* kernel receive time (SCM_TIMESTAMPNS); -1 unknown */
-	bool has_id;                 /* the quoted payload names a probe */
-	uint32_t cookie;
-	int index;                   /* the probe's number in the run */
-	int ttl;                     /* the TTL it was sent with */
+	uint8_t icmp_type, icmp_code;
+	struct in_addr from;  /* the offender */
+	int seq;              /* the probe's number from the quoted packet, -1 unknown */
 };
 
-/* The payload of probe index at ttl of run cookie, PT_PAYLOAD bytes. */
-void pathtrace_payload(uint8_t *buf, uint32_t cookie, int index, int ttl);
+/* Parse one recvmsg(MSG_ERRQUEUE) answer: control (its cmsgs, len bytes,
+ * aligned as recvmsg gives them) and the quoted data (for UDP our payload,
+ * for ICMP the echo request). false when it is not an ICMP error. */
+bool pt_parse_errqueue(const void *control, size_t len, const uint8_t *data, size_t dlen,
+    enum pt_proto proto, struct pt_answer *out);
 
-/*
- * What one message read with MSG_ERRQUEUE says: msg's control messages
- * (msg_control, msg_controllen; any bytes) and the quoted payload
- * (payload, len: what recvmsg returned). False when it carries no
- * extended error (a->kind PT_NONE).
- */
-bool pathtrace_parse(const struct msghdr *msg, const uint8_t *payload, size_t len,
-    struct pt_answer *a);
+/* Probe seq's payload: for UDP 2 bytes of seq then zeroes (len >= 2); for
+ * ICMP a whole echo request of PATHTRACE_ICMP_LEN bytes with identifier id,
+ * sequence number seq and a payload word that keeps the checksum the same
+ * for every seq (the kernel's ping socket puts in its own identifier and
+ * checksum, which then also stay the same). */
+void pt_probe_payload(enum pt_proto proto, uint16_t id, uint16_t seq, uint8_t *buf, size_t len);
 
-/* One hop: the probes sent with its TTL and their answers. */
+/* The internet checksum of buf (RFC 1071). */
+uint16_t pt_checksum(const uint8_t *buf, size_t len);
+
 struct pt_hop {
 	int ttl;
 	int sent, recv;
-	double rtt_ms[PT_PROBES_MAX];  /* of the answers, recv of them */
-	char addr[TARGET_ADDR_MAX];    /* the first that answered; "" silent */
-	bool rate_limited;
+	struct in_addr addr;      /* of the first answer; valid when recv > 0 */
+	double rtt_ms[PATHTRACE_PROBES_MAX];  /* answers' RTTs, recv of them */
+	bool rate_limited;        /* set by pt_finish */
 };
 
-/* Mark the hops that rate-limit: some but not all probes answered while a
- * later hop answered every one of its own (docs/probes.md). */
-void pathtrace_rate_limits(struct pt_hop *hops, size_t n);
+/* Mark rate limiting: a hop that lost probes while a later hop answered
+ * every one of its own is limiting its ICMP answers, not losing traffic. */
+void pt_finish(struct pt_hop *hops, size_t n);
 
-/* FNV-1a 64 over each hop's address ("*" silent) and a newline, in TTL
- * order, as 16 lowercase hex digits into out[17]. */
-void pathtrace_hash(const struct pt_hop *hops, size_t n, char out[17]);
+/* FNV-1a 64-bit over the hops' addresses in TTL order, each followed by
+ * "\n" ("*" for a silent hop), as 16 lowercase hex digits (out >= 17). */
+void pt_hash(const struct pt_hop *hops, size_t n, char *out, size_t len);
 
-/* The hops as the result's "hops" array (docs/protocol.md). NULL: no memory. */
-json_t *pathtrace_hops_json(const struct pt_hop *hops, size_t n);
+/* The result object of docs/protocol.md ("path"): ok, proto, dest,
+ * reached, path_hash, hops, duration_ms. NULL: no memory. */
+json_t *pt_result_json(const char *target, enum pt_proto proto, struct in_addr dest,
+    const struct pt_hop *hops, size_t n, double duration_ms);
 
 #endif

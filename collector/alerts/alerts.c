@@ -17,12 +17,15 @@ struct alerts {
 	size_t n, cap;
 	int64_t now_ms;
 	const struct engine *e;
+	const struct incidents *in;  /* NULL: none */
+	const struct sitepath *paths;
 };
 
 /* What a rule wants this evaluation. */
 struct want {
 	const char *alertname, *regency, *site, *link, *status, *reason;
 	int64_t since_ms;
+	const char *key;             /* the key's second part when not the site or regency */
 };
 
 struct alerts *
@@ -183,7 +186,8 @@ want(struct alerts *a, const struct want *w)
 	const struct catalog_regency *r = catalog_regency(a->cat, w->regency);
 	const struct catalog_province *p = r != NULL ? catalog_province(a->cat, r->province) : NULL;
 	bool counting = p != NULL && engine_counting(a->e, p->tz, a->now_ms);
-	snprintf(key, sizeof(key), "%s/%s", w->alertname, w->site != NULL ? w->site : w->regency);
+	snprintf(key, sizeof(key), "%s/%s", w->alertname, w->key != NULL ? w->key :
+	    w->site != NULL ? w->site : w->regency);
 	struct alert *al = insert(a, key);
 	if (al == NULL)
 		return;
@@ -203,15 +207,56 @@ want(struct alerts *a, const struct want *w)
 	al->dirty = al->dirty || al->version != version;
 }
 
+void
+alerts_use_incidents(struct alerts *a, const struct incidents *in, const struct sitepath *paths)
+{
+	a->in = in;
+	a->paths = paths;
+}
+
+/* PantauIncident, wanted from its first site (whose regency it takes). */
+static void
+rule_incident(struct alerts *a, const struct engine_site_info *s)
+{
+	char id[24];
+	const struct incident *x = incidents_of_site(a->in, s->agent);
+	if (x == NULL || x->nsites == 0 || strcmp(x->sites[0], s->agent) != 0)
+		return;
+	snprintf(id, sizeof(id), "%lld", (long long)x->id);
+	struct want w = { "PantauIncident", s->regency, NULL, NULL, "INCIDENT", x->message,
+		x->start_ms, id };
+	want(a, &w);
+}
+
+/* A site alert not yet firing that an incident holds back. */
+static bool
+held(struct alerts *a, const char *alertname, const struct engine_site_info *s)
+{
+	char key[96];
+	size_t n = 0;
+	if (a->in == NULL)
+		return false;
+	snprintf(key, sizeof(key), "%s/%s", alertname, s->agent);
+	const struct alert *al = alerts_get(a, key);
+	if (al != NULL && al->firing)
+		return false;
+	if (a->paths != NULL)
+		(void)sitepath_get(a->paths, s->agent, &n);
+	return incidents_holds(a->in, s->agent, n > 0, s->since_ms, a->now_ms);
+}
+
 static void
 rule_site(void *ctx, const struct engine_site_info *s)
 {
 	struct alerts *a = ctx;
 	struct want w = { NULL, s->regency, s->agent, s->link, sitestate_name(s->status),
-		s->reason, s->since_ms };
+		s->reason, s->since_ms, NULL };
+	if (a->in != NULL)
+		rule_incident(a, s);
 	if (s->status == SITE_CRITICAL || s->status == SITE_OFFLINE) {
 		w.alertname = "PantauSiteDown";
-		want(a, &w);
+		if (!held(a, w.alertname, s))
+			want(a, &w);
 		return;
 	}
 	const struct catalog_regency *r = catalog_regency(a->cat, s->regency);
@@ -219,7 +264,8 @@ rule_site(void *ctx, const struct engine_site_info *s)
 	if (s->status == SITE_DEGRADED && r != NULL && catalog_regency_3t(r) && p != NULL &&
 	    engine_counting(a->e, p->tz, a->now_ms)) {
 		w.alertname = "PantauSiteDegraded";
-		want(a, &w);
+		if (!held(a, w.alertname, s))
+			want(a, &w);
 	}
 }
 
@@ -230,7 +276,7 @@ rule_regency(void *ctx, const char *code, const struct regency_rollup *r, int64_
 	if (!r->at_risk)
 		return;
 	struct want w = { "PantauRegencyAtRisk", code, NULL, NULL, sitestate_name(r->worst),
-		r->reason, since_ms };
+		r->reason, since_ms, NULL };
 	want(a, &w);
 }
 

@@ -6,6 +6,10 @@
  *   PantauSiteDown       a site CRITICAL or OFFLINE
  *   PantauSiteDegraded   a 3T site DEGRADED while its zone is counting
  *   PantauRegencyAtRisk  a regency AT RISK
+ *   PantauIncident       an open incident (docs/incidents.md): one per
+ *                        incident, its regency that of its first site; the
+ *                        site alerts of its sites are held back while it is
+ *                        open (collector/incidents/incidents.h, "Holding")
  * severity "critical" while the site's or regency's time zone is inside the
  * vote-counting window, "warning" outside it. One alert per condition, keyed
  * by (alertname, site or regency); every alert carries its regency, so
@@ -26,6 +30,7 @@
 #include <jansson.h>
 
 #include "catalog.h"
+#include "collector/incidents/incidents.h"
 #include "collector/status/engine.h"
 
 /* Sinks one alert remembers, and the longest sink name. */
@@ -77,6 +82,11 @@ struct alerts *alerts_new(const struct alerts_rules *r, const struct catalog *ca
 void alerts_free(struct alerts *a);
 /* New rules from a reload; they apply from the next evaluation. */
 void alerts_set_rules(struct alerts *a, const struct alerts_rules *r);
+
+/* The incidents and the sites' paths the rules read from now on (both
+ * borrowed; NULL: no incidents, nothing held). */
+void alerts_use_incidents(struct alerts *a, const struct incidents *in,
+    const struct sitepath *paths);
 
 /* Evaluate the rules over the engine's state at now. */
 void alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms);

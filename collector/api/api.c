@@ -25,7 +25,7 @@
 
 #define ROUTES_TEXT                                                                  \
 	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
-	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/stats, " \
+	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/incidents, /api/v1/stats, " \
 	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), /api/v1/enrol (POST), " \
 	"/api/v1/enrol/renew (POST), /api/v1/enrol/tokens and /api/v1/enrol/revoke (POST, " \
 	"admin), and the dashboard at / and /ui/"
@@ -295,6 +295,20 @@ do_alerts(struct api *a, struct reply *r)
 }
 
 static void
+do_incidents(struct api *a, struct MHD_Connection *c, struct reply *r)
+{
+	json_t *doc = NULL;
+	const char *open = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "open");
+	bool only_open = open != NULL && strcmp(open, "1") == 0;
+	if (open != NULL && !only_open && strcmp(open, "0") != 0) {
+		reply_error(r, MHD_HTTP_BAD_REQUEST, "open must be 1 (open incidents only) or 0");
+		return;
+	}
+	pantau_err rc = query_incidents(a->q, only_open, &doc);
+	reply_query(r, rc, doc, "");
+}
+
+static void
 do_metrics(struct api *a, int64_t now, struct reply *r)
 {
 	a->metrics.started_ms = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
@@ -355,6 +369,7 @@ match(const char *path, const char **arg)
 		{ "/api/v1/events", R_EVENTS, false },
 		{ "/api/v1/overview", R_OVERVIEW, false },
 		{ "/api/v1/alerts", R_ALERTS, false },
+		{ "/api/v1/incidents", R_INCIDENTS, false },
 		{ "/metrics", R_METRICS, false },
 		{ "/api/v1/tokens", R_TOKENS, false },
 		{ "/api/v1/regions/", R_REGION, true },
@@ -447,6 +462,7 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	case R_EVENTS: do_events(a, c, r); break;
 	case R_OVERVIEW: do_overview(a, now, r); break;
 	case R_ALERTS: do_alerts(a, r); break;
+	case R_INCIDENTS: do_incidents(a, c, r); break;
 	case R_METRICS: do_metrics(a, now, r); break;
 	case R_TOKENS: auth_list_tokens(store_db(a->store), r); break;
 	case R_TOKEN: do_revoke(a, arg, now, r); break;
@@ -522,7 +538,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	struct api *a = calloc(1, sizeof(*a));
 	struct query_opts qo = { .window_s = o->window_s, .rules = o->rules, .engine = o->engine,
-		.alerts = o->alerts, .retention = o->retention_stats, .replay = o->replay_stats };
+		.alerts = o->alerts, .incidents = o->incidents, .paths = o->paths,
+		.retention = o->retention_stats, .replay = o->replay_stats };
 	snprintf(why, len, "out of memory");
 	if (a == NULL)
 		goto out;
@@ -532,7 +549,8 @@ api_new(uv_loop_t *loop, const struct api_opts *o, struct store *store,
 	snprintf(a->web_dir, sizeof(a->web_dir), "%s", o->web_dir != NULL ? o->web_dir : "");
 	a->started_ms = clock_real_ms();
 	a->metrics = (struct metrics_source){ .catalog = catalog, .ingest = stats,
-		.engine = o->engine, .alerts = o->alerts, .notify = o->notify_stats,
+		.engine = o->engine, .alerts = o->alerts, .incidents = o->incidents,
+		.notify = o->notify_stats,
 		.retention = o->retention_stats, .replay = o->replay_stats };
 	const struct httpd_opts ho = { .section = "api", .what = "the HTTP API",
 		.listen = o->listen, .def_host = "127.0.0.1", .port = o->port,

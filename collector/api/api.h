@@ -3,7 +3,7 @@
  * served by the HTTP server adaptor (common/httpd.h); replies are built
  * and sent by reply.h.
  *
- * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP],
+ * Routes (GET, HEAD): /healthz, /api/v1/regions[?province=PP], /api/v1/incidents,
  * /api/v1/regions/{code}, /api/v1/sites/{agent}, /api/v1/stats, /metrics
  * (Prometheus text, collector/api/metrics.h) and /api/v1/tokens; DELETE
  * /api/v1/tokens/{id}. The other replies are compact JSON; errors are
@@ -25,6 +25,7 @@
 #include "collector/enrol/enrolcfg.h"
 #include "err.h"
 #include "collector/alerts/alerts.h"
+#include "collector/incidents/incidents.h"
 #include "collector/status/engine.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/replay.h"
@@ -62,6 +63,8 @@ struct api_opts {
 	struct site_rules rules; /* site status rules (sitestate.h); fields <= 0: 3, 60 */
 	const struct engine *engine; /* the status engine (borrowed); NULL: liveness only */
 	struct alerts *alerts;       /* the alerts (borrowed); NULL: none */
+	struct incidents *incidents; /* the incidents (borrowed); NULL: none */
+	const struct sitepath *paths; /* the sites' latest paths (borrowed); NULL: none */
 	const struct notify_stats *notify_stats; /* alert deliveries (borrowed); NULL: none */
 	const struct retention_stats *retention_stats; /* deleted rows (borrowed); NULL: none */
 	const struct replay_stats *replay_stats; /* replay figures (borrowed); NULL: none */

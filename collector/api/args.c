@@ -38,13 +38,15 @@ args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
 {
 	struct args_check k = { .allowed = id == R_REGIONS ? "province" :
 	                                   id == R_EVENTS ? "since limit scope" :
-	                                   id == R_SITE ? "range" : NULL };
+	                                   id == R_SITE ? "range" :
+	                                   id == R_INCIDENTS ? "open" : NULL };
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, check_arg, &k);
 	if (k.bad[0] != '\0') {
 		reply_error(r, MHD_HTTP_BAD_REQUEST, "unknown query parameter \"%s\"; %s", k.bad,
 		    id == R_REGIONS ? "this route takes only province=PP" :
 		    id == R_EVENTS  ? "this route takes since=ISO-time, limit=N and scope=site|regency" :
 		    id == R_SITE    ? "this route takes only range=1h|24h|7d" :
+		    id == R_INCIDENTS ? "this route takes only open=1 (open incidents only)" :
 		                      "this route takes no parameters");
 		return false;
 	}

@@ -22,6 +22,7 @@ enum route {
 	R_EVENTS,
 	R_OVERVIEW,
 	R_ALERTS,
+	R_INCIDENTS,
 	R_METRICS,
 	R_TOKENS,
 	R_TOKEN,

@@ -15,7 +15,7 @@
 
 /* The alert rules of collector/alerts/alerts.h, always exported (0 when quiet). */
 static const char *const alert_names[] = { "PantauSiteDown", "PantauSiteDegraded",
-	"PantauRegencyAtRisk" };
+	"PantauRegencyAtRisk", "PantauIncident" };
 
 int
 metrics_status_code(enum site_status s)
@@ -405,6 +405,12 @@ metrics_render(const struct metrics_source *s, int64_t now_ms, size_t *len)
 	if (s->ingest != NULL)
 		render_ingest(&t, s->ingest, now_ms);
 	render_alerts(&t, s->alerts, s->notify);
+	if (s->incidents != NULL) {
+		gauge(&t, "pantau_incidents_open", "Open incidents: bad sites behind a shared hop.",
+		    (double)incidents_open(s->incidents));
+		gauge(&t, "pantau_incident_sites", "Sites in open incidents.",
+		    (double)incidents_sites_open(s->incidents));
+	}
 	if (s->engine != NULL && s->catalog != NULL && !render_engine(&t, s, now_ms)) {
 		promtext_discard(&t);
 		return NULL;

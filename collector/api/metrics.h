@@ -28,6 +28,7 @@ struct metrics_source {
 	const struct ingest_stats *ingest;
 	const struct engine *engine;
 	struct alerts *alerts;
+	const struct incidents *incidents;   /* NULL: none */
 	const struct notify_stats *notify;
 	const struct retention_stats *retention;  /* NULL: retention off */
 	const struct replay_stats *replay;        /* NULL: none */

@@ -21,6 +21,7 @@
 
 #include "catalog.h"
 #include "collector/alerts/alerts.h"
+#include "collector/incidents/incidents.h"
 #include "collector/status/engine.h"
 #include "err.h"
 #include "collector/ingest/ingest.h"
@@ -57,6 +58,8 @@ struct query_opts {
 	struct site_rules rules;  /* passed to sitestate_eval; fields <= 0: 3 and 60 */
 	const struct engine *engine; /* site and regional status; NULL: liveness only */
 	struct alerts *alerts;       /* the alerts; NULL: none */
+	struct incidents *incidents; /* the incidents; NULL: none */
+	const struct sitepath *paths; /* the sites' latest paths; NULL: none */
 	const struct retention_stats *retention; /* rows deleted; NULL: retention off */
 	const struct replay_stats *replay;       /* replay figures; NULL: none */
 };
@@ -94,6 +97,13 @@ pantau_err query_events(struct query *q, int64_t since_ms, int limit, const char
 /* {"firing":N,"alerts":[...]}: firing first, then resolved ones not yet
  * forgotten; each as alert_json(). */
 pantau_err query_alerts(struct query *q, json_t **out);
+
+/* {"open":N,"sites_in_open":N,"incidents":[...]}: open ones first, then the
+ * recent ones newest first (docs/api.md); only_open: the open ones only. */
+pantau_err query_incidents(struct query *q, bool only_open, json_t **out);
+/* "incident" (the open one that has agent, or null) and "latest_path"
+ * (its latest path per target, [] when none) into a site's doc. */
+pantau_err query_site_incident(struct query *q, const char *agent, json_t *doc);
 
 /* {"nation":{...},"provinces":[...],"counting":{...}}: the roll-ups of the
  * status engine (needs opts.engine). */

@@ -246,6 +246,8 @@ query_site(struct query *q, const char *agent, enum query_range range, int64_t n
 		rc = latest_batch(q, agent, doc);
 	if (rc == PANTAU_OK)
 		rc = series(q, agent, range, now_ms, doc);
+	if (rc == PANTAU_OK)
+		rc = query_site_incident(q, agent, doc);
 	if (rc != PANTAU_OK) {
 		json_decref(doc);
 		doc = NULL;

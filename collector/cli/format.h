@@ -77,6 +77,10 @@ json_t *fmt_at_risk_json(const json_t *doc);
  * no "alerts" array. */
 pantau_err fmt_alerts(FILE *out, const json_t *doc, const struct fmt_opts *o);
 
+/* `pantau incidents` (fmt_incidents.c): GET /api/v1/incidents as a table,
+ * open ones first. PANTAU_ERR_PARSE when doc has no "incidents" array. */
+pantau_err fmt_incidents(FILE *out, const json_t *doc, const struct fmt_opts *o);
+
 /* What one `pantau watch` screen shows (fmt_watch.c). */
 struct fmt_watch_docs {
 	const char *url;

@@ -27,10 +27,11 @@
 #define WHY_MAX 1024
 #define WATCH_DEFAULT_INTERVAL_S 5
 
-enum command { CMD_SUMMARY, CMD_REGIONS, CMD_SITE, CMD_ALERTS, CMD_WATCH, CMD_KINDS };
+enum command { CMD_SUMMARY, CMD_REGIONS, CMD_SITE, CMD_ALERTS, CMD_INCIDENTS, CMD_WATCH,
+	CMD_KINDS };
 
 static const char *const command_names[] = { "summary", "regions", "site", "alerts",
-	"watch", "kinds" };
+	"incidents", "watch", "kinds" };
 #define NCOMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
 struct cli {
@@ -51,6 +52,7 @@ usage(FILE *to)
 	    "       pantau regions [--at-risk] [--province PP] [--json] [--url URL]\n"
 	    "       pantau site AGENT [--json] [--url URL]\n"
 	    "       pantau alerts [--json] [--url URL]\n"
+	    "       pantau incidents [--json] [--url URL]\n"
 	    "       pantau watch [--interval S] [--count N] [--json] [--url URL]\n"
 	    "       pantau kinds [--json]\n");
 	token_usage(to);
@@ -63,6 +65,7 @@ usage(FILE *to)
 	    "  site AGENT       one site: status and reason, the last hour's RTT as a sparkline,\n"
 	    "                   the latest results in words\n"
 	    "  alerts           alerts firing, then the recently resolved ones\n"
+	    "  incidents        bad sites grouped behind a shared hop: open ones, then recent\n"
 	    "  watch            a national summary redrawn every S seconds (default %d)\n"
 	    "  kinds            the probe result kinds this pantau knows: fields, types, bounds,\n"
 	    "                   series and what the status engine judges (no collector needed)\n"
@@ -215,6 +218,7 @@ api_path(const struct cli *c, char *path, size_t len)
 	switch (c->cmd) {
 	case CMD_SITE: snprintf(path, len, "/api/v1/sites/%s", c->agent); break;
 	case CMD_ALERTS: snprintf(path, len, "/api/v1/alerts"); break;
+	case CMD_INCIDENTS: snprintf(path, len, "/api/v1/incidents"); break;
 	default:
 		snprintf(path, len, "/api/v1/regions%s%s", c->province != NULL ? "?province=" : "",
 		    c->province != NULL ? c->province : "");
@@ -247,6 +251,7 @@ print_text(const struct cli *c, const json_t *doc)
 	switch (c->cmd) {
 	case CMD_SITE: return fmt_site(stdout, doc, &o);
 	case CMD_ALERTS: return fmt_alerts(stdout, doc, &o);
+	case CMD_INCIDENTS: return fmt_incidents(stdout, doc, &o);
 	case CMD_REGIONS:
 		if (c->at_risk)
 			return fmt_at_risk(stdout, doc, &o);
@@ -324,8 +329,8 @@ main(int argc, char **argv)
 	if (c.target.url == NULL || c.target.url[0] == '\0')
 		c.target.url = DEFAULT_URL;
 	if (argc < 2)
-		return usage_error("which command? summary, regions, site, alerts, watch, kinds or "
-		                   "token");
+		return usage_error("which command? summary, regions, site, alerts, incidents, watch, "
+		                   "kinds or token");
 	if (strcmp(argv[1], "token") == 0)
 		return token_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "enrol") == 0)
@@ -343,7 +348,7 @@ main(int argc, char **argv)
 	}
 	if (!command_of(argv[1], &c.cmd))
 		return usage_error("unknown command \"%s\"; use summary, regions, site, alerts, "
-		                   "watch, kinds or token", argv[1]);
+		                   "incidents, watch, kinds or token", argv[1]);
 	int rc = parse_command(argc - 1, argv + 1, &c);
 	if (rc >= 0)
 		return rc;

@@ -7,7 +7,7 @@
 #include "collector/enrol/enrolstore.h"
 #include "log.h"
 
-#define SCHEMA_VERSION "6"
+#define SCHEMA_VERSION "7"
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -46,6 +46,12 @@ static const char *const schema_sql =
     " to_status TEXT NOT NULL, reason TEXT);"
     "CREATE INDEX IF NOT EXISTS events_ts ON events(ts_ms);"
     "CREATE TABLE IF NOT EXISTS alerts(key TEXT PRIMARY KEY, data TEXT NOT NULL);"
+    /* Schema 7: the incidents and the sites' latest paths
+     * (collector/store/incidentdb.h); an older database gets them here. */
+    "CREATE TABLE IF NOT EXISTS incidents(id INTEGER PRIMARY KEY, end_ms INTEGER,"
+    " data TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS site_paths(agent TEXT NOT NULL, target TEXT NOT NULL,"
+    " ms INTEGER NOT NULL, data TEXT NOT NULL, PRIMARY KEY(agent, target)) WITHOUT ROWID;"
     /* Delivery per (agent, boot): seq runs 1..max_seq, so max_seq batches
      * were made and max_seq - stored are missing (docs/storage.md). */
     "CREATE TABLE IF NOT EXISTS boots(agent TEXT NOT NULL, boot INTEGER NOT NULL,"
@@ -115,7 +121,8 @@ static const char *const migrate_5_sql =
 /* Schema 3 added sites.simulated, schema 4 the latest upload rate, schema
  * 6 the clock estimates per boot and the agent's own timestamp of a
  * retimed batch; older databases get the columns (schema 5's tokens table
- * comes with CREATE TABLE IF NOT EXISTS). */
+ * and schema 7's incidents and site_paths come with CREATE TABLE IF NOT
+ * EXISTS). */
 static pantau_err
 migrate_2(sqlite3 *db, int version)
 {

@@ -107,7 +107,8 @@ class CliErrorsTest(E2ETestCase):
             (["site", GEO, "--province", "32"], "--province does not belong to \"pantau site\""),
             (["alerts", "extra"], "\"pantau alerts\" takes no operand"),
             (["nothing"], "unknown command \"nothing\"; use summary, regions, site, alerts, "
-                          "watch, kinds or token"),
+                          "incidents, watch, kinds or token"),
+            (["incidents", "extra"], "\"pantau incidents\" takes no operand"),
         ]
         for args, msg in cases:
             with self.subTest(args=args):

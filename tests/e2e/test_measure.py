@@ -110,6 +110,14 @@ class MeasureTest(E2ETestCase):
             except KeyError:
                 continue
         self.assertEqual(uids, [str(expected)] * 4)   # real, effective, saved, fs
+        # CAP_NET_RAW (bit 13) and only that is kept, permitted and effective;
+        # nothing inheritable or ambient, so children start without it.
+        with open(f"/proc/{p.pid}/status") as f:
+            caps = {k: int(v, 16) for k, v in (line.split(":") for line in f)
+                    if k in ("CapInh", "CapPrm", "CapEff", "CapAmb")}
+        self.assertEqual(caps, {"CapInh": 0, "CapPrm": 1 << 13, "CapEff": 1 << 13,
+                                "CapAmb": 0})
+        self.assertIn("with CAP_NET_RAW only", p.output())
         self.assertIn("running as user", p.output())
         # The raw sockets opened as root still measure, IPv4 and IPv6.
         for target in ("127.0.0.1", "::1"):

@@ -38,6 +38,11 @@ STAMP_RESULT = ('{"probe":"stamp","target":"reflector.example:862","ok":true,"ad
 BATCH_SEEDS = {
     "doc-example": BATCH,
     "agent-line": "ag-x\n" + BATCH.replace("ag-3273-0001", "ag-x"),
+    "path": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":3,"ts":"2024-02-14T06:00:30Z",'
+            '"results":[{"probe":"path","target":"h","ok":true,"proto":"udp","dest":"198.18.1.2",'
+            '"reached":true,"path_hash":"0123456789abcdef","duration_ms":812.5,"hops":['
+            '{"ttl":1,"addr":"198.18.0.1","sent":3,"recv":3,"loss_pct":0,"rtt_p50_ms":0.21,'
+            '"rate_limited":false},{"ttl":2,"sent":3,"recv":0,"loss_pct":100,"rate_limited":false}]}]}',
     "icmp-all-lost": '{"v":1,"agent":"ag-3273-0001","boot":0,"seq":1,"ts":"2024-02-14T06:00:30Z",'
                      '"results":[{"probe":"icmp","target":"h","sent":10,"recv":0,"loss_pct":100}]}',
     "icmp-unresolved": '{"v":1,"agent":"ag-3273-0001","boot":1,"seq":2,"ts":"2024-02-14T06:00:30.1Z",'
@@ -249,6 +254,63 @@ def icmp_seeds():
     }
 
 
+def path_seeds():
+    def cmsg(origin, kind, code, addr, level=0, ctype=11):
+        ee = struct.pack("=IBBBBII", 113, origin, kind, code, 0, 0, 0)
+        sin = struct.pack("=H2s4s8s", 2, b"\x82\x9a", bytes(addr), b"")
+        body = ee + sin
+        return struct.pack("=Qii", 16 + len(body), level, ctype) + body
+
+    def seed(proto, control, quoted):
+        return bytes([proto, len(control)]) + control + quoted
+
+    hop = [198, 18, 0, 1]
+    echo = bytes([8, 0, 0xf7, 0xff, 0, 7, 0, 42]) + bytes(8)
+    return {
+        "udp-time-exceeded": seed(0, cmsg(2, 11, 0, hop), b"\x00\x05" + bytes(30)),
+        "udp-port-unreachable": seed(0, cmsg(2, 3, 3, [198, 18, 1, 2]), b"\x00\x09"),
+        "udp-no-quote": seed(0, cmsg(2, 11, 0, hop), b""),
+        "icmp-time-exceeded": seed(1, cmsg(2, 11, 0, hop), echo),
+        "local-error": seed(0, cmsg(1, 0, 0, [0, 0, 0, 0]), b"\x00\x01"),
+        "short-cmsg": seed(0, cmsg(2, 11, 0, hop)[:20], b"\x00\x01"),
+        "two-cmsgs": seed(1, cmsg(2, 0, 0, hop, 1, 29) + cmsg(2, 11, 0, hop), echo),
+    }
+
+
+def passive_seeds():
+    def ip4(proto, l4):
+        return (bytes([0x45, 0]) + struct.pack(">H", 20 + len(l4)) + bytes([0, 0, 0x40, 0, 64, proto, 0, 0])
+                + bytes([198, 18, 0, 1, 198, 19, 0, 2]) + l4)
+
+    def tcp(flags, tsval, tsecr, payload=b""):
+        opts = bytes([1, 1, 8, 10]) + struct.pack(">II", tsval, tsecr)
+        return struct.pack(">HHIIBBHHH", 40000, 443, 1000, 2000, 8 << 4, flags, 65535, 0, 0) + opts + payload
+
+    def udp53(flags):
+        dns = struct.pack(">HHHHHH", 0xbeef, flags, 1, 0, 0, 0)
+        return struct.pack(">HHHH", 33000, 53, 8 + len(dns), 0) + dns
+
+    def eth(ethertype, body):
+        return bytes(12) + struct.pack(">H", ethertype) + body
+
+    syn = ip4(6, tcp(0x02, 1, 0))
+    ip6 = (bytes([0x60, 0, 0, 0]) + struct.pack(">H", 8 + 32) + bytes([0, 64]) + bytes([0x20]) + bytes(15)
+           + bytes(15) + bytes([1]) + bytes([6, 0, 1, 4, 0, 0, 0, 0]) + tcp(0x12, 9, 8))
+    return {
+        "eth-syn": bytes([0]) + eth(0x0800, syn),
+        "eth-data": bytes([0]) + eth(0x0800, ip4(6, tcp(0x18, 77, 55, bytes(10)))),
+        "eth-qinq": bytes([0]) + eth(0x88a8, bytes([0, 5, 0x81, 0, 0, 6, 0x08, 0]) + syn),
+        "eth-ipv6-hbh": bytes([0]) + eth(0x86dd, ip6),
+        "eth-dns-query": bytes([0]) + eth(0x0800, ip4(17, udp53(0x0100))),
+        "eth-dns-servfail": bytes([0]) + eth(0x0800, ip4(17, udp53(0x8182))),
+        "raw-syn": bytes([1]) + syn,
+        "sll-syn": bytes([2]) + bytes(14) + b"\x08\x00" + syn,
+        "sll2-ipv6": bytes([3]) + b"\x86\xdd" + bytes(18) + ip6,
+        "truncated": bytes([0]) + eth(0x0800, syn)[:40],
+        "arp": bytes([0]) + eth(0x0806, bytes(28)),
+    }
+
+
 # ---- INI files ----
 
 def example(name):
@@ -393,7 +455,8 @@ def main():
         "wire_reply": REPLY_SEEDS,
         "wire_topic": TOPIC_SEEDS, "mode": MODE_SEEDS,
         "worker_request": WORKER_REQUEST_SEEDS, "worker_reply": WORKER_REPLY_SEEDS,
-        "stamp": stamp_seeds(), "icmp": icmp_seeds(), "agent_config": AGENT_SEEDS,
+        "stamp": stamp_seeds(), "icmp": icmp_seeds(), "path": path_seeds(),
+        "passive": passive_seeds(), "agent_config": AGENT_SEEDS,
         "collector_config": COLLECTOR_SEEDS, "reflector_config": REFLECTOR_SEEDS,
         "profiles": PROFILES_SEEDS, "api": API_SEEDS, "http_headers": HTTP_HEADER_SEEDS,
         "enrol": enrol_seeds,

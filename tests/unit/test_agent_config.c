@@ -198,8 +198,8 @@ test_path_interval_and_keys(void **state)
 	assert_int_equal(l.cfg.probes[0].interval_s, 600);
 	assert_int_equal(l.cfg.probes[1].interval_s, 0);
 	unload(&l);
-	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nmax_hops = 65\n",
-	    ":9: [probe.up] max_hops: expected a whole number from 1 to 64, got \"65\"");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nmax_hops = 31\n",
+	    ":9: [probe.up] max_hops: expected a whole number from 1 to 30, got \"31\"");
 	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nprobes = 0\n",
 	    ":9: [probe.up] probes: expected a whole number from 1 to 10, got \"0\"");
 	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = https://x/\n",

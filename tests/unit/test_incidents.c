@@ -10,6 +10,10 @@
 #include <string.h>
 
 #include "collector/incidents/incidents.h"
+#include "collector/incidents/incwatch.h"
+#include "collector/store/incidentdb.h"
+#include "collector/store/store.h"
+#include "db_harness.h"
 
 #define T0 1700000000000LL
 #define SEC 1000LL
@@ -358,6 +362,51 @@ test_route_from_json(void **state)
 	assert_null(sitepath_get(t, "b", &n));
 	assert_int_equal(sitepath_count(t), 1);
 	sitepath_free(t);
+}
+
+static void
+test_incidents_and_paths_survive_a_restart(void **state)
+{
+	(void)state;
+	struct db_fixture fx;
+	db_fixture_open(&fx, "incidents", 1);
+	struct incidentdb *db;
+	assert_int_equal(incidentdb_open(store_db(fx.store), &db), PANTAU_OK);
+	struct incidents_rules r;
+	incidents_rules_default(&r);
+	struct incwatch *w = incwatch_new(&r, db, T0);
+	assert_non_null(w);
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	assert_int_equal(incidents_update(incwatch_incidents(w), l.s, l.n, T0), PANTAU_OK);
+	size_t n;
+	struct incident *v = incidents_list(incwatch_incidents(w), &n);
+	json_t *o = incident_json(&v[0]);
+	char *text = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(incidentdb_save(db, v[0].id, v[0].end_ms, text), PANTAU_OK);
+	free(text);
+	json_decref(o);
+	o = sitepath_route_json(&l.r[0]);
+	text = json_dumps(o, JSON_COMPACT);
+	assert_int_equal(incidentdb_save_path(db, "a", l.r[0].target, T0, text), PANTAU_OK);
+	free(text);
+	json_decref(o);
+	incwatch_free(w);
+	/* a restart: the open incident is carried on, a's path is known */
+	w = incwatch_new(&r, db, T0 + 60 * SEC);
+	assert_non_null(w);
+	const struct incident *x = incidents_of_site(incwatch_incidents(w), "b");
+	assert_non_null(x);
+	assert_int_equal(x->id, 1);
+	assert_int_equal(x->start_ms, T0);
+	const struct path_route *p = sitepath_get(incwatch_paths(w), "a", &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(p[0].nhops, 4);
+	assert_string_equal(p[0].hops[1].addr, "10.20.0.1");
+	incwatch_free(w);
+	incidentdb_close(db);
+	db_fixture_close(&fx);
 }
 
 #include "unit_main.h"

@@ -340,10 +340,13 @@ test_schema_3_upgraded(void **state)
 	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
 	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
 	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_string_equal((const char *)sqlite3_column_text(st, 2), "6");
+	assert_string_equal((const char *)sqlite3_column_text(st, 2), "7");
 	assert_int_equal(sqlite3_column_int(st, 3), 0);    /* schema 5: the tokens table */
 	assert_int_equal(sqlite3_column_int(st, 4), 0);    /* enrolment's tables */
 	sqlite3_finalize(st);
+	/* schema 7: the incidents and the sites' paths */
+	assert_int_equal(db_count(store_db(s), "SELECT count(*) FROM incidents") +
+	    db_count(store_db(s), "SELECT count(*) FROM site_paths"), 0);
 	/* schema 6: the clock estimates per boot, the agent's own timestamp */
 	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
 	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);

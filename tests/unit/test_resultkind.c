@@ -268,7 +268,7 @@ test_path_bad_hops_rejected(void **state)
 	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\","
 	              "\"dest\":\"d\",\"reached\":true,\"path_hash\":\"0123\","
 	              "\"duration_ms\":1,\"hops\":[" HOP1 "]}", WIRE_REJ_BAD_TEXT,
-	    "results[0].path_hash: must be 16 characters");
+	    "results[0].path_hash: must be 16 to 16 characters");
 	expect_reject(PATH_HEAD "\"hops\":[" HOP1 "],\"trigger\":1}", WIRE_REJ_WRONG_TYPE,
 	    "results[0].trigger: expected a string");
 	expect_reject("{\"probe\":\"path\",\"target\":\"t\",\"ok\":true,\"proto\":\"udp\","

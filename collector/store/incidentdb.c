@@ -1,0 +1,114 @@
+#include "incidentdb.h"
+
+#include <stdlib.h>
+
+#include "log.h"
+#include "stmts.h"
+
+enum { ID_SAVE, ID_SAVE_PATH, ID_LOAD, ID_MAX, ID_LOAD_PATHS, ID_COUNT };
+
+static const char *const id_sql[ID_COUNT] = {
+	[ID_SAVE] = "INSERT OR REPLACE INTO incidents(id, end_ms, data) VALUES(?,?,?)",
+	[ID_SAVE_PATH] = "INSERT OR REPLACE INTO site_paths(agent, target, ms, data)"
+	                 " VALUES(?,?,?,?)",
+	[ID_LOAD] = "SELECT data FROM incidents WHERE end_ms IS NULL OR end_ms >= ? ORDER BY id",
+	[ID_MAX] = "SELECT coalesce(max(id), 0) FROM incidents",
+	[ID_LOAD_PATHS] = "SELECT agent, ms, data FROM site_paths",
+};
+
+struct incidentdb {
+	sqlite3 *db;
+	sqlite3_stmt *st[ID_COUNT];
+};
+
+pantau_err
+incidentdb_open(sqlite3 *db, struct incidentdb **out)
+{
+	struct incidentdb *d = calloc(1, sizeof(*d));
+	*out = NULL;
+	if (d == NULL)
+		return PANTAU_ERR_NOMEM;
+	d->db = db;
+	if (stmts_prepare(db, "incidentdb", id_sql, d->st, ID_COUNT) != PANTAU_OK) {
+		free(d);
+		return PANTAU_ERR_DB;
+	}
+	*out = d;
+	return PANTAU_OK;
+}
+
+void
+incidentdb_close(struct incidentdb *d)
+{
+	if (d == NULL)
+		return;
+	stmts_finalize(d->st, ID_COUNT);
+	free(d);
+}
+
+static pantau_err
+finish(struct incidentdb *d, sqlite3_stmt *st, int step, const char *what)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (step == SQLITE_DONE || step == SQLITE_ROW)
+		return PANTAU_OK;
+	log_warnx("store: %s: %s", what, sqlite3_errmsg(d->db));
+	return PANTAU_ERR_DB;
+}
+
+/* The end as its own column, for loading the recent ones only. */
+pantau_err
+incidentdb_save(struct incidentdb *d, int64_t id, int64_t end_ms, const char *json)
+{
+	sqlite3_stmt *st = d->st[ID_SAVE];
+	sqlite3_bind_int64(st, 1, id);
+	if (end_ms >= 0)
+		sqlite3_bind_int64(st, 2, end_ms);
+	else
+		sqlite3_bind_null(st, 2);
+	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
+	return finish(d, st, sqlite3_step(st), "saving an incident");
+}
+
+pantau_err
+incidentdb_save_path(struct incidentdb *d, const char *agent, const char *target, int64_t ms,
+    const char *json)
+{
+	sqlite3_stmt *st = d->st[ID_SAVE_PATH];
+	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, ms);
+	sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
+	return finish(d, st, sqlite3_step(st), "saving a site's path");
+}
+
+pantau_err
+incidentdb_load(struct incidentdb *d, int64_t since_ms, incidentdb_fn fn, void *ctx,
+    int64_t *max_id)
+{
+	sqlite3_stmt *st = d->st[ID_LOAD];
+	int step;
+	sqlite3_bind_int64(st, 1, since_ms);
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_text(st, 0) != NULL)
+			fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	if (finish(d, st, step, "loading incidents") != PANTAU_OK)
+		return PANTAU_ERR_DB;
+	st = d->st[ID_MAX];
+	step = sqlite3_step(st);
+	*max_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	return finish(d, st, step, "reading the incidents' highest id");
+}
+
+pantau_err
+incidentdb_load_paths(struct incidentdb *d, incidentdb_path_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = d->st[ID_LOAD_PATHS];
+	int step;
+	while ((step = sqlite3_step(st)) == SQLITE_ROW)
+		if (sqlite3_column_text(st, 0) != NULL && sqlite3_column_text(st, 2) != NULL)
+			fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
+			    (const char *)sqlite3_column_text(st, 2));
+	return finish(d, st, step, "loading the sites' paths");
+}
