@@ -9,8 +9,7 @@ enum { ID_SAVE, ID_SAVE_PATH, ID_LOAD, ID_MAX, ID_LOAD_PATHS, ID_COUNT };
 
 static const char *const id_sql[ID_COUNT] = {
 	[ID_SAVE] = "INSERT OR REPLACE INTO incidents(id, end_ms, data) VALUES(?,?,?)",
-	[ID_SAVE_PATH] = "INSERT OR REPLACE INTO site_paths(agent, target, ms, data)"
-	                 " VALUES(?,?,?,?)",
+	[ID_SAVE_PATH] = "INSERT OR REPLACE INTO site_paths(agent, target, ms, data) VALUES(?,?,?,?)",
 	[ID_LOAD] = "SELECT data FROM incidents WHERE end_ms IS NULL OR end_ms >= ? ORDER BY id",
 	[ID_MAX] = "SELECT coalesce(max(id), 0) FROM incidents",
 	[ID_LOAD_PATHS] = "SELECT agent, ms, data FROM site_paths",

@@ -313,6 +313,24 @@ def passive_seeds():
 
 # ---- INI files ----
 
+def dns_seeds():
+    def reply(flags2, flags3, ancount, body=b""):
+        return (bytes([0x12, 0x34, flags2, flags3, 0, 1]) + ancount.to_bytes(2, "big") +
+                b"\0\0\0\0" + body)
+    question = b"\x02ok\x06pantau\x04test\x00\x00\x01\x00\x01"
+    answer = b"\xc0\x0c\x00\x01\x00\x01\x00\x00\x00\x3c\x00\x04\xc6\x12\x00\x07"
+    return {
+        "noerror": reply(0x81, 0x80, 1, question + answer),
+        "nxdomain": reply(0x81, 0x83, 0, question),
+        "servfail": reply(0x81, 0x82, 0, question),
+        "refused-ad": reply(0x81, 0xa5, 0, question),
+        "truncated": reply(0x83, 0x80, 6, question),
+        "query-not-reply": reply(0x01, 0x00, 0, question),
+        "short": b"\x12\x34\x81\x80\x00",
+        "rcode15": reply(0x81, 0x8f, 0xffff),
+    }
+
+
 def example(name):
     with open(os.path.join(ROOT, "deploy", name), encoding="utf-8") as f:
         return f.read()
@@ -459,7 +477,7 @@ def main():
         "passive": passive_seeds(), "agent_config": AGENT_SEEDS,
         "collector_config": COLLECTOR_SEEDS, "reflector_config": REFLECTOR_SEEDS,
         "profiles": PROFILES_SEEDS, "api": API_SEEDS, "http_headers": HTTP_HEADER_SEEDS,
-        "enrol": enrol_seeds,
+        "enrol": enrol_seeds, "dns": dns_seeds(),
     }
     for name, seeds in corpora.items():
         if callable(seeds):
