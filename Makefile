@@ -28,7 +28,7 @@ OPT := -O2
 endif
 
 PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto libssl \
-	libcares
+	libcares libpcap
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
 # libssl and libcrypto are libmosquitto's own; enrolment calls them (agent/enrol/).
@@ -77,6 +77,8 @@ LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The network lab's user-space delay line (tests/lab/, docs/testing.md).
 LAB_BIN := $(BUILD)/tests/delayline
+# The passive probe's decoder and flows over a pcap file (tests/passive/).
+PASSIVE_READ_BIN := $(BUILD)/tests/pantau-passive-read
 # The agent with the test-only probe kinds in its table (agent/probes/echo.c).
 TESTKINDS_BIN := $(BUILD)/tests/pantau-agent-testkinds
 
@@ -233,7 +235,13 @@ node_modules/idn-area-data/data/%.csv:
 deps:
 	@sh deploy/deps.sh
 
-unit: all $(UNIT_BIN) $(LAB_BIN) $(TESTKINDS_BIN)
+unit: all $(UNIT_BIN) $(LAB_BIN) $(TESTKINDS_BIN) $(PASSIVE_READ_BIN)
+
+$(PASSIVE_READ_BIN): $(call obj,tests/passive/passive_read.c) $(BUILD)/libpantau-probes.a \
+		$(BUILD)/libpantau-common.a
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
 
 test: deps
 	@$(MAKE) --no-print-directory unit

@@ -59,6 +59,8 @@ enum rk_judge {
                              * must match sent and recv */
 #define RK_F_QUANTILES 0x2  /* object of min <= p50 <= p95 <= max, min <= avg <= max */
 #define RK_F_MOS 0x4        /* not stored: the API computes it again (common/mos.h) */
+#define RK_F_SENT 0x8       /* a train's sent and recv (integers), judged or not: */
+#define RK_F_RECV 0x10      /* recv <= sent, and RK_F_LOSS and RK_IF_RECV go by them */
 #define RK_F_HEX 0x8        /* string of exactly max lowercase hexadecimal digits */
 #define RK_F_HOPS 0x10      /* array: each element a small train (recv <= sent,
                              * loss_pct as they say, members needed when recv > 0),

@@ -17,6 +17,7 @@ struct dctx {
 	struct wire_result *r;
 	struct wire_error *err;
 	double loss;          /* the RK_F_LOSS field, NAN absent */
+	double sent, recv;    /* the RK_F_SENT and RK_F_RECV fields, NAN absent */
 };
 
 void
@@ -215,8 +216,13 @@ decode_field(struct dctx *c, const json_t *o, const char *path, const struct rk_
 		if (!wire_get_int(o, path, f->name, req, (int64_t)f->min, (int64_t)f->max, &i,
 		        c->err))
 			return false;
-		if (json_object_get(o, f->name) != NULL)
-			keep(c->r, f, (double)i);
+		if (json_object_get(o, f->name) == NULL)
+			return true;
+		keep(c->r, f, (double)i);
+		if ((f->flags & RK_F_SENT) && o == c->r->obj)
+			c->sent = (double)i;
+		if ((f->flags & RK_F_RECV) && o == c->r->obj)
+			c->recv = (double)i;
 		return true;
 	case RK_NUM:
 		if (f->flags & RK_F_LOSS)
@@ -263,7 +269,7 @@ static bool
 check_needs(struct dctx *c, const char *path)
 {
 	const struct resultkind *k = c->r->kind;
-	double sent = c->r->fig[RK_JUDGE_SENT], recv = c->r->fig[RK_JUDGE_RECV];
+	double sent = c->sent, recv = c->recv;
 	for (size_t i = 0; i < k->nfields; i++) {
 		const struct rk_field *f = &k->fields[i];
 		const char *when = NULL;
@@ -288,7 +294,7 @@ check_needs(struct dctx *c, const char *path)
 static bool
 check_train(struct dctx *c, const char *path)
 {
-	double sent = c->r->fig[RK_JUDGE_SENT], recv = c->r->fig[RK_JUDGE_RECV];
+	double sent = c->sent, recv = c->recv;
 	if (isnan(sent) || isnan(recv))
 		return true;
 	if (recv > sent)
@@ -335,7 +341,7 @@ wire_result_decode(const json_t *o, size_t i, struct wire_result *r, struct wire
 	r->kind = rk_find(r->probe);
 	if (r->kind == NULL) /* a kind from a newer agent: kept, its common fields checked */
 		return wire_get_bool(o, path, "ok", false, &r->ok, err);
-	struct dctx c = { r, err, NAN };
+	struct dctx c = { r, err, NAN, NAN, NAN };
 	return decode_fields(&c, o, path, r->kind->fields, r->kind->nfields) &&
 	    check_needs(&c, path) && check_train(&c, path);
 }

@@ -101,7 +101,7 @@ pt_finish(struct pt_hop *hops, size_t n)
 {
 	bool later_whole = false;  /* a hop after this one answered every probe */
 	for (size_t i = n; i-- > 0;) {
-		hops[i].rate_limited = later_whole && hops[i].recv < hops[i].sent;
+		hops[i].rate_limited = later_whole && hops[i].recv > 0 && hops[i].recv < hops[i].sent;
 		if (hops[i].sent > 0 && hops[i].recv == hops[i].sent)
 			later_whole = true;
 	}

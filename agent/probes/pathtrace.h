@@ -60,8 +60,10 @@ struct pt_hop {
 	bool rate_limited;        /* set by pt_finish */
 };
 
-/* Mark rate limiting: a hop that lost probes while a later hop answered
- * every one of its own is limiting its ICMP answers, not losing traffic. */
+/* Mark rate limiting: a hop that answered some of its probes but not all
+ * while a later hop answered every one of its own is limiting its ICMP
+ * answers, not losing traffic. A hop that answered none is silent (it
+ * sends no ICMP at all), not rate limited. */
 void pt_finish(struct pt_hop *hops, size_t n);
 
 /* FNV-1a 64-bit over the hops' addresses in TTL order, each followed by

@@ -202,8 +202,10 @@ test_path_interval_and_keys(void **state)
 	    ":9: [probe.up] max_hops: expected a whole number from 1 to 30, got \"31\"");
 	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nprobes = 0\n",
 	    ":9: [probe.up] probes: expected a whole number from 1 to 10, got \"0\"");
-	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = https://x/\n",
-	    ":8: [probe.up] target: \"https://x/\" looks like a URL");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = 2001:db8::1\n",
+	    ":8: [probe.up] target: a host name or IPv4 address");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nport = 0\n",
+	    ":9: [probe.up] port: expected a whole number from 1 to 65535, got \"0\"");
 	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\ncount = 3\n",
 	    ":9: [probe.up] count: unknown key");
 }

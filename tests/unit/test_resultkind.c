@@ -66,6 +66,25 @@ test_series_fields(void **state)
 	}
 }
 
+/* A judged train's sent and recv are also its counts for the wire checks;
+ * a kind's counts may go unjudged (dns), never the other way round. */
+static void
+test_train_counts_flagged(void **state)
+{
+	(void)state;
+	for (size_t i = 0; resultkinds[i] != NULL; i++) {
+		const struct resultkind *k = resultkinds[i];
+		for (size_t j = 0; j < k->nfields; j++) {
+			const struct rk_field *f = &k->fields[j];
+			if (f->judge == RK_JUDGE_SENT && !(f->flags & RK_F_SENT))
+				fail_msg("%s.%s: judged as sent without RK_F_SENT", k->name, f->name);
+			if (f->judge == RK_JUDGE_RECV && !(f->flags & RK_F_RECV))
+				fail_msg("%s.%s: judged as recv without RK_F_RECV", k->name, f->name);
+		}
+	}
+	assert_false(rk_judges(rk_find("dns"), RK_JUDGE_SENT));
+}
+
 static void
 test_lookups(void **state)
 {
@@ -167,6 +186,18 @@ test_bounds_name_field_and_bound(void **state)
 	expect_reject("{\"probe\":\"stamp\",\"target\":\"r\",\"ok\":true,\"sent\":1,\"recv\":1,"
 	       "\"loss_pct\":0,\"rtt_ms\":{\"min\":1,\"p50\":1,\"avg\":1,\"p95\":1,\"max\":1},"
 	       "\"ttl\":300}", WIRE_REJ_BAD_NUMBER, "results[0].ttl: 300 is outside 0..255");
+	/* dns: sent and recv are not judged, yet checked as a train's */
+	expect_reject("{\"probe\":\"dns\",\"target\":\"n\",\"ok\":false,\"sent\":1,\"recv\":1,"
+	       "\"loss_pct\":0,\"time_ms\":{\"min\":1,\"p50\":1,\"avg\":1,\"p95\":1,\"max\":1},"
+	       "\"answers\":0,\"error\":\"e\"}",
+	    WIRE_REJ_MISSING_FIELD, "results[0].rcode: required when recv > 0");
+	expect_reject("{\"probe\":\"dns\",\"target\":\"n\",\"ok\":false,\"sent\":2,\"recv\":0,"
+	       "\"loss_pct\":0,\"error\":\"e\"}", WIRE_REJ_INCONSISTENT,
+	    "results[0].loss_pct: 0 does not match sent 2 and recv 0");
+	expect_reject("{\"probe\":\"dns\",\"target\":\"n\",\"ok\":true,\"sent\":1,\"recv\":2,"
+	       "\"loss_pct\":0,\"time_ms\":{\"min\":1,\"p50\":1,\"avg\":1,\"p95\":1,\"max\":1},"
+	       "\"rcode\":\"NOERROR\",\"answers\":1}", WIRE_REJ_INCONSISTENT,
+	    "results[0]: recv 2 exceeds sent 1");
 	expect_reject("{\"probe\":\"throughput\",\"target\":\"t\",\"upload\":{\"mbps\":-1}}",
 	    WIRE_REJ_BAD_NUMBER, "results[0].upload.mbps: -1 is outside 0..1e+06");
 	expect_reject("{\"probe\":\"throughput\",\"target\":\"t\",\"budget\":{\"limit_bytes\":1}}",

@@ -1,0 +1,97 @@
+"""The path probe's labs (tests/lab/pathlab.py), proved with `traceroute -n` as
+the reference: the chain's hops, a silent hop (a router whose ICMP is
+blackholed) kept as "*", a rate-limited hop, and shared_lab()'s sites behind
+their routers with a route change. Needs root; skipped otherwise."""
+import os
+import json
+import shutil
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lab"))
+import pathlab  # noqa: E402
+from harness import BUILD  # noqa: E402
+
+NEEDS = os.geteuid() == 0 and shutil.which("traceroute") and shutil.which("ip")
+
+
+@unittest.skipUnless(NEEDS, "needs root, ip and traceroute")
+class PathLabTest(unittest.TestCase):
+    def test_chain_hops_silent_and_rate_limited(self):
+        with pathlab.chain_lab() as lab:
+            want = ["198.18.0.254", "198.18.2.2", "198.18.3.2", pathlab.TARGET]
+            self.assertEqual(lab.traceroute("site"), want)
+            self.assertEqual(lab.traceroute("site", icmp=True), want)
+            lab.silent("r2")
+            self.assertEqual(lab.traceroute("site"), [want[0], "*", want[2], want[3]])
+            lab.silent("r2", False)
+            lab.rate_limit("r2")
+            limited = False
+            for _ in range(4):   # the first runs use up the kernel's burst of 6
+                out = lab.run("site", "traceroute", "-n", "-q", "3", "-N", "16", "-w", "1",
+                              pathlab.TARGET, check=False).stdout
+                rows = {ln.split()[0]: ln for ln in out.splitlines()[1:] if ln.split()}
+                if "*" in rows["2"]:
+                    self.assertNotIn("*", rows["3"], "the hop behind answers every probe")
+                    limited = True
+            self.assertTrue(limited, "r2 drops probes while r3 answers: rate limiting")
+        self.assertEqual([n for n in os.popen("ip netns list").read().split()
+                          if n.startswith(lab.prefix)], [])
+
+    def probe(self, lab, role):
+        """The agent's path result (pantau-agent check --json) from role."""
+        work = tempfile.mkdtemp(prefix="pantau-pathlab-")
+        ini = os.path.join(work, "agent.ini")
+        with open(ini, "w") as f:
+            f.write("[agent]\nid = ag-1\nregion = 32.73\nsite = s\nlink = fiber\n"
+                    "state_dir = %s\n[broker]\nhost = 127.0.0.1\nport = 1\n"
+                    "[probe.up]\ntype = path\ntarget = %s\n" % (work, pathlab.TARGET))
+        out = lab.run(role, os.path.join(BUILD, "pantau-agent"), "check", "--config", ini,
+                      "--json", check=False).stdout
+        shutil.rmtree(work, ignore_errors=True)
+        for line in out.splitlines():
+            if line.startswith("{") and '"probe":"path"' in line:
+                return json.loads(line)
+        self.fail("no path result in:\n" + out)
+
+    def test_probe_hops_equal_traceroute(self):
+        with pathlab.chain_lab() as lab:
+            r = self.probe(lab, "site")
+            self.assertEqual([h.get("addr", "*") for h in r["hops"]], lab.traceroute("site"))
+            self.assertTrue(r["reached"])
+            self.assertEqual([h["recv"] for h in r["hops"]], [3, 3, 3, 3])
+            first = r["path_hash"]
+            lab.silent("r2")
+            r = self.probe(lab, "site")
+            self.assertEqual([h.get("addr", "*") for h in r["hops"]],
+                             ["198.18.0.254", "*", "198.18.3.2", pathlab.TARGET])
+            self.assertNotIn("rtt_p50_ms", r["hops"][1])
+            self.assertFalse(r["hops"][1]["rate_limited"])
+            self.assertNotEqual(r["path_hash"], first)
+            lab.silent("r2", False)
+            lab.rate_limit("r2")
+            limited = [self.probe(lab, "site")["hops"][1]["rate_limited"] for _ in range(3)]
+            self.assertIn(True, limited, "r2 answers some probes while r3 answers all")
+
+    def test_shared_lab_and_route_change(self):
+        with pathlab.shared_lab() as lab:
+            for s in ("s1", "s2", "s3"):
+                self.assertEqual(lab.traceroute(s), [pathlab.SHARED_HOP, "198.18.11.2",
+                                                     pathlab.TARGET])
+            self.assertEqual(lab.traceroute("s4"), [pathlab.OWN_HOP, "198.18.13.2",
+                                                    pathlab.TARGET])
+            before = self.probe(lab, "s1")
+            self.assertEqual(self.probe(lab, "s2")["path_hash"], before["path_hash"])
+            lab.route_change()
+            after = self.probe(lab, "s1")
+            self.assertNotEqual(after["path_hash"], before["path_hash"], "a new path")
+            self.assertEqual([h.get("addr") for h in after["hops"]],
+                             [pathlab.SHARED_HOP, "198.18.14.2", "198.18.15.2", pathlab.TARGET])
+            self.assertEqual(lab.traceroute("s1"), [pathlab.SHARED_HOP, "198.18.14.2",
+                                                    "198.18.15.2", pathlab.TARGET])
+            self.assertEqual(lab.traceroute("s4")[0], pathlab.OWN_HOP)
+
+
+if __name__ == "__main__":
+    unittest.main()
