@@ -27,7 +27,7 @@ SAN_FLAGS :=
 OPT := -O2
 endif
 
-PKGS := libmosquitto libcurl jansson sqlite3 libmicrohttpd inih libuv zlib libcrypto libssl \
+PKGS := libmosquitto libcurl jansson sqlite3 libpq libmicrohttpd inih libuv zlib libcrypto libssl \
 	libcares libpcap
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).

@@ -14,6 +14,7 @@
 #include "check_text.h"
 #include "cycle.h"
 #include "env.h"
+#include "brokerlist.h"
 #include "mqttc.h"
 #include "pkey.h"
 #include "state.h"
@@ -30,10 +31,15 @@ struct check {
 	uv_timer_t guard;
 	json_t *results;
 	int test_mid;
-	bool broker_done, probes_done, published;
-	enum mqttc_fail fail_why;
-	char fail_text[256];
-	bool broker_ok;
+	bool broker_done, probes_done;
+	/* [broker] host as a list: each broker is tried in turn, one result each */
+	struct broker_addr addrs[BROKERLIST_MAX];
+	size_t naddrs, cur;
+	struct broker_try {
+		bool ok, published, done;
+		enum mqttc_fail why;
+		char text[256];
+	} tries[BROKERLIST_MAX];
 	int passed, failed;
 };
 
@@ -136,15 +142,32 @@ broker_report(struct check *k)
 		[MQTTC_FAIL_REFUSED] = M_BROKER_REFUSED, [MQTTC_FAIL_TIMEOUT] = M_BROKER_TIMEOUT,
 		[MQTTC_FAIL_LOST] = M_BROKER_CONNECT,
 	};
-	if (!k->broker_ok) {
-		line(k, false, by_fail[k->fail_why], k->fail_text);
-		return;
+	for (size_t i = 0; i < k->naddrs; i++) {
+		const struct broker_try *t = &k->tries[i];
+		if (!t->ok) {
+			line(k, false, by_fail[t->why], t->text);
+			continue;
+		}
+		line(k, true, M_BROKER_OK, k->addrs[i].host, k->addrs[i].port, b->username);
+		line(k, t->published, t->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
 	}
-	line(k, true, M_BROKER_OK, mqttc_host(k->mqtt), mqttc_port(k->mqtt), b->username);
-	line(k, k->published, k->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
 }
 
+static pantau_err start_broker(struct check *k);
 static void maybe_finish(struct check *k);
+
+/* The broker being tried is done: on to the next one of the list. */
+static void
+broker_next(struct check *k)
+{
+	k->tries[k->cur].done = true;
+	mqttc_free(k->mqtt);
+	k->mqtt = NULL;
+	if (++k->cur < k->naddrs && start_broker(k) == PANTAU_OK)
+		return;
+	k->broker_done = true;
+	maybe_finish(k);
+}
 
 static void
 on_connect(void *ctx)
@@ -152,36 +175,32 @@ on_connect(void *ctx)
 	struct check *k = ctx;
 	char topic[WIRE_TOPIC_MAX + 1];
 	static const char payload[] = "{\"v\":1,\"check\":true}";
-	k->broker_ok = true;
+	k->tries[k->cur].ok = true;
 	if (wire_topic_check(topic, sizeof(topic), k->cfg->region, k->cfg->id) != PANTAU_OK ||
 	    mqttc_publish(k->mqtt, topic, payload, sizeof(payload) - 1, 1, false,
-	        &k->test_mid) != PANTAU_OK) {
-		k->broker_done = true;
-		maybe_finish(k);
-	}
+	        &k->test_mid) != PANTAU_OK)
+		broker_next(k);
 }
 
 static void
 on_fail(void *ctx, enum mqttc_fail why, const char *msg)
 {
 	struct check *k = ctx;
-	if (k->broker_done)
+	if (k->broker_done || k->tries[k->cur].done)
 		return;
-	k->fail_why = why;
-	snprintf(k->fail_text, sizeof(k->fail_text), "%s", msg);
-	k->broker_done = true;
-	maybe_finish(k);
+	k->tries[k->cur].why = why;
+	snprintf(k->tries[k->cur].text, sizeof(k->tries[k->cur].text), "%s", msg);
+	broker_next(k);
 }
 
 static void
 on_publish(void *ctx, int mid)
 {
 	struct check *k = ctx;
-	if (mid != k->test_mid)
+	if (mid != k->test_mid || k->tries[k->cur].done)
 		return;
-	k->published = true;
-	k->broker_done = true;
-	maybe_finish(k);
+	k->tries[k->cur].published = true;
+	broker_next(k);
 }
 
 /* ---- probes ---- */
@@ -357,14 +376,34 @@ on_guard(uv_timer_t *t)
 		on_fail(k, MQTTC_FAIL_TIMEOUT, "no answer");
 }
 
+/* Try the broker k->cur of the list, alone and once. */
+static pantau_err
+start_broker(struct check *k)
+{
+	struct mqttc_opts mo;
+	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+		.on_publish = on_publish };
+	const struct broker_addr *a = &k->addrs[k->cur];
+	char host[BROKERLIST_HOST_MAX + 3];
+	snprintf(host, sizeof(host), strchr(a->host, ':') != NULL ? "[%s]" : "%s", a->host);
+	mqttc_opts_default(&mo);
+	brokercfg_to_mqttc(&k->cfg->broker, &mo);
+	mo.host = host;
+	mo.port = a->port;
+	mo.reconnect = false;
+	k->test_mid = -1;
+	k->mqtt = mqttc_new(&k->loop, &mo, &cb, k);
+	if (k->mqtt == NULL || mqttc_start(k->mqtt) != PANTAU_OK)
+		return PANTAU_ERR_NOMEM;
+	return PANTAU_OK;
+}
+
 static pantau_err
 start(struct check *k)
 {
 	char why[PATH_MAX + 512], worker[PATH_MAX];
 	const struct probe_def *all[AGENT_MAX_PROBES];
 	struct mqttc_opts mo;
-	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
-		.on_publish = on_publish };
 	uv_timer_init(&k->loop, &k->guard);
 	k->guard.data = k;
 	/* Without the worker its probes fail with the same reason, below. */
@@ -378,15 +417,18 @@ start(struct check *k)
 	if (budget_new(NULL, agent_config_budget_bytes(k->cfg), clock_real_ms(),
 	        &k->env.probe.budget) != PANTAU_OK)
 		return PANTAU_ERR_NOMEM;
+	char list_why[200];
 	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&k->cfg->broker, &mo);
-	mo.reconnect = false;
-	k->mqtt = mqttc_new(&k->loop, &mo, &cb, k);
+	if (brokerlist_parse(k->cfg->broker.host, k->cfg->broker.port, k->addrs, &k->naddrs,
+	        list_why, sizeof(list_why)) != PANTAU_OK)
+		return PANTAU_ERR_CONFIG; /* the config's check refused it already */
 	k->cycle = cycle_new(&k->env.probe, on_cycle_done, k);
 	for (size_t i = 0; i < k->cfg->nprobes; i++)
 		all[i] = &k->cfg->probes[i];
-	uv_timer_start(&k->guard, on_guard, (uint64_t)mo.connect_timeout_ms + 5000, 0);
-	if (k->mqtt == NULL || k->cycle == NULL || mqttc_start(k->mqtt) != PANTAU_OK ||
+	uv_timer_start(&k->guard, on_guard,
+	    ((uint64_t)mo.connect_timeout_ms + 5000) * k->naddrs, 0);
+	if (k->cycle == NULL || start_broker(k) != PANTAU_OK ||
 	    cycle_start(k->cycle, all, k->cfg->nprobes, k->cfg->interval_s * 1000) != PANTAU_OK)
 		return PANTAU_ERR_NOMEM;
 	return PANTAU_OK;

@@ -22,7 +22,7 @@ static const char *const auth_modes[] = { "auto", "on", "off", NULL };
 
 static const struct cfg_key collector_keys[] = {
 	{ "database", CFG_STRING, C(database), S(database), 0, 0, "/var/lib/pantau/pantau.db",
-	    NULL, NULL, 0, "SQLite database file; created when missing" },
+	    NULL, NULL, 0, "SQLite database file; created when missing ([store] url overrides it)" },
 	{ "catalog_dir", CFG_STRING, C(catalog_dir), S(catalog_dir), 0, 0, PANTAU_DATADIR,
 	    NULL, NULL, 0, "folder with provinces.csv and regencies.csv (idn-area-data)" },
 	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
@@ -78,7 +78,24 @@ check_retain_days(const char *v, char *why, size_t len)
 	return false;
 }
 
+static bool
+check_store_url(const char *v, char *why, size_t len)
+{
+	struct store_url u;
+	if (v[0] == '\0')
+		return true;
+	if (!store_url_parse(v, &u, why, len))
+		return false;
+	if (strlen(u.target) < S(database))
+		return true;
+	snprintf(why, len, "the SQLite file's path is longer than %zu bytes", S(database) - 1);
+	return false;
+}
+
 static const struct cfg_key store_keys[] = {
+	{ "url", CFG_STRING, C(store.url), S(store.url), 0, 0, "", NULL, check_store_url, 0,
+	    "the store: sqlite:///path/to/pantau.db; empty: the SQLite file [collector] "
+	    "database (a synonym of sqlite://)" },
 	{ "commit_ms", CFG_INT, C(store.commit_ms), 0, 1, 10000, "1000", NULL, NULL, 0,
 	    "longest a received batch waits before its transaction commits (ms)" },
 	{ "commit_rows", CFG_INT, C(store.commit_rows), 0, 1, 1000000, "50000", NULL, NULL, 0,
@@ -190,6 +207,17 @@ static const struct cfg_key replay_keys[] = {
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
+/* [store] url names the SQLite file too: [collector] database then follows it. */
+static void
+store_url_resolve(struct collector_config *c)
+{
+	struct store_url u;
+	char why[256];
+	if (c->store.url[0] != '\0' && store_url_parse(c->store.url, &u, why, sizeof(why)) &&
+	    strlen(u.target) < sizeof(c->database))
+		memcpy(c->database, u.target, strlen(u.target) + 1);
+}
+
 static void
 apply_all(struct cfg_file *f, struct collector_config *c)
 {
@@ -198,6 +226,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 	cfg_apply(f, "broker", broker_extra_keys, N(broker_extra_keys), c);
 	cfg_apply(f, "api", api_keys, N(api_keys), c);
 	cfg_apply(f, "store", store_keys, N(store_keys), c);
+	store_url_resolve(c);
 	cfg_apply(f, "status", status_keys, N(status_keys), c);
 	cfg_apply(f, "counting", counting_keys, N(counting_keys), c);
 	cfg_apply(f, "alerts", alerts_keys, N(alerts_keys), c);

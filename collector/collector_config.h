@@ -9,6 +9,7 @@
 #include "cfg.h"
 #include "collector/alerts/sinks.h"
 #include "collector/enrol/enrolcfg.h"
+#include "collector/store/store_url.h"
 
 /* Shortest [store] retain_days other than 0 (keep forever). */
 #define RETAIN_DAYS_MIN 8
@@ -32,6 +33,7 @@ struct collector_config {
 		char tls_key[512];
 	} api;
 	struct {
+		char url[STORE_URL_MAX];   /* empty: sqlite:// + database */
 		int commit_ms;
 		int commit_rows;
 		int synchronous;      /* 0 normal, 1 full */

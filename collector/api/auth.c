@@ -31,7 +31,7 @@ refusal(enum token_verdict v)
 }
 
 bool
-auth_allow(sqlite3 *db, struct MHD_Connection *c, enum auth_need need, int64_t now_ms,
+auth_allow(struct db *db, struct MHD_Connection *c, enum auth_need need, int64_t now_ms,
     struct reply *r)
 {
 	enum token_role role;
@@ -71,7 +71,7 @@ auth_allow(sqlite3 *db, struct MHD_Connection *c, enum auth_need need, int64_t n
 }
 
 void
-auth_list_tokens(sqlite3 *db, struct reply *r)
+auth_list_tokens(struct db *db, struct reply *r)
 {
 	json_t *doc = NULL;
 	pantau_err rc = tokens_list(db, &doc);
@@ -79,7 +79,7 @@ auth_list_tokens(sqlite3 *db, struct reply *r)
 }
 
 void
-auth_revoke_token(sqlite3 *db, const char *arg, int64_t now_ms, struct reply *r)
+auth_revoke_token(struct db *db, const char *arg, int64_t now_ms, struct reply *r)
 {
 	char e[REPLY_ECHO_MAX + 4], *end = NULL;
 	long long id = strtoll(arg, &end, 10);

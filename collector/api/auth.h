@@ -14,7 +14,7 @@
 #define PANTAU_API_AUTH_H
 
 #include <microhttpd.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -32,13 +32,13 @@ enum auth_need {
  * send. db is the collector's store connection (borrowed); now_ms the
  * time expiry is judged at.
  */
-bool auth_allow(sqlite3 *db, struct MHD_Connection *c, enum auth_need need, int64_t now_ms,
+bool auth_allow(struct db *db, struct MHD_Connection *c, enum auth_need need, int64_t now_ms,
     struct reply *r);
 
 /* GET /api/v1/tokens: every token without its hash (tokens_list). */
-void auth_list_tokens(sqlite3 *db, struct reply *r);
+void auth_list_tokens(struct db *db, struct reply *r);
 
 /* DELETE /api/v1/tokens/{id}: revoke token id now (tokens_revoke). */
-void auth_revoke_token(sqlite3 *db, const char *id, int64_t now_ms, struct reply *r);
+void auth_revoke_token(struct db *db, const char *id, int64_t now_ms, struct reply *r);
 
 #endif

@@ -49,29 +49,29 @@ static const char *const stmt_sql[Q_NSTMT] = {
 pantau_err
 q_delivery(struct query *q, const char *agent, json_t **out)
 {
-	sqlite3_stmt *st = q->st[Q_DELIVERY];
+	struct db_stmt *st = q->st[Q_DELIVERY];
 	json_t *list = json_array();
-	int step = SQLITE_DONE;
+	int step = DB_DONE;
 	if (agent != NULL)
-		sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	while (list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t expected = sqlite3_column_int64(st, 1), stored = sqlite3_column_int64(st, 2);
-		int64_t lost = sqlite3_column_int64(st, 5), missing = expected - stored - lost;
+		db_bind_text(st, 1, agent, -1);
+	while (list != NULL && (step = db_step(st)) == DB_ROW) {
+		int64_t expected = db_column_int64(st, 1), stored = db_column_int64(st, 2);
+		int64_t lost = db_column_int64(st, 5), missing = expected - stored - lost;
 		json_array_append_new(list, json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "agent",
-		    (const char *)sqlite3_column_text(st, 0), "expected", (json_int_t)expected,
+		    (const char *)db_column_text(st, 0), "expected", (json_int_t)expected,
 		    "stored", (json_int_t)stored, "missing", (json_int_t)(missing > 0 ? missing : 0),
-		    "lost", (json_int_t)lost, "duplicates", (json_int_t)sqlite3_column_int64(st, 3),
-		    "dropped", (json_int_t)sqlite3_column_int64(st, 4)));
+		    "lost", (json_int_t)lost, "duplicates", (json_int_t)db_column_int64(st, 3),
+		    "dropped", (json_int_t)db_column_int64(st, 4)));
 	}
 	q_done(st);
 	*out = list;
 	if (list == NULL)
 		return PANTAU_ERR_NOMEM;
-	return step == SQLITE_DONE ? PANTAU_OK : q_db_fail(q, "reading delivery counts");
+	return step == DB_DONE ? PANTAU_OK : q_db_fail(q, "reading delivery counts");
 }
 
 pantau_err
-query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o,
+query_new(struct db *db, const struct catalog *catalog, const struct query_opts *o,
     struct query **out, char *why, size_t whylen)
 {
 	pantau_err rc = PANTAU_ERR_NOMEM;
@@ -97,10 +97,9 @@ query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o
 			snprintf(why, whylen, "the result kinds' table does not fit the API's "
 			    "queries (collector/api/query_kinds.c)");
 			rc = PANTAU_ERR_INVAL;
-		} else if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q->st[i],
-		        NULL) != SQLITE_OK) {
+		} else if (db_prepare(db, sql, &q->st[i]) != DB_OK) {
 			snprintf(why, whylen, "cannot prepare the API's queries (%s); is the database "
-			    "schema current?", sqlite3_errmsg(db));
+			    "schema current?", db_errmsg(db));
 			rc = PANTAU_ERR_DB;
 		}
 	}
@@ -119,42 +118,42 @@ query_free(struct query *q)
 	if (q == NULL)
 		return;
 	for (int i = 0; i < Q_NSTMT; i++)
-		sqlite3_finalize(q->st[i]);
+		db_finalize(q->st[i]);
 	free(q);
 }
 
 pantau_err
 q_db_fail(struct query *q, const char *what)
 {
-	log_warnx("api: %s: %s", what, sqlite3_errmsg(q->db));
+	log_warnx("api: %s: %s", what, db_errmsg(q->db));
 	return PANTAU_ERR_DB;
 }
 
 void
-q_done(sqlite3_stmt *st)
+q_done(struct db_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 bool
-q_col_null(sqlite3_stmt *st, int col)
+q_col_null(struct db_stmt *st, int col)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL;
+	return db_column_type(st, col) == DB_NULL;
 }
 
 int64_t
-q_col_int(sqlite3_stmt *st, int col, int64_t dflt)
+q_col_int(struct db_stmt *st, int col, int64_t dflt)
 {
-	return q_col_null(st, col) ? dflt : sqlite3_column_int64(st, col);
+	return q_col_null(st, col) ? dflt : db_column_int64(st, col);
 }
 
 enum site_status
-q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason,
+q_site_status(const struct query *q, struct db_stmt *st, int64_t now_ms, char *reason,
     size_t len, int64_t *since_ms)
 {
 	struct engine_site_view v;
-	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	const char *agent = (const char *)db_column_text(st, SC_AGENT);
 	char live[QUERY_REASON_MAX];
 	enum site_status s = q_liveness(q, st, now_ms, live, sizeof(live));
 	*since_ms = -1;
@@ -169,10 +168,10 @@ q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *rea
 }
 
 void
-q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o)
+q_site_coords(const struct query *q, struct db_stmt *st, json_t *o)
 {
 	struct engine_site_view v;
-	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	const char *agent = (const char *)db_column_text(st, SC_AGENT);
 	q_set_col_num(o, "lat", st, SC_LAT, false);
 	q_set_col_num(o, "lon", st, SC_LON, false);
 	if (q->o.engine == NULL || agent == NULL || !engine_site(q->o.engine, agent, 0, &v) ||
@@ -183,7 +182,7 @@ q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o)
 }
 
 void
-q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+q_site_state(const struct query *q, struct db_stmt *st, json_t *o, enum site_status s,
     const char *reason, int64_t since)
 {
 	q_set_col_text(o, "link", st, SC_LINK, false);
@@ -195,13 +194,13 @@ q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_statu
 }
 
 enum site_status
-q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms, char *reason, size_t len)
+q_liveness(const struct query *q, struct db_stmt *st, int64_t now_ms, char *reason, size_t len)
 {
 	struct site_facts f = {
 		.last_result_ms = q_col_int(st, SC_LAST_RESULT, -1),
 		.status_ms = q_col_int(st, SC_STATUS_MS, -1),
 		.online = (int)q_col_int(st, SC_ONLINE, -1),
-		.offline_reason = (const char *)sqlite3_column_text(st, SC_ONLINE_REASON),
+		.offline_reason = (const char *)db_column_text(st, SC_ONLINE_REASON),
 		.interval_s = q_col_int(st, SC_INTERVAL, -1),
 		.grace_from_ms = -1,
 	};
@@ -218,31 +217,31 @@ set_or_null(json_t *o, const char *key, json_t *v, bool omit_null)
 }
 
 void
-q_set_col_int(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+q_set_col_int(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null)
 {
-	set_or_null(o, key, q_col_null(st, col) ? NULL : json_integer(sqlite3_column_int64(st, col)),
+	set_or_null(o, key, q_col_null(st, col) ? NULL : json_integer(db_column_int64(st, col)),
 	    omit_null);
 }
 
 void
-q_set_col_num(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+q_set_col_num(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null)
 {
-	set_or_null(o, key, q_col_null(st, col) ? NULL : json_real(sqlite3_column_double(st, col)),
+	set_or_null(o, key, q_col_null(st, col) ? NULL : json_real(db_column_double(st, col)),
 	    omit_null);
 }
 
 void
-q_set_col_text(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+q_set_col_text(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null)
 {
-	const char *s = (const char *)sqlite3_column_text(st, col);
+	const char *s = (const char *)db_column_text(st, col);
 	set_or_null(o, key, s != NULL ? json_string(s) : NULL, omit_null);
 }
 
 void
-q_set_col_bool(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null)
+q_set_col_bool(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null)
 {
 	set_or_null(o, key,
-	    q_col_null(st, col) ? NULL : json_boolean(sqlite3_column_int64(st, col) != 0), omit_null);
+	    q_col_null(st, col) ? NULL : json_boolean(db_column_int64(st, col) != 0), omit_null);
 }
 
 void
@@ -253,7 +252,7 @@ q_set_str(json_t *o, const char *key, const char *v)
 
 
 void
-q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col)
+q_set_col_iso(json_t *o, const char *key, struct db_stmt *st, int col)
 {
 	json_set_time(o, key, q_col_int(st, col, -1));
 }
@@ -305,10 +304,10 @@ q_cmp_worst(int rank_a, double loss_a, double p95_a, int rank_b, double loss_b, 
 static pantau_err
 scalar(struct query *q, enum q_stmt id, int64_t *v)
 {
-	sqlite3_stmt *st = q->st[id];
+	struct db_stmt *st = q->st[id];
 	pantau_err rc = PANTAU_OK;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*v = sqlite3_column_int64(st, 0);
+	if (db_step(st) == DB_ROW)
+		*v = db_column_int64(st, 0);
 	else
 		rc = q_db_fail(q, stmt_sql[id] != NULL ? stmt_sql[id] : "a query of the result kinds");
 	q_done(st);

@@ -1,7 +1,7 @@
 /*
  * Read side of the store for the HTTP API: SQL in, JSON out (docs/api.md).
  *
- * A query object keeps its prepared statements (SQLITE_PREPARE_PERSISTENT)
+ * A query object keeps its prepared statements
  * on the store's connection for its whole life; use it only on the thread
  * that owns that connection (the collector's loop thread), and free it
  * before the store is closed. Every function takes "now" (epoch ms) so the
@@ -15,7 +15,7 @@
 #define PANTAU_QUERY_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -66,7 +66,7 @@ struct query_opts {
 
 /* Prepare the statements on db. catalog (borrowed) names the regions and
  * must outlive the query. On failure why says what went wrong. */
-pantau_err query_new(sqlite3 *db, const struct catalog *catalog, const struct query_opts *o,
+pantau_err query_new(struct db *db, const struct catalog *catalog, const struct query_opts *o,
     struct query **out, char *why, size_t whylen);
 /* Finalize the statements. Safe with NULL. */
 void query_free(struct query *q);

@@ -195,7 +195,7 @@ q_kinds_sql(struct query *q, enum q_stmt id, char *sql, size_t len)
 
 /* The fields of f (members under their object) from their columns. */
 static void
-fields_json(json_t *o, sqlite3_stmt *st, const struct rk_field *f, size_t n)
+fields_json(json_t *o, struct db_stmt *st, const struct rk_field *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].members != NULL) {
@@ -218,7 +218,7 @@ fields_json(json_t *o, sqlite3_stmt *st, const struct rk_field *f, size_t n)
 /* No column holds mos: the estimated MOS (common/mos.h) is computed again
  * from the row's own RTT average, jitter and loss. */
 static void
-set_mos(json_t *o, sqlite3_stmt *st, const struct resultkind *k)
+set_mos(json_t *o, struct db_stmt *st, const struct resultkind *k)
 {
 	bool has = false;
 	for (size_t i = 0; i < k->nfields; i++)
@@ -226,16 +226,16 @@ set_mos(json_t *o, sqlite3_stmt *st, const struct resultkind *k)
 	if (!has || q_col_null(st, RC_COL(RK_COL_LOSS)))
 		return;
 	int avg = RC_COL(RK_COL_RTT_AVG), jit = RC_COL(RK_COL_JITTER);
-	double rtt = q_col_null(st, avg) ? 0 : sqlite3_column_double(st, avg);
-	double jitter = q_col_null(st, jit) ? 0 : sqlite3_column_double(st, jit);
+	double rtt = q_col_null(st, avg) ? 0 : db_column_double(st, avg);
+	double jitter = q_col_null(st, jit) ? 0 : db_column_double(st, jit);
 	wire_set_num(o, "mos", mos_estimate(rtt, jitter,
-	    sqlite3_column_double(st, RC_COL(RK_COL_LOSS))));
+	    db_column_double(st, RC_COL(RK_COL_LOSS))));
 }
 
 json_t *
-q_result_json(sqlite3_stmt *st)
+q_result_json(struct db_stmt *st)
 {
-	const char *extra = (const char *)sqlite3_column_text(st, RC_EXTRA);
+	const char *extra = (const char *)db_column_text(st, RC_EXTRA);
 	if (extra != NULL) {
 		json_t *x = json_loads(extra, 0, NULL);
 		if (json_is_object(x))
@@ -245,7 +245,7 @@ q_result_json(sqlite3_stmt *st)
 	json_t *o = json_object();
 	if (o == NULL)
 		return NULL;
-	const struct resultkind *k = rk_find((const char *)sqlite3_column_text(st, RC_PROBE));
+	const struct resultkind *k = rk_find((const char *)db_column_text(st, RC_PROBE));
 	q_set_col_text(o, "probe", st, RC_PROBE, true);
 	q_set_col_text(o, "target", st, RC_TARGET, true);
 	q_set_col_bool(o, "ok", st, RC_OK, true);
@@ -269,9 +269,9 @@ kind_index(const struct resultkind *k)
 }
 
 json_t *
-q_series_point(const struct query *q, sqlite3_stmt *st, bool bucketed)
+q_series_point(const struct query *q, struct db_stmt *st, bool bucketed)
 {
-	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
+	const char *probe = (const char *)db_column_text(st, SR_PROBE);
 	json_t *p = json_object();
 	if (p == NULL || probe == NULL)
 		return p;

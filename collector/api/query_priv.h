@@ -50,8 +50,8 @@ enum q_site_col {
 #define QUERY_MAX_SERIES 12
 
 struct query {
-	sqlite3 *db;
-	sqlite3_stmt *st[Q_NSTMT];
+	struct db *db;
+	struct db_stmt *st[Q_NSTMT];
 	/* Column of Q_SERIES of each kind's series figure (resultkinds[] order). */
 	unsigned char series_col[QUERY_MAX_KINDS][QUERY_MAX_SERIES];
 	const struct catalog *catalog;
@@ -66,48 +66,48 @@ struct query {
 bool q_kinds_sql(struct query *q, enum q_stmt id, char *sql, size_t len);
 /* One row of Q_BATCH_RESULTS as received: the stored JSON of a kind kept
  * whole, else its kind's fields from their columns. */
-json_t *q_result_json(sqlite3_stmt *st);
+json_t *q_result_json(struct db_stmt *st);
 /* One row of Q_SERIES: ts and the figures of its kind (null when missing,
  * so every point of a kind has the same keys); in buckets also how many
  * results and how many failed. */
-json_t *q_series_point(const struct query *q, sqlite3_stmt *st, bool bucketed);
+json_t *q_series_point(const struct query *q, struct db_stmt *st, bool bucketed);
 /* Columns of Q_SERIES before the kinds' figures. */
 enum series_col { SR_PROBE, SR_TARGET, SR_TS, SR_COUNT, SR_OK, SR_FAILED, SR_FIRST_FIGURE };
 
 /* Log SQLite's message and return PANTAU_ERR_DB. */
 pantau_err q_db_fail(struct query *q, const char *what);
 /* Reset and clear a statement after use. */
-void q_done(sqlite3_stmt *st);
+void q_done(struct db_stmt *st);
 
 /* Status of the site on the current row of a Q_SITE_COLS statement: the
  * status engine's when it knows the site, else its liveness. *since_ms gets
  * when it entered that status (-1 unknown). */
-enum site_status q_site_status(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
+enum site_status q_site_status(const struct query *q, struct db_stmt *st, int64_t now_ms,
     char *reason, size_t len, int64_t *since_ms);
 
 /* "lat" and "lon" of the site on the current row: the profile file's, else
  * what its agent said. */
-void q_site_coords(const struct query *q, sqlite3_stmt *st, json_t *o);
+void q_site_coords(const struct query *q, struct db_stmt *st, json_t *o);
 /* A site's link, place (q_site_coords), simulated flag and status: s with
  * its reason, since since. */
-void q_site_state(const struct query *q, sqlite3_stmt *st, json_t *o, enum site_status s,
+void q_site_state(const struct query *q, struct db_stmt *st, json_t *o, enum site_status s,
     const char *reason, int64_t since);
 
 /* The site's liveness alone (sitestate.h). */
-enum site_status q_liveness(const struct query *q, sqlite3_stmt *st, int64_t now_ms,
+enum site_status q_liveness(const struct query *q, struct db_stmt *st, int64_t now_ms,
     char *reason, size_t len);
 
 /* Column as int64, or dflt when NULL. */
-int64_t q_col_int(sqlite3_stmt *st, int col, int64_t dflt);
-bool q_col_null(sqlite3_stmt *st, int col);
+int64_t q_col_int(struct db_stmt *st, int col, int64_t dflt);
+bool q_col_null(struct db_stmt *st, int col);
 
 /* Set key from a column: NULL becomes JSON null, unless omit_null. */
-void q_set_col_int(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
-void q_set_col_num(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
-void q_set_col_text(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
-void q_set_col_bool(json_t *o, const char *key, sqlite3_stmt *st, int col, bool omit_null);
+void q_set_col_int(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null);
+void q_set_col_num(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null);
+void q_set_col_text(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null);
+void q_set_col_bool(json_t *o, const char *key, struct db_stmt *st, int col, bool omit_null);
 /* Epoch-ms column as ISO 8601 text. */
-void q_set_col_iso(json_t *o, const char *key, sqlite3_stmt *st, int col);
+void q_set_col_iso(json_t *o, const char *key, struct db_stmt *st, int col);
 /* NAN becomes null; otherwise rounded to 0.001. */
 void q_set_num(json_t *o, const char *key, double v);
 /* NULL becomes null. */

@@ -80,14 +80,14 @@ acc_free(struct icmp_acc *a)
 /* Add the rows of a (rtt_p50, rtt_p95, sent, recv) statement bound by the
  * caller, then reset it. */
 static pantau_err
-acc_rows(struct query *q, sqlite3_stmt *st, struct icmp_acc *a)
+acc_rows(struct query *q, struct db_stmt *st, struct icmp_acc *a)
 {
 	pantau_err rc = PANTAU_OK;
 	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW && rc == PANTAU_OK) {
-		if (!q_col_null(st, 0) && dvec_push(&a->p50, sqlite3_column_double(st, 0)) != 0)
+	while ((s = db_step(st)) == DB_ROW && rc == PANTAU_OK) {
+		if (!q_col_null(st, 0) && dvec_push(&a->p50, db_column_double(st, 0)) != 0)
 			rc = PANTAU_ERR_NOMEM;
-		if (!q_col_null(st, 1) && dvec_push(&a->p95, sqlite3_column_double(st, 1)) != 0)
+		if (!q_col_null(st, 1) && dvec_push(&a->p95, db_column_double(st, 1)) != 0)
 			rc = PANTAU_ERR_NOMEM;
 		int64_t sent = q_col_int(st, 2, 0), recv = q_col_int(st, 3, 0);
 		if (sent > 0 && recv >= 0 && recv <= sent) {
@@ -95,7 +95,7 @@ acc_rows(struct query *q, sqlite3_stmt *st, struct icmp_acc *a)
 			a->lost += sent - recv;
 		}
 	}
-	if (rc == PANTAU_OK && s != SQLITE_DONE && s != SQLITE_ROW)
+	if (rc == PANTAU_OK && s != DB_DONE && s != DB_ROW)
 		rc = q_db_fail(q, "reading icmp results");
 	q_done(st);
 	return rc;
@@ -126,9 +126,9 @@ acc_figures(struct icmp_acc *a, struct figures *f)
 static pantau_err
 window_rows(struct query *q, const char *agent, int64_t now_ms, struct icmp_acc *a)
 {
-	sqlite3_stmt *st = q->st[Q_WINDOW];
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now_ms - (int64_t)q->o.window_s * 1000);
+	struct db_stmt *st = q->st[Q_WINDOW];
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, now_ms - (int64_t)q->o.window_s * 1000);
 	return acc_rows(q, st, a);
 }
 
@@ -144,10 +144,10 @@ region_init(struct region_sum *r, const char *code)
 /* Count the site on the current row of st into r, and add its window's
  * icmp rows and its recent upload rate to win. */
 static pantau_err
-region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_sum *r,
+region_add_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct region_sum *r,
     struct icmp_acc *win, enum site_status *status, char *reason, size_t len, int64_t *since)
 {
-	const char *agent = (const char *)sqlite3_column_text(st, SC_AGENT);
+	const char *agent = (const char *)db_column_text(st, SC_AGENT);
 	enum site_status s = q_site_status(q, st, now_ms, reason, len, since);
 	r->known++;
 	r->counts[s]++;
@@ -162,7 +162,7 @@ region_add_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 	*status = s;
 	if (!q_col_null(st, SC_UPLOAD) &&
 	    q_col_int(st, SC_UPLOAD_TS, -1) > now_ms - QUERY_UPLOAD_MAX_AGE_MS &&
-	    dvec_push(&win->up, sqlite3_column_double(st, SC_UPLOAD)) != 0)
+	    dvec_push(&win->up, db_column_double(st, SC_UPLOAD)) != 0)
 		return PANTAU_ERR_NOMEM;
 	return agent != NULL ? window_rows(q, agent, now_ms, win) : PANTAU_OK;
 }
@@ -295,12 +295,12 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 	enum site_status s;
 	int64_t since;
 	pantau_err rc = PANTAU_OK;
-	int step = SQLITE_DONE;
-	sqlite3_stmt *st = q->st[Q_SITES];
+	int step = DB_DONE;
+	struct db_stmt *st = q->st[Q_SITES];
 	if (province != NULL)
-		sqlite3_bind_text(st, 1, province, -1, SQLITE_TRANSIENT);
-	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *code = (const char *)sqlite3_column_text(st, SC_REGENCY);
+		db_bind_text(st, 1, province, -1);
+	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW) {
+		const char *code = (const char *)db_column_text(st, SC_REGENCY);
 		code = code != NULL ? code : "";
 		if (n == 0 || strcmp(v[n - 1].code, code) != 0) {
 			if (n > 0)
@@ -320,7 +320,7 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason),
 		    &since);
 	}
-	if (rc == PANTAU_OK && step != SQLITE_DONE)
+	if (rc == PANTAU_OK && step != DB_DONE)
 		rc = q_db_fail(q, "reading sites");
 	if (rc == PANTAU_OK && n > 0)
 		acc_figures(&win, &v[n - 1].fig);
@@ -370,7 +370,7 @@ out:
 /* ---- one regency with its sites ---- */
 
 static json_t *
-site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const char *reason,
+site_json(const struct query *q, struct db_stmt *st, enum site_status s, const char *reason,
     int64_t since,
     const struct figures *latest)
 {
@@ -403,9 +403,9 @@ site_json(const struct query *q, sqlite3_stmt *st, enum site_status s, const cha
 static pantau_err
 latest_figures(struct query *q, const char *agent, struct icmp_acc *a, struct figures *f)
 {
-	sqlite3_stmt *st = q->st[Q_LATEST_ICMP];
+	struct db_stmt *st = q->st[Q_LATEST_ICMP];
 	acc_reset(a);
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, agent, -1);
 	pantau_err rc = acc_rows(q, st, a);
 	acc_figures(a, f);
 	return rc;
@@ -430,7 +430,7 @@ struct region_read {
 };
 
 static pantau_err
-add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region_read *r,
+add_region_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct region_read *r,
     size_t *cap)
 {
 	char reason[QUERY_REASON_MAX];
@@ -440,7 +440,7 @@ add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 	pantau_err rc = region_add_site(q, st, now_ms, &r->sum, &r->win, &s, reason,
 	    sizeof(reason), &since);
 	if (rc == PANTAU_OK)
-		rc = latest_figures(q, (const char *)sqlite3_column_text(st, SC_AGENT), &r->one,
+		rc = latest_figures(q, (const char *)db_column_text(st, SC_AGENT), &r->one,
 		    &latest);
 	if (rc != PANTAU_OK)
 		return rc;
@@ -464,15 +464,15 @@ add_region_site(struct query *q, sqlite3_stmt *st, int64_t now_ms, struct region
 static pantau_err
 read_region(struct query *q, const char *code, int64_t now_ms, struct region_read *r)
 {
-	sqlite3_stmt *st = q->st[Q_SITES_REGENCY];
+	struct db_stmt *st = q->st[Q_SITES_REGENCY];
 	pantau_err rc = PANTAU_OK;
 	size_t cap = 0;
-	int step = SQLITE_DONE;
+	int step = DB_DONE;
 	region_init(&r->sum, code);
-	sqlite3_bind_text(st, 1, code, -1, SQLITE_TRANSIENT);
-	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+	db_bind_text(st, 1, code, -1);
+	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW)
 		rc = add_region_site(q, st, now_ms, r, &cap);
-	if (rc == PANTAU_OK && step != SQLITE_DONE)
+	if (rc == PANTAU_OK && step != DB_DONE)
 		rc = q_db_fail(q, "reading the regency's sites");
 	q_done(st);
 	acc_figures(&r->win, &r->sum.fig);

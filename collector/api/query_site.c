@@ -69,10 +69,10 @@ site_engine(struct query *q, json_t *o, int64_t now_ms)
 }
 
 static json_t *
-site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
+site_header(struct query *q, struct db_stmt *st, int64_t now_ms)
 {
 	char reason[QUERY_REASON_MAX];
-	const char *regency = (const char *)sqlite3_column_text(st, SC_REGENCY);
+	const char *regency = (const char *)db_column_text(st, SC_REGENCY);
 	char province[3] = { 0 };
 	json_t *o = json_object(), *outbox = json_object();
 	if (o == NULL || outbox == NULL || regency == NULL) {
@@ -110,26 +110,26 @@ site_header(struct query *q, sqlite3_stmt *st, int64_t now_ms)
 static pantau_err
 latest_batch(struct query *q, const char *agent, json_t *doc)
 {
-	sqlite3_stmt *b = q->st[Q_LATEST_BATCH], *r = q->st[Q_BATCH_RESULTS];
+	struct db_stmt *b = q->st[Q_LATEST_BATCH], *r = q->st[Q_BATCH_RESULTS];
 	json_t *list = json_array(), *hdr = json_null();
 	pantau_err rc = PANTAU_OK;
 	int step;
-	sqlite3_bind_text(b, 1, agent, -1, SQLITE_TRANSIENT);
-	step = sqlite3_step(b);
-	if (step == SQLITE_ROW) {
-		hdr = json_pack("{s:I,s:I}", "boot", (json_int_t)sqlite3_column_int64(b, 1), "seq",
-		    (json_int_t)sqlite3_column_int64(b, 2));
+	db_bind_text(b, 1, agent, -1);
+	step = db_step(b);
+	if (step == DB_ROW) {
+		hdr = json_pack("{s:I,s:I}", "boot", (json_int_t)db_column_int64(b, 1), "seq",
+		    (json_int_t)db_column_int64(b, 2));
 		q_set_col_iso(hdr, "ts", b, 3);
 		q_set_col_iso(hdr, "received", b, 4);
-		sqlite3_bind_text(r, 1, agent, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(r, 2, sqlite3_column_int64(b, 3));
-		sqlite3_bind_int64(r, 3, sqlite3_column_int64(b, 0));
-		while ((step = sqlite3_step(r)) == SQLITE_ROW)
+		db_bind_text(r, 1, agent, -1);
+		db_bind_int64(r, 2, db_column_int64(b, 3));
+		db_bind_int64(r, 3, db_column_int64(b, 0));
+		while ((step = db_step(r)) == DB_ROW)
 			json_array_append_new(list, q_result_json(r));
-		if (step != SQLITE_DONE)
+		if (step != DB_DONE)
 			rc = q_db_fail(q, "reading the latest batch's results");
 		q_done(r);
-	} else if (step != SQLITE_DONE) {
+	} else if (step != DB_DONE) {
 		rc = q_db_fail(q, "reading the latest batch");
 	}
 	q_done(b);
@@ -141,10 +141,10 @@ latest_batch(struct query *q, const char *agent, json_t *doc)
 }
 
 static bool
-same_series(json_t *cur, sqlite3_stmt *st)
+same_series(json_t *cur, struct db_stmt *st)
 {
-	const char *probe = (const char *)sqlite3_column_text(st, SR_PROBE);
-	const char *target = (const char *)sqlite3_column_text(st, SR_TARGET);
+	const char *probe = (const char *)db_column_text(st, SR_PROBE);
+	const char *target = (const char *)db_column_text(st, SR_TARGET);
 	const char *cur_probe = json_string_value(json_object_get(cur, "probe"));
 	const char *cur_target = json_string_value(json_object_get(cur, "target"));
 	return probe != NULL && target != NULL && cur_probe != NULL && cur_target != NULL &&
@@ -155,12 +155,12 @@ same_series(json_t *cur, sqlite3_stmt *st)
 static pantau_err
 series_batches_cut(struct query *q, const char *agent, int64_t from_ms, bool *cut)
 {
-	sqlite3_stmt *st = q->st[Q_SERIES_COUNT];
+	struct db_stmt *st = q->st[Q_SERIES_COUNT];
 	pantau_err rc = PANTAU_OK;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, from_ms);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		*cut = sqlite3_column_int64(st, 0) > QUERY_SERIES_MAX_BATCHES;
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, from_ms);
+	if (db_step(st) == DB_ROW)
+		*cut = db_column_int64(st, 0) > QUERY_SERIES_MAX_BATCHES;
 	else
 		rc = q_db_fail(q, "counting the site's batches");
 	q_done(st);
@@ -171,23 +171,23 @@ series_batches_cut(struct query *q, const char *agent, int64_t from_ms, bool *cu
 static pantau_err
 series(struct query *q, const char *agent, enum query_range range, int64_t now_ms, json_t *doc)
 {
-	sqlite3_stmt *st = q->st[Q_SERIES];
+	struct db_stmt *st = q->st[Q_SERIES];
 	json_t *list = json_array(), *cur = NULL;
 	int64_t from_ms = now_ms - ranges[range].span_ms, bucket = ranges[range].bucket_ms;
 	bool cut = false;
 	pantau_err rc = series_batches_cut(q, agent, from_ms, &cut);
-	int step = SQLITE_DONE, rows = 0;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, from_ms);
-	sqlite3_bind_int64(st, 3, bucket);
-	sqlite3_bind_int(st, 4, QUERY_SERIES_MAX_BATCHES);
-	sqlite3_bind_int(st, 5, QUERY_SERIES_MAX_ROWS + 1);
-	while (rc == PANTAU_OK && list != NULL && (step = sqlite3_step(st)) == SQLITE_ROW &&
+	int step = DB_DONE, rows = 0;
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, from_ms);
+	db_bind_int64(st, 3, bucket);
+	db_bind_int(st, 4, QUERY_SERIES_MAX_BATCHES);
+	db_bind_int(st, 5, QUERY_SERIES_MAX_ROWS + 1);
+	while (rc == PANTAU_OK && list != NULL && (step = db_step(st)) == DB_ROW &&
 	    ++rows <= QUERY_SERIES_MAX_ROWS) {
 		if (!same_series(cur, st)) {
 			cur = json_pack("{s:s?,s:s?,s:[]}", "probe",
-			    (const char *)sqlite3_column_text(st, SR_PROBE), "target",
-			    (const char *)sqlite3_column_text(st, SR_TARGET), "points");
+			    (const char *)db_column_text(st, SR_PROBE), "target",
+			    (const char *)db_column_text(st, SR_TARGET), "points");
 			if (json_array_append_new(list, cur) != 0) {
 				rc = PANTAU_ERR_NOMEM;
 				break;
@@ -197,7 +197,7 @@ series(struct query *q, const char *agent, enum query_range range, int64_t now_m
 	}
 	if (list == NULL)
 		rc = PANTAU_ERR_NOMEM;
-	else if (rc == PANTAU_OK && step != SQLITE_DONE && step != SQLITE_ROW)
+	else if (rc == PANTAU_OK && step != DB_DONE && step != DB_ROW)
 		rc = q_db_fail(q, "reading the site's series");
 	q_done(st);
 	json_object_set_new(doc, "range", json_string(ranges[range].name));
@@ -228,16 +228,16 @@ pantau_err
 query_site(struct query *q, const char *agent, enum query_range range, int64_t now_ms,
     json_t **out)
 {
-	sqlite3_stmt *st = q->st[Q_SITE];
+	struct db_stmt *st = q->st[Q_SITE];
 	json_t *doc = NULL;
 	pantau_err rc = PANTAU_OK;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_TRANSIENT);
-	int step = sqlite3_step(st);
-	if (step == SQLITE_ROW) {
+	db_bind_text(st, 1, agent, -1);
+	int step = db_step(st);
+	if (step == DB_ROW) {
 		if ((doc = site_header(q, st, now_ms)) == NULL)
 			rc = PANTAU_ERR_NOMEM;
 	} else {
-		rc = step == SQLITE_DONE ? PANTAU_ERR_NOT_FOUND : q_db_fail(q, "reading the site");
+		rc = step == DB_DONE ? PANTAU_ERR_NOT_FOUND : q_db_fail(q, "reading the site");
 	}
 	q_done(st);
 	if (rc == PANTAU_OK)

@@ -7,7 +7,7 @@
 #include "query_priv.h"
 
 static json_t *
-site_point(const struct query *q, sqlite3_stmt *st, int64_t now_ms)
+site_point(const struct query *q, struct db_stmt *st, int64_t now_ms)
 {
 	char reason[QUERY_REASON_MAX];
 	int64_t since;
@@ -25,16 +25,16 @@ site_point(const struct query *q, sqlite3_stmt *st, int64_t now_ms)
 pantau_err
 query_sites(struct query *q, int64_t now_ms, json_t **out)
 {
-	sqlite3_stmt *st = q->st[Q_SITES];
+	struct db_stmt *st = q->st[Q_SITES];
 	json_t *list = json_array();
 	json_t *doc = json_object();
 	pantau_err rc = list != NULL && doc != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
-	int step = SQLITE_DONE;
-	sqlite3_bind_null(st, 1);
-	while (rc == PANTAU_OK && (step = sqlite3_step(st)) == SQLITE_ROW)
+	int step = DB_DONE;
+	db_bind_null(st, 1);
+	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW)
 		if (json_array_append_new(list, site_point(q, st, now_ms)) != 0)
 			rc = PANTAU_ERR_NOMEM;
-	if (rc == PANTAU_OK && step != SQLITE_DONE)
+	if (rc == PANTAU_OK && step != DB_DONE)
 		rc = q_db_fail(q, "reading sites");
 	q_done(st);
 	if (rc == PANTAU_OK) {

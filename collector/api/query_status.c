@@ -10,17 +10,17 @@
 pantau_err
 query_events(struct query *q, int64_t since_ms, int limit, const char *scope, json_t **out)
 {
-	sqlite3_stmt *st = q->st[Q_EVENTS];
+	struct db_stmt *st = q->st[Q_EVENTS];
 	json_t *list = json_array();
 	int step;
 	*out = NULL;
 	if (list == NULL)
 		return PANTAU_ERR_NOMEM;
-	sqlite3_bind_int64(st, 1, since_ms);
+	db_bind_int64(st, 1, since_ms);
 	if (scope != NULL)
-		sqlite3_bind_text(st, 2, scope, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, limit);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+		db_bind_text(st, 2, scope, -1);
+	db_bind_int(st, 3, limit);
+	while ((step = db_step(st)) == DB_ROW) {
 		json_t *e = json_object();
 		if (e == NULL || json_array_append_new(list, e) != 0)
 			break;
@@ -32,7 +32,7 @@ query_events(struct query *q, int64_t since_ms, int limit, const char *scope, js
 		q_set_col_text(e, "to", st, 5, false);
 		q_set_col_text(e, "reason", st, 6, false);
 	}
-	pantau_err rc = step == SQLITE_DONE ? PANTAU_OK : q_db_fail(q, "reading events");
+	pantau_err rc = step == DB_DONE ? PANTAU_OK : q_db_fail(q, "reading events");
 	q_done(st);
 	if (rc != PANTAU_OK) {
 		json_decref(list);

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,7 +132,7 @@ say_token(const char *text, const struct enrol_site *s, bool qr)
 }
 
 static int
-do_new(sqlite3 *db, const struct args *a)
+do_new(struct db *db, const struct args *a)
 {
 	char text[ENROL_TOKEN_MAX + 1];
 	struct enrol_site s;
@@ -144,7 +144,7 @@ do_new(sqlite3 *db, const struct args *a)
 		return usage_error("--region is a regency code such as 32.73, and --site a name of at "
 		    "most %d characters without control characters", ENROL_SITE_MAX);
 	if (rc != PANTAU_OK) {
-		fprintf(stderr, PROG ": the token could not be made: %s\n", sqlite3_errmsg(db));
+		fprintf(stderr, PROG ": the token could not be made: %s\n", db_errmsg(db));
 		return EXIT_FAIL;
 	}
 	say_token(text, &s, !a->no_qr);
@@ -199,16 +199,16 @@ put_made(const struct enrol_site *s, const char *text, const char *iso,
 /* Written before the commit, removed when the commit fails: a sheet never
  * holds a token the database does not. */
 static int
-finish_bulk(sqlite3 *db, const struct args *a, struct enrol_sheet *sheet, int rc)
+finish_bulk(struct db *db, const struct args *a, struct enrol_sheet *sheet, int rc)
 {
 	if (sheet != NULL && !enrol_sheet_finish(sheet, rc == 0 ? a->sheet : NULL) && rc == 0) {
 		fprintf(stderr, PROG ": the sheet %s could not be written (%s); no token was "
 		    "made\n", a->sheet, strerror(errno));
 		rc = EXIT_FAIL;
 	}
-	if (sqlite3_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) != SQLITE_OK &&
+	if (db_exec(db, rc == 0 ? "COMMIT" : "ROLLBACK") != DB_OK &&
 	    rc == 0) {
-		fprintf(stderr, PROG ": the tokens could not be stored: %s\n", sqlite3_errmsg(db));
+		fprintf(stderr, PROG ": the tokens could not be stored: %s\n", db_errmsg(db));
 		if (a->sheet != NULL)
 			(void)unlink(a->sheet);
 		rc = EXIT_FAIL;
@@ -218,7 +218,7 @@ finish_bulk(sqlite3 *db, const struct args *a, struct enrol_sheet *sheet, int rc
 
 /* One transaction: a bad line makes no token at all (and no sheet). */
 static int
-do_bulk(sqlite3 *db, const struct args *a, const char *path)
+do_bulk(struct db *db, const struct args *a, const char *path)
 {
 	char line[CSV_LINE_MAX], text[ENROL_TOKEN_MAX + 1], iso[CLOCK_ISO_LEN];
 	struct enrol_site s;
@@ -235,8 +235,8 @@ do_bulk(sqlite3 *db, const struct args *a, const char *path)
 		fclose(in);
 		return EXIT_FAIL;
 	}
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		fprintf(stderr, PROG ": %s\n", sqlite3_errmsg(db));
+	if (db_exec(db, "BEGIN IMMEDIATE") != DB_OK) {
+		fprintf(stderr, PROG ": %s\n", db_errmsg(db));
 		fclose(in);
 		if (sheet != NULL)
 			(void)enrol_sheet_finish(sheet, NULL);
@@ -281,7 +281,7 @@ do_bulk(sqlite3 *db, const struct args *a, const char *path)
 }
 
 static int
-do_revoke(sqlite3 *db, const struct args *a, const char *agent)
+do_revoke(struct db *db, const struct args *a, const char *agent)
 {
 	char why[700];
 	struct enrol_revoked n;
@@ -299,38 +299,38 @@ do_revoke(sqlite3 *db, const struct args *a, const char *agent)
 
 /* Times in ms (or NULL) as ISO text, "-" when none. */
 static const char *
-iso_or(sqlite3_stmt *st, int col, char buf[CLOCK_ISO_LEN])
+iso_or(struct db_stmt *st, int col, char buf[CLOCK_ISO_LEN])
 {
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_column_type(st, col) == DB_NULL)
 		return "-";
-	clock_format_iso(sqlite3_column_int64(st, col), buf);
+	clock_format_iso(db_column_int64(st, col), buf);
 	return buf;
 }
 
 static int
-do_list(sqlite3 *db)
+do_list(struct db *db)
 {
 	char a[CLOCK_ISO_LEN], b[CLOCK_ISO_LEN];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	int64_t now = clock_real_ms();
-	if (sqlite3_prepare_v2(db, "SELECT t.agent, t.region, t.site, t.expires_ms, t.used_ms,"
+	if (db_prepare(db, "SELECT t.agent, t.region, t.site, t.expires_ms, t.used_ms,"
 	        " (SELECT max(not_after_ms) FROM certs c WHERE c.agent = t.agent AND"
 	        " c.revoked_ms IS NULL), (SELECT max(revoked_ms) FROM certs c WHERE"
-	        " c.agent = t.agent) FROM enrol_tokens t ORDER BY t.agent", -1, &st, NULL) !=
-	    SQLITE_OK) {
-		fprintf(stderr, PROG ": %s\n", sqlite3_errmsg(db));
+	        " c.agent = t.agent) FROM enrol_tokens t ORDER BY t.agent", &st) !=
+	    DB_OK) {
+		fprintf(stderr, PROG ": %s\n", db_errmsg(db));
 		return EXIT_FAIL;
 	}
 	printf("%-14s %-6s %-32s %-8s %-24s %s\n", "AGENT", "REGION", "SITE", "TOKEN",
 	    "CERTIFICATE UNTIL", "REVOKED");
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *state = sqlite3_column_type(st, 4) != SQLITE_NULL ? "used" :
-		    sqlite3_column_int64(st, 3) <= now ? "expired" : "waiting";
-		printf("%-14s %-6s %-32.32s %-8s %-24s %s\n", sqlite3_column_text(st, 0),
-		    sqlite3_column_text(st, 1), sqlite3_column_text(st, 2), state,
+	while (db_step(st) == DB_ROW) {
+		const char *state = db_column_type(st, 4) != DB_NULL ? "used" :
+		    db_column_int64(st, 3) <= now ? "expired" : "waiting";
+		printf("%-14s %-6s %-32.32s %-8s %-24s %s\n", db_column_text(st, 0),
+		    db_column_text(st, 1), db_column_text(st, 2), state,
 		    iso_or(st, 5, a), iso_or(st, 6, b));
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return fflush(stdout) == 0 ? 0 : EXIT_FAIL;
 }
 
@@ -367,13 +367,13 @@ enrol_main(int argc, char **argv)
 	a.db = env_or(a.db, "PANTAU_DB", TOKEN_DEFAULT_DB);
 	a.ca_dir = env_or(a.ca_dir, "PANTAU_CA_DIR", ENROL_DEFAULT_CA_DIR);
 	a.crl = env_or(a.crl, "PANTAU_CRL", NULL);
-	sqlite3 *db = token_open_db(a.db, PROG, "enrol_tokens");
+	struct db *db = token_open_db(a.db, PROG, "enrol_tokens");
 	if (db == NULL)
 		return EXIT_FAIL;
 	const char *operand = argv[1 + first];
 	rc = is_new ? do_new(db, &a) : bulk ? do_bulk(db, &a, operand) : list ? do_list(db) :
 	    do_revoke(db, &a, operand);
-	sqlite3_close(db);
+	db_close(db);
 	return rc;
 }
 

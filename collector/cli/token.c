@@ -3,7 +3,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -120,34 +120,34 @@ parse(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-sqlite3 *
+struct db *
 token_open_db(const char *path, const char *prog, const char *table)
 {
 	char sql[96];
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+	struct db *db = NULL;
+	struct db_stmt *st = NULL;
+	if (db_sqlite_open(path, DB_SQLITE_READWRITE, &db) != DB_OK) {
 		fprintf(stderr, "%s: cannot open %s: %s; name the collector's [collector] "
 		    "database with --db or PANTAU_DB, as a user who may write it\n", prog, path,
-		    db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		sqlite3_close(db);
+		    db != NULL ? db_errmsg(db) : "out of memory");
+		db_close(db);
 		return NULL;
 	}
-	sqlite3_busy_timeout(db, TOKEN_BUSY_MS);
+	db_busy_timeout(db, TOKEN_BUSY_MS);
 	snprintf(sql, sizeof(sql), "SELECT 1 FROM %s LIMIT 0", table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, sql, &st) != DB_OK) {
 		fprintf(stderr, "%s: %s has no %s table (%s): is it a pantau collector's "
 		    "database? A collector of this release adds the table when it starts on it\n",
-		    prog, path, table, sqlite3_errmsg(db));
-		sqlite3_close(db);
+		    prog, path, table, db_errmsg(db));
+		db_close(db);
 		return NULL;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return db;
 }
 
 static int
-do_new(sqlite3 *db, const struct args *a)
+do_new(struct db *db, const struct args *a)
 {
 	char text[TOKEN_TEXT_MAX + 1], iso[CLOCK_ISO_LEN];
 	int64_t id, life = 0;
@@ -164,7 +164,7 @@ do_new(sqlite3 *db, const struct args *a)
 		    "characters", TOKEN_NAME_MAX);
 	if (rc != PANTAU_OK) {
 		fprintf(stderr, "pantau token: the token could not be made: %s\n",
-		    sqlite3_errmsg(db));
+		    db_errmsg(db));
 		return EXIT_FAIL;
 	}
 	printf("%s\n", text);
@@ -187,12 +187,12 @@ text_or(const json_t *v, const char *none)
 }
 
 static int
-do_list(sqlite3 *db, const struct args *a)
+do_list(struct db *db, const struct args *a)
 {
 	json_t *doc, *t;
 	size_t i;
 	if (tokens_list(db, &doc) != PANTAU_OK) {
-		fprintf(stderr, "pantau token: the tokens could not be read: %s\n", sqlite3_errmsg(db));
+		fprintf(stderr, "pantau token: the tokens could not be read: %s\n", db_errmsg(db));
 		return EXIT_FAIL;
 	}
 	if (a->json) {
@@ -215,7 +215,7 @@ do_list(sqlite3 *db, const struct args *a)
 }
 
 static int
-do_revoke(sqlite3 *db, const struct args *a)
+do_revoke(struct db *db, const struct args *a)
 {
 	pantau_err rc = tokens_revoke(db, a->id, clock_real_ms());
 	if (rc == PANTAU_OK) {
@@ -230,7 +230,7 @@ do_revoke(sqlite3 *db, const struct args *a)
 		fprintf(stderr, "pantau token: token %lld was revoked already\n", (long long)a->id);
 	else
 		fprintf(stderr, "pantau token: token %lld could not be revoked: %s\n",
-		    (long long)a->id, sqlite3_errmsg(db));
+		    (long long)a->id, db_errmsg(db));
 	return EXIT_FAIL;
 }
 
@@ -243,7 +243,7 @@ token_main(int argc, char **argv)
 		return rc;
 	if (a.db == NULL || a.db[0] == '\0')
 		a.db = TOKEN_DEFAULT_DB;
-	sqlite3 *db = token_open_db(a.db, "pantau token", "tokens");
+	struct db *db = token_open_db(a.db, "pantau token", "tokens");
 	if (db == NULL)
 		return EXIT_FAIL;
 	switch (a.verb) {
@@ -251,6 +251,6 @@ token_main(int argc, char **argv)
 	case V_LIST: rc = do_list(db, &a); break;
 	case V_REVOKE: rc = do_revoke(db, &a); break;
 	}
-	sqlite3_close(db);
+	db_close(db);
 	return rc;
 }

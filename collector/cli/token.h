@@ -9,7 +9,7 @@
 #ifndef PANTAU_CLI_TOKEN_H
 #define PANTAU_CLI_TOKEN_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdio.h>
 
 /* The database when neither --db nor $PANTAU_DB names one: the
@@ -19,7 +19,7 @@
 /* Open the collector's database at path for writing and check it has
  * table; NULL after telling stderr (as prog) what to do. Waits up to 10 s
  * for the collector's write transaction. */
-sqlite3 *token_open_db(const char *path, const char *prog, const char *table);
+struct db *token_open_db(const char *path, const char *prog, const char *table);
 
 /* The usage lines of the token commands. */
 void token_usage(FILE *to);

@@ -144,14 +144,14 @@ commit_store(struct enrolapi *e)
 
 /* Run op in a transaction of its own, the store's committed first. */
 static bool
-in_transaction(struct enrolapi *e, bool (*op)(sqlite3 *db, void *arg), void *arg)
+in_transaction(struct enrolapi *e, bool (*op)(struct db *db, void *arg), void *arg)
 {
-	sqlite3 *db = store_db(e->store);
+	struct db *db = store_db(e->store);
 	commit_store(e);
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(db, "BEGIN IMMEDIATE") != DB_OK)
 		return false;
 	bool ok = op(db, arg);
-	return sqlite3_exec(db, ok ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) == SQLITE_OK && ok;
+	return db_exec(db, ok ? "COMMIT" : "ROLLBACK") == DB_OK && ok;
 }
 
 /* What issue() writes: the token used up (token_id > 0) and the certificate. */
@@ -162,7 +162,7 @@ struct grant {
 };
 
 static bool
-record_grant(sqlite3 *db, void *arg)
+record_grant(struct db *db, void *arg)
 {
 	struct grant *g = arg;
 	g->used = g->token_id > 0 ? enrol_token_use(db, g->token_id, g->now) : PANTAU_OK;
@@ -299,7 +299,7 @@ struct new_token {
 };
 
 static bool
-make_token(sqlite3 *db, void *arg)
+make_token(struct db *db, void *arg)
 {
 	struct new_token *t = arg;
 	t->rc = enrol_token_create(db, t->region, t->site, t->now, t->expires, t->text, &t->s);

@@ -19,16 +19,16 @@ static const char *const schema_sql =
     "CREATE INDEX IF NOT EXISTS certs_agent ON certs(agent);";
 
 static pantau_err
-db_fail(sqlite3 *db, const char *what)
+db_fail(struct db *db, const char *what)
 {
-	log_warnx("enrol: %s: %s", what, sqlite3_errmsg(db));
+	log_warnx("enrol: %s: %s", what, db_errmsg(db));
 	return PANTAU_ERR_DB;
 }
 
 pantau_err
-enrolstore_schema(sqlite3 *db)
+enrolstore_schema(struct db *db)
 {
-	return sqlite3_exec(db, schema_sql, NULL, NULL, NULL) == SQLITE_OK ? PANTAU_OK :
+	return db_exec(db, schema_sql) == DB_OK ? PANTAU_OK :
 	    db_fail(db, "make the enrolment tables");
 }
 
@@ -52,20 +52,20 @@ site_ok(const char *site)
 
 /* One row of a one-column query with one text parameter exists. */
 static int
-exists(sqlite3 *db, const char *sql, const char *arg)
+exists(struct db *db, const char *sql, const char *arg)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	struct db_stmt *st = NULL;
+	if (db_prepare(db, sql, &st) != DB_OK)
 		return -1;
-	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
-	int s = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return s == SQLITE_ROW ? 1 : s == SQLITE_DONE ? 0 : -1;
+	db_bind_text(st, 1, arg, -1);
+	int s = db_step(st);
+	db_finalize(st);
+	return s == DB_ROW ? 1 : s == DB_DONE ? 0 : -1;
 }
 
 /* The next free "ag-RRRR-NNNN" of region: not in enrol_tokens nor sites. */
 static pantau_err
-assign(sqlite3 *db, const char *region, char agent[WIRE_AGENT_MAX + 1])
+assign(struct db *db, const char *region, char agent[WIRE_AGENT_MAX + 1])
 {
 	for (int n = 1; n <= 99999; n++) {
 		snprintf(agent, WIRE_AGENT_MAX + 1, "ag-%.2s%.2s-%04d", region, region + 3, n);
@@ -81,113 +81,113 @@ assign(sqlite3 *db, const char *region, char agent[WIRE_AGENT_MAX + 1])
 }
 
 pantau_err
-enrol_token_create(sqlite3 *db, const char *region, const char *site, int64_t now_ms,
+enrol_token_create(struct db *db, const char *region, const char *site, int64_t now_ms,
     int64_t expires_ms, char text[ENROL_TOKEN_MAX + 1], struct enrol_site *s)
 {
-	sqlite3_stmt *ins = NULL;
-	bool own_tx = sqlite3_get_autocommit(db) != 0;
+	struct db_stmt *ins = NULL;
+	bool own_tx = !db_in_transaction(db);
 	text[0] = '\0';
 	memset(s, 0, sizeof(*s));
 	if (!enrol_region_valid(region) || !site_ok(site))
 		return PANTAU_ERR_INVAL;
-	if (own_tx && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (own_tx && db_exec(db, "BEGIN IMMEDIATE") != DB_OK)
 		return db_fail(db, "begin");
 	pantau_err rc = assign(db, region, s->agent);
 	if (rc != PANTAU_OK)
 		goto out;
 	rc = PANTAU_ERR_DB;
-	if (sqlite3_prepare_v2(db, "INSERT INTO enrol_tokens(agent, region, site, hash, created_ms,"
-	        " expires_ms) VALUES(?, ?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
+	if (db_prepare(db, "INSERT INTO enrol_tokens(agent, region, site, hash, created_ms,"
+	        " expires_ms) VALUES(?, ?, ?, zeroblob(32), ?, ?)", &ins) != DB_OK) {
 		db_fail(db, "prepare");
 		goto out;
 	}
-	sqlite3_bind_text(ins, 1, s->agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, region, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 3, site, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ins, 4, now_ms);
-	sqlite3_bind_int64(ins, 5, expires_ms);
-	if (sqlite3_step(ins) != SQLITE_DONE) {
+	db_bind_text(ins, 1, s->agent, -1);
+	db_bind_text(ins, 2, region, -1);
+	db_bind_text(ins, 3, site, -1);
+	db_bind_int64(ins, 4, now_ms);
+	db_bind_int64(ins, 5, expires_ms);
+	if (db_step(ins) != DB_DONE) {
 		db_fail(db, "insert an enrolment token");
 		goto out;
 	}
-	s->id = sqlite3_last_insert_rowid(db);
+	s->id = db_last_insert_id(db);
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->site, sizeof(s->site), "%s", site);
 	s->expires_ms = expires_ms;
 	rc = token_text_store(db, "enrol_tokens", "pe_", ENROL_SECRET_BYTES, s->id, text,
 	    ENROL_TOKEN_MAX + 1);
 out:
-	sqlite3_finalize(ins);
+	db_finalize(ins);
 	if (own_tx)
-		(void)sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		(void)db_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK");
 	return rc;
 }
 
 static void
-copy_col(sqlite3_stmt *st, int col, char *out, size_t len)
+copy_col(struct db_stmt *st, int col, char *out, size_t len)
 {
-	const char *v = (const char *)sqlite3_column_text(st, col);
+	const char *v = (const char *)db_column_text(st, col);
 	snprintf(out, len, "%s", v != NULL ? v : "");
 }
 
 enum enrol_verdict
-enrol_token_check(sqlite3 *db, const char *text, int64_t now_ms, struct enrol_site *s)
+enrol_token_check(struct db *db, const char *text, int64_t now_ms, struct enrol_site *s)
 {
 	unsigned char want[TOKEN_HASH_LEN];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum enrol_verdict v = ENROL_UNKNOWN;
 	memset(s, 0, sizeof(*s));
 	if (!token_text_parse(text, "pe_", ENROL_SECRET_BYTES, &s->id))
 		return ENROL_MALFORMED;
 	if (token_hash(text, strlen(text), want) != PANTAU_OK)
 		return ENROL_DB_ERROR;
-	if (sqlite3_prepare_v2(db, "SELECT hash, agent, region, site, expires_ms, used_ms "
-	        "FROM enrol_tokens WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, "SELECT hash, agent, region, site, expires_ms, used_ms "
+	        "FROM enrol_tokens WHERE id = ?", &st) != DB_OK) {
 		db_fail(db, "prepare");
 		return ENROL_DB_ERROR;
 	}
-	sqlite3_bind_int64(st, 1, s->id);
-	int r = sqlite3_step(st);
-	if (r == SQLITE_ROW) {
-		const void *have = sqlite3_column_blob(st, 0);
-		if (have != NULL && sqlite3_column_bytes(st, 0) == TOKEN_HASH_LEN &&
+	db_bind_int64(st, 1, s->id);
+	int r = db_step(st);
+	if (r == DB_ROW) {
+		const void *have = db_column_blob(st, 0);
+		if (have != NULL && db_column_bytes(st, 0) == TOKEN_HASH_LEN &&
 		    token_hash_equal(want, have)) {
 			copy_col(st, 1, s->agent, sizeof(s->agent));
 			copy_col(st, 2, s->region, sizeof(s->region));
 			copy_col(st, 3, s->site, sizeof(s->site));
-			s->expires_ms = sqlite3_column_int64(st, 4);
-			v = sqlite3_column_type(st, 5) != SQLITE_NULL ? ENROL_USED :
+			s->expires_ms = db_column_int64(st, 4);
+			v = db_column_type(st, 5) != DB_NULL ? ENROL_USED :
 			    s->expires_ms <= now_ms ? ENROL_EXPIRED : ENROL_VALID;
 		}
-	} else if (r != SQLITE_DONE) {
+	} else if (r != DB_DONE) {
 		db_fail(db, "read an enrolment token");
 		v = ENROL_DB_ERROR;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return v;
 }
 
 /* Run sql with an integer and a text or integer parameter; *changes rows. */
 static pantau_err
-run(sqlite3 *db, const char *sql, int64_t a, const char *b, int64_t bi, int *changes)
+run(struct db *db, const char *sql, int64_t a, const char *b, int64_t bi, int *changes)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+	struct db_stmt *st = NULL;
+	if (db_prepare(db, sql, &st) != DB_OK)
 		return db_fail(db, "prepare");
-	sqlite3_bind_int64(st, 1, a);
+	db_bind_int64(st, 1, a);
 	if (b != NULL)
-		sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
+		db_bind_text(st, 2, b, -1);
 	else
-		sqlite3_bind_int64(st, 2, bi);
-	pantau_err rc = sqlite3_step(st) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "write");
-	sqlite3_finalize(st);
+		db_bind_int64(st, 2, bi);
+	pantau_err rc = db_step(st) == DB_DONE ? PANTAU_OK : db_fail(db, "write");
+	db_finalize(st);
 	if (changes != NULL)
-		*changes = sqlite3_changes(db);
+		*changes = (int)db_changes(db);
 	return rc;
 }
 
 pantau_err
-enrol_token_use(sqlite3 *db, int64_t id, int64_t now_ms)
+enrol_token_use(struct db *db, int64_t id, int64_t now_ms)
 {
 	int n = 0;
 	pantau_err rc = run(db, "UPDATE enrol_tokens SET used_ms = ?1 WHERE id = ?2 AND "
@@ -196,33 +196,33 @@ enrol_token_use(sqlite3 *db, int64_t id, int64_t now_ms)
 }
 
 pantau_err
-enrol_cert_add(sqlite3 *db, const char *serial, const char *agent, int64_t not_before,
+enrol_cert_add(struct db *db, const char *serial, const char *agent, int64_t not_before,
     int64_t not_after, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "INSERT INTO certs(serial, agent, not_before_ms, not_after_ms,"
-	        " issued_ms) VALUES(?, ?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+	struct db_stmt *st = NULL;
+	if (db_prepare(db, "INSERT INTO certs(serial, agent, not_before_ms, not_after_ms,"
+	        " issued_ms) VALUES(?, ?, ?, ?, ?)", &st) != DB_OK)
 		return db_fail(db, "prepare");
-	sqlite3_bind_text(st, 1, serial, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, not_before * 1000);
-	sqlite3_bind_int64(st, 4, not_after * 1000);
-	sqlite3_bind_int64(st, 5, now_ms);
-	pantau_err rc = sqlite3_step(st) == SQLITE_DONE ? PANTAU_OK :
+	db_bind_text(st, 1, serial, -1);
+	db_bind_text(st, 2, agent, -1);
+	db_bind_int64(st, 3, not_before * 1000);
+	db_bind_int64(st, 4, not_after * 1000);
+	db_bind_int64(st, 5, now_ms);
+	pantau_err rc = db_step(st) == DB_DONE ? PANTAU_OK :
 	    db_fail(db, "remember a certificate");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 pantau_err
-enrol_cert_revoke_agent(sqlite3 *db, const char *agent, int64_t now_ms, int *n)
+enrol_cert_revoke_agent(struct db *db, const char *agent, int64_t now_ms, int *n)
 {
 	return run(db, "UPDATE certs SET revoked_ms = ?1 WHERE agent = ?2 AND revoked_ms IS NULL",
 	    now_ms, agent, 0, n);
 }
 
 bool
-enrol_cert_refused(sqlite3 *db, const char *serial)
+enrol_cert_refused(struct db *db, const char *serial)
 {
 	return exists(db, "SELECT 1 FROM certs WHERE serial = ? AND revoked_ms IS NULL",
 	    serial) != 1;
@@ -237,18 +237,18 @@ enrol_serials_free(char **list, size_t n)
 }
 
 pantau_err
-enrol_cert_revoked(sqlite3 *db, char ***list, size_t *n)
+enrol_cert_revoked(struct db *db, char ***list, size_t *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	size_t cap = 0;
 	*list = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, "SELECT serial FROM certs WHERE revoked_ms IS NOT NULL "
-	        "ORDER BY serial", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(db, "SELECT serial FROM certs WHERE revoked_ms IS NOT NULL "
+	        "ORDER BY serial", &st) != DB_OK)
 		return db_fail(db, "prepare");
 	int s;
 	pantau_err rc = PANTAU_OK;
-	while (rc == PANTAU_OK && (s = sqlite3_step(st)) == SQLITE_ROW) {
+	while (rc == PANTAU_OK && (s = db_step(st)) == DB_ROW) {
 		if (*n == cap) {
 			cap = cap > 0 ? cap * 2 : 16;
 			char **grown = realloc(*list, cap * sizeof(**list));
@@ -258,15 +258,15 @@ enrol_cert_revoked(sqlite3 *db, char ***list, size_t *n)
 			}
 			*list = grown;
 		}
-		const char *v = (const char *)sqlite3_column_text(st, 0);
+		const char *v = (const char *)db_column_text(st, 0);
 		if (((*list)[*n] = strdup(v != NULL ? v : "")) == NULL)
 			rc = PANTAU_ERR_NOMEM;
 		else
 			(*n)++;
 	}
-	if (rc == PANTAU_OK && s != SQLITE_DONE)
+	if (rc == PANTAU_OK && s != DB_DONE)
 		rc = db_fail(db, "list the revoked certificates");
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc != PANTAU_OK) {
 		enrol_serials_free(*list, *n);
 		*list = NULL;

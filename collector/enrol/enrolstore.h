@@ -19,7 +19,7 @@
 #ifndef PANTAU_ENROLSTORE_H
 #define PANTAU_ENROLSTORE_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -52,7 +52,7 @@ struct enrol_site {
 };
 
 /* The tables (CREATE TABLE IF NOT EXISTS): the store's schema step 6. */
-pantau_err enrolstore_schema(sqlite3 *db);
+pantau_err enrolstore_schema(struct db *db);
 
 /* region is "PP.RR" (two digits, a dot, two digits). */
 bool enrol_region_valid(const char *region);
@@ -63,32 +63,32 @@ bool enrol_region_valid(const char *region);
  * PANTAU_ERR_INVAL: the region or the site name (empty, too long, control
  * characters); PANTAU_ERR_DB (logged).
  */
-pantau_err enrol_token_create(sqlite3 *db, const char *region, const char *site,
+pantau_err enrol_token_create(struct db *db, const char *region, const char *site,
     int64_t now_ms, int64_t expires_ms, char text[ENROL_TOKEN_MAX + 1],
     struct enrol_site *s);
 
 /* What token text is for, at now_ms; on ENROL_VALID *s is filled. Nothing
  * is changed: enrol_token_use marks it used once the certificate is made. */
-enum enrol_verdict enrol_token_check(sqlite3 *db, const char *text, int64_t now_ms,
+enum enrol_verdict enrol_token_check(struct db *db, const char *text, int64_t now_ms,
     struct enrol_site *s);
 
 /* Mark token id used at now_ms; PANTAU_ERR_STATE when it was already. */
-pantau_err enrol_token_use(sqlite3 *db, int64_t id, int64_t now_ms);
+pantau_err enrol_token_use(struct db *db, int64_t id, int64_t now_ms);
 
 /* Remember a certificate issued (times in seconds since the epoch). */
-pantau_err enrol_cert_add(sqlite3 *db, const char *serial, const char *agent,
+pantau_err enrol_cert_add(struct db *db, const char *serial, const char *agent,
     int64_t not_before, int64_t not_after, int64_t now_ms);
 
 /* Revoke every certificate of agent not revoked yet; *n how many (0:
  * none, not an error). */
-pantau_err enrol_cert_revoke_agent(sqlite3 *db, const char *agent, int64_t now_ms, int *n);
+pantau_err enrol_cert_revoke_agent(struct db *db, const char *agent, int64_t now_ms, int *n);
 
 /* Certificate serial was revoked (or is unknown: never issued here). */
-bool enrol_cert_refused(sqlite3 *db, const char *serial);
+bool enrol_cert_refused(struct db *db, const char *serial);
 
 /* Every revoked serial, for the CRL: *list (n entries and the array
  * malloc'd; free with enrol_serials_free). */
-pantau_err enrol_cert_revoked(sqlite3 *db, char ***list, size_t *n);
+pantau_err enrol_cert_revoked(struct db *db, char ***list, size_t *n);
 void enrol_serials_free(char **list, size_t n);
 
 #endif

@@ -13,26 +13,26 @@
 
 /* Void the tokens of agent not used yet: *n how many. */
 static pantau_err
-void_tokens(sqlite3 *db, const char *agent, int64_t now_ms, int *n)
+void_tokens(struct db *db, const char *agent, int64_t now_ms, int *n)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	*n = 0;
-	if (sqlite3_prepare_v2(db, "UPDATE enrol_tokens SET used_ms = ? WHERE agent = ? AND "
-	        "used_ms IS NULL", -1, &st, NULL) != SQLITE_OK)
+	if (db_prepare(db, "UPDATE enrol_tokens SET used_ms = ? WHERE agent = ? AND "
+	        "used_ms IS NULL", &st) != DB_OK)
 		return PANTAU_ERR_IO;
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_text(st, 2, agent, -1, SQLITE_STATIC);
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	db_bind_int64(st, 1, now_ms);
+	db_bind_text(st, 2, agent, -1);
+	int rc = db_step(st);
+	db_finalize(st);
+	if (rc != DB_DONE)
 		return PANTAU_ERR_IO;
-	*n = sqlite3_changes(db);
+	*n = (int)db_changes(db);
 	return PANTAU_OK;
 }
 
 /* The CRL of every revoked serial in db. */
 static pantau_err
-write_crl(sqlite3 *db, const char *ca_dir, const char *copy, int64_t now_ms, char *why,
+write_crl(struct db *db, const char *ca_dir, const char *copy, int64_t now_ms, char *why,
     size_t len)
 {
 	struct ca *ca = NULL;
@@ -43,7 +43,7 @@ write_crl(sqlite3 *db, const char *ca_dir, const char *copy, int64_t now_ms, cha
 		return rc;
 	if ((rc = enrol_cert_revoked(db, &serials, &n)) != PANTAU_OK)
 		snprintf(why, len, "the revoked certificates could not be read: %s",
-		    sqlite3_errmsg(db));
+		    db_errmsg(db));
 	else
 		rc = ca_write_crl(ca, (const char *const *)serials, n, now_ms,
 		    copy != NULL && copy[0] != '\0' ? copy : NULL, why, len);
@@ -54,12 +54,12 @@ write_crl(sqlite3 *db, const char *ca_dir, const char *copy, int64_t now_ms, cha
 
 /* The database's part: certificates on the list, unused tokens void. */
 static pantau_err
-mark_revoked(sqlite3 *db, const char *agent, int64_t now_ms, struct enrol_revoked *out,
+mark_revoked(struct db *db, const char *agent, int64_t now_ms, struct enrol_revoked *out,
     char *why, size_t len)
 {
 	if (enrol_cert_revoke_agent(db, agent, now_ms, &out->certs) != PANTAU_OK ||
 	    void_tokens(db, agent, now_ms, &out->tokens) != PANTAU_OK) {
-		snprintf(why, len, "the database could not be written: %s", sqlite3_errmsg(db));
+		snprintf(why, len, "the database could not be written: %s", db_errmsg(db));
 		return PANTAU_ERR_IO;
 	}
 	if (out->certs == 0 && out->tokens == 0) {
@@ -73,18 +73,18 @@ mark_revoked(sqlite3 *db, const char *agent, int64_t now_ms, struct enrol_revoke
 /* The CRL is written only after the commit: a CRL never lists a serial the
  * database does not, which the next rewrite would silently drop. */
 pantau_err
-enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
+enrol_revoke(struct db *db, const char *ca_dir, const char *copy, const char *agent,
     int64_t now_ms, struct enrol_revoked *out, char *why, size_t len)
 {
 	*out = (struct enrol_revoked){ 0 };
-	if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
-		snprintf(why, len, "the database is busy or read-only: %s", sqlite3_errmsg(db));
+	if (db_exec(db, "BEGIN IMMEDIATE") != DB_OK) {
+		snprintf(why, len, "the database is busy or read-only: %s", db_errmsg(db));
 		return PANTAU_ERR_IO;
 	}
 	pantau_err rc = mark_revoked(db, agent, now_ms, out, why, len);
-	if (sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL) !=
-	    SQLITE_OK && rc == PANTAU_OK) {
-		snprintf(why, len, "the revocation could not be committed: %s", sqlite3_errmsg(db));
+	if (db_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK") !=
+	    DB_OK && rc == PANTAU_OK) {
+		snprintf(why, len, "the revocation could not be committed: %s", db_errmsg(db));
 		return PANTAU_ERR_IO;
 	}
 	return rc != PANTAU_OK ? rc : write_crl(db, ca_dir, copy, now_ms, why, len);

@@ -7,7 +7,7 @@
 #ifndef PANTAU_ENROL_REVOKE_H
 #define PANTAU_ENROL_REVOKE_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,7 +24,7 @@ struct enrol_revoked {
  * to copy (NULL or "": none). PANTAU_ERR_NOT_FOUND: nothing left to
  * revoke; otherwise why says what failed.
  */
-pantau_err enrol_revoke(sqlite3 *db, const char *ca_dir, const char *copy, const char *agent,
+pantau_err enrol_revoke(struct db *db, const char *ca_dir, const char *copy, const char *agent,
     int64_t now_ms, struct enrol_revoked *out, char *why, size_t len);
 
 /*

@@ -193,10 +193,12 @@ confidence(const struct cand *c)
 static bool
 better(const struct cand *a, size_t fa, const struct cand *b, size_t fb)
 {
-	if (b == NULL || fa != fb)
-		return b == NULL || fa > fb;
+	if (b == NULL)
+		return true;
 	if (a->n + a->nok != b->n + b->nok)
 		return a->n + a->nok < b->n + b->nok;
+	if (fa != fb)
+		return fa > fb;
 	if (a->prefix != b->prefix)
 		return !a->prefix;
 	if (a->ttl != b->ttl)

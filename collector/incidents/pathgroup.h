@@ -10,9 +10,9 @@
  *
  * Groups are chosen one at a time: of the hops behind which at least
  * min_sites bad sites not yet in a group stand and whose confidence is at
- * least min_confidence, the one explaining the most of them; on a tie the
- * deepest (the fewest sites behind it: the hop nearest the sites, since
- * what is further is "beyond"), an address before its prefix, the lower
+ * least min_confidence, the deepest (the fewest sites behind it: the hop
+ * nearest the sites, since what is further is "beyond"); on a tie the one
+ * explaining the most bad sites, an address before its prefix, the lower
  * TTL, then the text. Its bad sites then leave the pool and the next group
  * is chosen. Confidence = bad sites behind the hop / all sites behind it
  * that are bad or OK: sites behind it that are OK lower it.

@@ -7,7 +7,7 @@
 struct site_routes {
 	char agent[WIRE_AGENT_MAX + 1];
 	size_t n;
-	struct path_route r[SITEPATH_TARGETS_MAX];
+	struct path_route *r;        /* n of them, grown one at a time */
 };
 
 struct sitepath {
@@ -77,8 +77,10 @@ sitepath_free(struct sitepath *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->n; i++)
+	for (size_t i = 0; i < t->n; i++) {
+		free(t->v[i]->r);
 		free(t->v[i]);
+	}
 	free(t->v);
 	free(t);
 }
@@ -145,10 +147,15 @@ sitepath_put(struct sitepath *t, const char *agent, const struct path_route *rou
 	}
 	if (i < s->n && s->r[i].ms > route->ms)
 		return PANTAU_OK;  /* a replayed older one */
-	if (i == SITEPATH_TARGETS_MAX)
+	if (i == SITEPATH_TARGETS_MAX) {
 		i = oldest;
-	else if (i == s->n)
+	} else if (i == s->n) {
+		struct path_route *v = realloc(s->r, (s->n + 1) * sizeof(*v));
+		if (v == NULL)
+			return PANTAU_ERR_NOMEM;
+		s->r = v;
 		s->n++;
+	}
 	s->r[i] = *route;
 	return PANTAU_OK;
 }

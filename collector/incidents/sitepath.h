@@ -17,8 +17,8 @@
 #include "err.h"
 #include "wire.h"
 
-/* The path probe's bound (30 hops) with room; an address's text. */
-#define PATH_HOPS_MAX 32
+/* The path result kind's bound on hops (common/resultkind.c); an address's text. */
+#define PATH_HOPS_MAX 64
 #define PATH_ADDR_MAX 46
 #define PATH_TARGET_MAX 255
 /* Targets a site keeps a path for; more are dropped, oldest first. */

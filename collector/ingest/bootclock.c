@@ -19,7 +19,7 @@ struct bootclock {
 	struct store *store;
 	bootclock_base_fn base;
 	void *base_ctx;
-	sqlite3_stmt *load;
+	struct db_stmt *load;
 	struct cfgindex index;       /* agent -> entries[] */
 	struct bootclock_entry *entries;
 	size_t n, cap;
@@ -55,7 +55,7 @@ bootclock_free(struct bootclock *bc)
 {
 	if (bc == NULL)
 		return;
-	sqlite3_finalize(bc->load);
+	db_finalize(bc->load);
 	cfgindex_free(&bc->index);
 	free(bc->entries);
 	free(bc);
@@ -67,13 +67,13 @@ static struct clockest
 load(struct bootclock *bc, const char *agent, int64_t boot, int64_t base)
 {
 	struct clockest c = { false, false, 0, 0 };
-	sqlite3_bind_text(bc->load, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(bc->load, 2, boot);
-	if (sqlite3_step(bc->load) == SQLITE_ROW)
-		c = (struct clockest){ true, true, sqlite3_column_int64(bc->load, 0) - base,
-			sqlite3_column_int64(bc->load, 1) };
-	sqlite3_reset(bc->load);
-	sqlite3_clear_bindings(bc->load);
+	db_bind_text(bc->load, 1, agent, -1);
+	db_bind_int64(bc->load, 2, boot);
+	if (db_step(bc->load) == DB_ROW)
+		c = (struct clockest){ true, true, db_column_int64(bc->load, 0) - base,
+			db_column_int64(bc->load, 1) };
+	db_reset(bc->load);
+	db_clear_bindings(bc->load);
 	return c;
 }
 

@@ -24,7 +24,7 @@ struct replay {
 };
 
 pantau_err
-replay_new(sqlite3 *db, const struct replay_opts *o, replay_publish_fn publish, void *ctx,
+replay_new(struct db *db, const struct replay_opts *o, replay_publish_fn publish, void *ctx,
     struct replay **out)
 {
 	struct replay *r = calloc(1, sizeof(*r));

@@ -8,7 +8,7 @@
 #ifndef PANTAU_REPLAY_H
 #define PANTAU_REPLAY_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -43,7 +43,7 @@ typedef bool (*replay_publish_fn)(void *ctx, const struct replay_gap *g);
 
 struct replay;
 
-pantau_err replay_new(sqlite3 *db, const struct replay_opts *o, replay_publish_fn publish,
+pantau_err replay_new(struct db *db, const struct replay_opts *o, replay_publish_fn publish,
     void *ctx, struct replay **out);
 void replay_free(struct replay *r);
 void replay_set_opts(struct replay *r, const struct replay_opts *o);

@@ -50,8 +50,8 @@ struct scan_boot {
 };
 
 struct replayscan {
-	sqlite3 *db;
-	sqlite3_stmt *st[Q_COUNT];
+	struct db *db;
+	struct db_stmt *st[Q_COUNT];
 	struct replayscan_opts o;
 	char pos_agent[WIRE_AGENT_MAX + 1];   /* the pass goes on from (agent, boot) */
 	int64_t pos_boot;
@@ -63,7 +63,7 @@ struct replayscan {
 };
 
 pantau_err
-replayscan_new(sqlite3 *db, const struct replayscan_opts *o, struct replayscan **out)
+replayscan_new(struct db *db, const struct replayscan_opts *o, struct replayscan **out)
 {
 	struct replayscan *r = calloc(1, sizeof(*r));
 	*out = NULL;
@@ -90,16 +90,16 @@ replayscan_free(struct replayscan *r)
 }
 
 static void
-done_with(sqlite3_stmt *st)
+done_with(struct db_stmt *st)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 }
 
 static pantau_err
 fail(struct replayscan *r, const char *what)
 {
-	log_warnx("replay: %s: %s", what, sqlite3_errmsg(r->db));
+	log_warnx("replay: %s: %s", what, db_errmsg(r->db));
 	return PANTAU_ERR_DB;
 }
 
@@ -107,13 +107,13 @@ fail(struct replayscan *r, const char *what)
 static pantau_err
 load_lost(struct replayscan *r, const char *agent, int64_t boot, int64_t seq)
 {
-	sqlite3_stmt *st = r->st[Q_LOST_OF];
+	struct db_stmt *st = r->st[Q_LOST_OF];
 	int step;
 	r->nlost = 0;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, boot);
-	sqlite3_bind_int64(st, 3, seq);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, boot);
+	db_bind_int64(st, 3, seq);
+	while ((step = db_step(st)) == DB_ROW) {
 		if (r->nlost == r->caplost) {
 			size_t cap = r->caplost > 0 ? r->caplost * 2 : 16;
 			struct range *v = realloc(r->lost, cap * sizeof(*v));
@@ -122,11 +122,11 @@ load_lost(struct replayscan *r, const char *agent, int64_t boot, int64_t seq)
 			r->lost = v;
 			r->caplost = cap;
 		}
-		r->lost[r->nlost++] = (struct range){ sqlite3_column_int64(st, 0),
-			sqlite3_column_int64(st, 1) };
+		r->lost[r->nlost++] = (struct range){ db_column_int64(st, 0),
+			db_column_int64(st, 1) };
 	}
 	done_with(st);
-	return step == SQLITE_ROW || step == SQLITE_DONE ? PANTAU_OK : fail(r, "read lost seqs");
+	return step == DB_ROW || step == DB_DONE ? PANTAU_OK : fail(r, "read lost seqs");
 }
 
 /* Track from..to less the lost ranges, in pieces of WIRE_REPLAY_MAX. */
@@ -156,7 +156,7 @@ static pantau_err
 scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_t boot,
     int64_t now_ms, size_t *budget, bool *whole)
 {
-	sqlite3_stmt *st = r->st[Q_SEQS];
+	struct db_stmt *st = r->st[Q_SEQS];
 	int64_t prev = replaysched_scanned(s, agent, boot);
 	size_t rows = 0;
 	int step;
@@ -164,12 +164,12 @@ scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_
 	pantau_err rc = load_lost(r, agent, boot, prev);
 	if (rc != PANTAU_OK)
 		return rc;
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, boot);
-	sqlite3_bind_int64(st, 3, prev);
-	sqlite3_bind_int64(st, 4, (sqlite3_int64)*budget);
-	while (ok && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t seq = sqlite3_column_int64(st, 0), recv = sqlite3_column_int64(st, 1);
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, boot);
+	db_bind_int64(st, 3, prev);
+	db_bind_int64(st, 4, (int64_t)*budget);
+	while (ok && (step = db_step(st)) == DB_ROW) {
+		int64_t seq = db_column_int64(st, 0), recv = db_column_int64(st, 1);
 		rows++;
 		/* The agent holds a batch about as long as the window. */
 		if (seq > prev + 1 && now_ms - recv <= r->o.window_ms)
@@ -179,7 +179,7 @@ scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_
 	done_with(st);
 	if (!ok)
 		return PANTAU_ERR_NOMEM;
-	if (step != SQLITE_DONE)
+	if (step != DB_DONE)
 		return fail(r, "read a boot's seqs");
 	if (!replaysched_set_scanned(s, agent, boot, prev))
 		return PANTAU_ERR_NOMEM;
@@ -191,9 +191,9 @@ scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_
 static void
 start_pass(struct replayscan *r, int64_t now_ms)
 {
-	sqlite3_stmt *st = r->st[Q_LOST_PRUNE];
+	struct db_stmt *st = r->st[Q_LOST_PRUNE];
 	if (r->pruned_ms == 0 || now_ms - r->pruned_ms >= PRUNE_EVERY_MS) {
-		if (sqlite3_step(st) != SQLITE_DONE)
+		if (db_step(st) != DB_DONE)
 			(void)fail(r, "delete the lost seqs of deleted boots");
 		done_with(st);
 		r->pruned_ms = now_ms;
@@ -208,23 +208,23 @@ replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, siz
     bool *done)
 {
 	struct scan_boot *list = r->list;
-	sqlite3_stmt *st = r->st[Q_BOOTS];
+	struct db_stmt *st = r->st[Q_BOOTS];
 	size_t n = 0, budget = max_rows > 0 ? max_rows : 1;
 	pantau_err rc = PANTAU_OK;
 	int step;
 	if (!r->in_pass)
 		start_pass(r, now_ms);
-	sqlite3_bind_text(st, 1, r->pos_agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->pos_boot);
-	sqlite3_bind_int64(st, 3, now_ms - r->o.window_ms);
-	sqlite3_bind_int(st, 4, SCAN_BOOTS);
-	while (n < SCAN_BOOTS && (step = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_text(st, 1, r->pos_agent, -1);
+	db_bind_int64(st, 2, r->pos_boot);
+	db_bind_int64(st, 3, now_ms - r->o.window_ms);
+	db_bind_int(st, 4, SCAN_BOOTS);
+	while (n < SCAN_BOOTS && (step = db_step(st)) == DB_ROW) {
 		snprintf(list[n].agent, sizeof(list[n].agent), "%s",
-		    (const char *)sqlite3_column_text(st, 0));
-		list[n++].boot = sqlite3_column_int64(st, 1);
+		    (const char *)db_column_text(st, 0));
+		list[n++].boot = db_column_int64(st, 1);
 	}
 	done_with(st);
-	if (n < SCAN_BOOTS && step != SQLITE_DONE)
+	if (n < SCAN_BOOTS && step != DB_DONE)
 		rc = fail(r, "read the boots with gaps");
 	for (size_t i = 0; i < n && budget > 0 && rc == PANTAU_OK; i++) {
 		bool whole = false;
@@ -243,15 +243,15 @@ pantau_err
 replayscan_lost(struct replayscan *r, const struct replay_gap *g, const char *reason,
     int64_t now_ms)
 {
-	sqlite3_stmt *st = r->st[Q_LOST_ADD];
-	sqlite3_bind_text(st, 1, g->agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, g->boot);
-	sqlite3_bind_int64(st, 3, g->from_seq);
-	sqlite3_bind_int64(st, 4, g->to_seq);
-	sqlite3_bind_text(st, 5, reason, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 6, g->asks);
-	sqlite3_bind_int64(st, 7, now_ms);
-	int step = sqlite3_step(st);
+	struct db_stmt *st = r->st[Q_LOST_ADD];
+	db_bind_text(st, 1, g->agent, -1);
+	db_bind_int64(st, 2, g->boot);
+	db_bind_int64(st, 3, g->from_seq);
+	db_bind_int64(st, 4, g->to_seq);
+	db_bind_text(st, 5, reason, -1);
+	db_bind_int(st, 6, g->asks);
+	db_bind_int64(st, 7, now_ms);
+	int step = db_step(st);
 	done_with(st);
-	return step == SQLITE_DONE ? PANTAU_OK : fail(r, "record lost seqs");
+	return step == DB_DONE ? PANTAU_OK : fail(r, "record lost seqs");
 }

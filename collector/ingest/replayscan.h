@@ -18,7 +18,7 @@
 #ifndef PANTAU_REPLAYSCAN_H
 #define PANTAU_REPLAYSCAN_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -33,7 +33,7 @@ struct replayscan_opts {
 
 struct replayscan;
 
-pantau_err replayscan_new(sqlite3 *db, const struct replayscan_opts *o,
+pantau_err replayscan_new(struct db *db, const struct replayscan_opts *o,
     struct replayscan **out);
 void replayscan_free(struct replayscan *r);
 

@@ -16,12 +16,12 @@ static const char *const id_sql[ID_COUNT] = {
 };
 
 struct incidentdb {
-	sqlite3 *db;
-	sqlite3_stmt *st[ID_COUNT];
+	struct db *db;
+	struct db_stmt *st[ID_COUNT];
 };
 
 pantau_err
-incidentdb_open(sqlite3 *db, struct incidentdb **out)
+incidentdb_open(struct db *db, struct incidentdb **out)
 {
 	struct incidentdb *d = calloc(1, sizeof(*d));
 	*out = NULL;
@@ -46,13 +46,13 @@ incidentdb_close(struct incidentdb *d)
 }
 
 static pantau_err
-finish(struct incidentdb *d, sqlite3_stmt *st, int step, const char *what)
+finish(struct incidentdb *d, struct db_stmt *st, int step, const char *what)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (step == SQLITE_DONE || step == SQLITE_ROW)
+	db_reset(st);
+	db_clear_bindings(st);
+	if (step == DB_DONE || step == DB_ROW)
 		return PANTAU_OK;
-	log_warnx("store: %s: %s", what, sqlite3_errmsg(d->db));
+	log_warnx("store: %s: %s", what, db_errmsg(d->db));
 	return PANTAU_ERR_DB;
 }
 
@@ -60,54 +60,54 @@ finish(struct incidentdb *d, sqlite3_stmt *st, int step, const char *what)
 pantau_err
 incidentdb_save(struct incidentdb *d, int64_t id, int64_t end_ms, const char *json)
 {
-	sqlite3_stmt *st = d->st[ID_SAVE];
-	sqlite3_bind_int64(st, 1, id);
+	struct db_stmt *st = d->st[ID_SAVE];
+	db_bind_int64(st, 1, id);
 	if (end_ms >= 0)
-		sqlite3_bind_int64(st, 2, end_ms);
+		db_bind_int64(st, 2, end_ms);
 	else
-		sqlite3_bind_null(st, 2);
-	sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-	return finish(d, st, sqlite3_step(st), "saving an incident");
+		db_bind_null(st, 2);
+	db_bind_text(st, 3, json, -1);
+	return finish(d, st, db_step(st), "saving an incident");
 }
 
 pantau_err
 incidentdb_save_path(struct incidentdb *d, const char *agent, const char *target, int64_t ms,
     const char *json)
 {
-	sqlite3_stmt *st = d->st[ID_SAVE_PATH];
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, target, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, ms);
-	sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-	return finish(d, st, sqlite3_step(st), "saving a site's path");
+	struct db_stmt *st = d->st[ID_SAVE_PATH];
+	db_bind_text(st, 1, agent, -1);
+	db_bind_text(st, 2, target, -1);
+	db_bind_int64(st, 3, ms);
+	db_bind_text(st, 4, json, -1);
+	return finish(d, st, db_step(st), "saving a site's path");
 }
 
 pantau_err
 incidentdb_load(struct incidentdb *d, int64_t since_ms, incidentdb_fn fn, void *ctx,
     int64_t *max_id)
 {
-	sqlite3_stmt *st = d->st[ID_LOAD];
+	struct db_stmt *st = d->st[ID_LOAD];
 	int step;
-	sqlite3_bind_int64(st, 1, since_ms);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_text(st, 0) != NULL)
-			fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	db_bind_int64(st, 1, since_ms);
+	while ((step = db_step(st)) == DB_ROW)
+		if (db_column_text(st, 0) != NULL)
+			fn(ctx, (const char *)db_column_text(st, 0));
 	if (finish(d, st, step, "loading incidents") != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	st = d->st[ID_MAX];
-	step = sqlite3_step(st);
-	*max_id = step == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+	step = db_step(st);
+	*max_id = step == DB_ROW ? db_column_int64(st, 0) : 0;
 	return finish(d, st, step, "reading the incidents' highest id");
 }
 
 pantau_err
 incidentdb_load_paths(struct incidentdb *d, incidentdb_path_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = d->st[ID_LOAD_PATHS];
+	struct db_stmt *st = d->st[ID_LOAD_PATHS];
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_text(st, 0) != NULL && sqlite3_column_text(st, 2) != NULL)
-			fn(ctx, (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1),
-			    (const char *)sqlite3_column_text(st, 2));
+	while ((step = db_step(st)) == DB_ROW)
+		if (db_column_text(st, 0) != NULL && db_column_text(st, 2) != NULL)
+			fn(ctx, (const char *)db_column_text(st, 0), db_column_int64(st, 1),
+			    (const char *)db_column_text(st, 2));
 	return finish(d, st, step, "loading the sites' paths");
 }

@@ -7,14 +7,14 @@
 #ifndef PANTAU_INCIDENTDB_H
 #define PANTAU_INCIDENTDB_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdint.h>
 
 #include "err.h"
 
 struct incidentdb;
 
-pantau_err incidentdb_open(sqlite3 *db, struct incidentdb **out);
+pantau_err incidentdb_open(struct db *db, struct incidentdb **out);
 void incidentdb_close(struct incidentdb *d);
 
 /* end_ms < 0: open. */

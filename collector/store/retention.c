@@ -25,8 +25,8 @@ static const char *const rstmt_sql[RS_COUNT] = {
 
 struct retention {
 	struct store *store;
-	sqlite3 *db;
-	sqlite3_stmt *st[RS_COUNT];
+	struct db *db;
+	struct db_stmt *st[RS_COUNT];
 	struct retention_opts o;
 	struct retention_stats stats;
 	enum phase phase;
@@ -79,23 +79,23 @@ retention_running(const struct retention *r)
 }
 
 static pantau_err
-fail(struct retention *r, sqlite3_stmt *st, const char *what)
+fail(struct retention *r, struct db_stmt *st, const char *what)
 {
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	log_warnx("retention: %s: %s", what, sqlite3_errmsg(r->db));
+	db_reset(st);
+	db_clear_bindings(st);
+	log_warnx("retention: %s: %s", what, db_errmsg(r->db));
 	return PANTAU_ERR_DB;
 }
 
 /* Run st (bound already); *changed: rows it deleted. */
 static pantau_err
-run_delete(struct retention *r, sqlite3_stmt *st, const char *what, int64_t *changed)
+run_delete(struct retention *r, struct db_stmt *st, const char *what, int64_t *changed)
 {
-	if (sqlite3_step(st) != SQLITE_DONE)
+	if (db_step(st) != DB_DONE)
 		return fail(r, st, what);
-	*changed = sqlite3_changes64(r->db);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	*changed = db_changes(r->db);
+	db_reset(st);
+	db_clear_bindings(st);
 	return PANTAU_OK;
 }
 
@@ -104,23 +104,23 @@ run_delete(struct retention *r, sqlite3_stmt *st, const char *what, int64_t *cha
 static pantau_err
 oldest_chunk(struct retention *r, int64_t *hi, bool *last)
 {
-	sqlite3_stmt *st = r->st[RS_OLDEST];
+	struct db_stmt *st = r->st[RS_OLDEST];
 	int rows = 0, step;
 	*hi = -1;
 	*last = false;
-	sqlite3_bind_int(st, 1, r->o.step_batches);
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	db_bind_int(st, 1, r->o.step_batches);
+	while ((step = db_step(st)) == DB_ROW) {
 		rows++;
-		if (sqlite3_column_int64(st, 1) >= r->cutoff_ms) {
+		if (db_column_int64(st, 1) >= r->cutoff_ms) {
 			*last = true;
 			break;
 		}
-		*hi = sqlite3_column_int64(st, 0);
+		*hi = db_column_int64(st, 0);
 	}
-	if (step != SQLITE_ROW && step != SQLITE_DONE)
+	if (step != DB_ROW && step != DB_DONE)
 		return fail(r, st, "reading the oldest batches");
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	db_reset(st);
+	db_clear_bindings(st);
 	if (rows < r->o.step_batches)
 		*last = true;
 	return PANTAU_OK;
@@ -133,10 +133,10 @@ step_batches(struct retention *r, bool *done)
 	pantau_err rc = oldest_chunk(r, &hi, done);
 	if (rc != PANTAU_OK || hi < 0)
 		return rc;
-	sqlite3_bind_int64(r->st[RS_DEL_RESULTS], 1, hi);
+	db_bind_int64(r->st[RS_DEL_RESULTS], 1, hi);
 	rc = run_delete(r, r->st[RS_DEL_RESULTS], "deleting old results", &nres);
 	if (rc == PANTAU_OK) {
-		sqlite3_bind_int64(r->st[RS_DEL_BATCHES], 1, hi);
+		db_bind_int64(r->st[RS_DEL_BATCHES], 1, hi);
 		rc = run_delete(r, r->st[RS_DEL_BATCHES], "deleting old batches", &nbat);
 	}
 	r->run.results += (uint64_t)nres;
@@ -149,10 +149,10 @@ step_batches(struct retention *r, bool *done)
 static pantau_err
 step_rows(struct retention *r, enum rstmt id, uint64_t *count, bool *done)
 {
-	sqlite3_stmt *st = r->st[id];
+	struct db_stmt *st = r->st[id];
 	int64_t n = 0;
-	sqlite3_bind_int64(st, 1, r->cutoff_ms);
-	sqlite3_bind_int(st, 2, r->o.step_rows);
+	db_bind_int64(st, 1, r->cutoff_ms);
+	db_bind_int(st, 2, r->o.step_rows);
 	pantau_err rc = run_delete(r, st, id == RS_DEL_EVENTS ? "deleting old events" :
 	                                                        "deleting old delivery counts", &n);
 	*count += (uint64_t)n;

@@ -74,12 +74,10 @@ static const char *const migrate_1_sql =
     "UPDATE meta SET value = '2' WHERE key = 'schema_version';";
 
 pantau_err
-schema_exec(sqlite3 *db, const char *sql)
+schema_exec(struct db *db, const char *sql)
 {
-	char *msg = NULL;
-	if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		log_warnx("store: %s", msg != NULL ? msg : sqlite3_errmsg(db));
-		sqlite3_free(msg);
+	if (db_exec(db, sql) != DB_OK) {
+		log_warnx("store: %s", db_errmsg(db));
 		return PANTAU_ERR_DB;
 	}
 	return PANTAU_OK;
@@ -87,14 +85,14 @@ schema_exec(sqlite3 *db, const char *sql)
 
 /* Add table.column (declared decl) unless the database has it already. */
 static pantau_err
-add_column(sqlite3 *db, const char *table, const char *column, const char *decl,
+add_column(struct db *db, const char *table, const char *column, const char *decl,
     const char *why)
 {
 	char sql[160];
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	snprintf(sql, sizeof(sql), "SELECT %s FROM %s LIMIT 0", column, table);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_finalize(st);
+	if (db_prepare(db, sql, &st) == DB_OK) {
+		db_finalize(st);
 		return PANTAU_OK;
 	}
 	log_info("store: upgrading the database: %s.%s (%s)", table, column, why);
@@ -124,7 +122,7 @@ static const char *const migrate_5_sql =
  * and schema 7's incidents and site_paths come with CREATE TABLE IF NOT
  * EXISTS). */
 static pantau_err
-migrate_2(sqlite3 *db, int version)
+migrate_2(struct db *db, int version)
 {
 	static const char *const cols[][4] = {
 		{ "sites", "simulated", "INTEGER", "simulated sites, schema 3" },
@@ -148,18 +146,17 @@ migrate_2(sqlite3 *db, int version)
 }
 
 static pantau_err
-migrate(sqlite3 *db)
+migrate(struct db *db)
 {
-	sqlite3_stmt *st;
+	struct db_stmt *st;
 	int version = 0;
-	if (sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = 'schema_version'", -1,
-	        &st, NULL) != SQLITE_OK) {
-		log_warnx("store: read the schema version: %s", sqlite3_errmsg(db));
+	if (db_prepare(db, "SELECT value FROM meta WHERE key = 'schema_version'", &st) != DB_OK) {
+		log_warnx("store: read the schema version: %s", db_errmsg(db));
 		return PANTAU_ERR_DB;
 	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		version = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
+	if (db_step(st) == DB_ROW)
+		version = db_column_int(st, 0);
+	db_finalize(st);
 	if (version == 1) {
 		log_info("store: upgrading the database to schema 2 (delivery counts per boot)");
 		if (schema_exec(db, migrate_1_sql) != PANTAU_OK)
@@ -178,7 +175,7 @@ static const char *const lost_sql =
     " PRIMARY KEY(agent, boot, from_seq)) WITHOUT ROWID;";
 
 pantau_err
-schema_apply(sqlite3 *db)
+schema_apply(struct db *db)
 {
 	if (schema_exec(db, schema_sql) != PANTAU_OK || migrate(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;

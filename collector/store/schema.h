@@ -3,13 +3,13 @@
 #ifndef PANTAU_SCHEMA_H
 #define PANTAU_SCHEMA_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 
 #include "err.h"
 
 /* Runs sql (one or more statements); logs SQLite's message on failure. */
-pantau_err schema_exec(sqlite3 *db, const char *sql);
+pantau_err schema_exec(struct db *db, const char *sql);
 /* Creates the tables and upgrades an older database to this release's schema. */
-pantau_err schema_apply(sqlite3 *db);
+pantau_err schema_apply(struct db *db);
 
 #endif

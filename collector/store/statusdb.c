@@ -28,20 +28,20 @@ static const char *const sd_sql[SD_COUNT] = {
 };
 
 struct statusdb {
-	sqlite3 *db;
-	sqlite3_stmt *st[SD_COUNT];
+	struct db *db;
+	struct db_stmt *st[SD_COUNT];
 	bool began;
 };
 
 static pantau_err
 fail(struct statusdb *s, const char *what)
 {
-	log_warnx("statusdb: %s: %s", what, sqlite3_errmsg(s->db));
+	log_warnx("statusdb: %s: %s", what, db_errmsg(s->db));
 	return PANTAU_ERR_DB;
 }
 
 pantau_err
-statusdb_open(sqlite3 *db, struct statusdb **out)
+statusdb_open(struct db *db, struct statusdb **out)
 {
 	struct statusdb *s = calloc(1, sizeof(*s));
 	*out = NULL;
@@ -67,38 +67,38 @@ statusdb_close(struct statusdb *s)
 }
 
 static const char *
-col_text(sqlite3_stmt *st, int i)
+col_text(struct db_stmt *st, int i)
 {
-	return (const char *)sqlite3_column_text(st, i);
+	return (const char *)db_column_text(st, i);
 }
 
 static int64_t
-col_int(sqlite3_stmt *st, int i, int64_t dflt)
+col_int(struct db_stmt *st, int i, int64_t dflt)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? dflt : sqlite3_column_int64(st, i);
+	return db_column_type(st, i) == DB_NULL ? dflt : db_column_int64(st, i);
 }
 
 static double
-col_num(sqlite3_stmt *st, int i)
+col_num(struct db_stmt *st, int i)
 {
-	return sqlite3_column_type(st, i) == SQLITE_NULL ? NAN : sqlite3_column_double(st, i);
+	return db_column_type(st, i) == DB_NULL ? NAN : db_column_double(st, i);
 }
 
 static pantau_err
-finish(struct statusdb *s, sqlite3_stmt *st, int step, const char *what)
+finish(struct statusdb *s, struct db_stmt *st, int step, const char *what)
 {
-	pantau_err rc = step == SQLITE_DONE ? PANTAU_OK : fail(s, what);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
+	pantau_err rc = step == DB_DONE ? PANTAU_OK : fail(s, what);
+	db_reset(st);
+	db_clear_bindings(st);
 	return rc;
 }
 
 pantau_err
 statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = s->st[SD_LOAD_SITES];
+	struct db_stmt *st = s->st[SD_LOAD_SITES];
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct statusdb_site r = {
 			.agent = col_text(st, 0), .regency = col_text(st, 1), .link = col_text(st, 2),
 			.interval_s = col_int(st, 3, -1), .last_result_ms = col_int(st, 4, -1),
@@ -117,9 +117,9 @@ statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 pantau_err
 statusdb_load_regencies(struct statusdb *s, statusdb_regency_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = s->st[SD_LOAD_REGENCIES];
+	struct db_stmt *st = s->st[SD_LOAD_REGENCIES];
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((step = db_step(st)) == DB_ROW) {
 		struct statusdb_regency r = { .code = col_text(st, 0), .status = (int)col_int(st, 1, 0),
 			.at_risk = col_int(st, 2, 0) != 0, .since_ms = col_int(st, 3, 0),
 			.reason = col_text(st, 4) };
@@ -130,62 +130,62 @@ statusdb_load_regencies(struct statusdb *s, statusdb_regency_fn fn, void *ctx)
 }
 
 static void
-bind_num(sqlite3_stmt *st, int i, double v)
+bind_num(struct db_stmt *st, int i, double v)
 {
 	if (isnan(v))
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 	else
-		sqlite3_bind_double(st, i, v);
+		db_bind_double(st, i, v);
 }
 
 pantau_err
 statusdb_save_site(struct statusdb *s, const char *agent, int status, int64_t since_ms,
     const char *reason, double base_rtt_p95, double base_loss, int64_t base_first_ms)
 {
-	sqlite3_stmt *st = s->st[SD_SAVE_SITE];
-	sqlite3_bind_text(st, 1, agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, status);
-	sqlite3_bind_int64(st, 3, since_ms);
-	sqlite3_bind_text(st, 4, reason, -1, SQLITE_STATIC);
+	struct db_stmt *st = s->st[SD_SAVE_SITE];
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int(st, 2, status);
+	db_bind_int64(st, 3, since_ms);
+	db_bind_text(st, 4, reason, -1);
 	bind_num(st, 5, base_rtt_p95);
 	bind_num(st, 6, base_loss);
 	if (base_first_ms >= 0)
-		sqlite3_bind_int64(st, 7, base_first_ms);
-	return finish(s, st, sqlite3_step(st), "saving a site's status");
+		db_bind_int64(st, 7, base_first_ms);
+	return finish(s, st, db_step(st), "saving a site's status");
 }
 
 pantau_err
 statusdb_save_regency(struct statusdb *s, const struct statusdb_regency *r)
 {
-	sqlite3_stmt *st = s->st[SD_SAVE_REGENCY];
-	sqlite3_bind_text(st, 1, r->code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, r->status);
-	sqlite3_bind_int(st, 3, r->at_risk);
-	sqlite3_bind_int64(st, 4, r->since_ms);
-	sqlite3_bind_text(st, 5, r->reason, -1, SQLITE_STATIC);
-	return finish(s, st, sqlite3_step(st), "saving a regency's status");
+	struct db_stmt *st = s->st[SD_SAVE_REGENCY];
+	db_bind_text(st, 1, r->code, -1);
+	db_bind_int(st, 2, r->status);
+	db_bind_int(st, 3, r->at_risk);
+	db_bind_int64(st, 4, r->since_ms);
+	db_bind_text(st, 5, r->reason, -1);
+	return finish(s, st, db_step(st), "saving a regency's status");
 }
 
 pantau_err
 statusdb_event(struct statusdb *s, const struct statusdb_event *ev)
 {
-	sqlite3_stmt *st = s->st[SD_EVENT];
-	sqlite3_bind_int64(st, 1, ev->ts_ms);
-	sqlite3_bind_text(st, 2, ev->scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 3, ev->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, ev->regency, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ev->from, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, ev->to, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, ev->reason, -1, SQLITE_STATIC);
-	return finish(s, st, sqlite3_step(st), "storing an event");
+	struct db_stmt *st = s->st[SD_EVENT];
+	db_bind_int64(st, 1, ev->ts_ms);
+	db_bind_text(st, 2, ev->scope, -1);
+	db_bind_text(st, 3, ev->key, -1);
+	db_bind_text(st, 4, ev->regency, -1);
+	db_bind_text(st, 5, ev->from, -1);
+	db_bind_text(st, 6, ev->to, -1);
+	db_bind_text(st, 7, ev->reason, -1);
+	return finish(s, st, db_step(st), "storing an event");
 }
 
 void
 statusdb_begin(struct statusdb *s)
 {
-	if (!sqlite3_get_autocommit(s->db))
+	if (db_in_transaction(s->db))
 		return;
-	s->began = sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK;
+	s->began = db_exec(s->db, "BEGIN") == DB_OK;
 }
 
 void
@@ -194,26 +194,26 @@ statusdb_end(struct statusdb *s)
 	if (!s->began)
 		return;
 	s->began = false;
-	if (sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+	if (db_exec(s->db, "COMMIT") != DB_OK)
 		(void)fail(s, "committing status changes");
 }
 
 pantau_err
 statusdb_save_alert(struct statusdb *s, const char *key, const char *json)
 {
-	sqlite3_stmt *st = s->st[SD_SAVE_ALERT];
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-	return finish(s, st, sqlite3_step(st), "saving an alert");
+	struct db_stmt *st = s->st[SD_SAVE_ALERT];
+	db_bind_text(st, 1, key, -1);
+	db_bind_text(st, 2, json, -1);
+	return finish(s, st, db_step(st), "saving an alert");
 }
 
 pantau_err
 statusdb_load_alerts(struct statusdb *s, statusdb_alert_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = s->st[SD_LOAD_ALERTS];
+	struct db_stmt *st = s->st[SD_LOAD_ALERTS];
 	int step;
-	while ((step = sqlite3_step(st)) == SQLITE_ROW)
-		if (sqlite3_column_text(st, 0) != NULL)
-			fn(ctx, (const char *)sqlite3_column_text(st, 0));
+	while ((step = db_step(st)) == DB_ROW)
+		if (db_column_text(st, 0) != NULL)
+			fn(ctx, (const char *)db_column_text(st, 0));
 	return finish(s, st, step, "loading alerts");
 }

@@ -13,7 +13,7 @@
 #ifndef PANTAU_STATUSDB_H
 #define PANTAU_STATUSDB_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -46,7 +46,7 @@ struct statusdb_event {
 	const char *scope, *key, *regency, *from, *to, *reason;
 };
 
-pantau_err statusdb_open(sqlite3 *db, struct statusdb **out);
+pantau_err statusdb_open(struct db *db, struct statusdb **out);
 void statusdb_close(struct statusdb *s);
 
 typedef void (*statusdb_site_fn)(void *ctx, const struct statusdb_site *row);

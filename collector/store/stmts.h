@@ -5,18 +5,18 @@
 #ifndef PANTAU_STMTS_H
 #define PANTAU_STMTS_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stddef.h>
 
 #include "err.h"
 
-/* Prepare sql[0..n) into st[0..n) (SQLITE_PREPARE_PERSISTENT). On a failure
+/* Prepare sql[0..n) into st[0..n) (kept for the life of the part). On a failure
  * log "WHO: cannot prepare a query: REASON (SQL)" and return PANTAU_ERR_DB;
  * what was prepared stays in st for stmts_finalize. */
-pantau_err stmts_prepare(sqlite3 *db, const char *who, const char *const *sql, sqlite3_stmt **st,
-    size_t n);
+pantau_err stmts_prepare(struct db *db, const char *who, const char *const *sql,
+    struct db_stmt **st, size_t n);
 
 /* Finalize st[0..n) (NULL entries too). */
-void stmts_finalize(sqlite3_stmt **st, size_t n);
+void stmts_finalize(struct db_stmt **st, size_t n);
 
 #endif

@@ -76,8 +76,8 @@ static const char *const stmt_sql[ST_COUNT] = {
 };
 
 struct store {
-	sqlite3 *db;
-	sqlite3_stmt *st[ST_COUNT];
+	struct db *db;
+	struct db_stmt *st[ST_COUNT];
 	struct store_opts o;
 	struct bootacc *boots;   /* delivery counts of the open transaction */
 	bool in_tx;
@@ -88,17 +88,17 @@ struct store {
 static pantau_err
 db_fail(struct store *s, const char *what)
 {
-	log_warnx("store: %s: %s", what, sqlite3_errmsg(s->db));
+	log_warnx("store: %s: %s", what, db_errmsg(s->db));
 	return PANTAU_ERR_DB;
 }
 
 static pantau_err
-step_reset(struct store *s, sqlite3_stmt *st, const char *what)
+step_reset(struct store *s, struct db_stmt *st, const char *what)
 {
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+	int rc = db_step(st);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (rc != DB_DONE && rc != DB_ROW)
 		return db_fail(s, what);
 	return PANTAU_OK;
 }
@@ -131,13 +131,12 @@ configure(struct store *s)
 	    " PRAGMA temp_store=MEMORY; PRAGMA cache_size=-16000;",
 	    s->o.sync_full ? "FULL" : "NORMAL");
 	result_sql(insert, sizeof(insert));
-	sqlite3_busy_timeout(s->db, 5000);
+	db_busy_timeout(s->db, 5000);
 	if (schema_exec(s->db, pragmas) != PANTAU_OK || schema_apply(s->db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	for (int i = 0; i < ST_COUNT; i++) {
 		const char *sql = stmt_sql[i] != NULL ? stmt_sql[i] : insert;
-		if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
-		        NULL) != SQLITE_OK)
+		if (db_prepare(s->db, sql, &s->st[i]) != DB_OK)
 			return db_fail(s, sql);
 	}
 	return PANTAU_OK;
@@ -153,10 +152,9 @@ store_open(const struct store_opts *opts, struct store **out)
 	s->o = *opts;
 	if ((s->boots = bootacc_new()) == NULL)
 		goto out;
-	if (sqlite3_open_v2(opts->path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	        NULL) != SQLITE_OK) {
+	if (db_sqlite_open(opts->path, DB_SQLITE_CREATE, &s->db) != DB_OK) {
 		log_warnx("store: cannot open %s: %s", opts->path,
-		    s->db != NULL ? sqlite3_errmsg(s->db) : "out of memory");
+		    s->db != NULL ? db_errmsg(s->db) : "out of memory");
 		rc = PANTAU_ERR_DB;
 		goto out;
 	}
@@ -178,13 +176,13 @@ store_close(struct store *s)
 	if (s->in_tx)
 		(void)store_commit(s);
 	for (int i = 0; i < ST_COUNT; i++)
-		sqlite3_finalize(s->st[i]);
-	sqlite3_close(s->db);
+		db_finalize(s->st[i]);
+	db_close(s->db);
 	bootacc_free(s->boots);
 	free(s);
 }
 
-sqlite3 *
+struct db *
 store_db(struct store *s)
 {
 	return s->db;
@@ -194,7 +192,7 @@ static void
 rollback(struct store *s)
 {
 	bootacc_clear(s->boots);
-	if (!sqlite3_get_autocommit(s->db))
+	if (db_in_transaction(s->db))
 		(void)schema_exec(s->db, "ROLLBACK");
 	s->in_tx = false;
 	s->pending = 0;
@@ -224,19 +222,19 @@ static void
 flush_one(void *ctx, const struct bootacc_entry *e)
 {
 	struct flush_ctx *fc = ctx;
-	sqlite3_stmt *st = fc->s->st[ST_BOOT];
+	struct db_stmt *st = fc->s->st[ST_BOOT];
 	if (fc->rc != PANTAU_OK)
 		return;
-	sqlite3_bind_text(st, 1, e->agent, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, e->boot);
-	sqlite3_bind_int64(st, 3, e->max_seq);
-	sqlite3_bind_int64(st, 4, e->stored);
-	sqlite3_bind_int64(st, 5, e->dropped);
-	sqlite3_bind_int64(st, 6, e->duplicates);
-	sqlite3_bind_int64(st, 7, e->last_recv_ms);
+	db_bind_text(st, 1, e->agent, -1);
+	db_bind_int64(st, 2, e->boot);
+	db_bind_int64(st, 3, e->max_seq);
+	db_bind_int64(st, 4, e->stored);
+	db_bind_int64(st, 5, e->dropped);
+	db_bind_int64(st, 6, e->duplicates);
+	db_bind_int64(st, 7, e->last_recv_ms);
 	if (e->clock_known) {
-		sqlite3_bind_int64(st, 8, e->clock_offset_ms);
-		sqlite3_bind_int64(st, 9, e->clock_mono_ms);
+		db_bind_int64(st, 8, e->clock_offset_ms);
+		db_bind_int64(st, 9, e->clock_mono_ms);
 	}
 	fc->rc = step_reset(fc->s, st, "update boots");
 }
@@ -306,36 +304,36 @@ store_catalog_begin(struct store *s)
 }
 
 static void
-bind_text(sqlite3_stmt *st, int i, const char *v)
+bind_text(struct db_stmt *st, int i, const char *v)
 {
 	if (v != NULL)
-		sqlite3_bind_text(st, i, v, -1, SQLITE_STATIC);
+		db_bind_text(st, i, v, -1);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static void
-bind_int(sqlite3_stmt *st, int i, int64_t v)
+bind_int(struct db_stmt *st, int i, int64_t v)
 {
 	if (v >= 0)
-		sqlite3_bind_int64(st, i, v);
+		db_bind_int64(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 static void
-bind_num(sqlite3_stmt *st, int i, double v)
+bind_num(struct db_stmt *st, int i, double v)
 {
 	if (!isnan(v))
-		sqlite3_bind_double(st, i, v);
+		db_bind_double(st, i, v);
 	else
-		sqlite3_bind_null(st, i);
+		db_bind_null(st, i);
 }
 
 pantau_err
 store_catalog_province(struct store *s, const char *code, const char *name)
 {
-	sqlite3_stmt *st = s->st[ST_PROVINCE];
+	struct db_stmt *st = s->st[ST_PROVINCE];
 	bind_text(st, 1, code);
 	bind_text(st, 2, name);
 	return step_reset(s, st, "insert province");
@@ -344,7 +342,7 @@ store_catalog_province(struct store *s, const char *code, const char *name)
 pantau_err
 store_catalog_regency(struct store *s, const char *code, const char *province, const char *name)
 {
-	sqlite3_stmt *st = s->st[ST_REGENCY];
+	struct db_stmt *st = s->st[ST_REGENCY];
 	bind_text(st, 1, code);
 	bind_text(st, 2, province);
 	bind_text(st, 3, name);
@@ -362,10 +360,10 @@ store_catalog_end(struct store *s)
 static pantau_err
 site_seen(struct store *s, const char *agent, const char *regency, int64_t recv_ms)
 {
-	sqlite3_stmt *st = s->st[ST_SITE_SEEN];
+	struct db_stmt *st = s->st[ST_SITE_SEEN];
 	bind_text(st, 1, agent);
 	bind_text(st, 2, regency);
-	sqlite3_bind_int64(st, 3, recv_ms);
+	db_bind_int64(st, 3, recv_ms);
 	return step_reset(s, st, "insert site");
 }
 
@@ -373,12 +371,12 @@ static pantau_err
 insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b, size_t idx)
 {
 	const struct wire_result *r = &b->results[idx];
-	sqlite3_stmt *st = s->st[ST_RESULT];
+	struct db_stmt *st = s->st[ST_RESULT];
 	char *extra = NULL;
-	sqlite3_bind_int64(st, RS_BATCH, batch_id);
-	sqlite3_bind_int64(st, RS_IDX, (sqlite3_int64)idx);
+	db_bind_int64(st, RS_BATCH, batch_id);
+	db_bind_int64(st, RS_IDX, (int64_t)idx);
 	bind_text(st, RS_AGENT, b->agent);
-	sqlite3_bind_int64(st, RS_TS, b->ts_ms);
+	db_bind_int64(st, RS_TS, b->ts_ms);
 	bind_text(st, RS_PROBE, r->probe);
 	bind_text(st, RS_TARGET, r->target);
 	bind_int(st, RS_OK, r->ok);
@@ -416,16 +414,16 @@ batch_upload(const struct wire_batch *b)
 static pantau_err
 update_site(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
-	sqlite3_stmt *st = s->st[ST_SITE_BATCH];
+	struct db_stmt *st = s->st[ST_SITE_BATCH];
 	bind_num(st, 9, batch_upload(b));
 	bind_text(st, 1, b->agent);
 	bind_text(st, 2, regency);
-	sqlite3_bind_int64(st, 3, b->boot);
-	sqlite3_bind_int64(st, 4, recv_ms);
-	sqlite3_bind_int64(st, 5, b->ts_ms);
+	db_bind_int64(st, 3, b->boot);
+	db_bind_int64(st, 4, recv_ms);
+	db_bind_int64(st, 5, b->ts_ms);
 	bind_int(st, 6, b->outbox_pending);
 	bind_int(st, 7, b->outbox_dropped);
-	sqlite3_bind_int64(st, 8, recv_ms - (b->retimed ? b->agent_ts_ms : b->ts_ms));
+	db_bind_int64(st, 8, recv_ms - (b->retimed ? b->agent_ts_ms : b->ts_ms));
 	return step_reset(s, st, "update site");
 }
 
@@ -466,23 +464,23 @@ count_duplicate(struct store *s, const struct wire_batch *b, int64_t recv_ms)
 static pantau_err
 insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64_t *id)
 {
-	sqlite3_stmt *st = s->st[ST_BATCH];
+	struct db_stmt *st = s->st[ST_BATCH];
 	bind_text(st, 1, b->agent);
-	sqlite3_bind_int64(st, 2, b->boot);
-	sqlite3_bind_int64(st, 3, b->seq);
-	sqlite3_bind_int64(st, 4, b->ts_ms);
-	sqlite3_bind_int64(st, 5, recv_ms);
-	sqlite3_bind_int64(st, 6, (sqlite3_int64)b->nresults);
+	db_bind_int64(st, 2, b->boot);
+	db_bind_int64(st, 3, b->seq);
+	db_bind_int64(st, 4, b->ts_ms);
+	db_bind_int64(st, 5, recv_ms);
+	db_bind_int64(st, 6, (int64_t)b->nresults);
 	bind_int(st, 7, b->outbox_pending);
 	bind_int(st, 8, b->outbox_dropped);
 	if (b->retimed)
-		sqlite3_bind_int64(st, 9, b->agent_ts_ms);
+		db_bind_int64(st, 9, b->agent_ts_ms);
 	pantau_err rc = step_reset(s, st, "insert batch");
 	if (rc != PANTAU_OK)
 		return rc;
-	if (sqlite3_changes(s->db) == 0)
+	if (db_changes(s->db) == 0)
 		return count_duplicate(s, b, recv_ms);
-	*id = sqlite3_last_insert_rowid(s->db);
+	*id = db_last_insert_id(s->db);
 	return PANTAU_OK;
 }
 
@@ -529,12 +527,12 @@ store_status(struct store *s, const char *regency, const char *agent,
 		rc = site_seen(s, agent, regency, recv_ms);
 	if (rc != PANTAU_OK)
 		return rc;
-	sqlite3_stmt *st = s->st[ST_SITE_STATUS];
+	struct db_stmt *st = s->st[ST_SITE_STATUS];
 	bind_text(st, 1, agent);
 	bind_text(st, 2, regency);
-	sqlite3_bind_int(st, 3, w->online ? 1 : 0);
+	db_bind_int(st, 3, w->online ? 1 : 0);
 	bind_text(st, 4, w->online ? NULL : (w->reason != NULL ? w->reason : "lost"));
-	sqlite3_bind_int64(st, 5, recv_ms);
+	db_bind_int64(st, 5, recv_ms);
 	bind_text(st, 6, w->site);
 	bind_text(st, 7, w->link);
 	bind_num(st, 8, w->lat);

@@ -37,7 +37,7 @@
 #ifndef PANTAU_STORE_H
 #define PANTAU_STORE_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -58,7 +58,7 @@ pantau_err store_open(const struct store_opts *opts, struct store **out);
 /* Commit what is pending and close. Safe with NULL. */
 void store_close(struct store *s);
 
-sqlite3 *store_db(struct store *s);
+struct db *store_db(struct store *s);
 
 /* Replace the region catalog (inside one transaction). */
 pantau_err store_catalog_begin(struct store *s);

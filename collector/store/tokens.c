@@ -91,9 +91,9 @@ token_duration_parse(const char *text, int64_t *ms)
 }
 
 static pantau_err
-db_fail(sqlite3 *db, const char *what)
+db_fail(struct db *db, const char *what)
 {
-	log_warnx("tokens: %s: %s", what, sqlite3_errmsg(db));
+	log_warnx("tokens: %s: %s", what, db_errmsg(db));
 	return PANTAU_ERR_DB;
 }
 
@@ -122,25 +122,25 @@ token_text_make(const char *prefix, int64_t id, size_t bytes, char *text, size_t
 }
 
 pantau_err
-token_text_store(sqlite3 *db, const char *table, const char *prefix, size_t bytes,
+token_text_store(struct db *db, const char *table, const char *prefix, size_t bytes,
     int64_t id, char *text, size_t len)
 {
 	unsigned char hash[TOKEN_HASH_LEN];
 	char sql[96];
-	sqlite3_stmt *upd = NULL;
+	struct db_stmt *upd = NULL;
 	snprintf(sql, sizeof(sql), "UPDATE %s SET hash = ? WHERE id = ?", table);
 	pantau_err rc = token_text_make(prefix, id, bytes, text, len);
 	if (rc == PANTAU_OK)
 		rc = token_hash(text, strlen(text), hash);
-	if (rc == PANTAU_OK && sqlite3_prepare_v2(db, sql, -1, &upd, NULL) != SQLITE_OK)
+	if (rc == PANTAU_OK && db_prepare(db, sql, &upd) != DB_OK)
 		rc = db_fail(db, "prepare");
 	if (rc == PANTAU_OK) {
-		sqlite3_bind_blob(upd, 1, hash, sizeof(hash), SQLITE_STATIC);
-		sqlite3_bind_int64(upd, 2, id);
-		if (sqlite3_step(upd) != SQLITE_DONE)
+		db_bind_blob(upd, 1, hash, sizeof(hash));
+		db_bind_int64(upd, 2, id);
+		if (db_step(upd) != DB_DONE)
 			rc = db_fail(db, "store a token's hash");
 	}
-	sqlite3_finalize(upd);
+	db_finalize(upd);
 	if (rc != PANTAU_OK)
 		OPENSSL_cleanse(text, len);
 	return rc;
@@ -149,98 +149,97 @@ token_text_store(sqlite3 *db, const char *table, const char *prefix, size_t byte
 /* Insert the row (hash still empty) and learn its id, then store the hash
  * of the text made with it: one transaction. */
 pantau_err
-tokens_create(sqlite3 *db, const struct token_new *t, char text[TOKEN_TEXT_MAX + 1],
+tokens_create(struct db *db, const struct token_new *t, char text[TOKEN_TEXT_MAX + 1],
     int64_t *id)
 {
-	sqlite3_stmt *ins = NULL;
+	struct db_stmt *ins = NULL;
 	pantau_err rc = PANTAU_ERR_INVAL;
 	const char *name = t->name != NULL ? t->name : "";
-	bool own_tx = sqlite3_get_autocommit(db) != 0;
+	bool own_tx = !db_in_transaction(db);
 	text[0] = '\0';
 	if (!name_ok(name))
 		return rc;
-	if (own_tx && sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+	if (own_tx && db_exec(db, "BEGIN IMMEDIATE") != DB_OK)
 		return db_fail(db, "begin");
 	rc = PANTAU_ERR_DB;
-	if (sqlite3_prepare_v2(db, "INSERT INTO tokens(name, role, hash, created_ms, expires_ms)"
-	        " VALUES(?, ?, zeroblob(32), ?, ?)", -1, &ins, NULL) != SQLITE_OK) {
+	if (db_prepare(db, "INSERT INTO tokens(name, role, hash, created_ms, expires_ms)"
+	        " VALUES(?, ?, zeroblob(32), ?, ?)", &ins) != DB_OK) {
 		db_fail(db, "prepare");
 		goto out;
 	}
-	sqlite3_bind_text(ins, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(ins, 2, token_role_name(t->role), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(ins, 3, t->now_ms);
+	db_bind_text(ins, 1, name, -1);
+	db_bind_text(ins, 2, token_role_name(t->role), -1);
+	db_bind_int64(ins, 3, t->now_ms);
 	if (t->expires_ms > 0)
-		sqlite3_bind_int64(ins, 4, t->expires_ms);
-	if (sqlite3_step(ins) != SQLITE_DONE) {
+		db_bind_int64(ins, 4, t->expires_ms);
+	if (db_step(ins) != DB_DONE) {
 		db_fail(db, "insert a token");
 		goto out;
 	}
-	*id = sqlite3_last_insert_rowid(db);
+	*id = db_last_insert_id(db);
 	rc = token_text_store(db, "tokens", "pt_", TOKEN_SECRET_BYTES, *id, text,
 	    TOKEN_TEXT_MAX + 1);
 out:
-	sqlite3_finalize(ins);
+	db_finalize(ins);
 	if (own_tx)
-		(void)sqlite3_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+		(void)db_exec(db, rc == PANTAU_OK ? "COMMIT" : "ROLLBACK");
 	return rc;
 }
 
 pantau_err
-tokens_revoke(sqlite3 *db, int64_t id, int64_t now_ms)
+tokens_revoke(struct db *db, int64_t id, int64_t now_ms)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	pantau_err rc = PANTAU_ERR_DB;
-	if (sqlite3_prepare_v2(db, "SELECT revoked_ms FROM tokens WHERE id = ?", -1, &st, NULL) !=
-	    SQLITE_OK)
+	if (db_prepare(db, "SELECT revoked_ms FROM tokens WHERE id = ?", &st) !=
+	    DB_OK)
 		return db_fail(db, "prepare");
-	sqlite3_bind_int64(st, 1, id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_DONE)
+	db_bind_int64(st, 1, id);
+	int s = db_step(st);
+	if (s == DB_DONE)
 		rc = PANTAU_ERR_NOT_FOUND;
-	else if (s == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+	else if (s == DB_ROW && db_column_type(st, 0) != DB_NULL)
 		rc = PANTAU_ERR_STATE;
-	else if (s != SQLITE_ROW)
+	else if (s != DB_ROW)
 		db_fail(db, "read a token");
-	sqlite3_finalize(st);
-	if (s != SQLITE_ROW || rc == PANTAU_ERR_STATE)
+	db_finalize(st);
+	if (s != DB_ROW || rc == PANTAU_ERR_STATE)
 		return rc;
-	if (sqlite3_prepare_v2(db, "UPDATE tokens SET revoked_ms = ? WHERE id = ?", -1, &st,
-	        NULL) != SQLITE_OK)
+	if (db_prepare(db, "UPDATE tokens SET revoked_ms = ? WHERE id = ?", &st) != DB_OK)
 		return db_fail(db, "prepare");
-	sqlite3_bind_int64(st, 1, now_ms);
-	sqlite3_bind_int64(st, 2, id);
-	rc = sqlite3_step(st) == SQLITE_DONE ? PANTAU_OK : db_fail(db, "revoke a token");
-	sqlite3_finalize(st);
+	db_bind_int64(st, 1, now_ms);
+	db_bind_int64(st, 2, id);
+	rc = db_step(st) == DB_DONE ? PANTAU_OK : db_fail(db, "revoke a token");
+	db_finalize(st);
 	return rc;
 }
 
 /* A time column in ms, -1 when NULL (json_set_time writes null). */
 static int64_t
-ms_or_none(sqlite3_stmt *st, int col)
+ms_or_none(struct db_stmt *st, int col)
 {
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, col);
+	return db_column_type(st, col) == DB_NULL ? -1 : db_column_int64(st, col);
 }
 
 pantau_err
-tokens_list(sqlite3 *db, json_t **out)
+tokens_list(struct db *db, json_t **out)
 {
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	json_t *list = json_array();
 	pantau_err rc = PANTAU_ERR_NOMEM;
 	*out = NULL;
 	if (list == NULL)
 		return rc;
-	if (sqlite3_prepare_v2(db, "SELECT id, name, role, created_ms, expires_ms, revoked_ms "
-	        "FROM tokens ORDER BY id", -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, "SELECT id, name, role, created_ms, expires_ms, revoked_ms "
+	        "FROM tokens ORDER BY id", &st) != DB_OK) {
 		json_decref(list);
 		return db_fail(db, "prepare");
 	}
 	int s;
-	while ((s = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 1);
-		const char *role = (const char *)sqlite3_column_text(st, 2);
-		json_t *t = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)sqlite3_column_int64(st, 0),
+	while ((s = db_step(st)) == DB_ROW) {
+		const char *name = (const char *)db_column_text(st, 1);
+		const char *role = (const char *)db_column_text(st, 2);
+		json_t *t = json_pack("{s:I,s:s,s:s}", "id", (json_int_t)db_column_int64(st, 0),
 		    "name", name != NULL ? name : "", "role", role != NULL ? role : "");
 		if (t == NULL || json_array_append_new(list, t) != 0)
 			goto out;
@@ -248,7 +247,7 @@ tokens_list(sqlite3 *db, json_t **out)
 		json_set_time(t, "expires", ms_or_none(st, 4));
 		json_set_time(t, "revoked", ms_or_none(st, 5));
 	}
-	if (s != SQLITE_DONE) {
+	if (s != DB_DONE) {
 		rc = db_fail(db, "list the tokens");
 		goto out;
 	}
@@ -257,18 +256,18 @@ tokens_list(sqlite3 *db, json_t **out)
 	rc = *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
 out:
 	json_decref(list);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
 /* The row's verdict once its hash matched. */
 static enum token_verdict
-row_verdict(sqlite3_stmt *st, int64_t now_ms, enum token_role *role)
+row_verdict(struct db_stmt *st, int64_t now_ms, enum token_role *role)
 {
-	const char *r = (const char *)sqlite3_column_text(st, 1);
-	if (sqlite3_column_type(st, 3) != SQLITE_NULL)
+	const char *r = (const char *)db_column_text(st, 1);
+	if (db_column_type(st, 3) != DB_NULL)
 		return TOKEN_REVOKED;
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL && sqlite3_column_int64(st, 2) <= now_ms)
+	if (db_column_type(st, 2) != DB_NULL && db_column_int64(st, 2) <= now_ms)
 		return TOKEN_EXPIRED;
 	if (r == NULL || !token_role_parse(r, role))
 		return TOKEN_UNKNOWN;
@@ -276,32 +275,32 @@ row_verdict(sqlite3_stmt *st, int64_t now_ms, enum token_role *role)
 }
 
 enum token_verdict
-tokens_check(sqlite3 *db, const char *text, int64_t now_ms, enum token_role *role,
+tokens_check(struct db *db, const char *text, int64_t now_ms, enum token_role *role,
     int64_t *id)
 {
 	unsigned char want[TOKEN_HASH_LEN];
-	sqlite3_stmt *st = NULL;
+	struct db_stmt *st = NULL;
 	enum token_verdict v = TOKEN_UNKNOWN;
 	if (!token_parse(text, id))
 		return TOKEN_MALFORMED;
 	if (token_hash(text, strlen(text), want) != PANTAU_OK)
 		return TOKEN_DB_ERROR;
-	if (sqlite3_prepare_v2(db, "SELECT hash, role, expires_ms, revoked_ms FROM tokens "
-	        "WHERE id = ?", -1, &st, NULL) != SQLITE_OK) {
+	if (db_prepare(db, "SELECT hash, role, expires_ms, revoked_ms FROM tokens "
+	        "WHERE id = ?", &st) != DB_OK) {
 		db_fail(db, "prepare");
 		return TOKEN_DB_ERROR;
 	}
-	sqlite3_bind_int64(st, 1, *id);
-	int s = sqlite3_step(st);
-	if (s == SQLITE_ROW) {
-		const void *have = sqlite3_column_blob(st, 0);
-		if (have != NULL && sqlite3_column_bytes(st, 0) == TOKEN_HASH_LEN &&
+	db_bind_int64(st, 1, *id);
+	int s = db_step(st);
+	if (s == DB_ROW) {
+		const void *have = db_column_blob(st, 0);
+		if (have != NULL && db_column_bytes(st, 0) == TOKEN_HASH_LEN &&
 		    token_hash_equal(want, have))
 			v = row_verdict(st, now_ms, role);
-	} else if (s != SQLITE_DONE) {
+	} else if (s != DB_DONE) {
 		db_fail(db, "read a token");
 		v = TOKEN_DB_ERROR;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return v;
 }

@@ -18,7 +18,7 @@
 #define PANTAU_TOKENS_H
 
 #include <jansson.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -73,7 +73,7 @@ pantau_err token_text_make(const char *prefix, int64_t id, size_t bytes, char *t
 /* The second half of making a token of table: the text of row id (prefix,
  * bytes random bytes) into text and its SHA-256 into the row's hash
  * column; on failure text is wiped. */
-pantau_err token_text_store(sqlite3 *db, const char *table, const char *prefix, size_t bytes,
+pantau_err token_text_store(struct db *db, const char *table, const char *prefix, size_t bytes,
     int64_t id, char *text, size_t len);
 
 /* A duration "30d", "12h", "45m" or "90s" in ms; false for anything else
@@ -92,19 +92,19 @@ struct token_new {
  * never stored). PANTAU_ERR_INVAL: a name too long or with control
  * characters; PANTAU_ERR_DB: the database refused (logged).
  */
-pantau_err tokens_create(sqlite3 *db, const struct token_new *t,
+pantau_err tokens_create(struct db *db, const struct token_new *t,
     char text[TOKEN_TEXT_MAX + 1], int64_t *id);
 
 /* Revoke token id from now on. PANTAU_ERR_NOT_FOUND: no such token;
  * PANTAU_ERR_STATE: it was revoked already. */
-pantau_err tokens_revoke(sqlite3 *db, int64_t id, int64_t now_ms);
+pantau_err tokens_revoke(struct db *db, int64_t id, int64_t now_ms);
 
 /* Every token, oldest first, as {"tokens":[{"id","name","role","created",
  * "expires","revoked"}]} (times ISO 8601 UTC, null when none); no hash. */
-pantau_err tokens_list(sqlite3 *db, json_t **out);
+pantau_err tokens_list(struct db *db, json_t **out);
 
 /* Check text at now_ms; on TOKEN_VALID *role and *id are the token's. */
-enum token_verdict tokens_check(sqlite3 *db, const char *text, int64_t now_ms,
+enum token_verdict tokens_check(struct db *db, const char *text, int64_t now_ms,
     enum token_role *role, int64_t *id);
 
 #endif

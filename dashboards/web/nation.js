@@ -106,6 +106,9 @@ export function mapSvg(data, st, zoomTo = null) {
     if (!siteMatches(st, x, r)) continue;
     const g = s("a", { class: "site", href: `#/site/${encodeURIComponent(x.agent)}`,
       "data-agent": x.agent, "data-status": x.status, "data-3t": r && r.is_3t ? "1" : "0" });
+    if (data.inIncident && data.inIncident.has(x.agent)) g.append(s("circle", { class: "incident",
+      "data-incident": data.inIncident.get(x.agent), cx: px(x).toFixed(2), cy: py(x).toFixed(2), r: 8.5 * k,
+      "stroke-width": 1.5 * k }));
     if (r && r.is_3t) g.append(s("circle", { class: "t3", cx: px(x).toFixed(2), cy: py(x).toFixed(2), r: 6.5 * k,
       "stroke-width": 1.2 * k, "stroke-dasharray": `${2 * k} ${1.5 * k}` }));
     g.append(marker(x.status, px(x), py(x), 3.6 * k, { class: "mark" }),
@@ -119,7 +122,8 @@ export function legend() {
   const item = (el, text) => h("span", {}, s("svg", { width: 16, height: 16, viewBox: "0 0 16 16", "aria-hidden": "true" }, el), " ", text);
   return h("div", { class: "legend" }, ...STATUSES.map((x) => item(marker(x, 8, 8, 5), x)),
     item(s("circle", { cx: 8, cy: 8, r: 6.5, fill: "none", stroke: "#0072b2", "stroke-dasharray": "2 1.5" }), "3T regency"),
-    item(s("circle", { cx: 8, cy: 8, r: 7, fill: "#cc79a7", "fill-opacity": 0.3, stroke: "#cc79a7" }), "regency at risk"));
+    item(s("circle", { cx: 8, cy: 8, r: 7, fill: "#cc79a7", "fill-opacity": 0.3, stroke: "#cc79a7" }), "regency at risk"),
+    item(s("circle", { cx: 8, cy: 8, r: 6.5, fill: "none", stroke: "#d55e00", "stroke-width": 1.5 }), "site in an incident"));
 }
 
 export function regionsTable(data, st) {
@@ -155,6 +159,23 @@ export function alertsPanel(alerts, keep = () => true) {
         `: ${a.reason} — since ${since(a.starts_at || a.since)}`))));
 }
 
+// The open incidents (docs/incidents.md): bad sites behind a shared hop.
+export function incidentsPanel(inc) {
+  const open = inc.incidents.filter((x) => x.open);
+  return h("section", { class: "card", id: "incidents" }, h("h3", {}, `Open incidents (${open.length})`),
+    open.length === 0 ? h("p", {}, "none open") :
+      h("ul", {}, ...open.map((x) => h("li", { "data-incident": String(x.id) },
+        h("b", {}, `#${x.id} hop ${x.hop} `), `(confidence ${x.confidence.toFixed(2)}): ${x.message} — since ${since(x.start)}; `,
+        ...x.sites.flatMap((a, i) => [i > 0 ? ", " : "", h("a", { href: `#/site/${encodeURIComponent(a)}` }, a)])))));
+}
+
+// Which open incident each site is in.
+function incidentOf(inc) {
+  const m = new Map();
+  for (const x of inc.incidents) if (x.open) for (const a of x.sites) m.set(a, String(x.id));
+  return m;
+}
+
 export function nationView() {
   const st = { province: "", status: "", only3t: false, q: "" };
   let data = null;
@@ -162,6 +183,7 @@ export function nationView() {
   const mapbox = h("div", { class: "mapbox" });
   const table = h("div", {});
   const alerts = h("div", {});
+  const incidents = h("div", {});
   const redraw = () => {
     if (!data) return;
     mapbox.replaceChildren(mapSvg(data, st), legend());
@@ -169,12 +191,14 @@ export function nationView() {
   };
   const bar = filtersBar(st, redraw);
   const root = h("div", { id: "nation" }, h("h2", {}, "Indonesia"), counts, bar.el, mapbox,
-    h("div", { class: "grid", style: "margin-top:1em" }, alerts), h("h2", {}, "Regencies"), table);
+    h("div", { class: "grid", style: "margin-top:1em" }, incidents, alerts), h("h2", {}, "Regencies"), table);
   async function refresh() {
     await loadOutline();
-    const [ov, regions, sites, al] = await Promise.all([getJSON("/api/v1/overview"),
-      getJSON("/api/v1/regions"), getJSON("/api/v1/sites"), getJSON("/api/v1/alerts")]);
-    data = { regions: regions.regions, sites: sites.sites, sitesOf: sitesByRegency(sites.sites) };
+    const [ov, regions, sites, al, inc] = await Promise.all([getJSON("/api/v1/overview"),
+      getJSON("/api/v1/regions"), getJSON("/api/v1/sites"), getJSON("/api/v1/alerts"),
+      getJSON("/api/v1/incidents?open=1")]);
+    data = { regions: regions.regions, sites: sites.sites, sitesOf: sitesByRegency(sites.sites),
+      inIncident: incidentOf(inc) };
     counts.replaceChildren(...countsBar(ov.nation));
     const provs = ov.provinces.filter((p) => p.regencies > 0);
     if (bar.province.options.length !== provs.length + 1) {
@@ -183,6 +207,7 @@ export function nationView() {
       bar.province.value = st.province;
     }
     alerts.replaceChildren(alertsPanel(al));
+    incidents.replaceChildren(incidentsPanel(inc));
     redraw();
   }
   return { root, refresh };

@@ -9,10 +9,12 @@ import json
 import os
 import re
 import signal
+import subprocess
 import time
 
 import test_faults
-from harness import ROOT, Broker, http_json, port_open, wait_for, wait_subscribed
+from harness import (ROOT, Broker, binary, free_port, http_json, port_open, wait_for,
+                     wait_subscribed)
 
 EXAMPLE = os.path.join(ROOT, "deploy", "mosquitto", "pantau-bridge.conf.example")
 # How long the link is cut in test_central_stopped_and_back; the issue's 2
@@ -160,3 +162,19 @@ class BridgeTest(test_faults.FaultTest):
         for a in ids:
             self.wait_produced(a, 5)
         self.report("main central broker SIGKILLed", t0)
+
+    def test_check_reports_each_broker(self):
+        """pantau-agent check tries every broker of the list and reports each."""
+        up = self.broker("regional-up")
+        dead = free_port()
+        probe = {"lo": {"type": "tcp", "target": f"127.0.0.1:{up.port}", "timeout_ms": 500}}
+        cfg = self.agent_config("check", up.port, "ag-3273-0207", "32.73", probe,
+                                broker__host=f"127.0.0.1:{up.port}, 127.0.0.1:{dead}",
+                                broker__connect_timeout=2)
+        r = subprocess.run([binary("pantau-agent"), "--config", cfg, "check"],
+                           capture_output=True, text=True, timeout=60, env=dict(
+                               os.environ, LANG="C"))
+        print(r.stdout)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, rf"\[ OK \] broker 127\.0\.0\.1:{up.port} accepted")
+        self.assertRegex(r.stdout, rf"\[FAIL\] cannot reach the broker: .*127\.0\.0\.1:{dead}")

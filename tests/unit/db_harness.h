@@ -7,7 +7,7 @@
 #ifndef PANTAU_TEST_DB_HARNESS_H
 #define PANTAU_TEST_DB_HARNESS_H
 
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdio.h>
 #include <unistd.h>
 
@@ -29,13 +29,13 @@ db_files_remove(const char *db)
 
 /* The one integer sql returns ("SELECT count(*) ..."). */
 static inline long long
-db_count(sqlite3 *db, const char *sql)
+db_count(struct db *db, const char *sql)
 {
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	long long n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	long long n = db_column_int64(st, 0);
+	db_finalize(st);
 	return n;
 }
 

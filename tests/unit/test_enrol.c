@@ -29,11 +29,11 @@
 #define NOW 1707890400000LL
 #define DAY_MS (86400LL * 1000)
 
-static sqlite3 *
+static struct db *
 new_db(void)
 {
-	sqlite3 *db = NULL;
-	assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+	struct db *db = NULL;
+	assert_int_equal(db_sqlite_open(":memory:", DB_SQLITE_CREATE, &db), DB_OK);
 	assert_int_equal(schema_apply(db), PANTAU_OK);
 	return db;
 }
@@ -42,7 +42,7 @@ static void
 test_token_life(void **state)
 {
 	(void)state;
-	sqlite3 *db = new_db();
+	struct db *db = new_db();
 	char text[ENROL_TOKEN_MAX + 1], other[ENROL_TOKEN_MAX + 1];
 	struct enrol_site s, got;
 	assert_int_equal(enrol_token_create(db, "32.73", "SMPN 2 Bandung", NOW, NOW + DAY_MS,
@@ -67,14 +67,14 @@ test_token_life(void **state)
 	/* expiry: at the instant it is gone */
 	assert_int_equal(enrol_token_check(db, other, NOW + DAY_MS - 1, &got), ENROL_VALID);
 	assert_int_equal(enrol_token_check(db, other, NOW + DAY_MS, &got), ENROL_EXPIRED);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 static void
 test_token_wrong(void **state)
 {
 	(void)state;
-	sqlite3 *db = new_db();
+	struct db *db = new_db();
 	char text[ENROL_TOKEN_MAX + 1], t[ENROL_TOKEN_MAX + 8];
 	struct enrol_site s;
 	assert_int_equal(enrol_token_create(db, "32.73", "X", NOW, NOW + DAY_MS, text, &s),
@@ -101,7 +101,7 @@ test_token_wrong(void **state)
 	    PANTAU_ERR_INVAL);
 	assert_int_equal(enrol_token_create(db, "32.73", "a\nb", NOW, NOW + 1, text, &s),
 	    PANTAU_ERR_INVAL);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 /* A PEM request for the public key of key, signed by signer, subject CN cn
@@ -238,7 +238,7 @@ static void
 test_certs_table(void **state)
 {
 	(void)state;
-	sqlite3 *db = new_db();
+	struct db *db = new_db();
 	char **list = NULL;
 	size_t n = 0;
 	int changed = 0;
@@ -258,7 +258,7 @@ test_certs_table(void **state)
 	enrol_serials_free(list, n);
 	assert_int_equal(enrol_cert_revoke_agent(db, "ag-1", NOW, &changed), PANTAU_OK);
 	assert_int_equal(changed, 0);
-	sqlite3_close(db);
+	db_close(db);
 }
 
 static void

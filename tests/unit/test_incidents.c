@@ -80,6 +80,13 @@ test_groups_by_address(void **state)
 	assert_true(g[0].localised);
 	assert_true(g[0].confidence > 0.999);
 	pathgroup_free(g, 1);
+	/* d bad too: the deeper shared hop, d left on its own */
+	l.s[3].status = SITE_CRITICAL;
+	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_string_equal(g[0].hop, "10.20.0.1");
+	assert_int_equal(g[0].nbad, 3);
+	pathgroup_free(g, 1);
+	l.s[3].status = SITE_OK;
 	/* only d bad: one site is no incident */
 	l.s[0].status = l.s[1].status = l.s[2].status = SITE_OK;
 	l.s[3].status = SITE_CRITICAL;
@@ -189,7 +196,7 @@ test_all_bad_is_said_not_localised(void **state)
 	(void)state;
 	struct lab l = { .n = 0 };
 	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	site(&l, "b", SITE_DEGRADED, "10.20.0.2");
 	site(&l, "d", SITE_DEGRADED, "10.30.0.1");
 	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
 	struct incidents *in = incidents_new(&r);

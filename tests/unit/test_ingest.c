@@ -296,11 +296,11 @@ test_schema_3_upgraded(void **state)
 {
 	struct fixture *f = *state;
 	char db[160];
-	sqlite3 *old;
+	struct db *old;
 	struct store *s;
 	snprintf(db, sizeof(db), "%s/old.db", f->fx.dir);
-	assert_int_equal(sqlite3_open(db, &old), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+	assert_int_equal(db_sqlite_open(db, DB_SQLITE_CREATE, &old), DB_OK);
+	assert_int_equal(db_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	    "INSERT INTO meta VALUES('schema_version', '3');"
 	    "CREATE TABLE sites(agent TEXT PRIMARY KEY, regency TEXT NOT NULL, site TEXT,"
 	    " link TEXT, lat REAL, lon REAL, interval_s INTEGER, version TEXT, boot INTEGER,"
@@ -328,28 +328,28 @@ test_schema_3_upgraded(void **state)
 	    " 0, 0);"
 	    "INSERT INTO results(batch_id, idx, agent, ts_ms, probe, target)"
 	    " VALUES(1, 0, 'ag-old', 253402300799000, 'tcp', 'h:1');"
-	    "UPDATE sites SET last_result_ms = 1000000000000, last_ts_ms = 253402300799000;",
-	    NULL, NULL, NULL), SQLITE_OK);
-	sqlite3_close(old);
+	    "UPDATE sites SET last_result_ms = 1000000000000, last_ts_ms = 253402300799000;"),
+	    DB_OK);
+	db_close(old);
 	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
 	assert_int_equal(store_open(&so, &s), PANTAU_OK);
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(store_db(s), "SELECT count(*),"
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(store_db(s), "SELECT count(*),"
 	    " max(upload_mbps IS NULL), (SELECT value FROM meta WHERE key = 'schema_version'),"
 	    " (SELECT count(*) FROM tokens), (SELECT count(*) FROM enrol_tokens) FROM sites"
-	    " WHERE upload_ts_ms IS NULL", -1, &st, NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-	assert_int_equal(sqlite3_column_int(st, 0), 1);
-	assert_string_equal((const char *)sqlite3_column_text(st, 2), "7");
-	assert_int_equal(sqlite3_column_int(st, 3), 0);    /* schema 5: the tokens table */
-	assert_int_equal(sqlite3_column_int(st, 4), 0);    /* enrolment's tables */
-	sqlite3_finalize(st);
+	    " WHERE upload_ts_ms IS NULL", &st), DB_OK);
+	assert_int_equal(db_step(st), DB_ROW);
+	assert_int_equal(db_column_int(st, 0), 1);
+	assert_string_equal((const char *)db_column_text(st, 2), "7");
+	assert_int_equal(db_column_int(st, 3), 0);    /* schema 5: the tokens table */
+	assert_int_equal(db_column_int(st, 4), 0);    /* enrolment's tables */
+	db_finalize(st);
 	/* schema 7: the incidents and the sites' paths */
 	assert_int_equal(db_count(store_db(s), "SELECT count(*) FROM incidents") +
 	    db_count(store_db(s), "SELECT count(*) FROM site_paths"), 0);
 	/* schema 6: the clock estimates per boot, the agent's own timestamp */
-	assert_int_equal(sqlite3_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
-	    " boots; SELECT agent_ts_ms FROM batches", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_exec(store_db(s), "SELECT clock_offset_ms, clock_mono_ms FROM"
+	    " boots; SELECT agent_ts_ms FROM batches"), DB_OK);
 	/* and its 9999 timestamp moved to the receipt, kept aside */
 	assert_int_equal(db_count(store_db(s), "SELECT ts_ms + (agent_ts_ms = 253402300799000)"
 	    " FROM batches"), 1000000000001LL);

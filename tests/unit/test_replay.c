@@ -187,8 +187,8 @@ test_gone_and_given_up(void **state)
 	assert_int_equal(run(f, RECV + 80000, 5000), 0);
 	assert_int_equal(replay_stats(f->replay)->gaps, 0);
 	/* retention deleted the boot: its lost rows go at the next start's first pass */
-	assert_int_equal(sqlite3_exec(store_db(f->fx.store), "DELETE FROM boots WHERE agent = "
-	    "'ag-7'", NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_exec(store_db(f->fx.store), "DELETE FROM boots WHERE agent = "
+	    "'ag-7'"), DB_OK);
 	start_replay(f);
 	run(f, RECV + 90000, 0);
 	assert_int_equal(count(f, "SELECT count(*) FROM lost"), 0);

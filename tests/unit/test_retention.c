@@ -69,7 +69,7 @@ event(struct fixture *f, int64_t ts_ms)
 	char sql[200];
 	snprintf(sql, sizeof(sql), "INSERT INTO events(ts_ms, scope, key, to_status)"
 	    " VALUES(%lld, 'site', 'ag-1', 'OK')", (long long)ts_ms);
-	assert_int_equal(sqlite3_exec(store_db(f->fx.store), sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(db_exec(store_db(f->fx.store), sql), DB_OK);
 }
 
 /* Run to the end; the number of steps it took. */

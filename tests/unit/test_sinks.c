@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include <sqlite3.h>
+#include "collector/store/db.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,28 +59,22 @@ struct saved {
 	size_t n;
 };
 
-static int
-row(void *ctx, int ncol, char **val, char **names)
-{
-	struct saved *s = ctx;
-	(void)names;
-	assert_int_equal(ncol, 1);
-	assert_true(s->n < 4);
-	snprintf(s->json[s->n++], sizeof(s->json[0]), "%s", val[0]);
-	return 0;
-}
 
 static void
 test_state_of_release_9db89e2_loads(void **state)
 {
 	(void)state;
-	sqlite3 *db;
+	struct db *db;
 	struct saved s = { .n = 0 };
-	assert_int_equal(sqlite3_open_v2(FIXTURE, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI,
-	    NULL), SQLITE_OK);
-	assert_int_equal(sqlite3_exec(db, "SELECT data FROM alerts ORDER BY key", row, &s, NULL),
-	    SQLITE_OK);
-	sqlite3_close(db);
+	struct db_stmt *st;
+	assert_int_equal(db_sqlite_open(FIXTURE, DB_SQLITE_READONLY, &db), DB_OK);
+	assert_int_equal(db_prepare(db, "SELECT data FROM alerts ORDER BY key", &st), DB_OK);
+	while (db_step(st) == DB_ROW) {
+		assert_true(s.n < 4);
+		snprintf(s.json[s.n++], sizeof(s.json[0]), "%s", db_column_text(st, 0));
+	}
+	db_finalize(st);
+	db_close(db);
 	assert_int_equal(s.n, 4);
 	for (size_t i = 0; i < s.n; i++) {
 		struct alert al, back;

@@ -93,8 +93,9 @@ test_roles_and_durations(void **state)
 static int
 setup(void **state)
 {
-	sqlite3 *db;
-	if (sqlite3_open(":memory:", &db) != SQLITE_OK || schema_apply(db) != PANTAU_OK)
+	struct db *db;
+	if (db_sqlite_open(":memory:", DB_SQLITE_CREATE, &db) != DB_OK ||
+	    schema_apply(db) != PANTAU_OK)
 		return -1;
 	*state = db;
 	return 0;
@@ -103,14 +104,14 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	sqlite3_close(*state);
+	db_close(*state);
 	return 0;
 }
 
 static void
 test_create_check(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	char text[TOKEN_TEXT_MAX + 1], copy[TOKEN_TEXT_MAX + 1];
 	int64_t id = 0, got = 0;
 	enum token_role role = 0;
@@ -121,16 +122,15 @@ test_create_check(void **state)
 	assert_int_equal(tokens_check(db, text, NOW, &role, &got), TOKEN_VALID);
 	assert_int_equal(role, TOKEN_ROLE_ADMIN);
 	/* the text is not in the database, only its hash */
-	sqlite3_stmt *st;
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT hash FROM tokens WHERE id = ?", -1, &st,
-	    NULL), SQLITE_OK);
-	sqlite3_bind_int64(st, 1, id);
-	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	struct db_stmt *st;
+	assert_int_equal(db_prepare(db, "SELECT hash FROM tokens WHERE id = ?", &st), DB_OK);
+	db_bind_int64(st, 1, id);
+	assert_int_equal(db_step(st), DB_ROW);
 	unsigned char h[TOKEN_HASH_LEN];
 	token_hash(text, strlen(text), h);
-	assert_int_equal(sqlite3_column_bytes(st, 0), TOKEN_HASH_LEN);
-	assert_memory_equal(sqlite3_column_blob(st, 0), h, TOKEN_HASH_LEN);
-	sqlite3_finalize(st);
+	assert_int_equal(db_column_bytes(st, 0), TOKEN_HASH_LEN);
+	assert_memory_equal(db_column_blob(st, 0), h, TOKEN_HASH_LEN);
+	db_finalize(st);
 	/* one hex digit changed: unknown; another id: unknown; garbage: malformed */
 	memcpy(copy, text, sizeof(copy));
 	size_t n = strlen(copy);
@@ -153,7 +153,7 @@ test_create_check(void **state)
 static void
 test_expire_revoke_list(void **state)
 {
-	sqlite3 *db = *state;
+	struct db *db = *state;
 	char text[TOKEN_TEXT_MAX + 1], bad[TOKEN_TEXT_MAX + 1];
 	int64_t id, got;
 	enum token_role role;

@@ -1,0 +1,49 @@
+/*
+ * What a backend of the statement layer (db.h) implements: one table of
+ * operations, pointed to by each of its connections and statements, whose
+ * own structs begin with struct db / struct db_stmt.
+ */
+#ifndef PANTAU_DB_IMPL_H
+#define PANTAU_DB_IMPL_H
+
+#include "db.h"
+
+struct db_ops {
+	const char *name;
+	void (*close)(struct db *db);
+	const char *(*errmsg)(struct db *db);
+	int (*exec)(struct db *db, const char *sql);
+	void (*busy_timeout)(struct db *db, int ms);
+	int64_t (*changes)(struct db *db);
+	int64_t (*last_insert_id)(struct db *db);
+	bool (*in_transaction)(struct db *db);
+	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
+
+	int (*step)(struct db_stmt *st);
+	void (*reset)(struct db_stmt *st);
+	void (*clear_bindings)(struct db_stmt *st);
+	void (*finalize)(struct db_stmt *st);
+	int (*bind_int64)(struct db_stmt *st, int i, int64_t v);
+	int (*bind_double)(struct db_stmt *st, int i, double v);
+	int (*bind_text)(struct db_stmt *st, int i, const char *v, int n);
+	int (*bind_blob)(struct db_stmt *st, int i, const void *v, int n);
+	int (*bind_null)(struct db_stmt *st, int i);
+	int (*column_count)(struct db_stmt *st);
+	enum db_type (*column_type)(struct db_stmt *st, int i);
+	int64_t (*column_int64)(struct db_stmt *st, int i);
+	double (*column_double)(struct db_stmt *st, int i);
+	const char *(*column_text)(struct db_stmt *st, int i);
+	const void *(*column_blob)(struct db_stmt *st, int i);
+	int (*column_bytes)(struct db_stmt *st, int i);
+	const char *(*column_name)(struct db_stmt *st, int i);
+};
+
+struct db {
+	const struct db_ops *ops;
+};
+
+struct db_stmt {
+	const struct db_ops *ops;
+};
+
+#endif

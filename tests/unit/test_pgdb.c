@@ -1,0 +1,102 @@
+/* The PostgreSQL backend of db.h (collector/store/pg_db.c) against a live
+ * cluster named by PANTAU_PG_URL (tests/e2e/test_pg.py starts one and runs
+ * this binary, and checks that they connected); without it they have
+ * nothing to test and return at once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collector/store/pg_db.h"
+
+static struct db *
+connect_or_null(void)
+{
+	const char *url = getenv("PANTAU_PG_URL");
+	struct db *db;
+	if (url == NULL || url[0] == '\0')
+		return NULL;
+	assert_int_equal(db_pg_open(url, &db), DB_OK);
+	printf("# test_pgdb: connected to PostgreSQL\n");
+	assert_string_equal(db_backend(db), "postgresql");
+	return db;
+}
+
+static void
+test_pg_rows_round_trip(void **state)
+{
+	(void)state;
+	struct db *db = connect_or_null();
+	struct db_stmt *ins, *sel;
+	if (db == NULL)
+		return;
+	static const unsigned char hash[4] = { 0, 1, 0xfe, 0xff };
+	assert_int_equal(db_exec(db, "DROP TABLE IF EXISTS t; CREATE TABLE t(id BIGSERIAL PRIMARY"
+	    " KEY, name TEXT, n BIGINT, x DOUBLE PRECISION, h BYTEA)"), DB_OK);
+	assert_int_equal(db_prepare(db, "INSERT INTO t(name, n, x, h) VALUES(?, ?, ?, ?)", &ins),
+	    DB_OK);
+	assert_int_equal(db_bind_text(ins, 1, "it's ?", -1), DB_OK);
+	assert_int_equal(db_bind_int64(ins, 2, 1700000000123LL), DB_OK);
+	assert_int_equal(db_bind_double(ins, 3, 43.25), DB_OK);
+	assert_int_equal(db_bind_blob(ins, 4, hash, sizeof(hash)), DB_OK);
+	assert_int_equal(db_step(ins), DB_DONE);
+	assert_int_equal(db_changes(db), 1);
+	assert_int_equal(db_last_insert_id(db), 1);
+	db_reset(ins);
+	db_clear_bindings(ins);
+	assert_int_equal(db_step(ins), DB_DONE);    /* every column NULL */
+	db_finalize(ins);
+
+	assert_int_equal(db_prepare(db, "SELECT name, n, x, h, n > ? FROM t WHERE name = '?' OR"
+	    " id >= ? ORDER BY id", &sel), DB_OK);
+	db_bind_int(sel, 1, 5);
+	db_bind_int(sel, 2, 1);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_count(sel), 5);
+	assert_string_equal(db_column_text(sel, 0), "it's ?");
+	assert_int_equal(db_column_type(sel, 1), DB_INTEGER);
+	assert_int_equal(db_column_int64(sel, 1), 1700000000123LL);
+	assert_int_equal(db_column_type(sel, 2), DB_FLOAT);
+	assert_true(db_column_double(sel, 2) == 43.25);
+	assert_int_equal(db_column_type(sel, 3), DB_BLOB);
+	assert_int_equal(db_column_bytes(sel, 3), 4);
+	assert_memory_equal(db_column_blob(sel, 3), hash, 4);
+	assert_int_equal(db_column_int(sel, 4), 1);
+	assert_int_equal(db_step(sel), DB_ROW);
+	assert_int_equal(db_column_type(sel, 0), DB_NULL);
+	assert_null(db_column_text(sel, 0));
+	assert_int_equal(db_column_int64(sel, 1), 0);
+	assert_int_equal(db_step(sel), DB_DONE);
+	db_finalize(sel);
+	db_close(db);
+}
+
+static void
+test_pg_transactions_and_errors(void **state)
+{
+	(void)state;
+	struct db *db = connect_or_null();
+	struct db_stmt *st;
+	if (db == NULL)
+		return;
+	assert_false(db_in_transaction(db));
+	assert_int_equal(db_exec(db, "BEGIN"), DB_OK);
+	assert_true(db_in_transaction(db));
+	assert_int_equal(db_exec(db, "ROLLBACK"), DB_OK);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(db_prepare(db, "SELECT nope FROM nowhere", &st), DB_ERROR);
+	assert_null(st);
+	assert_non_null(strstr(db_errmsg(db), "nowhere"));
+	db_close(db);
+	assert_int_equal(db_pg_open("postgresql:///x?host=/nonexistent-pantau&port=1", &db),
+	    DB_ERROR);
+	assert_non_null(db);
+	assert_true(strlen(db_errmsg(db)) > 0);
+	db_close(db);
+}
+
+#include "unit_main.h"
