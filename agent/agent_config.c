@@ -100,10 +100,11 @@ check_target(const char *v, char *why, size_t len)
 
 static const struct cfg_key probe_common_keys[] = {
 	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
-	    "what to measure: host (icmp), host:port (tcp, stamp), URL (http, throughput, "
+	    "what to measure: host (icmp, path), host:port (tcp, stamp), URL (http, throughput, "
 	    "upload_task), name to look up (dns)" },
 	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
-	    "seconds between runs, rounded to whole cycles; 0 = every cycle" },
+	    "seconds between runs, rounded to whole cycles; 0 = every cycle; unset: the kind's "
+	    "own default, 0 but for a few (docs/probes.md)" },
 };
 
 static bool
@@ -174,6 +175,8 @@ load_probe(struct cfg_file *f, const char *section, struct agent_config *c)
 	}
 	c->nprobes++;
 	cfg_apply(f, section, probe_common_keys, N(probe_common_keys), p);
+	if (cfg_find(f, section, "interval") == NULL)
+		p->interval_s = p->spec->default_interval_s;
 	probe_timeout(f, section, p);
 	cfg_apply(f, section, p->spec->keys, p->spec->nkeys, p->params);
 	why[0] = '\0';

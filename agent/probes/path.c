@@ -1,7 +1,7 @@
 /*
  * path: the hops towards a target, Paris-traceroute style (docs/probes.md).
  *
- * One connected, non-blocking UDP socket to the target's port 33434 from
+ * One connected, non-blocking UDP socket to the target's port (33434) from
  * one source port, so every probe has the same five-tuple (ECMP keeps it on
  * one path); probes differ only in their TTL (IP_TTL before each send) and
  * in the two payload bytes that number them. Answers come back on the
@@ -11,14 +11,15 @@
  * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 and UDP
  * only for now (proto is always "udp").
  *
- * The train (lifecycle.h) sends PROBES probes to every TTL from 1 to
- * MAX_HOPS, spaced SPACING_MS apart, then waits the timeout; it ends early
+ * The train (lifecycle.h) sends `probes` probes to every TTL from 1 to
+ * `max_hops` (keys of the section), spaced SPACING_MS apart, then waits the timeout; it ends early
  * once every probe up to the target's TTL is answered. Hops past the first
  * that answered from the target are left out.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,15 +31,21 @@
 #include "agent/probes/probe.h"
 #include "clock.h"
 
-#define PATH_PORT 33434
-#define PATH_PROBES 3
 #define PATH_SPACING_MS 10
 #define PATH_DEFAULT_TIMEOUT_MS 3000
-#define PATH_NPROBES (PATHTRACE_MAX_HOPS * PATH_PROBES)
+#define PATH_DEFAULT_INTERVAL_S 600
+#define PATH_NPROBES (PATHTRACE_MAX_HOPS * PATHTRACE_PROBES_MAX)
 #define PATH_PAYLOAD 32
+
+struct path_params {
+	int max_hops;
+	int probes;
+	int port;
+};
 
 struct path_run {
 	struct probe_life life;  /* first: the run's lifecycle */
+	struct path_params p;
 	uv_poll_t poll;
 	int fd;
 	bool poll_open;
@@ -72,7 +79,7 @@ path_send(struct probe_life *l, int i)
 {
 	struct path_run *s = (struct path_run *)l;
 	uint8_t buf[PATH_PAYLOAD];
-	int ttl = i / PATH_PROBES + 1;
+	int ttl = i / s->p.probes + 1;
 	if (s->dest_ttl > 0 && ttl > s->dest_ttl)
 		return;  /* the target answered below: no need */
 	setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
@@ -90,8 +97,8 @@ static int
 path_pending(const struct probe_life *l)
 {
 	const struct path_run *s = (const struct path_run *)l;
-	int last = s->dest_ttl > 0 ? s->dest_ttl : PATHTRACE_MAX_HOPS, n = 0;
-	for (int i = 0; i < last * PATH_PROBES; i++)
+	int last = s->dest_ttl > 0 ? s->dest_ttl : s->p.max_hops, n = 0;
+	for (int i = 0; i < last * s->p.probes; i++)
 		n += s->sent_ns[i] != 0 && !s->answered[i];
 	return s->dest_ttl > 0 ? n : 1;
 }
@@ -99,11 +106,11 @@ path_pending(const struct probe_life *l)
 static void
 take(struct path_run *s, const struct pt_answer *a, int64_t now)
 {
-	if (a->seq < 0 || a->seq >= PATH_NPROBES || s->sent_ns[a->seq] == 0 ||
+	if (a->seq < 0 || a->seq >= s->p.max_hops * s->p.probes || s->sent_ns[a->seq] == 0 ||
 	    s->answered[a->seq])
 		return;
 	s->answered[a->seq] = true;
-	struct pt_hop *h = &s->hops[a->seq / PATH_PROBES];
+	struct pt_hop *h = &s->hops[a->seq / s->p.probes];
 	if (h->recv == 0)
 		h->addr = a->from;
 	if (h->recv < PATHTRACE_PROBES_MAX)
@@ -144,7 +151,7 @@ static json_t *
 path_result(struct probe_life *l)
 {
 	struct path_run *s = (struct path_run *)l;
-	size_t n = s->dest_ttl > 0 ? (size_t)s->dest_ttl : PATHTRACE_MAX_HOPS;
+	size_t n = s->dest_ttl > 0 ? (size_t)s->dest_ttl : (size_t)s->p.max_hops;
 	while (s->dest_ttl == 0 && n > 1 && s->hops[n - 1].recv == 0 && s->hops[n - 2].recv == 0)
 		n--;  /* silent tail of an unreached target: one silent hop says it */
 	pt_finish(s->hops, n);
@@ -164,7 +171,7 @@ path_open(struct path_run *s, const struct sockaddr *sa)
 	int one = 1;
 	struct sockaddr_in to;
 	memcpy(&to, sa, sizeof(to));
-	to.sin_port = htons(PATH_PORT);
+	to.sin_port = htons((uint16_t)s->p.port);
 	s->dest = to.sin_addr;
 	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (s->fd < 0)
@@ -195,9 +202,9 @@ path_resolved(struct probe_life *l, const struct addrinfo *ai)
 		life_fail(l, why);
 		return;
 	}
-	for (int i = 0; i < PATHTRACE_MAX_HOPS; i++)
+	for (int i = 0; i < s->p.max_hops; i++)
 		s->hops[i].ttl = i + 1;
-	life_train(l, PATH_NPROBES, PATH_SPACING_MS);
+	life_train(l, s->p.max_hops * s->p.probes, PATH_SPACING_MS);
 }
 
 static const struct life_ops path_life = {
@@ -212,6 +219,7 @@ path_start(struct probe_run *run)
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
 	s->fd = -1;
+	s->p = *(const struct path_params *)run->def->params;
 	struct probe_life *l = &s->life;
 	life_start(l, run, &path_life, PATH_DEFAULT_TIMEOUT_MS);
 	snprintf(l->host, sizeof(l->host), "%.*s", (int)sizeof(l->host) - 1, run->def->target);
@@ -220,6 +228,17 @@ path_start(struct probe_run *run)
 }
 
 /* ---- the spec part ---- */
+
+#define O(f) offsetof(struct path_params, f)
+static const struct cfg_key path_keys[] = {
+	{ "max_hops", CFG_INT, O(max_hops), 0, 1, PATHTRACE_MAX_HOPS, "30", NULL, NULL, 0,
+	    "highest TTL traced" },
+	{ "probes", CFG_INT, O(probes), 0, 1, PATHTRACE_PROBES_MAX, "3", NULL, NULL, 0,
+	    "probes sent with each TTL" },
+	{ "port", CFG_INT, O(port), 0, 1, 65535, "33434", NULL, NULL, 0,
+	    "UDP destination port of every probe of a run (one flow: ECMP keeps it on one path)" },
+};
+#undef O
 
 static bool
 path_check(const struct probe_def *def, char *why, size_t len)
@@ -234,13 +253,16 @@ path_check(const struct probe_def *def, char *why, size_t len)
 static int
 path_max_duration_ms(const struct probe_def *def)
 {
+	const struct path_params *p = def->params;
 	int t = def->timeout_ms > 0 ? def->timeout_ms : PATH_DEFAULT_TIMEOUT_MS;
-	return 2 * t + PATH_NPROBES * PATH_SPACING_MS;
+	int n = p != NULL ? p->max_hops * p->probes : PATHTRACE_MAX_HOPS * 3;
+	return 2 * t + n * PATH_SPACING_MS;
 }
 
 const struct probe_spec probe_path_spec = {
-	.kind = "path", .default_timeout_ms = PATH_DEFAULT_TIMEOUT_MS, .check = path_check,
-	.max_duration_ms = path_max_duration_ms,
+	.kind = "path", PROBE_KEYS(path_keys, struct path_params),
+	.default_timeout_ms = PATH_DEFAULT_TIMEOUT_MS, .default_interval_s = PATH_DEFAULT_INTERVAL_S,
+	.check = path_check, .max_duration_ms = path_max_duration_ms,
 };
 
 const struct probe_exec probe_path_exec = { .start = path_start, .cancel = life_cancel };

@@ -78,6 +78,9 @@ struct probe_spec {
 	size_t nkeys;
 	size_t params_size;
 	int default_timeout_ms;
+	/* Seconds between runs when the section sets no interval; 0: every
+	 * cycle (path: every 10 minutes). */
+	int default_interval_s;
 	/* Check the target and params once parsed; false with why, which is
 	 * shown after the key ("target: <why>"). */
 	bool (*check)(const struct probe_def *def, char *why, size_t len);

@@ -186,6 +186,30 @@ test_probe_errors(void **state)
 	    ":7: [probe.gw]: takes up to");
 }
 
+/* A path probe runs every 10 minutes unless its section says otherwise. */
+static void
+test_path_interval_and_keys(void **state)
+{
+	(void)state;
+	struct loaded l;
+	load(GOOD_AGENT "[probe.up]\ntype = path\ntarget = 198.18.1.2\n"
+	                "[probe.up2]\ntype = path\ntarget = 198.18.1.2\ninterval = 0\n", &l);
+	assert_int_equal(l.rc, PANTAU_OK);
+	assert_int_equal(l.cfg.probes[0].interval_s, 600);
+	assert_int_equal(l.cfg.probes[1].interval_s, 0);
+	unload(&l);
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nmax_hops = 31\n",
+	    ":9: [probe.up] max_hops: expected a whole number from 1 to 30, got \"31\"");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nprobes = 0\n",
+	    ":9: [probe.up] probes: expected a whole number from 1 to 10, got \"0\"");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = 2001:db8::1\n",
+	    ":8: [probe.up] target: a host name or IPv4 address");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\nport = 0\n",
+	    ":9: [probe.up] port: expected a whole number from 1 to 65535, got \"0\"");
+	expect_error(GOOD_AGENT "[probe.up]\ntype = path\ntarget = x\ncount = 3\n",
+	    ":9: [probe.up] count: unknown key");
+}
+
 static void
 test_reference_lists_every_kind(void **state)
 {
