@@ -1,6 +1,5 @@
 #include "alerts.h"
 
-#include "clock.h"
 #include "jsontime.h"
 
 #include <stdio.h>
@@ -359,14 +358,6 @@ get_str(const json_t *o, const char *key, char *buf, size_t len)
 	return true;
 }
 
-static int64_t
-get_time(const json_t *o, const char *key)
-{
-	int64_t ms;
-	const char *v = json_string_value(json_object_get(o, key));
-	return v != NULL && clock_parse_iso(v, &ms) == PANTAU_OK ? ms : -1;
-}
-
 /* "told": {"webhook":3,...}, or release 9db89e2's [am, webhook, telegram]. */
 static bool
 get_told(const json_t *told, struct alert *al)
@@ -408,9 +399,9 @@ alert_from_json(const json_t *o, struct alert *al)
 	al->is_3t = json_is_true(json_object_get(o, "is_3t"));
 	al->firing = json_is_true(json_object_get(o, "firing"));
 	al->version = (unsigned)json_integer_value(json_object_get(o, "version"));
-	al->since_ms = get_time(o, "since");
-	al->starts_ms = get_time(o, "starts_at");
-	al->ends_ms = get_time(o, "ends_at");
+	al->since_ms = json_get_time(o, "since");
+	al->starts_ms = json_get_time(o, "starts_at");
+	al->ends_ms = json_get_time(o, "ends_at");
 	al->clear_ms = -1;
 	return true;
 }

@@ -1,7 +1,6 @@
 /* One incident as JSON: what the API shows and the store saves. */
 #include "incidents.h"
 
-#include "clock.h"
 #include "jsontime.h"
 
 #include <math.h>
@@ -26,14 +25,6 @@ incident_json(const struct incident *x)
 	json_set_time(o, "start", x->start_ms);
 	json_set_time(o, "end", x->end_ms);
 	return o;
-}
-
-static int64_t
-get_time(const json_t *o, const char *key)
-{
-	int64_t ms;
-	const char *v = json_string_value(json_object_get(o, key));
-	return v != NULL && clock_parse_iso(v, &ms) == PANTAU_OK ? ms : -1;
 }
 
 static bool
@@ -72,7 +63,7 @@ incident_from_json(const json_t *o, struct incident *x)
 	x->confidence = json_number_value(json_object_get(o, "confidence"));
 	x->localised = json_is_true(json_object_get(o, "localised"));
 	snprintf(x->message, sizeof(x->message), "%s", msg != NULL ? msg : "");
-	x->start_ms = get_time(o, "start");
-	x->end_ms = get_time(o, "end");
+	x->start_ms = json_get_time(o, "start");
+	x->end_ms = json_get_time(o, "end");
 	return x->start_ms >= 0;
 }
