@@ -180,7 +180,7 @@ test_icmp_cancel_midrun(void **state)
 	assert_false(spin(&f->loop, &f->ndone, 60)); /* still running after 60 ms */
 	assert_non_null(f->run.state);
 	assert_true(open_handles(&f->loop) > before);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_null(f->run.state);
 	assert_int_equal(open_handles(&f->loop), before); /* closing at once */
 	assert_false(spin(&f->loop, &f->ndone, 50));
@@ -194,8 +194,8 @@ test_icmp_cancel_while_resolving(void **state)
 	make_def(f, agent_kind("icmp"), "localhost", "count = 3\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* the resolve finishes unseen */
 	assert_int_equal(f->ndone, 0);
@@ -373,7 +373,7 @@ test_tcp_cancel(void **state)
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* resolved, handshake hanging */
 	assert_int_equal(open_handles(&f->loop), before + 2); /* timer and TCP handle */
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
@@ -419,8 +419,8 @@ test_echo_cancel_and_check(void **state)
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_int_equal(open_handles(&f->loop), before + 1); /* its timer */
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
