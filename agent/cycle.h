@@ -1,7 +1,8 @@
 /*
  * One measurement cycle: start a set of probes at once, collect their
  * results in configuration order, and hand them over as one JSON array
- * when the last finishes. Probes that load the link (ops->loads_link) wait
+ * when the last finishes (a probe that hands over an array, passive's one
+ * result a group, adds each of them). Probes that load the link (ops->loads_link) wait
  * until the others are done and then run one after another. A probe still
  * running (or not yet started) at the deadline is cancelled and reported as
  * failed, so a cycle always ends.

@@ -64,8 +64,9 @@ struct probe_def {
 struct probe_run {
 	const struct probe_def *def;
 	struct probe_env *env;
-	/* Called once with a result object (see docs/protocol.md); ownership of
-	 * result passes to the callee. */
+	/* Called once with a result object (see docs/protocol.md), or an array
+	 * of them (passive: one a destination group); ownership of result
+	 * passes to the callee. */
 	void (*done)(struct probe_run *run, json_t *result);
 	void *owner;                       /* the scheduler's context */
 	void *state;                       /* the probe's private state */
