@@ -32,7 +32,7 @@ PKGS := libmosquitto libcurl jansson sqlite3 libpq libmicrohttpd inih libuv zlib
 # The agent links no libcurl (its pages would cost ~7 MiB resident): the
 # libcurl probes run in pantau-probe-worker (docs/architecture.md).
 # libssl and libcrypto are libmosquitto's own; enrolment calls them (agent/enrol/).
-AGENT_PKGS := libmosquitto jansson inih libuv libssl libcrypto libcares libpcap
+AGENT_PKGS := libmosquitto jansson inih libuv libssl libcrypto libcares
 WORKER_PKGS := libcurl jansson inih libuv
 WARN := -Wall -Wextra -Werror -Wpedantic -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wconversion -Wno-sign-conversion -Wformat=2 \

@@ -59,11 +59,10 @@ finish(struct cycle *c)
 	uv_timer_stop(&c->deadline);
 	c->active = false;
 	for (size_t i = 0; i < c->n; i++) {
-		if (c->slots[i] != NULL && results != NULL && json_is_array(c->slots[i]))
-			json_array_extend(results, c->slots[i]); /* passive: one a group */
-		else if (c->slots[i] != NULL && results != NULL)
-			json_array_append(results, c->slots[i]);
-		json_decref(c->slots[i]);
+		if (c->slots[i] != NULL && results != NULL)
+			json_array_append_new(results, c->slots[i]);
+		else
+			json_decref(c->slots[i]);
 		c->slots[i] = NULL;
 	}
 	if (results == NULL) {

@@ -8,12 +8,11 @@
  * (passive_decode.h) and the flow table (passive_flows.h); at the end of
  * the window the run hands over one result per destination group
  * (passive_groups.h) and one for "other": sums and medians only, no
- * address and no payload.
+ * address and no payload. libpcap is loaded for the run (pcaplib.h).
  *
  * Both parts of the kind are here: the exec part (on the probe-run
  * lifecycle, lifecycle.h) and, below it, the spec part (keys, checks).
  */
-#include <pcap/pcap.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,8 +22,10 @@
 #include "agent/probes/passive_decode.h"
 #include "agent/probes/passive_flows.h"
 #include "agent/probes/passive_groups.h"
+#include "agent/probes/pcaplib.h"
 #include "agent/probes/probe.h"
 #include "clock.h"
+#include "log.h"
 #include "stats.h"
 
 /* Link, VLAN tags, IPv6 with extension headers or IPv4 with options,
@@ -33,6 +34,7 @@
 #define PASSIVE_TICK_MS 500
 #define PASSIVE_BUFFER (2 << 20)
 #define PASSIVE_DEFAULT_TIMEOUT_MS 1000
+#define PASSIVE_CHECK_S 5
 
 struct passive_params {
 	char groups[256];
@@ -50,6 +52,7 @@ struct passive_run {
 	struct probe_life life; /* first: the run's lifecycle */
 	const struct passive_params *p;
 	struct pg_config g;
+	struct pcaplib lib;     /* libpcap, loaded for the run */
 	pcap_t *pc;
 	int link;
 	uv_poll_t poll;
@@ -72,6 +75,9 @@ static void
 passive_free(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
+	if (s->pc != NULL)
+		s->lib.close(s->pc);
+	pcaplib_close(&s->lib);
 	pf_free(s->t);
 	free(s);
 }
@@ -88,7 +94,7 @@ passive_stop(struct probe_life *l)
 		uv_close((uv_handle_t *)&s->tick, life_closed);
 	s->poll_open = s->tick_open = false;
 	if (s->pc != NULL)
-		pcap_close(s->pc); /* after the poll stopped watching its descriptor */
+		s->lib.close(s->pc); /* after the poll stopped watching its descriptor */
 	s->pc = NULL;
 }
 
@@ -113,7 +119,7 @@ static void
 drain(struct passive_run *s)
 {
 	if (s->pc != NULL && s->life.phase != LIFE_OVER)
-		(void)pcap_dispatch(s->pc, s->p->dispatch, on_packet, (u_char *)s);
+		(void)s->lib.dispatch(s->pc, s->p->dispatch, on_packet, (u_char *)s);
 }
 
 static void
@@ -166,7 +172,7 @@ capture_fields(struct passive_run *s, json_t *r, double window_s)
 	wire_set_num(r, "window_s", window_s);
 	set_count(r, "packets", s->packets);
 	set_count(r, "bad", s->bad);
-	if (pcap_stats(s->pc, &ps) == 0)
+	if (s->lib.stats(s->pc, &ps) == 0)
 		set_count(r, "dropped", ps.ps_drop);
 	set_count(r, "evictions", pf_evictions(s->t));
 }
@@ -232,7 +238,7 @@ activate_why(struct passive_run *s, int rc, char *why, size_t len)
 	else if (rc == PCAP_ERROR_IFACE_NOT_UP)
 		snprintf(why, len, "interface %.16s is down", ifname);
 	else
-		snprintf(why, len, "cannot capture on %.16s: %s", ifname, pcap_geterr(s->pc));
+		snprintf(why, len, "cannot capture on %.16s: %s", ifname, s->lib.geterr(s->pc));
 }
 
 /* The interface's own addresses as local, when the config names none. */
@@ -242,7 +248,7 @@ local_from_interface(struct passive_run *s)
 	pcap_if_t *all = NULL;
 	char err[PCAP_ERRBUF_SIZE];
 	const char *ifname = s->life.def->target;
-	if (s->g.nlocal > 0 || pcap_findalldevs(&all, err) != 0)
+	if (s->g.nlocal > 0 || s->lib.findalldevs(&all, err) != 0)
 		return;
 	for (pcap_if_t *d = all; d != NULL; d = d->next) {
 		if (strcmp(ifname, "any") != 0 && strcmp(d->name, ifname) != 0)
@@ -258,7 +264,7 @@ local_from_interface(struct passive_run *s)
 				    (const uint8_t *)&((struct sockaddr_in6 *)a->addr)->sin6_addr);
 		}
 	}
-	pcap_freealldevs(all);
+	s->lib.freealldevs(all);
 }
 
 static int
@@ -284,20 +290,20 @@ static bool
 set_filter(struct passive_run *s, char *why, size_t len)
 {
 	char text[PG_FILTER_MAX * 2 + 32];
-	struct bpf_program prog;
+	struct bpf_program prog = { 0 };
 	if (!pg_filter(&s->g, s->p->other, s->link == PD_LINK_ETHERNET, text, sizeof(text))) {
 		snprintf(why, len, "the capture filter of these groups is too long");
 		return false;
 	}
-	if (pcap_compile(s->pc, &prog, text, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
-	    pcap_setfilter(s->pc, &prog) != 0) {
+	if (s->lib.compile(s->pc, &prog, text, 1, PCAP_NETMASK_UNKNOWN) != 0 ||
+	    s->lib.setfilter(s->pc, &prog) != 0) {
 		snprintf(why, len, "cannot set the capture filter \"%.80s\": %s", text,
-		    pcap_geterr(s->pc));
+		    s->lib.geterr(s->pc));
 		if (prog.bf_insns != NULL)
-			pcap_freecode(&prog);
+			s->lib.freecode(&prog);
 		return false;
 	}
-	pcap_freecode(&prog);
+	s->lib.freecode(&prog);
 	return true;
 }
 
@@ -306,22 +312,22 @@ open_capture(struct passive_run *s, char *why, size_t len)
 {
 	char err[PCAP_ERRBUF_SIZE];
 	const char *ifname = s->life.def->target;
-	s->pc = pcap_create(ifname, err);
+	s->pc = s->lib.create(ifname, err);
 	if (s->pc == NULL)
 		return (snprintf(why, len, "cannot capture on %.16s: %s", ifname, err), false);
-	pcap_set_snaplen(s->pc, PASSIVE_SNAPLEN);
-	pcap_set_promisc(s->pc, s->p->promisc ? 1 : 0);
-	pcap_set_timeout(s->pc, 100);
-	pcap_set_buffer_size(s->pc, PASSIVE_BUFFER);
-	int rc = pcap_activate(s->pc);
+	s->lib.set_snaplen(s->pc, PASSIVE_SNAPLEN);
+	s->lib.set_promisc(s->pc, s->p->promisc ? 1 : 0);
+	s->lib.set_timeout(s->pc, 100);
+	s->lib.set_buffer_size(s->pc, PASSIVE_BUFFER);
+	int rc = s->lib.activate(s->pc);
 	if (rc < 0)
 		return (activate_why(s, rc, why, len), false);
-	s->link = decoder_link(pcap_datalink(s->pc));
+	s->link = decoder_link(s->lib.datalink(s->pc));
 	if (s->link < 0)
 		return (snprintf(why, len, "interface %.16s has link type %s, which the passive probe "
-		    "does not decode", ifname, pcap_datalink_val_to_name(pcap_datalink(s->pc))),
+		    "does not decode", ifname, s->lib.datalink_val_to_name(s->lib.datalink(s->pc))),
 		    false);
-	if (pcap_setnonblock(s->pc, 1, err) != 0)
+	if (s->lib.setnonblock(s->pc, 1, err) != 0)
 		return (snprintf(why, len, "cannot capture on %.16s: %s", ifname, err), false);
 	return set_filter(s, why, len);
 }
@@ -330,7 +336,7 @@ static bool
 watch_capture(struct passive_run *s, char *why, size_t len)
 {
 	struct probe_life *l = &s->life;
-	int fd = pcap_get_selectable_fd(s->pc);
+	int fd = s->lib.get_selectable_fd(s->pc);
 	if (fd < 0 || uv_poll_init(l->timer.loop, &s->poll, fd) != 0)
 		return (snprintf(why, len, "cannot watch the capture on %.16s", l->def->target), false);
 	s->poll.data = s;
@@ -362,6 +368,10 @@ passive_start(struct probe_run *run)
 		life_fail_later(l, "%s", why);
 		return PANTAU_OK;
 	}
+	if (!pcaplib_open(&s->lib, why, sizeof(why))) {
+		life_fail_later(l, "%s", why);
+		return PANTAU_OK;
+	}
 	s->t = pf_new((size_t)p->max_flows, s->g.ngroups + 1);
 	if (s->t == NULL) {
 		life_fail_later(l, "out of memory for a flow table of %d flows", p->max_flows);
@@ -369,6 +379,7 @@ passive_start(struct probe_run *run)
 	}
 	local_from_interface(s);
 	if (!open_capture(s, why, sizeof(why)) || !watch_capture(s, why, sizeof(why))) {
+		log_warnx("probe %s: %s", run->def->name, why); /* each run: the agent goes on */
 		life_fail_later(l, "%s", why);
 		return PANTAU_OK;
 	}
@@ -425,10 +436,18 @@ passive_max_duration_ms(const struct probe_def *def)
 	return (p != NULL ? p->window_s : 50) * 1000 + PASSIVE_TICK_MS;
 }
 
+/* pantau-agent check captures for a few seconds. */
+static void
+passive_for_check(void *params)
+{
+	struct passive_params *p = params;
+	p->window_s = p->window_s < PASSIVE_CHECK_S ? p->window_s : PASSIVE_CHECK_S;
+}
+
 const struct probe_spec probe_passive_spec = {
 	.kind = "passive", PROBE_KEYS(passive_keys, struct passive_params),
 	.default_timeout_ms = PASSIVE_DEFAULT_TIMEOUT_MS, .check = passive_check,
-	.max_duration_ms = passive_max_duration_ms,
+	.max_duration_ms = passive_max_duration_ms, .for_check = passive_for_check,
 };
 
 const struct probe_exec probe_passive_exec = { .start = passive_start, .cancel = life_cancel };

@@ -97,6 +97,11 @@ struct probe_spec {
 	bool loads_link;
 	/* Measured in pantau-probe-worker (libcurl kinds). */
 	bool in_worker;
+	/* Set: `pantau-agent check` runs the probe after the others and the
+	 * broker test, alone, with a copy of its params changed by this
+	 * (passive: a short capture that sees none of the agent's own
+	 * traffic). NULL: with the others, as configured. */
+	void (*for_check)(void *params);
 };
 
 /* keys, nkeys and params_size of a spec from its key table and params type. */
@@ -144,6 +149,10 @@ void probe_train_stats(json_t *result, const struct rtt_stats *st);
  * failed > 0. */
 void probe_train_send_failures(json_t *result, int failed, int count, int err,
     const char *what);
+
+/* results (one element a probe: a result, or an array of them) as one list
+ * of results, the batch's; takes results, NULL when out of memory. */
+json_t *probe_results_flat(json_t *results);
 
 /* True when any of the n definitions is measured in the probe worker. */
 bool probe_needs_worker(const struct probe_def *defs, size_t n);
