@@ -109,3 +109,19 @@ probe_needs_worker(const struct probe_def *defs, size_t n)
 			return true;
 	return false;
 }
+
+json_t *
+probe_results_flat(json_t *results)
+{
+	size_t i;
+	json_t *r, *flat = json_array();
+	json_array_foreach(results, i, r) {
+		int rc = json_is_array(r) ? json_array_extend(flat, r) : json_array_append(flat, r);
+		if (flat != NULL && rc != 0) {
+			json_decref(flat);
+			flat = NULL;
+		}
+	}
+	json_decref(results);
+	return flat;
+}
