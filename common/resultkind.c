@@ -361,7 +361,7 @@ static const struct resultkind kind_dns = {
 };
 static const struct resultkind kind_passive = {
 	"passive", "the site's own traffic on one interface, per destination group",
-	RK_STORE_JSON, RK_SAY_OUTCOME, passive_fields, N(passive_fields), passive_series,
+	RK_STORE_JSON, RK_SAY_TRAFFIC, passive_fields, N(passive_fields), passive_series,
 	N(passive_series),
 };
 

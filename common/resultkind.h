@@ -113,6 +113,7 @@ enum rk_say {
 	RK_SAY_CONNECT,      /* connected in N ms */
 	RK_SAY_RATES,        /* download and upload rates */
 	RK_SAY_UPLOAD,       /* upload rate and time */
+	RK_SAY_TRAFFIC,      /* the site's own traffic: handshake, retransmitted, flows */
 };
 
 struct resultkind {

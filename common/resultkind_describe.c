@@ -85,7 +85,7 @@ const char *
 rk_say_name(enum rk_say s)
 {
 	static const char *const names[] = { "outcome", "train", "response", "connect", "rates",
-		"upload" };
+		"upload", "traffic" };
 	return (size_t)s < N(names) ? names[s] : "?";
 }
 
