@@ -184,7 +184,10 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
 		.mono_ms = cycle_mono_ms(a->cycle),
 	};
-	char *text = wire_batch_encode(&h, results, &len, &rc);
+	results = probe_results_flat(results);
+	char *text = results != NULL ? wire_batch_encode(&h, results, &len, &rc) : NULL;
+	if (results == NULL)
+		rc = PANTAU_ERR_NOMEM;
 	json_decref(results);
 	if (text == NULL) {
 		log_warnx("agent: cannot encode the batch: %s", pantau_strerror(rc));

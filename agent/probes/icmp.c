@@ -247,12 +247,11 @@ icmp_start(struct probe_run *run)
 
 #define O(f) offsetof(struct icmp_params, f)
 static const struct cfg_key icmp_keys[] = {
-	{ "count", CFG_INT, O(count), 0, 1, 1000, "10", NULL, NULL, 0,
-	    "echo requests per run; e.g. count = 20" },
-	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 10, 10000, "100", NULL, NULL, 0,
-	    "milliseconds between two requests" },
-	{ "size", CFG_INT, O(size), 0, ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56", NULL, NULL,
-	    0, "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)" },
+	CFG_KEY_INT("count", O(count), 1, 1000, "10", "echo requests per run; e.g. count = 20"),
+	CFG_KEY_INT("spacing_ms", O(spacing_ms), 10, 10000, "100",
+	    "milliseconds between two requests"),
+	CFG_KEY_INT("size", O(size), ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56",
+	    "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)"),
 };
 #undef O
 

@@ -33,22 +33,35 @@ struct stamp_train {
 	double *rtt, *fwd, *back, *scratch;
 };
 
+/* The next n items of size bytes of the block at *p. */
+static void *
+carve(char **p, size_t n, size_t size)
+{
+	void *at = *p;
+	*p += n * size;
+	return at;
+}
+
+/* The train and its per-packet arrays are one block: the 8-byte items
+ * first, the one-byte states last, so each array is aligned. */
 struct stamp_train *
 stamp_train_new(int count, int timeout_ms, const struct stamp_errest *local)
 {
-	struct stamp_train *t = calloc(1, sizeof(*t));
-	if (t == NULL || count < 1)
-		goto fail;
+	if (count < 1)
+		return NULL;
 	size_t n = (size_t)count;
-	t->t1 = calloc(n, sizeof(*t->t1));
-	t->ntp = calloc(n, sizeof(*t->ntp));
-	t->st = calloc(n, sizeof(*t->st));
-	t->rtt = calloc(n, sizeof(*t->rtt));
-	t->fwd = calloc(n, sizeof(*t->fwd));
-	t->back = calloc(n, sizeof(*t->back));
-	t->scratch = calloc(n, sizeof(*t->scratch));
-	if (!t->t1 || !t->ntp || !t->st || !t->rtt || !t->fwd || !t->back || !t->scratch)
-		goto fail;
+	struct stamp_train *t = calloc(1, sizeof(*t) + n * (sizeof(*t->t1) + sizeof(*t->ntp) +
+	    4 * sizeof(double) + sizeof(*t->st)));
+	if (t == NULL)
+		return NULL;
+	char *p = (char *)(t + 1);
+	t->t1 = carve(&p, n, sizeof(*t->t1));
+	t->ntp = carve(&p, n, sizeof(*t->ntp));
+	t->rtt = carve(&p, n, sizeof(double));
+	t->fwd = carve(&p, n, sizeof(double));
+	t->back = carve(&p, n, sizeof(double));
+	t->scratch = carve(&p, n, sizeof(double));
+	t->st = carve(&p, n, sizeof(*t->st));
 	for (size_t i = 0; i < n; i++)
 		t->rtt[i] = STATS_LOST;
 	t->count = count;
@@ -58,23 +71,11 @@ stamp_train_new(int count, int timeout_ms, const struct stamp_errest *local)
 	t->max_seq = -1;
 	t->ttl = -1;
 	return t;
-fail:
-	stamp_train_free(t);
-	return NULL;
 }
 
 void
 stamp_train_free(struct stamp_train *t)
 {
-	if (t == NULL)
-		return;
-	free(t->t1);
-	free(t->ntp);
-	free(t->st);
-	free(t->rtt);
-	free(t->fwd);
-	free(t->back);
-	free(t->scratch);
 	free(t);
 }
 

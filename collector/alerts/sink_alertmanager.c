@@ -17,11 +17,11 @@ struct am_conf {
 #define C(field) offsetof(struct am_conf, field)
 
 static const struct cfg_key am_keys[] = {
-	{ "alertmanager_url", CFG_STRING, C(url), sizeof(((struct am_conf *)0)->url), 0, 0, "",
-	    NULL, sink_check_url, CFG_RELOAD,
-	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'" },
-	{ "repost", CFG_INT, C(repost_s), 0, 5, 3600, "60", NULL, NULL, CFG_RELOAD,
-	    "seconds between re-posts of firing alerts to Alertmanager" },
+	CFG_KEY_STR("alertmanager_url", C(url), sizeof(((struct am_conf *)0)->url), "",
+	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
+	CFG_KEY_INT("repost", C(repost_s), 5, 3600, "60",
+	    "seconds between re-posts of firing alerts to Alertmanager", .flags = CFG_RELOAD),
 };
 
 static void

@@ -11,9 +11,10 @@ struct hook_conf {
 };
 
 static const struct cfg_key hook_keys[] = {
-	{ "webhook_url", CFG_STRING, offsetof(struct hook_conf, url),
-	    sizeof(((struct hook_conf *)0)->url), 0, 0, "", NULL, sink_check_url, CFG_RELOAD,
-	    "URL that gets a JSON POST per regency whose alerts changed" },
+	CFG_KEY_STR("webhook_url", offsetof(struct hook_conf, url),
+	    sizeof(((struct hook_conf *)0)->url), "",
+	    "URL that gets a JSON POST per regency whose alerts changed",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
 };
 
 static void
