@@ -33,7 +33,10 @@ def iso(t):
 
 
 @unittest.skipUnless(NEEDS, "needs root, ip, tc, traceroute and prometheus-alertmanager")
-class IncidentLabTest(E2ETestCase):
+class LabStack(E2ETestCase):
+    """The lab, the broker, the collector, Alertmanager and four agents."""
+    PATH_KEYS = {"interval": PATH_EVERY_S}
+
     def setUp(self):
         super().setUp()
         self.lab = pathlab.shared_lab()
@@ -71,8 +74,8 @@ class IncidentLabTest(E2ETestCase):
         agent, region = AGENTS[role]
         probes = {"ping": {"type": "icmp", "target": pathlab.TARGET, "count": 10,
                            "spacing_ms": 10, "size": 1000, "timeout_ms": 500},
-                  "route": {"type": "path", "target": pathlab.TARGET, "max_hops": 6,
-                            "timeout_ms": 500, "interval": PATH_EVERY_S}}
+                  "route": dict({"type": "path", "target": pathlab.TARGET, "max_hops": 6,
+                                 "timeout_ms": 500}, **self.PATH_KEYS)}
         cfg = self.agent_config(agent, port, agent, region, probes, agent__interval=INTERVAL_S,
                                 broker__host=host)
         self.start(agent, ["ip", "netns", "exec", self.lab.ns(role), binary("pantau-agent"),
@@ -130,6 +133,9 @@ class IncidentLabTest(E2ETestCase):
         self.assertLessEqual(lag, PATH_EVERY_S, "within one path run")
         return inc[0]
 
+
+
+class IncidentLabTest(LabStack):
     def test_shared_fourth_both_and_route_change(self):
         lab = self.lab
         wait_for(lambda: all(self.site(r).get("status") == "OK" and self.hops(r)
@@ -215,6 +221,48 @@ class IncidentLabTest(E2ETestCase):
                             f"{time.time() - t0:.1f} s after the route moved")
         self.assertEqual(self.hops("s1"), self.lab.traceroute("s1"))
         self.assertEqual(self.hops("s4")[0], pathlab.OWN_HOP)
+
+
+class PathAtOnceTest(LabStack):
+    """The path probe at its default 10 minutes runs at once when the
+    agent's own pings degrade, at most once in trigger_gap_s."""
+    GAP_S = 16
+    PATH_KEYS = {"trigger_gap_s": GAP_S}
+
+    def path_times(self, role):
+        """When the collector got each path result of role (its series)."""
+        site = http_json(f"{self.api}/api/v1/sites/{AGENTS[role][0]}?range=1h")[1]
+        return sorted(iso(p["ts"]) for s in site["series"] if s.get("probe") == "path"
+                      for p in s["points"])
+
+    def test_trace_at_once_then_bounded(self):
+        wait_for(lambda: all(self.site(r).get("status") == "OK" and self.hops(r)
+                             for r in AGENTS), 60, "four OK sites with their first paths",
+                 interval=0.5)
+        first = {r: self.path_times(r) for r in AGENTS}
+        self.assertTrue(all(len(t) == 1 for t in first.values()), first)
+        # past the gap since the first trace, which every agent runs at its start
+        wait_for(lambda: time.time() > max(t[0] for t in first.values()) + self.GAP_S,
+                 2 * self.GAP_S, "the gap after the first traces", interval=0.5)
+        t0 = time.time()
+        self.lab.degrade("shared")
+        wait_for(lambda: all(len(self.path_times(r)) == 2 for r in SHARED), 4 * INTERVAL_S,
+                 "a trace at once from the three sites behind the congested link")
+        took = max(self.path_times(r)[1] for r in SHARED) - t0
+        left_ok = wait_for(lambda: self.first_left_ok(t0, [AGENTS[r][0] for r in SHARED]),
+                           6 * INTERVAL_S, "a site to leave OK")
+        # the bound: the pings stay bad, the next trace waits for the gap
+        wait_for(lambda: time.time() > t0 + 2 * self.GAP_S, 3 * self.GAP_S, "two gaps",
+                 interval=0.5)
+        for r in SHARED:
+            runs = self.path_times(r)[1:]
+            gaps = [b - a for a, b in zip(runs, runs[1:])]
+            self.assertTrue(2 <= len(runs) <= 3, runs)
+            self.assertTrue(all(g >= self.GAP_S - 1 for g in gaps), gaps)
+        self.assertEqual(len(self.path_times("s4")), 1, "s4's pings were fine: no trace")
+        print(f"path at once: the three traces in {took:.1f} s after the link was "
+              f"congested, {left_ok - t0 - took:.1f} s before the first site left OK; "
+              f"then one per {self.GAP_S} s gap")
 
 
 if __name__ == "__main__":
