@@ -35,6 +35,10 @@ static const struct cfg_key collector_keys[] = {
 static const struct cfg_key broker_extra_keys[] = {
 	{ "client_id", CFG_STRING, C(client_id), S(client_id), 0, 0, "pantau-collector", NULL,
 	    NULL, 0, "fixed MQTT client id of the collector's persistent session" },
+	{ "split_status", CFG_BOOL, C(split_status), 0, 0, 0, "true", NULL, NULL, 0,
+	    "status and reply messages on a second connection (client id client_id-status), "
+	    "results alone on the first, so a flood on status topics does not hold results "
+	    "back; false: one connection subscribed to pantau/v1/#" },
 };
 
 static const struct cfg_key api_keys[] = {
