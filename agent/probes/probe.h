@@ -102,6 +102,13 @@ struct probe_spec {
 	 * (passive: a short capture that sees none of the agent's own
 	 * traffic). NULL: with the others, as configured. */
 	void (*for_check)(void *params);
+	/* Set: the probe also runs out of its turn, at the next cycle, when
+	 * the last cycle's results (the batch's flat array) call for it (path:
+	 * another probe's loss or RTT past its trigger keys): true, with why
+	 * and in *gap_s the seconds that must have passed since its last run
+	 * (agent/outofturn.c keeps that bound). */
+	bool (*out_of_turn)(const struct probe_def *def, const json_t *results, int *gap_s,
+	    char *why, size_t len);
 };
 
 /* keys, nkeys and params_size of a spec from its key table and params type. */

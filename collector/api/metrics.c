@@ -49,7 +49,7 @@ gauge(struct promtext *t, const char *name, const char *help, double v)
 static void
 render_ingest(struct promtext *t, const struct ingest_stats *s, int64_t now_ms)
 {
-	counter(t, "pantau_messages_received_total", "MQTT messages received on pantau/v1/#.",
+	counter(t, "pantau_messages_received_total", "MQTT messages received (result, status and reply topics).",
 	    s->received);
 	counter(t, "pantau_batches_stored_total", "Result batches stored.", s->batches_stored);
 	counter(t, "pantau_results_stored_total", "Probe results stored (in those batches).",

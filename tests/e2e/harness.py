@@ -78,12 +78,10 @@ def http_json(url, timeout=5):
 
 
 def wait_subscribed(broker, api, timeout=15):
-    """Wait until the collector's subscription is active: a message on a
-    check topic (which the collector ignores and counts) has arrived."""
-    def seen():
-        broker.publish("pantau/v1/32/3273/harness/check", "{}")
-        return http_json(f"{api}/api/v1/stats")[1]["ignored"] > 0
-    wait_for(seen, timeout, "the collector's subscription", interval=0.2)
+    """Wait until the collector's subscriptions are active: the broker has
+    acknowledged each of them (GET /api/v1/stats: subscribed)."""
+    wait_for(lambda: http_json(f"{api}/api/v1/stats")[1].get("subscribed") is True, timeout,
+             "the collector's subscriptions", interval=0.1)
 
 
 class Proc:
