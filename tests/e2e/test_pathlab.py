@@ -39,8 +39,8 @@ class PathLabTest(unittest.TestCase):
         self.assertEqual([n for n in os.popen("ip netns list").read().split()
                           if n.startswith(lab.prefix)], [])
 
-    def probe(self, lab, role):
-        """The agent's path result (pantau-agent check --json) from role."""
+    def check(self, lab, role, *args):
+        """pantau-agent check's output with one path probe, from role."""
         work = tempfile.mkdtemp(prefix="pantau-pathlab-")
         ini = os.path.join(work, "agent.ini")
         with open(ini, "w") as f:
@@ -48,8 +48,13 @@ class PathLabTest(unittest.TestCase):
                     "state_dir = %s\n[broker]\nhost = 127.0.0.1\nport = 1\n"
                     "[probe.up]\ntype = path\ntarget = %s\n" % (work, pathlab.TARGET))
         out = lab.run(role, os.path.join(BUILD, "pantau-agent"), "check", "--config", ini,
-                      "--json", check=False).stdout
+                      *args, check=False).stdout
         shutil.rmtree(work, ignore_errors=True)
+        return out
+
+    def probe(self, lab, role):
+        """The agent's path result (pantau-agent check --json) from role."""
+        out = self.check(lab, role, "--json")
         for line in out.splitlines():
             if line.startswith("{") and '"probe":"path"' in line:
                 return json.loads(line)
@@ -73,6 +78,15 @@ class PathLabTest(unittest.TestCase):
             lab.rate_limit("r2")
             limited = [self.probe(lab, "site")["hops"][1]["rate_limited"] for _ in range(3)]
             self.assertIn(True, limited, "r2 answers some probes while r3 answers all")
+
+    def test_check_line_en_and_id(self):
+        with pathlab.chain_lab() as lab:
+            lab.silent("r2")
+            hops = "198.18.0.254 * 198.18.3.2 " + pathlab.TARGET
+            self.assertIn("[ OK ] probe up (path %s): 4 hop(s), target reached; %s"
+                          % (pathlab.TARGET, hops), self.check(lab, "site", "--lang", "en"))
+            self.assertIn("[ OK ] probe up (path %s): 4 hop, target tercapai; %s"
+                          % (pathlab.TARGET, hops), self.check(lab, "site", "--lang", "id"))
 
     def test_shared_lab_and_route_change(self):
         with pathlab.shared_lab() as lab:
