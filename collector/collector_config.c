@@ -35,6 +35,10 @@ static const struct cfg_key collector_keys[] = {
 static const struct cfg_key broker_extra_keys[] = {
 	CFG_KEY_STR("client_id", C(client_id), S(client_id), "pantau-collector",
 	    "fixed MQTT client id of the collector's persistent session"),
+	CFG_KEY_BOOL("split_status", C(split_status), "true",
+	    "status and reply messages on a second connection (client id client_id-status), "
+	    "results alone on the first, so a flood on status topics does not hold results "
+	    "back; false: one connection subscribed to pantau/v1/#"),
 };
 
 static const struct cfg_key api_keys[] = {
@@ -87,14 +91,16 @@ check_store_url(const char *v, char *why, size_t len)
 		return false;
 	if (strlen(u.target) < S(database))
 		return true;
-	snprintf(why, len, "the SQLite file's path is longer than %zu bytes", S(database) - 1);
+	snprintf(why, len, "the SQLite file's path or the PostgreSQL URL is longer than %zu bytes",
+	    S(database) - 1);
 	return false;
 }
 
 static const struct cfg_key store_keys[] = {
 	CFG_KEY_STR("url", C(store.url), S(store.url), "",
-	    "the store: sqlite:///path/to/pantau.db; empty: the SQLite file [collector] "
-	    "database (a synonym of sqlite://)", .check = check_store_url),
+	    "the store: sqlite:///path/to/pantau.db, or postgresql://host[,host2]/database"
+	    "?target_session_attrs=read-write (docs/storage.md); empty: the SQLite file "
+	    "[collector] database (a synonym of sqlite://)", .check = check_store_url),
 	CFG_KEY_INT("commit_ms", C(store.commit_ms), 1, 10000, "1000",
 	    "longest a received batch waits before its transaction commits (ms)"),
 	CFG_KEY_INT("commit_rows", C(store.commit_rows), 1, 1000000, "50000",
@@ -215,7 +221,8 @@ static const struct cfg_key replay_keys[] = {
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
-/* [store] url names the SQLite file too: [collector] database then follows it. */
+/* [store] url names the SQLite file (or the PostgreSQL URL) too: [collector]
+ * database then follows it. */
 static void
 store_url_resolve(struct collector_config *c)
 {

@@ -294,9 +294,10 @@ static const struct rk_field passive_fields[] = {
 	{ .name = "flows", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
 	{ .name = "bytes", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "bytes" },
 	{ .name = "segments", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX,
-	    .unit = "count" },
+	    .unit = "count", .judge = RK_JUDGE_SEGMENTS },
 	{ .name = "retrans", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
-	{ .name = "retrans_pct", .type = RK_NUM, .max = 100, .unit = "%" },
+	{ .name = "retrans_pct", .type = RK_NUM, .max = 100, .unit = "%",
+	    .judge = RK_JUDGE_RETRANS },
 	{ .name = "resets", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
 	{ .name = "syn_unanswered", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX,
 	    .unit = "count" },
@@ -360,7 +361,7 @@ static const struct resultkind kind_dns = {
 };
 static const struct resultkind kind_passive = {
 	"passive", "the site's own traffic on one interface, per destination group",
-	RK_STORE_JSON, RK_SAY_OUTCOME, passive_fields, N(passive_fields), passive_series,
+	RK_STORE_JSON, RK_SAY_TRAFFIC, passive_fields, N(passive_fields), passive_series,
 	N(passive_series),
 };
 

@@ -22,6 +22,7 @@
 #include "agent/probes/lifecycle.h"
 #include "agent/probes/probe.h"
 #include "agent/probes/target.h"
+#include "block.h"
 #include "clock.h"
 #include "stats.h"
 
@@ -63,12 +64,7 @@ struct icmp_run {
 static void
 icmp_free(struct probe_life *l)
 {
-	struct icmp_run *s = (struct icmp_run *)l;
-	free(s->tx);
-	free(s->rtt);
-	free(s->scratch);
-	free(s->st);
-	free(s);
+	free(l); /* the run and its arrays are one block (run_new) */
 }
 
 static void
@@ -201,18 +197,16 @@ static const struct life_ops icmp_life = {
 static struct icmp_run *
 run_new(const struct icmp_params *p)
 {
-	struct icmp_run *s = calloc(1, sizeof(*s));
+	size_t n = (size_t)p->count;
+	struct block b;
+	struct icmp_run *s = block_alloc(sizeof(*s), n * (sizeof(*s->tx) + 2 * sizeof(double) +
+	    sizeof(*s->st)), &b);
 	if (s == NULL)
 		return NULL;
-	size_t n = (size_t)p->count;
-	s->tx = calloc(n, sizeof(*s->tx));
-	s->rtt = calloc(n, sizeof(*s->rtt));
-	s->scratch = calloc(n, sizeof(*s->scratch));
-	s->st = calloc(n, sizeof(*s->st));
-	if (s->tx == NULL || s->rtt == NULL || s->scratch == NULL || s->st == NULL) {
-		icmp_free(&s->life);
-		return NULL;
-	}
+	s->tx = block_take(&b, n, sizeof(*s->tx));
+	s->rtt = block_take(&b, n, sizeof(double));
+	s->scratch = block_take(&b, n, sizeof(double));
+	s->st = block_take(&b, n, sizeof(*s->st));
 	for (size_t i = 0; i < n; i++)
 		s->rtt[i] = STATS_LOST;
 	s->size = p->size;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/probes/probe.h"
+#include "block.h"
 #include "stats.h"
 #include "wire.h"
 
@@ -33,35 +34,24 @@ struct stamp_train {
 	double *rtt, *fwd, *back, *scratch;
 };
 
-/* The next n items of size bytes of the block at *p. */
-static void *
-carve(char **p, size_t n, size_t size)
-{
-	void *at = *p;
-	*p += n * size;
-	return at;
-}
-
-/* The train and its per-packet arrays are one block: the 8-byte items
- * first, the one-byte states last, so each array is aligned. */
 struct stamp_train *
 stamp_train_new(int count, int timeout_ms, const struct stamp_errest *local)
 {
 	if (count < 1)
 		return NULL;
 	size_t n = (size_t)count;
-	struct stamp_train *t = calloc(1, sizeof(*t) + n * (sizeof(*t->t1) + sizeof(*t->ntp) +
-	    4 * sizeof(double) + sizeof(*t->st)));
+	struct block b;
+	struct stamp_train *t = block_alloc(sizeof(*t), n * (sizeof(*t->t1) + sizeof(*t->ntp) +
+	    4 * sizeof(double) + sizeof(*t->st)), &b);
 	if (t == NULL)
 		return NULL;
-	char *p = (char *)(t + 1);
-	t->t1 = carve(&p, n, sizeof(*t->t1));
-	t->ntp = carve(&p, n, sizeof(*t->ntp));
-	t->rtt = carve(&p, n, sizeof(double));
-	t->fwd = carve(&p, n, sizeof(double));
-	t->back = carve(&p, n, sizeof(double));
-	t->scratch = carve(&p, n, sizeof(double));
-	t->st = carve(&p, n, sizeof(*t->st));
+	t->t1 = block_take(&b, n, sizeof(*t->t1));
+	t->ntp = block_take(&b, n, sizeof(*t->ntp));
+	t->rtt = block_take(&b, n, sizeof(double));
+	t->fwd = block_take(&b, n, sizeof(double));
+	t->back = block_take(&b, n, sizeof(double));
+	t->scratch = block_take(&b, n, sizeof(double));
+	t->st = block_take(&b, n, sizeof(*t->st));
 	for (size_t i = 0; i < n; i++)
 		t->rtt[i] = STATS_LOST;
 	t->count = count;

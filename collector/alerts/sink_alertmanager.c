@@ -82,9 +82,7 @@ am_payload(struct sink_req *r)
 
 const struct sink_ops sink_alertmanager = {
 	.name = "alertmanager",
-	.keys = am_keys,
-	.nkeys = sizeof(am_keys) / sizeof(am_keys[0]),
-	.conf_size = sizeof(struct am_conf),
+	SINK_KEYS(am_keys, struct am_conf),
 	.url = am_url,
 	.payload = am_payload,
 };

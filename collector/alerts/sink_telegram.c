@@ -86,9 +86,7 @@ tg_payload(struct sink_req *r)
 
 const struct sink_ops sink_telegram = {
 	.name = "telegram",
-	.keys = tg_keys,
-	.nkeys = sizeof(tg_keys) / sizeof(tg_keys[0]),
-	.conf_size = sizeof(struct tg_conf),
+	SINK_KEYS(tg_keys, struct tg_conf),
 	.check = tg_check,
 	.url = tg_url,
 	.log_name = "the telegram endpoint",

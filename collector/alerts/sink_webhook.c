@@ -55,9 +55,7 @@ hook_payload(struct sink_req *r)
 
 const struct sink_ops sink_webhook = {
 	.name = "webhook",
-	.keys = hook_keys,
-	.nkeys = sizeof(hook_keys) / sizeof(hook_keys[0]),
-	.conf_size = sizeof(struct hook_conf),
+	SINK_KEYS(hook_keys, struct hook_conf),
 	.url = hook_url,
 	.payload = hook_payload,
 };
