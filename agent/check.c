@@ -29,7 +29,12 @@ struct check {
 	struct cycle *cycle;
 	struct mqttc *mqtt;
 	uv_timer_t guard;
-	json_t *results;
+	json_t *res[AGENT_MAX_PROBES]; /* each probe's result (an array: passive) */
+	/* Probes run alone after the others (spec->for_check: passive), on
+	 * copies of their definitions; idx: the config's index of each. */
+	struct probe_def alone[AGENT_MAX_PROBES];
+	size_t idx[AGENT_MAX_PROBES], nalone;
+	bool alone_started;
 	int test_mid;
 	bool broker_done, probes_done;
 	/* [broker] host as a list: each broker is tried in turn, one result each */
@@ -302,6 +307,38 @@ report_dns(struct check *k, const struct probe_def *p, const json_t *r)
 		line(k, false, M_DNS_NOREPLY, p->name, p->target, err != NULL ? err : "failed");
 }
 
+/* passive: its first group's result tells the whole capture; a failure
+ * names the interface or the permission. */
+static void
+report_passive(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const json_t *all = r;
+	long long packets = 0, flows = 0, handshakes = 0;
+	r = json_is_array(all) ? json_array_get(all, 0) : all;
+	const char *err = json_string_value(json_object_get(r, "error"));
+	if (err != NULL && strncmp(err, "no interface", 12) == 0)
+		line(k, false, M_PASSIVE_NOIF, p->name, p->target, err);
+	else if (err != NULL && strncmp(err, "no permission", 13) == 0)
+		line(k, false, M_PASSIVE_PERM, p->name, p->target, err);
+	else if (err != NULL || r == NULL)
+		line(k, false, M_PROBE_ERROR, p->name, "passive", p->target,
+		    err != NULL ? err : "no result");
+	if (err != NULL || r == NULL)
+		return;
+	size_t i;
+	const json_t *g;
+	json_array_foreach(all, i, g) {
+		flows += (long long)num(g, "flows");
+		handshakes += (long long)num(g, "handshakes");
+	}
+	packets = (long long)num(r, "packets");
+	if (packets > 0)
+		line(k, true, M_PASSIVE_OK, p->name, p->target, packets, num(r, "window_s"), flows,
+		    handshakes);
+	else
+		line(k, false, M_PASSIVE_QUIET, p->name, p->target, num(r, "window_s"));
+}
+
 static void
 report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 {
@@ -312,6 +349,8 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 		report_icmp(k, p, r);
 	else if (strcmp(kind, "dns") == 0)
 		report_dns(k, p, r);
+	else if (strcmp(kind, "passive") == 0)
+		report_passive(k, p, r);
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
 		;
 	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))
@@ -338,9 +377,55 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 {
 	(void)ts_ms;
 	struct check *k = ctx;
-	k->results = results;
+	size_t j = 0;
+	for (size_t i = 0; i < k->cfg->nprobes; i++) {
+		bool alone = k->cfg->probes[i].spec->for_check != NULL;
+		if (alone == k->alone_started)
+			k->res[i] = json_incref(json_array_get(results, j++));
+	}
+	json_decref(results);
 	k->probes_done = true;
 	maybe_finish(k);
+}
+
+/* The probes that run alone, once the broker and the others are done (so
+ * that a capture sees none of the check's own traffic); false: none. */
+static bool
+start_alone(struct check *k)
+{
+	const struct probe_def *all[AGENT_MAX_PROBES];
+	if (k->alone_started || k->cycle == NULL)
+		return false;
+	k->alone_started = true;
+	for (size_t i = 0; i < k->nalone; i++)
+		all[i] = &k->alone[i];
+	k->probes_done = false;
+	if (k->nalone > 0 &&
+	    cycle_start(k->cycle, all, k->nalone, k->cfg->interval_s * 1000) == PANTAU_OK)
+		return true;
+	k->probes_done = true;
+	return false;
+}
+
+/* Copies of the definitions that run alone, their params as the check
+ * wants them (a short capture). */
+static bool
+copy_alone(struct check *k)
+{
+	for (size_t i = 0; i < k->cfg->nprobes; i++) {
+		const struct probe_def *p = &k->cfg->probes[i];
+		if (p->spec->for_check == NULL)
+			continue;
+		struct probe_def *c = &k->alone[k->nalone];
+		*c = *p;
+		c->params = malloc(p->spec->params_size > 0 ? p->spec->params_size : 1);
+		if (c->params == NULL)
+			return false;
+		memcpy(c->params, p->params, p->spec->params_size);
+		p->spec->for_check(c->params);
+		k->idx[k->nalone++] = i;
+	}
+	return true;
 }
 
 /* Print in a fixed order once both the broker and the probes are done,
@@ -348,17 +433,24 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 static void
 maybe_finish(struct check *k)
 {
-	if (!k->broker_done || !k->probes_done)
+	if (!k->broker_done || !k->probes_done || start_alone(k))
 		return;
 	broker_report(k);
 	for (size_t i = 0; i < k->cfg->nprobes; i++)
-		report_probe(k, &k->cfg->probes[i], json_array_get(k->results, i));
-	for (size_t i = 0; k->json_out != NULL && i < json_array_size(k->results); i++) {
-		json_dumpf(json_array_get(k->results, i), k->json_out, WIRE_JSON_FLAGS);
-		fputc('\n', k->json_out);
+		report_probe(k, &k->cfg->probes[i], k->res[i]);
+	for (size_t i = 0; i < k->cfg->nprobes; i++) {
+		json_t *one = json_is_array(k->res[i]) ? k->res[i] : NULL;
+		for (size_t j = 0; k->json_out != NULL && j < (one ? json_array_size(one) : 1); j++) {
+			json_dumpf(one ? json_array_get(one, j) : k->res[i], k->json_out,
+			    WIRE_JSON_FLAGS);
+			fputc('\n', k->json_out);
+		}
+		json_decref(k->res[i]);
+		k->res[i] = NULL;
 	}
-	json_decref(k->results);
-	k->results = NULL;
+	for (size_t i = 0; i < k->nalone; i++)
+		free(k->alone[i].params);
+	k->nalone = 0;
 	mqttc_free(k->mqtt);
 	k->mqtt = NULL;
 	cycle_free(k->cycle);
@@ -424,12 +516,14 @@ start(struct check *k)
 	        list_why, sizeof(list_why)) != PANTAU_OK)
 		return PANTAU_ERR_CONFIG; /* the config's check refused it already */
 	k->cycle = cycle_new(&k->env.probe, on_cycle_done, k);
+	size_t n = 0;
 	for (size_t i = 0; i < k->cfg->nprobes; i++)
-		all[i] = &k->cfg->probes[i];
+		if (k->cfg->probes[i].spec->for_check == NULL)
+			all[n++] = &k->cfg->probes[i];
 	uv_timer_start(&k->guard, on_guard,
 	    ((uint64_t)mo.connect_timeout_ms + 5000) * k->naddrs, 0);
-	if (k->cycle == NULL || start_broker(k) != PANTAU_OK ||
-	    cycle_start(k->cycle, all, k->cfg->nprobes, k->cfg->interval_s * 1000) != PANTAU_OK)
+	if (k->cycle == NULL || !copy_alone(k) || start_broker(k) != PANTAU_OK ||
+	    cycle_start(k->cycle, all, n, k->cfg->interval_s * 1000) != PANTAU_OK)
 		return PANTAU_ERR_NOMEM;
 	return PANTAU_OK;
 }

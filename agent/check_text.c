@@ -108,6 +108,30 @@ static const char *const text[M_COUNT][2] = {
 	    "probe %s (dns %s): %s\n"
 	    "  -> periksa koneksi dan pastikan UDP port 53 ke resolver tidak diblokir; periksa "
 	    "resolvers (atau nameserver di /etc/resolv.conf)" },
+	[M_PASSIVE_OK] = { "probe %s (passive %s): %lld packets in %.0f s while the agent was "
+	                   "quiet, %lld flow(s), %lld handshake(s)",
+	    "probe %s (passive %s): %lld paket dalam %.0f detik saat agen diam, %lld aliran, "
+	    "%lld handshake" },
+	[M_PASSIVE_QUIET] = { "probe %s (passive %s): no TCP or DNS packets in %.0f s but the "
+	                      "agent's own: this interface sees no traffic of the site\n"
+	                      "  -> set target to the site's uplink (ip link lists them); on a "
+	                      "mirror port set promisc = true and check the switch's mirroring",
+	    "probe %s (passive %s): tidak ada paket TCP atau DNS selama %.0f detik selain milik "
+	    "agen sendiri: antarmuka ini tidak melihat lalu lintas lokasi\n"
+	    "  -> isi target dengan antarmuka uplink lokasi (lihat ip link); pada port mirror isi "
+	    "promisc = true dan periksa pengaturan mirror di switch" },
+	[M_PASSIVE_NOIF] = { "probe %s (passive %s): %s\n"
+	                     "  -> set target to an interface of this box: ip link lists them "
+	                     "(e.g. eth0, enp1s0)",
+	    "probe %s (passive %s): %s\n"
+	    "  -> isi target dengan antarmuka perangkat ini: lihat dengan ip link (mis. eth0, "
+	    "enp1s0)" },
+	[M_PASSIVE_PERM] = { "probe %s (passive %s): %s\n"
+	                     "  -> run the agent with its systemd unit (it gives CAP_NET_RAW), or "
+	                     "run this check as root",
+	    "probe %s (passive %s): %s\n"
+	    "  -> jalankan agen dengan unit systemd-nya (yang memberi CAP_NET_RAW), atau jalankan "
+	    "pemeriksaan ini sebagai root" },
 	[M_CERT_OK] = { "certificate of agent %s is valid until %s",
 	    "sertifikat agen %s berlaku sampai %s" },
 	[M_CERT_SOON] = { "certificate of agent %s expires on %s\n"

@@ -1,8 +1,11 @@
 /*
  * One measurement cycle: start a set of probes at once, collect their
  * results in configuration order, and hand them over as one JSON array
- * when the last finishes. Probes that load the link (ops->loads_link) wait
- * until the others are done and then run one after another. A probe still
+ * when the last finishes: one element a probe, its result or, for a probe
+ * that hands over several (passive: one a group), their array
+ * (probe_results_flat makes the batch's list). Probes that load the link
+ * (ops->loads_link) wait until the others are done and then run one after
+ * another. A probe still
  * running (or not yet started) at the deadline is cancelled and reported as
  * failed, so a cycle always ends.
  */

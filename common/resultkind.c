@@ -281,6 +281,48 @@ static const struct rk_series dns_series[] = {
 	{ "loss_pct", "loss_pct", RK_AGG_MEAN, "DNS loss", "loss" },
 };
 
+/* ---- the site's own traffic (passive) ---- */
+
+static const struct rk_field passive_fields[] = {
+	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
+	{ .name = "interface", .type = RK_STR, .min = 1, .max = 15 },
+	{ .name = "window_s", .type = RK_NUM, .need = RK_IF_OK, .max = 86400, .unit = "s" },
+	{ .name = "packets", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "bad", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "dropped", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "evictions", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "flows", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "bytes", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "bytes" },
+	{ .name = "segments", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX,
+	    .unit = "count", .judge = RK_JUDGE_SEGMENTS },
+	{ .name = "retrans", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "retrans_pct", .type = RK_NUM, .max = 100, .unit = "%",
+	    .judge = RK_JUDGE_RETRANS },
+	{ .name = "resets", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "syn_unanswered", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX,
+	    .unit = "count" },
+	{ .name = "handshakes", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "handshake_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
+	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	{ .name = "ts_rtt_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
+	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	{ .name = "dns_queries", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "dns_fail", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "dns_fail_pct", .type = RK_NUM, .max = 100, .unit = "%" },
+	{ .name = "dns_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
+	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	ERROR_FIELD(RK_IF_FAILED),
+};
+
+static const struct rk_series passive_series[] = {
+	{ "handshake_p50_ms", "handshake_ms.p50", RK_AGG_MEAN, "Site traffic RTT", "handshake" },
+	{ "ts_rtt_p50_ms", "ts_rtt_ms.p50", RK_AGG_MEAN, "Site traffic RTT", "timestamps" },
+	{ "retrans_pct", "retrans_pct", RK_AGG_MAX, "Site traffic losses", "retransmitted" },
+	{ "dns_fail_pct", "dns_fail_pct", RK_AGG_MAX, "Site traffic losses", "DNS failed" },
+	{ "dns_p50_ms", "dns_ms.p50", RK_AGG_MEAN, "Site traffic DNS", "answer" },
+	{ "flows", "flows", RK_AGG_MEAN, NULL, NULL },
+};
+
 /* ---- the kinds ---- */
 
 static const struct resultkind kind_icmp = {
@@ -317,10 +359,15 @@ static const struct resultkind kind_dns = {
 	"dns", "lookups of one name at the site's resolvers", RK_STORE_JSON, RK_SAY_OUTCOME,
 	dns_fields, N(dns_fields), dns_series, N(dns_series),
 };
+static const struct resultkind kind_passive = {
+	"passive", "the site's own traffic on one interface, per destination group",
+	RK_STORE_JSON, RK_SAY_TRAFFIC, passive_fields, N(passive_fields), passive_series,
+	N(passive_series),
+};
 
 const struct resultkind *const resultkinds[] = {
 	&kind_icmp, &kind_tcp, &kind_http, &kind_stamp, &kind_throughput, &kind_upload_task,
-	&kind_path, &kind_dns, NULL,
+	&kind_path, &kind_dns, &kind_passive, NULL,
 };
 
 const struct resultkind *

@@ -51,6 +51,9 @@ enum rk_judge {
 	RK_JUDGE_JITTER,   /* the batch's worst, median over the window */
 	RK_JUDGE_UPLOAD,   /* the batch's lowest, median over the window */
 	RK_JUDGE_TALLY,    /* ok of a request on the tally path: failures in a row */
+	RK_JUDGE_RETRANS,  /* the site's own traffic: the batch's worst group, median
+	                    * over the window */
+	RK_JUDGE_SEGMENTS, /* its segments: a group with fewer is not judged */
 	RK_JUDGE_COUNT
 };
 
@@ -110,6 +113,7 @@ enum rk_say {
 	RK_SAY_CONNECT,      /* connected in N ms */
 	RK_SAY_RATES,        /* download and upload rates */
 	RK_SAY_UPLOAD,       /* upload rate and time */
+	RK_SAY_TRAFFIC,      /* the site's own traffic: handshake, retransmitted, flows */
 };
 
 struct resultkind {

@@ -63,7 +63,8 @@ const char *
 rk_judge_name(enum rk_judge j)
 {
 	static const char *const names[RK_JUDGE_COUNT] = { "", "loss (sent)", "loss (recv)",
-		"RTT p95", "jitter", "upload", "tally path" };
+		"RTT p95", "jitter", "upload", "tally path", "retransmissions",
+		"retransmissions (segments)" };
 	return (size_t)j < N(names) ? names[j] : "?";
 }
 
@@ -84,7 +85,7 @@ const char *
 rk_say_name(enum rk_say s)
 {
 	static const char *const names[] = { "outcome", "train", "response", "connect", "rates",
-		"upload" };
+		"upload", "traffic" };
 	return (size_t)s < N(names) ? names[s] : "?";
 }
 

@@ -41,6 +41,9 @@ struct path_params {
 	int max_hops;
 	int probes;
 	int port;
+	double trigger_loss_pct; /* another result's loss above it runs a trace at once; 0 off */
+	int trigger_rtt_ms;      /* another result's RTT p95 above it, the same; 0 off */
+	int trigger_gap_s;       /* at most one run in this many seconds for a trigger */
 };
 
 struct path_run {
@@ -237,8 +240,54 @@ static const struct cfg_key path_keys[] = {
 	    "probes sent with each TTL" },
 	{ "port", CFG_INT, O(port), 0, 1, 65535, "33434", NULL, NULL, 0,
 	    "UDP destination port of every probe of a run (one flow: ECMP keeps it on one path)" },
+	{ "trigger_loss_pct", CFG_DOUBLE, O(trigger_loss_pct), 0, 0, 100, "2", NULL, NULL, 0,
+	    "trace at once when another probe's result has loss above this %; 0 = never" },
+	{ "trigger_rtt_ms", CFG_INT, O(trigger_rtt_ms), 0, 0, 600000, "0", NULL, NULL, 0,
+	    "trace at once when another probe's RTT p95 is above this; 0 = never; e.g. 150" },
+	{ "trigger_gap_s", CFG_INT, O(trigger_gap_s), 0, 0, 86400, "300", NULL, NULL, 0,
+	    "a trigger runs the trace only if its last run is this many seconds ago" },
 };
 #undef O
+
+/* Why another probe's result calls for a trace now, into why; false: it
+ * does not. Judged by the fields, whatever the kind: loss_pct and
+ * rtt_ms.p95 at the top of the result. */
+static bool
+path_result_bad(const struct path_params *p, const json_t *r, char *why, size_t len)
+{
+	const char *kind = json_string_value(json_object_get(r, "probe"));
+	const char *target = json_string_value(json_object_get(r, "target"));
+	const json_t *loss = json_object_get(r, "loss_pct");
+	const json_t *p95 = json_object_get(json_object_get(r, "rtt_ms"), "p95");
+	if (p->trigger_loss_pct > 0 && json_is_number(loss) &&
+	    json_number_value(loss) > p->trigger_loss_pct)
+		snprintf(why, len, "%s to %s lost %g %% (trigger_loss_pct %g)", kind ? kind : "?",
+		    target ? target : "?", json_number_value(loss), p->trigger_loss_pct);
+	else if (p->trigger_rtt_ms > 0 && json_is_number(p95) &&
+	    json_number_value(p95) > p->trigger_rtt_ms)
+		snprintf(why, len, "%s to %s RTT p95 %.0f ms (trigger_rtt_ms %d)", kind ? kind : "?",
+		    target ? target : "?", json_number_value(p95), p->trigger_rtt_ms);
+	else
+		return false;
+	return true;
+}
+
+static bool
+path_out_of_turn(const struct probe_def *def, const json_t *results, int *gap_s, char *why,
+    size_t len)
+{
+	const struct path_params *p = def->params;
+	size_t i;
+	const json_t *r;
+	*gap_s = p->trigger_gap_s;
+	json_array_foreach(results, i, r) {
+		const char *kind = json_string_value(json_object_get(r, "probe"));
+		if ((kind == NULL || strcmp(kind, def->spec->kind) != 0) &&
+		    path_result_bad(p, r, why, len))
+			return true;
+	}
+	return false;
+}
 
 static bool
 path_check(const struct probe_def *def, char *why, size_t len)
@@ -263,6 +312,7 @@ const struct probe_spec probe_path_spec = {
 	.kind = "path", PROBE_KEYS(path_keys, struct path_params),
 	.default_timeout_ms = PATH_DEFAULT_TIMEOUT_MS, .default_interval_s = PATH_DEFAULT_INTERVAL_S,
 	.check = path_check, .max_duration_ms = path_max_duration_ms,
+	.out_of_turn = path_out_of_turn,
 };
 
 const struct probe_exec probe_path_exec = { .start = path_start, .cancel = life_cancel };

@@ -5,6 +5,16 @@
 
 #include "mos.h"
 
+void
+probe_run_cancel(struct probe_run *run)
+{
+	void *state = run->state;
+	if (state == NULL)
+		return;
+	run->state = NULL;
+	run->def->exec->cancel(run, state);
+}
+
 const struct probe_kind *
 probe_kind_in(const struct probe_kind *table, const char *name)
 {
@@ -98,4 +108,20 @@ probe_needs_worker(const struct probe_def *defs, size_t n)
 		if (defs[i].spec != NULL && defs[i].spec->in_worker)
 			return true;
 	return false;
+}
+
+json_t *
+probe_results_flat(json_t *results)
+{
+	size_t i;
+	json_t *r, *flat = json_array();
+	json_array_foreach(results, i, r) {
+		int rc = json_is_array(r) ? json_array_extend(flat, r) : json_array_append(flat, r);
+		if (flat != NULL && rc != 0) {
+			json_decref(flat);
+			flat = NULL;
+		}
+	}
+	json_decref(results);
+	return flat;
 }

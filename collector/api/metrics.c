@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "promtext.h"
 #include "collector/status/sitestate.h"
 #include "wire.h"
@@ -194,16 +195,12 @@ collect_site(void *ctx, const struct engine_site_info *s)
 	struct engine_site_view view;
 	if (rows->oom)
 		return;
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap > 0 ? rows->cap * 2 : 1024;
-		struct site_row *v = realloc(rows->v, cap * sizeof(*v));
-		if (v == NULL) {
-			rows->oom = true;
-			return;
-		}
-		rows->v = v;
-		rows->cap = cap;
+	struct site_row *v = grow_to(rows->v, &rows->cap, rows->n + 1, sizeof(*v), 1024);
+	if (v == NULL) {
+		rows->oom = true;
+		return;
 	}
+	rows->v = v;
 	struct site_row *r = &rows->v[rows->n++];
 	r->agent = s->agent;
 	r->regency = s->regency;

@@ -11,7 +11,7 @@
 /* Overrides of one section: NAN / -1 where the file says nothing. */
 struct patch {
 	char name[WIRE_AGENT_MAX + 1];   /* link type or agent id */
-	double rtt_p95[2], loss[2], jitter[2], upload[2];
+	double rtt_p95[2], loss[2], jitter[2], upload[2], retrans[2];
 	int http[2];
 	char link[16];
 	double lat, lon;
@@ -46,6 +46,8 @@ static const struct cfg_key threshold_keys[] = {
 	    "(1)", "(0.256)"),
 	PAIR("http_", "_failures", CFG_INT, http, 1, 1000,
 	    "this many http / upload_task failures in a row are", "(1)", "(3)"),
+	PAIR("retrans_", "_pct", CFG_DOUBLE, retrans, 0, 100,
+	    "retransmitted % of the site's own traffic (passive) above this is", "(5)", "(15)"),
 };
 
 #undef PAIR
@@ -61,12 +63,11 @@ check_link(const char *v, char *why, size_t len)
 }
 
 static const struct cfg_key site_keys[] = {
-	{ "link", CFG_STRING, P(link), sizeof(((struct patch *)0)->link), 0, 0, NULL, NULL,
-	    check_link, 0, "the site's link type, over what its agent says" },
-	{ "latitude", CFG_DOUBLE, P(lat), 0, -90, 90, NULL, NULL, NULL, 0,
-	    "the site's latitude, over what its agent says" },
-	{ "longitude", CFG_DOUBLE, P(lon), 0, -180, 180, NULL, NULL, NULL, 0,
-	    "the site's longitude" },
+	CFG_KEY_STR("link", P(link), sizeof(((struct patch *)0)->link), NULL,
+	    "the site's link type, over what its agent says", .check = check_link),
+	CFG_KEY_DOUBLE("latitude", P(lat), -90, 90, NULL,
+	    "the site's latitude, over what its agent says"),
+	CFG_KEY_DOUBLE("longitude", P(lon), -180, 180, NULL, "the site's longitude"),
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
@@ -77,7 +78,7 @@ patch_init(struct patch *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	for (int i = 0; i < 2; i++) {
-		p->rtt_p95[i] = p->loss[i] = p->jitter[i] = p->upload[i] = NAN;
+		p->rtt_p95[i] = p->loss[i] = p->jitter[i] = p->upload[i] = p->retrans[i] = NAN;
 		p->http[i] = -1;
 	}
 	p->lat = p->lon = NAN;
@@ -92,6 +93,7 @@ patch_apply(const struct patch *p, struct thresholds *t)
 		t->jitter_ms[i] = isnan(p->jitter[i]) ? t->jitter_ms[i] : p->jitter[i];
 		t->upload_mbps[i] = isnan(p->upload[i]) ? t->upload_mbps[i] : p->upload[i];
 		t->http_failures[i] = p->http[i] < 0 ? t->http_failures[i] : p->http[i];
+		t->retrans_pct[i] = isnan(p->retrans[i]) ? t->retrans_pct[i] : p->retrans[i];
 	}
 }
 

@@ -14,6 +14,7 @@ thresholds_default(const char *link, struct thresholds *t)
 		.jitter_ms = { geo ? 60.0 : 30.0, geo ? 120.0 : 60.0 },
 		.upload_mbps = { 1.0, 0.256 },
 		.http_failures = { 1, 3 },
+		.retrans_pct = { 5.0, 15.0 },
 	};
 }
 
@@ -34,6 +35,9 @@ thresholds_check(const struct thresholds *t, char *why, unsigned len)
 		snprintf(why, len,
 		    "upload_critical_mbps (%g) is above upload_degraded_mbps (%g): critical means slower",
 		    t->upload_mbps[TH_CRITICAL], t->upload_mbps[TH_DEGRADED]);
+	else if (t->retrans_pct[TH_CRITICAL] < t->retrans_pct[TH_DEGRADED])
+		snprintf(why, len, "retrans_critical_pct (%g) is below retrans_degraded_pct (%g)",
+		    t->retrans_pct[TH_CRITICAL], t->retrans_pct[TH_DEGRADED]);
 	else if (t->http_failures[TH_CRITICAL] < t->http_failures[TH_DEGRADED])
 		snprintf(why, len, "http_critical_failures (%d) is below http_degraded_failures (%d)",
 		    t->http_failures[TH_CRITICAL], t->http_failures[TH_DEGRADED]);

@@ -17,6 +17,7 @@ struct thresholds {
 	double jitter_ms[2];      /* above: 30 / 60 ms; GEO 60 / 120 ms */
 	double upload_mbps[2];    /* below: 1 / 0.256 Mbit/s */
 	int http_failures[2];     /* consecutive failures: 1 / 3 */
+	double retrans_pct[2];    /* the site's own traffic, above: 5 / 15 % */
 };
 
 /* Defaults for a link type name ("fiber", "vsat-geo", ...); an unknown or

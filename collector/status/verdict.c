@@ -70,6 +70,24 @@ check_http(struct findings *f, const struct window_metrics *m, const struct thre
 	add(f, crit ? SITE_CRITICAL : SITE_DEGRADED, text);
 }
 
+/* The site's own traffic: "retransmissions 12 % to tally above 5 %". */
+static void
+check_retrans(struct findings *f, const struct window_metrics *m, const struct thresholds *t)
+{
+	char what[64];
+	snprintf(what, sizeof(what), "retransmissions %.0f %% to %s", m->retrans_pct,
+	    m->retrans_to[0] != '\0' ? m->retrans_to : "the site's servers");
+	if (isnan(m->retrans_pct))
+		return;
+	int level = m->retrans_pct > t->retrans_pct[TH_CRITICAL] ? TH_CRITICAL :
+	    m->retrans_pct > t->retrans_pct[TH_DEGRADED] ? TH_DEGRADED : -1;
+	if (level < 0)
+		return;
+	char text[96];
+	snprintf(text, sizeof(text), "%s above %g %%", what, t->retrans_pct[level]);
+	add(f, level == TH_CRITICAL ? SITE_CRITICAL : SITE_DEGRADED, text);
+}
+
 /* "above its usual": only when no fixed threshold already said so. */
 static void
 check_baseline(struct findings *f, const struct window_metrics *m, const struct baseline *b,
@@ -112,6 +130,7 @@ verdict_eval(const struct window_metrics *m, const struct thresholds *t,
 	check_above(&f, m->jitter_ms, t->jitter_ms, "jitter", "ms");
 	check_upload(&f, m->upload_mbps, t->upload_mbps);
 	check_http(&f, m, t);
+	check_retrans(&f, m, t);
 	check_clock(&f, m->clock_skew_ms);
 	if (f.worst == SITE_OK)
 		check_baseline(&f, m, b, br);

@@ -19,6 +19,8 @@ struct window_metrics {
 	double upload_mbps;       /* median of the upload throughputs */
 	int http_fail_streak;     /* consecutive batches with a failed http / upload_task */
 	char http_error[160];     /* the latest failure, "" when none */
+	double retrans_pct;       /* median of the batches' worst passive group, NAN none */
+	char retrans_to[33];      /* that group's name in the latest batch judged */
 	double clock_skew_ms;     /* the agent's clock minus the collector's, of the newest
 	                           * live batch (collector/status/clockskew.h); NAN unknown */
 };

@@ -39,14 +39,29 @@ sample_train(struct win_sample *s, const struct wire_result *r)
 	s->jitter_ms = worst_of(s->jitter_ms, r->fig[RK_JUDGE_JITTER]);
 }
 
+/* The site's own traffic (passive): the group with the most retransmitted,
+ * of those with enough segments to say. */
+static void
+sample_retrans(struct win_sample *s, const struct wire_result *r, char *group)
+{
+	double pct = r->fig[RK_JUDGE_RETRANS], segs = r->fig[RK_JUDGE_SEGMENTS];
+	if (isnan(pct) || !(segs >= WINDOW_RETRANS_MIN_SEGMENTS))
+		return;
+	if (!isnan(s->retrans_pct) && pct <= s->retrans_pct)
+		return;
+	s->retrans_pct = (float)pct;
+	snprintf(group, WINDOW_GROUP_MAX, "%s", r->target);
+}
+
 /* What the status engine judges of each result is what its kind's table
  * entry says (common/resultkind.h). */
 void
-window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error)
+window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error,
+    char *group)
 {
-	error[0] = '\0';
+	error[0] = group[0] = '\0';
 	*s = (struct win_sample){ .t_ms = recv_ms, .rtt_p95_ms = NAN, .jitter_ms = NAN,
-		.upload_mbps = NAN };
+		.upload_mbps = NAN, .retrans_pct = NAN };
 	for (size_t i = 0; i < b->nresults; i++) {
 		const struct wire_result *r = &b->results[i];
 		const struct resultkind *k = r->kind;
@@ -54,6 +69,8 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 			sample_train(s, r);
 		if (rk_judges(k, RK_JUDGE_TALLY))
 			sample_http(s, r, error);
+		if (rk_judges(k, RK_JUDGE_RETRANS))
+			sample_retrans(s, r, group);
 		double up = r->fig[RK_JUDGE_UPLOAD];
 		if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
 			s->upload_mbps = (float)up;
@@ -61,7 +78,7 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 }
 
 void
-window_add(struct window *w, const struct win_sample *s, const char *error)
+window_add(struct window *w, const struct win_sample *s, const char *error, const char *group)
 {
 	int at = (w->head + w->n) % WINDOW_MAX_SAMPLES;
 	if (w->n == WINDOW_MAX_SAMPLES) {
@@ -71,6 +88,8 @@ window_add(struct window *w, const struct win_sample *s, const char *error)
 		w->n++;
 	}
 	w->s[at] = *s;
+	if (!isnan(s->retrans_pct))
+		snprintf(w->retrans_to, sizeof(w->retrans_to), "%s", group);
 	if (s->http_total == 0)
 		return;
 	if (s->http_failed > 0) {
@@ -96,8 +115,9 @@ median(double *v, size_t n)
 void
 window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct window_metrics *m)
 {
-	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES];
-	size_t np = 0, nj = 0, nu = 0;
+	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES],
+	    re[WINDOW_MAX_SAMPLES];
+	size_t np = 0, nj = 0, nu = 0, nr = 0;
 	int64_t sent = 0, recv = 0;
 	*m = (struct window_metrics){ .loss_pct = NAN, .clock_skew_ms = NAN };
 	for (int i = 0; i < w->n; i++) {
@@ -113,12 +133,16 @@ window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct windo
 			jit[nj++] = s->jitter_ms;
 		if (!isnan(s->upload_mbps))
 			up[nu++] = s->upload_mbps;
+		if (!isnan(s->retrans_pct))
+			re[nr++] = s->retrans_pct;
 	}
 	if (sent > 0)
 		m->loss_pct = (double)(sent - recv) * 100.0 / (double)sent;
 	m->rtt_p95_ms = median(p95, np);
 	m->jitter_ms = median(jit, nj);
 	m->upload_mbps = median(up, nu);
+	m->retrans_pct = median(re, nr);
+	memcpy(m->retrans_to, w->retrans_to, sizeof(m->retrans_to));
 	m->http_fail_streak = w->http_fail_streak;
 	memcpy(m->http_error, w->http_error, sizeof(m->http_error));
 }

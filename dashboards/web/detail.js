@@ -122,6 +122,9 @@ function resultText(r, say) {
   if (say === "upload") return `upload ${mbps(r)} in ${num(r.total_ms)} ms`;
   if (say === "response" && r.total_ms !== undefined) return `${r.status ?? ""} in ${num(r.total_ms)} ms`;
   if (say === "connect" && r.connect_ms !== undefined) return `connected in ${num(r.connect_ms)} ms`;
+  if (say === "traffic") return [r.handshake_ms && `handshake p50 ${num(r.handshake_ms.p50)} ms`,
+    r.retrans_pct !== undefined && `retransmitted ${num(r.retrans_pct)} %`,
+    r.dns_fail_pct !== undefined && `DNS failed ${num(r.dns_fail_pct)} %`, `${r.flows} flows`].filter(Boolean).join(", ");
   return r.ok === false ? "failed" : "ok";
 }
 

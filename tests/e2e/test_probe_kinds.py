@@ -100,7 +100,7 @@ class EchoKindTest(E2ETestCase):
         out = run([binary("pantau-agent"), "--check", "--config", self.config(free_port())])
         self.assertEqual(out.returncode, 2)
         self.assertIn('type: "echo" is not a probe kind; use icmp, tcp, http, stamp, '
-                      "throughput, upload_task, dns or path", out.stderr)
+                      "throughput, upload_task, dns, path or passive", out.stderr)
 
     def test_check_runs_it(self):
         broker = self.start_broker()

@@ -81,12 +81,10 @@ fake_start(struct probe_run *run)
 }
 
 static void
-fake_cancel(struct probe_run *run)
+fake_cancel(struct probe_run *run, void *state)
 {
-	struct fake_run *f = run->state;
-	if (f == NULL)
-		return;
-	run->state = NULL;
+	(void)run;
+	struct fake_run *f = state;
 	uv_timer_stop(&f->timer);
 	fake_end(f);
 }

@@ -180,7 +180,7 @@ test_icmp_cancel_midrun(void **state)
 	assert_false(spin(&f->loop, &f->ndone, 60)); /* still running after 60 ms */
 	assert_non_null(f->run.state);
 	assert_true(open_handles(&f->loop) > before);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_null(f->run.state);
 	assert_int_equal(open_handles(&f->loop), before); /* closing at once */
 	assert_false(spin(&f->loop, &f->ndone, 50));
@@ -194,8 +194,8 @@ test_icmp_cancel_while_resolving(void **state)
 	make_def(f, agent_kind("icmp"), "localhost", "count = 3\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* the resolve finishes unseen */
 	assert_int_equal(f->ndone, 0);
@@ -281,12 +281,11 @@ test_tcp_refused(void **state)
 }
 
 /* A listener whose accept queue is full (backlog 0, one connection
- * waiting) drops further SYNs: the handshake never completes. */
+ * waiting) drops further SYNs: the handshake never completes. Its
+ * host:port into target. */
 static void
-test_tcp_timeout(void **state)
+full_listener(struct fx *f, char *target, size_t len)
 {
-	struct fx *f = *state;
-	char target[64];
 	int port;
 	loopback_socket(f, 0, &port);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -294,7 +293,15 @@ test_tcp_timeout(void **state)
 	int filler = socket(AF_INET, SOCK_STREAM, 0);
 	f->fds[3] = filler;
 	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	snprintf(target, len, "127.0.0.1:%d", port);
+}
+
+static void
+test_tcp_timeout(void **state)
+{
+	struct fx *f = *state;
+	char target[64];
+	full_listener(f, target, sizeof(target));
 	make_def(f, agent_kind("tcp"), target, NULL, 150);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_false(json_object_get(r, "ok")));
@@ -360,20 +367,13 @@ test_tcp_cancel(void **state)
 {
 	struct fx *f = *state;
 	char target[64];
-	int port;
-	loopback_socket(f, 0, &port);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int filler = socket(AF_INET, SOCK_STREAM, 0);
-	f->fds[3] = filler;
-	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	full_listener(f, target, sizeof(target));
 	make_def(f, agent_kind("tcp"), target, NULL, 5000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* resolved, handshake hanging */
 	assert_int_equal(open_handles(&f->loop), before + 2); /* timer and TCP handle */
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
@@ -419,8 +419,8 @@ test_echo_cancel_and_check(void **state)
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_int_equal(open_handles(&f->loop), before + 1); /* its timer */
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);

@@ -194,7 +194,51 @@ static struct win_sample
 sample(int64_t t, int sent, int recv, float p95)
 {
 	return (struct win_sample){ .t_ms = t, .sent = sent, .recv = recv, .rtt_p95_ms = p95,
-		.jitter_ms = NAN, .upload_mbps = NAN };
+		.jitter_ms = NAN, .upload_mbps = NAN, .retrans_pct = NAN };
+}
+
+/* A passive group's result (docs/protocol.md) with its segments and
+ * retransmitted %. */
+#define PASSIVE_RESULT(group, segs, retrans, pct)                                          \
+	"{\"probe\":\"passive\",\"target\":\"" group "\",\"ok\":true,\"window_s\":50,"          \
+	"\"packets\":9000,\"flows\":20,\"bytes\":100000,\"segments\":" #segs ","                \
+	"\"retrans\":" #retrans ",\"retrans_pct\":" #pct ",\"resets\":0,\"syn_unanswered\":0}"
+
+/* The site's own traffic: the worst group with enough segments, its name in
+ * the reason. */
+static void
+test_retransmissions(void **state)
+{
+	(void)state;
+	char why[256], err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
+	const char *text = "{\"v\":1,\"agent\":\"ag\",\"boot\":1,\"seq\":1,"
+	    "\"ts\":\"2024-02-14T06:00:30Z\",\"results\":[" PASSIVE_RESULT("tally", 500, 60, 12) ","
+	    PASSIVE_RESULT("portal", 400, 4, 1) "," PASSIVE_RESULT("other", 10, 5, 50) "]}";
+	struct wire_topic t;
+	struct wire_error e = { 0 };
+	struct wire_batch b;
+	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
+	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
+	struct win_sample s;
+	window_sample_of(&b, NOW, &s, err, group);
+	wire_batch_clear(&b);
+	assert_float_equal(s.retrans_pct, 12, 1e-6); /* "other": too few segments to say */
+	assert_string_equal(group, "tally");
+	struct window *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	window_add(w, &s, err, group);
+	struct window_metrics m;
+	window_metrics(w, NOW, MIN, &m);
+	free(w);
+	assert_float_equal(m.retrans_pct, 12, 1e-6);
+	assert_string_equal(m.retrans_to, "tally");
+	assert_int_equal(judge("fiber", m, why), SITE_DEGRADED);
+	assert_string_equal(why, "retransmissions 12 % to tally above 5 %");
+	m.retrans_pct = 20;
+	assert_int_equal(judge("vsat-geo", m, why), SITE_CRITICAL);
+	assert_string_equal(why, "retransmissions 20 % to tally above 15 %");
+	m.retrans_pct = NAN;
+	assert_int_equal(judge("fiber", m, why), SITE_OK);
 }
 
 static void
@@ -206,7 +250,7 @@ test_window(void **state)
 	/* five batches a minute apart; the window holds the last five minutes */
 	for (int i = 0; i < 5; i++) {
 		struct win_sample s = sample(NOW - (4 - i) * MIN, 10, i == 4 ? 0 : 10, 40.0f + (float)i);
-		window_add(w, &s, "");
+		window_add(w, &s, "", "");
 	}
 	window_metrics(w, NOW, 5 * MIN, &m);
 	assert_int_equal(m.results, 5);
@@ -220,7 +264,7 @@ test_window(void **state)
 	/* the ring keeps the newest WINDOW_MAX_SAMPLES */
 	for (int i = 0; i < WINDOW_MAX_SAMPLES + 3; i++) {
 		struct win_sample s = sample(NOW + i, 1, 1, 1);
-		window_add(w, &s, "");
+		window_add(w, &s, "", "");
 	}
 	assert_int_equal(w->n, WINDOW_MAX_SAMPLES);
 	window_metrics(w, NOW + WINDOW_MAX_SAMPLES + 3, 5 * MIN, &m);
@@ -237,16 +281,16 @@ test_window_http_streak(void **state)
 	struct win_sample s = sample(NOW, 0, 0, NAN);
 	s.http_total = 1;
 	s.http_failed = 1;
-	window_add(w, &s, "https://tally.example/ HTTP 503");
-	window_add(w, &s, "https://tally.example/ HTTP 503");
+	window_add(w, &s, "https://tally.example/ HTTP 503", "");
+	window_add(w, &s, "https://tally.example/ HTTP 503", "");
 	s.http_total = 0;       /* a batch without an http result keeps the streak */
 	s.http_failed = 0;
-	window_add(w, &s, "");
+	window_add(w, &s, "", "");
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 2);
 	assert_string_equal(m.http_error, "https://tally.example/ HTTP 503");
 	s.http_total = 1;       /* a success ends it */
-	window_add(w, &s, "");
+	window_add(w, &s, "", "");
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 0);
 	free(w);
@@ -275,8 +319,8 @@ test_sample_of_batch(void **state)
 	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
 	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
 	struct win_sample s;
-	char err[WINDOW_ERROR_MAX];
-	window_sample_of(&b, NOW, &s, err);
+	char err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
+	window_sample_of(&b, NOW, &s, err, group);
 	assert_int_equal(s.sent, 110);
 	assert_int_equal(s.recv, 109);
 	assert_float_equal(s.rtt_p95_ms, 70, 1e-9);
