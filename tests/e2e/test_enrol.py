@@ -441,6 +441,16 @@ class EnrolTest(E2ETestCase):
                   f"pantau/v1/32/3273/{agent}/result", "-m", "{}")
         self.assertEqual(out.returncode, 0, out.stderr)
 
+    def test_agent_writes_its_own_leaves(self):
+        """pantau.acl lets an agent write each of its own topics, the reply of
+        a replay command (gone) among them."""
+        a, _ = self.enrolled("leaves")
+        for leaf in ("result", "status", "reply", "check"):
+            out = run(MOSQUITTO_PUB, *self.files(a), "-V", "5", "-q", "1", "-t",
+                      f"pantau/v1/32/3273/{a}/{leaf}", "-m", "{}")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertNotIn("Not authorized", out.stderr, leaf)
+
     def test_agent_a_cannot_be_agent_b(self):
         a, _ = self.enrolled("a")
         b, config_b = self.enrolled("b")
