@@ -16,6 +16,7 @@
 #include "log.h"
 #include "mqttc.h"
 #include "collector/store/retention.h"
+#include "collector/store/schema.h"
 #include "collector/store/store.h"
 #include "collector/status/engine_reload.h"
 #include "reload.h"
@@ -51,6 +52,7 @@ struct collector {
 	uv_timer_t replay_timer;
 	bool timer_open;
 	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
+	int64_t parts_next_ms;     /* next making of PostgreSQL's partitions ahead */
 	bool stopping;
 	bool subscribed_once;
 };
@@ -93,6 +95,8 @@ on_store_change(void *ctx, bool up)
  * then one every hour; a run is many small steps with a pause between
  * them, so ingest and the API keep their turns on the loop. */
 #define RETENTION_FIRST_MS 2000
+/* PostgreSQL's day partitions are made ahead this often (collector/store/pg_parts.h). */
+#define PARTS_EVERY_MS (3600 * 1000)
 #define RETENTION_EVERY_MS (3600 * 1000)
 #define RETENTION_PAUSE_MS 10
 #define RETENTION_STEP_BATCHES 1000
@@ -211,6 +215,12 @@ on_tick(uv_timer_t *t)
 	int64_t now = clock_real_ms();
 	if (c->storewatch.down)
 		return; /* statuses wait for the database: nothing is judged on missing data */
+	if (now >= c->parts_next_ms) {
+		if (schema_extend(store_db(c->store), now) != PANTAU_OK)
+			log_warnx("collector: cannot make the store's partitions ahead; trying again "
+			          "in an hour");
+		c->parts_next_ms = now + PARTS_EVERY_MS;
+	}
 	engine_tick(c->engine, now);
 	incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
