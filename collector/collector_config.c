@@ -91,14 +91,16 @@ check_store_url(const char *v, char *why, size_t len)
 		return false;
 	if (strlen(u.target) < S(database))
 		return true;
-	snprintf(why, len, "the SQLite file's path is longer than %zu bytes", S(database) - 1);
+	snprintf(why, len, "the SQLite file's path or the PostgreSQL URL is longer than %zu bytes",
+	    S(database) - 1);
 	return false;
 }
 
 static const struct cfg_key store_keys[] = {
 	CFG_KEY_STR("url", C(store.url), S(store.url), "",
-	    "the store: sqlite:///path/to/pantau.db; empty: the SQLite file [collector] "
-	    "database (a synonym of sqlite://)", .check = check_store_url),
+	    "the store: sqlite:///path/to/pantau.db, or postgresql://host[,host2]/database"
+	    "?target_session_attrs=read-write (docs/storage.md); empty: the SQLite file "
+	    "[collector] database (a synonym of sqlite://)", .check = check_store_url),
 	CFG_KEY_INT("commit_ms", C(store.commit_ms), 1, 10000, "1000",
 	    "longest a received batch waits before its transaction commits (ms)"),
 	CFG_KEY_INT("commit_rows", C(store.commit_rows), 1, 1000000, "50000",
@@ -219,7 +221,8 @@ static const struct cfg_key replay_keys[] = {
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
-/* [store] url names the SQLite file too: [collector] database then follows it. */
+/* [store] url names the SQLite file (or the PostgreSQL URL) too: [collector]
+ * database then follows it. */
 static void
 store_url_resolve(struct collector_config *c)
 {

@@ -8,8 +8,10 @@
  * socket's error queue (IP_RECVERR): time exceeded from a router, port
  * unreachable from the target, each with its offender address and the
  * quoted probe (pathtrace.c reads them). The socket is watched with a
- * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 and UDP
- * only for now (proto is always "udp").
+ * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 only.
+ * mode = icmp: echo requests (pathtrace.c keeps identifier and checksum
+ * the same) on a ping socket, or a raw one without ping_group_range; the
+ * routers' answers on the error queue, the target's echo replies as data.
  *
  * The train (lifecycle.h) sends `probes` probes to every TTL from 1 to
  * `max_hops` (keys of the section), spaced SPACING_MS apart, then waits the timeout; it ends early
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,7 @@
 #define PATH_PAYLOAD 32
 
 struct path_params {
+	int mode;                /* enum pt_proto: udp, icmp */
 	int max_hops;
 	int probes;
 	int port;
@@ -52,6 +56,8 @@ struct path_run {
 	uv_poll_t poll;
 	int fd;
 	bool poll_open;
+	bool raw;                /* icmp on a raw socket (no ping socket allowed) */
+	uint16_t id;             /* icmp on a raw socket: our identifier */
 	struct in_addr dest;
 	int64_t sent_ns[PATH_NPROBES];
 	bool answered[PATH_NPROBES];
@@ -86,11 +92,12 @@ path_send(struct probe_life *l, int i)
 	if (s->dest_ttl > 0 && ttl > s->dest_ttl)
 		return;  /* the target answered below: no need */
 	setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-	pt_probe_payload(PT_UDP, 0, (uint16_t)i, buf, sizeof(buf));
+	size_t len = s->p.mode == PT_ICMP ? PATHTRACE_ICMP_LEN : sizeof(buf);
+	pt_probe_payload((enum pt_proto)s->p.mode, s->id, (uint16_t)i, buf, len);
 	s->sent_ns[i] = clock_mono_ns();
 	/* a send reports an ICMP error queued before it (sk_err) and sends
 	 * nothing: once more then */
-	if (send(s->fd, buf, sizeof(buf), 0) >= 0 || send(s->fd, buf, sizeof(buf), 0) >= 0)
+	if (send(s->fd, buf, len, 0) >= 0 || send(s->fd, buf, len, 0) >= 0)
 		s->hops[ttl - 1].sent++;
 	else
 		s->sent_ns[i] = 0;
@@ -124,12 +131,35 @@ take(struct path_run *s, const struct pt_answer *a, int64_t now)
 		s->dest_ttl = h->ttl;
 }
 
+/* icmp: the target's echo replies, which come as data, not errors (a
+ * raw socket gives the IP header too and every reply for the host). */
+static void
+read_replies(struct path_run *s)
+{
+	uint8_t d[PATH_PAYLOAD + 128];
+	ssize_t n;
+	while (s->life.phase != LIFE_OVER && (n = recv(s->fd, d, sizeof(d), MSG_DONTWAIT)) > 0) {
+		size_t off = s->raw ? (size_t)(d[0] & 0x0f) * 4 : 0;
+		if ((size_t)n < off + 8 || d[off] != ICMP_ECHOREPLY ||
+		    (s->raw && ((d[off + 4] << 8) | d[off + 5]) != s->id) || !life_receiving(&s->life))
+			continue;
+		struct pt_answer a = { .kind = PT_UNREACHABLE, .from = s->dest,
+			.seq = (d[off + 6] << 8) | d[off + 7] };
+		take(s, &a, clock_mono_ns());
+		life_replied(&s->life);
+	}
+}
+
 static void
 on_readable(uv_poll_t *p, int status, int events)
 {
 	struct path_run *s = p->data;
 	(void)status;
 	(void)events;
+	if (s->p.mode == PT_ICMP)
+		read_replies(s);
+	if (s->life.phase == LIFE_OVER)
+		return;
 	for (;;) {
 		union { struct cmsghdr align; uint8_t b[512]; } ctl;
 		uint8_t data[PATH_PAYLOAD + 64];
@@ -141,7 +171,8 @@ on_readable(uv_poll_t *p, int status, int events)
 			break;  /* EAGAIN: drained */
 		struct pt_answer a;
 		if (life_receiving(&s->life) &&
-		    pt_parse_errqueue(ctl.b, m.msg_controllen, data, (size_t)n, PT_UDP, &a)) {
+		    pt_parse_errqueue(ctl.b, m.msg_controllen, data, (size_t)n,
+		        (enum pt_proto)s->p.mode, &a)) {
 			take(s, &a, clock_mono_ns());
 			life_replied(&s->life);
 			if (s->life.phase == LIFE_OVER)
@@ -158,7 +189,7 @@ path_result(struct probe_life *l)
 	while (s->dest_ttl == 0 && n > 1 && s->hops[n - 1].recv == 0 && s->hops[n - 2].recv == 0)
 		n--;  /* silent tail of an unreached target: one silent hop says it */
 	pt_finish(s->hops, n);
-	return pt_result_json(l->def->target, PT_UDP, s->dest, s->hops, n,
+	return pt_result_json(l->def->target, (enum pt_proto)s->p.mode, s->dest, s->hops, n,
 	    target_ms_between(l->t0, clock_mono_ns()));
 }
 
@@ -168,15 +199,31 @@ path_timeout(struct probe_life *l)
 	life_finish(l, path_result(l));
 }
 
+/* udp; icmp on a ping socket (net.ipv4.ping_group_range), else a raw one
+ * (CAP_NET_RAW), whose identifier is ours to choose and keep. */
+static int
+path_socket(struct path_run *s)
+{
+	int flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	if (s->p.mode == PT_UDP)
+		return socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_UDP);
+	int fd = socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_ICMP);
+	if (fd >= 0)
+		return fd;
+	s->raw = true;
+	s->id = (uint16_t)(getpid() ^ (uintptr_t)s);
+	return socket(AF_INET, SOCK_RAW | flags, IPPROTO_ICMP);
+}
+
 static pantau_err
 path_open(struct path_run *s, const struct sockaddr *sa)
 {
 	int one = 1;
 	struct sockaddr_in to;
 	memcpy(&to, sa, sizeof(to));
-	to.sin_port = htons((uint16_t)s->p.port);
+	to.sin_port = htons(s->p.mode == PT_UDP ? (uint16_t)s->p.port : 0);
 	s->dest = to.sin_addr;
-	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	s->fd = path_socket(s);
 	if (s->fd < 0)
 		return PANTAU_ERR_IO;
 	if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) != 0 ||
@@ -201,7 +248,10 @@ path_resolved(struct probe_life *l, const struct addrinfo *ai)
 	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
 	if (path_open(s, ai->ai_addr) != PANTAU_OK) {
 		char why[WIRE_TEXT_MAX];
-		snprintf(why, sizeof(why), "cannot open the UDP socket: %s", strerror(errno));
+		snprintf(why, sizeof(why), "cannot open the %s socket: %s%s",
+		    s->p.mode == PT_UDP ? "UDP" : "ICMP", strerror(errno), s->p.mode == PT_UDP ? "" :
+		    " (mode = icmp needs net.ipv4.ping_group_range to cover the agent's group, or "
+		    "CAP_NET_RAW)");
 		life_fail(l, why);
 		return;
 	}
@@ -233,7 +283,10 @@ path_start(struct probe_run *run)
 /* ---- the spec part ---- */
 
 #define O(f) offsetof(struct path_params, f)
+static const char *const path_modes[] = { "udp", "icmp", NULL };
 static const struct cfg_key path_keys[] = {
+	{ "mode", CFG_ENUM, O(mode), 0, 0, 0, "udp", path_modes, NULL, 0,
+	    "udp (to port) or icmp (echo requests, the same identifier and checksum throughout)" },
 	{ "max_hops", CFG_INT, O(max_hops), 0, 1, PATHTRACE_MAX_HOPS, "30", NULL, NULL, 0,
 	    "highest TTL traced" },
 	{ "probes", CFG_INT, O(probes), 0, 1, PATHTRACE_PROBES_MAX, "3", NULL, NULL, 0,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "collector/store/store_url.h"
 #include "collector/store/tokens.h"
 #include "log.h"
 #include "cmdopts.h"
@@ -119,7 +120,7 @@ token_open_db(const char *path, const char *prog, const char *table)
 	char sql[96];
 	struct db *db = NULL;
 	struct db_stmt *st = NULL;
-	if (db_sqlite_open(path, DB_SQLITE_READWRITE, &db) != DB_OK) {
+	if (store_url_open(path, false, &db) != DB_OK) {
 		fprintf(stderr, "%s: cannot open %s: %s; name the collector's [collector] "
 		    "database with --db or PANTAU_DB, as a user who may write it\n", prog, path,
 		    db != NULL ? db_errmsg(db) : "out of memory");
