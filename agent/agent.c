@@ -13,6 +13,7 @@
 #include "log.h"
 #include "mqttc.h"
 #include "outbox.h"
+#include "outofturn.h"
 #include "mode.h"
 #include "pace.h"
 #include "privdrop.h"
@@ -40,6 +41,7 @@ struct agent {
 	int64_t boot;
 	int64_t seq;             /* last seq used in this boot */
 	uint64_t cycle_no;
+	struct outofturn oot;    /* probes run at once when the results degrade */
 	uint64_t first_due;      /* uv_now() of cycle 0 */
 	int period_s;            /* the cycle now: interval, or counting_interval */
 	bool counting;           /* the collector says votes are counted in our zone */
@@ -185,6 +187,8 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 		.mono_ms = cycle_mono_ms(a->cycle),
 	};
 	results = probe_results_flat(results);
+	if (results != NULL)
+		oot_judge(&a->oot, a->cfg, results, (int64_t)uv_now(a->loop));
 	char *text = results != NULL ? wire_batch_encode(&h, results, &len, &rc) : NULL;
 	if (results == NULL)
 		rc = PANTAU_ERR_NOMEM;
@@ -254,6 +258,7 @@ take_probes(struct agent *a)
 	agent_config_clear(old);
 	free(old);
 	a->next = NULL;
+	oot_reset(&a->oot);
 	log_debug("agent: this cycle runs the %zu reloaded probe(s)", a->cfg->nprobes);
 }
 
@@ -274,21 +279,31 @@ agent_config(const struct agent *a)
 	return a->cfg;
 }
 
+/* The probes due at this cycle: in turn (every N cycles) or out of it. */
+static size_t
+due_probes(struct agent *a, const struct probe_def **due)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < a->cfg->nprobes; i++) {
+		const struct probe_def *p = &a->cfg->probes[i];
+		if (oot_take(&a->oot, i) || a->cycle_no % probe_every(a, p) == 0) {
+			due[n++] = p;
+			oot_ran(&a->oot, i, (int64_t)uv_now(a->loop));
+		}
+	}
+	return n;
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct agent *a = t->data;
 	const struct probe_def *due[AGENT_MAX_PROBES];
-	size_t n = 0;
 	take_probes(a);
-	for (size_t i = 0; i < a->cfg->nprobes; i++) {
-		const struct probe_def *p = &a->cfg->probes[i];
-		if (a->cycle_no % probe_every(a, p) == 0)
-			due[n++] = p;
-	}
 	if (cycle_active(a->cycle))
 		log_warnx("agent: the previous cycle is still running; skipping this one");
-	else if (cycle_start(a->cycle, due, n, a->period_s * 1000 - 100) != PANTAU_OK)
+	else if (cycle_start(a->cycle, due, due_probes(a, due), a->period_s * 1000 - 100) !=
+	    PANTAU_OK)
 		log_warnx("agent: cannot start a cycle");
 	a->cycle_no++;
 	schedule_next(a);
@@ -552,6 +567,7 @@ agent_new(uv_loop_t *loop, struct agent_config *cfg, struct agent **out, char *w
 	}
 	a->loop = loop;
 	a->cfg = cfg;
+	oot_reset(&a->oot);
 	pantau_err rc = prepare(a, why, len);
 	if (rc != PANTAU_OK) {
 		outbox_free(a->outbox);

@@ -41,47 +41,48 @@ check_region(const char *v, char *why, size_t len)
 }
 
 static const struct cfg_key agent_keys[] = {
-	{ "id", CFG_STRING, A(id), S(id), 0, 0, NULL, NULL, check_agent_id, CFG_REQUIRED,
-	    "this agent's id, given by your coordinator; e.g. id = ag-3273-0001" },
-	{ "region", CFG_STRING, A(region), S(region), 0, 0, NULL, NULL, check_region,
-	    CFG_REQUIRED, "regency/city code of the site; e.g. region = 32.73" },
-	{ "site", CFG_STRING, A(site), S(site), 0, 0, NULL, NULL, NULL, CFG_REQUIRED,
-	    "site name as people know it; e.g. site = SDN 1 Cibeunying" },
-	{ "link", CFG_ENUM, A(link), 0, 0, 0, NULL, wire_link_names, NULL, CFG_REQUIRED,
-	    "the site's uplink; e.g. link = vsat-geo" },
-	{ "latitude", CFG_DOUBLE, A(lat), 0, -12, 7, NULL, NULL, NULL, 0,
-	    "site latitude in degrees (optional, with longitude)" },
-	{ "longitude", CFG_DOUBLE, A(lon), 0, 94, 142, NULL, NULL, NULL, 0,
-	    "site longitude in degrees (optional, with latitude)" },
-	{ "counting_interval", CFG_INT, A(counting_interval_s), 0, 0, 3600, "0", NULL, NULL, 0,
+	CFG_KEY_STR("id", A(id), S(id), NULL,
+	    "this agent's id, given by your coordinator; e.g. id = ag-3273-0001",
+	    .check = check_agent_id, .flags = CFG_REQUIRED),
+	CFG_KEY_STR("region", A(region), S(region), NULL,
+	    "regency/city code of the site; e.g. region = 32.73",
+	    .check = check_region, .flags = CFG_REQUIRED),
+	CFG_KEY_STR("site", A(site), S(site), NULL,
+	    "site name as people know it; e.g. site = SDN 1 Cibeunying", .flags = CFG_REQUIRED),
+	CFG_KEY_ENUM("link", A(link), NULL, wire_link_names,
+	    "the site's uplink; e.g. link = vsat-geo", .flags = CFG_REQUIRED),
+	CFG_KEY_DOUBLE("latitude", A(lat), -12, 7, NULL,
+	    "site latitude in degrees (optional, with longitude)"),
+	CFG_KEY_DOUBLE("longitude", A(lon), 94, 142, NULL,
+	    "site longitude in degrees (optional, with latitude)"),
+	CFG_KEY_INT("counting_interval", A(counting_interval_s), 0, 3600, "0",
 	    "seconds between cycles while the collector says votes are being counted in this "
-	    "site's time zone; 0 = half of interval (or what a cycle needs, if longer)" },
-	{ "interval", CFG_INT, A(interval_s), 0, 1, 3600, "60", NULL, NULL, 0,
-	    "seconds between measurement cycles; one result batch per cycle" },
-	{ "splay", CFG_INT, A(splay_s), 0, 0, 3600, "30", NULL, NULL, 0,
-	    "first cycle starts after a random 0..splay seconds (spreads load)" },
-	{ "state_dir", CFG_STRING, A(state_dir), S(state_dir), 0, 0, "/var/lib/pantau-agent",
-	    NULL, NULL, 0, "folder for the agent's state (boot counter, outbox)" },
-	{ "log_level", CFG_ENUM, A(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
-	    "how much to log" },
-	{ "data_budget_mb", CFG_INT, A(data_budget_mb), 0, -1, 1000000, "-1", NULL, NULL, 0,
+	    "site's time zone; 0 = half of interval (or what a cycle needs, if longer)"),
+	CFG_KEY_INT("interval", A(interval_s), 1, 3600, "60",
+	    "seconds between measurement cycles; one result batch per cycle"),
+	CFG_KEY_INT("splay", A(splay_s), 0, 3600, "30",
+	    "first cycle starts after a random 0..splay seconds (spreads load)"),
+	CFG_KEY_STR("state_dir", A(state_dir), S(state_dir), "/var/lib/pantau-agent",
+	    "folder for the agent's state (boot counter, outbox)"),
+	CFG_KEY_ENUM("log_level", A(log_level), "info", log_levels, "how much to log"),
+	CFG_KEY_INT("data_budget_mb", A(data_budget_mb), -1, 1000000, "-1",
 	    "MB per UTC day throughput tests may use; -1 = by link (fiber 2000, microwave "
-	    "1000, cellular 500, vsat-leo 300, vsat-geo 100); 0 = none" },
-	{ "user", CFG_STRING, A(user), S(user), 0, 0, "auto", NULL, NULL, 0,
+	    "1000, cellular 500, vsat-leo 300, vsat-geo 100); 0 = none"),
+	CFG_KEY_STR("user", A(user), S(user), "auto",
 	    "started as root, the agent runs as this user once its ICMP sockets are open; "
-	    "auto = pantau if it exists, else nobody; root = stay root" },
-	{ "probe_worker", CFG_STRING, A(probe_worker), S(probe_worker), 0, 0, "", NULL, NULL, 0,
+	    "auto = pantau if it exists, else nobody; root = stay root"),
+	CFG_KEY_STR("probe_worker", A(probe_worker), S(probe_worker), "",
 	    "path of pantau-probe-worker, which measures http, throughput and upload_task "
-	    "probes; empty = next to pantau-agent, else ../libexec/pantau/ from it" },
-	{ "outbox_max_kb", CFG_INT, A(outbox_max_kb), 0, 8, 4194304, "65536", NULL, NULL, 0,
+	    "probes; empty = next to pantau-agent, else ../libexec/pantau/ from it"),
+	CFG_KEY_INT("outbox_max_kb", A(outbox_max_kb), 8, 4194304, "65536",
 	    "KiB of disk the outbox (state_dir/outbox) may use; when full, whole oldest "
-	    "segments are deleted and counted in outbox.dropped" },
-	{ "outbox_max_age", CFG_INT, A(outbox_max_age_s), 0, 60, 31536000, "604800", NULL, NULL,
-	    0, "seconds an undelivered batch is kept at most (default 7 days)" },
-	{ "outbox_retention", CFG_INT, A(outbox_retention_s), 0, 0, 2592000, "86400", NULL,
-	    NULL, 0, "seconds delivered batches are kept so the collector can ask for them again" },
-	{ "backfill_rate", CFG_INT, A(backfill_rate), 0, 256, 1000000000, "16384", NULL, NULL, 0,
-	    "bytes per second, at most, of backlog sent after an outage (live results go first)" },
+	    "segments are deleted and counted in outbox.dropped"),
+	CFG_KEY_INT("outbox_max_age", A(outbox_max_age_s), 60, 31536000, "604800",
+	    "seconds an undelivered batch is kept at most (default 7 days)"),
+	CFG_KEY_INT("outbox_retention", A(outbox_retention_s), 0, 2592000, "86400",
+	    "seconds delivered batches are kept so the collector can ask for them again"),
+	CFG_KEY_INT("backfill_rate", A(backfill_rate), 256, 1000000000, "16384",
+	    "bytes per second, at most, of backlog sent after an outage (live results go first)"),
 };
 
 /* Targets travel in every result: valid UTF-8 without control characters. */
@@ -99,12 +100,12 @@ check_target(const char *v, char *why, size_t len)
 }
 
 static const struct cfg_key probe_common_keys[] = {
-	{ "target", CFG_STRING, P(target), PS(target), 0, 0, NULL, NULL, check_target, CFG_REQUIRED,
+	CFG_KEY_STR("target", P(target), PS(target), NULL,
 	    "what to measure: host (icmp, path), host:port (tcp, stamp), URL (http, throughput, "
-	    "upload_task), name to look up (dns)" },
-	{ "interval", CFG_INT, P(interval_s), 0, 0, 86400, "0", NULL, NULL, 0,
+	    "upload_task), name to look up (dns)", .check = check_target, .flags = CFG_REQUIRED),
+	CFG_KEY_INT("interval", P(interval_s), 0, 86400, "0",
 	    "seconds between runs, rounded to whole cycles; 0 = every cycle; unset: the kind's "
-	    "own default, 0 but for a few (docs/probes.md)" },
+	    "own default, 0 but for a few (docs/probes.md)"),
 };
 
 static bool
@@ -126,8 +127,7 @@ mark_section_used(struct cfg_file *f, const char *section)
 static void
 probe_timeout(struct cfg_file *f, const char *section, struct probe_def *p)
 {
-	const struct cfg_key key = { "timeout_ms", CFG_INT, P(timeout_ms), 0, 10, 600000, NULL,
-		NULL, NULL, 0, "" };
+	const struct cfg_key key = CFG_KEY_INT("timeout_ms", P(timeout_ms), 10, 600000, NULL, "");
 	char def[16];
 	snprintf(def, sizeof(def), "%d", p->spec->default_timeout_ms);
 	struct cfg_key k = key;

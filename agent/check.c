@@ -241,6 +241,32 @@ report_train(struct check *k, const struct probe_def *p, const json_t *r)
 	return true;
 }
 
+/* A path: its hops as traceroute shows them ("*" silent), reached or not. */
+static bool
+report_path(struct check *k, const struct probe_def *p, const json_t *r)
+{
+	const json_t *hops = json_object_get(r, "hops"), *h;
+	char text[512];
+	size_t i, off = 0;
+	if (!json_is_array(hops))
+		return false;
+	text[0] = '\0';
+	json_array_foreach(hops, i, h) {
+		const char *a = json_string_value(json_object_get(h, "addr"));
+		int w = snprintf(text + off, sizeof(text) - off, "%s%s", i ? " " : "", a ? a : "*");
+		if (w < 0 || (size_t)w >= sizeof(text) - off)
+			break;
+		off += (size_t)w;
+	}
+	bool reached = json_is_true(json_object_get(r, "reached"));
+	static const char *const said[2][2] = { { "target not reached (it may not answer)",
+		"target tidak tercapai (mungkin tidak menjawab)" }, { "target reached",
+		"target tercapai" } };
+	line(k, true, M_PATH_OK, p->name, p->target, (int)json_array_size(hops),
+	    said[reached][k->lang == CHECK_ID], text);
+	return true;
+}
+
 /* Throughput: the rate of each direction, or why it was skipped. */
 static bool
 report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
@@ -351,6 +377,8 @@ report_probe(struct check *k, const struct probe_def *p, const json_t *r)
 		report_dns(k, p, r);
 	else if (strcmp(kind, "passive") == 0)
 		report_passive(k, p, r);
+	else if (strcmp(kind, "path") == 0 && err == NULL && report_path(k, p, r))
+		;
 	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
 		;
 	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))

@@ -91,6 +91,8 @@ static const char *const text[M_COUNT][2] = {
 	[M_DNS_OK] = { "probe %s (dns %s %s): %lld/%lld answers from %s, median %.1f ms, %lld "
 	               "record(s)%s",
 	    "probe %s (dns %s %s): %lld/%lld jawaban dari %s, median %.1f ms, %lld record%s" },
+	[M_PATH_OK] = { "probe %s (path %s): %d hop(s), %s; %s",
+	    "probe %s (path %s): %d hop, %s; %s" },
 	[M_DNS_NXDOMAIN] = { "probe %s (dns %s): %s says the name does not exist (NXDOMAIN)\n"
 	                     "  -> check the spelling of target with your coordinator; the name "
 	                     "may not be published yet",

@@ -31,6 +31,7 @@ enum check_msg {
 	M_TPUT_DIR,
 	M_UPLOAD_OK,
 	M_DNS_OK,
+	M_PATH_OK,
 	M_DNS_NXDOMAIN,
 	M_DNS_REFUSED,
 	M_DNS_NOREPLY,

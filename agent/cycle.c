@@ -118,7 +118,7 @@ on_deadline(uv_timer_t *t)
 		if (!c->running[i])
 			continue;
 		const struct probe_def *def = c->runs[i].def;
-		def->exec->cancel(&c->runs[i]);
+		probe_run_cancel(&c->runs[i]);
 		c->running[i] = false;
 		c->slots[i] = probe_failure_result(def, why);
 		log_warnx("probe %s: %s", def->name, why);
@@ -192,7 +192,7 @@ cycle_cancel(struct cycle *c)
 	uv_timer_stop(&c->deadline);
 	for (size_t i = 0; i < c->n; i++) {
 		if (c->running[i])
-			c->runs[i].def->exec->cancel(&c->runs[i]);
+			probe_run_cancel(&c->runs[i]);
 		c->running[i] = false;
 		c->waiting[i] = NULL;
 		json_decref(c->slots[i]);

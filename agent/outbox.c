@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "grow.h"
 #include "log.h"
 #include "segment.h"
 
@@ -113,17 +114,10 @@ cur_seg(struct outbox *ob)
 static bool
 grow(void **arr, size_t *cap, size_t need, size_t size)
 {
-	if (need <= *cap)
-		return true;
-	size_t ncap = *cap == 0 ? 16 : *cap * 2;
-	while (ncap < need)
-		ncap *= 2;
-	void *p = realloc(*arr, ncap * size);
-	if (p == NULL)
-		return false;
-	*arr = p;
-	*cap = ncap;
-	return true;
+	void *p = grow_to(*arr, cap, need, size, 16);
+	if (p != NULL)
+		*arr = p;
+	return p != NULL;
 }
 
 static pantau_err

@@ -20,6 +20,7 @@
 #include "collector/status/engine_reload.h"
 #include "reload.h"
 #include "settings.h"
+#include "storewatch.h"
 
 struct collector {
 	uv_loop_t *loop;
@@ -30,7 +31,9 @@ struct collector {
 	struct catalog *catalog;
 	struct ingest *ingest;
 	struct api *api;
-	struct mqttc *mqtt;
+	struct mqttc *mqtt;             /* results, commands, mode; all with !split_status */
+	struct mqttc *side;             /* status and replies ([broker] split_status) */
+	int subacks_main, subacks_side; /* SUBACKs on the current connections */
 	struct profiles *profiles;
 	struct statusdb *statusdb;
 	struct engine *engine;
@@ -40,6 +43,8 @@ struct collector {
 	struct notify *notify;
 	struct replay *replay;
 	struct retention *retention;   /* NULL: keep forever */
+	struct storewatch storewatch;  /* the database's state (storewatch.h) */
+	bool storewatch_open;
 	uv_timer_t commit_timer;
 	uv_timer_t retention_timer;
 	uv_timer_t tick_timer;
@@ -64,7 +69,24 @@ commit_now(struct collector *c)
 static void
 on_commit_timer(uv_timer_t *t)
 {
-	commit_now(t->data);
+	struct collector *c = t->data;
+	if (c->storewatch.down)
+		return;
+	commit_now(c);
+	storewatch_check(&c->storewatch);
+}
+
+/* Off the broker while the database is down, so its session holds the data. */
+static void
+on_store_change(void *ctx, bool up)
+{
+	struct collector *c = ctx;
+	if (c->stopping || c->mqtt == NULL)
+		return;
+	if (!up)
+		mqttc_disconnect(c->mqtt);
+	else if (mqttc_start(c->mqtt) != PANTAU_OK)
+		log_warnx("collector: cannot connect to the broker again");
 }
 
 /* Retention (collector/store/retention.h): the first run soon after the start,
@@ -128,16 +150,20 @@ static void
 on_replay_timer(uv_timer_t *t)
 {
 	struct collector *c = t->data;
-	replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
+	if (!c->storewatch.down)
+		replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
 }
 
 static void
 on_message(void *ctx, const struct mosquitto_message *m)
 {
 	struct collector *c = ctx;
+	if (c->storewatch.down)
+		return; /* read before the disconnect: the agents' replay brings it again */
 	ingest_message(c->ingest, m->topic, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0,
 	    clock_real_ms());
-	if (store_should_commit(c->store))
+	storewatch_check(&c->storewatch);
+	if (!c->storewatch.down && store_should_commit(c->store))
 		commit_now(c);
 }
 
@@ -183,6 +209,8 @@ on_tick(uv_timer_t *t)
 {
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
+	if (c->storewatch.down)
+		return; /* statuses wait for the database: nothing is judged on missing data */
 	engine_tick(c->engine, now);
 	incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
@@ -231,23 +259,99 @@ admit_agent(void *ctx, const char *agent, char *why, size_t len)
 	return false;
 }
 
+/* What each connection subscribes to (docs/protocol.md, "Topics"). With
+ * [broker] split_status, results have the main connection to themselves
+ * and status and replies come on the side one: a flood on a status topic
+ * (which the ACL lets each agent write, deploy/mosquitto/pantau.acl) then
+ * queues in the side connection's stream, not ahead of the results; the
+ * loop reads the two in turn. Check, command and mode messages are not
+ * subscribed to at all. Without it: pantau/v1/# on one connection. */
+static const char *const subs_all[] = { WIRE_TOPIC_ALL, NULL };
+static const char *const subs_main[] = { WIRE_TOPIC_RESULTS, NULL };
+static const char *const subs_side[] = { WIRE_TOPIC_STATUSES, WIRE_TOPIC_REPLIES, NULL };
+
+static const char *const *
+subs_of(const struct collector *c, bool side)
+{
+	return side ? subs_side : c->cfg.split_status ? subs_main : subs_all;
+}
+
+static size_t
+nsubs(const char *const *subs)
+{
+	size_t n = 0;
+	while (subs[n] != NULL)
+		n++;
+	return n;
+}
+
+static void
+update_subscribed(struct collector *c)
+{
+	bool main_ok = c->subacks_main >= (int)nsubs(subs_of(c, false));
+	bool side_ok = c->side == NULL || c->subacks_side >= (int)nsubs(subs_side);
+	ingest_set_subscribed(c->ingest, main_ok && side_ok);
+}
+
+static void
+subscribe_all(struct collector *c, struct mqttc *m, bool side)
+{
+	int mid;
+	for (const char *const *t = subs_of(c, side); *t != NULL; t++)
+		if (mqttc_subscribe(m, *t, 1, &mid) != PANTAU_OK)
+			log_warnx("collector: cannot subscribe to %s", *t);
+}
+
 static void
 on_connect(void *ctx)
 {
 	struct collector *c = ctx;
-	int mid;
 	log_info("collector: connected to the broker at %s:%d", mqttc_host(c->mqtt),
 	    mqttc_port(c->mqtt));
 	engine_listening(c->engine, clock_real_ms());
 	publish_mode(c, clock_real_ms());
-	if (mqttc_subscribe(c->mqtt, WIRE_TOPIC_ALL, 1, &mid) != PANTAU_OK)
-		log_warnx("collector: cannot subscribe to %s", WIRE_TOPIC_ALL);
+	c->subacks_main = 0;
+	update_subscribed(c);
+	subscribe_all(c, c->mqtt, false);
+}
+
+static void
+on_connect_side(void *ctx)
+{
+	struct collector *c = ctx;
+	log_info("collector: status connection to the broker at %s:%d", mqttc_host(c->side),
+	    mqttc_port(c->side));
+	c->subacks_side = 0;
+	update_subscribed(c);
+	subscribe_all(c, c->side, true);
+}
+
+static void
+on_subscribe(void *ctx, int mid, int granted_qos)
+{
+	struct collector *c = ctx;
+	(void)mid;
+	(void)granted_qos;
+	c->subacks_main++;
+	update_subscribed(c);
+}
+
+static void
+on_subscribe_side(void *ctx, int mid, int granted_qos)
+{
+	struct collector *c = ctx;
+	(void)mid;
+	(void)granted_qos;
+	c->subacks_side++;
+	update_subscribed(c);
 }
 
 static void
 on_fail(void *ctx, enum mqttc_fail why, const char *text)
 {
 	struct collector *c = ctx;
+	c->subacks_main = 0;
+	update_subscribed(c);
 	if (why == MQTTC_FAIL_AUTH)
 		log_warnx("collector: the broker refused our credentials (%s); check [broker] "
 		          "username and password", text);
@@ -255,6 +359,17 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("collector: broker %s:%d: %s", mqttc_host(c->mqtt), mqttc_port(c->mqtt),
 		    text);
 	commit_now(c);
+}
+
+static void
+on_fail_side(void *ctx, enum mqttc_fail why, const char *text)
+{
+	struct collector *c = ctx;
+	(void)why;
+	c->subacks_side = 0;
+	update_subscribed(c);
+	log_warnx("collector: status connection, broker %s:%d: %s", mqttc_host(c->side),
+	    mqttc_port(c->side), text);
 }
 
 static pantau_err
@@ -291,7 +406,7 @@ open_store(struct collector *c, char *why, size_t len)
 		.commit_rows = c->cfg.store.commit_rows,
 		.sync_full = c->cfg.store.synchronous == 1,
 	};
-	pantau_err rc = store_open(&so, &c->store);
+	pantau_err rc = storewatch_open(&so, &c->store);
 	if (rc != PANTAU_OK)
 		snprintf(why, len, "cannot open the database %s; check that its folder exists "
 		    "and is writable", c->cfg.database);
@@ -392,19 +507,37 @@ start_api(struct collector *c, char *why, size_t len)
 	    why, len);
 }
 
+/* One of the collector's connections: the main one, or the side one
+ * (client id client_id-status) with [broker] split_status. */
+static struct mqttc *
+new_connection(struct collector *c, bool side)
+{
+	struct mqttc_opts mo;
+	char id[sizeof(c->cfg.client_id) + 8];
+	struct mqttc_callbacks cb = { .on_connect = side ? on_connect_side : on_connect,
+		.on_fail = side ? on_fail_side : on_fail, .on_message = on_message,
+		.on_subscribe = side ? on_subscribe_side : on_subscribe };
+	mqttc_opts_default(&mo);
+	brokercfg_to_mqttc(&c->cfg.broker, &mo);
+	snprintf(id, sizeof(id), "%s%s", c->cfg.client_id, side ? "-status" : "");
+	mo.client_id = id;
+	mo.clean_session = false;
+	mo.max_inflight = 1000;
+	struct mqttc *m = mqttc_new(c->loop, &mo, &cb, c);
+	if (m != NULL && mqttc_start(m) != PANTAU_OK) {
+		mqttc_free(m);
+		m = NULL;
+	}
+	return m;
+}
+
 static pantau_err
 start_mqtt(struct collector *c, char *why, size_t len)
 {
-	struct mqttc_opts mo;
-	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
-		.on_message = on_message };
-	mqttc_opts_default(&mo);
-	brokercfg_to_mqttc(&c->cfg.broker, &mo);
-	mo.client_id = c->cfg.client_id;
-	mo.clean_session = false;
-	mo.max_inflight = 1000;
-	c->mqtt = mqttc_new(c->loop, &mo, &cb, c);
-	if (c->mqtt == NULL || mqttc_start(c->mqtt) != PANTAU_OK) {
+	c->mqtt = new_connection(c, false);
+	if (c->mqtt != NULL && c->cfg.split_status)
+		c->side = new_connection(c, true);
+	if (c->mqtt == NULL || (c->cfg.split_status && c->side == NULL)) {
 		snprintf(why, len, "cannot start the MQTT client");
 		return PANTAU_ERR_MQTT;
 	}
@@ -446,6 +579,8 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
 	c->retention_timer.data = c;
 	c->timer_open = true;
+	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
+	c->storewatch_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
 	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
@@ -470,10 +605,9 @@ collector_stop(struct collector *c)
 	if (c == NULL || c->stopping)
 		return;
 	c->stopping = true;
-	if (c->mqtt != NULL) {
-		mqttc_free(c->mqtt);
-		c->mqtt = NULL;
-	}
+	mqttc_free(c->mqtt);
+	mqttc_free(c->side);
+	c->mqtt = c->side = NULL;
 	if (c->store != NULL)
 		commit_now(c);
 	if (c->api != NULL) {
@@ -492,6 +626,10 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		uv_close((uv_handle_t *)&c->retention_timer, NULL);
 		c->timer_open = false;
+	}
+	if (c->storewatch_open) {
+		storewatch_close(&c->storewatch);
+		c->storewatch_open = false;
 	}
 }
 

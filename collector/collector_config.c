@@ -21,48 +21,51 @@ static const char *const sync_modes[] = { "normal", "full", NULL };
 static const char *const auth_modes[] = { "auto", "on", "off", NULL };
 
 static const struct cfg_key collector_keys[] = {
-	{ "database", CFG_STRING, C(database), S(database), 0, 0, "/var/lib/pantau/pantau.db",
-	    NULL, NULL, 0, "SQLite database file; created when missing ([store] url overrides it)" },
-	{ "catalog_dir", CFG_STRING, C(catalog_dir), S(catalog_dir), 0, 0, PANTAU_DATADIR,
-	    NULL, NULL, 0, "folder with provinces.csv and regencies.csv (idn-area-data)" },
-	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
-	    "how much to log" },
-	{ "max_agents", CFG_INT, C(max_agents), 0, 1, 10000000, "50000", NULL, NULL, CFG_RELOAD,
+	CFG_KEY_STR("database", C(database), S(database), "/var/lib/pantau/pantau.db",
+	    "SQLite database file; created when missing ([store] url overrides it)"),
+	CFG_KEY_STR("catalog_dir", C(catalog_dir), S(catalog_dir), PANTAU_DATADIR,
+	    "folder with provinces.csv and regencies.csv (idn-area-data)"),
+	CFG_KEY_ENUM("log_level", C(log_level), "info", log_levels, "how much to log"),
+	CFG_KEY_INT("max_agents", C(max_agents), 1, 10000000, "50000",
 	    "sites (agent ids) the collector takes at most; messages of a new agent beyond "
-	    "it are rejected (too_many_agents), so bogus ids cannot grow its memory" },
+	    "it are rejected (too_many_agents), so bogus ids cannot grow its memory",
+	    .flags = CFG_RELOAD),
 };
 
 static const struct cfg_key broker_extra_keys[] = {
-	{ "client_id", CFG_STRING, C(client_id), S(client_id), 0, 0, "pantau-collector", NULL,
-	    NULL, 0, "fixed MQTT client id of the collector's persistent session" },
+	CFG_KEY_STR("client_id", C(client_id), S(client_id), "pantau-collector",
+	    "fixed MQTT client id of the collector's persistent session"),
+	CFG_KEY_BOOL("split_status", C(split_status), "true",
+	    "status and reply messages on a second connection (client id client_id-status), "
+	    "results alone on the first, so a flood on status topics does not hold results "
+	    "back; false: one connection subscribed to pantau/v1/#"),
 };
 
 static const struct cfg_key api_keys[] = {
-	{ "listen", CFG_STRING, C(api.listen), S(api.listen), 0, 0, "127.0.0.1", NULL,
-	    listen_addr_check, 0, "address the HTTP API binds to (IPv4 or IPv6, no names); "
+	CFG_KEY_STR("listen", C(api.listen), S(api.listen), "127.0.0.1",
+	    "address the HTTP API binds to (IPv4 or IPv6, no names); "
 	    "0.0.0.0 exposes it to the network; with a port (127.0.0.1:8080, [::1]:8080) it "
-	    "overrides port" },
-	{ "port", CFG_INT, C(api.port), 0, 1, 65535, "8080", NULL, NULL, 0,
-	    "HTTP API port" },
-	{ "web_dir", CFG_STRING, C(api.web_dir), S(api.web_dir), 0, 0, PANTAU_DATADIR "/web",
-	    NULL, NULL, 0, "folder of the web dashboard served at / and /ui/; empty: none" },
-	{ "cache_ms", CFG_INT, C(api.cache_ms), 0, 0, 60000, "5000", NULL, NULL, 0,
+	    "overrides port", .check = listen_addr_check),
+	CFG_KEY_INT("port", C(api.port), 1, 65535, "8080", "HTTP API port"),
+	CFG_KEY_STR("web_dir", C(api.web_dir), S(api.web_dir), PANTAU_DATADIR "/web",
+	    "folder of the web dashboard served at / and /ui/; empty: none"),
+	CFG_KEY_INT("cache_ms", C(api.cache_ms), 0, 60000, "5000",
 	    "how long the national replies (/api/v1/regions, /api/v1/sites) are reused (ms); "
-	    "0: built for every request" },
-	{ "max_connections", CFG_INT, C(api.max_connections), 0, 1, 10000, "256", NULL, NULL, 0,
-	    "HTTP connections served at once; more wait in the kernel's queue" },
-	{ "per_client", CFG_INT, C(api.per_client), 0, 1, 10000, "32", NULL, NULL, 0,
+	    "0: built for every request"),
+	CFG_KEY_INT("max_connections", C(api.max_connections), 1, 10000, "256",
+	    "HTTP connections served at once; more wait in the kernel's queue"),
+	CFG_KEY_INT("per_client", C(api.per_client), 1, 10000, "32",
 	    "HTTP connections one client address may hold; beyond it a new one is closed at "
-	    "once, so one slow or hostile client (slowloris) cannot take them all" },
-	{ "auth", CFG_ENUM, C(api.auth), 0, 0, 0, "auto", auth_modes, NULL, 0,
+	    "once, so one slow or hostile client (slowloris) cannot take them all"),
+	CFG_KEY_ENUM("auth", C(api.auth), "auto", auth_modes,
 	    "tokens (docs/api.md, Authentication): on: every request but /healthz and the "
 	    "dashboard's files carries one; auto: on unless listen is loopback; off: none "
-	    "(loopback only)" },
-	{ "tls_cert", CFG_STRING, C(api.tls_cert), S(api.tls_cert), 0, 0, "", NULL, NULL, 0,
+	    "(loopback only)"),
+	CFG_KEY_STR("tls_cert", C(api.tls_cert), S(api.tls_cert), "",
 	    "PEM file of the API's certificate (chain): serve HTTPS; required when listen is "
-	    "beyond loopback" },
-	{ "tls_key", CFG_STRING, C(api.tls_key), S(api.tls_key), 0, 0, "", NULL, NULL, 0,
-	    "PEM file of that certificate's private key" },
+	    "beyond loopback"),
+	CFG_KEY_STR("tls_key", C(api.tls_key), S(api.tls_key), "",
+	    "PEM file of that certificate's private key"),
 };
 
 /* The dashboard's longest site range (7 days) and the gap search (24 h)
@@ -88,57 +91,61 @@ check_store_url(const char *v, char *why, size_t len)
 		return false;
 	if (strlen(u.target) < S(database))
 		return true;
-	snprintf(why, len, "the SQLite file's path is longer than %zu bytes", S(database) - 1);
+	snprintf(why, len, "the SQLite file's path or the PostgreSQL URL is longer than %zu bytes",
+	    S(database) - 1);
 	return false;
 }
 
 static const struct cfg_key store_keys[] = {
-	{ "url", CFG_STRING, C(store.url), S(store.url), 0, 0, "", NULL, check_store_url, 0,
-	    "the store: sqlite:///path/to/pantau.db; empty: the SQLite file [collector] "
-	    "database (a synonym of sqlite://)" },
-	{ "commit_ms", CFG_INT, C(store.commit_ms), 0, 1, 10000, "1000", NULL, NULL, 0,
-	    "longest a received batch waits before its transaction commits (ms)" },
-	{ "commit_rows", CFG_INT, C(store.commit_rows), 0, 1, 1000000, "50000", NULL, NULL, 0,
-	    "commit as soon as this many rows are pending" },
-	{ "synchronous", CFG_ENUM, C(store.synchronous), 0, 0, 0, "normal", sync_modes, NULL, 0,
-	    "normal: safe against crashes; full: also against power loss, slower" },
-	{ "retain_days", CFG_INT, C(store.retain_days), 0, 0, 36500, "30", NULL,
-	    check_retain_days, 0,
+	CFG_KEY_STR("url", C(store.url), S(store.url), "",
+	    "the store: sqlite:///path/to/pantau.db, or postgresql://host[,host2]/database"
+	    "?target_session_attrs=read-write (docs/storage.md); empty: the SQLite file "
+	    "[collector] database (a synonym of sqlite://)", .check = check_store_url),
+	CFG_KEY_INT("commit_ms", C(store.commit_ms), 1, 10000, "1000",
+	    "longest a received batch waits before its transaction commits (ms)"),
+	CFG_KEY_INT("commit_rows", C(store.commit_rows), 1, 1000000, "50000",
+	    "commit as soon as this many rows are pending"),
+	CFG_KEY_ENUM("synchronous", C(store.synchronous), "normal", sync_modes,
+	    "normal: safe against crashes; full: also against power loss, slower"),
+	CFG_KEY_INT("retain_days", C(store.retain_days), 0, 36500, "30",
 	    "days of batches, results and events kept, counted from the collector's receive "
 	    "time; older ones are deleted in small steps every hour (docs/storage.md); 0: keep "
-	    "forever, else at least 8" },
+	    "forever, else at least 8", .check = check_retain_days),
 };
 
 static const struct cfg_key status_keys[] = {
-	{ "window", CFG_INT, C(status.window_s), 0, 1, 86400, "300", NULL, NULL, 0,
-	    "seconds of results a status window and the regional figures cover" },
-	{ "offline_intervals", CFG_INT, C(status.offline_intervals), 0, 1, 100, "3", NULL, NULL,
-	    0, "a site that sent nothing for this many intervals is OFFLINE" },
-	{ "default_interval", CFG_INT, C(status.default_interval_s), 0, 1, 86400, "60", NULL,
-	    NULL, 0, "interval assumed for a site whose birth message gave none (s)" },
-	{ "enter_windows", CFG_INT, C(status.enter_windows), 0, 1, 100, "2", NULL, NULL, CFG_RELOAD,
-	    "a site turns worse after this many worse windows in a row" },
-	{ "leave_windows", CFG_INT, C(status.leave_windows), 0, 1, 100, "3", NULL, NULL, CFG_RELOAD,
-	    "a site turns better after this many better windows in a row" },
-	{ "at_risk_pct", CFG_DOUBLE, C(status.at_risk_pct), 0, 1, 100, "25", NULL, NULL, CFG_RELOAD,
-	    "a regency is AT RISK when this % of its sites are CRITICAL or OFFLINE" },
-	{ "baseline_factor", CFG_DOUBLE, C(status.baseline_factor), 0, 0, 100, "2", NULL, NULL, CFG_RELOAD,
-	    "DEGRADED \"above its usual\" past this many times its own baseline; 0 turns it off" },
-	{ "baseline_rtt_floor_ms", CFG_DOUBLE, C(status.baseline_rtt_floor_ms), 0, 0, 10000, "30",
-	    NULL, NULL, CFG_RELOAD, "...and at least this many ms above its usual RTT p95" },
-	{ "baseline_loss_floor_pct", CFG_DOUBLE, C(status.baseline_loss_floor_pct), 0, 0, 100, "1",
-	    NULL, NULL, CFG_RELOAD, "...or this many points above its usual loss" },
-	{ "baseline_hours", CFG_INT, C(status.baseline_hours), 0, 1, 8760, "72", NULL, NULL, CFG_RELOAD,
-	    "time constant of a site's baseline averages (h)" },
-	{ "baseline_min_hours", CFG_INT, C(status.baseline_min_hours), 0, 0, 8760, "24", NULL,
-	    NULL, CFG_RELOAD, "history a site needs before its baseline judges it (h)" },
-	{ "tick_ms", CFG_INT, C(status.tick_ms), 0, 100, 60000, "1000", NULL, NULL, 0,
-	    "how often liveness and the regional roll-ups are evaluated (ms)" },
-	{ "profiles", CFG_STRING, C(status.profiles), S(status.profiles), 0, 0, "", NULL, NULL, CFG_RELOAD,
-	    "INI file of threshold overrides per link type and per site; empty: none" },
-	{ "regency_flags", CFG_STRING, C(status.regency_flags), S(status.regency_flags), 0, 0, "",
-	    NULL, NULL, CFG_RELOAD,
-	    "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none" },
+	CFG_KEY_INT("window", C(status.window_s), 1, 86400, "300",
+	    "seconds of results a status window and the regional figures cover"),
+	CFG_KEY_INT("offline_intervals", C(status.offline_intervals), 1, 100, "3",
+	    "a site that sent nothing for this many intervals is OFFLINE"),
+	CFG_KEY_INT("default_interval", C(status.default_interval_s), 1, 86400, "60",
+	    "interval assumed for a site whose birth message gave none (s)"),
+	CFG_KEY_INT("enter_windows", C(status.enter_windows), 1, 100, "2",
+	    "a site turns worse after this many worse windows in a row", .flags = CFG_RELOAD),
+	CFG_KEY_INT("leave_windows", C(status.leave_windows), 1, 100, "3",
+	    "a site turns better after this many better windows in a row", .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("at_risk_pct", C(status.at_risk_pct), 1, 100, "25",
+	    "a regency is AT RISK when this % of its sites are CRITICAL or OFFLINE",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("baseline_factor", C(status.baseline_factor), 0, 100, "2",
+	    "DEGRADED \"above its usual\" past this many times its own baseline; 0 turns it off",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("baseline_rtt_floor_ms", C(status.baseline_rtt_floor_ms), 0, 10000, "30",
+	    "...and at least this many ms above its usual RTT p95", .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("baseline_loss_floor_pct", C(status.baseline_loss_floor_pct), 0, 100, "1",
+	    "...or this many points above its usual loss", .flags = CFG_RELOAD),
+	CFG_KEY_INT("baseline_hours", C(status.baseline_hours), 1, 8760, "72",
+	    "time constant of a site's baseline averages (h)", .flags = CFG_RELOAD),
+	CFG_KEY_INT("baseline_min_hours", C(status.baseline_min_hours), 0, 8760, "24",
+	    "history a site needs before its baseline judges it (h)", .flags = CFG_RELOAD),
+	CFG_KEY_INT("tick_ms", C(status.tick_ms), 100, 60000, "1000",
+	    "how often liveness and the regional roll-ups are evaluated (ms)"),
+	CFG_KEY_STR("profiles", C(status.profiles), S(status.profiles), "",
+	    "INI file of threshold overrides per link type and per site; empty: none",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_STR("regency_flags", C(status.regency_flags), S(status.regency_flags), "",
+	    "CSV of 3T flags over the shipped ones (docs/regions.md); empty: none",
+	    .flags = CFG_RELOAD),
 };
 
 static bool
@@ -154,60 +161,68 @@ check_local_time(const char *v, char *why, size_t len)
 }
 
 static const struct cfg_key counting_keys[] = {
-	{ "start", CFG_STRING, C(counting.start), S(counting.start), 0, 0, "", NULL,
-	    check_local_time, CFG_RELOAD,
-	    "start of the vote-counting window in each zone's local time; '2029-02-14 13:00'" },
-	{ "end", CFG_STRING, C(counting.end), S(counting.end), 0, 0, "", NULL, check_local_time,
-	    CFG_RELOAD, "its end, local time; '2029-02-16 23:59'" },
+	CFG_KEY_STR("start", C(counting.start), S(counting.start), "",
+	    "start of the vote-counting window in each zone's local time; '2029-02-14 13:00'",
+	    .check = check_local_time, .flags = CFG_RELOAD),
+	CFG_KEY_STR("end", C(counting.end), S(counting.end), "",
+	    "its end, local time; '2029-02-16 23:59'",
+	    .check = check_local_time, .flags = CFG_RELOAD),
 };
 
 static const struct cfg_key alerts_keys[] = {
-	{ "dashboard_url", CFG_STRING, C(alerts.dashboard_url), S(alerts.dashboard_url), 0, 0, "",
-	    NULL, sink_check_url, CFG_RELOAD,
-	    "base of the links in alerts (Alertmanager's generatorURL)" },
-	{ "resolve_hold", CFG_INT, C(alerts.resolve_hold_s), 0, 0, 86400, "0", NULL, NULL,
-	    CFG_RELOAD, "seconds a condition must stay gone before its alert resolves" },
-	{ "timeout_ms", CFG_INT, C(alerts.timeout_ms), 0, 100, 60000, "5000", NULL, NULL,
-	    CFG_RELOAD, "longest one delivery may take" },
-	{ "retry_max", CFG_INT, C(alerts.retry_max_s), 0, 1, 3600, "300", NULL, NULL, CFG_RELOAD,
-	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s" },
+	CFG_KEY_STR("dashboard_url", C(alerts.dashboard_url), S(alerts.dashboard_url), "",
+	    "base of the links in alerts (Alertmanager's generatorURL)",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
+	CFG_KEY_INT("resolve_hold", C(alerts.resolve_hold_s), 0, 86400, "0",
+	    "seconds a condition must stay gone before its alert resolves", .flags = CFG_RELOAD),
+	CFG_KEY_INT("timeout_ms", C(alerts.timeout_ms), 100, 60000, "5000",
+	    "longest one delivery may take", .flags = CFG_RELOAD),
+	CFG_KEY_INT("retry_max", C(alerts.retry_max_s), 1, 3600, "300",
+	    "longest wait between retries of a failing receiver (s); the wait doubles from 1 s",
+	    .flags = CFG_RELOAD),
 };
 
 /* docs/incidents.md */
 static const struct cfg_key incidents_keys[] = {
-	{ "min_sites", CFG_INT, C(incidents.min_sites), 0, 2, 100000, "2", NULL, NULL, CFG_RELOAD,
-	    "bad sites behind one hop that make an incident" },
-	{ "min_confidence", CFG_DOUBLE, C(incidents.min_confidence), 0, 0, 1, "0.5", NULL, NULL,
-	    CFG_RELOAD, "least share of bad sites among the bad and OK sites behind the hop" },
-	{ "prefix_len", CFG_INT, C(incidents.prefix_len), 0, 0, 32, "24", NULL, NULL, CFG_RELOAD,
-	    "IPv4 hops also grouped by prefixes of this length; 0: by address only" },
-	{ "hold", CFG_INT, C(incidents.hold_s), 0, 0, 3600, "90", NULL, NULL, CFG_RELOAD,
-	    "seconds a bad site with a known path holds its own alert back for an incident" },
+	CFG_KEY_INT("min_sites", C(incidents.min_sites), 2, 100000, "2",
+	    "bad sites behind one hop that make an incident", .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("min_confidence", C(incidents.min_confidence), 0, 1, "0.5",
+	    "least share of bad sites among the bad and OK sites behind the hop",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_INT("prefix_len", C(incidents.prefix_len), 0, 32, "24",
+	    "IPv4 hops also grouped by prefixes of this length; 0: by address only",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_INT("hold", C(incidents.hold_s), 0, 3600, "90",
+	    "seconds a bad site with a known path holds its own alert back for an incident",
+	    .flags = CFG_RELOAD),
 };
 
 static const struct cfg_key replay_keys[] = {
-	{ "interval", CFG_INT, C(replay.interval_s), 0, 1, 3600, "30", NULL, NULL, 0,
-	    "seconds between scans for gaps in the seqs of each agent's boot" },
-	{ "after", CFG_INT, C(replay.after_s), 0, 0, 86400, "30", NULL, NULL, 0,
+	CFG_KEY_INT("interval", C(replay.interval_s), 1, 3600, "30",
+	    "seconds between scans for gaps in the seqs of each agent's boot"),
+	CFG_KEY_INT("after", C(replay.after_s), 0, 86400, "30",
 	    "a gap is asked for (replay command) once the batch after it is this many seconds "
-	    "old" },
-	{ "window", CFG_INT, C(replay.window_s), 0, 60, 2592000, "86400", NULL, NULL, 0,
+	    "old"),
+	CFG_KEY_INT("window", C(replay.window_s), 60, 2592000, "86400",
 	    "seconds: boots that sent nothing for this long are no longer asked (match the "
-	    "agents' outbox_retention)" },
-	{ "rate", CFG_DOUBLE, C(replay.rate), 0, 0.1, 10000, "50", NULL, NULL, CFG_RELOAD,
+	    "agents' outbox_retention)"),
+	CFG_KEY_DOUBLE("rate", C(replay.rate), 0.1, 10000, "50",
 	    "replay commands per second, over all agents: 15,000 agents with a gap each are "
-	    "asked within 5 minutes" },
-	{ "backoff", CFG_INT, C(replay.backoff_s), 0, 1, 86400, "60", NULL, NULL, CFG_RELOAD,
-	    "seconds a gap waits after its first ask before it is asked again; doubles per ask" },
-	{ "backoff_max", CFG_INT, C(replay.backoff_max_s), 0, 1, 86400, "900", NULL, NULL,
-	    CFG_RELOAD, "longest wait between two asks of a gap (s)" },
-	{ "max_asks", CFG_INT, C(replay.max_asks), 0, 1, 100, "5", NULL, NULL, CFG_RELOAD,
-	    "asks of a gap before its seqs are recorded lost and no longer asked for" },
+	    "asked within 5 minutes", .flags = CFG_RELOAD),
+	CFG_KEY_INT("backoff", C(replay.backoff_s), 1, 86400, "60",
+	    "seconds a gap waits after its first ask before it is asked again; doubles per ask",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_INT("backoff_max", C(replay.backoff_max_s), 1, 86400, "900",
+	    "longest wait between two asks of a gap (s)", .flags = CFG_RELOAD),
+	CFG_KEY_INT("max_asks", C(replay.max_asks), 1, 100, "5",
+	    "asks of a gap before its seqs are recorded lost and no longer asked for",
+	    .flags = CFG_RELOAD),
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
-/* [store] url names the SQLite file too: [collector] database then follows it. */
+/* [store] url names the SQLite file (or the PostgreSQL URL) too: [collector]
+ * database then follows it. */
 static void
 store_url_resolve(struct collector_config *c)
 {

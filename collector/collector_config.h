@@ -21,6 +21,7 @@ struct collector_config {
 	int max_agents;           /* sites the collector takes at most */
 	struct broker_cfg broker;
 	char client_id[128];
+	bool split_status;        /* status and replies on a connection of their own */
 	struct {
 		char listen[64];
 		int port;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "grow.h"
 #include "strnum.h"
 
 /* State of one parse: where the reader is and what it has seen. */
@@ -176,14 +177,10 @@ static bool
 add_entry(struct cfg_file *f, const char *section, const char *key, const char *value,
     int line)
 {
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 32;
-		struct cfg_entry *e = realloc(f->entries, cap * sizeof(*e));
-		if (e == NULL)
-			return false;
-		f->entries = e;
-		f->cap = cap;
-	}
+	struct cfg_entry *v = grow_to(f->entries, &f->cap, f->n + 1, sizeof(*v), 32);
+	if (v == NULL)
+		return false;
+	f->entries = v;
 	struct cfg_entry *e = &f->entries[f->n];
 	e->section = dup_str(section);
 	e->key = dup_str(key);

@@ -56,6 +56,24 @@ struct cfg_key {
 	const char *help;            /* "what it is; example" */
 };
 
+/* A row of a key table, one macro per type. After the help, any of
+ * .check = fn and .flags = CFG_REQUIRED | CFG_RELOAD:
+ *   CFG_KEY_INT("port", C(port), 1, 65535, "8080", "HTTP port", .flags = CFG_RELOAD), */
+#define CFG_KEY_NUM(t, n, off, lo, hi, d, ...)                                            \
+	{ .name = (n), .type = (t), .offset = (off), .min = (lo), .max = (hi), .def = (d),   \
+	  .help = __VA_ARGS__ }
+#define CFG_KEY_INT(...) CFG_KEY_NUM(CFG_INT, __VA_ARGS__)
+#define CFG_KEY_I64(...) CFG_KEY_NUM(CFG_I64, __VA_ARGS__)
+#define CFG_KEY_DOUBLE(...) CFG_KEY_NUM(CFG_DOUBLE, __VA_ARGS__)
+#define CFG_KEY_STR(n, off, sz, d, ...)                                                   \
+	{ .name = (n), .type = CFG_STRING, .offset = (off), .size = (sz), .def = (d),       \
+	  .help = __VA_ARGS__ }
+#define CFG_KEY_BOOL(n, off, d, ...)                                                      \
+	{ .name = (n), .type = CFG_BOOL, .offset = (off), .def = (d), .help = __VA_ARGS__ }
+#define CFG_KEY_ENUM(n, off, d, names, ...)                                               \
+	{ .name = (n), .type = CFG_ENUM, .offset = (off), .def = (d), .choices = (names),    \
+	  .help = __VA_ARGS__ }
+
 struct cfg_entry {
 	char *section;
 	char *key;

@@ -5,11 +5,12 @@
 
 #include "byteorder.h"
 
-/* Offsets in the packets (RFC 8762 4.2.1, 4.3.1). */
+/* Offsets in the packets (RFC 8762 4.2.1, 4.3.1). A head, a sequence
+ * number, timestamp and error estimate, is the whole sender's packet, the
+ * reflector's first fields and, at R_SENDER, its copy of the sender's. */
 enum {
-	S_SEQ = 0, S_TS = 4, S_ERR = 12,
-	R_SEQ = 0, R_TS = 4, R_ERR = 12, R_RX_TS = 16, R_SSEQ = 24, R_STS = 28, R_SERR = 36,
-	R_TTL = 40,
+	H_SEQ = 0, H_TS = 4, H_ERR = 12,
+	R_RX_TS = 16, R_SENDER = 24, R_TTL = 40,
 };
 
 #define ERR_S_BIT 0x8000u
@@ -56,15 +57,29 @@ stamp_errest_decode(uint16_t v, struct stamp_errest *out)
 	out->error_s = ldexp((double)mult, scale - 32);
 }
 
+static void
+put_head(uint8_t *at, uint32_t seq, uint64_t ts, uint16_t errest)
+{
+	be_put32(at + H_SEQ, seq);
+	be_put64(at + H_TS, ts);
+	be_put16(at + H_ERR, errest);
+}
+
+static void
+get_head(const uint8_t *at, uint32_t *seq, uint64_t *ts, uint16_t *errest)
+{
+	*seq = be_get32(at + H_SEQ);
+	*ts = be_get64(at + H_TS);
+	*errest = be_get16(at + H_ERR);
+}
+
 pantau_err
 stamp_sender_encode(const struct stamp_sender_pkt *p, uint8_t *buf, size_t len)
 {
 	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
 		return PANTAU_ERR_INVAL;
 	memset(buf, 0, len);
-	be_put32(buf + S_SEQ, p->seq);
-	be_put64(buf + S_TS, p->ts);
-	be_put16(buf + S_ERR, p->errest);
+	put_head(buf, p->seq, p->ts, p->errest);
 	return PANTAU_OK;
 }
 
@@ -73,9 +88,7 @@ stamp_sender_decode(const uint8_t *buf, size_t len, struct stamp_sender_pkt *out
 {
 	if (len < STAMP_PKT_MIN)
 		return PANTAU_ERR_PARSE;
-	out->seq = be_get32(buf + S_SEQ);
-	out->ts = be_get64(buf + S_TS);
-	out->errest = be_get16(buf + S_ERR);
+	get_head(buf, &out->seq, &out->ts, &out->errest);
 	return PANTAU_OK;
 }
 
@@ -85,13 +98,9 @@ stamp_reflector_encode(const struct stamp_reflector_pkt *p, uint8_t *buf, size_t
 	if (len < STAMP_PKT_MIN || len > STAMP_PKT_MAX)
 		return PANTAU_ERR_INVAL;
 	memset(buf, 0, len);
-	be_put32(buf + R_SEQ, p->seq);
-	be_put64(buf + R_TS, p->ts);
-	be_put16(buf + R_ERR, p->errest);
+	put_head(buf, p->seq, p->ts, p->errest);
 	be_put64(buf + R_RX_TS, p->rx_ts);
-	be_put32(buf + R_SSEQ, p->sender_seq);
-	be_put64(buf + R_STS, p->sender_ts);
-	be_put16(buf + R_SERR, p->sender_errest);
+	put_head(buf + R_SENDER, p->sender_seq, p->sender_ts, p->sender_errest);
 	buf[R_TTL] = p->sender_ttl;
 	return PANTAU_OK;
 }
@@ -101,13 +110,9 @@ stamp_reflector_decode(const uint8_t *buf, size_t len, struct stamp_reflector_pk
 {
 	if (len < STAMP_PKT_MIN)
 		return PANTAU_ERR_PARSE;
-	out->seq = be_get32(buf + R_SEQ);
-	out->ts = be_get64(buf + R_TS);
-	out->errest = be_get16(buf + R_ERR);
+	get_head(buf, &out->seq, &out->ts, &out->errest);
 	out->rx_ts = be_get64(buf + R_RX_TS);
-	out->sender_seq = be_get32(buf + R_SSEQ);
-	out->sender_ts = be_get64(buf + R_STS);
-	out->sender_errest = be_get16(buf + R_SERR);
+	get_head(buf + R_SENDER, &out->sender_seq, &out->sender_ts, &out->sender_errest);
 	out->sender_ttl = buf[R_TTL];
 	return PANTAU_OK;
 }

@@ -86,6 +86,11 @@ pantau_err wire_topic_reply(char *buf, size_t len, const char *regency, const ch
 pantau_err wire_topic_cmd(char *buf, size_t len, const char *agent);
 #define WIRE_TOPIC_MODE_NAME "pantau/v1/mode"
 #define WIRE_TOPIC_ALL "pantau/v1/#"
+/* What the collector reads, by kind (it subscribes to these, not to ALL,
+ * unless [broker] split_status is false). */
+#define WIRE_TOPIC_RESULTS "pantau/v1/+/+/+/result"
+#define WIRE_TOPIC_STATUSES "pantau/v1/+/+/+/status"
+#define WIRE_TOPIC_REPLIES "pantau/v1/+/+/+/reply"
 
 /* Parse any pantau v1 topic; false (with err) when it is not one. */
 bool wire_topic_parse(const char *topic, struct wire_topic *out, struct wire_error *err);

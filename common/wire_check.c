@@ -23,29 +23,41 @@ wire_fail(struct wire_error *err, enum wire_reason r, const char *fmt, ...)
 /* "results[2]." + "loss_pct" */
 #define FIELD(path) (path)[0] ? (path) : "", (path)[0] ? "." : ""
 
-static bool
-missing(const char *path, const char *key, bool required, struct wire_error *err)
+/* Sets of JSON types, for typed(). */
+#define T_INTEGER (1u << JSON_INTEGER)
+#define T_NUMBER (1u << JSON_INTEGER | 1u << JSON_REAL)
+#define T_STRING (1u << JSON_STRING)
+#define T_BOOLEAN (1u << JSON_TRUE | 1u << JSON_FALSE)
+
+/* The value at key when it is there and is (what) JSON; NULL otherwise, with
+ * *ok true when it may be absent, false after saying what is wrong. */
+static const json_t *
+typed(const json_t *obj, const char *path, const char *key, bool required,
+    unsigned types, const char *what, bool *ok, struct wire_error *err)
 {
-	if (!required)
-		return true;
-	return wire_fail(err, WIRE_REJ_MISSING_FIELD, "%s%s%s: required field is missing",
-	    FIELD(path), key);
+	const json_t *v = json_object_get(obj, key);
+	*ok = true;
+	if (v == NULL && required)
+		*ok = wire_fail(err, WIRE_REJ_MISSING_FIELD, "%s%s%s: required field is missing",
+		    FIELD(path), key);
+	else if (v != NULL && !(types >> json_typeof(v) & 1u))
+		*ok = wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected %s", FIELD(path), key,
+		    what);
+	return *ok ? v : NULL;
 }
 
-/* wire_get_int and wire_get_num look alike (duplicates lists them) but differ
- * in what matters: JSON integer versus number, int64 versus double bounds,
- * NAN versus -1 for absent; one generic getter would hide those. */
+/* wire_get_int and wire_get_num still look alike at six lines (duplicates
+ * lists them): JSON integer versus number, int64 versus double bounds, -1
+ * versus NAN for absent; one generic getter would hide those. */
 bool
 wire_get_int(const json_t *obj, const char *path, const char *key, bool required,
     int64_t min, int64_t max, int64_t *out, struct wire_error *err)
 {
-	const json_t *v = json_object_get(obj, key);
+	bool ok;
+	const json_t *v = typed(obj, path, key, required, T_INTEGER, "an integer", &ok, err);
 	*out = -1;
 	if (v == NULL)
-		return missing(path, key, required, err);
-	if (!json_is_integer(v))
-		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected an integer",
-		    FIELD(path), key);
+		return ok;
 	json_int_t i = json_integer_value(v);
 	if (i < min || i > max)
 		return wire_fail(err, WIRE_REJ_BAD_NUMBER,
@@ -59,13 +71,11 @@ bool
 wire_get_num(const json_t *obj, const char *path, const char *key, bool required,
     double min, double max, double *out, struct wire_error *err)
 {
-	const json_t *v = json_object_get(obj, key);
+	bool ok;
+	const json_t *v = typed(obj, path, key, required, T_NUMBER, "a number", &ok, err);
 	*out = NAN;
 	if (v == NULL)
-		return missing(path, key, required, err);
-	if (!json_is_number(v))
-		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected a number",
-		    FIELD(path), key);
+		return ok;
 	double d = json_number_value(v);
 	if (!isfinite(d) || d < min || d > max)
 		return wire_fail(err, WIRE_REJ_BAD_NUMBER, "%s%s%s: %g is outside %g..%g",
@@ -78,13 +88,11 @@ bool
 wire_get_str(const json_t *obj, const char *path, const char *key, bool required,
     size_t maxlen, const char **out, struct wire_error *err)
 {
-	const json_t *v = json_object_get(obj, key);
+	bool ok;
+	const json_t *v = typed(obj, path, key, required, T_STRING, "a string", &ok, err);
 	*out = NULL;
 	if (v == NULL)
-		return missing(path, key, required, err);
-	if (!json_is_string(v))
-		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected a string",
-		    FIELD(path), key);
+		return ok;
 	const char *s = json_string_value(v);
 	size_t len = json_string_length(v);
 	if (len == 0 || len > maxlen || strlen(s) != len)
@@ -102,15 +110,10 @@ bool
 wire_get_bool(const json_t *obj, const char *path, const char *key, bool required,
     int *out, struct wire_error *err)
 {
-	const json_t *v = json_object_get(obj, key);
-	*out = -1;
-	if (v == NULL)
-		return missing(path, key, required, err);
-	if (!json_is_boolean(v))
-		return wire_fail(err, WIRE_REJ_WRONG_TYPE, "%s%s%s: expected true or false",
-		    FIELD(path), key);
-	*out = json_is_true(v) ? 1 : 0;
-	return true;
+	bool ok;
+	const json_t *v = typed(obj, path, key, required, T_BOOLEAN, "true or false", &ok, err);
+	*out = v == NULL ? -1 : json_is_true(v) ? 1 : 0;
+	return ok;
 }
 
 bool

@@ -18,38 +18,40 @@ static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL
 /* Key tables of common/cfg.h: one row per key, alike by design (duplicates
  * lists stamp_keys and http_keys as a pair; they hold different keys). */
 static const struct cfg_key reflector_keys[] = {
-	{ "log_level", CFG_ENUM, C(log_level), 0, 0, 0, "info", log_levels, NULL, 0,
-	    "how much to log" },
+	CFG_KEY_ENUM("log_level", C(log_level), "info", log_levels, "how much to log"),
 };
 
 static const struct cfg_key stamp_keys[] = {
-	{ "listen", CFG_STRING, C(stamp.listen), S(stamp.listen), 0, 0, "0.0.0.0", NULL,
-	    listen_addr_check, 0, "address the STAMP reflector binds to (:: for IPv6 too); "
-	    "with a port (0.0.0.0:862, [::]:862) it overrides port; empty disables it" },
-	{ "port", CFG_INT, C(stamp.port), 0, 1, 65535, "862", NULL, NULL, 0,
-	    "UDP port of the STAMP reflector (RFC 8762 default 862)" },
-	{ "rate_pps", CFG_DOUBLE, C(stamp.rate_pps), 0, 0.1, 100000, "100", NULL, NULL, CFG_RELOAD,
-	    "test packets per second answered per source address; more are dropped" },
-	{ "burst", CFG_INT, C(stamp.burst), 0, 1, 100000, "100", NULL, NULL, CFG_RELOAD,
-	    "packets a source may send back to back before rate_pps applies" },
-	{ "sources", CFG_INT, C(stamp.sources), 0, 16, 10000000, "65536", NULL, NULL, CFG_RELOAD,
-	    "source addresses tracked for the rate limit (memory: about 40 bytes each)" },
+	CFG_KEY_STR("listen", C(stamp.listen), S(stamp.listen), "0.0.0.0",
+	    "address the STAMP reflector binds to (:: for IPv6 too); "
+	    "with a port (0.0.0.0:862, [::]:862) it overrides port; empty disables it",
+	    .check = listen_addr_check),
+	CFG_KEY_INT("port", C(stamp.port), 1, 65535, "862",
+	    "UDP port of the STAMP reflector (RFC 8762 default 862)"),
+	CFG_KEY_DOUBLE("rate_pps", C(stamp.rate_pps), 0.1, 100000, "100",
+	    "test packets per second answered per source address; more are dropped",
+	    .flags = CFG_RELOAD),
+	CFG_KEY_INT("burst", C(stamp.burst), 1, 100000, "100",
+	    "packets a source may send back to back before rate_pps applies", .flags = CFG_RELOAD),
+	CFG_KEY_INT("sources", C(stamp.sources), 16, 10000000, "65536",
+	    "source addresses tracked for the rate limit (memory: about 40 bytes each)",
+	    .flags = CFG_RELOAD),
 };
 
 static const struct cfg_key http_keys[] = {
-	{ "listen", CFG_STRING, C(http.listen), S(http.listen), 0, 0, "0.0.0.0", NULL,
-	    listen_addr_check, 0, "address the throughput endpoint binds to (:: for IPv6); with "
-	    "a port (0.0.0.0:8862, [::]:8862) it overrides port" },
-	{ "port", CFG_INT, C(http.port), 0, 0, 65535, "8862", NULL, NULL, 0,
-	    "TCP port of GET /download and POST /upload; 0 disables them" },
-	{ "max_bytes", CFG_I64, C(http.max_bytes), 0, 1, 1e12, "268435456", NULL, NULL, CFG_RELOAD,
-	    "largest download or upload of one request, bytes (larger: 413)" },
-	{ "per_client", CFG_INT, C(http.per_client), 0, 1, 1000, "8", NULL, NULL, 0,
-	    "concurrent connections of one client address; more are refused" },
-	{ "max_connections", CFG_INT, C(http.max_connections), 0, 1, 10000, "64", NULL, NULL,
-	    0, "concurrent connections in all" },
-	{ "timeout_s", CFG_INT, C(http.timeout_s), 0, 1, 3600, "30", NULL, NULL, 0,
-	    "an idle connection is closed after this many seconds" },
+	CFG_KEY_STR("listen", C(http.listen), S(http.listen), "0.0.0.0",
+	    "address the throughput endpoint binds to (:: for IPv6); with "
+	    "a port (0.0.0.0:8862, [::]:8862) it overrides port", .check = listen_addr_check),
+	CFG_KEY_INT("port", C(http.port), 0, 65535, "8862",
+	    "TCP port of GET /download and POST /upload; 0 disables them"),
+	CFG_KEY_I64("max_bytes", C(http.max_bytes), 1, 1e12, "268435456",
+	    "largest download or upload of one request, bytes (larger: 413)", .flags = CFG_RELOAD),
+	CFG_KEY_INT("per_client", C(http.per_client), 1, 1000, "8",
+	    "concurrent connections of one client address; more are refused"),
+	CFG_KEY_INT("max_connections", C(http.max_connections), 1, 10000, "64",
+	    "concurrent connections in all"),
+	CFG_KEY_INT("timeout_s", C(http.timeout_s), 1, 3600, "30",
+	    "an idle connection is closed after this many seconds"),
 };
 
 pantau_err

@@ -1,7 +1,6 @@
 #include "enrol.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <libgen.h>
 #include <limits.h>
@@ -20,6 +19,7 @@
 #include "agent/check.h"
 #include "agentini.h"
 #include "clock.h"
+#include "cmdopts.h"
 #include "durable.h"
 #include "enrol_text.h"
 #include "httpsc.h"
@@ -73,39 +73,31 @@ say(const struct opts *o, enum enrol_msg m, ...)
 static int
 parse(int argc, char **argv, struct opts *o, bool renew)
 {
-	/* this command's own options; the getopt tables of pantau's commands look
-	 * alike (duplicates lists them), their handling is each command's */
-	static const struct option lo[] = {
-		{ "collector", required_argument, NULL, 'c' },
-		{ "cacert", required_argument, NULL, 'a' },
-		{ "config", required_argument, NULL, 'f' },
-		{ "lang", required_argument, NULL, 'l' },
-		{ "if-due", no_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	bool want_help = false;
+	const struct cmd_opt opts[] = {
+		{ "collector", 'c', &o->collector, NULL },
+		{ "cacert", 'a', &o->cacert, NULL },
+		{ "config", 'f', &o->config, NULL },
+		{ "lang", 'l', &o->lang, NULL },
+		{ "if-due", 'd', NULL, &o->if_due },
+		{ "help", 'h', NULL, &want_help },
 	};
-	int ch;
-	opterr = 0;
-	optind = 1;
+	struct cmd_opts_error err;
 	o->config = ENROL_DEFAULT_CONFIG;
-	while ((ch = getopt_long(argc, argv, ":c:a:f:l:dh", lo, NULL)) != -1) {
-		switch (ch) {
-		case 'c': o->collector = optarg; break;
-		case 'a': o->cacert = optarg; break;
-		case 'f': o->config = optarg; break;
-		case 'l': o->lang = optarg; break;
-		case 'd': o->if_due = true; break;
-		case 'h': usage(stdout); return 0;
-		default:
-			fprintf(stderr, "pantau-agent %s: %s \"%s\"\n\n", argv[0], ch == ':' ?
-			    "a value is missing after" : "unknown option", argv[optind - 1]);
-			usage(stderr);
-			return EXIT_USAGE;
-		}
+	int op = cmd_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	if (op < 0) {
+		fprintf(stderr, "pantau-agent %s: %s \"%s\"\n\n", argv[0], err.missing_value ?
+		    "a value is missing after" : "unknown option", err.arg);
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (want_help) {
+		usage(stdout);
+		return 0;
 	}
 	int lang = check_lang_parse(o->lang);
 	int want = renew ? 0 : 1;
-	if (lang < 0 || argc - optind != want || (!renew && o->collector == NULL) ||
+	if (lang < 0 || argc - op != want || (!renew && o->collector == NULL) ||
 	    (!renew && o->if_due)) {
 		fprintf(stderr, "pantau-agent %s: %s\n\n", argv[0], lang < 0 ?
 		    "--lang must be en or id" : renew ? "renew takes no operand" :
@@ -116,7 +108,7 @@ parse(int argc, char **argv, struct opts *o, bool renew)
 	o->l = (enum check_lang)lang;
 	if (o->cacert != NULL && realpath(o->cacert, o->cacert_abs) != NULL)
 		o->cacert = o->cacert_abs;
-	o->token = renew ? NULL : argv[optind];
+	o->token = renew ? NULL : argv[op];
 	char copy[PATH_MAX];
 	snprintf(copy, sizeof(copy), "%s", o->config);
 	/* absolute paths in the configuration: the service's folder is not ours */

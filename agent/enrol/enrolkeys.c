@@ -4,13 +4,13 @@
 #define S(field) sizeof(((struct agent_enrol *)0)->field)
 
 static const struct cfg_key enrol_keys[] = {
-	{ "collector", CFG_STRING, E(collector), S(collector), 0, 0, "", NULL, NULL, 0,
-	    "the collector's API (https://HOST:PORT) the agent enrolled with; renew asks it" },
-	{ "cacert", CFG_STRING, E(cacert), S(cacert), 0, 0, "", NULL, NULL, 0,
-	    "PEM file of the CA of the collector's API certificate; empty: the system's CAs" },
-	{ "renew_days", CFG_INT, E(renew_days), 0, 1, 3650, "30", NULL, NULL, 0,
+	CFG_KEY_STR("collector", E(collector), S(collector), "",
+	    "the collector's API (https://HOST:PORT) the agent enrolled with; renew asks it"),
+	CFG_KEY_STR("cacert", E(cacert), S(cacert), "",
+	    "PEM file of the CA of the collector's API certificate; empty: the system's CAs"),
+	CFG_KEY_INT("renew_days", E(renew_days), 1, 3650, "30",
 	    "the running agent (checking 5 s after start, then every 12 h) and pantau-agent "
-	    "renew --if-due renew the certificate when it has fewer days left" },
+	    "renew --if-due renew the certificate when it has fewer days left"),
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))

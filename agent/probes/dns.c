@@ -447,23 +447,22 @@ edns_check(const char *v, char *why, size_t len)
 
 #define O(f) offsetof(struct dns_params, f)
 static const struct cfg_key dns_keys[] = {
-	{ "record", CFG_ENUM, O(record), 0, 0, 0, "A", dns_records, NULL, 0,
-	    "record type asked: A, AAAA, MX, TXT, NS, SOA, CNAME, PTR, SRV or CAA" },
-	{ "resolvers", CFG_STRING, O(resolvers), sizeof(((struct dns_params *)0)->resolvers), 0,
-	    0, "", NULL, dnsservers_check, 0,
+	CFG_KEY_ENUM("record", O(record), "A", dns_records,
+	    "record type asked: A, AAAA, MX, TXT, NS, SOA, CNAME, PTR, SRV or CAA"),
+	CFG_KEY_STR("resolvers", O(resolvers), sizeof(((struct dns_params *)0)->resolvers), "",
 	    "resolvers asked, in order (at most 3); e.g. resolvers = 198.18.0.1:53, "
-	    "[2001:db8::53]; empty: those of resolv_conf" },
-	{ "resolv_conf", CFG_STRING, O(resolv_conf),
-	    sizeof(((struct dns_params *)0)->resolv_conf), 0, 0, "/etc/resolv.conf", NULL, NULL,
-	    0, "file whose nameserver lines are used when resolvers is empty" },
-	{ "count", CFG_INT, O(count), 0, 1, 100, "3", NULL, NULL, 0,
-	    "queries per run, one after another" },
-	{ "tries", CFG_INT, O(tries), 0, 1, 4, "2", NULL, NULL, 0,
-	    "rounds of tries over the resolvers before a query is lost" },
-	{ "recursion", CFG_BOOL, O(recursion), 0, 0, 0, "true", NULL, NULL, 0,
-	    "ask for recursion (the RD flag); false for an authoritative server" },
-	{ "edns", CFG_INT, O(edns), 0, 0, 4096, "1232", NULL, edns_check, 0,
-	    "EDNS UDP payload size advertised; 0 = no EDNS (replies over 512 bytes truncate)" },
+	    "[2001:db8::53]; empty: those of resolv_conf", .check = dnsservers_check),
+	CFG_KEY_STR("resolv_conf", O(resolv_conf), sizeof(((struct dns_params *)0)->resolv_conf),
+	    "/etc/resolv.conf",
+	    "file whose nameserver lines are used when resolvers is empty"),
+	CFG_KEY_INT("count", O(count), 1, 100, "3", "queries per run, one after another"),
+	CFG_KEY_INT("tries", O(tries), 1, 4, "2",
+	    "rounds of tries over the resolvers before a query is lost"),
+	CFG_KEY_BOOL("recursion", O(recursion), "true",
+	    "ask for recursion (the RD flag); false for an authoritative server"),
+	CFG_KEY_INT("edns", O(edns), 0, 4096, "1232",
+	    "EDNS UDP payload size advertised; 0 = no EDNS (replies over 512 bytes truncate)",
+	    .check = edns_check),
 };
 #undef O
 

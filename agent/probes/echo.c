@@ -75,10 +75,9 @@ echo_start(struct probe_run *run)
 
 #define O(f) offsetof(struct echo_params, f)
 static const struct cfg_key echo_keys[] = {
-	{ "delay_ms", CFG_INT, O(delay_ms), 0, 0, 60000, "0", NULL, NULL, 0,
-	    "milliseconds before the answer" },
-	{ "fail", CFG_STRING, O(fail), sizeof(((struct echo_params *)0)->fail), 0, 0, "", NULL,
-	    NULL, 0, "when set, the run fails with this text" },
+	CFG_KEY_INT("delay_ms", O(delay_ms), 0, 60000, "0", "milliseconds before the answer"),
+	CFG_KEY_STR("fail", O(fail), sizeof(((struct echo_params *)0)->fail), "",
+	    "when set, the run fails with this text"),
 };
 #undef O
 

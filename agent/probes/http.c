@@ -155,12 +155,10 @@ out:
 }
 
 static void
-http_cancel(struct probe_run *run)
+http_cancel(struct probe_run *run, void *state)
 {
-	struct http_run *s = run->state;
-	if (s == NULL)
-		return;
-	run->state = NULL;
+	(void)run;
+	struct http_run *s = state;
 	curlglue_remove(s->glue, s->easy);
 	run_free(s);
 }

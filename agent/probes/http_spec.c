@@ -16,14 +16,13 @@ static const char *const http_methods[] = { "GET", "HEAD", NULL };
 
 #define O(f) offsetof(struct http_params, f)
 static const struct cfg_key http_keys[] = {
-	{ "method", CFG_ENUM, O(method), 0, 0, 0, "GET", http_methods, NULL, 0,
-	    "GET or HEAD" },
-	{ "max_bytes", CFG_I64, O(max_bytes), 0, 0, 1073741824, "1048576", NULL, NULL, 0,
-	    "body bytes read before the transfer is stopped" },
-	{ "expect_status", CFG_INT, O(expect_status), 0, 0, 599, "0", NULL, NULL, 0,
-	    "HTTP status that counts as ok; 0 = any 2xx or 3xx" },
-	{ "insecure", CFG_BOOL, O(insecure), 0, 0, 0, "false", NULL, NULL, 0,
-	    "true skips TLS certificate checks (only for test endpoints)" },
+	CFG_KEY_ENUM("method", O(method), "GET", http_methods, "GET or HEAD"),
+	CFG_KEY_I64("max_bytes", O(max_bytes), 0, 1073741824, "1048576",
+	    "body bytes read before the transfer is stopped"),
+	CFG_KEY_INT("expect_status", O(expect_status), 0, 599, "0",
+	    "HTTP status that counts as ok; 0 = any 2xx or 3xx"),
+	CFG_KEY_BOOL("insecure", O(insecure), "false",
+	    "true skips TLS certificate checks (only for test endpoints)"),
 };
 #undef O
 

@@ -22,6 +22,7 @@
 #include "agent/probes/lifecycle.h"
 #include "agent/probes/probe.h"
 #include "agent/probes/target.h"
+#include "block.h"
 #include "clock.h"
 #include "stats.h"
 
@@ -63,12 +64,7 @@ struct icmp_run {
 static void
 icmp_free(struct probe_life *l)
 {
-	struct icmp_run *s = (struct icmp_run *)l;
-	free(s->tx);
-	free(s->rtt);
-	free(s->scratch);
-	free(s->st);
-	free(s);
+	free(l); /* the run and its arrays are one block (run_new) */
 }
 
 static void
@@ -201,18 +197,16 @@ static const struct life_ops icmp_life = {
 static struct icmp_run *
 run_new(const struct icmp_params *p)
 {
-	struct icmp_run *s = calloc(1, sizeof(*s));
+	size_t n = (size_t)p->count;
+	struct block b;
+	struct icmp_run *s = block_alloc(sizeof(*s), n * (sizeof(*s->tx) + 2 * sizeof(double) +
+	    sizeof(*s->st)), &b);
 	if (s == NULL)
 		return NULL;
-	size_t n = (size_t)p->count;
-	s->tx = calloc(n, sizeof(*s->tx));
-	s->rtt = calloc(n, sizeof(*s->rtt));
-	s->scratch = calloc(n, sizeof(*s->scratch));
-	s->st = calloc(n, sizeof(*s->st));
-	if (s->tx == NULL || s->rtt == NULL || s->scratch == NULL || s->st == NULL) {
-		icmp_free(&s->life);
-		return NULL;
-	}
+	s->tx = block_take(&b, n, sizeof(*s->tx));
+	s->rtt = block_take(&b, n, sizeof(double));
+	s->scratch = block_take(&b, n, sizeof(double));
+	s->st = block_take(&b, n, sizeof(*s->st));
 	for (size_t i = 0; i < n; i++)
 		s->rtt[i] = STATS_LOST;
 	s->size = p->size;
@@ -247,12 +241,11 @@ icmp_start(struct probe_run *run)
 
 #define O(f) offsetof(struct icmp_params, f)
 static const struct cfg_key icmp_keys[] = {
-	{ "count", CFG_INT, O(count), 0, 1, 1000, "10", NULL, NULL, 0,
-	    "echo requests per run; e.g. count = 20" },
-	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 10, 10000, "100", NULL, NULL, 0,
-	    "milliseconds between two requests" },
-	{ "size", CFG_INT, O(size), 0, ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56", NULL, NULL,
-	    0, "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)" },
+	CFG_KEY_INT("count", O(count), 1, 1000, "10", "echo requests per run; e.g. count = 20"),
+	CFG_KEY_INT("spacing_ms", O(spacing_ms), 10, 10000, "100",
+	    "milliseconds between two requests"),
+	CFG_KEY_INT("size", O(size), ICMPSOCK_MIN_PAYLOAD, ICMPSOCK_MAX_PAYLOAD, "56",
+	    "payload bytes per request (56 makes 84-byte IPv4 packets, as ping)"),
 };
 #undef O
 

@@ -90,13 +90,10 @@ life_fail_later(struct probe_life *l, const char *fmt, ...)
 }
 
 void
-life_cancel(struct probe_run *run)
+life_cancel(struct probe_run *run, void *state)
 {
-	struct probe_life *l = run->state;
-	if (l == NULL)
-		return;
-	run->state = NULL;
-	stop(l);
+	(void)run;
+	stop(state);
 }
 
 /* ---- resolve ---- */

@@ -116,6 +116,6 @@ void life_hold(struct probe_life *l);
 void life_closed(uv_handle_t *h);
 
 /* exec->cancel of the kinds built on this. */
-void life_cancel(struct probe_run *run);
+void life_cancel(struct probe_run *run, void *state);
 
 #endif

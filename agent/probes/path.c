@@ -8,8 +8,10 @@
  * socket's error queue (IP_RECVERR): time exceeded from a router, port
  * unreachable from the target, each with its offender address and the
  * quoted probe (pathtrace.c reads them). The socket is watched with a
- * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 and UDP
- * only for now (proto is always "udp").
+ * uv_poll_t (SO_SELECT_ERR_QUEUE), no thread, no raw socket. IPv4 only.
+ * mode = icmp: echo requests (pathtrace.c keeps identifier and checksum
+ * the same) on a ping socket, or a raw one without ping_group_range; the
+ * routers' answers on the error queue, the target's echo replies as data.
  *
  * The train (lifecycle.h) sends `probes` probes to every TTL from 1 to
  * `max_hops` (keys of the section), spaced SPACING_MS apart, then waits the timeout; it ends early
@@ -19,6 +21,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/ip_icmp.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,9 +41,13 @@
 #define PATH_PAYLOAD 32
 
 struct path_params {
+	int mode;                /* enum pt_proto: udp, icmp */
 	int max_hops;
 	int probes;
 	int port;
+	double trigger_loss_pct; /* another result's loss above it runs a trace at once; 0 off */
+	int trigger_rtt_ms;      /* another result's RTT p95 above it, the same; 0 off */
+	int trigger_gap_s;       /* at most one run in this many seconds for a trigger */
 };
 
 struct path_run {
@@ -49,6 +56,8 @@ struct path_run {
 	uv_poll_t poll;
 	int fd;
 	bool poll_open;
+	bool raw;                /* icmp on a raw socket (no ping socket allowed) */
+	uint16_t id;             /* icmp on a raw socket: our identifier */
 	struct in_addr dest;
 	int64_t sent_ns[PATH_NPROBES];
 	bool answered[PATH_NPROBES];
@@ -83,11 +92,12 @@ path_send(struct probe_life *l, int i)
 	if (s->dest_ttl > 0 && ttl > s->dest_ttl)
 		return;  /* the target answered below: no need */
 	setsockopt(s->fd, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl));
-	pt_probe_payload(PT_UDP, 0, (uint16_t)i, buf, sizeof(buf));
+	size_t len = s->p.mode == PT_ICMP ? PATHTRACE_ICMP_LEN : sizeof(buf);
+	pt_probe_payload((enum pt_proto)s->p.mode, s->id, (uint16_t)i, buf, len);
 	s->sent_ns[i] = clock_mono_ns();
 	/* a send reports an ICMP error queued before it (sk_err) and sends
 	 * nothing: once more then */
-	if (send(s->fd, buf, sizeof(buf), 0) >= 0 || send(s->fd, buf, sizeof(buf), 0) >= 0)
+	if (send(s->fd, buf, len, 0) >= 0 || send(s->fd, buf, len, 0) >= 0)
 		s->hops[ttl - 1].sent++;
 	else
 		s->sent_ns[i] = 0;
@@ -121,12 +131,35 @@ take(struct path_run *s, const struct pt_answer *a, int64_t now)
 		s->dest_ttl = h->ttl;
 }
 
+/* icmp: the target's echo replies, which come as data, not errors (a
+ * raw socket gives the IP header too and every reply for the host). */
+static void
+read_replies(struct path_run *s)
+{
+	uint8_t d[PATH_PAYLOAD + 128];
+	ssize_t n;
+	while (s->life.phase != LIFE_OVER && (n = recv(s->fd, d, sizeof(d), MSG_DONTWAIT)) > 0) {
+		size_t off = s->raw ? (size_t)(d[0] & 0x0f) * 4 : 0;
+		if ((size_t)n < off + 8 || d[off] != ICMP_ECHOREPLY ||
+		    (s->raw && ((d[off + 4] << 8) | d[off + 5]) != s->id) || !life_receiving(&s->life))
+			continue;
+		struct pt_answer a = { .kind = PT_UNREACHABLE, .from = s->dest,
+			.seq = (d[off + 6] << 8) | d[off + 7] };
+		take(s, &a, clock_mono_ns());
+		life_replied(&s->life);
+	}
+}
+
 static void
 on_readable(uv_poll_t *p, int status, int events)
 {
 	struct path_run *s = p->data;
 	(void)status;
 	(void)events;
+	if (s->p.mode == PT_ICMP)
+		read_replies(s);
+	if (s->life.phase == LIFE_OVER)
+		return;
 	for (;;) {
 		union { struct cmsghdr align; uint8_t b[512]; } ctl;
 		uint8_t data[PATH_PAYLOAD + 64];
@@ -138,7 +171,8 @@ on_readable(uv_poll_t *p, int status, int events)
 			break;  /* EAGAIN: drained */
 		struct pt_answer a;
 		if (life_receiving(&s->life) &&
-		    pt_parse_errqueue(ctl.b, m.msg_controllen, data, (size_t)n, PT_UDP, &a)) {
+		    pt_parse_errqueue(ctl.b, m.msg_controllen, data, (size_t)n,
+		        (enum pt_proto)s->p.mode, &a)) {
 			take(s, &a, clock_mono_ns());
 			life_replied(&s->life);
 			if (s->life.phase == LIFE_OVER)
@@ -155,7 +189,7 @@ path_result(struct probe_life *l)
 	while (s->dest_ttl == 0 && n > 1 && s->hops[n - 1].recv == 0 && s->hops[n - 2].recv == 0)
 		n--;  /* silent tail of an unreached target: one silent hop says it */
 	pt_finish(s->hops, n);
-	return pt_result_json(l->def->target, PT_UDP, s->dest, s->hops, n,
+	return pt_result_json(l->def->target, (enum pt_proto)s->p.mode, s->dest, s->hops, n,
 	    target_ms_between(l->t0, clock_mono_ns()));
 }
 
@@ -165,15 +199,31 @@ path_timeout(struct probe_life *l)
 	life_finish(l, path_result(l));
 }
 
+/* udp; icmp on a ping socket (net.ipv4.ping_group_range), else a raw one
+ * (CAP_NET_RAW), whose identifier is ours to choose and keep. */
+static int
+path_socket(struct path_run *s)
+{
+	int flags = SOCK_NONBLOCK | SOCK_CLOEXEC;
+	if (s->p.mode == PT_UDP)
+		return socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_UDP);
+	int fd = socket(AF_INET, SOCK_DGRAM | flags, IPPROTO_ICMP);
+	if (fd >= 0)
+		return fd;
+	s->raw = true;
+	s->id = (uint16_t)(getpid() ^ (uintptr_t)s);
+	return socket(AF_INET, SOCK_RAW | flags, IPPROTO_ICMP);
+}
+
 static pantau_err
 path_open(struct path_run *s, const struct sockaddr *sa)
 {
 	int one = 1;
 	struct sockaddr_in to;
 	memcpy(&to, sa, sizeof(to));
-	to.sin_port = htons((uint16_t)s->p.port);
+	to.sin_port = htons(s->p.mode == PT_UDP ? (uint16_t)s->p.port : 0);
 	s->dest = to.sin_addr;
-	s->fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
+	s->fd = path_socket(s);
 	if (s->fd < 0)
 		return PANTAU_ERR_IO;
 	if (setsockopt(s->fd, IPPROTO_IP, IP_RECVERR, &one, sizeof(one)) != 0 ||
@@ -198,7 +248,10 @@ path_resolved(struct probe_life *l, const struct addrinfo *ai)
 	target_addr_text(ai->ai_addr, l->addr, sizeof(l->addr));
 	if (path_open(s, ai->ai_addr) != PANTAU_OK) {
 		char why[WIRE_TEXT_MAX];
-		snprintf(why, sizeof(why), "cannot open the UDP socket: %s", strerror(errno));
+		snprintf(why, sizeof(why), "cannot open the %s socket: %s%s",
+		    s->p.mode == PT_UDP ? "UDP" : "ICMP", strerror(errno), s->p.mode == PT_UDP ? "" :
+		    " (mode = icmp needs net.ipv4.ping_group_range to cover the agent's group, or "
+		    "CAP_NET_RAW)");
 		life_fail(l, why);
 		return;
 	}
@@ -230,15 +283,64 @@ path_start(struct probe_run *run)
 /* ---- the spec part ---- */
 
 #define O(f) offsetof(struct path_params, f)
+static const char *const path_modes[] = { "udp", "icmp", NULL };
 static const struct cfg_key path_keys[] = {
+	{ "mode", CFG_ENUM, O(mode), 0, 0, 0, "udp", path_modes, NULL, 0,
+	    "udp (to port) or icmp (echo requests, the same identifier and checksum throughout)" },
 	{ "max_hops", CFG_INT, O(max_hops), 0, 1, PATHTRACE_MAX_HOPS, "30", NULL, NULL, 0,
 	    "highest TTL traced" },
 	{ "probes", CFG_INT, O(probes), 0, 1, PATHTRACE_PROBES_MAX, "3", NULL, NULL, 0,
 	    "probes sent with each TTL" },
 	{ "port", CFG_INT, O(port), 0, 1, 65535, "33434", NULL, NULL, 0,
 	    "UDP destination port of every probe of a run (one flow: ECMP keeps it on one path)" },
+	{ "trigger_loss_pct", CFG_DOUBLE, O(trigger_loss_pct), 0, 0, 100, "2", NULL, NULL, 0,
+	    "trace at once when another probe's result has loss above this %; 0 = never" },
+	{ "trigger_rtt_ms", CFG_INT, O(trigger_rtt_ms), 0, 0, 600000, "0", NULL, NULL, 0,
+	    "trace at once when another probe's RTT p95 is above this; 0 = never; e.g. 150" },
+	{ "trigger_gap_s", CFG_INT, O(trigger_gap_s), 0, 0, 86400, "300", NULL, NULL, 0,
+	    "a trigger runs the trace only if its last run is this many seconds ago" },
 };
 #undef O
+
+/* Why another probe's result calls for a trace now, into why; false: it
+ * does not. Judged by the fields, whatever the kind: loss_pct and
+ * rtt_ms.p95 at the top of the result. */
+static bool
+path_result_bad(const struct path_params *p, const json_t *r, char *why, size_t len)
+{
+	const char *kind = json_string_value(json_object_get(r, "probe"));
+	const char *target = json_string_value(json_object_get(r, "target"));
+	const json_t *loss = json_object_get(r, "loss_pct");
+	const json_t *p95 = json_object_get(json_object_get(r, "rtt_ms"), "p95");
+	if (p->trigger_loss_pct > 0 && json_is_number(loss) &&
+	    json_number_value(loss) > p->trigger_loss_pct)
+		snprintf(why, len, "%s to %s lost %g %% (trigger_loss_pct %g)", kind ? kind : "?",
+		    target ? target : "?", json_number_value(loss), p->trigger_loss_pct);
+	else if (p->trigger_rtt_ms > 0 && json_is_number(p95) &&
+	    json_number_value(p95) > p->trigger_rtt_ms)
+		snprintf(why, len, "%s to %s RTT p95 %.0f ms (trigger_rtt_ms %d)", kind ? kind : "?",
+		    target ? target : "?", json_number_value(p95), p->trigger_rtt_ms);
+	else
+		return false;
+	return true;
+}
+
+static bool
+path_out_of_turn(const struct probe_def *def, const json_t *results, int *gap_s, char *why,
+    size_t len)
+{
+	const struct path_params *p = def->params;
+	size_t i;
+	const json_t *r;
+	*gap_s = p->trigger_gap_s;
+	json_array_foreach(results, i, r) {
+		const char *kind = json_string_value(json_object_get(r, "probe"));
+		if ((kind == NULL || strcmp(kind, def->spec->kind) != 0) &&
+		    path_result_bad(p, r, why, len))
+			return true;
+	}
+	return false;
+}
 
 static bool
 path_check(const struct probe_def *def, char *why, size_t len)
@@ -263,6 +365,7 @@ const struct probe_spec probe_path_spec = {
 	.kind = "path", PROBE_KEYS(path_keys, struct path_params),
 	.default_timeout_ms = PATH_DEFAULT_TIMEOUT_MS, .default_interval_s = PATH_DEFAULT_INTERVAL_S,
 	.check = path_check, .max_duration_ms = path_max_duration_ms,
+	.out_of_turn = path_out_of_turn,
 };
 
 const struct probe_exec probe_path_exec = { .start = path_start, .cancel = life_cancel };

@@ -5,6 +5,16 @@
 
 #include "mos.h"
 
+void
+probe_run_cancel(struct probe_run *run)
+{
+	void *state = run->state;
+	if (state == NULL)
+		return;
+	run->state = NULL;
+	run->def->exec->cancel(run, state);
+}
+
 const struct probe_kind *
 probe_kind_in(const struct probe_kind *table, const char *name)
 {

@@ -17,7 +17,7 @@
  * exec->start(run). The probe works on the loop (its own uv handles, the
  * shared ICMP sockets or the libcurl multi in run->env) and calls
  * run->done(run, result) exactly once, never from inside start(). After
- * done() the probe holds nothing of the run. exec->cancel(run) aborts a
+ * done() the probe holds nothing of the run. probe_run_cancel(run) aborts a
  * running measurement (agent shutdown, cycle overrun); done() is then not
  * called, and the probe releases its handles asynchronously on the loop.
  */
@@ -102,6 +102,13 @@ struct probe_spec {
 	 * (passive: a short capture that sees none of the agent's own
 	 * traffic). NULL: with the others, as configured. */
 	void (*for_check)(void *params);
+	/* Set: the probe also runs out of its turn, at the next cycle, when
+	 * the last cycle's results (the batch's flat array) call for it (path:
+	 * another probe's loss or RTT past its trigger keys): true, with why
+	 * and in *gap_s the seconds that must have passed since its last run
+	 * (agent/outofturn.c keeps that bound). */
+	bool (*out_of_turn)(const struct probe_def *def, const json_t *results, int *gap_s,
+	    char *why, size_t len);
 };
 
 /* keys, nkeys and params_size of a spec from its key table and params type. */
@@ -114,8 +121,14 @@ struct probe_exec {
 	/* Begin one measurement. PANTAU_OK: done() will follow. Any error: no
 	 * done() call; the scheduler reports the failure in the batch. */
 	pantau_err (*start)(struct probe_run *run);
-	void (*cancel)(struct probe_run *run);
+	/* Abort it; state was run->state (never NULL), which is NULL now. Called
+	 * by probe_run_cancel only. */
+	void (*cancel)(struct probe_run *run, void *state);
 };
+
+/* Abort run if its probe still holds it (exec->cancel); a second call, or
+ * one after done(), does nothing. */
+void probe_run_cancel(struct probe_run *run);
 
 /* A kind as one program runs it: its spec and the exec it runs it with. */
 struct probe_kind {

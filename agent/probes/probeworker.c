@@ -249,12 +249,10 @@ probeworker_start(struct probe_run *run)
 }
 
 static void
-probeworker_cancel(struct probe_run *run)
+probeworker_cancel(struct probe_run *run, void *state)
 {
-	struct pw *p = run->state;
-	if (p == NULL)
-		return;
-	run->state = NULL;
+	(void)run;
+	struct pw *p = state;
 	p->run = NULL;
 	if (p->spawned && !p->exited)
 		uv_process_kill(&p->proc, SIGKILL);

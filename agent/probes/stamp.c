@@ -235,14 +235,13 @@ stamp_start(struct probe_run *run)
 
 #define O(f) offsetof(struct stamp_params, f)
 static const struct cfg_key stamp_keys[] = {
-	{ "count", CFG_INT, O(count), 0, 1, 10000, "20", NULL, NULL, 0,
-	    "test packets per run; e.g. count = 100" },
-	{ "spacing_ms", CFG_INT, O(spacing_ms), 0, 1, 10000, "50", NULL, NULL, 0,
-	    "milliseconds between two test packets" },
-	{ "size", CFG_INT, O(size), 0, STAMP_PKT_MIN, STAMP_PKT_MAX, "44", NULL, NULL, 0,
-	    "UDP payload bytes per packet, 44 and up (zero padding beyond 44)" },
-	{ "dscp", CFG_INT, O(dscp), 0, 0, 63, "0", NULL, NULL, 0,
-	    "DSCP of the test packets, e.g. 46 (EF) to measure the voice class" },
+	CFG_KEY_INT("count", O(count), 1, 10000, "20", "test packets per run; e.g. count = 100"),
+	CFG_KEY_INT("spacing_ms", O(spacing_ms), 1, 10000, "50",
+	    "milliseconds between two test packets"),
+	CFG_KEY_INT("size", O(size), STAMP_PKT_MIN, STAMP_PKT_MAX, "44",
+	    "UDP payload bytes per packet, 44 and up (zero padding beyond 44)"),
+	CFG_KEY_INT("dscp", O(dscp), 0, 63, "0",
+	    "DSCP of the test packets, e.g. 46 (EF) to measure the voice class"),
 };
 #undef O
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "agent/probes/probe.h"
+#include "block.h"
 #include "stats.h"
 #include "wire.h"
 
@@ -36,19 +37,21 @@ struct stamp_train {
 struct stamp_train *
 stamp_train_new(int count, int timeout_ms, const struct stamp_errest *local)
 {
-	struct stamp_train *t = calloc(1, sizeof(*t));
-	if (t == NULL || count < 1)
-		goto fail;
+	if (count < 1)
+		return NULL;
 	size_t n = (size_t)count;
-	t->t1 = calloc(n, sizeof(*t->t1));
-	t->ntp = calloc(n, sizeof(*t->ntp));
-	t->st = calloc(n, sizeof(*t->st));
-	t->rtt = calloc(n, sizeof(*t->rtt));
-	t->fwd = calloc(n, sizeof(*t->fwd));
-	t->back = calloc(n, sizeof(*t->back));
-	t->scratch = calloc(n, sizeof(*t->scratch));
-	if (!t->t1 || !t->ntp || !t->st || !t->rtt || !t->fwd || !t->back || !t->scratch)
-		goto fail;
+	struct block b;
+	struct stamp_train *t = block_alloc(sizeof(*t), n * (sizeof(*t->t1) + sizeof(*t->ntp) +
+	    4 * sizeof(double) + sizeof(*t->st)), &b);
+	if (t == NULL)
+		return NULL;
+	t->t1 = block_take(&b, n, sizeof(*t->t1));
+	t->ntp = block_take(&b, n, sizeof(*t->ntp));
+	t->rtt = block_take(&b, n, sizeof(double));
+	t->fwd = block_take(&b, n, sizeof(double));
+	t->back = block_take(&b, n, sizeof(double));
+	t->scratch = block_take(&b, n, sizeof(double));
+	t->st = block_take(&b, n, sizeof(*t->st));
 	for (size_t i = 0; i < n; i++)
 		t->rtt[i] = STATS_LOST;
 	t->count = count;
@@ -58,23 +61,11 @@ stamp_train_new(int count, int timeout_ms, const struct stamp_errest *local)
 	t->max_seq = -1;
 	t->ttl = -1;
 	return t;
-fail:
-	stamp_train_free(t);
-	return NULL;
 }
 
 void
 stamp_train_free(struct stamp_train *t)
 {
-	if (t == NULL)
-		return;
-	free(t->t1);
-	free(t->ntp);
-	free(t->st);
-	free(t->rtt);
-	free(t->fwd);
-	free(t->back);
-	free(t->scratch);
 	free(t);
 }
 

@@ -512,13 +512,10 @@ tput_start(struct probe_run *run)
 }
 
 static void
-tput_cancel(struct probe_run *run)
+tput_cancel(struct probe_run *run, void *state)
 {
-	struct tput_run *s = run->state;
-	if (s == NULL)
-		return;
-	run->state = NULL;
-	stop(s);
+	(void)run;
+	stop(state);
 }
 
 const struct probe_exec probe_throughput_exec = { .start = tput_start, .cancel = tput_cancel };

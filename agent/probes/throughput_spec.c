@@ -16,14 +16,13 @@ static const char *const tput_dirs[] = { "both", "download", "upload", NULL };
 
 #define O(f) offsetof(struct tput_params, f)
 static const struct cfg_key tput_keys[] = {
-	{ "direction", CFG_ENUM, O(direction), 0, 0, 0, "both", tput_dirs, NULL, 0,
-	    "both, download or upload" },
-	{ "connections", CFG_INT, O(connections), 0, 1, TPUT_MAX_CONNS, "4", NULL, NULL, 0,
-	    "parallel TCP connections per direction" },
-	{ "duration_s", CFG_INT, O(duration_s), 0, 2, 60, "10", NULL, NULL, 0,
-	    "seconds per direction, warm-up included" },
-	{ "max_bytes", CFG_I64, O(max_bytes), 0, 1000000, 1e12, "268435456", NULL, NULL, 0,
-	    "largest request per connection; at most the reflector's [http] max_bytes" },
+	CFG_KEY_ENUM("direction", O(direction), "both", tput_dirs, "both, download or upload"),
+	CFG_KEY_INT("connections", O(connections), 1, TPUT_MAX_CONNS, "4",
+	    "parallel TCP connections per direction"),
+	CFG_KEY_INT("duration_s", O(duration_s), 2, 60, "10",
+	    "seconds per direction, warm-up included"),
+	CFG_KEY_I64("max_bytes", O(max_bytes), 1000000, 1e12, "268435456",
+	    "largest request per connection; at most the reflector's [http] max_bytes"),
 };
 #undef O
 

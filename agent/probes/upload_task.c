@@ -203,12 +203,9 @@ up_start(struct probe_run *run)
 }
 
 static void
-up_cancel(struct probe_run *run)
+up_cancel(struct probe_run *run, void *state)
 {
-	struct up_run *s = run->state;
-	if (s == NULL)
-		return;
-	run->state = NULL;
+	struct up_run *s = state;
 	if (s->easy != NULL)
 		curlglue_remove(run->env->curl, s->easy);
 	stop(s);

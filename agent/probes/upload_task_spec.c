@@ -16,14 +16,14 @@ static const char *const up_methods[] = { "POST", "PUT", NULL };
 
 #define O(f) offsetof(struct up_params, f)
 static const struct cfg_key up_keys[] = {
-	{ "size", CFG_I64, O(size), 0, 1, 100000000, "2000000", NULL, NULL, 0,
-	    "bytes uploaded per run (a phone photo of a tally form: about 2 MB)" },
-	{ "method", CFG_ENUM, O(method), 0, 0, 0, "POST", up_methods, NULL, 0,
-	    "POST or PUT" },
-	{ "content_type", CFG_STRING, O(content_type), sizeof(((struct up_params *)0)->content_type),
-	    0, 0, "image/jpeg", NULL, NULL, 0, "Content-Type of the body" },
-	{ "insecure", CFG_BOOL, O(insecure), 0, 0, 0, "false", NULL, NULL, 0,
-	    "true skips TLS certificate checks (only for test endpoints)" },
+	CFG_KEY_I64("size", O(size), 1, 100000000, "2000000",
+	    "bytes uploaded per run (a phone photo of a tally form: about 2 MB)"),
+	CFG_KEY_ENUM("method", O(method), "POST", up_methods, "POST or PUT"),
+	CFG_KEY_STR("content_type", O(content_type), sizeof(((struct up_params *)0)->content_type),
+	    "image/jpeg",
+	    "Content-Type of the body"),
+	CFG_KEY_BOOL("insecure", O(insecure), "false",
+	    "true skips TLS certificate checks (only for test endpoints)"),
 };
 #undef O
 

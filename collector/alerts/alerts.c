@@ -1,5 +1,6 @@
 #include "alerts.h"
 
+#include "grow.h"
 #include "jsontime.h"
 
 #include <stdio.h>
@@ -143,14 +144,10 @@ insert(struct alerts *a, const char *key)
 	size_t at = find(a, key, &found);
 	if (found)
 		return &a->v[at];
-	if (a->n == a->cap) {
-		size_t cap = a->cap > 0 ? a->cap * 2 : 64;
-		struct alert *v = realloc(a->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		a->v = v;
-		a->cap = cap;
-	}
+	struct alert *v = grow_to(a->v, &a->cap, a->n + 1, sizeof(*v), 64);
+	if (v == NULL)
+		return NULL;
+	a->v = v;
 	memmove(&a->v[at + 1], &a->v[at], (a->n - at) * sizeof(*a->v));
 	a->n++;
 	struct alert *al = &a->v[at];

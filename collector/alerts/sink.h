@@ -56,9 +56,14 @@ struct sink_req {
 	size_t nsent;
 };
 
+/* keys, nkeys and conf_size of an ops entry from its key table and conf type. */
+#define SINK_KEYS(table, conf_type) \
+	.keys = (table), .nkeys = sizeof(table) / sizeof((table)[0]), \
+	.conf_size = sizeof(conf_type)
+
 struct sink_ops {
 	const char *name;             /* "alertmanager", "webhook", "telegram" */
-	const struct cfg_key *keys;   /* its [alerts] keys, offsets into its conf */
+	const struct cfg_key *keys;   /* its [alerts] keys, offsets into its conf (SINK_KEYS) */
 	size_t nkeys;
 	size_t conf_size;             /* its conf struct, at most SINK_CONF_MAX */
 	/* Keys that go together; false with why, which follows "[alerts] ".

@@ -17,11 +17,11 @@ struct am_conf {
 #define C(field) offsetof(struct am_conf, field)
 
 static const struct cfg_key am_keys[] = {
-	{ "alertmanager_url", CFG_STRING, C(url), sizeof(((struct am_conf *)0)->url), 0, 0, "",
-	    NULL, sink_check_url, CFG_RELOAD,
-	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'" },
-	{ "repost", CFG_INT, C(repost_s), 0, 5, 3600, "60", NULL, NULL, CFG_RELOAD,
-	    "seconds between re-posts of firing alerts to Alertmanager" },
+	CFG_KEY_STR("alertmanager_url", C(url), sizeof(((struct am_conf *)0)->url), "",
+	    "Prometheus Alertmanager to post alerts to (v2 API); 'http://127.0.0.1:9093'",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
+	CFG_KEY_INT("repost", C(repost_s), 5, 3600, "60",
+	    "seconds between re-posts of firing alerts to Alertmanager", .flags = CFG_RELOAD),
 };
 
 static void
@@ -82,9 +82,7 @@ am_payload(struct sink_req *r)
 
 const struct sink_ops sink_alertmanager = {
 	.name = "alertmanager",
-	.keys = am_keys,
-	.nkeys = sizeof(am_keys) / sizeof(am_keys[0]),
-	.conf_size = sizeof(struct am_conf),
+	SINK_KEYS(am_keys, struct am_conf),
 	.url = am_url,
 	.payload = am_payload,
 };

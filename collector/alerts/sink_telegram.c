@@ -17,12 +17,13 @@ struct tg_conf {
 #define S(field) sizeof(((struct tg_conf *)0)->field)
 
 static const struct cfg_key tg_keys[] = {
-	{ "telegram_url", CFG_STRING, C(url), S(url), 0, 0, "", NULL, sink_check_url, CFG_RELOAD,
-	    "Telegram-bot-style API base; 'https://api.telegram.org'" },
-	{ "telegram_token", CFG_STRING, C(token), S(token), 0, 0, "", NULL, NULL, CFG_RELOAD,
-	    "the bot's token (the URL becomes BASE/botTOKEN/sendMessage)" },
-	{ "telegram_chat", CFG_STRING, C(chat), S(chat), 0, 0, "", NULL, NULL, CFG_RELOAD,
-	    "chat_id the messages go to" },
+	CFG_KEY_STR("telegram_url", C(url), S(url), "",
+	    "Telegram-bot-style API base; 'https://api.telegram.org'",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
+	CFG_KEY_STR("telegram_token", C(token), S(token), "",
+	    "the bot's token (the URL becomes BASE/botTOKEN/sendMessage)", .flags = CFG_RELOAD),
+	CFG_KEY_STR("telegram_chat", C(chat), S(chat), "",
+	    "chat_id the messages go to", .flags = CFG_RELOAD),
 };
 
 static bool
@@ -85,9 +86,7 @@ tg_payload(struct sink_req *r)
 
 const struct sink_ops sink_telegram = {
 	.name = "telegram",
-	.keys = tg_keys,
-	.nkeys = sizeof(tg_keys) / sizeof(tg_keys[0]),
-	.conf_size = sizeof(struct tg_conf),
+	SINK_KEYS(tg_keys, struct tg_conf),
 	.check = tg_check,
 	.url = tg_url,
 	.log_name = "the telegram endpoint",

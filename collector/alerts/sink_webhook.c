@@ -11,9 +11,10 @@ struct hook_conf {
 };
 
 static const struct cfg_key hook_keys[] = {
-	{ "webhook_url", CFG_STRING, offsetof(struct hook_conf, url),
-	    sizeof(((struct hook_conf *)0)->url), 0, 0, "", NULL, sink_check_url, CFG_RELOAD,
-	    "URL that gets a JSON POST per regency whose alerts changed" },
+	CFG_KEY_STR("webhook_url", offsetof(struct hook_conf, url),
+	    sizeof(((struct hook_conf *)0)->url), "",
+	    "URL that gets a JSON POST per regency whose alerts changed",
+	    .check = sink_check_url, .flags = CFG_RELOAD),
 };
 
 static void
@@ -54,9 +55,7 @@ hook_payload(struct sink_req *r)
 
 const struct sink_ops sink_webhook = {
 	.name = "webhook",
-	.keys = hook_keys,
-	.nkeys = sizeof(hook_keys) / sizeof(hook_keys[0]),
-	.conf_size = sizeof(struct hook_conf),
+	SINK_KEYS(hook_keys, struct hook_conf),
 	.url = hook_url,
 	.payload = hook_payload,
 };

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "promtext.h"
 #include "collector/status/sitestate.h"
 #include "wire.h"
@@ -48,7 +49,7 @@ gauge(struct promtext *t, const char *name, const char *help, double v)
 static void
 render_ingest(struct promtext *t, const struct ingest_stats *s, int64_t now_ms)
 {
-	counter(t, "pantau_messages_received_total", "MQTT messages received on pantau/v1/#.",
+	counter(t, "pantau_messages_received_total", "MQTT messages received (result, status and reply topics).",
 	    s->received);
 	counter(t, "pantau_batches_stored_total", "Result batches stored.", s->batches_stored);
 	counter(t, "pantau_results_stored_total", "Probe results stored (in those batches).",
@@ -91,6 +92,8 @@ render_collector(struct promtext *t, const struct metrics_source *s)
 	if (s->started_ms > 0)
 		gauge(t, "pantau_start_time_seconds", "When the collector started (Unix seconds).",
 		    (double)s->started_ms / 1000.0);
+	gauge(t, "pantau_store_up", "1 while the database answers, 0 while it cannot be reached "
+	    "(docs/storage.md).", s->store_up ? 1.0 : 0.0);
 	if (s->store_bytes >= 0)
 		gauge(t, "pantau_store_bytes",
 		    "Size of the main database file (page count x page size; -wal excluded).",
@@ -194,16 +197,12 @@ collect_site(void *ctx, const struct engine_site_info *s)
 	struct engine_site_view view;
 	if (rows->oom)
 		return;
-	if (rows->n == rows->cap) {
-		size_t cap = rows->cap > 0 ? rows->cap * 2 : 1024;
-		struct site_row *v = realloc(rows->v, cap * sizeof(*v));
-		if (v == NULL) {
-			rows->oom = true;
-			return;
-		}
-		rows->v = v;
-		rows->cap = cap;
+	struct site_row *v = grow_to(rows->v, &rows->cap, rows->n + 1, sizeof(*v), 1024);
+	if (v == NULL) {
+		rows->oom = true;
+		return;
 	}
+	rows->v = v;
 	struct site_row *r = &rows->v[rows->n++];
 	r->agent = s->agent;
 	r->regency = s->regency;

@@ -375,6 +375,7 @@ query_stats(struct query *q, const struct ingest_stats *s, int64_t started_ms, j
 	if (o == NULL)
 		return PANTAU_ERR_NOMEM;
 	json_object_set_new(o, "retimed", json_integer((json_int_t)s->retimed));
+	json_object_set_new(o, "subscribed", json_boolean(s->subscribed));
 	json_set_time(o, "started", started_ms > 0 ? started_ms : -1);
 	json_set_time(o, "last_message", s->last_message_ms > 0 ? s->last_message_ms : -1);
 	json_object_set_new(o, "retention", retention_json(q->o.retention));

@@ -2,7 +2,7 @@
  * (collector/incidents/, docs/incidents.md). */
 #include "query_priv.h"
 
-#include <stdlib.h>
+#include "sortedjson.h"
 
 /* Open ones first, then newest first. */
 static int
@@ -15,26 +15,24 @@ cmp_incident(const void *a, const void *b)
 	return x->id > y->id ? -1 : x->id < y->id;
 }
 
+/* An incident's JSON, or NULL when only open ones are wanted and it ended. */
+static json_t *
+incident_item(const void *item, void *ctx)
+{
+	const struct incident *x = item;
+	const bool *only_open = ctx;
+	return !*only_open || x->end_ms < 0 ? incident_json(x) : NULL;
+}
+
 pantau_err
 query_incidents(struct query *q, bool only_open, json_t **out)
 {
 	size_t n = 0;
 	struct incident *v = q->o.incidents != NULL ? incidents_list(q->o.incidents, &n) : NULL;
-	const struct incident **order = calloc(n + 1, sizeof(*order));
-	json_t *list = json_array();
+	json_t *list = sortedjson_array(v, n, sizeof(*v), cmp_incident, incident_item, &only_open);
 	*out = NULL;
-	if (order == NULL || list == NULL) {
-		free(order);
-		json_decref(list);
+	if (list == NULL)
 		return PANTAU_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = &v[i];
-	qsort(order, n, sizeof(*order), cmp_incident);
-	for (size_t i = 0; i < n; i++)
-		if (!only_open || order[i]->end_ms < 0)
-			json_array_append_new(list, incident_json(order[i]));
-	free(order);
 	const struct incidents *in = q->o.incidents;
 	*out = json_pack("{s:I,s:I,s:o}",
 	    "open", (json_int_t)(in != NULL ? incidents_open(in) : 0),

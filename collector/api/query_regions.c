@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "query_priv.h"
 #include "stats.h"
 #include "strnum.h"
@@ -50,14 +51,10 @@ struct site_entry {
 static int
 dvec_push(struct dvec *d, double x)
 {
-	if (d->n == d->cap) {
-		size_t cap = d->cap > 0 ? d->cap * 2 : 64;
-		double *v = realloc(d->v, cap * sizeof(*v));
-		if (v == NULL)
-			return -1;
-		d->v = v;
-		d->cap = cap;
-	}
+	double *v = grow_to(d->v, &d->cap, d->n + 1, sizeof(*v), 64);
+	if (v == NULL)
+		return -1;
+	d->v = v;
 	d->v[d->n++] = x;
 	return 0;
 }
@@ -306,15 +303,12 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 			if (n > 0)
 				acc_figures(&win, &v[n - 1].fig);
 			acc_reset(&win);
-			if (n == cap) {
-				cap = cap > 0 ? cap * 2 : 64;
-				struct region_sum *nv = realloc(v, cap * sizeof(*nv));
-				if (nv == NULL) {
-					rc = PANTAU_ERR_NOMEM;
-					break;
-				}
-				v = nv;
+			struct region_sum *nv = grow_to(v, &cap, n + 1, sizeof(*nv), 64);
+			if (nv == NULL) {
+				rc = PANTAU_ERR_NOMEM;
+				break;
 			}
+			v = nv;
 			region_init(&v[n++], code);
 		}
 		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason),
@@ -444,14 +438,10 @@ add_region_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct regi
 		    &latest);
 	if (rc != PANTAU_OK)
 		return rc;
-	if (r->n == *cap) {
-		size_t ncap = *cap > 0 ? *cap * 2 : 16;
-		struct site_entry *nv = realloc(r->sites, ncap * sizeof(*nv));
-		if (nv == NULL)
-			return PANTAU_ERR_NOMEM;
-		r->sites = nv;
-		*cap = ncap;
-	}
+	struct site_entry *nv = grow_to(r->sites, cap, r->n + 1, sizeof(*nv), 16);
+	if (nv == NULL)
+		return PANTAU_ERR_NOMEM;
+	r->sites = nv;
 	struct site_entry *e = &r->sites[r->n];
 	if ((e->obj = site_json(q, st, s, reason, since, &latest)) == NULL)
 		return PANTAU_ERR_NOMEM;

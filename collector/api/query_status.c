@@ -6,6 +6,7 @@
 
 #include "clock.h"
 #include "query_priv.h"
+#include "sortedjson.h"
 
 pantau_err
 query_events(struct query *q, int64_t since_ms, int limit, const char *scope, json_t **out)
@@ -117,29 +118,26 @@ cmp_alert(const void *pa, const void *pb)
 	return strcmp(a->key, b->key);
 }
 
+/* An alert's JSON without its sinks' "told" state. */
+static json_t *
+alert_item(const void *item, void *ctx)
+{
+	(void)ctx;
+	json_t *o = alert_json(item);
+	if (o != NULL)
+		json_object_del(o, "told");
+	return o;
+}
+
 pantau_err
 query_alerts(struct query *q, json_t **out)
 {
 	size_t n = 0;
 	struct alert *v = q->o.alerts != NULL ? alerts_list(q->o.alerts, &n) : NULL;
-	const struct alert **order = calloc(n + 1, sizeof(*order));
-	json_t *list = json_array();
+	json_t *list = sortedjson_array(v, n, sizeof(*v), cmp_alert, alert_item, NULL);
 	*out = NULL;
-	if (order == NULL || list == NULL) {
-		free(order);
-		json_decref(list);
+	if (list == NULL)
 		return PANTAU_ERR_NOMEM;
-	}
-	for (size_t i = 0; i < n; i++)
-		order[i] = &v[i];
-	qsort(order, n, sizeof(*order), cmp_alert);
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = alert_json(order[i]);
-		if (o != NULL)
-			json_object_del(o, "told");
-		json_array_append_new(list, o);
-	}
-	free(order);
 	*out = json_pack("{s:I,s:o}", "firing",
 	    (json_int_t)(q->o.alerts != NULL ? alerts_firing(q->o.alerts) : 0), "alerts", list);
 	return *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;

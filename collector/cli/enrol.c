@@ -1,7 +1,6 @@
 #include "enrol.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <openssl/crypto.h>
 #include "collector/store/db.h"
 #include <stdbool.h>
@@ -18,6 +17,7 @@
 #include "enrolsheet.h"
 #include "qr.h"
 #include "token.h"
+#include "cmdopts.h"
 #include "usage.h"
 
 #define EXIT_FAIL 1
@@ -75,46 +75,33 @@ help(FILE *to)
 static int
 parse(int argc, char **argv, struct args *a, int *first)
 {
-	/* this command's own options; the getopt tables of pantau's commands look
-	 * alike (duplicates lists them), their handling is each command's */
-	static const struct option opts[] = {
-		{ "region", required_argument, NULL, 'r' },
-		{ "site", required_argument, NULL, 's' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "ca-dir", required_argument, NULL, 'c' },
-		{ "dir", required_argument, NULL, 'c' },
-		{ "crl", required_argument, NULL, 'x' },
-		{ "no-qr", no_argument, NULL, 'q' },
-		{ "sheet", required_argument, NULL, 'S' },
-		{ "collector", required_argument, NULL, 'C' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	bool want_help = false;
+	const struct cmd_opt opts[] = {
+		{ "region", 'r', &a->region, NULL },
+		{ "site", 's', &a->site, NULL },
+		{ "expires", 'e', &a->expires, NULL },
+		{ "db", 'd', &a->db, NULL },
+		{ "ca-dir", 'c', &a->ca_dir, NULL },
+		{ "dir", 'c', &a->ca_dir, NULL },
+		{ "crl", 'x', &a->crl, NULL },
+		{ "no-qr", 'q', NULL, &a->no_qr },
+		{ "sheet", 'S', &a->sheet, NULL },
+		{ "collector", 'C', &a->collector, NULL },
+		{ "help", 'h', NULL, &want_help },
 	};
-	int ch;
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":r:s:e:d:c:x:S:C:qh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r': a->region = optarg; break;
-		case 's': a->site = optarg; break;
-		case 'e': a->expires = optarg; break;
-		case 'd': a->db = optarg; break;
-		case 'c': a->ca_dir = optarg; break;
-		case 'x': a->crl = optarg; break;
-		case 'q': a->no_qr = true; break;
-		case 'S': a->sheet = optarg; break;
-		case 'C': a->collector = optarg; break;
-		case 'h': help(stdout); return 0;
-		case ':': return usage_error("%s needs a value", argv[optind - 1]);
-		default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
-		}
+	struct cmd_opts_error err;
+	int op = cmd_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	if (op < 0)
+		return cli_opts_error(PROG, help, &err);
+	if (want_help) {
+		help(stdout);
+		return 0;
 	}
 	a->life_ms = ENROL_TOKEN_LIFE_MS;
 	if (a->expires != NULL && !token_duration_parse(a->expires, &a->life_ms))
 		return usage_error("--expires takes a number and a unit: 72h, 7d, 30m; got \"%s\"",
 		    a->expires);
-	*first = optind;
+	*first = op;
 	return -1;
 }
 

@@ -1,6 +1,5 @@
 /* pantau: the engineers' command line for the collector's API (docs/cli.md). */
 #include <curl/curl.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,6 +10,7 @@
 
 #include "client.h"
 #include "clock.h"
+#include "cmdopts.h"
 #include "format.h"
 #include "log.h"
 #include "resultkind.h"
@@ -120,69 +120,72 @@ number_arg(const char *opt, const char *v, long min, long max, long *out)
 	return -1;
 }
 
+/* A number option of watch: --interval, --count. */
 static int
-option(struct cli *c, int ch, char **argv)
+watch_number(const struct cli *c, const char *opt, const char *v, long min, long max, long *out)
+{
+	int rc = only_for(c, opt, FOR(CMD_WATCH));
+	return rc >= 0 ? rc : number_arg(opt, v, min, max, out);
+}
+
+/* The options some commands take, checked once all are read. */
+static int
+check_options(struct cli *c, const char *interval, const char *count)
 {
 	long n;
 	int rc = -1;
-	switch (ch) {
-	case 'p':
-		if ((rc = only_for(c, "--province", FOR(CMD_SUMMARY) | FOR(CMD_REGIONS))) < 0)
-			c->province = optarg;
+	if (c->province != NULL &&
+	    (rc = only_for(c, "--province", FOR(CMD_SUMMARY) | FOR(CMD_REGIONS))) >= 0)
 		return rc;
-	case 'r':
-		if ((rc = only_for(c, "--at-risk", FOR(CMD_REGIONS))) < 0)
-			c->at_risk = true;
+	if (c->at_risk && (rc = only_for(c, "--at-risk", FOR(CMD_REGIONS))) >= 0)
 		return rc;
-	case 'i':
-		if ((rc = only_for(c, "--interval", FOR(CMD_WATCH))) < 0 &&
-		    (rc = number_arg("--interval", optarg, WATCH_INTERVAL_MIN_S, WATCH_INTERVAL_MAX_S,
-		        &n)) < 0)
-			c->watch.interval_s = (int)n;
-		return rc;
-	case 'n':
-		if ((rc = only_for(c, "--count", FOR(CMD_WATCH))) < 0 &&
-		    (rc = number_arg("--count", optarg, 1, 1000000, &n)) < 0)
-			c->watch.count = n;
-		return rc;
-	case 'j': c->json = true; return -1;
-	case 'u': c->target.url = optarg; return -1;
-	case 't': c->target.token = optarg; return -1;
-	case 'c': c->target.cacert = optarg; return -1;
-	case 'h': usage(stdout); return 0;
-	case ':': return usage_error("%s needs a value", argv[optind - 1]);
-	default: return usage_error("unknown option \"%s\"", argv[optind - 1]);
+	if (interval != NULL) {
+		if ((rc = watch_number(c, "--interval", interval, WATCH_INTERVAL_MIN_S,
+		         WATCH_INTERVAL_MAX_S, &n)) >= 0)
+			return rc;
+		c->watch.interval_s = (int)n;
 	}
+	if (count != NULL) {
+		if ((rc = watch_number(c, "--count", count, 1, 1000000, &n)) >= 0)
+			return rc;
+		c->watch.count = n;
+	}
+	return -1;
 }
 
 /* Options and operands after the command name; -1 when all is well. */
 static int
 parse_command(int argc, char **argv, struct cli *c)
 {
-	static const struct option opts[] = {
-		{ "province", required_argument, NULL, 'p' },
-		{ "at-risk", no_argument, NULL, 'r' },
-		{ "interval", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "url", required_argument, NULL, 'u' },
-		{ "token", required_argument, NULL, 't' },
-		{ "cacert", required_argument, NULL, 'c' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	const char *interval = NULL, *count = NULL;
+	bool want_help = false;
+	const struct cmd_opt opts[] = {
+		{ "province", 'p', &c->province, NULL },
+		{ "at-risk", 'r', NULL, &c->at_risk },
+		{ "interval", 'i', &interval, NULL },
+		{ "count", 'n', &count, NULL },
+		{ "json", 'j', NULL, &c->json },
+		{ "url", 'u', &c->target.url, NULL },
+		{ "token", 't', &c->target.token, NULL },
+		{ "cacert", 'c', &c->target.cacert, NULL },
+		{ "help", 'h', NULL, &want_help },
 	};
-	int ch, rc;
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, ":p:ri:n:ju:t:c:h", opts, NULL)) != -1)
-		if ((rc = option(c, ch, argv)) >= 0)
-			return rc;
+	struct cmd_opts_error err;
+	int rc, op = cmd_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	if (op < 0)
+		return cli_opts_error("pantau", usage, &err);
+	if (want_help) {
+		usage(stdout);
+		return 0;
+	}
+	if ((rc = check_options(c, interval, count)) >= 0)
+		return rc;
 	int want = c->cmd == CMD_SITE ? 1 : 0;
-	if (argc - optind != want)
+	if (argc - op != want)
 		return usage_error("\"pantau %s\" %s", command_names[c->cmd],
 		    want ? "takes one agent id" : "takes no operand");
 	if (want)
-		c->agent = argv[optind];
+		c->agent = argv[op];
 	if (c->province != NULL && !two_digits(c->province))
 		return usage_error("--province takes a 2-digit province code such as 32; got \"%s\"",
 		    c->province);

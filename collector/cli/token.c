@@ -1,6 +1,5 @@
 #include "token.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
 #include "collector/store/db.h"
@@ -10,8 +9,10 @@
 #include <string.h>
 
 #include "clock.h"
+#include "collector/store/store_url.h"
 #include "collector/store/tokens.h"
 #include "log.h"
+#include "cmdopts.h"
 #include "usage.h"
 
 #define EXIT_FAIL 1
@@ -63,16 +64,6 @@ token_help(FILE *to)
 static int
 parse(int argc, char **argv, struct args *a)
 {
-	static const struct option opts[] = {
-		{ "role", required_argument, NULL, 'r' },
-		{ "name", required_argument, NULL, 'n' },
-		{ "expires", required_argument, NULL, 'e' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int ch;
 	if (argc < 2)
 		return token_usage_error("which? new, list or revoke");
 	if (strcmp(argv[1], "new") == 0)
@@ -86,21 +77,24 @@ parse(int argc, char **argv, struct args *a)
 		return 0;
 	} else
 		return token_usage_error("unknown \"%s\"; use new, list or revoke", argv[1]);
-	opterr = 0;
-	optind = 1;
-	while ((ch = getopt_long(argc - 1, argv + 1, ":r:n:e:d:jh", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'r': a->role = optarg; break;
-		case 'n': a->name = optarg; break;
-		case 'e': a->expires = optarg; break;
-		case 'd': a->db = optarg; break;
-		case 'j': a->json = true; break;
-		case 'h': token_help(stdout); return 0;
-		case ':': return token_usage_error("%s needs a value", argv[optind]);
-		default: return token_usage_error("unknown option \"%s\"", argv[optind]);
-		}
+	bool want_help = false;
+	const struct cmd_opt opts[] = {
+		{ "role", 'r', &a->role, NULL },
+		{ "name", 'n', &a->name, NULL },
+		{ "expires", 'e', &a->expires, NULL },
+		{ "db", 'd', &a->db, NULL },
+		{ "json", 'j', NULL, &a->json },
+		{ "help", 'h', NULL, &want_help },
+	};
+	struct cmd_opts_error err;
+	int op = cmd_opts_parse(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	if (op < 0)
+		return cli_opts_error("pantau token", token_help, &err);
+	if (want_help) {
+		token_help(stdout);
+		return 0;
 	}
-	int operands = argc - 1 - optind;
+	int operands = argc - 1 - op;
 	if ((a->role != NULL || a->name != NULL || a->expires != NULL) && a->verb != V_NEW)
 		return token_usage_error("--role, --name and --expires belong to \"token new\"");
 	if (a->json && a->verb != V_LIST)
@@ -112,7 +106,7 @@ parse(int argc, char **argv, struct args *a)
 		    "(pantau token list shows them)" : "this command takes no operand");
 	if (a->verb == V_REVOKE) {
 		char *end = NULL;
-		const char *v = argv[1 + optind];
+		const char *v = argv[1 + op];
 		a->id = strtoll(v, &end, 10);
 		if (end == v || *end != '\0' || a->id <= 0)
 			return token_usage_error("a token id is a whole number such as 3; got \"%s\"", v);
@@ -126,7 +120,7 @@ token_open_db(const char *path, const char *prog, const char *table)
 	char sql[96];
 	struct db *db = NULL;
 	struct db_stmt *st = NULL;
-	if (db_sqlite_open(path, DB_SQLITE_READWRITE, &db) != DB_OK) {
+	if (store_url_open(path, false, &db) != DB_OK) {
 		fprintf(stderr, "%s: cannot open %s: %s; name the collector's [collector] "
 		    "database with --db or PANTAU_DB, as a user who may write it\n", prog, path,
 		    db != NULL ? db_errmsg(db) : "out of memory");

@@ -16,4 +16,10 @@
 int cli_usage_error(const char *who, void (*usage)(FILE *to), const char *fmt, ...)
     PANTAU_PRINTF(3, 4);
 
+struct cmd_opts_error;
+
+/* The usage error of an option cmd_opts_parse refused: "--x needs a value"
+ * or "unknown option \"--y\"". */
+int cli_opts_error(const char *who, void (*usage)(FILE *to), const struct cmd_opts_error *err);
+
 #endif

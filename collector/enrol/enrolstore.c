@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "collector/store/tokens.h"
+#include "grow.h"
 #include "log.h"
 
 static const char *const schema_sql =
@@ -249,15 +250,12 @@ enrol_cert_revoked(struct db *db, char ***list, size_t *n)
 	int s;
 	pantau_err rc = PANTAU_OK;
 	while (rc == PANTAU_OK && (s = db_step(st)) == DB_ROW) {
-		if (*n == cap) {
-			cap = cap > 0 ? cap * 2 : 16;
-			char **grown = realloc(*list, cap * sizeof(**list));
-			if (grown == NULL) {
-				rc = PANTAU_ERR_NOMEM;
-				break;
-			}
-			*list = grown;
+		char **grown = grow_to(*list, &cap, *n + 1, sizeof(**list), 16);
+		if (grown == NULL) {
+			rc = PANTAU_ERR_NOMEM;
+			break;
 		}
+		*list = grown;
 		const char *v = (const char *)db_column_text(st, 0);
 		if (((*list)[*n] = strdup(v != NULL ? v : "")) == NULL)
 			rc = PANTAU_ERR_NOMEM;

@@ -5,6 +5,7 @@
 
 #include "cfgindex.h"
 #include "clock.h"
+#include "grow.h"
 #include "log.h"
 #include "wire.h"
 #include "collector/store/stmts.h"
@@ -93,14 +94,10 @@ entry_of(struct bootclock *bc, const char *agent)
 	size_t pos = cfgindex_find(&bc->index, h, match, bc, agent, NULL);
 	if (pos != CFGINDEX_NONE)
 		return &bc->entries[pos];
-	if (bc->n == bc->cap) {
-		size_t cap = bc->cap > 0 ? bc->cap * 2 : 64;
-		struct bootclock_entry *e = realloc(bc->entries, cap * sizeof(*e));
-		if (e == NULL)
-			return NULL;
-		bc->entries = e;
-		bc->cap = cap;
-	}
+	struct bootclock_entry *v = grow_to(bc->entries, &bc->cap, bc->n + 1, sizeof(*v), 64);
+	if (v == NULL)
+		return NULL;
+	bc->entries = v;
 	if (strlen(agent) > WIRE_AGENT_MAX || cfgindex_add(&bc->index, h, bc->n) != PANTAU_OK)
 		return NULL;
 	struct bootclock_entry *e = &bc->entries[bc->n++];

@@ -56,6 +56,12 @@ ingest_stats(const struct ingest *in)
 }
 
 void
+ingest_set_subscribed(struct ingest *in, bool yes)
+{
+	in->stats.subscribed = yes;
+}
+
+void
 ingest_tick(struct ingest *in, int64_t now_ms)
 {
 	rejectlog_flush(&in->log, now_ms);

@@ -7,6 +7,7 @@
 #ifndef PANTAU_INGEST_H
 #define PANTAU_INGEST_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,18 +18,20 @@
 /* Counters since the collector started; read by the HTTP API. */
 struct ingest_stats {
 	int64_t started_ms;         /* epoch ms */
-	uint64_t received;          /* messages on pantau/v1/# */
+	uint64_t received;          /* messages on the subscribed topics */
 	uint64_t batches_stored;
 	uint64_t results_stored;
 	uint64_t duplicates;        /* batches already stored: not written again */
 	uint64_t retimed;           /* batches stored at the collector's estimate of their
 	                             * time: the agent's clock was off (docs/protocol.md) */
 	uint64_t status_stored;     /* birth / will messages */
-	uint64_t ignored;           /* cmd/mode/check topics, empty retained clears */
+	uint64_t ignored;           /* empty retained clears; cmd/mode/check topics when
+	                             * subscribed to (!split_status) */
 	uint64_t rejected;          /* total of rejected_by[] */
 	uint64_t rejected_by[WIRE_REASON_COUNT];
 	uint64_t store_errors;
 	int64_t last_message_ms;    /* receive time of the latest message, 0 if none */
+	bool subscribed;            /* the broker acknowledged every subscription (SUBACK) */
 };
 
 struct ingest;
@@ -56,6 +59,9 @@ void ingest_message(struct ingest *in, const char *topic, const void *payload, s
     int64_t recv_ms);
 
 const struct ingest_stats *ingest_stats(const struct ingest *in);
+
+/* Whether the collector's subscriptions are all in place (for the stats). */
+void ingest_set_subscribed(struct ingest *in, bool yes);
 
 /* Periodic work at now_ms: the minute's summary of the rejections that were
  * not logged one by one (collector/ingest/rejectlog.h). */

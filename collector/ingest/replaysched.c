@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 #define RS_BUCKETS_MIN 256
 
 struct rs_gap {
@@ -193,15 +195,10 @@ ring_leave(struct replaysched *s, struct rs_agent *a)
 static bool
 room(void **v, size_t *cap, size_t n, size_t size)
 {
-	if (n < *cap)
-		return true;
-	size_t c = *cap > 0 ? *cap * 2 : 2;
-	void *p = realloc(*v, c * size);
-	if (p == NULL)
-		return false;
-	*v = p;
-	*cap = c;
-	return true;
+	void *p = grow_to(*v, cap, n + 1, size, 2);
+	if (p != NULL)
+		*v = p;
+	return p != NULL;
 }
 
 static bool

@@ -63,12 +63,11 @@ check_link(const char *v, char *why, size_t len)
 }
 
 static const struct cfg_key site_keys[] = {
-	{ "link", CFG_STRING, P(link), sizeof(((struct patch *)0)->link), 0, 0, NULL, NULL,
-	    check_link, 0, "the site's link type, over what its agent says" },
-	{ "latitude", CFG_DOUBLE, P(lat), 0, -90, 90, NULL, NULL, NULL, 0,
-	    "the site's latitude, over what its agent says" },
-	{ "longitude", CFG_DOUBLE, P(lon), 0, -180, 180, NULL, NULL, NULL, 0,
-	    "the site's longitude" },
+	CFG_KEY_STR("link", P(link), sizeof(((struct patch *)0)->link), NULL,
+	    "the site's link type, over what its agent says", .check = check_link),
+	CFG_KEY_DOUBLE("latitude", P(lat), -90, 90, NULL,
+	    "the site's latitude, over what its agent says"),
+	CFG_KEY_DOUBLE("longitude", P(lon), -180, 180, NULL, "the site's longitude"),
 };
 
 #define N(t) (sizeof(t) / sizeof((t)[0]))

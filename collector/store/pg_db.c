@@ -1,7 +1,7 @@
 /*
  * The PostgreSQL backend of the statement layer (db.h), on libpq. The
- * readers' SQL uses ? for parameters: each becomes $1, $2 ... when
- * prepared (outside quotes). Parameters go as text (blobs as binary),
+ * readers' SQL is SQLite's: pg_sql.h makes it PostgreSQL's when prepared
+ * or run. Parameters go as text (blobs as binary),
  * results come as text and are read back as the layer's types.
  */
 #include <libpq-fe.h>
@@ -11,16 +11,24 @@
 
 #include "db_impl.h"
 #include "pg_db.h"
+#include "pg_sql.h"
 
 #define PG_OID_BOOL 16
 #define PG_OID_BYTEA 17
 #define PG_OID_INT8 20
 #define PG_OID_INT2 21
 #define PG_OID_INT4 23
+#define PG_OID_TEXT 25
 #define PG_OID_FLOAT4 700
 #define PG_OID_FLOAT8 701
 #define PG_OID_NUMERIC 1700
 #define PG_SQL_MAX 16384
+/* PostgreSQL could not type a parameter from the statement alone. */
+#define PG_AMBIGUOUS_PARAMETER "42P08"
+#define PG_INDETERMINATE_DATATYPE "42P18"
+#define PG_UNDEFINED_FUNCTION "42883"
+#define PG_DATATYPE_MISMATCH "42804"
+#define PG_GUESSES 4
 
 struct pg_db {
 	struct db base;
@@ -28,6 +36,7 @@ struct pg_db {
 	char err[512];
 	int64_t changes;
 	unsigned next_name;
+	unsigned gen;      /* connections made: a statement of an older one is prepared again */
 };
 
 struct pg_stmt {
@@ -38,6 +47,12 @@ struct pg_stmt {
 	char **vals;
 	int *lens;
 	int *fmts;
+	Oid *types;      /* of the bindings: INT8, FLOAT8, TEXT, BYTEA; 0 for NULL */
+	Oid *ptypes;     /* those it was prepared with, when typed */
+	Oid *sticky;     /* each parameter's latest type but NULL */
+	char *sql;       /* PostgreSQL's text */
+	unsigned gen;    /* the connection it was prepared on (pg_db.gen) */
+	bool typed;      /* prepared again with its bindings' types (below) */
 	PGresult *res;
 	int row, nrows;
 	unsigned char *blob;
@@ -84,6 +99,8 @@ static int
 result_code(struct pg_db *d, PGresult *r)
 {
 	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_EMPTY_QUERY) /* a statement SQLite's alone (pg_sql.h) */
+		return DB_OK;
 	if (s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK) {
 		d->changes = strtoll(PQcmdTuples(r), NULL, 10);
 		return DB_OK;
@@ -94,9 +111,18 @@ result_code(struct pg_db *d, PGresult *r)
 static int
 pg_exec(struct db *db, const char *sql)
 {
-	PGresult *r = PQexec(D(db)->c, sql);
-	int rc = result_code(D(db), r);
+	char *text = malloc(PG_SQL_MAX);
+	int nparams, rc;
+	if (text == NULL)
+		return fail(D(db), "out of memory");
+	if (!pg_sql_translate(sql, text, PG_SQL_MAX, &nparams)) {
+		free(text);
+		return fail(D(db), "statement too long");
+	}
+	PGresult *r = PQexec(D(db)->c, text);
+	rc = result_code(D(db), r);
 	PQclear(r);
+	free(text);
 	return rc;
 }
 
@@ -127,32 +153,8 @@ pg_last_insert_id(struct db *db)
 static bool
 pg_in_transaction(struct db *db)
 {
-	return PQtransactionStatus(D(db)->c) != PQTRANS_IDLE;
-}
-
-/* sql with each ? outside quotes as $N; the count of them, or -1. */
-static int
-number_params(const char *sql, char *out, size_t len)
-{
-	size_t o = 0;
-	int n = 0;
-	char quote = 0;
-	for (const char *p = sql; *p != '\0'; p++) {
-		if (o + 12 >= len)
-			return -1;
-		if (quote != 0) {
-			if (*p == quote)
-				quote = 0;
-		} else if (*p == '\'' || *p == '"') {
-			quote = *p;
-		} else if (*p == '?') {
-			o += (size_t)snprintf(out + o, len - o, "$%d", ++n);
-			continue;
-		}
-		out[o++] = *p;
-	}
-	out[o] = '\0';
-	return n;
+	PGTransactionStatusType t = PQtransactionStatus(D(db)->c);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
 static void
@@ -164,10 +166,109 @@ clear_result(struct pg_stmt *s)
 	s->blob = NULL;
 }
 
+/* A statement whose parameters PostgreSQL cannot type from its text (one
+ * used as text here and as a number there, SQLite-style) is prepared
+ * with the types of its bindings, again whenever they change. */
+/* True when r failed only for want of parameter types. */
+static bool
+needs_types(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return state != NULL && (strcmp(state, PG_AMBIGUOUS_PARAMETER) == 0 ||
+	                         strcmp(state, PG_INDETERMINATE_DATATYPE) == 0);
+}
+
+/* True when a guessed type did not fit where the parameter is used. */
+static bool
+wrong_guess(const PGresult *r)
+{
+	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+	return state != NULL && (strcmp(state, PG_UNDEFINED_FUNCTION) == 0 ||
+	                         strcmp(state, PG_DATATYPE_MISMATCH) == 0);
+}
+
+static int
+prepare_with(struct pg_stmt *s, const Oid *types, PGresult **r)
+{
+	char sql[64];
+	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
+	if (s->ptypes[0] != (Oid)-1)
+		PQclear(PQexec(s->db->c, sql));
+	s->ptypes[0] = (Oid)-1;
+	/* A failed try must not abort the transaction it is in. */
+	bool in_tx = PQtransactionStatus(s->db->c) == PQTRANS_INTRANS;
+	if (in_tx)
+		PQclear(PQexec(s->db->c, "SAVEPOINT pantau_prepare"));
+	*r = PQprepare(s->db->c, s->name, s->sql, s->nparams, types);
+	int rc = result_code(s->db, *r);
+	if (in_tx)
+		PQclear(PQexec(s->db->c, rc == DB_OK ? "RELEASE pantau_prepare" :
+		                                       "ROLLBACK TO pantau_prepare"));
+	return rc;
+}
+
+/* The types to prepare with: a NULL binding takes its parameter's latest
+ * type, else PostgreSQL's guess; failing that (pass 1, 2, 3) text, a float
+ * or an integer. */
+static void
+types_for(struct pg_stmt *s, Oid *t, int pass)
+{
+	static const Oid guess[PG_GUESSES] = { 0, PG_OID_TEXT, PG_OID_FLOAT8, PG_OID_INT8 };
+	for (int i = 0; i < s->nparams; i++) {
+		if (s->types[i] != 0)
+			s->sticky[i] = s->types[i];
+		t[i] = s->types[i] != 0 ? s->types[i] : s->sticky[i] != 0 ? s->sticky[i] : guess[pass];
+	}
+}
+
+static int
+prepare_typed(struct pg_stmt *s)
+{
+	size_t n = (size_t)s->nparams * sizeof(Oid);
+	Oid *t = s->types + s->nparams;   /* scratch after the bindings' types */
+	int rc = DB_ERROR;
+	types_for(s, t, 0);
+	if (s->ptypes[0] != (Oid)-1 && memcmp(t, s->ptypes, n) == 0)
+		return DB_OK;
+	for (int pass = 0; pass < PG_GUESSES && rc != DB_OK; pass++) {
+		PGresult *r;
+		types_for(s, t, pass);
+		rc = prepare_with(s, t, &r);
+		bool retry = rc != DB_OK && (needs_types(r) || wrong_guess(r));
+		PQclear(r);
+		if (!retry)
+			break;
+	}
+	if (rc == DB_OK)
+		memcpy(s->ptypes, t, n);
+	return rc;
+}
+
+/* After a reconnection: the server forgot the statement. */
+static int
+prepare_again(struct pg_stmt *s)
+{
+	s->gen = s->db->gen;
+	if (s->typed) {
+		s->ptypes[0] = (Oid)-1;
+		return DB_OK;
+	}
+	PGresult *r = PQprepare(s->db->c, s->name, s->sql, s->nparams, NULL);
+	int rc = result_code(s->db, r);
+	PQclear(r);
+	if (rc != DB_OK)
+		s->gen--;
+	return rc;
+}
+
 static int
 pg_step(struct db_stmt *st)
 {
 	struct pg_stmt *s = P(st);
+	if (s->res == NULL && s->gen != s->db->gen && prepare_again(s) != DB_OK)
+		return DB_ERROR;
+	if (s->res == NULL && s->typed && prepare_typed(s) != DB_OK)
+		return DB_ERROR;
 	if (s->res == NULL) {
 		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals,
 		    s->lens, s->fmts, 0);
@@ -190,7 +291,7 @@ pg_reset(struct db_stmt *st)
 }
 
 static int
-set_param(struct pg_stmt *s, int i, char *v, int len, int fmt)
+set_param(struct pg_stmt *s, int i, char *v, int len, int fmt, Oid type)
 {
 	if (i < 1 || i > s->nparams) {
 		free(v);
@@ -200,6 +301,7 @@ set_param(struct pg_stmt *s, int i, char *v, int len, int fmt)
 	s->vals[i - 1] = v;
 	s->lens[i - 1] = len;
 	s->fmts[i - 1] = fmt;
+	s->types[i - 1] = type;
 	return DB_OK;
 }
 
@@ -208,7 +310,20 @@ pg_clear_bindings(struct db_stmt *st)
 {
 	struct pg_stmt *s = P(st);
 	for (int i = 1; i <= s->nparams; i++)
-		(void)set_param(s, i, NULL, 0, 0);
+		(void)set_param(s, i, NULL, 0, 0, 0);
+}
+
+static void
+stmt_free(struct pg_stmt *s)
+{
+	free(s->vals);
+	free(s->lens);
+	free(s->fmts);
+	free(s->types);
+	free(s->ptypes);
+	free(s->sticky);
+	free(s->sql);
+	free(s);
 }
 
 static void
@@ -219,23 +334,21 @@ pg_finalize(struct db_stmt *st)
 	clear_result(s);
 	pg_clear_bindings(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-	if (PQstatus(s->db->c) == CONNECTION_OK)
+	if (PQstatus(s->db->c) == CONNECTION_OK && s->gen == s->db->gen &&
+	    (!s->typed || s->ptypes[0] != (Oid)-1))
 		PQclear(PQexec(s->db->c, sql));
-	free(s->vals);
-	free(s->lens);
-	free(s->fmts);
-	free(s);
+	stmt_free(s);
 }
 
 static int
-bind_copy(struct pg_stmt *s, int i, const void *v, size_t n, int fmt)
+bind_copy(struct pg_stmt *s, int i, const void *v, size_t n, int fmt, Oid type)
 {
 	char *c = malloc(n + 1);
 	if (c == NULL)
 		return fail(s->db, "out of memory");
 	memcpy(c, v, n);
 	c[n] = '\0';
-	return set_param(s, i, c, (int)n, fmt);
+	return set_param(s, i, c, (int)n, fmt, type);
 }
 
 static int
@@ -243,7 +356,7 @@ pg_bind_int64(struct db_stmt *st, int i, int64_t v)
 {
 	char t[24];
 	int n = snprintf(t, sizeof(t), "%lld", (long long)v);
-	return bind_copy(P(st), i, t, (size_t)n, 0);
+	return bind_copy(P(st), i, t, (size_t)n, 0, PG_OID_INT8);
 }
 
 static int
@@ -251,25 +364,25 @@ pg_bind_double(struct db_stmt *st, int i, double v)
 {
 	char t[40];
 	int n = snprintf(t, sizeof(t), "%.17g", v);
-	return bind_copy(P(st), i, t, (size_t)n, 0);
+	return bind_copy(P(st), i, t, (size_t)n, 0, PG_OID_FLOAT8);
 }
 
 static int
 pg_bind_text(struct db_stmt *st, int i, const char *v, int n)
 {
-	return bind_copy(P(st), i, v, n < 0 ? strlen(v) : (size_t)n, 0);
+	return bind_copy(P(st), i, v, n < 0 ? strlen(v) : (size_t)n, 0, PG_OID_TEXT);
 }
 
 static int
 pg_bind_blob(struct db_stmt *st, int i, const void *v, int n)
 {
-	return bind_copy(P(st), i, v, (size_t)n, 1);
+	return bind_copy(P(st), i, v, (size_t)n, 1, PG_OID_BYTEA);
 }
 
 static int
 pg_bind_null(struct db_stmt *st, int i)
 {
-	return set_param(P(st), i, NULL, 0, 0);
+	return set_param(P(st), i, NULL, 0, 0, 0);
 }
 
 static bool
@@ -369,6 +482,24 @@ pg_column_name(struct db_stmt *st, int i)
 
 static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out);
 
+static bool
+pg_connected(struct db *db)
+{
+	return PQstatus(D(db)->c) == CONNECTION_OK;
+}
+
+static int
+pg_reconnect(struct db *db)
+{
+	struct pg_db *d = D(db);
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return fail(d, PQerrorMessage(d->c));
+	d->gen++;
+	PQclear(PQexec(d->c, "SET client_min_messages = warning"));
+	return DB_OK;
+}
+
 static const struct db_ops pg_ops = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -379,6 +510,8 @@ static const struct db_ops pg_ops = {
 	.last_insert_id = pg_last_insert_id,
 	.in_transaction = pg_in_transaction,
 	.prepare = pg_prepare,
+	.connected = pg_connected,
+	.reconnect = pg_reconnect,
 	.step = pg_step,
 	.reset = pg_reset,
 	.clear_bindings = pg_clear_bindings,
@@ -399,45 +532,57 @@ static const struct db_ops pg_ops = {
 };
 
 static int
+prepare_text(struct pg_stmt *s, char *text)
+{
+	size_t np = s->nparams > 0 ? (size_t)s->nparams : 1;
+	s->vals = calloc(np, sizeof(*s->vals));
+	s->lens = calloc(np, sizeof(*s->lens));
+	s->fmts = calloc(np, sizeof(*s->fmts));
+	s->types = calloc(2 * np, sizeof(*s->types));
+	s->ptypes = calloc(np, sizeof(*s->ptypes));
+	s->sticky = calloc(np, sizeof(*s->sticky));
+	if (s->vals == NULL || s->lens == NULL || s->fmts == NULL || s->types == NULL ||
+	    s->ptypes == NULL || s->sticky == NULL)
+		return fail(s->db, "out of memory");
+	snprintf(s->name, sizeof(s->name), "pantau_%u", s->db->next_name++);
+	PGresult *r = PQprepare(s->db->c, s->name, text, s->nparams, NULL);
+	int rc = result_code(s->db, r);
+	if (rc != DB_OK && needs_types(r)) {
+		s->typed = true;
+		s->ptypes[0] = (Oid)-1;   /* not prepared yet */
+		rc = DB_OK;
+	}
+	PQclear(r);
+	s->sql = text;
+	s->gen = s->db->gen;
+	return rc;
+}
+
+static int
 pg_prepare(struct db *db, const char *sql, struct db_stmt **out)
 {
 	struct pg_db *d = D(db);
 	char *text = malloc(PG_SQL_MAX);
 	struct pg_stmt *s = calloc(1, sizeof(*s));
-	int rc = DB_ERROR;
+	int rc;
 	*out = NULL;
 	if (text == NULL || s == NULL) {
-		rc = fail(d, "out of memory");
-		goto out;
+		free(text);
+		free(s);
+		return fail(d, "out of memory");
 	}
 	s->base.ops = &pg_ops;
 	s->db = d;
-	if ((s->nparams = number_params(sql, text, PG_SQL_MAX)) < 0) {
+	if (!pg_sql_translate(sql, text, PG_SQL_MAX, &s->nparams))
 		rc = fail(d, "statement too long");
-		goto out;
-	}
-	int np = s->nparams > 0 ? s->nparams : 1;
-	s->vals = calloc((size_t)np, sizeof(*s->vals));
-	s->lens = calloc((size_t)np, sizeof(*s->lens));
-	s->fmts = calloc((size_t)np, sizeof(*s->fmts));
-	if (s->vals == NULL || s->lens == NULL || s->fmts == NULL) {
-		rc = fail(d, "out of memory");
-		goto out;
-	}
-	snprintf(s->name, sizeof(s->name), "pantau_%u", d->next_name++);
-	PGresult *r = PQprepare(d->c, s->name, text, s->nparams, NULL);
-	rc = result_code(d, r);
-	PQclear(r);
-out:
-	free(text);
-	if (rc != DB_OK && s != NULL) {
-		free(s->vals);
-		free(s->lens);
-		free(s->fmts);
-		free(s);
-	} else if (rc == DB_OK) {
+	else
+		rc = prepare_text(s, text);
+	if (s->sql != text)
+		free(text);
+	if (rc != DB_OK)
+		stmt_free(s);
+	else
 		*out = &s->base;
-	}
 	return rc;
 }
 

@@ -1,9 +1,11 @@
 #include "retention.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "log.h"
+#include "collector/store/pg_parts.h"
 #include "collector/store/stmts.h"
 
 enum phase { PH_IDLE, PH_BATCHES, PH_EVENTS, PH_BOOTS };
@@ -32,6 +34,7 @@ struct retention {
 	enum phase phase;
 	int64_t run_ms, cutoff_ms;
 	struct retention_stats run;   /* counts of the run under way */
+	bool partitioned;             /* PostgreSQL's day partitions */
 };
 
 pantau_err
@@ -44,6 +47,7 @@ retention_new(struct store *s, const struct retention_opts *o, struct retention 
 	r->store = s;
 	r->db = store_db(s);
 	r->o = *o;
+	r->partitioned = strcmp(db_backend(r->db), "postgresql") == 0;
 	if (stmts_prepare(r->db, "retention", rstmt_sql, r->st, RS_COUNT) != PANTAU_OK) {
 		retention_free(r);
 		return PANTAU_ERR_DB;
@@ -126,9 +130,34 @@ oldest_chunk(struct retention *r, int64_t *hi, bool *last)
 	return PANTAU_OK;
 }
 
+/* PostgreSQL: the partitions made ahead, then a whole day dropped per step,
+ * then the keys of the dropped days (collector/store/pg_parts.h). */
+static pantau_err
+step_partitions(struct retention *r, bool *done)
+{
+	int64_t nbat = 0, nres = 0;
+	bool dropped = false;
+	pantau_err rc = pg_parts_ensure(r->db, r->run_ms);
+	if (rc == PANTAU_OK)
+		rc = pg_parts_drop_oldest(r->db, r->cutoff_ms, &dropped, &nbat, &nres);
+	if (rc == PANTAU_OK && !dropped)
+		rc = pg_parts_prune_keys(r->db, r->cutoff_ms, r->o.step_rows, &nbat);
+	if (rc != PANTAU_OK)
+		log_warnx("retention: dropping old partitions: %s", db_errmsg(r->db));
+	*done = rc != PANTAU_OK || (!dropped && nbat < r->o.step_rows);
+	if (dropped) {
+		r->run.batches += (uint64_t)nbat;
+		r->run.results += (uint64_t)nres;
+	}
+	store_add_pending(r->store, dropped ? 1 : (int)nbat);
+	return rc;
+}
+
 static pantau_err
 step_batches(struct retention *r, bool *done)
 {
+	if (r->partitioned)
+		return step_partitions(r, done);
 	int64_t hi, nres = 0, nbat = 0;
 	pantau_err rc = oldest_chunk(r, &hi, done);
 	if (rc != PANTAU_OK || hi < 0)

@@ -1,13 +1,40 @@
-/* The store's SQLite schema and its upgrades from older
- * releases' databases (docs/storage.md). */
+/* The store's schema and its upgrades from older releases' databases
+ * (docs/storage.md); written in SQLite's dialect, which the PostgreSQL
+ * backend translates (collector/store/pg_sql.h). */
 #include "schema.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "collector/enrol/enrolstore.h"
 #include "log.h"
+#include "pg_parts.h"
 
 #define SCHEMA_VERSION "7"
+
+/* The batches' and results' columns, on either backend (PostgreSQL's are
+ * partitioned: collector/store/pg_parts.h). */
+#define BATCH_COLS \
+    "agent TEXT NOT NULL, boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL," \
+    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER," \
+    " outbox_dropped INTEGER, agent_ts_ms INTEGER"
+#define RESULT_COLS \
+    "batch_id INTEGER NOT NULL, idx INTEGER NOT NULL, agent TEXT NOT NULL," \
+    " ts_ms INTEGER NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL, ok INTEGER," \
+    " sent INTEGER, recv INTEGER, loss_pct REAL, rtt_min REAL, rtt_p50 REAL," \
+    " rtt_avg REAL, rtt_p95 REAL, rtt_max REAL, jitter_ms REAL, pdv_ms REAL," \
+    " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL," \
+    " total_ms REAL, error TEXT, extra TEXT"
+
+static const char *const rows_sql =
+    "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, " BATCH_COLS ","
+    " UNIQUE(agent, boot, seq));"
+    /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
+     * touches only the rightmost pages; per-site lookups go through
+     * batches(agent, ts_ms). */
+    "CREATE TABLE IF NOT EXISTS results(" RESULT_COLS ", PRIMARY KEY(batch_id, idx))"
+    " WITHOUT ROWID;"
+    "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);";
 
 static const char *const schema_sql =
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT);"
@@ -20,21 +47,6 @@ static const char *const schema_sql =
     " last_ts_ms INTEGER, online INTEGER, online_reason TEXT, status_ms INTEGER,"
     " outbox_pending INTEGER, outbox_dropped INTEGER, skew_ms INTEGER, simulated INTEGER,"
     " upload_mbps REAL, upload_ts_ms INTEGER);"
-    "CREATE TABLE IF NOT EXISTS batches(id INTEGER PRIMARY KEY, agent TEXT NOT NULL,"
-    " boot INTEGER NOT NULL, seq INTEGER NOT NULL, ts_ms INTEGER NOT NULL,"
-    " recv_ms INTEGER NOT NULL, nresults INTEGER NOT NULL, outbox_pending INTEGER,"
-    " outbox_dropped INTEGER, agent_ts_ms INTEGER, UNIQUE(agent, boot, seq));"
-    /* Clustered by (batch_id, idx): rows arrive in key order, so inserting
-     * touches only the rightmost pages; per-site lookups go through
-     * batches(agent, ts_ms). */
-    "CREATE TABLE IF NOT EXISTS results(batch_id INTEGER NOT NULL, idx INTEGER NOT NULL,"
-    " agent TEXT NOT NULL,"
-    " ts_ms INTEGER NOT NULL, probe TEXT NOT NULL, target TEXT NOT NULL, ok INTEGER,"
-    " sent INTEGER, recv INTEGER, loss_pct REAL, rtt_min REAL, rtt_p50 REAL,"
-    " rtt_avg REAL, rtt_p95 REAL, rtt_max REAL, jitter_ms REAL, pdv_ms REAL,"
-    " status INTEGER, dns_ms REAL, connect_ms REAL, tls_ms REAL, ttfb_ms REAL,"
-    " total_ms REAL, error TEXT, extra TEXT, PRIMARY KEY(batch_id, idx)) WITHOUT ROWID;"
-    "CREATE INDEX IF NOT EXISTS batches_agent_ts ON batches(agent, ts_ms);"
     /* The status engine's (collector/store/statusdb.h). */
     "CREATE TABLE IF NOT EXISTS site_status(agent TEXT PRIMARY KEY, status INTEGER NOT NULL,"
     " since_ms INTEGER NOT NULL, reason TEXT, base_rtt_p95 REAL, base_loss_pct REAL,"
@@ -174,10 +186,23 @@ static const char *const lost_sql =
     " asks INTEGER NOT NULL, at_ms INTEGER NOT NULL,"
     " PRIMARY KEY(agent, boot, from_seq)) WITHOUT ROWID;";
 
-pantau_err
-schema_apply(struct db *db)
+/* The batches and results: SQLite's tables, or PostgreSQL's day partitions
+ * (made ahead from now_ms). */
+static pantau_err
+rows_apply(struct db *db, int64_t now_ms)
 {
-	if (schema_exec(db, schema_sql) != PANTAU_OK || migrate(db) != PANTAU_OK)
+	if (strcmp(db_backend(db), "postgresql") != 0)
+		return schema_exec(db, rows_sql);
+	if (pg_parts_schema(db, "id BIGINT NOT NULL, " BATCH_COLS, RESULT_COLS) != PANTAU_OK)
+		return PANTAU_ERR_DB;
+	return pg_parts_ensure(db, now_ms);
+}
+
+pantau_err
+schema_apply(struct db *db, int64_t now_ms)
+{
+	if (rows_apply(db, now_ms) != PANTAU_OK || schema_exec(db, schema_sql) != PANTAU_OK ||
+	    migrate(db) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	/* Enrolment's tokens and certificates: tables of their own, created in
 	 * any older database as they are (collector/enrol/enrolstore.h). */

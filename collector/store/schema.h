@@ -4,12 +4,14 @@
 #define PANTAU_SCHEMA_H
 
 #include "collector/store/db.h"
+#include <stdint.h>
 
 #include "err.h"
 
 /* Runs sql (one or more statements); logs SQLite's message on failure. */
 pantau_err schema_exec(struct db *db, const char *sql);
-/* Creates the tables and upgrades an older database to this release's schema. */
-pantau_err schema_apply(struct db *db);
+/* Creates the tables and upgrades an older database to this release's
+ * schema; on PostgreSQL the day partitions around now_ms too. */
+pantau_err schema_apply(struct db *db, int64_t now_ms);
 
 #endif

@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "collector/ingest/bootacc.h"
 #include "log.h"
 #include "schema.h"
+#include "store_url.h"
 
 enum stmt_id {
 	ST_BEGIN,
@@ -25,8 +27,11 @@ enum stmt_id {
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN",
 	[ST_COMMIT] = "COMMIT",
-	[ST_BATCH] = "INSERT OR IGNORE INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults,"
-	             " outbox_pending, outbox_dropped, agent_ts_ms) VALUES(?,?,?,?,?,?,?,?,?)",
+	/* No row back: (agent, boot, seq) is stored already (on PostgreSQL the
+	 * trigger of collector/store/pg_parts.h says so, and sets the id). */
+	[ST_BATCH] = "INSERT INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults,"
+	             " outbox_pending, outbox_dropped, agent_ts_ms) VALUES(?,?,?,?,?,?,?,?,?)"
+	             " ON CONFLICT DO NOTHING RETURNING id",
 	[ST_RESULT] = NULL, /* made from the result kinds' columns: result_sql() */
 	[ST_SITE_SEEN] = "INSERT OR IGNORE INTO sites(agent, regency, first_seen_ms) VALUES(?,?,?)",
 	/* One upsert per batch. A batch older than the newest one seen (a
@@ -41,17 +46,17 @@ static const char *const stmt_sql[ST_COUNT] = {
 	                  " CASE WHEN ?9 IS NULL THEN NULL ELSE ?5 END)"
 	                  " ON CONFLICT(agent) DO UPDATE SET regency = ?2,"
 	                  " upload_mbps = CASE WHEN ?9 IS NOT NULL"
-	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?9 ELSE upload_mbps END,"
+	                  " AND ?5 >= coalesce(sites.upload_ts_ms, 0) THEN ?9 ELSE sites.upload_mbps END,"
 	                  " upload_ts_ms = CASE WHEN ?9 IS NOT NULL"
-	                  " AND ?5 >= coalesce(upload_ts_ms, 0) THEN ?5 ELSE upload_ts_ms END,"
-	                  " boot = max(coalesce(boot, 0), ?3), last_result_ms = ?4,"
-	                  " outbox_pending = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?6"
-	                  " ELSE outbox_pending END,"
-	                  " outbox_dropped = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?7"
-	                  " ELSE outbox_dropped END,"
-	                  " skew_ms = CASE WHEN ?5 >= coalesce(last_ts_ms, 0) THEN ?8"
-	                  " ELSE skew_ms END,"
-	                  " last_ts_ms = max(coalesce(last_ts_ms, 0), ?5)",
+	                  " AND ?5 >= coalesce(sites.upload_ts_ms, 0) THEN ?5 ELSE sites.upload_ts_ms END,"
+	                  " boot = max(coalesce(sites.boot, 0), ?3), last_result_ms = ?4,"
+	                  " outbox_pending = CASE WHEN ?5 >= coalesce(sites.last_ts_ms, 0) THEN ?6"
+	                  " ELSE sites.outbox_pending END,"
+	                  " outbox_dropped = CASE WHEN ?5 >= coalesce(sites.last_ts_ms, 0) THEN ?7"
+	                  " ELSE sites.outbox_dropped END,"
+	                  " skew_ms = CASE WHEN ?5 >= coalesce(sites.last_ts_ms, 0) THEN ?8"
+	                  " ELSE sites.skew_ms END,"
+	                  " last_ts_ms = max(coalesce(sites.last_ts_ms, 0), ?5)",
 	[ST_SITE_STATUS] = "UPDATE sites SET regency = ?2, online = ?3, online_reason = ?4,"
 	                   " status_ms = ?5, site = coalesce(?6, site), link = coalesce(?7, link),"
 	                   " lat = coalesce(?8, lat), lon = coalesce(?9, lon),"
@@ -66,13 +71,13 @@ static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BOOT] = "INSERT INTO boots(agent, boot, max_seq, stored, dropped, duplicates,"
 	            " last_recv_ms, clock_offset_ms, clock_mono_ms)"
 	            " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
-	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(max_seq, ?3),"
-	            " stored = stored + ?4, dropped = max(dropped, ?5),"
-	            " duplicates = duplicates + ?6, last_recv_ms = max(last_recv_ms, ?7),"
-	            " clock_offset_ms = CASE WHEN ?9 >= coalesce(clock_mono_ms, ?9) THEN ?8"
-	            " ELSE clock_offset_ms END,"
-	            " clock_mono_ms = CASE WHEN ?9 >= coalesce(clock_mono_ms, ?9) THEN ?9"
-	            " ELSE clock_mono_ms END",
+	            " ON CONFLICT(agent, boot) DO UPDATE SET max_seq = max(boots.max_seq, ?3),"
+	            " stored = boots.stored + ?4, dropped = max(boots.dropped, ?5),"
+	            " duplicates = boots.duplicates + ?6, last_recv_ms = max(boots.last_recv_ms, ?7),"
+	            " clock_offset_ms = CASE WHEN ?9 >= coalesce(boots.clock_mono_ms, ?9) THEN ?8"
+	            " ELSE boots.clock_offset_ms END,"
+	            " clock_mono_ms = CASE WHEN ?9 >= coalesce(boots.clock_mono_ms, ?9) THEN ?9"
+	            " ELSE boots.clock_mono_ms END",
 };
 
 struct store {
@@ -85,10 +90,12 @@ struct store {
 	int pending_batches;
 };
 
+/* A lost connection is logged once, by the collector (store_up). */
 static pantau_err
 db_fail(struct store *s, const char *what)
 {
-	log_warnx("store: %s: %s", what, db_errmsg(s->db));
+	if (db_connected(s->db))
+		log_warnx("store: %s: %s", what, db_errmsg(s->db));
 	return PANTAU_ERR_DB;
 }
 
@@ -132,7 +139,7 @@ configure(struct store *s)
 	    s->o.sync_full ? "FULL" : "NORMAL");
 	result_sql(insert, sizeof(insert));
 	db_busy_timeout(s->db, 5000);
-	if (schema_exec(s->db, pragmas) != PANTAU_OK || schema_apply(s->db) != PANTAU_OK)
+	if (schema_exec(s->db, pragmas) != PANTAU_OK || schema_apply(s->db, clock_real_ms()) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	for (int i = 0; i < ST_COUNT; i++) {
 		const char *sql = stmt_sql[i] != NULL ? stmt_sql[i] : insert;
@@ -152,7 +159,7 @@ store_open(const struct store_opts *opts, struct store **out)
 	s->o = *opts;
 	if ((s->boots = bootacc_new()) == NULL)
 		goto out;
-	if (db_sqlite_open(opts->path, DB_SQLITE_CREATE, &s->db) != DB_OK) {
+	if (store_url_open(opts->path, true, &s->db) != DB_OK) {
 		log_warnx("store: cannot open %s: %s", opts->path,
 		    s->db != NULL ? db_errmsg(s->db) : "out of memory");
 		rc = PANTAU_ERR_DB;
@@ -186,6 +193,24 @@ struct db *
 store_db(struct store *s)
 {
 	return s->db;
+}
+
+bool
+store_up(struct store *s)
+{
+	return db_connected(s->db);
+}
+
+pantau_err
+store_reconnect(struct store *s)
+{
+	if (db_connected(s->db))
+		return PANTAU_OK;
+	bootacc_clear(s->boots);
+	s->in_tx = false;
+	s->pending = 0;
+	s->pending_batches = 0;
+	return db_reconnect(s->db) == DB_OK ? PANTAU_OK : PANTAU_ERR_DB;
 }
 
 static void
@@ -475,13 +500,14 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	bind_int(st, 8, b->outbox_dropped);
 	if (b->retimed)
 		db_bind_int64(st, 9, b->agent_ts_ms);
-	pantau_err rc = step_reset(s, st, "insert batch");
-	if (rc != PANTAU_OK)
-		return rc;
-	if (db_changes(s->db) == 0)
+	int step = db_step(st);
+	if (step == DB_ROW)
+		*id = db_column_int64(st, 0);
+	db_reset(st);
+	db_clear_bindings(st);
+	if (step == DB_DONE)
 		return count_duplicate(s, b, recv_ms);
-	*id = db_last_insert_id(s->db);
-	return PANTAU_OK;
+	return step == DB_ROW ? PANTAU_OK : db_fail(s, "insert batch");
 }
 
 static pantau_err
@@ -512,7 +538,9 @@ store_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 		 * validated, batches are INSERT OR IGNORE), and SQLite may already
 		 * have rolled the transaction back: undo all of it, so no batch is
 		 * half stored. Its batches come back when the agents replay. */
-		log_warnx("store: rolling back %d batch(es) after an error", s->pending_batches + 1);
+		if (db_connected(s->db))
+			log_warnx("store: rolling back %d batch(es) after an error",
+			    s->pending_batches + 1);
 		rollback(s);
 	}
 	return rc;

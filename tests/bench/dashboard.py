@@ -66,13 +66,14 @@ def feed_history(hm, broker, api, site):
     return len(lines)
 
 
-def start_collector(hm, wd, broker, api_port, profiles, procs, cache_ms=0):
-    """cache_ms 0 (the table: what building a reply costs); None: the default."""
+def start_collector(hm, wd, broker, api_port, profiles, procs, cache_ms=0, broker_keys=None):
+    """cache_ms 0 (the table: what building a reply costs); None: the default.
+    broker_keys: more [broker] keys."""
     sections = {
         "collector": {"database": os.path.join(wd, "pantau.db"), "catalog_dir": hm.CATALOG_DIR,
                       "log_level": "warn"},
         "broker": {"host": "127.0.0.1", "port": broker.port,
-                   "client_id": f"bench-collector-{os.getpid()}"},
+                   "client_id": f"bench-collector-{os.getpid()}", **(broker_keys or {})},
         "api": {"listen": "127.0.0.1", "port": api_port,
                 "web_dir": os.path.join(hm.CATALOG_DIR, "web")},
     }

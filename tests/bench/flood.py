@@ -3,12 +3,12 @@
 flood  valid agents' receive delay (the collector's receive time minus the
        batch's own timestamp, both ms) without and then with a flood of
        invalid messages (FLOOD_RATE a second, another MQTT client, QoS 0, on a
-       status topic), side by side in one run, next to the same delay seen by
-       two mosquitto_sub: one on the result topics only (what the broker and
-       the machine add) and one on pantau/v1/# like the collector (what any
-       subscriber of the flood gets); the log lines the flood caused; then the
-       collector's RSS while 100,000 distinct bogus agent ids arrive, with
-       [collector] max_agents at its default (50,000)
+       status topic; one phase per kind of FLOODS, --flood-kinds), side by
+       side in one run, next to the same delay seen by a mosquitto_sub on the
+       result topics only (what the broker and the machine add); the log
+       lines the flood caused; then the collector's RSS while --flood-bogus
+       (100,000) distinct bogus agent ids arrive, with [collector] max_agents
+       at its default (50,000)
 """
 import os
 import sqlite3
@@ -21,7 +21,6 @@ FLOOD_RATE = 20000      # invalid messages per second
 PHASE_S = 20            # seconds of each phase
 VALID_AGENTS = 500
 VALID_RATE = 250        # valid batches per second in each phase
-BOGUS = 100000
 
 
 def quantile(xs, q):
@@ -34,7 +33,8 @@ def quantile(xs, q):
 def delays(db, prefix):
     con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=30)
     try:
-        rows = con.execute("SELECT recv_ms - ts_ms FROM batches WHERE agent LIKE ?",
+        rows = con.execute("SELECT recv_ms - coalesce(agent_ts_ms, ts_ms) FROM batches "
+                           "WHERE agent LIKE ?",
                            (prefix + "-%",)).fetchall()
     finally:
         con.close()
@@ -49,12 +49,52 @@ def valid_load(hm, broker, prefix, seed):
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
-def flood(hm, broker, seconds, sent):
+# The flood's variants (docs/bench.md, "flood"): who publishes, on which topic,
+# whether the collector gets it.
+#   open     an anonymous client on a status topic: a broker without
+#            authentication or ACL (the demo's and the tests'); the collector
+#            gets every message
+#   refused  the client logged in as agent "flooder" (its identity, as a
+#            certificate's subject is under deploy/mosquitto/pantau.conf),
+#            publishing on another agent's status topic: pantau.acl refuses
+#            it at the broker
+#   own      the same client on its own status topic, which pantau.acl lets
+#            it write: the collector gets every message
+#   own-result  the same on its own result topic: with [broker] split_status
+#            the flood then shares the results' connection
+FLOODS = {
+    "open": (None, "pantau/v1/32/3273/flooder/status", True),
+    "refused": ("flooder", "pantau/v1/32/3273/victim/status", False),
+    "own": ("flooder", "pantau/v1/32/3273/flooder/status", True),
+    "own-result": ("flooder", "pantau/v1/32/3273/flooder/result", True),
+}
+FLOODER_PASSWORD = "flood-pw"
+
+
+def broker_conf(hm, wd):
+    """mosquitto settings for the bench's broker: anonymous clients (the
+    load, the collector, the reference subscriber) may do anything; a client
+    logging in is bound by the agents' lines of deploy/mosquitto/pantau.acl."""
+    passwd = os.path.join(wd, "passwd")
+    subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "flooder", FLOODER_PASSWORD],
+                   check=True, capture_output=True, timeout=30)
+    os.chmod(passwd, 0o644)
+    acl = os.path.join(wd, "pantau.acl")
+    with open(os.path.join(hm.ROOT, "deploy", "mosquitto", "pantau.acl")) as f:
+        agents = f.read()
+    with open(acl, "w") as f:
+        # topic lines before the first user line are the anonymous clients'
+        f.write("topic readwrite pantau/v1/#\ntopic readwrite bench/#\n" + agents)
+    return f"max_connections -1\npassword_file {passwd}\nacl_file {acl}\n"
+
+
+def flood(hm, broker, kind, seconds, sent):
     """FLOOD_RATE lines a second of bad JSON into mosquitto_pub -l (a
-    message per line) for seconds; sent[0] counts them."""
+    message per line) for seconds, as FLOODS[kind]; sent[0] counts them."""
+    user, topic, _ = FLOODS[kind]
+    login = ["-u", user, "-P", FLOODER_PASSWORD] if user else []
     pub = subprocess.Popen([hm.MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                            "-q", "0", "-t", "pantau/v1/32/3273/flooder/status", "-l"],
-                           stdin=subprocess.PIPE)
+                            "-q", "0", "-t", topic, "-l"] + login, stdin=subprocess.PIPE)
     step = 0.05
     per_step = int(FLOOD_RATE * step)
     t0 = time.monotonic()
@@ -116,14 +156,14 @@ def rss_kib(pid):
     return 0
 
 
-def bogus_ids(hm, broker, api, col):
-    """RSS as BOGUS distinct agent ids publish a batch each."""
+def bogus_ids(hm, broker, api, col, bogus):
+    """RSS as bogus distinct agent ids publish a batch each."""
     stats = lambda: hm.http_json(f"{api}/api/v1/stats", timeout=30)[1]
     before = rss_kib(col.pid)
     known0 = stats()["sites_known"]
     marks = {}
     lg = subprocess.Popen([hm.binary("pantau-loadgen"), "--port", str(broker.port),
-                           "--agents", str(BOGUS), "--connections", "50", "--count", str(BOGUS),
+                           "--agents", str(bogus), "--connections", "50", "--count", str(bogus),
                            "--prefix", "bogus", "--seed", "7", "--catalog", hm.CATALOG_DIR],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -131,9 +171,9 @@ def bogus_ids(hm, broker, api, col):
         s = stats()
         n = s["stored"] + s["rejected_by"]["too_many_agents"] - base
         for share in (25, 50, 75, 100):
-            if share not in marks and n >= BOGUS * share // 100:
+            if share not in marks and n >= bogus * share // 100:
                 marks[share] = (rss_kib(col.pid), s["sites_known"])
-        return n >= BOGUS
+        return n >= bogus
 
     s0 = stats()
     base = s0["stored"] + s0["rejected_by"]["too_many_agents"]
@@ -142,73 +182,94 @@ def bogus_ids(hm, broker, api, col):
     return before, known0, marks, stats()["rejected_by"]["too_many_agents"]
 
 
+def prefix_of(kind):
+    """The valid agents' id prefix in kind's phase (none a prefix of another)."""
+    return kind.replace("-", "")
+
+
+def flooded_phase(hm, broker, kind, stats, col, cpu_seconds):
+    """The valid load (prefix kind) during a flood of kind; the figures of the
+    phase: {sent, rate, rejected, lines, cpu}."""
+    lines0, rej0, cpu0 = col.output().count("\n"), stats()["rejected"], cpu_seconds(col.pid)
+    stored0 = stats()["stored"]
+    sent = [0]
+    fl = threading.Thread(target=flood, args=(hm, broker, kind, PHASE_S + 2, sent))
+    fl.start()
+    time.sleep(1)           # the flood at full rate before the valid load starts
+    t_flood = time.monotonic()
+    lg = valid_load(hm, broker, prefix_of(kind), 2)
+    lg.communicate(timeout=PHASE_S + 60)
+    fl.join()
+    flood_s = time.monotonic() - t_flood + 1
+    hm.wait_for(lambda: stats()["stored"] - stored0 >= VALID_RATE * PHASE_S * 0.95, 120,
+                "the valid batches stored", interval=0.5)
+    out = {"sent": sent[0], "rate": sent[0] / flood_s, "cpu": cpu_seconds(col.pid) - cpu0,
+           "lines": col.output().count("\n") - lines0}
+    if FLOODS[kind][2]:
+        # until the collector has taken what the broker kept of the flood
+        # (QoS 0: it may drop some), so the next phase starts clean
+        last = [-1]
+
+        def settled():
+            n = stats()["rejected"]
+            done = n == last[0] and n - rej0 >= sent[0] * 0.5
+            last[0] = n
+            return done
+        hm.wait_for(settled, 120, "the flood's messages taken", interval=1.0)
+    out["rejected"] = stats()["rejected"] - rej0
+    return out
+
+
+def phase_rows(kind, db, ref, calm99, fig):
+    d, r = delays(db, prefix_of(kind)), reference_delays(ref, prefix_of(kind))
+    p99 = quantile(d, 0.99)
+    rows = [(f"{kind}: valid batches stored", f"{len(d)}"),
+            (f"  receive delay p50 / p99, ms", f"{statistics.median(d):.0f} / {p99:.0f}"),
+            (f"  mosquitto_sub on the result topics p50 / p99, ms",
+             f"{quantile(r, 0.5):.0f} / {quantile(r, 0.99):.0f}")]
+    if fig is None:
+        return rows, p99
+    rows += [(f"  p99 / calm p99", f"{p99 / calm99:.2f}  (goal <= 2)" if calm99 > 0 else "-"),
+             (f"  flood sent (rate) / rejected by the collector",
+              f"{fig['sent']:,} ({fig['rate']:,.0f}/s) / {fig['rejected']:,}"),
+             (f"  collector CPU s / log lines in the phase",
+              f"{fig['cpu']:.1f} / {fig['lines']}")]
+    return rows, p99
+
+
 def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
+    kinds = [k for k in args.flood_kinds.split(",") if k]
+    unknown = [k for k in kinds if k not in FLOODS]
+    if unknown:
+        raise SystemExit(f"flood: no flood kind {', '.join(unknown)}; the kinds are "
+                         f"{', '.join(FLOODS)}")
     print(f"flood: {VALID_AGENTS} valid agents at {VALID_RATE} batches/s for {PHASE_S} s, "
-          f"then again with {FLOOD_RATE:,} invalid messages/s from another client; then "
-          f"{BOGUS:,} bogus agent ids")
+          f"calm, then with {FLOOD_RATE:,} invalid messages/s from another client "
+          f"({', '.join(kinds)}), [broker] split_status = {args.flood_split}; "
+          f"then {args.flood_bogus:,} bogus agent ids")
     wd = Workdir(args.build, "flood", args.keep)
     procs, failed = [], True
     try:
-        broker = hm.Broker(wd.path, "max_connections -1\n", persistence=False)
+        broker = hm.Broker(wd.path, broker_conf(hm, wd.path), persistence=False)
         procs.append(("mosquitto", broker.proc))
-        col, api = start_collector(hm, wd.path, broker, hm.free_port(), None, procs)
-        col_log = lambda: col.output().count("\n")
+        split = "true" if args.flood_split else "false"
+        col, api = start_collector(hm, wd.path, broker, hm.free_port(), None, procs,
+                                   broker_keys={"split_status": split})
         hm.wait_subscribed(broker, api)
         ref = start_reference(hm, broker, wd.path, procs, "pantau/v1/+/+/+/result", "results.txt")
-        ref_all = start_reference(hm, broker, wd.path, procs, "pantau/v1/#", "all.txt")
         db = os.path.join(wd.path, "pantau.db")
         stats = lambda: hm.http_json(f"{api}/api/v1/stats", timeout=30)[1]
 
         lg = valid_load(hm, broker, "calm", 1)
         lg.communicate(timeout=PHASE_S + 60)
-        lines0, rej0, cpu0 = col_log(), stats()["rejected"], cpu_seconds(col.pid)
-        sent = [0]
-        fl = threading.Thread(target=flood, args=(hm, broker, PHASE_S + 2, sent))
-        fl.start()
-        time.sleep(1)           # the flood at full rate before the valid load starts
-        t_flood = time.monotonic()
-        lg = valid_load(hm, broker, "flooded", 2)
-        lg.communicate(timeout=PHASE_S + 60)
-        fl.join()
-        flood_s = time.monotonic() - t_flood + 1
-        hm.wait_for(lambda: stats()["stored"] >= 2 * VALID_RATE * PHASE_S * 0.95, 120,
-                    "the valid batches stored", interval=0.5)
-        rejected = stats()["rejected"] - rej0
-        lines = col_log() - lines0
-        cpu = cpu_seconds(col.pid) - cpu0
-        hm.wait_for(lambda: stats()["rejected"] - rej0 >= sent[0] * 0.5, 60,
-                    "the flood's messages taken", interval=0.5)
-        calm, flooded = delays(db, "calm"), delays(db, "flooded")
-        c99, f99 = quantile(calm, 0.99), quantile(flooded, 0.99)
-        rcalm, rflood = reference_delays(ref, "calm"), reference_delays(ref, "flooded")
-        r99c, r99f = quantile(rcalm, 0.99), quantile(rflood, 0.99)
-        acalm, aflood = reference_delays(ref_all, "calm"), reference_delays(ref_all, "flooded")
-        rows = [
-            ("valid batches stored: calm / flooded", f"{len(calm)} / {len(flooded)}"),
-            ("receive delay p50, ms: calm / flooded",
-             f"{statistics.median(calm):.0f} / {statistics.median(flooded):.0f}"),
-            ("receive delay p99, ms: calm / flooded", f"{c99:.0f} / {f99:.0f}"),
-            ("p99 flooded / calm", f"{f99 / c99:.2f}  (goal <= 2)" if c99 > 0 else "-"),
-            ("mosquitto_sub on the result topics p50 / p99, ms: calm",
-             f"{quantile(rcalm, 0.5):.0f} / {r99c:.0f}"),
-            ("  flooded", f"{quantile(rflood, 0.5):.0f} / {r99f:.0f}"),
-            ("mosquitto_sub on pantau/v1/# (the flood too) p50 / p99, ms: calm",
-             f"{quantile(acalm, 0.5):.0f} / {quantile(acalm, 0.99):.0f}"),
-            ("  flooded", f"{quantile(aflood, 0.5):.0f} / {quantile(aflood, 0.99):.0f}"),
-            ("invalid messages sent / rejected by the collector",
-             f"{sent[0]:,} / {stats()['rejected'] - rej0:,} (QoS 0: the broker may drop some)"),
-            ("flood rate offered", f"{sent[0] / flood_s:,.0f} msg/s"),
-            ("collector CPU s during the flood phase", f"{cpu:.1f}"),
-            ("collector log lines during the flood", f"{lines} (for {rejected:,} rejections)"),
-        ]
-        before, known0, marks, rej_ids = bogus_ids(hm, broker, api, col)
-        rows += [("collector RSS before the bogus ids", f"{before / 1024:.1f} MiB "
-                  f"({known0} sites)")]
-        for share in sorted(marks):
-            rss, known = marks[share]
-            rows.append((f"  after {share} % of {BOGUS:,} bogus ids",
-                         f"{rss / 1024:.1f} MiB ({known:,} sites)"))
-        rows.append(("bogus ids rejected as too_many_agents", f"{rej_ids:,}"))
+        hm.wait_for(lambda: stats()["stored"] >= VALID_RATE * PHASE_S * 0.95, 120,
+                    "the calm batches stored", interval=0.5)
+        figs = {k: flooded_phase(hm, broker, k, stats, col, cpu_seconds) for k in kinds}
+        rows, calm99 = phase_rows("calm", db, ref, 0, None)
+        for k in kinds:
+            rows += phase_rows(k, db, ref, calm99, figs[k])[0]
+        if args.flood_bogus > 0:
+            rows += bogus_rows(hm, broker, api, col, args.flood_bogus)
         width = max(len(a) for a, _ in rows)
         for a, b in rows:
             print(f"  {a:<{width}}  {b}")
@@ -217,3 +278,14 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
     finally:
         stop_all(procs)
         wd.close(failed)
+
+
+def bogus_rows(hm, broker, api, col, bogus):
+    before, known0, marks, rej_ids = bogus_ids(hm, broker, api, col, bogus)
+    rows = [("collector RSS before the bogus ids", f"{before / 1024:.1f} MiB ({known0} sites)")]
+    for share in sorted(marks):
+        rss, known = marks[share]
+        rows.append((f"  after {share} % of {bogus:,} bogus ids",
+                     f"{rss / 1024:.1f} MiB ({known:,} sites)"))
+    rows.append(("bogus ids rejected as too_many_agents", f"{rej_ids:,}"))
+    return rows

@@ -78,12 +78,10 @@ def http_json(url, timeout=5):
 
 
 def wait_subscribed(broker, api, timeout=15):
-    """Wait until the collector's subscription is active: a message on a
-    check topic (which the collector ignores and counts) has arrived."""
-    def seen():
-        broker.publish("pantau/v1/32/3273/harness/check", "{}")
-        return http_json(f"{api}/api/v1/stats")[1]["ignored"] > 0
-    wait_for(seen, timeout, "the collector's subscription", interval=0.2)
+    """Wait until the collector's subscriptions are active: the broker has
+    acknowledged each of them (GET /api/v1/stats: subscribed)."""
+    wait_for(lambda: http_json(f"{api}/api/v1/stats")[1].get("subscribed") is True, timeout,
+             "the collector's subscriptions", interval=0.1)
 
 
 class Proc:
@@ -194,7 +192,11 @@ def write_ini(path, sections):
 
 
 class E2ETestCase(unittest.TestCase):
-    """Gives each test a clean work directory and stops what it started."""
+    """Gives each test a clean work directory and stops what it started.
+    store_url: the collector's [store] url (None: the SQLite file in the
+    work directory); on_postgresql() makes a class's PostgreSQL twin."""
+
+    store_url = None
 
     def setUp(self):
         self.workdir = os.path.join(OUT, self.id().replace("test_", "", 1))
@@ -244,6 +246,8 @@ class E2ETestCase(unittest.TestCase):
             "api": {"listen": "127.0.0.1", "port": api_port,
                     "web_dir": os.path.join(CATALOG_DIR, "web"), "cache_ms": 0},
         }
+        if self.store_url is not None:
+            sections["store"] = {"url": self.store_url}
         for key, value in overrides.items():
             section, _, k = key.partition("__")
             sections.setdefault(section, {})[k] = value
@@ -285,3 +289,39 @@ class E2ETestCase(unittest.TestCase):
                 raise AssertionError("collector exited:\n" + proc.output())
             return http_json(f"http://127.0.0.1:{api_port}/healthz")[0] == 200
         wait_for(up, timeout, "the collector's API")
+
+
+def on_postgresql(cls):
+    """cls again, its collectors storing into PostgreSQL (issue 15): one
+    throwaway cluster (tests/e2e/pgcluster.py) for the class, an empty
+    database for each test. Skipped when postgresql-15 is not installed."""
+    import pgcluster
+
+    class Twin(cls):
+        @classmethod
+        def setUpClass(cls_):
+            super().setUpClass()
+            cls_.pg = pgcluster.PgCluster(cls.__name__.lower())
+            try:
+                cls_.pg.start()
+            except Exception:
+                cls_.pg.remove()
+                raise
+            cls_.store_url = cls_.pg.url()
+
+        @classmethod
+        def tearDownClass(cls_):
+            cls_.pg.remove()
+            super().tearDownClass()
+
+        def setUp(self):
+            self.pg.psql(f"DROP DATABASE IF EXISTS {self.pg.dbname} WITH (FORCE)", db="postgres")
+            self.pg.psql(f"CREATE DATABASE {self.pg.dbname}", db="postgres")
+            super().setUp()
+
+    name = cls.__name__
+    Twin.__name__ = Twin.__qualname__ = (name[:-4] + "PgTest" if name.endswith("Test")
+                                         else name + "Pg")
+    Twin.__module__ = cls.__module__
+    Twin.__doc__ = (cls.__doc__ or "") + " (on PostgreSQL)"
+    return unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")(Twin)

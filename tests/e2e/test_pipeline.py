@@ -7,7 +7,7 @@ import subprocess
 import time
 import urllib.request
 
-from harness import E2ETestCase, binary, http_json, wait_for, wait_subscribed
+from harness import E2ETestCase, binary, http_json, on_postgresql, wait_for, wait_subscribed
 
 IS_ROOT = os.geteuid() == 0
 
@@ -267,3 +267,6 @@ class ApiCacheTest(E2ETestCase):
         # Only the national replies are compressed.
         site_h, _ = self.fetch("/api/v1/sites/ag-3273-0410", "gzip")
         self.assertIsNone(site_h.get("Content-Encoding"))
+
+
+PipelinePgTest = on_postgresql(PipelineTest)

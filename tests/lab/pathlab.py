@@ -12,7 +12,9 @@ on (icmp_errors_use_inbound_ifaddr), as on real routers.
     shared_lab(): s1, s2, s3 on one LAN behind the shared router `shared`,
                   s4 behind its own router `own`, both towards `core` and the
                   target 198.18.1.2; `alt` between shared and core for a route
-                  change (lab.route_change()).
+                  change (lab.route_change()); lab.degrade(role) congests a
+                  link with tbf, lab.management(net) joins the sites to the
+                  host on a LAN of their own (198.19.net.0/24) for a broker.
 
 Namespaces are named path<pid>-<n>-<role>; everything is removed when the
 `with` block ends, on an exception or at interpreter exit. By hand (root):
@@ -73,6 +75,14 @@ class RoutedLab:
             self.run(role, "ip", "link", "set", ifc, "up")
         return ia, ib
 
+    def wire(self, links, routes):
+        """links: (a, addr_a, b, addr_b) for link(); routes: (role, dest, via).
+        Returns the links' interface pairs."""
+        pairs = [self.link(*ln) for ln in links]
+        for r in routes:
+            self.route(*r)
+        return pairs
+
     def route(self, role, dest, via):
         self.run(role, "ip", "route", "replace", dest, "via", via)
 
@@ -119,28 +129,38 @@ class RoutedLab:
         self.close()
 
 
-def chain_lab():
+class ChainLab(RoutedLab):
     """site 198.18.0.1 - r1 - r2 - r3 - target 198.18.1.2: hops 198.18.0.254,
     198.18.2.2, 198.18.3.2, 198.18.1.2."""
-    lab = RoutedLab()
-    try:
+
+    def build(self):
         for role, router in (("site", False), ("r1", True), ("r2", True), ("r3", True),
                              ("target", False)):
-            lab.add(role, router)
-        lab.link("site", "198.18.0.1/24", "r1", "198.18.0.254/24")
-        lab.link("r1", "198.18.2.1/30", "r2", "198.18.2.2/30")
-        lab.link("r2", "198.18.3.1/30", "r3", "198.18.3.2/30")
-        lab.link("r3", "198.18.1.254/24", "target", TARGET + "/24")
-        lab.route("site", "default", "198.18.0.254")
-        lab.route("r1", "default", "198.18.2.2")
-        lab.route("r2", "default", "198.18.3.2")
-        lab.route("r2", "198.18.0.0/24", "198.18.2.1")
-        lab.route("r3", "198.18.0.0/16", "198.18.3.1")
-        lab.route("target", "default", "198.18.1.254")
+            self.add(role, router)
+        self.wire([("site", "198.18.0.1/24", "r1", "198.18.0.254/24"),
+                   ("r1", "198.18.2.1/30", "r2", "198.18.2.2/30"),
+                   ("r2", "198.18.3.1/30", "r3", "198.18.3.2/30"),
+                   ("r3", "198.18.1.254/24", "target", TARGET + "/24")],
+                  [("site", "default", "198.18.0.254"), ("r1", "default", "198.18.2.2"),
+                   ("r2", "default", "198.18.3.2"), ("r2", "198.18.0.0/24", "198.18.2.1"),
+                   ("r3", "198.18.0.0/16", "198.18.3.1"),
+                   ("target", "default", "198.18.1.254")])
+
+
+def built(cls):
+    """A cls lab, built; closed again when building fails."""
+    lab = cls()
+    try:
+        lab.build()
     except BaseException:
         lab.close()
         raise
     return lab
+
+
+def chain_lab():
+    """ChainLab, a context manager: `with chain_lab() as lab:`."""
+    return built(ChainLab)
 
 
 SHARED_SITES = {"s1": "198.18.10.1", "s2": "198.18.10.2", "s3": "198.18.10.3",
@@ -157,6 +177,7 @@ class SharedLab(RoutedLab):
     shared's traffic that way, so s1..s3's path gets the hop 198.18.14.2."""
 
     def build(self):
+        self.up = {}      # role -> its interface towards the target
         for role in ("shared", "own", "core", "alt"):
             self.add(role, True)
         self.add("target")
@@ -165,40 +186,63 @@ class SharedLab(RoutedLab):
         self.run("shared", "ip", "link", "set", "br0", "up")
         for s in ("s1", "s2", "s3"):
             self.add(s)
-            _, ib = self.link(s, SHARED_SITES[s] + "/24", "shared", None)
+            self.up[s], ib = self.link(s, SHARED_SITES[s] + "/24", "shared", None)
             self.run("shared", "ip", "link", "set", ib, "master", "br0")
             self.route(s, "default", SHARED_HOP)
         self.add("s4")
-        self.link("s4", "198.18.12.1/24", "own", OWN_HOP + "/24")
-        self.route("s4", "default", OWN_HOP)
-        self.link("shared", "198.18.11.1/30", "core", "198.18.11.2/30")
-        self.link("own", "198.18.13.1/30", "core", "198.18.13.2/30")
-        self.link("shared", "198.18.14.1/30", "alt", "198.18.14.2/30")
-        self.link("alt", "198.18.15.1/30", "core", "198.18.15.2/30")
-        self.link("core", "198.18.1.254/24", "target", TARGET + "/24")
-        self.route("shared", "default", "198.18.11.2")
-        self.route("own", "default", "198.18.13.2")
-        self.route("alt", "default", "198.18.15.2")
-        self.route("alt", "198.18.10.0/24", "198.18.14.1")
-        self.route("core", "198.18.10.0/24", "198.18.11.1")
-        self.route("core", "198.18.12.0/24", "198.18.13.1")
-        self.route("target", "default", "198.18.1.254")
+        self.up["s4"], self.up["shared"], self.up["own"] = (ia for ia, _ in self.wire(
+            [("s4", "198.18.12.1/24", "own", OWN_HOP + "/24"),
+             ("shared", "198.18.11.1/30", "core", "198.18.11.2/30"),
+             ("own", "198.18.13.1/30", "core", "198.18.13.2/30"),
+             ("shared", "198.18.14.1/30", "alt", "198.18.14.2/30"),
+             ("alt", "198.18.15.1/30", "core", "198.18.15.2/30"),
+             ("core", "198.18.1.254/24", "target", TARGET + "/24")],
+            [("s4", "default", OWN_HOP), ("shared", "default", "198.18.11.2"),
+             ("own", "default", "198.18.13.2"), ("alt", "default", "198.18.15.2"),
+             ("alt", "198.18.10.0/24", "198.18.14.1"), ("core", "198.18.10.0/24", "198.18.11.1"),
+             ("core", "198.18.12.0/24", "198.18.13.1"),
+             ("target", "default", "198.18.1.254")])[:3])
 
     def route_change(self, via_alt=True):
         self.route("shared", "default", "198.18.14.2" if via_alt else "198.18.11.2")
+
+    def degrade(self, role, on=True):
+        """Congest role's link towards the target (shared, own, or a site's
+        own access link): tbf at 32 kbit/s with a 2000-byte queue, so a train
+        of 1000-byte pings loses most of its packets; on=False lifts it."""
+        if on:
+            self.run(role, "tc", "qdisc", "replace", "dev", self.up[role], "root", "tbf",
+                     "rate", "32kbit", "burst", "2000", "limit", "2000")
+        else:
+            self.run(role, "tc", "qdisc", "del", "dev", self.up[role], "root", check=False)
+
+    def management(self, net):
+        """A management LAN apart from the measured paths: every site on a
+        bridge in the namespace `mgmt` at 198.19.NET.(1..4), joined to the
+        host by a veth named after the lab's prefix at 198.19.NET.254 (the
+        address returned), where a broker can listen. The host's end goes
+        with the namespace."""
+        self.add("mgmt")
+        self.run("mgmt", "ip", "link", "add", "br0", "type", "bridge")
+        self.run("mgmt", "ip", "link", "set", "br0", "up")
+        for i, s in enumerate(SHARED_SITES):
+            _, ib = self.link(s, "198.19.%d.%d/24" % (net, i + 1), "mgmt", None)
+            self.run("mgmt", "ip", "link", "set", ib, "master", "br0")
+        host = "198.19.%d.254" % net
+        sh("ip", "link", "add", self.prefix, "type", "veth", "peer", "name", "m0", "netns",
+           self.ns("mgmt"))
+        self.run("mgmt", "ip", "link", "set", "m0", "master", "br0")
+        self.run("mgmt", "ip", "link", "set", "m0", "up")
+        sh("ip", "addr", "add", host + "/24", "dev", self.prefix)
+        sh("ip", "link", "set", self.prefix, "up")
+        return host
 
 
 def shared_lab():
     """Three sites behind one shared upstream router and a fourth on its own
     path, towards one target (SharedLab). A context manager: `with shared_lab() as lab:`;
     lab.run("s1", ...) runs in a site, lab.ns("s1") names its namespace."""
-    lab = SharedLab()
-    try:
-        lab.build()
-    except BaseException:
-        lab.close()
-        raise
-    return lab
+    return built(SharedLab)
 
 
 def main():

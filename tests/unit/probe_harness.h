@@ -115,7 +115,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 	if (f->run.state != NULL)
-		f->def.exec->cancel(&f->run);
+		probe_run_cancel(&f->run);
 	icmpsock_free(f->icmp4);
 	icmpsock_free(f->icmp6);
 	curlglue_free(f->curl);

@@ -33,12 +33,12 @@ no_x(const char *v, char *why, size_t len)
 
 #define F(f) offsetof(struct sample, f)
 static const struct cfg_key keys[] = {
-	{ "name", CFG_STRING, F(name), 8, 0, 0, NULL, NULL, no_x, CFG_REQUIRED, "a name" },
-	{ "port", CFG_INT, F(port), 0, 1, 65535, "1883", NULL, NULL, 0, "a port" },
-	{ "bytes", CFG_I64, F(bytes), 0, 0, 1e12, "67108864", NULL, NULL, 0, "bytes" },
-	{ "ratio", CFG_DOUBLE, F(ratio), 0, 0, 1, "0.5", NULL, NULL, 0, "ratio" },
-	{ "on", CFG_BOOL, F(on), 0, 0, 0, "false", NULL, NULL, 0, "switch" },
-	{ "color", CFG_ENUM, F(color), 0, 0, 0, "green", colors, NULL, 0, "colour" },
+	CFG_KEY_STR("name", F(name), 8, NULL, "a name", .check = no_x, .flags = CFG_REQUIRED),
+	CFG_KEY_INT("port", F(port), 1, 65535, "1883", "a port"),
+	CFG_KEY_I64("bytes", F(bytes), 0, 1e12, "67108864", "bytes"),
+	CFG_KEY_DOUBLE("ratio", F(ratio), 0, 1, "0.5", "ratio"),
+	CFG_KEY_BOOL("on", F(on), "false", "switch"),
+	CFG_KEY_ENUM("color", F(color), "green", colors, "colour"),
 };
 #define NKEYS (sizeof(keys) / sizeof(keys[0]))
 static const char *const known[] = { "s", "probe.", NULL };

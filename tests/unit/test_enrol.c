@@ -34,7 +34,7 @@ new_db(void)
 {
 	struct db *db = NULL;
 	assert_int_equal(db_sqlite_open(":memory:", DB_SQLITE_CREATE, &db), DB_OK);
-	assert_int_equal(schema_apply(db), PANTAU_OK);
+	assert_int_equal(schema_apply(db, 0), PANTAU_OK);
 	return db;
 }
 

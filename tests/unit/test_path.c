@@ -98,7 +98,7 @@ test_path_cancel(void **state)
 	make_def(f, agent_kind("path"), "127.0.0.1", "port = 9", 5000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
 	assert_int_equal(open_handles(&f->loop), before);

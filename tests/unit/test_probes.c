@@ -32,6 +32,14 @@ assert_rtt_sane(const json_t *r, double timeout_ms)
 	assert_true(num(r, "pdv_ms") <= max - min + 0.001);
 }
 
+/* A train's counts: requests sent, replies received. */
+static void
+assert_sent_recv(const json_t *r, int sent, int recv)
+{
+	assert_int_equal((int)num(r, "sent"), sent);
+	assert_int_equal((int)num(r, "recv"), recv);
+}
+
 static void
 test_icmp_loopback(void **state)
 {
@@ -40,8 +48,7 @@ test_icmp_loopback(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 10);
-	assert_int_equal((int)num(r, "recv"), 10);
+	assert_sent_recv(r, 10, 10);
 	assert_true(num(r, "loss_pct") == 0.0);
 	assert_string_equal(str(r, "addr"), "127.0.0.1");
 	assert_rtt_sane(r, 1000.0);
@@ -60,8 +67,7 @@ test_icmp_ipv6_loopback(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 5);
-	assert_int_equal((int)num(r, "recv"), 5);
+	assert_sent_recv(r, 5, 5);
 	assert_string_equal(str(r, "addr"), "::1");
 	assert_rtt_sane(r, 1000.0);
 	assert_wire_valid(r);
@@ -116,8 +122,7 @@ test_icmp_no_socket(void **state)
 	f->env.icmp4 = f->env.icmp6 = NULL;
 	make_def(f, agent_kind("icmp"), "127.0.0.1", NULL, 0);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 0);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 0, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_non_null(strstr(str(r, "error"), "no ICMP socket"));
 	assert_non_null(strstr(str(r, "error"), "ping_group_range"));
@@ -132,8 +137,7 @@ test_icmp_unresolvable(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 0);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 0, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_null(json_object_get(r, "rtt_ms"));
 	assert_ptr_equal(strstr(str(r, "error"), "cannot resolve host nosuchhost.invalid"),
@@ -157,8 +161,7 @@ test_icmp_no_answer(void **state)
 	int64_t t0 = clock_mono_ms();
 	const json_t *r = run_probe(f);
 	int64_t took = clock_mono_ms() - t0;
-	assert_int_equal((int)num(r, "sent"), 3);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 3, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_null(json_object_get(r, "rtt_ms"));
 	assert_null(json_object_get(r, "jitter_ms"));
@@ -180,7 +183,7 @@ test_icmp_cancel_midrun(void **state)
 	assert_false(spin(&f->loop, &f->ndone, 60)); /* still running after 60 ms */
 	assert_non_null(f->run.state);
 	assert_true(open_handles(&f->loop) > before);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_null(f->run.state);
 	assert_int_equal(open_handles(&f->loop), before); /* closing at once */
 	assert_false(spin(&f->loop, &f->ndone, 50));
@@ -194,8 +197,8 @@ test_icmp_cancel_while_resolving(void **state)
 	make_def(f, agent_kind("icmp"), "localhost", "count = 3\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* the resolve finishes unseen */
 	assert_int_equal(f->ndone, 0);
@@ -281,12 +284,11 @@ test_tcp_refused(void **state)
 }
 
 /* A listener whose accept queue is full (backlog 0, one connection
- * waiting) drops further SYNs: the handshake never completes. */
+ * waiting) drops further SYNs: the handshake never completes. Its
+ * host:port into target. */
 static void
-test_tcp_timeout(void **state)
+full_listener(struct fx *f, char *target, size_t len)
 {
-	struct fx *f = *state;
-	char target[64];
 	int port;
 	loopback_socket(f, 0, &port);
 	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
@@ -294,7 +296,15 @@ test_tcp_timeout(void **state)
 	int filler = socket(AF_INET, SOCK_STREAM, 0);
 	f->fds[3] = filler;
 	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	snprintf(target, len, "127.0.0.1:%d", port);
+}
+
+static void
+test_tcp_timeout(void **state)
+{
+	struct fx *f = *state;
+	char target[64];
+	full_listener(f, target, sizeof(target));
 	make_def(f, agent_kind("tcp"), target, NULL, 150);
 	const json_t *r = run_probe(f);
 	assert_true(json_is_false(json_object_get(r, "ok")));
@@ -360,20 +370,13 @@ test_tcp_cancel(void **state)
 {
 	struct fx *f = *state;
 	char target[64];
-	int port;
-	loopback_socket(f, 0, &port);
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int filler = socket(AF_INET, SOCK_STREAM, 0);
-	f->fds[3] = filler;
-	assert_int_equal(connect(filler, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	snprintf(target, sizeof(target), "127.0.0.1:%d", port);
+	full_listener(f, target, sizeof(target));
 	make_def(f, agent_kind("tcp"), target, NULL, 5000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100)); /* resolved, handshake hanging */
 	assert_int_equal(open_handles(&f->loop), before + 2); /* timer and TCP handle */
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
@@ -419,8 +422,8 @@ test_echo_cancel_and_check(void **state)
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_int_equal(open_handles(&f->loop), before + 1); /* its timer */
-	f->def.exec->cancel(&f->run);
-	f->def.exec->cancel(&f->run); /* twice is harmless */
+	probe_run_cancel(&f->run);
+	probe_run_cancel(&f->run); /* twice is harmless */
 	assert_int_equal(open_handles(&f->loop), before);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);

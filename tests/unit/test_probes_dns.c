@@ -225,7 +225,7 @@ test_dns_cancel_leaves_nothing(void **state)
 	int before = open_handles(&f->loop);
 	make_def(f, agent_kind("dns"), "ok.pantau.test", "resolvers = 127.0.0.1:9", 1000);
 	start_probe(f, &f->run, f);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);
 	assert_int_equal(open_handles(&f->loop), before);

@@ -184,7 +184,7 @@ test_http_cancel(void **state)
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 100));
 	assert_int_equal(curlglue_running(f->curl), 1);
-	f->def.exec->cancel(&f->run);
+	probe_run_cancel(&f->run);
 	assert_int_equal(curlglue_running(f->curl), 0);
 	assert_false(spin(&f->loop, &f->ndone, 50));
 	assert_int_equal(f->ndone, 0);

@@ -38,11 +38,11 @@ struct two {
 };
 
 static const struct cfg_key two_keys[] = {
-	{ "name", CFG_STRING, offsetof(struct two, name), 16, 0, 0, "a", NULL, NULL, 0, "restart" },
-	{ "every", CFG_INT, offsetof(struct two, every), 0, 0, 9, "1", NULL, NULL, CFG_RELOAD,
-	    "reloads" },
-	{ "share", CFG_DOUBLE, offsetof(struct two, share), 0, 0, 1, "0", NULL, NULL, CFG_RELOAD,
-	    "reloads" },
+	CFG_KEY_STR("name", offsetof(struct two, name), 16, "a", "restart"),
+	CFG_KEY_INT("every", offsetof(struct two, every), 0, 9, "1",
+	    "reloads", .flags = CFG_RELOAD),
+	CFG_KEY_DOUBLE("share", offsetof(struct two, share), 0, 1, "0",
+	    "reloads", .flags = CFG_RELOAD),
 };
 
 static void

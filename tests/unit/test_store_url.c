@@ -42,13 +42,22 @@ test_bad_urls_say_what_to_write(void **state)
 }
 
 static void
-test_postgresql_not_yet_built(void **state)
+test_postgresql_urls(void **state)
 {
 	(void)state;
 	struct store_url u;
 	char why[256];
-	assert_false(store_url_parse("postgresql://h1,h2/pantau", &u, why, sizeof(why)));
-	assert_non_null(strstr(why, "not in this build"));
+	assert_true(store_url_parse("postgresql://h1:5432,h2:5433/pantau?target_session_attrs="
+	    "read-write", &u, why, sizeof(why)));
+	assert_string_equal(u.ops->name, "postgresql");
+	assert_string_equal(u.target, "postgresql://h1:5432,h2:5433/pantau?target_session_attrs="
+	    "read-write");
+	assert_true(store_url_parse("postgresql:///pantau?host=/tmp/x&port=5432", &u, why,
+	    sizeof(why)));
+	assert_false(store_url_parse("postgresql://h1/pantau?nosuchkey=1", &u, why, sizeof(why)));
+	assert_non_null(strstr(why, "nosuchkey"));
+	assert_false(store_url_parse("postgresql://[::1/pantau", &u, why, sizeof(why)));
+	assert_non_null(strstr(why, "not a PostgreSQL URL"));
 }
 
 #include "unit_main.h"

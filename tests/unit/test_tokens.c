@@ -95,7 +95,7 @@ setup(void **state)
 {
 	struct db *db;
 	if (db_sqlite_open(":memory:", DB_SQLITE_CREATE, &db) != DB_OK ||
-	    schema_apply(db) != PANTAU_OK)
+	    schema_apply(db, 0) != PANTAU_OK)
 		return -1;
 	*state = db;
 	return 0;

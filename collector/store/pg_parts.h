@@ -1,0 +1,35 @@
+/*
+ * The PostgreSQL store's day partitions (docs/storage.md, "PostgreSQL"):
+ * batches partitioned by range of recv_ms, results by range of batch_id,
+ * one partition of each per UTC day, made ahead and dropped whole by
+ * retention. A batch's id is its recv_ms * 1000 plus a counter (a trigger
+ * sets it), so a batch and its results fall in the same day; the trigger
+ * also makes inserts idempotent on (agent, boot, seq) through batch_keys
+ * (ON CONFLICT DO NOTHING), the one key no partitioned table can hold.
+ */
+#ifndef PANTAU_PG_PARTS_H
+#define PANTAU_PG_PARTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "collector/store/db.h"
+#include "err.h"
+
+/* Days of partitions made ahead of today (and one behind). */
+#define PG_PARTS_AHEAD 3
+
+/* Create batches, results, batch_keys and the trigger when missing, with
+ * batches_cols and results_cols (the SQLite schema's columns). */
+pantau_err pg_parts_schema(struct db *db, const char *batches_cols, const char *results_cols);
+/* Make the partitions of the days around now_ms that are missing. */
+pantau_err pg_parts_ensure(struct db *db, int64_t now_ms);
+/* Drop the oldest day whose every batch was received before cutoff_ms:
+ * *dropped (false: none left), *batches and *results its rows. */
+pantau_err pg_parts_drop_oldest(struct db *db, int64_t cutoff_ms, bool *dropped,
+    int64_t *batches, int64_t *results);
+/* Delete up to limit keys of batches received before the oldest kept day:
+ * *deleted. */
+pantau_err pg_parts_prune_keys(struct db *db, int64_t cutoff_ms, int limit, int64_t *deleted);
+
+#endif
