@@ -26,6 +26,9 @@ Benchmarks:
   flood    valid agents' receive delay with and without 20,000 invalid
            messages a second, and the collector's RSS under 100,000 bogus
            agent ids (tests/bench/flood.py)
+  passive  the passive probe's packets/s next to tshark -n -r on the same
+           file, and the live agent's CPU and RSS at 10,000 packets/s
+           (tests/bench/passive.py)
   replay   time until every answering agent has missing 0 after a broker
            SIGKILL, 15,000 virtual agents of which 10 % never answer
            (tests/bench/replay.py)
@@ -528,6 +531,12 @@ def bench_replay(args):
                                proc_status)
 
 
+def bench_passive(args):
+    """The passive probe offline against tshark, and live (tests/bench/passive.py)."""
+    import passive
+    return passive.bench_passive(args, proc_status, cpu_seconds, mib)
+
+
 def bench_pgstore(args):
     """The same ingest load stored into SQLite and into PostgreSQL (issue 15),
     side by side: batches stored per second, each against mosquitto_sub."""
@@ -576,6 +585,7 @@ BENCHES = [
     ("dashboard", bench_dashboard),
     ("flood", bench_flood),
     ("replay", bench_replay),
+    ("passive", bench_passive),
     ("pgstore", bench_pgstore),
 ]
 
