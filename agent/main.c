@@ -19,29 +19,6 @@
 
 #define EXIT_CONFIG 2
 
-static void
-usage(FILE *to)
-{
-	fprintf(to,
-	    "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
-	    "       pantau-agent check --config FILE [--lang en|id] [--json]\n"
-	    "       pantau-agent --check --config FILE\n"
-	    "       pantau-agent enrol TOKEN --collector https://HOST:PORT [--cacert FILE]\n"
-	    "       pantau-agent renew [--if-due] [--config FILE]\n"
-	    "       pantau-agent --config-reference | --version | --help\n"
-	    "\n"
-	    "  run                 measure and report until stopped (the default)\n"
-	    "  check               test this site: configuration, region, broker login,\n"
-	    "                      every probe once; plain words, exit 0 when all pass\n"
-	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
-	    "  --check             only validate the configuration and exit\n"
-	    "  --lang en|id        language of 'check' (default from LANG)\n"
-	    "  --json              'check' also prints each probe's result as a JSON line\n"
-	    "  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
-	    "  --catalog DIR       region catalog for 'check' (default %s)\n"
-	    "  --config-reference  print every configuration key with its default\n",
-	    PANTAU_DATADIR);
-}
 
 enum { OPT_LANG, OPT_CATALOG, OPT_JSON };
 
@@ -56,7 +33,19 @@ static const char *const agent_commands[] = { "run", "check", NULL };
 
 static const struct daemon_cli cli = {
 	.name = "pantau-agent",
-	.usage = usage,
+	.synopsis = "usage: pantau-agent [run] --config FILE [--log-level LEVEL]\n"
+	    "       pantau-agent check --config FILE [--lang en|id] [--json]\n"
+	    "       pantau-agent --check --config FILE\n"
+	    "       pantau-agent enrol TOKEN --collector https://HOST:PORT [--cacert FILE]\n"
+	    "       pantau-agent renew [--if-due] [--config FILE]\n",
+	.help = "  run                 measure and report until stopped (the default)\n"
+	    "  check               test this site: configuration, region, broker login,\n"
+	    "                      every probe once; plain words, exit 0 when all pass\n"
+	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
+	    "  --check             only validate the configuration and exit\n"
+	    "  --lang en|id        language of 'check' (default from LANG)\n"
+	    "  --json              'check' also prints each probe's result as a JSON line\n"
+	    "  --catalog DIR       region catalog for 'check' (default " PANTAU_DATADIR ")\n",
 	.reference = agent_config_reference,
 	.config_required = true,
 	.commands = agent_commands,

@@ -20,6 +20,7 @@
 #include "collector/status/engine_reload.h"
 #include "reload.h"
 #include "settings.h"
+#include "storewatch.h"
 
 struct collector {
 	uv_loop_t *loop;
@@ -42,6 +43,8 @@ struct collector {
 	struct notify *notify;
 	struct replay *replay;
 	struct retention *retention;   /* NULL: keep forever */
+	struct storewatch storewatch;  /* the database's state (storewatch.h) */
+	bool storewatch_open;
 	uv_timer_t commit_timer;
 	uv_timer_t retention_timer;
 	uv_timer_t tick_timer;
@@ -66,7 +69,24 @@ commit_now(struct collector *c)
 static void
 on_commit_timer(uv_timer_t *t)
 {
-	commit_now(t->data);
+	struct collector *c = t->data;
+	if (c->storewatch.down)
+		return;
+	commit_now(c);
+	storewatch_check(&c->storewatch);
+}
+
+/* Off the broker while the database is down, so its session holds the data. */
+static void
+on_store_change(void *ctx, bool up)
+{
+	struct collector *c = ctx;
+	if (c->stopping || c->mqtt == NULL)
+		return;
+	if (!up)
+		mqttc_disconnect(c->mqtt);
+	else if (mqttc_start(c->mqtt) != PANTAU_OK)
+		log_warnx("collector: cannot connect to the broker again");
 }
 
 /* Retention (collector/store/retention.h): the first run soon after the start,
@@ -130,16 +150,20 @@ static void
 on_replay_timer(uv_timer_t *t)
 {
 	struct collector *c = t->data;
-	replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
+	if (!c->storewatch.down)
+		replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
 }
 
 static void
 on_message(void *ctx, const struct mosquitto_message *m)
 {
 	struct collector *c = ctx;
+	if (c->storewatch.down)
+		return; /* read before the disconnect: the agents' replay brings it again */
 	ingest_message(c->ingest, m->topic, m->payload, m->payloadlen > 0 ? (size_t)m->payloadlen : 0,
 	    clock_real_ms());
-	if (store_should_commit(c->store))
+	storewatch_check(&c->storewatch);
+	if (!c->storewatch.down && store_should_commit(c->store))
 		commit_now(c);
 }
 
@@ -185,6 +209,8 @@ on_tick(uv_timer_t *t)
 {
 	struct collector *c = t->data;
 	int64_t now = clock_real_ms();
+	if (c->storewatch.down)
+		return; /* statuses wait for the database: nothing is judged on missing data */
 	engine_tick(c->engine, now);
 	incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
@@ -380,7 +406,7 @@ open_store(struct collector *c, char *why, size_t len)
 		.commit_rows = c->cfg.store.commit_rows,
 		.sync_full = c->cfg.store.synchronous == 1,
 	};
-	pantau_err rc = store_open(&so, &c->store);
+	pantau_err rc = storewatch_open(&so, &c->store);
 	if (rc != PANTAU_OK)
 		snprintf(why, len, "cannot open the database %s; check that its folder exists "
 		    "and is writable", c->cfg.database);
@@ -553,6 +579,8 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
 	c->retention_timer.data = c;
 	c->timer_open = true;
+	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
+	c->storewatch_open = true;
 	uv_timer_start(&c->commit_timer, on_commit_timer, (uint64_t)cfg->store.commit_ms,
 	    (uint64_t)cfg->store.commit_ms);
 	uv_timer_start(&c->tick_timer, on_tick, 0, (uint64_t)cfg->status.tick_ms);
@@ -598,6 +626,10 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		uv_close((uv_handle_t *)&c->retention_timer, NULL);
 		c->timer_open = false;
+	}
+	if (c->storewatch_open) {
+		storewatch_close(&c->storewatch);
+		c->storewatch_open = false;
 	}
 }
 

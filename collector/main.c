@@ -17,31 +17,20 @@
 
 #define EXIT_CONFIG 2
 
-/* What is this daemon's own in its command line: its usage text and its
- * entry for common/daemonargs.c, which parses, loads and checks for all
- * three. The daemons' mains look alike here (duplicates lists the pair)
- * because only their words and their config loader differ. */
-static void
-usage(FILE *to)
-{
-	fputs("usage: pantau-collector --config FILE [--check] [--log-level LEVEL]\n"
-	    "       pantau-collector --config-reference | --version | --help\n"
-	    "\n"
-	    "  --config FILE       configuration file (INI); see docs/configuration.md\n"
-	    "  --check             validate the configuration and the region catalog,\n"
-	    "                      print \"configuration OK\", and exit\n", to);
-	daemon_usage_common(to);
-}
-
 static int
 load_config(const char *path, void *cfg, FILE *errs)
 {
 	return collector_config_load(path, cfg, errs) == PANTAU_OK ? 0 : -1;
 }
 
+/* Its entry for common/daemonargs.c, which parses, loads, says the usage
+ * and checks for all three daemons; what is left is each one's words and
+ * loader, so this part looks like reflector/main.c's (duplicates lists the pair). */
 static const struct daemon_cli cli = {
 	.name = "pantau-collector",
-	.usage = usage,
+	.help = "  --config FILE       configuration file (INI); see docs/configuration.md\n"
+	    "  --check             validate the configuration and the region catalog,\n"
+	    "                      print \"configuration OK\", and exit\n",
 	.load = load_config,
 	.reference = collector_config_reference,
 	.config_required = true,

@@ -39,7 +39,7 @@ usage_error(const struct daemon_cli *cli, const char *what, const char *arg)
 {
 	fprintf(stderr, "%s: %s%s%s%s\n", cli->name, what, arg != NULL ? " \"" : "",
 	    arg != NULL ? arg : "", arg != NULL ? "\"" : "");
-	cli->usage(stderr);
+	daemon_usage(cli, stderr);
 	return DAEMON_EXIT_USAGE;
 }
 
@@ -81,10 +81,10 @@ daemon_args_parse(int argc, char **argv, const struct daemon_cli *cli, struct da
 		case 'l': a->log_level = optarg; break;
 		case 'R': cli->reference(stdout); return 0;
 		case 'V': printf("%s %s\n", cli->name, PANTAU_VERSION); return 0;
-		case 'h': cli->usage(stdout); return 0;
+		case 'h': daemon_usage(cli, stdout); return 0;
 		default:
 			if (ch < OPT_EXTRA || ch >= OPT_EXTRA + DAEMON_EXTRA_MAX) {
-				cli->usage(stderr);
+				daemon_usage(cli, stderr);
 				return DAEMON_EXIT_USAGE;
 			}
 			a->given[ch - OPT_EXTRA] = true;
@@ -95,8 +95,15 @@ daemon_args_parse(int argc, char **argv, const struct daemon_cli *cli, struct da
 }
 
 void
-daemon_usage_common(FILE *to)
+daemon_usage(const struct daemon_cli *cli, FILE *to)
 {
+	if (cli->synopsis != NULL)
+		fputs(cli->synopsis, to);
+	else
+		fprintf(to, "usage: %s %s [--check] [--log-level LEVEL]\n", cli->name,
+		    cli->config_required ? "--config FILE" : "[--config FILE]");
+	fprintf(to, "       %s --config-reference | --version | --help\n\n%s", cli->name,
+	    cli->help != NULL ? cli->help : "");
 	fputs("  --log-level LEVEL   error, warn, info or debug (overrides the file)\n"
 	      "  --config-reference  print every configuration key with its default\n", to);
 }

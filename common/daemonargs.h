@@ -27,7 +27,11 @@ typedef int (*daemon_load_fn)(const char *path, void *cfg, FILE *errs);
 
 struct daemon_cli {
 	const char *name;                 /* "pantau-collector" */
-	void (*usage)(FILE *to);
+	/* The usage lines before "NAME --config-reference | --version | --help";
+	 * NULL: "usage: NAME --config FILE [--check] [--log-level LEVEL]" (with
+	 * [--config FILE] when it is optional). */
+	const char *synopsis;
+	const char *help;                 /* its own lines of --help, before the shared ones */
 	void (*reference)(FILE *to);      /* --config-reference */
 	bool config_required;             /* --config FILE must be given */
 	const char *const *commands;      /* NULL-terminated, the first the default; or NULL */
@@ -44,8 +48,9 @@ struct daemon_args {
 	const char *extra[DAEMON_EXTRA_MAX];
 };
 
-/* The lines of --help every daemon has: --log-level, --config-reference. */
-void daemon_usage_common(FILE *to);
+/* The whole of --help: the synopsis, the daemon's lines, then those every
+ * daemon has (--log-level, --config-reference). */
+void daemon_usage(const struct daemon_cli *cli, FILE *to);
 
 /* Parse argv into a. Returns -1 to go on, or the exit status after --help,
  * --version, --config-reference or a usage error (said on stderr). */

@@ -22,31 +22,20 @@ struct reflector {
 	struct reflector_config *cfg;   /* running */
 };
 
-/* What is this daemon's own in its command line: its usage text and its
- * entry for common/daemonargs.c, which parses, loads and checks for all
- * three. The daemons' mains look alike here (duplicates lists the pair)
- * because only their words and their config loader differ. */
-static void
-usage(FILE *to)
-{
-	fputs("usage: pantau-reflector [--config FILE] [--check] [--log-level LEVEL]\n"
-	    "       pantau-reflector --config-reference | --version | --help\n"
-	    "\n"
-	    "  --config FILE       configuration file (INI); without it the defaults:\n"
-	    "                      STAMP on UDP 862, HTTP on TCP 8862, every interface\n"
-	    "  --check             validate the configuration, print \"configuration OK\"\n", to);
-	daemon_usage_common(to);
-}
-
 static int
 load_config(const char *path, void *cfg, FILE *errs)
 {
 	return reflector_config_load(path, cfg, errs) == PANTAU_OK ? 0 : -1;
 }
 
+/* Its entry for common/daemonargs.c, which parses, loads, says the usage
+ * and checks for all three daemons; what is left is each one's words and
+ * loader, so this part looks like collector/main.c's (duplicates lists the pair). */
 static const struct daemon_cli cli = {
 	.name = "pantau-reflector",
-	.usage = usage,
+	.help = "  --config FILE       configuration file (INI); without it the defaults:\n"
+	    "                      STAMP on UDP 862, HTTP on TCP 8862, every interface\n"
+	    "  --check             validate the configuration, print \"configuration OK\"\n",
 	.load = load_config,
 	.reference = reflector_config_reference,
 };

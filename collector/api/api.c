@@ -50,6 +50,11 @@ static void
 do_health(struct api *a, int64_t now, struct reply *r)
 {
 	int64_t started = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
+	if (!store_up(a->store)) {
+		reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the store is unavailable: the database "
+		    "cannot be reached; the collector is trying again (docs/storage.md)");
+		return;
+	}
 	reply_ok(r, json_pack("{s:b,s:s,s:I}", "ok", 1, "version", PANTAU_VERSION, "uptime_s",
 	    (json_int_t)((now - started) / 1000)));
 }
@@ -312,7 +317,8 @@ static void
 do_metrics(struct api *a, int64_t now, struct reply *r)
 {
 	a->metrics.started_ms = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
-	if (query_db_bytes(a->q, &a->metrics.store_bytes) != PANTAU_OK)
+	a->metrics.store_up = store_up(a->store);
+	if (!a->metrics.store_up || query_db_bytes(a->q, &a->metrics.store_bytes) != PANTAU_OK)
 		a->metrics.store_bytes = -1;
 	r->text = metrics_render(&a->metrics, now, &r->text_len);
 	if (r->text == NULL)

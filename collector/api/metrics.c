@@ -92,6 +92,8 @@ render_collector(struct promtext *t, const struct metrics_source *s)
 	if (s->started_ms > 0)
 		gauge(t, "pantau_start_time_seconds", "When the collector started (Unix seconds).",
 		    (double)s->started_ms / 1000.0);
+	gauge(t, "pantau_store_up", "1 while the database answers, 0 while it cannot be reached "
+	    "(docs/storage.md).", s->store_up ? 1.0 : 0.0);
 	if (s->store_bytes >= 0)
 		gauge(t, "pantau_store_bytes",
 		    "Size of the main database file (page count x page size; -wal excluded).",

@@ -34,6 +34,7 @@ struct metrics_source {
 	const struct replay_stats *replay;        /* NULL: none */
 	int64_t started_ms;                  /* collector start, epoch ms; <= 0 unknown */
 	int64_t store_bytes;                 /* database size; < 0 unknown */
+	bool store_up;                       /* false: the database cannot be reached */
 };
 
 /* The exposition text at now_ms: NUL-terminated, malloc'd (the caller

@@ -13,7 +13,6 @@
 /* Columns before REASON. */
 #define W_FIXED (W_STATE + W_SEVERITY + W_ALERT + W_WHERE + W_AGE + 5 * 2)
 #define CELL_MAX 512
-#define GAP "  "
 
 /* "ag-9501-0001, 95.01 Kab. Jayawijaya" or "95.01 Kab. Jayawijaya". */
 static void
@@ -38,18 +37,16 @@ alert_row(FILE *out, const json_t *a, const struct fmt_opts *o)
 	const char *color = o->color && firing ?
 	    (strcmp(severity, "critical") == 0 ? "\033[1;31m" : "\033[33m") : NULL;
 	text_cell(out, firing ? "FIRING" : "resolved", W_STATE, false, color);
-	fputs(GAP, out);
-	text_cell(out, severity, W_SEVERITY, false, NULL);
-	fputs(GAP, out);
-	text_cell(out, fmt_get_str(a, "alertname", "?"), W_ALERT, false, NULL);
-	fputs(GAP, out);
+	text_next_cell(out, severity, W_SEVERITY, false, NULL);
+	text_next_cell(out, fmt_get_str(a, "alertname", "?"), W_ALERT, false, NULL);
+	text_gap(out);
 	where(a, cell, sizeof(cell));
 	text_cell(out, cell, W_WHERE, false, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	fmt_age_of(fmt_get_str(a, firing ? "starts_at" : "ends_at", NULL), o->now_ms, cell,
 	    sizeof(cell));
 	text_cell(out, cell, W_AGE, false, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	snprintf(cell, sizeof(cell), "%s: %s", fmt_get_str(a, "status", "?"),
 	    fmt_get_str(a, "reason", ""));
 	text_last_cell(out, cell, o->width, W_FIXED);

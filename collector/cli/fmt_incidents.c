@@ -14,7 +14,6 @@
 /* Columns before MESSAGE. */
 #define W_FIXED (W_STATE + W_ID + W_HOP + W_SITES + W_CONF + W_AGE + 6 * 2)
 #define CELL_MAX 512
-#define GAP "  "
 
 static void
 incident_row(FILE *out, const json_t *x, const struct fmt_opts *o)
@@ -23,21 +22,20 @@ incident_row(FILE *out, const json_t *x, const struct fmt_opts *o)
 	bool open = json_is_true(json_object_get(x, "open"));
 	text_cell(out, open ? "OPEN" : "ended", W_STATE, false,
 	    o->color && open ? "\033[1;31m" : NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	snprintf(cell, sizeof(cell), "%.0f", fmt_get_num(x, "id"));
 	text_cell(out, cell, W_ID, true, NULL);
-	fputs(GAP, out);
-	text_cell(out, fmt_get_str(x, "hop", "?"), W_HOP, false, NULL);
-	fputs(GAP, out);
+	text_next_cell(out, fmt_get_str(x, "hop", "?"), W_HOP, false, NULL);
+	text_gap(out);
 	snprintf(cell, sizeof(cell), "%zu", json_array_size(json_object_get(x, "sites")));
 	text_cell(out, cell, W_SITES, true, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	snprintf(cell, sizeof(cell), "%.2f", fmt_get_num(x, "confidence"));
 	text_cell(out, cell, W_CONF, true, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	fmt_age_of(fmt_get_str(x, open ? "start" : "end", NULL), o->now_ms, cell, sizeof(cell));
 	text_cell(out, cell, W_AGE, false, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	text_last_cell(out, fmt_get_str(x, "message", ""), o->width, W_FIXED);
 }
 

@@ -10,7 +10,6 @@
 #define W_3T 2
 #define W_DOWN 5
 #define W_SINCE 6
-#define GAP "  "
 /* Columns before REASON. */
 #define W_FIXED (W_REGENCY + W_PROVINCE + W_3T + W_DOWN + W_SINCE + 5 * 2)
 #define CELL_MAX 512
@@ -46,21 +45,19 @@ risk_row(FILE *out, const json_t *r, const struct fmt_opts *o)
 	const json_t *counts = json_object_get(r, "status_counts");
 	fmt_short_name(fmt_get_str(r, "code", "?"), fmt_get_str(r, "name", ""), cell, sizeof(cell));
 	text_cell(out, cell, W_REGENCY, false, NULL);
-	fputs(GAP, out);
-	text_cell(out, fmt_get_str(r, "province_name", fmt_get_str(r, "province", "")), W_PROVINCE,
+	text_next_cell(out, fmt_get_str(r, "province_name", fmt_get_str(r, "province", "")), W_PROVINCE,
 	    false, NULL);
-	fputs(GAP, out);
-	text_cell(out, json_is_true(json_object_get(r, "is_3t")) ? "3T" : "", W_3T, false, NULL);
-	fputs(GAP, out);
+	text_next_cell(out, json_is_true(json_object_get(r, "is_3t")) ? "3T" : "", W_3T, false, NULL);
+	text_gap(out);
 	snprintf(cell, sizeof(cell), "%lld/%lld",
 	    (long long)(json_integer_value(json_object_get(counts, "CRITICAL")) +
 	        json_integer_value(json_object_get(counts, "OFFLINE"))),
 	    (long long)json_integer_value(json_object_get(r, "sites_known")));
 	text_cell(out, cell, W_DOWN, true, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	fmt_age_of(fmt_get_str(r, "since", NULL), o->now_ms, cell, sizeof(cell));
 	text_cell(out, cell, W_SINCE, false, NULL);
-	fputs(GAP, out);
+	text_gap(out);
 	const char *reason = fmt_get_str(r, "reason", "");
 	text_last_cell(out, reason, o->width, W_FIXED);
 }

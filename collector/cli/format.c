@@ -97,12 +97,6 @@ fmt_short_name(const char *code, const char *name, char *buf, size_t len)
 		snprintf(buf, len, "%s %s", code, name);
 }
 
-static void
-gap(FILE *out)
-{
-	fprintf(out, "%*s", FMT_GAP, "");
-}
-
 /* Layout of the table: piped (width 0) or on a terminal of at least
  * FMT_W_FIXED + FMT_W_REASON_INLINE columns, one row per regency; on a
  * narrower terminal the reason goes on an indented line below its row, and
@@ -125,19 +119,16 @@ static void
 summary_header(FILE *out, struct layout l)
 {
 	text_cell(out, "STATUS", FMT_W_STATUS, false, NULL);
-	gap(out);
-	text_cell(out, "REGENCY", FMT_W_REGENCY, false, NULL);
-	gap(out);
+	text_next_cell(out, "REGENCY", FMT_W_REGENCY, false, NULL);
+	text_gap(out);
 	if (l.province) {
 		text_cell(out, "PROVINCE", FMT_W_PROVINCE, false, NULL);
-		gap(out);
+		text_gap(out);
 	}
 	text_cell(out, "SITES", FMT_W_SITES, true, NULL);
-	gap(out);
-	text_cell(out, "RTT p50/p95 ms", FMT_W_RTT, true, NULL);
-	gap(out);
-	text_cell(out, "LOSS %", FMT_W_LOSS, true, NULL);
-	gap(out);
+	text_next_cell(out, "RTT p50/p95 ms", FMT_W_RTT, true, NULL);
+	text_next_cell(out, "LOSS %", FMT_W_LOSS, true, NULL);
+	text_gap(out);
 	fputs(l.reason_inline ? "LAST    REASON\n" : "LAST\n", out);
 }
 
@@ -150,19 +141,19 @@ figures_cells(FILE *out, const json_t *r, const struct fmt_opts *o, bool pad_las
 	    (long long)json_integer_value(json_object_get(r, "sites_reporting")),
 	    (long long)json_integer_value(json_object_get(r, "sites_known")));
 	text_cell(out, cell, FMT_W_SITES, true, NULL);
-	gap(out);
+	text_gap(out);
 	fmt_ms_short(fmt_get_num(r, "rtt_p50_ms"), a, sizeof(a));
 	fmt_ms_short(fmt_get_num(r, "rtt_p95_ms"), b, sizeof(b));
 	snprintf(cell, sizeof(cell), "%s/%s", a, b);
 	text_cell(out, cell, FMT_W_RTT, true, NULL);
-	gap(out);
+	text_gap(out);
 	double loss = fmt_get_num(r, "loss_pct");
 	if (isnan(loss))
 		snprintf(cell, sizeof(cell), "-");
 	else
 		snprintf(cell, sizeof(cell), "%.1f", loss);
 	text_cell(out, cell, FMT_W_LOSS, true, NULL);
-	gap(out);
+	text_gap(out);
 	fmt_age_of(fmt_get_str(r, "last_result", NULL), o->now_ms, cell, sizeof(cell));
 	if (pad_last)
 		text_cell(out, cell, FMT_W_LAST, false, NULL);
@@ -177,19 +168,19 @@ summary_row(FILE *out, const json_t *r, const struct fmt_opts *o)
 	struct layout l = layout_of(o);
 	const char *status = fmt_get_str(r, "status", "?"), *reason = fmt_get_str(r, "reason", "");
 	text_cell(out, status, FMT_W_STATUS, false, o->color ? fmt_status_color(status) : NULL);
-	gap(out);
+	text_gap(out);
 	fmt_short_name(fmt_get_str(r, "code", "?"), fmt_get_str(r, "name", ""), cell, sizeof(cell));
 	text_cell(out, cell, FMT_W_REGENCY, false, NULL);
-	gap(out);
+	text_gap(out);
 	if (l.province) {
 		text_cell(out, fmt_get_str(r, "province_name", fmt_get_str(r, "province", "")),
 		    FMT_W_PROVINCE, false, NULL);
-		gap(out);
+		text_gap(out);
 	}
 	figures_cells(out, r, o, l.reason_inline);
 	size_t cols = text_cols(reason);
 	if (l.reason_inline) {
-		gap(out);
+		text_gap(out);
 		if (o->width > 0 && cols > (size_t)(o->width - FMT_W_FIXED))
 			cols = (size_t)(o->width - FMT_W_FIXED);
 	} else {

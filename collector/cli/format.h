@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "text.h"
 
 /* Summary table columns (characters) and the gap between them. */
 #define FMT_W_STATUS 8
@@ -21,7 +22,7 @@
 #define FMT_W_RTT 14
 #define FMT_W_LOSS 6
 #define FMT_W_LAST 6
-#define FMT_GAP 2
+#define FMT_GAP TEXT_GAP
 /* Width of everything before REASON. */
 #define FMT_W_FIXED                                                                   \
 	(FMT_W_STATUS + FMT_W_REGENCY + FMT_W_PROVINCE + FMT_W_SITES + FMT_W_RTT +     \

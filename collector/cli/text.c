@@ -72,6 +72,19 @@ text_cell(FILE *out, const char *s, size_t cols, bool right, const char *color)
 }
 
 void
+text_gap(FILE *out)
+{
+	fprintf(out, "%*s", TEXT_GAP, "");
+}
+
+void
+text_next_cell(FILE *out, const char *s, size_t cols, bool right, const char *color)
+{
+	text_gap(out);
+	text_cell(out, s, cols, right, color);
+}
+
+void
 text_last_cell(FILE *out, const char *s, int width, size_t fixed)
 {
 	size_t cols = text_cols(s);

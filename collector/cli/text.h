@@ -28,6 +28,15 @@ void text_fit(char *dst, size_t len, const char *src, size_t cols);
  * is wrapped in it and the padding stays outside. */
 void text_cell(FILE *out, const char *s, size_t cols, bool right, const char *color);
 
+/* Columns between two cells of a table. */
+#define TEXT_GAP 2
+
+/* Write the gap between two cells. */
+void text_gap(FILE *out);
+
+/* The gap, then text_cell: a cell after a row's first. */
+void text_next_cell(FILE *out, const char *s, size_t cols, bool right, const char *color);
+
 /* Write s as a row's last cell, then the newline: cut to the columns left
  * of a width-column terminal after fixed columns (width 0: no limit). */
 void text_last_cell(FILE *out, const char *s, int width, size_t fixed);

@@ -205,6 +205,28 @@ issue(struct enrolapi *e, EVP_PKEY *pub, const struct enrol_site *s, int64_t tok
 	free(pem);
 }
 
+/* The reply to a token that is not valid. */
+static void
+refuse_token(struct reply *r, enum enrol_verdict v)
+{
+	static const struct {
+		unsigned http;
+		const char *code, *text;
+	} why[] = {
+		[ENROL_MALFORMED] = { MHD_HTTP_UNAUTHORIZED, "token_malformed",
+			"this is not an enrolment token (pe_…); check it for typing errors" },
+		[ENROL_UNKNOWN] = { MHD_HTTP_UNAUTHORIZED, "token_unknown",
+			"no such enrolment token; check it, or ask the coordinator for a new one" },
+		[ENROL_USED] = { MHD_HTTP_CONFLICT, "token_used",
+			"this enrolment token was used already; ask the coordinator for a new one" },
+		[ENROL_EXPIRED] = { MHD_HTTP_GONE, "token_expired",
+			"this enrolment token has expired; ask the coordinator for a new one" },
+		[ENROL_DB_ERROR] = { MHD_HTTP_INTERNAL_SERVER_ERROR, "internal",
+			"the collector's database could not be read; try again" },
+	};
+	refuse(r, why[v].http, why[v].code, why[v].text);
+}
+
 static void
 do_enrol(struct enrolapi *e, json_t *doc, const char *host, struct reply *r)
 {
@@ -222,27 +244,8 @@ do_enrol(struct enrolapi *e, json_t *doc, const char *host, struct reply *r)
 		commit_store(e);
 		v = enrol_token_check(store_db(e->store), token, clock_real_ms(), &s);
 	}
-	switch (v) {
-	case ENROL_VALID: break;
-	case ENROL_MALFORMED:
-		refuse(r, MHD_HTTP_UNAUTHORIZED, "token_malformed", "this is not an enrolment "
-		    "token (pe_…); check it for typing errors");
-		return;
-	case ENROL_UNKNOWN:
-		refuse(r, MHD_HTTP_UNAUTHORIZED, "token_unknown", "no such enrolment token; check "
-		    "it, or ask the coordinator for a new one");
-		return;
-	case ENROL_USED:
-		refuse(r, MHD_HTTP_CONFLICT, "token_used", "this enrolment token was used already; "
-		    "ask the coordinator for a new one");
-		return;
-	case ENROL_EXPIRED:
-		refuse(r, MHD_HTTP_GONE, "token_expired", "this enrolment token has expired; ask "
-		    "the coordinator for a new one");
-		return;
-	case ENROL_DB_ERROR:
-		refuse(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "the collector's database "
-		    "could not be read; try again");
+	if (v != ENROL_VALID) {
+		refuse_token(r, v);
 		return;
 	}
 	pantau_err rc = csr_check(csr, strlen(csr), s.agent, &pub, why, sizeof(why));

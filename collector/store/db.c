@@ -47,6 +47,18 @@ db_last_insert_id(struct db *db)
 }
 
 bool
+db_connected(struct db *db)
+{
+	return db->ops->connected(db);
+}
+
+int
+db_reconnect(struct db *db)
+{
+	return db->ops->reconnect(db);
+}
+
+bool
 db_in_transaction(struct db *db)
 {
 	return db->ops->in_transaction(db);

@@ -49,7 +49,7 @@ int db_sqlite_open(const char *path, enum db_sqlite_mode mode, struct db **out);
 /* Close the connection; its statements must be finalized. Safe with NULL. */
 void db_close(struct db *db);
 
-/* The backend's name: "sqlite". */
+/* The backend's name: "sqlite" or "postgresql". */
 const char *db_backend(const struct db *db);
 /* The last error on db, in the backend's words. */
 const char *db_errmsg(struct db *db);
@@ -61,6 +61,11 @@ void db_busy_timeout(struct db *db, int ms);
 int64_t db_changes(struct db *db);
 /* The id of the row the last INSERT made (an INTEGER PRIMARY KEY). */
 int64_t db_last_insert_id(struct db *db);
+/* False when the connection to a database server is gone (SQLite: never). */
+bool db_connected(struct db *db);
+/* Connect again (DB_OK or DB_ERROR): an open transaction is gone, the
+ * statements stay usable (prepared again at their next step). */
+int db_reconnect(struct db *db);
 /* True inside BEGIN ... COMMIT. */
 bool db_in_transaction(struct db *db);
 

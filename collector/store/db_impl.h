@@ -18,6 +18,8 @@ struct db_ops {
 	int64_t (*last_insert_id)(struct db *db);
 	bool (*in_transaction)(struct db *db);
 	int (*prepare)(struct db *db, const char *sql, struct db_stmt **out);
+	bool (*connected)(struct db *db);
+	int (*reconnect)(struct db *db);
 
 	int (*step)(struct db_stmt *st);
 	void (*reset)(struct db_stmt *st);

@@ -80,6 +80,20 @@ sq_in_transaction(struct db *db)
 
 static int sq_prepare(struct db *db, const char *sql, struct db_stmt **out);
 
+static bool
+sq_connected(struct db *db)
+{
+	(void)db;
+	return true;
+}
+
+static int
+sq_reconnect(struct db *db)
+{
+	(void)db;
+	return DB_OK;
+}
+
 static int
 sq_step(struct db_stmt *st)
 {
@@ -204,6 +218,8 @@ static const struct db_ops sqlite_ops = {
 	.last_insert_id = sq_last_insert_id,
 	.in_transaction = sq_in_transaction,
 	.prepare = sq_prepare,
+	.connected = sq_connected,
+	.reconnect = sq_reconnect,
 	.step = sq_step,
 	.reset = sq_reset,
 	.clear_bindings = sq_clear_bindings,

@@ -36,6 +36,7 @@ struct pg_db {
 	char err[512];
 	int64_t changes;
 	unsigned next_name;
+	unsigned gen;      /* connections made: a statement of an older one is prepared again */
 };
 
 struct pg_stmt {
@@ -49,7 +50,8 @@ struct pg_stmt {
 	Oid *types;      /* of the bindings: INT8, FLOAT8, TEXT, BYTEA; 0 for NULL */
 	Oid *ptypes;     /* those it was prepared with, when typed */
 	Oid *sticky;     /* each parameter's latest type but NULL */
-	char *sql;       /* PostgreSQL's text, kept when typed */
+	char *sql;       /* PostgreSQL's text */
+	unsigned gen;    /* the connection it was prepared on (pg_db.gen) */
 	bool typed;      /* prepared again with its bindings' types (below) */
 	PGresult *res;
 	int row, nrows;
@@ -151,7 +153,8 @@ pg_last_insert_id(struct db *db)
 static bool
 pg_in_transaction(struct db *db)
 {
-	return PQtransactionStatus(D(db)->c) != PQTRANS_IDLE;
+	PGTransactionStatusType t = PQtransactionStatus(D(db)->c);
+	return t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
 static void
@@ -236,8 +239,29 @@ prepare_typed(struct pg_stmt *s)
 		if (!retry)
 			break;
 	}
-	if (rc == DB_OK)
+	if (rc == DB_OK) {
 		memcpy(s->ptypes, t, n);
+		for (int i = 0; i < s->nparams; i++)   /* the guess that worked stays */
+			if (s->sticky[i] == 0)
+				s->sticky[i] = t[i];
+	}
+	return rc;
+}
+
+/* After a reconnection: the server forgot the statement. */
+static int
+prepare_again(struct pg_stmt *s)
+{
+	s->gen = s->db->gen;
+	if (s->typed) {
+		s->ptypes[0] = (Oid)-1;
+		return DB_OK;
+	}
+	PGresult *r = PQprepare(s->db->c, s->name, s->sql, s->nparams, NULL);
+	int rc = result_code(s->db, r);
+	PQclear(r);
+	if (rc != DB_OK)
+		s->gen--;
 	return rc;
 }
 
@@ -245,6 +269,8 @@ static int
 pg_step(struct db_stmt *st)
 {
 	struct pg_stmt *s = P(st);
+	if (s->res == NULL && s->gen != s->db->gen && prepare_again(s) != DB_OK)
+		return DB_ERROR;
 	if (s->res == NULL && s->typed && prepare_typed(s) != DB_OK)
 		return DB_ERROR;
 	if (s->res == NULL) {
@@ -312,7 +338,8 @@ pg_finalize(struct db_stmt *st)
 	clear_result(s);
 	pg_clear_bindings(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-	if (PQstatus(s->db->c) == CONNECTION_OK && (!s->typed || s->ptypes[0] != (Oid)-1))
+	if (PQstatus(s->db->c) == CONNECTION_OK && s->gen == s->db->gen &&
+	    (!s->typed || s->ptypes[0] != (Oid)-1))
 		PQclear(PQexec(s->db->c, sql));
 	stmt_free(s);
 }
@@ -459,6 +486,24 @@ pg_column_name(struct db_stmt *st, int i)
 
 static int pg_prepare(struct db *db, const char *sql, struct db_stmt **out);
 
+static bool
+pg_connected(struct db *db)
+{
+	return PQstatus(D(db)->c) == CONNECTION_OK;
+}
+
+static int
+pg_reconnect(struct db *db)
+{
+	struct pg_db *d = D(db);
+	PQreset(d->c);
+	if (PQstatus(d->c) != CONNECTION_OK)
+		return fail(d, PQerrorMessage(d->c));
+	d->gen++;
+	PQclear(PQexec(d->c, "SET client_min_messages = warning"));
+	return DB_OK;
+}
+
 static const struct db_ops pg_ops = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -469,6 +514,8 @@ static const struct db_ops pg_ops = {
 	.last_insert_id = pg_last_insert_id,
 	.in_transaction = pg_in_transaction,
 	.prepare = pg_prepare,
+	.connected = pg_connected,
+	.reconnect = pg_reconnect,
 	.step = pg_step,
 	.reset = pg_reset,
 	.clear_bindings = pg_clear_bindings,
@@ -507,10 +554,11 @@ prepare_text(struct pg_stmt *s, char *text)
 	if (rc != DB_OK && needs_types(r)) {
 		s->typed = true;
 		s->ptypes[0] = (Oid)-1;   /* not prepared yet */
-		s->sql = text;
 		rc = DB_OK;
 	}
 	PQclear(r);
+	s->sql = text;
+	s->gen = s->db->gen;
 	return rc;
 }
 

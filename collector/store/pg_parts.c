@@ -38,7 +38,10 @@ static const char *const trigger_sql =
     "CREATE OR REPLACE FUNCTION json_extract(TEXT, TEXT) RETURNS DOUBLE PRECISION"
     " LANGUAGE sql IMMUTABLE AS $$ SELECT CASE WHEN jsonb_typeof(j) = 'number'"
     " THEN (j #>> '{}')::DOUBLE PRECISION END FROM (SELECT ($1::jsonb) #>"
-    " string_to_array(substr($2, 3), '.') AS j) AS x $$;";
+    " string_to_array(substr($2, 3), '.') AS j) AS x $$;"
+    /* SQLite's zeroblob(n): the tokens' placeholder hash. */
+    "CREATE OR REPLACE FUNCTION zeroblob(BIGINT) RETURNS BYTEA LANGUAGE sql IMMUTABLE AS"
+    " $$ SELECT decode(repeat('00', $1::int), 'hex') $$;";
 
 pantau_err
 pg_parts_schema(struct db *db, const char *batches_cols, const char *results_cols)

@@ -162,6 +162,8 @@ static const struct word_map words[] = {
 	{ "BLOB", "BYTEA" },
 	{ "WITHOUT ROWID", "" },
 	{ "INSERT OR IGNORE INTO", "INSERT INTO" },
+	{ "BEGIN IMMEDIATE", "BEGIN" },   /* PostgreSQL takes row locks as it writes */
+	{ "BEGIN EXCLUSIVE", "BEGIN" },
 };
 
 /* A keyword of the dialect at p: what it becomes; the character after it. */

@@ -90,10 +90,12 @@ struct store {
 	int pending_batches;
 };
 
+/* A lost connection is logged once, by the collector (store_up). */
 static pantau_err
 db_fail(struct store *s, const char *what)
 {
-	log_warnx("store: %s: %s", what, db_errmsg(s->db));
+	if (db_connected(s->db))
+		log_warnx("store: %s: %s", what, db_errmsg(s->db));
 	return PANTAU_ERR_DB;
 }
 
@@ -191,6 +193,24 @@ struct db *
 store_db(struct store *s)
 {
 	return s->db;
+}
+
+bool
+store_up(struct store *s)
+{
+	return db_connected(s->db);
+}
+
+pantau_err
+store_reconnect(struct store *s)
+{
+	if (db_connected(s->db))
+		return PANTAU_OK;
+	bootacc_clear(s->boots);
+	s->in_tx = false;
+	s->pending = 0;
+	s->pending_batches = 0;
+	return db_reconnect(s->db) == DB_OK ? PANTAU_OK : PANTAU_ERR_DB;
 }
 
 static void
@@ -518,7 +538,9 @@ store_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 		 * validated, batches are INSERT OR IGNORE), and SQLite may already
 		 * have rolled the transaction back: undo all of it, so no batch is
 		 * half stored. Its batches come back when the agents replay. */
-		log_warnx("store: rolling back %d batch(es) after an error", s->pending_batches + 1);
+		if (db_connected(s->db))
+			log_warnx("store: rolling back %d batch(es) after an error",
+			    s->pending_batches + 1);
 		rollback(s);
 	}
 	return rc;

@@ -60,6 +60,12 @@ void store_close(struct store *s);
 
 struct db *store_db(struct store *s);
 
+/* False while the database server is unreachable (SQLite: never); what
+ * was not committed is rolled back. */
+bool store_up(struct store *s);
+/* Try to connect again: PANTAU_OK when the store is up. */
+pantau_err store_reconnect(struct store *s);
+
 /* Replace the region catalog (inside one transaction). */
 pantau_err store_catalog_begin(struct store *s);
 pantau_err store_catalog_province(struct store *s, const char *code, const char *name);

@@ -10,7 +10,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import E2ETestCase, free_port, http_json, port_open, wait_for, wait_subscribed
+from harness import E2ETestCase, on_postgresql, free_port, http_json, port_open, wait_for, wait_subscribed
 from test_status import GEO, birth, batch, topic
 
 ALERTMANAGER = shutil.which("prometheus-alertmanager") or "/usr/bin/prometheus-alertmanager"
@@ -208,3 +208,6 @@ class ShippedConfigTest(unittest.TestCase):
                              timeout=30)
         self.assertEqual(out.returncode, 0, out.stdout + out.stderr)
         self.assertIn("SUCCESS", out.stdout)
+
+
+AlertDeliveryPgTest = on_postgresql(AlertDeliveryTest)

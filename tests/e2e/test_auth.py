@@ -16,7 +16,7 @@ import subprocess
 import urllib.error
 import urllib.request
 
-from harness import CATALOG_DIR, ROOT, E2ETestCase, binary, free_port, wait_for, write_ini
+from harness import on_postgresql, CATALOG_DIR, ROOT, E2ETestCase, binary, free_port, wait_for, write_ini
 
 
 def request(url, token=None, method="GET", context=None):
@@ -57,7 +57,7 @@ class AuthTest(TokenMixin, E2ETestCase):
         super().setUp()
         broker = self.start_broker()
         cfg, port = self.collector_config(broker.port, api__auth="on")
-        self.db = os.path.join(self.workdir, "pantau.db")
+        self.db = self.store_url or os.path.join(self.workdir, "pantau.db")
         self.wait_api(port, self.start_collector(cfg))   # /healthz needs no token
         self.api = f"http://127.0.0.1:{port}"
 
@@ -293,3 +293,6 @@ class ExposureConfigTest(E2ETestCase):
         # loopback with auth off and no TLS is the demo's and the tests' setup
         path, out = self.check({"listen": "127.0.0.1", "auth": "off"})
         self.assertEqual(out.returncode, 0, out.stderr)
+
+
+AuthPgTest = on_postgresql(AuthTest)

@@ -53,6 +53,19 @@ class DeployConfTest(E2ETestCase):
         wait_for(lambda: not broker.alive() or (port_open(tls_port) and port_open(local_port)),
                  10, "mosquitto with pantau.conf to listen")
         self.assertTrue(broker.alive(), broker.output())
+        # Who can publish at all (docs/bench.md, "flood"): a client without
+        # credentials on the local listener, or without a certificate on the
+        # agents', is refused at connect; the collector's login is taken.
+        pub = lambda *a: subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-q", "1", "-t",
+                                         "pantau/v1/32/3273/x/status", "-m", "{}", *a],
+                                        capture_output=True, text=True, timeout=30)
+        anon = pub("-p", str(local_port))
+        self.assertNotEqual(anon.returncode, 0, anon.stdout + anon.stderr)
+        self.assertIn("not authorised", (anon.stdout + anon.stderr).lower())
+        certless = pub("-p", str(tls_port), "--cafile", pki["ca.pem"])
+        self.assertNotEqual(certless.returncode, 0, certless.stdout + certless.stderr)
+        ok = pub("-p", str(local_port), "-u", "pantau-collector", "-P", "pw")
+        self.assertEqual(ok.returncode, 0, ok.stderr)
 
     def test_local_brokers_take_the_deploy_settings(self):
         settings = brokerconf.queue_settings()

@@ -26,7 +26,7 @@ import time
 import urllib.error
 import urllib.request
 
-from harness import (CATALOG_DIR, MOSQUITTO, MOSQUITTO_PUB, MOSQUITTO_SUB, ROOT, E2ETestCase,
+from harness import (on_postgresql, CATALOG_DIR, MOSQUITTO, MOSQUITTO_PUB, MOSQUITTO_SUB, ROOT, E2ETestCase,
                      binary, free_port, port_open, wait_for, write_ini)
 from test_tls import make_pki, openssl
 
@@ -94,7 +94,7 @@ class EnrolTest(E2ETestCase):
         wait_for(lambda: port_open(self.tls_port) and port_open(self.plain_port)
                  or not self.broker.alive(), 10, "mosquitto to listen")
         self.assertTrue(self.broker.alive(), self.broker.output())
-        self.db = os.path.join(d, "pantau.db")
+        self.db = self.store_url or os.path.join(d, "pantau.db")
         self.api_port = free_port()
         cfg, _ = self.collector_config(
             self.plain_port, self.api_port, api__tls_cert=self.pki["server.pem"],
@@ -441,6 +441,16 @@ class EnrolTest(E2ETestCase):
                   f"pantau/v1/32/3273/{agent}/result", "-m", "{}")
         self.assertEqual(out.returncode, 0, out.stderr)
 
+    def test_agent_writes_its_own_leaves(self):
+        """pantau.acl lets an agent write each of its own topics, the reply of
+        a replay command (gone) among them."""
+        a, _ = self.enrolled("leaves")
+        for leaf in ("result", "status", "reply", "check"):
+            out = run(MOSQUITTO_PUB, *self.files(a), "-V", "5", "-q", "1", "-t",
+                      f"pantau/v1/32/3273/{a}/{leaf}", "-m", "{}")
+            self.assertEqual(out.returncode, 0, out.stderr)
+            self.assertNotIn("Not authorized", out.stderr, leaf)
+
     def test_agent_a_cannot_be_agent_b(self):
         a, _ = self.enrolled("a")
         b, config_b = self.enrolled("b")
@@ -560,3 +570,6 @@ class EnrolTest(E2ETestCase):
         # the token is still good for a request of its own
         config = self.base_config("mine")
         self.assertEqual(self.enrol(token, config).returncode, 0)
+
+
+EnrolPgTest = on_postgresql(EnrolTest)

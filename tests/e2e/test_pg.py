@@ -38,7 +38,7 @@ class PgClusterTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("PASSED", p.stdout + p.stderr)
-            self.assertEqual((p.stdout + p.stderr).count("connected to PostgreSQL"), 2,
+            self.assertEqual((p.stdout + p.stderr).count("connected to PostgreSQL"), 3,
                              p.stdout + p.stderr)
 
 

@@ -5,7 +5,7 @@ import json
 import os
 import subprocess
 
-from harness import (MOSQUITTO_SUB, E2ETestCase, binary, http_json, wait_for,
+from harness import (on_postgresql, MOSQUITTO_SUB, E2ETestCase, binary, http_json, wait_for,
                      wait_subscribed, write_ini)
 
 GEO = "ag-9501-0001"      # Jayawijaya, Papua Pegunungan: a 3T regency
@@ -211,3 +211,6 @@ class ProfileErrorsTest(E2ETestCase):
         self.assertEqual(out.returncode, 2, out.stderr)
         self.assertIn("[counting] end: counting end '2029-02-14 13:00' is not after its start",
                       out.stderr)
+
+
+StatusEnginePgTest = on_postgresql(StatusEngineTest)

@@ -31,11 +31,4 @@ test_arrays_follow_aligned(void **state)
 	free(h);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_arrays_follow_aligned),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -126,9 +126,12 @@ setup_probes(struct fx *x, const char *const *spec, size_t n)
 	}
 }
 
+/* One cycle of the probes of spec (see setup_probes); its results, which
+ * the fixture frees. */
 static json_t *
-run_cycle(struct fx *x, size_t n, int deadline_ms)
+run_cycle(struct fx *x, const char *const *spec, size_t n, int deadline_ms)
 {
+	setup_probes(x, spec, n);
 	uv_loop_init(&x->loop);
 	x->env.loop = &x->loop;
 	struct cycle *c = cycle_new(&x->env, on_cycle, x);
@@ -144,11 +147,9 @@ run_cycle(struct fx *x, size_t n, int deadline_ms)
 static void
 test_link_loading_probes_wait_and_take_turns(void **state)
 {
-	(void)state;
+	struct fx *x = *state;
 	static const char *const spec[] = { "H10", "L30", "H10", "L5" };
-	struct fx *x = calloc(1, sizeof(*x));
-	setup_probes(x, spec, 4);
-	json_t *r = run_cycle(x, 4, 5000);
+	json_t *r = run_cycle(x, spec, 4, 5000);
 	assert_int_equal(x->log.nstarted, 4);
 	assert_int_equal(x->log.order[0], 1);   /* light ones first */
 	assert_int_equal(x->log.order[1], 3);
@@ -163,41 +164,49 @@ test_link_loading_probes_wait_and_take_turns(void **state)
 		assert_string_equal(json_string_value(json_object_get(json_array_get(r, i),
 		    "target")), want);
 	}
-	json_decref(r);
-	free(x);
 }
 
 static void
 test_waiting_probes_reported_at_the_deadline(void **state)
 {
-	(void)state;
+	struct fx *x = *state;
 	static const char *const spec[] = { "L200", "H10" };
-	struct fx *x = calloc(1, sizeof(*x));
-	setup_probes(x, spec, 2);
-	json_t *r = run_cycle(x, 2, 100);
+	json_t *r = run_cycle(x, spec, 2, 100);
 	assert_int_equal(x->log.nstarted, 1);
 	assert_int_equal(json_array_size(r), 2);
 	const char *e0 = json_string_value(json_object_get(json_array_get(r, 0), "error"));
 	const char *e1 = json_string_value(json_object_get(json_array_get(r, 1), "error"));
 	assert_non_null(strstr(e0, "did not finish within 0.1 s"));
 	assert_non_null(strstr(e1, "not started"));
-	json_decref(r);
-	free(x);
 }
 
 static void
 test_only_heavy_probes(void **state)
 {
-	(void)state;
+	struct fx *x = *state;
 	static const char *const spec[] = { "H5", "H5" };
-	struct fx *x = calloc(1, sizeof(*x));
-	setup_probes(x, spec, 2);
-	json_t *r = run_cycle(x, 2, 5000);
+	json_t *r = run_cycle(x, spec, 2, 5000);
 	assert_int_equal(x->log.nstarted, 2);
 	assert_int_equal(x->log.most_heavy_at_once, 1);
 	assert_int_equal(json_array_size(r), 2);
-	json_decref(r);
-	free(x);
 }
 
+static int
+setup(void **state)
+{
+	*state = calloc(1, sizeof(struct fx));
+	return *state != NULL ? 0 : -1;
+}
+
+static int
+teardown(void **state)
+{
+	struct fx *x = *state;
+	json_decref(x->results);
+	free(x);
+	return 0;
+}
+
+#define UNIT_SETUP setup
+#define UNIT_TEARDOWN teardown
 #include "unit_main.h"

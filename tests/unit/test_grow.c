@@ -38,12 +38,4 @@ test_too_large_leaves_it(void **state)
 	free(v);
 }
 
-int
-main(void)
-{
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_doubles_from_first),
-		cmocka_unit_test(test_too_large_leaves_it),
-	};
-	return cmocka_run_group_tests(tests, NULL, NULL);
-}
+#include "unit_main.h"

@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "collector/store/pg_db.h"
+#include "collector/store/pg_parts.h"
+#include "collector/store/schema.h"
 
 static struct db *
 connect_or_null(void)
@@ -96,6 +98,65 @@ test_pg_transactions_and_errors(void **state)
 	    DB_ERROR);
 	assert_non_null(db);
 	assert_true(strlen(db_errmsg(db)) > 0);
+	db_close(db);
+}
+
+#define DAY_MS 86400000LL
+
+/* A batch row through the store's statement: its id, or 0 for a duplicate. */
+static int64_t
+insert_batch(struct db *db, const char *agent, int64_t seq, int64_t recv_ms)
+{
+	struct db_stmt *st;
+	int64_t id = 0;
+	assert_int_equal(db_prepare(db, "INSERT INTO batches(agent, boot, seq, ts_ms, recv_ms,"
+	    " nresults) VALUES(?, 1, ?, ?, ?, 0) ON CONFLICT DO NOTHING RETURNING id", &st), DB_OK);
+	db_bind_text(st, 1, agent, -1);
+	db_bind_int64(st, 2, seq);
+	db_bind_int64(st, 3, recv_ms);
+	db_bind_int64(st, 4, recv_ms);
+	int rc = db_step(st);
+	if (rc == DB_ROW)
+		id = db_column_int64(st, 0);
+	else
+		assert_int_equal(rc, DB_DONE);
+	db_finalize(st);
+	return id;
+}
+
+static void
+test_pg_partitions_keys_and_retention(void **state)
+{
+	(void)state;
+	struct db *db = connect_or_null();
+	if (db == NULL)
+		return;
+	const int64_t now = 1796600000000LL, old = now - 40 * DAY_MS;
+	bool dropped;
+	int64_t nb, nr, keys;
+	assert_int_equal(db_exec(db, "DROP TABLE IF EXISTS batches, results, batch_keys CASCADE"),
+	    DB_OK);
+	assert_int_equal(schema_apply(db, now), PANTAU_OK);
+	assert_int_equal(schema_apply(db, now), PANTAU_OK);   /* again: nothing to do */
+	assert_int_equal(pg_parts_ensure(db, old), PANTAU_OK);
+	int64_t id = insert_batch(db, "ag-1", 1, old);
+	assert_true(id / 1000 == old);        /* the id carries its receive time */
+	assert_int_equal(insert_batch(db, "ag-1", 1, old), 0);     /* a duplicate */
+	assert_int_equal(insert_batch(db, "ag-1", 1, now), 0);     /* also a day later */
+	assert_true(insert_batch(db, "ag-1", 2, now) > id);
+	/* 30 days: the old days go, one per call, then their keys */
+	for (int i = 0; i < 5; i++) {
+		assert_int_equal(pg_parts_drop_oldest(db, now - 30 * DAY_MS, &dropped, &nb, &nr),
+		    PANTAU_OK);
+		assert_true(dropped);
+		assert_int_equal(nb, i == 1 ? 1 : 0);    /* old - 1 day, old, old + 1 ... */
+	}
+	assert_int_equal(pg_parts_drop_oldest(db, now - 30 * DAY_MS, &dropped, &nb, &nr),
+	    PANTAU_OK);
+	assert_false(dropped);
+	assert_int_equal(pg_parts_prune_keys(db, now - 30 * DAY_MS, 100, &keys), PANTAU_OK);
+	assert_int_equal(keys, 1);
+	assert_true(insert_batch(db, "ag-1", 2, now) == 0);   /* today's key is kept */
 	db_close(db);
 }
 

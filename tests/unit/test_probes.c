@@ -32,6 +32,14 @@ assert_rtt_sane(const json_t *r, double timeout_ms)
 	assert_true(num(r, "pdv_ms") <= max - min + 0.001);
 }
 
+/* A train's counts: requests sent, replies received. */
+static void
+assert_sent_recv(const json_t *r, int sent, int recv)
+{
+	assert_int_equal((int)num(r, "sent"), sent);
+	assert_int_equal((int)num(r, "recv"), recv);
+}
+
 static void
 test_icmp_loopback(void **state)
 {
@@ -40,8 +48,7 @@ test_icmp_loopback(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 10);
-	assert_int_equal((int)num(r, "recv"), 10);
+	assert_sent_recv(r, 10, 10);
 	assert_true(num(r, "loss_pct") == 0.0);
 	assert_string_equal(str(r, "addr"), "127.0.0.1");
 	assert_rtt_sane(r, 1000.0);
@@ -60,8 +67,7 @@ test_icmp_ipv6_loopback(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 5);
-	assert_int_equal((int)num(r, "recv"), 5);
+	assert_sent_recv(r, 5, 5);
 	assert_string_equal(str(r, "addr"), "::1");
 	assert_rtt_sane(r, 1000.0);
 	assert_wire_valid(r);
@@ -116,8 +122,7 @@ test_icmp_no_socket(void **state)
 	f->env.icmp4 = f->env.icmp6 = NULL;
 	make_def(f, agent_kind("icmp"), "127.0.0.1", NULL, 0);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 0);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 0, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_non_null(strstr(str(r, "error"), "no ICMP socket"));
 	assert_non_null(strstr(str(r, "error"), "ping_group_range"));
@@ -132,8 +137,7 @@ test_icmp_unresolvable(void **state)
 		skip();
 	make_def(f, agent_kind("icmp"), "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
 	const json_t *r = run_probe(f);
-	assert_int_equal((int)num(r, "sent"), 0);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 0, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_null(json_object_get(r, "rtt_ms"));
 	assert_ptr_equal(strstr(str(r, "error"), "cannot resolve host nosuchhost.invalid"),
@@ -157,8 +161,7 @@ test_icmp_no_answer(void **state)
 	int64_t t0 = clock_mono_ms();
 	const json_t *r = run_probe(f);
 	int64_t took = clock_mono_ms() - t0;
-	assert_int_equal((int)num(r, "sent"), 3);
-	assert_int_equal((int)num(r, "recv"), 0);
+	assert_sent_recv(r, 3, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
 	assert_null(json_object_get(r, "rtt_ms"));
 	assert_null(json_object_get(r, "jitter_ms"));

@@ -17,16 +17,20 @@
 #define SAMPLE_NS (TPUT_SAMPLE_MS * 1000000LL)
 #define DAY_MS 86400000LL
 
-/* n samples of a test whose rate per sample interval is rates[i]. */
-static void
-build(const double *bytes_per_interval, size_t n, int64_t *cum, int64_t *t)
+/* The window tput_rate finds in n samples (at most 64) of a test whose
+ * rate per sample interval is bytes_per_interval[i]; false when none. */
+static bool
+window_of(const double *bytes_per_interval, size_t n, struct tput_window *w)
 {
+	int64_t cum[64], t[64];
+	assert_true(n <= 64);
 	cum[0] = 0;
 	t[0] = 1000;
 	for (size_t i = 1; i < n; i++) {
 		cum[i] = cum[i - 1] + (int64_t)bytes_per_interval[i - 1];
 		t[i] = t[i - 1] + SAMPLE_NS;
 	}
+	return tput_rate(cum, t, n, w);
 }
 
 static void
@@ -40,10 +44,8 @@ test_warmup_excluded_once_rate_is_flat(void **state)
 	const double ramp[] = { full / 8, full / 4, full / 2, full * 3 / 4 };
 	for (size_t i = 0; i < 40; i++)
 		r[i] = i < 4 ? ramp[i] : full;
-	int64_t cum[41], t[41];
-	build(r, 41, cum, t);
 	struct tput_window w;
-	assert_true(tput_rate(cum, t, 41, &w));
+	assert_true(window_of(r, 41, &w));
 	assert_true(w.stable);
 	/* (k-8, k-4] vs (k-4, k]: at k = 8 the second second is 4 x full against
 	 * 1.625 x full; at k = 9 4 x full against 2.5; k = 10: 4 against 3.25;
@@ -61,10 +63,8 @@ test_never_stable_uses_second_half(void **state)
 	double r[20];
 	for (size_t i = 0; i < 20; i++)
 		r[i] = 1000.0 * (double)(1u << (i / 2));   /* doubling every 500 ms */
-	int64_t cum[21], t[21];
-	build(r, 21, cum, t);
 	struct tput_window w;
-	assert_true(tput_rate(cum, t, 21, &w));
+	assert_true(window_of(r, 21, &w));
 	assert_false(w.stable);
 	assert_int_equal(w.warmup, 10);
 	int64_t one[1] = { 0 }, t1[1] = { 0 };
