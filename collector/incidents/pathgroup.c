@@ -207,15 +207,67 @@ better(const struct cand *a, size_t fa, const struct cand *b, size_t fb)
 	return strcmp(a->key, b->key) < 0;
 }
 
+/* Site s's TTL at candidate c (its entries are sorted by site), or -1. */
+static int
+ttl_at(const struct work *w, const struct cand *c, size_t s)
+{
+	size_t lo = 0, hi = c->n;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		const struct entry *e = &w->e[c->first + mid];
+		if (e->site == s)
+			return e->ttl;
+		if (e->site < s)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return -1;
+}
+
+/* Does a stand before b on a free bad site's path (nearer the site)? A
+ * path with silent hops puts fewer sites behind the hops it lost, so the
+ * count alone would take a hop beyond for a deeper one. */
+static bool
+precedes(const struct work *w, const struct cand *a, const struct cand *b)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		const struct entry *e = &w->e[b->first + i];
+		int t = w->taken[e->site] ? -1 : ttl_at(w, a, e->site);
+		if (t >= 0 && t < e->ttl)
+			return true;
+	}
+	return false;
+}
+
+static bool
+eligible(const struct work *w, const struct cand *c, size_t *nfree)
+{
+	*nfree = free_bad(w, c);
+	return (int)*nfree >= w->r->min_sites && confidence(c) >= w->r->min_confidence;
+}
+
+/* Is c behind another eligible candidate on some free bad site's path? */
+static bool
+preceded(const struct work *w, const struct cand *c)
+{
+	size_t f;
+	for (size_t i = 0; i < w->nc; i++)
+		if (&w->c[i] != c && eligible(w, &w->c[i], &f) && precedes(w, &w->c[i], c))
+			return true;
+	return false;
+}
+
+/* The best eligible candidate; with in_front, only among those no other
+ * eligible one stands before. */
 static const struct cand *
-choose(const struct work *w, size_t *nfree)
+choose_among(const struct work *w, bool in_front, size_t *nfree)
 {
 	const struct cand *best = NULL;
-	size_t bf = 0;
+	size_t bf = 0, f;
 	for (size_t i = 0; i < w->nc; i++) {
 		const struct cand *c = &w->c[i];
-		size_t f = free_bad(w, c);
-		if ((int)f < w->r->min_sites || confidence(c) < w->r->min_confidence)
+		if (!eligible(w, c, &f) || (in_front && preceded(w, c)))
 			continue;
 		if (better(c, f, best, bf)) {
 			best = c;
@@ -224,6 +276,15 @@ choose(const struct work *w, size_t *nfree)
 	}
 	*nfree = bf;
 	return best;
+}
+
+/* Paths that disagree on the order (each hop before the other somewhere)
+ * leave no candidate in front: then the best of all. */
+static const struct cand *
+choose(const struct work *w, size_t *nfree)
+{
+	const struct cand *c = choose_among(w, true, nfree);
+	return c != NULL ? c : choose_among(w, false, nfree);
 }
 
 static pantau_err

@@ -239,8 +239,12 @@ prepare_typed(struct pg_stmt *s)
 		if (!retry)
 			break;
 	}
-	if (rc == DB_OK)
+	if (rc == DB_OK) {
 		memcpy(s->ptypes, t, n);
+		for (int i = 0; i < s->nparams; i++)   /* the guess that worked stays */
+			if (s->sticky[i] == 0)
+				s->sticky[i] = t[i];
+	}
 	return rc;
 }
 

@@ -32,18 +32,19 @@ sqlite_check(const char *target, char *why, size_t len)
 static bool
 pg_check(const char *target, char *why, size_t len)
 {
-	char *err = NULL;
+	char *err = NULL, reason[160];
 	PQconninfoOption *o = PQconninfoParse(target, &err);
 	if (o != NULL) {
 		PQconninfoFree(o);
 		return true;
 	}
-	snprintf(why, len, "not a PostgreSQL URL (%s): write postgresql://host[:port][,host2]"
-	    "/database?target_session_attrs=read-write", err != NULL ? err : "out of memory");
-	size_t n = strlen(why);
-	while (n > 0 && why[n - 1] == '\n')
-		why[--n] = '\0';
+	snprintf(reason, sizeof(reason), "%s", err != NULL ? err : "out of memory");
 	PQfreemem(err);
+	size_t n = strlen(reason);
+	while (n > 0 && reason[n - 1] == '\n')
+		reason[--n] = '\0';
+	snprintf(why, len, "not a PostgreSQL URL (%s): write postgresql://host[:port][,host2]"
+	    "/database?target_session_attrs=read-write", reason);
 	return false;
 }
 

@@ -26,6 +26,9 @@ Benchmarks:
   flood    valid agents' receive delay with and without 20,000 invalid
            messages a second, and the collector's RSS under 100,000 bogus
            agent ids (tests/bench/flood.py)
+  passive  the passive probe's packets/s next to tshark -n -r on the same
+           file, and the live agent's CPU and RSS at 10,000 packets/s
+           (tests/bench/passive.py)
   replay   time until every answering agent has missing 0 after a broker
            SIGKILL, 15,000 virtual agents of which 10 % never answer
            (tests/bench/replay.py)
@@ -200,15 +203,18 @@ class Workdir:
 
 # ---------------------------------------------------------------- ingest
 
-def collector_ini(wd, broker_port, api_port):
+def collector_ini(wd, broker_port, api_port, store_url=None):
     hm = h()
-    return hm.write_ini(os.path.join(wd, "collector.ini"), {
+    sections = {
         "collector": {"database": os.path.join(wd, "pantau.db"),
                       "catalog_dir": hm.CATALOG_DIR, "log_level": "warn"},
         "broker": {"host": "127.0.0.1", "port": broker_port,
                    "client_id": f"bench-collector-{os.getpid()}"},
         "api": {"listen": "127.0.0.1", "port": api_port},
-    })
+    }
+    if store_url:
+        sections["store"] = {"url": store_url}
+    return hm.write_ini(os.path.join(wd, "collector.ini"), sections)
 
 
 def start_reference(wd, broker, procs):
@@ -239,7 +245,7 @@ def start_reference(wd, broker, procs):
 
 
 def stats(api):
-    status, body = h().http_json(f"{api}/api/v1/stats", timeout=2)
+    status, body = h().http_json(f"{api}/api/v1/stats", timeout=10)
     if status != 200 or not isinstance(body, dict):
         raise BenchError(f"GET /api/v1/stats: HTTP {status}")
     return body
@@ -317,7 +323,7 @@ def wait_done(loadgen, sampler, counter, total):
             return False
 
 
-def run_ingest(args, wd, procs):
+def run_ingest(args, wd, procs, store_url=None):
     hm = h()
     collector = hm.binary("pantau-collector")
     loadgen = hm.binary("pantau-loadgen")
@@ -329,8 +335,8 @@ def run_ingest(args, wd, procs):
     procs.append(("mosquitto", broker.proc))
     api_port = hm.free_port()
     api = f"http://127.0.0.1:{api_port}"
-    col = hm.Proc("collector", [collector, "--config", collector_ini(wd, broker.port, api_port)],
-                  wd)
+    col = hm.Proc("collector", [collector, "--config",
+                                collector_ini(wd, broker.port, api_port, store_url)], wd)
     procs.append(("collector", col))
     hm.wait_for(lambda: col.alive() and hm.http_json(f"{api}/healthz", timeout=1)[0] == 200,
                 20, "the collector's API")
@@ -525,6 +531,50 @@ def bench_replay(args):
                                proc_status)
 
 
+def bench_passive(args):
+    """The passive probe offline against tshark, and live (tests/bench/passive.py)."""
+    import passive
+    return passive.bench_passive(args, proc_status, cpu_seconds, mib)
+
+
+def bench_pgstore(args):
+    """The same ingest load stored into SQLite and into PostgreSQL (issue 15),
+    side by side: batches stored per second, each against mosquitto_sub."""
+    import pgcluster
+    if not pgcluster.available():
+        raise BenchError("postgresql-15 is not installed (make deps)")
+    print(f"pgstore: {args.count} batches from {args.agents} virtual agents, once per store")
+    results, ok = {}, True
+    for name in ("sqlite", "postgresql"):
+        wd = Workdir(args.build, f"pgstore-{name}", args.keep)
+        procs, pg, failed = [], None, True
+        try:
+            if name == "postgresql":
+                pg = pgcluster.PgCluster("bench")
+                pg.start()
+            results[name] = run_ingest(args, wd.path, procs, pg.url() if pg else None)
+            failed = not results[name]["complete"]
+            ok = ok and not failed
+        finally:
+            stop_all(procs)
+            if pg is not None:
+                pg.remove()
+            wd.close(failed)
+    rows = [("", "SQLite", "PostgreSQL")]
+    for label, f in (("batches stored / s", lambda r: fmt_rate(r["col_rate"], "")),
+                     ("mosquitto_sub msg / s", lambda r: fmt_rate(r["ref_rate"], "")),
+                     ("ratio stored / delivered", lambda r: "-" if not r["ref_rate"]
+                      or r["col_rate"] is None else f"{r['col_rate'] / r['ref_rate']:.2f}"),
+                     ("CPU s: collector", lambda r: "-" if r["cpu"]["collector"] is None
+                      else f"{r['cpu']['collector']:.1f}"),
+                     ("stored", lambda r: str(r["stored"]))):
+        rows.append((label, f(results["sqlite"]), f(results["postgresql"])))
+    for a, b, c in rows:
+        print(f"  {a:<26} {b:>14} {c:>14}")
+    print("  (goal for PostgreSQL: ratio >= 0.9; docs/bench.md)")
+    return ok
+
+
 BENCHES = [
     ("ingest", bench_ingest),
     ("status", bench_status_engine),
@@ -535,6 +585,8 @@ BENCHES = [
     ("dashboard", bench_dashboard),
     ("flood", bench_flood),
     ("replay", bench_replay),
+    ("passive", bench_passive),
+    ("pgstore", bench_pgstore),
 ]
 
 

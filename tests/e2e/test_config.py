@@ -90,6 +90,21 @@ class ConfigErrorTest(E2ETestCase):
         self.assertIn(f"{path}:2: [store] retain_days: 8 days of retention must be longer "
                       f"than the 864000 s of [replay] window", out.stderr)
 
+    def test_collector_store_url_errors(self):
+        for url, says in (("mysql://h/pantau", "not a store URL"),
+                          ("postgresql://h1/pantau?nosuchkey=1",
+                           'not a PostgreSQL URL (invalid URI query parameter: "nosuchkey")'),
+                          ("postgresql://[::1/pantau", "not a PostgreSQL URL")):
+            with self.subTest(url=url):
+                path = self.write("store.ini", f"[collector]\n[store]\nurl = {url}\n")
+                out = run([binary("pantau-collector"), "--check", "--config", path])
+                self.assertEqual(out.returncode, 2)
+                self.assertIn(f'{path}:3: [store] url: "{url}" {says}', out.stderr)
+        path = self.write("store.ini", "[store]\nurl = postgresql://db1:5432,db2:5432/pantau"
+                          "?target_session_attrs=read-write\n")
+        out = run([binary("pantau-collector"), "--check", "--config", path])
+        self.assertNotIn("[store] url", out.stderr)
+
     def test_collector_check(self):
         path = self.write("collector.ini", f"[collector]\ncatalog_dir = {CATALOG_DIR}\n")
         out = run([binary("pantau-collector"), "--check", "--config", path])

@@ -203,7 +203,13 @@ class IncidentLabTest(LabStack):
         self.lab.degrade("own")
         inc = self.incident(t0, "both")
         self.assert_shared(inc)
-        wait_for(lambda: AGENTS["s4"][0] in self.site_alerts(), 40, "s4's own alert")
+        try:
+            wait_for(lambda: AGENTS["s4"][0] in self.site_alerts(), 40, "s4's own alert")
+        except AssertionError:
+            print(json.dumps(http_json(f"{self.api}/api/v1/alerts")[1], indent=1))
+            print(json.dumps(self.site("s4"), indent=1)[:3000])
+            print(self.am_alerts())
+            raise
         wait_for(lambda: ("PantauIncident", "") in self.am_alerts(), 15, "PantauIncident")
         self.assertEqual(self.am_alerts(), [("PantauIncident", ""),
                                             ("PantauSiteDown", AGENTS["s4"][0])])

@@ -94,6 +94,33 @@ test_groups_by_address(void **state)
 	pathgroup_free(g, 0);
 }
 
+/* A path measured while the link was congested lost hops: fewer sites
+ * stand behind its hop 2, which must not pass for a deeper hop than the
+ * one before it (tests/e2e/test_incidentlab.py met it). */
+static void
+test_partial_paths_keep_the_order(void **state)
+{
+	(void)state;
+	struct lab l = { .n = 0 };
+	site(&l, "a", SITE_CRITICAL, "10.20.0.1");
+	site(&l, "b", SITE_CRITICAL, "10.20.0.1");
+	site(&l, "c", SITE_CRITICAL, "10.20.0.1");
+	site(&l, "d", SITE_CRITICAL, "10.30.0.1");
+	/* the three share their gateway 10.10.0.1; c's hop 2 went silent */
+	for (size_t i = 0; i < 3; i++)
+		snprintf(l.r[i].hops[0].addr, sizeof(l.r[i].hops[0].addr), "10.10.0.1");
+	l.r[2].hops[1].addr[0] = '\0';
+	struct pg_group *g;
+	size_t n = find(&l, &rules, &g);
+	/* 10.20.0.1 has two sites behind it, the gateway three, but the
+	 * gateway stands before it on a's and b's paths: the gateway, with
+	 * the three; d alone is no group (not one at the core with c) */
+	assert_int_equal(n, 1);
+	assert_string_equal(g[0].hop, "10.10.0.1");
+	assert_int_equal(g[0].nbad, 3);
+	pathgroup_free(g, n);
+}
+
 static void
 test_ok_sites_lower_the_confidence(void **state)
 {
