@@ -55,11 +55,7 @@ static const struct cfg_key http_keys[] = {
 };
 
 /* The sections, in the order the file and the reference name them. */
-static const struct section {
-	const char *name;
-	const struct cfg_key *keys;
-	size_t nkeys;
-} sections[] = {
+static const struct cfg_section sections[] = {
 	{ "reflector", reflector_keys, N(reflector_keys) },
 	{ "stamp", stamp_keys, N(stamp_keys) },
 	{ "http", http_keys, N(http_keys) },
