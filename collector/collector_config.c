@@ -350,11 +350,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 size_t
 collector_config_reload(struct collector_config *running, const struct collector_config *next)
 {
-	static const struct {
-		const char *section;
-		const struct cfg_key *keys;
-		size_t n;
-	} tables[] = {
+	static const struct cfg_section tables[] = {
 		{ "collector", collector_keys, N(collector_keys) },
 		{ "broker", broker_extra_keys, N(broker_extra_keys) },
 		{ "api", api_keys, N(api_keys) },
@@ -369,7 +365,7 @@ collector_config_reload(struct collector_config *running, const struct collector
 	size_t changed = cfg_reload("broker", brokercfg_keys, brokercfg_nkeys, &running->broker,
 	    &next->broker, cfg_reload_log_restart, who);
 	for (size_t i = 0; i < N(tables); i++)
-		changed += cfg_reload(tables[i].section, tables[i].keys, tables[i].n, running, next,
+		changed += cfg_reload(tables[i].name, tables[i].keys, tables[i].nkeys, running, next,
 		    cfg_reload_log_restart, who);
 	changed += enrolcfg_restart_changes(&running->enrol, &next->enrol);
 	for (size_t i = 0; sinks_table[i] != NULL; i++)

@@ -131,6 +131,14 @@ const struct cfg_entry *cfg_find(const struct cfg_file *f, const char *section, 
 void cfg_apply(struct cfg_file *f, const char *section, const struct cfg_key *keys,
     size_t nkeys, void *target);
 
+/* A section's name and its key table: a daemon's list of these is what it
+ * reads, reloads and prints in a loop. */
+struct cfg_section {
+	const char *name;
+	const struct cfg_key *keys;
+	size_t nkeys;
+};
+
 /*
  * Write the value of key k in target back as text that cfg_apply reads to
  * the same value (e.g. to hand a parsed section to another process).

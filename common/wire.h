@@ -79,10 +79,13 @@ bool wire_agent_id_valid(const char *id);
 bool wire_regency_code_valid(const char *code);
 
 /* Build a topic; PANTAU_ERR_INVAL for a bad agent id or regency code. */
-pantau_err wire_topic_result(char *buf, size_t len, const char *regency, const char *agent);
-pantau_err wire_topic_status(char *buf, size_t len, const char *regency, const char *agent);
-pantau_err wire_topic_check(char *buf, size_t len, const char *regency, const char *agent);
-pantau_err wire_topic_reply(char *buf, size_t len, const char *regency, const char *agent);
+/* The leaves below a site, pantau/v1/PP/PPRR/AGENT/LEAF: each gets a builder
+ * wire_topic_LEAF(buf, len, regency, agent). */
+#define WIRE_SITE_LEAVES(X) X(result) X(status) X(check) X(reply)
+#define WIRE_TOPIC_SITE_DECL(leaf) \
+	pantau_err wire_topic_##leaf(char *buf, size_t len, const char *regency, const char *agent);
+WIRE_SITE_LEAVES(WIRE_TOPIC_SITE_DECL)
+#undef WIRE_TOPIC_SITE_DECL
 pantau_err wire_topic_cmd(char *buf, size_t len, const char *agent);
 #define WIRE_TOPIC_MODE_NAME "pantau/v1/mode"
 #define WIRE_TOPIC_ALL "pantau/v1/#"

@@ -85,29 +85,13 @@ topic_site(char *buf, size_t len, const char *regency, const char *agent, const 
 	return n < 0 || (size_t)n >= len ? PANTAU_ERR_TOO_BIG : PANTAU_OK;
 }
 
-pantau_err
-wire_topic_result(char *buf, size_t len, const char *regency, const char *agent)
-{
-	return topic_site(buf, len, regency, agent, "result");
-}
-
-pantau_err
-wire_topic_status(char *buf, size_t len, const char *regency, const char *agent)
-{
-	return topic_site(buf, len, regency, agent, "status");
-}
-
-pantau_err
-wire_topic_check(char *buf, size_t len, const char *regency, const char *agent)
-{
-	return topic_site(buf, len, regency, agent, "check");
-}
-
-pantau_err
-wire_topic_reply(char *buf, size_t len, const char *regency, const char *agent)
-{
-	return topic_site(buf, len, regency, agent, "reply");
-}
+#define TOPIC_SITE_FN(leaf) \
+	pantau_err wire_topic_##leaf(char *buf, size_t len, const char *regency, const char *agent) \
+	{ \
+		return topic_site(buf, len, regency, agent, #leaf); \
+	}
+WIRE_SITE_LEAVES(TOPIC_SITE_FN)
+#undef TOPIC_SITE_FN
 
 pantau_err
 wire_topic_cmd(char *buf, size_t len, const char *agent)

@@ -54,18 +54,26 @@ static const struct cfg_key http_keys[] = {
 	    "an idle connection is closed after this many seconds"),
 };
 
+/* The sections, in the order the file and the reference name them. */
+static const struct cfg_section sections[] = {
+	{ "reflector", reflector_keys, N(reflector_keys) },
+	{ "stamp", stamp_keys, N(stamp_keys) },
+	{ "http", http_keys, N(http_keys) },
+};
+
 pantau_err
 reflector_config_load(const char *path, struct reflector_config *c, FILE *errs)
 {
-	static const char *const known[] = { "reflector", "stamp", "http", NULL };
+	const char *known[N(sections) + 1] = { NULL };
 	struct cfg_file *f = NULL;
 	memset(c, 0, sizeof(*c));
 	pantau_err rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
-	cfg_apply(f, "reflector", reflector_keys, N(reflector_keys), c);
-	cfg_apply(f, "stamp", stamp_keys, N(stamp_keys), c);
-	cfg_apply(f, "http", http_keys, N(http_keys), c);
+	for (size_t i = 0; i < N(sections); i++) {
+		cfg_apply(f, sections[i].name, sections[i].keys, sections[i].nkeys, c);
+		known[i] = sections[i].name;
+	}
 	cfg_check_not_above(f, "http", "per_client", c->http.per_client, "max_connections",
 	    c->http.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
@@ -74,20 +82,21 @@ reflector_config_load(const char *path, struct reflector_config *c, FILE *errs)
 size_t
 reflector_config_reload(struct reflector_config *running, const struct reflector_config *next)
 {
-	void *who = (void *)"reflector";
-	return cfg_reload("reflector", reflector_keys, N(reflector_keys), running, next,
-	           cfg_reload_log_restart, who) +
-	    cfg_reload("stamp", stamp_keys, N(stamp_keys), running, next, cfg_reload_log_restart,
-	        who) +
-	    cfg_reload("http", http_keys, N(http_keys), running, next, cfg_reload_log_restart, who);
+	size_t changes = 0;
+	for (size_t i = 0; i < N(sections); i++)
+		changes += cfg_reload(sections[i].name, sections[i].keys, sections[i].nkeys, running,
+		    next, cfg_reload_log_restart, (void *)"reflector");
+	return changes;
 }
 
 void
 reflector_config_reference(FILE *to)
 {
-	cfg_print_reference("[reflector] key", reflector_keys, N(reflector_keys), to);
-	fputc('\n', to);
-	cfg_print_reference("[stamp] key", stamp_keys, N(stamp_keys), to);
-	fputc('\n', to);
-	cfg_print_reference("[http] key", http_keys, N(http_keys), to);
+	for (size_t i = 0; i < N(sections); i++) {
+		char title[32];
+		snprintf(title, sizeof(title), "[%s] key", sections[i].name);
+		if (i > 0)
+			fputc('\n', to);
+		cfg_print_reference(title, sections[i].keys, sections[i].nkeys, to);
+	}
 }
