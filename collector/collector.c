@@ -11,11 +11,13 @@
 #include "collector/incidents/incwatch.h"
 #include "collector/status/engine.h"
 #include "collector/alerts/notify.h"
+#include "collector/ingest/feeds.h"
 #include "collector/ingest/ingest.h"
 #include "collector/ingest/replay.h"
 #include "log.h"
 #include "mqttc.h"
 #include "collector/store/retention.h"
+#include "collector/store/schema.h"
 #include "collector/store/store.h"
 #include "collector/status/engine_reload.h"
 #include "reload.h"
@@ -31,9 +33,8 @@ struct collector {
 	struct catalog *catalog;
 	struct ingest *ingest;
 	struct api *api;
-	struct mqttc *mqtt;             /* results, commands, mode; all with !split_status */
-	struct mqttc *side;             /* status and replies ([broker] split_status) */
-	int subacks_main, subacks_side; /* SUBACKs on the current connections */
+	struct feeds *feeds;            /* the MQTT connections */
+	struct mqttc *mqtt;             /* the main one: commands and mode go out on it */
 	struct profiles *profiles;
 	struct statusdb *statusdb;
 	struct engine *engine;
@@ -51,6 +52,7 @@ struct collector {
 	uv_timer_t replay_timer;
 	bool timer_open;
 	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
+	int64_t parts_next_ms;     /* next making of PostgreSQL's partitions ahead */
 	bool stopping;
 	bool subscribed_once;
 };
@@ -93,6 +95,8 @@ on_store_change(void *ctx, bool up)
  * then one every hour; a run is many small steps with a pause between
  * them, so ingest and the API keep their turns on the loop. */
 #define RETENTION_FIRST_MS 2000
+/* PostgreSQL's day partitions are made ahead this often (collector/store/pg_parts.h). */
+#define PARTS_EVERY_MS (3600 * 1000)
 #define RETENTION_EVERY_MS (3600 * 1000)
 #define RETENTION_PAUSE_MS 10
 #define RETENTION_STEP_BATCHES 1000
@@ -211,6 +215,12 @@ on_tick(uv_timer_t *t)
 	int64_t now = clock_real_ms();
 	if (c->storewatch.down)
 		return; /* statuses wait for the database: nothing is judged on missing data */
+	if (now >= c->parts_next_ms) {
+		if (schema_extend(store_db(c->store), now) != PANTAU_OK)
+			log_warnx("collector: cannot make the store's partitions ahead; trying again "
+			          "in an hour");
+		c->parts_next_ms = now + PARTS_EVERY_MS;
+	}
 	engine_tick(c->engine, now);
 	incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
@@ -259,49 +269,6 @@ admit_agent(void *ctx, const char *agent, char *why, size_t len)
 	return false;
 }
 
-/* What each connection subscribes to (docs/protocol.md, "Topics"). With
- * [broker] split_status, results have the main connection to themselves
- * and status and replies come on the side one: a flood on a status topic
- * (which the ACL lets each agent write, deploy/mosquitto/pantau.acl) then
- * queues in the side connection's stream, not ahead of the results; the
- * loop reads the two in turn. Check, command and mode messages are not
- * subscribed to at all. Without it: pantau/v1/# on one connection. */
-static const char *const subs_all[] = { WIRE_TOPIC_ALL, NULL };
-static const char *const subs_main[] = { WIRE_TOPIC_RESULTS, NULL };
-static const char *const subs_side[] = { WIRE_TOPIC_STATUSES, WIRE_TOPIC_REPLIES, NULL };
-
-static const char *const *
-subs_of(const struct collector *c, bool side)
-{
-	return side ? subs_side : c->cfg.split_status ? subs_main : subs_all;
-}
-
-static size_t
-nsubs(const char *const *subs)
-{
-	size_t n = 0;
-	while (subs[n] != NULL)
-		n++;
-	return n;
-}
-
-static void
-update_subscribed(struct collector *c)
-{
-	bool main_ok = c->subacks_main >= (int)nsubs(subs_of(c, false));
-	bool side_ok = c->side == NULL || c->subacks_side >= (int)nsubs(subs_side);
-	ingest_set_subscribed(c->ingest, main_ok && side_ok);
-}
-
-static void
-subscribe_all(struct collector *c, struct mqttc *m, bool side)
-{
-	int mid;
-	for (const char *const *t = subs_of(c, side); *t != NULL; t++)
-		if (mqttc_subscribe(m, *t, 1, &mid) != PANTAU_OK)
-			log_warnx("collector: cannot subscribe to %s", *t);
-}
-
 static void
 on_connect(void *ctx)
 {
@@ -310,48 +277,12 @@ on_connect(void *ctx)
 	    mqttc_port(c->mqtt));
 	engine_listening(c->engine, clock_real_ms());
 	publish_mode(c, clock_real_ms());
-	c->subacks_main = 0;
-	update_subscribed(c);
-	subscribe_all(c, c->mqtt, false);
-}
-
-static void
-on_connect_side(void *ctx)
-{
-	struct collector *c = ctx;
-	log_info("collector: status connection to the broker at %s:%d", mqttc_host(c->side),
-	    mqttc_port(c->side));
-	c->subacks_side = 0;
-	update_subscribed(c);
-	subscribe_all(c, c->side, true);
-}
-
-static void
-on_subscribe(void *ctx, int mid, int granted_qos)
-{
-	struct collector *c = ctx;
-	(void)mid;
-	(void)granted_qos;
-	c->subacks_main++;
-	update_subscribed(c);
-}
-
-static void
-on_subscribe_side(void *ctx, int mid, int granted_qos)
-{
-	struct collector *c = ctx;
-	(void)mid;
-	(void)granted_qos;
-	c->subacks_side++;
-	update_subscribed(c);
 }
 
 static void
 on_fail(void *ctx, enum mqttc_fail why, const char *text)
 {
 	struct collector *c = ctx;
-	c->subacks_main = 0;
-	update_subscribed(c);
 	if (why == MQTTC_FAIL_AUTH)
 		log_warnx("collector: the broker refused our credentials (%s); check [broker] "
 		          "username and password", text);
@@ -359,17 +290,6 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("collector: broker %s:%d: %s", mqttc_host(c->mqtt), mqttc_port(c->mqtt),
 		    text);
 	commit_now(c);
-}
-
-static void
-on_fail_side(void *ctx, enum mqttc_fail why, const char *text)
-{
-	struct collector *c = ctx;
-	(void)why;
-	c->subacks_side = 0;
-	update_subscribed(c);
-	log_warnx("collector: status connection, broker %s:%d: %s", mqttc_host(c->side),
-	    mqttc_port(c->side), text);
 }
 
 static pantau_err
@@ -507,40 +427,21 @@ start_api(struct collector *c, char *why, size_t len)
 	    why, len);
 }
 
-/* One of the collector's connections: the main one, or the side one
- * (client id client_id-status) with [broker] split_status. */
-static struct mqttc *
-new_connection(struct collector *c, bool side)
-{
-	struct mqttc_opts mo;
-	char id[sizeof(c->cfg.client_id) + 8];
-	struct mqttc_callbacks cb = { .on_connect = side ? on_connect_side : on_connect,
-		.on_fail = side ? on_fail_side : on_fail, .on_message = on_message,
-		.on_subscribe = side ? on_subscribe_side : on_subscribe };
-	mqttc_opts_default(&mo);
-	brokercfg_to_mqttc(&c->cfg.broker, &mo);
-	snprintf(id, sizeof(id), "%s%s", c->cfg.client_id, side ? "-status" : "");
-	mo.client_id = id;
-	mo.clean_session = false;
-	mo.max_inflight = 1000;
-	struct mqttc *m = mqttc_new(c->loop, &mo, &cb, c);
-	if (m != NULL && mqttc_start(m) != PANTAU_OK) {
-		mqttc_free(m);
-		m = NULL;
-	}
-	return m;
-}
-
 static pantau_err
 start_mqtt(struct collector *c, char *why, size_t len)
 {
-	c->mqtt = new_connection(c, false);
-	if (c->mqtt != NULL && c->cfg.split_status)
-		c->side = new_connection(c, true);
-	if (c->mqtt == NULL || (c->cfg.split_status && c->side == NULL)) {
+	struct mqttc_opts mo;
+	struct feeds_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+		.on_message = on_message, .ctx = c };
+	mqttc_opts_default(&mo);
+	brokercfg_to_mqttc(&c->cfg.broker, &mo);
+	mo.client_id = c->cfg.client_id;
+	c->feeds = feeds_new(c->loop, &mo, c->cfg.split_status, c->ingest, &cb);
+	if (c->feeds == NULL) {
 		snprintf(why, len, "cannot start the MQTT client");
 		return PANTAU_ERR_MQTT;
 	}
+	c->mqtt = feeds_main(c->feeds);
 	return PANTAU_OK;
 }
 
@@ -605,9 +506,9 @@ collector_stop(struct collector *c)
 	if (c == NULL || c->stopping)
 		return;
 	c->stopping = true;
-	mqttc_free(c->mqtt);
-	mqttc_free(c->side);
-	c->mqtt = c->side = NULL;
+	feeds_free(c->feeds);
+	c->feeds = NULL;
+	c->mqtt = NULL;
 	if (c->store != NULL)
 		commit_now(c);
 	if (c->api != NULL) {

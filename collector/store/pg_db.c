@@ -11,53 +11,8 @@
 
 #include "db_impl.h"
 #include "pg_db.h"
+#include "pg_impl.h"
 #include "pg_sql.h"
-
-#define PG_OID_BOOL 16
-#define PG_OID_BYTEA 17
-#define PG_OID_INT8 20
-#define PG_OID_INT2 21
-#define PG_OID_INT4 23
-#define PG_OID_TEXT 25
-#define PG_OID_FLOAT4 700
-#define PG_OID_FLOAT8 701
-#define PG_OID_NUMERIC 1700
-#define PG_SQL_MAX 16384
-/* PostgreSQL could not type a parameter from the statement alone. */
-#define PG_AMBIGUOUS_PARAMETER "42P08"
-#define PG_INDETERMINATE_DATATYPE "42P18"
-#define PG_UNDEFINED_FUNCTION "42883"
-#define PG_DATATYPE_MISMATCH "42804"
-#define PG_GUESSES 4
-
-struct pg_db {
-	struct db base;
-	PGconn *c;
-	char err[512];
-	int64_t changes;
-	unsigned next_name;
-	unsigned gen;      /* connections made: a statement of an older one is prepared again */
-};
-
-struct pg_stmt {
-	struct db_stmt base;
-	struct pg_db *db;
-	char name[24];
-	int nparams;
-	char **vals;
-	int *lens;
-	int *fmts;
-	Oid *types;      /* of the bindings: INT8, FLOAT8, TEXT, BYTEA; 0 for NULL */
-	Oid *ptypes;     /* those it was prepared with, when typed */
-	Oid *sticky;     /* each parameter's latest type but NULL */
-	char *sql;       /* PostgreSQL's text */
-	unsigned gen;    /* the connection it was prepared on (pg_db.gen) */
-	bool typed;      /* prepared again with its bindings' types (below) */
-	PGresult *res;
-	int row, nrows;
-	unsigned char *blob;
-	size_t blob_len;
-};
 
 static struct pg_db *
 D(struct db *db)
@@ -95,8 +50,8 @@ pg_errmsg(struct db *db)
 }
 
 /* A finished command's result: rows changed kept, errors kept. */
-static int
-result_code(struct pg_db *d, PGresult *r)
+int
+pg_result_code(struct pg_db *d, PGresult *r)
 {
 	ExecStatusType s = PQresultStatus(r);
 	if (s == PGRES_EMPTY_QUERY) /* a statement SQLite's alone (pg_sql.h) */
@@ -120,7 +75,7 @@ pg_exec(struct db *db, const char *sql)
 		return fail(D(db), "statement too long");
 	}
 	PGresult *r = PQexec(D(db)->c, text);
-	rc = result_code(D(db), r);
+	rc = pg_result_code(D(db), r);
 	PQclear(r);
 	free(text);
 	return rc;
@@ -166,88 +121,6 @@ clear_result(struct pg_stmt *s)
 	s->blob = NULL;
 }
 
-/* A statement whose parameters PostgreSQL cannot type from its text (one
- * used as text here and as a number there, SQLite-style) is prepared
- * with the types of its bindings, again whenever they change. */
-/* True when r failed only for want of parameter types. */
-static bool
-needs_types(const PGresult *r)
-{
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	return state != NULL && (strcmp(state, PG_AMBIGUOUS_PARAMETER) == 0 ||
-	                         strcmp(state, PG_INDETERMINATE_DATATYPE) == 0);
-}
-
-/* True when a guessed type did not fit where the parameter is used. */
-static bool
-wrong_guess(const PGresult *r)
-{
-	const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
-	return state != NULL && (strcmp(state, PG_UNDEFINED_FUNCTION) == 0 ||
-	                         strcmp(state, PG_DATATYPE_MISMATCH) == 0);
-}
-
-static int
-prepare_with(struct pg_stmt *s, const Oid *types, PGresult **r)
-{
-	char sql[64];
-	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
-	if (s->ptypes[0] != (Oid)-1)
-		PQclear(PQexec(s->db->c, sql));
-	s->ptypes[0] = (Oid)-1;
-	/* A failed try must not abort the transaction it is in. */
-	bool in_tx = PQtransactionStatus(s->db->c) == PQTRANS_INTRANS;
-	if (in_tx)
-		PQclear(PQexec(s->db->c, "SAVEPOINT pantau_prepare"));
-	*r = PQprepare(s->db->c, s->name, s->sql, s->nparams, types);
-	int rc = result_code(s->db, *r);
-	if (in_tx)
-		PQclear(PQexec(s->db->c, rc == DB_OK ? "RELEASE pantau_prepare" :
-		                                       "ROLLBACK TO pantau_prepare"));
-	return rc;
-}
-
-/* The types to prepare with: a NULL binding takes its parameter's latest
- * type, else PostgreSQL's guess; failing that (pass 1, 2, 3) text, a float
- * or an integer. */
-static void
-types_for(struct pg_stmt *s, Oid *t, int pass)
-{
-	static const Oid guess[PG_GUESSES] = { 0, PG_OID_TEXT, PG_OID_FLOAT8, PG_OID_INT8 };
-	for (int i = 0; i < s->nparams; i++) {
-		if (s->types[i] != 0)
-			s->sticky[i] = s->types[i];
-		t[i] = s->types[i] != 0 ? s->types[i] : s->sticky[i] != 0 ? s->sticky[i] : guess[pass];
-	}
-}
-
-static int
-prepare_typed(struct pg_stmt *s)
-{
-	size_t n = (size_t)s->nparams * sizeof(Oid);
-	Oid *t = s->types + s->nparams;   /* scratch after the bindings' types */
-	int rc = DB_ERROR;
-	types_for(s, t, 0);
-	if (s->ptypes[0] != (Oid)-1 && memcmp(t, s->ptypes, n) == 0)
-		return DB_OK;
-	for (int pass = 0; pass < PG_GUESSES && rc != DB_OK; pass++) {
-		PGresult *r;
-		types_for(s, t, pass);
-		rc = prepare_with(s, t, &r);
-		bool retry = rc != DB_OK && (needs_types(r) || wrong_guess(r));
-		PQclear(r);
-		if (!retry)
-			break;
-	}
-	if (rc == DB_OK) {
-		memcpy(s->ptypes, t, n);
-		for (int i = 0; i < s->nparams; i++)   /* the guess that worked stays */
-			if (s->sticky[i] == 0)
-				s->sticky[i] = t[i];
-	}
-	return rc;
-}
-
 /* After a reconnection: the server forgot the statement. */
 static int
 prepare_again(struct pg_stmt *s)
@@ -258,7 +131,7 @@ prepare_again(struct pg_stmt *s)
 		return DB_OK;
 	}
 	PGresult *r = PQprepare(s->db->c, s->name, s->sql, s->nparams, NULL);
-	int rc = result_code(s->db, r);
+	int rc = pg_result_code(s->db, r);
 	PQclear(r);
 	if (rc != DB_OK)
 		s->gen--;
@@ -271,12 +144,12 @@ pg_step(struct db_stmt *st)
 	struct pg_stmt *s = P(st);
 	if (s->res == NULL && s->gen != s->db->gen && prepare_again(s) != DB_OK)
 		return DB_ERROR;
-	if (s->res == NULL && s->typed && prepare_typed(s) != DB_OK)
+	if (s->res == NULL && s->typed && pg_prepare_typed(s) != DB_OK)
 		return DB_ERROR;
 	if (s->res == NULL) {
 		s->res = PQexecPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals,
 		    s->lens, s->fmts, 0);
-		if (result_code(s->db, s->res) != DB_OK)
+		if (pg_result_code(s->db, s->res) != DB_OK)
 			return DB_ERROR;
 		s->row = -1;
 		s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
@@ -550,8 +423,8 @@ prepare_text(struct pg_stmt *s, char *text)
 		return fail(s->db, "out of memory");
 	snprintf(s->name, sizeof(s->name), "pantau_%u", s->db->next_name++);
 	PGresult *r = PQprepare(s->db->c, s->name, text, s->nparams, NULL);
-	int rc = result_code(s->db, r);
-	if (rc != DB_OK && needs_types(r)) {
+	int rc = pg_result_code(s->db, r);
+	if (rc != DB_OK && pg_needs_types(r)) {
 		s->typed = true;
 		s->ptypes[0] = (Oid)-1;   /* not prepared yet */
 		rc = DB_OK;

@@ -210,3 +210,11 @@ schema_apply(struct db *db, int64_t now_ms)
 		return PANTAU_ERR_DB;
 	return schema_exec(db, lost_sql);
 }
+
+pantau_err
+schema_extend(struct db *db, int64_t now_ms)
+{
+	if (strcmp(db_backend(db), "postgresql") != 0)
+		return PANTAU_OK;
+	return pg_parts_ensure(db, now_ms);
+}

@@ -14,4 +14,8 @@ pantau_err schema_exec(struct db *db, const char *sql);
  * schema; on PostgreSQL the day partitions around now_ms too. */
 pantau_err schema_apply(struct db *db, int64_t now_ms);
 
+/* PostgreSQL: make the day partitions around now_ms that are missing (an
+ * hourly call keeps them ahead also without retention); SQLite: nothing. */
+pantau_err schema_extend(struct db *db, int64_t now_ms);
+
 #endif
