@@ -35,10 +35,12 @@ static const struct cfg_key collector_keys[] = {
 static const struct cfg_key broker_extra_keys[] = {
 	CFG_KEY_STR("client_id", C(client_id), S(client_id), "pantau-collector",
 	    "fixed MQTT client id of the collector's persistent session"),
-	CFG_KEY_BOOL("split_status", C(split_status), "true",
-	    "status and reply messages on a second connection (client id client_id-status), "
-	    "results alone on the first, so a flood on status topics does not hold results "
-	    "back; false: one connection subscribed to pantau/v1/#"),
+	CFG_KEY_BOOL("split_status", C(split_status), "false",
+	    "true: status and reply messages on a second connection (client id "
+	    "client_id-status), results alone on the first, so a flood on status topics does "
+	    "not hold results back, but an agent's status and its batches may then arrive in "
+	    "another order than it sent them; false: one connection subscribed to pantau/v1/#, "
+	    "in the agent's order"),
 };
 
 static const struct cfg_key api_keys[] = {

@@ -1,6 +1,7 @@
 """One broker config: deploy/mosquitto/pantau.conf loads on Debian's stock
 mosquitto layout, and the brokers of the demo and the tests queue as it says,
 so a burst while the collector is away loses nothing."""
+import json
 import os
 import shutil
 import sqlite3
@@ -123,3 +124,35 @@ class BurstTest(E2ETestCase):
 if __name__ == "__main__":
     import unittest
     unittest.main()
+
+
+class SplitStatusTest(E2ETestCase):
+    """[broker] split_status = true: results on the collector's first
+    connection, status and replies on a second (client id client_id-status);
+    a site's birth, batches and last will all still reach the status engine."""
+
+    def test_results_and_status_on_two_connections(self):
+        from test_status import GEO, batch, birth, topic
+        from harness import http_json
+        broker = self.start_broker()
+        cfg, port = self.collector_config(broker.port, status__window=30, status__tick_ms=200,
+                                          broker__split_status="true")
+        collector = self.start_collector(cfg)
+        self.wait_api(port, collector)
+        api = f"http://127.0.0.1:{port}"
+        wait_subscribed(broker, api)
+        wait_for(lambda: "status connection to the broker" in collector.output(), 10,
+                 "the status connection")
+
+        def site():
+            return http_json(f"{api}/api/v1/sites/{GEO}")[1]
+        broker.publish(topic(GEO, "status"), birth(GEO, "vsat-geo"), retain=True)
+        wait_for(lambda: site().get("link") == "vsat-geo", 10, "the birth")
+        broker.publish(topic(GEO, "result"), batch(GEO, 1, 0, 610))
+        wait_for(lambda: site().get("status") == "OK", 10, "OK at 610 ms on VSAT")
+        broker.publish(topic(GEO, "status"), json.dumps(
+            {"state": "offline", "agent": GEO, "boot": 1, "reason": "lost"}), retain=True)
+        s = wait_for(lambda: (s := site()).get("status") == "OFFLINE" and s, 10, "the will")
+        self.assertIn("connection lost (last will)", s["reason"])
+        stats = http_json(f"{api}/api/v1/stats")[1]
+        self.assertEqual(stats["stored"], 1, stats)
