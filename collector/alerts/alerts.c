@@ -210,16 +210,23 @@ alerts_use_incidents(struct alerts *a, const struct incidents *in, const struct 
 	a->paths = paths;
 }
 
-/* PantauIncident, wanted from its first site (whose regency it takes). */
+/* PantauIncident, wanted from its first site. It takes that site's regency
+ * when it starts firing and keeps it while it fires: the sites are sorted,
+ * so a site joining can become the first, and a changed label would be a
+ * second alert to Alertmanager. */
 static void
 rule_incident(struct alerts *a, const struct engine_site_info *s)
 {
-	char id[24];
+	char id[24], key[96], regency[sizeof(((struct alert *)0)->regency)];
 	const struct incident *x = incidents_of_site(a->in, s->agent);
 	if (x == NULL || x->nsites == 0 || strcmp(x->sites[0], s->agent) != 0)
 		return;
 	snprintf(id, sizeof(id), "%lld", (long long)x->id);
-	struct want w = { "PantauIncident", s->regency, NULL, NULL, "INCIDENT", x->message,
+	snprintf(key, sizeof(key), "PantauIncident/%s", id);
+	const struct alert *cur = alerts_get(a, key);
+	snprintf(regency, sizeof(regency), "%s",
+	    cur != NULL && cur->firing ? cur->regency : s->regency);
+	struct want w = { "PantauIncident", regency, NULL, NULL, "INCIDENT", x->message,
 		x->start_ms, id };
 	want(a, &w);
 }

@@ -212,11 +212,11 @@ collect_site(void *ctx, const struct engine_site_info *s)
 		r->m = view.metrics;
 	else
 		r->m = (struct window_metrics){ .loss_pct = NAN, .rtt_p95_ms = NAN,
-			.jitter_ms = NAN, .upload_mbps = NAN };
+			.jitter_ms = NAN, .upload_mbps = NAN, .retrans_pct = NAN };
 }
 
 /* Which figure of a site a family exports. */
-enum site_figure { SF_STATUS, SF_RTT, SF_LOSS, SF_JITTER, SF_UPLOAD, SF_COUNT };
+enum site_figure { SF_STATUS, SF_RTT, SF_LOSS, SF_JITTER, SF_UPLOAD, SF_RETRANS, SF_COUNT };
 
 static double
 site_figure(const struct site_row *r, enum site_figure f)
@@ -227,6 +227,7 @@ site_figure(const struct site_row *r, enum site_figure f)
 	case SF_LOSS: return r->m.loss_pct / 1e2;
 	case SF_JITTER: return r->m.jitter_ms / 1e3;
 	case SF_UPLOAD: return r->m.upload_mbps * 1e6;
+	case SF_RETRANS: return r->m.retrans_pct / 1e2;
 	case SF_COUNT: break;
 	}
 	return NAN;
@@ -235,20 +236,24 @@ site_figure(const struct site_row *r, enum site_figure f)
 static void
 render_sites(struct promtext *t, const struct site_rows *rows)
 {
-	static const struct { const char *name, *help; } fam[SF_COUNT] = {
+	static const struct { const char *name, *help; enum rk_judge judged; } fam[SF_COUNT] = {
 		{ "pantau_site_status", "Site status: 0 OK, 1 UNKNOWN, 2 DEGRADED, 3 CRITICAL, "
-		                        "4 OFFLINE." },
+		                        "4 OFFLINE.", RK_JUDGE_NONE },
 		{ "pantau_site_rtt_p95_seconds", "Median of the %s trains' RTT p95 in the site's "
-		                                 "window." },
-		{ "pantau_site_loss_ratio", "Packet loss pooled over the site's window (0-1)." },
-		{ "pantau_site_jitter_seconds", "Median mean |IPDV| in the site's window." },
+		                                 "window.", RK_JUDGE_RTT_P95 },
+		{ "pantau_site_loss_ratio", "Packet loss pooled over the site's window (0-1).",
+		  RK_JUDGE_NONE },
+		{ "pantau_site_jitter_seconds", "Median mean |IPDV| in the site's window.", RK_JUDGE_NONE },
 		{ "pantau_site_upload_bits_per_second", "Median upload throughput in the site's "
-		                                        "window." },
+		                                        "window.", RK_JUDGE_NONE },
+		{ "pantau_site_retrans_ratio", "Retransmitted segments of the site's own traffic "
+		                               "(%s), its worst destination group, median over the "
+		                               "window (0-1).", RK_JUDGE_RETRANS },
 	};
-	char kinds[64], help[160];
-	/* The kinds whose RTT p95 the status engine judges (common/resultkind.h). */
-	rk_names_judged(RK_JUDGE_RTT_P95, false, "/", kinds, sizeof(kinds));
+	char kinds[64], help[200];
 	for (int f = 0; f < SF_COUNT; f++) {
+		/* The kinds whose figure the status engine judges (common/resultkind.h). */
+		rk_names_judged(fam[f].judged, false, "/", kinds, sizeof(kinds));
 		snprintf(help, sizeof(help), fam[f].help, kinds);
 		promtext_family(t, fam[f].name, "gauge", help);
 		for (size_t i = 0; i < rows->n; i++) {

@@ -73,6 +73,17 @@ def throughput_result(seq):
             "upload": {"mbps": 2.0 + seq / 10, "bytes": 500000, "duration_ms": 2000}}
 
 
+def passive_result(seq):
+    """The site's own traffic to the tally servers (the passive probe, docs/probes.md)."""
+    ms = lambda v: {"min": v - 20, "p50": v, "avg": v + 5, "p95": v + 60, "max": v + 90}
+    return {"probe": "passive", "target": "tally", "ok": True, "interface": "eth0",
+            "window_s": 5, "packets": 4000, "flows": 12, "bytes": 2500000, "segments": 3000,
+            "retrans": 30 + seq, "retrans_pct": round((30 + seq) / 30, 2), "resets": 1,
+            "syn_unanswered": 0, "handshakes": 10, "handshake_ms": ms(640.0 + seq),
+            "ts_rtt_ms": ms(650.0 + seq), "dns_queries": 20, "dns_fail": 1,
+            "dns_fail_pct": 5.0, "dns_ms": ms(300.0)}
+
+
 def raw_get(port, path, method="GET"):
     """The exact path on the wire (no client-side normalisation)."""
     c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
@@ -99,7 +110,8 @@ class DashboardTest(E2ETestCase):
     def send(self, agent, lost, p95, ago_s=0):
         self.seq[agent] = self.seq.get(agent, 0) + 1
         seq = self.seq[agent]
-        more = (http_result(seq), throughput_result(seq)) if agent == GEO else ()
+        more = ((http_result(seq), throughput_result(seq), passive_result(seq)) if agent == GEO
+                else ())
         self.broker.publish(topic(agent, "result"), batch(agent, seq, lost, p95, ago_s, more))
 
     def status(self, agent):
@@ -232,12 +244,17 @@ class DashboardTest(E2ETestCase):
         self.assertEqual(titles, ["HTTP timings — http https://tally.example/api/ping",
                                   "RTT — icmp 198.18.0.1", "Loss — icmp 198.18.0.1",
                                   "Jitter — icmp 198.18.0.1",
+                                  "Site traffic RTT — passive tally",
+                                  "Site traffic losses — passive tally",
+                                  "Site traffic DNS — passive tally",
                                   "Throughput — throughput 198.18.0.1:8080"])
         # 5 batches in the last hour: 5 HTTP phases, RTT p50 and p95,
-        # download and upload
-        self.assertEqual([c["points"] for c in site["charts"]], [25, 10, 5, 5, 10])
+        # download and upload; the site's own traffic: handshake and
+        # timestamp RTT, retransmitted and DNS failed %, DNS answer time
+        self.assertEqual([c["points"] for c in site["charts"]], [25, 10, 5, 5, 10, 10, 5, 10])
+        self.assertEqual([c["lines"] for c in site["charts"]][4:7], [2, 2, 1])
         self.assertTrue(all(c["lines"] >= 1 for c in site["charts"]))
-        self.assertEqual(len(site["targets"]), 3)
+        self.assertEqual(len(site["targets"]), 4)
         self.assertIn("198.18.0.1", site["targets"][0])
         self.assertTrue(any("CRITICAL" in h for h in site["history"]), site["history"])
         self.assertIn("Active alerts", site["alerts"])
@@ -251,7 +268,7 @@ class DashboardTest(E2ETestCase):
         self.assertIn(loss["points"], (2, 3), day)
         self.assertGreater(loss["first_t"], now_ms - 86400e3)
         self.assertLess(loss["first_t"], now_ms - 2 * 3600e3)
-        self.assertEqual(day["charts"][4]["points"], 2 * loss["points"])  # throughput
+        self.assertEqual(day["charts"][7]["points"], 2 * loss["points"])  # throughput
         # 7 d: the batch of two days ago too, in 1-hour buckets
         week = d["ranges"]["7d"]
         self.assertIn("1-hour buckets", week["heading"])

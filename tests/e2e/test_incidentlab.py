@@ -95,6 +95,14 @@ class LabStack(E2ETestCase):
                           for a in json.load(r)
                           if a["labels"]["alertname"] != "PantauRegencyAtRisk")
 
+    def incident_alerts(self):
+        """The collector's firing PantauIncident alerts, and Alertmanager's
+        (by label set: an incident whose first site changed while it grew
+        can show there twice until the old label set expires)."""
+        mine = [a for a in http_json(f"{self.api}/api/v1/alerts")[1]["alerts"]
+                if a["firing"] and a["alertname"] == "PantauIncident"]
+        return len(mine), sum(1 for name, _ in self.am_alerts() if name == "PantauIncident")
+
     def site_alerts(self):
         return [site for name, site in self.am_alerts() if name.startswith("PantauSite")]
 
@@ -163,7 +171,8 @@ class IncidentLabTest(LabStack):
         self.assert_shared(inc)
         # one alert for the incident; the three sites' own held back
         wait_for(lambda: ("PantauIncident", "") in self.am_alerts(), 15, "PantauIncident")
-        self.assertEqual(self.am_alerts(), [("PantauIncident", "")])
+        self.assertEqual(self.site_alerts(), [])
+        self.assertEqual(self.incident_alerts()[0], 1, "one alert for the incident")
         self.release_when_the_incident_ends()
         self.wait_all_ok("recovery after the shared link")
 
@@ -203,16 +212,12 @@ class IncidentLabTest(LabStack):
         self.lab.degrade("own")
         inc = self.incident(t0, "both")
         self.assert_shared(inc)
-        try:
-            wait_for(lambda: AGENTS["s4"][0] in self.site_alerts(), 40, "s4's own alert")
-        except AssertionError:
-            print(json.dumps(http_json(f"{self.api}/api/v1/alerts")[1], indent=1))
-            print(json.dumps(self.site("s4"), indent=1)[:3000])
-            print(self.am_alerts())
-            raise
+        wait_for(lambda: AGENTS["s4"][0] in self.site_alerts(), 40, "s4's own alert")
         wait_for(lambda: ("PantauIncident", "") in self.am_alerts(), 15, "PantauIncident")
-        self.assertEqual(self.am_alerts(), [("PantauIncident", ""),
-                                            ("PantauSiteDown", AGENTS["s4"][0])])
+        self.assertEqual(self.site_alerts(), [AGENTS["s4"][0]])
+        self.assertEqual(self.incident_alerts()[0], 1, "one alert for the incident")
+        self.figures.append("both: PantauIncident alerts firing in the collector / label sets "
+                            "in Alertmanager: %d / %d" % self.incident_alerts())
         self.lab.degrade("own", False)
         self.release_when_the_incident_ends()
         self.wait_all_ok("recovery after both")

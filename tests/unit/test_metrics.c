@@ -232,6 +232,19 @@ icmp(struct fixture *f, const char *regency, const char *agent, int64_t t, int l
 	engine_batch(f->e, regency, &b, t);
 }
 
+/* The site's own traffic to one group: retrans_pct of segments. */
+static void
+passive(struct fixture *f, const char *regency, const char *agent, int64_t t, double pct)
+{
+	struct wire_result r;
+	wire_result_init(&r, rk_find("passive"), "passive", "tally");
+	wire_result_set(&r, "segments", 5000);
+	wire_result_set(&r, "retrans_pct", pct);
+	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
+		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	engine_batch(f->e, regency, &b, t);
+}
+
 static char *
 render(struct fixture *f, int64_t now, size_t *len)
 {
@@ -261,6 +274,7 @@ test_metrics(void **state)
 	for (int k = 0; k < 3; k++) {
 		icmp(f, "32.73", "ag-3273-0001", T0 + k * 20 * SEC, 0, 47.9);
 		icmp(f, r3t->code, "ag-3t-0001", T0 + k * 20 * SEC, 25, 900);
+		passive(f, "32.73", "ag-3273-0001", T0 + k * 20 * SEC + SEC, 2.5);
 	}
 	engine_tick(f->e, T0 + 41 * SEC);
 	alerts_evaluate(f->al, f->e, T0 + 41 * SEC);
@@ -310,8 +324,12 @@ test_metrics(void **state)
 	assert_true(value_of(text, "pantau_alerts_firing{alertname=\"PantauSiteDown\"}") == 1);
 	assert_true(value_of(text, "pantau_alerts_firing{alertname=\"PantauRegencyAtRisk\"}") == 1);
 	assert_true(value_of(text, "pantau_counting_window_active{zone=\"WIT\"}") == 0);
+	assert_true(value_of(text,
+	    "pantau_site_retrans_ratio{agent=\"ag-3273-0001\",regency=\"32.73\","
+	    "link=\"fiber\"}") == 0.025);
 	/* No upload measured: no sample, rather than a made-up 0. */
 	assert_int_equal(count_prefix(text, "pantau_site_upload_bits_per_second{"), 0);
+	assert_int_equal(count_prefix(text, "pantau_site_retrans_ratio{"), 1);
 	assert_int_equal(count_prefix(text, "pantau_site_status{"), 2);
 	check_free(&c);
 	free(text);
