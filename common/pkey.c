@@ -51,13 +51,21 @@ pkey_cert_pem(X509 *cert)
 	return out;
 }
 
+/* One PEM object of the type d2i reads (what OpenSSL's PEM_read_bio_X509 and
+ * PEM_read_bio_X509_REQ are made of), from text. */
+static void *
+pem_parse(const char *pem, size_t len, d2i_of_void *d2i, const char *name)
+{
+	BIO *b = BIO_new_mem_buf(pem, (int)len);
+	void *x = b != NULL ? PEM_ASN1_read_bio(d2i, name, b, NULL, NULL, NULL) : NULL;
+	BIO_free(b);
+	return x;
+}
+
 X509 *
 pkey_cert_parse(const char *pem, size_t len)
 {
-	BIO *b = BIO_new_mem_buf(pem, (int)len);
-	X509 *x = b != NULL ? PEM_read_bio_X509(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	return x;
+	return pem_parse(pem, len, (d2i_of_void *)d2i_X509, PEM_STRING_X509);
 }
 
 EVP_PKEY *
@@ -72,10 +80,7 @@ pkey_private_parse(const char *pem, size_t len)
 X509_REQ *
 pkey_req_parse(const char *pem, size_t len)
 {
-	BIO *b = BIO_new_mem_buf(pem, (int)len);
-	X509_REQ *r = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
-	BIO_free(b);
-	return r;
+	return pem_parse(pem, len, (d2i_of_void *)d2i_X509_REQ, PEM_STRING_X509_REQ);
 }
 
 char *
