@@ -126,27 +126,58 @@ duplicate_name(const struct pg_config *c)
 	return false;
 }
 
-bool
-pg_parse_groups(const char *text, struct pg_config *c, char *why, size_t len)
+typedef bool (*item_fn)(char *item, struct pg_config *c, char *why, size_t len);
+
+/* fn for each non-blank item of text between seps; false at the first
+ * item fn refuses (why says it) or when text is too long. */
+static bool
+each_item(const char *text, const char *seps, item_fn fn, struct pg_config *c, char *why,
+    size_t len)
 {
 	char buf[PG_FILTER_MAX], *save = NULL;
-	c->ngroups = 0;
 	if (strlen(text) >= sizeof(buf))
 		return (snprintf(why, len, "too long"), false);
 	snprintf(buf, sizeof(buf), "%s", text);
-	for (char *g = strtok_r(buf, ",", &save); g != NULL; g = strtok_r(NULL, ",", &save)) {
-		if (strspn(g, " \t") == strlen(g))
-			continue;
-		if (c->ngroups == PG_GROUPS) {
-			snprintf(why, len, "more than %d groups", PG_GROUPS);
+	for (char *t = strtok_r(buf, seps, &save); t != NULL; t = strtok_r(NULL, seps, &save))
+		if (strspn(t, " \t") < strlen(t) && !fn(t, c, why, len))
 			return false;
-		}
-		if (!parse_group(g, &c->group[c->ngroups++], why, len))
-			return false;
-		if (duplicate_name(c)) {
-			snprintf(why, len, "group %s is named twice", c->group[c->ngroups - 1].name);
-			return false;
-		}
+	return true;
+}
+
+static bool
+add_group(char *g, struct pg_config *c, char *why, size_t len)
+{
+	if (c->ngroups == PG_GROUPS) {
+		snprintf(why, len, "more than %d groups", PG_GROUPS);
+		return false;
+	}
+	if (!parse_group(g, &c->group[c->ngroups++], why, len))
+		return false;
+	if (duplicate_name(c)) {
+		snprintf(why, len, "group %s is named twice", c->group[c->ngroups - 1].name);
+		return false;
+	}
+	return true;
+}
+
+bool
+pg_parse_groups(const char *text, struct pg_config *c, char *why, size_t len)
+{
+	c->ngroups = 0;
+	return each_item(text, ",", add_group, c, why, len);
+}
+
+static bool
+add_local(char *t, struct pg_config *c, char *why, size_t len)
+{
+	if (c->nlocal == PG_LOCAL) {
+		snprintf(why, len, "more than %d prefixes", PG_LOCAL);
+		return false;
+	}
+	if (!parse_dest(t, &c->local[c->nlocal++], false)) {
+		snprintf(why, len, "\"%.80s\" is not a prefix (e.g. 192.168.1.0/24 or "
+		    "2001:db8:1::/48)", t);
+		return false;
 	}
 	return true;
 }
@@ -154,23 +185,8 @@ pg_parse_groups(const char *text, struct pg_config *c, char *why, size_t len)
 bool
 pg_parse_local(const char *text, struct pg_config *c, char *why, size_t len)
 {
-	char buf[PG_FILTER_MAX], *save = NULL;
 	c->nlocal = 0;
-	if (strlen(text) >= sizeof(buf))
-		return (snprintf(why, len, "too long"), false);
-	snprintf(buf, sizeof(buf), "%s", text);
-	for (char *t = strtok_r(buf, ", \t", &save); t != NULL; t = strtok_r(NULL, ", \t", &save)) {
-		if (c->nlocal == PG_LOCAL) {
-			snprintf(why, len, "more than %d prefixes", PG_LOCAL);
-			return false;
-		}
-		if (!parse_dest(t, &c->local[c->nlocal++], false)) {
-			snprintf(why, len, "\"%.80s\" is not a prefix (e.g. 192.168.1.0/24 or "
-			    "2001:db8:1::/48)", t);
-			return false;
-		}
-	}
-	return true;
+	return each_item(text, ", \t", add_local, c, why, len);
 }
 
 void
