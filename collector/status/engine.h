@@ -86,6 +86,11 @@ void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx);
 /* Load sites and saved statuses from db (at start). */
 pantau_err engine_load(struct engine *e);
 
+/* Save every site's and regency's status again (saved otherwise when it
+ * changes): the database may have lost the last saves (a promoted replica,
+ * docs/storage.md), and a restart would start from those. */
+void engine_save_all(struct engine *e);
+
 /* A stored (not duplicate) batch of a site in regency. */
 void engine_batch(struct engine *e, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);
