@@ -330,6 +330,9 @@ static const struct rk_series passive_series[] = {
 	{ "retrans_pct", "retrans_pct", RK_AGG_MAX, "Site traffic losses", "retransmitted" },
 	{ "dns_fail_pct", "dns_fail_pct", RK_AGG_MAX, "Site traffic losses", "DNS failed" },
 	{ "dns_p50_ms", "dns_ms.p50", RK_AGG_MEAN, "Site traffic DNS", "answer" },
+	{ "resets", "resets", RK_AGG_MEAN, "Site traffic connections", "resets" },
+	{ "syn_unanswered", "syn_unanswered", RK_AGG_MEAN, "Site traffic connections",
+	  "unanswered SYNs" },
 	{ "flows", "flows", RK_AGG_MEAN, NULL, NULL },
 };
 
