@@ -102,7 +102,7 @@ class PassiveProbeTest(E2ETestCase):
         site = sh(binary("pantau"), "site", agent, "--url", self.api, check=False)
         self.assertRegex(site.stdout, r"passive web: handshake p50 [\d.]+ ms, retransmitted "
                                       r"[\d.]+ %, \d+ flows", site.stdout)
-        self.assertRegex(site.stdout, r"passive other: .*\d+ flows")
+        self.assertRegex(site.stdout, r"passive other: .*\d+ resets?, \d+ flows")
         series = {s["target"]: s for s in body["series"] if s["probe"] == "passive"}
         point = series["web"]["points"][-1]
         self.assertIn("handshake_p50_ms", point)
