@@ -16,6 +16,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PYTHON ?= python3
+# end-to-end test files make test runs at once (docs/testing.md)
+JOBS ?= 2
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -246,7 +248,7 @@ $(PASSIVE_READ_BIN): $(call obj,tests/passive/passive_read.c) $(BUILD)/libpantau
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-build
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD) --jobs $(JOBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

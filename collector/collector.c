@@ -55,6 +55,7 @@ struct collector {
 	uv_timer_t retention_timer;
 	uv_timer_t tick_timer;
 	uv_timer_t replay_timer;
+	uv_check_t flush_check;    /* after each loop turn: the batches it read, to the store */
 	bool timer_open;
 	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
 	int64_t parts_next_ms;     /* next making of PostgreSQL's partitions ahead */
@@ -71,6 +72,16 @@ commit_now(struct collector *c)
 	if (store_commit(c->store) != PANTAU_OK)
 		log_warnx("collector: commit failed; the rows of this transaction are lost "
 		          "until the agents replay them");
+}
+
+/* The batches of one loop turn's reads go to PostgreSQL together
+ * (store_batch_later); SQLite has none waiting. */
+static void
+on_flush_check(uv_check_t *h)
+{
+	struct collector *c = h->data;
+	if (!c->storewatch.down && store_flush(c->store) != PANTAU_OK)
+		storewatch_check(&c->storewatch);
 }
 
 static void
@@ -312,6 +323,7 @@ open_store(struct collector *c, char *why, size_t len)
 		.commit_ms = c->cfg.store.commit_ms,
 		.commit_rows = c->cfg.store.commit_rows,
 		.sync_full = c->cfg.store.synchronous == 1,
+		.pipeline = c->cfg.store.pipeline,
 	};
 	pantau_err rc = storewatch_open(&so, &c->store);
 	if (rc != PANTAU_OK)
@@ -475,6 +487,9 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	uv_timer_init(loop, &c->retention_timer);
 	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
 	c->retention_timer.data = c;
+	uv_check_init(loop, &c->flush_check);
+	c->flush_check.data = c;
+	uv_check_start(&c->flush_check, on_flush_check);
 	c->timer_open = true;
 	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
 	c->storewatch_open = true;
@@ -524,6 +539,7 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->tick_timer, NULL);
 		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		uv_close((uv_handle_t *)&c->retention_timer, NULL);
+		uv_close((uv_handle_t *)&c->flush_check, NULL);
 		c->timer_open = false;
 	}
 	if (c->storewatch_open) {

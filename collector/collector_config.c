@@ -107,6 +107,9 @@ static const struct cfg_key store_keys[] = {
 	    "longest a received batch waits before its transaction commits (ms)"),
 	CFG_KEY_INT("commit_rows", C(store.commit_rows), 1, 1000000, "50000",
 	    "commit as soon as this many rows are pending"),
+	CFG_KEY_INT("pipeline", C(store.pipeline), 0, 10000, "500",
+	    "PostgreSQL: at most this many batches written in one round trip, each one "
+	    "statement in a libpq pipeline (docs/storage.md); 0: one round trip per row"),
 	CFG_KEY_ENUM("synchronous", C(store.synchronous), "normal", sync_modes,
 	    "normal: safe against crashes; full: also against power loss, slower"),
 	CFG_KEY_INT("retain_days", C(store.retain_days), 0, 36500, "30",

@@ -39,6 +39,7 @@ struct collector_config {
 		int commit_rows;
 		int synchronous;      /* 0 normal, 1 full */
 		int retain_days;      /* 0: keep forever */
+		int pipeline;         /* PostgreSQL: batches per round trip, 0: per statement */
 	} store;
 	struct {
 		int interval_s;       /* seconds between gap scans */

@@ -235,9 +235,10 @@ engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, 
 	s->skew_known = b->skew_known;
 	s->clock_skew_ms = b->clock_skew_ms;
 	struct win_sample smp;
-	char err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
-	window_sample_of(b, recv_ms, &smp, err, group);
-	window_add(&s->win, &smp, err, group);
+	char err[WINDOW_ERROR_MAX];
+	struct win_groups groups;
+	window_sample_of(b, recv_ms, &smp, err, &groups);
+	window_add(&s->win, &smp, err, &groups);
 	judge(e, s, recv_ms);
 }
 

@@ -359,6 +359,7 @@ test_profiles(void **state)
 	char path[HARNESS_PATH_MAX];
 	harness_file(path, "[link.cellular]\nrtt_p95_degraded_ms = 300\n"
 	                   "rtt_p95_critical_ms = 900\n"
+	                   "dns_fail_critical_pct = 40\n"
 	                   "[site.ag-special]\nlink = vsat-geo\nloss_degraded_pct = 5\n"
 	                   "latitude = -4.09\nlongitude = 138.95\n");
 	assert_int_equal(profiles_load(path, &f->prof, stderr), PANTAU_OK);
@@ -367,6 +368,8 @@ test_profiles(void **state)
 	profiles_thresholds(f->prof, "ag-x", "cellular", &t);
 	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 300, 1e-9);
 	assert_float_equal(t.jitter_ms[TH_DEGRADED], 30, 1e-9);  /* not overridden */
+	assert_float_equal(t.dns_fail_pct[TH_CRITICAL], 40, 1e-9);
+	assert_float_equal(t.dns_fail_pct[TH_DEGRADED], 10, 1e-9);  /* not overridden */
 	/* the site's link type wins over its agent's, then its own keys */
 	profiles_thresholds(f->prof, "ag-special", "fiber", &t);
 	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 800, 1e-9);
