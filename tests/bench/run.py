@@ -581,7 +581,7 @@ def bench_passive(args):
 # The stores of pgstore, in its columns: (name, label, [store] keys beside the url).
 PG_STORES = (("sqlite", "SQLite", None),
              ("pg-each", "PG per row", {"pipeline": 0}),
-             ("pg-pipe", "PG pipelined", {"pipeline": 500}))
+             ("pg-batch", "PG batched", {"pipeline": 500}))
 
 
 def bench_pgstore(args):
