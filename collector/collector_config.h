@@ -85,6 +85,11 @@ struct collector_config {
 		int prefix_len;
 		int hold_s;
 	} incidents;
+	struct {
+		int partitions;       /* 0: one collector, no partitions */
+		int check_ms;         /* the locks checked, the partitions evened out */
+		int refresh_ms;       /* other owners' sites read from the database */
+	} cluster;
 	struct enrol_cfg enrol;
 };
 
