@@ -477,8 +477,8 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	uv_timer_init(loop, &c->replay_timer);
 	uv_timer_init(loop, &c->retention_timer);
 	uv_check_init(loop, &c->flush_check);
-	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
-	c->retention_timer.data = c->flush_check.data = c;
+	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c->retention_timer.data =
+	    c->flush_check.data = c;
 	uv_check_start(&c->flush_check, on_flush_check);
 	c->timer_open = true;
 	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
@@ -582,9 +582,8 @@ collector_free(struct collector *c)
 	if (c->ingest != NULL) {
 		const struct ingest_stats *s = ingest_stats(c->ingest);
 		log_info("collector: %llu messages received, %llu batches stored, %llu duplicates, "
-		         "%llu rejected", (unsigned long long)s->received,
-		    (unsigned long long)s->batches_stored, (unsigned long long)s->duplicates,
-		    (unsigned long long)s->rejected);
+		    "%llu rejected", (unsigned long long)s->received, (unsigned long long)s->batches_stored,
+		    (unsigned long long)s->duplicates, (unsigned long long)s->rejected);
 	}
 	ingest_free(c->ingest);
 	engine_free(c->engine);
