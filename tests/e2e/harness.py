@@ -84,6 +84,23 @@ def wait_subscribed(broker, api, timeout=15):
              "the collector's subscriptions", interval=0.1)
 
 
+def children_of(pid):
+    """(pid, command name) of every process whose parent is pid (from /proc)."""
+    found = []
+    for child in os.listdir("/proc"):
+        if not child.isdigit():
+            continue
+        try:
+            with open(f"/proc/{child}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
+        if int(rest.split()[1]) == pid:
+            found.append((int(child), name))
+    return found
+
+
 class Proc:
     """A started process with its output in a log file."""
 

@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 import time
 
+from harness import children_of
+
 PG_BIN = os.environ.get("PANTAU_PG_BIN", "/usr/lib/postgresql/15/bin")
 PG_USER = "nobody"
 
@@ -116,7 +118,7 @@ class PgCluster:
         pid = self.postmaster_pid()
         if pid is None:
             return
-        children = [c for c in _children(pid)]
+        children = [c for c, _ in children_of(pid)]
         for p in [pid] + children:
             try:
                 os.kill(p, signal.SIGKILL)
@@ -137,22 +139,6 @@ class PgCluster:
 
     def __exit__(self, *exc):
         self.remove()
-
-
-def _children(pid):
-    """The pids whose parent is pid (from /proc)."""
-    found = []
-    for d in os.listdir("/proc"):
-        if not d.isdigit():
-            continue
-        try:
-            with open(f"/proc/{d}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(d))
-    return found
 
 
 def _alive(pid):

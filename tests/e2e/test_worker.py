@@ -10,7 +10,7 @@ import sqlite3
 import subprocess
 import threading
 
-from harness import E2ETestCase, binary, free_port, wait_for, wait_subscribed
+from harness import E2ETestCase, binary, children_of, free_port, wait_for, wait_subscribed
 
 # A stand-in worker: runs 1-3 misbehave, later ones are the real worker.
 FAKE_WORKER = """#!/bin/sh
@@ -51,19 +51,7 @@ def needed(path):
 
 def workers_of(pid):
     """Pids of the agent's children that are probe workers."""
-    found = []
-    for child in os.listdir("/proc"):
-        if not child.isdigit():
-            continue
-        try:
-            with open(f"/proc/{child}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
-        if int(rest.split()[1]) == pid and name.startswith("pantau-probe-wo"):
-            found.append(int(child))
-    return found
+    return [c for c, name in children_of(pid) if name.startswith("pantau-probe-wo")]
 
 
 class WorkerTest(E2ETestCase):
