@@ -178,6 +178,36 @@ test_degrade_and_recover(void **state)
 	assert_int_equal(f->ev[before + 1].to, SITE_OK);
 }
 
+/* The site's own DNS lookups through the engine: 30 % of 50 failing is
+ * CRITICAL once two windows say so, with the resolver's group in the
+ * reason; the window keeps the shown figures beside it. */
+static void
+test_passive_dns_failures(void **state)
+{
+	struct fixture *f = *state;
+	const char *ag = "ag-3273-0002";
+	birth(f, "32.73", ag, "fiber", T0);
+	for (int k = 1; k <= 2; k++) {
+		struct wire_result r;
+		wire_result_init(&r, rk_find("passive"), "passive", "other");
+		wire_result_set(&r, "dns_queries", 50);
+		wire_result_set(&r, "dns_fail_pct", 30);
+		wire_result_set(&r, "dns_ms.p50", 80);
+		wire_result_set(&r, "resets", 2);
+		struct wire_batch b = { .agent = ag, .boot = 1, .seq = ++f->seq,
+			.ts_ms = T0 + k * 20 * SEC, .nresults = 1, .results = &r,
+			.outbox_pending = -1, .outbox_dropped = -1 };
+		engine_batch(f->e, "32.73", &b, T0 + k * 20 * SEC);
+	}
+	struct engine_site_view v;
+	assert_true(engine_site(f->e, ag, T0 + 40 * SEC, &v));
+	assert_int_equal(v.status, SITE_CRITICAL);
+	assert_string_equal(f->ev[f->nev - 1].reason, "DNS failures 30 % to other above 25 %");
+	assert_float_equal(v.metrics.traffic[WT_DNS_TIME], 80, 1e-9);
+	assert_float_equal(v.metrics.traffic[WT_RESETS], 4, 1e-9);
+	assert_true(isnan(v.metrics.traffic[WT_RETRANS]));
+}
+
 static void
 test_link_types(void **state)
 {
