@@ -11,6 +11,8 @@ import subprocess
 
 from harness import ROOT, E2ETestCase, http_json, wait_for, wait_subscribed
 
+RUN_ALONE = True   # tests/run.py --jobs: headless Chromium takes both cores
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 DRIVER = os.path.join(ROOT, "tests", "e2e", "dashboard_browser.mjs")
 PLAYWRIGHT = os.path.join(ROOT, "node_modules", "playwright-core")

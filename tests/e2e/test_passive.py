@@ -12,6 +12,8 @@ import urllib.request
 
 from harness import CATALOG_DIR, E2ETestCase, binary, free_port, http_json, wait_for
 
+RUN_ALONE = True   # tests/run.py --jobs: it builds a namespace and captures on the host's side of its veth
+
 SITE_ADDR, FAR_ADDR = "198.19.77.1", "198.19.77.2"
 
 
