@@ -188,17 +188,18 @@ test_passive_dns_failures(void **state)
 	struct fixture *f = *state;
 	const char *ag = "ag-3273-0002";
 	birth(f, "32.73", ag, "fiber", T0);
+	static const struct { const char *path; double v; } fields[] = {
+		{ "dns_queries", 50 }, { "dns_fail_pct", 30 }, { "dns_ms.p50", 80 }, { "resets", 2 },
+	};
 	for (int k = 1; k <= 2; k++) {
 		struct wire_result r;
 		wire_result_init(&r, rk_find("passive"), "passive", "other");
-		wire_result_set(&r, "dns_queries", 50);
-		wire_result_set(&r, "dns_fail_pct", 30);
-		wire_result_set(&r, "dns_ms.p50", 80);
-		wire_result_set(&r, "resets", 2);
-		struct wire_batch b = { .agent = ag, .boot = 1, .seq = ++f->seq,
-			.ts_ms = T0 + k * 20 * SEC, .nresults = 1, .results = &r,
-			.outbox_pending = -1, .outbox_dropped = -1 };
-		engine_batch(f->e, "32.73", &b, T0 + k * 20 * SEC);
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			wire_result_set(&r, fields[i].path, fields[i].v);
+		int64_t t = T0 + k * 20 * SEC;
+		engine_batch(f->e, "32.73", &(struct wire_batch){ .agent = ag, .boot = 1,
+			.seq = ++f->seq, .ts_ms = t, .nresults = 1, .results = &r,
+			.outbox_pending = -1, .outbox_dropped = -1 }, t);
 	}
 	struct engine_site_view v;
 	assert_true(engine_site(f->e, ag, T0 + 40 * SEC, &v));
