@@ -30,10 +30,37 @@ def queue_settings(path=DEPLOY_CONF):
     return found
 
 
-def local_conf(port, state_dir, persistence=True, extra="", overrides=None):
+# The publish limit's options (broker/, docs/deployment.md "Publish limit").
+PLUGIN_KEYS = ("plugin_opt_rate", "plugin_opt_burst", "plugin_opt_exempt")
+
+
+def plugin_settings(path=DEPLOY_CONF):
+    """{key: value} of PLUGIN_KEYS in path."""
+    found = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 2 and parts[0] in PLUGIN_KEYS:
+                found[parts[0]] = parts[1]
+    return found
+
+
+def plugin_lines(plugin, plugin_opts=None):
+    """The lines loading the publish limit from plugin (a path), with the
+    deployment's options (some replaced by plugin_opts, {option: value}
+    without the plugin_opt_ prefix)."""
+    opts = plugin_settings()
+    opts.update({f"plugin_opt_{k}": str(v) for k, v in (plugin_opts or {}).items()})
+    return [f"plugin {plugin}"] + [f"{k} {v}" for k, v in opts.items()]
+
+
+def local_conf(port, state_dir, persistence=True, extra="", overrides=None, plugin=None,
+               plugin_opts=None):
     """mosquitto.conf text: a loopback listener on port, anonymous, with the
     deployment's queue settings (some replaced by overrides, for a benchmark
-    that varies one); its persistence file in state_dir (or none)."""
+    that varies one); its persistence file in state_dir (or none); the
+    publish limit loaded from plugin (a path; None: not loaded) with the
+    deployment's options and plugin_opts (plugin_lines)."""
     settings = queue_settings()
     settings.update({k: str(v) for k, v in (overrides or {}).items()})
     if not persistence:
@@ -46,4 +73,6 @@ def local_conf(port, state_dir, persistence=True, extra="", overrides=None):
         # as root, mosquitto would switch to the mosquitto user, which
         # cannot write a persistence file into the caller's folder
         lines.append("user root")
+    if plugin:
+        lines += plugin_lines(plugin, plugin_opts)
     return "\n".join(lines) + "\n" + extra
