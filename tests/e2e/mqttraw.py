@@ -63,16 +63,17 @@ class Flooder:
         self.sock = s
 
     def send(self, data):
-        """Write data (packets); True when written, False when the connection
-        was closed under it (the next send connects again)."""
-        try:
-            if self.sock is None:
-                self._connect()
-            self.sock.sendall(data)
-            return True
-        except OSError:
-            self.close()
-            return False
+        """Write data (packets), on a new connection when the broker closed
+        the last one under it (tried twice); True when written."""
+        for _ in range(2):
+            try:
+                if self.sock is None:
+                    self._connect()
+                self.sock.sendall(data)
+                return True
+            except OSError:
+                self.close()
+        return False
 
     def close(self):
         if self.sock is not None:
