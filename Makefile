@@ -17,6 +17,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
 PYTHON ?= python3
+# end-to-end test files make test runs at once (docs/testing.md)
+JOBS ?= 2
 
 ifeq ($(SANITIZE),1)
 BUILD ?= build/sanitize
@@ -60,7 +62,7 @@ AGENT_SRC := $(filter-out agent/main.c,$(wildcard agent/*.c agent/enrol/*.c))
 # reference (their tables of kinds: agent/probes/kinds.c, agent/worker/runner.c).
 PROBES_SRC := $(wildcard agent/probes/*.c)
 WORKER_SRC := $(filter-out agent/worker/main.c,$(wildcard agent/worker/*.c))
-COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/incidents/*.c collector/alerts/*.c collector/api/*.c collector/enrol/*.c))
+COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/incidents/*.c collector/alerts/*.c collector/cluster/*.c collector/api/*.c collector/enrol/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
 # pantau's mosquitto plugin (broker/, docs/deployment.md "Publish limit"): its
@@ -270,7 +272,7 @@ $(PASSIVE_READ_BIN): $(call obj,tests/passive/passive_read.c) $(BUILD)/libpantau
 test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory fuzz-build
-	@$(PYTHON) tests/run.py --build $(BUILD)
+	@$(PYTHON) tests/run.py --build $(BUILD) --jobs $(JOBS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

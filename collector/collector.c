@@ -6,8 +6,11 @@
 
 #include "collector/api/api.h"
 #include "catalog.h"
+#include "catalogstore.h"
 #include "clock.h"
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/alertstate.h"
+#include "collector/cluster/owner.h"
 #include "collector/incidents/incwatch.h"
 #include "collector/status/engine.h"
 #include "collector/alerts/notify.h"
@@ -35,6 +38,8 @@ struct collector {
 	struct api *api;
 	struct feeds *feeds;            /* the MQTT connections */
 	struct mqttc *mqtt;             /* the main one: commands and mode go out on it */
+	struct owner *owner;            /* [cluster] partitions: the partitions' sessions */
+	bool mode_sent;                 /* with partitions: since owning partition 0 */
 	struct profiles *profiles;
 	struct statusdb *statusdb;
 	struct engine *engine;
@@ -50,6 +55,7 @@ struct collector {
 	uv_timer_t retention_timer;
 	uv_timer_t tick_timer;
 	uv_timer_t replay_timer;
+	uv_check_t flush_check;    /* after each loop turn: the batches it read, to the store */
 	bool timer_open;
 	int64_t mode_next_ms;      /* next change of the counting window, -1 none */
 	int64_t parts_next_ms;     /* next making of PostgreSQL's partitions ahead */
@@ -66,6 +72,16 @@ commit_now(struct collector *c)
 	if (store_commit(c->store) != PANTAU_OK)
 		log_warnx("collector: commit failed; the rows of this transaction are lost "
 		          "until the agents replay them");
+}
+
+/* The batches of one loop turn's reads go to PostgreSQL together
+ * (store_batch_later); SQLite has none waiting. */
+static void
+on_flush_check(uv_check_t *h)
+{
+	struct collector *c = h->data;
+	if (!c->storewatch.down && store_flush(c->store) != PANTAU_OK)
+		storewatch_check(&c->storewatch);
 }
 
 static void
@@ -131,6 +147,13 @@ start_retention(struct collector *c, char *why, size_t len)
 	return rc;
 }
 
+/* The main connection, or with partitions one of theirs; NULL: none up. */
+static struct mqttc *
+publisher(const struct collector *c)
+{
+	return c->owner != NULL ? owner_publisher(c->owner) : c->mqtt;
+}
+
 static bool
 ask_replay(void *ctx, const struct replay_gap *g)
 {
@@ -140,8 +163,10 @@ ask_replay(void *ctx, const struct replay_gap *g)
 	size_t len;
 	int mid;
 	char *text = wire_replay_encode(&r, &len);
-	bool ok = text != NULL && wire_topic_cmd(topic, sizeof(topic), g->agent) == PANTAU_OK &&
-	    mqttc_publish(c->mqtt, topic, text, len, 1, false, &mid) == PANTAU_OK;
+	struct mqttc *m = publisher(c);
+	bool ok = text != NULL && m != NULL &&
+	    wire_topic_cmd(topic, sizeof(topic), g->agent) == PANTAU_OK &&
+	    mqttc_publish(m, topic, text, len, 1, false, &mid) == PANTAU_OK;
 	free(text);
 	if (ok)
 		log_debug("collector: asked %s for boot %lld seq %lld..%lld again (missing, ask %d)",
@@ -155,7 +180,8 @@ on_replay_timer(uv_timer_t *t)
 {
 	struct collector *c = t->data;
 	if (!c->storewatch.down)
-		replay_tick(c->replay, clock_real_ms(), c->mqtt != NULL && mqttc_connected(c->mqtt));
+		replay_tick(c->replay, clock_real_ms(), publisher(c) != NULL &&
+		    mqttc_connected(publisher(c)));
 }
 
 static void
@@ -180,32 +206,23 @@ publish_mode(struct collector *c, int64_t now_ms)
 	char *text = countwin_mode_json(cw, now_ms);
 	if (text == NULL)
 		return;
-	if (mqttc_connected(c->mqtt) &&
-	    mqttc_publish(c->mqtt, WIRE_TOPIC_MODE_NAME, text, strlen(text), 1, true, &mid) ==
+	struct mqttc *m = publisher(c);
+	if (m != NULL && mqttc_connected(m) &&
+	    mqttc_publish(m, WIRE_TOPIC_MODE_NAME, text, strlen(text), 1, true, &mid) ==
 	        PANTAU_OK)
 		log_info("collector: mode %s", text);
 	free(text);
 	c->mode_next_ms = countwin_next_change(cw, now_ms);
 }
 
-/* Save the alerts whose state changed (fired, resolved, told). */
+/* With partitions the owner of partition 0 publishes the mode, once it owns it. */
 static void
-save_alerts(struct collector *c)
+cluster_mode(struct collector *c, int64_t now)
 {
-	size_t n;
-	struct alert *v = alerts_list(c->alerts, &n);
-	statusdb_begin(c->statusdb);
-	for (size_t i = 0; i < n; i++) {
-		if (!v[i].dirty)
-			continue;
-		json_t *o = alert_json(&v[i]);
-		char *text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-		if (text != NULL && statusdb_save_alert(c->statusdb, v[i].key, text) == PANTAU_OK)
-			v[i].dirty = false;
-		free(text);
-		json_decref(o);
-	}
-	statusdb_end(c->statusdb);
+	bool mine = owner_publishes_mode(c->owner) && publisher(c) != NULL;
+	if (mine && !c->mode_sent)
+		publish_mode(c, now);
+	c->mode_sent = mine;
 }
 
 static void
@@ -222,12 +239,18 @@ on_tick(uv_timer_t *t)
 		c->parts_next_ms = now + PARTS_EVERY_MS;
 	}
 	engine_tick(c->engine, now);
-	incwatch_tick(c->incidents, c->engine, now);
+	if (c->owner == NULL)  /* with partitions no incidents (docs/scaling.md) */
+		incwatch_tick(c->incidents, c->engine, now);
 	ingest_tick(c->ingest, now);
 	alerts_evaluate(c->alerts, c->engine, now);
 	notify_tick(c->notify, now);
-	save_alerts(c);
-	if (c->mode_next_ms >= 0 && now >= c->mode_next_ms)
+	alertstate_save(c->alerts, c->statusdb);
+	if (c->owner != NULL) {
+		commit_now(c);  /* what a sink was told, before a takeover could tell it again */
+		cluster_mode(c, now);
+	}
+	if (c->mode_next_ms >= 0 && now >= c->mode_next_ms &&
+	    (c->owner == NULL || c->mode_sent))
 		publish_mode(c, now);
 }
 
@@ -293,31 +316,6 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 }
 
 static pantau_err
-load_catalog(struct collector *c, char *why, size_t len)
-{
-	pantau_err rc = catalog_load(c->cfg.catalog_dir, &c->catalog, why, len);
-	if (rc == PANTAU_OK && c->cfg.status.regency_flags[0] != '\0')
-		rc = catalog_load_flags(c->catalog, c->cfg.status.regency_flags, why, len);
-	if (rc != PANTAU_OK)
-		return rc;
-	rc = store_catalog_begin(c->store);
-	for (size_t i = 0; i < c->catalog->nprovinces && rc == PANTAU_OK; i++)
-		rc = store_catalog_province(c->store, c->catalog->provinces[i].code,
-		    c->catalog->provinces[i].name);
-	for (size_t i = 0; i < c->catalog->nregencies && rc == PANTAU_OK; i++)
-		rc = store_catalog_regency(c->store, c->catalog->regencies[i].code,
-		    c->catalog->regencies[i].province, c->catalog->regencies[i].name);
-	if (rc == PANTAU_OK)
-		rc = store_catalog_end(c->store);
-	if (rc != PANTAU_OK)
-		snprintf(why, len, "cannot write the region catalog into %s", c->cfg.database);
-	else
-		log_info("collector: region catalog: %zu provinces, %zu regencies",
-		    c->catalog->nprovinces, c->catalog->nregencies);
-	return rc;
-}
-
-static pantau_err
 open_store(struct collector *c, char *why, size_t len)
 {
 	struct store_opts so = {
@@ -325,6 +323,7 @@ open_store(struct collector *c, char *why, size_t len)
 		.commit_ms = c->cfg.store.commit_ms,
 		.commit_rows = c->cfg.store.commit_rows,
 		.sync_full = c->cfg.store.synchronous == 1,
+		.pipeline = c->cfg.store.pipeline,
 	};
 	pantau_err rc = storewatch_open(&so, &c->store);
 	if (rc != PANTAU_OK)
@@ -358,16 +357,6 @@ start_engine(struct collector *c, char *why, size_t len)
 	return PANTAU_OK;
 }
 
-static void
-restore_alert(void *ctx, const char *text)
-{
-	struct alert al;
-	json_t *o = json_loads(text, 0, NULL);
-	if (o != NULL && alert_from_json(o, &al))
-		alerts_restore(ctx, &al);
-	json_decref(o);
-}
-
 static pantau_err
 start_alerts(struct collector *c, char *why, size_t len)
 {
@@ -387,9 +376,12 @@ start_alerts(struct collector *c, char *why, size_t len)
 		snprintf(why, len, "cannot load the incidents from %s", cfg->database);
 		return PANTAU_ERR_DB;
 	}
-	alerts_use_incidents(c->alerts, incwatch_incidents(c->incidents),
-	    incwatch_paths(c->incidents));
-	if (statusdb_load_alerts(c->statusdb, restore_alert, c->alerts) != PANTAU_OK) {
+	if (cfg->cluster.partitions == 0)
+		alerts_use_incidents(c->alerts, incwatch_incidents(c->incidents),
+		    incwatch_paths(c->incidents));
+	/* with partitions each one's alerts are loaded when it is taken */
+	if (cfg->cluster.partitions == 0 &&
+	    alertstate_load(c->alerts, c->statusdb, 0, 0) != PANTAU_OK) {
 		snprintf(why, len, "cannot load the alerts from %s", cfg->database);
 		return PANTAU_ERR_DB;
 	}
@@ -428,6 +420,20 @@ start_api(struct collector *c, char *why, size_t len)
 }
 
 static pantau_err
+start_cluster(struct collector *c, const struct mqttc_opts *mo, char *why, size_t len)
+{
+	struct owner_opts o = { .cluster = { .partitions = c->cfg.cluster.partitions,
+		.check_ms = c->cfg.cluster.check_ms, .conninfo = c->cfg.database, .mqtt = mo,
+		.cat = c->catalog, .ingest = c->ingest }, .refresh_ms = c->cfg.cluster.refresh_ms,
+		.on_message = on_message, .ctx = c };
+	struct owner_rooms r = { c->store, c->statusdb, c->engine, c->alerts, c->replay };
+	if ((c->owner = owner_new(c->loop, &o, &r)) != NULL)
+		return PANTAU_OK;
+	snprintf(why, len, "cannot start the partitions' clients");
+	return PANTAU_ERR_MQTT;
+}
+
+static pantau_err
 start_mqtt(struct collector *c, char *why, size_t len)
 {
 	struct mqttc_opts mo;
@@ -436,6 +442,8 @@ start_mqtt(struct collector *c, char *why, size_t len)
 	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&c->cfg.broker, &mo);
 	mo.client_id = c->cfg.client_id;
+	if (c->cfg.cluster.partitions > 0)
+		return start_cluster(c, &mo, why, len);
 	c->feeds = feeds_new(c->loop, &mo, c->cfg.split_status, c->ingest, &cb);
 	if (c->feeds == NULL) {
 		snprintf(why, len, "cannot start the MQTT client");
@@ -457,7 +465,7 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	c->loop = loop;
 	c->cfg = *cfg;
 	if ((rc = open_store(c, why, len)) != PANTAU_OK ||
-	    (rc = load_catalog(c, why, len)) != PANTAU_OK)
+	    (rc = catalogstore_load(&c->cfg, c->store, &c->catalog, why, len)) != PANTAU_OK)
 		goto out;
 	rc = PANTAU_ERR_NOMEM;
 	if ((c->ingest = ingest_new(c->store, c->catalog)) == NULL)
@@ -479,6 +487,9 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	uv_timer_init(loop, &c->retention_timer);
 	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
 	c->retention_timer.data = c;
+	uv_check_init(loop, &c->flush_check);
+	c->flush_check.data = c;
+	uv_check_start(&c->flush_check, on_flush_check);
 	c->timer_open = true;
 	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
 	c->storewatch_open = true;
@@ -506,6 +517,8 @@ collector_stop(struct collector *c)
 	if (c == NULL || c->stopping)
 		return;
 	c->stopping = true;
+	owner_free(c->owner);
+	c->owner = NULL;
 	feeds_free(c->feeds);
 	c->feeds = NULL;
 	c->mqtt = NULL;
@@ -517,7 +530,7 @@ collector_stop(struct collector *c)
 	}
 	if (c->notify != NULL) {
 		if (c->alerts != NULL && c->statusdb != NULL)
-			save_alerts(c);
+			alertstate_save(c->alerts, c->statusdb);
 		notify_free(c->notify);
 		c->notify = NULL;
 	}
@@ -526,6 +539,7 @@ collector_stop(struct collector *c)
 		uv_close((uv_handle_t *)&c->tick_timer, NULL);
 		uv_close((uv_handle_t *)&c->replay_timer, NULL);
 		uv_close((uv_handle_t *)&c->retention_timer, NULL);
+		uv_close((uv_handle_t *)&c->flush_check, NULL);
 		c->timer_open = false;
 	}
 	if (c->storewatch_open) {

@@ -107,6 +107,9 @@ static const struct cfg_key store_keys[] = {
 	    "longest a received batch waits before its transaction commits (ms)"),
 	CFG_KEY_INT("commit_rows", C(store.commit_rows), 1, 1000000, "50000",
 	    "commit as soon as this many rows are pending"),
+	CFG_KEY_INT("pipeline", C(store.pipeline), 0, 10000, "500",
+	    "PostgreSQL: at most this many batches written in one round trip, each one "
+	    "statement in a libpq pipeline (docs/storage.md); 0: one round trip per row"),
 	CFG_KEY_ENUM("synchronous", C(store.synchronous), "normal", sync_modes,
 	    "normal: safe against crashes; full: also against power loss, slower"),
 	CFG_KEY_INT("retain_days", C(store.retain_days), 0, 36500, "30",
@@ -221,6 +224,19 @@ static const struct cfg_key replay_keys[] = {
 	    .flags = CFG_RELOAD),
 };
 
+/* docs/scaling.md, "Partitioned collectors" */
+static const struct cfg_key cluster_keys[] = {
+	CFG_KEY_INT("partitions", C(cluster.partitions), 0, 1024, "0",
+	    "partitions of the sites (by a hash of the regency) shared out among the collectors "
+	    "on one PostgreSQL store; 0: one collector owns every site (SQLite or PostgreSQL)"),
+	CFG_KEY_INT("check_ms", C(cluster.check_ms), 100, 60000, "1000",
+	    "how often the partitions' locks are checked and a dead owner's partitions taken "
+	    "over (ms)"),
+	CFG_KEY_INT("refresh_ms", C(cluster.refresh_ms), 100, 600000, "5000",
+	    "how often the status of the sites other collectors own is read from the database "
+	    "for the API (ms)"),
+};
+
 #define N(t) (sizeof(t) / sizeof((t)[0]))
 
 /* [store] url names the SQLite file (or the PostgreSQL URL) too: [collector]
@@ -252,6 +268,7 @@ apply_all(struct cfg_file *f, struct collector_config *c)
 		    &c->alerts.sink[i]);
 	cfg_apply(f, "incidents", incidents_keys, N(incidents_keys), c);
 	cfg_apply(f, "replay", replay_keys, N(replay_keys), c);
+	cfg_apply(f, "cluster", cluster_keys, N(cluster_keys), c);
 	enrolcfg_apply(f, &c->enrol);
 }
 
@@ -295,6 +312,19 @@ check_retention(struct cfg_file *f, const struct collector_config *c)
 		    e->line, e->section, e->key, c->store.retain_days, c->replay.window_s);
 }
 
+/* Partitions are owned through PostgreSQL's advisory locks on the shared store. */
+static void
+check_cluster(struct cfg_file *f, const struct collector_config *c)
+{
+	const struct cfg_entry *e = cfg_find(f, "cluster", "partitions");
+	if (e != NULL && c->cluster.partitions > 0 &&
+	    strncmp(c->store.url, "postgresql://", 13) != 0)
+		cfg_error(f, "%s:%d: [cluster] partitions: partitioned collectors share one "
+		    "PostgreSQL database and own their partitions through its locks; set [store] url "
+		    "= postgresql://... or remove [cluster] partitions for one collector on SQLite",
+		    f->path, e->line);
+}
+
 /* Beyond loopback the API serves HTTPS only and asks for tokens; a
  * certificate goes with its key. */
 static void
@@ -332,7 +362,7 @@ pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
 	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		"counting", "alerts", "replay", NULL };
+		"counting", "alerts", "replay", "cluster", NULL };
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
@@ -344,6 +374,7 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 	check_sinks(f, c);
 	check_retention(f, c);
 	check_api(f, c);
+	check_cluster(f, c);
 	cfg_check_not_above(f, "api", "per_client", c->api.per_client, "max_connections",
 	    c->api.max_connections);
 	return cfg_file_close(f, known, NULL, errs);
@@ -362,6 +393,7 @@ collector_config_reload(struct collector_config *running, const struct collector
 		{ "alerts", alerts_keys, N(alerts_keys) },
 		{ "incidents", incidents_keys, N(incidents_keys) },
 		{ "replay", replay_keys, N(replay_keys) },
+		{ "cluster", cluster_keys, N(cluster_keys) },
 	};
 	void *who = (void *)"collector";
 	size_t changed = cfg_reload("broker", brokercfg_keys, brokercfg_nkeys, &running->broker,
@@ -413,6 +445,8 @@ collector_config_reference(FILE *to)
 	cfg_print_reference("[incidents] key", incidents_keys, N(incidents_keys), to);
 	fputc('\n', to);
 	cfg_print_reference("[replay] key", replay_keys, N(replay_keys), to);
+	fputc('\n', to);
+	cfg_print_reference("[cluster] key", cluster_keys, N(cluster_keys), to);
 	fputc('\n', to);
 	enrolcfg_reference(to);
 	fputs("\nThe status profile file (`[status] profiles`, docs/status.md) has sections\n"

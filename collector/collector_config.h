@@ -39,6 +39,7 @@ struct collector_config {
 		int commit_rows;
 		int synchronous;      /* 0 normal, 1 full */
 		int retain_days;      /* 0: keep forever */
+		int pipeline;         /* PostgreSQL: batches per round trip, 0: per statement */
 	} store;
 	struct {
 		int interval_s;       /* seconds between gap scans */
@@ -84,6 +85,11 @@ struct collector_config {
 		int prefix_len;
 		int hold_s;
 	} incidents;
+	struct {
+		int partitions;       /* 0: one collector, no partitions */
+		int check_ms;         /* the locks checked, the partitions evened out */
+		int refresh_ms;       /* other owners' sites read from the database */
+	} cluster;
 	struct enrol_cfg enrol;
 };
 

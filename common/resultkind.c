@@ -248,13 +248,16 @@ static const struct rk_field path_fields[] = {
 
 /* ---- lookups (dns) ---- */
 
-static const struct rk_field dns_time_members[] = {
-	{ .name = "min", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
-	{ .name = "p50", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
-	{ .name = "avg", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
-	{ .name = "p95", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
-	{ .name = "max", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },
-};
+/* Quantiles of a duration; the status engine takes the p50 as p50_judge. */
+#define TIME_QUANTILES(p50_judge)                                                          \
+	{ .name = "min", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },  \
+	{ .name = "p50", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms",    \
+	    .judge = (p50_judge) },                                                          \
+	{ .name = "avg", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },  \
+	{ .name = "p95", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" },  \
+	{ .name = "max", .type = RK_NUM, .need = RK_REQUIRED, .max = MS_MAX, .unit = "ms" }
+
+static const struct rk_field dns_time_members[] = { TIME_QUANTILES(RK_JUDGE_NONE) };
 
 static const struct rk_field dns_fields[] = {
 	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
@@ -283,6 +286,10 @@ static const struct rk_series dns_series[] = {
 
 /* ---- the site's own traffic (passive) ---- */
 
+static const struct rk_field handshake_members[] = { TIME_QUANTILES(RK_JUDGE_HANDSHAKE) };
+static const struct rk_field ts_rtt_members[] = { TIME_QUANTILES(RK_JUDGE_TS_RTT) };
+static const struct rk_field dns_ms_members[] = { TIME_QUANTILES(RK_JUDGE_DNS_TIME) };
+
 static const struct rk_field passive_fields[] = {
 	{ .name = "ok", .type = RK_BOOL, .need = RK_REQUIRED },
 	{ .name = "interface", .type = RK_STR, .min = 1, .max = 15 },
@@ -298,19 +305,22 @@ static const struct rk_field passive_fields[] = {
 	{ .name = "retrans", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
 	{ .name = "retrans_pct", .type = RK_NUM, .max = 100, .unit = "%",
 	    .judge = RK_JUDGE_RETRANS },
-	{ .name = "resets", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count" },
+	{ .name = "resets", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX, .unit = "count",
+	    .judge = RK_JUDGE_RESETS },
 	{ .name = "syn_unanswered", .type = RK_INT, .need = RK_IF_OK, .max = COUNT_MAX,
-	    .unit = "count" },
+	    .unit = "count", .judge = RK_JUDGE_SYN_UNANSWERED },
 	{ .name = "handshakes", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
 	{ .name = "handshake_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
-	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	    .members = handshake_members, .nmembers = N(handshake_members) },
 	{ .name = "ts_rtt_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
-	    .members = dns_time_members, .nmembers = N(dns_time_members) },
-	{ .name = "dns_queries", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
+	    .members = ts_rtt_members, .nmembers = N(ts_rtt_members) },
+	{ .name = "dns_queries", .type = RK_INT, .max = COUNT_MAX, .unit = "count",
+	    .judge = RK_JUDGE_DNS_QUERIES },
 	{ .name = "dns_fail", .type = RK_INT, .max = COUNT_MAX, .unit = "count" },
-	{ .name = "dns_fail_pct", .type = RK_NUM, .max = 100, .unit = "%" },
+	{ .name = "dns_fail_pct", .type = RK_NUM, .max = 100, .unit = "%",
+	    .judge = RK_JUDGE_DNS_FAIL },
 	{ .name = "dns_ms", .type = RK_OBJ, .flags = RK_F_QUANTILES,
-	    .members = dns_time_members, .nmembers = N(dns_time_members) },
+	    .members = dns_ms_members, .nmembers = N(dns_ms_members) },
 	ERROR_FIELD(RK_IF_FAILED),
 };
 
@@ -320,6 +330,9 @@ static const struct rk_series passive_series[] = {
 	{ "retrans_pct", "retrans_pct", RK_AGG_MAX, "Site traffic losses", "retransmitted" },
 	{ "dns_fail_pct", "dns_fail_pct", RK_AGG_MAX, "Site traffic losses", "DNS failed" },
 	{ "dns_p50_ms", "dns_ms.p50", RK_AGG_MEAN, "Site traffic DNS", "answer" },
+	{ "resets", "resets", RK_AGG_MEAN, "Site traffic connections", "resets" },
+	{ "syn_unanswered", "syn_unanswered", RK_AGG_MEAN, "Site traffic connections",
+	  "unanswered SYNs" },
 	{ "flows", "flows", RK_AGG_MEAN, NULL, NULL },
 };
 

@@ -54,6 +54,15 @@ enum rk_judge {
 	RK_JUDGE_RETRANS,  /* the site's own traffic: the batch's worst group, median
 	                    * over the window */
 	RK_JUDGE_SEGMENTS, /* its segments: a group with fewer is not judged */
+	RK_JUDGE_DNS_FAIL, /* the site's own DNS lookups: the batch's worst group, median
+	                    * over the window */
+	RK_JUDGE_DNS_QUERIES, /* its queries: a group with fewer is not judged */
+	/* Kept in the window and shown (API, /metrics), judging nothing: */
+	RK_JUDGE_HANDSHAKE,   /* the batch's slowest group, median over the window */
+	RK_JUDGE_TS_RTT,      /* the batch's slowest group, median over the window */
+	RK_JUDGE_DNS_TIME,    /* the batch's slowest group, median over the window */
+	RK_JUDGE_RESETS,      /* summed over the groups and the window */
+	RK_JUDGE_SYN_UNANSWERED, /* summed over the groups and the window */
 	RK_JUDGE_COUNT
 };
 

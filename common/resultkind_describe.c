@@ -64,7 +64,9 @@ rk_judge_name(enum rk_judge j)
 {
 	static const char *const names[RK_JUDGE_COUNT] = { "", "loss (sent)", "loss (recv)",
 		"RTT p95", "jitter", "upload", "tally path", "retransmissions",
-		"retransmissions (segments)" };
+		"retransmissions (segments)", "DNS failures", "DNS failures (queries)",
+		"handshake RTT (shown)", "timestamp RTT (shown)", "DNS answer time (shown)",
+		"resets (shown)", "unanswered SYNs (shown)" };
 	return (size_t)j < N(names) ? names[j] : "?";
 }
 

@@ -19,6 +19,8 @@ struct alerts {
 	const struct engine *e;
 	const struct incidents *in;  /* NULL: none */
 	const struct sitepath *paths;
+	engine_owns_fn owns;         /* NULL: every regency */
+	void *owns_ctx;
 };
 
 /* What a rule wants this evaluation. */
@@ -43,6 +45,29 @@ void
 alerts_set_rules(struct alerts *a, const struct alerts_rules *r)
 {
 	a->r = *r;
+}
+
+void
+alerts_set_owner(struct alerts *a, engine_owns_fn owns, void *ctx)
+{
+	a->owns = owns;
+	a->owns_ctx = ctx;
+}
+
+static bool
+owned(const struct alerts *a, const char *regency)
+{
+	return a->owns == NULL || a->owns(a->owns_ctx, regency);
+}
+
+void
+alerts_drop_unowned(struct alerts *a)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < a->n; i++)
+		if (owned(a, a->v[i].regency))
+			a->v[out++] = a->v[i];
+	a->n = out;
 }
 
 void
@@ -254,6 +279,8 @@ rule_site(void *ctx, const struct engine_site_info *s)
 	struct alerts *a = ctx;
 	struct want w = { NULL, s->regency, s->agent, s->link, sitestate_name(s->status),
 		s->reason, s->since_ms, NULL };
+	if (!owned(a, s->regency))
+		return;
 	if (a->in != NULL)
 		rule_incident(a, s);
 	if (s->status == SITE_CRITICAL || s->status == SITE_OFFLINE) {
@@ -276,7 +303,7 @@ static void
 rule_regency(void *ctx, const char *code, const struct regency_rollup *r, int64_t since_ms)
 {
 	struct alerts *a = ctx;
-	if (!r->at_risk)
+	if (!r->at_risk || !owned(a, code))
 		return;
 	struct want w = { "PantauRegencyAtRisk", code, NULL, NULL, sitestate_name(r->worst),
 		r->reason, since_ms, NULL };
@@ -290,6 +317,10 @@ settle(struct alerts *a)
 	size_t out = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		struct alert *al = &a->v[i];
+		if (!owned(a, al->regency)) {  /* another owner's, until it is dropped */
+			a->v[out++] = *al;
+			continue;
+		}
 		if (al->firing && !al->seen) {
 			if (al->clear_ms < 0)
 				al->clear_ms = a->now_ms;

@@ -88,6 +88,13 @@ void alerts_set_rules(struct alerts *a, const struct alerts_rules *r);
 void alerts_use_incidents(struct alerts *a, const struct incidents *in,
     const struct sitepath *paths);
 
+/* Partitioned collectors (docs/scaling.md): the rules judge only the sites
+ * and regencies owns says are this collector's, and leave every other
+ * alert as it is (not resolved, not forgotten). NULL: all of them. */
+void alerts_set_owner(struct alerts *a, engine_owns_fn owns, void *ctx);
+/* Forget the alerts of regencies no longer owned (save them first). */
+void alerts_drop_unowned(struct alerts *a);
+
 /* Evaluate the rules over the engine's state at now. */
 void alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms);
 

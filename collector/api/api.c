@@ -46,13 +46,24 @@ struct api {
 
 /* ---- routes ---- */
 
+/* Seconds a client is asked to wait while the database is down. */
+#define API_RETRY_AFTER_S 5
+
+/* While the database is down: 503, for every route that reads it. */
+static void
+unavailable(struct reply *r)
+{
+	reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the store is unavailable: the database "
+	    "cannot be reached; the collector is trying again (docs/storage.md)");
+	r->retry_after_s = API_RETRY_AFTER_S;
+}
+
 static void
 do_health(struct api *a, int64_t now, struct reply *r)
 {
 	int64_t started = a->stats->started_ms > 0 ? a->stats->started_ms : a->started_ms;
 	if (!store_up(a->store)) {
-		reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "the store is unavailable: the database "
-		    "cannot be reached; the collector is trying again (docs/storage.md)");
+		unavailable(r);
 		return;
 	}
 	reply_ok(r, json_pack("{s:b,s:s,s:I}", "ok", 1, "version", PANTAU_VERSION, "uptime_s",
@@ -424,6 +435,9 @@ do_revoke(struct api *a, const char *arg, int64_t now, struct reply *r)
 	auth_revoke_token(store_db(a->store), arg, now, r);
 }
 
+static void route_to(struct api *a, struct MHD_Connection *c, enum route id, const char *arg,
+    int64_t now, struct reply *r);
+
 static void
 route(struct api *a, struct MHD_Connection *c, const char *url, const char *method,
     struct reply *r)
@@ -454,10 +468,24 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	int64_t now = clock_real_ms();
 	enum auth_need need = id == R_HEALTH ? AUTH_OPEN : id == R_TOKENS || id == R_TOKEN ?
 	    AUTH_ADMIN : AUTH_READ;
+	if (id != R_HEALTH && id != R_METRICS && !store_up(a->store)) {
+		unavailable(r);
+		return;
+	}
 	if (a->auth && !auth_allow(store_db(a->store), c, need, now, r))
 		return;
 	if (!method_ok(id, method, r) || !args_ok(c, id, r))
 		return;
+	route_to(a, c, id, arg, now, r);
+	/* A query that found the connection gone. */
+	if (r->status == MHD_HTTP_INTERNAL_SERVER_ERROR && !store_up(a->store))
+		unavailable(r);
+}
+
+static void
+route_to(struct api *a, struct MHD_Connection *c, enum route id, const char *arg, int64_t now,
+    struct reply *r)
+{
 	switch (id) {
 	case R_HEALTH: do_health(a, now, r); break;
 	case R_REGIONS: do_national(a, c, id, now, r); break;

@@ -7,6 +7,7 @@
 #include "grow.h"
 #include "promtext.h"
 #include "collector/status/sitestate.h"
+#include "collector/status/window.h"
 #include "wire.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
@@ -208,29 +209,38 @@ collect_site(void *ctx, const struct engine_site_info *s)
 	r->regency = s->regency;
 	r->link = s->link != NULL ? s->link : "unknown";
 	r->status = s->status;
-	if (engine_site(rows->e, s->agent, rows->now_ms, &view))
+	bool have = engine_site(rows->e, s->agent, rows->now_ms, &view);
+	if (have)
 		r->m = view.metrics;
 	else
 		r->m = (struct window_metrics){ .loss_pct = NAN, .rtt_p95_ms = NAN,
-			.jitter_ms = NAN, .upload_mbps = NAN, .retrans_pct = NAN };
+			.jitter_ms = NAN, .upload_mbps = NAN };
+	for (int t = 0; !have && t < WT_COUNT; t++)
+		r->m.traffic[t] = NAN;
 }
 
-/* Which figure of a site a family exports. */
-enum site_figure { SF_STATUS, SF_RTT, SF_LOSS, SF_JITTER, SF_UPLOAD, SF_RETRANS, SF_COUNT };
+/* Which figure of a site a family exports: the window's, then its own
+ * traffic's (collector/status/verdict.h), each in the family's unit. */
+enum site_figure { SF_STATUS, SF_RTT, SF_LOSS, SF_JITTER, SF_UPLOAD, SF_TRAFFIC };
+#define SF_COUNT (SF_TRAFFIC + WT_COUNT)
 
 static double
-site_figure(const struct site_row *r, enum site_figure f)
+site_figure(const struct site_row *r, int f)
 {
+	/* % as a ratio, ms as seconds, counts as they are */
+	static const double traffic_scale[WT_COUNT] = { [WT_RETRANS] = 1e-2,
+		[WT_DNS_FAIL] = 1e-2, [WT_HANDSHAKE] = 1e-3, [WT_TS_RTT] = 1e-3,
+		[WT_DNS_TIME] = 1e-3, [WT_RESETS] = 1, [WT_SYN_UNANSWERED] = 1 };
 	switch (f) {
 	case SF_STATUS: return metrics_status_code(r->status);
 	case SF_RTT: return r->m.rtt_p95_ms / 1e3;
 	case SF_LOSS: return r->m.loss_pct / 1e2;
 	case SF_JITTER: return r->m.jitter_ms / 1e3;
 	case SF_UPLOAD: return r->m.upload_mbps * 1e6;
-	case SF_RETRANS: return r->m.retrans_pct / 1e2;
-	case SF_COUNT: break;
+	default: break;
 	}
-	return NAN;
+	return f - SF_TRAFFIC < WT_COUNT ? r->m.traffic[f - SF_TRAFFIC] *
+	    traffic_scale[f - SF_TRAFFIC] : NAN;
 }
 
 static void
@@ -246,19 +256,41 @@ render_sites(struct promtext *t, const struct site_rows *rows)
 		{ "pantau_site_jitter_seconds", "Median mean |IPDV| in the site's window.", RK_JUDGE_NONE },
 		{ "pantau_site_upload_bits_per_second", "Median upload throughput in the site's "
 		                                        "window.", RK_JUDGE_NONE },
+		/* the site's own traffic, in the order of enum win_traffic, each of the
+		 * kinds with its field (window_traffic_judge) */
 		{ "pantau_site_retrans_ratio", "Retransmitted segments of the site's own traffic "
 		                               "(%s), its worst destination group, median over the "
-		                               "window (0-1).", RK_JUDGE_RETRANS },
+		                               "window (0-1).", RK_JUDGE_NONE },
+		{ "pantau_site_dns_fail_ratio", "DNS lookups of the site's own traffic (%s) that "
+		                                "failed (timeout, SERVFAIL, REFUSED), its worst "
+		                                "destination group, median over the window (0-1).", RK_JUDGE_NONE },
+		{ "pantau_site_handshake_rtt_seconds", "TCP handshake RTT p50 of the site's own "
+		                                       "traffic (%s), its slowest destination "
+		                                       "group, median over the window.", RK_JUDGE_NONE },
+		{ "pantau_site_tcp_timestamp_rtt_seconds", "RTT p50 from TCP timestamps of the "
+		                                           "site's own traffic (%s), its slowest "
+		                                           "destination group, median over the "
+		                                           "window.", RK_JUDGE_NONE },
+		{ "pantau_site_dns_answer_seconds", "DNS answer time p50 of the site's own traffic "
+		                                    "(%s), its slowest destination group, median "
+		                                    "over the window.", RK_JUDGE_NONE },
+		{ "pantau_site_tcp_resets", "TCP resets in the site's own traffic (%s), every "
+		                            "destination group, summed over the window.", RK_JUDGE_NONE },
+		{ "pantau_site_syn_unanswered", "SYNs of the site's own traffic (%s) never "
+		                                "answered, every destination group, summed over "
+		                                "the window.", RK_JUDGE_NONE },
 	};
-	char kinds[64], help[200];
+	char kinds[64], help[256];
 	for (int f = 0; f < SF_COUNT; f++) {
-		/* The kinds whose figure the status engine judges (common/resultkind.h). */
-		rk_names_judged(fam[f].judged, false, "/", kinds, sizeof(kinds));
+		/* The kinds whose figure the status engine takes (common/resultkind.h). */
+		enum rk_judge j = f >= SF_TRAFFIC ? window_traffic_judge(f - SF_TRAFFIC) :
+		    fam[f].judged;
+		rk_names_judged(j, false, "/", kinds, sizeof(kinds));
 		snprintf(help, sizeof(help), fam[f].help, kinds);
 		promtext_family(t, fam[f].name, "gauge", help);
 		for (size_t i = 0; i < rows->n; i++) {
 			const struct site_row *r = &rows->v[i];
-			double v = site_figure(r, (enum site_figure)f);
+			double v = site_figure(r, f);
 			if (isnan(v))
 				continue;   /* no such measurement in the window: no sample */
 			struct promtext_label l[] = { { "agent", r->agent }, { "regency", r->regency },

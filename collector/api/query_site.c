@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "collector/status/clockskew.h"
+#include "collector/status/window.h"
+#include "resultkind.h"
 #include "query_priv.h"
 
 /* The ranges of ?range=: span and bucket (1 ms: every measurement). */
@@ -40,6 +42,25 @@ site_clock(json_t *o, double skew_ms)
 	        json_string(text) : json_null());
 }
 
+/* The window's figures of the site's own traffic, each named as the kind
+ * that has it names it: its series key ("handshake_p50_ms"), else its
+ * field ("resets"); null when absent. */
+static void
+site_traffic(json_t *w, const struct window_metrics *m)
+{
+	char path[64];
+	for (int t = 0; t < WT_COUNT; t++) {
+		enum rk_judge j = window_traffic_judge((enum win_traffic)t);
+		for (size_t i = 0; resultkinds[i] != NULL; i++) {
+			if (rk_judged(resultkinds[i], j, path, sizeof(path)) == NULL)
+				continue;
+			const struct rk_series *s = rk_series_judged(resultkinds[i], j);
+			q_set_num(w, s != NULL ? s->key : path, m->traffic[t]);
+			break;
+		}
+	}
+}
+
 /* What the status engine judges now: the window's figures and the
  * site's usual. */
 static void
@@ -61,6 +82,7 @@ site_engine(struct query *q, json_t *o, int64_t now_ms)
 	q_set_num(w, "rtt_p95_ms", v.metrics.rtt_p95_ms);
 	q_set_num(w, "jitter_ms", v.metrics.jitter_ms);
 	q_set_num(w, "upload_mbps", v.metrics.upload_mbps);
+	site_traffic(w, &v.metrics);
 	q_set_num(b, "rtt_p95_ms", v.baseline->rtt_p95_ms);
 	q_set_num(b, "loss_pct", v.baseline->loss_pct);
 	json_object_set_new(o, "window", w);

@@ -138,5 +138,10 @@ reply_send(struct MHD_Connection *c, struct reply *r)
 		    r->allow == REPLY_ALLOW_DELETE ? "DELETE" : "GET, HEAD");
 	if (r->challenge != NULL)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_WWW_AUTHENTICATE, r->challenge);
+	if (r->retry_after_s > 0) {
+		char after[16];
+		snprintf(after, sizeof(after), "%d", r->retry_after_s);
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, after);
+	}
 	return httpd_send(c, r->status, resp, REPLY_JSON_TYPE, "no-store");
 }

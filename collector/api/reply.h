@@ -33,6 +33,7 @@ struct reply {
 	json_t *body;
 	enum reply_allow allow;     /* 405: "Allow: GET, HEAD" or "Allow: DELETE" */
 	const char *challenge;      /* 401, 403: the WWW-Authenticate header (static), or NULL */
+	int retry_after_s;          /* > 0: a 503's Retry-After header */
 	char *text;                 /* instead of body: ready text (owned) */
 	size_t text_len;
 	const char *text_type;      /* its Content-Type; NULL: Prometheus text */

@@ -24,6 +24,24 @@ ingest_listen(struct ingest *in, const struct ingest_listener *l)
 	in->listener = *l;
 }
 
+/* A batch's fate, from the store (store_batch_later). */
+static void
+batch_stored(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms,
+    pantau_err rc)
+{
+	struct ingest *in = ctx;
+	if (rc == PANTAU_OK) {
+		in->stats.batches_stored++;
+		in->stats.results_stored += b->nresults;
+		if (in->listener.batch != NULL)
+			in->listener.batch(in->listener.ctx, regency, b, recv_ms);
+	} else if (rc == PANTAU_ERR_DUPLICATE) {
+		in->stats.duplicates++;
+	} else {
+		in->stats.store_errors++;
+	}
+}
+
 struct ingest *
 ingest_new(struct store *store, const struct catalog *catalog)
 {
@@ -38,14 +56,18 @@ ingest_new(struct store *store, const struct catalog *catalog)
 		free(in);
 		return NULL;
 	}
+	store_on_batch(store, batch_stored, in);
 	return in;
 }
 
 void
 ingest_free(struct ingest *in)
 {
-	if (in != NULL)
+	if (in != NULL) {
+		(void)store_flush(in->store);   /* told while it can be */
+		store_on_batch(in->store, NULL, NULL);
 		bootclock_free(in->clocks);
+	}
 	free(in);
 }
 
@@ -135,17 +157,7 @@ ingest_result(struct ingest *in, const char *topic, const struct wire_topic *t,
 		wire_batch_clear(&b);
 		return;
 	}
-	pantau_err rc = store_batch(in->store, t->regency, &b, recv_ms);
-	if (rc == PANTAU_OK) {
-		in->stats.batches_stored++;
-		in->stats.results_stored += b.nresults;
-		if (in->listener.batch != NULL)
-			in->listener.batch(in->listener.ctx, t->regency, &b, recv_ms);
-	} else if (rc == PANTAU_ERR_DUPLICATE) {
-		in->stats.duplicates++;
-	} else {
-		in->stats.store_errors++;
-	}
+	store_batch_later(in->store, t->regency, &b, recv_ms);   /* then batch_stored */
 	wire_batch_clear(&b);
 }
 

@@ -17,6 +17,8 @@ struct replay {
 	void *ctx;
 	int64_t next_pass_ms;     /* -1: a pass is running */
 	struct replay_stats stats;
+	replayscan_want_fn want;  /* NULL: every agent's gaps */
+	void *want_ctx;
 	/* since the last summary line */
 	int64_t log_ms;
 	uint64_t log_commands;
@@ -62,6 +64,14 @@ replay_set_opts(struct replay *r, const struct replay_opts *o)
 {
 	r->o = *o;
 	replaysched_set_opts(r->sched, &o->sched);
+}
+
+void
+replay_set_filter(struct replay *r, replayscan_want_fn want, void *ctx)
+{
+	r->want = want;
+	r->want_ctx = ctx;
+	replayscan_filter(r->scan, want, ctx);
 }
 
 const struct replay_stats *
@@ -124,7 +134,10 @@ replay_tick(struct replay *r, int64_t now_ms, bool connected)
 		enum replaysched_do what = replaysched_next(r->sched, now_ms, &g);
 		if (what == RS_NONE)
 			break;
-		if (what == RS_LOST) {
+		if (r->want != NULL && !r->want(r->want_ctx, g.agent))
+			(void)replaysched_forget(r->sched, g.agent, g.boot, g.from_seq, g.to_seq, NULL,
+			    NULL);
+		else if (what == RS_LOST) {
 			r->stats.lost_unanswered += g.to_seq - g.from_seq + 1;
 			record_lost(r, &g, "unanswered", now_ms);
 		} else if (r->publish(r->ctx, &g)) {

@@ -48,6 +48,10 @@ pantau_err replay_new(struct db *db, const struct replay_opts *o, replay_publish
 void replay_free(struct replay *r);
 void replay_set_opts(struct replay *r, const struct replay_opts *o);
 
+/* Partitioned collectors: only the gaps of agents want says yes to are
+ * scanned and asked for; a gap of another is let go, not recorded lost. */
+void replay_set_filter(struct replay *r, replayscan_want_fn want, void *ctx);
+
 /* Scan and ask what is due at now_ms; asks only when connected. */
 void replay_tick(struct replay *r, int64_t now_ms, bool connected);
 /* A batch was stored: its seq is no longer asked for. */

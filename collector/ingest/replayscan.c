@@ -60,7 +60,16 @@ struct replayscan {
 	struct range *lost;                   /* the boot being scanned */
 	size_t nlost, caplost;
 	struct scan_boot list[SCAN_BOOTS];    /* the boots of one step */
+	replayscan_want_fn want;              /* NULL: every agent's boots */
+	void *want_ctx;
 };
+
+void
+replayscan_filter(struct replayscan *r, replayscan_want_fn want, void *ctx)
+{
+	r->want = want;
+	r->want_ctx = ctx;
+}
 
 pantau_err
 replayscan_new(struct db *db, const struct replayscan_opts *o, struct replayscan **out)
@@ -227,8 +236,9 @@ replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, siz
 	if (n < SCAN_BOOTS && step != DB_DONE)
 		rc = fail(r, "read the boots with gaps");
 	for (size_t i = 0; i < n && budget > 0 && rc == PANTAU_OK; i++) {
-		bool whole = false;
-		rc = scan_boot(r, s, list[i].agent, list[i].boot, now_ms, &budget, &whole);
+		bool whole = r->want != NULL && !r->want(r->want_ctx, list[i].agent);
+		if (!whole)
+			rc = scan_boot(r, s, list[i].agent, list[i].boot, now_ms, &budget, &whole);
 		/* Go on from this boot when it was cut short, else from the next. */
 		memcpy(r->pos_agent, list[i].agent, sizeof(r->pos_agent));
 		r->pos_boot = whole ? list[i].boot + 1 : list[i].boot;

@@ -37,6 +37,11 @@ pantau_err replayscan_new(struct db *db, const struct replayscan_opts *o,
     struct replayscan **out);
 void replayscan_free(struct replayscan *r);
 
+/* Partitioned collectors: only the boots of agents want says yes to are
+ * scanned (NULL: all). */
+typedef bool (*replayscan_want_fn)(void *ctx, const char *agent);
+void replayscan_filter(struct replayscan *r, replayscan_want_fn want, void *ctx);
+
 /* One step of the pass: reads at most max_rows seqs and adds the gaps
  * found to s. *done is true when the pass is over; the next call starts a
  * new one (and first, once an hour, deletes the lost rows of boots

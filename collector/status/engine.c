@@ -72,6 +72,34 @@ engine_options(const struct engine *e)
 	return &e->o;
 }
 
+/* ---- ownership ---- */
+
+void
+engine_set_owner(struct engine *e, engine_owns_fn owns, void *ctx)
+{
+	e->owns = owns;
+	e->owns_ctx = ctx;
+}
+
+static bool
+owns_code(const struct engine *e, const char *regency)
+{
+	return e->owns == NULL || e->owns(e->owns_ctx, regency);
+}
+
+static bool
+owns_reg(const struct engine *e, int reg)
+{
+	return owns_code(e, e->cat->regencies[reg].code);
+}
+
+const char *
+engine_site_regency(const struct engine *e, const char *agent)
+{
+	const struct esite *s = sitetable_find(e, agent);
+	return s != NULL ? e->cat->regencies[s->regency].code : NULL;
+}
+
 /* ---- events ---- */
 
 static bool
@@ -198,7 +226,7 @@ is_live(struct esite *s, const struct wire_batch *b)
 void
 engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
-	struct esite *s = sitetable_site_for(e, b->agent, regency);
+	struct esite *s = owns_code(e, regency) ? sitetable_site_for(e, b->agent, regency) : NULL;
 	if (s == NULL)
 		return;
 	s->last_result_ms = recv_ms;
@@ -207,9 +235,10 @@ engine_batch(struct engine *e, const char *regency, const struct wire_batch *b, 
 	s->skew_known = b->skew_known;
 	s->clock_skew_ms = b->clock_skew_ms;
 	struct win_sample smp;
-	char err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
-	window_sample_of(b, recv_ms, &smp, err, group);
-	window_add(&s->win, &smp, err, group);
+	char err[WINDOW_ERROR_MAX];
+	struct win_groups groups;
+	window_sample_of(b, recv_ms, &smp, err, &groups);
+	window_add(&s->win, &smp, err, &groups);
 	judge(e, s, recv_ms);
 }
 
@@ -218,7 +247,7 @@ engine_status(struct engine *e, const char *regency, const char *agent,
     const struct wire_status *st, int64_t recv_ms)
 {
 	char why[REASON_MAX];
-	struct esite *s = sitetable_site_for(e, agent, regency);
+	struct esite *s = owns_code(e, regency) ? sitetable_site_for(e, agent, regency) : NULL;
 	if (s == NULL)
 		return;
 	s->status_ms = recv_ms;
@@ -258,7 +287,7 @@ liveness(struct engine *e, struct esite *s, int64_t now_ms)
 	struct site_facts f = { s->last_result_ms, s->status_ms, s->online,
 		s->offline_reason[0] != '\0' ? s->offline_reason : NULL, s->interval_s,
 		s->grace_from_ms };
-	if (s->shown == SITE_OFFLINE)
+	if (s->shown == SITE_OFFLINE || !owns_reg(e, s->regency))
 		return;
 	if (sitestate_eval(&f, &rules, now_ms, why, sizeof(why)) == SITE_OFFLINE)
 		site_show(e, s, SITE_OFFLINE, why, now_ms);
@@ -277,6 +306,12 @@ regency_emit(struct engine *e, int reg, struct ereg *g, const struct regency_rol
 	g->r = *r;
 	if (!changed)
 		return;
+	if (!owns_reg(e, reg)) {  /* another owner's: its row and event are that owner's */
+		if (!g->known)
+			g->since_ms = now_ms;
+		g->known = true;
+		return;
+	}
 	g->known = true;
 	g->since_ms = now_ms;
 	if (e->db != NULL) {
@@ -415,6 +450,33 @@ load_regency(void *ctx, const struct statusdb_regency *row)
 	g->r.worst = (enum site_status)row->status;
 	g->r.at_risk = row->at_risk;
 	snprintf(g->r.reason, sizeof(g->r.reason), "%s", row->reason != NULL ? row->reason : "");
+}
+
+static void
+refresh_site(void *ctx, const struct statusdb_site *row)
+{
+	struct engine *e = ctx;
+	if (row->regency != NULL && !owns_code(e, row->regency))
+		load_site(e, row);
+}
+
+static void
+refresh_regency(void *ctx, const struct statusdb_regency *row)
+{
+	struct engine *e = ctx;
+	if (row->code != NULL && !owns_code(e, row->code))
+		load_regency(e, row);
+}
+
+pantau_err
+engine_refresh(struct engine *e)
+{
+	if (e->db == NULL)
+		return PANTAU_OK;
+	pantau_err rc = statusdb_load_sites(e->db, refresh_site, e);
+	if (rc == PANTAU_OK)
+		rc = statusdb_load_regencies(e->db, refresh_regency, e);
+	return rc;
 }
 
 pantau_err

@@ -86,6 +86,18 @@ void engine_on_event(struct engine *e, engine_event_fn fn, void *ctx);
 /* Load sites and saved statuses from db (at start). */
 pantau_err engine_load(struct engine *e);
 
+/* Partitioned collectors (docs/scaling.md): whether the sites of a regency
+ * ("32.73") are judged here. The others are mirrored: their batches and
+ * status messages are not judged, their liveness not evaluated, nothing of
+ * them saved and no event emitted; engine_refresh reads their status (and
+ * that of their regencies) from db as their owners saved it, so the views
+ * cover every site. Without an owns function every site is this engine's. */
+typedef bool (*engine_owns_fn)(void *ctx, const char *regency);
+void engine_set_owner(struct engine *e, engine_owns_fn owns, void *ctx);
+pantau_err engine_refresh(struct engine *e);
+/* The regency code of a known site, or NULL. */
+const char *engine_site_regency(const struct engine *e, const char *agent);
+
 /* A stored (not duplicate) batch of a site in regency. */
 void engine_batch(struct engine *e, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);

@@ -54,6 +54,8 @@ struct engine {
 	struct area_rollup nation;
 	engine_event_fn fn;
 	void *fn_ctx;
+	engine_owns_fn owns;             /* NULL: every site is this engine's */
+	void *owns_ctx;
 };
 
 /* The site of an agent, or NULL. */

@@ -11,7 +11,7 @@
 /* Overrides of one section: NAN / -1 where the file says nothing. */
 struct patch {
 	char name[WIRE_AGENT_MAX + 1];   /* link type or agent id */
-	double rtt_p95[2], loss[2], jitter[2], upload[2], retrans[2];
+	double rtt_p95[2], loss[2], jitter[2], upload[2], retrans[2], dns_fail[2];
 	int http[2];
 	char link[16];
 	double lat, lon;
@@ -48,6 +48,8 @@ static const struct cfg_key threshold_keys[] = {
 	    "this many http / upload_task failures in a row are", "(1)", "(3)"),
 	PAIR("retrans_", "_pct", CFG_DOUBLE, retrans, 0, 100,
 	    "retransmitted % of the site's own traffic (passive) above this is", "(5)", "(15)"),
+	PAIR("dns_fail_", "_pct", CFG_DOUBLE, dns_fail, 0, 100,
+	    "failed % of the site's own DNS lookups (passive) above this is", "(10)", "(25)"),
 };
 
 #undef PAIR
@@ -78,7 +80,8 @@ patch_init(struct patch *p, const char *name)
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
 	for (int i = 0; i < 2; i++) {
-		p->rtt_p95[i] = p->loss[i] = p->jitter[i] = p->upload[i] = p->retrans[i] = NAN;
+		p->rtt_p95[i] = p->loss[i] = p->jitter[i] = p->upload[i] = NAN;
+		p->retrans[i] = p->dns_fail[i] = NAN;
 		p->http[i] = -1;
 	}
 	p->lat = p->lon = NAN;
@@ -94,6 +97,7 @@ patch_apply(const struct patch *p, struct thresholds *t)
 		t->upload_mbps[i] = isnan(p->upload[i]) ? t->upload_mbps[i] : p->upload[i];
 		t->http_failures[i] = p->http[i] < 0 ? t->http_failures[i] : p->http[i];
 		t->retrans_pct[i] = isnan(p->retrans[i]) ? t->retrans_pct[i] : p->retrans[i];
+		t->dns_fail_pct[i] = isnan(p->dns_fail[i]) ? t->dns_fail_pct[i] : p->dns_fail[i];
 	}
 }
 

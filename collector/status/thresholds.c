@@ -15,6 +15,7 @@ thresholds_default(const char *link, struct thresholds *t)
 		.upload_mbps = { 1.0, 0.256 },
 		.http_failures = { 1, 3 },
 		.retrans_pct = { 5.0, 15.0 },
+		.dns_fail_pct = { 10.0, 25.0 },
 	};
 }
 
@@ -38,6 +39,9 @@ thresholds_check(const struct thresholds *t, char *why, unsigned len)
 	else if (t->retrans_pct[TH_CRITICAL] < t->retrans_pct[TH_DEGRADED])
 		snprintf(why, len, "retrans_critical_pct (%g) is below retrans_degraded_pct (%g)",
 		    t->retrans_pct[TH_CRITICAL], t->retrans_pct[TH_DEGRADED]);
+	else if (t->dns_fail_pct[TH_CRITICAL] < t->dns_fail_pct[TH_DEGRADED])
+		snprintf(why, len, "dns_fail_critical_pct (%g) is below dns_fail_degraded_pct (%g)",
+		    t->dns_fail_pct[TH_CRITICAL], t->dns_fail_pct[TH_DEGRADED]);
 	else if (t->http_failures[TH_CRITICAL] < t->http_failures[TH_DEGRADED])
 		snprintf(why, len, "http_critical_failures (%d) is below http_degraded_failures (%d)",
 		    t->http_failures[TH_CRITICAL], t->http_failures[TH_DEGRADED]);

@@ -18,6 +18,7 @@ struct thresholds {
 	double upload_mbps[2];    /* below: 1 / 0.256 Mbit/s */
 	int http_failures[2];     /* consecutive failures: 1 / 3 */
 	double retrans_pct[2];    /* the site's own traffic, above: 5 / 15 % */
+	double dns_fail_pct[2];   /* the site's own DNS lookups failed, above: 10 / 25 % */
 };
 
 /* Defaults for a link type name ("fiber", "vsat-geo", ...); an unknown or

@@ -70,21 +70,21 @@ check_http(struct findings *f, const struct window_metrics *m, const struct thre
 	add(f, crit ? SITE_CRITICAL : SITE_DEGRADED, text);
 }
 
-/* The site's own traffic: "retransmissions 12 % to tally above 5 %". */
+/* The site's own traffic: "retransmissions 12 % to tally above 5 %",
+ * "DNS failures 30 % to other above 25 %". */
 static void
-check_retrans(struct findings *f, const struct window_metrics *m, const struct thresholds *t)
+check_traffic(struct findings *f, const struct window_metrics *m, enum win_traffic t,
+    const double bound[2], const char *what)
 {
-	char what[64];
-	snprintf(what, sizeof(what), "retransmissions %.0f %% to %s", m->retrans_pct,
-	    m->retrans_to[0] != '\0' ? m->retrans_to : "the site's servers");
-	if (isnan(m->retrans_pct))
+	double v = m->traffic[t];
+	if (isnan(v))
 		return;
-	int level = m->retrans_pct > t->retrans_pct[TH_CRITICAL] ? TH_CRITICAL :
-	    m->retrans_pct > t->retrans_pct[TH_DEGRADED] ? TH_DEGRADED : -1;
+	int level = v > bound[TH_CRITICAL] ? TH_CRITICAL : v > bound[TH_DEGRADED] ? TH_DEGRADED : -1;
 	if (level < 0)
 		return;
-	char text[96];
-	snprintf(text, sizeof(text), "%s above %g %%", what, t->retrans_pct[level]);
+	char text[128];
+	snprintf(text, sizeof(text), "%s %.0f %% to %s above %g %%", what, v,
+	    m->traffic_to[t][0] != '\0' ? m->traffic_to[t] : "the site's servers", bound[level]);
 	add(f, level == TH_CRITICAL ? SITE_CRITICAL : SITE_DEGRADED, text);
 }
 
@@ -130,7 +130,8 @@ verdict_eval(const struct window_metrics *m, const struct thresholds *t,
 	check_above(&f, m->jitter_ms, t->jitter_ms, "jitter", "ms");
 	check_upload(&f, m->upload_mbps, t->upload_mbps);
 	check_http(&f, m, t);
-	check_retrans(&f, m, t);
+	check_traffic(&f, m, WT_RETRANS, t->retrans_pct, "retransmissions");
+	check_traffic(&f, m, WT_DNS_FAIL, t->dns_fail_pct, "DNS failures");
 	check_clock(&f, m->clock_skew_ms);
 	if (f.worst == SITE_OK)
 		check_baseline(&f, m, b, br);

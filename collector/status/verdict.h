@@ -11,6 +11,22 @@
 #include "sitestate.h"
 #include "thresholds.h"
 
+/* The site's own traffic (passive; the fields are the result kinds' table's,
+ * common/resultkind.h): per batch the worst group's figure, of the groups
+ * with enough to say, and its median over the window; a sum is of every
+ * group and the whole window. */
+enum win_traffic {
+	WT_RETRANS,         /* retransmitted %, judged */
+	WT_DNS_FAIL,        /* DNS lookups failed %, judged */
+	WT_HANDSHAKE,       /* handshake RTT p50, ms */
+	WT_TS_RTT,          /* TCP timestamp RTT p50, ms */
+	WT_DNS_TIME,        /* DNS answer time p50, ms */
+	WT_RESETS,          /* RSTs, a sum */
+	WT_SYN_UNANSWERED,  /* SYNs never answered, a sum */
+	WT_COUNT
+};
+#define WT_GROUP_MAX 33
+
 struct window_metrics {
 	int results;              /* measurements in the window */
 	double loss_pct;          /* pooled over icmp and stamp trains */
@@ -19,8 +35,9 @@ struct window_metrics {
 	double upload_mbps;       /* median of the upload throughputs */
 	int http_fail_streak;     /* consecutive batches with a failed http / upload_task */
 	char http_error[160];     /* the latest failure, "" when none */
-	double retrans_pct;       /* median of the batches' worst passive group, NAN none */
-	char retrans_to[33];      /* that group's name in the latest batch judged */
+	double traffic[WT_COUNT]; /* the site's own traffic, NAN none */
+	char traffic_to[WT_COUNT][WT_GROUP_MAX]; /* the worst group of the latest batch
+	                                          * with the figure; "" for sums */
 	double clock_skew_ms;     /* the agent's clock minus the collector's, of the newest
 	                           * live batch (collector/status/clockskew.h); NAN unknown */
 };

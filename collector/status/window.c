@@ -1,6 +1,7 @@
 #include "window.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -39,29 +40,63 @@ sample_train(struct win_sample *s, const struct wire_result *r)
 	s->jitter_ms = worst_of(s->jitter_ms, r->fig[RK_JUDGE_JITTER]);
 }
 
-/* The site's own traffic (passive): the group with the most retransmitted,
- * of those with enough segments to say. */
-static void
-sample_retrans(struct win_sample *s, const struct wire_result *r, char *group)
+/* Each figure of the site's own traffic: which field of the result kinds'
+ * table it is, which count a group needs at least min of to say it
+ * (RK_JUDGE_NONE: any), and whether the groups and the window add up. */
+static const struct traffic_rule {
+	enum rk_judge fig, enough;
+	double min;
+	bool sum;
+} traffic_rules[WT_COUNT] = {
+	[WT_RETRANS] = { RK_JUDGE_RETRANS, RK_JUDGE_SEGMENTS, WINDOW_RETRANS_MIN_SEGMENTS, false },
+	[WT_DNS_FAIL] = { RK_JUDGE_DNS_FAIL, RK_JUDGE_DNS_QUERIES, WINDOW_DNS_MIN_QUERIES, false },
+	[WT_HANDSHAKE] = { RK_JUDGE_HANDSHAKE, RK_JUDGE_NONE, 0, false },
+	[WT_TS_RTT] = { RK_JUDGE_TS_RTT, RK_JUDGE_NONE, 0, false },
+	[WT_DNS_TIME] = { RK_JUDGE_DNS_TIME, RK_JUDGE_NONE, 0, false },
+	[WT_RESETS] = { RK_JUDGE_RESETS, RK_JUDGE_NONE, 0, true },
+	[WT_SYN_UNANSWERED] = { RK_JUDGE_SYN_UNANSWERED, RK_JUDGE_NONE, 0, true },
+};
+
+enum rk_judge
+window_traffic_judge(enum win_traffic t)
 {
-	double pct = r->fig[RK_JUDGE_RETRANS], segs = r->fig[RK_JUDGE_SEGMENTS];
-	if (isnan(pct) || !(segs >= WINDOW_RETRANS_MIN_SEGMENTS))
-		return;
-	if (!isnan(s->retrans_pct) && pct <= s->retrans_pct)
-		return;
-	s->retrans_pct = (float)pct;
-	snprintf(group, WINDOW_GROUP_MAX, "%s", r->target);
+	return (unsigned)t < WT_COUNT ? traffic_rules[t].fig : RK_JUDGE_NONE;
+}
+
+/* The site's own traffic (passive): of one group's result, each figure
+ * that is worse than the batch's so far (sums: added). */
+static void
+sample_traffic(struct win_sample *s, const struct wire_result *r, struct win_groups *g)
+{
+	for (int t = 0; t < WT_COUNT; t++) {
+		const struct traffic_rule *u = &traffic_rules[t];
+		double v = r->fig[u->fig];
+		if (isnan(v) || v < 0 ||
+		    (u->enough != RK_JUDGE_NONE && !(r->fig[u->enough] >= u->min)))
+			continue;
+		if (u->sum) {
+			s->traffic[t] = (float)((isnan(s->traffic[t]) ? 0 : s->traffic[t]) + v);
+			continue;
+		}
+		if (!isnan(s->traffic[t]) && v <= s->traffic[t])
+			continue;
+		s->traffic[t] = (float)v;
+		snprintf(g->to[t], sizeof(g->to[t]), "%s", r->target);
+	}
 }
 
 /* What the status engine judges of each result is what its kind's table
  * entry says (common/resultkind.h). */
 void
 window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *s, char *error,
-    char *group)
+    struct win_groups *groups)
 {
-	error[0] = group[0] = '\0';
+	error[0] = '\0';
+	memset(groups, 0, sizeof(*groups));
 	*s = (struct win_sample){ .t_ms = recv_ms, .rtt_p95_ms = NAN, .jitter_ms = NAN,
-		.upload_mbps = NAN, .retrans_pct = NAN };
+		.upload_mbps = NAN };
+	for (int t = 0; t < WT_COUNT; t++)
+		s->traffic[t] = NAN;
 	for (size_t i = 0; i < b->nresults; i++) {
 		const struct wire_result *r = &b->results[i];
 		const struct resultkind *k = r->kind;
@@ -70,7 +105,7 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 		if (rk_judges(k, RK_JUDGE_TALLY))
 			sample_http(s, r, error);
 		if (rk_judges(k, RK_JUDGE_RETRANS))
-			sample_retrans(s, r, group);
+			sample_traffic(s, r, groups);
 		double up = r->fig[RK_JUDGE_UPLOAD];
 		if (!isnan(up) && (isnan(s->upload_mbps) || up < s->upload_mbps))
 			s->upload_mbps = (float)up;
@@ -78,7 +113,8 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 }
 
 void
-window_add(struct window *w, const struct win_sample *s, const char *error, const char *group)
+window_add(struct window *w, const struct win_sample *s, const char *error,
+    const struct win_groups *groups)
 {
 	int at = (w->head + w->n) % WINDOW_MAX_SAMPLES;
 	if (w->n == WINDOW_MAX_SAMPLES) {
@@ -88,8 +124,9 @@ window_add(struct window *w, const struct win_sample *s, const char *error, cons
 		w->n++;
 	}
 	w->s[at] = *s;
-	if (!isnan(s->retrans_pct))
-		snprintf(w->retrans_to, sizeof(w->retrans_to), "%s", group);
+	for (int t = 0; t < WT_COUNT; t++)
+		if (!isnan(s->traffic[t]))
+			memcpy(w->traffic_to.to[t], groups->to[t], sizeof(w->traffic_to.to[t]));
 	if (s->http_total == 0)
 		return;
 	if (s->http_failed > 0) {
@@ -112,17 +149,44 @@ median(double *v, size_t n)
 	return round(stats_percentile_sorted(v, n, 0.5) * 1000.0) / 1000.0;
 }
 
+/* Is sample s in (now - window_ms, now]? */
+static bool
+in_window(const struct win_sample *s, int64_t now_ms, int64_t window_ms)
+{
+	return s->t_ms > now_ms - window_ms && s->t_ms <= now_ms;
+}
+
+/* The site's own traffic over the window: medians of the batches' worst,
+ * or sums. */
+static void
+traffic_metrics(const struct window *w, int64_t now_ms, int64_t window_ms,
+    struct window_metrics *m)
+{
+	for (int t = 0; t < WT_COUNT; t++) {
+		double v[WINDOW_MAX_SAMPLES], sum = 0;
+		size_t n = 0;
+		for (int i = 0; i < w->n; i++) {
+			const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
+			if (in_window(s, now_ms, window_ms) && !isnan(s->traffic[t])) {
+				v[n++] = s->traffic[t];
+				sum += s->traffic[t];
+			}
+		}
+		m->traffic[t] = traffic_rules[t].sum ? (n > 0 ? sum : NAN) : median(v, n);
+		memcpy(m->traffic_to[t], w->traffic_to.to[t], sizeof(m->traffic_to[t]));
+	}
+}
+
 void
 window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct window_metrics *m)
 {
-	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES],
-	    re[WINDOW_MAX_SAMPLES];
-	size_t np = 0, nj = 0, nu = 0, nr = 0;
+	double p95[WINDOW_MAX_SAMPLES], jit[WINDOW_MAX_SAMPLES], up[WINDOW_MAX_SAMPLES];
+	size_t np = 0, nj = 0, nu = 0;
 	int64_t sent = 0, recv = 0;
 	*m = (struct window_metrics){ .loss_pct = NAN, .clock_skew_ms = NAN };
 	for (int i = 0; i < w->n; i++) {
 		const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
-		if (s->t_ms <= now_ms - window_ms || s->t_ms > now_ms)
+		if (!in_window(s, now_ms, window_ms))
 			continue;
 		m->results++;
 		sent += s->sent;
@@ -133,16 +197,13 @@ window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct windo
 			jit[nj++] = s->jitter_ms;
 		if (!isnan(s->upload_mbps))
 			up[nu++] = s->upload_mbps;
-		if (!isnan(s->retrans_pct))
-			re[nr++] = s->retrans_pct;
 	}
 	if (sent > 0)
 		m->loss_pct = (double)(sent - recv) * 100.0 / (double)sent;
 	m->rtt_p95_ms = median(p95, np);
 	m->jitter_ms = median(jit, nj);
 	m->upload_mbps = median(up, nu);
-	m->retrans_pct = median(re, nr);
-	memcpy(m->retrans_to, w->retrans_to, sizeof(m->retrans_to));
+	traffic_metrics(w, now_ms, window_ms, m);
 	m->http_fail_streak = w->http_fail_streak;
 	memcpy(m->http_error, w->http_error, sizeof(m->http_error));
 }

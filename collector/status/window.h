@@ -11,8 +11,8 @@
 #include "verdict.h"
 #include "wire.h"
 
-/* What the status engine keeps of one batch: 40 bytes, so 15,000 sites
- * with a full ring cost about 19 MB. */
+/* What the status engine keeps of one batch: 64 bytes, so 15,000 sites
+ * with a full ring cost about 31 MB. */
 struct win_sample {
 	int64_t t_ms;           /* receive time */
 	int32_t sent, recv;     /* icmp and stamp trains, pooled */
@@ -21,35 +21,44 @@ struct win_sample {
 	float upload_mbps;      /* slowest upload, NAN none */
 	uint16_t http_total;    /* http and upload_task results */
 	uint16_t http_failed;
-	float retrans_pct;      /* worst passive group's retransmitted %, NAN none */
+	float traffic[WT_COUNT]; /* the site's own traffic (verdict.h), NAN none */
 };
 
 /* Enough for a 5-minute window at a 10 s counting interval. */
 #define WINDOW_MAX_SAMPLES 32
 #define WINDOW_ERROR_MAX 160
-#define WINDOW_GROUP_MAX 33
-/* A passive group with fewer segments in a batch is not judged. */
+#define WINDOW_GROUP_MAX WT_GROUP_MAX
+/* A passive group with fewer segments (DNS queries) in a batch says
+ * nothing of its retransmissions (DNS failures). */
 #define WINDOW_RETRANS_MIN_SEGMENTS 100
+#define WINDOW_DNS_MIN_QUERIES 20
+
+/* The passive groups of a batch or a window that gave each figure. */
+struct win_groups {
+	char to[WT_COUNT][WINDOW_GROUP_MAX];
+};
 
 struct window {
 	struct win_sample s[WINDOW_MAX_SAMPLES];  /* ring, oldest at head */
 	int head, n;
 	int http_fail_streak;   /* consecutive batches with a failure */
 	char http_error[WINDOW_ERROR_MAX];
-	char retrans_to[WINDOW_GROUP_MAX];  /* worst passive group of the latest batch */
+	struct win_groups traffic_to;  /* of the latest batch with each figure */
 };
 
 /* Summarise a decoded batch; error (WINDOW_ERROR_MAX bytes) gets the first
- * failed http / upload_task result's target and error, or ""; group
- * (WINDOW_GROUP_MAX bytes) the passive group with the most retransmitted,
- * or "". */
+ * failed http / upload_task result's target and error, or ""; groups the
+ * passive group worst in each figure, or "". */
 void window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample *out,
-    char *error, char *group);
+    char *error, struct win_groups *groups);
 
 /* Add a sample (dropping the oldest when the ring is full) and update the
- * tally-path failure streak with its error and the worst passive group. */
+ * tally-path failure streak with its error and the worst passive groups. */
 void window_add(struct window *w, const struct win_sample *s, const char *error,
-    const char *group);
+    const struct win_groups *groups);
+
+/* What the result kinds' table calls traffic figure t (common/resultkind.h). */
+enum rk_judge window_traffic_judge(enum win_traffic t);
 
 /* Metrics of the samples received in (now - window_ms, now]. */
 void window_metrics(struct window *w, int64_t now_ms, int64_t window_ms,

@@ -335,8 +335,11 @@ pg_column_blob(struct db_stmt *st, int i)
 		return NULL;
 	if (PQftype(s->res, i) != PG_OID_BYTEA)
 		return v;
+	if (s->blob != NULL && s->blob_col == i)
+		return s->blob;   /* a pointer given out earlier stays valid */
 	PQfreemem(s->blob);
 	s->blob = PQunescapeBytea((const unsigned char *)v, &s->blob_len);
+	s->blob_col = i;
 	return s->blob;
 }
 

@@ -48,8 +48,9 @@ struct pg_stmt {
 	bool typed;      /* prepared again with its bindings' types (pg_typed.c) */
 	PGresult *res;
 	int row, nrows;
-	unsigned char *blob;
+	unsigned char *blob;  /* the current row's column blob_col, unescaped */
 	size_t blob_len;
+	int blob_col;
 };
 
 /* A finished command's result as DB_OK or DB_ERROR: rows changed kept,

@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "collector/ingest/bootacc.h"
 #include "log.h"
+#include "pg_batch.h"
 #include "schema.h"
 #include "store_url.h"
 
@@ -88,6 +89,10 @@ struct store {
 	bool in_tx;
 	int pending;       /* rows written in the open transaction */
 	int pending_batches;
+	struct pg_batches *queue;   /* PostgreSQL: store_batch_later's, NULL otherwise */
+	store_batch_fn *told;       /* store_on_batch's */
+	void *told_ctx;
+	bool flushing;
 };
 
 /* A lost connection is logged once, by the collector (store_up). */
@@ -146,6 +151,9 @@ configure(struct store *s)
 		if (db_prepare(s->db, sql, &s->st[i]) != DB_OK)
 			return db_fail(s, sql);
 	}
+	if (s->o.pipeline > 0 && strcmp(db_backend(s->db), "postgresql") == 0 &&
+	    pg_batches_new(s->db, (size_t)s->o.pipeline, &s->queue) != PANTAU_OK)
+		return db_fail(s, "prepare the pipelined batch insert");
 	return PANTAU_OK;
 }
 
@@ -180,8 +188,10 @@ store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
+	(void)store_flush(s);
 	if (s->in_tx)
 		(void)store_commit(s);
+	pg_batches_free(s->queue);
 	for (int i = 0; i < ST_COUNT; i++)
 		db_finalize(s->st[i]);
 	db_close(s->db);
@@ -206,6 +216,7 @@ store_reconnect(struct store *s)
 {
 	if (db_connected(s->db))
 		return PANTAU_OK;
+	(void)store_flush(s);   /* what waited is told lost */
 	bootacc_clear(s->boots);
 	s->in_tx = false;
 	s->pending = 0;
@@ -277,9 +288,10 @@ flush_boots(struct store *s)
 pantau_err
 store_commit(struct store *s)
 {
-	if (!s->in_tx)
-		return PANTAU_OK;
-	pantau_err rc = flush_boots(s);
+	pantau_err rc = store_flush(s);
+	if (rc != PANTAU_OK || !s->in_tx)
+		return rc;
+	rc = flush_boots(s);
 	if (rc == PANTAU_OK)
 		rc = step_reset(s, s->st[ST_COMMIT], "commit");
 	if (rc != PANTAU_OK) {
@@ -550,7 +562,9 @@ pantau_err
 store_status(struct store *s, const char *regency, const char *agent,
     const struct wire_status *w, int64_t recv_ms)
 {
-	pantau_err rc = begin(s);
+	pantau_err rc = store_flush(s);   /* the site's batches first, as received */
+	if (rc == PANTAU_OK)
+		rc = begin(s);
 	if (rc == PANTAU_OK)
 		rc = site_seen(s, agent, regency, recv_ms);
 	if (rc != PANTAU_OK)
@@ -571,4 +585,66 @@ store_status(struct store *s, const char *regency, const char *agent,
 	bind_int(st, 13, w->simulated);
 	s->pending++;
 	return step_reset(s, st, "update site status");
+}
+
+/* ---- batches many at a time (PostgreSQL: collector/store/pg_batch.h) ---- */
+
+void
+store_on_batch(struct store *s, store_batch_fn *fn, void *ctx)
+{
+	s->told = fn;
+	s->told_ctx = ctx;
+}
+
+void
+store_batch_later(struct store *s, const char *regency, struct wire_batch *b, int64_t recv_ms)
+{
+	pantau_err rc = PANTAU_OK;
+	if (s->queue == NULL) {
+		rc = store_batch(s, regency, b, recv_ms);
+	} else {
+		if (pg_batches_full(s->queue))
+			(void)store_flush(s);
+		rc = begin(s);
+		if (rc == PANTAU_OK && pg_batches_add(s->queue, regency, b, recv_ms,
+		                           batch_upload(b)) == PANTAU_OK)
+			return;
+	}
+	if (s->told != NULL)
+		s->told(s->told_ctx, regency, b, recv_ms, rc == PANTAU_OK ? rc : PANTAU_ERR_DB);
+}
+
+/* One batch's fate from the pipeline: counted as store_batch counts it. */
+static void
+batch_done(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms, int rows)
+{
+	struct store *s = ctx;
+	pantau_err rc = PANTAU_ERR_DB;
+	if (rows == 0)
+		rc = count_duplicate(s, b, recv_ms);
+	else if (rows > 0 && (rc = count_boot(s, b, recv_ms, false)) == PANTAU_OK) {
+		s->pending += 1 + (int)b->nresults;
+		s->pending_batches++;
+	}
+	if (s->told != NULL)
+		s->told(s->told_ctx, regency, b, recv_ms, rc);
+}
+
+pantau_err
+store_flush(struct store *s)
+{
+	if (s->queue == NULL || s->flushing || pg_batches_count(s->queue) == 0)
+		return PANTAU_OK;
+	s->flushing = true;
+	pantau_err rc = s->in_tx ? pg_batches_sync(s->queue) : PANTAU_ERR_STATE;
+	if (rc != PANTAU_OK) {
+		/* As store_batch: no batch half stored; they come back by replay. */
+		if (db_connected(s->db))
+			log_warnx("store: rolling back %d batch(es) after an error: %s",
+			    s->pending_batches + (int)pg_batches_count(s->queue), db_errmsg(s->db));
+		rollback(s);
+	}
+	pg_batches_report(s->queue, rc != PANTAU_OK, batch_done, s);
+	s->flushing = false;
+	return rc;
 }

@@ -51,6 +51,8 @@ struct store_opts {
 	int commit_ms;           /* longest a row waits for its commit */
 	int commit_rows;         /* commit at least this often */
 	bool sync_full;          /* synchronous=FULL instead of NORMAL */
+	int pipeline;            /* PostgreSQL: batches per round trip (store_batch_later);
+	                          * 0: a round trip per statement, as store_batch */
 };
 
 /* Open or create the database and its schema. */
@@ -80,6 +82,21 @@ pantau_err store_catalog_end(struct store *s);
  */
 pantau_err store_batch(struct store *s, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);
+
+/* Told of each batch given to store_batch_later once its fate is known:
+ * rc as store_batch's. b stays the store's; it is gone after the call. */
+typedef void store_batch_fn(void *ctx, const char *regency, const struct wire_batch *b,
+    int64_t recv_ms, pantau_err rc);
+void store_on_batch(struct store *s, store_batch_fn *fn, void *ctx);
+/* store_batch with its outcome told to the store_on_batch callback: at
+ * once on SQLite; on PostgreSQL at the next store_flush, store_commit or
+ * store_status, the batches waiting then written in one round trip
+ * (collector/store/pg_batch.h). b may be moved into the store (left empty). */
+void store_batch_later(struct store *s, const char *regency, struct wire_batch *b,
+    int64_t recv_ms);
+/* Write the batches waiting from store_batch_later and tell their fate:
+ * PANTAU_ERR_DB when that failed, the open transaction then rolled back. */
+pantau_err store_flush(struct store *s);
 
 /* Keep the clock estimate of (agent, boot) (collector/ingest/clockest.h);
  * written to boots at commit. */

@@ -104,6 +104,31 @@ def cpu_seconds(pid):
         return None
 
 
+def server_cpu(data_dir):
+    """CPU time of a PostgreSQL server and its live processes (the
+    postmaster's pid is the first line of DATA/postmaster.pid): a backend's
+    time counts while it lives, so read it while the collector is connected."""
+    if data_dir is None:
+        return None
+    try:
+        with open(os.path.join(data_dir, "postmaster.pid")) as f:
+            master = int(f.readline())
+    except (OSError, ValueError):
+        return None
+    total = cpu_seconds(master) or 0.0
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                ppid = int(f.read().rpartition(")")[2].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == master:
+            total += cpu_seconds(int(d)) or 0.0
+    return total
+
+
 def machine_busy():
     """CPU seconds all CPUs have spent busy since boot, from /proc/stat."""
     with open("/proc/stat") as f:
@@ -203,7 +228,7 @@ class Workdir:
 
 # ---------------------------------------------------------------- ingest
 
-def collector_ini(wd, broker_port, api_port, store_url=None):
+def collector_ini(wd, broker_port, api_port, store_url=None, store_extra=None):
     hm = h()
     sections = {
         "collector": {"database": os.path.join(wd, "pantau.db"),
@@ -213,7 +238,7 @@ def collector_ini(wd, broker_port, api_port, store_url=None):
         "api": {"listen": "127.0.0.1", "port": api_port},
     }
     if store_url:
-        sections["store"] = {"url": store_url}
+        sections["store"] = {"url": store_url, **(store_extra or {})}
     return hm.write_ini(os.path.join(wd, "collector.ini"), sections)
 
 
@@ -323,7 +348,7 @@ def wait_done(loadgen, sampler, counter, total):
             return False
 
 
-def run_ingest(args, wd, procs, store_url=None):
+def run_ingest(args, wd, procs, store_url=None, store_extra=None, pg_data=None):
     hm = h()
     collector = hm.binary("pantau-collector")
     loadgen = hm.binary("pantau-loadgen")
@@ -336,7 +361,8 @@ def run_ingest(args, wd, procs, store_url=None):
     api_port = hm.free_port()
     api = f"http://127.0.0.1:{api_port}"
     col = hm.Proc("collector", [collector, "--config",
-                                collector_ini(wd, broker.port, api_port, store_url)], wd)
+                                collector_ini(wd, broker.port, api_port, store_url,
+                                                             store_extra)], wd)
     procs.append(("collector", col))
     hm.wait_for(lambda: col.alive() and hm.http_json(f"{api}/healthz", timeout=1)[0] == 200,
                 20, "the collector's API")
@@ -352,7 +378,8 @@ def run_ingest(args, wd, procs, store_url=None):
             "--catalog", hm.CATALOG_DIR, "--prefix", "sim"]
     cpu0 = {"collector": cpu_seconds(col.pid), "mosquitto": cpu_seconds(broker.proc.pid),
             "mosquitto_sub": cpu_seconds(counter.pid), "loadgen": children_cpu(),
-            "machine": machine_busy(), "wall": time.monotonic(), "bench": self_cpu()}
+            "machine": machine_busy(), "wall": time.monotonic(), "bench": self_cpu(),
+            "postgresql": server_cpu(pg_data)}
     lg_out = open(os.path.join(wd, "loadgen.out"), "wb")
     lg_err = open(os.path.join(wd, "loadgen.log"), "wb")
     try:
@@ -369,9 +396,11 @@ def run_ingest(args, wd, procs, store_url=None):
         raise BenchError("the collector died during the run:\n" + col.output()[-2000:])
     cpu = {"collector": cpu_seconds(col.pid), "mosquitto": cpu_seconds(broker.proc.pid),
            "mosquitto_sub": cpu_seconds(counter.pid), "loadgen": children_cpu(),
-           "machine": machine_busy(), "wall": time.monotonic(), "bench": self_cpu()}
+           "machine": machine_busy(), "wall": time.monotonic(), "bench": self_cpu(),
+           "postgresql": server_cpu(pg_data)}
     cpu = {k: None if v is None or cpu0[k] is None else v - cpu0[k] for k, v in cpu.items()}
     ours = [cpu[k] for k in ("collector", "mosquitto", "mosquitto_sub", "loadgen", "bench")]
+    ours += [cpu["postgresql"] or 0.0]
     cpu["other"] = None if None in ours else cpu["machine"] - sum(ours)
     final = proc_status(col.pid)
     sampler.rss_at.setdefault(100, final.get("VmRSS"))
@@ -537,40 +566,56 @@ def bench_passive(args):
     return passive.bench_passive(args, proc_status, cpu_seconds, mib)
 
 
+# The stores of pgstore, in its columns: (name, label, [store] keys beside the url).
+PG_STORES = (("sqlite", "SQLite", None),
+             ("pg-each", "PG per row", {"pipeline": 0}),
+             ("pg-pipe", "PG pipelined", {"pipeline": 500}))
+
+
 def bench_pgstore(args):
     """The same ingest load stored into SQLite and into PostgreSQL (issue 15),
-    side by side: batches stored per second, each against mosquitto_sub."""
+    side by side: batches stored per second, each against mosquitto_sub.
+    PostgreSQL twice: a round trip per statement ([store] pipeline = 0, as
+    before the pipeline) and the batches of a loop turn in one pipeline."""
     import pgcluster
     if not pgcluster.available():
         raise BenchError("postgresql-15 is not installed (make deps)")
     print(f"pgstore: {args.count} batches from {args.agents} virtual agents, once per store")
     results, ok = {}, True
-    for name in ("sqlite", "postgresql"):
+    stores = [st for st in PG_STORES if st[0] in os.environ.get(
+        "PANTAU_BENCH_PGSTORES", ",".join(n for n, _, _ in PG_STORES)).split(",")]
+    for name, _, extra in stores:
         wd = Workdir(args.build, f"pgstore-{name}", args.keep)
         procs, pg, failed = [], None, True
         try:
-            if name == "postgresql":
+            if extra is not None:
                 pg = pgcluster.PgCluster("bench")
                 pg.start()
-            results[name] = run_ingest(args, wd.path, procs, pg.url() if pg else None)
+            results[name] = run_ingest(args, wd.path, procs, pg.url() if pg else None, extra,
+                                       pg.data if pg else None)
             failed = not results[name]["complete"]
             ok = ok and not failed
         finally:
             stop_all(procs)
             if pg is not None:
+                if args.keep or failed:
+                    shutil.copy(pg.log, os.path.join(wd.path, "postgresql.log"))
                 pg.remove()
             wd.close(failed)
-    rows = [("", "SQLite", "PostgreSQL")]
+    rows = [("",) + tuple(label for _, label, _ in stores)]
     for label, f in (("batches stored / s", lambda r: fmt_rate(r["col_rate"], "")),
                      ("mosquitto_sub msg / s", lambda r: fmt_rate(r["ref_rate"], "")),
                      ("ratio stored / delivered", lambda r: "-" if not r["ref_rate"]
                       or r["col_rate"] is None else f"{r['col_rate'] / r['ref_rate']:.2f}"),
                      ("CPU s: collector", lambda r: "-" if r["cpu"]["collector"] is None
                       else f"{r['cpu']['collector']:.1f}"),
+                     ("CPU s: PostgreSQL", lambda r: "-" if r["cpu"]["postgresql"] is None
+                      else f"{r['cpu']['postgresql']:.1f}"),
+                     ("CPU s: machine busy / avail", lambda r: machine_row(r["cpu"])),
                      ("stored", lambda r: str(r["stored"]))):
-        rows.append((label, f(results["sqlite"]), f(results["postgresql"])))
-    for a, b, c in rows:
-        print(f"  {a:<26} {b:>14} {c:>14}")
+        rows.append((label,) + tuple(f(results[name]) for name, _, _ in stores))
+    for row in rows:
+        print(f"  {row[0]:<26}" + "".join(f" {c:>14}" for c in row[1:]))
     print("  (goal for PostgreSQL: ratio >= 0.9; docs/bench.md)")
     return ok
 

@@ -17,6 +17,8 @@ DEMO = os.path.join(ROOT, "deploy", "demo", "demo.py")
 sys.path.insert(0, os.path.dirname(DEMO))
 import demo  # noqa: E402  (its SITES: the real agents it starts)
 
+RUN_ALONE = True   # tests/run.py --jobs: the demo starts its whole stack on both cores
+
 
 def ini_value(text, section, key):
     m = re.search(rf"(?ms)^\[{re.escape(section)}\]$(.*?)(?=^\[|\Z)", text)

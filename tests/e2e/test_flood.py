@@ -29,6 +29,8 @@ import mqttraw
 from harness import (CATALOG_DIR, ROOT, E2ETestCase, binary, free_port,
                      http_json, port_open, wait_for, wait_subscribed, write_ini)
 
+RUN_ALONE = True   # tests/run.py --jobs: a flood takes both cores
+
 # make SANITIZE=1 test builds into build/sanitize (Makefile)
 SANITIZED = "sanitize" in os.environ.get("PANTAU_BUILD", "")
 SLOW_CLIENTS = 1000

@@ -142,6 +142,24 @@ class ExportedMetricsTest(E2ETestCase):
                 self.assertEqual(sorted(used - self.exported), [])
                 self.assertTrue(used)
 
+    def test_site_dashboard_charts_every_site_figure(self):
+        """Each site family (the window's figures, the site's own traffic
+        among them) has a panel on the site dashboard; each the status engine
+        judges of the site's own traffic has a worst-20 table nationally."""
+        found = dict(dashboards())
+
+        def used(d):
+            return set().union(*(metric_names(t["expr"]) for p in d["panels"]
+                                 for t in p.get("targets", [])))
+        site = {m for m in self.exported if m.startswith("pantau_site_")}
+        self.assertIn("pantau_site_handshake_rtt_seconds", site)
+        self.assertEqual(sorted(site - used(found["pantau-site.json"])), [])
+        tops = {m for p in found["pantau-national.json"]["panels"] if p["type"] == "table"
+                for t in p["targets"] if t["expr"].startswith("topk(20, ")
+                for m in metric_names(t["expr"])}
+        for judged in ("pantau_site_retrans_ratio", "pantau_site_dns_fail_ratio"):
+            self.assertIn(judged, tops)
+
     def test_alert_rules_use_exported_metrics(self):
         with open(os.path.join(ROOT, "deploy", "prometheus", "pantau-rules.yml")) as f:
             exprs = re.findall(r"(?m)^\s+expr: (?:\|\n)?((?:.+\n)+?)\s+(?:for|labels):", f.read())

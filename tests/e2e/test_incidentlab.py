@@ -19,6 +19,8 @@ from harness import (E2ETestCase, binary, free_port, http_json, port_open,  # no
                      wait_for, wait_subscribed)
 from test_alerts import ALERTMANAGER  # noqa: E402
 
+RUN_ALONE = True   # tests/run.py --jobs: its namespaces hold lab addresses and the host's management veth
+
 AGENTS = {"s1": ("ag-3273-0101", "32.73"), "s2": ("ag-3204-0101", "32.04"),
           "s3": ("ag-9501-0101", "95.01"), "s4": ("ag-3171-0101", "31.71")}
 SHARED = ["s1", "s2", "s3"]

@@ -21,6 +21,8 @@ import lab as L  # noqa: E402
 from labsite import (Site, listening, start_reflector, throughput_probe,  # noqa: E402
                      throughput_vs_iperf3)
 
+RUN_ALONE = True   # tests/run.py --jobs: it measures against ping, irtt and iperf3 in namespaces with lab addresses
+
 _available = []
 
 

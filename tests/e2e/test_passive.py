@@ -5,10 +5,14 @@ reset); its results per destination group go through mosquitto into the
 collector's store and series. `pantau-agent check` says what to do about a
 missing interface and an interface without traffic, in both languages."""
 import os
+import re
 import subprocess
 import threading
+import urllib.request
 
 from harness import CATALOG_DIR, E2ETestCase, binary, free_port, http_json, wait_for
+
+RUN_ALONE = True   # tests/run.py --jobs: it builds a namespace and captures on the host's side of its veth
 
 SITE_ADDR, FAR_ADDR = "198.19.77.1", "198.19.77.2"
 
@@ -100,11 +104,26 @@ class PassiveProbeTest(E2ETestCase):
         site = sh(binary("pantau"), "site", agent, "--url", self.api, check=False)
         self.assertRegex(site.stdout, r"passive web: handshake p50 [\d.]+ ms, retransmitted "
                                       r"[\d.]+ %, \d+ flows", site.stdout)
-        self.assertRegex(site.stdout, r"passive other: .*\d+ flows")
+        self.assertRegex(site.stdout, r"passive other: .*\d+ resets?, \d+ flows")
         series = {s["target"]: s for s in body["series"] if s["probe"] == "passive"}
         point = series["web"]["points"][-1]
         self.assertIn("handshake_p50_ms", point)
         self.assertIn("retrans_pct", point)
+        # the status engine's window keeps the figures; /metrics shows them
+        w = body["window"]
+        self.assertIsInstance(w["handshake_p50_ms"], float, w)
+        self.assertLess(w["handshake_p50_ms"], 100, w)
+        self.assertGreaterEqual(w["resets"], 1, w)
+        self.assertEqual(w["syn_unanswered"], 0, w)
+        self.assertIsNone(w["dns_fail_pct"], w)   # no DNS in this traffic
+        with urllib.request.urlopen(f"{self.api}/metrics", timeout=5) as r:
+            text = r.read().decode()
+        labels = r'\{agent="' + agent + r'",[^}]*\}'
+        hs = re.search(r"(?m)^pantau_site_handshake_rtt_seconds" + labels + r" (\S+)$", text)
+        self.assertIsNotNone(hs, text)
+        self.assertAlmostEqual(float(hs.group(1)), w["handshake_p50_ms"] / 1000, places=6)
+        self.assertRegex(text, r"(?m)^pantau_site_tcp_resets" + labels + r" [1-9]")
+        self.assertNotIn("pantau_site_dns_fail_ratio{", text)
 
     def test_check_says_what_to_do(self):
         broker = self.start_broker()

@@ -14,6 +14,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import pathlab  # noqa: E402
 from harness import BUILD, wait_for  # noqa: E402
 
+RUN_ALONE = True   # tests/run.py --jobs: its namespaces hold lab addresses and the host's management veth
+
 NEEDS = os.geteuid() == 0 and shutil.which("traceroute") and shutil.which("ip")
 
 

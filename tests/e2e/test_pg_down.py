@@ -4,8 +4,10 @@
 collector logs each change once, answers /healthz 503 and pantau_store_up 0
 meanwhile, and every batch is stored once (0 lost, 0 duplicated). A
 database down at start is waited for."""
+import json
 import time
 import unittest
+import urllib.error
 import urllib.request
 
 import pgcluster
@@ -41,6 +43,15 @@ class StoreDownTest(FaultTest):
         return [(f[0], *map(int, f[1:])) for f in
                 (line.split("|") for line in out.splitlines() if line)]
 
+    def assert_unavailable(self, path):
+        """A route that reads the database: 503, a JSON error, Retry-After."""
+        with self.assertRaises(urllib.error.HTTPError) as cm:
+            urllib.request.urlopen(f"{self.api}{path}", timeout=5)
+        e = cm.exception
+        self.assertEqual(e.code, 503, path)
+        self.assertIn("store is unavailable", json.loads(e.read())["error"], path)
+        self.assertGreater(int(e.headers["Retry-After"]), 0, path)
+
     def health(self):
         return http_json(f"{self.api}/healthz")[0]
 
@@ -55,6 +66,9 @@ class StoreDownTest(FaultTest):
         self.pg.stop("immediate")
         wait_for(lambda: self.health() == 503, 15, "/healthz 503 with the database down")
         self.assertEqual(metric(self.api, "pantau_store_up"), 0)
+        for path in ("/api/v1/regions", "/api/v1/sites", "/api/v1/stats",
+                     "/api/v1/events", "/api/v1/sites/ag-3273-0501"):
+            self.assert_unavailable(path)
         for a in self.agents:
             self.wait_produced(a, 3)       # kept by the broker's session and the outboxes
         self.pg.start()

@@ -10,6 +10,8 @@ import subprocess
 
 from harness import CATALOG_DIR, E2ETestCase, binary, wait_for, write_ini
 
+RUN_ALONE = True   # tests/run.py --jobs: it measures rates through tbf in namespaces
+
 
 class ShapedThroughputTest(E2ETestCase):
 

@@ -17,6 +17,7 @@
 #include "db_harness.h"
 #include "clock.h"
 #include "collector/alerts/alerts.h"
+#include "collector/alerts/alertstate.h"
 #include "collector/status/engine.h"
 #include "collector/store/store.h"
 
@@ -358,6 +359,7 @@ test_profiles(void **state)
 	char path[HARNESS_PATH_MAX];
 	harness_file(path, "[link.cellular]\nrtt_p95_degraded_ms = 300\n"
 	                   "rtt_p95_critical_ms = 900\n"
+	                   "dns_fail_critical_pct = 40\n"
 	                   "[site.ag-special]\nlink = vsat-geo\nloss_degraded_pct = 5\n"
 	                   "latitude = -4.09\nlongitude = 138.95\n");
 	assert_int_equal(profiles_load(path, &f->prof, stderr), PANTAU_OK);
@@ -366,6 +368,8 @@ test_profiles(void **state)
 	profiles_thresholds(f->prof, "ag-x", "cellular", &t);
 	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 300, 1e-9);
 	assert_float_equal(t.jitter_ms[TH_DEGRADED], 30, 1e-9);  /* not overridden */
+	assert_float_equal(t.dns_fail_pct[TH_CRITICAL], 40, 1e-9);
+	assert_float_equal(t.dns_fail_pct[TH_DEGRADED], 10, 1e-9);  /* not overridden */
 	/* the site's link type wins over its agent's, then its own keys */
 	profiles_thresholds(f->prof, "ag-special", "fiber", &t);
 	assert_float_equal(t.rtt_p95_ms[TH_DEGRADED], 800, 1e-9);
@@ -567,6 +571,71 @@ test_alerts_flapping(void **state)
 	assert_int_equal(fl.firings, 1);
 	assert_int_equal(fl.resolves, 0);
 	alerts_free(a);
+}
+
+/* Partitioned collectors: ctx names the one regency owned ("" none). */
+static bool
+owns_one(void *ctx, const char *regency)
+{
+	return strcmp(ctx, regency) == 0;
+}
+
+/* The owner judges and saves; a standby judges nothing, shows what the
+ * owner saved, and after taking over goes on with the firing alerts as
+ * they were told, without firing them again. */
+static void
+test_partition_owner_and_standby(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	const char *ag = "ag-9501-0001";
+	char jaya[] = "95.01", none[] = "";
+	engine_set_owner(f->e, owns_one, jaya);
+	struct alerts *a = alerts_new(&r, f->fx.cat);
+	alerts_set_owner(a, owns_one, jaya);
+	struct engine *sb = engine_new(&f->o, f->fx.cat, NULL, f->sdb, T0);
+	engine_set_owner(sb, owns_one, none);
+	birth(f, "95.01", ag, "vsat-geo", T0);
+	for (int k = 0; k < 3; k++)
+		icmp(f, "95.01", ag, T0 + k * 20 * SEC, 25, 600);
+	engine_tick(f->e, T0 + 41 * SEC);
+	alerts_evaluate(a, f->e, T0 + 41 * SEC);
+	assert_non_null(alert(a, "PantauSiteDown/ag-9501-0001"));
+	unsigned v = alert(a, "PantauSiteDown/ag-9501-0001")->version;
+	assert_true(alert_set_told(alert(a, "PantauSiteDown/ag-9501-0001"), "webhook", v));
+	alertstate_save(a, f->sdb);
+	/* the standby: a batch of the site is not its to judge; the view is the owner's */
+	struct wire_status st = { .online = false, .agent = ag, .boot = 1, .ts_ms = -1,
+		.reason = "lost", .interval_s = -1, .lat = NAN, .lon = NAN };
+	engine_status(sb, "95.01", ag, &st, T0 + 42 * SEC);
+	assert_int_equal(engine_refresh(sb), PANTAU_OK);
+	engine_tick(sb, T0 + 3600 * SEC);  /* silent for an hour: not its site's liveness */
+	struct engine_site_view view;
+	assert_true(engine_site(sb, ag, T0 + 43 * SEC, &view));
+	assert_int_equal(view.status, SITE_CRITICAL);
+	struct alerts *b = alerts_new(&r, f->fx.cat);
+	alerts_set_owner(b, owns_one, none);
+	alerts_evaluate(b, sb, T0 + 43 * SEC);
+	assert_int_equal(alerts_firing(b), 0);
+	/* the takeover: its alerts loaded, the same version, told, not fired again */
+	engine_set_owner(sb, owns_one, jaya);
+	alerts_set_owner(b, owns_one, jaya);
+	assert_int_equal(alertstate_load(b, f->sdb, 0, 0), PANTAU_OK);
+	engine_listening(sb, T0 + 44 * SEC);
+	engine_tick(sb, T0 + 44 * SEC);
+	alerts_evaluate(b, sb, T0 + 44 * SEC);
+	struct alert *down = alert(b, "PantauSiteDown/ag-9501-0001");
+	assert_non_null(down);
+	assert_true(down->firing);
+	assert_int_equal(down->version, v);
+	assert_int_equal(alert_told(down, "webhook"), v);
+	/* let go again: its alerts are forgotten here, not resolved */
+	alerts_set_owner(b, owns_one, none);
+	alerts_drop_unowned(b);
+	assert_int_equal(alerts_firing(b), 0);
+	alerts_free(b);
+	alerts_free(a);
+	engine_free(sb);
 }
 
 #define UNIT_SETUP setup

@@ -103,6 +103,10 @@ test_thresholds_check(void **state)
 	thresholds_default("fiber", &t);
 	t.upload_mbps[TH_CRITICAL] = 5;
 	assert_non_null(strstr(thresholds_check(&t, why, sizeof(why)), "critical means slower"));
+	thresholds_default("fiber", &t);
+	t.dns_fail_pct[TH_CRITICAL] = 5;
+	assert_string_equal(thresholds_check(&t, why, sizeof(why)),
+	    "dns_fail_critical_pct (5) is below dns_fail_degraded_pct (10)");
 }
 
 static void
@@ -193,16 +197,41 @@ test_flapping(void **state)
 static struct win_sample
 sample(int64_t t, int sent, int recv, float p95)
 {
-	return (struct win_sample){ .t_ms = t, .sent = sent, .recv = recv, .rtt_p95_ms = p95,
-		.jitter_ms = NAN, .upload_mbps = NAN, .retrans_pct = NAN };
+	struct win_sample s = { .t_ms = t, .sent = sent, .recv = recv, .rtt_p95_ms = p95,
+		.jitter_ms = NAN, .upload_mbps = NAN };
+	for (int i = 0; i < WT_COUNT; i++)
+		s.traffic[i] = NAN;
+	return s;
 }
 
+static const struct win_groups no_groups;
+
 /* A passive group's result (docs/protocol.md) with its segments and
- * retransmitted %. */
-#define PASSIVE_RESULT(group, segs, retrans, pct)                                          \
+ * retransmitted %, resets and unanswered SYNs, and more (",..." or ""). */
+#define PASSIVE_RESULT_MORE(group, segs, retrans, pct, resets, syns, more)                 \
 	"{\"probe\":\"passive\",\"target\":\"" group "\",\"ok\":true,\"window_s\":50,"          \
 	"\"packets\":9000,\"flows\":20,\"bytes\":100000,\"segments\":" #segs ","                \
-	"\"retrans\":" #retrans ",\"retrans_pct\":" #pct ",\"resets\":0,\"syn_unanswered\":0}"
+	"\"retrans\":" #retrans ",\"retrans_pct\":" #pct ",\"resets\":" #resets ","             \
+	"\"syn_unanswered\":" #syns more "}"
+#define PASSIVE_RESULT(group, segs, retrans, pct)                                          \
+	PASSIVE_RESULT_MORE(group, segs, retrans, pct, 0, 0, "")
+/* Quantiles all v. */
+#define Q(v) "{\"min\":" #v ",\"p50\":" #v ",\"avg\":" #v ",\"p95\":" #v ",\"max\":" #v "}"
+
+static void
+decode_sample(const char *results, struct win_sample *s, struct win_groups *g)
+{
+	char text[2048], err[WINDOW_ERROR_MAX];
+	snprintf(text, sizeof(text), "{\"v\":1,\"agent\":\"ag\",\"boot\":1,\"seq\":1,"
+	    "\"ts\":\"2024-02-14T06:00:30Z\",\"results\":[%s]}", results);
+	struct wire_topic t;
+	struct wire_error e = { 0 };
+	struct wire_batch b;
+	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
+	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
+	window_sample_of(&b, NOW, s, err, g);
+	wire_batch_clear(&b);
+}
 
 /* The site's own traffic: the worst group with enough segments, its name in
  * the reason. */
@@ -210,34 +239,82 @@ static void
 test_retransmissions(void **state)
 {
 	(void)state;
-	char why[256], err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
-	const char *text = "{\"v\":1,\"agent\":\"ag\",\"boot\":1,\"seq\":1,"
-	    "\"ts\":\"2024-02-14T06:00:30Z\",\"results\":[" PASSIVE_RESULT("tally", 500, 60, 12) ","
-	    PASSIVE_RESULT("portal", 400, 4, 1) "," PASSIVE_RESULT("other", 10, 5, 50) "]}";
-	struct wire_topic t;
-	struct wire_error e = { 0 };
-	struct wire_batch b;
-	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
-	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
+	char why[256];
+	struct win_groups g;
 	struct win_sample s;
-	window_sample_of(&b, NOW, &s, err, group);
-	wire_batch_clear(&b);
-	assert_float_equal(s.retrans_pct, 12, 1e-6); /* "other": too few segments to say */
-	assert_string_equal(group, "tally");
+	decode_sample(PASSIVE_RESULT("tally", 500, 60, 12) "," PASSIVE_RESULT("portal", 400, 4, 1)
+	    "," PASSIVE_RESULT("other", 10, 5, 50), &s, &g);
+	assert_float_equal(s.traffic[WT_RETRANS], 12, 1e-6); /* "other": too few segments */
+	assert_string_equal(g.to[WT_RETRANS], "tally");
 	struct window *w = calloc(1, sizeof(*w));
 	assert_non_null(w);
-	window_add(w, &s, err, group);
+	window_add(w, &s, "", &g);
 	struct window_metrics m;
 	window_metrics(w, NOW, MIN, &m);
 	free(w);
-	assert_float_equal(m.retrans_pct, 12, 1e-6);
-	assert_string_equal(m.retrans_to, "tally");
+	assert_float_equal(m.traffic[WT_RETRANS], 12, 1e-6);
+	assert_string_equal(m.traffic_to[WT_RETRANS], "tally");
+	assert_true(isnan(m.traffic[WT_DNS_FAIL]));    /* no DNS seen: nothing said */
 	assert_int_equal(judge("fiber", m, why), SITE_DEGRADED);
 	assert_string_equal(why, "retransmissions 12 % to tally above 5 %");
-	m.retrans_pct = 20;
+	m.traffic[WT_RETRANS] = 20;
 	assert_int_equal(judge("vsat-geo", m, why), SITE_CRITICAL);
 	assert_string_equal(why, "retransmissions 20 % to tally above 15 %");
-	m.retrans_pct = NAN;
+	m.traffic[WT_RETRANS] = NAN;
+	assert_int_equal(judge("fiber", m, why), SITE_OK);
+}
+
+/* Every figure of the site's own traffic: the worst group's (DNS failures:
+ * of groups with 20 queries or more), resets and unanswered SYNs summed;
+ * DNS failures judged against 10 / 25 %. */
+static void
+test_traffic_figures(void **state)
+{
+	(void)state;
+	char why[256];
+	struct win_groups g;
+	struct win_sample s;
+	decode_sample(PASSIVE_RESULT_MORE("tally", 500, 60, 12, 2, 1,
+	                  ",\"handshakes\":9,\"handshake_ms\":" Q(40) ",\"ts_rtt_ms\":" Q(42)) ","
+	    PASSIVE_RESULT_MORE("portal", 400, 4, 1, 3, 0,
+	        ",\"handshakes\":3,\"handshake_ms\":" Q(90) ",\"ts_rtt_ms\":" Q(41)) ","
+	    PASSIVE_RESULT_MORE("resolver", 0, 0, 0, 0, 0,
+	        ",\"dns_queries\":50,\"dns_fail\":15,\"dns_fail_pct\":30,\"dns_ms\":" Q(25)) ","
+	    PASSIVE_RESULT_MORE("other", 0, 0, 0, 0, 0,
+	        ",\"dns_queries\":5,\"dns_fail\":5,\"dns_fail_pct\":100,\"dns_ms\":" Q(7)),
+	    &s, &g);
+	assert_float_equal(s.traffic[WT_DNS_FAIL], 30, 1e-6);  /* "other": 5 queries say nothing */
+	assert_string_equal(g.to[WT_DNS_FAIL], "resolver");
+	assert_float_equal(s.traffic[WT_HANDSHAKE], 90, 1e-6);
+	assert_string_equal(g.to[WT_HANDSHAKE], "portal");
+	assert_float_equal(s.traffic[WT_TS_RTT], 42, 1e-6);
+	assert_float_equal(s.traffic[WT_DNS_TIME], 25, 1e-6);   /* any answered query is timed */
+	assert_float_equal(s.traffic[WT_RESETS], 5, 1e-6);
+	assert_float_equal(s.traffic[WT_SYN_UNANSWERED], 1, 1e-6);
+	struct window *w = calloc(1, sizeof(*w));
+	assert_non_null(w);
+	window_add(w, &s, "", &g);
+	s.t_ms = NOW - 1000;
+	s.traffic[WT_HANDSHAKE] = 70;
+	window_add(w, &s, "", &g);
+	struct window_metrics m;
+	window_metrics(w, NOW, MIN, &m);
+	free(w);
+	assert_float_equal(m.traffic[WT_HANDSHAKE], 80, 1e-6);     /* median of 90 and 70 */
+	assert_float_equal(m.traffic[WT_RESETS], 10, 1e-6);        /* two batches' sums */
+	assert_float_equal(m.traffic[WT_SYN_UNANSWERED], 2, 1e-6);
+	assert_int_equal(judge("fiber", m, why), SITE_CRITICAL);
+	assert_string_equal(why, "DNS failures 30 % to resolver above 25 %; "
+	                         "retransmissions 12 % to tally above 5 %");
+	m.traffic[WT_RETRANS] = NAN;
+	m.traffic[WT_DNS_FAIL] = 12;
+	assert_int_equal(judge("vsat-geo", m, why), SITE_DEGRADED);
+	assert_string_equal(why, "DNS failures 12 % to resolver above 10 %");
+	m.traffic[WT_DNS_FAIL] = 10;                               /* at the bound: within */
+	assert_int_equal(judge("fiber", m, why), SITE_OK);
+	/* shown, not judged: a slow handshake or many resets alone say nothing */
+	m.traffic[WT_HANDSHAKE] = 5000;
+	m.traffic[WT_RESETS] = 1e6;
 	assert_int_equal(judge("fiber", m, why), SITE_OK);
 }
 
@@ -250,7 +327,7 @@ test_window(void **state)
 	/* five batches a minute apart; the window holds the last five minutes */
 	for (int i = 0; i < 5; i++) {
 		struct win_sample s = sample(NOW - (4 - i) * MIN, 10, i == 4 ? 0 : 10, 40.0f + (float)i);
-		window_add(w, &s, "", "");
+		window_add(w, &s, "", &no_groups);
 	}
 	window_metrics(w, NOW, 5 * MIN, &m);
 	assert_int_equal(m.results, 5);
@@ -264,7 +341,7 @@ test_window(void **state)
 	/* the ring keeps the newest WINDOW_MAX_SAMPLES */
 	for (int i = 0; i < WINDOW_MAX_SAMPLES + 3; i++) {
 		struct win_sample s = sample(NOW + i, 1, 1, 1);
-		window_add(w, &s, "", "");
+		window_add(w, &s, "", &no_groups);
 	}
 	assert_int_equal(w->n, WINDOW_MAX_SAMPLES);
 	window_metrics(w, NOW + WINDOW_MAX_SAMPLES + 3, 5 * MIN, &m);
@@ -281,16 +358,16 @@ test_window_http_streak(void **state)
 	struct win_sample s = sample(NOW, 0, 0, NAN);
 	s.http_total = 1;
 	s.http_failed = 1;
-	window_add(w, &s, "https://tally.example/ HTTP 503", "");
-	window_add(w, &s, "https://tally.example/ HTTP 503", "");
+	window_add(w, &s, "https://tally.example/ HTTP 503", &no_groups);
+	window_add(w, &s, "https://tally.example/ HTTP 503", &no_groups);
 	s.http_total = 0;       /* a batch without an http result keeps the streak */
 	s.http_failed = 0;
-	window_add(w, &s, "", "");
+	window_add(w, &s, "", &no_groups);
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 2);
 	assert_string_equal(m.http_error, "https://tally.example/ HTTP 503");
 	s.http_total = 1;       /* a success ends it */
-	window_add(w, &s, "", "");
+	window_add(w, &s, "", &no_groups);
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 0);
 	free(w);
@@ -319,8 +396,9 @@ test_sample_of_batch(void **state)
 	assert_true(wire_topic_parse("pantau/v1/32/3273/ag/result", &t, &e));
 	assert_int_equal(wire_batch_decode(&t, text, strlen(text), &b, &e), WIRE_ACCEPT);
 	struct win_sample s;
-	char err[WINDOW_ERROR_MAX], group[WINDOW_GROUP_MAX];
-	window_sample_of(&b, NOW, &s, err, group);
+	char err[WINDOW_ERROR_MAX];
+	struct win_groups g;
+	window_sample_of(&b, NOW, &s, err, &g);
 	assert_int_equal(s.sent, 110);
 	assert_int_equal(s.recv, 109);
 	assert_float_equal(s.rtt_p95_ms, 70, 1e-9);
