@@ -93,7 +93,7 @@ TESTKINDS_BIN := $(BUILD)/tests/pantau-agent-testkinds
 # whose runtime must come first in the process (a mosquitto without them):
 # SANITIZE=1 runs its pure part under them in the unit tests.
 PLUGIN := $(BUILD)/pantau_limit.so
-PLUGIN_SRC := broker/plugin.c $(BROKER_SRC) common/ratelimit.c common/strnum.c
+PLUGIN_SRC := broker/plugin.c $(BROKER_SRC) common/clock.c common/ratelimit.c common/strnum.c
 PLUGIN_OBJ := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PLUGIN_SRC))
 
 PROGRAMS := $(PLUGIN) $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \

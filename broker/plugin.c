@@ -14,12 +14,12 @@
  */
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <mosquitto.h>
 #include <mosquitto_broker.h>
 #include <mosquitto_plugin.h>
 
+#include "clock.h"
 #include "publimit.h"
 
 /* The plugin's entry points, which mosquitto looks up by name. */
@@ -33,14 +33,6 @@ struct limit_plugin {
 	struct publimit *pl;
 };
 
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
-
 static int
 on_message(int event, void *event_data, void *userdata)
 {
@@ -48,7 +40,7 @@ on_message(int event, void *event_data, void *userdata)
 	struct mosquitto_evt_message *ev = event_data;
 	struct limit_plugin *lp = userdata;
 	const char *user = mosquitto_client_username(ev->client);
-	return publimit_allow(lp->pl, user, now_ns()) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
+	return publimit_allow(lp->pl, user, clock_mono_ns()) ? MOSQ_ERR_SUCCESS : MOSQ_ERR_ACL_DENIED;
 }
 
 static int
@@ -61,7 +53,7 @@ on_tick(int event, void *event_data, void *userdata)
 	/* outside any client's packet: the broker frees a kicked client later */
 	while (publimit_take_kick(lp->pl, line, sizeof(line)))
 		mosquitto_kick_client_by_username(line, true);
-	if (publimit_summary(lp->pl, now_ns(), line, sizeof(line)))
+	if (publimit_summary(lp->pl, clock_mono_ns(), line, sizeof(line)))
 		mosquitto_log_printf(MOSQ_LOG_NOTICE, "pantau_limit: %s", line);
 	return MOSQ_ERR_SUCCESS;
 }
@@ -101,7 +93,7 @@ mosquitto_plugin_init(mosquitto_plugin_id_t *identifier, void **userdata,
 	if (lp == NULL)
 		return MOSQ_ERR_NOMEM;
 	lp->id = identifier;
-	if (publimit_new(&o, now_ns(), &lp->pl) != PANTAU_OK) {
+	if (publimit_new(&o, clock_mono_ns(), &lp->pl) != PANTAU_OK) {
 		mosquitto_free(lp);
 		return MOSQ_ERR_NOMEM;
 	}

@@ -15,14 +15,20 @@ QUEUE_KEYS = ("persistence", "autosave_interval", "autosave_on_changes", "max_qu
               "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages")
 
 
-def queue_settings(path=DEPLOY_CONF):
-    """{key: value} of QUEUE_KEYS in path; ValueError names a key it lacks."""
+def settings_of(keys, path=DEPLOY_CONF):
+    """{key: value} of keys (each a key with one value) in path."""
     found = {}
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 2 and parts[0] in QUEUE_KEYS:
+            if len(parts) == 2 and parts[0] in keys:
                 found[parts[0]] = parts[1]
+    return found
+
+
+def queue_settings(path=DEPLOY_CONF):
+    """{key: value} of QUEUE_KEYS in path; ValueError names a key it lacks."""
+    found = settings_of(QUEUE_KEYS, path)
     missing = [k for k in QUEUE_KEYS if k not in found]
     if missing:
         raise ValueError(f"{path} lacks {', '.join(missing)}: the local brokers take their "
@@ -34,22 +40,11 @@ def queue_settings(path=DEPLOY_CONF):
 PLUGIN_KEYS = ("plugin_opt_rate", "plugin_opt_burst", "plugin_opt_exempt")
 
 
-def plugin_settings(path=DEPLOY_CONF):
-    """{key: value} of PLUGIN_KEYS in path."""
-    found = {}
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if len(parts) == 2 and parts[0] in PLUGIN_KEYS:
-                found[parts[0]] = parts[1]
-    return found
-
-
 def plugin_lines(plugin, plugin_opts=None):
     """The lines loading the publish limit from plugin (a path), with the
     deployment's options (some replaced by plugin_opts, {option: value}
     without the plugin_opt_ prefix)."""
-    opts = plugin_settings()
+    opts = settings_of(PLUGIN_KEYS)
     opts.update({f"plugin_opt_{k}": str(v) for k, v in (plugin_opts or {}).items()})
     return [f"plugin {plugin}"] + [f"{k} {v}" for k, v in opts.items()]
 
