@@ -393,28 +393,15 @@ start_alerts(struct collector *c, char *why, size_t len)
 static pantau_err
 start_api(struct collector *c, char *why, size_t len)
 {
-	struct api_opts ao = {
-		.listen = c->cfg.api.listen,
-		.port = c->cfg.api.port,
-		.web_dir = c->cfg.api.web_dir,
-		.cache_ms = c->cfg.api.cache_ms,
-		.max_connections = c->cfg.api.max_connections,
-		.per_client = c->cfg.api.per_client,
-		.auth = (enum api_auth)c->cfg.api.auth,
-		.tls_cert = c->cfg.api.tls_cert,
-		.tls_key = c->cfg.api.tls_key,
-		.window_s = c->cfg.status.window_s,
-		.rules = { .offline_intervals = c->cfg.status.offline_intervals,
-		    .default_interval_s = c->cfg.status.default_interval_s },
-		.engine = c->engine,
-		.alerts = c->alerts,
-		.incidents = incwatch_incidents(c->incidents),
-		.paths = incwatch_paths(c->incidents),
-		.notify_stats = notify_stats(c->notify),
-		.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL,
-		.replay_stats = replay_stats(c->replay),
-		.enrol = &c->cfg.enrol,
-	};
+	struct api_opts ao;
+	settings_api(&c->cfg, &ao);
+	ao.engine = c->engine;
+	ao.alerts = c->alerts;
+	ao.incidents = incwatch_incidents(c->incidents);
+	ao.paths = incwatch_paths(c->incidents);
+	ao.notify_stats = notify_stats(c->notify);
+	ao.retention_stats = c->retention != NULL ? retention_stats(c->retention) : NULL;
+	ao.replay_stats = replay_stats(c->replay);
 	return api_new(c->loop, &ao, c->store, ingest_stats(c->ingest), c->catalog, &c->api,
 	    why, len);
 }

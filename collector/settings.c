@@ -94,3 +94,23 @@ settings_replay(const struct collector_config *cfg, struct replay_opts *o)
 	o->scan.window_ms = (int64_t)cfg->replay.window_s * 1000;
 	o->interval_ms = (int64_t)cfg->replay.interval_s * 1000;
 }
+
+void
+settings_api(const struct collector_config *cfg, struct api_opts *o)
+{
+	*o = (struct api_opts){
+		.listen = cfg->api.listen,
+		.port = cfg->api.port,
+		.web_dir = cfg->api.web_dir,
+		.cache_ms = cfg->api.cache_ms,
+		.max_connections = cfg->api.max_connections,
+		.per_client = cfg->api.per_client,
+		.auth = (enum api_auth)cfg->api.auth,
+		.tls_cert = cfg->api.tls_cert,
+		.tls_key = cfg->api.tls_key,
+		.window_s = cfg->status.window_s,
+		.rules = { .offline_intervals = cfg->status.offline_intervals,
+		    .default_interval_s = cfg->status.default_interval_s },
+		.enrol = &cfg->enrol,
+	};
+}

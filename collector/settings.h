@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "catalog.h"
+#include "collector/api/api.h"
 #include "collector/alerts/alerts.h"
 #include "collector/alerts/notify.h"
 #include "collector/ingest/replay.h"
@@ -47,5 +48,8 @@ void settings_notify(const struct collector_config *cfg, struct notify_opts *o);
  * on failure nothing is left to free. */
 pantau_err settings_files(const struct collector_config *cfg, const char *catalog_dir,
     struct catalog **cat, struct profiles **prof, FILE *errs);
+
+/* The API's options from [api] and [status]; the rooms it reads are the caller's. */
+void settings_api(const struct collector_config *cfg, struct api_opts *o);
 
 #endif

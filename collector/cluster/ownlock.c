@@ -79,8 +79,11 @@ try_lock(struct ownlock *l, int cls, int key)
 static bool
 connect_session(struct ownlock *l)
 {
-	const char *keys[] = { "dbname", "connect_timeout", "application_name", NULL };
-	const char *values[] = { l->conninfo, "2", "pantau-collector-locks", NULL };
+	/* A silent network is found in seconds, not at the kernel's TCP timeout. */
+	const char *keys[] = { "dbname", "connect_timeout", "application_name", "keepalives_idle",
+		"keepalives_interval", "keepalives_count", "tcp_user_timeout", NULL };
+	const char *values[] = { l->conninfo, "2", "pantau-collector-locks", "5", "2", "2", "5000",
+		NULL };
 	l->conn = PQconnectdbParams(keys, values, 1);
 	if (PQstatus(l->conn) != CONNECTION_OK) {
 		if (!l->said_down)

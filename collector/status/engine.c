@@ -468,26 +468,27 @@ refresh_regency(void *ctx, const struct statusdb_regency *row)
 		load_regency(e, row);
 }
 
-pantau_err
-engine_refresh(struct engine *e)
+static pantau_err
+load_rows(struct engine *e, statusdb_site_fn site, statusdb_regency_fn regency)
 {
 	if (e->db == NULL)
 		return PANTAU_OK;
-	pantau_err rc = statusdb_load_sites(e->db, refresh_site, e);
+	pantau_err rc = statusdb_load_sites(e->db, site, e);
 	if (rc == PANTAU_OK)
-		rc = statusdb_load_regencies(e->db, refresh_regency, e);
+		rc = statusdb_load_regencies(e->db, regency, e);
 	return rc;
+}
+
+pantau_err
+engine_refresh(struct engine *e)
+{
+	return load_rows(e, refresh_site, refresh_regency);
 }
 
 pantau_err
 engine_load(struct engine *e)
 {
-	if (e->db == NULL)
-		return PANTAU_OK;
-	pantau_err rc = statusdb_load_sites(e->db, load_site, e);
-	if (rc == PANTAU_OK)
-		rc = statusdb_load_regencies(e->db, load_regency, e);
-	return rc;
+	return load_rows(e, load_site, load_regency);
 }
 
 /* ---- views ---- */

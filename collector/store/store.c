@@ -609,9 +609,11 @@ store_batch_later(struct store *s, const char *regency, struct wire_batch *b, in
 		if (rc == PANTAU_OK && pg_batches_add(s->queue, regency, b, recv_ms,
 		                           batch_upload(b)) == PANTAU_OK)
 			return;
+		if (rc == PANTAU_OK)
+			rc = PANTAU_ERR_DB;
 	}
 	if (s->told != NULL)
-		s->told(s->told_ctx, regency, b, recv_ms, rc == PANTAU_OK ? rc : PANTAU_ERR_DB);
+		s->told(s->told_ctx, regency, b, recv_ms, rc);
 }
 
 /* One batch's fate from the pipeline: counted as store_batch counts it. */

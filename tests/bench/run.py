@@ -29,6 +29,11 @@ Benchmarks:
   passive  the passive probe's packets/s next to tshark -n -r on the same
            file, and the live agent's CPU and RSS at 10,000 packets/s
            (tests/bench/passive.py)
+  pgstore  batches stored per second into SQLite, PostgreSQL a statement
+           per row and PostgreSQL batched, each next to mosquitto_sub
+  national the national summary's latency at 15,000 and 100,000 sites and
+           the database's bytes per site per day, SQLite and PostgreSQL side
+           by side (tests/bench/national.py)
   replay   time until every answering agent has missing 0 after a broker
            SIGKILL, 15,000 virtual agents of which 10 % never answer
            (tests/bench/replay.py)
@@ -544,6 +549,13 @@ def bench_dashboard(args):
     return dashboard.bench_dashboard(args, h(), Workdir, stop_all)
 
 
+def bench_national(args):
+    """The national summary's latency and the database's size per site and
+    day, on SQLite and on PostgreSQL (tests/bench/national.py)."""
+    import national
+    return national.bench_national(args, h(), Workdir, stop_all)
+
+
 def bench_flood(args):
     """Valid agents' delay under a flood of invalid messages, and bogus ids'
     memory (tests/bench/flood.py)."""
@@ -569,7 +581,7 @@ def bench_passive(args):
 # The stores of pgstore, in its columns: (name, label, [store] keys beside the url).
 PG_STORES = (("sqlite", "SQLite", None),
              ("pg-each", "PG per row", {"pipeline": 0}),
-             ("pg-pipe", "PG pipelined", {"pipeline": 500}))
+             ("pg-batch", "PG batched", {"pipeline": 500}))
 
 
 def bench_pgstore(args):
@@ -632,6 +644,7 @@ BENCHES = [
     ("replay", bench_replay),
     ("passive", bench_passive),
     ("pgstore", bench_pgstore),
+    ("national", bench_national),
 ]
 
 
@@ -676,6 +689,9 @@ def main():
                    help="bogus agent ids published after the floods (0: none)")
     g.add_argument("--flood-split", type=int, choices=[0, 1], default=1,
                    help="the collector's [broker] split_status (0: one connection, as before)")
+    g = ap.add_argument_group("national")
+    g.add_argument("--national-sites", default="15000,100000",
+                   help="the site counts, comma-separated")
     g = ap.add_argument_group("dashboard")
     g.add_argument("--dashboard-sites", type=int, default=15000)
     args = ap.parse_args()

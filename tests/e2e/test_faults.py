@@ -52,6 +52,16 @@ def outbox_batches(state_dir):
     return found
 
 
+def load_tally(rows):
+    """Of the load generator's stored (agent, boot, seq, ...) rows: a Counter of
+    the ids, and the holes (seqs below an agent's highest that are missing)."""
+    ids = collections.Counter((a, b, s) for a, b, s, *_ in rows)
+    per_agent = collections.defaultdict(set)
+    for a, _, s in ids:
+        per_agent[a].add(s)
+    return ids, sum(max(s) - len(s) for s in per_agent.values())
+
+
 class FaultTest(E2ETestCase):
     """Broker with the deploy settings, collector asking for gaps every second."""
 
@@ -195,11 +205,7 @@ class BrokerAndCollectorFaults(FaultTest):
         report = [ln for ln in lg.output().splitlines() if ln.startswith('{"published"')][-1]
         self.assertIn(f'"published":{total},"acked":{total}', report)
         rows = self.rows("agent LIKE 'flt-%'")
-        ids = collections.Counter((a, b, s) for a, b, s, *_ in rows)
-        per_agent = collections.defaultdict(set)
-        for a, _, s in ids:
-            per_agent[a].add(s)
-        holes = sum(max(s) - len(s) for s in per_agent.values())
+        ids, holes = load_tally(rows)
         replayed = int(re.search(r'"replayed":(\d+)', report).group(1))
         print(f"collector SIGKILLed {kills} times under load: produced {total}, stored "
               f"{len(ids)}, duplicates {sum(n - 1 for n in ids.values())}, missing "
