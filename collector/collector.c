@@ -99,6 +99,11 @@ static void
 on_store_change(void *ctx, bool up)
 {
 	struct collector *c = ctx;
+	if (up) { /* perhaps a promoted replica lacking the last commits: docs/storage.md */
+		replay_rescan(c->replay);
+		engine_save_all(c->engine);
+		alerts_touch(c->alerts);
+	}
 	if (c->stopping || c->mqtt == NULL)
 		return;
 	if (!up)
@@ -124,8 +129,7 @@ on_retention_timer(uv_timer_t *t)
 	struct collector *c = t->data;
 	retention_start(c->retention, clock_real_ms());
 	if (retention_step(c->retention) != PANTAU_OK)
-		log_warnx("collector: retention stopped by a database error; it tries again in "
-		          "an hour");
+		log_warnx("collector: retention stopped by a database error; it tries again in an hour");
 	/* A finished run is committed at once: what /api/v1/stats counts is
 	 * gone from the file too. */
 	if (store_should_commit(c->store) || !retention_running(c->retention))
@@ -472,10 +476,9 @@ collector_new(uv_loop_t *loop, const struct collector_config *cfg, struct collec
 	uv_timer_init(loop, &c->tick_timer);
 	uv_timer_init(loop, &c->replay_timer);
 	uv_timer_init(loop, &c->retention_timer);
-	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c;
-	c->retention_timer.data = c;
 	uv_check_init(loop, &c->flush_check);
-	c->flush_check.data = c;
+	c->commit_timer.data = c->tick_timer.data = c->replay_timer.data = c->retention_timer.data =
+	    c->flush_check.data = c;
 	uv_check_start(&c->flush_check, on_flush_check);
 	c->timer_open = true;
 	storewatch_init(loop, &c->storewatch, c->store, on_store_change, c);
@@ -579,9 +582,8 @@ collector_free(struct collector *c)
 	if (c->ingest != NULL) {
 		const struct ingest_stats *s = ingest_stats(c->ingest);
 		log_info("collector: %llu messages received, %llu batches stored, %llu duplicates, "
-		         "%llu rejected", (unsigned long long)s->received,
-		    (unsigned long long)s->batches_stored, (unsigned long long)s->duplicates,
-		    (unsigned long long)s->rejected);
+		    "%llu rejected", (unsigned long long)s->received, (unsigned long long)s->batches_stored,
+		    (unsigned long long)s->duplicates, (unsigned long long)s->rejected);
 	}
 	ingest_free(c->ingest);
 	engine_free(c->engine);

@@ -362,6 +362,12 @@ alerts_restore(struct alerts *a, const struct alert *saved)
 	}
 }
 
+void
+alerts_touch(struct alerts *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		a->v[i].dirty = true;
+}
 
 json_t *
 alert_json(const struct alert *al)

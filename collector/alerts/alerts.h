@@ -101,6 +101,11 @@ void alerts_evaluate(struct alerts *a, const struct engine *e, int64_t now_ms);
 /* Add an alert as saved before a restart (firing or resolved). */
 void alerts_restore(struct alerts *a, const struct alert *saved);
 
+/* Mark every alert to be saved again: the database may have lost the saved
+ * state (a replica promoted before it had the last commits), and a restart
+ * would tell the receivers again what they were told. */
+void alerts_touch(struct alerts *a);
+
 /* The alerts, sorted by key; valid until the next call that changes them. */
 struct alert *alerts_list(struct alerts *a, size_t *n);
 

@@ -159,6 +159,14 @@ replay_stored(struct replay *r, const char *agent, int64_t boot, int64_t seq)
 	replaysched_forget(r->sched, agent, boot, seq, seq, NULL, NULL);
 }
 
+void
+replay_rescan(struct replay *r)
+{
+	replaysched_rescan(r->sched);
+	replayscan_restart(r->scan);
+	r->next_pass_ms = 0;
+}
+
 struct gone_ctx {
 	struct replay *r;
 	int64_t now_ms;

@@ -60,6 +60,11 @@ void replay_stored(struct replay *r, const char *agent, int64_t boot, int64_t se
 void replay_gone(struct replay *r, const char *agent, const struct wire_gone *g,
     int64_t now_ms);
 
+/* The store reconnected, maybe to another server (a promoted replica that
+ * lacks the last commits of the old primary): scan every boot from its
+ * first seq again, at once (docs/storage.md, "Failover to a replica"). */
+void replay_rescan(struct replay *r);
+
 const struct replay_stats *replay_stats(const struct replay *r);
 
 #endif

@@ -249,6 +249,12 @@ replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, siz
 	return rc;
 }
 
+void
+replayscan_restart(struct replayscan *r)
+{
+	r->in_pass = false;
+}
+
 pantau_err
 replayscan_lost(struct replayscan *r, const struct replay_gap *g, const char *reason,
     int64_t now_ms)

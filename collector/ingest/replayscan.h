@@ -49,6 +49,9 @@ void replayscan_filter(struct replayscan *r, replayscan_want_fn want, void *ctx)
 pantau_err replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms,
     size_t max_rows, bool *done);
 
+/* The pass running, if any, is dropped: the next step starts a new one. */
+void replayscan_restart(struct replayscan *r);
+
 /* Record g's seqs lost: reason "unanswered" or "gone". */
 pantau_err replayscan_lost(struct replayscan *r, const struct replay_gap *g, const char *reason,
     int64_t now_ms);

@@ -102,6 +102,14 @@ replaysched_set_opts(struct replaysched *s, const struct replaysched_opts *o)
 		s->tokens = burst(s);
 }
 
+void
+replaysched_rescan(struct replaysched *s)
+{
+	for (size_t i = 0; i < s->nbuckets; i++)
+		for (struct rs_agent *a = s->buckets[i]; a != NULL; a = a->hnext)
+			a->nboots = 0;
+}
+
 const struct replaysched_stats *
 replaysched_stats(const struct replaysched *s)
 {

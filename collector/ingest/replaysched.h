@@ -82,6 +82,11 @@ int64_t replaysched_scanned(const struct replaysched *s, const char *agent, int6
 bool replaysched_set_scanned(struct replaysched *s, const char *agent, int64_t boot,
     int64_t seq);
 
+/* Forget every scanned mark: the next scan reads each boot from its first
+ * seq, e.g. on a database that may lack rows read before (a promoted
+ * replica). The gaps tracked stay. */
+void replaysched_rescan(struct replaysched *s);
+
 const struct replaysched_stats *replaysched_stats(const struct replaysched *s);
 
 #endif

@@ -559,3 +559,21 @@ engine_each_regency(const struct engine *e, engine_regency_fn fn, void *ctx)
 		if (e->regs[r].known)
 			fn(ctx, e->cat->regencies[r].code, &e->regs[r].r, e->regs[r].since_ms);
 }
+
+void
+engine_save_all(struct engine *e)
+{
+	if (e->db == NULL)
+		return;
+	statusdb_begin(e->db);
+	for (size_t i = 0; i < e->nsites; i++)
+		save_site(e, e->sites[i]);
+	for (size_t i = 0; i < e->cat->nregencies; i++) {
+		const struct ereg *g = &e->regs[i];
+		struct statusdb_regency row = { e->cat->regencies[i].code, g->r.reason,
+			(int)g->r.worst, g->r.at_risk, g->since_ms };
+		if (g->known)
+			(void)statusdb_save_regency(e->db, &row);
+	}
+	statusdb_end(e->db);
+}

@@ -98,6 +98,11 @@ pantau_err engine_refresh(struct engine *e);
 /* The regency code of a known site, or NULL. */
 const char *engine_site_regency(const struct engine *e, const char *agent);
 
+/* Save every site's and regency's status again (saved otherwise when it
+ * changes): the database may have lost the last saves (a promoted replica,
+ * docs/storage.md), and a restart would start from those. */
+void engine_save_all(struct engine *e);
+
 /* A stored (not duplicate) batch of a site in regency. */
 void engine_batch(struct engine *e, const char *regency, const struct wire_batch *b,
     int64_t recv_ms);

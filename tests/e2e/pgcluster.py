@@ -2,11 +2,15 @@
 postgresql-15 binaries) in a temporary folder, listening only on a Unix
 socket in that folder, no system service. initdb refuses to run as root, so
 when the tests run as root the cluster belongs to `nobody`; stop() removes
-the folder. Used as a context manager or through start()/stop()."""
+the folder. Used as a context manager or through start()/stop().
+replica() makes a streaming replica of a running cluster (pg_basebackup -R,
+its own folder, socket and port); kill() SIGKILLs a cluster's postmaster and
+then its children, as a dead machine; promote() makes a replica the primary."""
 
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -22,12 +26,12 @@ def available():
 
 
 class PgCluster:
-    def __init__(self, name="pantau"):
+    def __init__(self, name="pantau", port=5432):
         self.dir = tempfile.mkdtemp(prefix=f"pantau-pg-{name}-")
         self.data = os.path.join(self.dir, "data")
         self.sock = self.dir
         self.log = os.path.join(self.dir, "log")
-        self.port = 5432
+        self.port = port
         self.dbname = "pantau"
         self.as_user = os.geteuid() == 0
         if self.as_user:
@@ -77,8 +81,54 @@ class PgCluster:
                        "-v", "ON_ERROR_STOP=1", "-c", sql])
         return p.stdout.strip()
 
+    def replica(self, name, port=None):
+        """A hot standby streaming from this running cluster, started."""
+        r = PgCluster(name, port or self.port + 1)
+        r._run([os.path.join(PG_BIN, "pg_basebackup"), "-D", r.data, "-h", self.sock,
+                "-p", str(self.port), "-U", self.user, "-R", "-X", "stream", "-c", "fast",
+                "--no-sync"], timeout=120)
+        with open(os.path.join(r.data, "postgresql.conf"), "a") as f:
+            f.write(f"unix_socket_directories = '{r.sock}'\nport = {r.port}\n")
+        r.start()
+        return r
+
+    def streaming_pids(self):
+        """The pids of this primary's WAL senders that are streaming."""
+        out = self.psql("SELECT pid FROM pg_stat_replication WHERE state = 'streaming'")
+        return [int(x) for x in out.split()]
+
+    def in_recovery(self):
+        return self.psql("SELECT pg_is_in_recovery()") == "t"
+
+    def promote(self):
+        self._run([os.path.join(PG_BIN, "pg_ctl"), "-D", self.data, "-w", "-t", "60",
+                   "promote"])
+
+    def postmaster_pid(self):
+        try:
+            with open(os.path.join(self.data, "postmaster.pid")) as f:
+                return int(f.readline())
+        except (OSError, ValueError):
+            return None
+
+    def kill(self):
+        """SIGKILL the postmaster, then every process it had started."""
+        pid = self.postmaster_pid()
+        if pid is None:
+            return
+        children = [c for c in _children(pid)]
+        for p in [pid] + children:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(p) for p in [pid] + children):
+            time.sleep(0.05)
+
     def remove(self):
         self.stop("immediate")
+        self.kill()
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def __enter__(self):
@@ -87,3 +137,27 @@ class PgCluster:
 
     def __exit__(self, *exc):
         self.remove()
+
+
+def _children(pid):
+    """The pids whose parent is pid (from /proc)."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(d))
+    return found
+
+
+def _alive(pid):
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False

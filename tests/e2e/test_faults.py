@@ -65,11 +65,12 @@ def load_tally(rows):
 class FaultTest(E2ETestCase):
     """Broker with the deploy settings, collector asking for gaps every second."""
 
-    def stack(self, broker_extra=""):
+    def stack(self, broker_extra="", **overrides):
+        """overrides: more collector_config keys."""
         self.broker = self.start_broker(broker_extra)
         self.collector_cfg, self.api_port = self.collector_config(
             self.broker.port, store__commit_ms=200, replay__interval=1, replay__after=1,
-            broker__reconnect_max=2)
+            broker__reconnect_max=2, **overrides)
         self.api = f"http://127.0.0.1:{self.api_port}"
         self.db = os.path.join(self.workdir, "pantau.db")
         self.collector = self.start_collector(self.collector_cfg)
@@ -78,9 +79,11 @@ class FaultTest(E2ETestCase):
         self.agents = {}
 
     def start_agent(self, agent_id, argv_prefix=(), broker_host="127.0.0.1", broker_port=None,
-                    nprobes=1, **overrides):
-        probes = {f"api{i}": {"type": "tcp", "target": f"127.0.0.1:{self.api_port}",
-                              "timeout_ms": 500} for i in range(nprobes)}
+                    nprobes=1, probes=None, **overrides):
+        """probes: the agent's [probe.NAME] sections (default: nprobes tcp
+        probes of the collector's API port)."""
+        probes = probes or {f"api{i}": {"type": "tcp", "target": f"127.0.0.1:{self.api_port}",
+                                        "timeout_ms": 500} for i in range(nprobes)}
         keys = {"agent__interval": 1, "broker__keepalive": 5, "broker__reconnect_min": 1,
                 "broker__reconnect_max": 2, "agent__backfill_rate": 1000000,
                 "broker__host": broker_host}
