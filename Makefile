@@ -1,7 +1,8 @@
 # pantau — build, test, demo, bench, install.
 #
 #   make              build build/pantau-agent, build/pantau-probe-worker,
-#                     build/pantau-collector, build/pantau, build/pantau-reflector
+#                     build/pantau-collector, build/pantau, build/pantau-reflector,
+#                     build/pantau_limit.so (the broker plugin)
 #   make deps         install every Debian and npm package needed (idempotent)
 #   make test         deps + build + the whole suite; ends with "N passed, N failed"
 #   make demo         deps + build + broker, collector and agents on loopback
@@ -64,6 +65,9 @@ WORKER_SRC := $(filter-out agent/worker/main.c,$(wildcard agent/worker/*.c))
 COLLECTOR_SRC := $(filter-out collector/main.c,$(wildcard collector/*.c collector/ingest/*.c collector/store/*.c collector/status/*.c collector/incidents/*.c collector/alerts/*.c collector/cluster/*.c collector/api/*.c collector/enrol/*.c))
 CLI_SRC := $(filter-out collector/cli/main.c,$(wildcard collector/cli/*.c))
 REFLECTOR_SRC := $(filter-out reflector/main.c,$(wildcard reflector/*.c))
+# pantau's mosquitto plugin (broker/, docs/deployment.md "Publish limit"): its
+# pure part in an archive for the unit tests, and a shared object for mosquitto.
+BROKER_SRC := $(filter-out broker/plugin.c,$(wildcard broker/*.c))
 LOADGEN_SRC := $(wildcard tests/loadgen/*.c)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 
@@ -75,6 +79,7 @@ WORKER_OBJ := $(call obj,$(WORKER_SRC))
 COLLECTOR_OBJ := $(call obj,$(COLLECTOR_SRC))
 CLI_OBJ := $(call obj,$(CLI_SRC))
 REFLECTOR_OBJ := $(call obj,$(REFLECTOR_SRC))
+BROKER_OBJ := $(call obj,$(BROKER_SRC))
 LOADGEN_OBJ := $(call obj,$(LOADGEN_SRC))
 UNIT_BIN := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 # The network lab's user-space delay line (tests/lab/, docs/testing.md).
@@ -84,7 +89,14 @@ PASSIVE_READ_BIN := $(BUILD)/tests/pantau-passive-read
 # The agent with the test-only probe kinds in its table (agent/probes/echo.c).
 TESTKINDS_BIN := $(BUILD)/tests/pantau-agent-testkinds
 
-PROGRAMS := $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \
+# mosquitto loads it (deploy/mosquitto/pantau.conf); never with the sanitizers,
+# whose runtime must come first in the process (a mosquitto without them):
+# SANITIZE=1 runs its pure part under them in the unit tests.
+PLUGIN := $(BUILD)/pantau_limit.so
+PLUGIN_SRC := broker/plugin.c $(BROKER_SRC) common/clock.c common/ratelimit.c common/strnum.c
+PLUGIN_OBJ := $(patsubst %.c,$(BUILD)/obj/pic/%.o,$(PLUGIN_SRC))
+
+PROGRAMS := $(PLUGIN) $(BUILD)/pantau-agent $(BUILD)/pantau-probe-worker $(BUILD)/pantau-collector $(BUILD)/pantau \
 	$(BUILD)/pantau-loadgen $(BUILD)/pantau-reflector $(BUILD)/tests/status_bench \
 	$(BUILD)/tests/retention_bench
 CATALOG := $(BUILD)/share/pantau/provinces.csv $(BUILD)/share/pantau/regencies.csv \
@@ -132,6 +144,18 @@ $(BUILD)/libpantau-cli.a: $(CLI_OBJ)
 $(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
 	@rm -f $@
 	$(Q)ar rcs $@ $^
+$(BUILD)/libpantau-broker.a: $(BROKER_OBJ)
+	@rm -f $@
+	$(Q)ar rcs $@ $^
+
+$(BUILD)/obj/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(if $(V),,@echo "  CC      $< (-fPIC)")
+	$(Q)$(CC) $(filter-out $(SAN_FLAGS),$(CFLAGS_ALL)) -fPIC -MMD -MP -c $< -o $@
+# Its mosquitto_* calls are the broker's own symbols, resolved when it loads.
+$(PLUGIN): $(PLUGIN_OBJ)
+	$(if $(V),,@echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS) -shared -o $@ $^
 
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a \
 		$(BUILD)/libpantau-common.a
@@ -186,7 +210,7 @@ $(call obj,$(UNIT_SRC)): $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/te
 # Unit tests link every library; cmocka only here.
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
-		$(BUILD)/libpantau-common.a
+		$(BUILD)/libpantau-broker.a $(BUILD)/libpantau-common.a
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $(QR_LIBS) -lcmocka
@@ -264,7 +288,8 @@ docs: all
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/pantau \
-		$(DESTDIR)$(PREFIX)/libexec/pantau
+		$(DESTDIR)$(PREFIX)/libexec/pantau $(DESTDIR)$(PREFIX)/lib/pantau
+	install -m 0644 $(PLUGIN) $(DESTDIR)$(PREFIX)/lib/pantau/
 	install -m 0755 $(BUILD)/pantau-agent $(BUILD)/pantau-collector $(BUILD)/pantau \
 		$(BUILD)/pantau-reflector \
 		$(DESTDIR)$(PREFIX)/bin/

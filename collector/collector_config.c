@@ -251,6 +251,21 @@ store_url_resolve(struct collector_config *c)
 		memcpy(c->database, u.target, strlen(u.target) + 1);
 }
 
+/* The sections of the collector's own keys ([broker]'s shared ones are
+ * brokercfg's, [enrol]'s enrolcfg's, the sinks' in [alerts] their own). */
+static const struct cfg_section sections[] = {
+	{ "collector", collector_keys, N(collector_keys) },
+	{ "broker", broker_extra_keys, N(broker_extra_keys) },
+	{ "api", api_keys, N(api_keys) },
+	{ "store", store_keys, N(store_keys) },
+	{ "status", status_keys, N(status_keys) },
+	{ "counting", counting_keys, N(counting_keys) },
+	{ "alerts", alerts_keys, N(alerts_keys) },
+	{ "incidents", incidents_keys, N(incidents_keys) },
+	{ "replay", replay_keys, N(replay_keys) },
+	{ "cluster", cluster_keys, N(cluster_keys) },
+};
+
 static void
 apply_all(struct cfg_file *f, struct collector_config *c)
 {
@@ -361,11 +376,12 @@ check_api(struct cfg_file *f, const struct collector_config *c)
 pantau_err
 collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 {
-	static const char *const known[] = { "collector", "broker", "api", "store", "status",
-		"counting", "alerts", "replay", "cluster", NULL };
+	const char *known[N(sections) + 2] = { "enrol" };   /* and NULL */
 	struct cfg_file *f = NULL;
 	pantau_err rc;
 	memset(c, 0, sizeof(*c));
+	for (size_t i = 0; i < N(sections); i++)
+		known[i + 1] = sections[i].name;
 	rc = cfg_file_open(path, "configuration", &f, errs);
 	if (rc != PANTAU_OK)
 		return rc;
@@ -383,23 +399,11 @@ collector_config_load(const char *path, struct collector_config *c, FILE *errs)
 size_t
 collector_config_reload(struct collector_config *running, const struct collector_config *next)
 {
-	static const struct cfg_section tables[] = {
-		{ "collector", collector_keys, N(collector_keys) },
-		{ "broker", broker_extra_keys, N(broker_extra_keys) },
-		{ "api", api_keys, N(api_keys) },
-		{ "store", store_keys, N(store_keys) },
-		{ "status", status_keys, N(status_keys) },
-		{ "counting", counting_keys, N(counting_keys) },
-		{ "alerts", alerts_keys, N(alerts_keys) },
-		{ "incidents", incidents_keys, N(incidents_keys) },
-		{ "replay", replay_keys, N(replay_keys) },
-		{ "cluster", cluster_keys, N(cluster_keys) },
-	};
 	void *who = (void *)"collector";
 	size_t changed = cfg_reload("broker", brokercfg_keys, brokercfg_nkeys, &running->broker,
 	    &next->broker, cfg_reload_log_restart, who);
-	for (size_t i = 0; i < N(tables); i++)
-		changed += cfg_reload(tables[i].name, tables[i].keys, tables[i].nkeys, running, next,
+	for (size_t i = 0; i < N(sections); i++)
+		changed += cfg_reload(sections[i].name, sections[i].keys, sections[i].nkeys, running, next,
 		    cfg_reload_log_restart, who);
 	changed += enrolcfg_restart_changes(&running->enrol, &next->enrol);
 	for (size_t i = 0; sinks_table[i] != NULL; i++)

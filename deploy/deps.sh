@@ -8,7 +8,7 @@ set -eu
 # Debian packages. Keep in step with docs/dependencies.md.
 DEB_PACKAGES="
 build-essential pkg-config ca-certificates
-libmosquitto-dev mosquitto mosquitto-clients
+libmosquitto-dev mosquitto mosquitto-clients mosquitto-dev
 libcurl4-openssl-dev libjansson-dev libsqlite3-dev sqlite3
 libmicrohttpd-dev libssl-dev libinih-dev libuv1-dev libpcap-dev zlib1g-dev libqrencode-dev
 libc-ares-dev libpq-dev postgresql-15

@@ -23,13 +23,6 @@
 #include "query.h"
 #include "wire.h"
 
-#define ROUTES_TEXT                                                                  \
-	"/healthz, /api/v1/overview, /api/v1/regions, /api/v1/regions/{code}, " \
-	"/api/v1/sites, /api/v1/sites/{agent}, /api/v1/events, /api/v1/alerts, /api/v1/incidents, /api/v1/stats, " \
-	"/metrics, /api/v1/tokens, /api/v1/tokens/{id} (DELETE), /api/v1/enrol (POST), " \
-	"/api/v1/enrol/renew (POST), /api/v1/enrol/tokens and /api/v1/enrol/revoke (POST, " \
-	"admin), and the dashboard at / and /ui/"
-
 struct api {
 	struct httpd *http;
 	struct query *q;
@@ -370,60 +363,6 @@ do_events(struct api *a, struct MHD_Connection *c, struct reply *r)
 	reply_query(r, rc, doc, "");
 }
 
-/* Match a path (trailing slash removed); *arg points at {code} / {agent}. */
-static enum route
-match(const char *path, const char **arg)
-{
-	static const struct {
-		const char *path;
-		enum route id;
-		bool takes_arg;     /* path is a prefix followed by one segment */
-	} routes[] = {
-		{ "/healthz", R_HEALTH, false },
-		{ "/api/v1/regions", R_REGIONS, false },
-		{ "/api/v1/stats", R_STATS, false },
-		{ "/api/v1/sites", R_SITES, false },
-		{ "/api/v1/events", R_EVENTS, false },
-		{ "/api/v1/overview", R_OVERVIEW, false },
-		{ "/api/v1/alerts", R_ALERTS, false },
-		{ "/api/v1/incidents", R_INCIDENTS, false },
-		{ "/metrics", R_METRICS, false },
-		{ "/api/v1/tokens", R_TOKENS, false },
-		{ "/api/v1/regions/", R_REGION, true },
-		{ "/api/v1/sites/", R_SITE, true },
-		{ "/api/v1/tokens/", R_TOKEN, true },
-	};
-	*arg = NULL;
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		size_t n = strlen(routes[i].path);
-		if (!routes[i].takes_arg && strcmp(path, routes[i].path) == 0)
-			return routes[i].id;
-		if (routes[i].takes_arg && strncmp(path, routes[i].path, n) == 0 &&
-		    path[n] != '\0' && strchr(path + n, '/') == NULL) {
-			*arg = path + n;
-			return routes[i].id;
-		}
-	}
-	return R_NONE;
-}
-
-/* GET and HEAD everywhere, but a token is revoked with DELETE only. */
-static bool
-method_ok(enum route id, const char *method, struct reply *r)
-{
-	char e[REPLY_ECHO_MAX + 4];
-	bool del = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
-	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
-	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
-	if (id == R_TOKEN ? del : get)
-		return true;
-	reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed; %s",
-	    reply_echo(method, e, sizeof(e)), id == R_TOKEN ? "revoke a token with DELETE" :
-	    "this route is read-only: use GET");
-	r->allow = id == R_TOKEN ? REPLY_ALLOW_DELETE : REPLY_ALLOW_GET;
-	return false;
-}
-
 /* What a revocation wrote is committed before the reply says so: the
  * store's open transaction first, then the revocation on its own. */
 static void
@@ -454,14 +393,14 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	if (n > 1 && path[n - 1] == '/')
 		path[n - 1] = '\0';
 	const char *web = web_name(path);
-	enum route id = web != NULL ? R_NONE : match(path, &arg);
+	enum route id = web != NULL ? R_NONE : args_route(path, &arg);
 	if (id == R_NONE && web == NULL) {
-		reply_error(r, MHD_HTTP_NOT_FOUND, "no such resource \"%s\"; the API serves " ROUTES_TEXT,
+		reply_error(r, MHD_HTTP_NOT_FOUND, "no such resource \"%s\"; the API serves " ARGS_ROUTES_TEXT,
 		    reply_echo(path, e, sizeof(e)));
 		return;
 	}
 	if (web != NULL) {
-		if (method_ok(R_NONE, method, r))
+		if (args_method_ok(R_NONE, method, r))
 			do_web(a, web, r);
 		return;
 	}
@@ -474,7 +413,7 @@ route(struct api *a, struct MHD_Connection *c, const char *url, const char *meth
 	}
 	if (a->auth && !auth_allow(store_db(a->store), c, need, now, r))
 		return;
-	if (!method_ok(id, method, r) || !args_ok(c, id, r))
+	if (!args_method_ok(id, method, r) || !args_ok(c, id, r))
 		return;
 	route_to(a, c, id, arg, now, r);
 	/* A query that found the connection gone. */

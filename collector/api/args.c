@@ -60,3 +60,57 @@ args_ok(struct MHD_Connection *c, enum route id, struct reply *r)
 	}
 	return true;
 }
+
+/* Match a path (trailing slash removed); *arg points at {code} / {agent}. */
+enum route
+args_route(const char *path, const char **arg)
+{
+	static const struct {
+		const char *path;
+		enum route id;
+		bool takes_arg;     /* path is a prefix followed by one segment */
+	} routes[] = {
+		{ "/healthz", R_HEALTH, false },
+		{ "/api/v1/regions", R_REGIONS, false },
+		{ "/api/v1/stats", R_STATS, false },
+		{ "/api/v1/sites", R_SITES, false },
+		{ "/api/v1/events", R_EVENTS, false },
+		{ "/api/v1/overview", R_OVERVIEW, false },
+		{ "/api/v1/alerts", R_ALERTS, false },
+		{ "/api/v1/incidents", R_INCIDENTS, false },
+		{ "/metrics", R_METRICS, false },
+		{ "/api/v1/tokens", R_TOKENS, false },
+		{ "/api/v1/regions/", R_REGION, true },
+		{ "/api/v1/sites/", R_SITE, true },
+		{ "/api/v1/tokens/", R_TOKEN, true },
+	};
+	*arg = NULL;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		size_t n = strlen(routes[i].path);
+		if (!routes[i].takes_arg && strcmp(path, routes[i].path) == 0)
+			return routes[i].id;
+		if (routes[i].takes_arg && strncmp(path, routes[i].path, n) == 0 &&
+		    path[n] != '\0' && strchr(path + n, '/') == NULL) {
+			*arg = path + n;
+			return routes[i].id;
+		}
+	}
+	return R_NONE;
+}
+
+/* GET and HEAD everywhere, but a token is revoked with DELETE only. */
+bool
+args_method_ok(enum route id, const char *method, struct reply *r)
+{
+	char e[REPLY_ECHO_MAX + 4];
+	bool del = strcmp(method, MHD_HTTP_METHOD_DELETE) == 0;
+	bool get = strcmp(method, MHD_HTTP_METHOD_GET) == 0 ||
+	    strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+	if (id == R_TOKEN ? del : get)
+		return true;
+	reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method %s is not allowed; %s",
+	    reply_echo(method, e, sizeof(e)), id == R_TOKEN ? "revoke a token with DELETE" :
+	    "this route is read-only: use GET");
+	r->allow = id == R_TOKEN ? REPLY_ALLOW_DELETE : REPLY_ALLOW_GET;
+	return false;
+}

@@ -7,23 +7,10 @@
 #include "clock.h"
 #include "collector/ingest/bootacc.h"
 #include "log.h"
-#include "pg_batch.h"
 #include "schema.h"
+#include "pg_batch.h"
+#include "store_impl.h"
 #include "store_url.h"
-
-enum stmt_id {
-	ST_BEGIN,
-	ST_COMMIT,
-	ST_BATCH,
-	ST_RESULT,
-	ST_SITE_SEEN,
-	ST_SITE_BATCH,
-	ST_SITE_STATUS,
-	ST_PROVINCE,
-	ST_REGENCY,
-	ST_BOOT,
-	ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
 	[ST_BEGIN] = "BEGIN",
@@ -81,19 +68,6 @@ static const char *const stmt_sql[ST_COUNT] = {
 	            " ELSE boots.clock_mono_ms END",
 };
 
-struct store {
-	struct db *db;
-	struct db_stmt *st[ST_COUNT];
-	struct store_opts o;
-	struct bootacc *boots;   /* delivery counts of the open transaction */
-	bool in_tx;
-	int pending;       /* rows written in the open transaction */
-	int pending_batches;
-	struct pg_batches *queue;   /* PostgreSQL: store_batch_later's, NULL otherwise */
-	store_batch_fn *told;       /* store_on_batch's */
-	void *told_ctx;
-	bool flushing;
-};
 
 /* A lost connection is logged once, by the collector (store_up). */
 static pantau_err
@@ -224,8 +198,8 @@ store_reconnect(struct store *s)
 	return db_reconnect(s->db) == DB_OK ? PANTAU_OK : PANTAU_ERR_DB;
 }
 
-static void
-rollback(struct store *s)
+void
+store_tx_rollback(struct store *s)
 {
 	bootacc_clear(s->boots);
 	if (db_in_transaction(s->db))
@@ -235,8 +209,8 @@ rollback(struct store *s)
 	s->pending_batches = 0;
 }
 
-static pantau_err
-begin(struct store *s)
+pantau_err
+store_tx_begin(struct store *s)
 {
 	if (s->in_tx)
 		return PANTAU_OK;
@@ -297,7 +271,7 @@ store_commit(struct store *s)
 	if (rc != PANTAU_OK) {
 		/* Leave no half-open transaction behind: the rows are lost, and the
 		 * agent's replay (by gap detection) is what brings them back. */
-		rollback(s);
+		store_tx_rollback(s);
 		return rc;
 	}
 	s->in_tx = false;
@@ -321,7 +295,7 @@ store_should_commit(const struct store *s)
 pantau_err
 store_begin(struct store *s)
 {
-	return begin(s);
+	return store_tx_begin(s);
 }
 
 void
@@ -337,7 +311,7 @@ pantau_err
 store_catalog_begin(struct store *s)
 {
 	pantau_err rc = store_commit(s);
-	return rc != PANTAU_OK ? rc : begin(s);
+	return rc != PANTAU_OK ? rc : store_tx_begin(s);
 }
 
 static void
@@ -436,8 +410,8 @@ insert_result(struct store *s, int64_t batch_id, const struct wire_batch *b, siz
 
 /* The batch's upload rate: the lowest upload rate the status engine
  * judges among its results (as its window does), NAN when none. */
-static double
-batch_upload(const struct wire_batch *b)
+double
+store_batch_upload(const struct wire_batch *b)
 {
 	double up = NAN;
 	for (size_t i = 0; i < b->nresults; i++) {
@@ -452,7 +426,7 @@ static pantau_err
 update_site(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
 	struct db_stmt *st = s->st[ST_SITE_BATCH];
-	bind_num(st, 9, batch_upload(b));
+	bind_num(st, 9, store_batch_upload(b));
 	bind_text(st, 1, b->agent);
 	bind_text(st, 2, regency);
 	db_bind_int64(st, 3, b->boot);
@@ -465,8 +439,8 @@ update_site(struct store *s, const char *regency, const struct wire_batch *b, in
 }
 
 /* Count the batch for its boot; written to boots at commit. */
-static pantau_err
-count_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms, bool duplicate)
+pantau_err
+store_count_boot(struct store *s, const struct wire_batch *b, int64_t recv_ms, bool duplicate)
 {
 	int64_t dropped = b->outbox_dropped > 0 ? b->outbox_dropped : 0;
 	if (bootacc_add(s->boots, b->agent, b->boot, b->seq, dropped, recv_ms, duplicate))
@@ -482,7 +456,7 @@ pantau_err
 store_boot_clock(struct store *s, const char *agent, int64_t boot, int64_t offset_ms,
     int64_t mono_ms)
 {
-	pantau_err rc = begin(s);
+	pantau_err rc = store_tx_begin(s);
 	if (rc != PANTAU_OK || bootacc_clock(s->boots, agent, boot, offset_ms, mono_ms))
 		return rc;
 	rc = flush_boots(s); /* full: write what it holds, inside the transaction */
@@ -491,10 +465,10 @@ store_boot_clock(struct store *s, const char *agent, int64_t boot, int64_t offse
 	return rc;
 }
 
-static pantau_err
-count_duplicate(struct store *s, const struct wire_batch *b, int64_t recv_ms)
+pantau_err
+store_count_duplicate(struct store *s, const struct wire_batch *b, int64_t recv_ms)
 {
-	pantau_err rc = count_boot(s, b, recv_ms, true);
+	pantau_err rc = store_count_boot(s, b, recv_ms, true);
 	return rc == PANTAU_OK ? PANTAU_ERR_DUPLICATE : rc;
 }
 
@@ -518,7 +492,7 @@ insert_batch(struct store *s, const struct wire_batch *b, int64_t recv_ms, int64
 	db_reset(st);
 	db_clear_bindings(st);
 	if (step == DB_DONE)
-		return count_duplicate(s, b, recv_ms);
+		return store_count_duplicate(s, b, recv_ms);
 	return step == DB_ROW ? PANTAU_OK : db_fail(s, "insert batch");
 }
 
@@ -532,14 +506,14 @@ write_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 	if (rc == PANTAU_OK)
 		rc = update_site(s, regency, b, recv_ms);
 	if (rc == PANTAU_OK)
-		rc = count_boot(s, b, recv_ms, false);
+		rc = store_count_boot(s, b, recv_ms, false);
 	return rc;
 }
 
 pantau_err
 store_batch(struct store *s, const char *regency, const struct wire_batch *b, int64_t recv_ms)
 {
-	pantau_err rc = begin(s);
+	pantau_err rc = store_tx_begin(s);
 	if (rc == PANTAU_OK)
 		rc = write_batch(s, regency, b, recv_ms);
 	if (rc == PANTAU_OK) {
@@ -553,7 +527,7 @@ store_batch(struct store *s, const char *regency, const struct wire_batch *b, in
 		if (db_connected(s->db))
 			log_warnx("store: rolling back %d batch(es) after an error",
 			    s->pending_batches + 1);
-		rollback(s);
+		store_tx_rollback(s);
 	}
 	return rc;
 }
@@ -564,7 +538,7 @@ store_status(struct store *s, const char *regency, const char *agent,
 {
 	pantau_err rc = store_flush(s);   /* the site's batches first, as received */
 	if (rc == PANTAU_OK)
-		rc = begin(s);
+		rc = store_tx_begin(s);
 	if (rc == PANTAU_OK)
 		rc = site_seen(s, agent, regency, recv_ms);
 	if (rc != PANTAU_OK)
@@ -585,68 +559,4 @@ store_status(struct store *s, const char *regency, const char *agent,
 	bind_int(st, 13, w->simulated);
 	s->pending++;
 	return step_reset(s, st, "update site status");
-}
-
-/* ---- batches many at a time (PostgreSQL: collector/store/pg_batch.h) ---- */
-
-void
-store_on_batch(struct store *s, store_batch_fn *fn, void *ctx)
-{
-	s->told = fn;
-	s->told_ctx = ctx;
-}
-
-void
-store_batch_later(struct store *s, const char *regency, struct wire_batch *b, int64_t recv_ms)
-{
-	pantau_err rc = PANTAU_OK;
-	if (s->queue == NULL) {
-		rc = store_batch(s, regency, b, recv_ms);
-	} else {
-		if (pg_batches_full(s->queue))
-			(void)store_flush(s);
-		rc = begin(s);
-		if (rc == PANTAU_OK && pg_batches_add(s->queue, regency, b, recv_ms,
-		                           batch_upload(b)) == PANTAU_OK)
-			return;
-		if (rc == PANTAU_OK)
-			rc = PANTAU_ERR_DB;
-	}
-	if (s->told != NULL)
-		s->told(s->told_ctx, regency, b, recv_ms, rc);
-}
-
-/* One batch's fate from the pipeline: counted as store_batch counts it. */
-static void
-batch_done(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms, int rows)
-{
-	struct store *s = ctx;
-	pantau_err rc = PANTAU_ERR_DB;
-	if (rows == 0)
-		rc = count_duplicate(s, b, recv_ms);
-	else if (rows > 0 && (rc = count_boot(s, b, recv_ms, false)) == PANTAU_OK) {
-		s->pending += 1 + (int)b->nresults;
-		s->pending_batches++;
-	}
-	if (s->told != NULL)
-		s->told(s->told_ctx, regency, b, recv_ms, rc);
-}
-
-pantau_err
-store_flush(struct store *s)
-{
-	if (s->queue == NULL || s->flushing || pg_batches_count(s->queue) == 0)
-		return PANTAU_OK;
-	s->flushing = true;
-	pantau_err rc = s->in_tx ? pg_batches_sync(s->queue) : PANTAU_ERR_STATE;
-	if (rc != PANTAU_OK) {
-		/* As store_batch: no batch half stored; they come back by replay. */
-		if (db_connected(s->db))
-			log_warnx("store: rolling back %d batch(es) after an error: %s",
-			    s->pending_batches + (int)pg_batches_count(s->queue), db_errmsg(s->db));
-		rollback(s);
-	}
-	pg_batches_report(s->queue, rc != PANTAU_OK, batch_done, s);
-	s->flushing = false;
-	return rc;
 }

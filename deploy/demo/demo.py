@@ -134,7 +134,11 @@ class Demo:
                     f"certfile {v}/server.pem\nkeyfile {v}/server.key\n"
                     "require_certificate true\nuse_identity_as_username true\n"
                     f"crlfile {self.ca_dir}/crl.pem\n"
-                    f"acl_file {ROOT}/deploy/mosquitto/pantau.acl\n")))
+                    f"acl_file {ROOT}/deploy/mosquitto/pantau.acl\n"
+                    # the agents' listener limits their publishes as the
+                    # central broker does (docs/deployment.md)
+                    + "\n".join(brokerconf.plugin_lines(
+                        os.path.join(self.build, "pantau_limit.so"))) + "\n")))
         mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.start("mosquitto", [mosquitto, "-c", conf])
         if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),

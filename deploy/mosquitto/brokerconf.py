@@ -15,14 +15,20 @@ QUEUE_KEYS = ("persistence", "autosave_interval", "autosave_on_changes", "max_qu
               "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages")
 
 
-def queue_settings(path=DEPLOY_CONF):
-    """{key: value} of QUEUE_KEYS in path; ValueError names a key it lacks."""
+def settings_of(keys, path=DEPLOY_CONF):
+    """{key: value} of keys (each a key with one value) in path."""
     found = {}
     with open(path) as f:
         for line in f:
             parts = line.split()
-            if len(parts) == 2 and parts[0] in QUEUE_KEYS:
+            if len(parts) == 2 and parts[0] in keys:
                 found[parts[0]] = parts[1]
+    return found
+
+
+def queue_settings(path=DEPLOY_CONF):
+    """{key: value} of QUEUE_KEYS in path; ValueError names a key it lacks."""
+    found = settings_of(QUEUE_KEYS, path)
     missing = [k for k in QUEUE_KEYS if k not in found]
     if missing:
         raise ValueError(f"{path} lacks {', '.join(missing)}: the local brokers take their "
@@ -30,10 +36,26 @@ def queue_settings(path=DEPLOY_CONF):
     return found
 
 
-def local_conf(port, state_dir, persistence=True, extra="", overrides=None):
+# The publish limit's options (broker/, docs/deployment.md "Publish limit").
+PLUGIN_KEYS = ("plugin_opt_rate", "plugin_opt_burst", "plugin_opt_exempt")
+
+
+def plugin_lines(plugin, plugin_opts=None):
+    """The lines loading the publish limit from plugin (a path), with the
+    deployment's options (some replaced by plugin_opts, {option: value}
+    without the plugin_opt_ prefix)."""
+    opts = settings_of(PLUGIN_KEYS)
+    opts.update({f"plugin_opt_{k}": str(v) for k, v in (plugin_opts or {}).items()})
+    return [f"plugin {plugin}"] + [f"{k} {v}" for k, v in opts.items()]
+
+
+def local_conf(port, state_dir, persistence=True, extra="", overrides=None, plugin=None,
+               plugin_opts=None):
     """mosquitto.conf text: a loopback listener on port, anonymous, with the
     deployment's queue settings (some replaced by overrides, for a benchmark
-    that varies one); its persistence file in state_dir (or none)."""
+    that varies one); its persistence file in state_dir (or none); the
+    publish limit loaded from plugin (a path; None: not loaded) with the
+    deployment's options and plugin_opts (plugin_lines)."""
     settings = queue_settings()
     settings.update({k: str(v) for k, v in (overrides or {}).items()})
     if not persistence:
@@ -46,4 +68,6 @@ def local_conf(port, state_dir, persistence=True, extra="", overrides=None):
         # as root, mosquitto would switch to the mosquitto user, which
         # cannot write a persistence file into the caller's folder
         lines.append("user root")
+    if plugin:
+        lines += plugin_lines(plugin, plugin_opts)
     return "\n".join(lines) + "\n" + extra

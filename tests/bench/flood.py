@@ -3,7 +3,8 @@
 flood  valid agents' receive delay (the collector's receive time minus the
        batch's own timestamp, both ms) without and then with a flood of
        invalid messages (FLOOD_RATE a second, another MQTT client, QoS 0, on a
-       status topic; one phase per kind of FLOODS, --flood-kinds), side by
+       status or result topic; one phase per kind of FLOODS, --flood-kinds,
+       with the broker's publish limit loaded), side by
        side in one run, next to the same delay seen by a mosquitto_sub on the
        result topics only (what the broker and the machine add); the log
        lines the flood caused; then the collector's RSS while --flood-bogus
@@ -50,24 +51,31 @@ def valid_load(hm, broker, prefix, seed):
 
 
 # The flood's variants (docs/bench.md, "flood"): who publishes, on which topic,
-# whether the collector gets it.
+# what reaches the collector: all of it (True), nothing (False), or what the
+# broker's publish limit lets through ("limited": pantau_limit.so at the
+# deployment's 50/s, bursts of 1,000).
 #   open     an anonymous client on a status topic: a broker without
 #            authentication or ACL (the demo's and the tests'); the collector
-#            gets every message
+#            gets every message (the limit knows no one without a login)
 #   refused  the client logged in as agent "flooder" (its identity, as a
 #            certificate's subject is under deploy/mosquitto/pantau.conf),
 #            publishing on another agent's status topic: pantau.acl refuses
 #            it at the broker
 #   own      the same client on its own status topic, which pantau.acl lets
-#            it write: the collector gets every message
-#   own-result  the same on its own result topic: with [broker] split_status
-#            the flood then shares the results' connection
+#            it write: the publish limit drops all but 50/s
+#   own-result  the same on its own result topic, which shares the results'
+#            connection at the collector even with [broker] split_status
+#   exempt-result  the same from "unlimited", a client the limit exempts
+#            (plugin_opt_exempt): what own-result costs without the limit
 FLOODS = {
     "open": (None, "pantau/v1/32/3273/flooder/status", True),
     "refused": ("flooder", "pantau/v1/32/3273/victim/status", False),
-    "own": ("flooder", "pantau/v1/32/3273/flooder/status", True),
-    "own-result": ("flooder", "pantau/v1/32/3273/flooder/result", True),
+    "own": ("flooder", "pantau/v1/32/3273/flooder/status", "limited"),
+    "own-result": ("flooder", "pantau/v1/32/3273/flooder/result", "limited"),
+    "exempt-result": ("unlimited", "pantau/v1/32/3273/unlimited/result", True),
 }
+# The bench's broker exempts "unlimited" beside the deployment's names.
+PLUGIN_OPTS = {"exempt": "pantau-collector,pantau-bridge-*,unlimited"}
 FLOODER_PASSWORD = "flood-pw"
 
 
@@ -76,8 +84,10 @@ def broker_conf(hm, wd):
     load, the collector, the reference subscriber) may do anything; a client
     logging in is bound by the agents' lines of deploy/mosquitto/pantau.acl."""
     passwd = os.path.join(wd, "passwd")
-    subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "flooder", FLOODER_PASSWORD],
-                   check=True, capture_output=True, timeout=30)
+    for i, user in enumerate(("flooder", "unlimited")):
+        subprocess.run(["mosquitto_passwd", "-b"] + (["-c"] if i == 0 else [])
+                       + [passwd, user, FLOODER_PASSWORD],
+                       check=True, capture_output=True, timeout=30)
     os.chmod(passwd, 0o644)
     acl = os.path.join(wd, "pantau.acl")
     with open(os.path.join(hm.ROOT, "deploy", "mosquitto", "pantau.acl")) as f:
@@ -89,26 +99,29 @@ def broker_conf(hm, wd):
 
 
 def flood(hm, broker, kind, seconds, sent):
-    """FLOOD_RATE lines a second of bad JSON into mosquitto_pub -l (a
-    message per line) for seconds, as FLOODS[kind]; sent[0] counts them."""
+    """FLOOD_RATE QoS 0 messages a second of bad JSON for seconds, as
+    FLOODS[kind], from a client that connects again at once whenever the
+    broker disconnects it (tests/e2e/mqttraw.py); sent[0] counts the
+    messages written, sent[1] the reconnections."""
+    import mqttraw
     user, topic, _ = FLOODS[kind]
-    login = ["-u", user, "-P", FLOODER_PASSWORD] if user else []
-    pub = subprocess.Popen([hm.MOSQUITTO_PUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                            "-q", "0", "-t", topic, "-l"] + login, stdin=subprocess.PIPE)
+    fl = mqttraw.Flooder(broker.port, user, FLOODER_PASSWORD if user else None)
     step = 0.05
     per_step = int(FLOOD_RATE * step)
     t0 = time.monotonic()
-    n = 0
+    n = offered = 0
+    # one step's packets made once: the generator's own CPU (on the same
+    # cores as the broker and the collector) is not what is measured
+    data = b"".join(mqttraw.publish_packet(topic, b"{not json %d" % i) for i in range(per_step))
     while time.monotonic() - t0 < seconds:
-        pub.stdin.write(b"".join(b"{not json %d\n" % (n + i) for i in range(per_step)))
-        pub.stdin.flush()
-        n += per_step
-        ahead = t0 + n / FLOOD_RATE - time.monotonic()
+        if fl.send(data):
+            n += per_step
+        offered += per_step
+        ahead = t0 + offered / FLOOD_RATE - time.monotonic()
         if ahead > 0:
             time.sleep(ahead)   # pacing the generator, not waiting for a condition
-    pub.stdin.close()
-    pub.wait(60)
-    sent[0] = n
+    fl.close()
+    sent[0], sent[1] = n, fl.reconnects
 
 
 def start_reference(hm, broker, wd, procs, topic, name):
@@ -192,7 +205,7 @@ def flooded_phase(hm, broker, kind, stats, col, cpu_seconds):
     phase: {sent, rate, rejected, lines, cpu}."""
     lines0, rej0, cpu0 = col.output().count("\n"), stats()["rejected"], cpu_seconds(col.pid)
     stored0 = stats()["stored"]
-    sent = [0]
+    sent = [0, 0]
     fl = threading.Thread(target=flood, args=(hm, broker, kind, PHASE_S + 2, sent))
     fl.start()
     time.sleep(1)           # the flood at full rate before the valid load starts
@@ -203,16 +216,19 @@ def flooded_phase(hm, broker, kind, stats, col, cpu_seconds):
     flood_s = time.monotonic() - t_flood + 1
     hm.wait_for(lambda: stats()["stored"] - stored0 >= VALID_RATE * PHASE_S * 0.95, 120,
                 "the valid batches stored", interval=0.5)
-    out = {"sent": sent[0], "rate": sent[0] / flood_s, "cpu": cpu_seconds(col.pid) - cpu0,
+    out = {"sent": sent[0], "rate": sent[0] / flood_s, "reconnects": sent[1],
+           "cpu": cpu_seconds(col.pid) - cpu0,
            "lines": col.output().count("\n") - lines0}
     if FLOODS[kind][2]:
         # until the collector has taken what the broker kept of the flood
-        # (QoS 0: it may drop some), so the next phase starts clean
+        # (QoS 0: it may drop some; the limit drops all but its rate), so
+        # the next phase starts clean
         last = [-1]
+        share = 0.5 if FLOODS[kind][2] is True else 0
 
         def settled():
             n = stats()["rejected"]
-            done = n == last[0] and n - rej0 >= sent[0] * 0.5
+            done = n == last[0] and n - rej0 >= sent[0] * share
             last[0] = n
             return done
         hm.wait_for(settled, 120, "the flood's messages taken", interval=1.0)
@@ -232,6 +248,7 @@ def phase_rows(kind, db, ref, calm99, fig):
     rows += [(f"  p99 / calm p99", f"{p99 / calm99:.2f}  (goal <= 2)" if calm99 > 0 else "-"),
              (f"  flood sent (rate) / rejected by the collector",
               f"{fig['sent']:,} ({fig['rate']:,.0f}/s) / {fig['rejected']:,}"),
+             (f"  flooder disconnected by the broker and back", f"{fig['reconnects']:,}"),
              (f"  collector CPU s / log lines in the phase",
               f"{fig['cpu']:.1f} / {fig['lines']}")]
     return rows, p99
@@ -250,7 +267,8 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
     wd = Workdir(args.build, "flood", args.keep)
     procs, failed = [], True
     try:
-        broker = hm.Broker(wd.path, broker_conf(hm, wd.path), persistence=False)
+        broker = hm.Broker(wd.path, broker_conf(hm, wd.path), persistence=False,
+                           plugin_opts=PLUGIN_OPTS)
         procs.append(("mosquitto", broker.proc))
         split = "true" if args.flood_split else "false"
         col, api = start_collector(hm, wd.path, broker, hm.free_port(), None, procs,

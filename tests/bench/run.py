@@ -682,8 +682,9 @@ def main():
                    help="seconds between two batches of an agent")
     g.add_argument("--replay-rate", type=float, default=50, help="[replay] rate")
     g = ap.add_argument_group("flood")
-    g.add_argument("--flood-kinds", default="open,refused,own",
-                   help="the flooded phases, of open, refused, own (tests/bench/flood.py)")
+    g.add_argument("--flood-kinds", default="open,refused,own,own-result,exempt-result",
+                   help="the flooded phases, of open, refused, own, own-result, exempt-result "
+                        "(tests/bench/flood.py)")
     g.add_argument("--flood-bogus", type=int, default=100000,
                    help="bogus agent ids published after the floods (0: none)")
     g.add_argument("--flood-split", type=int, choices=[0, 1], default=1,

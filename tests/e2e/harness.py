@@ -166,15 +166,19 @@ def sanitizer_reports(proc):
 
 class Broker:
     """A real mosquitto on a free loopback port, anonymous, with the queue and
-    persistence settings of deploy/mosquitto/pantau.conf (brokerconf.py)."""
+    persistence settings of deploy/mosquitto/pantau.conf (brokerconf.py) and
+    its publish limit (the build's pantau_limit.so; plugin_opts replace some
+    of its options), which limits only clients that log in."""
 
-    def __init__(self, workdir, extra_conf="", persistence=True, overrides=None):
+    def __init__(self, workdir, extra_conf="", persistence=True, overrides=None,
+                 plugin_opts=None):
         self.port = free_port()
         conf = os.path.join(workdir, "mosquitto.conf")
         with open(conf, "w") as f:
             f.write(brokerconf.local_conf(self.port, workdir, persistence,
                                           "log_dest stdout\nlog_type error\nlog_type warning\n"
-                                          "log_type notice\n" + extra_conf, overrides))
+                                          "log_type notice\n" + extra_conf, overrides,
+                                          binary("pantau_limit.so"), plugin_opts))
         self.proc = Proc("mosquitto", [MOSQUITTO, "-c", conf], workdir)
         wait_for(lambda: port_open(self.port) or not self.proc.alive(), 10,
                  "mosquitto to listen")
@@ -247,8 +251,8 @@ class E2ETestCase(unittest.TestCase):
         self._procs.append(p)
         return p
 
-    def start_broker(self, extra_conf="", persistence=True):
-        b = Broker(self.workdir, extra_conf, persistence)
+    def start_broker(self, extra_conf="", persistence=True, plugin_opts=None):
+        b = Broker(self.workdir, extra_conf, persistence, plugin_opts=plugin_opts)
         self._procs.append(b.proc)
         return b
 

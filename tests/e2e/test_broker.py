@@ -40,7 +40,8 @@ class DeployConfTest(E2ETestCase):
                          ("/etc/mosquitto/certs/pantau-client-ca.crt", f"{ca}/ca.crt"),
                          ("/etc/mosquitto/certs/pantau-crl.pem", f"{ca}/crl.pem"),
                          ("/etc/mosquitto/pantau.passwd", passwd),
-                         ("/etc/mosquitto/pantau.acl", os.path.join(DEPLOY, "pantau.acl"))):
+                         ("/etc/mosquitto/pantau.acl", os.path.join(DEPLOY, "pantau.acl")),
+                         ("/usr/local/lib/pantau/pantau_limit.so", binary("pantau_limit.so"))):
             self.assertIn(old, text, "deploy/mosquitto/pantau.conf changed: update this test")
             text = text.replace(old, new)
         with open(os.path.join(d, "conf.d", "pantau.conf"), "w") as f:

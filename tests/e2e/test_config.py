@@ -78,6 +78,18 @@ class ConfigErrorTest(E2ETestCase):
         self.assertIn(f"{path}:4: [api] port: expected a whole number from 1 to 65535, "
                       f"got \"0\"", out.stderr)
 
+    def test_collector_unknown_key_in_every_section(self):
+        """A misspelled key in each section the collector reads is named as
+        a key (once [enrol] and [incidents] were said to be unknown sections)."""
+        sections = ["collector", "broker", "api", "store", "status", "counting", "alerts",
+                    "incidents", "replay", "cluster", "enrol"]
+        path = self.write("collector.ini", "".join(f"[{s}]\nbogus = 1\n" for s in sections))
+        out = run([binary("pantau-collector"), "--check", "--config", path])
+        self.assertEqual(out.returncode, 2)
+        for i, s in enumerate(sections):
+            self.assertIn(f"{path}:{2 * i + 2}: [{s}] bogus: unknown key", out.stderr)
+        self.assertNotIn("unknown section", out.stderr)
+
     def test_collector_retention_errors(self):
         path = self.write("collector.ini", "[store]\nretain_days = 3\n")
         out = run([binary("pantau-collector"), "--check", "--config", path])

@@ -226,8 +226,34 @@ class DebTest(unittest.TestCase):
         for f in ("web/index.html", "web/indonesia.json", "web/kinds.json",
                   "mosquitto/pantau.conf", "mosquitto/pantau.acl"):
             self.assertTrue(os.path.exists(f"/usr/share/pantau/{f}"), f)
+        self.assert_broker_loads_the_plugin()
         self.exposure("pantau-collector.service")
         self.purge_and_compare(before)
+
+    def assert_broker_loads_the_plugin(self):
+        """The publish limit where the installed pantau.conf names it, and
+        mosquitto loads it with the options there."""
+        with open("/usr/share/pantau/mosquitto/pantau.conf") as f:
+            conf = f.read()
+        self.assertIn("plugin /usr/lib/pantau/pantau_limit.so\n", conf)
+        self.assertNotIn("/usr/local/", conf)
+        lines = [line for line in conf.splitlines() if line.startswith(("plugin", "plugin_opt_"))]
+        port = free_port()
+        with tempfile.TemporaryDirectory() as d:
+            with open(f"{d}/mosquitto.conf", "w") as f:
+                f.write(f"user root\nlog_dest stdout\nlistener {port} 127.0.0.1\n"
+                        + "\n".join(lines) + "\n")
+            broker = subprocess.Popen([MOSQUITTO, "-c", f"{d}/mosquitto.conf"],
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            try:
+                wait_for(lambda: port_open(port) or broker.poll() is not None, 10,
+                         "mosquitto with the installed plugin")
+                alive = broker.poll() is None
+            finally:
+                broker.terminate()
+                out = broker.communicate(timeout=10)[0]
+        self.assertTrue(alive, out)
+        self.assertIn("pantau_limit: 50 publishes/s per client, bursts of 1000", out)
 
     def unit_setting(self, unit, key):
         with open(f"/lib/systemd/system/{unit}") as f:

@@ -5,20 +5,29 @@ database) stops at [collector] max_agents: the agents beyond it are rejected
 as too_many_agents and counted, the sites already known go on being stored,
 and the collector's memory does not follow the number of bogus ids.
 
+A client that logged in (an agent: its certificate's subject) and floods its
+own result topic is cut to its publish limit at the broker (pantau_limit.so,
+docs/deployment.md "Publish limit"): the broker drops what is over the limit
+and disconnects the client, the collector gets at most the burst and the
+rate of the flood, the broker's log sums the drops up once a window, and the
+valid agents' batches are all stored.
+
 1,000 slow HTTP clients (slowloris: a request head that never ends) from one
 address, a head larger than a connection's memory and a very long path leave
 the API and the reflector answering a normal request within 1 s: one address
 holds at most [api] per_client / [http] per_client connections.
 """
 import os
+import re
 import resource
 import socket
 import subprocess
 import time
 import urllib.request
 
-from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, port_open,
-                     wait_for, wait_subscribed, write_ini)
+import mqttraw
+from harness import (CATALOG_DIR, ROOT, E2ETestCase, binary, free_port,
+                     http_json, port_open, wait_for, wait_subscribed, write_ini)
 
 RUN_ALONE = True   # tests/run.py --jobs: a flood takes both cores
 
@@ -80,6 +89,97 @@ class MaxAgentsTest(E2ETestCase):
         wait_for(lambda: self.stats()["stored"] == 600, 60, "the 300 next batches")
         self.assertEqual(self.stats()["duplicates"], 300)
         self.assertIn("max_agents; raise it if this is a real site", self.collector.output())
+
+
+FLOOD_RATE, FLOOD_S = 20000, 3   # the flood: invalid messages a second, seconds
+LIMIT_RATE, LIMIT_BURST = 50, 1000   # deploy/mosquitto/pantau.conf's
+
+
+class PublishLimitTest(E2ETestCase):
+
+    def broker_conf(self):
+        """Anonymous clients (the collector, the load) may do anything; a
+        client logging in as "flooder" is bound by the agents' lines of
+        deploy/mosquitto/pantau.acl (as tests/bench/flood.py)."""
+        passwd = os.path.join(self.workdir, "passwd")
+        subprocess.run(["mosquitto_passwd", "-b", "-c", passwd, "flooder", "pw"],
+                       check=True, capture_output=True, timeout=30)
+        os.chmod(passwd, 0o644)
+        acl = os.path.join(self.workdir, "pantau.acl")
+        with open(os.path.join(ROOT, "deploy", "mosquitto", "pantau.acl")) as f:
+            agents = f.read()
+        with open(acl, "w") as f:
+            f.write("topic readwrite pantau/v1/#\n" + agents)
+        # a file, which mosquitto flushes at each line (stdout it buffers)
+        self.broker_log = os.path.join(self.workdir, "broker.log")
+        return (f"password_file {passwd}\nacl_file {acl}\nlog_type information\n"
+                f"log_dest file {self.broker_log}\n")
+
+    def broker_said(self):
+        with open(self.broker_log) as f:
+            return f.read()
+
+    def stats(self):
+        return http_json(self.api + "/api/v1/stats")[1]
+
+    def dropped(self):
+        """The flooder's drops in the broker's summaries so far."""
+        return sum(int(n) for n in re.findall(r"pantau_limit: dropped \d+ publishes .*: "
+                                              r"flooder (\d+)", self.broker_said()))
+
+    def test_flooding_client_is_cut_to_its_limit_at_the_broker(self):
+        # a summary a second instead of a minute, so the test sees it soon
+        self.broker = self.start_broker(self.broker_conf(), plugin_opts={"summary": 1})
+        cfg, self.api_port = self.collector_config(self.broker.port)
+        self.collector = self.start_collector(cfg)
+        self.wait_api(self.api_port, self.collector)
+        self.api = f"http://127.0.0.1:{self.api_port}"
+        wait_subscribed(self.broker, self.api)
+        self.assertIn(f"pantau_limit: {LIMIT_RATE} publishes/s per client, bursts of "
+                      f"{LIMIT_BURST}", self.broker_said())
+        load = subprocess.Popen([binary("pantau-loadgen"), "--port", str(self.broker.port),
+                                 "--catalog", CATALOG_DIR, "--connections", "5",
+                                 "--agents", "100", "--count", "2000", "--rate", "400",
+                                 "--prefix", "valid"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        flooder = mqttraw.Flooder(self.broker.port, "flooder", "pw")
+        t0 = time.monotonic()
+        written = 0
+        while written < FLOOD_RATE * FLOOD_S:    # 1,000 messages each 50 ms
+            flooder.send(b"".join(mqttraw.publish_packet("pantau/v1/32/3273/flooder/result",
+                                                         b"{not json %d" % i)
+                                  for i in range(written, written + 1000)))
+            written += 1000
+            ahead = t0 + written / FLOOD_RATE - time.monotonic()
+            if ahead > 0:
+                time.sleep(ahead)    # pacing the flood, not waiting for a condition
+        flood_s = time.monotonic() - t0
+        flooder.close()
+        out, err = load.communicate(timeout=120)
+        self.assertEqual(load.returncode, 0, err)
+        # the valid agents' batches are all stored; the flooder was
+        # disconnected, and what reached the collector of its flood is within
+        # its limit: the burst and the rate over the flood's time
+        wait_for(lambda: self.stats()["stored"] == 2000, 60, "the 2,000 valid batches")
+        wait_for(lambda: re.search(r"pantau_limit: dropped \d+ .* [1-9]\d* disconnects: "
+                                   r"flooder \d+", self.broker_said()), 30,
+                 "the broker's summary of the flooder's drops and disconnects")
+        last = [-1]
+
+        def settled():
+            n = self.stats()["rejected"]
+            done = n == last[0] and n > 0
+            last[0] = n
+            return done
+        wait_for(settled, 30, "the collector's count of the flood to settle", interval=1.0)
+        rejected = self.stats()["rejected"]
+        print(f"\n    {written:,} invalid messages written in {flood_s:.1f} s over "
+              f"{flooder.connects} connections: {self.dropped():,} dropped by the broker, "
+              f"{rejected:,} reached the collector")
+        self.assertGreaterEqual(flooder.reconnects, 1)
+        self.assertLessEqual(rejected, LIMIT_BURST + LIMIT_RATE * (flood_s + 1))
+        # the collector's log stays readable: at most 20 lines a minute
+        self.assertLessEqual(self.collector.output().count("ingest: rejected message"), 20)
 
 
 def hold_slow_clients(tc, port, n=SLOW_CLIENTS):

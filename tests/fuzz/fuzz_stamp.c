@@ -20,7 +20,7 @@
 
 #include "agent/probes/stamp_train.h"
 #include "fuzz.h"
-#include "reflector/ratelimit.h"
+#include "ratelimit.h"
 #include "stamp.h"
 #include "wire.h"
 

@@ -179,6 +179,37 @@ test_degrade_and_recover(void **state)
 	assert_int_equal(f->ev[before + 1].to, SITE_OK);
 }
 
+/* The site's own DNS lookups through the engine: 30 % of 50 failing is
+ * CRITICAL once two windows say so, with the resolver's group in the
+ * reason; the window keeps the shown figures beside it. */
+static void
+test_passive_dns_failures(void **state)
+{
+	struct fixture *f = *state;
+	const char *ag = "ag-3273-0002";
+	birth(f, "32.73", ag, "fiber", T0);
+	static const struct { const char *path; double v; } fields[] = {
+		{ "dns_queries", 50 }, { "dns_fail_pct", 30 }, { "dns_ms.p50", 80 }, { "resets", 2 },
+	};
+	for (int k = 1; k <= 2; k++) {
+		struct wire_result r;
+		wire_result_init(&r, rk_find("passive"), "passive", "other");
+		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+			wire_result_set(&r, fields[i].path, fields[i].v);
+		int64_t t = T0 + k * 20 * SEC;
+		engine_batch(f->e, "32.73", &(struct wire_batch){ .agent = ag, .boot = 1,
+			.seq = ++f->seq, .ts_ms = t, .nresults = 1, .results = &r,
+			.outbox_pending = -1, .outbox_dropped = -1 }, t);
+	}
+	struct engine_site_view v;
+	assert_true(engine_site(f->e, ag, T0 + 40 * SEC, &v));
+	assert_int_equal(v.status, SITE_CRITICAL);
+	assert_string_equal(f->ev[f->nev - 1].reason, "DNS failures 30 % to other above 25 %");
+	assert_float_equal(v.metrics.traffic[WT_DNS_TIME], 80, 1e-9);
+	assert_float_equal(v.metrics.traffic[WT_RESETS], 4, 1e-9);
+	assert_true(isnan(v.metrics.traffic[WT_RETRANS]));
+}
+
 static void
 test_link_types(void **state)
 {

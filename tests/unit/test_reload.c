@@ -24,7 +24,7 @@
 #include "collector/status/engine.h"
 #include "collector/status/engine_reload.h"
 #include "log.h"
-#include "reflector/ratelimit.h"
+#include "ratelimit.h"
 #include "resultkind.h"
 #include "harness_files.h"
 

@@ -10,7 +10,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
-#include "reflector/ratelimit.h"
+#include "ratelimit.h"
 #include "stamp.h"
 
 static void
