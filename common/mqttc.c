@@ -426,7 +426,7 @@ work_connect_done(uv_work_t *w, int status)
 		return;
 	}
 	if (status != 0 || c->work_rc != MOSQ_ERR_SUCCESS) {
-		char text[200];
+		char text[BROKERLIST_HOST_MAX + 128]; /* a whole host name and a reason */
 		int rc = c->work_rc;
 		snprintf(text, sizeof(text), "%s %s:%d: %s",
 		    rc == MOSQ_ERR_EAI ? "cannot resolve" : "cannot connect to",
