@@ -397,7 +397,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 		log_warnx("engine: out of memory; regional status not updated");
 	}
 	if (e->db != NULL)
-		statusdb_end(e->db);
+		(void)statusdb_end(e->db);
 	free(order);
 	free(start);
 	free(buf);
@@ -575,5 +575,5 @@ engine_save_all(struct engine *e)
 		if (g->known)
 			(void)statusdb_save_regency(e->db, &row);
 	}
-	statusdb_end(e->db);
+	(void)statusdb_end(e->db);
 }

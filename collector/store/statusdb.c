@@ -61,7 +61,7 @@ statusdb_close(struct statusdb *s)
 {
 	if (s == NULL)
 		return;
-	statusdb_end(s);
+	(void)statusdb_end(s);
 	stmts_finalize(s->st, SD_COUNT);
 	free(s);
 }
@@ -188,14 +188,17 @@ statusdb_begin(struct statusdb *s)
 	s->began = db_exec(s->db, "BEGIN") == DB_OK;
 }
 
-void
+pantau_err
 statusdb_end(struct statusdb *s)
 {
 	if (!s->began)
-		return;
+		return PANTAU_OK;
 	s->began = false;
-	if (db_exec(s->db, "COMMIT") != DB_OK)
-		(void)fail(s, "committing status changes");
+	if (db_exec(s->db, "COMMIT") == DB_OK)
+		return PANTAU_OK;
+	pantau_err rc = fail(s, "committing status changes");
+	(void)db_exec(s->db, "ROLLBACK"); /* SQLite keeps a failed commit's transaction open */
+	return rc;
 }
 
 pantau_err

@@ -65,8 +65,9 @@ typedef void (*statusdb_alert_fn)(void *ctx, const char *json);
 pantau_err statusdb_load_alerts(struct statusdb *s, statusdb_alert_fn fn, void *ctx);
 
 /* Open a transaction when none is open; statusdb_end commits only what
- * statusdb_begin opened. */
+ * statusdb_begin opened, and fails only when that commit failed (inside an
+ * outer transaction, the outer commit decides). */
 void statusdb_begin(struct statusdb *s);
-void statusdb_end(struct statusdb *s);
+pantau_err statusdb_end(struct statusdb *s);
 
 #endif

@@ -614,6 +614,41 @@ owns_one(void *ctx, const char *regency)
 /* The owner judges and saves; a standby judges nothing, shows what the
  * owner saved, and after taking over goes on with the firing alerts as
  * they were told, without firing them again. */
+/* An alert is marked saved only once its transaction is committed: a commit
+ * that fails (here a deferred foreign key that a trigger breaks) leaves it
+ * dirty, and the next save writes it. */
+static void
+test_alert_saved_only_when_committed(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	struct alerts *a = alerts_new(&r, f->fx.cat);
+	const char *ag = "ag-9501-0001";
+	birth(f, "95.01", ag, "vsat-geo", T0);
+	for (int k = 0; k < 3; k++)
+		icmp(f, "95.01", ag, T0 + k * 20 * SEC, 25, 600);
+	engine_tick(f->e, T0 + 41 * SEC);
+	alerts_evaluate(a, f->e, T0 + 41 * SEC);
+	assert_int_equal(alerts_firing(a), 2);
+	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	struct db *db = store_db(f->fx.store);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(db_exec(db, "PRAGMA foreign_keys=ON;"
+	    "CREATE TABLE t_parent(id INTEGER PRIMARY KEY);"
+	    "CREATE TABLE t_child(p INTEGER REFERENCES t_parent(id) DEFERRABLE INITIALLY DEFERRED);"
+	    "CREATE TRIGGER t_break AFTER INSERT ON alerts BEGIN INSERT INTO t_child VALUES(1); END;"),
+	    DB_OK);
+	alertstate_save(a, f->sdb);
+	assert_false(db_in_transaction(db));
+	assert_int_equal(db_fixture_count(&f->fx, "SELECT count(*) FROM alerts"), 0);
+	assert_true(alert(a, "PantauSiteDown/ag-9501-0001")->dirty);
+	assert_int_equal(db_exec(db, "DROP TRIGGER t_break"), DB_OK);
+	alertstate_save(a, f->sdb);
+	assert_int_equal(db_fixture_count(&f->fx, "SELECT count(*) FROM alerts"), 2);
+	assert_false(alert(a, "PantauSiteDown/ag-9501-0001")->dirty);
+	alerts_free(a);
+}
+
 static void
 test_partition_owner_and_standby(void **state)
 {
