@@ -13,7 +13,9 @@ each in its own process, its output printed whole when it ends. A file
 that sets RUN_ALONE = True (it measures against a reference tool, loads
 both cores, or builds network namespaces with lab addresses) runs with
 nothing beside it, before the others. Files are started longest first by
-the seconds of the last run (tests/out/durations.json), else by size; the
+the seconds of the last run (tests/out/durations.json), else by the
+seconds committed in tests/e2e/durations.json (so a fresh clone, as in CI,
+starts in the same order), else by size; the
 unit binaries also run N at a time.
 """
 import argparse
@@ -34,6 +36,19 @@ TAP_LINE = re.compile(r"^(not ok|ok)\s+\d+\s*-?\s*([^#]*?)\s*(#\s*(SKIP|skip).*)
 UNIT_TIMEOUT_S = 300
 E2E_DIR = os.path.join(ROOT, "tests", "e2e")
 DURATIONS = os.path.join(ROOT, "tests", "out", "durations.json")
+# a measured run's seconds, committed; refresh it with
+#   cp tests/out/durations.json tests/e2e/durations.json  after a full run
+COMMITTED_DURATIONS = os.path.join(E2E_DIR, "durations.json")
+
+
+def read_durations(path):
+    """The seconds per e2e file that path holds; {} when it is absent or bad."""
+    try:
+        with open(path) as f:
+            d = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    return d if isinstance(d, dict) else {}
 
 
 class Tally:
@@ -213,11 +228,7 @@ class Lane:
 
 def run_e2e_lanes(args, tally):
     """--jobs: the RUN_ALONE files one at a time, then the others N at once."""
-    try:
-        with open(DURATIONS) as f:
-            last = json.load(f)
-    except (OSError, ValueError):
-        last = {}
+    last = dict(read_durations(COMMITTED_DURATIONS), **read_durations(DURATIONS))
     files = e2e_files(args.pattern)
     alone = [n for n, a in files if a]
     # longest first: the last run's seconds, else the file's size
