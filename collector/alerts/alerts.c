@@ -54,10 +54,16 @@ alerts_set_owner(struct alerts *a, engine_owns_fn owns, void *ctx)
 	a->owns_ctx = ctx;
 }
 
-static bool
-owned(const struct alerts *a, const char *regency)
+bool
+alerts_owned(const struct alerts *a, const char *regency)
 {
 	return a->owns == NULL || a->owns(a->owns_ctx, regency);
+}
+
+bool
+alerts_partitioned(const struct alerts *a)
+{
+	return a->owns != NULL;
 }
 
 void
@@ -65,7 +71,7 @@ alerts_drop_unowned(struct alerts *a)
 {
 	size_t out = 0;
 	for (size_t i = 0; i < a->n; i++)
-		if (owned(a, a->v[i].regency))
+		if (alerts_owned(a, a->v[i].regency))
 			a->v[out++] = a->v[i];
 	a->n = out;
 }
@@ -279,7 +285,7 @@ rule_site(void *ctx, const struct engine_site_info *s)
 	struct alerts *a = ctx;
 	struct want w = { NULL, s->regency, s->agent, s->link, sitestate_name(s->status),
 		s->reason, s->since_ms, NULL };
-	if (!owned(a, s->regency))
+	if (!alerts_owned(a, s->regency))
 		return;
 	if (a->in != NULL)
 		rule_incident(a, s);
@@ -303,7 +309,7 @@ static void
 rule_regency(void *ctx, const char *code, const struct regency_rollup *r, int64_t since_ms)
 {
 	struct alerts *a = ctx;
-	if (!r->at_risk || !owned(a, code))
+	if (!r->at_risk || !alerts_owned(a, code))
 		return;
 	struct want w = { "PantauRegencyAtRisk", code, NULL, NULL, sitestate_name(r->worst),
 		r->reason, since_ms, NULL };
@@ -317,7 +323,7 @@ settle(struct alerts *a)
 	size_t out = 0;
 	for (size_t i = 0; i < a->n; i++) {
 		struct alert *al = &a->v[i];
-		if (!owned(a, al->regency)) {  /* another owner's, until it is dropped */
+		if (!alerts_owned(a, al->regency)) {  /* another owner's, until it is dropped */
 			a->v[out++] = *al;
 			continue;
 		}

@@ -92,6 +92,10 @@ void alerts_use_incidents(struct alerts *a, const struct incidents *in,
  * and regencies owns says are this collector's, and leave every other
  * alert as it is (not resolved, not forgotten). NULL: all of them. */
 void alerts_set_owner(struct alerts *a, engine_owns_fn owns, void *ctx);
+/* Whether a's rules judge regency here (always without an owner). */
+bool alerts_owned(const struct alerts *a, const char *regency);
+/* Whether an owner was set: other collectors judge some regencies. */
+bool alerts_partitioned(const struct alerts *a);
 /* Forget the alerts of regencies no longer owned (save them first). */
 void alerts_drop_unowned(struct alerts *a);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "grow.h"
 #include "query_priv.h"
 #include "sortedjson.h"
 
@@ -129,16 +130,76 @@ alert_item(const void *item, void *ctx)
 	return o;
 }
 
-pantau_err
-query_alerts(struct query *q, json_t **out)
+/* The alerts an answer lists, copied. */
+struct alert_list {
+	struct alert *v;
+	size_t n, cap;
+};
+
+static pantau_err
+list_add(struct alert_list *l, const struct alert *al)
+{
+	struct alert *v = grow_to(l->v, &l->cap, l->n + 1, sizeof(*v), 16);
+	if (v == NULL)
+		return PANTAU_ERR_NOMEM;
+	l->v = v;
+	l->v[l->n++] = *al;
+	return PANTAU_OK;
+}
+
+/* Partitioned collectors (docs/scaling.md): the alerts of the partitions
+ * other collectors own, as their owners last saved them. */
+static pantau_err
+add_saved(struct query *q, struct alert_list *l)
+{
+	struct db_stmt *st;
+	if (db_prepare(q->db, "SELECT data FROM alerts", &st) != DB_OK)
+		return q_db_fail(q, "reading the saved alerts");
+	pantau_err rc = PANTAU_OK;
+	int step;
+	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW) {
+		const char *text = (const char *)db_column_text(st, 0);
+		json_t *o = text != NULL ? json_loads(text, 0, NULL) : NULL;
+		struct alert al;
+		if (o != NULL && alert_from_json(o, &al) && !alerts_owned(q->o.alerts, al.regency))
+			rc = list_add(l, &al);
+		json_decref(o);
+	}
+	if (rc == PANTAU_OK && step != DB_DONE)
+		rc = q_db_fail(q, "reading the saved alerts");
+	db_finalize(st);
+	return rc;
+}
+
+/* The alerts this collector judges, then (partitioned) the others' saved. */
+static pantau_err
+collect_alerts(struct query *q, struct alert_list *l)
 {
 	size_t n = 0;
 	struct alert *v = q->o.alerts != NULL ? alerts_list(q->o.alerts, &n) : NULL;
-	json_t *list = sortedjson_array(v, n, sizeof(*v), cmp_alert, alert_item, NULL);
+	pantau_err rc = PANTAU_OK;
+	for (size_t i = 0; rc == PANTAU_OK && i < n; i++)
+		if (alerts_owned(q->o.alerts, v[i].regency))
+			rc = list_add(l, &v[i]);
+	if (rc == PANTAU_OK && q->o.alerts != NULL && alerts_partitioned(q->o.alerts))
+		rc = add_saved(q, l);
+	return rc;
+}
+
+pantau_err
+query_alerts(struct query *q, json_t **out)
+{
+	struct alert_list l = { 0 };
 	*out = NULL;
-	if (list == NULL)
-		return PANTAU_ERR_NOMEM;
-	*out = json_pack("{s:I,s:o}", "firing",
-	    (json_int_t)(q->o.alerts != NULL ? alerts_firing(q->o.alerts) : 0), "alerts", list);
+	pantau_err rc = collect_alerts(q, &l);
+	json_int_t firing = 0;
+	for (size_t i = 0; i < l.n; i++)
+		firing += l.v[i].firing;
+	json_t *list = rc == PANTAU_OK ?
+	    sortedjson_array(l.v, l.n, sizeof(*l.v), cmp_alert, alert_item, NULL) : NULL;
+	free(l.v);
+	if (rc != PANTAU_OK || list == NULL)
+		return rc != PANTAU_OK ? rc : PANTAU_ERR_NOMEM;
+	*out = json_pack("{s:I,s:o}", "firing", firing, "alerts", list);
 	return *out != NULL ? PANTAU_OK : PANTAU_ERR_NOMEM;
 }

@@ -187,3 +187,15 @@ class ClusterTest(E2ETestCase):
             self.assertTrue(region.get("sites"), region)
             views.append(sorted(x["agent"] for x in region["sites"]))
         self.assertEqual(views[0], views[1])
+        # ... and lists every partition's alerts: its own as it judges them, the others'
+        # as their owners saved them (so the same firing set on each, once a tick saved).
+        def listed(p):
+            body = http_json(f"{p.api}/api/v1/alerts")[1]
+            keys = {a["key"] for a in body["alerts"] if a["firing"]}
+            self.assertEqual(body["firing"], len(keys), body)
+            return keys
+        wait_for(lambda: all(listed(p) == self.firing() for p in survivors), 10,
+                 "every collector listing the firing alerts of all partitions", interval=0.2)
+        # the survivor that does not own Jayawijaya lists its alert too
+        other = next(p for p in survivors if part not in owned(p.output()))
+        self.assertIn("PantauRegencyAtRisk/95.01", listed(other))
