@@ -1,6 +1,6 @@
 """The broker configuration of `make demo`, the tests and the benchmarks.
 
-One source: the queue, persistence and flow-control settings are read from
+One source: the queue, persistence, flow-control and Nagle settings are read from
 deploy/mosquitto/pantau.conf, the file a deployment includes, so a local broker
 queues, persists and drops exactly as the central one does (docs/deployment.md).
 Only what cannot be the same on one machine differs: a loopback listener on a
@@ -10,9 +10,11 @@ import os
 
 DEPLOY_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pantau.conf")
 
-# The settings that decide what the broker keeps and drops.
+# The settings that decide what the broker keeps and drops, and how soon it
+# writes what it delivers (set_tcp_nodelay).
 QUEUE_KEYS = ("persistence", "autosave_interval", "autosave_on_changes", "max_queued_messages",
-              "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages")
+              "max_queued_bytes", "persistent_client_expiration", "max_inflight_messages",
+              "set_tcp_nodelay")
 
 
 def settings_of(keys, path=DEPLOY_CONF):

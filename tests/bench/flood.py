@@ -9,7 +9,9 @@ flood  valid agents' receive delay (the collector's receive time minus the
        result topics only (what the broker and the machine add); the log
        lines the flood caused; then the collector's RSS while --flood-bogus
        (100,000) distinct bogus agent ids arrive, with [collector] max_agents
-       at its default (50,000)
+       at its default (50,000); --flood-nodelay 0 runs the broker with
+       Nagle's algorithm (set_tcp_nodelay false) instead of the deployment's
+       set_tcp_nodelay true
 """
 import os
 import sqlite3
@@ -262,13 +264,15 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
                          f"{', '.join(FLOODS)}")
     print(f"flood: {VALID_AGENTS} valid agents at {VALID_RATE} batches/s for {PHASE_S} s, "
           f"calm, then with {FLOOD_RATE:,} invalid messages/s from another client "
-          f"({', '.join(kinds)}), [broker] split_status = {args.flood_split}; "
+          f"({', '.join(kinds)}), [broker] split_status = {args.flood_split}, "
+          f"set_tcp_nodelay {'true' if args.flood_nodelay else 'false'}; "
           f"then {args.flood_bogus:,} bogus agent ids")
     wd = Workdir(args.build, "flood", args.keep)
     procs, failed = [], True
     try:
+        nodelay = {} if args.flood_nodelay else {"set_tcp_nodelay": "false"}
         broker = hm.Broker(wd.path, broker_conf(hm, wd.path), persistence=False,
-                           plugin_opts=PLUGIN_OPTS)
+                           overrides=nodelay, plugin_opts=PLUGIN_OPTS)
         procs.append(("mosquitto", broker.proc))
         split = "true" if args.flood_split else "false"
         col, api = start_collector(hm, wd.path, broker, hm.free_port(), None, procs,

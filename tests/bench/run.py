@@ -689,6 +689,9 @@ def main():
                    help="bogus agent ids published after the floods (0: none)")
     g.add_argument("--flood-split", type=int, choices=[0, 1], default=1,
                    help="the collector's [broker] split_status (0: one connection, as before)")
+    g.add_argument("--flood-nodelay", type=int, choices=[0, 1], default=1,
+                   help="the broker's set_tcp_nodelay (1: deploy/mosquitto/pantau.conf's; "
+                        "0: Nagle's algorithm, as before)")
     g = ap.add_argument_group("national")
     g.add_argument("--national-sites", default="15000,100000",
                    help="the site counts, comma-separated")
