@@ -26,7 +26,7 @@ import time
 import urllib.request
 
 import mqttraw
-from harness import (CATALOG_DIR, ROOT, E2ETestCase, binary, free_port,
+from harness import (CATALOG_DIR, MOSQUITTO_SUB, ROOT, E2ETestCase, binary, free_port,
                      http_json, port_open, wait_for, wait_subscribed, write_ini)
 
 RUN_ALONE = True   # tests/run.py --jobs: a flood takes both cores
@@ -261,3 +261,75 @@ class SlowClientsTest(E2ETestCase):
         print(f"\n    reflector download in {took * 1000:.0f} ms with {len(held)} slow clients")
         self.assertEqual(code, 200)
         self.assertTrue(p.alive(), p.output())
+
+
+class NagleTest(E2ETestCase):
+    """A few QoS 0 messages a second on a result topic (what the publish
+    limit lets through of a flood) do not hold the valid batches at a QoS 1
+    subscriber: the broker writes at once (set_tcp_nodelay true in
+    deploy/mosquitto/pantau.conf, taken by the test broker through
+    brokerconf.py). With Nagle's algorithm the batches waited for the
+    subscriber's delayed ACK of each QoS 0 message: p99 39 ms against 1.4 ms
+    here (docs/bench.md, "flood")."""
+
+    def test_qos0_trickle_does_not_delay_the_batches(self):
+        import datetime
+        import json
+        import threading
+        broker = self.start_broker(persistence=False)
+        path = os.path.join(self.workdir, "sub.txt")
+        out = open(path, "w")
+        self.addCleanup(out.close)
+        sub = subprocess.Popen([MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(broker.port),
+                                "-q", "1", "-t", "pantau/v1/+/+/+/result", "-F", "%U %p"],
+                               stdout=out, stderr=subprocess.DEVNULL)
+        self.addCleanup(sub.wait, 10)
+        self.addCleanup(sub.terminate)
+
+        def subscribed():
+            broker.publish("pantau/v1/0/0/ready/result", "ready")
+            with open(path) as f:
+                return " ready" in f.read()
+        wait_for(subscribed, 15, "mosquitto_sub's subscription", interval=0.2)
+        stop = threading.Event()
+
+        def trickle():   # 40 QoS 0 messages a second
+            fl = mqttraw.Flooder(broker.port)
+            while not stop.is_set():
+                fl.send(mqttraw.publish_packet("pantau/v1/32/3273/x/result", b"{not json"))
+                stop.wait(0.025)
+            fl.close()
+        th = threading.Thread(target=trickle)
+        th.start()
+        try:
+            r = subprocess.run([binary("pantau-loadgen"), "--port", str(broker.port),
+                                "--catalog", CATALOG_DIR, "--agents", "100", "--connections",
+                                "5", "--rate", "250", "--duration", "5", "--prefix", "valid"],
+                               capture_output=True, text=True, timeout=60)
+        finally:
+            stop.set()
+            th.join()
+        self.assertEqual(r.returncode, 0, r.stderr)
+        delays = []
+
+        def all_in():
+            delays.clear()
+            with open(path) as f:
+                for line in f:
+                    when, _, payload = line.partition(" ")
+                    try:
+                        b = json.loads(payload)
+                    except ValueError:
+                        continue
+                    if isinstance(b, dict) and b.get("agent", "").startswith("valid-"):
+                        ts = datetime.datetime.strptime(b["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
+                        ts = ts.replace(tzinfo=datetime.timezone.utc).timestamp()
+                        delays.append((float(when) - ts) * 1000)
+            return len(delays) >= 1200
+        wait_for(all_in, 30, "the valid batches at mosquitto_sub", interval=0.5)
+        delays.sort()
+        p50, p99 = delays[len(delays) // 2], delays[int(len(delays) * 0.99)]
+        print(f"\n    {len(delays)} batches beside a 40/s QoS 0 trickle: p50 {p50:.1f} ms, "
+              f"p99 {p99:.1f} ms")
+        # with Nagle: p99 39 ms (the subscriber's 40 ms delayed ACK); without, 1-2 ms
+        self.assertLess(p99, 20)
