@@ -6,6 +6,8 @@
 #   make deps         install every Debian and npm package needed (idempotent)
 #   make test         deps + build + the whole suite; ends with "N passed, N failed"
 #   make demo         deps + build + broker, collector and agents on loopback
+#   make demo-cluster deps + build + the same sites in tiers: regional brokers bridged
+#                     to a central pair, 3 partitioned collectors, PostgreSQL + replica
 #   make bench        deps + build + benchmarks (measured figures, reference side by side)
 #   make docs         regenerate docs/configuration.md tables from the programs
 #   make install PREFIX=/usr/local
@@ -108,7 +110,7 @@ WEB := $(patsubst dashboards/web/%,$(BUILD)/share/pantau/web/%,$(WEB_SRC)) \
 	$(BUILD)/share/pantau/web/indonesia.json \
 	$(BUILD)/share/pantau/web/kinds.json
 
-.PHONY: all deps test unit demo bench install clean check-pkgs docs deb
+.PHONY: all deps test unit demo demo-cluster bench install clean check-pkgs docs deb
 .DEFAULT_GOAL := all
 
 all: check-pkgs $(PROGRAMS) $(CATALOG) $(WEB)
@@ -277,6 +279,10 @@ test: deps
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@$(PYTHON) deploy/demo/demo.py --build $(BUILD)
+
+demo-cluster: deps
+	@$(MAKE) --no-print-directory all
+	@$(PYTHON) deploy/demo/cluster.py --build $(BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all $(LAB_BIN) $(BUILD)/pantau-bench-outbox

@@ -83,11 +83,16 @@ def write_ini(path, sections):
     return path
 
 
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+
+
 class Demo:
     def __init__(self, build, var):
         self.build = os.path.join(ROOT, build)
         self.var = os.path.abspath(var)
         self.procs = []  # (name, Popen), started in order
+        # where enrolment tokens are made (pantau enrol new --db): the store
+        self.store = os.path.join(self.var, "pantau.db")
 
     def start(self, name, argv):
         log = open(os.path.join(self.var, f"{name}.log"), "ab")
@@ -118,60 +123,78 @@ class Demo:
                 "-out", "server.pem")
         os.chmod(os.path.join(self.var, "server.key"), 0o644)   # mosquitto's own user
 
-    def setup(self):
+    def prepare(self):
+        """An empty var folder with the demo's CA and server certificate."""
         shutil.rmtree(self.var, ignore_errors=True)
         os.makedirs(self.var)
+        self.pki()
+
+    def setup(self):
+        self.prepare()
         self.mqtt_port = pick_port(18830)
         self.mqtts_port = pick_port(18831)
+        self.start_broker("mosquitto", self.mqtt_port, self.agents_listener(self.mqtts_port))
         self.api_port = pick_port(8080)
-        self.pki()
-        v = self.var
-        conf = os.path.join(self.var, "mosquitto.conf")
-        with open(conf, "w") as f:
-            f.write("per_listener_settings true\n" + brokerconf.local_conf(
-                self.mqtt_port, self.var, extra=(
-                    f"listener {self.mqtts_port} 127.0.0.1\ncafile {self.ca_dir}/ca.crt\n"
-                    f"certfile {v}/server.pem\nkeyfile {v}/server.key\n"
-                    "require_certificate true\nuse_identity_as_username true\n"
-                    f"crlfile {self.ca_dir}/crl.pem\n"
-                    f"acl_file {ROOT}/deploy/mosquitto/pantau.acl\n"
-                    # the agents' listener limits their publishes as the
-                    # central broker does (docs/deployment.md)
-                    + "\n".join(brokerconf.plugin_lines(
-                        os.path.join(self.build, "pantau_limit.so"))) + "\n")))
-        mosquitto = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        self.start("mosquitto", [mosquitto, "-c", conf])
-        if not wait_for(lambda: socket.create_connection(("127.0.0.1", self.mqtt_port), 1),
-                        10):
-            raise SystemExit(f"demo: mosquitto did not start; see {self.var}/mosquitto.log")
-        self.start_collector()
+        self.start_collector("collector", self.api_port, ("127.0.0.1", self.mqtt_port),
+                             ("127.0.0.1", self.mqtts_port), collector={"database": self.store})
         for site in SITES:
-            self.start_agent(*site)
-        self.start("simulated", [
-            os.path.join(self.build, "pantau-loadgen"), "--port", str(self.mqtt_port),
-            "--agents", str(SIMULATED), "--connections", "4", "--births", "--demo",
-            "--interval", "10", "--seed", "2024", "--prefix", "sim",
-            "--catalog", os.path.join(self.build, "share", "pantau")])
+            self.start_agent(site, self.api(""), self.mqtts_port)
+        self.start_simulated(self.mqtt_port)
 
-    def start_collector(self):
-        cfg = write_ini(os.path.join(self.var, "collector.ini"), {
-            "collector": {"database": os.path.join(self.var, "pantau.db"),
-                          "catalog_dir": os.path.join(self.build, "share", "pantau")},
-            "broker": {"host": "127.0.0.1", "port": self.mqtt_port,
+    def agents_listener(self, port):
+        """mosquitto.conf lines of the agents' TLS listener on port."""
+        v = self.var
+        return (f"listener {port} 127.0.0.1\ncafile {self.ca_dir}/ca.crt\n"
+                f"certfile {v}/server.pem\nkeyfile {v}/server.key\n"
+                "require_certificate true\nuse_identity_as_username true\n"
+                f"crlfile {self.ca_dir}/crl.pem\n"
+                f"acl_file {ROOT}/deploy/mosquitto/pantau.acl\n"
+                # the agents' listener limits their publishes as the
+                # central broker does (docs/deployment.md)
+                + "\n".join(brokerconf.plugin_lines(
+                    os.path.join(self.build, "pantau_limit.so"))) + "\n")
+
+    def start_broker(self, name, port, extra="", state_dir=None):
+        """mosquitto from var/NAME.conf: the loopback listener on port and
+        extra lines, its persistence in state_dir (default: var)."""
+        state_dir = state_dir or self.var
+        os.makedirs(state_dir, exist_ok=True)
+        conf = os.path.join(self.var, f"{name}.conf")
+        with open(conf, "w") as f:
+            f.write("per_listener_settings true\n" + brokerconf.local_conf(port, state_dir,
+                                                                          extra=extra))
+        self.start(name, [MOSQUITTO, "-c", conf])
+        if not wait_for(lambda: socket.create_connection(("127.0.0.1", port), 1), 10):
+            raise SystemExit(f"demo: {name} did not start; see {self.var}/{name}.log")
+
+    def start_collector(self, name, api_port, broker, enrol_broker, **sections):
+        """pantau-collector with var/NAME.ini: its API on api_port, on broker
+        (host, port), handing enrolled agents enrol_broker (host, port);
+        sections: {key: value} added to a section ([store], [cluster] ...)."""
+        ini = {
+            "collector": {"catalog_dir": os.path.join(self.build, "share", "pantau")},
+            "broker": {"host": broker[0], "port": broker[1],
                        "client_id": "pantau-collector-demo"},
-            "api": {"listen": "127.0.0.1", "port": self.api_port,
+            "api": {"listen": "127.0.0.1", "port": api_port,
                     "web_dir": os.path.join(self.build, "share", "pantau", "web")},
             "status": {"default_interval": 10},
-            "enrol": {"ca_dir": self.ca_dir, "broker_host": "127.0.0.1",
-                      "broker_port": self.mqtts_port,
+            "enrol": {"ca_dir": self.ca_dir, "broker_host": enrol_broker[0],
+                      "broker_port": enrol_broker[1],
                       "broker_cafile": os.path.join(self.var, "server-ca.pem")},
-        })
-        self.start("collector", [os.path.join(self.build, "pantau-collector"), "--config", cfg])
-        if not wait_for(lambda: urllib.request.urlopen(self.api("/healthz"), timeout=1), 15):
-            raise SystemExit(f"demo: the collector did not start; see {self.var}/collector.log")
+        }
+        for section, keys in sections.items():
+            ini.setdefault(section, {}).update(keys)
+        cfg = write_ini(os.path.join(self.var, f"{name}.ini"), ini)
+        self.start(name, [os.path.join(self.build, "pantau-collector"), "--config", cfg])
+        health = f"http://127.0.0.1:{api_port}/healthz"
+        if not wait_for(lambda: urllib.request.urlopen(health, timeout=1), 15):
+            raise SystemExit(f"demo: {name} did not start; see {self.var}/{name}.log")
 
-    def start_agent(self, agent_id, region, site, link, lat, lon):
-        tally = self.api("/healthz")
+    def start_agent(self, site, collector, broker_port):
+        """The agent of a SITES row, enrolled at collector (its API's URL),
+        probing the agents' broker listener on broker_port."""
+        agent_id, region, name, link, lat, lon = site
+        tally = collector + "/healthz"
         if agent_id == "ag-1309-0001":
             tally = f"http://127.0.0.1:{pick_port(9)}/tally"  # nothing listens there
         # the package's file: link, place and probes; enrolment adds who and where
@@ -180,22 +203,40 @@ class Demo:
                       "splay": 2, "state_dir": os.path.join(self.var, agent_id)},
             "probe.gateway": {"type": "icmp", "target": "127.0.0.1", "count": 10,
                               "spacing_ms": 100},
-            "probe.broker": {"type": "tcp", "target": f"127.0.0.1:{self.mqtts_port}"},
+            "probe.broker": {"type": "tcp", "target": f"127.0.0.1:{broker_port}"},
             "probe.tally": {"type": "http", "target": tally, "timeout_ms": 3000},
         })
         token = subprocess.run([os.path.join(self.build, "pantau"), "enrol", "new", "--region",
-                                region, "--site", site, "--no-qr", "--db",
-                                os.path.join(self.var, "pantau.db")],
+                                region, "--site", name, "--no-qr", "--db", self.store],
                                capture_output=True, text=True, check=True).stdout.strip()
         out = subprocess.run([os.path.join(self.build, "pantau-agent"), "enrol", token,
-                              "--collector", self.api(""), "--config", cfg],
+                              "--collector", collector, "--config", cfg],
                              capture_output=True, text=True)
         if out.returncode != 0 or f"agent {agent_id}," not in out.stderr:
-            raise SystemExit(f"demo: enrolling {site} failed:\n{out.stderr}")
+            raise SystemExit(f"demo: enrolling {name} failed:\n{out.stderr}")
         self.start(agent_id, [os.path.join(self.build, "pantau-agent"), "--config", cfg])
+
+    def start_simulated(self, port):
+        """The SIMULATED sites of pantau-loadgen --demo on the broker at port."""
+        self.start("simulated", [
+            os.path.join(self.build, "pantau-loadgen"), "--port", str(port),
+            "--agents", str(SIMULATED), "--connections", "4", "--births", "--demo",
+            "--interval", "10", "--seed", "2024", "--prefix", "sim",
+            "--catalog", os.path.join(self.build, "share", "pantau")])
 
     def api(self, path):
         return f"http://127.0.0.1:{self.api_port}{path}"
+
+    def addresses(self):
+        """The lines printed once everything started."""
+        return [f"broker: mqtts://127.0.0.1:{self.mqtts_port} (agents, with their "
+                f"certificates), mqtt://127.0.0.1:{self.mqtt_port} (collector, loopback)",
+                f"api: http://127.0.0.1:{self.api_port}/"] + self.dashboard()
+
+    def dashboard(self):
+        return [f"dashboard: http://127.0.0.1:{self.api_port}/",
+                f"try: build/pantau summary --url http://127.0.0.1:{self.api_port}",
+                f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{self.api_port}"]
 
     def summary(self, head=16):
         out = subprocess.run([os.path.join(self.build, "pantau"), "summary", "--url",
@@ -216,7 +257,7 @@ class Demo:
                 x.get("status") != "UNKNOWN"}
         return {site[1] for site in SITES} <= done
 
-    def stop(self):
+    def stop_processes(self):
         for name, p in reversed(self.procs):
             if p.poll() is None:
                 p.send_signal(signal.SIGTERM)
@@ -226,32 +267,30 @@ class Demo:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
+
+    def stop(self):
+        self.stop_processes()
         print(f"demo: stopped everything it started; logs and database in {self.var}/")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(demo_class=Demo, var_name="demo", doc=__doc__):
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--build", default="build")
     ap.add_argument("--once", action="store_true",
                     help="print the summary once the sites reported, then stop (exit 1 "
                     "when they did not within 60 s)")
-    ap.add_argument("--var", default=os.path.join(ROOT, "var", "demo"),
+    ap.add_argument("--var", default=os.path.join(ROOT, "var", var_name),
                     help="the folder for the demo's configs, logs, CA and database "
-                    "(emptied at start; default var/demo)")
+                    f"(emptied at start; default var/{var_name})")
     args = ap.parse_args()
     # Ctrl-C (also when started from a script that ignores SIGINT) and
     # SIGTERM both stop everything the demo started.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    demo = Demo(args.build, args.var)
+    demo = demo_class(args.build, args.var)
     try:
         demo.setup()
-        print(f"broker: mqtts://127.0.0.1:{demo.mqtts_port} (agents, with their "
-              f"certificates), mqtt://127.0.0.1:{demo.mqtt_port} (collector, loopback)")
-        print(f"api: http://127.0.0.1:{demo.api_port}/")
-        print(f"dashboard: http://127.0.0.1:{demo.api_port}/")
-        print(f"try: build/pantau summary --url http://127.0.0.1:{demo.api_port}")
-        print(f"     build/pantau site ag-9501-0001 --url http://127.0.0.1:{demo.api_port}")
+        print("\n".join(demo.addresses()))
         print(f"waiting for {len(SITES)} sites to report (and {SIMULATED} simulated ones "
               f"across the country) ...", flush=True)
         reported = wait_for(demo.reported, 60)
@@ -269,6 +308,9 @@ def main():
     except KeyboardInterrupt:
         print()
     finally:
+        # a second Ctrl-C or SIGTERM does not cut the stopping short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         demo.stop()
     return 0
 

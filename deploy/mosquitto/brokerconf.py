@@ -1,14 +1,17 @@
-"""The broker configuration of `make demo`, the tests and the benchmarks.
+"""The broker configuration of `make demo`, `make demo-cluster`, the tests and
+the benchmarks.
 
 One source: the queue, persistence, flow-control and Nagle settings are read from
 deploy/mosquitto/pantau.conf, the file a deployment includes, so a local broker
 queues, persists and drops exactly as the central one does (docs/deployment.md).
 Only what cannot be the same on one machine differs: a loopback listener on a
-free port, anonymous clients, the state folder.
+free port, anonymous clients, the state folder. A regional broker's bridge to
+the central pair is read from pantau-bridge.conf.example the same way.
 """
 import os
 
 DEPLOY_CONF = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pantau.conf")
+BRIDGE_EXAMPLE = os.path.join(os.path.dirname(DEPLOY_CONF), "pantau-bridge.conf.example")
 
 # The settings that decide what the broker keeps and drops, and how soon it
 # writes what it delivers (set_tcp_nodelay).
@@ -73,3 +76,26 @@ def local_conf(port, state_dir, persistence=True, extra="", overrides=None, plug
     if plugin:
         lines += plugin_lines(plugin, plugin_opts)
     return "\n".join(lines) + "\n" + extra
+
+
+# The bridge's TLS lines, left out on loopback.
+BRIDGE_TLS_KEYS = ("bridge_cafile", "bridge_certfile", "bridge_keyfile")
+
+
+def bridge_conf(region, centrals, overrides=None):
+    """The shipped bridge snippet (pantau-bridge.conf.example) for one region,
+    aimed at loopback centrals (host:port, the main one first): the addresses
+    replaced, the TLS lines left out (plain TCP on loopback), directives in
+    overrides ({directive: value}, e.g. shorter reconnect timings) replaced."""
+    out = []
+    with open(BRIDGE_EXAMPLE) as f:
+        for line in f:
+            words = line.split()
+            if not words or words[0].startswith("#") or words[0] in BRIDGE_TLS_KEYS:
+                continue
+            if words[0] == "address":
+                line = "address " + " ".join(centrals) + "\n"
+            elif words[0] in (overrides or {}):
+                line = f"{words[0]} {overrides[words[0]]}\n"
+            out.append(line.replace("REGION", region))
+    return "".join(out)

@@ -52,6 +52,7 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "tests", "e2e"))
 sys.path.insert(0, os.path.join(ROOT, "tests", "bench"))
+sys.path.insert(0, os.path.join(ROOT, "deploy", "demo"))  # pgcluster.py
 
 POLL_S = 0.2          # stats and memory sampling period
 STALL_S = 60          # no progress for this long: the run is declared stalled

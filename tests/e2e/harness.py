@@ -23,6 +23,9 @@ OUT = os.path.join(ROOT, "tests", "out")
 CATALOG_DIR = os.path.join(BUILD, "share", "pantau")
 sys.path.insert(0, os.path.join(ROOT, "deploy", "mosquitto"))
 import brokerconf  # noqa: E402  (deploy/mosquitto/brokerconf.py)
+sys.path.insert(0, os.path.join(ROOT, "deploy", "demo"))
+import pgcluster  # noqa: E402,F401  (deploy/demo/pgcluster.py: the tests' PostgreSQL)
+from procs import children_of  # noqa: E402,F401  (deploy/demo/procs.py)
 
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 MOSQUITTO_PUB = shutil.which("mosquitto_pub") or "/usr/bin/mosquitto_pub"
@@ -82,23 +85,6 @@ def wait_subscribed(broker, api, timeout=15):
     acknowledged each of them (GET /api/v1/stats: subscribed)."""
     wait_for(lambda: http_json(f"{api}/api/v1/stats")[1].get("subscribed") is True, timeout,
              "the collector's subscriptions", interval=0.1)
-
-
-def children_of(pid):
-    """(pid, command name) of every process whose parent is pid (from /proc)."""
-    found = []
-    for child in os.listdir("/proc"):
-        if not child.isdigit():
-            continue
-        try:
-            with open(f"/proc/{child}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        name, rest = stat[stat.index("(") + 1:stat.rindex(")")], stat[stat.rindex(")") + 2:]
-        if int(rest.split()[1]) == pid:
-            found.append((int(child), name))
-    return found
 
 
 class Proc:
@@ -314,9 +300,8 @@ class E2ETestCase(unittest.TestCase):
 
 def on_postgresql(cls):
     """cls again, its collectors storing into PostgreSQL (issue 15): one
-    throwaway cluster (tests/e2e/pgcluster.py) for the class, an empty
+    throwaway cluster (deploy/demo/pgcluster.py) for the class, an empty
     database for each test. Skipped when postgresql-15 is not installed."""
-    import pgcluster
 
     class Twin(cls):
         @classmethod

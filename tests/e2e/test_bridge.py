@@ -13,34 +13,14 @@ import subprocess
 import time
 
 import test_faults
-from harness import (ROOT, Broker, binary, free_port, http_json, port_open, wait_for,
+from harness import (Broker, binary, brokerconf, free_port, http_json, port_open, wait_for,
                      wait_subscribed)
 
-EXAMPLE = os.path.join(ROOT, "deploy", "mosquitto", "pantau-bridge.conf.example")
 # How long the link is cut in test_central_stopped_and_back; the issue's 2
 # minutes: PANTAU_BRIDGE_CUT_S=120 (docs/scaling.md).
 CUT_S = int(os.environ.get("PANTAU_BRIDGE_CUT_S", "10"))
-TLS_KEYS = ("bridge_cafile", "bridge_certfile", "bridge_keyfile")
-
-
-def bridge_conf(region, central_ports):
-    """The shipped bridge snippet for one region, aimed at loopback centrals:
-    the addresses replaced, the TLS lines left out (plain TCP on loopback) and
-    the reconnect timings shortened (faults here last seconds)."""
-    out = []
-    with open(EXAMPLE) as f:
-        for line in f:
-            words = line.split()
-            if not words or words[0].startswith("#") or words[0] in TLS_KEYS:
-                continue
-            if words[0] == "address":
-                line = "address " + " ".join(f"127.0.0.1:{p}" for p in central_ports) + "\n"
-            elif words[0] == "restart_timeout":
-                line = "restart_timeout 1 2\n"
-            elif words[0] == "keepalive_interval":
-                line = "keepalive_interval 5\n"
-            out.append(line.replace("REGION", region))
-    return "".join(out)
+# Faults here last seconds: the bridges reconnect and notice a dead link sooner.
+BRIDGE_TIMINGS = {"restart_timeout": "1 2", "keepalive_interval": "5"}
 
 
 class BridgeTest(test_faults.FaultTest):
@@ -74,9 +54,9 @@ class BridgeTest(test_faults.FaultTest):
         self.collector = self.start_collector(self.collector_cfg)
         self.wait_api(self.api_port, self.collector)
         wait_subscribed(self.central[0], self.api)
-        ports = [b.port for b in self.central]
-        self.regional = [self.broker(f"regional-{r}", bridge_conf(f"r{r}", ports))
-                         for r in "ab"[:regionals]]
+        centrals = [f"127.0.0.1:{b.port}" for b in self.central]
+        self.regional = [self.broker(f"regional-{r}", brokerconf.bridge_conf(
+            f"r{r}", centrals, BRIDGE_TIMINGS)) for r in "ab"[:regionals]]
         self.agents = {}
 
     def agent_on(self, agent_id, *regionals):

@@ -14,8 +14,7 @@ import subprocess
 import time
 import unittest
 
-import pgcluster
-from harness import CATALOG_DIR, E2ETestCase, binary, free_port, http_json, wait_for
+from harness import CATALOG_DIR, E2ETestCase, binary, free_port, http_json, pgcluster, wait_for
 from test_alerts import Receiver
 from test_faults import load_tally
 

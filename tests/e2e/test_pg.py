@@ -6,8 +6,7 @@ import os
 import subprocess
 import unittest
 
-import pgcluster
-from harness import BUILD
+from harness import BUILD, pgcluster
 
 
 @unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")

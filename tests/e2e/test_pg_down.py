@@ -10,8 +10,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-import pgcluster
-from harness import http_json, wait_for
+from harness import http_json, pgcluster, wait_for
 from test_faults import FaultTest
 
 

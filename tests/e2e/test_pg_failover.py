@@ -18,9 +18,8 @@ import time
 import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import pgcluster
 import test_pg_down
-from harness import free_port, http_json, wait_for
+from harness import free_port, http_json, pgcluster, wait_for
 from test_alerts import Receiver
 from test_faults import FaultTest
 
@@ -64,10 +63,7 @@ class PgFailoverTest(FaultTest):
         self.replica = self.primary.replica("failover-b")
         self.addCleanup(self.replica.remove)
         self.pg = self.primary
-        a, b = self.primary, self.replica
-        self.store_url = (f"postgresql:///{a.dbname}?host={a.sock},{b.sock}"
-                          f"&port={a.port},{b.port}&user={a.user}"
-                          "&target_session_attrs=read-write")
+        self.store_url = self.primary.failover_url(self.replica)
         self.tally = Tally()
         self.addCleanup(self.tally.close)
         self.hook = Receiver()

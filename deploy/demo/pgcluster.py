@@ -1,11 +1,13 @@
-"""A throwaway PostgreSQL cluster for the tests: initdb and pg_ctl (the
-postgresql-15 binaries) in a temporary folder, listening only on a Unix
-socket in that folder, no system service. initdb refuses to run as root, so
-when the tests run as root the cluster belongs to `nobody`; stop() removes
-the folder. Used as a context manager or through start()/stop().
+"""A throwaway PostgreSQL cluster for the tests and `make demo-cluster`:
+initdb and pg_ctl (the postgresql-15 binaries) in a temporary folder,
+listening only on a Unix socket in that folder, no system service. initdb
+refuses to run as root, so when run as root the cluster belongs to `nobody`;
+remove() stops it and removes the folder. Used as a context manager or
+through start()/remove().
 replica() makes a streaming replica of a running cluster (pg_basebackup -R,
 its own folder, socket and port); kill() SIGKILLs a cluster's postmaster and
-then its children, as a dead machine; promote() makes a replica the primary."""
+then its children, as a dead machine; promote() makes a replica the primary;
+failover_url() is the [store] url naming a primary and its replica."""
 
 import os
 import pwd
@@ -15,7 +17,7 @@ import subprocess
 import tempfile
 import time
 
-from harness import children_of
+from procs import alive, children_of
 
 PG_BIN = os.environ.get("PANTAU_PG_BIN", "/usr/lib/postgresql/15/bin")
 PG_USER = "nobody"
@@ -94,6 +96,13 @@ class PgCluster:
         r.start()
         return r
 
+    def failover_url(self, replica):
+        """The [store] url listing this cluster and its replica, for a
+        collector that finds whichever is the primary (docs/storage.md)."""
+        return (f"postgresql:///{self.dbname}?host={self.sock},{replica.sock}"
+                f"&port={self.port},{replica.port}&user={self.user}"
+                "&target_session_attrs=read-write")
+
     def streaming_pids(self):
         """The pids of this primary's WAL senders that are streaming."""
         out = self.psql("SELECT pid FROM pg_stat_replication WHERE state = 'streaming'")
@@ -125,7 +134,7 @@ class PgCluster:
             except ProcessLookupError:
                 pass
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and any(_alive(p) for p in [pid] + children):
+        while time.monotonic() < deadline and any(alive(p) for p in [pid] + children):
             time.sleep(0.05)
 
     def remove(self):
@@ -140,10 +149,3 @@ class PgCluster:
     def __exit__(self, *exc):
         self.remove()
 
-
-def _alive(pid):
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
