@@ -115,9 +115,6 @@ def one_run(args, hm, wd, store, nsites, procs):
         # fresh day partitions without statistics get a plan that reads all
         # of results for each site (docs/bench.md)
         pg.psql("ANALYZE")
-        print(pg.psql("EXPLAIN SELECT s.regency, r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM sites s"
-              " JOIN batches b ON b.agent = s.agent JOIN results r ON r.batch_id = b.id"
-              " WHERE b.ts_ms > (extract(epoch from now()) * 1000)::bigint - 300000 AND r.probe IN ('icmp')"))
     times = [timed_get(api + ROUTE) for _ in range(REPEAT)]
     per_batch = rows_size(wd, pg) / max(1, stats["stored"])
     if pg is not None:   # a key a batch, not partitioned
