@@ -24,6 +24,7 @@ static const char *const stmt_sql[Q_NSTMT] = {
 	 * table (query_kinds.c), as are Q_LATEST_ICMP, Q_BATCH_RESULTS and
 	 * Q_SERIES. */
 	[Q_WINDOW] = NULL,
+	[Q_WINDOW_ALL] = NULL,
 	[Q_LATEST_ICMP] = NULL,
 	/* UNIQUE(agent, boot, seq) index. */
 	[Q_LATEST_BATCH] = "SELECT id, boot, seq, ts_ms, recv_ms FROM batches WHERE agent = ?1"

@@ -69,6 +69,20 @@ window_sql(struct sqlbuf *b)
 	put(b, ")");
 }
 
+/* Q_WINDOW for every site in one statement (the national summary): a
+ * loop over sites into the batches(agent, ts_ms) index, as Q_WINDOW once
+ * per site but without a statement and a round trip each. */
+static void
+window_all_sql(struct sqlbuf *b)
+{
+	put(b, "SELECT s.regency, r.rtt_p50, r.rtt_p95, r.sent, r.recv FROM sites s"
+	       " JOIN batches b ON b.agent = s.agent JOIN results r ON r.batch_id = b.id"
+	       " WHERE (?1 IS NULL OR substr(s.regency, 1, 2) = ?1) AND b.ts_ms > ?2"
+	       " AND r.probe IN (");
+	train_kinds(b);
+	put(b, ")");
+}
+
 /* The inner query walks the index backwards and stops at the first batch
  * with a train result, however long the site's history. */
 static void
@@ -180,6 +194,7 @@ q_kinds_sql(struct query *q, enum q_stmt id, char *sql, size_t len)
 	sql[0] = '\0';
 	switch (id) {
 	case Q_WINDOW: window_sql(&b); break;
+	case Q_WINDOW_ALL: window_all_sql(&b); break;
 	case Q_LATEST_ICMP: latest_train_sql(&b); break;
 	case Q_BATCH_RESULTS: batch_results_sql(&b); break;
 	case Q_SERIES:

@@ -19,6 +19,8 @@ enum q_stmt {
 	Q_SITES_REGENCY,  /* sites of regency ?1 by agent */
 	Q_SITE,           /* site ?1 */
 	Q_WINDOW,         /* icmp figures of agent ?1 measured after ?2 */
+	Q_WINDOW_ALL,     /* regency and icmp figures of every site (of province ?1)
+	                   * measured after ?2, in no particular order */
 	Q_LATEST_ICMP,    /* icmp figures of agent ?1 at its latest icmp measurement */
 	Q_LATEST_BATCH,   /* newest (boot, seq) of agent ?1 */
 	Q_BATCH_RESULTS,  /* results of batch ?3 of agent ?1 measured at ?2 */
@@ -60,7 +62,7 @@ struct query {
 
 /* ---- what the result kinds' table decides (query_kinds.c) ---- */
 
-/* SQL of the statements made from the table (Q_WINDOW, Q_LATEST_ICMP,
+/* SQL of the statements made from the table (Q_WINDOW, Q_WINDOW_ALL, Q_LATEST_ICMP,
  * Q_BATCH_RESULTS, Q_SERIES), filling q->series_col; false when id is not
  * one of them or the text does not fit len. */
 bool q_kinds_sql(struct query *q, enum q_stmt id, char *sql, size_t len);

@@ -74,6 +74,23 @@ acc_free(struct icmp_acc *a)
 	free(a->up.v);
 }
 
+/* Add the (rtt_p50, rtt_p95, sent, recv) columns from col on of the
+ * current row of st. */
+static pantau_err
+acc_row(struct db_stmt *st, int col, struct icmp_acc *a)
+{
+	if (!q_col_null(st, col) && dvec_push(&a->p50, db_column_double(st, col)) != 0)
+		return PANTAU_ERR_NOMEM;
+	if (!q_col_null(st, col + 1) && dvec_push(&a->p95, db_column_double(st, col + 1)) != 0)
+		return PANTAU_ERR_NOMEM;
+	int64_t sent = q_col_int(st, col + 2, 0), recv = q_col_int(st, col + 3, 0);
+	if (sent > 0 && recv >= 0 && recv <= sent) {
+		a->sent += sent;
+		a->lost += sent - recv;
+	}
+	return PANTAU_OK;
+}
+
 /* Add the rows of a (rtt_p50, rtt_p95, sent, recv) statement bound by the
  * caller, then reset it. */
 static pantau_err
@@ -81,17 +98,8 @@ acc_rows(struct query *q, struct db_stmt *st, struct icmp_acc *a)
 {
 	pantau_err rc = PANTAU_OK;
 	int s;
-	while ((s = db_step(st)) == DB_ROW && rc == PANTAU_OK) {
-		if (!q_col_null(st, 0) && dvec_push(&a->p50, db_column_double(st, 0)) != 0)
-			rc = PANTAU_ERR_NOMEM;
-		if (!q_col_null(st, 1) && dvec_push(&a->p95, db_column_double(st, 1)) != 0)
-			rc = PANTAU_ERR_NOMEM;
-		int64_t sent = q_col_int(st, 2, 0), recv = q_col_int(st, 3, 0);
-		if (sent > 0 && recv >= 0 && recv <= sent) {
-			a->sent += sent;
-			a->lost += sent - recv;
-		}
-	}
+	while ((s = db_step(st)) == DB_ROW && rc == PANTAU_OK)
+		rc = acc_row(st, 0, a);
 	if (rc == PANTAU_OK && s != DB_DONE && s != DB_ROW)
 		rc = q_db_fail(q, "reading icmp results");
 	q_done(st);
@@ -138,8 +146,8 @@ region_init(struct region_sum *r, const char *code)
 	r->last_ts = -1;
 }
 
-/* Count the site on the current row of st into r, and add its window's
- * icmp rows and its recent upload rate to win. */
+/* Count the site on the current row of st into r, and add its recent
+ * upload rate to win (its window's icmp rows are the caller's). */
 static pantau_err
 region_add_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct region_sum *r,
     struct icmp_acc *win, enum site_status *status, char *reason, size_t len, int64_t *since)
@@ -161,7 +169,7 @@ region_add_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct regi
 	    q_col_int(st, SC_UPLOAD_TS, -1) > now_ms - QUERY_UPLOAD_MAX_AGE_MS &&
 	    dvec_push(&win->up, db_column_double(st, SC_UPLOAD)) != 0)
 		return PANTAU_ERR_NOMEM;
-	return agent != NULL ? window_rows(q, agent, now_ms, win) : PANTAU_OK;
+	return PANTAU_OK;
 }
 
 /* "2 of 5 sites OFFLINE: ag-x connection lost (last will) 3 min ago; 1 UNKNOWN" */
@@ -280,15 +288,81 @@ doc_head(const struct query *q, int64_t now_ms)
 	return json_pack("{s:s,s:i}", "generated", iso, "window_s", q->o.window_s);
 }
 
+/* The summaries being read, each with its sites' window and upload rates. */
+struct regions_read {
+	struct region_sum *v;
+	struct icmp_acc *acc;
+	size_t n, cap, acc_cap;
+};
+
+static pantau_err
+regions_add(struct regions_read *r, const char *code)
+{
+	struct region_sum *nv = grow_to(r->v, &r->cap, r->n + 1, sizeof(*nv), 64);
+	if (nv == NULL)
+		return PANTAU_ERR_NOMEM;
+	r->v = nv;
+	struct icmp_acc *na = grow_to(r->acc, &r->acc_cap, r->n + 1, sizeof(*na), 64);
+	if (na == NULL)
+		return PANTAU_ERR_NOMEM;
+	r->acc = na;
+	memset(&r->acc[r->n], 0, sizeof(r->acc[r->n]));
+	region_init(&r->v[r->n++], code);
+	return PANTAU_OK;
+}
+
+static int
+cmp_code(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct region_sum *)elem)->code);
+}
+
+/* Index of the summary of regency code, or r->n; *last is the previous
+ * answer, tried first (rows come by site). v is in the order of Q_SITES,
+ * which for codes of digits is strcmp's; a walk when it is not. */
+static size_t
+regions_find(const struct regions_read *r, const char *code, size_t *last)
+{
+	if (*last < r->n && strcmp(r->v[*last].code, code) == 0)
+		return *last;
+	const struct region_sum *f = bsearch(code, r->v, r->n, sizeof(*r->v), cmp_code);
+	size_t i = f != NULL ? (size_t)(f - r->v) : 0;
+	while (f == NULL && i < r->n && strcmp(r->v[i].code, code) != 0)
+		i++;
+	*last = i;
+	return i;
+}
+
+/* Every site's window with one statement, into its regency's summary. */
+static pantau_err
+regions_windows(struct query *q, const char *province, int64_t now_ms, struct regions_read *r)
+{
+	struct db_stmt *st = q->st[Q_WINDOW_ALL];
+	pantau_err rc = PANTAU_OK;
+	size_t last = 0;
+	int step = DB_DONE;
+	if (province != NULL)
+		db_bind_text(st, 1, province, -1);
+	db_bind_int64(st, 2, now_ms - (int64_t)q->o.window_s * 1000);
+	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW) {
+		const char *code = (const char *)db_column_text(st, 0);
+		size_t i = regions_find(r, code != NULL ? code : "", &last);
+		if (i < r->n)
+			rc = acc_row(st, 1, &r->acc[i]);
+	}
+	if (rc == PANTAU_OK && step != DB_DONE)
+		rc = q_db_fail(q, "reading icmp results");
+	q_done(st);
+	return rc;
+}
+
 /* Read every site (of one province) into one summary per regency. */
 static pantau_err
 collect_regions(struct query *q, const char *province, int64_t now_ms,
     struct region_sum **out, size_t *nout)
 {
 	char reason[QUERY_REASON_MAX];
-	struct icmp_acc win = { 0 };
-	struct region_sum *v = NULL;
-	size_t n = 0, cap = 0;
+	struct regions_read r = { 0 };
 	enum site_status s;
 	int64_t since;
 	pantau_err rc = PANTAU_OK;
@@ -299,34 +373,27 @@ collect_regions(struct query *q, const char *province, int64_t now_ms,
 	while (rc == PANTAU_OK && (step = db_step(st)) == DB_ROW) {
 		const char *code = (const char *)db_column_text(st, SC_REGENCY);
 		code = code != NULL ? code : "";
-		if (n == 0 || strcmp(v[n - 1].code, code) != 0) {
-			if (n > 0)
-				acc_figures(&win, &v[n - 1].fig);
-			acc_reset(&win);
-			struct region_sum *nv = grow_to(v, &cap, n + 1, sizeof(*nv), 64);
-			if (nv == NULL) {
-				rc = PANTAU_ERR_NOMEM;
-				break;
-			}
-			v = nv;
-			region_init(&v[n++], code);
-		}
-		rc = region_add_site(q, st, now_ms, &v[n - 1], &win, &s, reason, sizeof(reason),
-		    &since);
+		if (r.n == 0 || strcmp(r.v[r.n - 1].code, code) != 0)
+			rc = regions_add(&r, code);
+		if (rc == PANTAU_OK)
+			rc = region_add_site(q, st, now_ms, &r.v[r.n - 1], &r.acc[r.n - 1], &s,
+			    reason, sizeof(reason), &since);
 	}
 	if (rc == PANTAU_OK && step != DB_DONE)
 		rc = q_db_fail(q, "reading sites");
-	if (rc == PANTAU_OK && n > 0)
-		acc_figures(&win, &v[n - 1].fig);
 	q_done(st);
-	acc_free(&win);
-	for (size_t i = 0; i < n; i++) {
-		const struct catalog_regency *cr = catalog_regency(q->catalog, v[i].code);
-		v[i].at_risk = region_at_risk(q, v[i].code);
-		v[i].is_3t = cr != NULL && catalog_regency_3t(cr);
+	if (rc == PANTAU_OK && r.n > 0)
+		rc = regions_windows(q, province, now_ms, &r);
+	for (size_t i = 0; i < r.n; i++) {
+		const struct catalog_regency *cr = catalog_regency(q->catalog, r.v[i].code);
+		acc_figures(&r.acc[i], &r.v[i].fig);
+		acc_free(&r.acc[i]);
+		r.v[i].at_risk = region_at_risk(q, r.v[i].code);
+		r.v[i].is_3t = cr != NULL && catalog_regency_3t(cr);
 	}
-	*out = v;
-	*nout = n;
+	free(r.acc);
+	*out = r.v;
+	*nout = r.n;
 	return rc;
 }
 
@@ -431,11 +498,13 @@ add_region_site(struct query *q, struct db_stmt *st, int64_t now_ms, struct regi
 	enum site_status s;
 	int64_t since;
 	struct figures latest;
+	const char *agent = (const char *)db_column_text(st, SC_AGENT);
 	pantau_err rc = region_add_site(q, st, now_ms, &r->sum, &r->win, &s, reason,
 	    sizeof(reason), &since);
+	if (rc == PANTAU_OK && agent != NULL)
+		rc = window_rows(q, agent, now_ms, &r->win);
 	if (rc == PANTAU_OK)
-		rc = latest_figures(q, (const char *)db_column_text(st, SC_AGENT), &r->one,
-		    &latest);
+		rc = latest_figures(q, agent, &r->one, &latest);
 	if (rc != PANTAU_OK)
 		return rc;
 	struct site_entry *nv = grow_to(r->sites, cap, r->n + 1, sizeof(*nv), 16);
