@@ -473,18 +473,27 @@ alert(struct alerts *a, const char *key)
 	return alerts_get(a, key);
 }
 
-static void
-test_alerts_fire_escalate_resolve(void **state)
+/* Jayawijaya's 3T site at 25 % loss for 41 s, judged by new alert rules r:
+ * its site-down and its regency's at-risk alerts fire (at T0 + 41 s). */
+static struct alerts *
+jayawijaya_down(struct fixture *f, const struct alerts_rules *r)
 {
-	struct fixture *f = *state;
-	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
-	struct alerts *a = alerts_new(&r, f->fx.cat);
+	struct alerts *a = alerts_new(r, f->fx.cat);
 	const char *ag = "ag-9501-0001";
 	birth(f, "95.01", ag, "vsat-geo", T0);
 	for (int k = 0; k < 3; k++)
 		icmp(f, "95.01", ag, T0 + k * 20 * SEC, 25, 600);
 	engine_tick(f->e, T0 + 41 * SEC);
 	alerts_evaluate(a, f->e, T0 + 41 * SEC);
+	return a;
+}
+
+static void
+test_alerts_fire_escalate_resolve(void **state)
+{
+	struct fixture *f = *state;
+	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
+	struct alerts *a = jayawijaya_down(f, &r);
 	struct alert *down = alert(a, "PantauSiteDown/ag-9501-0001");
 	struct alert *risk = alert(a, "PantauRegencyAtRisk/95.01");
 	assert_non_null(down);
@@ -517,7 +526,7 @@ test_alerts_fire_escalate_resolve(void **state)
 	/* recovery: the alert resolves once the site is OK */
 	int64_t t = T0 + 60 * SEC;
 	for (int k = 0; k < 8; k++, t += 20 * SEC)
-		icmp(f, "95.01", ag, t, 0, 600);
+		icmp(f, "95.01", "ag-9501-0001", t, 0, 600);
 	engine_tick(f->e, t);
 	alerts_evaluate(a, f->e, t);
 	down = alert(a, "PantauSiteDown/ag-9501-0001");
@@ -611,9 +620,6 @@ owns_one(void *ctx, const char *regency)
 	return strcmp(ctx, regency) == 0;
 }
 
-/* The owner judges and saves; a standby judges nothing, shows what the
- * owner saved, and after taking over goes on with the firing alerts as
- * they were told, without firing them again. */
 /* An alert is marked saved only once its transaction is committed: a commit
  * that fails (here a deferred foreign key that a trigger breaks) leaves it
  * dirty, and the next save writes it. */
@@ -622,13 +628,7 @@ test_alert_saved_only_when_committed(void **state)
 {
 	struct fixture *f = *state;
 	struct alerts_rules r = { .resolve_hold_ms = 0, .forget_ms = 3600 * SEC };
-	struct alerts *a = alerts_new(&r, f->fx.cat);
-	const char *ag = "ag-9501-0001";
-	birth(f, "95.01", ag, "vsat-geo", T0);
-	for (int k = 0; k < 3; k++)
-		icmp(f, "95.01", ag, T0 + k * 20 * SEC, 25, 600);
-	engine_tick(f->e, T0 + 41 * SEC);
-	alerts_evaluate(a, f->e, T0 + 41 * SEC);
+	struct alerts *a = jayawijaya_down(f, &r);
 	assert_int_equal(alerts_firing(a), 2);
 	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
 	struct db *db = store_db(f->fx.store);
@@ -649,6 +649,9 @@ test_alert_saved_only_when_committed(void **state)
 	alerts_free(a);
 }
 
+/* The owner judges and saves; a standby judges nothing, shows what the
+ * owner saved, and after taking over goes on with the firing alerts as
+ * they were told, without firing them again. */
 static void
 test_partition_owner_and_standby(void **state)
 {
