@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "collector/store/stmts.h"
 
@@ -123,14 +124,10 @@ load_lost(struct replayscan *r, const char *agent, int64_t boot, int64_t seq)
 	db_bind_int64(st, 2, boot);
 	db_bind_int64(st, 3, seq);
 	while ((step = db_step(st)) == DB_ROW) {
-		if (r->nlost == r->caplost) {
-			size_t cap = r->caplost > 0 ? r->caplost * 2 : 16;
-			struct range *v = realloc(r->lost, cap * sizeof(*v));
-			if (v == NULL)
-				break; /* the rest are asked for again: at worst gone twice */
-			r->lost = v;
-			r->caplost = cap;
-		}
+		struct range *v = grow_to(r->lost, &r->caplost, r->nlost + 1, sizeof(*v), 16);
+		if (v == NULL)
+			break; /* the rest are asked for again: at worst gone twice */
+		r->lost = v;
 		r->lost[r->nlost++] = (struct range){ db_column_int64(st, 0),
 			db_column_int64(st, 1) };
 	}
