@@ -121,7 +121,7 @@ on_pace_timer(uv_timer_t *t)
 static bool
 next_to_send(struct agent *a, struct outbox_item *it)
 {
-	bool backlog_slot = outbox_inflight(a->outbox) + 1 < AGENT_WINDOW;
+	bool backlog_slot = outbox_stats(a->outbox).inflight + 1 < AGENT_WINDOW;
 	if (!outbox_next(a->outbox, backlog_slot, it))
 		return false;
 	if (it->live)
@@ -139,7 +139,7 @@ pump(struct agent *a)
 {
 	struct outbox_item it;
 	while (!a->stopping && mqttc_connected(a->mqtt) &&
-	    outbox_inflight(a->outbox) < AGENT_WINDOW && next_to_send(a, &it)) {
+	    outbox_stats(a->outbox).inflight < AGENT_WINDOW && next_to_send(a, &it)) {
 		int mid;
 		if (outbox_read(a->outbox, &it, a->buf) != PANTAU_OK) {
 			log_warn("agent: cannot read batch boot %lld seq %lld back from the outbox",
@@ -180,10 +180,10 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 	struct agent *a = ctx;
 	size_t len;
 	pantau_err rc;
+	struct outbox_stats st = outbox_stats(a->outbox);
 	struct wire_batch_hdr h = {
 		.agent = a->cfg->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
-		.outbox_pending = (int64_t)outbox_pending(a->outbox),
-		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
+		.outbox_pending = (int64_t)st.pending, .outbox_dropped = (int64_t)st.dropped,
 		.mono_ms = cycle_mono_ms(a->cycle),
 	};
 	results = probe_results_flat(results);
@@ -339,7 +339,7 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("agent: broker %s:%d: %s%s; measuring goes on, results wait in the "
 		    "outbox (%zu now)", mqttc_host(a->mqtt), mqttc_port(a->mqtt), text,
 		    why == MQTTC_FAIL_AUTH ? " (check [broker] username and password)" : "",
-		    outbox_pending(a->outbox));
+		    outbox_stats(a->outbox).pending);
 	else
 		log_debug("agent: broker %s:%d still unreachable: %s", mqttc_host(a->mqtt),
 		    mqttc_port(a->mqtt), text);
@@ -351,7 +351,7 @@ finish_stop(struct agent *a)
 	if (a->stopped)
 		return;
 	a->stopped = true;
-	size_t left = outbox_pending(a->outbox);
+	size_t left = outbox_stats(a->outbox).pending;
 	if (left > 0)
 		log_info("agent: stopping with %zu batch(es) not yet delivered; they stay in the "
 		    "outbox and go after the next start", left);
