@@ -1,7 +1,6 @@
 #include "agent.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "replaycmd.h"
 #include "segment.h"
 #include "state.h"
+#include "statusmsg.h"
 
 /* Batches published and not yet acknowledged, at most; backlog may use all
  * but one of them, so a live batch always finds a slot. */
@@ -64,42 +64,10 @@ static void pump(struct agent *a);
 
 /* ---- status messages ---- */
 
-static char *
-status_payload(const struct agent *a, bool online, const char *reason)
-{
-	char ts[CLOCK_ISO_LEN];
-	const struct agent_config *c = a->cfg;
-	clock_format_iso(clock_real_ms(), ts);
-	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:s}", "v", WIRE_VERSION, "state",
-	    online ? "online" : "offline", "agent", c->id, "boot", (json_int_t)a->boot, "ts", ts);
-	if (o == NULL)
-		return NULL;
-	if (online) {
-		json_object_set_new(o, "site", json_string(c->site));
-		json_object_set_new(o, "link", json_string(wire_link_names[c->link]));
-		json_object_set_new(o, "region", json_string(c->region));
-		json_object_set_new(o, "interval", json_integer(a->period_s));
-		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
-		/* sent at once after CONNACK: the collector's first prompt figure for
-		 * this boot's clock offset (docs/protocol.md) */
-		json_object_set_new(o, "mono_ms", json_integer((json_int_t)clock_boot_ms()));
-		if (!isnan(c->lat)) {
-			wire_set_num(o, "lat", c->lat);
-			wire_set_num(o, "lon", c->lon);
-		}
-	} else {
-		json_object_del(o, "ts"); /* a last will is sent later: its time is the receipt */
-		json_object_set_new(o, "reason", json_string(reason));
-	}
-	char *text = json_dumps(o, WIRE_JSON_FLAGS);
-	json_decref(o);
-	return text;
-}
-
 static void
 publish_status(struct agent *a, bool online, const char *reason, int *mid)
 {
-	char *text = status_payload(a, online, reason);
+	char *text = statusmsg_payload(a->cfg, a->boot, a->period_s, online, reason);
 	if (text == NULL)
 		return;
 	if (mqttc_publish(a->mqtt, a->topic_status, text, strlen(text), 1, true, mid) !=
@@ -483,7 +451,7 @@ start_mqtt(struct agent *a, char *why, size_t len)
 	mo.max_inflight = AGENT_WINDOW + 2;
 	mo.lost_attempts = MQTTC_FLEET_LOST_ATTEMPTS; /* no reconnect storm */
 	a->mqtt = mqttc_new(a->loop, &mo, &cb, a);
-	char *will = a->mqtt != NULL ? status_payload(a, false, "lost") : NULL;
+	char *will = a->mqtt != NULL ? statusmsg_payload(a->cfg, a->boot, a->period_s, false, "lost") : NULL;
 	pantau_err rc = will == NULL ? PANTAU_ERR_NOMEM :
 	    mqttc_set_will(a->mqtt, a->topic_status, will, strlen(will), 1, true);
 	free(will);
