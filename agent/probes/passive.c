@@ -55,9 +55,9 @@ struct passive_run {
 	struct pcaplib lib;     /* libpcap, loaded for the run */
 	pcap_t *pc;
 	int link;
-	uv_poll_t poll;
+	struct life_poll poll;
 	uv_timer_t tick;
-	bool poll_open, tick_open;
+	bool tick_open;
 	struct pf_table *t;
 	uint64_t packets, bad;
 	int64_t t0;
@@ -86,13 +86,10 @@ static void
 passive_stop(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
-	if (s->poll_open) {
-		uv_poll_stop(&s->poll);
-		uv_close((uv_handle_t *)&s->poll, life_closed);
-	}
+	life_unwatch(&s->poll);
 	if (s->tick_open)
 		uv_close((uv_handle_t *)&s->tick, life_closed);
-	s->poll_open = s->tick_open = false;
+	s->tick_open = false;
 	if (s->pc != NULL)
 		s->lib.close(s->pc); /* after the poll stopped watching its descriptor */
 	s->pc = NULL;
@@ -337,12 +334,8 @@ watch_capture(struct passive_run *s, char *why, size_t len)
 {
 	struct probe_life *l = &s->life;
 	int fd = s->lib.get_selectable_fd(s->pc);
-	if (fd < 0 || uv_poll_init(l->timer.loop, &s->poll, fd) != 0)
+	if (fd < 0 || life_watch(l, &s->poll, fd, UV_READABLE, on_readable) != 0)
 		return (snprintf(why, len, "cannot watch the capture on %.16s", l->def->target), false);
-	s->poll.data = s;
-	s->poll_open = true;
-	life_hold(l);
-	uv_poll_start(&s->poll, UV_READABLE, on_readable);
 	return true;
 }
 
