@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent/probes/lifecycle.h"
 #include "agent/probes/passive_decode.h"
@@ -62,14 +61,6 @@ struct passive_run {
 	uint64_t packets, bad;
 	int64_t t0;
 };
-
-static int64_t
-wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void
 passive_free(struct probe_life *l)
@@ -133,7 +124,7 @@ on_tick(uv_timer_t *t)
 	struct passive_run *s = t->data;
 	drain(s);
 	if (s->life.phase != LIFE_OVER)
-		pf_expire(s->t, wall_ns());
+		pf_expire(s->t, clock_real_ns());
 }
 
 static void
@@ -206,7 +197,7 @@ passive_timeout(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
 	drain(s);
-	pf_expire(s->t, wall_ns());
+	pf_expire(s->t, clock_real_ns());
 	double window_s = (double)(clock_mono_ns() - s->t0) / 1e9;
 	json_t *all = json_array();
 	int n = s->g.ngroups + (s->p->other ? 1 : 0);
