@@ -280,6 +280,14 @@ class E2ETestCase(unittest.TestCase):
         self._procs.append(p)
         return p
 
+    def start_pg(self, name):
+        """A throwaway PostgreSQL cluster (deploy/demo/pgcluster.py), started;
+        removed after the test."""
+        pg = pgcluster.PgCluster(name)
+        self.addCleanup(pg.remove)
+        pg.start()
+        return pg
+
     def start_broker(self, extra_conf="", persistence=True, plugin_opts=None):
         b = Broker(self.workdir, extra_conf, persistence, plugin_opts=plugin_opts)
         self._procs.append(b.proc)
@@ -341,6 +349,11 @@ class E2ETestCase(unittest.TestCase):
         wait_for(up, timeout, "the collector's API")
 
 
+# A test class that needs PostgreSQL (deploy/demo/pgcluster.py): skipped
+# where postgresql-15 is not installed.
+needs_postgresql = unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+
+
 def on_postgresql(cls):
     """cls again, its collectors storing into PostgreSQL (issue 15): one
     throwaway cluster (deploy/demo/pgcluster.py) for the class, an empty
@@ -373,4 +386,4 @@ def on_postgresql(cls):
                                          else name + "Pg")
     Twin.__module__ = cls.__module__
     Twin.__doc__ = (cls.__doc__ or "") + " (on PostgreSQL)"
-    return unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")(Twin)
+    return needs_postgresql(Twin)
