@@ -208,10 +208,9 @@ $(TESTKINDS_BIN): $(call obj,agent/main.c) $(BUILD)/obj/testkinds/agent/probes/k
 		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
 	$(call link,$(AGENT_LIBS))
 
-$(LAB_BIN): tests/lab/delayline.c
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
+# Its monotonic clock is common/clock.c's.
+$(LAB_BIN): $(call obj,tests/lab/delayline.c) $(BUILD)/libpantau-common.a
+	$(call link,-lm)
 
 # The region catalog comes from the npm package idn-area-data (ODbL).
 $(BUILD)/share/pantau/%.csv: node_modules/idn-area-data/data/%.csv

@@ -52,6 +52,14 @@ fuzz_fail(const char *what, const char *why)
 	abort();
 }
 
+void
+fuzz_mkdtemp(char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "/tmp/pantau-fuzz-%s-XXXXXX", name);
+	if (mkdtemp(dir) == NULL)
+		fuzz_fail("mkdtemp", strerror(errno));
+}
+
 bool
 fuzz_config_loaded(pantau_err rc)
 {

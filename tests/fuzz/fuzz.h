@@ -33,6 +33,10 @@ FILE *fuzz_devnull(void);
  * then abort(), which libFuzzer reports as a crash. */
 _Noreturn void fuzz_fail(const char *what, const char *why);
 
+/* A new folder /tmp/pantau-fuzz-NAME-XXXXXX in dir (size bytes); the
+ * harness removes it. fuzz_fail() when it cannot. */
+void fuzz_mkdtemp(char *dir, size_t size, const char *name);
+
 /* rc of a configuration load over fuzzed bytes: true when it loaded, false
  * when it refused the file (PANTAU_ERR_CONFIG); abort() on any other. */
 bool fuzz_config_loaded(pantau_err rc);

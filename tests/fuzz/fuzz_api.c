@@ -136,9 +136,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(srv.dir, sizeof(srv.dir), "/tmp/pantau-fuzz-api-XXXXXX");
-	if (mkdtemp(srv.dir) == NULL)
-		fuzz_fail("mkdtemp", strerror(errno));
+	fuzz_mkdtemp(srv.dir, sizeof(srv.dir), "api");
 	snprintf(db, sizeof(db), "%s/t.db", srv.dir);
 	snprintf(web, sizeof(web), "%s/web", srv.dir);
 	if (mkdir(web, 0700) != 0)

@@ -52,9 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(h.dir, sizeof(h.dir), "/tmp/pantau-fuzz-enrol-XXXXXX");
-	if (mkdtemp(h.dir) == NULL)
-		fuzz_fail("mkdtemp", strerror(errno));
+	fuzz_mkdtemp(h.dir, sizeof(h.dir), "enrol");
 	if (ca_init(h.dir, clock_real_ms(), why, sizeof(why)) != PANTAU_OK ||
 	    ca_open(h.dir, &h.ca, why, sizeof(why)) != PANTAU_OK)
 		fuzz_fail("client CA", why);
