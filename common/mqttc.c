@@ -314,12 +314,15 @@ classify(int rc)
 }
 
 /* Read until the socket is drained (at most a bounded number of packets,
- * so one busy connection cannot starve the loop). mosquitto_loop_read
+ * so one busy connection cannot starve the loop: a flood on the status
+ * connection of [broker] split_status holds the results' connection for at
+ * most one burst, 64 rejected packets about 0.5 ms of CPU; 512 held it up
+ * to 10 ms, docs/bench.md "flood"). mosquitto_loop_read
  * handles one packet per call; a read that finds no data leaves errno at
  * EAGAIN. libmosquitto also leaves EAGAIN behind from its internal wake-up
  * pipe when it queues a PUBACK, before calling on_message: cb_message
  * clears errno afterwards, so EAGAIN here means the socket is drained. */
-#define MQTTC_READ_BURST 512
+#define MQTTC_READ_BURST 64
 /* Debian's folder of trusted CA certificates. */
 #define MQTTC_SYSTEM_CAPATH "/etc/ssl/certs"
 
