@@ -120,33 +120,27 @@ check-pkgs:
 
 # V=1 shows the full commands.
 Q = $(if $(V),,@)
+# A program from its prerequisites: $(call link,LIBRARIES).
+define link
+@mkdir -p $(dir $@)
+$(if $(V),,@echo "  LD      $@")
+$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(1)
+endef
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(if $(V),,@echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -MMD -MP -c $< -o $@
 
+# One archive a part: libpantau-NAME.a from its objects.
 $(BUILD)/libpantau-common.a: $(COMMON_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-agent.a: $(AGENT_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-probes.a: $(PROBES_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-worker.a: $(WORKER_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-collector.a: $(COLLECTOR_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-cli.a: $(CLI_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-reflector.a: $(REFLECTOR_OBJ)
-	@rm -f $@
-	$(Q)ar rcs $@ $^
 $(BUILD)/libpantau-broker.a: $(BROKER_OBJ)
+$(BUILD)/libpantau-%.a:
 	@rm -f $@
 	$(Q)ar rcs $@ $^
 
@@ -161,43 +155,32 @@ $(PLUGIN): $(PLUGIN_OBJ)
 
 $(BUILD)/pantau-agent: $(call obj,agent/main.c) $(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a \
 		$(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+	$(call link,$(AGENT_LIBS))
 $(BUILD)/pantau-probe-worker: $(call obj,agent/worker/main.c) $(BUILD)/libpantau-worker.a \
 		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(WORKER_LIBS)
+	$(call link,$(WORKER_LIBS))
 $(BUILD)/pantau-collector: $(call obj,collector/main.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 $(BUILD)/pantau: $(call obj,collector/cli/main.c) $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-collector.a \
 		$(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $(QR_LIBS)
+	$(call link,$(LIBS_ALL) $(QR_LIBS))
 $(BUILD)/pantau-reflector: $(call obj,reflector/main.c) $(BUILD)/libpantau-reflector.a $(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 $(BUILD)/pantau-loadgen: $(LOADGEN_OBJ) $(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 
 # The status engine's benchmark (make bench).
 $(BUILD)/tests/status_bench: $(call obj,tests/bench/status_bench.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 
 # Retention's delete rate (make bench, docs/bench.md).
 $(BUILD)/tests/retention_bench: $(call obj,tests/bench/retention_bench.c) $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-common.a
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 
 # The outbox's write cost (make bench, tests/bench/outbox.py).
 $(BUILD)/pantau-bench-outbox: $(call obj,tests/bench/outbox_write.c) $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 
 # Unit test cases: each "test_NAME(void **state)" a file defines, listed
 # in order for its main() (tests/unit/unit_main.h).
@@ -213,9 +196,7 @@ $(call obj,$(UNIT_SRC)): $(BUILD)/obj/tests/unit/%.o: tests/unit/%.c $(BUILD)/te
 $(BUILD)/tests/%: $(call obj,tests/unit/%.c) $(BUILD)/libpantau-worker.a $(BUILD)/libpantau-agent.a \
 		$(BUILD)/libpantau-probes.a $(BUILD)/libpantau-collector.a $(BUILD)/libpantau-cli.a $(BUILD)/libpantau-reflector.a \
 		$(BUILD)/libpantau-broker.a $(BUILD)/libpantau-common.a
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL) $(QR_LIBS) -lcmocka
+	$(call link,$(LIBS_ALL) $(QR_LIBS) -lcmocka)
 
 # kinds.c once more with PANTAU_TEST_KINDS; linked first, it stands in for
 # the archive's kinds.o (docs/architecture.md, "Adding a probe kind").
@@ -225,14 +206,11 @@ $(BUILD)/obj/testkinds/%.o: %.c
 	$(Q)$(CC) $(CFLAGS_ALL) -DPANTAU_TEST_KINDS -MMD -MP -c $< -o $@
 $(TESTKINDS_BIN): $(call obj,agent/main.c) $(BUILD)/obj/testkinds/agent/probes/kinds.o \
 		$(BUILD)/libpantau-agent.a $(BUILD)/libpantau-probes.a $(BUILD)/libpantau-common.a
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(AGENT_LIBS)
+	$(call link,$(AGENT_LIBS))
 
-$(LAB_BIN): tests/lab/delayline.c
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS_ALL) $(LDFLAGS_ALL) -o $@ $<
+# Its monotonic clock is common/clock.c's.
+$(LAB_BIN): $(call obj,tests/lab/delayline.c) $(BUILD)/libpantau-common.a
+	$(call link,-lm)
 
 # The region catalog comes from the npm package idn-area-data (ODbL).
 $(BUILD)/share/pantau/%.csv: node_modules/idn-area-data/data/%.csv
@@ -267,9 +245,7 @@ unit: all $(UNIT_BIN) $(LAB_BIN) $(TESTKINDS_BIN) $(PASSIVE_READ_BIN)
 
 $(PASSIVE_READ_BIN): $(call obj,tests/passive/passive_read.c) $(BUILD)/libpantau-probes.a \
 		$(BUILD)/libpantau-common.a
-	@mkdir -p $(dir $@)
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_ALL)
+	$(call link,$(LIBS_ALL))
 
 test: deps
 	@$(MAKE) --no-print-directory unit

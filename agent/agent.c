@@ -1,7 +1,6 @@
 #include "agent.h"
 
 #include <limits.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include "replaycmd.h"
 #include "segment.h"
 #include "state.h"
+#include "statusmsg.h"
 
 /* Batches published and not yet acknowledged, at most; backlog may use all
  * but one of them, so a live batch always finds a slot. */
@@ -64,42 +64,10 @@ static void pump(struct agent *a);
 
 /* ---- status messages ---- */
 
-static char *
-status_payload(const struct agent *a, bool online, const char *reason)
-{
-	char ts[CLOCK_ISO_LEN];
-	const struct agent_config *c = a->cfg;
-	clock_format_iso(clock_real_ms(), ts);
-	json_t *o = json_pack("{s:i, s:s, s:s, s:I, s:s}", "v", WIRE_VERSION, "state",
-	    online ? "online" : "offline", "agent", c->id, "boot", (json_int_t)a->boot, "ts", ts);
-	if (o == NULL)
-		return NULL;
-	if (online) {
-		json_object_set_new(o, "site", json_string(c->site));
-		json_object_set_new(o, "link", json_string(wire_link_names[c->link]));
-		json_object_set_new(o, "region", json_string(c->region));
-		json_object_set_new(o, "interval", json_integer(a->period_s));
-		json_object_set_new(o, "version", json_string(PANTAU_VERSION));
-		/* sent at once after CONNACK: the collector's first prompt figure for
-		 * this boot's clock offset (docs/protocol.md) */
-		json_object_set_new(o, "mono_ms", json_integer((json_int_t)clock_boot_ms()));
-		if (!isnan(c->lat)) {
-			wire_set_num(o, "lat", c->lat);
-			wire_set_num(o, "lon", c->lon);
-		}
-	} else {
-		json_object_del(o, "ts"); /* a last will is sent later: its time is the receipt */
-		json_object_set_new(o, "reason", json_string(reason));
-	}
-	char *text = json_dumps(o, WIRE_JSON_FLAGS);
-	json_decref(o);
-	return text;
-}
-
 static void
 publish_status(struct agent *a, bool online, const char *reason, int *mid)
 {
-	char *text = status_payload(a, online, reason);
+	char *text = statusmsg_payload(a->cfg, a->boot, a->period_s, online, reason);
 	if (text == NULL)
 		return;
 	if (mqttc_publish(a->mqtt, a->topic_status, text, strlen(text), 1, true, mid) !=
@@ -121,7 +89,7 @@ on_pace_timer(uv_timer_t *t)
 static bool
 next_to_send(struct agent *a, struct outbox_item *it)
 {
-	bool backlog_slot = outbox_inflight(a->outbox) + 1 < AGENT_WINDOW;
+	bool backlog_slot = outbox_stats(a->outbox).inflight + 1 < AGENT_WINDOW;
 	if (!outbox_next(a->outbox, backlog_slot, it))
 		return false;
 	if (it->live)
@@ -139,7 +107,7 @@ pump(struct agent *a)
 {
 	struct outbox_item it;
 	while (!a->stopping && mqttc_connected(a->mqtt) &&
-	    outbox_inflight(a->outbox) < AGENT_WINDOW && next_to_send(a, &it)) {
+	    outbox_stats(a->outbox).inflight < AGENT_WINDOW && next_to_send(a, &it)) {
 		int mid;
 		if (outbox_read(a->outbox, &it, a->buf) != PANTAU_OK) {
 			log_warn("agent: cannot read batch boot %lld seq %lld back from the outbox",
@@ -180,10 +148,10 @@ on_cycle_done(void *ctx, json_t *results, int64_t ts_ms)
 	struct agent *a = ctx;
 	size_t len;
 	pantau_err rc;
+	struct outbox_stats st = outbox_stats(a->outbox);
 	struct wire_batch_hdr h = {
 		.agent = a->cfg->id, .boot = a->boot, .seq = a->seq + 1, .ts_ms = ts_ms,
-		.outbox_pending = (int64_t)outbox_pending(a->outbox),
-		.outbox_dropped = (int64_t)outbox_dropped(a->outbox),
+		.outbox_pending = (int64_t)st.pending, .outbox_dropped = (int64_t)st.dropped,
 		.mono_ms = cycle_mono_ms(a->cycle),
 	};
 	results = probe_results_flat(results);
@@ -339,7 +307,7 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		log_warnx("agent: broker %s:%d: %s%s; measuring goes on, results wait in the "
 		    "outbox (%zu now)", mqttc_host(a->mqtt), mqttc_port(a->mqtt), text,
 		    why == MQTTC_FAIL_AUTH ? " (check [broker] username and password)" : "",
-		    outbox_pending(a->outbox));
+		    outbox_stats(a->outbox).pending);
 	else
 		log_debug("agent: broker %s:%d still unreachable: %s", mqttc_host(a->mqtt),
 		    mqttc_port(a->mqtt), text);
@@ -351,7 +319,7 @@ finish_stop(struct agent *a)
 	if (a->stopped)
 		return;
 	a->stopped = true;
-	size_t left = outbox_pending(a->outbox);
+	size_t left = outbox_stats(a->outbox).pending;
 	if (left > 0)
 		log_info("agent: stopping with %zu batch(es) not yet delivered; they stay in the "
 		    "outbox and go after the next start", left);
@@ -483,7 +451,7 @@ start_mqtt(struct agent *a, char *why, size_t len)
 	mo.max_inflight = AGENT_WINDOW + 2;
 	mo.lost_attempts = MQTTC_FLEET_LOST_ATTEMPTS; /* no reconnect storm */
 	a->mqtt = mqttc_new(a->loop, &mo, &cb, a);
-	char *will = a->mqtt != NULL ? status_payload(a, false, "lost") : NULL;
+	char *will = a->mqtt != NULL ? statusmsg_payload(a->cfg, a->boot, a->period_s, false, "lost") : NULL;
 	pantau_err rc = will == NULL ? PANTAU_ERR_NOMEM :
 	    mqttc_set_will(a->mqtt, a->topic_status, will, strlen(will), 1, true);
 	free(will);

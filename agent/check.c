@@ -1,7 +1,6 @@
 #include "check.h"
 
 #include <limits.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -11,6 +10,7 @@
 #include "catalog.h"
 #include "clock.h"
 #include "clocksync.h"
+#include "check_report.h"
 #include "check_text.h"
 #include "cycle.h"
 #include "env.h"
@@ -21,8 +21,7 @@
 
 struct check {
 	const struct agent_config *cfg;
-	enum check_lang lang;
-	FILE *out;
+	struct check_out o;       /* the lines printed, counted */
 	FILE *json_out;            /* results as JSON lines, or NULL */
 	uv_loop_t loop;
 	struct agent_env env;
@@ -45,24 +44,7 @@ struct check {
 		enum mqttc_fail why;
 		char text[256];
 	} tries[BROKERLIST_MAX];
-	int passed, failed;
 };
-
-static void
-line(struct check *k, bool ok, enum check_msg m, ...)
-{
-	(void)m;
-	va_list ap;
-	fprintf(k->out, "[%s] ", ok ? " OK " : "FAIL");
-	va_start(ap, m);
-	vfprintf(k->out, check_text(m, k->lang), ap);
-	va_end(ap);
-	fputc('\n', k->out);
-	if (ok)
-		k->passed++;
-	else
-		k->failed++;
-}
 
 int
 check_lang_parse(const char *name)
@@ -78,18 +60,6 @@ check_lang_parse(const char *name)
 	return -1;
 }
 
-/* A line that is neither a pass nor a failure: "[INFO]" or "[WARN]". */
-static void
-note(struct check *k, const char *tag, enum check_msg m, ...)
-{
-	va_list ap;
-	fprintf(k->out, "[%s] ", tag);
-	va_start(ap, m);
-	vfprintf(k->out, check_text(m, k->lang), ap);
-	va_end(ap);
-	fputc('\n', k->out);
-}
-
 /* An unsynchronised clock is a warning, not a failure: the site still
  * reports, only its times may be off. */
 static void
@@ -98,9 +68,9 @@ check_clock(struct check *k)
 	struct stamp_errest e;
 	clocksync_local(&e);
 	if (e.synced)
-		line(k, true, M_CLOCK_OK, e.error_s * 1000.0);
+		check_line(&k->o, true, M_CLOCK_OK, e.error_s * 1000.0);
 	else
-		note(k, "WARN", M_CLOCK_UNSYNC);
+		check_note(&k->o, "WARN", M_CLOCK_UNSYNC);
 }
 
 static void
@@ -110,15 +80,15 @@ check_region(struct check *k, const char *catalog_dir)
 	struct catalog *cat = NULL;
 	const char *region = k->cfg->region;
 	if (catalog_load(catalog_dir, &cat, why, sizeof(why)) != PANTAU_OK) {
-		note(k, "INFO", M_REGION_SKIP, region, catalog_dir);
+		check_note(&k->o, "INFO", M_REGION_SKIP, region, catalog_dir);
 		return;
 	}
 	const struct catalog_regency *r = catalog_regency(cat, region);
 	const struct catalog_province *p = r != NULL ? catalog_province(cat, r->province) : NULL;
 	if (r != NULL)
-		line(k, true, M_REGION_OK, region, r->name, p != NULL ? p->name : r->province);
+		check_line(&k->o, true, M_REGION_OK, region, r->name, p != NULL ? p->name : r->province);
 	else
-		line(k, false, M_REGION_BAD, region);
+		check_line(&k->o, false, M_REGION_BAD, region);
 	catalog_free(cat);
 }
 
@@ -127,11 +97,10 @@ check_state(struct check *k)
 {
 	char why[512];
 	if (state_prepare(k->cfg->state_dir, why, sizeof(why)) == PANTAU_OK) {
-		line(k, true, M_STATE_OK, k->cfg->state_dir);
+		check_line(&k->o, true, M_STATE_OK, k->cfg->state_dir);
 		return;
 	}
-	fprintf(k->out, "[FAIL] %s\n", why);
-	k->failed++;
+	check_fail(&k->o, why);
 }
 
 
@@ -150,11 +119,11 @@ broker_report(struct check *k)
 	for (size_t i = 0; i < k->naddrs; i++) {
 		const struct broker_try *t = &k->tries[i];
 		if (!t->ok) {
-			line(k, false, by_fail[t->why], t->text);
+			check_line(&k->o, false, by_fail[t->why], t->text);
 			continue;
 		}
-		line(k, true, M_BROKER_OK, k->addrs[i].host, k->addrs[i].port, b->username);
-		line(k, t->published, t->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
+		check_line(&k->o, true, M_BROKER_OK, k->addrs[i].host, k->addrs[i].port, b->username);
+		check_line(&k->o, t->published, t->published ? M_PUBLISH_OK : M_PUBLISH_FAIL);
 	}
 }
 
@@ -206,198 +175,6 @@ on_publish(void *ctx, int mid)
 		return;
 	k->tries[k->cur].published = true;
 	broker_next(k);
-}
-
-/* ---- probes ---- */
-
-static double
-num(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-	return json_is_number(v) ? json_number_value(v) : -1.0;
-}
-
-static void
-report_icmp(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	long long sent = (long long)num(r, "sent"), recv = (long long)num(r, "recv");
-	const json_t *rtt = json_object_get(r, "rtt_ms");
-	if (recv > 0)
-		line(k, true, M_ICMP_OK, p->name, p->target, recv, sent, num(r, "loss_pct"),
-		    num(rtt, "p50"));
-	else
-		line(k, false, M_ICMP_NONE, p->name, p->target);
-}
-
-/* A packet train of another kind (stamp): replies, loss, median, MOS. */
-static bool
-report_train(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const json_t *rtt = json_object_get(r, "rtt_ms");
-	if (num(r, "recv") <= 0 || rtt == NULL)
-		return false;
-	line(k, true, M_TRAIN_OK, p->name, p->spec->kind, p->target, (long long)num(r, "recv"),
-	    (long long)num(r, "sent"), num(r, "loss_pct"), num(rtt, "p50"), num(r, "mos"));
-	return true;
-}
-
-/* A path: its hops as traceroute shows them ("*" silent), reached or not. */
-static bool
-report_path(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const json_t *hops = json_object_get(r, "hops"), *h;
-	char text[512];
-	size_t i, off = 0;
-	if (!json_is_array(hops))
-		return false;
-	text[0] = '\0';
-	json_array_foreach(hops, i, h) {
-		const char *a = json_string_value(json_object_get(h, "addr"));
-		int w = snprintf(text + off, sizeof(text) - off, "%s%s", i ? " " : "", a ? a : "*");
-		if (w < 0 || (size_t)w >= sizeof(text) - off)
-			break;
-		off += (size_t)w;
-	}
-	bool reached = json_is_true(json_object_get(r, "reached"));
-	static const char *const said[2][2] = { { "target not reached (it may not answer)",
-		"target tidak tercapai (mungkin tidak menjawab)" }, { "target reached",
-		"target tercapai" } };
-	line(k, true, M_PATH_OK, p->name, p->target, (int)json_array_size(hops),
-	    said[reached][k->lang == CHECK_ID], text);
-	return true;
-}
-
-/* Throughput: the rate of each direction, or why it was skipped. */
-static bool
-report_throughput(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	char text[200];
-	size_t off = 0;
-	const char *note = json_string_value(json_object_get(r, "note"));
-	if (note != NULL) {
-		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
-		return true;
-	}
-	if (!json_is_true(json_object_get(r, "ok")))
-		return false;
-	text[0] = '\0';
-	static const char *const dirs[2][2] = { { "download", "unduh" },
-		{ "upload", "unggah" } };
-	for (int i = 0; i < 2; i++) {
-		const json_t *d = json_object_get(r, dirs[i][0]);
-		if (d == NULL || off >= sizeof(text) - 2)
-			continue;
-		if (off > 0)
-			off += (size_t)snprintf(text + off, sizeof(text) - off, ", ");
-		off += (size_t)snprintf(text + off, sizeof(text) - off,
-		    check_text(M_TPUT_DIR, k->lang), dirs[i][k->lang], num(d, "mbps"));
-	}
-	line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, text);
-	return true;
-}
-
-/* upload_task: size and time, or why it was skipped. */
-static bool
-report_upload(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const char *note = json_string_value(json_object_get(r, "note"));
-	if (note != NULL)
-		line(k, true, M_PROBE_ERROR, p->name, p->spec->kind, p->target, note);
-	else if (json_is_true(json_object_get(r, "ok")))
-		line(k, true, M_UPLOAD_OK, p->name, p->target, (long long)num(r, "bytes"),
-		    num(r, "total_ms"), (long long)num(r, "status"));
-	else
-		return false;
-	return true;
-}
-
-/* dns: answers and time, or what the resolver said and what to do. */
-static void
-report_dns(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const char *rcode = json_string_value(json_object_get(r, "rcode"));
-	const char *resolver = json_string_value(json_object_get(r, "resolver"));
-	const char *err = json_string_value(json_object_get(r, "error"));
-	const char *rec = json_string_value(json_object_get(r, "record"));
-	resolver = resolver != NULL ? resolver : "?";
-	if (json_is_true(json_object_get(r, "ok")))
-		line(k, true, M_DNS_OK, p->name, rec != NULL ? rec : "", p->target,
-		    (long long)num(r, "recv"), (long long)num(r, "sent"), resolver,
-		    num(json_object_get(r, "time_ms"), "p50"), (long long)num(r, "answers"),
-		    json_is_true(json_object_get(r, "truncated")) ? ", truncated" : "");
-	else if (rcode != NULL && strcmp(rcode, "NXDOMAIN") == 0)
-		line(k, false, M_DNS_NXDOMAIN, p->name, p->target, resolver);
-	else if (rcode != NULL)
-		line(k, false, M_DNS_REFUSED, p->name, p->target, resolver, rcode);
-	else
-		line(k, false, M_DNS_NOREPLY, p->name, p->target, err != NULL ? err : "failed");
-}
-
-/* passive: its first group's result tells the whole capture; a failure
- * names the interface or the permission. */
-static void
-report_passive(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const json_t *all = r;
-	long long packets = 0, flows = 0, handshakes = 0;
-	r = json_is_array(all) ? json_array_get(all, 0) : all;
-	const char *err = json_string_value(json_object_get(r, "error"));
-	if (err != NULL && strncmp(err, "no interface", 12) == 0)
-		line(k, false, M_PASSIVE_NOIF, p->name, p->target, err);
-	else if (err != NULL && strncmp(err, "no permission", 13) == 0)
-		line(k, false, M_PASSIVE_PERM, p->name, p->target, err);
-	else if (err != NULL || r == NULL)
-		line(k, false, M_PROBE_ERROR, p->name, "passive", p->target,
-		    err != NULL ? err : "no result");
-	if (err != NULL || r == NULL)
-		return;
-	size_t i;
-	const json_t *g;
-	json_array_foreach(all, i, g) {
-		flows += (long long)num(g, "flows");
-		handshakes += (long long)num(g, "handshakes");
-	}
-	packets = (long long)num(r, "packets");
-	if (packets > 0)
-		line(k, true, M_PASSIVE_OK, p->name, p->target, packets, num(r, "window_s"), flows,
-		    handshakes);
-	else
-		line(k, false, M_PASSIVE_QUIET, p->name, p->target, num(r, "window_s"));
-}
-
-static void
-report_probe(struct check *k, const struct probe_def *p, const json_t *r)
-{
-	const char *err = json_string_value(json_object_get(r, "error"));
-	bool ok = json_is_true(json_object_get(r, "ok"));
-	const char *kind = p->spec->kind;
-	if (strcmp(kind, "icmp") == 0 && (err == NULL || num(r, "recv") > 0))
-		report_icmp(k, p, r);
-	else if (strcmp(kind, "dns") == 0)
-		report_dns(k, p, r);
-	else if (strcmp(kind, "passive") == 0)
-		report_passive(k, p, r);
-	else if (strcmp(kind, "path") == 0 && err == NULL && report_path(k, p, r))
-		;
-	else if (strcmp(kind, "stamp") == 0 && report_train(k, p, r))
-		;
-	else if (strcmp(kind, "throughput") == 0 && report_throughput(k, p, r))
-		;
-	else if (strcmp(kind, "upload_task") == 0 && report_upload(k, p, r))
-		;
-	else if (err != NULL && strcmp(kind, "tcp") == 0)
-		line(k, false, M_TCP_FAIL, p->name, p->target, err);
-	else if (err != NULL && strcmp(kind, "http") == 0)
-		line(k, false, M_HTTP_FAIL, p->name, p->target, err);
-	else if (err != NULL)
-		line(k, false, M_PROBE_ERROR, p->name, kind, p->target, err);
-	else if (strcmp(kind, "tcp") == 0)
-		line(k, ok, M_TCP_OK, p->name, p->target, num(r, "connect_ms"));
-	else if (strcmp(kind, "http") == 0)
-		line(k, ok, M_HTTP_OK, p->name, p->target, (long long)num(r, "status"),
-		    num(r, "total_ms"));
-	else
-		line(k, ok, M_PROBE_ERROR, p->name, kind, p->target, ok ? "ok" : "failed");
 }
 
 static void
@@ -465,7 +242,7 @@ maybe_finish(struct check *k)
 		return;
 	broker_report(k);
 	for (size_t i = 0; i < k->cfg->nprobes; i++)
-		report_probe(k, &k->cfg->probes[i], k->res[i]);
+		check_report_probe(&k->o, &k->cfg->probes[i], k->res[i]);
 	for (size_t i = 0; i < k->cfg->nprobes; i++) {
 		json_t *one = json_is_array(k->res[i]) ? k->res[i] : NULL;
 		for (size_t j = 0; k->json_out != NULL && j < (one ? json_array_size(one) : 1); j++) {
@@ -528,9 +305,9 @@ start(struct check *k)
 	k->guard.data = k;
 	/* Without the worker its probes fail with the same reason, below. */
 	if (agent_config_worker(k->cfg, worker, sizeof(worker), why, sizeof(why)) != PANTAU_OK)
-		line(k, false, M_WORKER_MISSING, why);
+		check_line(&k->o, false, M_WORKER_MISSING, why);
 	if (agent_env_open(&k->loop, &k->env, worker, why, sizeof(why)) != PANTAU_OK) {
-		fprintf(k->out, "[FAIL] %s\n", why);
+		fprintf(k->o.out, "[FAIL] %s\n", why);
 		return PANTAU_ERR_NOMEM;
 	}
 	/* The check's own tests are not counted against the daily budget. */
@@ -570,7 +347,7 @@ check_cert(struct check *k)
 	X509 *x = pem != NULL ? pkey_cert_parse(pem, n) : NULL;
 	free(pem);
 	if (x == NULL || !pkey_common_name(X509_get_subject_name(x), cn, sizeof(cn))) {
-		line(k, false, M_CERT_BAD, b->certfile);
+		check_line(&k->o, false, M_CERT_BAD, b->certfile);
 		X509_free(x);
 		return;
 	}
@@ -579,16 +356,16 @@ check_cert(struct check *k)
 	clock_format_iso(now, now_iso);
 	int when = enrol_cert_when(x, now / 1000);
 	if (strcmp(cn, k->cfg->id) != 0)
-		line(k, false, M_CERT_OTHER, b->certfile, cn, k->cfg->id);
+		check_line(&k->o, false, M_CERT_OTHER, b->certfile, cn, k->cfg->id);
 	else if (when < 0) {
 		clock_format_iso(pkey_time(X509_get0_notBefore(x)) * 1000, until);
-		line(k, false, M_CERT_EARLY, now_iso, until);
+		check_line(&k->o, false, M_CERT_EARLY, now_iso, until);
 	} else if (when > 0)
-		line(k, false, M_CERT_EXPIRED, until);
+		check_line(&k->o, false, M_CERT_EXPIRED, until);
 	else if (after - now / 1000 < (int64_t)k->cfg->enrol.renew_days * 86400 / 2)
-		note(k, "WARN", M_CERT_SOON, cn, until);
+		check_note(&k->o, "WARN", M_CERT_SOON, cn, until);
 	else
-		line(k, true, M_CERT_OK, cn, until);
+		check_line(&k->o, true, M_CERT_OK, cn, until);
 	X509_free(x);
 }
 
@@ -596,28 +373,27 @@ int
 check_run(const char *config_path, const struct agent_config *cfg, enum check_lang lang,
     const char *catalog_dir, FILE *out, FILE *json_out)
 {
-	struct check k = { .cfg = cfg, .lang = lang, .out = out, .json_out = json_out,
+	struct check k = { .cfg = cfg, .o = { .out = out, .lang = lang }, .json_out = json_out,
 		.test_mid = -1 };
-	line(&k, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
+	check_line(&k.o, true, M_CONFIG, config_path, cfg->id, cfg->nprobes, cfg->interval_s);
 	check_region(&k, catalog_dir);
 	check_state(&k);
 	check_clock(&k);
 	check_cert(&k);
 	uv_loop_init(&k.loop);
 	if (start(&k) != PANTAU_OK) {
-		fprintf(out, "[FAIL] out of memory\n");
-		k.failed++;
+		check_fail(&k.o, "out of memory");
 		k.broker_done = k.probes_done = true;
 		maybe_finish(&k);
 	}
 	uv_run(&k.loop, UV_RUN_DEFAULT);
 	uv_loop_close(&k.loop);
-	int total = k.passed + k.failed;
+	int total = k.o.passed + k.o.failed;
 	fputc('\n', out);
-	if (k.failed == 0)
+	if (k.o.failed == 0)
 		fprintf(out, check_text(M_SUMMARY_OK, lang), total);
 	else
-		fprintf(out, check_text(M_SUMMARY_FAIL, lang), k.failed, total);
+		fprintf(out, check_text(M_SUMMARY_FAIL, lang), k.o.failed, total);
 	fputc('\n', out);
-	return k.failed == 0 ? 0 : 1;
+	return k.o.failed == 0 ? 0 : 1;
 }

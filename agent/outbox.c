@@ -582,32 +582,9 @@ outbox_expire(struct outbox *ob, int64_t now_ms)
 	}
 }
 
-size_t
-outbox_pending(const struct outbox *ob)
+struct outbox_stats
+outbox_stats(const struct outbox *ob)
 {
-	return ob->pending;
-}
-
-size_t
-outbox_inflight(const struct outbox *ob)
-{
-	return ob->nfl;
-}
-
-size_t
-outbox_held(const struct outbox *ob)
-{
-	return ob->nents;
-}
-
-uint64_t
-outbox_bytes(const struct outbox *ob)
-{
-	return ob->total;
-}
-
-uint64_t
-outbox_dropped(const struct outbox *ob)
-{
-	return ob->dropped;
+	return (struct outbox_stats){ .pending = ob->pending, .inflight = ob->nfl,
+		.held = ob->nents, .bytes = ob->total, .dropped = ob->dropped };
 }

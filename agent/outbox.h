@@ -92,10 +92,14 @@ size_t outbox_replay(struct outbox *ob, int64_t boot, int64_t from, int64_t to,
 /* Delete segments past max_age, and acknowledged ones past retention. */
 void outbox_expire(struct outbox *ob, int64_t now_ms);
 
-size_t outbox_pending(const struct outbox *ob);   /* not acknowledged, in flight or not */
-size_t outbox_inflight(const struct outbox *ob);
-size_t outbox_held(const struct outbox *ob);      /* batches on disk, acknowledged or not */
-uint64_t outbox_bytes(const struct outbox *ob);   /* all segments */
-uint64_t outbox_dropped(const struct outbox *ob); /* not acknowledged and deleted, since open */
+/* What the outbox holds now, counted. */
+struct outbox_stats {
+	size_t pending;   /* not acknowledged, in flight or not */
+	size_t inflight;
+	size_t held;      /* batches on disk, acknowledged or not */
+	uint64_t bytes;   /* all segments */
+	uint64_t dropped; /* not acknowledged and deleted, since open */
+};
+struct outbox_stats outbox_stats(const struct outbox *ob);
 
 #endif

@@ -10,10 +10,10 @@
 #include "collector.h"
 #include "collector_config.h"
 #include "daemonargs.h"
+#include "daemonrun.h"
 #include "log.h"
 #include "collector/status/profiles.h"
 #include "settings.h"
-#include "sigstop.h"
 
 #define EXIT_CONFIG 2
 
@@ -36,10 +36,23 @@ static const struct daemon_cli cli = {
 	.config_required = true,
 };
 
-static void
-stop_collector(void *arg)
+/* What daemon_run's callbacks are given. */
+struct running {
+	const struct collector_config *cfg;
+	struct collector *c;
+};
+
+static pantau_err
+start_collector(uv_loop_t *loop, void *ctx, char *why, size_t len)
 {
-	collector_stop(arg);
+	struct running *r = ctx;
+	return collector_new(loop, r->cfg, &r->c, why, len);
+}
+
+static void
+stop_collector(void *ctx)
+{
+	collector_stop(((struct running *)ctx)->c);
 }
 
 /* The files the configuration names: the region catalog, the operator's
@@ -60,32 +73,24 @@ check_files(const struct collector_config *cfg, bool quiet)
 }
 
 static void
-reload_collector(void *arg, const char *path)
+reload_collector(void *ctx, const char *path)
 {
-	collector_reload(arg, path);
+	collector_reload(((struct running *)ctx)->c, path);
 }
 
-static int
-run(const struct collector_config *cfg, const char *path)
+static void
+free_collector(void *ctx)
 {
-	char why[512];
-	uv_loop_t loop;
-	struct sigstop sig;
-	struct collector *c = NULL;
-	uv_loop_init(&loop);
-	if (collector_new(&loop, cfg, &c, why, sizeof(why)) != PANTAU_OK) {
-		log_errorx("collector: %s", why);
-		uv_loop_close(&loop);
-		return 1;
-	}
-	sigstop_start(&loop, &sig, "collector", stop_collector, c);
-	sigstop_reload(&loop, &sig, reload_collector, c, path);
-	log_info("collector: pantau-collector %s running", PANTAU_VERSION);
-	uv_run(&loop, UV_RUN_DEFAULT);
-	collector_free(c);
-	uv_loop_close(&loop);
-	return 0;
+	collector_free(((struct running *)ctx)->c);
 }
+
+static const struct daemon_run run_collector = {
+	.who = "collector",
+	.start = start_collector,
+	.stop = stop_collector,
+	.reload = reload_collector,
+	.free = free_collector,
+};
 
 int
 main(int argc, char **argv)
@@ -98,7 +103,8 @@ main(int argc, char **argv)
 	if (a.check || (rc = check_files(&cfg, true)) != 0)
 		return a.check ? check_files(&cfg, false) : rc;
 	mosquitto_lib_init();
-	rc = run(&cfg, a.config);
+	struct running r = { &cfg, NULL };
+	rc = daemon_run(&run_collector, &r, a.config);
 	mosquitto_lib_cleanup();
 	return rc;
 }

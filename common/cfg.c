@@ -125,14 +125,11 @@ note_header(struct cfg_reader *r, const char *line)
 	snprintf(name, sizeof(name), "%.*s", (int)(end - p), p);
 	if (cfg_section_line(f, name) != 0)
 		return;
-	if (f->nheaders == f->capheaders) {
-		size_t cap = f->capheaders ? f->capheaders * 2 : 16;
-		struct cfg_section_line *h = realloc(f->headers, cap * sizeof(*h));
-		if (h == NULL)
-			return;
-		f->headers = h;
-		f->capheaders = cap;
-	}
+	struct cfg_section_line *h = grow_to(f->headers, &f->capheaders, f->nheaders + 1,
+		sizeof(*h), 16);
+	if (h == NULL)
+		return;
+	f->headers = h;
 	f->headers[f->nheaders].name = dup_str(name);
 	f->headers[f->nheaders].line = r->line;
 	if (f->headers[f->nheaders].name == NULL)

@@ -8,11 +8,11 @@
 #include <uv.h>
 
 #include "daemonargs.h"
+#include "daemonrun.h"
 #include "http_server.h"
 #include "listenaddr.h"
 #include "log.h"
 #include "reflector_config.h"
-#include "sigstop.h"
 #include "stamp_server.h"
 
 
@@ -60,31 +60,30 @@ http_enabled(const struct reflector_config *cfg)
 	    sizeof(why)) != PANTAU_OK || la.port != 0;
 }
 
+/* On a failure nothing is left open. */
 static pantau_err
-start(uv_loop_t *loop, const struct reflector_config *cfg, struct reflector *r)
+start(uv_loop_t *loop, void *ctx, char *why, size_t len)
 {
-	char why[512];
+	struct reflector *r = ctx;
+	const struct reflector_config *cfg = r->cfg;
 	const struct stamp_server_opts so = { .listen = cfg->stamp.listen,
 		.port = cfg->stamp.port, .rate_pps = cfg->stamp.rate_pps,
 		.burst = cfg->stamp.burst, .sources = cfg->stamp.sources };
 	const struct http_server_opts ho = { .listen = cfg->http.listen, .port = cfg->http.port,
 		.max_bytes = cfg->http.max_bytes, .per_client = cfg->http.per_client,
 		.max_connections = cfg->http.max_connections, .timeout_s = cfg->http.timeout_s };
-	if (cfg->stamp.listen[0] != '\0' &&
-	    stamp_server_new(loop, &so, &r->stamp, why, sizeof(why)) != PANTAU_OK) {
-		log_errorx("reflector: %s", why);
-		return PANTAU_ERR_NET;
+	pantau_err rc = PANTAU_OK;
+	if (cfg->stamp.listen[0] != '\0')
+		rc = stamp_server_new(loop, &so, &r->stamp, why, len);
+	if (rc == PANTAU_OK && http_enabled(cfg))
+		rc = http_server_new(loop, &ho, &r->http, why, len);
+	if (rc == PANTAU_OK && r->stamp == NULL && r->http == NULL) {
+		snprintf(why, len, "both STAMP and HTTP are disabled; nothing to do");
+		rc = PANTAU_ERR_CONFIG;
 	}
-	if (http_enabled(cfg) &&
-	    http_server_new(loop, &ho, &r->http, why, sizeof(why)) != PANTAU_OK) {
-		log_errorx("reflector: %s", why);
-		return PANTAU_ERR_NET;
-	}
-	if (r->stamp == NULL && r->http == NULL) {
-		log_errorx("reflector: both STAMP and HTTP are disabled; nothing to do");
-		return PANTAU_ERR_CONFIG;
-	}
-	return PANTAU_OK;
+	if (rc != PANTAU_OK)
+		stop_reflector(r);
+	return rc;
 }
 
 /* SIGHUP: the file read and checked as at a start; its limits applied. */
@@ -113,26 +112,12 @@ reload_reflector(void *arg, const char *path)
 	    c->stamp.sources, (long long)c->http.max_bytes);
 }
 
-static int
-run(struct reflector_config *cfg, const char *path)
-{
-	uv_loop_t loop;
-	struct sigstop sig;
-	struct reflector r = { NULL, NULL, cfg };
-	int rc = 0;
-	uv_loop_init(&loop);
-	if (start(&loop, cfg, &r) != PANTAU_OK) {
-		stop_reflector(&r);
-		rc = 1;
-	} else {
-		sigstop_start(&loop, &sig, "reflector", stop_reflector, &r);
-		sigstop_reload(&loop, &sig, reload_reflector, &r, path);
-		log_info("reflector: pantau-reflector %s running", PANTAU_VERSION);
-	}
-	uv_run(&loop, UV_RUN_DEFAULT);
-	uv_loop_close(&loop);
-	return rc;
-}
+static const struct daemon_run run_reflector = {
+	.who = "reflector",
+	.start = start,
+	.stop = stop_reflector,
+	.reload = reload_reflector,
+};
 
 int
 main(int argc, char **argv)
@@ -146,5 +131,6 @@ main(int argc, char **argv)
 		printf("configuration OK\n");
 		return 0;
 	}
-	return run(&cfg, a.config);
+	struct reflector r = { NULL, NULL, &cfg };
+	return daemon_run(&run_reflector, &r, a.config);
 }

@@ -27,6 +27,30 @@ life_hold(struct probe_life *l)
 	l->refs++;
 }
 
+int
+life_watch(struct probe_life *l, struct life_poll *p, int fd, int events, uv_poll_cb cb)
+{
+	/* uv_poll_init: any descriptor (a capture's too); on Unix the same as
+	 * uv_poll_init_socket */
+	int r = uv_poll_init(l->timer.loop, &p->h, fd);
+	if (r != 0)
+		return r;
+	p->h.data = l;
+	p->open = true;
+	life_hold(l);
+	return uv_poll_start(&p->h, events, cb);
+}
+
+void
+life_unwatch(struct life_poll *p)
+{
+	if (!p->open)
+		return;
+	uv_poll_stop(&p->h);
+	uv_close((uv_handle_t *)&p->h, life_closed);
+	p->open = false;
+}
+
 void
 life_start(struct probe_life *l, struct probe_run *run, const struct life_ops *ops,
     int default_timeout_ms)

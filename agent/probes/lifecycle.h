@@ -25,7 +25,8 @@
  *
  * Memory: handles the kind opens itself (stamp's poll, tcp's socket) take
  * a reference with life_hold(), get l as their data and close with
- * life_closed as callback, from ops->stop. The state goes (ops->free) when
+ * life_closed as callback, from ops->stop; a descriptor to watch does all
+ * that with life_watch() and, from ops->stop, life_unwatch(). The state goes (ops->free) when
  * the timer, an outstanding resolve and those handles have all closed.
  */
 #ifndef PANTAU_PROBES_LIFECYCLE_H
@@ -114,6 +115,18 @@ void life_fail(struct probe_life *l, const char *why);
 
 void life_hold(struct probe_life *l);
 void life_closed(uv_handle_t *h);
+
+/* A descriptor of the kind's, watched on the run's loop. */
+struct life_poll {
+	uv_poll_t h;
+	bool open;
+};
+/* Open p on fd (h.data = l, a reference held) and start it for events
+ * (UV_READABLE ...) with cb. 0, or libuv's error: p not opened, or
+ * opened and not started (life_unwatch closes it all the same). */
+int life_watch(struct probe_life *l, struct life_poll *p, int fd, int events, uv_poll_cb cb);
+/* From ops->stop: stop and close p (life_closed) if it is open. */
+void life_unwatch(struct life_poll *p);
 
 /* exec->cancel of the kinds built on this. */
 void life_cancel(struct probe_run *run, void *state);

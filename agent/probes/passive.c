@@ -16,7 +16,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent/probes/lifecycle.h"
 #include "agent/probes/passive_decode.h"
@@ -55,21 +54,13 @@ struct passive_run {
 	struct pcaplib lib;     /* libpcap, loaded for the run */
 	pcap_t *pc;
 	int link;
-	uv_poll_t poll;
+	struct life_poll poll;
 	uv_timer_t tick;
-	bool poll_open, tick_open;
+	bool tick_open;
 	struct pf_table *t;
 	uint64_t packets, bad;
 	int64_t t0;
 };
-
-static int64_t
-wall_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 static void
 passive_free(struct probe_life *l)
@@ -86,13 +77,10 @@ static void
 passive_stop(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
-	if (s->poll_open) {
-		uv_poll_stop(&s->poll);
-		uv_close((uv_handle_t *)&s->poll, life_closed);
-	}
+	life_unwatch(&s->poll);
 	if (s->tick_open)
 		uv_close((uv_handle_t *)&s->tick, life_closed);
-	s->poll_open = s->tick_open = false;
+	s->tick_open = false;
 	if (s->pc != NULL)
 		s->lib.close(s->pc); /* after the poll stopped watching its descriptor */
 	s->pc = NULL;
@@ -136,7 +124,7 @@ on_tick(uv_timer_t *t)
 	struct passive_run *s = t->data;
 	drain(s);
 	if (s->life.phase != LIFE_OVER)
-		pf_expire(s->t, wall_ns());
+		pf_expire(s->t, clock_real_ns());
 }
 
 static void
@@ -209,7 +197,7 @@ passive_timeout(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
 	drain(s);
-	pf_expire(s->t, wall_ns());
+	pf_expire(s->t, clock_real_ns());
 	double window_s = (double)(clock_mono_ns() - s->t0) / 1e9;
 	json_t *all = json_array();
 	int n = s->g.ngroups + (s->p->other ? 1 : 0);
@@ -337,12 +325,8 @@ watch_capture(struct passive_run *s, char *why, size_t len)
 {
 	struct probe_life *l = &s->life;
 	int fd = s->lib.get_selectable_fd(s->pc);
-	if (fd < 0 || uv_poll_init(l->timer.loop, &s->poll, fd) != 0)
+	if (fd < 0 || life_watch(l, &s->poll, fd, UV_READABLE, on_readable) != 0)
 		return (snprintf(why, len, "cannot watch the capture on %.16s", l->def->target), false);
-	s->poll.data = s;
-	s->poll_open = true;
-	life_hold(l);
-	uv_poll_start(&s->poll, UV_READABLE, on_readable);
 	return true;
 }
 

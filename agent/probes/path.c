@@ -53,9 +53,8 @@ struct path_params {
 struct path_run {
 	struct probe_life life;  /* first: the run's lifecycle */
 	struct path_params p;
-	uv_poll_t poll;
+	struct life_poll poll;
 	int fd;
-	bool poll_open;
 	bool raw;                /* icmp on a raw socket (no ping socket allowed) */
 	uint16_t id;             /* icmp on a raw socket: our identifier */
 	struct in_addr dest;
@@ -75,9 +74,7 @@ static void
 path_stop(struct probe_life *l)
 {
 	struct path_run *s = (struct path_run *)l;
-	if (s->poll_open)
-		uv_close((uv_handle_t *)&s->poll, life_closed);
-	s->poll_open = false;
+	life_unwatch(&s->poll);
 	if (s->fd >= 0)
 		close(s->fd);
 	s->fd = -1;
@@ -230,14 +227,9 @@ path_open(struct path_run *s, const struct sockaddr *sa)
 	    setsockopt(s->fd, SOL_SOCKET, SO_SELECT_ERR_QUEUE, &one, sizeof(one)) != 0 ||
 	    connect(s->fd, (struct sockaddr *)&to, sizeof(to)) != 0)
 		return PANTAU_ERR_IO;
-	if (uv_poll_init(s->life.timer.loop, &s->poll, s->fd) != 0)
-		return PANTAU_ERR_IO;
-	s->poll.data = s;
-	s->poll_open = true;
-	life_hold(&s->life);
 	/* the error queue polls as POLLERR | POLLPRI (SO_SELECT_ERR_QUEUE):
 	 * libuv passes it on only when priority events are asked for */
-	int r = uv_poll_start(&s->poll, UV_READABLE | UV_PRIORITIZED, on_readable);
+	int r = life_watch(&s->life, &s->poll, s->fd, UV_READABLE | UV_PRIORITIZED, on_readable);
 	return r == 0 ? PANTAU_OK : PANTAU_ERR_IO;
 }
 

@@ -47,9 +47,8 @@ struct stamp_run {
 	struct probe_life life;  /* first: the run's lifecycle */
 	struct stamp_params p;
 	struct stamp_train *train;
-	uv_poll_t poll;
+	struct life_poll poll;
 	int fd;
-	bool poll_open;
 	int port;
 	struct stamp_errest local;
 	uint8_t buf[STAMP_PKT_MAX + 1];
@@ -69,10 +68,7 @@ static void
 stamp_stop(struct probe_life *l)
 {
 	struct stamp_run *s = (struct stamp_run *)l;
-	if (s->poll_open) {
-		uv_poll_stop(&s->poll);
-		uv_close((uv_handle_t *)&s->poll, life_closed);
-	}
+	life_unwatch(&s->poll);
 }
 
 static json_t *
@@ -173,14 +169,10 @@ stamp_resolved(struct probe_life *l, const struct addrinfo *ai)
 		life_fail(l, l->why);
 		return;
 	}
-	if (uv_poll_init_socket(l->timer.loop, &s->poll, s->fd) != 0) {
+	if (life_watch(l, &s->poll, s->fd, UV_READABLE, on_readable) != 0) {
 		life_fail(l, "cannot watch the STAMP socket on the event loop");
 		return;
 	}
-	s->poll.data = s;
-	s->poll_open = true;
-	life_hold(l);
-	uv_poll_start(&s->poll, UV_READABLE, on_readable);
 	clocksync_local(&s->local);
 	s->train = stamp_train_new(s->p.count, l->timeout_ms, &s->local);
 	if (s->train == NULL) {

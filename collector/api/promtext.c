@@ -8,34 +8,13 @@
 /* Longest number as text ("-1.2345678901234567e+308"). */
 #define PROMTEXT_NUM_MAX 40
 
-static bool
-reserve(struct promtext *t, size_t more)
-{
-	if (t->oom)
-		return false;
-	if (t->len + more + 1 <= t->cap)
-		return true;
-	size_t cap = t->cap > 0 ? t->cap : 4096;
-	while (cap < t->len + more + 1)
-		cap *= 2;
-	char *p = realloc(t->p, cap);
-	if (p == NULL) {
-		t->oom = true;
-		return false;
-	}
-	t->p = p;
-	t->cap = cap;
-	return true;
-}
+/* The first allocation of the text, unless promtext_init's hint is larger. */
+#define PROMTEXT_FIRST 4096
 
 static void
 put(struct promtext *t, const char *s, size_t n)
 {
-	if (!reserve(t, n))
-		return;
-	memcpy(t->p + t->len, s, n);
-	t->len += n;
-	t->p[t->len] = '\0';
+	textbuf_put(&t->b, s, n, PROMTEXT_FIRST);
 }
 
 static void
@@ -65,8 +44,8 @@ void
 promtext_init(struct promtext *t, size_t hint)
 {
 	memset(t, 0, sizeof(*t));
-	if (reserve(t, hint))
-		t->p[0] = '\0';
+	if (textbuf_reserve(&t->b, hint, PROMTEXT_FIRST))
+		t->b.p[0] = '\0';
 }
 
 void
@@ -134,12 +113,12 @@ promtext_counter(struct promtext *t, const char *name, const struct promtext_lab
 char *
 promtext_take(struct promtext *t, size_t *len)
 {
-	char *p = t->oom ? NULL : t->p;
-	if (p == NULL && !t->oom)
+	char *p = t->b.oom ? NULL : t->b.p;
+	if (p == NULL && !t->b.oom)
 		p = calloc(1, 1);
-	if (t->oom)
-		free(t->p);
-	*len = p != NULL ? t->len : 0;
+	if (t->b.oom)
+		free(t->b.p);
+	*len = p != NULL ? t->b.len : 0;
 	memset(t, 0, sizeof(*t));
 	return p;
 }
@@ -147,6 +126,6 @@ promtext_take(struct promtext *t, size_t *len)
 void
 promtext_discard(struct promtext *t)
 {
-	free(t->p);
+	free(t->b.p);
 	memset(t, 0, sizeof(*t));
 }

@@ -15,15 +15,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 #define PROMTEXT_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 /* Most labels on one sample. */
 #define PROMTEXT_MAX_LABELS 8
 
 struct promtext {
-	char *p;
-	size_t len, cap;
-	bool oom;
+	struct textbuf b;
 };
 
 /* A label: name (a valid Prometheus label name, given by the code) and a

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 struct sink {
 	struct client_reply *r;
 	size_t cap;
@@ -21,16 +23,10 @@ on_data(char *data, size_t size, size_t n, void *ctx)
 		s->too_big = true;
 		return 0;   /* curl stops with CURLE_WRITE_ERROR */
 	}
-	if (s->r->len + add + 1 > s->cap) {
-		size_t cap = s->cap > 0 ? s->cap : 16384;
-		while (cap < s->r->len + add + 1)
-			cap *= 2;
-		char *body = realloc(s->r->body, cap);
-		if (body == NULL)
-			return 0;
-		s->r->body = body;
-		s->cap = cap;
-	}
+	char *body = grow_to(s->r->body, &s->cap, s->r->len + add + 1, 1, 16384);
+	if (body == NULL)
+		return 0;
+	s->r->body = body;
 	memcpy(s->r->body + s->r->len, data, add);
 	s->r->len += add;
 	s->r->body[s->r->len] = '\0';

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 struct incidents {
 	struct incidents_rules r;
 	struct incident *v;          /* by id */
@@ -178,14 +180,10 @@ carried(struct incidents *in, const struct pg_group *g, const struct pg_site *si
 static struct incident *
 start(struct incidents *in, int64_t now_ms)
 {
-	if (in->n == in->cap) {
-		size_t cap = in->cap > 0 ? in->cap * 2 : 16;
-		struct incident *v = realloc(in->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		in->v = v;
-		in->cap = cap;
-	}
+	struct incident *v = grow_to(in->v, &in->cap, in->n + 1, sizeof(*v), 16);
+	if (v == NULL)
+		return NULL;
+	in->v = v;
 	struct incident *x = &in->v[in->n++];
 	memset(x, 0, sizeof(*x));
 	x->id = in->next_id++;

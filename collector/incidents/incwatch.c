@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "grow.h"
 #include "log.h"
 
 struct incwatch {
@@ -143,14 +144,10 @@ static void
 add_site(void *ctx, const struct engine_site_info *s)
 {
 	struct incwatch *w = ctx;
-	if (w->nsites == w->cap) {
-		size_t cap = w->cap > 0 ? w->cap * 2 : 64;
-		struct pg_site *v = realloc(w->sites, cap * sizeof(*v));
-		if (v == NULL)
-			return;
-		w->sites = v;
-		w->cap = cap;
-	}
+	struct pg_site *v = grow_to(w->sites, &w->cap, w->nsites + 1, sizeof(*v), 64);
+	if (v == NULL)
+		return;
+	w->sites = v;
 	size_t n;
 	const struct path_route *r = sitepath_get(w->paths, s->agent, &n);
 	w->sites[w->nsites++] = (struct pg_site){ s->agent, s->status, r, n };

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 /* A hop a bad site stands behind. */
 struct entry {
 	char key[PG_HOP_MAX];
@@ -60,14 +62,10 @@ pathgroup_prefix(const char *addr, int len, char *buf, size_t size)
 static pantau_err
 add(struct work *w, const char *key, bool prefix, int ttl, size_t site)
 {
-	if (w->ne == w->cap) {
-		size_t cap = w->cap > 0 ? w->cap * 2 : 256;
-		struct entry *e = realloc(w->e, cap * sizeof(*e));
-		if (e == NULL)
-			return PANTAU_ERR_NOMEM;
-		w->e = e;
-		w->cap = cap;
-	}
+	struct entry *v = grow_to(w->e, &w->cap, w->ne + 1, sizeof(*v), 256);
+	if (v == NULL)
+		return PANTAU_ERR_NOMEM;
+	w->e = v;
 	struct entry *e = &w->e[w->ne++];
 	snprintf(e->key, sizeof(e->key), "%s", key);
 	e->prefix = prefix;

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
+
 struct site_routes {
 	char agent[WIRE_AGENT_MAX + 1];
 	size_t n;
@@ -115,14 +117,10 @@ site_for(struct sitepath *t, const char *agent)
 		return t->v[at];
 	if (strlen(agent) > WIRE_AGENT_MAX)
 		return NULL;
-	if (t->n == t->cap) {
-		size_t cap = t->cap > 0 ? t->cap * 2 : 64;
-		struct site_routes **v = realloc(t->v, cap * sizeof(*v));
-		if (v == NULL)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	struct site_routes **v = grow_to(t->v, &t->cap, t->n + 1, sizeof(*v), 64);
+	if (v == NULL)
+		return NULL;
+	t->v = v;
 	struct site_routes *s = calloc(1, sizeof(*s));
 	if (s == NULL)
 		return NULL;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "grow.h"
 #include "log.h"
 #include "collector/store/stmts.h"
 
@@ -51,7 +52,7 @@ struct scan_boot {
 
 struct replayscan {
 	struct db *db;
-	struct db_stmt *st[Q_COUNT];
+	struct stmtset *q;
 	struct replayscan_opts o;
 	char pos_agent[WIRE_AGENT_MAX + 1];   /* the pass goes on from (agent, boot) */
 	int64_t pos_boot;
@@ -80,9 +81,10 @@ replayscan_new(struct db *db, const struct replayscan_opts *o, struct replayscan
 		return PANTAU_ERR_NOMEM;
 	r->db = db;
 	r->o = *o;
-	if (stmts_prepare(db, "replay", sql, r->st, Q_COUNT) != PANTAU_OK) {
+	pantau_err rc = stmtset_open(db, "replay", sql, Q_COUNT, &r->q);
+	if (rc != PANTAU_OK) {
 		replayscan_free(r);
-		return PANTAU_ERR_DB;
+		return rc;
 	}
 	*out = r;
 	return PANTAU_OK;
@@ -93,7 +95,7 @@ replayscan_free(struct replayscan *r)
 {
 	if (r == NULL)
 		return;
-	stmts_finalize(r->st, Q_COUNT);
+	stmtset_close(r->q);
 	free(r->lost);
 	free(r);
 }
@@ -116,21 +118,17 @@ fail(struct replayscan *r, const char *what)
 static pantau_err
 load_lost(struct replayscan *r, const char *agent, int64_t boot, int64_t seq)
 {
-	struct db_stmt *st = r->st[Q_LOST_OF];
+	struct db_stmt *st = r->q->st[Q_LOST_OF];
 	int step;
 	r->nlost = 0;
 	db_bind_text(st, 1, agent, -1);
 	db_bind_int64(st, 2, boot);
 	db_bind_int64(st, 3, seq);
 	while ((step = db_step(st)) == DB_ROW) {
-		if (r->nlost == r->caplost) {
-			size_t cap = r->caplost > 0 ? r->caplost * 2 : 16;
-			struct range *v = realloc(r->lost, cap * sizeof(*v));
-			if (v == NULL)
-				break; /* the rest are asked for again: at worst gone twice */
-			r->lost = v;
-			r->caplost = cap;
-		}
+		struct range *v = grow_to(r->lost, &r->caplost, r->nlost + 1, sizeof(*v), 16);
+		if (v == NULL)
+			break; /* the rest are asked for again: at worst gone twice */
+		r->lost = v;
 		r->lost[r->nlost++] = (struct range){ db_column_int64(st, 0),
 			db_column_int64(st, 1) };
 	}
@@ -165,7 +163,7 @@ static pantau_err
 scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_t boot,
     int64_t now_ms, size_t *budget, bool *whole)
 {
-	struct db_stmt *st = r->st[Q_SEQS];
+	struct db_stmt *st = r->q->st[Q_SEQS];
 	int64_t prev = replaysched_scanned(s, agent, boot);
 	size_t rows = 0;
 	int step;
@@ -200,7 +198,7 @@ scan_boot(struct replayscan *r, struct replaysched *s, const char *agent, int64_
 static void
 start_pass(struct replayscan *r, int64_t now_ms)
 {
-	struct db_stmt *st = r->st[Q_LOST_PRUNE];
+	struct db_stmt *st = r->q->st[Q_LOST_PRUNE];
 	if (r->pruned_ms == 0 || now_ms - r->pruned_ms >= PRUNE_EVERY_MS) {
 		if (db_step(st) != DB_DONE)
 			(void)fail(r, "delete the lost seqs of deleted boots");
@@ -217,7 +215,7 @@ replayscan_step(struct replayscan *r, struct replaysched *s, int64_t now_ms, siz
     bool *done)
 {
 	struct scan_boot *list = r->list;
-	struct db_stmt *st = r->st[Q_BOOTS];
+	struct db_stmt *st = r->q->st[Q_BOOTS];
 	size_t n = 0, budget = max_rows > 0 ? max_rows : 1;
 	pantau_err rc = PANTAU_OK;
 	int step;
@@ -259,7 +257,7 @@ pantau_err
 replayscan_lost(struct replayscan *r, const struct replay_gap *g, const char *reason,
     int64_t now_ms)
 {
-	struct db_stmt *st = r->st[Q_LOST_ADD];
+	struct db_stmt *st = r->q->st[Q_LOST_ADD];
 	db_bind_text(st, 1, g->agent, -1);
 	db_bind_int64(st, 2, g->boot);
 	db_bind_int64(st, 3, g->from_seq);

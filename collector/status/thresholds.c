@@ -1,6 +1,7 @@
 #include "thresholds.h"
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,30 +20,44 @@ thresholds_default(const char *link, struct thresholds *t)
 	};
 }
 
+/* A pair of limits that must not cross: the critical one above the degraded
+ * one (below it where lower is worse: upload), named as in the file. */
+struct pair {
+	size_t at;              /* offset of the double[2] in struct thresholds */
+	const char *critical, *degraded;
+	bool lower_worse;
+};
+
+static const struct pair pairs[] = {
+	{ offsetof(struct thresholds, rtt_p95_ms), "rtt_p95_critical_ms", "rtt_p95_degraded_ms",
+	  false },
+	{ offsetof(struct thresholds, loss_pct), "loss_critical_pct", "loss_degraded_pct", false },
+	{ offsetof(struct thresholds, jitter_ms), "jitter_critical_ms", "jitter_degraded_ms",
+	  false },
+	{ offsetof(struct thresholds, upload_mbps), "upload_critical_mbps", "upload_degraded_mbps",
+	  true },
+	{ offsetof(struct thresholds, retrans_pct), "retrans_critical_pct", "retrans_degraded_pct",
+	  false },
+	{ offsetof(struct thresholds, dns_fail_pct), "dns_fail_critical_pct",
+	  "dns_fail_degraded_pct", false },
+};
+
 const char *
 thresholds_check(const struct thresholds *t, char *why, unsigned len)
 {
 	why[0] = '\0';
-	if (t->rtt_p95_ms[TH_CRITICAL] < t->rtt_p95_ms[TH_DEGRADED])
-		snprintf(why, len, "rtt_p95_critical_ms (%g) is below rtt_p95_degraded_ms (%g)",
-		    t->rtt_p95_ms[TH_CRITICAL], t->rtt_p95_ms[TH_DEGRADED]);
-	else if (t->loss_pct[TH_CRITICAL] < t->loss_pct[TH_DEGRADED])
-		snprintf(why, len, "loss_critical_pct (%g) is below loss_degraded_pct (%g)",
-		    t->loss_pct[TH_CRITICAL], t->loss_pct[TH_DEGRADED]);
-	else if (t->jitter_ms[TH_CRITICAL] < t->jitter_ms[TH_DEGRADED])
-		snprintf(why, len, "jitter_critical_ms (%g) is below jitter_degraded_ms (%g)",
-		    t->jitter_ms[TH_CRITICAL], t->jitter_ms[TH_DEGRADED]);
-	else if (t->upload_mbps[TH_CRITICAL] > t->upload_mbps[TH_DEGRADED])
-		snprintf(why, len,
-		    "upload_critical_mbps (%g) is above upload_degraded_mbps (%g): critical means slower",
-		    t->upload_mbps[TH_CRITICAL], t->upload_mbps[TH_DEGRADED]);
-	else if (t->retrans_pct[TH_CRITICAL] < t->retrans_pct[TH_DEGRADED])
-		snprintf(why, len, "retrans_critical_pct (%g) is below retrans_degraded_pct (%g)",
-		    t->retrans_pct[TH_CRITICAL], t->retrans_pct[TH_DEGRADED]);
-	else if (t->dns_fail_pct[TH_CRITICAL] < t->dns_fail_pct[TH_DEGRADED])
-		snprintf(why, len, "dns_fail_critical_pct (%g) is below dns_fail_degraded_pct (%g)",
-		    t->dns_fail_pct[TH_CRITICAL], t->dns_fail_pct[TH_DEGRADED]);
-	else if (t->http_failures[TH_CRITICAL] < t->http_failures[TH_DEGRADED])
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+		const struct pair *p = &pairs[i];
+		const double *v = (const double *)((const char *)t + p->at);
+		if (p->lower_worse ? v[TH_CRITICAL] > v[TH_DEGRADED] :
+		    v[TH_CRITICAL] < v[TH_DEGRADED]) {
+			snprintf(why, len, "%s (%g) is %s %s (%g)%s", p->critical, v[TH_CRITICAL],
+			    p->lower_worse ? "above" : "below", p->degraded, v[TH_DEGRADED],
+			    p->lower_worse ? ": critical means slower" : "");
+			return why;
+		}
+	}
+	if (t->http_failures[TH_CRITICAL] < t->http_failures[TH_DEGRADED])
 		snprintf(why, len, "http_critical_failures (%d) is below http_degraded_failures (%d)",
 		    t->http_failures[TH_CRITICAL], t->http_failures[TH_DEGRADED]);
 	return why;

@@ -40,6 +40,23 @@ struct db_ops {
 	const char *(*column_name)(struct db_stmt *st, int i);
 };
 
+/* A backend's table, its functions named p_member after the members
+ * (DB_OPS("sqlite", sq): sq_close, sq_errmsg ...): one list of the members
+ * for every backend, so that a new member is one line here and a function
+ * each backend must then have. */
+#define DB_OPS(label, p) \
+	{ .name = (label), .close = p##_close, .errmsg = p##_errmsg, .exec = p##_exec, \
+	  .busy_timeout = p##_busy_timeout, .changes = p##_changes, \
+	  .last_insert_id = p##_last_insert_id, .in_transaction = p##_in_transaction, \
+	  .prepare = p##_prepare, .connected = p##_connected, .reconnect = p##_reconnect, \
+	  .step = p##_step, .reset = p##_reset, .clear_bindings = p##_clear_bindings, \
+	  .finalize = p##_finalize, .bind_int64 = p##_bind_int64, .bind_double = p##_bind_double, \
+	  .bind_text = p##_bind_text, .bind_blob = p##_bind_blob, .bind_null = p##_bind_null, \
+	  .column_count = p##_column_count, .column_type = p##_column_type, \
+	  .column_int64 = p##_column_int64, .column_double = p##_column_double, \
+	  .column_text = p##_column_text, .column_blob = p##_column_blob, \
+	  .column_bytes = p##_column_bytes, .column_name = p##_column_name }
+
 struct db {
 	const struct db_ops *ops;
 };

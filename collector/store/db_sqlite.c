@@ -208,36 +208,7 @@ sq_column_name(struct db_stmt *st, int i)
 	return sqlite3_column_name(S(st), i);
 }
 
-static const struct db_ops sqlite_ops = {
-	.name = "sqlite",
-	.close = sq_close,
-	.errmsg = sq_errmsg,
-	.exec = sq_exec,
-	.busy_timeout = sq_busy_timeout,
-	.changes = sq_changes,
-	.last_insert_id = sq_last_insert_id,
-	.in_transaction = sq_in_transaction,
-	.prepare = sq_prepare,
-	.connected = sq_connected,
-	.reconnect = sq_reconnect,
-	.step = sq_step,
-	.reset = sq_reset,
-	.clear_bindings = sq_clear_bindings,
-	.finalize = sq_finalize,
-	.bind_int64 = sq_bind_int64,
-	.bind_double = sq_bind_double,
-	.bind_text = sq_bind_text,
-	.bind_blob = sq_bind_blob,
-	.bind_null = sq_bind_null,
-	.column_count = sq_column_count,
-	.column_type = sq_column_type,
-	.column_int64 = sq_column_int64,
-	.column_double = sq_column_double,
-	.column_text = sq_column_text,
-	.column_blob = sq_column_blob,
-	.column_bytes = sq_column_bytes,
-	.column_name = sq_column_name,
-};
+static const struct db_ops sqlite_ops = DB_OPS("sqlite", sq);
 
 /* Statements are kept for the life of their part (SQLITE_PREPARE_PERSISTENT). */
 static int

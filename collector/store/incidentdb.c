@@ -17,7 +17,7 @@ static const char *const id_sql[ID_COUNT] = {
 
 struct incidentdb {
 	struct db *db;
-	struct db_stmt *st[ID_COUNT];
+	struct stmtset *q;
 };
 
 pantau_err
@@ -28,9 +28,10 @@ incidentdb_open(struct db *db, struct incidentdb **out)
 	if (d == NULL)
 		return PANTAU_ERR_NOMEM;
 	d->db = db;
-	if (stmts_prepare(db, "incidentdb", id_sql, d->st, ID_COUNT) != PANTAU_OK) {
+	pantau_err rc = stmtset_open(db, "incidentdb", id_sql, ID_COUNT, &d->q);
+	if (rc != PANTAU_OK) {
 		free(d);
-		return PANTAU_ERR_DB;
+		return rc;
 	}
 	*out = d;
 	return PANTAU_OK;
@@ -41,7 +42,7 @@ incidentdb_close(struct incidentdb *d)
 {
 	if (d == NULL)
 		return;
-	stmts_finalize(d->st, ID_COUNT);
+	stmtset_close(d->q);
 	free(d);
 }
 
@@ -60,7 +61,7 @@ finish(struct incidentdb *d, struct db_stmt *st, int step, const char *what)
 pantau_err
 incidentdb_save(struct incidentdb *d, int64_t id, int64_t end_ms, const char *json)
 {
-	struct db_stmt *st = d->st[ID_SAVE];
+	struct db_stmt *st = d->q->st[ID_SAVE];
 	db_bind_int64(st, 1, id);
 	if (end_ms >= 0)
 		db_bind_int64(st, 2, end_ms);
@@ -74,7 +75,7 @@ pantau_err
 incidentdb_save_path(struct incidentdb *d, const char *agent, const char *target, int64_t ms,
     const char *json)
 {
-	struct db_stmt *st = d->st[ID_SAVE_PATH];
+	struct db_stmt *st = d->q->st[ID_SAVE_PATH];
 	db_bind_text(st, 1, agent, -1);
 	db_bind_text(st, 2, target, -1);
 	db_bind_int64(st, 3, ms);
@@ -86,7 +87,7 @@ pantau_err
 incidentdb_load(struct incidentdb *d, int64_t since_ms, incidentdb_fn fn, void *ctx,
     int64_t *max_id)
 {
-	struct db_stmt *st = d->st[ID_LOAD];
+	struct db_stmt *st = d->q->st[ID_LOAD];
 	int step;
 	db_bind_int64(st, 1, since_ms);
 	while ((step = db_step(st)) == DB_ROW)
@@ -94,7 +95,7 @@ incidentdb_load(struct incidentdb *d, int64_t since_ms, incidentdb_fn fn, void *
 			fn(ctx, (const char *)db_column_text(st, 0));
 	if (finish(d, st, step, "loading incidents") != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	st = d->st[ID_MAX];
+	st = d->q->st[ID_MAX];
 	step = db_step(st);
 	*max_id = step == DB_ROW ? db_column_int64(st, 0) : 0;
 	return finish(d, st, step, "reading the incidents' highest id");
@@ -103,7 +104,7 @@ incidentdb_load(struct incidentdb *d, int64_t since_ms, incidentdb_fn fn, void *
 pantau_err
 incidentdb_load_paths(struct incidentdb *d, incidentdb_path_fn fn, void *ctx)
 {
-	struct db_stmt *st = d->st[ID_LOAD_PATHS];
+	struct db_stmt *st = d->q->st[ID_LOAD_PATHS];
 	int step;
 	while ((step = db_step(st)) == DB_ROW)
 		if (db_column_text(st, 0) != NULL && db_column_text(st, 2) != NULL)

@@ -5,24 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Room for more bytes and the closing brace. */
 static bool
 room(struct pg_array *a, size_t more)
 {
-	if (a->failed)
-		return false;
-	if (a->len + more + 2 <= a->cap)
-		return true;
-	size_t cap = a->cap > 0 ? a->cap : 1024;
-	while (cap < a->len + more + 2)
-		cap *= 2;
-	char *t = realloc(a->text, cap);
-	if (t == NULL) {
-		a->failed = true;
-		return false;
-	}
-	a->text = t;
-	a->cap = cap;
-	return true;
+	return textbuf_reserve(&a->b, more + 1, 1024);
 }
 
 static void
@@ -30,23 +17,23 @@ put(struct pg_array *a, const char *s, size_t n)
 {
 	if (!room(a, n + 1))
 		return;
-	a->text[a->len++] = a->n++ == 0 ? '{' : ',';
-	memcpy(a->text + a->len, s, n);
-	a->len += n;
+	a->b.p[a->b.len++] = a->n++ == 0 ? '{' : ',';
+	memcpy(a->b.p + a->b.len, s, n);
+	a->b.len += n;
 }
 
 void
 pg_array_reset(struct pg_array *a)
 {
-	a->len = 0;
+	a->b.len = 0;
+	a->b.oom = false;
 	a->n = 0;
-	a->failed = false;
 }
 
 void
 pg_array_free(struct pg_array *a)
 {
-	free(a->text);
+	free(a->b.p);
 	memset(a, 0, sizeof(*a));
 }
 
@@ -87,14 +74,14 @@ pg_array_text(struct pg_array *a, const char *v)
 	size_t n = strlen(v);
 	if (!room(a, 2 * n + 3))
 		return;
-	a->text[a->len++] = a->n++ == 0 ? '{' : ',';
-	a->text[a->len++] = '"';
+	a->b.p[a->b.len++] = a->n++ == 0 ? '{' : ',';
+	a->b.p[a->b.len++] = '"';
 	for (size_t i = 0; i < n; i++) {
 		if (v[i] == '"' || v[i] == '\\')
-			a->text[a->len++] = '\\';
-		a->text[a->len++] = v[i];
+			a->b.p[a->b.len++] = '\\';
+		a->b.p[a->b.len++] = v[i];
 	}
-	a->text[a->len++] = '"';
+	a->b.p[a->b.len++] = '"';
 }
 
 const char *
@@ -103,8 +90,8 @@ pg_array_end(struct pg_array *a)
 	if (!room(a, 1))
 		return NULL;
 	if (a->n == 0)
-		a->text[a->len++] = '{';
-	a->text[a->len++] = '}';
-	a->text[a->len] = '\0';
-	return a->text;
+		a->b.p[a->b.len++] = '{';
+	a->b.p[a->b.len++] = '}';
+	a->b.p[a->b.len] = '\0';
+	return a->b.p;
 }

@@ -10,11 +10,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "textbuf.h"
+
 struct pg_array {
-	char *text;     /* "{...}" once pg_array_end made it whole; NULL: out of memory */
-	size_t len, cap;
-	size_t n;       /* elements */
-	bool failed;
+	struct textbuf b;   /* "{...}" once pg_array_end made it whole */
+	size_t n;           /* elements */
 };
 
 /* Empty, ready for elements (pg_array_reset keeps the memory). */

@@ -268,7 +268,7 @@ bind_queue(struct pg_batches *q)
 		add_batch(q->a, &q->v[k], k);
 	for (int i = 0; i < NARRAYS; i++) {
 		const char *text = pg_array_end(&q->a[i]);
-		if (text == NULL || db_bind_text(q->st, i + 1, text, (int)q->a[i].len) != DB_OK)
+		if (text == NULL || db_bind_text(q->st, i + 1, text, (int)q->a[i].b.len) != DB_OK)
 			return false;
 	}
 	return true;

@@ -380,36 +380,7 @@ pg_reconnect(struct db *db)
 	return DB_OK;
 }
 
-static const struct db_ops pg_ops = {
-	.name = "postgresql",
-	.close = pg_close,
-	.errmsg = pg_errmsg,
-	.exec = pg_exec,
-	.busy_timeout = pg_busy_timeout,
-	.changes = pg_changes,
-	.last_insert_id = pg_last_insert_id,
-	.in_transaction = pg_in_transaction,
-	.prepare = pg_prepare,
-	.connected = pg_connected,
-	.reconnect = pg_reconnect,
-	.step = pg_step,
-	.reset = pg_reset,
-	.clear_bindings = pg_clear_bindings,
-	.finalize = pg_finalize,
-	.bind_int64 = pg_bind_int64,
-	.bind_double = pg_bind_double,
-	.bind_text = pg_bind_text,
-	.bind_blob = pg_bind_blob,
-	.bind_null = pg_bind_null,
-	.column_count = pg_column_count,
-	.column_type = pg_column_type,
-	.column_int64 = pg_column_int64,
-	.column_double = pg_column_double,
-	.column_text = pg_column_text,
-	.column_blob = pg_column_blob,
-	.column_bytes = pg_column_bytes,
-	.column_name = pg_column_name,
-};
+static const struct db_ops pg_ops = DB_OPS("postgresql", pg);
 
 static int
 prepare_text(struct pg_stmt *s, char *text)

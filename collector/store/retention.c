@@ -28,7 +28,7 @@ static const char *const rstmt_sql[RS_COUNT] = {
 struct retention {
 	struct store *store;
 	struct db *db;
-	struct db_stmt *st[RS_COUNT];
+	struct stmtset *q;
 	struct retention_opts o;
 	struct retention_stats stats;
 	enum phase phase;
@@ -48,9 +48,10 @@ retention_new(struct store *s, const struct retention_opts *o, struct retention 
 	r->db = store_db(s);
 	r->o = *o;
 	r->partitioned = strcmp(db_backend(r->db), "postgresql") == 0;
-	if (stmts_prepare(r->db, "retention", rstmt_sql, r->st, RS_COUNT) != PANTAU_OK) {
+	pantau_err rc = stmtset_open(r->db, "retention", rstmt_sql, RS_COUNT, &r->q);
+	if (rc != PANTAU_OK) {
 		retention_free(r);
-		return PANTAU_ERR_DB;
+		return rc;
 	}
 	*out = r;
 	return PANTAU_OK;
@@ -61,7 +62,7 @@ retention_free(struct retention *r)
 {
 	if (r == NULL)
 		return;
-	stmts_finalize(r->st, RS_COUNT);
+	stmtset_close(r->q);
 	free(r);
 }
 
@@ -108,7 +109,7 @@ run_delete(struct retention *r, struct db_stmt *st, const char *what, int64_t *c
 static pantau_err
 oldest_chunk(struct retention *r, int64_t *hi, bool *last)
 {
-	struct db_stmt *st = r->st[RS_OLDEST];
+	struct db_stmt *st = r->q->st[RS_OLDEST];
 	int rows = 0, step;
 	*hi = -1;
 	*last = false;
@@ -162,11 +163,11 @@ step_batches(struct retention *r, bool *done)
 	pantau_err rc = oldest_chunk(r, &hi, done);
 	if (rc != PANTAU_OK || hi < 0)
 		return rc;
-	db_bind_int64(r->st[RS_DEL_RESULTS], 1, hi);
-	rc = run_delete(r, r->st[RS_DEL_RESULTS], "deleting old results", &nres);
+	db_bind_int64(r->q->st[RS_DEL_RESULTS], 1, hi);
+	rc = run_delete(r, r->q->st[RS_DEL_RESULTS], "deleting old results", &nres);
 	if (rc == PANTAU_OK) {
-		db_bind_int64(r->st[RS_DEL_BATCHES], 1, hi);
-		rc = run_delete(r, r->st[RS_DEL_BATCHES], "deleting old batches", &nbat);
+		db_bind_int64(r->q->st[RS_DEL_BATCHES], 1, hi);
+		rc = run_delete(r, r->q->st[RS_DEL_BATCHES], "deleting old batches", &nbat);
 	}
 	r->run.results += (uint64_t)nres;
 	r->run.batches += (uint64_t)nbat;
@@ -178,7 +179,7 @@ step_batches(struct retention *r, bool *done)
 static pantau_err
 step_rows(struct retention *r, enum rstmt id, uint64_t *count, bool *done)
 {
-	struct db_stmt *st = r->st[id];
+	struct db_stmt *st = r->q->st[id];
 	int64_t n = 0;
 	db_bind_int64(st, 1, r->cutoff_ms);
 	db_bind_int(st, 2, r->o.step_rows);

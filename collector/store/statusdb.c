@@ -29,7 +29,7 @@ static const char *const sd_sql[SD_COUNT] = {
 
 struct statusdb {
 	struct db *db;
-	struct db_stmt *st[SD_COUNT];
+	struct stmtset *q;
 	bool began;
 };
 
@@ -48,9 +48,10 @@ statusdb_open(struct db *db, struct statusdb **out)
 	if (s == NULL)
 		return PANTAU_ERR_NOMEM;
 	s->db = db;
-	if (stmts_prepare(db, "statusdb", sd_sql, s->st, SD_COUNT) != PANTAU_OK) {
+	pantau_err rc = stmtset_open(db, "statusdb", sd_sql, SD_COUNT, &s->q);
+	if (rc != PANTAU_OK) {
 		statusdb_close(s);
-		return PANTAU_ERR_DB;
+		return rc;
 	}
 	*out = s;
 	return PANTAU_OK;
@@ -62,7 +63,7 @@ statusdb_close(struct statusdb *s)
 	if (s == NULL)
 		return;
 	(void)statusdb_end(s);
-	stmts_finalize(s->st, SD_COUNT);
+	stmtset_close(s->q);
 	free(s);
 }
 
@@ -96,7 +97,7 @@ finish(struct statusdb *s, struct db_stmt *st, int step, const char *what)
 pantau_err
 statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 {
-	struct db_stmt *st = s->st[SD_LOAD_SITES];
+	struct db_stmt *st = s->q->st[SD_LOAD_SITES];
 	int step;
 	while ((step = db_step(st)) == DB_ROW) {
 		struct statusdb_site r = {
@@ -117,7 +118,7 @@ statusdb_load_sites(struct statusdb *s, statusdb_site_fn fn, void *ctx)
 pantau_err
 statusdb_load_regencies(struct statusdb *s, statusdb_regency_fn fn, void *ctx)
 {
-	struct db_stmt *st = s->st[SD_LOAD_REGENCIES];
+	struct db_stmt *st = s->q->st[SD_LOAD_REGENCIES];
 	int step;
 	while ((step = db_step(st)) == DB_ROW) {
 		struct statusdb_regency r = { .code = col_text(st, 0), .status = (int)col_int(st, 1, 0),
@@ -142,7 +143,7 @@ pantau_err
 statusdb_save_site(struct statusdb *s, const char *agent, int status, int64_t since_ms,
     const char *reason, double base_rtt_p95, double base_loss, int64_t base_first_ms)
 {
-	struct db_stmt *st = s->st[SD_SAVE_SITE];
+	struct db_stmt *st = s->q->st[SD_SAVE_SITE];
 	db_bind_text(st, 1, agent, -1);
 	db_bind_int(st, 2, status);
 	db_bind_int64(st, 3, since_ms);
@@ -157,7 +158,7 @@ statusdb_save_site(struct statusdb *s, const char *agent, int status, int64_t si
 pantau_err
 statusdb_save_regency(struct statusdb *s, const struct statusdb_regency *r)
 {
-	struct db_stmt *st = s->st[SD_SAVE_REGENCY];
+	struct db_stmt *st = s->q->st[SD_SAVE_REGENCY];
 	db_bind_text(st, 1, r->code, -1);
 	db_bind_int(st, 2, r->status);
 	db_bind_int(st, 3, r->at_risk);
@@ -169,7 +170,7 @@ statusdb_save_regency(struct statusdb *s, const struct statusdb_regency *r)
 pantau_err
 statusdb_event(struct statusdb *s, const struct statusdb_event *ev)
 {
-	struct db_stmt *st = s->st[SD_EVENT];
+	struct db_stmt *st = s->q->st[SD_EVENT];
 	db_bind_int64(st, 1, ev->ts_ms);
 	db_bind_text(st, 2, ev->scope, -1);
 	db_bind_text(st, 3, ev->key, -1);
@@ -204,7 +205,7 @@ statusdb_end(struct statusdb *s)
 pantau_err
 statusdb_save_alert(struct statusdb *s, const char *key, const char *json)
 {
-	struct db_stmt *st = s->st[SD_SAVE_ALERT];
+	struct db_stmt *st = s->q->st[SD_SAVE_ALERT];
 	db_bind_text(st, 1, key, -1);
 	db_bind_text(st, 2, json, -1);
 	return finish(s, st, db_step(st), "saving an alert");
@@ -213,7 +214,7 @@ statusdb_save_alert(struct statusdb *s, const char *key, const char *json)
 pantau_err
 statusdb_load_alerts(struct statusdb *s, statusdb_alert_fn fn, void *ctx)
 {
-	struct db_stmt *st = s->st[SD_LOAD_ALERTS];
+	struct db_stmt *st = s->q->st[SD_LOAD_ALERTS];
 	int step;
 	while ((step = db_step(st)) == DB_ROW)
 		if (db_column_text(st, 0) != NULL)

@@ -1,5 +1,7 @@
 #include "stmts.h"
 
+#include <stdlib.h>
+
 #include "log.h"
 
 pantau_err
@@ -23,4 +25,31 @@ stmts_finalize(struct db_stmt **st, size_t n)
 		db_finalize(st[i]);
 		st[i] = NULL;
 	}
+}
+
+pantau_err
+stmtset_open(struct db *db, const char *who, const char *const *sql, size_t n,
+    struct stmtset **out)
+{
+	struct stmtset *q = calloc(1, sizeof(*q) + n * sizeof(q->st[0]));
+	*out = NULL;
+	if (q == NULL)
+		return PANTAU_ERR_NOMEM;
+	q->n = n;
+	pantau_err rc = stmts_prepare(db, who, sql, q->st, n);
+	if (rc != PANTAU_OK) {
+		stmtset_close(q);
+		return rc;
+	}
+	*out = q;
+	return PANTAU_OK;
+}
+
+void
+stmtset_close(struct stmtset *q)
+{
+	if (q == NULL)
+		return;
+	stmts_finalize(q->st, q->n);
+	free(q);
 }

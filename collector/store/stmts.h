@@ -19,4 +19,20 @@ pantau_err stmts_prepare(struct db *db, const char *who, const char *const *sql,
 /* Finalize st[0..n) (NULL entries too). */
 void stmts_finalize(struct db_stmt **st, size_t n);
 
+/* A part's whole set of statements, prepared together and finalized
+ * together: st[i] is sql[i] of the table it was opened from. */
+struct stmtset {
+	size_t n;
+	struct db_stmt *st[];
+};
+
+/* The set of sql[0..n) on db into *out, logged as stmts_prepare does on a
+ * failure. PANTAU_ERR_NOMEM or PANTAU_ERR_DB, *out NULL and nothing left
+ * prepared, when it fails. */
+pantau_err stmtset_open(struct db *db, const char *who, const char *const *sql, size_t n,
+    struct stmtset **out);
+
+/* Finalize them all and free the set; NULL is a no-op. */
+void stmtset_close(struct stmtset *q);
+
 #endif

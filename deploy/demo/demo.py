@@ -31,6 +31,7 @@ import urllib.request
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 sys.path.insert(0, os.path.join(ROOT, "deploy", "mosquitto"))
 import brokerconf  # noqa: E402  (the deployment's queue settings)
+import procs  # noqa: E402  (procs.py: stopping what the demo started)
 
 # Simulated sites played by pantau-loadgen --demo.
 SIMULATED = 400
@@ -258,15 +259,7 @@ class Demo:
         return {site[1] for site in SITES} <= done
 
     def stop_processes(self):
-        for name, p in reversed(self.procs):
-            if p.poll() is None:
-                p.send_signal(signal.SIGTERM)
-        for name, p in reversed(self.procs):
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
+        procs.stop_all([p for _, p in reversed(self.procs)], 10)
 
     def stop(self):
         self.stop_processes()

@@ -1,7 +1,10 @@
 """Processes from /proc, for the demos and the tests (standard library only):
 who a process's children are, whether it is still alive, which processes
-work in a folder (to check that a demo left nothing running)."""
+work in a folder (to check that a demo left nothing running); stopping
+the processes one started."""
 import os
+import signal
+import subprocess
 
 
 def _stat(pid):
@@ -35,6 +38,20 @@ def alive(pid):
     """True while pid exists and is not a zombie."""
     st = _stat(pid)
     return st is not None and st[1] != "Z"
+
+
+def stop_all(popens, timeout):
+    """SIGTERM every subprocess.Popen of popens still running, then wait for
+    each, up to timeout seconds; SIGKILL one still running after that."""
+    for p in popens:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+    for p in popens:
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
 
 
 def working_in(folders):

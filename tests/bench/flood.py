@@ -129,38 +129,9 @@ def flood(hm, broker, kind, seconds, sent):
 def start_reference(hm, broker, wd, procs, topic, name):
     """mosquitto_sub on topic, each message as "UNIX_TIME PAYLOAD" in wd/name."""
     path = os.path.join(wd, name)
-    out = open(path, "w")
-    sub = subprocess.Popen([hm.MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                            "-q", "1", "-t", topic, "-t", "bench/ready",
-                            "-F", "%U %p"], stdout=out, stderr=subprocess.DEVNULL)
+    sub = hm.start_sub_log(broker, path, [topic, "bench/ready"], "bench/ready")
     procs.append(("mosquitto_sub", sub))
-
-    def subscribed():
-        broker.publish("bench/ready", "ready")
-        with open(path) as f:
-            return " ready" in f.read()
-    hm.wait_for(subscribed, 15, "mosquitto_sub's subscription", interval=0.2)
     return path
-
-
-def reference_delays(path, prefix):
-    """Receive time minus the batch's ts (ms) of prefix's batches at mosquitto_sub."""
-    import datetime
-    import json
-    out = []
-    with open(path) as f:
-        for line in f:
-            when, _, payload = line.partition(" ")
-            try:
-                b = json.loads(payload)
-            except ValueError:
-                continue
-            if not b.get("agent", "").startswith(prefix + "-"):
-                continue
-            ts = datetime.datetime.strptime(b["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
-                tzinfo=datetime.timezone.utc).timestamp()
-            out.append((float(when) - ts) * 1000)
-    return out
 
 
 def rss_kib(pid):
@@ -239,7 +210,7 @@ def flooded_phase(hm, broker, kind, stats, col, cpu_seconds):
 
 
 def phase_rows(kind, db, ref, calm99, fig):
-    d, r = delays(db, prefix_of(kind)), reference_delays(ref, prefix_of(kind))
+    d, r = delays(db, prefix_of(kind)), hm.sub_log_delays(ref, prefix_of(kind) + "-")
     p99 = quantile(d, 0.99)
     rows = [(f"{kind}: valid batches stored", f"{len(d)}"),
             (f"  receive delay p50 / p99, ms", f"{statistics.median(d):.0f} / {p99:.0f}"),

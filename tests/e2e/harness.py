@@ -87,6 +87,49 @@ def wait_subscribed(broker, api, timeout=15):
              "the collector's subscriptions", interval=0.1)
 
 
+def start_sub_log(broker, path, topics, ready_topic):
+    """mosquitto_sub at QoS 1 on topics (ready_topic among what they match),
+    each message as "UNIX_TIME PAYLOAD" in path; returns once a message on
+    ready_topic has come through. The caller stops the process it returns."""
+    argv = [MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(broker.port), "-q", "1", "-F", "%U %p"]
+    for t in topics:
+        argv += ["-t", t]
+    with open(path, "w") as out:
+        sub = subprocess.Popen(argv, stdout=out, stderr=subprocess.DEVNULL)
+
+    def subscribed():
+        broker.publish(ready_topic, "ready")
+        with open(path) as f:
+            return " ready" in f.read()
+    try:
+        wait_for(subscribed, 15, "mosquitto_sub's subscription", interval=0.2)
+    except BaseException:
+        sub.kill()
+        sub.wait()
+        raise
+    return sub
+
+
+def sub_log_delays(path, agent_prefix):
+    """Receive time minus the batch's ts (ms) of each batch in start_sub_log's
+    file from an agent whose id starts with agent_prefix."""
+    import datetime
+    out = []
+    with open(path) as f:
+        for line in f:
+            when, _, payload = line.partition(" ")
+            try:
+                b = json.loads(payload)
+            except ValueError:
+                continue
+            if not isinstance(b, dict) or not b.get("agent", "").startswith(agent_prefix):
+                continue
+            ts = datetime.datetime.strptime(b["ts"], "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+                tzinfo=datetime.timezone.utc).timestamp()
+            out.append((float(when) - ts) * 1000)
+    return out
+
+
 class Proc:
     """A started process with its output in a log file."""
 
@@ -237,6 +280,14 @@ class E2ETestCase(unittest.TestCase):
         self._procs.append(p)
         return p
 
+    def start_pg(self, name):
+        """A throwaway PostgreSQL cluster (deploy/demo/pgcluster.py), started;
+        removed after the test."""
+        pg = pgcluster.PgCluster(name)
+        self.addCleanup(pg.remove)
+        pg.start()
+        return pg
+
     def start_broker(self, extra_conf="", persistence=True, plugin_opts=None):
         b = Broker(self.workdir, extra_conf, persistence, plugin_opts=plugin_opts)
         self._procs.append(b.proc)
@@ -298,6 +349,11 @@ class E2ETestCase(unittest.TestCase):
         wait_for(up, timeout, "the collector's API")
 
 
+# A test class that needs PostgreSQL (deploy/demo/pgcluster.py): skipped
+# where postgresql-15 is not installed.
+needs_postgresql = unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+
+
 def on_postgresql(cls):
     """cls again, its collectors storing into PostgreSQL (issue 15): one
     throwaway cluster (deploy/demo/pgcluster.py) for the class, an empty
@@ -330,4 +386,4 @@ def on_postgresql(cls):
                                          else name + "Pg")
     Twin.__module__ = cls.__module__
     Twin.__doc__ = (cls.__doc__ or "") + " (on PostgreSQL)"
-    return unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")(Twin)
+    return needs_postgresql(Twin)

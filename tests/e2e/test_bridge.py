@@ -116,8 +116,7 @@ class BridgeTest(test_faults.FaultTest):
         ids = ["ag-3273-0203", "ag-3273-0204"]
         for a in ids:
             self.agent_on(a, self.regional[0])
-        for a in ids:
-            self.wait_stored(a, 2)
+        self.wait_all_stored(2, ids)
         t0 = int(time.time() * 1000)
         self.assertEqual(self.central[0].proc.stop(), 0)
         for a in ids:
@@ -133,8 +132,7 @@ class BridgeTest(test_faults.FaultTest):
         ids = ["ag-3273-0205", "ag-3273-0206"]
         for a in ids:
             self.agent_on(a, self.regional[0])
-        for a in ids:
-            self.wait_stored(a, 2)
+        self.wait_all_stored(2, ids)
         t0 = int(time.time() * 1000)
         self.central[0].proc.kill()
         wait_for(lambda: f"connected to the broker at 127.0.0.1:{self.central[1].port}"

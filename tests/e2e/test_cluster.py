@@ -12,9 +12,9 @@ import re
 import signal
 import subprocess
 import time
-import unittest
 
-from harness import CATALOG_DIR, E2ETestCase, binary, free_port, http_json, pgcluster, wait_for
+from harness import (CATALOG_DIR, E2ETestCase, binary, free_port, http_json, needs_postgresql,
+                     wait_for)
 from test_alerts import Receiver
 from test_faults import load_tally
 
@@ -51,14 +51,12 @@ class ClusterConfigTest(E2ETestCase):
                       "PostgreSQL database", out.stderr)
 
 
-@unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+@needs_postgresql
 class ClusterTest(E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.pg = pgcluster.PgCluster("cluster")
-        self.addCleanup(self.pg.remove)
-        self.pg.start()
+        self.pg = self.start_pg("cluster")
         self.store_url = self.pg.url()
         self.hook = Receiver()
         self.addCleanup(self.hook.close)

@@ -11,7 +11,7 @@ import re
 import subprocess
 import sys
 
-from harness import ROOT, E2ETestCase
+from harness import BUILD, ROOT, E2ETestCase
 
 DEMO = os.path.join(ROOT, "deploy", "demo", "demo.py")
 sys.path.insert(0, os.path.dirname(DEMO))
@@ -29,7 +29,7 @@ def ini_value(text, section, key):
 class DemoTest(E2ETestCase):
     def test_demo_enrols_its_agents_and_runs_secure(self):
         var = os.path.join(self.workdir, "demo")
-        p = subprocess.run([sys.executable, DEMO, "--once", "--var", var],
+        p = subprocess.run([sys.executable, DEMO, "--once", "--build", BUILD, "--var", var],
                            capture_output=True, text=True, timeout=180, cwd=ROOT)
         self.assertEqual(p.returncode, 0, p.stdout[-3000:] + p.stderr[-3000:])
         self.assertRegex(p.stdout, r"(?m)^dashboard: http://127\.0\.0\.1:\d+/$")

@@ -36,16 +36,6 @@ def psql(url, sql):
     return out.stdout.split()
 
 
-def stop(p):
-    if p.poll() is None:
-        p.send_signal(signal.SIGTERM)
-        try:
-            p.wait(90)
-        except subprocess.TimeoutExpired:
-            p.kill()
-            p.wait()
-
-
 class DemoClusterTest(E2ETestCase):
     def printed(self):
         with open(self.out_path) as f:
@@ -68,7 +58,7 @@ class DemoClusterTest(E2ETestCase):
             self.demo = subprocess.Popen([sys.executable, CLUSTER, "--build", BUILD, "--var",
                                           self.var], stdout=out, stderr=subprocess.STDOUT,
                                          stdin=subprocess.DEVNULL, cwd=ROOT)
-        self.addCleanup(stop, self.demo)
+        self.addCleanup(procs.stop_all, [self.demo], 90)
         text = wait_for(self.printed, 60, "demo-cluster to print its addresses", interval=0.2)
         t_printed = time.monotonic() - t0
         apis = re.search(r"(?m)^api: ((?:http://\S+ )+)\(", text).group(1).split()

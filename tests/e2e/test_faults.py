@@ -159,16 +159,24 @@ class FaultTest(E2ETestCase):
         wait_for(lambda: len(self.rows("agent = ?", (agent,))) >= n, timeout,
                  f"{n} batches of {agent} stored")
 
+    def start_agents(self, id_prefix, n):
+        """Agents id_prefix1 to id_prefixN ("ag-3273-010": ag-3273-0101, ...)."""
+        for i in range(1, n + 1):
+            self.start_agent(f"{id_prefix}{i}")
+
+    def wait_all_stored(self, n, agents=None):
+        """n batches stored of each of agents (default: every agent started)."""
+        for a in agents or self.agents:
+            self.wait_stored(a, n)
+
 
 class BrokerAndCollectorFaults(FaultTest):
 
     def test_broker_stopped_then_restarted(self):
         """Broker down (seconds for minutes) while agents keep measuring."""
         self.stack()
-        for i in range(1, 4):
-            self.start_agent(f"ag-3273-010{i}")
-        for a in self.agents:
-            self.wait_stored(a, 2)
+        self.start_agents("ag-3273-010", 3)
+        self.wait_all_stored(2)
         self.stop_broker()
         for a in self.agents:
             self.wait_produced(a, 4)

@@ -26,8 +26,9 @@ import time
 import urllib.request
 
 import mqttraw
-from harness import (CATALOG_DIR, MOSQUITTO_SUB, ROOT, E2ETestCase, binary, free_port,
-                     http_json, port_open, wait_for, wait_subscribed, write_ini)
+from harness import (CATALOG_DIR, ROOT, E2ETestCase, binary, free_port, http_json,
+                     port_open, start_sub_log, sub_log_delays, wait_for, wait_subscribed,
+                     write_ini)
 
 RUN_ALONE = True   # tests/run.py --jobs: a flood takes both cores
 
@@ -273,24 +274,13 @@ class NagleTest(E2ETestCase):
     here (docs/bench.md, "flood")."""
 
     def test_qos0_trickle_does_not_delay_the_batches(self):
-        import datetime
-        import json
         import threading
         broker = self.start_broker(persistence=False)
         path = os.path.join(self.workdir, "sub.txt")
-        out = open(path, "w")
-        self.addCleanup(out.close)
-        sub = subprocess.Popen([MOSQUITTO_SUB, "-h", "127.0.0.1", "-p", str(broker.port),
-                                "-q", "1", "-t", "pantau/v1/+/+/+/result", "-F", "%U %p"],
-                               stdout=out, stderr=subprocess.DEVNULL)
+        sub = start_sub_log(broker, path, ["pantau/v1/+/+/+/result"],
+                            "pantau/v1/0/0/ready/result")
         self.addCleanup(sub.wait, 10)
         self.addCleanup(sub.terminate)
-
-        def subscribed():
-            broker.publish("pantau/v1/0/0/ready/result", "ready")
-            with open(path) as f:
-                return " ready" in f.read()
-        wait_for(subscribed, 15, "mosquitto_sub's subscription", interval=0.2)
         stop = threading.Event()
 
         def trickle():   # 40 QoS 0 messages a second
@@ -313,18 +303,7 @@ class NagleTest(E2ETestCase):
         delays = []
 
         def all_in():
-            delays.clear()
-            with open(path) as f:
-                for line in f:
-                    when, _, payload = line.partition(" ")
-                    try:
-                        b = json.loads(payload)
-                    except ValueError:
-                        continue
-                    if isinstance(b, dict) and b.get("agent", "").startswith("valid-"):
-                        ts = datetime.datetime.strptime(b["ts"], "%Y-%m-%dT%H:%M:%S.%fZ")
-                        ts = ts.replace(tzinfo=datetime.timezone.utc).timestamp()
-                        delays.append((float(when) - ts) * 1000)
+            delays[:] = sub_log_delays(path, "valid-")
             return len(delays) >= 1200
         wait_for(all_in, 30, "the valid batches at mosquitto_sub", interval=0.5)
         delays.sort()

@@ -6,10 +6,10 @@ import os
 import subprocess
 import unittest
 
-from harness import BUILD, pgcluster
+from harness import BUILD, needs_postgresql, pgcluster
 
 
-@unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+@needs_postgresql
 class PgClusterTest(unittest.TestCase):
     def test_cluster_starts_answers_and_goes_away(self):
         c = pgcluster.PgCluster("t")

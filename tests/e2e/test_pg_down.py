@@ -10,7 +10,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from harness import http_json, pgcluster, wait_for
+from harness import http_json, needs_postgresql, wait_for
 from test_faults import FaultTest
 
 
@@ -22,14 +22,12 @@ def metric(api, name):
     return None
 
 
-@unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+@needs_postgresql
 class StoreDownTest(FaultTest):
 
     def setUp(self):
         super().setUp()
-        self.pg = pgcluster.PgCluster("down")
-        self.addCleanup(self.pg.remove)
-        self.pg.start()
+        self.pg = self.start_pg("down")
         self.store_url = self.pg.url()
 
     def rows(self, where="1", args=()):
@@ -56,10 +54,8 @@ class StoreDownTest(FaultTest):
 
     def test_stopped_and_started_while_agents_publish(self):
         self.stack()
-        for i in range(1, 4):
-            self.start_agent(f"ag-3273-050{i}")
-        for a in self.agents:
-            self.wait_stored(a, 2)
+        self.start_agents("ag-3273-050", 3)
+        self.wait_all_stored(2)
         self.assertEqual(metric(self.api, "pantau_store_up"), 1)
         t0 = time.monotonic()
         self.pg.stop("immediate")

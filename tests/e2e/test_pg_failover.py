@@ -19,7 +19,7 @@ import unittest
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import test_pg_down
-from harness import free_port, http_json, pgcluster, wait_for
+from harness import free_port, http_json, needs_postgresql, wait_for
 from test_alerts import Receiver
 from test_faults import FaultTest
 
@@ -51,15 +51,13 @@ class Tally:
         self.server.server_close()
 
 
-@unittest.skipUnless(pgcluster.available(), "postgresql-15 is not installed")
+@needs_postgresql
 class PgFailoverTest(FaultTest):
     rows = test_pg_down.StoreDownTest.rows   # read from self.pg, the primary of now
 
     def setUp(self):
         super().setUp()
-        self.primary = pgcluster.PgCluster("failover-a")
-        self.addCleanup(self.primary.remove)
-        self.primary.start()
+        self.primary = self.start_pg("failover-a")
         self.replica = self.primary.replica("failover-b")
         self.addCleanup(self.replica.remove)
         self.pg = self.primary
@@ -109,12 +107,10 @@ class PgFailoverTest(FaultTest):
     def test_primary_killed_replica_promoted(self):
         self.stack(alerts__webhook_url=f"http://127.0.0.1:{self.hook.port}/hook",
                    status__window=2, status__tick_ms=200)
-        for i in range(1, 4):
-            self.start_agent(f"ag-3273-060{i}")
+        self.start_agents("ag-3273-060", 3)
         self.start_agent(TALLY_AGENT, probes={"tally": {
             "type": "http", "target": self.tally.url, "timeout_ms": 1000}})
-        for a in self.agents:
-            self.wait_stored(a, 3)
+        self.wait_all_stored(3)
         wait_for(lambda: self.keys(self.primary) <= self.keys(self.replica), 15,
                  "the replica to stream the primary's batches")
 

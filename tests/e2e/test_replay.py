@@ -63,8 +63,7 @@ class ReplayTest(FaultTest):
         for prefix, n in (("ans", 30), ("mute", 10), ("gone", 5)):
             wait_for(lambda: len(self.delivery(prefix)[0]) == n, 30,
                      f"the {prefix} agents' first batches")
-        for a in self.agents:
-            self.wait_stored(a, 2)
+        self.wait_all_stored(2)
         self.collector.signal(signal.SIGSTOP)
         try:
             for a in self.agents:

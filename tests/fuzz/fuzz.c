@@ -1,5 +1,6 @@
 #include "fuzz.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -42,6 +43,29 @@ fuzz_devnull(void)
 	if (devnull == NULL && (devnull = fopen("/dev/null", "w")) == NULL)
 		abort();
 	return devnull;
+}
+
+void
+fuzz_fail(const char *what, const char *why)
+{
+	fprintf(stderr, "%s: %s: %s\n", program_invocation_short_name, what, why);
+	abort();
+}
+
+void
+fuzz_mkdtemp(char *dir, size_t size, const char *name)
+{
+	snprintf(dir, size, "/tmp/pantau-fuzz-%s-XXXXXX", name);
+	if (mkdtemp(dir) == NULL)
+		fuzz_fail("mkdtemp", strerror(errno));
+}
+
+bool
+fuzz_config_loaded(pantau_err rc)
+{
+	if (rc != PANTAU_OK && rc != PANTAU_ERR_CONFIG)
+		abort();
+	return rc == PANTAU_OK;
 }
 
 void

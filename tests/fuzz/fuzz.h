@@ -9,7 +9,10 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdbool.h>
 #include <stdio.h>
+
+#include "err.h"
 
 /* libFuzzer's entry points. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -25,6 +28,18 @@ const char *fuzz_file(const uint8_t *data, size_t size);
 
 /* A stream that swallows what the parsers print (error reports). */
 FILE *fuzz_devnull(void);
+
+/* A harness's set-up or check failed: "fuzz_NAME: what: why" on stderr,
+ * then abort(), which libFuzzer reports as a crash. */
+_Noreturn void fuzz_fail(const char *what, const char *why);
+
+/* A new folder /tmp/pantau-fuzz-NAME-XXXXXX in dir (size bytes); the
+ * harness removes it. fuzz_fail() when it cannot. */
+void fuzz_mkdtemp(char *dir, size_t size, const char *name);
+
+/* rc of a configuration load over fuzzed bytes: true when it loaded, false
+ * when it refused the file (PANTAU_ERR_CONFIG); abort() on any other. */
+bool fuzz_config_loaded(pantau_err rc);
 
 /* The logger at error level, so that warnings do not slow fuzzing. */
 void fuzz_quiet(void);

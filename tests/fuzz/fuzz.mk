@@ -39,13 +39,11 @@ fuzz-bins: $(FUZZ_BINS)
 
 $(FUZZ_DIR)/fuzz_%: $(FUZZ_DIR)/obj/tests/fuzz/fuzz_%.o $(FUZZ_DIR)/obj/tests/fuzz/fuzz.o \
 		$(addprefix $(FUZZ_DIR)/,$(FUZZ_LIBS))
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^ $(LIBS_ALL)
+	$(call link,-fsanitize=fuzzer $(LIBS_ALL))
 
 # A harness with planted bugs: proves that the test sees a crash and a leak.
 $(FUZZ_DIR)/canary: $(FUZZ_DIR)/obj/tests/fuzz/canary.o
-	$(if $(V),,@echo "  LD      $@")
-	$(Q)$(CC) $(LDFLAGS_ALL) -fsanitize=fuzzer -o $@ $^
+	$(call link,-fsanitize=fuzzer)
 
 # Keep the harnesses' objects (make would delete them as intermediate).
 .SECONDARY: $(patsubst tests/fuzz/%.c,$(FUZZ_DIR)/obj/tests/fuzz/%.o,$(wildcard tests/fuzz/*.c))

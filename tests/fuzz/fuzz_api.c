@@ -47,13 +47,6 @@ struct server {
 static struct server srv;
 
 static void
-fail(const char *what, const char *why)
-{
-	fprintf(stderr, "fuzz_api: %s: %s\n", what, why);
-	abort();
-}
-
-static void
 put(const char *regency, const char *agent, const char *payload, bool batch)
 {
 	char topic[WIRE_TOPIC_MAX];
@@ -61,19 +54,19 @@ put(const char *regency, const char *agent, const char *payload, bool batch)
 	struct wire_error err;
 	if ((batch ? wire_topic_result : wire_topic_status)(topic, sizeof(topic), regency, agent) !=
 	        PANTAU_OK || !wire_topic_parse(topic, &t, &err))
-		fail("topic", topic);
+		fuzz_fail("topic", topic);
 	int64_t now = clock_real_ms();
 	if (batch) {
 		struct wire_batch b;
 		if (wire_batch_decode(&t, payload, strlen(payload), &b, &err) != WIRE_ACCEPT ||
 		    store_batch(srv.store, regency, &b, now) != PANTAU_OK)
-			fail("batch", err.detail);
+			fuzz_fail("batch", err.detail);
 		wire_batch_clear(&b);
 	} else {
 		struct wire_status s;
 		if (wire_status_decode(&t, payload, strlen(payload), &s, &err) != WIRE_ACCEPT ||
 		    store_status(srv.store, regency, agent, &s, now) != PANTAU_OK)
-			fail("status", err.detail);
+			fuzz_fail("status", err.detail);
 		wire_status_clear(&s);
 	}
 }
@@ -105,7 +98,7 @@ load_sites(void)
 	put("32.73", "ag-c", "{\"state\":\"offline\",\"reason\":\"lost\"}", false);
 	put("95.01", "ag-e", "{\"state\":\"online\",\"link\":\"vsat-geo\",\"simulated\":true}", false);
 	if (store_commit(srv.store) != PANTAU_OK)
-		fail("store", "commit");
+		fuzz_fail("store", "commit");
 }
 
 static void
@@ -115,7 +108,7 @@ write_file(const char *name, const char *text)
 	snprintf(path, sizeof(path), "%s/web/%s", srv.dir, name);
 	FILE *f = fopen(path, "w");
 	if (f == NULL || fputs(text, f) < 0 || fclose(f) != 0)
-		fail("dashboard file", path);
+		fuzz_fail("dashboard file", path);
 }
 
 static void
@@ -143,30 +136,28 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(srv.dir, sizeof(srv.dir), "/tmp/pantau-fuzz-api-XXXXXX");
-	if (mkdtemp(srv.dir) == NULL)
-		fail("mkdtemp", strerror(errno));
+	fuzz_mkdtemp(srv.dir, sizeof(srv.dir), "api");
 	snprintf(db, sizeof(db), "%s/t.db", srv.dir);
 	snprintf(web, sizeof(web), "%s/web", srv.dir);
 	if (mkdir(web, 0700) != 0)
-		fail(web, strerror(errno));
+		fuzz_fail(web, strerror(errno));
 	write_file("index.html", "<!doctype html><title>pantau</title>\n");
 	write_file("app.js", "export {};\n");
 	if (catalog_load(cat != NULL ? cat : "build/share/pantau", &srv.cat, why, sizeof(why)) !=
 	    PANTAU_OK)
-		fail("catalog (set PANTAU_CATALOG_DIR or run from the top of the tree)", why);
+		fuzz_fail("catalog (set PANTAU_CATALOG_DIR or run from the top of the tree)", why);
 	struct store_opts so = { .path = db, .commit_ms = 100, .commit_rows = 1000 };
 	if (store_open(&so, &srv.store) != PANTAU_OK)
-		fail("store", db);
+		fuzz_fail("store", db);
 	load_sites();
 	if (uv_loop_init(&srv.loop) != 0)
-		fail("loop", "uv_loop_init");
+		fuzz_fail("loop", "uv_loop_init");
 	struct api_opts ao = { .listen = "127.0.0.1", .port = 0, .web_dir = web, .cache_ms = 500,
 		.window_s = 300, .rules = { .offline_intervals = 3, .default_interval_s = 60 } };
 	srv.stats.started_ms = clock_real_ms();
 	if (api_new(&srv.loop, &ao, srv.store, &srv.stats, srv.cat, &srv.api, why, sizeof(why)) !=
 	    PANTAU_OK)
-		fail("api_new", why);
+		fuzz_fail("api_new", why);
 	srv.port = api_port(srv.api);
 	atexit(cleanup);
 	return 0;
@@ -192,7 +183,7 @@ wait_connected(int fd)
 	while (poll(&p, 1, FUZZ_API_DEADLINE_MS) < 0 && errno == EINTR)
 		continue;
 	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0 || err != 0)
-		fail("connect", strerror(err != 0 ? err : errno));
+		fuzz_fail("connect", strerror(err != 0 ? err : errno));
 }
 
 static int
@@ -202,10 +193,10 @@ connect_api(void)
 		.sin_addr = { htonl(INADDR_LOOPBACK) } };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		fail("socket", strerror(errno));
+		fuzz_fail("socket", strerror(errno));
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		if (errno != EINTR)
-			fail("connect", strerror(errno));
+			fuzz_fail("connect", strerror(errno));
 		wait_connected(fd);
 	}
 	return fd;
@@ -236,7 +227,7 @@ exchange(const uint8_t *data, size_t size, char *reply, size_t cap, size_t *got)
 	while (open) {
 		uv_run(&srv.loop, UV_RUN_NOWAIT);
 		if (clock_mono_ms() > deadline)
-			fail("deadline", "the API neither answered nor closed the connection");
+			fuzz_fail("deadline", "the API neither answered nor closed the connection");
 		if (sent == size && !half_closed && !loop_busy()) {
 			shutdown(fd, SHUT_WR);
 			half_closed = true;
@@ -245,7 +236,7 @@ exchange(const uint8_t *data, size_t size, char *reply, size_t cap, size_t *got)
 			{ .fd = uv_backend_fd(&srv.loop), .events = POLLIN } };
 		int tmo = uv_backend_timeout(&srv.loop);
 		if (poll(p, 2, tmo < 0 || tmo > 10 ? 10 : tmo) < 0 && errno != EINTR)
-			fail("poll", strerror(errno));
+			fuzz_fail("poll", strerror(errno));
 		if (p[0].revents & POLLOUT) {
 			ssize_t n = send(fd, data + sent, size - sent, MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0)

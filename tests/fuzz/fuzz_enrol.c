@@ -33,13 +33,6 @@ struct harness {
 static struct harness h;
 
 static void
-fail(const char *what, const char *why)
-{
-	fprintf(stderr, "fuzz_enrol: %s: %s\n", what, why);
-	abort();
-}
-
-static void
 cleanup(void)
 {
 	static const char *const files[] = { CA_KEY_FILE, CA_CERT_FILE, CA_CRL_FILE, "" };
@@ -59,12 +52,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fuzz_quiet();
-	snprintf(h.dir, sizeof(h.dir), "/tmp/pantau-fuzz-enrol-XXXXXX");
-	if (mkdtemp(h.dir) == NULL)
-		fail("mkdtemp", strerror(errno));
+	fuzz_mkdtemp(h.dir, sizeof(h.dir), "enrol");
 	if (ca_init(h.dir, clock_real_ms(), why, sizeof(why)) != PANTAU_OK ||
 	    ca_open(h.dir, &h.ca, why, sizeof(why)) != PANTAU_OK)
-		fail("client CA", why);
+		fuzz_fail("client CA", why);
 	atexit(cleanup);
 	return 0;
 }

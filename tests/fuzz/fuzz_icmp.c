@@ -12,24 +12,20 @@
 #include <string.h>
 
 #include "agent/probes/icmpsock.h"
+#include "agent/probes/pathtrace.h"
 #include "fuzz.h"
 
-/* Set the checksum of the ICMP message at p (n bytes). */
+/* Set the checksum of the ICMP message at p (n bytes), the agent's own
+ * Internet checksum (agent/probes/pathtrace.h). */
 static void
 fix_checksum(uint8_t *p, size_t n)
 {
-	uint32_t sum = 0;
 	if (n < 4)
 		return;
 	p[2] = p[3] = 0;
-	for (size_t i = 0; i + 1 < n; i += 2)
-		sum += (uint32_t)(p[i] << 8 | p[i + 1]);
-	if (n & 1)
-		sum += (uint32_t)p[n - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	p[2] = (uint8_t)(~sum >> 8);
-	p[3] = (uint8_t)~sum;
+	uint16_t sum = pt_checksum(p, n);
+	p[2] = (uint8_t)(sum >> 8);
+	p[3] = (uint8_t)sum;
 }
 
 int

@@ -49,6 +49,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define DL_FRAME_MAX 65536          /* largest frame read (offloads are off) */
 #define DL_QUEUE_DEFAULT 20000      /* frames per direction */
 #define DL_QUEUE_MAX 1000000
@@ -91,14 +93,6 @@ struct line {
 	char ctl_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 	unsigned char buf[DL_FRAME_MAX];
 };
-
-static int64_t
-now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
-}
 
 /* splitmix64: small, fast, good enough for loss and jitter draws. */
 static double
@@ -283,7 +277,7 @@ release_due(struct dir *d, int64_t now)
 {
 	while (d->n > 0 && d->heap[0]->due <= now) {
 		struct frame *f = heap_pop(d);
-		int64_t late = now_ns() - f->due;
+		int64_t late = clock_mono_ns() - f->due;
 		d->late_sum += late;
 		if (late > d->late_max)
 			d->late_max = late;
@@ -302,7 +296,7 @@ read_side(struct line *l, struct dir *d, size_t qmax)
 		ssize_t n = recv(d->in_fd, l->buf, sizeof(l->buf), MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0)
 			return;
-		int64_t rx = now_ns();
+		int64_t rx = clock_mono_ns();
 		if ((size_t)n > sizeof(l->buf)) {
 			d->full++;
 			continue;
@@ -534,7 +528,7 @@ run(struct line *l, size_t qmax)
 			if (read(l->tfd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
 				perror("delayline: timerfd");
 		}
-		int64_t now = now_ns();
+		int64_t now = clock_mono_ns();
 		release_due(&l->d[0], now);
 		release_due(&l->d[1], now);
 		if (pf[4].revents & POLLIN)

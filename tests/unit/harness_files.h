@@ -1,7 +1,8 @@
 /*
  * What the newer collector unit tests share (test_sinks.c, test_reload.c):
  * the build's region catalog, a status engine over it without a database,
- * and a temporary file. Included after cmocka.h.
+ * and a temporary file (also the config and file-reading tests'). Included
+ * after cmocka.h.
  */
 #ifndef PANTAU_TEST_HARNESS_FILES_H
 #define PANTAU_TEST_HARNESS_FILES_H

@@ -12,6 +12,7 @@
 
 #include "agent/agent_config.h"
 #include "agent/probes/kinds.h"
+#include "harness_files.h"
 
 #define GOOD_AGENT                                                                   \
 	"[agent]\nid = ag-3273-0001\nregion = 32.73\nsite = SMPN 2 Bandung\nlink = vsat-geo\n"
@@ -25,12 +26,8 @@ struct loaded {
 static void
 load(const char *text, struct loaded *out)
 {
-	char path[] = "/tmp/pantau-agent-config-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *fp = fdopen(fd, "w");
-	fputs(text, fp);
-	fclose(fp);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, text);
 	size_t len = 0;
 	FILE *errs = open_memstream(&out->errors, &len);
 	out->rc = agent_config_load(path, &out->cfg, errs);

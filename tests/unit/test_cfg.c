@@ -10,6 +10,7 @@
 
 #include "cfg.h"
 #include "collector/collector_config.h"
+#include "harness_files.h"
 
 struct sample {
 	char name[8];
@@ -145,12 +146,8 @@ test_sections_in_order(void **state)
 static char *
 collector_errors(const char *text, pantau_err *rc)
 {
-	char path[] = "/tmp/pantau-test-collector-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	FILE *fp = fdopen(fd, "w");
-	fputs(text, fp);
-	fclose(fp);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, text);
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *errs = open_memstream(&buf, &len);

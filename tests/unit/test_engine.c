@@ -118,8 +118,8 @@ icmp_seq(struct fixture *f, const char *regency, const char *agent, int64_t boot
 {
 	struct wire_result r;
 	icmp_train(&r, 50, lost, p95, 1);
-	struct wire_batch b = { .agent = agent, .boot = boot, .seq = seq, .ts_ms = ts,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	struct wire_batch b = one_result_batch(agent, seq, ts, &r);
+	b.boot = boot;
 	assert_int_equal(store_batch(f->fx.store, regency, &b, t), PANTAU_OK);
 	engine_batch(f->e, regency, &b, t);
 }
@@ -197,9 +197,8 @@ test_passive_dns_failures(void **state)
 		for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 			wire_result_set(&r, fields[i].path, fields[i].v);
 		int64_t t = T0 + k * 20 * SEC;
-		engine_batch(f->e, "32.73", &(struct wire_batch){ .agent = ag, .boot = 1,
-			.seq = ++f->seq, .ts_ms = t, .nresults = 1, .results = &r,
-			.outbox_pending = -1, .outbox_dropped = -1 }, t);
+		struct wire_batch b = one_result_batch(ag, ++f->seq, t, &r);
+		engine_batch(f->e, "32.73", &b, t);
 	}
 	struct engine_site_view v;
 	assert_true(engine_site(f->e, ag, T0 + 40 * SEC, &v));
@@ -289,9 +288,9 @@ test_clock_skew_reason(void **state)
 	birth_of(f, "32.73", "ag-1", "fiber", 1, T0);
 	for (int i = 1; i <= 3; i++) {
 		icmp_train(&r, 50, 0, 20, 1);
-		struct wire_batch b = { .agent = "ag-1", .boot = 1, .seq = i, .ts_ms = T0,
-			.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1,
-			.skew_known = true, .clock_skew_ms = i == 1 ? 4000 : -3 * 3600 * SEC };
+		struct wire_batch b = one_result_batch("ag-1", i, T0, &r);
+		b.skew_known = true;
+		b.clock_skew_ms = i == 1 ? 4000 : -3 * 3600 * SEC;
 		engine_batch(f->e, "32.73", &b, T0 + i * 20 * SEC);
 	}
 	struct engine_site_view v;

@@ -31,6 +31,7 @@
 
 #include "clock.h"
 #include "httpd.h"
+#include "harness_files.h"
 
 #define DEADLINE_MS 5000
 #define MAX_CLIENTS 8
@@ -477,11 +478,8 @@ test_tls_files(void **state)
 	o.tls_cert = o.tls_key = "/dev/null";
 	refused(f, &o, PANTAU_ERR_CONFIG, "[test] tls_cert /dev/null is empty; give a PEM file");
 	/* text that is no certificate: MHD refuses to start, and why says what to check */
-	char path[] = "/tmp/pantau-test-httpd-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, "not a certificate\n", 18), 18);
-	close(fd);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, "not a certificate\n");
 	o.tls_cert = o.tls_key = path;
 	refused(f, &o, PANTAU_ERR_NET, "check that tls_cert and tls_key are a PEM certificate");
 	unlink(path);

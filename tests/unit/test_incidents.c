@@ -42,15 +42,26 @@ struct lab {
 	size_t n;
 };
 
+/* n more sites of status st, each named by its place (a, b, c...), with
+ * hop2 as their hop 2 ("" silent, NULL: no path known). */
 static void
-site(struct lab *l, const char *agent, enum site_status st, const char *hop2)
+sites(struct lab *l, size_t n, enum site_status st, const char *hop2)
 {
-	size_t i = l->n++;
-	route(&l->r[i], (int)i, hop2 != NULL ? hop2 : "");
-	l->s[i] = (struct pg_site){ agent, st, hop2 != NULL ? &l->r[i] : NULL, hop2 != NULL };
+	static const char *const names[] = { "a", "b", "c", "d", "e", "f", "g", "h" };
+	for (size_t k = 0; k < n; k++) {
+		assert_true(l->n < sizeof(names) / sizeof(names[0]));
+		size_t i = l->n++;
+		route(&l->r[i], (int)i, hop2 != NULL ? hop2 : "");
+		l->s[i] = (struct pg_site){ names[i], st, hop2 != NULL ? &l->r[i] : NULL,
+			                    hop2 != NULL };
+	}
 }
 
-static const struct pg_rules rules = { .min_sites = 2, .min_confidence = 0.5, .prefix_len = 0 };
+/* Two bad sites make a group; hold 90 s, keep an ended incident an hour. */
+static const struct incidents_rules irules = {
+	{ .min_sites = 2, .min_confidence = 0.5, .prefix_len = 0 }, 90 * SEC, 3600 * SEC
+};
+static const struct pg_rules *const rules = &irules.group;
 
 static size_t
 find(const struct lab *l, const struct pg_rules *r, struct pg_group **g)
@@ -60,19 +71,45 @@ find(const struct lab *l, const struct pg_rules *r, struct pg_group **g)
 	return n;
 }
 
+/* The one group pathgroup_find makes of l's sites under r: at hop. */
+static struct pg_group *
+one_group(const struct lab *l, const struct pg_rules *r, const char *hop)
+{
+	struct pg_group *g;
+	assert_int_equal(find(l, r, &g), 1);
+	assert_string_equal(g[0].hop, hop);
+	return g;
+}
+
+static void
+no_group(const struct lab *l, const struct pg_rules *r)
+{
+	struct pg_group *g;
+	assert_int_equal(find(l, r, &g), 0);
+	pathgroup_free(g, 0);
+}
+
+/* Incidents over l's sites, updated once at now. */
+static struct incidents *
+incidents_at(const struct lab *l, int64_t now)
+{
+	struct incidents *in = incidents_new(&irules);
+	assert_non_null(in);
+	assert_int_equal(incidents_update(in, l->s, l->n, now), PANTAU_OK);
+	return in;
+}
+
 static void
 test_groups_by_address(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_CRITICAL, "10.20.0.1");
-	site(&l, "c", SITE_OFFLINE, "10.20.0.1");
-	site(&l, "d", SITE_OK, "10.30.0.1");
-	struct pg_group *g;
-	assert_int_equal(find(&l, &rules, &g), 1);
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_CRITICAL, "10.20.0.1");
+	sites(&l, 1, SITE_OFFLINE, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
 	/* the shared hop, not the core behind all four nor the target */
-	assert_string_equal(g[0].hop, "10.20.0.1");
+	struct pg_group *g = one_group(&l, rules, "10.20.0.1");
 	assert_false(g[0].prefix);
 	assert_int_equal(g[0].ttl, 2);
 	assert_int_equal(g[0].nbad, 3);
@@ -82,16 +119,14 @@ test_groups_by_address(void **state)
 	pathgroup_free(g, 1);
 	/* d bad too: the deeper shared hop, d left on its own */
 	l.s[3].status = SITE_CRITICAL;
-	assert_int_equal(find(&l, &rules, &g), 1);
-	assert_string_equal(g[0].hop, "10.20.0.1");
+	g = one_group(&l, rules, "10.20.0.1");
 	assert_int_equal(g[0].nbad, 3);
 	pathgroup_free(g, 1);
 	l.s[3].status = SITE_OK;
 	/* only d bad: one site is no incident */
 	l.s[0].status = l.s[1].status = l.s[2].status = SITE_OK;
 	l.s[3].status = SITE_CRITICAL;
-	assert_int_equal(find(&l, &rules, &g), 0);
-	pathgroup_free(g, 0);
+	no_group(&l, rules);
 }
 
 /* A path measured while the link was congested lost hops: fewer sites
@@ -102,23 +137,18 @@ test_partial_paths_keep_the_order(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_CRITICAL, "10.20.0.1");
-	site(&l, "b", SITE_CRITICAL, "10.20.0.1");
-	site(&l, "c", SITE_CRITICAL, "10.20.0.1");
-	site(&l, "d", SITE_CRITICAL, "10.30.0.1");
+	sites(&l, 3, SITE_CRITICAL, "10.20.0.1");
+	sites(&l, 1, SITE_CRITICAL, "10.30.0.1");
 	/* the three share their gateway 10.10.0.1; c's hop 2 went silent */
 	for (size_t i = 0; i < 3; i++)
 		snprintf(l.r[i].hops[0].addr, sizeof(l.r[i].hops[0].addr), "10.10.0.1");
 	l.r[2].hops[1].addr[0] = '\0';
-	struct pg_group *g;
-	size_t n = find(&l, &rules, &g);
 	/* 10.20.0.1 has two sites behind it, the gateway three, but the
 	 * gateway stands before it on a's and b's paths: the gateway, with
 	 * the three; d alone is no group (not one at the core with c) */
-	assert_int_equal(n, 1);
-	assert_string_equal(g[0].hop, "10.10.0.1");
+	struct pg_group *g = one_group(&l, rules, "10.10.0.1");
 	assert_int_equal(g[0].nbad, 3);
-	pathgroup_free(g, n);
+	pathgroup_free(g, 1);
 }
 
 static void
@@ -126,22 +156,17 @@ test_ok_sites_lower_the_confidence(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "c", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "e", SITE_OK, "10.20.0.1");
-	site(&l, "d", SITE_OK, "10.30.0.1");
-	struct pg_group *g;
-	assert_int_equal(find(&l, &rules, &g), 1);
-	assert_string_equal(g[0].hop, "10.20.0.1");
+	sites(&l, 3, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
+	struct pg_group *g = one_group(&l, rules, "10.20.0.1");
 	assert_int_equal(g[0].nok, 1);
 	assert_true(g[0].confidence > 0.74 && g[0].confidence < 0.76);
 	pathgroup_free(g, 1);
 	/* above what the rules ask: none */
-	struct pg_rules strict = rules;
+	struct pg_rules strict = *rules;
 	strict.min_confidence = 0.8;
-	assert_int_equal(find(&l, &strict, &g), 0);
-	pathgroup_free(g, 0);
+	no_group(&l, &strict);
 }
 
 static void
@@ -149,20 +174,17 @@ test_groups_by_prefix(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.2");
-	site(&l, "c", SITE_DEGRADED, "10.20.0.3");
-	site(&l, "d", SITE_OK, "10.30.0.1");
-	struct pg_group *g;
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.2");
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.3");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
 	/* by address only the core is shared, with d OK behind it */
-	assert_int_equal(find(&l, &rules, &g), 1);
-	assert_string_equal(g[0].hop, "10.0.0.1");
+	struct pg_group *g = one_group(&l, rules, "10.0.0.1");
 	assert_int_equal(g[0].nok, 1);
 	pathgroup_free(g, 1);
-	struct pg_rules pfx = rules;
+	struct pg_rules pfx = *rules;
 	pfx.prefix_len = 24;
-	assert_int_equal(find(&l, &pfx, &g), 1);
-	assert_string_equal(g[0].hop, "10.20.0.0/24");
+	g = one_group(&l, &pfx, "10.20.0.0/24");
 	assert_true(g[0].prefix);
 	assert_int_equal(g[0].nbad, 3);
 	assert_int_equal(g[0].nok, 0);
@@ -170,9 +192,7 @@ test_groups_by_prefix(void **state)
 	/* an address before its own prefix when both explain the same */
 	l.r[1].hops[1] = l.r[0].hops[1];
 	l.r[2].hops[1] = l.r[0].hops[1];
-	assert_int_equal(find(&l, &pfx, &g), 1);
-	assert_string_equal(g[0].hop, "10.20.0.1");
-	pathgroup_free(g, 1);
+	pathgroup_free(one_group(&l, &pfx, "10.20.0.1"), 1);
 	char buf[PG_HOP_MAX];
 	assert_true(pathgroup_prefix("10.20.7.9", 16, buf, sizeof(buf)));
 	assert_string_equal(buf, "10.20.0.0/16");
@@ -184,20 +204,14 @@ test_silent_hops_match_nothing(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "");
-	site(&l, "b", SITE_DEGRADED, "");
-	site(&l, "c", SITE_DEGRADED, "");
-	site(&l, "d", SITE_OK, "10.30.0.1");
-	struct pg_group *g;
+	sites(&l, 3, SITE_DEGRADED, "");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
 	/* the silent shared hop is not guessed: the core is what they share */
-	assert_int_equal(find(&l, &rules, &g), 1);
-	assert_string_equal(g[0].hop, "10.0.0.1");
-	pathgroup_free(g, 1);
+	pathgroup_free(one_group(&l, rules, "10.0.0.1"), 1);
 	/* everything beyond the gateway silent: nothing shared */
 	for (int i = 0; i < 3; i++)
 		l.r[i].nhops = 1;
-	assert_int_equal(find(&l, &rules, &g), 0);
-	pathgroup_free(g, 0);
+	no_group(&l, rules);
 }
 
 static void
@@ -205,12 +219,11 @@ test_a_bad_site_without_a_path_is_not_guessed(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "c", SITE_DEGRADED, NULL);
-	site(&l, "d", SITE_OK, "10.30.0.1");
+	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_DEGRADED, NULL);
+	sites(&l, 1, SITE_OK, "10.30.0.1");
 	struct pg_group *g;
-	assert_int_equal(find(&l, &rules, &g), 1);
+	assert_int_equal(find(&l, rules, &g), 1);
 	assert_int_equal(g[0].nbad, 2);
 	assert_string_equal(l.s[g[0].bad[0]].agent, "a");
 	assert_string_equal(l.s[g[0].bad[1]].agent, "b");
@@ -222,12 +235,10 @@ test_all_bad_is_said_not_localised(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.2");
-	site(&l, "d", SITE_DEGRADED, "10.30.0.1");
-	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
-	struct incidents *in = incidents_new(&r);
-	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_DEGRADED, "10.20.0.2");
+	sites(&l, 1, SITE_DEGRADED, "10.30.0.1");
+	struct incidents *in = incidents_at(&l, T0);
 	size_t n;
 	struct incident *v = incidents_list(in, &n);
 	assert_int_equal(n, 1);
@@ -242,14 +253,11 @@ test_start_carry_end(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "c", SITE_OK, "10.20.0.1");
-	site(&l, "d", SITE_OK, "10.30.0.1");
-	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
-	struct incidents *in = incidents_new(&r);
+	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
+	struct incidents *in = incidents_at(&l, T0);
 	size_t n;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
 	struct incident *v = incidents_list(in, &n);
 	assert_int_equal(n, 1);
 	assert_int_equal(v[0].id, 1);
@@ -301,11 +309,9 @@ test_hold_and_release(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "c", SITE_OK, "10.30.0.1");
-	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
-	struct incidents *in = incidents_new(&r);
+	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 1, SITE_OK, "10.30.0.1");
+	struct incidents *in = incidents_new(&irules);
 	/* before any incident: held for hold_ms when a path is known */
 	assert_true(incidents_holds(in, "a", true, T0, T0 + 30 * SEC));
 	assert_false(incidents_holds(in, "a", true, T0, T0 + 90 * SEC));
@@ -327,11 +333,8 @@ test_json_and_restore(void **state)
 {
 	(void)state;
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
-	struct incidents_rules r = { rules, 90 * SEC, 3600 * SEC };
-	struct incidents *in = incidents_new(&r);
-	assert_int_equal(incidents_update(in, l.s, l.n, T0), PANTAU_OK);
+	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
+	struct incidents *in = incidents_at(&l, T0);
 	size_t n;
 	json_t *o = incident_json(&incidents_list(in, &n)[0]);
 	assert_non_null(o);
@@ -341,7 +344,7 @@ test_json_and_restore(void **state)
 	struct incident x;
 	assert_true(incident_from_json(o, &x));
 	json_decref(o);
-	struct incidents *again = incidents_new(&r);
+	struct incidents *again = incidents_new(&irules);
 	assert_int_equal(incidents_restore(again, &x), PANTAU_OK);
 	incident_clear(&x);
 	const struct incident *y = incidents_of_site(again, "b");
@@ -411,8 +414,7 @@ test_incidents_and_paths_survive_a_restart(void **state)
 	struct incwatch *w = incwatch_new(&r, db, T0);
 	assert_non_null(w);
 	struct lab l = { .n = 0 };
-	site(&l, "a", SITE_DEGRADED, "10.20.0.1");
-	site(&l, "b", SITE_DEGRADED, "10.20.0.1");
+	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
 	assert_int_equal(incidents_update(incwatch_incidents(w), l.s, l.n, T0), PANTAU_OK);
 	size_t n;
 	struct incident *v = incidents_list(incwatch_incidents(w), &n);

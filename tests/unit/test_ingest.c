@@ -16,16 +16,13 @@
 #include "collector/ingest/ingest.h"
 #include "collector/store/store.h"
 
-struct fixture {
-	struct db_fixture fx;
-};
-
-
+/* Each test's state: a store, the catalog and an ingest (db_harness.h). */
 static int
 setup(void **state)
 {
-	struct fixture *f = calloc(1, sizeof(*f));
-	db_fixture_open(&f->fx, "ingest", 1000);
+	struct db_fixture *f = calloc(1, sizeof(*f));
+	assert_non_null(f);
+	db_fixture_open(f, "ingest", 1000);
 	*state = f;
 	return 0;
 }
@@ -33,23 +30,15 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	struct fixture *f = *state;
-	db_fixture_close(&f->fx);
-	free(f);
+	db_fixture_close(*state);
+	free(*state);
 	return 0;
 }
 
-
-static long long
-count(struct fixture *f, const char *sql)
-{
-	return db_fixture_count(&f->fx, sql);
-}
-
 static void
-batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
+batch(struct db_fixture *f, const char *topic_agent, const char *agent, int seq, const char *loss)
 {
-	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = topic_agent, .agent = agent,
 		.ts = "2024-02-14T06:00:30.125Z", .loss = loss, .boot = 1, .seq = seq,
 		.recv_ms = 1707890431000LL });
 }
@@ -57,28 +46,28 @@ batch(struct fixture *f, const char *topic_agent, const char *agent, int seq, co
 /* The collector's monotonic clock keeps the estimates (collector/ingest/bootclock.h):
  * its wall clock minus it, read at each message, may differ by a millisecond. */
 static void
-assert_near(struct fixture *f, const char *sql, long long want)
+assert_near(struct db_fixture *f, const char *sql, long long want)
 {
-	long long got = count(f, sql);
+	long long got = db_fixture_count(f, sql);
 	if (got < want - 1 || got > want + 1)
 		fail_msg("%s: %lld, not %lld", sql, got, want);
 }
 
 /* A batch of ag-clk, boot 1, stamped ts, with mono_ms (<= 0: none), received at recv. */
 static void
-clocked(struct fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
+clocked(struct db_fixture *f, int seq, const char *ts, int64_t mono, int64_t recv)
 {
-	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
 		.ts = ts, .loss = "0", .boot = 1, .seq = seq, .recv_ms = recv, .mono_ms = mono });
 }
 
 static void
-clock_birth(struct fixture *f, int boot, int64_t mono, int64_t recv)
+clock_birth(struct db_fixture *f, int boot, int64_t mono, int64_t recv)
 {
 	char birth[160];
 	snprintf(birth, sizeof(birth), "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-clk\","
 	    "\"boot\":%d,\"mono_ms\":%lld,\"interval\":60}", boot, (long long)mono);
-	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
+	ingest_message(f->in, "pantau/v1/32/3273/ag-clk/status", birth, strlen(birth), recv);
 }
 
 /* Time by the collector's clock (docs/protocol.md, "Time"): with mono_ms a
@@ -88,7 +77,7 @@ clock_birth(struct fixture *f, int boot, int64_t mono, int64_t recv)
 static void
 test_retimed_and_rejected(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
 	clock_birth(f, 1, 4000, recv - 1000);
 	clocked(f, 1, "2024-02-14T06:00:30.900Z", 5000, recv);           /* in step: kept */
@@ -96,16 +85,16 @@ test_retimed_and_rejected(void **state)
 	clocked(f, 3, "9999-12-31T23:59:59Z", 125000, recv + 120000);
 	clocked(f, 4, "9999-12-31T23:59:59Z", -1, recv + 180000);          /* no mono: rejected */
 	clocked(f, 5, "2019-12-31T23:59:59Z", -1, recv + 240000);
-	const struct ingest_stats *s = ingest_stats(f->fx.in);
+	const struct ingest_stats *s = ingest_stats(f->in);
 	assert_int_equal(s->batches_stored, 3);
 	assert_int_equal(s->retimed, 2);
 	assert_int_equal(s->rejected_by[WIRE_REJ_BAD_TIMESTAMP], 2);
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
-	assert_int_equal(count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(db_fixture_count(f, "SELECT ts_ms FROM batches WHERE seq = 1"), recv - 100);
+	assert_int_equal(db_fixture_count(f, "SELECT agent_ts_ms IS NULL FROM batches WHERE seq = 1"), 1);
 	/* the least ages 100 ppm: 6 ms in the minute since the first */
 	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 2", recv + 60006);
-	assert_int_equal(count(f, "SELECT agent_ts_ms FROM batches WHERE seq = 2"), 60000);
+	assert_int_equal(db_fixture_count(f, "SELECT agent_ts_ms FROM batches WHERE seq = 2"), 60000);
 	assert_near(f, "SELECT r.ts_ms FROM results r JOIN batches b ON b.id = r.batch_id"
 	                          " WHERE b.seq = 3", recv + 120000);
 	assert_near(f, "SELECT last_ts_ms FROM sites WHERE agent = 'ag-clk'",
@@ -113,10 +102,10 @@ test_retimed_and_rejected(void **state)
 	assert_near(f, "SELECT clock_offset_ms FROM boots WHERE agent = 'ag-clk'",
 	    recv - 5000);
 	/* a restarted collector goes on with the stored estimate */
-	ingest_free(f->fx.in);
-	f->fx.in = ingest_new(f->fx.store, f->fx.cat);
+	ingest_free(f->in);
+	f->in = ingest_new(f->store, f->cat);
 	clocked(f, 6, "1970-01-01T00:00:00Z", 305000, recv + 300000 + 9000); /* 9 s late */
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
 	assert_near(f, "SELECT ts_ms FROM batches WHERE seq = 6", recv + 300018);
 }
 
@@ -125,15 +114,15 @@ test_retimed_and_rejected(void **state)
 static void
 test_clock_of_a_reset_boot(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const int64_t recv = 1707890431000LL; /* 2024-02-14T06:00:31Z */
 	clock_birth(f, 5, 1000, recv - 60000);
 	clock_birth(f, 0, 2000, recv - 1000);
-	db_ingest_batch(f->fx.in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
+	db_ingest_batch(f->in, &(struct db_batch){ .topic_agent = "ag-clk", .agent = "ag-clk",
 		.ts = "2024-02-13T06:00:31Z", .loss = "0", .boot = 0, .seq = 1, .recv_ms = recv,
 		.mono_ms = 3000 });   /* a day behind: plausible, and off */
-	assert_int_equal(ingest_stats(f->fx.in)->retimed, 1);
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
+	assert_int_equal(ingest_stats(f->in)->retimed, 1);
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
 	assert_near(f, "SELECT ts_ms FROM batches WHERE boot = 0", recv);
 }
 
@@ -148,12 +137,12 @@ fake_base(void *ctx)
 static void
 test_collector_clock_step(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const int64_t t = 1707890431000LL;
 	int64_t base = t - 500000;   /* the collector booted 500 s ago */
 	struct clockest est;
 	struct clockest_time j;
-	struct bootclock *bc = bootclock_new(f->fx.store, fake_base, &base);
+	struct bootclock *bc = bootclock_new(f->store, fake_base, &base);
 	assert_non_null(bc);
 	assert_true(bootclock_feed(bc, "ag-1", 1, 1000, t, true, &est));
 	assert_int_equal(clockest_time(&est, 1000), t);
@@ -169,16 +158,17 @@ test_collector_clock_step(void **state)
 static void
 test_catalog(void **state)
 {
-	struct fixture *f = *state;
-	assert_int_equal(f->fx.cat->nprovinces, 38);
-	assert_int_equal(f->fx.cat->nregencies, 514);
-	const struct catalog_regency *r = catalog_regency(f->fx.cat, "32.73");
+	struct db_fixture *f = *state;
+	assert_int_equal(f->cat->nprovinces, 38);
+	assert_int_equal(f->cat->nregencies, 514);
+	const struct catalog_regency *r = catalog_regency(f->cat, "32.73");
 	assert_non_null(r);
 	assert_string_equal(r->name, "Kota Bandung");
-	assert_string_equal(catalog_province(f->fx.cat, "32")->name, "Jawa Barat");
-	assert_non_null(catalog_regency(f->fx.cat, "96.01"));  /* Papua Barat Daya, 2022 */
-	assert_null(catalog_regency(f->fx.cat, "32.99"));
-	assert_int_equal(count(f, "SELECT count(*) FROM regencies"), 0); /* loaded by collector */
+	assert_string_equal(catalog_province(f->cat, "32")->name, "Jawa Barat");
+	assert_non_null(catalog_regency(f->cat, "96.01"));  /* Papua Barat Daya, 2022 */
+	assert_null(catalog_regency(f->cat, "32.99"));
+	/* the regencies table is the collector's to load */
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM regencies"), 0);
 }
 
 static void
@@ -203,31 +193,31 @@ test_catalog_errors(void **state)
 static void
 test_store_and_duplicates(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	batch(f, "ag-1", "ag-1", 1, "0");
 	batch(f, "ag-1", "ag-1", 1, "0"); /* redelivered */
 	batch(f, "ag-1", "ag-1", 2, "0");
-	const struct ingest_stats *s = ingest_stats(f->fx.in);
+	const struct ingest_stats *s = ingest_stats(f->in);
 	assert_int_equal(s->received, 3);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->results_stored, 4);
 	assert_int_equal(s->duplicates, 1);
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 2);
-	assert_int_equal(count(f, "SELECT count(*) FROM results"), 4);
-	assert_int_equal(count(f, "SELECT count(*) FROM results WHERE probe='tcp' AND ok=0 "
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM batches"), 2);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM results"), 4);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM results WHERE probe='tcp' AND ok=0 "
 	                          "AND error='refused'"), 2);
-	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-1'"),
+	assert_int_equal(db_fixture_count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-1'"),
 	    1707890430125LL);
-	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-1'"), 875);
-	assert_int_equal(count(f, "SELECT max_seq * 100 + stored * 10 + duplicates FROM boots "
+	assert_int_equal(db_fixture_count(f, "SELECT skew_ms FROM sites WHERE agent='ag-1'"), 875);
+	assert_int_equal(db_fixture_count(f, "SELECT max_seq * 100 + stored * 10 + duplicates FROM boots "
 	                          "WHERE agent='ag-1' AND boot=1"), 221);
 }
 
 static void
 test_boot_counts_survive_a_full_accumulator(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char agent[32];
 	for (int i = 0; i < BOOTACC_CAP; i++) { /* more boots than one transaction holds */
 		snprintf(agent, sizeof(agent), "ag-b%d", i);
@@ -235,28 +225,28 @@ test_boot_counts_survive_a_full_accumulator(void **state)
 		batch(f, agent, agent, 2, "0");
 	}
 	batch(f, "ag-b0", "ag-b0", 2, "0"); /* a duplicate */
-	assert_int_equal(store_commit(f->fx.store), PANTAU_OK);
-	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%'"),
+	assert_int_equal(store_commit(f->store), PANTAU_OK);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%'"),
 	    BOOTACC_CAP);
-	assert_int_equal(count(f, "SELECT sum(stored) FROM boots WHERE agent LIKE 'ag-b%'"),
+	assert_int_equal(db_fixture_count(f, "SELECT sum(stored) FROM boots WHERE agent LIKE 'ag-b%'"),
 	    2 * BOOTACC_CAP);
-	assert_int_equal(count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%' AND "
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM boots WHERE agent LIKE 'ag-b%' AND "
 	                          "max_seq = 2"), BOOTACC_CAP);
-	assert_int_equal(count(f, "SELECT duplicates FROM boots WHERE agent = 'ag-b0'"), 1);
+	assert_int_equal(db_fixture_count(f, "SELECT duplicates FROM boots WHERE agent = 'ag-b0'"), 1);
 }
 
 static void
 test_bad_input_counted_and_neighbours_stored(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	batch(f, "ag-2", "ag-2", 1, "0");
-	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
+	ingest_message(f->in, "pantau/v1/32/3273/ag-2/result", "{not json", 9, 1);
 	batch(f, "ag-2", "ag-2", 2, "250");    /* loss out of range */
 	batch(f, "ag-2", "ag-9", 3, "0");      /* agent differs from topic */
-	ingest_message(f->fx.in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
-	ingest_message(f->fx.in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
+	ingest_message(f->in, "pantau/v1/32/3299/ag-2/result", "{}", 2, 1); /* no such regency */
+	ingest_message(f->in, "pantau/v1/32/3273/ag-2/check", "{}", 2, 1);  /* ignored */
 	batch(f, "ag-2", "ag-2", 4, "0");
-	const struct ingest_stats *s = ingest_stats(f->fx.in);
+	const struct ingest_stats *s = ingest_stats(f->in);
 	assert_int_equal(s->batches_stored, 2);
 	assert_int_equal(s->rejected, 4);
 	assert_int_equal(s->rejected_by[WIRE_REJ_NOT_JSON], 1);
@@ -264,13 +254,13 @@ test_bad_input_counted_and_neighbours_stored(void **state)
 	assert_int_equal(s->rejected_by[WIRE_REJ_AGENT_MISMATCH], 1);
 	assert_int_equal(s->rejected_by[WIRE_REJ_UNKNOWN_REGION], 1);
 	assert_int_equal(s->ignored, 1);
-	assert_int_equal(count(f, "SELECT count(*) FROM batches WHERE agent='ag-2'"), 2);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM batches WHERE agent='ag-2'"), 2);
 }
 
 static void
 test_older_batch_keeps_latest_figures(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const char *topic = "pantau/v1/32/3273/ag-4/result";
 	const char *newer = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":2,"
 	                    "\"ts\":\"2024-02-14T06:01:00Z\",\"results\":[],"
@@ -278,15 +268,15 @@ test_older_batch_keeps_latest_figures(void **state)
 	const char *older = "{\"v\":1,\"agent\":\"ag-4\",\"boot\":1,\"seq\":1,"
 	                    "\"ts\":\"2024-02-14T06:00:00Z\",\"results\":[],"
 	                    "\"outbox\":{\"pending\":7,\"dropped\":3}}";
-	ingest_message(f->fx.in, topic, newer, strlen(newer), 1707890461000LL);
-	ingest_message(f->fx.in, topic, older, strlen(older), 1707890462000LL); /* resent late */
-	assert_int_equal(count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-4'"),
+	ingest_message(f->in, topic, newer, strlen(newer), 1707890461000LL);
+	ingest_message(f->in, topic, older, strlen(older), 1707890462000LL); /* resent late */
+	assert_int_equal(db_fixture_count(f, "SELECT last_ts_ms FROM sites WHERE agent='ag-4'"),
 	    1707890460000LL);
-	assert_int_equal(count(f, "SELECT skew_ms FROM sites WHERE agent='ag-4'"), 1000);
-	assert_int_equal(count(f, "SELECT outbox_pending FROM sites WHERE agent='ag-4'"), 0);
-	assert_int_equal(count(f, "SELECT last_result_ms FROM sites WHERE agent='ag-4'"),
+	assert_int_equal(db_fixture_count(f, "SELECT skew_ms FROM sites WHERE agent='ag-4'"), 1000);
+	assert_int_equal(db_fixture_count(f, "SELECT outbox_pending FROM sites WHERE agent='ag-4'"), 0);
+	assert_int_equal(db_fixture_count(f, "SELECT last_result_ms FROM sites WHERE agent='ag-4'"),
 	    1707890462000LL);
-	assert_int_equal(count(f, "SELECT count(*) FROM batches WHERE agent='ag-4'"), 2);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM batches WHERE agent='ag-4'"), 2);
 }
 
 /* A database of schema 3 (sites without the upload columns) is upgraded
@@ -294,11 +284,11 @@ test_older_batch_keeps_latest_figures(void **state)
 static void
 test_schema_3_upgraded(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	char db[160];
 	struct db *old;
 	struct store *s;
-	snprintf(db, sizeof(db), "%s/old.db", f->fx.dir);
+	snprintf(db, sizeof(db), "%s/old.db", f->dir);
 	assert_int_equal(db_sqlite_open(db, DB_SQLITE_CREATE, &old), DB_OK);
 	assert_int_equal(db_exec(old, "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
 	    "INSERT INTO meta VALUES('schema_version', '3');"
@@ -363,7 +353,7 @@ test_schema_3_upgraded(void **state)
 static void
 test_latest_upload(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const char *topic = "pantau/v1/32/3273/ag-5/result";
 	char msg[512];
 	const char *fmt = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":%d,"
@@ -372,39 +362,39 @@ test_latest_upload(void **state)
 	                  "{\"probe\":\"throughput\",\"target\":\"198.51.100.8:8080\",\"ok\":true,"
 	                  "\"upload\":{\"mbps\":%d}}]}";
 	snprintf(msg, sizeof(msg), fmt, 2, 5, 6, 4);
-	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890701000LL);
+	ingest_message(f->in, topic, msg, strlen(msg), 1707890701000LL);
 	/* the lower of the batch's two */
-	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+	assert_int_equal(db_fixture_count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 	snprintf(msg, sizeof(msg), fmt, 1, 1, 9, 9);       /* older, resent late */
-	ingest_message(f->fx.in, topic, msg, strlen(msg), 1707890702000LL);
-	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
-	assert_int_equal(count(f, "SELECT upload_ts_ms FROM sites WHERE agent='ag-5'"),
+	ingest_message(f->in, topic, msg, strlen(msg), 1707890702000LL);
+	assert_int_equal(db_fixture_count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+	assert_int_equal(db_fixture_count(f, "SELECT upload_ts_ms FROM sites WHERE agent='ag-5'"),
 	    1707890700000LL);
 	const char *none = "{\"v\":1,\"agent\":\"ag-5\",\"boot\":1,\"seq\":3,"
 	                   "\"ts\":\"2024-02-14T06:06:00Z\",\"results\":[]}";
-	ingest_message(f->fx.in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
-	assert_int_equal(count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
+	ingest_message(f->in, topic, none, strlen(none), 1707890761000LL); /* no upload: kept */
+	assert_int_equal(db_fixture_count(f, "SELECT upload_mbps FROM sites WHERE agent='ag-5'"), 4);
 }
 
 static void
 test_status_messages(void **state)
 {
-	struct fixture *f = *state;
+	struct db_fixture *f = *state;
 	const char *birth = "{\"v\":1,\"state\":\"online\",\"agent\":\"ag-3\",\"boot\":5,"
 	                    "\"site\":\"SDN 1\",\"link\":\"vsat-geo\",\"interval\":30}";
 	const char *will = "{\"v\":1,\"state\":\"offline\",\"agent\":\"ag-3\",\"reason\":\"lost\"}";
 	const char *topic = "pantau/v1/32/3273/ag-3/status";
-	ingest_message(f->fx.in, topic, birth, strlen(birth), 1000);
-	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 1);
-	assert_int_equal(count(f, "SELECT interval_s FROM sites WHERE agent='ag-3'"), 30);
-	ingest_message(f->fx.in, topic, will, strlen(will), 2000);
-	assert_int_equal(count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 0);
-	assert_int_equal(count(f, "SELECT status_ms FROM sites WHERE agent='ag-3'"), 2000);
-	assert_int_equal(count(f, "SELECT count(*) FROM sites WHERE agent='ag-3' AND "
+	ingest_message(f->in, topic, birth, strlen(birth), 1000);
+	assert_int_equal(db_fixture_count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 1);
+	assert_int_equal(db_fixture_count(f, "SELECT interval_s FROM sites WHERE agent='ag-3'"), 30);
+	ingest_message(f->in, topic, will, strlen(will), 2000);
+	assert_int_equal(db_fixture_count(f, "SELECT online FROM sites WHERE agent='ag-3'"), 0);
+	assert_int_equal(db_fixture_count(f, "SELECT status_ms FROM sites WHERE agent='ag-3'"), 2000);
+	assert_int_equal(db_fixture_count(f, "SELECT count(*) FROM sites WHERE agent='ag-3' AND "
 	                          "link='vsat-geo' AND online_reason='lost'"), 1);
-	ingest_message(f->fx.in, topic, "", 0, 3000); /* retained message cleared */
-	assert_int_equal(ingest_stats(f->fx.in)->ignored, 1);
-	assert_int_equal(ingest_stats(f->fx.in)->status_stored, 2);
+	ingest_message(f->in, topic, "", 0, 3000); /* retained message cleared */
+	assert_int_equal(ingest_stats(f->in)->ignored, 1);
+	assert_int_equal(ingest_stats(f->in)->status_stored, 2);
 }
 
 #define UNIT_SETUP setup

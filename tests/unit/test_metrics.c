@@ -227,8 +227,7 @@ icmp(struct fixture *f, const char *regency, const char *agent, int64_t t, int l
 {
 	struct wire_result r;
 	icmp_train(&r, 50, lost, p95, 1.5);
-	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	struct wire_batch b = one_result_batch(agent, ++f->seq, t, &r);
 	engine_batch(f->e, regency, &b, t);
 }
 
@@ -249,8 +248,7 @@ passive(struct fixture *f, const char *regency, const char *agent, int64_t t, do
 	wire_result_set(&r, "dns_ms.p50", 12);
 	wire_result_set(&r, "resets", 3);
 	wire_result_set(&r, "syn_unanswered", 1);
-	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	struct wire_batch b = one_result_batch(agent, ++f->seq, t, &r);
 	engine_batch(f->e, regency, &b, t);
 }
 

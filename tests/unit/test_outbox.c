@@ -105,21 +105,21 @@ test_order_ack_and_restart(void **state)
 		push(f, s, 100, 0);
 	send_expect(f, 1, true, 100);
 	send_expect(f, 2, true, 101);
-	assert_int_equal(outbox_inflight(f->ob), 2);
+	assert_int_equal(outbox_stats(f->ob).inflight, 2);
 	assert_false(outbox_ack(f->ob, 999, 0));
 	assert_true(outbox_ack(f->ob, 101, 0)); /* out of order */
-	assert_int_equal(outbox_pending(f->ob), 2);
+	assert_int_equal(outbox_stats(f->ob).pending, 2);
 	reopen(f, 0); /* as after a crash: 1 was in flight, 3 never sent */
-	assert_int_equal(outbox_pending(f->ob), 2);
-	assert_int_equal(outbox_held(f->ob), 3);
+	assert_int_equal(outbox_stats(f->ob).pending, 2);
+	assert_int_equal(outbox_stats(f->ob).held, 3);
 	send_expect(f, 1, false, 1);
 	send_expect(f, 3, false, 2);
 	assert_true(outbox_ack(f->ob, 1, 0));
 	assert_true(outbox_ack(f->ob, 2, 0));
-	assert_int_equal(outbox_pending(f->ob), 0);
+	assert_int_equal(outbox_stats(f->ob).pending, 0);
 	reopen(f, 0);
-	assert_int_equal(outbox_pending(f->ob), 0);
-	assert_int_equal(outbox_dropped(f->ob), 0);
+	assert_int_equal(outbox_stats(f->ob).pending, 0);
+	assert_int_equal(outbox_stats(f->ob).dropped, 0);
 }
 
 static void
@@ -132,7 +132,7 @@ test_requeue_and_live_first(void **state)
 	push(f, 2, 100, 0);
 	send_expect(f, 1, true, 1);
 	outbox_requeue(f->ob); /* connection lost: 1 and 2 are backlog now */
-	assert_int_equal(outbox_inflight(f->ob), 0);
+	assert_int_equal(outbox_stats(f->ob).inflight, 0);
 	assert_false(outbox_ack(f->ob, 1, 0)); /* old mids mean nothing now */
 	assert_false(outbox_next(f->ob, false, &it)); /* no live batch */
 	push(f, 3, 100, 0);                      /* measured while disconnected */
@@ -155,16 +155,16 @@ test_full_drops_whole_oldest_segments(void **state)
 	reopen(f, 0);
 	for (int64_t s = 1; s <= 40; s++)
 		push(f, s, 1000, 0);
-	assert_true(outbox_bytes(f->ob) <= f->o.max_bytes);
-	uint64_t dropped = outbox_dropped(f->ob);
+	assert_true(outbox_stats(f->ob).bytes <= f->o.max_bytes);
+	uint64_t dropped = outbox_stats(f->ob).dropped;
 	assert_true(dropped > 0);
 	assert_int_equal(dropped % 3, 0); /* whole segments */
-	assert_int_equal(outbox_pending(f->ob) + dropped, 40);
+	assert_int_equal(outbox_stats(f->ob).pending + dropped, 40);
 	outbox_requeue(f->ob);
 	assert_true(outbox_next(f->ob, true, &it));
 	assert_int_equal(it.seq, (int64_t)dropped + 1); /* the oldest left */
 	reopen(f, 0);
-	assert_int_equal(outbox_pending(f->ob) + dropped, 40);
+	assert_int_equal(outbox_stats(f->ob).pending + dropped, 40);
 }
 
 static void
@@ -187,17 +187,17 @@ test_retention_and_age(void **state)
 	for (int64_t s = 1; s <= 9; s++)
 		push(f, s, 1000, 0);
 	ack_all(f, 1000);
-	size_t held = outbox_held(f->ob);
+	size_t held = outbox_stats(f->ob).held;
 	outbox_expire(f->ob, DAY_MS); /* not yet past retention */
-	assert_int_equal(outbox_held(f->ob), held);
+	assert_int_equal(outbox_stats(f->ob).held, held);
 	outbox_expire(f->ob, DAY_MS + 1001);
-	assert_true(outbox_held(f->ob) < held); /* delivered ones deleted */
-	assert_int_equal(outbox_dropped(f->ob), 0);
+	assert_true(outbox_stats(f->ob).held < held); /* delivered ones deleted */
+	assert_int_equal(outbox_stats(f->ob).dropped, 0);
 	for (int64_t s = 10; s <= 18; s++)         /* never delivered */
 		push(f, s, 1000, 2 * DAY_MS);
 	outbox_expire(f->ob, 2 * DAY_MS + f->o.max_age_ms + 1);
-	assert_true(outbox_dropped(f->ob) > 0);
-	assert_int_equal(outbox_pending(f->ob) + outbox_dropped(f->ob), 9);
+	assert_true(outbox_stats(f->ob).dropped > 0);
+	assert_int_equal(outbox_stats(f->ob).pending + outbox_stats(f->ob).dropped, 9);
 }
 
 static void
@@ -210,13 +210,13 @@ test_replay(void **state)
 	ack_all(f, 0);
 	assert_int_equal(outbox_replay(f->ob, BOOT, 2, 3, NULL, NULL), 2);
 	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3, NULL, NULL), 0); /* no such boot */
-	assert_int_equal(outbox_pending(f->ob), 2);
+	assert_int_equal(outbox_stats(f->ob).pending, 2);
 	send_expect(f, 2, true, 1);
 	send_expect(f, 3, true, 2);
 	assert_true(outbox_ack(f->ob, 1, 0));
 	assert_true(outbox_ack(f->ob, 2, 0));
 	reopen(f, 0);
-	assert_int_equal(outbox_pending(f->ob), 0);
+	assert_int_equal(outbox_stats(f->ob).pending, 0);
 }
 
 struct gone_list {
@@ -282,10 +282,10 @@ test_torn_tail_is_skipped(void **state)
 	assert_int_equal(stat(path, &st), 0);
 	assert_int_equal(truncate(path, st.st_size - 10), 0); /* crash mid-write of 3 */
 	reopen(f, 0);
-	assert_int_equal(outbox_held(f->ob), 2);
+	assert_int_equal(outbox_stats(f->ob).held, 2);
 	push(f, 4, 200, 0); /* appended after the last good record */
 	reopen(f, 0);
-	assert_int_equal(outbox_held(f->ob), 3);
+	assert_int_equal(outbox_stats(f->ob).held, 3);
 	send_expect(f, 1, false, 1);
 	send_expect(f, 2, false, 2);
 	send_expect(f, 4, false, 3);
@@ -308,7 +308,7 @@ test_corrupt_record_is_skipped(void **state)
 	assert_int_equal(pwrite(fd, "X", 1, SEG_HDR_LEN + 1000 + SEG_HDR_LEN + 500), 1);
 	close(fd);
 	reopen(f, 0);
-	assert_int_equal(outbox_held(f->ob), 4); /* 1, then 4..6: the rest of segment 1 skipped */
+	assert_int_equal(outbox_stats(f->ob).held, 4); /* 1, then 4..6: the rest of segment 1 skipped */
 	send_expect(f, 1, false, 1);
 	send_expect(f, 4, false, 2);
 }
@@ -330,10 +330,10 @@ test_write_failure_is_counted(void **state)
 	assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
 	signal(SIGXFSZ, prev);
 	assert_int_equal(rc, PANTAU_ERR_IO);
-	assert_int_equal(outbox_dropped(f->ob), 1);
+	assert_int_equal(outbox_stats(f->ob).dropped, 1);
 	push(f, 3, 1000, 0); /* space again: goes on after the good records */
 	reopen(f, 0);
-	assert_int_equal(outbox_held(f->ob), 2);
+	assert_int_equal(outbox_stats(f->ob).held, 2);
 	send_expect(f, 1, false, 1);
 	send_expect(f, 3, false, 2);
 }

@@ -18,6 +18,7 @@
 #include "probe_harness.h"
 #include "agent/probes/dnsreply.h"
 #include "agent/probes/dnsservers.h"
+#include "harness_files.h"
 
 /* The one dnsmasq of this file (a test's fixture, not product state). */
 static pid_t dnsmasq_pid = -1;
@@ -269,13 +270,9 @@ test_dns_server_lists(void **state)
 	assert_false(dnsservers_parse("resolver.example", &s, why, sizeof(why)));
 	assert_non_null(strstr(why, "not a resolver address"));
 	assert_false(dnsservers_parse("1.1.1.1,2.2.2.2,3.3.3.3,4.4.4.4", &s, why, sizeof(why)));
-	char path[] = "/tmp/pantau-dns-resolv-XXXXXX";
-	int fd = mkstemp(path);
-	assert_true(fd >= 0);
-	const char *conf = "# x\nsearch example\nnameserver 198.18.0.9\nnameserver fe80::1%eth0\n"
-	                   "nameserver ::1\n";
-	assert_int_equal(write(fd, conf, strlen(conf)), (ssize_t)strlen(conf));
-	close(fd);
+	char path[HARNESS_PATH_MAX];
+	harness_file(path, "# x\nsearch example\nnameserver 198.18.0.9\nnameserver fe80::1%eth0\n"
+	                   "nameserver ::1\n");
 	assert_true(dnsservers_read_conf(path, &s, why, sizeof(why)));
 	assert_int_equal(s.n, 2);
 	assert_string_equal(s.text[1], "[::1]:53");

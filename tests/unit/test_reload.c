@@ -27,6 +27,7 @@
 #include "ratelimit.h"
 #include "resultkind.h"
 #include "harness_files.h"
+#include "result_harness.h"
 
 #define T0 1700000000000LL
 #define SEC 1000LL
@@ -111,13 +112,8 @@ static enum site_status
 batch(struct fixture *f, const char *agent, int64_t t)
 {
 	struct wire_result r;
-	wire_result_init(&r, rk_find("icmp"), "icmp", "198.18.0.1");
-	wire_result_set(&r, "sent", 20);
-	wire_result_set(&r, "recv", 19);
-	wire_result_set(&r, "rtt_ms.p95", 20);
-	wire_result_set(&r, "jitter_ms", 1);
-	struct wire_batch b = { .agent = agent, .boot = 1, .seq = ++f->seq, .ts_ms = t,
-		.nresults = 1, .results = &r, .outbox_pending = -1, .outbox_dropped = -1 };
+	icmp_train(&r, 20, 1, 20, 1);
+	struct wire_batch b = one_result_batch(agent, ++f->seq, t, &r);
 	struct engine_site_view v;
 	engine_batch(f->h.e, "32.73", &b, t);
 	assert_true(engine_site(f->h.e, agent, t, &v));

@@ -47,14 +47,14 @@ teardown(void **state)
 }
 
 
-/* A batch of two results received at recv_ms; measured in 2024 whatever
- * recv_ms is, so only the receive time can decide. */
 static long long
 count(struct fixture *f, const char *sql)
 {
 	return db_fixture_count(&f->fx, sql);
 }
 
+/* A batch of two results received at recv_ms; measured in 2024 whatever
+ * recv_ms is, so only the receive time can decide. */
 static void
 batch(struct fixture *f, const char *agent, int boot, int seq, int64_t recv_ms)
 {
