@@ -50,6 +50,8 @@ KIND_NAMES_ALLOWED = {
                                "result kind",
     "agent/check.c": "`pantau-agent check` says each kind's result its own way: moves into "
                      "agent/probes/ with the probe kinds' spec parts (issue 12, item 2)",
+    "agent/check_report.c": "the part of agent/check.c that prints a probe result's line, "
+                            "split off it; the same reason as agent/check.c",
 }
 KIND_HOMES = ("common/resultkind.c", "agent/probes/", "agent/worker/", "tests/")
 HASH_COMMENT = re.compile(r"(?m)^\s*#[^\n]*")
