@@ -80,6 +80,14 @@ class ClockTest(E2ETestCase):
             self.wait_seq(agent, self.seq)
         return self.seq
 
+    def born_with_batches(self, agent, n):
+        """agent's birth, its clock right, then n batches without loss;
+        returns the site once the last is stored."""
+        self.birth(agent)
+        for _ in range(n):
+            seq = self.send(agent, 0)
+        return self.wait_seq(agent, seq)
+
     def site(self, agent):
         return http_json(f"{self.api}/api/v1/sites/{agent}")[1]
 
@@ -147,10 +155,7 @@ class ClockTest(E2ETestCase):
 
     def test_jump_in_mid_boot(self):
         ag = "ag-3273-0103"
-        self.birth(ag)
-        for _ in range(3):
-            seq = self.send(ag, 0)
-        self.wait_seq(ag, seq)
+        self.born_with_batches(ag, 3)
         self.wait_reason(ag, "OK", "within bounds")
         # the wall clock steps back two hours, boot and mono_ms run on
         site = self.loss_degrades(ag, -2 * 3600 * 1000)
@@ -169,10 +174,7 @@ class ClockTest(E2ETestCase):
 
     def test_9999(self):
         ag = "ag-3273-0105"
-        self.birth(ag)
-        for _ in range(3):
-            seq = self.send(ag, 0)
-        self.wait_seq(ag, seq)
+        self.born_with_batches(ag, 3)
         # without mono_ms it cannot be placed: rejected, the batches around it stored
         before = self.stats()["rejected_by"]["bad_timestamp"]
         self.send(ag, 0, ts="9999-12-31T23:59:59.000Z", mono=False, stored=False)
@@ -190,9 +192,7 @@ class ClockTest(E2ETestCase):
         that waited 20 s in the agent's outbox is known for one, not taken
         for a clock 20 s behind."""
         ag = "ag-3273-0106"
-        self.birth(ag)
-        seq = self.send(ag, 0)
-        self.wait_seq(ag, seq)
+        self.born_with_batches(ag, 1)
         # no retained birth to learn from again: only the stored estimate
         self.broker.publish(topic(ag, "status"), None, retain=True)
         self.assertEqual(self.collector.stop(), 0)
