@@ -176,6 +176,18 @@ make_def(struct fx *f, const struct probe_kind *kind, const char *target, const 
 	cfg_file_free(file);
 }
 
+/* Ready the fixture for another probe in the same case: the last
+ * definition's parameters and its result gone, no run done yet. */
+static inline void
+next_probe(struct fx *f)
+{
+	free(f->def.params);
+	f->def.params = NULL;
+	json_decref(f->result);
+	f->result = NULL;
+	f->ndone = 0;
+}
+
 static inline void
 start_probe_with(struct fx *f, struct probe_run *run, void *owner,
     void (*done)(struct probe_run *, json_t *))

@@ -40,13 +40,22 @@ assert_sent_recv(const json_t *r, int sent, int recv)
 	assert_int_equal((int)num(r, "recv"), recv);
 }
 
+/* An icmp definition on sock; the case is skipped where the box gives
+ * the test no ICMP socket of that family. */
+static void
+icmp_def(struct fx *f, const struct icmpsock *sock, const char *target, const char *keys,
+    int timeout_ms)
+{
+	if (sock == NULL)
+		skip();
+	make_def(f, agent_kind("icmp"), target, keys, timeout_ms);
+}
+
 static void
 test_icmp_loopback(void **state)
 {
 	struct fx *f = *state;
-	if (f->icmp4 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
+	icmp_def(f, f->icmp4, "127.0.0.1", "count = 10\nspacing_ms = 10", 1000);
 	const json_t *r = run_probe(f);
 	assert_sent_recv(r, 10, 10);
 	assert_true(num(r, "loss_pct") == 0.0);
@@ -63,9 +72,7 @@ static void
 test_icmp_ipv6_loopback(void **state)
 {
 	struct fx *f = *state;
-	if (f->icmp6 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
+	icmp_def(f, f->icmp6, "::1", "count = 5\nspacing_ms = 10\nsize = 100", 1000);
 	const json_t *r = run_probe(f);
 	assert_sent_recv(r, 5, 5);
 	assert_string_equal(str(r, "addr"), "::1");
@@ -97,9 +104,7 @@ test_icmp_two_trains_share_socket(void **state)
 	struct fx *f = *state;
 	struct twin a = { .f = f }, b = { .f = f };
 	struct probe_run ra, rb;
-	if (f->icmp4 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 8\nspacing_ms = 10", 1000);
+	icmp_def(f, f->icmp4, "127.0.0.1", "count = 8\nspacing_ms = 10", 1000);
 	start_probe_with(f, &ra, &a, on_twin_done);
 	start_probe_with(f, &rb, &b, on_twin_done);
 	assert_true(spin_until(&f->loop, &f->ndone, 2, DEADLINE_MS));
@@ -133,9 +138,7 @@ static void
 test_icmp_unresolvable(void **state)
 {
 	struct fx *f = *state;
-	if (f->icmp4 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
+	icmp_def(f, f->icmp4, "nosuchhost.invalid", "count = 3\nspacing_ms = 10", 200);
 	const json_t *r = run_probe(f);
 	assert_sent_recv(r, 0, 0);
 	assert_true(num(r, "loss_pct") == 100.0);
@@ -155,9 +158,7 @@ static void
 test_icmp_no_answer(void **state)
 {
 	struct fx *f = *state;
-	if (f->icmp4 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "198.51.100.1", "count = 3\nspacing_ms = 10", 100);
+	icmp_def(f, f->icmp4, "198.51.100.1", "count = 3\nspacing_ms = 10", 100);
 	int64_t t0 = clock_mono_ms();
 	const json_t *r = run_probe(f);
 	int64_t took = clock_mono_ms() - t0;
@@ -175,9 +176,7 @@ static void
 test_icmp_cancel_midrun(void **state)
 {
 	struct fx *f = *state;
-	if (f->icmp4 == NULL)
-		skip();
-	make_def(f, agent_kind("icmp"), "127.0.0.1", "count = 100\nspacing_ms = 10", 1000);
+	icmp_def(f, f->icmp4, "127.0.0.1", "count = 100\nspacing_ms = 10", 1000);
 	int before = open_handles(&f->loop);
 	start_probe(f, &f->run, f);
 	assert_false(spin(&f->loop, &f->ndone, 60)); /* still running after 60 ms */
@@ -399,14 +398,12 @@ test_echo_answers_fails_and_times_out(void **state)
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal((int)num(r, "delay_ms"), 20);
 	assert_wire_valid(r);
-	free(f->def.params);
-	f->ndone = 0;
+	next_probe(f);
 	make_def(f, &echo_kind, "here", "fail = no luck", 0);
 	r = run_probe(f);
 	assert_false(json_is_true(json_object_get(r, "ok")));
 	assert_string_equal(str(r, "error"), "no luck");
-	free(f->def.params);
-	f->ndone = 0;
+	next_probe(f);
 	make_def(f, &echo_kind, "here", "delay_ms = 500", 30);
 	r = run_probe(f);
 	assert_string_equal(str(r, "error"), "timed out after 30 ms");

@@ -161,8 +161,7 @@ via_worker_to(struct fx *f, const char *worker, const char *target, int timeout_
 	assert_int_equal(budget_new(NULL, 10000000, clock_real_ms(), &b), PANTAU_OK);
 	f->env.budget = b;
 	f->env.worker = worker;
-	f->ndone = 0;
-	free(f->def.params);
+	next_probe(f);
 	make_def(f, agent_kind("http"), target, NULL, timeout_ms);
 	const json_t *r = run_probe(f);
 	assert_null(f->run.state);
