@@ -16,6 +16,7 @@
 
 #include "common/brokerlist.h"
 #include "common/mqttc.h"
+#include "port_harness.h"
 
 static void
 test_one_host_keeps_the_port(void **state)
@@ -89,20 +90,6 @@ on_fail(void *ctx, enum mqttc_fail why, const char *text)
 		mqttc_disconnect(s->c);
 }
 
-/* A loopback port where nothing listens (bound, then closed). */
-static int
-refused_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	assert_true(fd >= 0);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, len), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
 static void
 test_client_tries_each_broker_in_turn(void **state)
 {
@@ -112,7 +99,7 @@ test_client_tries_each_broker_in_turn(void **state)
 	struct mqttc_opts o;
 	struct mqttc_callbacks cb = { .on_fail = on_fail };
 	char list[96], first[32], second[32];
-	int p1 = refused_port(), p2 = refused_port();
+	int p1 = harness_free_port(SOCK_STREAM), p2 = harness_free_port(SOCK_STREAM);
 	snprintf(list, sizeof(list), "127.0.0.1:%d, 127.0.0.1:%d", p1, p2);
 	snprintf(first, sizeof(first), "127.0.0.1:%d", p1);
 	snprintf(second, sizeof(second), "127.0.0.1:%d", p2);

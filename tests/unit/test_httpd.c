@@ -32,6 +32,7 @@
 #include "clock.h"
 #include "httpd.h"
 #include "harness_files.h"
+#include "port_harness.h"
 
 #define DEADLINE_MS 5000
 #define MAX_CLIENTS 8
@@ -305,20 +306,6 @@ assert_closed(struct fixture *f, int fd)
 	assert_int_equal(r.n, 0);
 }
 
-/* A port nothing listens on now. */
-static int
-free_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
-
 /* ---- fixture ---- */
 
 static int
@@ -388,7 +375,7 @@ static void
 watch_fails(struct fixture *f, const struct httpd_seams *seams, const char *want)
 {
 	char why[256];
-	int port = free_port();
+	int port = harness_free_port(SOCK_STREAM);
 	struct httpd_opts o = opts(f);
 	o.port = port;
 	o.seams = seams;

@@ -10,29 +10,15 @@
 #include <cmocka.h>
 
 #include "probe_harness.h"
+#include "port_harness.h"
 #include "agent/probes/pathtrace.h"
-
-/* A UDP port on 127.0.0.1 that nobody listens on (bound, then closed). */
-static int
-free_udp_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	assert_true(fd >= 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
-	assert_int_equal(getsockname(fd, (struct sockaddr *)&sa, &len), 0);
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 static void
 test_path_loopback_reached(void **state)
 {
 	struct fx *f = *state;
 	char keys[64];
-	snprintf(keys, sizeof(keys), "port = %d", free_udp_port());
+	snprintf(keys, sizeof(keys), "port = %d", harness_free_port(SOCK_DGRAM));
 	make_def(f, agent_kind("path"), "127.0.0.1", keys, 0);
 	const json_t *r = run_probe(f);
 	assert_wire_valid(r);

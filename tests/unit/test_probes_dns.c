@@ -19,24 +19,11 @@
 #include "agent/probes/dnsreply.h"
 #include "agent/probes/dnsservers.h"
 #include "harness_files.h"
+#include "port_harness.h"
 
 /* The one dnsmasq of this file (a test's fixture, not product state). */
 static pid_t dnsmasq_pid = -1;
 static int dnsmasq_port;
-
-static int
-free_udp_port(void)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET };
-	socklen_t len = sizeof(sa);
-	int fd = socket(AF_INET, SOCK_DGRAM, 0);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    getsockname(fd, (struct sockaddr *)&sa, &len) != 0)
-		return -1;
-	close(fd);
-	return ntohs(sa.sin_port);
-}
 
 /* dnsmasq answers a query on the port within ms. */
 static bool
@@ -65,7 +52,7 @@ group_setup(void **state)
 {
 	char port[32];
 	(void)state;
-	dnsmasq_port = free_udp_port();
+	dnsmasq_port = harness_free_port(SOCK_DGRAM);
 	snprintf(port, sizeof(port), "--port=%d", dnsmasq_port);
 	dnsmasq_pid = fork();
 	if (dnsmasq_pid == 0) {
@@ -208,7 +195,7 @@ static void
 test_dns_nothing_on_the_port(void **state)
 {
 	struct fx *f = *state;
-	int port = free_udp_port();
+	int port = harness_free_port(SOCK_DGRAM);
 	const json_t *r = run_dns(f, "ok.pantau.test", "A", port, "count = 1", 1000);
 	assert_int_equal((int)num(r, "recv"), 0);
 	assert_false(json_is_true(json_object_get(r, "ok")));
