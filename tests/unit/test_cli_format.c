@@ -84,6 +84,15 @@ render(pantau_err (*fn)(FILE *, const json_t *, const struct fmt_opts *), const 
 	return text;
 }
 
+/* got (freed here) is want to the byte; both are printed when not. */
+static void
+output_is(char *got, const char *want)
+{
+	if (strcmp(got, want) != 0)
+		fail_msg("output differs.\n--- got\n%s--- want\n%s---", got, want);
+	free(got);
+}
+
 static void
 expect(pantau_err (*fn)(FILE *, const json_t *, const struct fmt_opts *), const char *json,
     int width, bool color, const char *want)
@@ -91,9 +100,7 @@ expect(pantau_err (*fn)(FILE *, const json_t *, const struct fmt_opts *), const 
 	pantau_err rc;
 	char *got = render(fn, json, width, color, &rc);
 	assert_int_equal(rc, PANTAU_OK);
-	if (strcmp(got, want) != 0)
-		fail_msg("output differs.\n--- got\n%s--- want\n%s---", got, want);
-	free(got);
+	output_is(got, want);
 }
 
 static void
@@ -233,9 +240,7 @@ result_is(const char *json, bool color, const char *want)
 	fmt_result(out, r, color);
 	fclose(out);
 	json_decref(r);
-	if (strcmp(text, want) != 0)
-		fail_msg("got \"%s\", want \"%s\"", text, want);
-	free(text);
+	output_is(text, want);
 }
 
 static void
@@ -503,9 +508,7 @@ test_watch(void **state)
 	    "never   2 of 4 sites CRITICAL or OFFLINE: ag-3273-0002 connection lost (last will) 3 h "
 	    "ago\n"
 	    "... 1 more regency: pantau summary\n";
-	if (strcmp(got, want) != 0)
-		fail_msg("output differs.\n--- got\n%s--- want\n%s---", got, want);
-	free(got);
+	output_is(got, want);
 	got = render_watch(0, true);
 	assert_non_null(strstr(got, "\033[1;35mVOTE COUNTING WINDOW ACTIVE: WIB, WIT\033[0m\n"));
 	assert_non_null(strstr(got, "regencies at risk: \033[31m2\033[0m of 3"));
