@@ -79,6 +79,19 @@ class LabTestCase(E2ETestCase):
             return lab.run("site", L.irtt_client_argv(out_json, 0.2, 20)).returncode == 0
         wait_for(irtt_ready, 15, "irtt server in core", interval=0.2)
 
+    @staticmethod
+    def start_ping(lab, count, spacing_s):
+        """ping from the site to core, count echoes spacing_s apart, left
+        running beside the agent; ping_result() waits for it."""
+        return lab.popen("site", L.ping_argv(count, spacing_s), stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT, text=True)
+
+    @staticmethod
+    def ping_result(ping):
+        """The output of a ping start_ping() began, and what L.parse_ping reads in it."""
+        out, _ = ping.communicate(timeout=60)
+        return out, L.parse_ping(out)
+
     def close_lab(self, lab):
         lab.close()
         if lab.dl is None:
@@ -106,12 +119,9 @@ class LabRttTest(LabTestCase):
             rig.start_agent({"core": {"type": "icmp", "target": L.CORE_ADDR,
                                       "count": self.COUNT, "spacing_ms": self.SPACING_MS}},
                             interval=10)
-            pings.append(lab.popen("site", L.ping_argv(self.COUNT, self.SPACING_MS / 1000),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True))
+            pings.append(self.start_ping(lab, self.COUNT, self.SPACING_MS / 1000))
         for (rtt, lab, rig), ping in zip(runs, pings):
-            out, _ = ping.communicate(timeout=60)
-            ref = L.parse_ping(out)
+            out, ref = self.ping_result(ping)
             batch = rig.next_batch(started - 1, 30, f"the agent's result at {rtt} ms")
             r = batch["results"][0]
             with self.subTest(rtt_ms=rtt):

@@ -4,7 +4,6 @@ delay line to a web server in core; its handshake RTT (SYN -> SYN/ACK, the far s
 the capture point) against ping's median on the same path at 50, 300 and 600 ms, within
 max(0.5 ms, 3 %). Without root, `ip` or network namespaces it is skipped."""
 import os
-import subprocess
 import sys
 import threading
 import time
@@ -59,12 +58,9 @@ class LabPassiveRttTest(LabTestCase):
                 threads.append(threading.Thread(target=self.curl_loop, args=(lab, stop),
                                                 daemon=True))
                 threads[-1].start()
-            pings.append(lab.popen("site", L.ping_argv(self.PINGS, self.PING_SPACING_S),
-                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                   text=True))
+            pings.append(self.start_ping(lab, self.PINGS, self.PING_SPACING_S))
         for (rtt, lab, rig), ping in zip(runs, pings):
-            out, _ = ping.communicate(timeout=60)
-            ref = L.parse_ping(out)
+            out, ref = self.ping_result(ping)
             batch = rig.next_batch(started - 1, 40, f"the agent's passive result at {rtt} ms")
             got = {r["target"]: r for r in batch["results"]}
             r = got.get("core", {})
