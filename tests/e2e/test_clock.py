@@ -45,12 +45,7 @@ class ClockTest(E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.broker = self.start_broker()
-        cfg, port = self.collector_config(self.broker.port, status__window=30,
-                                          status__tick_ms=200)
-        self.collector = self.start_collector(cfg)
-        self.wait_api(port, self.collector)
-        self.api = f"http://127.0.0.1:{port}"
+        self.start_stack(status__window=30, status__tick_ms=200)
         wait_subscribed(self.broker, self.api)
         self.seq = 0
         self.sent_from = now_ms()
@@ -196,9 +191,8 @@ class ClockTest(E2ETestCase):
         # no retained birth to learn from again: only the stored estimate
         self.broker.publish(topic(ag, "status"), None, retain=True)
         self.assertEqual(self.collector.stop(), 0)
-        cfg = os.path.join(self.workdir, "collector.ini")
-        self.collector = self.start_collector(cfg)
-        self.wait_api(int(self.api.rsplit(":", 1)[1]), self.collector)
+        self.collector = self.start_collector(os.path.join(self.workdir, "collector.ini"))
+        self.wait_api(self.api_port, self.collector)
         wait_subscribed(self.broker, self.api)
         before = now_ms()
         seq = self.send(ag, 0, age_ms=20000)
@@ -222,12 +216,7 @@ class FakeTimeAgentTest(E2ETestCase):
         super().setUp()
         if not os.path.exists(LIBFAKETIME):
             self.skipTest("libfaketime is not installed (make deps)")
-        self.broker = self.start_broker()
-        cfg, port = self.collector_config(self.broker.port, status__window=10,
-                                          status__tick_ms=200)
-        self.collector = self.start_collector(cfg)
-        self.wait_api(port, self.collector)
-        self.api = f"http://127.0.0.1:{port}"
+        self.start_stack(status__window=10, status__tick_ms=200)
         wait_subscribed(self.broker, self.api)
         self.http = ThreadingHTTPServer(("127.0.0.1", free_port()),
                                         functools.partial(_Quiet, directory=self.workdir))
