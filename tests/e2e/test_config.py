@@ -34,73 +34,73 @@ class ConfigErrorTest(E2ETestCase):
             f.write(text)
         return path
 
+    def refused(self, program, name, text, *args):
+        """program run with args on the configuration text (written as name)
+        exits 2: the file's path and what it printed on stderr."""
+        path = self.write(name, text)
+        out = run([binary(program), *args, "--config", path])
+        self.assertEqual(out.returncode, 2, out)
+        return path, out.stderr
+
     def test_agent_bad_config_exits_2_naming_file_line_key(self):
-        path = self.write("agent.ini", "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
-                          "link = fiber\ninterval = 0\n\n[probe.gw]\ntype = icmp\n"
-                          "target = 127.0.0.1\ncount = many\n")
-        for argv in ([binary("pantau-agent"), "--config", path],
-                     [binary("pantau-agent"), "check", "--config", path],
-                     [binary("pantau-agent"), "--check", "--config", path]):
-            out = run(argv)
-            self.assertEqual(out.returncode, 2, out)
+        for args in ((), ("check",), ("--check",)):
+            path, err = self.refused("pantau-agent", "agent.ini",
+                                     "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
+                                     "link = fiber\ninterval = 0\n\n[probe.gw]\ntype = icmp\n"
+                                     "target = 127.0.0.1\ncount = many\n", *args)
             self.assertIn(f"{path}:6: [agent] interval: expected a whole number from 1 to 3600,"
-                          f" got \"0\"", out.stderr)
-            self.assertIn(f"{path}:11: [probe.gw] count: expected a whole number", out.stderr)
-            self.assertIn("2 errors", out.stderr)
+                          f" got \"0\"", err)
+            self.assertIn(f"{path}:11: [probe.gw] count: expected a whole number", err)
+            self.assertIn("2 errors", err)
 
     def test_agent_missing_and_unknown_keys(self):
-        path = self.write("agent.ini", "[agent]\nid = ag 1\nregion = 3273\nlinks = fiber\n"
-                          "[probe.gw]\ntype = ping\ntarget = x\n[brokr]\nhost = x\n")
-        out = run([binary("pantau-agent"), "--config", path])
-        self.assertEqual(out.returncode, 2)
+        path, err = self.refused("pantau-agent", "agent.ini",
+                                 "[agent]\nid = ag 1\nregion = 3273\nlinks = fiber\n"
+                                 "[probe.gw]\ntype = ping\ntarget = x\n[brokr]\nhost = x\n")
         for want in (f"{path}:2: [agent] id: \"ag 1\" is not a valid id",
                      f"{path}:3: [agent] region: \"3273\" is not a regency code",
                      f"{path}:1: [agent] site: required key is missing",
                      f"{path}:4: [agent] links: unknown key",
                      f"{path}:6: [probe.gw] type: \"ping\" is not a probe kind",
                      f"{path}:8: [brokr]: unknown section"):
-            self.assertIn(want, out.stderr)
+            self.assertIn(want, err)
 
     def test_agent_probe_longer_than_interval(self):
-        path = self.write("agent.ini", "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
-                          "link = fiber\ninterval = 5\n[probe.gw]\ntype = icmp\n"
-                          "target = 127.0.0.1\ncount = 100\nspacing_ms = 100\n")
-        out = run([binary("pantau-agent"), "--check", "--config", path])
-        self.assertEqual(out.returncode, 2)
-        self.assertIn("[probe.gw]: takes up to", out.stderr)
-        self.assertIn("longer than the 5 s interval", out.stderr)
+        _, err = self.refused("pantau-agent", "agent.ini",
+                              "[agent]\nid = ag-1\nregion = 32.73\nsite = S\n"
+                              "link = fiber\ninterval = 5\n[probe.gw]\ntype = icmp\n"
+                              "target = 127.0.0.1\ncount = 100\nspacing_ms = 100\n", "--check")
+        self.assertIn("[probe.gw]: takes up to", err)
+        self.assertIn("longer than the 5 s interval", err)
 
     def test_collector_bad_config_exits_2(self):
-        path = self.write("collector.ini", "[collector]\ncatalog_dir = /x\n[api]\n"
-                          "port = 0\nlisten = 127.0.0.1\n")
-        out = run([binary("pantau-collector"), "--config", path])
-        self.assertEqual(out.returncode, 2)
+        path, err = self.refused("pantau-collector", "collector.ini",
+                                 "[collector]\ncatalog_dir = /x\n[api]\n"
+                                 "port = 0\nlisten = 127.0.0.1\n")
         self.assertIn(f"{path}:4: [api] port: expected a whole number from 1 to 65535, "
-                      f"got \"0\"", out.stderr)
+                      f"got \"0\"", err)
 
     def test_collector_unknown_key_in_every_section(self):
         """A misspelled key in each section the collector reads is named as
         a key (once [enrol] and [incidents] were said to be unknown sections)."""
         sections = ["collector", "broker", "api", "store", "status", "counting", "alerts",
                     "incidents", "replay", "cluster", "enrol"]
-        path = self.write("collector.ini", "".join(f"[{s}]\nbogus = 1\n" for s in sections))
-        out = run([binary("pantau-collector"), "--check", "--config", path])
-        self.assertEqual(out.returncode, 2)
+        path, err = self.refused("pantau-collector", "collector.ini",
+                                 "".join(f"[{s}]\nbogus = 1\n" for s in sections), "--check")
         for i, s in enumerate(sections):
-            self.assertIn(f"{path}:{2 * i + 2}: [{s}] bogus: unknown key", out.stderr)
-        self.assertNotIn("unknown section", out.stderr)
+            self.assertIn(f"{path}:{2 * i + 2}: [{s}] bogus: unknown key", err)
+        self.assertNotIn("unknown section", err)
 
     def test_collector_retention_errors(self):
-        path = self.write("collector.ini", "[store]\nretain_days = 3\n")
-        out = run([binary("pantau-collector"), "--check", "--config", path])
-        self.assertEqual(out.returncode, 2)
+        path, err = self.refused("pantau-collector", "collector.ini",
+                                 "[store]\nretain_days = 3\n", "--check")
         self.assertIn(f"{path}:2: [store] retain_days: \"3\" use 0 (keep forever) or at "
-                      f"least 8 days", out.stderr)
-        path = self.write("c2.ini", "[store]\nretain_days = 8\n[replay]\nwindow = 864000\n")
-        out = run([binary("pantau-collector"), "--check", "--config", path])
-        self.assertEqual(out.returncode, 2)
+                      f"least 8 days", err)
+        path, err = self.refused("pantau-collector", "c2.ini",
+                                 "[store]\nretain_days = 8\n[replay]\nwindow = 864000\n",
+                                 "--check")
         self.assertIn(f"{path}:2: [store] retain_days: 8 days of retention must be longer "
-                      f"than the 864000 s of [replay] window", out.stderr)
+                      f"than the 864000 s of [replay] window", err)
 
     def test_collector_store_url_errors(self):
         for url, says in (("mysql://h/pantau", "not a store URL"),
@@ -108,10 +108,9 @@ class ConfigErrorTest(E2ETestCase):
                            'not a PostgreSQL URL (invalid URI query parameter: "nosuchkey")'),
                           ("postgresql://[::1/pantau", "not a PostgreSQL URL")):
             with self.subTest(url=url):
-                path = self.write("store.ini", f"[collector]\n[store]\nurl = {url}\n")
-                out = run([binary("pantau-collector"), "--check", "--config", path])
-                self.assertEqual(out.returncode, 2)
-                self.assertIn(f'{path}:3: [store] url: "{url}" {says}', out.stderr)
+                path, err = self.refused("pantau-collector", "store.ini",
+                                         f"[collector]\n[store]\nurl = {url}\n", "--check")
+                self.assertIn(f'{path}:3: [store] url: "{url}" {says}', err)
         path = self.write("store.ini", "[store]\nurl = postgresql://db1:5432,db2:5432/pantau"
                           "?target_session_attrs=read-write\n")
         out = run([binary("pantau-collector"), "--check", "--config", path])
@@ -122,10 +121,9 @@ class ConfigErrorTest(E2ETestCase):
         out = run([binary("pantau-collector"), "--check", "--config", path])
         self.assertEqual(out.returncode, 0, out.stderr)
         self.assertIn("configuration OK (38 provinces, 514 regencies", out.stdout)
-        bad = self.write("c2.ini", "[collector]\ncatalog_dir = /nonexistent\n")
-        out = run([binary("pantau-collector"), "--check", "--config", bad])
-        self.assertEqual(out.returncode, 2)
-        self.assertIn("/nonexistent/provinces.csv", out.stderr)
+        _, err = self.refused("pantau-collector", "c2.ini",
+                              "[collector]\ncatalog_dir = /nonexistent\n", "--check")
+        self.assertIn("/nonexistent/provinces.csv", err)
 
     def test_missing_config_file(self):
         out = run([binary("pantau-agent"), "--config", "/nonexistent/agent.ini"])
