@@ -124,6 +124,30 @@ value_of(const char *text, const char *series)
 	return p != NULL ? strtod(p + strlen(key), NULL) : NAN;
 }
 
+/* The sample of series in text is exactly v. */
+struct sample {
+	const char *series;
+	double v;
+};
+
+static void
+samples_are(const char *text, const struct sample *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		double got = value_of(text, want[i].series);
+		if (!(got == want[i].v))
+			fail_msg("%s: %.17g, expected %.17g", want[i].series, got, want[i].v);
+	}
+}
+
+#define SAMPLES_ARE(text, want) samples_are((text), (want), sizeof(want) / sizeof((want)[0]))
+
+static void
+sample_is(const char *text, const char *series, double v)
+{
+	samples_are(text, &(struct sample){ series, v }, 1);
+}
+
 static size_t
 count_prefix(const char *text, const char *prefix)
 {
@@ -294,46 +318,43 @@ test_metrics(void **state)
 	char *text = render(f, T0 + 41 * SEC, &len);
 	check_text(text, &c);
 	char series[512];
-	assert_true(value_of(text, "pantau_messages_received_total") == 9);
-	assert_true(value_of(text, "pantau_messages_rejected_total{reason=\"not_json\"}") == 2);
-	assert_true(value_of(text, "pantau_messages_rejected_total{reason=\"bad_topic\"}") == 0);
-	assert_true(value_of(text, "pantau_batches_duplicate_total") == 1);
-	assert_true(value_of(text, "pantau_batches_retimed_total") == 3);
-	assert_true(value_of(text, "pantau_ingest_lag_seconds") == 1);
-	assert_true(value_of(text, "pantau_store_bytes") == 81920);
-	assert_true(value_of(text,
-	    "pantau_alert_deliveries_sent_total{receiver=\"webhook\"}") == 3);
-	assert_true(value_of(text,
-	    "pantau_alert_deliveries_failed_total{receiver=\"webhook\"}") == 1);
-	assert_true(value_of(text,
-	    "pantau_site_rtt_p95_seconds{agent=\"ag-3273-0001\",regency=\"32.73\","
-	    "link=\"fiber\"}") == 0.0479);
-	assert_true(value_of(text,
-	    "pantau_site_status{agent=\"ag-3273-0001\",regency=\"32.73\",link=\"fiber\"}") == 0);
+	static const struct sample want[] = {
+		{ "pantau_messages_received_total", 9 },
+		{ "pantau_messages_rejected_total{reason=\"not_json\"}", 2 },
+		{ "pantau_messages_rejected_total{reason=\"bad_topic\"}", 0 },
+		{ "pantau_batches_duplicate_total", 1 },
+		{ "pantau_batches_retimed_total", 3 },
+		{ "pantau_ingest_lag_seconds", 1 },
+		{ "pantau_store_bytes", 81920 },
+		{ "pantau_alert_deliveries_sent_total{receiver=\"webhook\"}", 3 },
+		{ "pantau_alert_deliveries_failed_total{receiver=\"webhook\"}", 1 },
+		{ "pantau_site_rtt_p95_seconds{agent=\"ag-3273-0001\",regency=\"32.73\","
+		  "link=\"fiber\"}", 0.0479 },
+		{ "pantau_site_status{agent=\"ag-3273-0001\",regency=\"32.73\",link=\"fiber\"}", 0 },
+		{ "pantau_regency_sites{regency=\"32.73\",province=\"32\",status=\"OK\"}", 1 },
+		{ "pantau_sites{status=\"CRITICAL\"}", 1 },
+		{ "pantau_regencies_at_risk", 1 },
+		{ "pantau_alerts_firing{alertname=\"PantauSiteDown\"}", 1 },
+		{ "pantau_alerts_firing{alertname=\"PantauRegencyAtRisk\"}", 1 },
+		{ "pantau_counting_window_active{zone=\"WIT\"}", 0 },
+		{ "pantau_site_retrans_ratio{agent=\"ag-3273-0001\",regency=\"32.73\","
+		  "link=\"fiber\"}", 0.025 },
+	};
+	SAMPLES_ARE(text, want);
 	snprintf(series, sizeof(series),
 	    "pantau_site_loss_ratio{agent=\"ag-3t-0001\",regency=\"%s\",link=\"unknown\"}",
 	    r3t->code);
-	assert_true(value_of(text, series) == 0.5);
+	sample_is(text, series, 0.5);
 	snprintf(series, sizeof(series),
 	    "pantau_site_status{agent=\"ag-3t-0001\",regency=\"%s\",link=\"unknown\"}", r3t->code);
-	assert_true(value_of(text, series) == 3);
+	sample_is(text, series, 3);
 	snprintf(series, sizeof(series), "pantau_regency_at_risk{regency=\"%s\",province=\"%.2s\","
 	    "name=\"KAB. \\\"UJI\\\" \\\\ A\",tertinggal=\"true\",three_t=\"true\"}", r3t->code,
 	    r3t->code);
-	assert_true(value_of(text, series) == 1);
+	sample_is(text, series, 1);
 	snprintf(series, sizeof(series), "pantau_regency_sites{regency=\"%s\",province=\"%.2s\","
 	    "status=\"CRITICAL\"}", r3t->code, r3t->code);
-	assert_true(value_of(text, series) == 1);
-	assert_true(value_of(text,
-	    "pantau_regency_sites{regency=\"32.73\",province=\"32\",status=\"OK\"}") == 1);
-	assert_true(value_of(text, "pantau_sites{status=\"CRITICAL\"}") == 1);
-	assert_true(value_of(text, "pantau_regencies_at_risk") == 1);
-	assert_true(value_of(text, "pantau_alerts_firing{alertname=\"PantauSiteDown\"}") == 1);
-	assert_true(value_of(text, "pantau_alerts_firing{alertname=\"PantauRegencyAtRisk\"}") == 1);
-	assert_true(value_of(text, "pantau_counting_window_active{zone=\"WIT\"}") == 0);
-	assert_true(value_of(text,
-	    "pantau_site_retrans_ratio{agent=\"ag-3273-0001\",regency=\"32.73\","
-	    "link=\"fiber\"}") == 0.025);
+	sample_is(text, series, 1);
 	/* the site's own traffic: medians of the batches' worst group, sums of counts */
 	static const struct { const char *family; double v; } traffic[] = {
 		{ "pantau_site_dns_fail_ratio", 0.025 },
@@ -375,7 +396,7 @@ test_metrics_internals_only(void **state)
 	char *text = metrics_render(&s, T0 + 5 * SEC, &len);
 	assert_non_null(text);
 	check_text(text, &c);
-	assert_true(value_of(text, "pantau_ingest_lag_seconds") == 5);
+	sample_is(text, "pantau_ingest_lag_seconds", 5);
 	assert_null(strstr(text, "pantau_store_bytes"));
 	assert_null(strstr(text, "pantau_site_"));
 	assert_null(strstr(text, "pantau_alerts_firing"));
