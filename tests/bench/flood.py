@@ -209,7 +209,7 @@ def flooded_phase(hm, broker, kind, stats, col, cpu_seconds):
     return out
 
 
-def phase_rows(kind, db, ref, calm99, fig):
+def phase_rows(hm, kind, db, ref, calm99, fig):
     d, r = delays(db, prefix_of(kind)), hm.sub_log_delays(ref, prefix_of(kind) + "-")
     p99 = quantile(d, 0.99)
     rows = [(f"{kind}: valid batches stored", f"{len(d)}"),
@@ -258,9 +258,9 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
         hm.wait_for(lambda: stats()["stored"] >= VALID_RATE * PHASE_S * 0.95, 120,
                     "the calm batches stored", interval=0.5)
         figs = {k: flooded_phase(hm, broker, k, stats, col, cpu_seconds) for k in kinds}
-        rows, calm99 = phase_rows("calm", db, ref, 0, None)
+        rows, calm99 = phase_rows(hm, "calm", db, ref, 0, None)
         for k in kinds:
-            rows += phase_rows(k, db, ref, calm99, figs[k])[0]
+            rows += phase_rows(hm, k, db, ref, calm99, figs[k])[0]
         if args.flood_bogus > 0:
             rows += bogus_rows(hm, broker, api, col, args.flood_bogus)
         width = max(len(a) for a, _ in rows)
