@@ -227,7 +227,7 @@ def phase_rows(hm, kind, db, ref, calm99, fig):
     return rows, p99
 
 
-def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
+def bench_flood(args, hm, Workdir, start_collector, cpu_seconds):
     kinds = [k for k in args.flood_kinds.split(",") if k]
     unknown = [k for k in kinds if k not in FLOODS]
     if unknown:
@@ -238,9 +238,8 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
           f"({', '.join(kinds)}), [broker] split_status = {args.flood_split}, "
           f"set_tcp_nodelay {'true' if args.flood_nodelay else 'false'}; "
           f"then {args.flood_bogus:,} bogus agent ids")
-    wd = Workdir(args.build, "flood", args.keep)
-    procs, failed = [], True
-    try:
+    with Workdir(args.build, "flood", args.keep) as wd:
+        procs = wd.procs
         nodelay = {} if args.flood_nodelay else {"set_tcp_nodelay": "false"}
         broker = hm.Broker(wd.path, broker_conf(hm, wd.path), persistence=False,
                            overrides=nodelay, plugin_opts=PLUGIN_OPTS)
@@ -266,11 +265,8 @@ def bench_flood(args, hm, Workdir, stop_all, start_collector, cpu_seconds):
         width = max(len(a) for a, _ in rows)
         for a, b in rows:
             print(f"  {a:<{width}}  {b}")
-        failed = False
+        wd.failed = False
         return True
-    finally:
-        stop_all(procs)
-        wd.close(failed)
 
 
 def bogus_rows(hm, broker, api, col, bogus):

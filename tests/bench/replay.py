@@ -92,15 +92,13 @@ def run(args, hm, wd, procs, flow, collector_ini, proc_status):
             "hwm": proc_status(col.pid).get("VmHWM")}
 
 
-def bench_replay(args, hm, workdir_cls, stop_all, flow, collector_ini, proc_status):
+def bench_replay(args, hm, workdir_cls, flow, collector_ini, proc_status):
     print(f"replay: {args.replay_agents} virtual agents every {args.replay_interval} s, "
           f"{args.replay_silent_pct} % never answering; the collector stopped for one "
           f"interval, the broker SIGKILLed (its queue lost) and restarted; [replay] rate "
           f"{args.replay_rate}/s, the other [replay] keys at their defaults")
-    wd = workdir_cls(args.build, "replay", args.keep)
-    procs, failed = [], True
-    try:
-        r = run(args, hm, wd.path, procs, flow, collector_ini, proc_status)
+    with workdir_cls(args.build, "replay", args.keep) as wd:
+        r = run(args, hm, wd.path, wd.procs, flow, collector_ini, proc_status)
         st, ans, mute = r["stats"]["replay"], r["after"].get("ans", {}), r["after"].get("mute", {})
         if r["recovered"] is None:
             print(f"  not recovered within {LIMIT_S} s: answering agents still miss "
@@ -116,8 +114,5 @@ def bench_replay(args, hm, workdir_cls, stop_all, flow, collector_ini, proc_stat
             print(f"  reference, the old fixed 64 commands per 30 s: "
                   f"{r['peak']['gaps'] / 64 * 30 / 60:.0f} min for the first ask of each gap")
             print(f"  collector peak RSS {r['hwm'] / 1024:.0f} MiB")
-            failed = False
-        return not failed
-    finally:
-        stop_all(procs)
-        wd.close(failed)
+            wd.failed = False
+        return not wd.failed

@@ -4,9 +4,9 @@
     python3 tests/bench/run.py --build build [--only NAME] [--repeat N] [--keep]
 
 Each benchmark is a function in BENCHES; it starts what it needs (real
-processes on loopback), stops all of it in a finally block, and prints a
-table. Benchmarks never assert timing: they print what they measured. The
-exit status is 1 only when a benchmark could not run (a program missing, a
+processes on loopback), stops all of it on the way out (`with Workdir(...)`
+or a finally block), and prints a table. Benchmarks never assert timing:
+they print what they measured. The exit status is 1 only when a benchmark could not run (a program missing, a
 process dying, a stall).
 
 Benchmarks:
@@ -217,13 +217,24 @@ class LineCounter:
 
 
 class Workdir:
-    """A fresh directory under build/bench-tmp, removed afterwards unless kept."""
+    """A fresh directory under build/bench-tmp, removed afterwards unless kept.
+    Used as `with Workdir(...) as wd:` it also holds the run's processes,
+    wd.procs, stopped on leaving (stop_all), and keeps the directory unless
+    the run set wd.failed = False."""
 
     def __init__(self, build, name, keep):
         base = os.path.join(build, "bench-tmp")
         os.makedirs(base, exist_ok=True)
         self.path = tempfile.mkdtemp(prefix=f"{name}-", dir=base)
         self.keep = keep
+
+    def __enter__(self):
+        self.procs, self.failed = [], True
+        return self
+
+    def __exit__(self, *exc):
+        stop_all(self.procs)
+        self.close(self.failed)
 
     def close(self, failed):
         if self.keep or failed:
@@ -562,15 +573,13 @@ def bench_flood(args):
     memory (tests/bench/flood.py)."""
     import dashboard
     import flood
-    return flood.bench_flood(args, h(), Workdir, stop_all, dashboard.start_collector,
-                             cpu_seconds)
+    return flood.bench_flood(args, h(), Workdir, dashboard.start_collector, cpu_seconds)
 
 
 def bench_replay(args):
     """Replay after a broker crash (tests/bench/replay.py)."""
     import replay
-    return replay.bench_replay(args, h(), Workdir, stop_all, broker_flow(), collector_ini,
-                               proc_status)
+    return replay.bench_replay(args, h(), Workdir, broker_flow(), collector_ini, proc_status)
 
 
 def bench_passive(args):
