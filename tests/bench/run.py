@@ -6,8 +6,8 @@
 Each benchmark is a function in BENCHES; it starts what it needs (real
 processes on loopback), stops all of it on the way out (`with Workdir(...)`
 or a finally block), and prints a table. Benchmarks never assert timing:
-they print what they measured. The exit status is 1 only when a benchmark could not run (a program missing, a
-process dying, a stall).
+they print what they measured. The exit status is 1 only when a benchmark
+could not run (a program missing, a process dying, a stall).
 
 Benchmarks:
   ingest   collector ingest rate and memory, next to what mosquitto_sub
