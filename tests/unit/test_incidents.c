@@ -89,13 +89,30 @@ no_group(const struct lab *l, const struct pg_rules *r)
 	pathgroup_free(g, 0);
 }
 
+/* Update in with l's sites at now. */
+static void
+update(struct incidents *in, const struct lab *l, int64_t now)
+{
+	assert_int_equal(incidents_update(in, l->s, l->n, now), PANTAU_OK);
+}
+
+/* in's incidents, of which there must be n. */
+static struct incident *
+listed(struct incidents *in, size_t n)
+{
+	size_t got;
+	struct incident *v = incidents_list(in, &got);
+	assert_int_equal(got, n);
+	return v;
+}
+
 /* Incidents over l's sites, updated once at now. */
 static struct incidents *
 incidents_at(const struct lab *l, int64_t now)
 {
 	struct incidents *in = incidents_new(&irules);
 	assert_non_null(in);
-	assert_int_equal(incidents_update(in, l->s, l->n, now), PANTAU_OK);
+	update(in, l, now);
 	return in;
 }
 
@@ -239,9 +256,7 @@ test_all_bad_is_said_not_localised(void **state)
 	sites(&l, 1, SITE_DEGRADED, "10.20.0.2");
 	sites(&l, 1, SITE_DEGRADED, "10.30.0.1");
 	struct incidents *in = incidents_at(&l, T0);
-	size_t n;
-	struct incident *v = incidents_list(in, &n);
-	assert_int_equal(n, 1);
+	struct incident *v = listed(in, 1);
 	assert_string_equal(v[0].hop, "10.0.0.1");
 	assert_false(v[0].localised);
 	assert_non_null(strstr(v[0].message, "fault not localised: all 3 sites"));
@@ -258,8 +273,7 @@ test_start_carry_end(void **state)
 	sites(&l, 1, SITE_OK, "10.30.0.1");
 	struct incidents *in = incidents_at(&l, T0);
 	size_t n;
-	struct incident *v = incidents_list(in, &n);
-	assert_int_equal(n, 1);
+	struct incident *v = listed(in, 1);
 	assert_int_equal(v[0].id, 1);
 	assert_int_equal(v[0].start_ms, T0);
 	assert_int_equal(v[0].end_ms, -1);
@@ -269,9 +283,8 @@ test_start_carry_end(void **state)
 	v[0].dirty = false;
 	/* c goes bad too: the same incident, its sites follow */
 	l.s[2].status = SITE_CRITICAL;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 10 * SEC), PANTAU_OK);
-	v = incidents_list(in, &n);
-	assert_int_equal(n, 1);
+	update(in, &l, T0 + 10 * SEC);
+	v = listed(in, 1);
 	assert_int_equal(v[0].nsites, 3);
 	assert_true(v[0].dirty);
 	assert_string_equal(v[0].message, "likely fault at hop 10.20.0.1 (or beyond): 3 of 3 "
@@ -281,25 +294,23 @@ test_start_carry_end(void **state)
 	assert_int_equal(incidents_open(in), 1);
 	assert_int_equal(incidents_sites_open(in), 3);
 	v[0].dirty = false;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 20 * SEC), PANTAU_OK);
+	update(in, &l, T0 + 20 * SEC);
 	assert_false(incidents_list(in, &n)[0].dirty);
 	/* all well again: it ends */
 	l.s[0].status = l.s[1].status = l.s[2].status = SITE_OK;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC), PANTAU_OK);
+	update(in, &l, T0 + 30 * SEC);
 	v = incidents_list(in, &n);
 	assert_int_equal(v[0].end_ms, T0 + 30 * SEC);
 	assert_int_equal(incidents_open(in), 0);
 	v[0].dirty = false;
 	/* bad again: a new incident */
 	l.s[0].status = l.s[1].status = SITE_DEGRADED;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 40 * SEC), PANTAU_OK);
-	v = incidents_list(in, &n);
-	assert_int_equal(n, 2);
+	update(in, &l, T0 + 40 * SEC);
+	v = listed(in, 2);
 	assert_int_equal(v[1].id, 2);
 	/* the ended one leaves the memory after keep_ms */
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC + 3600 * SEC), PANTAU_OK);
-	v = incidents_list(in, &n);
-	assert_int_equal(n, 1);
+	update(in, &l, T0 + 30 * SEC + 3600 * SEC);
+	v = listed(in, 1);
 	assert_int_equal(v[0].id, 2);
 	incidents_free(in);
 }
@@ -316,13 +327,13 @@ test_hold_and_release(void **state)
 	assert_true(incidents_holds(in, "a", true, T0, T0 + 30 * SEC));
 	assert_false(incidents_holds(in, "a", true, T0, T0 + 90 * SEC));
 	assert_false(incidents_holds(in, "x", false, T0, T0 + 1 * SEC));
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 30 * SEC), PANTAU_OK);
+	update(in, &l, T0 + 30 * SEC);
 	/* in an open incident: held however long */
 	assert_true(incidents_holds(in, "a", true, T0, T0 + 600 * SEC));
 	assert_false(incidents_holds(in, "c", true, T0, T0 + 600 * SEC));
 	/* b recovers, so one bad site is no incident: a's alert is released */
 	l.s[1].status = SITE_OK;
-	assert_int_equal(incidents_update(in, l.s, l.n, T0 + 600 * SEC), PANTAU_OK);
+	update(in, &l, T0 + 600 * SEC);
 	assert_int_equal(incidents_open(in), 0);
 	assert_false(incidents_holds(in, "a", true, T0, T0 + 600 * SEC));
 	incidents_free(in);
@@ -352,15 +363,14 @@ test_json_and_restore(void **state)
 	assert_int_equal(y->id, 1);
 	assert_int_equal(y->start_ms, T0);
 	/* carried on after the restart, not started again */
-	assert_int_equal(incidents_update(again, l.s, l.n, T0 + SEC), PANTAU_OK);
-	struct incident *v = incidents_list(again, &n);
-	assert_int_equal(n, 1);
+	update(again, &l, T0 + SEC);
+	struct incident *v = listed(again, 1);
 	assert_int_equal(v[0].start_ms, T0);
 	/* a new one after it gets the next id */
 	l.s[0].status = l.s[1].status = SITE_OK;
-	assert_int_equal(incidents_update(again, l.s, l.n, T0 + 2 * SEC), PANTAU_OK);
+	update(again, &l, T0 + 2 * SEC);
 	l.s[0].status = l.s[1].status = SITE_DEGRADED;
-	assert_int_equal(incidents_update(again, l.s, l.n, T0 + 3 * SEC), PANTAU_OK);
+	update(again, &l, T0 + 3 * SEC);
 	v = incidents_list(again, &n);
 	assert_int_equal(v[n - 1].id, 2);
 	incidents_free(again);
@@ -415,7 +425,7 @@ test_incidents_and_paths_survive_a_restart(void **state)
 	assert_non_null(w);
 	struct lab l = { .n = 0 };
 	sites(&l, 2, SITE_DEGRADED, "10.20.0.1");
-	assert_int_equal(incidents_update(incwatch_incidents(w), l.s, l.n, T0), PANTAU_OK);
+	update(incwatch_incidents(w), &l, T0);
 	size_t n;
 	struct incident *v = incidents_list(incwatch_incidents(w), &n);
 	json_t *o = incident_json(&v[0]);
