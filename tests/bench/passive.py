@@ -104,13 +104,13 @@ def live(build, proc_status, cpu_seconds):
 
 
 def run_agent(build, tmp, ns, ifname, proc_status, cpu_seconds):
-    ini = os.path.join(tmp, "agent.ini")
-    with open(ini, "w") as f:
-        f.write(f"[agent]\nid = ag-3273-0999\nregion = 32.73\nsite = bench\nlink = fiber\n"
-                f"interval = {LIVE_S + 10}\nsplay = 0\nstate_dir = {tmp}\n"
-                f"[broker]\nhost = 127.0.0.1\nport = 9\ntls = false\n"
-                f"[probe.traffic]\ntype = passive\ntarget = {ifname}\nwindow = {LIVE_S + 5}\n"
-                f"max_flows = 16384\n")
+    import harness  # tests/e2e/, on the path run.py sets
+    ini = harness.write_ini(os.path.join(tmp, "agent.ini"), {
+        "agent": {"id": "ag-3273-0999", "region": "32.73", "site": "bench", "link": "fiber",
+                  "interval": LIVE_S + 10, "splay": 0, "state_dir": tmp},
+        "broker": {"host": "127.0.0.1", "port": 9, "tls": "false"},
+        "probe.traffic": {"type": "passive", "target": ifname, "window": LIVE_S + 5,
+                          "max_flows": 16384}})
     agent = subprocess.Popen([os.path.join(build, "pantau-agent"), "--config", ini],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
