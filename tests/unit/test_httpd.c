@@ -164,6 +164,15 @@ start(struct fixture *f, struct httpd_opts *o, char *why, size_t len)
 	return rc;
 }
 
+/* Start o, which must succeed (what went wrong printed when not). */
+static void
+started(struct fixture *f, struct httpd_opts *o)
+{
+	char why[256];
+	if (start(f, o, why, sizeof(why)) != PANTAU_OK)
+		fail_msg("httpd_start: %s", why);
+}
+
 /* ---- the clients' side ---- */
 
 static int
@@ -290,6 +299,16 @@ exchange(struct fixture *f, int fd, const char *request, struct reader *r)
 	return read_reply(f, fd, r);
 }
 
+/* GET path on fd is answered 200. */
+static void
+get_ok(struct fixture *f, int fd, const char *path)
+{
+	char request[256];
+	struct reader r;
+	snprintf(request, sizeof(request), "GET %s HTTP/1.1\r\nHost: t\r\n\r\n", path);
+	assert_int_equal(exchange(f, fd, request, &r), 200);
+}
+
 /* The server closed fd (a refused connection: FIN or reset, no reply). */
 static bool
 closed_cb(void *arg)
@@ -349,8 +368,7 @@ test_serves_a_request(void **state)
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
 	struct reader r;
-	char why[256];
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	assert_string_equal(httpd_host(f->o->h), "127.0.0.1");
 	assert_true(httpd_port(f->o->h) > 0);
 	int fd = client(f);
@@ -387,7 +405,7 @@ watch_fails(struct fixture *f, const struct httpd_seams *seams, const char *want
 	assert_false(uv_loop_alive(&f->loop));
 	assert_int_equal(f->stopped, 0);        /* not started: on_stopped is not due */
 	o.seams = NULL;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	assert_int_equal(httpd_port(f->o->h), port);
 }
 
@@ -483,8 +501,7 @@ test_stop_inside_a_request(void **state)
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
 	struct reader r;
-	char why[256];
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	f->o->stop_here = true;
 	int a = client(f), b = client(f);
 	send_text(a, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n");
@@ -507,8 +524,7 @@ test_stop_with_open_connections(void **state)
 {
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
-	char why[256];
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	int up = client(f), idle = client(f);
 	send_text(up, "POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n0123456789");
 	int64_t until = clock_mono_ms() + DEADLINE_MS;
@@ -531,12 +547,11 @@ test_connection_limit(void **state)
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
 	struct reader r;
-	char why[256];
 	o.max_connections = 2;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	int a = client(f), b = client(f);
-	assert_int_equal(exchange(f, a, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
-	assert_int_equal(exchange(f, b, "GET /b HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
+	get_ok(f, a, "/a");
+	get_ok(f, b, "/b");
 	/* The third waits in the kernel's backlog: MHD stops accepting at the
 	 * limit, and serves it as soon as a connection ends. */
 	int c = client(f);
@@ -544,7 +559,7 @@ test_connection_limit(void **state)
 	r = (struct reader){ .fd = c };
 	assert_false(pump_for(f, NOT_SERVED_MS, reply_done_cb, &r));
 	assert_int_equal(f->heads, 2);
-	assert_int_equal(exchange(f, a, "GET /a2 HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
+	get_ok(f, a, "/a2");
 	client_close(f, a);
 	assert_int_equal(read_reply(f, c, &r), 200);
 	assert_non_null(strstr(r.buf, "hello /c"));
@@ -556,18 +571,16 @@ test_per_ip_limit(void **state)
 {
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
-	struct reader r;
-	char why[256];
 	o.max_connections = 10;
 	o.per_ip = 2;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	int port = httpd_port(f->o->h);
 	int a = client(f), b = client(f);
-	assert_int_equal(exchange(f, a, "GET /a HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
-	assert_int_equal(exchange(f, b, "GET /b HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
+	get_ok(f, a, "/a");
+	get_ok(f, b, "/b");
 	assert_closed(f, client(f));             /* a third from 127.0.0.1 */
 	int other = client_from(f, "127.0.0.2", port);
-	assert_int_equal(exchange(f, other, "GET /d HTTP/1.1\r\nHost: t\r\n\r\n", &r), 200);
+	get_ok(f, other, "/d");
 }
 
 /* conn_memory bounds the request head: one that does not fit is refused
@@ -578,9 +591,9 @@ test_header_size_limit(void **state)
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
 	struct reader r;
-	char why[256], big[16384], small[2048];
+	char big[16384], small[2048];
 	o.conn_memory = 8192;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	snprintf(small, sizeof(small), "GET /s HTTP/1.1\r\nHost: t\r\nX-Pad: %01000d\r\n\r\n", 0);
 	assert_int_equal(exchange(f, client(f), small, &r), 200);
 	snprintf(big, sizeof(big), "GET /b HTTP/1.1\r\nHost: t\r\nX-Pad: %012000d\r\n\r\n", 0);
@@ -598,8 +611,8 @@ test_default_header_limit(void **state)
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
 	struct reader r;
-	char why[256], big[41000];
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	char big[41000];
+	started(f, &o);
 	snprintf(big, sizeof(big), "GET /b HTTP/1.1\r\nHost: t\r\nX-Pad: %040000d\r\n\r\n", 0);
 	assert_int_equal(exchange(f, client(f), big, &r), MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE);
 	assert_int_equal(f->heads, 0);
@@ -611,9 +624,8 @@ test_idle_timeout(void **state)
 {
 	struct fixture *f = *state;
 	struct httpd_opts o = opts(f);
-	char why[256];
 	o.timeout_s = 1;
-	assert_int_equal(start(f, &o, why, sizeof(why)), PANTAU_OK);
+	started(f, &o);
 	int64_t t0 = clock_mono_ms();
 	assert_closed(f, client(f));
 	assert_true(clock_mono_ms() - t0 >= 900);
