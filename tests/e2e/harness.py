@@ -288,6 +288,13 @@ class E2ETestCase(unittest.TestCase):
         pg.start()
         return pg
 
+    def store_on_pg(self, name):
+        """This test's collectors store into a throwaway PostgreSQL cluster
+        (start_pg): self.pg, and self.store_url for collector_config."""
+        self.pg = self.start_pg(name)
+        self.store_url = self.pg.url()
+        return self.pg
+
     def start_broker(self, extra_conf="", persistence=True, plugin_opts=None):
         b = Broker(self.workdir, extra_conf, persistence, plugin_opts=plugin_opts)
         self._procs.append(b.proc)

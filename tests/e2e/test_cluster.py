@@ -56,8 +56,7 @@ class ClusterTest(E2ETestCase):
 
     def setUp(self):
         super().setUp()
-        self.pg = self.start_pg("cluster")
-        self.store_url = self.pg.url()
+        self.store_on_pg("cluster")
         self.hook = Receiver()
         self.addCleanup(self.hook.close)
         self.broker = self.start_broker()
