@@ -93,6 +93,29 @@ output_is(char *got, const char *want)
 	free(got);
 }
 
+/* got (freed here) holds each of the n parts. */
+static void
+output_has(char *got, const char *const *parts, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strstr(got, parts[i]) == NULL)
+			fail_msg("no \"%s\" in:\n%s", parts[i], got);
+	free(got);
+}
+
+#define OUTPUT_HAS(got, parts) output_has((got), (parts), sizeof(parts) / sizeof((parts)[0]))
+
+/* Every line of got (freed here) fits in cols columns. */
+static void
+output_fits(char *got, size_t cols)
+{
+	for (char *line = got, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
+		*nl = '\0';
+		assert_true(text_cols(line) <= cols);
+	}
+	free(got);
+}
+
 static void
 expect(pantau_err (*fn)(FILE *, const json_t *, const struct fmt_opts *), const char *json,
     int width, bool color, const char *want)
@@ -145,12 +168,7 @@ test_summary_wide_terminal_cuts_reason(void **state)
 	    &rc);
 	assert_int_equal(rc, PANTAU_OK);
 	assert_non_null(strstr(got, "2 of 5 sites OFFLINE: ag-9501-0003 connection l\xe2\x80\xa6\n"));
-	/* every line fits the terminal */
-	for (char *line = got, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
-		*nl = '\0';
-		assert_true(text_cols(line) <= FMT_W_FIXED + FMT_W_REASON_INLINE);
-	}
-	free(got);
+	output_fits(got, FMT_W_FIXED + FMT_W_REASON_INLINE);   /* every line fits the terminal */
 }
 
 static void
@@ -158,13 +176,11 @@ test_summary_colour(void **state)
 {
 	(void)state;
 	pantau_err rc;
-	char *got = render(fmt_summary, regions_json, 0, true, &rc);
 	/* the status word is coloured, its padding is not */
-	assert_non_null(strstr(got, "\n\033[1;31mOFFLINE\033[0m   95.01"));
-	assert_non_null(strstr(got, "\n\033[32mOK\033[0m        32.73"));
-	assert_non_null(strstr(got, "1 \033[35mUNKNOWN\033[0m, 1 \033[32mOK\033[0m;"));
-	free(got);
-	got = render(fmt_summary, regions_json, 0, false, &rc);
+	static const char *const coloured[] = { "\n\033[1;31mOFFLINE\033[0m   95.01",
+		"\n\033[32mOK\033[0m        32.73", "1 \033[35mUNKNOWN\033[0m, 1 \033[32mOK\033[0m;" };
+	OUTPUT_HAS(render(fmt_summary, regions_json, 0, true, &rc), coloured);
+	char *got = render(fmt_summary, regions_json, 0, false, &rc);
 	assert_null(strchr(got, '\033'));
 	free(got);
 }
@@ -446,18 +462,11 @@ test_alerts(void **state)
 	    "2 firing, 1 resolved\n");
 	expect(fmt_alerts, "{\"firing\":0,\"alerts\":[]}", 0, false, "no alert\n");
 	pantau_err rc;
-	char *got = render(fmt_alerts, alerts_json, 0, true, &rc);
-	assert_non_null(strstr(got, "\n\033[1;31mFIRING\033[0m    critical"));
-	assert_non_null(strstr(got, "\n\033[33mFIRING\033[0m    warning"));
-	assert_non_null(strstr(got, "\nresolved  warning"));
-	free(got);
+	static const char *const coloured[] = { "\n\033[1;31mFIRING\033[0m    critical",
+		"\n\033[33mFIRING\033[0m    warning", "\nresolved  warning" };
+	OUTPUT_HAS(render(fmt_alerts, alerts_json, 0, true, &rc), coloured);
 	/* a terminal of 100 columns: the reason is cut at its edge */
-	got = render(fmt_alerts, alerts_json, 100, false, &rc);
-	for (char *line = got, *nl; (nl = strchr(line, '\n')) != NULL; line = nl + 1) {
-		*nl = '\0';
-		assert_true(text_cols(line) <= 100);
-	}
-	free(got);
+	output_fits(render(fmt_alerts, alerts_json, 100, false, &rc), 100);
 }
 
 /* ---- watch ---- */
