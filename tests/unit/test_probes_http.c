@@ -61,6 +61,19 @@ http_def(struct fx *f, const char *path, const char *keys, int timeout_ms)
 	make_def(f, worker_kind("http"), url, keys, timeout_ms);
 }
 
+/* The http probe of path with keys against the test server, started on
+ * first use (a later one replaces the case's last probe): its result. */
+static const json_t *
+served(struct fx *f, const char *path, const char *keys)
+{
+	if (f->mhd == NULL)
+		start_http_server(f);
+	else
+		next_probe(f);
+	http_def(f, path, keys, 0);
+	return run_probe(f);
+}
+
 static void
 test_http_ok(void **state)
 {
@@ -87,9 +100,7 @@ static void
 test_http_500(void **state)
 {
 	struct fx *f = *state;
-	start_http_server(f);
-	http_def(f, "/fail", "expect_status = 0", 0);
-	const json_t *r = run_probe(f);
+	const json_t *r = served(f, "/fail", "expect_status = 0");
 	assert_true(json_is_false(json_object_get(r, "ok")));
 	assert_int_equal((int)num(r, "status"), 500);
 	assert_string_equal(str(r, "error"), "HTTP status 500 (expected 2xx or 3xx)");
@@ -100,14 +111,10 @@ static void
 test_http_expect_status(void **state)
 {
 	struct fx *f = *state;
-	start_http_server(f);
-	http_def(f, "/fail", "expect_status = 500", 0);
-	const json_t *r = run_probe(f);
+	const json_t *r = served(f, "/fail", "expect_status = 500");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal((int)num(r, "status"), 500);
-	next_probe(f);
-	http_def(f, "/ok", "expect_status = 204", 0);
-	r = run_probe(f);
+	r = served(f, "/ok", "expect_status = 204");
 	assert_true(json_is_false(json_object_get(r, "ok")));
 	assert_string_equal(str(r, "error"), "HTTP status 200 (expected 204)");
 }
@@ -116,21 +123,15 @@ static void
 test_http_max_bytes_and_head(void **state)
 {
 	struct fx *f = *state;
-	start_http_server(f);
-	http_def(f, "/big", "max_bytes = 1000", 0);
-	const json_t *r = run_probe(f);
+	const json_t *r = served(f, "/big", "max_bytes = 1000");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal((int)num(r, "bytes"), 1000);
 	assert_true(json_is_true(json_object_get(r, "truncated")));
 	assert_null(json_object_get(r, "error"));
-	next_probe(f);
-	http_def(f, "/big", "method = HEAD", 0);
-	r = run_probe(f);
+	r = served(f, "/big", "method = HEAD");
 	assert_true(json_is_true(json_object_get(r, "ok")));
 	assert_int_equal((int)num(r, "bytes"), 0);
-	next_probe(f);
-	http_def(f, "/big", NULL, 0);
-	r = run_probe(f);
+	r = served(f, "/big", NULL);
 	assert_int_equal((int)num(r, "bytes"), BIG_BODY);
 	assert_null(json_object_get(r, "truncated"));
 }
