@@ -81,6 +81,14 @@ push(struct fx *f, int64_t seq, size_t size, int64_t now_ms)
 	assert_int_equal(outbox_push(f->ob, BOOT, seq, p, (uint32_t)size, now_ms), PANTAU_OK);
 }
 
+/* Batches from..to of size bytes each, pushed at time 0. */
+static void
+push_seqs(struct fx *f, int64_t from, int64_t to, size_t size)
+{
+	for (int64_t s = from; s <= to; s++)
+		push(f, s, size, 0);
+}
+
 /* Send the next batch: assert its seq and liveness, mark in flight. */
 static void
 send_expect(struct fx *f, int64_t seq, bool live, int mid)
@@ -101,8 +109,7 @@ test_order_ack_and_restart(void **state)
 {
 	struct fx *f = *state;
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 3; s++)
-		push(f, s, 100, 0);
+	push_seqs(f, 1, 3, 100);
 	send_expect(f, 1, true, 100);
 	send_expect(f, 2, true, 101);
 	assert_int_equal(outbox_stats(f->ob).inflight, 2);
@@ -153,8 +160,7 @@ test_full_drops_whole_oldest_segments(void **state)
 	struct outbox_item it;
 	f->o.max_bytes = 16 * 1024; /* segments of 4 KiB: 3 batches of 1000 bytes */
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 40; s++)
-		push(f, s, 1000, 0);
+	push_seqs(f, 1, 40, 1000);
 	assert_true(outbox_stats(f->ob).bytes <= f->o.max_bytes);
 	uint64_t dropped = outbox_stats(f->ob).dropped;
 	assert_true(dropped > 0);
@@ -184,8 +190,7 @@ test_retention_and_age(void **state)
 	struct fx *f = *state;
 	f->o.max_bytes = 16 * 1024;
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 9; s++)
-		push(f, s, 1000, 0);
+	push_seqs(f, 1, 9, 1000);
 	ack_all(f, 1000);
 	size_t held = outbox_stats(f->ob).held;
 	outbox_expire(f->ob, DAY_MS); /* not yet past retention */
@@ -205,8 +210,7 @@ test_replay(void **state)
 {
 	struct fx *f = *state;
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 5; s++)
-		push(f, s, 100, 0);
+	push_seqs(f, 1, 5, 100);
 	ack_all(f, 0);
 	assert_int_equal(outbox_replay(f->ob, BOOT, 2, 3, NULL, NULL), 2);
 	assert_int_equal(outbox_replay(f->ob, BOOT + 1, 1, 3, NULL, NULL), 0); /* no such boot */
@@ -274,8 +278,7 @@ test_torn_tail_is_skipped(void **state)
 	char path[128];
 	struct stat st;
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 3; s++)
-		push(f, s, 200, 0);
+	push_seqs(f, 1, 3, 200);
 	outbox_free(f->ob);
 	f->ob = NULL;
 	segment_path(f, 1, path, sizeof(path));
@@ -298,8 +301,7 @@ test_corrupt_record_is_skipped(void **state)
 	char path[128];
 	f->o.max_bytes = 16 * 1024;
 	reopen(f, 0);
-	for (int64_t s = 1; s <= 6; s++) /* segments 1 (1..3) and 2 (4..6) */
-		push(f, s, 1000, 0);
+	push_seqs(f, 1, 6, 1000); /* segments 1 (1..3) and 2 (4..6) */
 	outbox_free(f->ob);
 	f->ob = NULL;
 	int fd = open(segment_path(f, 1, path, sizeof(path)), O_WRONLY);
