@@ -185,6 +185,9 @@ on_header(char *line, size_t size, size_t n, void *ctx)
 	return size * n;
 }
 
+/* The test's own libcurl request, not collector/cli/client.c's: the API is
+ * checked with a client of its own, so the option list looks like the
+ * CLI's (duplicates lists the pair). */
 static void
 fetch_work(uv_work_t *w)
 {
