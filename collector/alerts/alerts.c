@@ -2,6 +2,7 @@
 
 #include "grow.h"
 #include "jsontime.h"
+#include "strsorted.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,25 +102,17 @@ alerts_firing(const struct alerts *a)
 	return n;
 }
 
+static const char *
+key_at(const void *a, size_t i)
+{
+	return ((const struct alerts *)a)->v[i].key;
+}
+
 /* Index of key, or where it would go (*found false). */
 static size_t
 find(const struct alerts *a, const char *key, bool *found)
 {
-	size_t lo = 0, hi = a->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(a->v[mid].key, key);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return strsorted_find(a, a->n, key_at, key, found);
 }
 
 unsigned

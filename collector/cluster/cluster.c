@@ -5,6 +5,7 @@
 
 #include "collector/cluster/ownlock.h"
 #include "collector/cluster/partition.h"
+#include "collector/ingest/feeds.h"
 #include "log.h"
 
 struct part {
@@ -92,20 +93,12 @@ on_message(void *ctx, const struct mosquitto_message *m)
 static bool
 connect_part(struct cluster *c, struct part *p)
 {
-	struct mqttc_opts mo = c->mqtt;
-	char id[160];
-	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+	static const struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
 		.on_message = on_message, .on_subscribe = on_subscribe };
+	char id[160];
 	snprintf(id, sizeof(id), "%s-p%d", c->prefix, p->index);
-	mo.client_id = id;
-	mo.clean_session = false;
-	mo.max_inflight = 1000;
-	p->mqtt = mqttc_new(c->loop, &mo, &cb, p);
-	if (p->mqtt != NULL && mqttc_start(p->mqtt) == PANTAU_OK)
-		return true;
-	mqttc_free(p->mqtt);
-	p->mqtt = NULL;
-	return false;
+	p->mqtt = feeds_client(c->loop, &c->mqtt, id, &cb, p);
+	return p->mqtt != NULL;
 }
 
 static void

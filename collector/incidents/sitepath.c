@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "grow.h"
+#include "strsorted.h"
 
 struct site_routes {
 	char agent[WIRE_AGENT_MAX + 1];
@@ -87,25 +88,17 @@ sitepath_free(struct sitepath *t)
 	free(t);
 }
 
+static const char *
+agent_at(const void *t, size_t i)
+{
+	return ((const struct sitepath *)t)->v[i]->agent;
+}
+
 /* Index of agent, or where it would go (*found false). */
 static size_t
 find(const struct sitepath *t, const char *agent, bool *found)
 {
-	size_t lo = 0, hi = t->n;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int c = strcmp(t->v[mid]->agent, agent);
-		if (c == 0) {
-			*found = true;
-			return mid;
-		}
-		if (c < 0)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	*found = false;
-	return lo;
+	return strsorted_find(t, t->n, agent_at, agent, found);
 }
 
 static struct site_routes *

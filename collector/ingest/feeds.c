@@ -5,10 +5,17 @@
 
 #include "log.h"
 
+/* One connection; the callbacks' ctx, so one set of them serves both. */
+struct conn {
+	struct feeds *f;
+	struct mqttc *m;
+	bool side;
+	int subacks;                   /* SUBACKs on the current connection */
+};
+
 struct feeds {
-	struct mqttc *main, *side;     /* side: NULL without split */
+	struct conn main, side;        /* side.m: NULL without split */
 	bool split;
-	int subacks_main, subacks_side; /* SUBACKs on the current connections */
 	struct ingest *ingest;
 	struct feeds_callbacks cb;
 };
@@ -35,107 +42,96 @@ nsubs(const char *const *subs)
 static void
 update_subscribed(struct feeds *f)
 {
-	bool main_ok = f->subacks_main >= nsubs(subs_of(f, false));
-	bool side_ok = f->side == NULL || f->subacks_side >= nsubs(subs_side);
+	bool main_ok = f->main.subacks >= nsubs(subs_of(f, false));
+	bool side_ok = f->side.m == NULL || f->side.subacks >= nsubs(subs_side);
 	ingest_set_subscribed(f->ingest, main_ok && side_ok);
 }
 
 static void
-subscribe_all(struct feeds *f, bool side)
+subscribe_all(struct conn *c)
 {
 	int mid;
-	for (const char *const *t = subs_of(f, side); *t != NULL; t++)
-		if (mqttc_subscribe(side ? f->side : f->main, *t, 1, &mid) != PANTAU_OK)
+	for (const char *const *t = subs_of(c->f, c->side); *t != NULL; t++)
+		if (mqttc_subscribe(c->m, *t, 1, &mid) != PANTAU_OK)
 			log_warnx("collector: cannot subscribe to %s", *t);
 }
 
+/* The main connection's events go on to the collector, the side one's are
+ * logged. */
 static void
-on_connect_main(void *ctx)
+on_connect(void *ctx)
 {
-	struct feeds *f = ctx;
-	f->subacks_main = 0;
-	update_subscribed(f);
-	f->cb.on_connect(f->cb.ctx);
-	subscribe_all(f, false);
+	struct conn *c = ctx;
+	if (c->side)
+		log_info("collector: status connection to the broker at %s:%d", mqttc_host(c->m),
+		    mqttc_port(c->m));
+	c->subacks = 0;
+	update_subscribed(c->f);
+	if (!c->side)
+		c->f->cb.on_connect(c->f->cb.ctx);
+	subscribe_all(c);
 }
 
 static void
-on_connect_side(void *ctx)
+on_subscribe(void *ctx, int mid, int granted_qos)
 {
-	struct feeds *f = ctx;
-	log_info("collector: status connection to the broker at %s:%d", mqttc_host(f->side),
-	    mqttc_port(f->side));
-	f->subacks_side = 0;
-	update_subscribed(f);
-	subscribe_all(f, true);
-}
-
-static void
-on_subscribe_main(void *ctx, int mid, int granted_qos)
-{
-	struct feeds *f = ctx;
+	struct conn *c = ctx;
 	(void)mid;
 	(void)granted_qos;
-	f->subacks_main++;
-	update_subscribed(f);
+	c->subacks++;
+	update_subscribed(c->f);
 }
 
 static void
-on_subscribe_side(void *ctx, int mid, int granted_qos)
+on_fail(void *ctx, enum mqttc_fail why, const char *text)
 {
-	struct feeds *f = ctx;
-	(void)mid;
-	(void)granted_qos;
-	f->subacks_side++;
-	update_subscribed(f);
-}
-
-static void
-on_fail_main(void *ctx, enum mqttc_fail why, const char *text)
-{
-	struct feeds *f = ctx;
-	f->subacks_main = 0;
-	update_subscribed(f);
-	f->cb.on_fail(f->cb.ctx, why, text);
-}
-
-static void
-on_fail_side(void *ctx, enum mqttc_fail why, const char *text)
-{
-	struct feeds *f = ctx;
-	(void)why;
-	f->subacks_side = 0;
-	update_subscribed(f);
-	log_warnx("collector: status connection, broker %s:%d: %s", mqttc_host(f->side),
-	    mqttc_port(f->side), text);
+	struct conn *c = ctx;
+	c->subacks = 0;
+	update_subscribed(c->f);
+	if (!c->side)
+		c->f->cb.on_fail(c->f->cb.ctx, why, text);
+	else
+		log_warnx("collector: status connection, broker %s:%d: %s", mqttc_host(c->m),
+		    mqttc_port(c->m), text);
 }
 
 static void
 on_message(void *ctx, const struct mosquitto_message *m)
 {
-	struct feeds *f = ctx;
-	f->cb.on_message(f->cb.ctx, m);
+	struct conn *c = ctx;
+	c->f->cb.on_message(c->f->cb.ctx, m);
 }
 
-static struct mqttc *
-connection(struct feeds *f, uv_loop_t *loop, const struct mqttc_opts *opts, bool side)
+struct mqttc *
+feeds_client(uv_loop_t *loop, const struct mqttc_opts *opts, const char *id,
+    const struct mqttc_callbacks *cb, void *ctx)
 {
 	struct mqttc_opts mo = *opts;
-	char id[160];
-	struct mqttc_callbacks cb = { .on_connect = side ? on_connect_side : on_connect_main,
-		.on_fail = side ? on_fail_side : on_fail_main, .on_message = on_message,
-		.on_subscribe = side ? on_subscribe_side : on_subscribe_main };
-	snprintf(id, sizeof(id), "%s%s", opts->client_id != NULL ? opts->client_id : "",
-	    side ? "-status" : "");
 	mo.client_id = id;
 	mo.clean_session = false;
 	mo.max_inflight = 1000;
-	struct mqttc *m = mqttc_new(loop, &mo, &cb, f);
+	struct mqttc *m = mqttc_new(loop, &mo, cb, ctx);
 	if (m != NULL && mqttc_start(m) != PANTAU_OK) {
 		mqttc_free(m);
 		m = NULL;
 	}
 	return m;
+}
+
+/* Start c's client; false when it cannot be started. */
+static bool
+connect_one(struct feeds *f, struct conn *c, uv_loop_t *loop, const struct mqttc_opts *opts,
+    bool side)
+{
+	static const struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
+		.on_message = on_message, .on_subscribe = on_subscribe };
+	char id[160];
+	snprintf(id, sizeof(id), "%s%s", opts->client_id != NULL ? opts->client_id : "",
+	    side ? "-status" : "");
+	c->f = f;
+	c->side = side;
+	c->m = feeds_client(loop, opts, id, &cb, c);
+	return c->m != NULL;
 }
 
 struct feeds *
@@ -148,10 +144,8 @@ feeds_new(uv_loop_t *loop, const struct mqttc_opts *opts, bool split, struct ing
 	f->split = split;
 	f->ingest = in;
 	f->cb = *cb;
-	f->main = connection(f, loop, opts, false);
-	if (f->main != NULL && split)
-		f->side = connection(f, loop, opts, true);
-	if (f->main == NULL || (split && f->side == NULL)) {
+	if (!connect_one(f, &f->main, loop, opts, false) ||
+	    (split && !connect_one(f, &f->side, loop, opts, true))) {
 		feeds_free(f);
 		return NULL;
 	}
@@ -163,13 +157,13 @@ feeds_free(struct feeds *f)
 {
 	if (f == NULL)
 		return;
-	mqttc_free(f->main);
-	mqttc_free(f->side);
+	mqttc_free(f->main.m);
+	mqttc_free(f->side.m);
 	free(f);
 }
 
 struct mqttc *
 feeds_main(struct feeds *f)
 {
-	return f->main;
+	return f->main.m;
 }

@@ -37,6 +37,12 @@ struct feeds *feeds_new(uv_loop_t *loop, const struct mqttc_opts *opts, bool spl
 /* Stop both connections. Safe with NULL. */
 void feeds_free(struct feeds *f);
 
+/* A started client as all the collector's connections are (the cluster's
+ * partitions' too): opts with client id id, a persistent session, up to
+ * 1000 messages in flight. NULL when it cannot be started. */
+struct mqttc *feeds_client(uv_loop_t *loop, const struct mqttc_opts *opts, const char *id,
+    const struct mqttc_callbacks *cb, void *ctx);
+
 /* The main connection: commands and the mode are published on it. */
 struct mqttc *feeds_main(struct feeds *f);
 

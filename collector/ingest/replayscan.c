@@ -1,6 +1,7 @@
 #include "replayscan.h"
 
 #include <stdio.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,18 +76,14 @@ replayscan_filter(struct replayscan *r, replayscan_want_fn want, void *ctx)
 pantau_err
 replayscan_new(struct db *db, const struct replayscan_opts *o, struct replayscan **out)
 {
-	struct replayscan *r = calloc(1, sizeof(*r));
-	*out = NULL;
+	pantau_err rc;
+	struct replayscan *r = stmtset_part(sizeof(*r), offsetof(struct replayscan, q), db,
+	    "replay", sql, Q_COUNT, &rc);
+	*out = r;
 	if (r == NULL)
-		return PANTAU_ERR_NOMEM;
+		return rc;
 	r->db = db;
 	r->o = *o;
-	pantau_err rc = stmtset_open(db, "replay", sql, Q_COUNT, &r->q);
-	if (rc != PANTAU_OK) {
-		replayscan_free(r);
-		return rc;
-	}
-	*out = r;
 	return PANTAU_OK;
 }
 

@@ -88,28 +88,30 @@ check_traffic(struct findings *f, const struct window_metrics *m, enum win_traff
 	add(f, level == TH_CRITICAL ? SITE_CRITICAL : SITE_DEGRADED, text);
 }
 
+/* One figure above its usual value: more than factor times it and at least
+ * that much (least) more; said with prec decimals and its unit. */
+static void
+above_usual(struct findings *f, const char *what, double v, double usual, double factor,
+    double least, int prec, const char *unit)
+{
+	char text[128];
+	if (isnan(v) || isnan(usual) || v <= factor * usual || v - usual < least)
+		return;
+	snprintf(text, sizeof(text), "%s %.*f %s above its usual %.*f %s", what, prec, v, unit, prec,
+	    usual, unit);
+	add(f, SITE_DEGRADED, text);
+}
+
 /* "above its usual": only when no fixed threshold already said so. */
 static void
 check_baseline(struct findings *f, const struct window_metrics *m, const struct baseline *b,
     const struct baseline_rules *br)
 {
-	char text[128];
 	if (b == NULL || !b->ready || br->factor <= 0)
 		return;
-	if (!isnan(m->rtt_p95_ms) && !isnan(b->rtt_p95_ms) &&
-	    m->rtt_p95_ms > br->factor * b->rtt_p95_ms &&
-	    m->rtt_p95_ms - b->rtt_p95_ms >= br->rtt_floor_ms) {
-		snprintf(text, sizeof(text), "RTT p95 %.0f ms above its usual %.0f ms", m->rtt_p95_ms,
-		    b->rtt_p95_ms);
-		add(f, SITE_DEGRADED, text);
-	}
-	if (!isnan(m->loss_pct) && !isnan(b->loss_pct) &&
-	    m->loss_pct > br->factor * b->loss_pct &&
-	    m->loss_pct - b->loss_pct >= br->loss_floor_pct) {
-		snprintf(text, sizeof(text), "loss %.1f %% above its usual %.1f %%", m->loss_pct,
-		    b->loss_pct);
-		add(f, SITE_DEGRADED, text);
-	}
+	above_usual(f, "RTT p95", m->rtt_p95_ms, b->rtt_p95_ms, br->factor, br->rtt_floor_ms, 0,
+	    "ms");
+	above_usual(f, "loss", m->loss_pct, b->loss_pct, br->factor, br->loss_floor_pct, 1, "%");
 }
 
 static void

@@ -1,5 +1,6 @@
 #include "incidentdb.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -23,18 +24,13 @@ struct incidentdb {
 pantau_err
 incidentdb_open(struct db *db, struct incidentdb **out)
 {
-	struct incidentdb *d = calloc(1, sizeof(*d));
-	*out = NULL;
-	if (d == NULL)
-		return PANTAU_ERR_NOMEM;
-	d->db = db;
-	pantau_err rc = stmtset_open(db, "incidentdb", id_sql, ID_COUNT, &d->q);
-	if (rc != PANTAU_OK) {
-		free(d);
-		return rc;
-	}
+	pantau_err rc;
+	struct incidentdb *d = stmtset_part(sizeof(*d), offsetof(struct incidentdb, q), db,
+	    "incidentdb", id_sql, ID_COUNT, &rc);
+	if (d != NULL)
+		d->db = db;
 	*out = d;
-	return PANTAU_OK;
+	return rc;
 }
 
 void

@@ -1,5 +1,6 @@
 #include "retention.h"
 
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,20 +41,17 @@ struct retention {
 pantau_err
 retention_new(struct store *s, const struct retention_opts *o, struct retention **out)
 {
-	struct retention *r = calloc(1, sizeof(*r));
-	*out = NULL;
-	if (r == NULL)
-		return PANTAU_ERR_NOMEM;
-	r->store = s;
-	r->db = store_db(s);
-	r->o = *o;
-	r->partitioned = strcmp(db_backend(r->db), "postgresql") == 0;
-	pantau_err rc = stmtset_open(r->db, "retention", rstmt_sql, RS_COUNT, &r->q);
-	if (rc != PANTAU_OK) {
-		retention_free(r);
-		return rc;
-	}
+	pantau_err rc;
+	struct db *db = store_db(s);
+	struct retention *r = stmtset_part(sizeof(*r), offsetof(struct retention, q), db,
+	    "retention", rstmt_sql, RS_COUNT, &rc);
 	*out = r;
+	if (r == NULL)
+		return rc;
+	r->store = s;
+	r->db = db;
+	r->o = *o;
+	r->partitioned = strcmp(db_backend(db), "postgresql") == 0;
 	return PANTAU_OK;
 }
 

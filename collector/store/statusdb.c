@@ -1,6 +1,7 @@
 #include "statusdb.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 #include "log.h"
@@ -43,18 +44,13 @@ fail(struct statusdb *s, const char *what)
 pantau_err
 statusdb_open(struct db *db, struct statusdb **out)
 {
-	struct statusdb *s = calloc(1, sizeof(*s));
-	*out = NULL;
-	if (s == NULL)
-		return PANTAU_ERR_NOMEM;
-	s->db = db;
-	pantau_err rc = stmtset_open(db, "statusdb", sd_sql, SD_COUNT, &s->q);
-	if (rc != PANTAU_OK) {
-		statusdb_close(s);
-		return rc;
-	}
+	pantau_err rc;
+	struct statusdb *s = stmtset_part(sizeof(*s), offsetof(struct statusdb, q), db,
+	    "statusdb", sd_sql, SD_COUNT, &rc);
+	if (s != NULL)
+		s->db = db;
 	*out = s;
-	return PANTAU_OK;
+	return rc;
 }
 
 void

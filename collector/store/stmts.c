@@ -27,24 +27,6 @@ stmts_finalize(struct db_stmt **st, size_t n)
 	}
 }
 
-pantau_err
-stmtset_open(struct db *db, const char *who, const char *const *sql, size_t n,
-    struct stmtset **out)
-{
-	struct stmtset *q = calloc(1, sizeof(*q) + n * sizeof(q->st[0]));
-	*out = NULL;
-	if (q == NULL)
-		return PANTAU_ERR_NOMEM;
-	q->n = n;
-	pantau_err rc = stmts_prepare(db, who, sql, q->st, n);
-	if (rc != PANTAU_OK) {
-		stmtset_close(q);
-		return rc;
-	}
-	*out = q;
-	return PANTAU_OK;
-}
-
 void
 stmtset_close(struct stmtset *q)
 {
@@ -52,4 +34,24 @@ stmtset_close(struct stmtset *q)
 		return;
 	stmts_finalize(q->st, q->n);
 	free(q);
+}
+
+void *
+stmtset_part(size_t size, size_t q_off, struct db *db, const char *who,
+    const char *const *sql, size_t n, pantau_err *rc)
+{
+	char *p = calloc(1, size);
+	struct stmtset *q = calloc(1, sizeof(*q) + n * sizeof(q->st[0]));
+	*rc = PANTAU_ERR_NOMEM;
+	if (p != NULL && q != NULL) {
+		q->n = n;
+		*rc = stmts_prepare(db, who, sql, q->st, n);
+	}
+	if (*rc == PANTAU_OK) {
+		*(struct stmtset **)(void *)(p + q_off) = q;
+		return p;
+	}
+	stmtset_close(q);
+	free(p);
+	return NULL;
 }

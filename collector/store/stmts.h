@@ -26,13 +26,16 @@ struct stmtset {
 	struct db_stmt *st[];
 };
 
-/* The set of sql[0..n) on db into *out, logged as stmts_prepare does on a
- * failure. PANTAU_ERR_NOMEM or PANTAU_ERR_DB, *out NULL and nothing left
- * prepared, when it fails. */
-pantau_err stmtset_open(struct db *db, const char *who, const char *const *sql, size_t n,
-    struct stmtset **out);
-
 /* Finalize them all and free the set; NULL is a no-op. */
 void stmtset_close(struct stmtset *q);
+
+/* The constructor every part with a set shares: a new zeroed part of size
+ * bytes whose struct stmtset * at offset q_off (offsetof the member) holds
+ * the set of sql[0..n) on db, each failure logged as stmts_prepare does.
+ * NULL when it fails, with *rc PANTAU_ERR_NOMEM or PANTAU_ERR_DB and
+ * nothing left allocated or prepared; *rc PANTAU_OK otherwise. The caller
+ * fills in the rest of the part. */
+void *stmtset_part(size_t size, size_t q_off, struct db *db, const char *who,
+    const char *const *sql, size_t n, pantau_err *rc);
 
 #endif
