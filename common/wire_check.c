@@ -137,6 +137,8 @@ json_t *
 wire_load_object(const void *payload, size_t len, struct wire_error *err)
 {
 	json_error_t jerr;
+	err->reason = WIRE_ACCEPT;
+	err->detail[0] = '\0';
 	if (len > WIRE_MAX_PAYLOAD) {
 		wire_fail(err, WIRE_REJ_TOO_LARGE, "payload of %zu bytes exceeds %d bytes",
 		    len, WIRE_MAX_PAYLOAD);

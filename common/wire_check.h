@@ -39,7 +39,8 @@ bool wire_result_decode(const json_t *o, size_t i, struct wire_result *r,
  * frees the text. NULL when out of memory (o is released all the same). */
 char *wire_dump(json_t *o, size_t *len);
 
-/* Parse a payload into a JSON object, checking size and syntax. */
+/* Parse a payload into a JSON object, checking size and syntax; err is reset
+ * first (WIRE_ACCEPT, no detail). */
 json_t *wire_load_object(const void *payload, size_t len, struct wire_error *err);
 
 #endif
