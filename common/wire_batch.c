@@ -75,8 +75,6 @@ wire_batch_decode(const struct wire_topic *t, const void *payload, size_t len,
     struct wire_batch *out, struct wire_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	err->reason = WIRE_ACCEPT;
-	err->detail[0] = '\0';
 	json_t *root = wire_load_object(payload, len, err);
 	if (root == NULL)
 		return err->reason;

@@ -23,16 +23,8 @@ wire_fail(struct wire_error *err, enum wire_reason r, const char *fmt, ...)
 /* "results[2]." + "loss_pct" */
 #define FIELD(path) (path)[0] ? (path) : "", (path)[0] ? "." : ""
 
-/* Sets of JSON types, for typed(). */
-#define T_INTEGER (1u << JSON_INTEGER)
-#define T_NUMBER (1u << JSON_INTEGER | 1u << JSON_REAL)
-#define T_STRING (1u << JSON_STRING)
-#define T_BOOLEAN (1u << JSON_TRUE | 1u << JSON_FALSE)
-
-/* The value at key when it is there and is (what) JSON; NULL otherwise, with
- * *ok true when it may be absent, false after saying what is wrong. */
-static const json_t *
-typed(const json_t *obj, const char *path, const char *key, bool required,
+const json_t *
+wire_typed(const json_t *obj, const char *path, const char *key, bool required,
     unsigned types, const char *what, bool *ok, struct wire_error *err)
 {
 	const json_t *v = json_object_get(obj, key);
@@ -54,7 +46,7 @@ wire_get_int(const json_t *obj, const char *path, const char *key, bool required
     int64_t min, int64_t max, int64_t *out, struct wire_error *err)
 {
 	bool ok;
-	const json_t *v = typed(obj, path, key, required, T_INTEGER, "an integer", &ok, err);
+	const json_t *v = wire_typed(obj, path, key, required, WIRE_T_INTEGER, "an integer", &ok, err);
 	*out = -1;
 	if (v == NULL)
 		return ok;
@@ -72,7 +64,7 @@ wire_get_num(const json_t *obj, const char *path, const char *key, bool required
     double min, double max, double *out, struct wire_error *err)
 {
 	bool ok;
-	const json_t *v = typed(obj, path, key, required, T_NUMBER, "a number", &ok, err);
+	const json_t *v = wire_typed(obj, path, key, required, WIRE_T_NUMBER, "a number", &ok, err);
 	*out = NAN;
 	if (v == NULL)
 		return ok;
@@ -89,7 +81,7 @@ wire_get_str(const json_t *obj, const char *path, const char *key, bool required
     size_t maxlen, const char **out, struct wire_error *err)
 {
 	bool ok;
-	const json_t *v = typed(obj, path, key, required, T_STRING, "a string", &ok, err);
+	const json_t *v = wire_typed(obj, path, key, required, WIRE_T_STRING, "a string", &ok, err);
 	*out = NULL;
 	if (v == NULL)
 		return ok;
@@ -111,7 +103,7 @@ wire_get_bool(const json_t *obj, const char *path, const char *key, bool require
     int *out, struct wire_error *err)
 {
 	bool ok;
-	const json_t *v = typed(obj, path, key, required, T_BOOLEAN, "true or false", &ok, err);
+	const json_t *v = wire_typed(obj, path, key, required, WIRE_T_BOOLEAN, "true or false", &ok, err);
 	*out = v == NULL ? -1 : json_is_true(v) ? 1 : 0;
 	return ok;
 }
@@ -137,6 +129,8 @@ json_t *
 wire_load_object(const void *payload, size_t len, struct wire_error *err)
 {
 	json_error_t jerr;
+	err->reason = WIRE_ACCEPT;
+	err->detail[0] = '\0';
 	if (len > WIRE_MAX_PAYLOAD) {
 		wire_fail(err, WIRE_REJ_TOO_LARGE, "payload of %zu bytes exceeds %d bytes",
 		    len, WIRE_MAX_PAYLOAD);

@@ -15,6 +15,20 @@
 bool wire_fail(struct wire_error *err, enum wire_reason r, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Sets of JSON types, for wire_typed(). */
+#define WIRE_T_INTEGER (1u << JSON_INTEGER)
+#define WIRE_T_NUMBER (1u << JSON_INTEGER | 1u << JSON_REAL)
+#define WIRE_T_STRING (1u << JSON_STRING)
+#define WIRE_T_BOOLEAN (1u << JSON_TRUE | 1u << JSON_FALSE)
+#define WIRE_T_OBJECT (1u << JSON_OBJECT)
+#define WIRE_T_ARRAY (1u << JSON_ARRAY)
+
+/* The value at path.key when it is there and is (what) JSON of types; NULL
+ * otherwise, with *ok true when it may be absent, false after saying what is
+ * wrong. */
+const json_t *wire_typed(const json_t *obj, const char *path, const char *key, bool required,
+    unsigned types, const char *what, bool *ok, struct wire_error *err);
+
 /* Integer in [min, max]; absent: *out = -1 and true unless required. */
 bool wire_get_int(const json_t *obj, const char *path, const char *key, bool required,
     int64_t min, int64_t max, int64_t *out, struct wire_error *err);
@@ -39,7 +53,8 @@ bool wire_result_decode(const json_t *o, size_t i, struct wire_result *r,
  * frees the text. NULL when out of memory (o is released all the same). */
 char *wire_dump(json_t *o, size_t *len);
 
-/* Parse a payload into a JSON object, checking size and syntax. */
+/* Parse a payload into a JSON object, checking size and syntax; err is reset
+ * first (WIRE_ACCEPT, no detail). */
 json_t *wire_load_object(const void *payload, size_t len, struct wire_error *err);
 
 #endif

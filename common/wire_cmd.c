@@ -37,8 +37,6 @@ wire_cmd_decode(const void *payload, size_t len, struct wire_replay *out,
     struct wire_error *err)
 {
 	const char *cmd;
-	err->reason = WIRE_ACCEPT;
-	err->detail[0] = '\0';
 	json_t *root = wire_load_object(payload, len, err);
 	if (root == NULL)
 		return err->reason;

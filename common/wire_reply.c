@@ -83,8 +83,6 @@ enum wire_reason
 wire_reply_decode(const struct wire_topic *t, const void *payload, size_t len,
     struct wire_gone *out, struct wire_error *err)
 {
-	err->reason = WIRE_ACCEPT;
-	err->detail[0] = '\0';
 	memset(out, 0, sizeof(*out));
 	json_t *root = wire_load_object(payload, len, err);
 	if (root == NULL)

@@ -83,20 +83,14 @@ bad:
 	    "%s: must satisfy min <= p50 <= p95 <= max and min <= avg <= max", path);
 }
 
+/* The decoders of a field's value v, already of its JSON type (decode_typed). */
+typedef bool (*value_fn)(struct dctx *c, const json_t *v, const char *path,
+    const struct rk_field *f);
+
 static bool
-decode_object(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f)
+decode_object(struct dctx *c, const json_t *v, const char *path, const struct rk_field *f)
 {
 	char sub[PATH_MAX_LEN];
-	const json_t *v = json_object_get(o, f->name);
-	if (v == NULL) {
-		if (f->need != RK_REQUIRED)
-			return true;
-		return wire_fail(c->err, WIRE_REJ_MISSING_FIELD, "%s.%s: required field is missing",
-		    path, f->name);
-	}
-	if (!json_is_object(v))
-		return wire_fail(c->err, WIRE_REJ_WRONG_TYPE, "%s.%s: expected an object", path,
-		    f->name);
 	snprintf(sub, sizeof(sub), "%s.%s", path, f->name);
 	if (!decode_fields(c, v, sub, f->members, f->nmembers))
 		return false;
@@ -135,24 +129,16 @@ check_hop(struct dctx *c, const json_t *e, const char *path, const struct rk_fie
 
 /* An array of objects, each checked by the members. */
 static bool
-decode_array(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f)
+decode_array(struct dctx *c, const json_t *v, const char *path, const struct rk_field *f)
 {
 	char sub[PATH_MAX_LEN];
-	const json_t *v = json_object_get(o, f->name);
-	if (v == NULL)
-		return f->need != RK_REQUIRED ||
-		    wire_fail(c->err, WIRE_REJ_MISSING_FIELD, "%s.%s: required field is missing",
-		        path, f->name);
-	if (!json_is_array(v))
-		return wire_fail(c->err, WIRE_REJ_WRONG_TYPE, "%s.%s: expected an array", path,
-		    f->name);
+	bool ok = true;
 	size_t n = json_array_size(v);
 	if ((double)n < f->min || (double)n > f->max)
 		return wire_fail(c->err, WIRE_REJ_BAD_NUMBER, "%s.%s: %zu elements is outside %g..%g",
 		    path, f->name, n, f->min, f->max);
 	double loss = c->loss;
 	int64_t ttl = 0;
-	bool ok = true;
 	for (size_t i = 0; ok && i < n; i++) {
 		const json_t *e = json_array_get(v, i);
 		snprintf(sub, sizeof(sub), "%s.%s[%zu]", path, f->name, i);
@@ -184,16 +170,8 @@ check_text(struct dctx *c, const char *path, const struct rk_field *f, const cha
 
 /* loss_pct: a number within 0..100 (loss_out_of_range). */
 static bool
-decode_loss(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f)
+decode_loss(struct dctx *c, const json_t *v, const char *path, const struct rk_field *f)
 {
-	const json_t *v = json_object_get(o, f->name);
-	if (v == NULL)
-		return f->need != RK_REQUIRED ||
-		    wire_fail(c->err, WIRE_REJ_MISSING_FIELD, "%s.%s: required field is missing",
-		        path, f->name);
-	if (!json_is_number(v))
-		return wire_fail(c->err, WIRE_REJ_WRONG_TYPE, "%s.%s: expected a number", path,
-		    f->name);
 	double loss = json_number_value(v);
 	if (!isfinite(loss) || loss < f->min || loss > f->max)
 		return wire_fail(c->err, WIRE_REJ_LOSS_RANGE, "%s.%s: %g is not within %g..%g",
@@ -201,6 +179,17 @@ decode_loss(struct dctx *c, const json_t *o, const char *path, const struct rk_f
 	c->loss = loss;
 	keep(c->r, f, loss);
 	return true;
+}
+
+/* f's member of o, when it is there and of types, through fn. */
+static bool
+decode_typed(struct dctx *c, const json_t *o, const char *path, const struct rk_field *f,
+    unsigned types, const char *what, value_fn fn)
+{
+	bool ok;
+	const json_t *v = wire_typed(o, path, f->name, f->need == RK_REQUIRED, types, what, &ok,
+	    c->err);
+	return v == NULL ? ok : fn(c, v, path, f);
 }
 
 static bool
@@ -226,7 +215,7 @@ decode_field(struct dctx *c, const json_t *o, const char *path, const struct rk_
 		return true;
 	case RK_NUM:
 		if (f->flags & RK_F_LOSS)
-			return decode_loss(c, o, path, f);
+			return decode_typed(c, o, path, f, WIRE_T_NUMBER, "a number", decode_loss);
 		if (!wire_get_num(o, path, f->name, req, f->min, f->max, &d, c->err))
 			return false;
 		if (!isnan(d))
@@ -247,9 +236,9 @@ decode_field(struct dctx *c, const json_t *o, const char *path, const struct rk_
 			c->r->error = s;
 		return true;
 	case RK_OBJ:
-		return decode_object(c, o, path, f);
+		return decode_typed(c, o, path, f, WIRE_T_OBJECT, "an object", decode_object);
 	case RK_ARR:
-		return decode_array(c, o, path, f);
+		return decode_typed(c, o, path, f, WIRE_T_ARRAY, "an array", decode_array);
 	}
 	return true;
 }

@@ -47,8 +47,6 @@ wire_status_decode(const struct wire_topic *t, const void *payload, size_t len,
 {
 	int64_t v;
 	memset(out, 0, sizeof(*out));
-	err->reason = WIRE_ACCEPT;
-	err->detail[0] = '\0';
 	json_t *root = wire_load_object(payload, len, err);
 	if (root == NULL)
 		return err->reason;

@@ -61,8 +61,8 @@ struct dns_run {
 	struct dnsservers servers;
 	ares_channel ch;
 	bool lib;               /* ares_library_init done */
-	uv_timer_t tick;        /* ares_timeout(); first: the first query */
-	bool tick_open, began;
+	struct life_timer tick; /* ares_timeout(); first: the first query */
+	bool began;
 	struct dns_poll *polls;
 	int next;               /* queries sent */
 	bool answered;          /* the current query's callback ran */
@@ -121,9 +121,7 @@ dns_stop(struct probe_life *l)
 	if (s->lib)
 		ares_library_cleanup();
 	s->lib = false;
-	if (s->tick_open)
-		uv_close((uv_handle_t *)&s->tick, life_closed);
-	s->tick_open = false;
+	life_timer_close(&s->tick);
 }
 
 static void
@@ -243,14 +241,14 @@ static void
 arm_tick(struct dns_run *s)
 {
 	struct timeval tv;
-	if (s->ch == NULL || !s->tick_open)
+	if (s->ch == NULL || !s->tick.open)
 		return;
 	if (ares_timeout(s->ch, NULL, &tv) == NULL) {
-		uv_timer_stop(&s->tick);
+		uv_timer_stop(&s->tick.h);
 		return;
 	}
 	uint64_t ms = (uint64_t)tv.tv_sec * 1000 + ((uint64_t)tv.tv_usec + 999) / 1000;
-	uv_timer_start(&s->tick, on_tick, ms, 0);
+	uv_timer_start(&s->tick.h, on_tick, ms, 0);
 }
 
 /* After c-ares returned: take the answer, go on or finish. */
@@ -412,10 +410,7 @@ dns_start(struct probe_run *run)
 	s->p = p;
 	life_start(l, run, &dns_life, DNS_DEFAULT_TIMEOUT_MS);
 	l->count = p->count;
-	uv_timer_init(run->env->loop, &s->tick);
-	s->tick.data = s;
-	s->tick_open = true;
-	life_hold(l);
+	life_timer_open(l, &s->tick);
 	bool have = p->resolvers[0] != '\0' ?
 	    dnsservers_parse(p->resolvers, &s->servers, why, sizeof(why)) :
 	    dnsservers_read_conf(p->resolv_conf, &s->servers, why, sizeof(why));
@@ -427,7 +422,7 @@ dns_start(struct probe_run *run)
 		life_fail_later(l, "cannot set up the resolver library (c-ares)");
 		return PANTAU_OK;
 	}
-	uv_timer_start(&s->tick, on_tick, 0, 0); /* the first query, from the loop */
+	uv_timer_start(&s->tick.h, on_tick, 0, 0); /* the first query, from the loop */
 	return PANTAU_OK;
 }
 

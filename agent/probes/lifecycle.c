@@ -52,6 +52,24 @@ life_unwatch(struct life_poll *p)
 }
 
 void
+life_timer_open(struct probe_life *l, struct life_timer *t)
+{
+	uv_timer_init(l->timer.loop, &t->h);
+	t->h.data = l;
+	t->open = true;
+	life_hold(l);
+}
+
+void
+life_timer_close(struct life_timer *t)
+{
+	if (!t->open)
+		return;
+	uv_close((uv_handle_t *)&t->h, life_closed);
+	t->open = false;
+}
+
+void
 life_start(struct probe_life *l, struct probe_run *run, const struct life_ops *ops,
     int default_timeout_ms)
 {

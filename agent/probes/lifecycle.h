@@ -26,7 +26,8 @@
  * Memory: handles the kind opens itself (stamp's poll, tcp's socket) take
  * a reference with life_hold(), get l as their data and close with
  * life_closed as callback, from ops->stop; a descriptor to watch does all
- * that with life_watch() and, from ops->stop, life_unwatch(). The state goes (ops->free) when
+ * that with life_watch() and, from ops->stop, life_unwatch(); a timer of its own
+ * with life_timer_open() and life_timer_close(). The state goes (ops->free) when
  * the timer, an outstanding resolve and those handles have all closed.
  */
 #ifndef PANTAU_PROBES_LIFECYCLE_H
@@ -127,6 +128,16 @@ struct life_poll {
 int life_watch(struct probe_life *l, struct life_poll *p, int fd, int events, uv_poll_cb cb);
 /* From ops->stop: stop and close p (life_closed) if it is open. */
 void life_unwatch(struct life_poll *p);
+
+/* A timer of the kind's (besides l->timer), on the run's loop. */
+struct life_timer {
+	uv_timer_t h;
+	bool open;
+};
+/* Open t (h.data = l, a reference held); not started. */
+void life_timer_open(struct probe_life *l, struct life_timer *t);
+/* From ops->stop: close t (life_closed) if it is open. */
+void life_timer_close(struct life_timer *t);
 
 /* exec->cancel of the kinds built on this. */
 void life_cancel(struct probe_run *run, void *state);

@@ -55,8 +55,7 @@ struct passive_run {
 	pcap_t *pc;
 	int link;
 	struct life_poll poll;
-	uv_timer_t tick;
-	bool tick_open;
+	struct life_timer tick;
 	struct pf_table *t;
 	uint64_t packets, bad;
 	int64_t t0;
@@ -78,9 +77,7 @@ passive_stop(struct probe_life *l)
 {
 	struct passive_run *s = (struct passive_run *)l;
 	life_unwatch(&s->poll);
-	if (s->tick_open)
-		uv_close((uv_handle_t *)&s->tick, life_closed);
-	s->tick_open = false;
+	life_timer_close(&s->tick);
 	if (s->pc != NULL)
 		s->lib.close(s->pc); /* after the poll stopped watching its descriptor */
 	s->pc = NULL;
@@ -343,10 +340,7 @@ passive_start(struct probe_run *run)
 	struct probe_life *l = &s->life;
 	s->p = p;
 	life_start(l, run, &passive_life, PASSIVE_DEFAULT_TIMEOUT_MS);
-	uv_timer_init(run->env->loop, &s->tick);
-	s->tick.data = s;
-	s->tick_open = true;
-	life_hold(l);
+	life_timer_open(l, &s->tick);
 	if (!pg_parse_groups(p->groups, &s->g, why, sizeof(why)) ||
 	    !pg_parse_local(p->local, &s->g, why, sizeof(why))) {
 		life_fail_later(l, "%s", why);
@@ -368,7 +362,7 @@ passive_start(struct probe_run *run)
 		return PANTAU_OK;
 	}
 	s->t0 = clock_mono_ns();
-	uv_timer_start(&s->tick, on_tick, PASSIVE_TICK_MS, PASSIVE_TICK_MS);
+	uv_timer_start(&s->tick.h, on_tick, PASSIVE_TICK_MS, PASSIVE_TICK_MS);
 	life_wait(l, p->window_s * 1000);
 	return PANTAU_OK;
 }

@@ -43,6 +43,18 @@ skip(struct cur *c, size_t k)
 	return true;
 }
 
+/* The 16-bit type at offset at of a header of hdr bytes; the cursor past the
+ * header. 0 when too short. */
+static uint16_t
+next_type(struct cur *c, size_t hdr, size_t at)
+{
+	if (c->n < hdr)
+		return 0;
+	uint16_t type = be_get16(c->p + at);
+	(void)skip(c, hdr);
+	return type;
+}
+
 /* The ethertype (or SLL protocol) after the link header; the cursor at the
  * network header. 0 when too short. */
 static uint16_t
@@ -51,22 +63,13 @@ link_layer(int link, struct cur *c)
 	uint16_t type;
 	switch (link) {
 	case PD_LINK_ETHERNET:
-		if (c->n < ETH_HDR)
-			return 0;
-		type = be_get16(c->p + 12);
-		(void)skip(c, ETH_HDR);
+		type = next_type(c, ETH_HDR, 12);
 		break;
 	case PD_LINK_SLL:
-		if (c->n < SLL_HDR)
-			return 0;
-		type = be_get16(c->p + 14);
-		(void)skip(c, SLL_HDR);
+		type = next_type(c, SLL_HDR, 14);
 		break;
 	case PD_LINK_SLL2:
-		if (c->n < SLL2_HDR)
-			return 0;
-		type = be_get16(c->p);
-		(void)skip(c, SLL2_HDR);
+		type = next_type(c, SLL2_HDR, 0);
 		break;
 	case PD_LINK_RAW:
 		if (c->n < 1)
@@ -75,12 +78,8 @@ link_layer(int link, struct cur *c)
 	default:
 		return 0;
 	}
-	for (int i = 0; i < MAX_VLAN && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ); i++) {
-		if (c->n < VLAN_HDR)
-			return 0;
-		type = be_get16(c->p + 2);
-		(void)skip(c, VLAN_HDR);
-	}
+	for (int i = 0; i < MAX_VLAN && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ); i++)
+		type = next_type(c, VLAN_HDR, 2);
 	return type;
 }
 

@@ -144,13 +144,21 @@ each_item(const char *text, const char *seps, item_fn fn, struct pg_config *c, c
 	return true;
 }
 
+/* Whether a list already holds n == max items (why says so). */
+static bool
+full(int n, int max, const char *what, char *why, size_t len)
+{
+	if (n < max)
+		return false;
+	snprintf(why, len, "more than %d %s", max, what);
+	return true;
+}
+
 static bool
 add_group(char *g, struct pg_config *c, char *why, size_t len)
 {
-	if (c->ngroups == PG_GROUPS) {
-		snprintf(why, len, "more than %d groups", PG_GROUPS);
+	if (full(c->ngroups, PG_GROUPS, "groups", why, len))
 		return false;
-	}
 	if (!parse_group(g, &c->group[c->ngroups++], why, len))
 		return false;
 	if (duplicate_name(c)) {
@@ -170,10 +178,8 @@ pg_parse_groups(const char *text, struct pg_config *c, char *why, size_t len)
 static bool
 add_local(char *t, struct pg_config *c, char *why, size_t len)
 {
-	if (c->nlocal == PG_LOCAL) {
-		snprintf(why, len, "more than %d prefixes", PG_LOCAL);
+	if (full(c->nlocal, PG_LOCAL, "prefixes", why, len))
 		return false;
-	}
 	if (!parse_dest(t, &c->local[c->nlocal++], false)) {
 		snprintf(why, len, "\"%.80s\" is not a prefix (e.g. 192.168.1.0/24 or "
 		    "2001:db8:1::/48)", t);
