@@ -20,6 +20,8 @@ static const char *const log_levels[] = { "error", "warn", "info", "debug", NULL
 static const char *const sync_modes[] = { "normal", "full", NULL };
 static const char *const auth_modes[] = { "auto", "on", "off", NULL };
 
+/* Key tables of common/cfg.h: one row per key, alike by design (duplicates
+ * pairs the tables with each other and with reflector_config.c's). */
 static const struct cfg_key collector_keys[] = {
 	CFG_KEY_STR("database", C(database), S(database), "/var/lib/pantau/pantau.db",
 	    "SQLite database file; created when missing ([store] url overrides it)"),

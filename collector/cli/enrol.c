@@ -89,14 +89,10 @@ parse(int argc, char **argv, struct args *a, int *first)
 		{ "collector", 'C', &a->collector, NULL },
 		{ "help", 'h', NULL, &want_help },
 	};
-	struct cmd_opts_error err;
-	int op = cmd_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	int status, op = cli_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]),
+	    &want_help, PROG, help, &status);
 	if (op < 0)
-		return cli_opts_error(PROG, help, &err);
-	if (want_help) {
-		help(stdout);
-		return 0;
-	}
+		return status;
 	a->life_ms = ENROL_TOKEN_LIFE_MS;
 	if (a->expires != NULL && !token_duration_parse(a->expires, &a->life_ms))
 		return usage_error("--expires takes a number and a unit: 72h, 7d, 30m; got \"%s\"",

@@ -170,14 +170,10 @@ parse_command(int argc, char **argv, struct cli *c)
 		{ "cacert", 'c', &c->target.cacert, NULL },
 		{ "help", 'h', NULL, &want_help },
 	};
-	struct cmd_opts_error err;
-	int rc, op = cmd_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	int rc, op = cli_opts_parse(argc, argv, opts, sizeof(opts) / sizeof(opts[0]), &want_help,
+	    "pantau", usage, &rc);
 	if (op < 0)
-		return cli_opts_error("pantau", usage, &err);
-	if (want_help) {
-		usage(stdout);
-		return 0;
-	}
+		return rc;
 	if ((rc = check_options(c, interval, count)) >= 0)
 		return rc;
 	int want = c->cmd == CMD_SITE ? 1 : 0;

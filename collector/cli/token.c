@@ -86,14 +86,10 @@ parse(int argc, char **argv, struct args *a)
 		{ "json", 'j', NULL, &a->json },
 		{ "help", 'h', NULL, &want_help },
 	};
-	struct cmd_opts_error err;
-	int op = cmd_opts_parse(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]), &err);
+	int status, op = cli_opts_parse(argc - 1, argv + 1, opts, sizeof(opts) / sizeof(opts[0]),
+	    &want_help, "pantau token", token_help, &status);
 	if (op < 0)
-		return cli_opts_error("pantau token", token_help, &err);
-	if (want_help) {
-		token_help(stdout);
-		return 0;
-	}
+		return status;
 	int operands = argc - 1 - op;
 	if ((a->role != NULL || a->name != NULL || a->expires != NULL) && a->verb != V_NEW)
 		return token_usage_error("--role, --name and --expires belong to \"token new\"");

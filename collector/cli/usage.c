@@ -18,9 +18,18 @@ cli_usage_error(const char *who, void (*usage)(FILE *to), const char *fmt, ...)
 }
 
 int
-cli_opts_error(const char *who, void (*usage)(FILE *to), const struct cmd_opts_error *err)
+cli_opts_parse(int argc, char **argv, const struct cmd_opt *opts, size_t n,
+    const bool *want_help, const char *who, void (*usage)(FILE *to), int *status)
 {
-	if (err->missing_value)
-		return cli_usage_error(who, usage, "%s needs a value", err->arg);
-	return cli_usage_error(who, usage, "unknown option \"%s\"", err->arg);
+	struct cmd_opts_error err;
+	int op = cmd_opts_parse(argc, argv, opts, n, &err);
+	if (op < 0)
+		*status = cli_usage_error(who, usage, err.missing_value ? "%s needs a value" :
+		    "unknown option \"%s\"", err.arg);
+	else if (*want_help) {
+		usage(stdout);
+		*status = 0;
+		op = -1;
+	}
+	return op;
 }

@@ -5,6 +5,8 @@
 #ifndef PANTAU_CLI_USAGE_H
 #define PANTAU_CLI_USAGE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -16,10 +18,14 @@
 int cli_usage_error(const char *who, void (*usage)(FILE *to), const char *fmt, ...)
     PANTAU_PRINTF(3, 4);
 
-struct cmd_opts_error;
+struct cmd_opt;
 
-/* The usage error of an option cmd_opts_parse refused: "--x needs a value"
- * or "unknown option \"--y\"". */
-int cli_opts_error(const char *who, void (*usage)(FILE *to), const struct cmd_opts_error *err);
+/* cmd_opts_parse of argv by the n opts, one of which sets *want_help
+ * (--help): the index in argv of the first operand; or -1 with *status
+ * the command's exit status: EXIT_USAGE after the usage error of an option
+ * it refused ("--x needs a value", "unknown option \"--y\""), 0 after
+ * usage(stdout) for --help. */
+int cli_opts_parse(int argc, char **argv, const struct cmd_opt *opts, size_t n,
+    const bool *want_help, const char *who, void (*usage)(FILE *to), int *status);
 
 #endif

@@ -134,36 +134,20 @@ copy_col(struct db_stmt *st, int col, char *out, size_t len)
 enum enrol_verdict
 enrol_token_check(struct db *db, const char *text, int64_t now_ms, struct enrol_site *s)
 {
-	unsigned char want[TOKEN_HASH_LEN];
-	struct db_stmt *st = NULL;
-	enum enrol_verdict v = ENROL_UNKNOWN;
+	struct db_stmt *st;
 	memset(s, 0, sizeof(*s));
 	if (!token_text_parse(text, "pe_", ENROL_SECRET_BYTES, &s->id))
 		return ENROL_MALFORMED;
-	if (token_hash(text, strlen(text), want) != PANTAU_OK)
-		return ENROL_DB_ERROR;
-	if (db_prepare(db, "SELECT hash, agent, region, site, expires_ms, used_ms "
-	        "FROM enrol_tokens WHERE id = ?", &st) != DB_OK) {
-		db_fail(db, "prepare");
-		return ENROL_DB_ERROR;
-	}
-	db_bind_int64(st, 1, s->id);
-	int r = db_step(st);
-	if (r == DB_ROW) {
-		const void *have = db_column_blob(st, 0);
-		if (have != NULL && db_column_bytes(st, 0) == TOKEN_HASH_LEN &&
-		    token_hash_equal(want, have)) {
-			copy_col(st, 1, s->agent, sizeof(s->agent));
-			copy_col(st, 2, s->region, sizeof(s->region));
-			copy_col(st, 3, s->site, sizeof(s->site));
-			s->expires_ms = db_column_int64(st, 4);
-			v = db_column_type(st, 5) != DB_NULL ? ENROL_USED :
-			    s->expires_ms <= now_ms ? ENROL_EXPIRED : ENROL_VALID;
-		}
-	} else if (r != DB_DONE) {
-		db_fail(db, "read an enrolment token");
-		v = ENROL_DB_ERROR;
-	}
+	int found = token_row(db, "SELECT hash, agent, region, site, expires_ms, used_ms "
+	    "FROM enrol_tokens WHERE id = ?", s->id, text, "enrol", "read an enrolment token", &st);
+	if (found <= 0)
+		return found < 0 ? ENROL_DB_ERROR : ENROL_UNKNOWN;
+	copy_col(st, 1, s->agent, sizeof(s->agent));
+	copy_col(st, 2, s->region, sizeof(s->region));
+	copy_col(st, 3, s->site, sizeof(s->site));
+	s->expires_ms = db_column_int64(st, 4);
+	enum enrol_verdict v = db_column_type(st, 5) != DB_NULL ? ENROL_USED :
+	    s->expires_ms <= now_ms ? ENROL_EXPIRED : ENROL_VALID;
 	db_finalize(st);
 	return v;
 }

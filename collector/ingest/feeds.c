@@ -72,6 +72,8 @@ on_connect(void *ctx)
 	subscribe_all(c);
 }
 
+/* Counted as the cluster's partitions count theirs (cluster.c, alike for
+ * that reason): each connection its SUBACKs, for its owner's flag. */
 static void
 on_subscribe(void *ctx, int mid, int granted_qos)
 {

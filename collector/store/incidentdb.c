@@ -21,6 +21,8 @@ struct incidentdb {
 	struct stmtset *q;
 };
 
+/* A part on stmtset_part and its NULL-safe close: statusdb.c's pair is
+ * alike, each filling in its own part (duplicates lists the two). */
 pantau_err
 incidentdb_open(struct db *db, struct incidentdb **out)
 {

@@ -274,33 +274,47 @@ row_verdict(struct db_stmt *st, int64_t now_ms, enum token_role *role)
 	return TOKEN_VALID;
 }
 
+int
+token_row(struct db *db, const char *sql, int64_t id, const char *text, const char *who,
+    const char *what, struct db_stmt **st)
+{
+	unsigned char want[TOKEN_HASH_LEN];
+	int found = 0;
+	*st = NULL;
+	if (token_hash(text, strlen(text), want) != PANTAU_OK)
+		return -1;
+	if (db_prepare(db, sql, st) != DB_OK) {
+		log_warnx("%s: prepare: %s", who, db_errmsg(db));
+		found = -1;
+	} else {
+		db_bind_int64(*st, 1, id);
+		int r = db_step(*st);
+		const void *have = r == DB_ROW ? db_column_blob(*st, 0) : NULL;
+		if (have != NULL && db_column_bytes(*st, 0) == TOKEN_HASH_LEN &&
+		    token_hash_equal(want, have))
+			return 1;
+		if (r != DB_ROW && r != DB_DONE) {
+			log_warnx("%s: %s: %s", who, what, db_errmsg(db));
+			found = -1;
+		}
+	}
+	db_finalize(*st);
+	*st = NULL;
+	return found;
+}
+
 enum token_verdict
 tokens_check(struct db *db, const char *text, int64_t now_ms, enum token_role *role,
     int64_t *id)
 {
-	unsigned char want[TOKEN_HASH_LEN];
-	struct db_stmt *st = NULL;
-	enum token_verdict v = TOKEN_UNKNOWN;
+	struct db_stmt *st;
 	if (!token_parse(text, id))
 		return TOKEN_MALFORMED;
-	if (token_hash(text, strlen(text), want) != PANTAU_OK)
-		return TOKEN_DB_ERROR;
-	if (db_prepare(db, "SELECT hash, role, expires_ms, revoked_ms FROM tokens "
-	        "WHERE id = ?", &st) != DB_OK) {
-		db_fail(db, "prepare");
-		return TOKEN_DB_ERROR;
-	}
-	db_bind_int64(st, 1, *id);
-	int s = db_step(st);
-	if (s == DB_ROW) {
-		const void *have = db_column_blob(st, 0);
-		if (have != NULL && db_column_bytes(st, 0) == TOKEN_HASH_LEN &&
-		    token_hash_equal(want, have))
-			v = row_verdict(st, now_ms, role);
-	} else if (s != DB_DONE) {
-		db_fail(db, "read a token");
-		v = TOKEN_DB_ERROR;
-	}
+	int found = token_row(db, "SELECT hash, role, expires_ms, revoked_ms FROM tokens "
+	    "WHERE id = ?", *id, text, "tokens", "read a token", &st);
+	if (found <= 0)
+		return found < 0 ? TOKEN_DB_ERROR : TOKEN_UNKNOWN;
+	enum token_verdict v = row_verdict(st, now_ms, role);
 	db_finalize(st);
 	return v;
 }

@@ -58,6 +58,13 @@ pantau_err token_hash(const char *text, size_t len, unsigned char out[TOKEN_HASH
 bool token_hash_equal(const unsigned char a[TOKEN_HASH_LEN],
     const unsigned char b[TOKEN_HASH_LEN]);
 
+/* The row of sql (one parameter, ?1 the id; the first column the hash)
+ * whose hash is text's: 1 with *st on it, to be finalized by the caller;
+ * 0 when id has no row or another hash; -1 when the database fails
+ * (logged "WHO: prepare: ..." or "WHO: WHAT: ..."). *st NULL but for 1. */
+int token_row(struct db *db, const char *sql, int64_t id, const char *text, const char *who,
+    const char *what, struct db_stmt **st);
+
 /* text is "pt_ID_SECRET" with SECRET 64 lower-case hex digits; *id is ID. */
 bool token_parse(const char *text, int64_t *id);
 
