@@ -40,6 +40,7 @@ check_region(const char *v, char *why, size_t len)
 	return false;
 }
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 static const struct cfg_key agent_keys[] = {
 	CFG_KEY_STR("id", A(id), S(id), NULL,
 	    "this agent's id, given by your coordinator; e.g. id = ag-3273-0001",

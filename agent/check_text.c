@@ -57,6 +57,7 @@ static const char *const text[M_COUNT][2] = {
 	                     "  -> the link may be unstable; run the check again",
 	    "pesan uji tidak dikonfirmasi broker\n"
 	    "  -> koneksi mungkin tidak stabil; jalankan pemeriksaan lagi" },
+	/* the probes: each a success, then a failure with its fix (alike by design) */
 	[M_ICMP_OK] = { "probe %s (ping %s): %lld/%lld replies, loss %.0f %%, median %.1f ms",
 	    "probe %s (ping %s): %lld/%lld balasan, hilang %.0f %%, median %.1f ms" },
 	[M_ICMP_NONE] = { "probe %s (ping %s): no replies\n"

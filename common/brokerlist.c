@@ -60,13 +60,11 @@ parse_one(const char *e, size_t n, int default_port, struct broker_addr *a, char
 	char num[8];
 	size_t plen = (size_t)(e + n - port);
 	long long v;
-	if (port[-1] == ']' || plen == 0 || plen >= sizeof(num)) {
+	if (port[-1] == ']' || !strnum_copy_n(num, sizeof(num), port, plen)) {
 		snprintf(why, len, "\"%.*s\": the port must follow the host after a colon, 1-65535",
 		    (int)n, e);
 		return PANTAU_ERR_CONFIG;
 	}
-	memcpy(num, port, plen);
-	num[plen] = '\0';
 	if (strnum_int(num, 1, 65535, &v) != PANTAU_OK) {
 		snprintf(why, len, "\"%.*s\": the port must be 1-65535", (int)n, e);
 		return PANTAU_ERR_CONFIG;

@@ -68,6 +68,8 @@ pkey_cert_parse(const char *pem, size_t len)
 	return pem_parse(pem, len, (d2i_of_void *)d2i_X509, PEM_STRING_X509);
 }
 
+/* Not pem_parse: PEM_read_bio_PrivateKey takes every private key format,
+ * which no single d2i does. */
 EVP_PKEY *
 pkey_private_parse(const char *pem, size_t len)
 {

@@ -51,3 +51,13 @@ strnum_copy(char *dst, size_t size, const char *src)
 	memcpy(dst, src, n + 1);
 	return PANTAU_OK;
 }
+
+bool
+strnum_copy_n(char *dst, size_t size, const char *src, size_t n)
+{
+	if (n == 0 || n >= size)
+		return false;
+	memcpy(dst, src, n);
+	dst[n] = '\0';
+	return true;
+}

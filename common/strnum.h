@@ -2,6 +2,7 @@
 #ifndef PANTAU_STRNUM_H
 #define PANTAU_STRNUM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -19,5 +20,9 @@ pantau_err strnum_double(const char *s, double min, double max, double *out);
 /* Copy src into dst (size bytes); PANTAU_ERR_TOO_BIG when it does not fit
  * (dst then holds a truncated, terminated copy). */
 pantau_err strnum_copy(char *dst, size_t size, const char *src);
+
+/* The first n bytes of src into dst (size bytes), terminated, when
+ * 0 < n < size; false otherwise (dst untouched). */
+bool strnum_copy_n(char *dst, size_t size, const char *src, size_t n);
 
 #endif

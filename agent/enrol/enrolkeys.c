@@ -3,6 +3,8 @@
 #define E(field) offsetof(struct agent_enrol, field)
 #define S(field) sizeof(((struct agent_enrol *)0)->field)
 
+/* The agent's [enrol] keys; collector/enrol/enrolcfg.c holds the collector's, with
+ * the same apply/reference wrappers around other keys and another struct. */
 static const struct cfg_key enrol_keys[] = {
 	CFG_KEY_STR("collector", E(collector), S(collector), "",
 	    "the collector's API (https://HOST:PORT) the agent enrolled with; renew asks it"),

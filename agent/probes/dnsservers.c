@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strnum.h"
+
 #define DNS_PORT 53
 #define RESOLV_LINE_MAX 512
 
@@ -44,10 +46,8 @@ parse_one(const char *e, struct ares_addr_port_node *node, char *text, char *why
 	} else {
 		hn = strlen(e);
 	}
-	if (hn == 0 || hn >= sizeof(host))
+	if (!strnum_copy_n(host, sizeof(host), e, hn))
 		goto bad;
-	memcpy(host, e, hn);
-	host[hn] = '\0';
 	memset(node, 0, sizeof(*node));
 	if (inet_pton(AF_INET, host, &node->addr.addr4) == 1) {
 		node->family = AF_INET;

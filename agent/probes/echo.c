@@ -73,6 +73,7 @@ echo_start(struct probe_run *run)
 
 /* ---- the spec part ---- */
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct echo_params, f)
 static const struct cfg_key echo_keys[] = {
 	CFG_KEY_INT("delay_ms", O(delay_ms), 0, 60000, "0", "milliseconds before the answer"),

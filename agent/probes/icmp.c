@@ -239,6 +239,7 @@ icmp_start(struct probe_run *run)
 
 /* ---- the spec part ---- */
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct icmp_params, f)
 static const struct cfg_key icmp_keys[] = {
 	CFG_KEY_INT("count", O(count), 1, 1000, "10", "echo requests per run; e.g. count = 20"),

@@ -369,6 +369,7 @@ passive_start(struct probe_run *run)
 
 /* ---- the spec part ---- */
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct passive_params, f)
 #define SZ(f) sizeof(((struct passive_params *)0)->f)
 static const struct cfg_key passive_keys[] = {

@@ -57,10 +57,8 @@ pf_new(size_t max_flows, int ngroups)
 	t->ngroups = ngroups;
 	t->flows = calloc(t->nsets * WAYS, sizeof(*t->flows));
 	t->groups = calloc((size_t)ngroups, sizeof(*t->groups));
-	if (t->flows == NULL || t->groups == NULL) {
-		pf_free(t);
-		return NULL;
-	}
+	if (t->flows == NULL || t->groups == NULL)
+		return (pf_free(t), NULL);
 	return t;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strnum.h"
+
 #define TOKEN_MAX 80
 
 /* "ADDR" or "ADDR/LEN" into p (port left alone). */
@@ -15,10 +17,8 @@ parse_addr(const char *s, struct pg_prefix *p)
 	char a[INET6_ADDRSTRLEN + 8];
 	const char *slash = strchr(s, '/');
 	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
-	if (n == 0 || n >= sizeof(a))
+	if (!strnum_copy_n(a, sizeof(a), s, n))
 		return false;
-	memcpy(a, s, n);
-	a[n] = '\0';
 	memset(p->addr, 0, sizeof(p->addr));
 	p->family = strchr(a, ':') != NULL ? 6 : 4;
 	if (inet_pton(p->family == 4 ? AF_INET : AF_INET6, a, p->addr) != 1)

@@ -276,6 +276,7 @@ path_start(struct probe_run *run)
 
 #define O(f) offsetof(struct path_params, f)
 static const char *const path_modes[] = { "udp", "icmp", NULL };
+/* One row per key (common/cfg.h): key tables look alike by design. */
 static const struct cfg_key path_keys[] = {
 	{ "mode", CFG_ENUM, O(mode), 0, 0, 0, "udp", path_modes, NULL, 0,
 	    "udp (to port) or icmp (echo requests, the same identifier and checksum throughout)" },

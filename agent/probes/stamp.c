@@ -225,6 +225,7 @@ stamp_start(struct probe_run *run)
 
 /* ---- the spec part ---- */
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct stamp_params, f)
 static const struct cfg_key stamp_keys[] = {
 	CFG_KEY_INT("count", O(count), 1, 10000, "20", "test packets per run; e.g. count = 100"),

@@ -16,10 +16,8 @@ is_ipv6_literal(const char *host)
 	struct in6_addr a;
 	const char *pct = strchr(host, '%');
 	size_t n = pct != NULL ? (size_t)(pct - host) : strlen(host);
-	if (n == 0 || n >= sizeof(buf))
+	if (!strnum_copy_n(buf, sizeof(buf), host, n))
 		return false;
-	memcpy(buf, host, n);
-	buf[n] = '\0';
 	if (pct != NULL) {
 		if (pct[1] == '\0' || strlen(pct + 1) > 15)
 			return false;
@@ -103,12 +101,10 @@ split_bracketed(const char *target, char *host, size_t hostlen, const char **por
 		return PANTAU_ERR_INVAL;
 	}
 	size_t n = (size_t)(close - target - 1);
-	if (n == 0 || n >= hostlen) {
+	if (!strnum_copy_n(host, hostlen, target + 1, n)) {
 		snprintf(why, len, "\"%s\" has no address between '[' and ']'", target);
 		return PANTAU_ERR_INVAL;
 	}
-	memcpy(host, target + 1, n);
-	host[n] = '\0';
 	if (!is_ipv6_literal(host)) {
 		snprintf(why, len, "\"%s\" is not an IPv6 address", host);
 		return PANTAU_ERR_INVAL;
@@ -138,12 +134,10 @@ split_plain(const char *target, char *host, size_t hostlen, const char **port, c
 		return PANTAU_ERR_INVAL;
 	}
 	size_t n = (size_t)(colon - target);
-	if (n == 0 || n >= hostlen) {
+	if (!strnum_copy_n(host, hostlen, target, n)) {
 		snprintf(why, len, "\"%s\" has no host before the port", target);
 		return PANTAU_ERR_INVAL;
 	}
-	memcpy(host, target, n);
-	host[n] = '\0';
 	*port = colon + 1;
 	return PANTAU_OK;
 }

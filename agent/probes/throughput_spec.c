@@ -14,6 +14,7 @@
 
 static const char *const tput_dirs[] = { "both", "download", "upload", NULL };
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct tput_params, f)
 static const struct cfg_key tput_keys[] = {
 	CFG_KEY_ENUM("direction", O(direction), "both", tput_dirs, "both, download or upload"),

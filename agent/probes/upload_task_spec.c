@@ -14,6 +14,7 @@
 
 static const char *const up_methods[] = { "POST", "PUT", NULL };
 
+/* One row per key (common/cfg.h): key tables look alike by design. */
 #define O(f) offsetof(struct up_params, f)
 static const struct cfg_key up_keys[] = {
 	CFG_KEY_I64("size", O(size), 1, 100000000, "2000000",
