@@ -444,7 +444,6 @@ start_mqtt(struct agent *a, char *why, size_t len)
 	struct mqttc_opts mo;
 	struct mqttc_callbacks cb = { .on_connect = on_connect, .on_fail = on_fail,
 		.on_publish = on_publish, .on_message = on_message };
-	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&a->cfg->broker, &mo);
 	mo.client_id = a->cfg->id;
 	mo.clean_session = true;

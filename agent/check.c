@@ -283,7 +283,6 @@ start_broker(struct check *k)
 	const struct broker_addr *a = &k->addrs[k->cur];
 	char host[BROKERLIST_HOST_MAX + 3];
 	snprintf(host, sizeof(host), strchr(a->host, ':') != NULL ? "[%s]" : "%s", a->host);
-	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&k->cfg->broker, &mo);
 	mo.host = host;
 	mo.port = a->port;
@@ -315,7 +314,6 @@ start(struct check *k)
 	        &k->env.probe.budget) != PANTAU_OK)
 		return PANTAU_ERR_NOMEM;
 	char list_why[200];
-	mqttc_opts_default(&mo);
 	brokercfg_to_mqttc(&k->cfg->broker, &mo);
 	if (brokerlist_parse(k->cfg->broker.host, k->cfg->broker.port, k->addrs, &k->naddrs,
 	        list_why, sizeof(list_why)) != PANTAU_OK)

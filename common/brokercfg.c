@@ -71,6 +71,7 @@ brokercfg_apply(struct cfg_file *f, struct broker_cfg *b)
 void
 brokercfg_to_mqttc(const struct broker_cfg *b, struct mqttc_opts *o)
 {
+	mqttc_opts_default(o);
 	o->host = b->host;
 	o->port = b->port;
 	o->username = b->username;

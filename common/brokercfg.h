@@ -28,7 +28,8 @@ extern const size_t brokercfg_nkeys;
 /* Apply [broker] and check cross-key rules (min <= max, TLS files). */
 void brokercfg_apply(struct cfg_file *f, struct broker_cfg *b);
 
-/* Fill mqttc options that point into b (b must outlive o). */
+/* Fill o: mqttc_opts_default(), then what b says, pointing into b (b must
+ * outlive o). */
 void brokercfg_to_mqttc(const struct broker_cfg *b, struct mqttc_opts *o);
 
 #endif

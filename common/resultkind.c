@@ -1,4 +1,5 @@
-/* The result kinds' table (resultkind.h) and lookups in it. */
+/* The result kinds' table (resultkind.h) and lookups in it. The kinds' field
+ * and series rows look alike by design: data, one row per field. */
 #include "resultkind.h"
 
 #include <math.h>
