@@ -144,7 +144,7 @@ test_pg_partitions_keys_and_retention(void **state)
 	assert_int_equal(schema_apply(db, now), PANTAU_OK);   /* again: nothing to do */
 	assert_int_equal(pg_parts_ensure(db, old), PANTAU_OK);
 	int64_t id = insert_batch(db, "ag-1", 1, old);
-	assert_true(id / 1000 == old);        /* the id carries its receive time */
+	assert_true(id / PG_ID_SCALE == old);    /* the id carries its receive time */
 	assert_int_equal(insert_batch(db, "ag-1", 1, old), 0);     /* a duplicate */
 	assert_int_equal(insert_batch(db, "ag-1", 1, now), 0);     /* also a day later */
 	assert_true(insert_batch(db, "ag-1", 2, now) > id);
@@ -161,6 +161,94 @@ test_pg_partitions_keys_and_retention(void **state)
 	assert_int_equal(pg_parts_prune_keys(db, now - 30 * DAY_MS, 100, &keys), PANTAU_OK);
 	assert_int_equal(keys, 1);
 	assert_true(insert_batch(db, "ag-1", 2, now) == 0);   /* today's key is kept */
+	db_close(db);
+}
+
+/* n batch rows of agent, seqs from seq0, all received at recv_ms, in one
+ * statement through the trigger. */
+static void
+insert_many(struct db *db, const char *agent, int seq0, int n, int64_t recv_ms)
+{
+	char sql[320];
+	snprintf(sql, sizeof(sql), "INSERT INTO batches(agent, boot, seq, ts_ms, recv_ms, nresults)"
+	    " SELECT '%s', 1, g, %lld, %lld, 0 FROM generate_series(%d, %d) AS g", agent,
+	    (long long)recv_ms, (long long)recv_ms, seq0, seq0 + n - 1);
+	assert_int_equal(db_exec(db, sql), DB_OK);
+}
+
+static int64_t
+count_of(struct db *db, const char *sql)
+{
+	struct db_stmt *st;
+	int64_t n = -1;
+	assert_int_equal(db_prepare(db, sql, &st), DB_OK);
+	if (db_step(st) == DB_ROW)
+		n = db_column_int64(st, 0);
+	db_finalize(st);
+	return n;
+}
+
+/* Partitioned collectors (docs/scaling.md): two sessions write batches of
+ * one millisecond, more than a thousand in all, each batch with a result;
+ * every id is its own (they were recv_ms * 1000 + a counter modulo 1000:
+ * the second session's rows got the first's ids and its results failed). */
+static void
+test_pg_ids_unique_across_sessions(void **state)
+{
+	(void)state;
+	struct db *a = connect_or_null(), *b;
+	if (a == NULL)
+		return;
+	const int64_t now = 1796600000000LL;
+	assert_int_equal(db_exec(a, "DROP TABLE IF EXISTS batches, results, batch_keys CASCADE"),
+	    DB_OK);
+	assert_int_equal(schema_apply(a, now), PANTAU_OK);
+	assert_int_equal(db_pg_open(getenv("PANTAU_PG_URL"), &b), DB_OK);
+	for (int i = 0; i < 4; i++)
+		insert_many(i % 2 == 0 ? a : b, i % 2 == 0 ? "ag-a" : "ag-b", 1 + i * 400, 400, now);
+	assert_int_equal(db_exec(b, "INSERT INTO results(batch_id, idx, agent, ts_ms, probe, target)"
+	    " SELECT id, 0, agent, ts_ms, 'icmp', 'x' FROM batches"), DB_OK);
+	assert_int_equal(count_of(a, "SELECT count(DISTINCT id) FROM batches"), 1600);
+	assert_int_equal(count_of(a, "SELECT count(*) FROM results_p20261206"), 1600);
+	assert_int_equal(count_of(a, "SELECT count(*) FROM batches WHERE id / 1000000 <> recv_ms"),
+	    0);
+	db_close(b);
+	db_close(a);
+}
+
+/* A database of the old scale (ids recv_ms * 1000 + a counter): today's
+ * results partition of that scale is kept aside, renamed, and dropped
+ * with its day; the new ids get a partition of their own. */
+static void
+test_pg_old_scale_partitions(void **state)
+{
+	(void)state;
+	struct db *db = connect_or_null();
+	bool dropped;
+	int64_t nb, nr;
+	if (db == NULL)
+		return;
+	const int64_t now = 1796600000000LL, lo = now / DAY_MS * DAY_MS;
+	char sql[320];
+	assert_int_equal(db_exec(db, "DROP TABLE IF EXISTS batches, results, batch_keys CASCADE"),
+	    DB_OK);
+	assert_int_equal(schema_apply(db, now), PANTAU_OK);
+	snprintf(sql, sizeof(sql), "DROP TABLE results_p20261206; CREATE TABLE results_p20261206"
+	    " PARTITION OF results FOR VALUES FROM (%lld) TO (%lld)", (long long)lo * 1000,
+	    (long long)(lo + DAY_MS) * 1000);
+	assert_int_equal(db_exec(db, sql), DB_OK);
+	assert_int_equal(pg_parts_ensure(db, now), PANTAU_OK);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM pg_class WHERE relname ="
+	    " 'results_old_p20261206'"), 1);
+	insert_many(db, "ag-1", 1, 3, now);
+	assert_int_equal(db_exec(db, "INSERT INTO results(batch_id, idx, agent, ts_ms, probe, target)"
+	    " SELECT id, 0, agent, ts_ms, 'icmp', 'x' FROM batches"), DB_OK);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM results_p20261206"), 3);
+	for (int i = 0; i < 2; i++)   /* the day before, then this one */
+		assert_int_equal(pg_parts_drop_oldest(db, now + DAY_MS, &dropped, &nb, &nr),
+		    PANTAU_OK);
+	assert_int_equal(count_of(db, "SELECT count(*) FROM pg_class WHERE relname LIKE"
+	    " 'results_%p20261206'"), 0);
 	db_close(db);
 }
 
