@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 
 #include "collector/store/pg_db.h"
 #include "collector/store/pg_parts.h"
 #include "collector/store/schema.h"
+#include "collector/store/store.h"
+#include "clock.h"
 
 static struct db *
 connect_or_null(void)
@@ -250,6 +253,135 @@ test_pg_old_scale_partitions(void **state)
 	assert_int_equal(count_of(db, "SELECT count(*) FROM pg_class WHERE relname LIKE"
 	    " 'results_%p20261206'"), 0);
 	db_close(db);
+}
+
+struct told {
+	int ok, failed;
+};
+
+static void
+on_told(void *ctx, const char *regency, const struct wire_batch *b, int64_t recv_ms,
+    pantau_err rc)
+{
+	struct told *t = ctx;
+	(void)regency;
+	(void)b;
+	(void)recv_ms;
+	if (rc == PANTAU_OK)
+		t->ok++;
+	else
+		t->failed++;
+}
+
+/* A store on the cluster, batches of 4 per statement, told into t. */
+static struct store *
+open_store(struct told *t)
+{
+	struct store_opts o = { .path = getenv("PANTAU_PG_URL"), .commit_ms = 1000,
+		.commit_rows = 100000, .pipeline = 4 };
+	struct store *s;
+	struct db *db;
+	assert_int_equal(db_pg_open(o.path, &db), DB_OK);
+	assert_int_equal(db_exec(db, "DROP TABLE IF EXISTS batches, results, batch_keys CASCADE"),
+	    DB_OK);
+	db_close(db);
+	assert_int_equal(store_open(&o, &s), PANTAU_OK);
+	store_on_batch(s, on_told, t);
+	return s;
+}
+
+static void
+later(struct store *s, int64_t seq)
+{
+	struct wire_batch b = { .agent = "ag-q", .boot = 1, .seq = seq, .ts_ms = clock_real_ms(),
+		.mono_ms = -1, .outbox_pending = -1, .outbox_dropped = -1 };
+	store_batch_later(s, "32.73", &b, clock_real_ms());
+}
+
+/* store_send until nothing is in flight (the socket polled), at most 10 s. */
+static pantau_err
+send_all(struct store *s)
+{
+	pantau_err rc = store_send(s);
+	for (int i = 0; i < 1000 && rc == PANTAU_OK && store_sending(s); i++) {
+		struct pollfd p = { .fd = store_socket(s), .events = POLLIN };
+		(void)poll(&p, 1, 10);
+		rc = store_send(s);
+	}
+	return rc;
+}
+
+/* The collector's path (collector/storewatch.h): a statement sent, not
+ * waited for; the batches arriving meanwhile queued, sent once it is
+ * answered; each told only then. */
+static void
+test_pg_store_sends_without_waiting(void **state)
+{
+	(void)state;
+	struct told t = { 0, 0 };
+	const char *url = getenv("PANTAU_PG_URL");
+	if (url == NULL || url[0] == '\0')
+		return;
+	printf("# test_pgdb: connected to PostgreSQL\n");
+	struct store *s = open_store(&t);
+	for (int i = 1; i <= 3; i++)
+		later(s, i);
+	assert_int_equal(store_send(s), PANTAU_OK);
+	assert_true(store_sending(s));
+	assert_true(store_socket(s) >= 0);
+	later(s, 4);      /* queued behind the three in flight */
+	later(s, 5);
+	assert_int_equal(t.ok, 0);
+	assert_int_equal(send_all(s), PANTAU_OK);
+	assert_int_equal(t.ok, 5);
+	assert_int_equal(t.failed, 0);
+	assert_int_equal(store_commit(s), PANTAU_OK);
+	assert_int_equal(count_of(store_db(s), "SELECT count(*) FROM batches"), 5);
+	store_close(s);
+}
+
+/* A session killed while its statement is in flight (pg_terminate_backend):
+ * its batches are told nothing, kept, and sent again after the
+ * reconnection; nothing is lost, nothing stored twice. */
+static void
+test_pg_store_killed_in_flight(void **state)
+{
+	(void)state;
+	struct told t = { 0, 0 };
+	struct db *lock, *admin;
+	const char *url = getenv("PANTAU_PG_URL");
+	if (url == NULL || url[0] == '\0')
+		return;
+	printf("# test_pgdb: connected to PostgreSQL\n");
+	struct store *s = open_store(&t);
+	assert_int_equal(db_pg_open(url, &lock), DB_OK);
+	assert_int_equal(db_pg_open(url, &admin), DB_OK);
+	assert_int_equal(db_exec(lock, "BEGIN; LOCK TABLE batch_keys IN ACCESS EXCLUSIVE MODE"),
+	    DB_OK);
+	later(s, 1);
+	later(s, 2);
+	assert_int_equal(store_send(s), PANTAU_OK);
+	assert_true(store_sending(s));
+	int waiting = 0;
+	for (int i = 0; i < 400 && waiting == 0; i++)   /* the statement waits for the lock */
+		waiting = (int)count_of(admin, "SELECT count(*) FROM pg_stat_activity WHERE"
+		    " wait_event_type = 'Lock'");
+	assert_int_equal(waiting, 1);
+	assert_int_equal(count_of(admin, "SELECT count(*) FROM (SELECT pg_terminate_backend(pid)"
+	    " FROM pg_stat_activity WHERE wait_event_type = 'Lock') AS x"), 1);
+	assert_int_equal(db_exec(lock, "ROLLBACK"), DB_OK);
+	assert_int_equal(send_all(s), PANTAU_ERR_DB);
+	assert_false(store_up(s));
+	assert_int_equal(t.ok + t.failed, 0);   /* kept, not told lost */
+	assert_int_equal(store_reconnect(s), PANTAU_OK);
+	assert_int_equal(send_all(s), PANTAU_OK);
+	assert_int_equal(t.ok, 2);
+	assert_int_equal(t.failed, 0);
+	assert_int_equal(store_commit(s), PANTAU_OK);
+	assert_int_equal(count_of(admin, "SELECT count(*) FROM batches WHERE agent = 'ag-q'"), 2);
+	db_close(lock);
+	db_close(admin);
+	store_close(s);
 }
 
 #include "unit_main.h"
