@@ -18,6 +18,20 @@ store_on_batch(struct store *s, store_batch_fn *fn, void *ctx)
 	s->told_ctx = ctx;
 }
 
+static pantau_err receive(struct store *s, bool block);
+static pantau_err send_next(struct store *s);
+
+/* A full queue: wait for the answer to the statement in flight only, and
+ * send the queue (the server writes it while the next ones queue). */
+static pantau_err
+make_room(struct store *s)
+{
+	if (s->flushing)
+		return PANTAU_OK;
+	pantau_err rc = receive(s, true);
+	return rc == PANTAU_OK ? send_next(s) : rc;
+}
+
 void
 store_batch_later(struct store *s, const char *regency, struct wire_batch *b, int64_t recv_ms)
 {
@@ -26,7 +40,7 @@ store_batch_later(struct store *s, const char *regency, struct wire_batch *b, in
 		rc = store_batch(s, regency, b, recv_ms);
 	} else {
 		if (pg_batches_full(s->queue))
-			(void)store_flush(s);   /* the one sent and this one: wait */
+			(void)make_room(s);
 		rc = store_tx_begin(s);
 		if (rc == PANTAU_OK && pg_batches_add(s->queue, regency, b, recv_ms,
 		                           store_batch_upload(b)) == PANTAU_OK)

@@ -329,14 +329,17 @@ test_pg_store_sends_without_waiting(void **state)
 	assert_int_equal(store_send(s), PANTAU_OK);
 	assert_true(store_sending(s));
 	assert_true(store_socket(s) >= 0);
-	later(s, 4);      /* queued behind the three in flight */
-	later(s, 5);
+	for (int i = 4; i <= 7; i++)   /* queued behind the three in flight, up to 4 */
+		later(s, i);
 	assert_int_equal(t.ok, 0);
+	later(s, 8);   /* a full queue: the answer waited for, the queue sent, 8 queued */
+	assert_int_equal(t.ok, 3);
+	assert_true(store_sending(s));
 	assert_int_equal(send_all(s), PANTAU_OK);
-	assert_int_equal(t.ok, 5);
+	assert_int_equal(t.ok, 8);
 	assert_int_equal(t.failed, 0);
 	assert_int_equal(store_commit(s), PANTAU_OK);
-	assert_int_equal(count_of(store_db(s), "SELECT count(*) FROM batches"), 5);
+	assert_int_equal(count_of(store_db(s), "SELECT count(*) FROM batches"), 8);
 	store_close(s);
 }
 
