@@ -75,13 +75,13 @@ commit_now(struct collector *c)
 }
 
 /* The batches of one loop turn's reads go to PostgreSQL together
- * (store_batch_later); SQLite has none waiting. */
+ * (store_batch_later), sent without waiting while the previous ones are
+ * answered (storewatch_send); SQLite has none waiting. */
 static void
 on_flush_check(uv_check_t *h)
 {
 	struct collector *c = h->data;
-	if (!c->storewatch.down && store_flush(c->store) != PANTAU_OK)
-		storewatch_check(&c->storewatch);
+	storewatch_send(&c->storewatch);
 }
 
 static void

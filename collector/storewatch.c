@@ -1,6 +1,7 @@
 #include "storewatch.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 
 #include "clock.h"
@@ -23,11 +24,71 @@ on_retry(uv_timer_t *t)
 	w->on_change(w->ctx, true);
 }
 
+static void
+free_poll(uv_handle_t *h)
+{
+	free(h);
+}
+
+static void
+unwatch(struct storewatch *w)
+{
+	if (w->poll != NULL)
+		uv_close((uv_handle_t *)w->poll, free_poll);
+	w->poll = NULL;
+	w->poll_fd = -1;
+}
+
+static void
+on_readable(uv_poll_t *h, int status, int events)
+{
+	(void)status;
+	(void)events;
+	storewatch_send(h->data);
+}
+
+/* The socket watched while batches are in flight; a new one (after a
+ * reconnection) gets a handle of its own. */
+static void
+watch(struct storewatch *w)
+{
+	int fd = store_sending(w->store) ? store_socket(w->store) : -1;
+	if (w->poll != NULL && fd != w->poll_fd)
+		unwatch(w);
+	if (fd < 0)
+		return;
+	if (w->poll == NULL) {
+		if ((w->poll = malloc(sizeof(*w->poll))) == NULL)
+			return;   /* read at the next loop turn or commit */
+		if (uv_poll_init(w->timer.loop, w->poll, fd) != 0) {
+			free(w->poll);
+			w->poll = NULL;
+			return;
+		}
+		w->poll->data = w;
+		w->poll_fd = fd;
+		uv_poll_start(w->poll, UV_READABLE, on_readable);
+	}
+}
+
+void
+storewatch_send(struct storewatch *w)
+{
+	if (w->down)
+		return;
+	if (store_send(w->store) != PANTAU_OK)
+		storewatch_check(w);
+	if (w->down)
+		unwatch(w);
+	else
+		watch(w);
+}
+
 void
 storewatch_init(uv_loop_t *loop, struct storewatch *w, struct store *s,
     void (*on_change)(void *ctx, bool up), void *ctx)
 {
-	*w = (struct storewatch){ .store = s, .on_change = on_change, .ctx = ctx };
+	*w = (struct storewatch){ .store = s, .on_change = on_change, .ctx = ctx, .poll_fd = -1 };
 	uv_timer_init(loop, &w->timer);
 	w->timer.data = w;
 }
@@ -38,6 +99,7 @@ storewatch_check(struct storewatch *w)
 	if (w->down || store_up(w->store))
 		return;
 	w->down = true;
+	unwatch(w);
 	w->down_since_ms = clock_real_ms();
 	w->backoff_ms = STOREWATCH_FIRST_MS;
 	log_warnx("store: the database is unavailable (%s); off the broker until it is back "
@@ -50,6 +112,7 @@ storewatch_check(struct storewatch *w)
 void
 storewatch_close(struct storewatch *w)
 {
+	unwatch(w);
 	uv_close((uv_handle_t *)&w->timer, NULL);
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "pg_array.h"
+#include "pg_db.h"
 #include "resultkind.h"
 
 #define PG_BATCH_SQL_MAX 8192
@@ -31,7 +32,8 @@ struct pg_batches {
 	struct db_stmt *st;
 	struct entry *v;
 	size_t n, cap;
-	struct pg_array a[NARRAYS];   /* the parameters, memory kept between syncs */
+	struct pg_array a[NARRAYS];   /* the parameters, memory kept between sends */
+	bool sent;                    /* its answer awaited */
 };
 
 /* One statement for the whole queue. A key twice in the queue is stored
@@ -275,22 +277,45 @@ bind_queue(struct pg_batches *q)
 }
 
 pantau_err
-pg_batches_sync(struct pg_batches *q)
+pg_batches_send(struct pg_batches *q)
 {
-	int rc = DB_ERROR;
 	for (size_t i = 0; i < q->n; i++)
 		q->v[i].rows = 0;
 	if (!bind_queue(q)) {
 		db_clear_bindings(q->st);
 		return PANTAU_ERR_NOMEM;
 	}
+	q->sent = db_pg_send(q->st) == DB_OK;
+	db_clear_bindings(q->st);   /* libpq has the parameters */
+	return q->sent ? PANTAU_OK : PANTAU_ERR_DB;
+}
+
+bool
+pg_batches_sent(const struct pg_batches *q)
+{
+	return q->sent;
+}
+
+pantau_err
+pg_batches_poll(struct pg_batches *q, bool block, bool *done)
+{
+	*done = true;
+	if (!q->sent)
+		return PANTAU_OK;
+	int rc = db_pg_poll(q->st, block);
+	if (rc == DB_ROW) {
+		*done = false;
+		return PANTAU_OK;
+	}
+	q->sent = false;
+	if (rc != DB_OK)
+		return PANTAU_ERR_DB;
 	while ((rc = db_step(q->st)) == DB_ROW) {
 		int64_t k = db_column_int64(q->st, 0);
 		if (k >= 0 && (size_t)k < q->n)
 			q->v[k].rows = 1;
 	}
 	db_reset(q->st);
-	db_clear_bindings(q->st);
 	return rc == DB_DONE ? PANTAU_OK : PANTAU_ERR_DB;
 }
 

@@ -28,17 +28,25 @@ void pg_batches_free(struct pg_batches *q);
 
 /* Queue b received at recv_ms from regency, its upload rate for the site
  * row (NAN: none): b is moved (left empty). PANTAU_ERR_TOO_BIG when full
- * (pg_batches_sync first). */
+ * (send it first). */
 pantau_err pg_batches_add(struct pg_batches *q, const char *regency, struct wire_batch *b,
     int64_t recv_ms, double upload);
 size_t pg_batches_count(const struct pg_batches *q);
 bool pg_batches_full(const struct pg_batches *q);
 
-/* Write what is queued in one statement: PANTAU_OK, or PANTAU_ERR_DB
- * when it failed (the transaction is to be rolled back). */
-pantau_err pg_batches_sync(struct pg_batches *q);
+/* Send what is queued as one statement, not waiting for its answer
+ * (collector/store/pg_db.h, db_pg_send): PANTAU_OK, or PANTAU_ERR_DB when
+ * it could not be sent. Nothing is to be added to q until it is answered. */
+pantau_err pg_batches_send(struct pg_batches *q);
+/* True from a send until its answer was read by pg_batches_poll. */
+bool pg_batches_sent(const struct pg_batches *q);
+/* Read the answer to the send, when it came (block: waiting for it):
+ * *done false while it did not; then PANTAU_OK, or PANTAU_ERR_DB when the
+ * statement failed (the transaction is to be rolled back). Nothing sent:
+ * PANTAU_OK and *done. */
+pantau_err pg_batches_poll(struct pg_batches *q, bool block, bool *done);
 
-/* Told of each queued batch, in order, after a sync: rows 1 when stored,
+/* Told of each queued batch, in order, after its answer: rows 1 when stored,
  * 0 when it was a duplicate, -1 when not stored. */
 typedef void pg_batch_done(void *ctx, const char *regency, const struct wire_batch *b,
     int64_t recv_ms, int rows);

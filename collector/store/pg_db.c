@@ -63,9 +63,29 @@ pg_result_code(struct pg_db *d, PGresult *r)
 	return fail(d, PQresultErrorMessage(r));
 }
 
+/* The whole answer of what was sent into its statement, waiting for it:
+ * the connection is then free for another command. */
+static void
+finish_sent(struct pg_db *d)
+{
+	struct pg_stmt *s = d->sent;
+	PGresult *r;
+	if (s == NULL)
+		return;
+	d->sent = NULL;
+	while ((r = PQgetResult(d->c)) != NULL) {
+		if (s->res == NULL)
+			s->res = r;
+		else
+			PQclear(r);
+	}
+	s->answered = true;
+}
+
 static int
 pg_exec(struct db *db, const char *sql)
 {
+	finish_sent(D(db));
 	char *text = malloc(PG_SQL_MAX);
 	int nparams, rc;
 	if (text == NULL)
@@ -98,6 +118,7 @@ pg_changes(struct db *db)
 static int64_t
 pg_last_insert_id(struct db *db)
 {
+	finish_sent(D(db));
 	PGresult *r = PQexec(D(db)->c, "SELECT lastval()");
 	int64_t id = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1
 	    ? strtoll(PQgetvalue(r, 0, 0), NULL, 10) : 0;
@@ -142,6 +163,8 @@ static int
 pg_step(struct db_stmt *st)
 {
 	struct pg_stmt *s = P(st);
+	if (s->res == NULL)
+		finish_sent(s->db);
 	if (s->res == NULL && s->gen != s->db->gen && prepare_again(s) != DB_OK)
 		return DB_ERROR;
 	if (s->res == NULL && s->typed && pg_prepare_typed(s) != DB_OK)
@@ -165,6 +188,56 @@ static void
 pg_reset(struct db_stmt *st)
 {
 	clear_result(P(st));
+	P(st)->answered = false;
+}
+
+int
+db_pg_send(struct db_stmt *st)
+{
+	struct pg_stmt *s = P(st);
+	finish_sent(s->db);
+	clear_result(s);
+	s->answered = false;
+	if (s->gen != s->db->gen && prepare_again(s) != DB_OK)
+		return DB_ERROR;
+	if (s->typed && pg_prepare_typed(s) != DB_OK)
+		return DB_ERROR;
+	if (!PQsendQueryPrepared(s->db->c, s->name, s->nparams, (const char *const *)s->vals,
+	        s->lens, s->fmts, 0))
+		return fail(s->db, PQerrorMessage(s->db->c));
+	s->db->sent = s;
+	return DB_OK;
+}
+
+int
+db_pg_poll(struct db_stmt *st, bool block)
+{
+	struct pg_stmt *s = P(st);
+	if (s->db->sent == s) {
+		if (!block && !PQconsumeInput(s->db->c))
+			block = true;   /* the connection failed: what is left, at once */
+		if (!block && PQisBusy(s->db->c))
+			return DB_ROW;
+		finish_sent(s->db);
+	}
+	if (!s->answered)
+		return fail(s->db, "nothing was sent");
+	if (s->res == NULL)
+		return fail(s->db, PQerrorMessage(s->db->c));
+	if (pg_result_code(s->db, s->res) != DB_OK) {
+		clear_result(s);
+		s->answered = false;
+		return DB_ERROR;
+	}
+	s->row = -1;
+	s->nrows = PQresultStatus(s->res) == PGRES_TUPLES_OK ? PQntuples(s->res) : 0;
+	return DB_OK;
+}
+
+int
+db_pg_socket(struct db *db)
+{
+	return PQsocket(D(db)->c);
 }
 
 static int
@@ -208,6 +281,7 @@ pg_finalize(struct db_stmt *st)
 {
 	struct pg_stmt *s = P(st);
 	char sql[64];
+	finish_sent(s->db);
 	clear_result(s);
 	pg_clear_bindings(st);
 	snprintf(sql, sizeof(sql), "DEALLOCATE %s", s->name);
@@ -372,6 +446,7 @@ static int
 pg_reconnect(struct db *db)
 {
 	struct pg_db *d = D(db);
+	finish_sent(d);   /* the error of what was in flight, for db_pg_poll */
 	PQreset(d->c);
 	if (PQstatus(d->c) != CONNECTION_OK)
 		return fail(d, PQerrorMessage(d->c));
@@ -396,6 +471,7 @@ prepare_text(struct pg_stmt *s, char *text)
 	    s->ptypes == NULL || s->sticky == NULL)
 		return fail(s->db, "out of memory");
 	snprintf(s->name, sizeof(s->name), "pantau_%u", s->db->next_name++);
+	finish_sent(s->db);
 	PGresult *r = PQprepare(s->db->c, s->name, text, s->nparams, NULL);
 	int rc = pg_result_code(s->db, r);
 	if (rc != DB_OK && pg_needs_types(r)) {

@@ -30,6 +30,7 @@ struct pg_db {
 	int64_t changes;
 	unsigned next_name;
 	unsigned gen;      /* connections made: a statement of an older one is prepared again */
+	struct pg_stmt *sent;   /* sent by db_pg_send, its answer not read yet */
 };
 
 struct pg_stmt {
@@ -46,6 +47,7 @@ struct pg_stmt {
 	char *sql;       /* PostgreSQL's text */
 	unsigned gen;    /* the connection it was prepared on (pg_db.gen) */
 	bool typed;      /* prepared again with its bindings' types (pg_typed.c) */
+	bool answered;   /* sent by db_pg_send and its answer read into res */
 	PGresult *res;
 	int row, nrows;
 	unsigned char *blob;  /* the current row's column blob_col, unescaped */

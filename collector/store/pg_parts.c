@@ -24,7 +24,7 @@ static const char *const trigger_sql =
     " INSERT INTO batch_keys VALUES(NEW.agent, NEW.boot, NEW.seq, NEW.recv_ms)"
     " ON CONFLICT (agent, boot, seq) DO NOTHING;"
     " IF NOT FOUND THEN RETURN NULL; END IF;"
-    " NEW.id := NEW.recv_ms * 1000 + nextval('batch_ids') % 1000;"
+    " NEW.id := NEW.recv_ms * " PG_ID_SCALE_SQL " + nextval('batch_ids') % " PG_ID_SCALE_SQL ";"
     " RETURN NEW;"
     " END $$;"
     "CREATE OR REPLACE TRIGGER batches_in BEFORE INSERT ON batches FOR EACH ROW"
@@ -65,18 +65,32 @@ day_name(int64_t day, char *out, size_t len)
 	strftime(out, len, "p%Y%m%d", &tm);
 }
 
+/* Before ids had PG_ID_SCALE (recv_ms * 1000 + a counter): a results
+ * partition of that scale is renamed results_old_pDAY, where it keeps
+ * its rows until retention drops it with its day, and the day gets one of
+ * the new scale. */
+static void
+old_scale_sql(const char *name, long long lo, char *out, size_t len)
+{
+	snprintf(out, len, "DO $$ BEGIN IF EXISTS(SELECT 1 FROM pg_class WHERE relname ="
+	    " 'results_%s' AND position('%lld' IN pg_get_expr(relpartbound, oid)) = 0) THEN"
+	    " ALTER TABLE results_%s RENAME TO results_old_%s; END IF; END $$;", name, lo, name,
+	    name);
+}
+
 pantau_err
 pg_parts_ensure(struct db *db, int64_t now_ms)
 {
 	int64_t today = now_ms / DAY_MS;
 	for (int64_t d = today - 1; d <= today + PG_PARTS_AHEAD; d++) {
-		char name[16], sql[512];
+		char name[16], old[384], sql[1024];
 		long long lo = (long long)(d * DAY_MS), hi = (long long)((d + 1) * DAY_MS);
 		day_name(d, name, sizeof(name));
-		snprintf(sql, sizeof(sql), "CREATE TABLE IF NOT EXISTS batches_%s PARTITION OF batches"
-		    " FOR VALUES FROM (%lld) TO (%lld); CREATE TABLE IF NOT EXISTS results_%s"
-		    " PARTITION OF results FOR VALUES FROM (%lld000) TO (%lld000)", name, lo, hi,
-		    name, lo, hi);
+		old_scale_sql(name, lo * PG_ID_SCALE, old, sizeof(old));
+		snprintf(sql, sizeof(sql), "%s CREATE TABLE IF NOT EXISTS batches_%s PARTITION OF"
+		    " batches FOR VALUES FROM (%lld) TO (%lld); CREATE TABLE IF NOT EXISTS results_%s"
+		    " PARTITION OF results FOR VALUES FROM (%lld) TO (%lld)", old, name, lo, hi, name,
+		    lo * PG_ID_SCALE, hi * PG_ID_SCALE);
 		if (schema_exec(db, sql) != PANTAU_OK)
 			return PANTAU_ERR_DB;
 	}
@@ -123,7 +137,7 @@ pantau_err
 pg_parts_drop_oldest(struct db *db, int64_t cutoff_ms, bool *dropped, int64_t *batches,
     int64_t *results)
 {
-	char day[64], b[80], r[80], sql[200];
+	char day[64], b[80], r[80], sql[320];
 	*batches = *results = 0;
 	*dropped = false;
 	if (oldest_before(db, cutoff_ms, day, sizeof(day)) != PANTAU_OK)
@@ -134,7 +148,8 @@ pg_parts_drop_oldest(struct db *db, int64_t cutoff_ms, bool *dropped, int64_t *b
 	snprintf(r, sizeof(r), "results_%s", day);
 	if (count_rows(db, b, batches) != PANTAU_OK || count_rows(db, r, results) != PANTAU_OK)
 		return PANTAU_ERR_DB;
-	snprintf(sql, sizeof(sql), "DROP TABLE %s; DROP TABLE IF EXISTS %s", b, r);
+	snprintf(sql, sizeof(sql), "DROP TABLE %s; DROP TABLE IF EXISTS %s, results_old_%s", b, r,
+	    day);
 	if (schema_exec(db, sql) != PANTAU_OK)
 		return PANTAU_ERR_DB;
 	*dropped = true;

@@ -2,8 +2,11 @@
  * The PostgreSQL store's day partitions (docs/storage.md, "PostgreSQL"):
  * batches partitioned by range of recv_ms, results by range of batch_id,
  * one partition of each per UTC day, made ahead and dropped whole by
- * retention. A batch's id is its recv_ms * 1000 plus a counter (a trigger
- * sets it), so a batch and its results fall in the same day; the trigger
+ * retention. A batch's id is its recv_ms * PG_ID_SCALE plus a counter
+ * modulo PG_ID_SCALE (a trigger sets it from one sequence), so a batch and
+ * its results fall in the same day, ids grow with arrival, and two batches
+ * of one millisecond, from any number of collectors on the database, get
+ * the same id only a million batches apart; the trigger
  * also makes inserts idempotent on (agent, boot, seq) through batch_keys
  * (ON CONFLICT DO NOTHING), the one key no partitioned table can hold.
  */
@@ -15,6 +18,12 @@
 
 #include "collector/store/db.h"
 #include "err.h"
+
+/* A batch id's part below its recv_ms: 1,000,000 (up to year 2262 in a
+ * BIGINT). It was 1,000, which a partitioned collector's 500-batch
+ * statement could wrap within a millisecond beside another's. */
+#define PG_ID_SCALE 1000000LL
+#define PG_ID_SCALE_SQL "1000000"
 
 /* Days of partitions made ahead of today (and one behind). */
 #define PG_PARTS_AHEAD 3

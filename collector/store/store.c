@@ -126,7 +126,8 @@ configure(struct store *s)
 			return db_fail(s, sql);
 	}
 	if (s->o.pipeline > 0 && strcmp(db_backend(s->db), "postgresql") == 0 &&
-	    pg_batches_new(s->db, (size_t)s->o.pipeline, &s->queue) != PANTAU_OK)
+	    (pg_batches_new(s->db, (size_t)s->o.pipeline, &s->queue) != PANTAU_OK ||
+	     pg_batches_new(s->db, (size_t)s->o.pipeline, &s->sent) != PANTAU_OK))
 		return db_fail(s, "prepare the pipelined batch insert");
 	return PANTAU_OK;
 }
@@ -166,6 +167,7 @@ store_close(struct store *s)
 	if (s->in_tx)
 		(void)store_commit(s);
 	pg_batches_free(s->queue);
+	pg_batches_free(s->sent);
 	for (int i = 0; i < ST_COUNT; i++)
 		db_finalize(s->st[i]);
 	db_close(s->db);
@@ -190,7 +192,7 @@ store_reconnect(struct store *s)
 {
 	if (db_connected(s->db))
 		return PANTAU_OK;
-	(void)store_flush(s);   /* what waited is told lost */
+	(void)store_flush(s);   /* what was sent is kept, sent again once connected */
 	bootacc_clear(s->boots);
 	s->in_tx = false;
 	s->pending = 0;

@@ -94,9 +94,19 @@ void store_on_batch(struct store *s, store_batch_fn *fn, void *ctx);
  * (collector/store/pg_batch.h). b may be moved into the store (left empty). */
 void store_batch_later(struct store *s, const char *regency, struct wire_batch *b,
     int64_t recv_ms);
-/* Write the batches waiting from store_batch_later and tell their fate:
- * PANTAU_ERR_DB when that failed, the open transaction then rolled back. */
+/* Write the batches waiting from store_batch_later and tell their fate,
+ * waiting for the server: PANTAU_ERR_DB when that failed, the open
+ * transaction then rolled back. Batches in flight when the connection was
+ * lost are kept, and sent again after store_reconnect. */
 pantau_err store_flush(struct store *s);
+/* The same without waiting (PostgreSQL): read the answer to the batches
+ * sent, if it came, and tell their fate; send the next ones unless some
+ * are in flight. Call every loop turn and when store_socket is readable
+ * while store_sending. */
+pantau_err store_send(struct store *s);
+bool store_sending(const struct store *s);
+/* The database connection's socket, -1 without a queue (SQLite). */
+int store_socket(struct store *s);
 
 /* Keep the clock estimate of (agent, boot) (collector/ingest/clockest.h);
  * written to boots at commit. */

@@ -34,6 +34,8 @@ struct store {
 	int pending;       /* rows written in the open transaction */
 	int pending_batches;
 	struct pg_batches *queue;   /* PostgreSQL: store_batch_later's, NULL otherwise */
+	struct pg_batches *sent;    /* ... and those sent, their answer awaited, or kept
+	                             * to be sent again after a reconnection */
 	store_batch_fn *told;       /* store_on_batch's */
 	void *told_ctx;
 	bool flushing;

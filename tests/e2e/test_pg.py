@@ -37,8 +37,9 @@ class PgClusterTest(unittest.TestCase):
                                capture_output=True, text=True, timeout=120)
             self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
             self.assertIn("PASSED", p.stdout + p.stderr)
-            self.assertEqual((p.stdout + p.stderr).count("connected to PostgreSQL"), 3,
-                             p.stdout + p.stderr)
+            out = p.stdout + p.stderr
+            # every case connected (none returned early for want of a server)
+            self.assertEqual(out.count("connected to PostgreSQL"), out.count("[ RUN"), out)
 
 
 if __name__ == "__main__":
