@@ -143,6 +143,8 @@ do_site(struct api *a, struct MHD_Connection *c, const char *agent, int64_t now,
 	reply_query(r, rc, doc, msg);
 }
 
+/* The handlers of one route each: a query into doc, then its reply; alike by
+ * design, each with its own query's arguments. */
 static void
 do_sites(struct api *a, int64_t now, struct reply *r)
 {

@@ -43,10 +43,7 @@ alert_row(FILE *out, const json_t *a, const struct fmt_opts *o)
 	where(a, cell, sizeof(cell));
 	text_cell(out, cell, W_WHERE, false, NULL);
 	text_gap(out);
-	fmt_age_of(fmt_get_str(a, firing ? "starts_at" : "ends_at", NULL), o->now_ms, cell,
-	    sizeof(cell));
-	text_cell(out, cell, W_AGE, false, NULL);
-	text_gap(out);
+	fmt_age_cell(out, a, firing ? "starts_at" : "ends_at", o->now_ms, W_AGE);
 	snprintf(cell, sizeof(cell), "%s: %s", fmt_get_str(a, "status", "?"),
 	    fmt_get_str(a, "reason", ""));
 	text_last_cell(out, cell, o->width, W_FIXED);

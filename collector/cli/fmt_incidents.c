@@ -33,9 +33,7 @@ incident_row(FILE *out, const json_t *x, const struct fmt_opts *o)
 	snprintf(cell, sizeof(cell), "%.2f", fmt_get_num(x, "confidence"));
 	text_cell(out, cell, W_CONF, true, NULL);
 	text_gap(out);
-	fmt_age_of(fmt_get_str(x, open ? "start" : "end", NULL), o->now_ms, cell, sizeof(cell));
-	text_cell(out, cell, W_AGE, false, NULL);
-	text_gap(out);
+	fmt_age_cell(out, x, open ? "start" : "end", o->now_ms, W_AGE);
 	text_last_cell(out, fmt_get_str(x, "message", ""), o->width, W_FIXED);
 }
 

@@ -55,9 +55,7 @@ risk_row(FILE *out, const json_t *r, const struct fmt_opts *o)
 	    (long long)json_integer_value(json_object_get(r, "sites_known")));
 	text_cell(out, cell, W_DOWN, true, NULL);
 	text_gap(out);
-	fmt_age_of(fmt_get_str(r, "since", NULL), o->now_ms, cell, sizeof(cell));
-	text_cell(out, cell, W_SINCE, false, NULL);
-	text_gap(out);
+	fmt_age_cell(out, r, "since", o->now_ms, W_SINCE);
 	const char *reason = fmt_get_str(r, "reason", "");
 	text_last_cell(out, reason, o->width, W_FIXED);
 }

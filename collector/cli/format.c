@@ -86,6 +86,15 @@ fmt_age_of(const char *iso, int64_t now_ms, char *buf, size_t len)
 		text_age(now_ms - t, buf, len);
 }
 
+void
+fmt_age_cell(FILE *out, const json_t *o, const char *key, int64_t now_ms, size_t width)
+{
+	char cell[CELL_MAX];
+	fmt_age_of(fmt_get_str(o, key, NULL), now_ms, cell, sizeof(cell));
+	text_cell(out, cell, width, false, NULL);
+	text_gap(out);
+}
+
 /* "Kabupaten Bandung" reads "Kab. Bandung" in a narrow column. */
 void
 fmt_short_name(const char *code, const char *name, char *buf, size_t len)

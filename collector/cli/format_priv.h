@@ -5,6 +5,7 @@
 #include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 /* SGR sequences. */
 #define FMT_SGR_RED "\033[31m"
@@ -19,6 +20,8 @@ double fmt_get_num(const json_t *o, const char *key);
 void fmt_ms_short(double v, char *buf, size_t len);
 /* Compact age of an ISO time relative to now_ms, or "never". */
 void fmt_age_of(const char *iso, int64_t now_ms, char *buf, size_t len);
+/* The age of o[key] (fmt_age_of) as a left-aligned cell of width, then the gap. */
+void fmt_age_cell(FILE *out, const json_t *o, const char *key, int64_t now_ms, size_t width);
 /* "95.01 Kab. Jayawijaya" from a code and a catalog name. */
 void fmt_short_name(const char *code, const char *name, char *buf, size_t len);
 

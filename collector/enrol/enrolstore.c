@@ -107,16 +107,11 @@ enrol_token_create(struct db *db, const char *region, const char *site, int64_t 
 	db_bind_text(ins, 3, site, -1);
 	db_bind_int64(ins, 4, now_ms);
 	db_bind_int64(ins, 5, expires_ms);
-	if (db_step(ins) != DB_DONE) {
-		db_fail(db, "insert an enrolment token");
-		goto out;
-	}
-	s->id = db_last_insert_id(db);
+	rc = token_insert(db, ins, "enrol: insert an enrolment token", "enrol_tokens", "pe_",
+	    ENROL_SECRET_BYTES, &s->id, text, ENROL_TOKEN_MAX + 1);
 	snprintf(s->region, sizeof(s->region), "%s", region);
 	snprintf(s->site, sizeof(s->site), "%s", site);
 	s->expires_ms = expires_ms;
-	rc = token_text_store(db, "enrol_tokens", "pe_", ENROL_SECRET_BYTES, s->id, text,
-	    ENROL_TOKEN_MAX + 1);
 out:
 	db_finalize(ins);
 	if (own_tx)

@@ -49,6 +49,7 @@ incidents_free(struct incidents *in)
 	free(in);
 }
 
+/* The list and its count, as alerts.c has them for its own table: alike by design. */
 struct incident *
 incidents_list(struct incidents *in, size_t *n)
 {

@@ -187,7 +187,8 @@ ingest_status(struct ingest *in, const char *topic, const struct wire_topic *t,
 	wire_status_clear(&st);
 }
 
-/* A reply to a command: counted in the replay figures, not stored here. */
+/* A reply to a command: counted in the replay figures, not stored here. Each
+ * topic's handler decodes and rejects alike, with its own decoder and type. */
 static void
 ingest_reply(struct ingest *in, const char *topic, const struct wire_topic *t,
     const void *payload, size_t len, int64_t recv_ms)

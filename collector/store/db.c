@@ -1,4 +1,5 @@
-/* The statement layer's calls, each handed to the backend's table (db_impl.h). */
+/* The statement layer's calls, each handed to the backend's table (db_impl.h):
+ * one-line forwarders, alike by design (duplicates pairs them). */
 #include "db_impl.h"
 
 #include <stddef.h>

@@ -146,6 +146,18 @@ token_text_store(struct db *db, const char *table, const char *prefix, size_t by
 	return rc;
 }
 
+pantau_err
+token_insert(struct db *db, struct db_stmt *ins, const char *what, const char *table,
+    const char *prefix, size_t bytes, int64_t *id, char *text, size_t len)
+{
+	if (db_step(ins) != DB_DONE) {
+		log_warnx("%s: %s", what, db_errmsg(db));
+		return PANTAU_ERR_DB;
+	}
+	*id = db_last_insert_id(db);
+	return token_text_store(db, table, prefix, bytes, *id, text, len);
+}
+
 /* Insert the row (hash still empty) and learn its id, then store the hash
  * of the text made with it: one transaction. */
 pantau_err
@@ -172,13 +184,8 @@ tokens_create(struct db *db, const struct token_new *t, char text[TOKEN_TEXT_MAX
 	db_bind_int64(ins, 3, t->now_ms);
 	if (t->expires_ms > 0)
 		db_bind_int64(ins, 4, t->expires_ms);
-	if (db_step(ins) != DB_DONE) {
-		db_fail(db, "insert a token");
-		goto out;
-	}
-	*id = db_last_insert_id(db);
-	rc = token_text_store(db, "tokens", "pt_", TOKEN_SECRET_BYTES, *id, text,
-	    TOKEN_TEXT_MAX + 1);
+	rc = token_insert(db, ins, "tokens: insert a token", "tokens", "pt_", TOKEN_SECRET_BYTES, id,
+	    text, TOKEN_TEXT_MAX + 1);
 out:
 	db_finalize(ins);
 	if (own_tx)

@@ -83,6 +83,12 @@ pantau_err token_text_make(const char *prefix, int64_t id, size_t bytes, char *t
 pantau_err token_text_store(struct db *db, const char *table, const char *prefix, size_t bytes,
     int64_t id, char *text, size_t len);
 
+/* Making a token of table once ins, its row's INSERT (hash a zeroblob), is
+ * prepared and bound: step it (failure logged "WHAT: the database's
+ * message"), *id the new row's, then token_text_store. The caller finalizes ins and ends the transaction. */
+pantau_err token_insert(struct db *db, struct db_stmt *ins, const char *what,
+    const char *table, const char *prefix, size_t bytes, int64_t *id, char *text, size_t len);
+
 /* A duration "30d", "12h", "45m" or "90s" in ms; false for anything else
  * (and for 0 or more than 100 years). */
 bool token_duration_parse(const char *text, int64_t *ms);
