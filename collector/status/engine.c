@@ -41,8 +41,10 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
-	for (size_t i = 0; i < e->nsites; i++)
+	for (size_t i = 0; i < e->nsites; i++) {
+		window_free(&e->sites[i]->win);
 		free(e->sites[i]);
+	}
 	free(e->sites);
 	free(e->slots);
 	free(e->regs);

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "stats.h"
@@ -112,6 +113,31 @@ window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sample 
 	}
 }
 
+/* The traffic figures of sample s into slot at; the first with any
+ * allocates them. */
+static void
+traffic_add(struct window *w, int at, const struct win_sample *s, const struct win_groups *groups)
+{
+	bool any = false;
+	for (int t = 0; t < WT_COUNT; t++)
+		any = any || !isnan(s->traffic[t]);
+	if (!any && w->traffic == NULL)
+		return;
+	if (w->traffic == NULL) {
+		w->traffic = calloc(1, sizeof(*w->traffic));
+		if (w->traffic == NULL)
+			return;
+		for (int i = 0; i < WINDOW_MAX_SAMPLES; i++)
+			for (int t = 0; t < WT_COUNT; t++)
+				w->traffic->v[i][t] = NAN;
+	}
+	for (int t = 0; t < WT_COUNT; t++) {
+		w->traffic->v[at][t] = s->traffic[t];
+		if (!isnan(s->traffic[t]))
+			memcpy(w->traffic->to.to[t], groups->to[t], sizeof(w->traffic->to.to[t]));
+	}
+}
+
 void
 window_add(struct window *w, const struct win_sample *s, const char *error,
     const struct win_groups *groups)
@@ -123,10 +149,11 @@ window_add(struct window *w, const struct win_sample *s, const char *error,
 	} else {
 		w->n++;
 	}
-	w->s[at] = *s;
-	for (int t = 0; t < WT_COUNT; t++)
-		if (!isnan(s->traffic[t]))
-			memcpy(w->traffic_to.to[t], groups->to[t], sizeof(w->traffic_to.to[t]));
+	w->s[at] = (struct win_slot){ .t_ms = s->t_ms, .sent = s->sent, .recv = s->recv,
+		.rtt_p95_ms = s->rtt_p95_ms, .jitter_ms = s->jitter_ms,
+		.upload_mbps = s->upload_mbps, .http_total = s->http_total,
+		.http_failed = s->http_failed };
+	traffic_add(w, at, s, groups);
 	if (s->http_total == 0)
 		return;
 	if (s->http_failed > 0) {
@@ -136,6 +163,13 @@ window_add(struct window *w, const struct win_sample *s, const char *error,
 		w->http_fail_streak = 0;
 		w->http_error[0] = '\0';
 	}
+}
+
+void
+window_free(struct window *w)
+{
+	free(w->traffic);
+	w->traffic = NULL;
 }
 
 /* The median, rounded to 0.001 as the wire carries figures (the samples are
@@ -151,7 +185,7 @@ median(double *v, size_t n)
 
 /* Is sample s in (now - window_ms, now]? */
 static bool
-in_window(const struct win_sample *s, int64_t now_ms, int64_t window_ms)
+in_window(const struct win_slot *s, int64_t now_ms, int64_t window_ms)
 {
 	return s->t_ms > now_ms - window_ms && s->t_ms <= now_ms;
 }
@@ -162,18 +196,23 @@ static void
 traffic_metrics(const struct window *w, int64_t now_ms, int64_t window_ms,
     struct window_metrics *m)
 {
+	const struct win_passive *tr = w->traffic;
 	for (int t = 0; t < WT_COUNT; t++) {
 		double v[WINDOW_MAX_SAMPLES], sum = 0;
 		size_t n = 0;
-		for (int i = 0; i < w->n; i++) {
-			const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
-			if (in_window(s, now_ms, window_ms) && !isnan(s->traffic[t])) {
-				v[n++] = s->traffic[t];
-				sum += s->traffic[t];
+		for (int i = 0; tr != NULL && i < w->n; i++) {
+			int at = (w->head + i) % WINDOW_MAX_SAMPLES;
+			float f = tr->v[at][t];
+			if (in_window(&w->s[at], now_ms, window_ms) && !isnan(f)) {
+				v[n++] = f;
+				sum += f;
 			}
 		}
 		m->traffic[t] = traffic_rules[t].sum ? (n > 0 ? sum : NAN) : median(v, n);
-		memcpy(m->traffic_to[t], w->traffic_to.to[t], sizeof(m->traffic_to[t]));
+		if (tr != NULL)
+			memcpy(m->traffic_to[t], tr->to.to[t], sizeof(m->traffic_to[t]));
+		else
+			m->traffic_to[t][0] = '\0';
 	}
 }
 
@@ -185,7 +224,7 @@ window_metrics(struct window *w, int64_t now_ms, int64_t window_ms, struct windo
 	int64_t sent = 0, recv = 0;
 	*m = (struct window_metrics){ .loss_pct = NAN, .clock_skew_ms = NAN };
 	for (int i = 0; i < w->n; i++) {
-		const struct win_sample *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
+		const struct win_slot *s = &w->s[(w->head + i) % WINDOW_MAX_SAMPLES];
 		if (!in_window(s, now_ms, window_ms))
 			continue;
 		m->results++;

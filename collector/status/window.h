@@ -11,8 +11,7 @@
 #include "verdict.h"
 #include "wire.h"
 
-/* What the status engine keeps of one batch: 64 bytes, so 15,000 sites
- * with a full ring cost about 31 MB. */
+/* What the status engine takes of one batch (window_sample_of). */
 struct win_sample {
 	int64_t t_ms;           /* receive time */
 	int32_t sent, recv;     /* icmp and stamp trains, pooled */
@@ -24,10 +23,20 @@ struct win_sample {
 	float traffic[WT_COUNT]; /* the site's own traffic (verdict.h), NAN none */
 };
 
+/* What a window keeps of one batch but its traffic figures: 32 bytes, so
+ * 100,000 sites with a full ring cost about 100 MB. */
+struct win_slot {
+	int64_t t_ms;
+	int32_t sent, recv;
+	float rtt_p95_ms, jitter_ms, upload_mbps;
+	uint16_t http_total, http_failed;
+};
+
 /* Enough for a 5-minute window at a 10 s counting interval. */
 #define WINDOW_MAX_SAMPLES 32
 #define WINDOW_ERROR_MAX 160
 #define WINDOW_GROUP_MAX WT_GROUP_MAX
+
 /* A passive group with fewer segments (DNS queries) in a batch says
  * nothing of its retransmissions (DNS failures). */
 #define WINDOW_RETRANS_MIN_SEGMENTS 100
@@ -38,12 +47,20 @@ struct win_groups {
 	char to[WT_COUNT][WINDOW_GROUP_MAX];
 };
 
+/* The site's own traffic, slot by slot, and the group of the latest batch
+ * with each figure: about 1.1 KiB, so it is allocated only for a site
+ * that sends any (most sites run no passive probe). */
+struct win_passive {
+	float v[WINDOW_MAX_SAMPLES][WT_COUNT];  /* NAN none */
+	struct win_groups to;
+};
+
 struct window {
-	struct win_sample s[WINDOW_MAX_SAMPLES];  /* ring, oldest at head */
+	struct win_slot s[WINDOW_MAX_SAMPLES];  /* ring, oldest at head */
 	int head, n;
 	int http_fail_streak;   /* consecutive batches with a failure */
 	char http_error[WINDOW_ERROR_MAX];
-	struct win_groups traffic_to;  /* of the latest batch with each figure */
+	struct win_passive *traffic;  /* NULL until a batch brings a figure */
 };
 
 /* Summarise a decoded batch; error (WINDOW_ERROR_MAX bytes) gets the first
@@ -53,7 +70,9 @@ void window_sample_of(const struct wire_batch *b, int64_t recv_ms, struct win_sa
     char *error, struct win_groups *groups);
 
 /* Add a sample (dropping the oldest when the ring is full) and update the
- * tally-path failure streak with its error and the worst passive groups. */
+ * tally-path failure streak with its error and the worst passive groups.
+ * The first sample with a traffic figure allocates w->traffic; out of
+ * memory, the traffic figures are left out (the window reads as none). */
 void window_add(struct window *w, const struct win_sample *s, const char *error,
     const struct win_groups *groups);
 
@@ -63,5 +82,8 @@ enum rk_judge window_traffic_judge(enum win_traffic t);
 /* Metrics of the samples received in (now - window_ms, now]. */
 void window_metrics(struct window *w, int64_t now_ms, int64_t window_ms,
     struct window_metrics *m);
+
+/* What window_add allocated; the window itself is the caller's. */
+void window_free(struct window *w);
 
 #endif

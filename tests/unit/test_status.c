@@ -251,6 +251,7 @@ test_retransmissions(void **state)
 	window_add(w, &s, "", &g);
 	struct window_metrics m;
 	window_metrics(w, NOW, MIN, &m);
+	window_free(w);
 	free(w);
 	assert_float_equal(m.traffic[WT_RETRANS], 12, 1e-6);
 	assert_string_equal(m.traffic_to[WT_RETRANS], "tally");
@@ -299,6 +300,7 @@ test_traffic_figures(void **state)
 	window_add(w, &s, "", &g);
 	struct window_metrics m;
 	window_metrics(w, NOW, MIN, &m);
+	window_free(w);
 	free(w);
 	assert_float_equal(m.traffic[WT_HANDSHAKE], 80, 1e-6);     /* median of 90 and 70 */
 	assert_float_equal(m.traffic[WT_RESETS], 10, 1e-6);        /* two batches' sums */
@@ -346,6 +348,7 @@ test_window(void **state)
 	assert_int_equal(w->n, WINDOW_MAX_SAMPLES);
 	window_metrics(w, NOW + WINDOW_MAX_SAMPLES + 3, 5 * MIN, &m);
 	assert_int_equal(m.results, WINDOW_MAX_SAMPLES);
+	window_free(w);
 	free(w);
 }
 
@@ -370,6 +373,7 @@ test_window_http_streak(void **state)
 	window_add(w, &s, "", &no_groups);
 	window_metrics(w, NOW, MIN, &m);
 	assert_int_equal(m.http_fail_streak, 0);
+	window_free(w);
 	free(w);
 }
 
